@@ -1,0 +1,107 @@
+// Command ecowatch is the one binary of the ecowatch platform: the device
+// gateway and web server, the demo city, the device simulator, the HJ 212
+// codec tools, the registry tools and the benchmarks.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// command is one subcommand. run gets the arguments after the command name
+// and returns an error to print; flag.ErrHelp means help was printed.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]command{
+	"serve":    {"run the device gateway (HJ 212 over TCP) and the HTTP server", runServe},
+	"demo":     {"run a whole demo city: data directory, registry, gateway, web and simulated devices", runDemo},
+	"simulate": {"simulate HJ 212 devices against a gateway", runSimulate},
+	"hj212":    {"decode and encode HJ 212 frames (decode|encode)", runHJ212},
+	"registry": {"import, export and validate the registry (import|export|validate)", runRegistry},
+	"bench":    {"measure ingest throughput and connection memory (ingest|conns|store)", runBench},
+	"version":  {"print the version", runVersion},
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "ecowatch: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	if err := cmd.run(ctx, args[1:], stdin, stdout, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "ecowatch %s: %v\n", args[0], err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "ecowatch %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// usageError marks a wrong invocation (exit status 2).
+type usageError struct{ error }
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "ecowatch: the ecology and environment bureau's platform (生态环境局业务平台)")
+	fmt.Fprintln(w, "\nUsage: ecowatch <command> [flags]\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'ecowatch <command> --help' for a command's flags.")
+}
+
+// newFlagSet returns a flag set that prints its usage to stderr and
+// returns errors instead of exiting.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("ecowatch "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: ecowatch %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func runVersion(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("version", "version", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "ecowatch", version)
+	return nil
+}
