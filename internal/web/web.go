@@ -1,0 +1,186 @@
+// Package web is ecowatch's HTTP JSON query API under /api/v1/: the
+// registry, device states, measurements (JSON and CSV), raw frames and the
+// quarantine, plus /metrics. It only reads; the gateway writes. API.md in
+// this directory documents every endpoint and error code.
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// Store is the part of store.Store the API reads.
+type Store interface {
+	Registry(ctx context.Context) (*model.Registry, error)
+	Uploads(ctx context.Context, q store.UploadQuery) ([]model.Upload, error)
+	RawFrames(ctx context.Context, q store.RawQuery) ([]model.RawFrame, error)
+	Contacts(ctx context.Context) ([]model.Contact, error)
+	Ping(ctx context.Context) error
+}
+
+// Config configures the API. The zero value is usable: open access, the
+// default offline threshold and timeout, the wall clock.
+type Config struct {
+	// Tokens maps a static API token to the client's name (which is
+	// logged; the token never is). Empty means no authentication: every
+	// route is open, as in the demo.
+	Tokens map[string]string
+	// OfflineAfter is how long after its last contact a device still
+	// counts as online. Zero means 30 minutes.
+	OfflineAfter time.Duration
+	// Now is the clock used to derive device states and default time
+	// ranges. Nil means time.Now.
+	Now func() time.Time
+	// RequestTimeout bounds each request's store work. Zero means 60 s.
+	RequestTimeout time.Duration
+	// Metrics, when set, appends more Prometheus text-format metrics to
+	// GET /metrics (the wiring passes the gateway's counters here).
+	Metrics func(w io.Writer)
+}
+
+// Default configuration values.
+const (
+	DefaultOfflineAfter   = 30 * time.Minute
+	DefaultRequestTimeout = 60 * time.Second
+)
+
+// Scopes a route may require. Authentication today is a static token that
+// grants every scope; the users-and-scopes issue will check them per
+// client. Registering each route with its scope now means that change
+// touches only authorize.
+const (
+	ScopePublic   = "public" // no token needed, e.g. the health check for load balancers
+	ScopeRegistry = "registry:read"
+	ScopeData     = "data:read"
+	ScopeRaw      = "raw:read" // raw frames are evidence and may hold device secrets
+	ScopeMetrics  = "metrics:read"
+)
+
+// route is one API endpoint.
+type route struct {
+	pattern string // ServeMux pattern with method
+	scope   string
+	handle  func(s *server, w http.ResponseWriter, r *http.Request) error
+}
+
+// routes is the API's route table. Every route is GET (ServeMux also
+// serves HEAD for it).
+var routes = []route{
+	{"GET /api/v1/health", ScopePublic, (*server).health},
+	{"GET /metrics", ScopeMetrics, (*server).metrics},
+	{"GET /api/v1/counties", ScopeRegistry, (*server).counties},
+	{"GET /api/v1/enterprises", ScopeRegistry, (*server).enterprises},
+	{"GET /api/v1/enterprises/{uscc}", ScopeRegistry, (*server).enterprise},
+	{"GET /api/v1/outlets", ScopeRegistry, (*server).outlets},
+	{"GET /api/v1/devices", ScopeRegistry, (*server).devices},
+	{"GET /api/v1/devices/{mn}", ScopeRegistry, (*server).device},
+	{"GET /api/v1/measurements", ScopeData, (*server).measurements},
+	{"GET /api/v1/devices/{mn}/frames", ScopeRaw, (*server).frames},
+	{"GET /api/v1/quarantine", ScopeRaw, (*server).quarantine},
+}
+
+// server holds the handlers' dependencies.
+type server struct {
+	cfg   Config
+	st    Store
+	log   *slog.Logger
+	auth  *tokenAuth
+	mux   *http.ServeMux
+	stats *httpMetrics
+}
+
+// New returns the API handler. log may be nil (nothing is logged).
+func New(cfg Config, st Store, log *slog.Logger) http.Handler {
+	if cfg.OfflineAfter <= 0 {
+		cfg.OfflineAfter = DefaultOfflineAfter
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &server{
+		cfg:   cfg,
+		st:    st,
+		log:   log,
+		auth:  newTokenAuth(cfg.Tokens),
+		mux:   http.NewServeMux(),
+		stats: newHTTPMetrics(),
+	}
+	for _, rt := range routes {
+		s.mux.Handle(rt.pattern, s.endpoint(rt))
+	}
+	// Anything else gets a JSON 404 or 405 rather than ServeMux's text.
+	s.mux.HandleFunc("/", s.fallback)
+	return s.logRequests(s.recoverPanics(s.mux))
+}
+
+// endpoint wraps a route's handler with authentication, the scope check,
+// the request timeout, and error writing.
+func (s *server) endpoint(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rw, ok := w.(*responseWriter); ok {
+			rw.route = rt.pattern
+		}
+		if rt.scope != ScopePublic {
+			client, err := s.auth.authenticate(r)
+			if err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+			if rw, ok := w.(*responseWriter); ok {
+				rw.client = client
+			}
+			if err := authorize(client, rt.scope); err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		if err := rt.handle(s, w, r); err != nil {
+			if rw, ok := w.(*responseWriter); ok && rw.wroteHeader {
+				// Streaming (CSV) already sent a 200: abort the connection
+				// so the client sees a truncated transfer, not a short file.
+				s.log.Warn("response aborted mid-stream", slog.String("path", r.URL.Path), slog.Any("err", err))
+				panic(http.ErrAbortHandler)
+			}
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+// fallback answers requests that match no route.
+func (s *server) fallback(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		probe := r.Clone(r.Context())
+		probe.Method = http.MethodGet
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, r, s.log, &Error{Code: CodeMethodNotAllowed, Message: "method " + r.Method + " not allowed; the API is read-only (GET, HEAD)"})
+			return
+		}
+	}
+	writeError(w, r, s.log, &Error{Code: CodeNotFound, Message: "no such endpoint: " + r.URL.Path})
+}
+
+// health checks the store.
+func (s *server) health(w http.ResponseWriter, r *http.Request) error {
+	if err := s.st.Ping(r.Context()); err != nil {
+		s.log.Warn("health check failed", slog.Any("err", err))
+		return &Error{Code: CodeUnavailable, Message: "store unavailable", err: err}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
