@@ -58,3 +58,17 @@ type Frame struct {
 	CRCOK              bool   // CRC matched (Appendix A, or Modbus where accepted)
 	Deviations         Deviation
 }
+
+// String returns the edition's year, "2005", "2017" or "2025", or "v<n>"
+// for version bits no known edition uses.
+func (v Version) String() string {
+	switch v {
+	case V2005:
+		return "2005"
+	case V2017:
+		return "2017"
+	case V2025:
+		return "2025"
+	}
+	return "v" + string(appendDigits(nil, int(v), 1))
+}
