@@ -1,0 +1,425 @@
+package registry
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ecowatch/ecowatch/internal/model"
+)
+
+// The CSV form of a registry is a directory of up to five files, one per
+// kind, each with a header row naming its columns (in any order; columns
+// marked * are required, the others may be left out):
+//
+//	counties.csv     code*, name*, name_en
+//	enterprises.csv  uscc*, name*, county*, industry, lat, lon
+//	outlets.csv      id*, enterprise*, name, kind*
+//	limits.csv       outlet*, pollutant*, unit*, kind*, period*, min, max
+//	devices.csv      mn*, password*, protocol*, outlet, st, tolerances
+//
+// limits.csv has one row per limit, attached to the outlet it names, in
+// row order. Tolerances are separated by "|". Files are UTF-8 (a leading
+// byte order mark, as Excel writes it, is ignored), comma-separated,
+// quoted per RFC 4180. A missing file contributes nothing, except that
+// outlets.csv needs limits.csv beside it: an import replaces an outlet's
+// limits, so outlets without their limits file would lose them.
+const (
+	CountiesCSV    = "counties.csv"
+	EnterprisesCSV = "enterprises.csv"
+	OutletsCSV     = "outlets.csv"
+	LimitsCSV      = "limits.csv"
+	DevicesCSV     = "devices.csv"
+)
+
+// CSVFiles are the CSV file names in the order they are read and written.
+var CSVFiles = []string{CountiesCSV, EnterprisesCSV, OutletsCSV, LimitsCSV, DevicesCSV}
+
+var csvColumns = map[string][]string{
+	CountiesCSV:    {"code", "name", "name_en"},
+	EnterprisesCSV: {"uscc", "name", "county", "industry", "lat", "lon"},
+	OutletsCSV:     {"id", "enterprise", "name", "kind"},
+	LimitsCSV:      {"outlet", "pollutant", "unit", "kind", "period", "min", "max"},
+	DevicesCSV:     {"mn", "password", "protocol", "outlet", "st", "tolerances"},
+}
+
+var csvRequired = map[string][]string{
+	CountiesCSV:    {"code", "name"},
+	EnterprisesCSV: {"uscc", "name", "county"},
+	OutletsCSV:     {"id", "enterprise", "kind"},
+	LimitsCSV:      {"outlet", "pollutant", "unit", "kind", "period"},
+	DevicesCSV:     {"mn", "password", "protocol"},
+}
+
+// tolerancesSep separates a device's tolerances in one CSV cell.
+const tolerancesSep = "|"
+
+// ReadCSV reads a registry from the CSV files in fsys's root directory (see
+// CSVFiles). names restricts which files are read (e.g. only devices.csv);
+// none means all that exist. Like ReadYAML it reports every structural
+// problem with its file and line as an ErrorList and leaves the rules to
+// Validate.
+func ReadCSV(fsys fs.FS, names ...string) (*model.Registry, *Source, error) {
+	if len(names) == 0 {
+		names = CSVFiles
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		if _, ok := csvColumns[n]; !ok {
+			return nil, nil, fmt.Errorf("%s is not a registry CSV file (want one of %s)", n, strings.Join(CSVFiles, ", "))
+		}
+		want[n] = true
+	}
+	if want[OutletsCSV] {
+		want[LimitsCSV] = true // see the package comment on limits.csv
+	}
+	c := &csvReader{src: NewSource(), reg: &model.Registry{}, outlets: map[string]int{}}
+	c.src.csv = true
+	found := 0
+	for _, name := range CSVFiles {
+		if !want[name] {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			if name == LimitsCSV && c.haveOutlets {
+				c.errs = append(c.errs, &Error{File: LimitsCSV, Msg: "missing: an import replaces each outlet's limits, so outlets.csv needs limits.csv beside it (a header row alone clears them)"})
+			}
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		found++
+		if name == OutletsCSV {
+			c.haveOutlets = true
+		}
+		c.file(name, data)
+	}
+	if found == 0 {
+		return nil, nil, fmt.Errorf("no registry CSV files (%s) found", strings.Join(names, ", "))
+	}
+	if err := c.errs.err(); err != nil {
+		return nil, nil, err
+	}
+	return c.reg, c.src, nil
+}
+
+type csvReader struct {
+	src         *Source
+	reg         *model.Registry
+	errs        ErrorList
+	outlets     map[string]int // outlet id → index, for limits.csv
+	haveOutlets bool
+}
+
+func (c *csvReader) errorf(file string, line int, column, format string, args ...any) {
+	c.errs = append(c.errs, &Error{File: file, Line: line, Field: column, Msg: fmt.Sprintf(format, args...)})
+}
+
+// row is one CSV record with its column index and positions.
+type row struct {
+	file   string
+	cols   map[string]int
+	rec    []string
+	line   int
+	lines  []int // line of each field (a quoted field may span lines)
+	reader *csvReader
+}
+
+// get returns the value of column name and records its position under
+// path; a column not in the header reads as "".
+func (r *row) get(name, path string) string {
+	i, ok := r.cols[name]
+	if !ok {
+		return ""
+	}
+	r.reader.src.set(path, Pos{File: r.file, Line: r.lines[i], Column: name})
+	return r.rec[i]
+}
+
+// num reads an optional number.
+func (r *row) num(name, path string) *float64 {
+	s := r.get(name, path)
+	if s == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		r.reader.errorf(r.file, r.lines[r.cols[name]], name, "%q is not a number", s)
+		return nil
+	}
+	return &f
+}
+
+func (c *csvReader) file(name string, data []byte) {
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1 // checked below with a clearer message
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		c.errorf(name, 1, "", "empty file: want a header row (%s)", strings.Join(csvColumns[name], ","))
+		return
+	}
+	if err != nil {
+		c.parseError(name, err)
+		return
+	}
+	cols := map[string]int{}
+	known := csvColumns[name]
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		line, _ := cr.FieldPos(i)
+		switch {
+		case !slices.Contains(known, h):
+			c.errorf(name, line, h, "unknown column (known: %s)", strings.Join(known, ", "))
+		case hasKey(cols, h):
+			c.errorf(name, line, h, "column given twice")
+		default:
+			cols[h] = i
+		}
+	}
+	missing := false
+	for _, req := range csvRequired[name] {
+		if !hasKey(cols, req) {
+			c.errorf(name, 1, req, "required column missing")
+			missing = true
+		}
+	}
+	if missing {
+		return
+	}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			c.parseError(name, err)
+			return
+		}
+		r := &row{file: name, cols: cols, rec: rec, reader: c}
+		r.line, _ = cr.FieldPos(0)
+		if len(rec) != len(header) {
+			c.errorf(name, r.line, "", "has %d fields, the header has %d", len(rec), len(header))
+			continue
+		}
+		r.lines = make([]int, len(rec))
+		for i := range rec {
+			r.lines[i], _ = cr.FieldPos(i)
+		}
+		c.record(r)
+	}
+}
+
+// parseError reports a CSV syntax error (e.g. a stray quote) at its line.
+// Reading that file stops there: after a quoting error the rest of the
+// file cannot be trusted to split into the intended rows.
+func (c *csvReader) parseError(name string, err error) {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		c.errorf(name, pe.Line, "", "CSV syntax: %v", pe.Err)
+		return
+	}
+	c.errorf(name, 0, "", "CSV: %v", err)
+}
+
+func (c *csvReader) record(r *row) {
+	reg := c.reg
+	mark := func(path string) { c.src.set(path, Pos{File: r.file, Line: r.line}) }
+	switch r.file {
+	case CountiesCSV:
+		p := fmt.Sprintf("counties[%d]", len(reg.Counties))
+		mark(p)
+		reg.Counties = append(reg.Counties, model.County{
+			Code:   r.get("code", p+".code"),
+			Name:   r.get("name", p+".name"),
+			NameEN: r.get("name_en", p+".name_en"),
+		})
+	case EnterprisesCSV:
+		p := fmt.Sprintf("enterprises[%d]", len(reg.Enterprises))
+		mark(p)
+		e := model.Enterprise{
+			USCC:     r.get("uscc", p+".uscc"),
+			Name:     r.get("name", p+".name"),
+			County:   r.get("county", p+".county"),
+			Industry: r.get("industry", p+".industry"),
+		}
+		if f := r.num("lat", p+".lat"); f != nil {
+			e.Lat = *f
+		}
+		if f := r.num("lon", p+".lon"); f != nil {
+			e.Lon = *f
+		}
+		reg.Enterprises = append(reg.Enterprises, e)
+	case OutletsCSV:
+		p := fmt.Sprintf("outlets[%d]", len(reg.Outlets))
+		mark(p)
+		o := model.Outlet{
+			ID:         r.get("id", p+".id"),
+			Enterprise: r.get("enterprise", p+".enterprise"),
+			Name:       r.get("name", p+".name"),
+			Kind:       r.get("kind", p+".kind"),
+		}
+		// The first row wins for attaching limits; Validate reports the
+		// duplicate id.
+		if _, dup := c.outlets[o.ID]; !dup {
+			c.outlets[o.ID] = len(reg.Outlets)
+		}
+		reg.Outlets = append(reg.Outlets, o)
+	case LimitsCSV:
+		id := r.rec[r.cols["outlet"]]
+		k, ok := c.outlets[id]
+		if !ok {
+			c.errorf(r.file, r.lines[r.cols["outlet"]], "outlet", "outlet %q is not in %s", id, OutletsCSV)
+			return
+		}
+		o := &reg.Outlets[k]
+		p := fmt.Sprintf("outlets[%d].limits[%d]", k, len(o.Limits))
+		mark(p)
+		o.Limits = append(o.Limits, model.Limit{
+			Pollutant: r.get("pollutant", p+".pollutant"),
+			Unit:      r.get("unit", p+".unit"),
+			Kind:      r.get("kind", p+".kind"),
+			Period:    r.get("period", p+".period"),
+			Min:       r.num("min", p+".min"),
+			Max:       r.num("max", p+".max"),
+		})
+	case DevicesCSV:
+		p := fmt.Sprintf("devices[%d]", len(reg.Devices))
+		mark(p)
+		d := model.Device{
+			MN:       r.get("mn", p+".mn"),
+			Password: r.get("password", p+".password"),
+			Protocol: r.get("protocol", p+".protocol"),
+			Outlet:   r.get("outlet", p+".outlet"),
+			ST:       r.get("st", p+".st"),
+		}
+		if t := r.get("tolerances", p+".tolerances"); t != "" {
+			d.Tolerances = strings.Split(t, tolerancesSep)
+		}
+		reg.Devices = append(reg.Devices, d)
+	}
+}
+
+func hasKey(m map[string]int, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// WriteCSV writes r as the five CSV files into dir (created if needed),
+// with every column, in the form ReadCSV reads. Device passwords are
+// included (devices.csv). Files are written whole to a temporary name and
+// renamed, so an interrupted export leaves no half-written file.
+func WriteCSV(dir string, r *model.Registry) error {
+	if r == nil {
+		r = &model.Registry{}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	for name, data := range EncodeCSV(r) {
+		path := filepath.Join(dir, name)
+		mode := os.FileMode(0o644)
+		if name == DevicesCSV {
+			mode = 0o600 // device passwords
+		}
+		if err := writeFileAtomic(path, data, mode); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	return nil
+}
+
+// EncodeCSV returns the contents of the five CSV files of r, by file name.
+func EncodeCSV(r *model.Registry) map[string][]byte {
+	out := map[string][]byte{}
+	enc := func(name string, rows [][]string) {
+		var b bytes.Buffer
+		w := csv.NewWriter(&b)
+		_ = w.Write(csvColumns[name]) // writes to a bytes.Buffer cannot fail
+		_ = w.WriteAll(rows)
+		out[name] = b.Bytes()
+	}
+	var rows [][]string
+	for _, c := range r.Counties {
+		rows = append(rows, []string{c.Code, c.Name, c.NameEN})
+	}
+	enc(CountiesCSV, rows)
+
+	rows = nil
+	for _, e := range r.Enterprises {
+		rows = append(rows, []string{e.USCC, e.Name, e.County, e.Industry, formatCoord(e.Lat), formatCoord(e.Lon)})
+	}
+	enc(EnterprisesCSV, rows)
+
+	rows = nil
+	var limits [][]string
+	for _, o := range r.Outlets {
+		rows = append(rows, []string{o.ID, o.Enterprise, o.Name, o.Kind})
+		for _, l := range o.Limits {
+			limits = append(limits, []string{o.ID, l.Pollutant, l.Unit, l.Kind, l.Period, formatNum(l.Min), formatNum(l.Max)})
+		}
+	}
+	enc(OutletsCSV, rows)
+	enc(LimitsCSV, limits)
+
+	rows = nil
+	for _, d := range r.Devices {
+		rows = append(rows, []string{d.MN, d.Password, d.Protocol, d.Outlet, d.ST, strings.Join(d.Tolerances, tolerancesSep)})
+	}
+	enc(DevicesCSV, rows)
+	return out
+}
+
+// formatNum writes the shortest decimal that reads back as the same
+// float64, so a round trip is exact.
+func formatNum(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f, 'f', -1, 64)
+}
+
+// formatCoord writes a coordinate; zero means unknown (the model's
+// omitempty) and is left empty.
+func formatCoord(f float64) string {
+	if f == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,332 @@
+package registry
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/ecowatch/ecowatch/internal/model"
+)
+
+// Protocol versions a device may speak.
+const (
+	Protocol2005 = "2005" // HJ/T 212-2005
+	Protocol2017 = "2017" // HJ 212-2017
+	Protocol2025 = "2025" // HJ 212-2025
+)
+
+// KnownTolerances are the tolerance names a device may be allowed. They
+// are the names of the hj212 package's Tolerant-mode deviations (its
+// Deviation.Strings()). Only model.ToleranceModbusCRC changes whether a
+// frame is accepted; the others record what the bureau expects of a
+// device, so that a deviation that was not expected stands out.
+var KnownTolerances = []string{
+	model.ToleranceModbusCRC,
+	"lowercase-crc",
+	"long-segment",
+	"lf-only",
+	"no-ending",
+	"length-mismatch",
+	"no-qn",
+	"epoch-qn",
+	"short-mn",
+	"unknown-st",
+	"unknown-cn",
+	"space-after-semicolon",
+	"stray-semicolon",
+	"empty-cp",
+	"no-flag",
+	"field-order",
+}
+
+// maxCodeLen bounds keys and pollutant codes. HJ 212 codes are at most 24
+// characters (the 2017 MN); 64 leaves room for real-world forms without
+// letting a pasted paragraph through.
+const maxCodeLen = 64
+
+// Validate checks a registry and returns every problem found as an
+// ErrorList (nil when r is valid). existing, when not nil, is the registry
+// already stored: references (an outlet's enterprise, a device's outlet,
+// an enterprise's county) may point to its items. Keys must be unique
+// within r; a key also in existing is an update, not a duplicate. src
+// locates the errors; it may be nil.
+func Validate(r *model.Registry, existing *model.Registry, src *Source) error {
+	v := &validator{src: src}
+	v.validate(r, existing)
+	return v.errs.err()
+}
+
+type validator struct {
+	src  *Source
+	errs ErrorList
+}
+
+func (v *validator) errorf(path, format string, args ...any) {
+	v.errs = append(v.errs, v.src.newError(path, fmt.Sprintf(format, args...)))
+}
+
+// keySet records the first path of each key to report duplicates.
+type keySet map[string]string
+
+// add reports whether key is new; if not, it returns the first path.
+func (k keySet) add(key, path string) (first string, ok bool) {
+	if first, dup := k[key]; dup {
+		return first, false
+	}
+	k[key] = path
+	return "", true
+}
+
+func (v *validator) validate(r *model.Registry, existing *model.Registry) {
+	if r == nil {
+		return
+	}
+	// Keys already stored, for references.
+	counties, enterprises, outlets := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	if existing != nil {
+		for _, c := range existing.Counties {
+			counties[c.Code] = true
+		}
+		for _, e := range existing.Enterprises {
+			enterprises[e.USCC] = true
+		}
+		for _, o := range existing.Outlets {
+			outlets[o.ID] = true
+		}
+	}
+	for _, c := range r.Counties {
+		counties[c.Code] = true
+	}
+	for _, e := range r.Enterprises {
+		enterprises[e.USCC] = true
+	}
+	for _, o := range r.Outlets {
+		outlets[o.ID] = true
+	}
+
+	seen := keySet{}
+	for i, c := range r.Counties {
+		p := fmt.Sprintf("counties[%d]", i)
+		if v.key(p+".code", c.Code) {
+			v.unique(seen, "county code", c.Code, p+".code")
+		}
+		v.required(p+".name", c.Name)
+	}
+
+	seen = keySet{}
+	for i, e := range r.Enterprises {
+		p := fmt.Sprintf("enterprises[%d]", i)
+		if e.USCC == "" {
+			v.errorf(p+".uscc", "required")
+		} else if err := CheckUSCC(e.USCC); err != nil {
+			v.errorf(p+".uscc", "%v", err)
+		} else {
+			v.unique(seen, "unified social credit code", e.USCC, p+".uscc")
+		}
+		v.required(p+".name", e.Name)
+		if v.required(p+".county", e.County) && !counties[e.County] {
+			v.errorf(p+".county", "unknown county %q", e.County)
+		}
+		v.coordinates(p, e.Lat, e.Lon)
+	}
+
+	seen = keySet{}
+	for i, o := range r.Outlets {
+		p := fmt.Sprintf("outlets[%d]", i)
+		if v.key(p+".id", o.ID) {
+			v.unique(seen, "outlet id", o.ID, p+".id")
+		}
+		if v.required(p+".enterprise", o.Enterprise) && !enterprises[o.Enterprise] {
+			v.errorf(p+".enterprise", "unknown enterprise %q", o.Enterprise)
+		}
+		switch o.Kind {
+		case model.OutletAir, model.OutletWater:
+		case "":
+			v.errorf(p+".kind", "required (air or water)")
+		default:
+			v.errorf(p+".kind", "is %q, want air or water", o.Kind)
+		}
+		limits := keySet{}
+		for j, l := range o.Limits {
+			v.limit(fmt.Sprintf("%s.limits[%d]", p, j), l, limits)
+		}
+	}
+
+	seen = keySet{}
+	for i, d := range r.Devices {
+		p := fmt.Sprintf("devices[%d]", i)
+		if v.key(p+".mn", d.MN) {
+			v.unique(seen, "MN", d.MN, p+".mn")
+		}
+		if v.required(p+".password", d.Password) {
+			if msg := frameToken(d.Password); msg != "" {
+				v.errorf(p+".password", "%s", msg)
+			}
+		}
+		switch d.Protocol {
+		case Protocol2005, Protocol2017, Protocol2025:
+		case "":
+			v.errorf(p+".protocol", "required (2005, 2017 or 2025)")
+		default:
+			v.errorf(p+".protocol", "is %q, want 2005, 2017 or 2025", d.Protocol)
+		}
+		if d.Outlet != "" && !outlets[d.Outlet] {
+			v.errorf(p+".outlet", "unknown outlet %q", d.Outlet)
+		}
+		if d.ST != "" && !validST(d.ST) {
+			// HJ 212-2017 §6.6.1: ST is 2 characters 0-9/A-Z; devices in
+			// the field also send 3 digits (ST=101), so allow those.
+			v.errorf(p+".st", "is %q, want a system code such as 31 or 32", d.ST)
+		}
+		tols := keySet{}
+		for j, t := range d.Tolerances {
+			tp := fmt.Sprintf("%s.tolerances[%d]", p, j)
+			if !slices.Contains(KnownTolerances, t) {
+				v.errorf(tp, "unknown tolerance %q (known: %s)", t, strings.Join(KnownTolerances, ", "))
+			} else if _, ok := tols.add(t, tp); !ok {
+				v.errorf(tp, "tolerance %q listed twice", t)
+			}
+		}
+	}
+}
+
+// required reports whether s is given, recording an error if not.
+func (v *validator) required(path, s string) bool {
+	if strings.TrimSpace(s) == "" {
+		v.errorf(path, "required")
+		return false
+	}
+	return true
+}
+
+// key checks an identifier (county code, outlet id, MN): given, and
+// usable inside an HJ 212 frame and a CSV cell without surprises.
+func (v *validator) key(path, s string) bool {
+	if s == "" {
+		v.errorf(path, "required")
+		return false
+	}
+	if msg := frameToken(s); msg != "" {
+		v.errorf(path, "%s", msg)
+		return false
+	}
+	return true
+}
+
+func (v *validator) unique(seen keySet, what, key, path string) {
+	if first, ok := seen.add(key, path); !ok {
+		v.errorf(path, "duplicate %s %q (first at %s)", what, key, v.src.where(first, path))
+	}
+}
+
+// frameToken explains why s cannot be an HJ 212 field value such as MN or
+// PW, or returns "". HJ 212-2017 §6.3.1: fields are ASCII, separated by
+// ';' with '=' between name and value, and '&&' delimits CP.
+func frameToken(s string) string {
+	if len(s) > maxCodeLen {
+		return fmt.Sprintf("is %d characters long, at most %d allowed", len(s), maxCodeLen)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c <= ' ' || c >= 0x7f:
+			return fmt.Sprintf("contains %q at character %d: only printable ASCII without spaces is allowed", rune(c), i+1)
+		case c == ';' || c == '=' || c == '&' || c == ',':
+			return fmt.Sprintf("contains %q, which separates HJ 212 fields", c)
+		}
+	}
+	return ""
+}
+
+func validST(s string) bool {
+	if len(s) < 2 || len(s) > 3 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// PollutantCodeProblem explains why code cannot be an HJ 212 pollutant
+// code, or returns "". Unknown codes are allowed (the standard's Appendix B
+// table is not what devices send: O3, CONC, 831, ua19004 are all seen), so
+// only the form is checked: the code is the part of a CP key before the
+// first '-' (HJ 212-2017 §6.3.3), so it cannot contain '-' or a separator.
+func PollutantCodeProblem(code string) string {
+	if code == "" {
+		return "required"
+	}
+	if len(code) > maxCodeLen {
+		return fmt.Sprintf("is %d characters long, at most %d allowed", len(code), maxCodeLen)
+	}
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' {
+			continue
+		}
+		if c == '-' {
+			return fmt.Sprintf("%q is not a pollutant code: the code is the part before '-' (e.g. a21026, not a21026-Rtd)", code)
+		}
+		return fmt.Sprintf("%q is not a pollutant code: only letters, digits and _ are allowed", code)
+	}
+	return ""
+}
+
+func (v *validator) limit(p string, l model.Limit, seen keySet) {
+	if msg := PollutantCodeProblem(l.Pollutant); msg != "" {
+		v.errorf(p+".pollutant", "%s", msg)
+	}
+	v.required(p+".unit", l.Unit)
+	switch l.Kind {
+	case model.LimitMeasured, model.LimitConverted:
+	case "":
+		v.errorf(p+".kind", "required (measured or converted)")
+	default:
+		v.errorf(p+".kind", "is %q, want measured or converted", l.Kind)
+	}
+	switch l.Period {
+	case model.PeriodHour, model.PeriodDay:
+	case "":
+		v.errorf(p+".period", "required (hour or day)")
+	default:
+		v.errorf(p+".period", "is %q, want hour or day", l.Period)
+	}
+	finite := true
+	for _, f := range []struct {
+		name string
+		v    *float64
+	}{{"max", l.Max}, {"min", l.Min}} {
+		if f.v != nil && (math.IsNaN(*f.v) || math.IsInf(*f.v, 0)) {
+			v.errorf(p+"."+f.name, "must be a finite number")
+			finite = false
+		}
+	}
+	if finite && l.Max != nil && l.Min != nil && *l.Max < *l.Min {
+		v.errorf(p+".max", "%g is below min %g", *l.Max, *l.Min)
+	}
+	if l.Pollutant != "" && l.Kind != "" && l.Period != "" {
+		key := l.Pollutant + "/" + l.Kind + "/" + l.Period
+		if first, ok := seen.add(key, p); !ok {
+			v.errorf(p, "a second %s %s limit of %s (first at %s)", l.Kind, l.Period, l.Pollutant, v.src.where(first, p))
+		}
+	}
+}
+
+// coordinates checks an enterprise's location. Zero means unknown (the
+// model omits it), so both must be given or neither.
+func (v *validator) coordinates(p string, lat, lon float64) {
+	if math.IsNaN(lat) || lat < -90 || lat > 90 {
+		v.errorf(p+".lat", "%g is not a latitude", lat)
+	}
+	if math.IsNaN(lon) || lon < -180 || lon > 180 {
+		v.errorf(p+".lon", "%g is not a longitude", lon)
+	}
+	if (lat == 0) != (lon == 0) {
+		v.errorf(p, "lat and lon must be given together")
+	}
+}
