@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"hj212":    {"decode and encode HJ 212 frames (decode|encode)", runHJ212},
 	"registry": {"import, export and validate the registry (import|export|validate)", runRegistry},
 	"bench":    {"measure ingest throughput and connection memory (ingest|conns|store)", runBench},
+	"air":      {"ambient air quality: AQI, evaluation, targets (hourly|daily|...)", runAir},
 	"version":  {"print the version", runVersion},
 }
 
