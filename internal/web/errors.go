@@ -44,10 +44,10 @@ var catalogue = []catalogueEntry{
 	{CodeMissingParameter, http.StatusBadRequest, "a required query parameter is absent; `field` names it"},
 	{CodeRangeTooLarge, http.StatusBadRequest, "the time range is longer than allowed for the period; `field` is `to`"},
 	{CodeUnauthorized, http.StatusUnauthorized, "tokens are configured and the request has no valid `Authorization: Bearer` token"},
-	{CodeForbidden, http.StatusForbidden, "the token is valid but lacks the route's scope (reserved for the users-and-scopes issue)"},
+	{CodeForbidden, http.StatusForbidden, "the token is valid but lacks the scope (today: `unredacted=true` without a token)"},
 	{CodeNotFound, http.StatusNotFound, "the route, or the item named in the path or a filter (device, enterprise, outlet, county), does not exist"},
 	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, "the route exists but not for this method (the API is read-only: GET and HEAD)"},
-	{CodeTimeout, http.StatusServiceUnavailable, "the request took longer than the server's request timeout"},
+	{CodeTimeout, http.StatusServiceUnavailable, "the request took longer than the server's request timeout (`Config.RequestTimeout`, 60 s by default)"},
 	{CodeUnavailable, http.StatusServiceUnavailable, "the store cannot be reached (health check)"},
 	{CodeInternal, http.StatusInternalServerError, "an unexpected server error; details are logged, never sent"},
 }
@@ -129,5 +129,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	// Raw frames are full of "&&"; escaping them as \u0026 helps no one:
+	// the body is served as JSON with nosniff, never as HTML.
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 }

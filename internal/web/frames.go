@@ -1,12 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -20,9 +22,10 @@ const (
 	maxFrameLimit     = 1000
 )
 
-// rawFrame is an archived frame as served. The raw bytes are evidence, so
-// they are always given exactly, as base64; raw repeats them as a string
-// when they are valid UTF-8, which is the common case and easy to read.
+// rawFrame is an archived frame as served. The raw bytes are given as
+// base64, and again as a string when they are valid UTF-8 (the common
+// case, and easy to read). Device passwords are masked unless the client
+// asked for ?unredacted=true with a token allowed to (Redacted says so).
 type rawFrame struct {
 	ID         int64     `json:"id"`
 	ReceivedAt time.Time `json:"received_at"`
@@ -35,9 +38,15 @@ type rawFrame struct {
 	Deviations []string  `json:"deviations,omitempty"`
 	Raw        *string   `json:"raw,omitempty"`
 	RawBase64  string    `json:"raw_base64"`
+	Redacted   bool      `json:"redacted,omitempty"`
 }
 
-func toRawFrame(f *model.RawFrame) rawFrame {
+func toRawFrame(f *model.RawFrame, unredacted bool) rawFrame {
+	raw := f.Raw
+	redacted := false
+	if !unredacted {
+		raw, redacted = redactPasswords(raw)
+	}
 	out := rawFrame{
 		ID:         f.ID,
 		ReceivedAt: cnTime(f.ReceivedAt),
@@ -48,13 +57,51 @@ func toRawFrame(f *model.RawFrame) rawFrame {
 		Status:     f.Status,
 		Reason:     f.Reason,
 		Deviations: f.Deviations,
-		RawBase64:  base64.StdEncoding.EncodeToString(f.Raw),
+		RawBase64:  base64.StdEncoding.EncodeToString(raw),
+		Redacted:   redacted,
 	}
-	if utf8.Valid(f.Raw) {
-		s := string(f.Raw)
+	if utf8.Valid(raw) {
+		s := string(raw)
 		out.Raw = &s
 	}
 	return out
+}
+
+// redactPasswords returns raw with the value of every PW field (the
+// access password, HJ 212-2017 §6.3.2 table 3) and NewPW item (CN 1072,
+// set password) replaced by '*'. The length stays, so LLLL and byte
+// offsets still line up; the CRC no longer matches. A frame's password is
+// the device's credential: whoever reads it can send data as the device.
+func redactPasswords(raw []byte) ([]byte, bool) {
+	var out []byte
+	for i := 0; i+3 <= len(raw); i++ {
+		if raw[i] != 'P' || raw[i+1] != 'W' || raw[i+2] != '=' {
+			continue
+		}
+		atField := i == 0 || i == 6 || strings.IndexByte(";&,", raw[i-1]) >= 0 ||
+			i >= 3 && string(raw[i-3:i]) == "New"
+		if !atField {
+			continue
+		}
+		j := i + 3
+		for j < len(raw) && strings.IndexByte(";,&\r\n", raw[j]) < 0 {
+			j++
+		}
+		if j == i+3 {
+			continue // empty password: nothing to hide
+		}
+		if out == nil {
+			out = bytes.Clone(raw)
+		}
+		for k := i + 3; k < j; k++ {
+			out[k] = '*'
+		}
+		i = j - 1
+	}
+	if out == nil {
+		return raw, false
+	}
+	return out, true
 }
 
 // framesPage is a page of raw frames, newest first. Next, when present,
@@ -70,6 +117,22 @@ type framesPage struct {
 // it. It asks the store for one frame more than the page holds, to know
 // without a second query whether an older page exists.
 func (s *server) listFrames(w http.ResponseWriter, r *http.Request, q url.Values, rq store.RawQuery) error {
+	unredacted := false
+	switch v := q.Get("unredacted"); v {
+	case "", "false":
+	case "true":
+		client, ok := clientOf(r.Context())
+		if !ok {
+			return &Error{Code: CodeForbidden, Field: "unredacted",
+				Message: "unredacted: device passwords are only served to clients with an API token; configure tokens"}
+		}
+		if err := authorize(client, ScopeRawUnredacted); err != nil {
+			return err
+		}
+		unredacted = true
+	default:
+		return paramError("unredacted", "%q is not one of true, false", v)
+	}
 	limit := rq.Limit
 	rq.Limit = limit + 1
 	frames, err := s.st.RawFrames(r.Context(), rq)
@@ -81,7 +144,7 @@ func (s *server) listFrames(w http.ResponseWriter, r *http.Request, q url.Values
 		if i == limit {
 			break
 		}
-		page.Frames = append(page.Frames, toRawFrame(&frames[i]))
+		page.Frames = append(page.Frames, toRawFrame(&frames[i], unredacted))
 	}
 	if len(frames) > limit {
 		last := page.Frames[len(page.Frames)-1].ID
@@ -116,7 +179,7 @@ var frameStatuses = []string{model.RawAccepted, model.RawQuarantined, model.RawR
 
 // frames lists a registered device's archived raw frames, newest first.
 func (s *server) frames(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "from", "to", "before_id", "limit", "status")
+	q, err := query(r, "from", "to", "before_id", "limit", "status", "unredacted")
 	if err != nil {
 		return err
 	}
@@ -146,7 +209,7 @@ func (s *server) frames(w http.ResponseWriter, r *http.Request) error {
 // quarantine lists quarantined frames (unknown MN or wrong password), or
 // with status=rejected the frames that could not be decoded at all.
 func (s *server) quarantine(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "from", "to", "before_id", "limit", "status", "mn")
+	q, err := query(r, "from", "to", "before_id", "limit", "status", "mn", "unredacted")
 	if err != nil {
 		return err
 	}

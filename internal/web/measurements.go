@@ -40,8 +40,9 @@ var periods = map[string]period{
 	"day":  {"day", "2031", 10 * 366 * 24 * time.Hour, 31 * 24 * time.Hour, []string{"Avg", "Rtd"}, []string{"ZsAvg", "ZsRtd"}, model.PeriodDay},
 }
 
-// uploadPage is how many uploads are read from the store at once.
-const uploadPage = 5000
+// uploadPage is how many uploads are read from the store at once (a
+// variable so that tests can exercise paging with little data).
+var uploadPage = 5000
 
 // measurementQuery is a validated measurements request.
 type measurementQuery struct {

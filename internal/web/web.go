@@ -58,9 +58,23 @@ const (
 	ScopePublic   = "public" // no token needed, e.g. the health check for load balancers
 	ScopeRegistry = "registry:read"
 	ScopeData     = "data:read"
-	ScopeRaw      = "raw:read" // raw frames are evidence and may hold device secrets
+	ScopeRaw      = "raw:read" // raw frames, with device passwords redacted
 	ScopeMetrics  = "metrics:read"
+	// ScopeRawUnredacted is checked inside the frame listings for
+	// ?unredacted=true: the exact bytes, device password included, for
+	// evidence export. Never granted without a token.
+	ScopeRawUnredacted = "raw:unredacted"
 )
+
+// clientKey is the context key of the authenticated client's name.
+type clientKey struct{}
+
+// clientOf returns the authenticated client's name, and whether the request
+// was authenticated at all (false when no tokens are configured).
+func clientOf(ctx context.Context) (string, bool) {
+	c, ok := ctx.Value(clientKey{}).(string)
+	return c, ok
+}
 
 // route is one API endpoint.
 type route struct {
@@ -138,12 +152,15 @@ func (s *server) endpoint(rt route) http.Handler {
 				writeError(w, r, s.log, err)
 				return
 			}
-			if rw, ok := w.(*responseWriter); ok {
-				rw.client = client
-			}
 			if err := authorize(client, rt.scope); err != nil {
 				writeError(w, r, s.log, err)
 				return
+			}
+			if client != "" {
+				if rw, ok := w.(*responseWriter); ok {
+					rw.client = client
+				}
+				r = r.WithContext(context.WithValue(r.Context(), clientKey{}, client))
 			}
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
