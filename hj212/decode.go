@@ -1,0 +1,628 @@
+package hj212
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/bits"
+	"strconv"
+	"time"
+)
+
+// DecodeError reports why a frame could not be decoded, or which deviation
+// Strict mode rejected. Offset counts bytes from the frame's first '#'.
+type DecodeError struct {
+	Offset int
+	Field  string // "header", "length", "CRC", "QN", "CN", "CP", ...
+	Msg    string
+	// Deviation is the deviation that Strict mode rejected, or 0 when the
+	// frame is malformed in any mode.
+	Deviation Deviation
+}
+
+func (e *DecodeError) Error() string {
+	return "hj212: offset " + strconv.Itoa(e.Offset) + ": field " + e.Field + ": " + e.Msg
+}
+
+// decoder carries the state of one Decode call.
+type decoder struct {
+	f      *Frame
+	strict bool
+	// The CP data area, decoded after the header because the vocabulary
+	// of its codes depends on the edition, which Flag gives.
+	cpArea []byte
+	cpBase int
+}
+
+// rejects records deviation x on the frame and reports whether the mode
+// rejects it.
+func (d *decoder) rejects(x Deviation) bool {
+	d.f.Deviations |= x
+	return d.strict && x&strictAccepted == 0
+}
+
+// dev records x and returns the error Strict mode gives for it, or nil.
+func (d *decoder) dev(x Deviation, off int, field, msg string) error {
+	if d.rejects(x) {
+		return &DecodeError{Offset: off, Field: field, Msg: msg, Deviation: x}
+	}
+	return nil
+}
+
+func errAt(off int, field, msg string) error {
+	return &DecodeError{Offset: off, Field: field, Msg: msg}
+}
+
+// Header field ranks, in the order of HJ 212-2017 §6.3.2, table 3.
+const (
+	rankQN = iota
+	rankST
+	rankCN
+	rankPW
+	rankMN
+	rankFlag
+	rankPNUM
+	rankPNO
+	rankCP
+	rankCount
+)
+
+var rankNames = [rankCount]string{"QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO", "CP"}
+
+// Decode decodes one frame, from "##" through the CRC, with or without its
+// CR LF, into f. It reuses f's CP slice and does not allocate once that
+// slice has grown to the frame's item count. f's byte slices alias b.
+//
+// Fields are found by name, not position (§6.3.2). In Tolerant mode every
+// departure from the standard is recorded in f.Deviations and only frames
+// that cannot be read are rejected: no "##", no length digits, no CRC
+// digits, no CN, no MN, no CP data area, a CP item without '=', or a
+// segment over Options.MaxSegment. A CRC mismatch is not an error in
+// Tolerant mode: f.CRCOK is false and the caller decides (the standard
+// drops such frames, §6.3.1). In Strict mode a CRC mismatch and the
+// deviations the standard does not allow are errors.
+//
+// On error f holds what was decoded before the error was found.
+func Decode(b []byte, f *Frame, opts Options) error {
+	f.reset()
+	d := decoder{f: f, strict: opts.Mode == Strict}
+
+	// HJ 212-2017 §6.3.1, table 2: "##" + LLLL + segment + CRC + CR LF.
+	if len(b) < 2 || b[0] != '#' || b[1] != '#' {
+		return errAt(0, "header", "frame does not start with ##")
+	}
+	if len(b) < 6 || !isDigits(b[2:6]) {
+		return errAt(2, "length", "LLLL is not four decimal digits")
+	}
+	l := int(b[2]-'0')*1000 + int(b[3]-'0')*100 + int(b[4]-'0')*10 + int(b[5]-'0')
+	f.Length = l
+
+	end := len(b)
+	switch {
+	case end >= 2 && b[end-2] == '\r' && b[end-1] == '\n':
+		end -= 2
+	case b[end-1] == '\n':
+		end--
+		if err := d.dev(DevLFOnly, end, "ending", "frame ends with LF, not CR LF"); err != nil {
+			return err
+		}
+	default:
+		if b[end-1] == '\r' {
+			end--
+		}
+		d.f.Deviations |= DevMissingEnding // accepted in both modes: callers may strip it
+	}
+	if end < 10 {
+		return errAt(end, "CRC", "frame too short to hold a CRC")
+	}
+	crcAt := end - 4
+	crc, upper, ok := parseHex4(b[crcAt:end])
+	if !ok {
+		return errAt(crcAt, "CRC", "CRC is not four hex digits")
+	}
+	f.CRC = crc
+	seg := b[6:crcAt]
+	if len(seg) != l && d.rejects(DevLengthMismatch) {
+		return &DecodeError{Offset: 2, Field: "length", Deviation: DevLengthMismatch,
+			Msg: fmt.Sprintf("LLLL says %d bytes, the segment has %d", l, len(seg))}
+	}
+	max := opts.MaxSegment
+	if max <= 0 {
+		max = 9999
+		if d.strict {
+			max = 1024
+		}
+	}
+	if len(seg) > max {
+		return errAt(6, "segment", fmt.Sprintf("segment of %d bytes exceeds the limit of %d", len(seg), max))
+	}
+	if len(seg) > 1024 {
+		f.Deviations |= DevOversize
+	}
+	if !upper {
+		if err := d.dev(DevLowercaseCRC, crcAt, "CRC", "CRC uses lowercase hex digits"); err != nil {
+			return err
+		}
+	}
+	switch {
+	case crc == CRC16(seg):
+		f.CRCOK = true
+	case opts.AcceptModbusCRC && crc == bits.ReverseBytes16(ModbusCRC16(seg)):
+		f.CRCOK = true
+		f.Deviations |= DevModbusCRC
+	}
+
+	if err := d.header(seg, 6); err != nil {
+		return err
+	}
+	if !f.CRCOK && d.strict {
+		return errAt(crcAt, "CRC", fmt.Sprintf("CRC %04X does not match the segment's %04X", crc, CRC16(seg)))
+	}
+	return nil
+}
+
+// header decodes the data segment seg, which starts at offset base of the
+// frame (§6.3.2, table 3).
+func (d *decoder) header(seg []byte, base int) error {
+	f := d.f
+	var offs [rankCount]int // value offsets, for error messages
+	var seen uint16
+	last := -1
+	i := 0
+	for i < len(seg) {
+		// The name runs to '='; names are short, so a plain loop is fastest.
+		j := i
+		for j < len(seg) && seg[j] != '=' && seg[j] != ';' {
+			j++
+		}
+		if j == len(seg) || seg[j] == ';' {
+			if j == i { // ";;" or a trailing ';'
+				if err := d.dev(DevStraySemicolon, base+i, "segment", "empty field"); err != nil {
+					return err
+				}
+			} else if err := d.dev(DevUnknownHeaderField, base+i, "segment", "field without '='"); err != nil {
+				return err
+			}
+			i = j + 1
+			continue
+		}
+		name := seg[i:j]
+		if t := bytes.TrimSpace(name); len(t) != len(name) {
+			if d.strict {
+				return &DecodeError{Offset: base + i, Field: "segment", Msg: "spaces around a field name", Deviation: DevSpaceAfterSemicolon}
+			}
+			f.Deviations |= DevSpaceAfterSemicolon
+			name = t
+		}
+		v := j + 1 // value start
+		rank := -1
+		switch string(name) {
+		case "QN":
+			rank = rankQN
+		case "ST":
+			rank = rankST
+		case "CN":
+			rank = rankCN
+		case "PW":
+			rank = rankPW
+		case "MN":
+			rank = rankMN
+		case "Flag":
+			rank = rankFlag
+		case "PNUM":
+			rank = rankPNUM
+		case "PNO":
+			rank = rankPNO
+		case "CP":
+			rank = rankCP
+		}
+		if rank < 0 {
+			if err := d.dev(DevUnknownHeaderField, base+i, "segment", "field not in table 3"); err != nil {
+				return err
+			}
+			e := bytes.IndexByte(seg[v:], ';')
+			if e < 0 {
+				break
+			}
+			i = v + e + 1
+			continue
+		}
+		dup := seen&(1<<rank) != 0
+		if dup {
+			if err := d.dev(DevDuplicateField, base+i, rankNames[rank], "field repeated"); err != nil {
+				return err
+			}
+		}
+		seen |= 1 << rank
+		if rank < last {
+			if err := d.dev(DevFieldOrder, base+i, rankNames[rank], "field out of the order of table 3"); err != nil {
+				return err
+			}
+		}
+		last = rank
+
+		if rank == rankCP {
+			next, err := d.cp(seg, v, base, dup)
+			if err != nil {
+				return err
+			}
+			offs[rankCP] = base + v
+			i = next
+			continue
+		}
+		e := bytes.IndexByte(seg[v:], ';')
+		if e < 0 {
+			e = len(seg) - v
+		}
+		val := seg[v : v+e]
+		i = v + e + 1
+		if dup {
+			continue // the first one wins
+		}
+		offs[rank] = base + v
+		switch rank {
+		case rankQN:
+			f.QN = val
+		case rankST:
+			f.ST = val
+		case rankCN:
+			f.CN = val
+		case rankPW:
+			f.PW = val
+		case rankMN:
+			f.MN = val
+		case rankFlag:
+			n, ok := atoi(val, 3)
+			if !ok || n > 255 {
+				return errAt(base+v, "Flag", "Flag is not a number from 0 to 255")
+			}
+			f.Flag = n
+		case rankPNUM, rankPNO:
+			n, ok := atoi(val, 4)
+			if !ok || n < 1 {
+				return errAt(base+v, rankNames[rank], rankNames[rank]+" is not a number from 1 to 9999")
+			}
+			if rank == rankPNUM {
+				f.PNUM = n
+			} else {
+				f.PNO = n
+			}
+		}
+	}
+
+	if seen&(1<<rankCP) == 0 {
+		return errAt(base+len(seg), "CP", "no CP data area")
+	}
+	if seen&(1<<rankCN) == 0 {
+		return errAt(base, "CN", "no CN")
+	}
+	if len(f.MN) == 0 {
+		return errAt(max(base, offs[rankMN]), "MN", "no MN")
+	}
+	if err := d.check(&offs, seen, base); err != nil {
+		return err
+	}
+	return d.items(d.cpArea, d.cpBase)
+}
+
+// check validates the header fields against the frame's edition once all
+// of them are known, since the edition comes from Flag.
+func (d *decoder) check(offs *[rankCount]int, seen uint16, base int) error {
+	f := d.f
+	// Flag bits V5..V0 carry the edition (§6.3.2, table 3 note). Without
+	// Flag the frame is HJ/T 212-2005, unless its QN and MN are clearly
+	// 2017 ones, in which case only the Flag is missing.
+	if f.Flag >= 0 {
+		f.Version = Version(f.Flag >> 2)
+		if f.Version > V2025 {
+			if err := d.dev(DevUnknownVersion, offs[rankFlag], "Flag", "Flag version bits name no known edition"); err != nil {
+				return err
+			}
+		}
+	} else if len(f.QN) == 17 && len(f.MN) == 24 {
+		f.Version = V2017
+		if err := d.dev(DevMissingFlag, base, "Flag", "no Flag"); err != nil {
+			return err
+		}
+	} else {
+		f.Version = V2005
+	}
+
+	switch {
+	case seen&(1<<rankQN) == 0:
+		if f.Version != V2005 { // 2005 uploads carry no QN
+			if err := d.dev(DevMissingQN, base, "QN", "no QN"); err != nil {
+				return err
+			}
+		}
+	case len(f.QN) == 17 && isDigits(f.QN):
+	case len(f.QN) == 13 && isDigits(f.QN):
+		if err := d.dev(DevEpochQN, offs[rankQN], "QN", "QN is a Unix time in milliseconds, not YYYYMMDDhhmmsszzz"); err != nil {
+			return err
+		}
+	default:
+		if err := d.dev(DevMalformedQN, offs[rankQN], "QN", "QN is not YYYYMMDDhhmmsszzz"); err != nil {
+			return err
+		}
+	}
+
+	switch {
+	case len(f.MN) == 24:
+	case len(f.MN) == 14:
+		if f.Version != V2005 {
+			if err := d.dev(DevMN2005, offs[rankMN], "MN", "14-character (2005) MN in a later edition's frame"); err != nil {
+				return err
+			}
+		}
+	default:
+		if err := d.dev(DevMNLength, offs[rankMN], "MN", "MN is not 24 characters"); err != nil {
+			return err
+		}
+	}
+
+	if len(f.PW) != 6 {
+		if err := d.dev(DevMalformedPW, max(base, offs[rankPW]), "PW", "PW is not 6 characters"); err != nil {
+			return err
+		}
+	}
+	if !knownST(f.ST) {
+		if err := d.dev(DevUnknownST, max(base, offs[rankST]), "ST", "ST not in table 5"); err != nil {
+			return err
+		}
+	}
+	if len(f.CN) != 4 || !isDigits(f.CN) || !knownCN(f.CN, f.Version) {
+		if err := d.dev(DevUnknownCN, offs[rankCN], "CN", "CN not in table 9"); err != nil {
+			return err
+		}
+	}
+
+	// Flag bit D: the packet is split and carries PNUM and PNO (§6.3.2).
+	hasSplit := seen&(1<<rankPNUM|1<<rankPNO) == 1<<rankPNUM|1<<rankPNO
+	hasAny := seen&(1<<rankPNUM|1<<rankPNO) != 0
+	switch {
+	case f.Flag >= 0 && f.Flag&2 != 0 && !hasSplit,
+		f.Flag >= 0 && f.Flag&2 == 0 && hasAny,
+		f.Flag < 0 && hasAny && !hasSplit:
+		if err := d.dev(DevSplitFields, base, "PNUM", "PNUM/PNO disagree with the Flag D bit"); err != nil {
+			return err
+		}
+	}
+	if hasSplit && f.PNO > f.PNUM {
+		return errAt(offs[rankPNO], "PNO", "PNO is greater than PNUM")
+	}
+	if !hasSplit {
+		f.PNUM, f.PNO = 0, 0
+	}
+	return nil
+}
+
+// cp finds the "CP=&&...&&" data area whose value starts at seg[v]
+// (§6.3.3). It returns where the header scan continues: the end of seg,
+// or the field after the data area when more fields follow it.
+func (d *decoder) cp(seg []byte, v, base int, dup bool) (next int, err error) {
+	rest := seg[v:]
+	if len(rest) < 4 || rest[0] != '&' || rest[1] != '&' {
+		return 0, errAt(base+v, "CP", "data area does not start with &&")
+	}
+	closeAt := bytes.LastIndex(rest, []byte("&&"))
+	if closeAt < 2 {
+		return 0, errAt(base+v, "CP", "data area is not closed with &&")
+	}
+	next = v + closeAt + 2
+	if next < len(seg) {
+		// Something follows the data area: fields out of order, or a stray
+		// separator.
+		if seg[next] != ';' {
+			return 0, errAt(base+next, "CP", "bytes after the data area's closing &&")
+		}
+		if next+1 == len(seg) {
+			if err := d.dev(DevStraySemicolon, base+next, "CP", "';' after the data area"); err != nil {
+				return 0, err
+			}
+		}
+		next++
+	}
+	if !dup {
+		d.cpArea, d.cpBase = rest[2:closeAt], base+v+2
+	}
+	return next, nil
+}
+
+// items decodes the items of a data area: "k=v" separated by ';', and by
+// ',' between fields of the same pollutant (§6.3.3).
+func (d *decoder) items(c []byte, base int) error {
+	f := d.f
+	if len(c) == 0 {
+		return nil
+	}
+	if len(bytes.TrimLeft(c, " ")) == 0 {
+		// Appendix C.4 prints "CP=&& &&".
+		f.Deviations |= DevBlankCP
+		return nil
+	}
+	var prevFactor []byte
+	prevKnown := true
+	sep := byte(0) // the separator before the current item; 0 at the start
+	j := 0
+	for {
+		k := j
+		for k < len(c) && c[k] == ' ' {
+			k++
+		}
+		if k > j {
+			// Appendix C.25 prints "; LA-Rtd=50.1".
+			f.Deviations |= DevSpaceAfterSemicolon
+		}
+		ks := k
+		for k < len(c) {
+			if ch := c[k]; ch == '=' || ch == ';' || ch == ',' {
+				break
+			}
+			k++
+		}
+		if k == len(c) || c[k] != '=' {
+			if k > ks {
+				return errAt(base+ks, "CP", "item without '='")
+			}
+			if err := d.dev(DevStraySemicolon, base+ks, "CP", "empty item"); err != nil {
+				return err
+			}
+			if k == len(c) {
+				return nil
+			}
+			sep = c[k]
+			j = k + 1
+			continue
+		}
+		key := c[ks:k]
+		if key[len(key)-1] == ' ' {
+			// Appendix C.42 prints "i12003-Info =0".
+			key = bytes.TrimRight(key, " ")
+			f.Deviations |= DevSpaceBeforeEquals
+			if len(key) == 0 {
+				return errAt(base+ks, "CP", "empty key")
+			}
+		} else if len(key) == 0 {
+			return errAt(base+ks, "CP", "empty key")
+		}
+		k++
+		vs := k
+		if len(c)-k >= 4 && c[k] == '/' && c[k+1] == '/' {
+			// Site information and logs are sent between "//" and "//"
+			// (§6.3.3, CN 3020) and may hold ';' or ','.
+			if e := bytes.Index(c[k+2:], []byte("//")); e >= 0 {
+				k += 2 + e + 2
+			}
+		}
+		for k < len(c) {
+			if ch := c[k]; ch == ';' || ch == ',' {
+				break
+			}
+			k++
+		}
+		f.CP = append(f.CP, Pair{Key: key, Value: c[vs:k]})
+
+		// Vocabulary checks: never fatal for unknown codes or fields.
+		factor, field := SplitKey(key)
+		if len(factor) == 0 {
+			if !knownPlainKey(key) {
+				f.Deviations |= DevUnknownField
+			}
+		} else {
+			if !bytes.Equal(factor, prevFactor) {
+				prevKnown = knownPollutant(factor, f.Version)
+			}
+			if !prevKnown {
+				f.Deviations |= DevUnknownPollutant
+			}
+			if !knownField(field) {
+				f.Deviations |= DevUnknownField
+			}
+		}
+		if sep == ',' && (len(factor) == 0 || !bytes.Equal(factor, prevFactor)) {
+			if err := d.dev(DevCommaBetweenFactors, base+ks, "CP", "',' between different pollutants"); err != nil {
+				return err
+			}
+		}
+		prevFactor = factor
+
+		if k == len(c) {
+			return nil
+		}
+		sep = c[k]
+		j = k + 1
+		if j == len(c) {
+			// A ';' before the closing "&&".
+			return d.dev(DevStraySemicolon, base+k, "CP", "separator before the closing &&")
+		}
+	}
+}
+
+// atoi parses 1..max decimal digits.
+func atoi(b []byte, max int) (int, bool) {
+	if len(b) == 0 || len(b) > max {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func (f *Frame) reset() {
+	cp := f.CP[:0]
+	*f = Frame{Flag: -1, CP: cp}
+}
+
+// SplitKey splits a CP key at its first '-': "a21026-Rtd" gives "a21026"
+// and "Rtd"; a key without '-' ("DataTime") gives an empty factor.
+func SplitKey(key []byte) (factor, field []byte) {
+	if i := bytes.IndexByte(key, '-'); i >= 0 {
+		return key[:i], key[i+1:]
+	}
+	return nil, key
+}
+
+// Get returns the value of the first CP item named key.
+func (f *Frame) Get(key string) ([]byte, bool) {
+	for i := range f.CP {
+		if string(f.CP[i].Key) == key {
+			return f.CP[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+// NeedsAck reports whether the sender asks for an answer: Flag bit A is
+// set (§6.3.2) and the frame is not itself an answer (CN 90xx), to which
+// nobody replies (§6.5).
+func (f *Frame) NeedsAck() bool {
+	return f.Flag >= 0 && f.Flag&1 != 0 && !(len(f.CN) == 4 && f.CN[0] == '9' && f.CN[1] == '0')
+}
+
+// IsSplit reports whether the frame is one packet of a split upload.
+func (f *Frame) IsSplit() bool { return f.PNUM > 0 }
+
+var errNoDataTime = errors.New("hj212: frame has no DataTime")
+
+// DataTime returns the CP DataTime: the sampling instant for 2011/2021
+// and the start of the period for 2051/2061/2031/2041 (§6.3.3, table 4).
+func (f *Frame) DataTime() (time.Time, error) {
+	v, ok := f.Get("DataTime")
+	if !ok {
+		return time.Time{}, errNoDataTime
+	}
+	t, err := ParseTime(v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("hj212: DataTime %q: %w", v, err)
+	}
+	return t, nil
+}
+
+// Clone returns a deep copy of f that does not alias the decode buffer.
+func (f *Frame) Clone() *Frame {
+	n := len(f.QN) + len(f.ST) + len(f.CN) + len(f.PW) + len(f.MN)
+	for _, p := range f.CP {
+		n += len(p.Key) + len(p.Value)
+	}
+	buf := make([]byte, 0, n)
+	cp := func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		s := len(buf)
+		buf = append(buf, b...)
+		return buf[s:len(buf):len(buf)]
+	}
+	g := *f
+	g.QN, g.ST, g.CN, g.PW, g.MN = cp(f.QN), cp(f.ST), cp(f.CN), cp(f.PW), cp(f.MN)
+	g.CP = make([]Pair, len(f.CP))
+	for i, p := range f.CP {
+		g.CP[i] = Pair{Key: cp(p.Key), Value: cp(p.Value)}
+	}
+	return &g
+}
