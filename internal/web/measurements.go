@@ -215,7 +215,9 @@ func (s *server) eachUpload(ctx context.Context, mn, cn string, from, to time.Ti
 		if !progressed {
 			return fmt.Errorf("cannot page uploads of %s: store returned a full page at or before %s", mn, last)
 		}
-		from = last.Add(time.Nanosecond)
+		// The store keeps microseconds; the skip above guards against one
+		// that keeps less.
+		from = last.Add(time.Microsecond)
 	}
 }
 

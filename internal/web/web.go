@@ -139,6 +139,30 @@ func New(cfg Config, st Store, log *slog.Logger) http.Handler {
 	return s.logRequests(s.recoverPanics(s.mux))
 }
 
+// NewServer returns an http.Server for the API handler h with the
+// connection-level timeouts New cannot set: a slow or stalled client
+// (slowloris) cannot hold a connection open, and a response may take as
+// long as the request timeout allows plus a margin to stream it.
+func NewServer(addr string, h http.Handler, cfg Config, log *slog.Logger) *http.Server {
+	rt := cfg.RequestTimeout
+	if rt <= 0 {
+		rt = DefaultRequestTimeout
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second, // requests have no body
+		WriteTimeout:      rt + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
 // endpoint wraps a route's handler with authentication, the scope check,
 // the request timeout, and error writing.
 func (s *server) endpoint(rt route) http.Handler {
