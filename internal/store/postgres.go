@@ -1,0 +1,287 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/ecowatch/ecowatch/internal/model"
+)
+
+// pgStore is the production store. Queries go through database/sql (the
+// pgx stdlib adapter); CommitBatch uses the pgx connection underneath for
+// array parameters and COPY.
+type pgStore struct {
+	sqlBase
+	log  *slog.Logger
+	pool sync.Pool // *pgScratch
+
+	pmu   sync.Mutex
+	parts map[int]bool // months (year*12+month-1) whose partition exists
+}
+
+type pgScratch struct {
+	batchScratch
+	mns, cns, vals, remotes []string
+	times                   []time.Time
+	order                   []int
+}
+
+// cst is China Standard Time: uploads are partitioned by the months the
+// bureau reports in, not UTC months.
+var cst = time.FixedZone("CST", 8*3600)
+
+func openPostgres(ctx context.Context, dsn string, opts Options) (Store, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres %s: %w", redactDSN(dsn), err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	n := opts.MaxConns
+	if n <= 0 {
+		n = 8
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres %s: %w", redactDSN(dsn), err)
+	}
+	version, err := migrate(ctx, db, postgresMigrate)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres %s: %w", redactDSN(dsn), err)
+	}
+	s := &pgStore{sqlBase: sqlBase{r: db, w: db, postgres: true}, log: opts.logger(), parts: map[int]bool{}}
+	s.pool.New = func() any { return new(pgScratch) }
+	s.log.Info("store opened", "driver", "postgres", "dsn", redactDSN(dsn), "schema_version", version)
+	return s, nil
+}
+
+// partitionable bounds the months that get their own partition, so that a
+// device with a wild clock cannot make the store create thousands of
+// tables: anything else lands in uploads_default.
+func partitionable(t time.Time, now time.Time) bool {
+	return t.Year() >= 2000 && t.Before(now.AddDate(1, 0, 0))
+}
+
+// ensurePartitions creates the monthly partitions the uploads need.
+func (s *pgStore) ensurePartitions(ctx context.Context, ups []model.Upload) error {
+	now := time.Now()
+	for i := range ups {
+		t := ups[i].DataTime.In(cst)
+		if !partitionable(t, now) {
+			continue
+		}
+		key := t.Year()*12 + int(t.Month()) - 1
+		s.pmu.Lock()
+		known := s.parts[key]
+		s.pmu.Unlock()
+		if known {
+			continue
+		}
+		if err := s.createPartition(ctx, t.Year(), t.Month()); err != nil {
+			return err
+		}
+		s.pmu.Lock()
+		s.parts[key] = true
+		s.pmu.Unlock()
+	}
+	return nil
+}
+
+// createPartition creates uploads_yYYYYmMM in its own transaction. Rows of
+// that month already in the default partition (stored while the partition
+// did not exist) are moved into it first, since attaching a partition
+// whose range the default partition holds rows of is refused.
+func (s *pgStore) createPartition(ctx context.Context, year int, month time.Month) (err error) {
+	name := fmt.Sprintf("uploads_y%04dm%02d", year, int(month))
+	from := time.Date(year, month, 1, 0, 0, 0, 0, cst)
+	to := from.AddDate(0, 1, 0)
+	const lit = "2006-01-02 15:04:05-07"
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create partition %s: %w", name, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	// Serialise with other processes creating partitions.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(212212213)`); err != nil {
+		return fmt.Errorf("create partition %s: lock: %w", name, err)
+	}
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("create partition %s: %w", name, err)
+	}
+	if !exists {
+		for _, q := range []string{
+			`CREATE TABLE ` + name + ` (LIKE uploads INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+			`WITH moved AS (DELETE FROM uploads_default WHERE data_time >= '` + from.Format(lit) + `' AND data_time < '` + to.Format(lit) + `' RETURNING *)
+			 INSERT INTO ` + name + ` SELECT * FROM moved`,
+			`ALTER TABLE uploads ATTACH PARTITION ` + name + ` FOR VALUES FROM ('` + from.Format(lit) + `') TO ('` + to.Format(lit) + `')`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("create partition %s: %w", name, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create partition %s: commit: %w", name, err)
+	}
+	if !exists {
+		s.log.Info("uploads partition created", "partition", name)
+	}
+	return nil
+}
+
+const (
+	// Uploads merge in SQL: `excluded || stored` keeps the stored value of
+	// any key both have (the right operand wins), and the WHERE makes a
+	// retransmission that adds nothing cost no row write.
+	pgUpsertUploads = `INSERT INTO uploads AS u (mn, cn, data_time, vals)
+		SELECT m, c, t, v::jsonb FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS x(m, c, t, v)
+		ON CONFLICT (mn, cn, data_time) DO UPDATE SET vals = excluded.vals || u.vals
+		WHERE (excluded.vals || u.vals) <> u.vals`
+	pgUpsertContacts = `INSERT INTO contacts AS k (mn, at, remote, cn)
+		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[])
+		ON CONFLICT (mn) DO UPDATE SET at = excluded.at, remote = excluded.remote, cn = excluded.cn
+		WHERE excluded.at >= k.at`
+)
+
+var rawColumns = []string{"received_at", "remote", "mn", "cn", "qn", "status", "reason", "deviations", "raw"}
+
+// CommitBatch implements Store: uploads and contacts as one array-bound
+// upsert each, raw frames by COPY, all in one transaction.
+func (s *pgStore) CommitBatch(ctx context.Context, b *Batch) error {
+	if b == nil || len(b.Uploads)+len(b.Raw)+len(b.Contacts) == 0 {
+		return nil
+	}
+	sc := s.pool.Get().(*pgScratch)
+	defer func() {
+		sc.release()
+		clear(sc.mns)
+		clear(sc.cns)
+		clear(sc.vals)
+		clear(sc.remotes)
+		s.pool.Put(sc)
+	}()
+	ups, contacts := sc.prepare(b)
+	if err := s.ensurePartitions(ctx, ups); err != nil {
+		return fmt.Errorf("commit batch: %w", err)
+	}
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("commit batch: %w", err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		tx, err := pc.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+		if len(ups) > 0 {
+			s.uploadArgs(sc, ups)
+			if _, err := tx.Exec(ctx, pgUpsertUploads, sc.mns, sc.cns, sc.times, sc.vals); err != nil {
+				return fmt.Errorf("uploads: %w", err)
+			}
+		}
+		if len(b.Raw) > 0 {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"raw_frames"}, rawColumns, &rawIter{frames: b.Raw, i: -1}); err != nil {
+				return fmt.Errorf("raw frames: %w", err)
+			}
+		}
+		if len(contacts) > 0 {
+			s.contactArgs(sc, contacts)
+			if _, err := tx.Exec(ctx, pgUpsertContacts, sc.mns, sc.times, sc.remotes, sc.cns); err != nil {
+				return fmt.Errorf("contacts: %w", err)
+			}
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("commit batch: %w", err)
+	}
+	return nil
+}
+
+// uploadArgs fills the array parameters in key order: concurrent batches
+// then lock rows in the same order and cannot deadlock.
+func (s *pgStore) uploadArgs(sc *pgScratch, ups []model.Upload) {
+	sc.order = sc.order[:0]
+	for i := range ups {
+		sc.order = append(sc.order, i)
+	}
+	slices.SortFunc(sc.order, func(a, b int) int {
+		x, y := &ups[a], &ups[b]
+		return cmp.Or(strings.Compare(x.MN, y.MN), strings.Compare(x.CN, y.CN), x.DataTime.Compare(y.DataTime))
+	})
+	sc.mns, sc.cns, sc.vals, sc.times = sc.mns[:0], sc.cns[:0], sc.vals[:0], sc.times[:0]
+	for _, i := range sc.order {
+		u := &ups[i]
+		sc.mns = append(sc.mns, cleanText(u.MN))
+		sc.cns = append(sc.cns, cleanText(u.CN))
+		sc.times = append(sc.times, u.DataTime)
+		sc.buf = appendValuesJSON(sc.buf[:0], u.Values)
+		sc.vals = append(sc.vals, string(sc.buf))
+	}
+}
+
+func (s *pgStore) contactArgs(sc *pgScratch, cs []model.Contact) {
+	slices.SortFunc(cs, func(a, b model.Contact) int { return strings.Compare(a.MN, b.MN) })
+	sc.mns, sc.cns, sc.remotes, sc.times = sc.mns[:0], sc.cns[:0], sc.remotes[:0], sc.times[:0]
+	for i := range cs {
+		sc.mns = append(sc.mns, cleanText(cs[i].MN))
+		sc.times = append(sc.times, cs[i].At)
+		sc.remotes = append(sc.remotes, cleanText(cs[i].Remote))
+		sc.cns = append(sc.cns, cleanText(cs[i].CN))
+	}
+}
+
+// rawIter feeds raw frames to COPY without building all rows first.
+type rawIter struct {
+	frames []model.RawFrame
+	i      int
+	row    [9]any
+	buf    []byte
+}
+
+func (it *rawIter) Next() bool { it.i++; return it.i < len(it.frames) }
+func (it *rawIter) Err() error { return nil }
+func (it *rawIter) Values() ([]any, error) {
+	f := &it.frames[it.i]
+	dev := "[]"
+	if len(f.Deviations) > 0 {
+		it.buf = appendJSONStrings(it.buf[:0], f.Deviations)
+		dev = string(it.buf)
+	}
+	raw := f.Raw
+	if raw == nil {
+		raw = []byte{}
+	}
+	it.row = [9]any{f.ReceivedAt, cleanText(f.Remote), cleanText(f.MN), cleanText(f.CN), cleanText(f.QN),
+		f.Status, cleanText(f.Reason), dev, raw}
+	return it.row[:], nil
+}
+
+var (
+	_ pgx.CopyFromSource = (*rawIter)(nil)
+	_ Store              = (*pgStore)(nil)
+	_ Store              = (*sqliteStore)(nil)
+)
