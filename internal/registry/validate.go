@@ -3,9 +3,9 @@ package registry
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
+	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -16,28 +16,17 @@ const (
 	Protocol2025 = "2025" // HJ 212-2025
 )
 
-// KnownTolerances are the tolerance names a device may be allowed. They
-// are the names of the hj212 package's Tolerant-mode deviations (its
-// Deviation.Strings()). Only model.ToleranceModbusCRC changes whether a
-// frame is accepted; the others record what the bureau expects of a
-// device, so that a deviation that was not expected stands out.
-var KnownTolerances = []string{
-	model.ToleranceModbusCRC,
-	"lowercase-crc",
-	"long-segment",
-	"lf-only",
-	"no-ending",
-	"length-mismatch",
-	"no-qn",
-	"epoch-qn",
-	"short-mn",
-	"unknown-st",
-	"unknown-cn",
-	"space-after-semicolon",
-	"stray-semicolon",
-	"empty-cp",
-	"no-flag",
-	"field-order",
+// KnownTolerances returns the tolerance names a device may be allowed:
+// the names of the hj212 package's Tolerant-mode deviations. Only
+// model.ToleranceModbusCRC changes whether a frame is accepted; the others
+// record what the bureau expects of a device, so that a deviation that
+// was not expected stands out.
+func KnownTolerances() []string {
+	var names []string
+	for i := range 32 {
+		names = append(names, hj212.Deviation(1<<i).Strings()...)
+	}
+	return names
 }
 
 // maxCodeLen bounds keys and pollutant codes. HJ 212 codes are at most 24
@@ -182,8 +171,8 @@ func (v *validator) validate(r *model.Registry, existing *model.Registry) {
 		tols := keySet{}
 		for j, t := range d.Tolerances {
 			tp := fmt.Sprintf("%s.tolerances[%d]", p, j)
-			if !slices.Contains(KnownTolerances, t) {
-				v.errorf(tp, "unknown tolerance %q (known: %s)", t, strings.Join(KnownTolerances, ", "))
+			if _, ok := hj212.ParseDeviation(t); !ok {
+				v.errorf(tp, "unknown tolerance %q (known: %s)", t, strings.Join(KnownTolerances(), ", "))
 			} else if _, ok := tols.add(t, tp); !ok {
 				v.errorf(tp, "tolerance %q listed twice", t)
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -73,6 +74,12 @@ func (y *yamlReader) syntaxError(err error) *Error {
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Msg = "YAML syntax: " + msg[len(m[0]):]
+		// yaml.v3 reports parser errors ("did not find expected ...")
+		// with the 0-based line of the enclosing collection, and scanner
+		// errors with a 1-based line: make both 1-based.
+		if strings.HasPrefix(msg[len(m[0]):], "did not find expected") {
+			e.Line++
+		}
 	}
 	return e
 }
