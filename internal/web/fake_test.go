@@ -41,12 +41,17 @@ func (f *fakeStore) Registry(ctx context.Context) (*model.Registry, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// Ordered by key, as the store contract says.
 	r := model.Registry{
 		Counties:    slices.Clone(f.reg.Counties),
 		Enterprises: slices.Clone(f.reg.Enterprises),
 		Outlets:     slices.Clone(f.reg.Outlets),
 		Devices:     slices.Clone(f.reg.Devices),
 	}
+	sort.Slice(r.Counties, func(i, j int) bool { return r.Counties[i].Code < r.Counties[j].Code })
+	sort.Slice(r.Enterprises, func(i, j int) bool { return r.Enterprises[i].USCC < r.Enterprises[j].USCC })
+	sort.Slice(r.Outlets, func(i, j int) bool { return r.Outlets[i].ID < r.Outlets[j].ID })
+	sort.Slice(r.Devices, func(i, j int) bool { return r.Devices[i].MN < r.Devices[j].MN })
 	return &r, nil
 }
 

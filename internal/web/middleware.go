@@ -100,14 +100,18 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 // the tokens, so the lookup time does not depend on how much of a guessed
 // token is right, and no token sits in memory in the clear longer than New.
 type tokenAuth struct {
-	clients map[[sha256.Size]byte]string
+	required bool
+	clients  map[[sha256.Size]byte]string
 }
 
 func newTokenAuth(tokens map[string]string) *tokenAuth {
-	a := &tokenAuth{clients: make(map[[sha256.Size]byte]string, len(tokens))}
+	// required depends on the map, not on its usable entries: a
+	// configuration whose only token is empty (an unset environment
+	// variable, say) must fail closed, not open.
+	a := &tokenAuth{required: len(tokens) > 0, clients: make(map[[sha256.Size]byte]string, len(tokens))}
 	for tok, name := range tokens {
 		if tok == "" {
-			continue // an empty token would let every request in
+			continue // never a valid token
 		}
 		if name == "" {
 			name = "token"
@@ -120,7 +124,7 @@ func newTokenAuth(tokens map[string]string) *tokenAuth {
 // authenticate returns the client's name. With no tokens configured every
 // request is anonymous and allowed (the demo).
 func (a *tokenAuth) authenticate(r *http.Request) (string, error) {
-	if len(a.clients) == 0 {
+	if !a.required {
 		return "", nil
 	}
 	h := r.Header.Get("Authorization")

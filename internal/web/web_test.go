@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -361,14 +363,16 @@ func TestAuthMatrix(t *testing.T) {
 	}
 }
 
-// An empty token in the map must not open the API to requests without one.
+// An empty token in the map is never valid, and a map holding only an
+// empty token fails closed rather than opening the API.
 func TestEmptyTokenIgnored(t *testing.T) {
-	h := New(Config{Tokens: map[string]string{"": "oops", "real": "x"}}, newFixtureStore(), nil)
-	if rec := do(t, h, "GET", "/api/v1/counties", "Authorization", "Bearer "); rec.Code != 401 {
-		t.Errorf("empty bearer: status %d", rec.Code)
-	}
-	if rec := do(t, h, "GET", "/api/v1/counties"); rec.Code != 401 {
-		t.Errorf("no header: status %d", rec.Code)
+	for _, tokens := range []map[string]string{{"": "oops", "real": "x"}, {"": "oops"}} {
+		h := New(Config{Tokens: tokens}, newFixtureStore(), nil)
+		for _, hdr := range [][]string{nil, {"Authorization", "Bearer "}, {"Authorization", "Bearer"}} {
+			if rec := do(t, h, "GET", "/api/v1/counties", hdr...); rec.Code != 401 {
+				t.Errorf("tokens %v, header %q: status %d", tokens, hdr, rec.Code)
+			}
+		}
 	}
 }
 
@@ -454,6 +458,9 @@ func TestFramesPaging(t *testing.T) {
 				if len(p.Frames) > limit {
 					t.Fatalf("page of %d frames, limit %d", len(p.Frames), limit)
 				}
+				if pages > 0 && len(p.Frames) == 0 {
+					t.Errorf("next led to an empty page: %s", next)
+				}
 				for _, f := range p.Frames {
 					got = append(got, f.ID)
 				}
@@ -513,6 +520,20 @@ func TestUploadPaging(t *testing.T) {
 	if n := len(st.queries); n != 3 { // 2 + 2 + 0 uploads (4 minute uploads)
 		t.Errorf("%d store queries, want 3", n)
 	}
+	// A store that rounds the lower bound down to the second returns the
+	// previous page's last upload again; it must not appear twice.
+	coarse := do(t, testHandler(coarseStore{st}), "GET", target).Body.String()
+	if coarse != whole {
+		t.Errorf("output with a coarse store differs:\n%s\nwant\n%s", coarse, whole)
+	}
+}
+
+// coarseStore keeps only whole seconds of UploadQuery.From.
+type coarseStore struct{ *fakeStore }
+
+func (c coarseStore) Uploads(ctx context.Context, q store.UploadQuery) ([]model.Upload, error) {
+	q.From = q.From.Truncate(time.Second)
+	return c.fakeStore.Uploads(ctx, q)
 }
 
 func TestMeasurementsCSV(t *testing.T) {
