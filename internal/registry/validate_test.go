@@ -198,7 +198,9 @@ func TestValidate(t *testing.T) {
 		{"st of three digits seen in the field", func(r *model.Registry) { r.Devices[0].ST = "101" }, nil, nil},
 		{"tolerance unknown", func(r *model.Registry) { r.Devices[0].Tolerances = []string{"anything-goes"} },
 			nil, []string{`devices[0].tolerances[0]: unknown tolerance "anything-goes" (known: ` + strings.Join(KnownTolerances(), ", ") + ")"}},
-		{"tolerance twice", func(r *model.Registry) { r.Devices[0].Tolerances = []string{"modbus-crc", "lowercase-crc", "modbus-crc"} },
+		{"tolerance twice", func(r *model.Registry) {
+			r.Devices[0].Tolerances = []string{"modbus-crc", "lowercase-crc", "modbus-crc"}
+		},
 			nil, []string{`devices[0].tolerances[2]: tolerance "modbus-crc" listed twice`}},
 
 		// Several problems are all reported, in order.
