@@ -2,15 +2,106 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/app"
+	"github.com/ecowatch/ecowatch/internal/gateway"
 )
 
-// runServe is a placeholder until the command lands.
-func runServe(_ context.Context, args []string, _ io.Reader, _, stderr io.Writer) error {
-	fs := newFlagSet("serve", "serve [flags]", stderr)
+// serveFlags are the flags serve and demo share.
+type serveFlags struct {
+	dataDir, dsn, sync    string
+	gatewayAddr, httpAddr string
+	readyFile             string
+	batchFrames           int
+	batchInterval         time.Duration
+	idleTimeout           time.Duration
+	rawRetention          time.Duration
+	maxConnsPerIP         int
+	quarantineUnknown     bool
+	registryReload        time.Duration
+	logLevel              string
+}
+
+func (f *serveFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+	IntVar(*int, string, int, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
+	BoolVar(*bool, string, bool, string)
+}, defGateway, defHTTP string) {
+	d := gateway.DefaultConfig()
+	fs.StringVar(&f.dataDir, "data-dir", "ecowatch-data", "data directory (SQLite file ecowatch.db lives here)")
+	fs.StringVar(&f.dsn, "db", "", "store DSN: sqlite:<path> or postgres://user@host:5432/db (default: SQLite in --data-dir)")
+	fs.StringVar(&f.sync, "sqlite-sync", "full", "SQLite synchronous mode: full (an ack survives power loss) or normal (survives a process crash)")
+	fs.StringVar(&f.gatewayAddr, "gateway-addr", defGateway, "TCP address for HJ 212 devices")
+	fs.StringVar(&f.httpAddr, "http-addr", defHTTP, "HTTP address for the API and dashboard (empty disables)")
+	fs.StringVar(&f.readyFile, "ready-file", "", "write the bound addresses as JSON to this file once listening")
+	fs.IntVar(&f.batchFrames, "batch-frames", d.BatchFrames, "group commit: commit when this many frames are pending")
+	fs.DurationVar(&f.batchInterval, "batch-interval", d.BatchInterval, "group commit: commit this long after the first pending frame")
+	fs.DurationVar(&f.idleTimeout, "idle-timeout", d.IdleTimeout, "close a device connection silent for this long")
+	fs.DurationVar(&f.rawRetention, "raw-retention", 0, "delete archived raw frames older than this (0 keeps them forever)")
+	fs.IntVar(&f.maxConnsPerIP, "max-conns-per-ip", d.MaxConnsPerIP, "device connections allowed from one address")
+	fs.BoolVar(&f.quarantineUnknown, "quarantine-unknown", true, "archive frames of unknown devices or with wrong passwords for review (false: drop them, still counted)")
+	fs.DurationVar(&f.registryReload, "registry-reload", 30*time.Second, "reload the device table from the registry this often")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+}
+
+func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return app.Config{}, usageError{fmt.Errorf("-log-level: %w", err)}
+	}
+	if f.sync != "full" && f.sync != "normal" {
+		return app.Config{}, usageError{fmt.Errorf("-sqlite-sync: want full or normal, got %q", f.sync)}
+	}
+	gc := gateway.DefaultConfig()
+	gc.Addr = f.gatewayAddr
+	gc.BatchFrames = f.batchFrames
+	gc.BatchInterval = f.batchInterval
+	gc.IdleTimeout = f.idleTimeout
+	gc.RawRetention = f.rawRetention
+	gc.MaxConnsPerIP = f.maxConnsPerIP
+	gc.QuarantineUnknown = f.quarantineUnknown
+	return app.Config{
+		DSN:            f.dsn,
+		DataDir:        f.dataDir,
+		SQLiteSync:     f.sync,
+		HTTPAddr:       f.httpAddr,
+		Gateway:        gc,
+		RegistryReload: f.registryReload,
+		ReadyFile:      f.readyFile,
+		Logger:         slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})),
+	}, nil
+}
+
+func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "serve [flags]\n\nRuns the HJ 212 device gateway and the HTTP API until interrupted (SIGINT/SIGTERM),\nthen drains: pending frames are committed and acknowledged before exit.", stderr)
+	var f serveFlags
+	f.register(fs, ":9212", ":8080")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return errors.New("not implemented yet")
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	}
+	cfg, err := f.config(stderr)
+	if err != nil {
+		return err
+	}
+	a, err := app.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ecowatch serving: devices on %s", a.GatewayAddr())
+	if h := a.HTTPAddr(); h != "" {
+		fmt.Fprintf(stdout, ", HTTP on http://%s/", h)
+	}
+	fmt.Fprintln(stdout)
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return a.Shutdown(sctx)
 }

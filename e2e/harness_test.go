@@ -1,0 +1,205 @@
+// Package e2e holds black-box tests that drive the built ecowatch binary
+// (and whole-system tests through internal/app): crash recovery with
+// SIGKILL, store outages and the demo.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ecowatch/ecowatch/hj212"
+	"github.com/ecowatch/ecowatch/internal/model"
+)
+
+// binPath is the ecowatch binary built once for all tests of the package.
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ecowatch-e2e-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "ecowatch")
+	cmd := exec.Command("go", "build", "-o", binPath, "../cmd/ecowatch")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "cannot build ecowatch:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// testRegistry returns a small registry of n devices with password 123456.
+func testRegistry(n int) *model.Registry {
+	max := 100.0
+	r := &model.Registry{
+		Counties:    []model.County{{Code: "371502", Name: "东昌府区", NameEN: "Dongchangfu"}},
+		Enterprises: []model.Enterprise{{USCC: "91371500MA3C000001", Name: "测试热电有限公司", County: "371502", Industry: "热电"}},
+	}
+	for i := range n {
+		oid := fmt.Sprintf("91371500MA3C000001-DA%03d", i)
+		r.Outlets = append(r.Outlets, model.Outlet{ID: oid, Enterprise: "91371500MA3C000001", Name: fmt.Sprintf("%d号排口", i), Kind: model.OutletAir,
+			Limits: []model.Limit{{Pollutant: "a21026", Unit: "mg/m3", Kind: model.LimitConverted, Period: model.PeriodHour, Max: &max}}})
+		r.Devices = append(r.Devices, model.Device{MN: deviceMN(i), Password: "123456", Protocol: "2017", Outlet: oid, ST: "31"})
+	}
+	return r
+}
+
+func deviceMN(i int) string { return fmt.Sprintf("E2E0A890%016d", i) }
+
+// server is a running ecowatch serve process.
+type server struct {
+	cmd     *exec.Cmd
+	gateway string
+	http    string
+	done    chan error
+	stderr  *bytes.Buffer
+}
+
+// startServer starts `ecowatch serve` on dataDir with ephemeral ports and
+// waits until it listens.
+func startServer(t *testing.T, dataDir string, extra ...string) *server {
+	t.Helper()
+	ready := filepath.Join(dataDir, "ready.json")
+	os.Remove(ready)
+	args := append([]string{"serve", "--data-dir", dataDir, "--gateway-addr", "127.0.0.1:0",
+		"--http-addr", "127.0.0.1:0", "--ready-file", ready, "--log-level", "warn"}, extra...)
+	cmd := exec.Command(binPath, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &lockedWriter{w: &stderr}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start serve: %v", err)
+	}
+	s := &server{cmd: cmd, done: make(chan error, 1), stderr: &stderr}
+	go func() { s.done <- cmd.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, err := os.ReadFile(ready)
+		if err == nil {
+			var r struct{ Gateway, HTTP string }
+			if err := json.Unmarshal(b, &r); err == nil {
+				s.gateway, s.http = r.Gateway, r.HTTP
+				return s
+			}
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("serve exited before ready: %v\n%s", err, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("serve not ready after 30s\n%s", stderr.String())
+		}
+	}
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (s *server) kill(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Kill()
+	<-s.done
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// device is a minimal HJ 212 device for tests: it sends one upload at a
+// time with Flag=5 and waits for the 9014 with the same QN, ignoring the
+// platform's own requests (1012, history). It is deliberately independent
+// of the simulator so that the tests check the gateway against the
+// standard, not against our own client.
+type device struct {
+	mn, pw string
+	addr   func() string // current gateway address
+	conn   net.Conn
+	rd     *bufio.Reader
+	qn     int64
+}
+
+var errNoAck = errors.New("no ack")
+
+// send sends the upload and waits for its 9014; it returns errNoAck or a
+// network error when the upload was not acknowledged.
+func (d *device) send(cn string, dataTime time.Time, values []hj212.KV, timeout time.Duration) error {
+	if d.conn == nil {
+		c, err := net.DialTimeout("tcp", d.addr(), timeout)
+		if err != nil {
+			return err
+		}
+		d.conn, d.rd = c, bufio.NewReader(c)
+	}
+	d.qn++
+	qn := string(hj212.FormatQN(nil, time.Date(2026, 1, 1, 0, 0, 0, 0, hj212.CST()).Add(time.Duration(d.qn)*time.Millisecond)))
+	cp := append([]hj212.KV{{Key: "DataTime", Value: string(hj212.FormatTime(nil, dataTime))}}, values...)
+	m := hj212.Message{QN: qn, ST: "31", CN: cn, PW: d.pw, MN: d.mn, Flag: 5, CP: cp}
+	d.conn.SetDeadline(time.Now().Add(timeout))
+	if _, err := d.conn.Write(m.AppendFrame(nil)); err != nil {
+		d.close()
+		return err
+	}
+	for {
+		line, err := d.rd.ReadBytes('\n')
+		if err != nil {
+			d.close()
+			return fmt.Errorf("%w: %v", errNoAck, err)
+		}
+		var f hj212.Frame
+		if err := hj212.Decode(bytes.TrimRight(line, "\r\n"), &f, hj212.Options{Mode: hj212.Strict}); err != nil {
+			d.close()
+			return fmt.Errorf("undecodable reply %q: %w", line, err)
+		}
+		if string(f.CN) == "9014" && string(f.QN) == qn {
+			return nil
+		}
+		// Requests from the platform (1012 time calibration, 2051/2061
+		// history) are not answered by this device; the gateway must cope.
+	}
+}
+
+func (d *device) close() {
+	if d.conn != nil {
+		d.conn.Close()
+		d.conn, d.rd = nil, nil
+	}
+}
+
+// minuteValues returns the CP values of minute upload number k of a device,
+// distinct per (device, k) so that a stored value proves which frame it came from.
+func minuteValues(dev, k int) []hj212.KV {
+	v := fmt.Sprintf("%d.%03d", dev, k%1000)
+	return []hj212.KV{
+		{Key: "a21026-Avg", Value: v}, {Key: "a21026-Flag", Value: "N"},
+		{Key: "a21002-Avg", Value: fmt.Sprintf("%d", k)}, {Key: "a21002-Flag", Value: "N"},
+	}
+}
+
+func kvString(kvs []hj212.KV) string {
+	var b strings.Builder
+	for _, kv := range kvs {
+		fmt.Fprintf(&b, "%s=%s;", kv.Key, kv.Value)
+	}
+	return b.String()
+}

@@ -1,0 +1,226 @@
+// Package app wires ecowatch together: the store, the registry's device
+// table, the HJ 212 gateway and the HTTP server. The commands serve and
+// demo, and the end-to-end tests, start the whole system through it.
+//
+// Start order is store → device table → gateway → HTTP; Shutdown runs in
+// reverse: stop HTTP, drain the gateway (commit and acknowledge what is
+// pending), close the store.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/gateway"
+	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/web"
+)
+
+// Config configures a running system.
+type Config struct {
+	// DSN selects the store: "sqlite:<path>", a file path, or a
+	// postgres:// URL. Empty means SQLite at <DataDir>/ecowatch.db.
+	DSN     string
+	DataDir string
+	// SQLiteSync is the SQLite synchronous mode ("full" or "normal").
+	SQLiteSync string
+
+	// HTTPAddr is the HTTP listen address; empty disables HTTP.
+	HTTPAddr string
+	Gateway  gateway.Config
+	Web      web.Config
+
+	// RegistryReload is how often the device table is reloaded from the
+	// store (so that a registry import reaches a running gateway).
+	RegistryReload time.Duration
+	// ReadyFile, when set, receives a JSON object with the bound
+	// addresses once everything listens (for scripts and tests).
+	ReadyFile string
+
+	Logger *slog.Logger
+}
+
+// App is a running system.
+type App struct {
+	cfg     Config
+	log     *slog.Logger
+	Store   store.Store
+	Gateway *gateway.Server
+	Devices *gateway.DeviceTable
+
+	httpSrv *http.Server
+	httpLn  net.Listener
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// Ready is what Start writes to Config.ReadyFile.
+type Ready struct {
+	PID     int    `json:"pid"`
+	Gateway string `json:"gateway"`
+	HTTP    string `json:"http,omitempty"`
+	DSN     string `json:"dsn"`
+}
+
+// DSN returns the store DSN the configuration selects.
+func (c Config) dsn() string {
+	if c.DSN != "" {
+		return c.DSN
+	}
+	dir := c.DataDir
+	if dir == "" {
+		dir = "ecowatch-data"
+	}
+	return "sqlite:" + filepath.Join(dir, "ecowatch.db")
+}
+
+// Start opens the store and starts the gateway and the HTTP server.
+func Start(ctx context.Context, cfg Config) (*App, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("cannot create data directory: %w", err)
+		}
+	}
+	dsn := cfg.dsn()
+	st, err := store.Open(ctx, dsn, store.Options{Logger: log, Synchronous: cfg.SQLiteSync})
+	if err != nil {
+		return nil, fmt.Errorf("cannot open store: %w", err)
+	}
+	a := &App{cfg: cfg, log: log, Store: st, stop: make(chan struct{})}
+	a.Devices = gateway.NewDeviceTable(nil)
+	if err := a.reloadDevices(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Gateway = gateway.New(cfg.Gateway, st, a.Devices, log.With("component", "gateway"))
+	if err := a.Gateway.Start(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("cannot start gateway: %w", err)
+	}
+	ready := Ready{PID: os.Getpid(), Gateway: a.Gateway.Addr().String(), DSN: redactDSN(dsn)}
+
+	if cfg.HTTPAddr != "" {
+		wcfg := cfg.Web
+		if wcfg.Metrics == nil {
+			wcfg.Metrics = a.Gateway.WriteMetrics
+		}
+		h := web.New(wcfg, st, log.With("component", "web"))
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			a.Gateway.Shutdown(ctx)
+			st.Close()
+			return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.HTTPAddr, err)
+		}
+		a.httpLn = ln
+		a.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := a.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http server stopped", "err", err)
+			}
+		}()
+		ready.HTTP = ln.Addr().String()
+	}
+
+	if cfg.RegistryReload > 0 {
+		a.wg.Add(1)
+		go a.reloadLoop(cfg.RegistryReload)
+	}
+	if cfg.ReadyFile != "" {
+		b, _ := json.Marshal(ready)
+		tmp := cfg.ReadyFile + ".tmp"
+		if err := os.WriteFile(tmp, b, 0o640); err != nil {
+			return nil, fmt.Errorf("cannot write ready file: %w", err)
+		}
+		if err := os.Rename(tmp, cfg.ReadyFile); err != nil {
+			return nil, fmt.Errorf("cannot write ready file: %w", err)
+		}
+	}
+	log.Info("ecowatch started", "gateway", ready.Gateway, "http", ready.HTTP, "store", ready.DSN, "devices", a.Devices.Len())
+	return a, nil
+}
+
+// GatewayAddr is the address devices connect to.
+func (a *App) GatewayAddr() string { return a.Gateway.Addr().String() }
+
+// HTTPAddr is the HTTP address, or "" when HTTP is disabled.
+func (a *App) HTTPAddr() string {
+	if a.httpLn == nil {
+		return ""
+	}
+	return a.httpLn.Addr().String()
+}
+
+// ReloadDevices reloads the gateway's device table from the store now.
+func (a *App) ReloadDevices(ctx context.Context) error { return a.reloadDevices(ctx) }
+
+func (a *App) reloadDevices(ctx context.Context) error {
+	reg, err := a.Store.Registry(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot load registry: %w", err)
+	}
+	a.Devices.Replace(reg.Devices)
+	return nil
+}
+
+func (a *App) reloadLoop(every time.Duration) {
+	defer a.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), every)
+			if err := a.reloadDevices(ctx); err != nil {
+				a.log.Warn("registry reload failed", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// Shutdown stops HTTP, drains the gateway and closes the store.
+func (a *App) Shutdown(ctx context.Context) error {
+	close(a.stop)
+	var errs []error
+	if a.httpSrv != nil {
+		if err := a.httpSrv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	t0 := time.Now()
+	if err := a.Gateway.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("gateway shutdown: %w", err))
+	}
+	a.log.Info("gateway drained", "took", time.Since(t0).Round(time.Millisecond))
+	a.wg.Wait()
+	if err := a.Store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("store close: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// redactDSN hides a password in a DSN for logs.
+func redactDSN(dsn string) string {
+	if u, err := urlParse(dsn); err == nil && u != "" {
+		return u
+	}
+	return dsn
+}
