@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"registry": {"import, export and validate the registry (import|export|validate)", runRegistry},
 	"bench":    {"measure ingest throughput and connection memory (ingest|conns|store)", runBench},
 	"air":      {"ambient air quality: AQI, evaluation, targets (hourly|daily|...)", runAir},
+	"water":    {"surface water: GB 3838 classes, CWQI, tracing (classify|...)", runWater},
 	"version":  {"print the version", runVersion},
 }
 
