@@ -165,29 +165,87 @@ var hourlySlots = [NumPollutants]struct {
 // a whole µg/m³ (CO 0.1 mg/m³), as §4.2.3 requires. It does not allocate.
 func Hourly(v Version, h *Hour) Result {
 	var r Result
-	r.reset()
-	t := tablesFor(v)
+	if v != V2026 {
+		v = V2012
+	}
+	ft := &fastHourly[v]
+	r.IAQI[IO3_8h] = -1
+	m := int16(-1)
 	for p := Pollutant(0); p < NumPollutants; p++ {
 		c := int64(h.C[p])
-		s := hourlySlots[p]
+		slot := hourlySlots[p].slot
 		if c < 0 {
-			r.Missing |= 1 << s.slot
+			r.IAQI[slot] = -1
+			r.Missing |= 1 << slot
 			continue
 		}
-		if v == V2026 {
-			c = int64(RoundTo(Conc(c), p.roundStep()))
-		}
-		if !r.set(v, s.slot, s.ind, t[s.ind].iaqi(c)) && p == SO2 && r.Notes.Has(NoteSO2From24h) {
-			// HJ 633-2012 table 1 note 2: SO2 reported by its 24-h IAQI.
-			if h.SO2_24h >= 0 {
-				r.set(v, ISO2, SO2_24h, t[SO2_24h].iaqi(int64(h.SO2_24h)))
+		if v == V2026 { // GB/T 8170 to whole µg/m³ (CO 0.1 mg/m³); constant divisors
+			if p == CO {
+				c = roundHalfEven100(c)
 			} else {
-				r.Missing |= 1 << ISO2
+				c = roundHalfEven1000(c)
+			}
+		}
+		x := ft[p].iaqi(c)
+		if x == iaqiAbove {
+			x = r.hourlyAbove(v, p, h)
+		}
+		r.IAQI[slot] = int16(x)
+		if int16(x) > m {
+			m = int16(x)
+		}
+	}
+	r.AQI = m
+	if m > 50 {
+		for i, x := range r.IAQI {
+			if x == m {
+				r.Primary |= 1 << i
 			}
 		}
 	}
-	r.finish()
 	return r
+}
+
+// hourlyAbove handles a concentration above its column (rare): it returns
+// the sub-index to store, or -1.
+func (r *Result) hourlyAbove(v Version, p Pollutant, h *Hour) int64 {
+	slot := hourlySlots[p].slot
+	switch {
+	case p == SO2 && v == V2012:
+		// HJ 633-2012 table 1 note 2: SO2 reported by its 24-h IAQI.
+		r.Notes |= NoteSO2From24h
+		if h.SO2_24h >= 0 {
+			x := tablesFor(v)[SO2_24h].iaqi(int64(h.SO2_24h))
+			if x == iaqiAbove {
+				r.Notes |= NoteCapped
+				x = iaqiCapped
+			}
+			return x
+		}
+		r.Missing |= 1 << slot
+		return -1
+	case p == SO2:
+		r.Notes |= NoteOverTable
+		return 200
+	}
+	r.Notes |= NoteCapped
+	return iaqiCapped
+}
+
+func roundHalfEven1000(c int64) int64 {
+	q, rem := c/1000, c%1000
+	if rem > 500 || rem == 500 && q%2 == 1 {
+		q++
+	}
+	return q * 1000
+}
+
+func roundHalfEven100(c int64) int64 {
+	q, rem := c/100, c%100
+	if rem > 50 || rem == 50 && q%2 == 1 {
+		q++
+	}
+	return q * 100
 }
 
 // DayValues are the daily indicator values of one station-day or city-day.

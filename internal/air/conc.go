@@ -12,7 +12,7 @@ import (
 type Conc int64
 
 // NA is the canonical missing value.
-const NA Conc = -1
+const NA Conc = -1 << 62
 
 // Scale is the number of Conc units in one µg/m³ (mg/m³ for CO).
 const Scale = 1000
