@@ -104,12 +104,34 @@ func knownPollutant(code []byte, v Version) bool {
 }
 
 // knownField reports whether name is a field of table 4 that follows a
-// pollutant code ("xxxxxx-Rtd").
+// pollutant code ("xxxxxx-Rtd"). It runs once per CP item, so the short
+// names are compared as little-endian words.
 func knownField(name []byte) bool {
-	switch string(name) { // the compiler does not allocate for this switch
-	case "Rtd", "Min", "Avg", "Max", "Cou", "Flag", "EFlag",
-		"ZsRtd", "ZsMin", "ZsAvg", "ZsMax",
-		"SampleTime", "SN", "Info", "Data", "DayData", "NightData", "RS", "RT":
+	if len(name) <= 8 {
+		switch packLE(name) | uint64(len(name))<<60 {
+		case 3<<60 | 'R' | 't'<<8 | 'd'<<16, // Rtd
+			3<<60 | 'M' | 'i'<<8 | 'n'<<16,                                         // Min
+			3<<60 | 'A' | 'v'<<8 | 'g'<<16,                                         // Avg
+			3<<60 | 'M' | 'a'<<8 | 'x'<<16,                                         // Max
+			3<<60 | 'C' | 'o'<<8 | 'u'<<16,                                         // Cou
+			4<<60 | 'F' | 'l'<<8 | 'a'<<16 | 'g'<<24,                               // Flag
+			5<<60 | 'E' | 'F'<<8 | 'l'<<16 | 'a'<<24 | 'g'<<32,                     // EFlag
+			5<<60 | 'Z' | 's'<<8 | 'R'<<16 | 't'<<24 | 'd'<<32,                     // ZsRtd
+			5<<60 | 'Z' | 's'<<8 | 'M'<<16 | 'i'<<24 | 'n'<<32,                     // ZsMin
+			5<<60 | 'Z' | 's'<<8 | 'A'<<16 | 'v'<<24 | 'g'<<32,                     // ZsAvg
+			5<<60 | 'Z' | 's'<<8 | 'M'<<16 | 'a'<<24 | 'x'<<32,                     // ZsMax
+			2<<60 | 'S' | 'N'<<8,                                                   // SN
+			4<<60 | 'I' | 'n'<<8 | 'f'<<16 | 'o'<<24,                               // Info
+			4<<60 | 'D' | 'a'<<8 | 't'<<16 | 'a'<<24,                               // Data
+			7<<60 | 'D' | 'a'<<8 | 'y'<<16 | 'D'<<24 | 'a'<<32 | 't'<<40 | 'a'<<48, // DayData
+			2<<60 | 'R' | 'S'<<8,                                                   // RS
+			2<<60 | 'R' | 'T'<<8:                                                   // RT
+			return true
+		}
+		return false
+	}
+	switch string(name) {
+	case "SampleTime", "NightData":
 		return true
 	}
 	return false
