@@ -400,3 +400,13 @@ func Generate(n int, o GenerateOptions) []Device {
 	}
 	return out
 }
+
+// Pick reports whether device i is among the given share (0..1) of
+// devices for a behaviour named tag: deterministic per seed, and
+// independent between tags.
+func Pick(seed int64, i int, tag string, share float64) bool {
+	if share <= 0 {
+		return false
+	}
+	return unit(mix(mix(uint64(seed), hashString(tag)), uint64(i))) < share
+}

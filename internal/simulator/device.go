@@ -164,7 +164,7 @@ func (d *device) run(ctx context.Context) {
 			return
 		}
 	}
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !s.draining.Load() {
 		if end, off := d.offlineUntil(s.clock.sim(time.Now())); off {
 			s.c.offline.Add(1)
 			if !sleepCtx(ctx, time.Until(s.clock.real(end))) {
@@ -410,10 +410,14 @@ func (d *device) session(ctx context.Context, conn net.Conn) error {
 			}
 		}
 
-		if err := d.sendQueued(now, sim); err != nil {
+		if s.draining.Load() {
+			if !d.pend.active {
+				return errDone
+			}
+		} else if err := d.sendQueued(now, sim); err != nil {
 			return err
 		}
-		if s.cfg.FlatOut && !d.pend.active {
+		if s.cfg.FlatOut && !d.pend.active && !s.draining.Load() {
 			if s.cfg.FlatOutFrames > 0 && d.flatSeq >= s.cfg.FlatOutFrames {
 				return errDone
 			}

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +26,8 @@ type Simulator struct {
 	clock clock
 	c     counters
 	devs  []*device
+
+	draining atomic.Bool
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -90,6 +93,45 @@ func (s *Simulator) Stop() {
 		cancel()
 	}
 	s.wg.Wait()
+}
+
+// Drain stops the devices from sending anything new, lets each finish the
+// upload waiting for its acknowledgement (including its retransmissions),
+// and waits for them to stop. If ctx ends first the devices are stopped
+// and ctx.Err() is returned. After a drain, every upload sent was either
+// acknowledged or counted as failed.
+func (s *Simulator) Drain(ctx context.Context) error {
+	s.draining.Store(true)
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		s.Stop()
+		return nil
+	case <-ctx.Done():
+		s.Stop()
+		return ctx.Err()
+	}
+}
+
+// ResetLatency clears the ack latency histogram (e.g. after a warm-up).
+func (s *Simulator) ResetLatency() {
+	for i := range s.c.latency.b {
+		s.c.latency.b[i].Store(0)
+	}
+}
+
+// AppendUpload appends the frame device i would send for the upload cn
+// (2011, 2051, 2061 or 2031) of the period starting at (or instant) at,
+// with a QN taken from qnTime. It is for benchmarks and tests, and must
+// not be called on a started simulator.
+func (s *Simulator) AppendUpload(dst []byte, i int, cn string, at, qnTime time.Time) []byte {
+	d := s.devs[i]
+	d.buildData(qnTime, item{kind: itemData, cn: cn, at: at})
+	return append(dst, d.out...)
 }
 
 // Wait waits until every device has stopped (ctx done, Stop, or each

@@ -505,3 +505,43 @@ func TestRealtimeSchedule(t *testing.T) {
 		}
 	}
 }
+
+func TestDrainLeavesNothingUnacknowledged(t *testing.T) {
+	gw := newFakeGW(t)
+	devs := Generate(5, GenerateOptions{})
+	s, err := New(Config{Addr: gw.addr(), Devices: devs, FlatOut: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start(context.Background())
+	waitFor(t, "some acks", func() bool { return s.Stats().Acked >= 100 })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	if st.Sent != st.Acked+st.Failed {
+		t.Errorf("after drain: sent %d, acked %d, failed %d", st.Sent, st.Acked, st.Failed)
+	}
+	if got := uint64(len(gw.byCN("2051"))); got != st.Sent+st.Retransmitted {
+		t.Errorf("gateway got %d frames, simulator sent %d + %d", got, st.Sent, st.Retransmitted)
+	}
+}
+
+func TestAppendUploadIsWhatDevicesSend(t *testing.T) {
+	devs := Generate(1, GenerateOptions{})
+	s, err := New(Config{Addr: "x:1", Devices: devs, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := s.AppendUpload(nil, 0, "2051", t0, t0)
+	var fr hj212.Frame
+	if err := hj212.Decode(raw, &fr, hj212.Options{Mode: hj212.Strict}); err != nil {
+		t.Fatal(err)
+	}
+	want := NewGenerator(3, devs[0]).Period(t0, 10*time.Minute)
+	if got := cpValue(&fr, "a21026-Max"); got != strconv.FormatFloat(want[1].Max, 'f', 2, 64) {
+		t.Errorf("a21026-Max %s, want %.2f", got, want[1].Max)
+	}
+}
