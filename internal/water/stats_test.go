@@ -106,3 +106,32 @@ func TestPeriodMeans(t *testing.T) {
 		t.Error("quarter 5 ok")
 	}
 }
+
+// TestPeriodEvaluation runs the whole period path: readings -> monthly means
+// -> quarterly mean of monthly means -> assessment rounding -> class.
+func TestPeriodEvaluation(t *testing.T) {
+	at := func(m time.Month, d int) time.Time { return time.Date(2025, m, d, 8, 0, 0, 0, cst) }
+	nh3n := []Reading{
+		{at(time.January, 5), Value{V: mustDec("0.98")}},
+		{at(time.February, 5), Value{V: mustDec("1.02")}},
+		{at(time.March, 5), Value{V: mustDec("1.015")}},
+	}
+	ph := []Reading{
+		{at(time.January, 5), Value{V: mustDec("9.6")}},
+		{at(time.February, 5), Value{V: mustDec("8.9")}},
+		{at(time.March, 5), Value{V: mustDec("8.8")}},
+	}
+	var s Sample
+	q, _ := QuarterMean(NH3N, MonthlyMeans(NH3N, nh3n), 2025, 1) // 1.005
+	_ = s.Set(NH3N, q)
+	p, _ := QuarterMean(PH, MonthlyMeans(PH, ph), 2025, 1) // [H+] mean 8.986 (arithmetic 9.1)
+	_ = s.Set(PH, p)
+	var r Result
+	Classify(&s, Options{Items: SetOf(NH3N, PH), Rounding: RoundAssessment}, &r)
+	if q.String() != "1.005" || r.Values[NH3N].String() != "1" || r.Items[NH3N] != ClassIII {
+		t.Errorf("NH3-N quarter %s -> %s class %v, want 1.005 -> 1 (half to even) Ⅲ", q, r.Values[NH3N], r.Items[NH3N])
+	}
+	if p.Round(2).String() != "8.99" || r.Items[PH] != ClassI {
+		t.Errorf("pH quarter %s class %v, want 8.99 -> 9 Ⅰ", p, r.Items[PH])
+	}
+}
