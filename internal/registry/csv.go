@@ -68,6 +68,11 @@ const tolerancesSep = "|"
 // problem with its file and line as an ErrorList and leaves the rules to
 // Validate.
 func ReadCSV(fsys fs.FS, names ...string) (*model.Registry, *Source, error) {
+	return readCSV(fsys, "", names)
+}
+
+// readCSV reads like ReadCSV; errors name the files as dir/name.
+func readCSV(fsys fs.FS, dir string, names []string) (*model.Registry, *Source, error) {
 	if len(names) == 0 {
 		names = CSVFiles
 	}
@@ -81,7 +86,7 @@ func ReadCSV(fsys fs.FS, names ...string) (*model.Registry, *Source, error) {
 	if want[OutletsCSV] {
 		want[LimitsCSV] = true // see the package comment on limits.csv
 	}
-	c := &csvReader{src: NewSource(), reg: &model.Registry{}, outlets: map[string]int{}}
+	c := &csvReader{src: NewSource(), reg: &model.Registry{}, outlets: map[string]int{}, dir: dir}
 	c.src.csv = true
 	found := 0
 	for _, name := range CSVFiles {
@@ -91,7 +96,7 @@ func ReadCSV(fsys fs.FS, names ...string) (*model.Registry, *Source, error) {
 		data, err := fs.ReadFile(fsys, name)
 		if errors.Is(err, fs.ErrNotExist) {
 			if name == LimitsCSV && c.haveOutlets {
-				c.errs = append(c.errs, &Error{File: LimitsCSV, Msg: "missing: an import replaces each outlet's limits, so outlets.csv needs limits.csv beside it (a header row alone clears them)"})
+				c.errs = append(c.errs, &Error{File: c.path(LimitsCSV), Msg: "missing: an import replaces each outlet's limits, so outlets.csv needs limits.csv beside it (a header row alone clears them)"})
 			}
 			continue
 		}
@@ -119,10 +124,19 @@ type csvReader struct {
 	errs        ErrorList
 	outlets     map[string]int // outlet id → index, for limits.csv
 	haveOutlets bool
+	dir         string // prefix of the file names in errors
+}
+
+// path is how errors name a file.
+func (c *csvReader) path(name string) string {
+	if c.dir == "" {
+		return name
+	}
+	return filepath.Join(c.dir, name)
 }
 
 func (c *csvReader) errorf(file string, line int, column, format string, args ...any) {
-	c.errs = append(c.errs, &Error{File: file, Line: line, Field: column, Msg: fmt.Sprintf(format, args...)})
+	c.errs = append(c.errs, &Error{File: c.path(file), Line: line, Field: column, Msg: fmt.Sprintf(format, args...)})
 }
 
 // row is one CSV record with its column index and positions.
@@ -142,7 +156,7 @@ func (r *row) get(name, path string) string {
 	if !ok {
 		return ""
 	}
-	r.reader.src.set(path, Pos{File: r.file, Line: r.lines[i], Column: name})
+	r.reader.src.set(path, Pos{File: r.reader.path(r.file), Line: r.lines[i], Column: name})
 	return r.rec[i]
 }
 
@@ -234,7 +248,7 @@ func (c *csvReader) parseError(name string, err error) {
 
 func (c *csvReader) record(r *row) {
 	reg := c.reg
-	mark := func(path string) { c.src.set(path, Pos{File: r.file, Line: r.line}) }
+	mark := func(path string) { c.src.set(path, Pos{File: c.path(r.file), Line: r.line}) }
 	switch r.file {
 	case CountiesCSV:
 		p := fmt.Sprintf("counties[%d]", len(reg.Counties))

@@ -14,6 +14,10 @@ type Error struct {
 	Line  int    // 1-based line in File; 0 if unknown
 	Field string // path of the field, e.g. enterprises[3].uscc (YAML, in-memory) or the column (CSV)
 	Msg   string
+	// Unresolved marks a reference to a county, enterprise or outlet that
+	// is neither in the registry validated nor in the existing one: an
+	// import into a store that holds it would resolve it.
+	Unresolved bool `json:"-"`
 }
 
 // Error formats the error as file:line: field: message, leaving out what is

@@ -125,16 +125,17 @@ func Load(path, format string) (*model.Registry, *Source, error) {
 			return nil, nil, fmt.Errorf("open registry: %w", err)
 		}
 		defer f.Close()
-		return ReadYAML(f, filepath.Base(path))
+		return ReadYAML(f, path)
 	case FormatCSV:
 		fi, err := os.Stat(path)
 		if err != nil {
 			return nil, nil, fmt.Errorf("open registry: %w", err)
 		}
 		if fi.IsDir() {
-			return ReadCSV(os.DirFS(path))
+			return readCSV(os.DirFS(path), path, nil)
 		}
-		return ReadCSV(os.DirFS(filepath.Dir(path)), filepath.Base(path))
+		dir := filepath.Dir(path)
+		return readCSV(os.DirFS(dir), dir, []string{filepath.Base(path)})
 	default:
 		return nil, nil, fmt.Errorf("unknown registry format %q (want yaml or csv)", format)
 	}

@@ -55,6 +55,13 @@ func (v *validator) errorf(path, format string, args ...any) {
 	v.errs = append(v.errs, v.src.newError(path, fmt.Sprintf(format, args...)))
 }
 
+// unresolved records an unknown reference (see Error.Unresolved).
+func (v *validator) unresolved(path, what, key string) {
+	e := v.src.newError(path, fmt.Sprintf("unknown %s %q", what, key))
+	e.Unresolved = true
+	v.errs = append(v.errs, e)
+}
+
 // keySet records the first path of each key to report duplicates.
 type keySet map[string]string
 
@@ -115,7 +122,7 @@ func (v *validator) validate(r *model.Registry, existing *model.Registry) {
 		}
 		v.required(p+".name", e.Name)
 		if v.required(p+".county", e.County) && !counties[e.County] {
-			v.errorf(p+".county", "unknown county %q", e.County)
+			v.unresolved(p+".county", "county", e.County)
 		}
 		v.coordinates(p, e.Lat, e.Lon)
 	}
@@ -127,7 +134,7 @@ func (v *validator) validate(r *model.Registry, existing *model.Registry) {
 			v.unique(seen, "outlet id", o.ID, p+".id")
 		}
 		if v.required(p+".enterprise", o.Enterprise) && !enterprises[o.Enterprise] {
-			v.errorf(p+".enterprise", "unknown enterprise %q", o.Enterprise)
+			v.unresolved(p+".enterprise", "enterprise", o.Enterprise)
 		}
 		switch o.Kind {
 		case model.OutletAir, model.OutletWater:
@@ -161,7 +168,7 @@ func (v *validator) validate(r *model.Registry, existing *model.Registry) {
 			v.errorf(p+".protocol", "is %q, want 2005, 2017 or 2025", d.Protocol)
 		}
 		if d.Outlet != "" && !outlets[d.Outlet] {
-			v.errorf(p+".outlet", "unknown outlet %q", d.Outlet)
+			v.unresolved(p+".outlet", "outlet", d.Outlet)
 		}
 		if d.ST != "" && !validST(d.ST) {
 			// HJ 212-2017 §6.6.1: ST is 2 characters 0-9/A-Z; devices in
