@@ -451,6 +451,10 @@ func (d *decoder) items(c []byte, base int) error {
 	sep := byte(0) // the separator before the current item; 0 at the start
 	j := 0
 	for {
+		if j == len(c) {
+			// A separator before the closing "&&".
+			return d.dev(DevStraySemicolon, base+j-1, "CP", "separator before the closing &&")
+		}
 		k := j
 		if c[k] == ' ' {
 			for k < len(c) && c[k] == ' ' {
@@ -572,10 +576,6 @@ func (d *decoder) items(c []byte, base int) error {
 		}
 		sep = c[k]
 		j = k + 1
-		if j == len(c) {
-			// A ';' before the closing "&&".
-			return d.dev(DevStraySemicolon, base+k, "CP", "separator before the closing &&")
-		}
 	}
 }
 

@@ -50,10 +50,29 @@ func (s *Splitter) MaxFrame() int { return 2 + 4 + s.maxSegment() + 4 + 2 }
 var frameStart = []byte("##")
 
 // Split implements bufio.SplitFunc.
+//
+// It skips garbage and looks for the next frame in the same call:
+// bufio.Scanner reads more input before it calls again after a call that
+// returned no token, and a device that waits for its answer sends none,
+// so a complete frame behind garbage must not wait for another read.
 func (s *Splitter) Split(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	if len(data) == 0 {
-		return 0, nil, nil
+	off := 0
+	for off < len(data) {
+		n, tok := s.next(data[off:], atEOF)
+		if tok != nil {
+			return off + n, tok, nil
+		}
+		if n == 0 {
+			break // need more bytes
+		}
+		off += n
 	}
+	return off, nil, nil
+}
+
+// next looks at data, which is not empty. It returns a frame and the bytes
+// it took, or no frame and the bytes to skip (0: wait for more).
+func (s *Splitter) next(data []byte, atEOF bool) (advance int, token []byte) {
 	// Skip to the next "##".
 	if data[0] != '#' || len(data) < 2 || data[1] != '#' {
 		i := bytes.Index(data, frameStart)
@@ -63,24 +82,24 @@ func (s *Splitter) Split(data []byte, atEOF bool) (advance int, token []byte, er
 				n-- // it may be the first half of "##"
 			}
 			s.skip(data[:n])
-			return n, nil, nil
+			return n, nil
 		}
 		s.skip(data[:i])
-		return i, nil, nil
+		return i, nil
 	}
 	if len(data) < 6 {
 		if atEOF {
 			s.abandon(data)
-			return len(data), nil, nil
+			return len(data), nil
 		}
-		return 0, nil, nil
+		return 0, nil
 	}
 	if !isDigits(data[2:6]) {
 		// Not a frame start after all: drop one '#' and look again, in
 		// case this "##" is the tail of "###".
 		s.Resyncs++
 		s.GarbageBytes++
-		return 1, nil, nil
+		return 1, nil
 	}
 	l := int(data[2]-'0')*1000 + int(data[3]-'0')*100 + int(data[4]-'0')*10 + int(data[5]-'0')
 	max := s.maxSegment()
@@ -90,7 +109,7 @@ func (s *Splitter) Split(data []byte, atEOF bool) (advance int, token []byte, er
 	// frame, as when garbage "##LLLL" precedes a real frame.
 	if end := 6 + l + 4; l <= max && end <= len(data) && endsLikeFrame(data[:end]) &&
 		bytes.Index(data[2:end], frameStart) < 0 {
-		return s.emit(data, end, atEOF)
+		return s.emit(data, end)
 	}
 
 	// Otherwise the earliest line feed after "&&XXXX", unless another
@@ -114,7 +133,7 @@ func (s *Splitter) Split(data []byte, atEOF bool) (advance int, token []byte, er
 		}
 		if endsLikeFrame(data[:end]) {
 			s.Frames++
-			return p + 1, data[: p+1 : p+1], nil
+			return p + 1, data[: p+1 : p+1]
 		}
 		p++
 	}
@@ -123,30 +142,30 @@ func (s *Splitter) Split(data []byte, atEOF bool) (advance int, token []byte, er
 		// its line ending.
 		if endsLikeFrame(data[:next]) {
 			s.Frames++
-			return next, data[:next:next], nil
+			return next, data[:next:next]
 		}
 		s.abandon(data[:next])
-		return next, nil, nil
+		return next, nil
 	}
 	if len(data) >= s.MaxFrame() {
 		// Never-ending frame: give up on this "##" and resynchronise.
 		s.Oversize++
 		s.abandon(data[:2])
-		return 2, nil, nil
+		return 2, nil
 	}
 	if atEOF {
 		if endsLikeFrame(data) {
 			s.Frames++
-			return len(data), data, nil
+			return len(data), data
 		}
 		s.abandon(data)
-		return len(data), nil, nil
+		return len(data), nil
 	}
-	return 0, nil, nil // wait for more bytes
+	return 0, nil // wait for more bytes
 }
 
 // emit returns the frame data[:end] plus its line ending, if present.
-func (s *Splitter) emit(data []byte, end int, atEOF bool) (int, []byte, error) {
+func (s *Splitter) emit(data []byte, end int) (int, []byte) {
 	switch {
 	case end+1 < len(data) && data[end] == '\r' && data[end+1] == '\n':
 		end += 2
@@ -159,7 +178,7 @@ func (s *Splitter) emit(data []byte, end int, atEOF bool) (int, []byte, error) {
 		end++
 	}
 	s.Frames++
-	return end, data[:end:end], nil
+	return end, data[:end:end]
 }
 
 // endsLikeFrame reports whether b ends with "&&" and four hex digits, the
