@@ -3,6 +3,8 @@ package registry
 import (
 	"bytes"
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -387,5 +389,87 @@ func TestDetectFormat(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("DetectFormat(%s) = %s, %v; want %s", tt.path, got, err, tt.want)
 		}
+	}
+}
+
+func BenchmarkDemoCity(b *testing.B) {
+	for b.Loop() {
+		DemoCity(1)
+	}
+}
+
+func BenchmarkValidateDemoCity(b *testing.B) {
+	r := DemoCity(1)
+	for b.Loop() {
+		if err := Validate(r, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadYAMLDemoCity(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "demo-city.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, _, err := ReadYAML(bytes.NewReader(data), "demo-city.yaml"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWriteYAMLDemoCity(b *testing.B) {
+	r := DemoCity(1)
+	for b.Loop() {
+		if err := WriteYAML(io.Discard, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadCSVDemoCity(b *testing.B) {
+	fsys := csvFS(EncodeCSV(DemoCity(1)))
+	for b.Loop() {
+		if _, _, err := ReadCSV(fsys); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Aliases must not make the reader expand a small file into billions of
+// nodes: here a list of 20,000 aliases of a mapping with 200 keys.
+func TestYAMLAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x: &a {")
+	for i := range 200 {
+		fmt.Fprintf(&b, "k%d: v, ", i)
+	}
+	b.WriteString("code: \"1\"}\ncounties: [")
+	b.WriteString(strings.Repeat("*a, ", 20000))
+	b.WriteString("*a]\n")
+	_, _, err := ReadYAML(strings.NewReader(b.String()), "bomb.yaml")
+	if err == nil || !strings.Contains(err.Error(), "more than 1000 problems") {
+		t.Fatalf("got %.300v..., want the expansion refused", err)
+	}
+	list := err.(ErrorList)
+	if len(list) > 1001 {
+		t.Fatalf("%d errors, want at most 1001", len(list))
+	}
+}
+
+// Without any error to stop at, the node budget does: 2,000 aliases of an
+// outlet whose limits are an alias of 1,000 limits.
+func TestYAMLAliasBudget(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x: &l [")
+	b.WriteString(strings.Repeat("{pollutant: a, unit: u, kind: measured, period: hour}, ", 1000))
+	b.WriteString("]\ny: &o {id: o, enterprise: e, kind: air, limits: *l}\noutlets: [")
+	b.WriteString(strings.Repeat("*o, ", 2000))
+	b.WriteString("*o]\n")
+	_, _, err := ReadYAML(strings.NewReader(strings.Replace(b.String(), "x: &l", "counties: []\nx: &l", 1)), "bomb.yaml")
+	if err == nil || !strings.Contains(err.Error(), "expands to more than 500000 nodes") {
+		t.Fatalf("got %.300v..., want the expansion refused", err)
 	}
 }

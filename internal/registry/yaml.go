@@ -63,6 +63,28 @@ type yamlReader struct {
 	file string
 	src  *Source
 	errs ErrorList
+	// visits counts the nodes walked. Aliases are followed, so a small
+	// document of nested aliases could expand to billions of nodes (the
+	// "billion laughs" attack); the walk stops at maxYAMLVisits.
+	visits int
+}
+
+// maxYAMLVisits bounds the nodes a registry may expand to: the demo city
+// has about 25,000, a whole city's registry with shared limit lists a few
+// times that.
+const maxYAMLVisits = 500_000
+
+// visit counts a node and reports whether the walk may go on.
+func (y *yamlReader) visit(n *yaml.Node) bool {
+	if y.visits >= maxYAMLVisits {
+		return false
+	}
+	y.visits++
+	if y.visits == maxYAMLVisits {
+		y.errorf(n, "", "the document expands to more than %d nodes (through aliases?); stopped reading", maxYAMLVisits)
+		return false
+	}
+	return true
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
@@ -84,8 +106,18 @@ func (y *yamlReader) syntaxError(err error) *Error {
 	return e
 }
 
+// maxYAMLErrors stops reading a file that is wrong throughout (or
+// hostile): the first thousand problems say enough.
+const maxYAMLErrors = 1000
+
 func (y *yamlReader) errorf(n *yaml.Node, path, format string, args ...any) {
-	y.errs = append(y.errs, &Error{File: y.file, Line: n.Line, Field: path, Msg: fmt.Sprintf(format, args...)})
+	switch {
+	case len(y.errs) < maxYAMLErrors:
+		y.errs = append(y.errs, &Error{File: y.file, Line: n.Line, Field: path, Msg: fmt.Sprintf(format, args...)})
+	case len(y.errs) == maxYAMLErrors:
+		y.errs = append(y.errs, &Error{File: y.file, Line: n.Line, Msg: fmt.Sprintf("more than %d problems; stopped reading", maxYAMLErrors)})
+		y.visits = maxYAMLVisits // stop the walk
+	}
 }
 
 func (y *yamlReader) mark(n *yaml.Node, path string) {
@@ -122,6 +154,9 @@ func (y *yamlReader) fields(n *yaml.Node, path string, fn func(key string, v *ya
 	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
+		if !y.visit(n) {
+			return
+		}
 		k, v := n.Content[i], resolve(n.Content[i+1])
 		fp := k.Value
 		if path != "" {
@@ -150,6 +185,9 @@ func (y *yamlReader) items(n *yaml.Node, path string, fn func(i int, v *yaml.Nod
 		return
 	}
 	for i, v := range n.Content {
+		if !y.visit(n) {
+			return
+		}
 		fn(i, resolve(v))
 	}
 }
