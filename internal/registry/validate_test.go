@@ -245,3 +245,23 @@ func TestErrorFormat(t *testing.T) {
 		}
 	}
 }
+
+// Unknown references are marked so that the command can tell a file that
+// is wrong whatever is stored from one that needs the store.
+func TestUnresolvedReferences(t *testing.T) {
+	r := baseRegistry()
+	r.Enterprises[0].County = "371599"
+	r.Outlets[0].Enterprise = "91440300708461136T"
+	r.Devices[0].Outlet = "elsewhere"
+	r.Devices[1].Protocol = "2011"
+	var list ErrorList
+	if !errors.As(Validate(r, nil, nil), &list) || len(list) != 4 {
+		t.Fatalf("got %v, want 4 errors", list)
+	}
+	for _, e := range list {
+		want := !strings.Contains(e.Field, "protocol")
+		if e.Unresolved != want {
+			t.Errorf("%v: Unresolved = %v, want %v", e, e.Unresolved, want)
+		}
+	}
+}
