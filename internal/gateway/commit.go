@@ -1,0 +1,250 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// item is one received frame on its way to the store and back to the
+// device as an acknowledgement.
+type item struct {
+	c         *conn
+	recv      time.Time // monotonic receive time (for the ack latency)
+	at        time.Time // receive time by Config.Now (archived)
+	ack       []byte    // reply written once committed; nil: none
+	hasUpload bool
+	upload    model.Upload
+	raw       model.RawFrame
+	hasRaw    bool
+	contact   model.Contact // MN empty: none
+	dupKey    uint64        // remembered on c once committed (retransmission detection)
+	committed bool
+	vals      []model.Value // backing array of upload.Values, reused
+}
+
+var itemPool = sync.Pool{New: func() any { return new(item) }}
+
+func getItem() *item { return itemPool.Get().(*item) }
+
+func putItem(it *item) {
+	vals := it.vals
+	clear(vals) // drop references to the frame's strings
+	*it = item{vals: vals[:0]}
+	itemPool.Put(it)
+}
+
+// batchRun is one group commit: the items and the batch built from them.
+type batchRun struct {
+	items    []*item
+	b        store.Batch
+	contacts map[string]int // MN → index in b.Contacts
+	single   store.Batch    // scratch for per-item commits
+}
+
+func (br *batchRun) build() {
+	b := &br.b
+	b.Uploads, b.Raw, b.Contacts = b.Uploads[:0], b.Raw[:0], b.Contacts[:0]
+	clear(br.contacts)
+	for _, it := range br.items {
+		if it.hasUpload {
+			b.Uploads = append(b.Uploads, it.upload)
+		}
+		if it.hasRaw {
+			b.Raw = append(b.Raw, it.raw)
+		}
+		if it.contact.MN != "" {
+			// One contact per device and batch: the latest wins.
+			if i, ok := br.contacts[it.contact.MN]; ok {
+				b.Contacts[i] = it.contact
+			} else {
+				br.contacts[it.contact.MN] = len(b.Contacts)
+				b.Contacts = append(b.Contacts, it.contact)
+			}
+		}
+	}
+}
+
+func (br *batchRun) reset() {
+	clear(br.items)
+	br.items = br.items[:0]
+	// Drop references to the committed frames' data.
+	clear(br.b.Uploads)
+	clear(br.b.Raw)
+	clear(br.b.Contacts)
+	br.b.Uploads, br.b.Raw, br.b.Contacts = br.b.Uploads[:0], br.b.Raw[:0], br.b.Contacts[:0]
+	clear(br.contacts)
+}
+
+// committer is the single writer: it collects queued frames into a batch
+// and commits when the batch is full or BatchInterval after its first
+// frame, whichever is first. One transaction per batch means one fsync
+// for thousands of frames.
+func (s *Server) committer() {
+	defer s.committerWG.Done()
+	defer close(s.acks)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		it, ok := <-s.items
+		if !ok {
+			return
+		}
+		br := <-s.free
+		br.items = append(br.items, it)
+		timer.Reset(s.cfg.BatchInterval)
+		closed := false
+	collect:
+		for len(br.items) < s.cfg.BatchFrames {
+			select {
+			case it, ok := <-s.items:
+				if !ok {
+					closed = true
+					break collect
+				}
+				br.items = append(br.items, it)
+			case <-timer.C:
+				break collect
+			}
+		}
+		timer.Stop()
+		s.stats.queueLen.Store(int64(len(s.items)))
+		s.commit(br)
+		s.acks <- br
+		if closed {
+			return
+		}
+	}
+}
+
+// commit stores br, retrying with backoff while the store fails. Frames
+// are marked committed only when their transaction succeeded; the acker
+// acknowledges nothing else. While this loops the queue fills up and the
+// connections stop being read: backpressure instead of growing memory.
+func (s *Server) commit(br *batchRun) {
+	br.build()
+	backoff := s.cfg.CommitRetryMin
+	for attempt := 1; ; attempt++ {
+		t0 := time.Now()
+		err := s.st.CommitBatch(s.commitCtx, &br.b)
+		if err == nil {
+			s.stats.observeCommit(time.Since(t0), len(br.items))
+			for _, it := range br.items {
+				it.committed = true
+			}
+			return
+		}
+		s.stats.commitErrors.Add(1)
+		if s.commitCtx.Err() != nil {
+			// Shutdown deadline passed: give up, acknowledge nothing.
+			s.log.Error("gateway: batch abandoned at shutdown", slog.Int("frames", len(br.items)), slog.Any("err", err))
+			return
+		}
+		if n, ok := s.rl.allow("commit"); ok {
+			s.log.Error("gateway: commit failed, retrying", slog.Int("frames", len(br.items)),
+				slog.Int("attempt", attempt), slog.Int("suppressed", n), slog.Any("err", err))
+		}
+		// A store that answers Ping but refuses the batch is refusing
+		// its content, not down: isolate the frames it refuses so one
+		// bad frame cannot wedge every device behind it.
+		if len(br.items) > 0 && s.storeUp() {
+			s.commitEach(br)
+			return
+		}
+		select {
+		case <-time.After(backoff):
+		case <-s.commitCtx.Done():
+		}
+		backoff = min(backoff*2, s.cfg.CommitRetryMax)
+	}
+}
+
+func (s *Server) storeUp() bool {
+	p, ok := s.st.(pinger)
+	if !ok {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(s.commitCtx, 5*time.Second)
+	defer cancel()
+	return p.Ping(ctx) == nil
+}
+
+// commitEach commits the items of a refused batch one by one. An item the
+// store still refuses keeps its raw bytes as a rejected frame if possible
+// and is never acknowledged.
+func (s *Server) commitEach(br *batchRun) {
+	b := &br.single
+	for _, it := range br.items {
+		*b = store.Batch{}
+		if it.hasUpload {
+			b.Uploads = []model.Upload{it.upload}
+		}
+		if it.hasRaw {
+			b.Raw = []model.RawFrame{it.raw}
+		}
+		if it.contact.MN != "" {
+			b.Contacts = []model.Contact{it.contact}
+		}
+		t0 := time.Now()
+		err := s.st.CommitBatch(s.commitCtx, b)
+		if err == nil {
+			s.stats.observeCommit(time.Since(t0), 1)
+			it.committed = true
+			continue
+		}
+		s.stats.commitErrors.Add(1)
+		s.stats.framesRefused.Add(1)
+		if n, ok := s.rl.allow("refused-frame"); ok {
+			s.log.Error("gateway: store refused a frame", slog.String("mn", it.raw.MN),
+				slog.String("cn", it.raw.CN), slog.Int("suppressed", n), slog.Any("err", err))
+		}
+		if it.hasRaw {
+			raw := it.raw
+			raw.Status = model.RawRejected
+			raw.Reason = "store refused the frame: " + err.Error()
+			if s.st.CommitBatch(s.commitCtx, &store.Batch{Raw: []model.RawFrame{raw}}) == nil {
+				it.raw = raw
+			}
+		}
+	}
+	*b = store.Batch{}
+}
+
+// acker writes the replies of committed frames and recycles the batch.
+func (s *Server) acker() {
+	defer s.committerWG.Done()
+	for br := range s.acks {
+		now := time.Now()
+		for _, it := range br.items {
+			if !it.committed {
+				s.stats.framesUncommitted.Add(1)
+				putItem(it)
+				continue
+			}
+			if it.hasRaw {
+				s.stats.countStatus(it.raw.Status)
+			}
+			if it.c != nil {
+				if it.dupKey != 0 {
+					it.c.remember(it.dupKey)
+				}
+				if it.ack != nil {
+					// Counted before the write so that whoever sees the
+					// ack also sees it counted.
+					s.stats.acksSent.Add(1)
+					s.stats.ackLatency.observe(now.Sub(it.recv))
+					if !it.c.send(it.ack) {
+						s.stats.acksSent.Add(^uint64(0))
+					}
+				}
+			}
+			putItem(it)
+		}
+		br.reset()
+		s.free <- br
+	}
+}

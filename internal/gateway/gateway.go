@@ -1,0 +1,364 @@
+// Package gateway is the TCP endpoint HJ 212 data loggers (数采仪) report
+// to. It frames the byte stream, decodes each frame in tolerant mode,
+// authenticates the device by MN and password, archives every frame's raw
+// bytes, stores the data through group commit (many frames per
+// transaction) and acknowledges a frame (9014) only once the transaction
+// holding it has committed. It also answers notifications (9013),
+// calibrates device clocks on connect (1012) and requests history for gaps
+// in a device's minute and hourly data (2051/2061 back-fill).
+//
+// Data flow:
+//
+//	conn goroutine (one per device connection): read → Splitter → Decode →
+//	    authenticate → item ──(bounded queue: backpressure)──▶
+//	committer goroutine: collect a batch → Store.CommitBatch (retry) ──▶
+//	acker goroutine: write 9014 replies to the connections, update counters.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// Store is what the gateway needs from persistence. store.Store satisfies it.
+type Store interface {
+	// CommitBatch durably stores a batch in one transaction.
+	CommitBatch(ctx context.Context, b *store.Batch) error
+	// UploadTimes returns the stored DataTimes of one device and CN in
+	// [from, to), ascending (used to find gaps to back-fill).
+	UploadTimes(ctx context.Context, mn, cn string, from, to time.Time) ([]time.Time, error)
+}
+
+// rawPurger is implemented by stores that can drop old raw frames; the
+// gateway runs the retention purge only when the store has it.
+type rawPurger interface {
+	PurgeRawBefore(ctx context.Context, t time.Time) (int64, error)
+}
+
+// pinger tells a store that is down from a batch the store refuses.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// DeviceSource looks devices up by MN. It is called once per frame from
+// many goroutines, so it must be safe for concurrent use and fast.
+type DeviceSource interface {
+	Device(mn string) (model.Device, bool)
+}
+
+// Config configures a Server. Start from DefaultConfig: zero durations and
+// sizes are replaced by the defaults, but booleans are taken as given.
+type Config struct {
+	// Addr is the TCP listen address, e.g. ":9212".
+	Addr string
+	// Now is the clock (injected for tests). Nil means time.Now.
+	Now func() time.Time
+
+	// QuarantineUnknown archives frames of unknown MNs or with a wrong
+	// password as quarantined; false drops them (they are still counted).
+	QuarantineUnknown bool
+	// DisableTimeCalibration stops the 1012 sent on a device's first frame.
+	DisableTimeCalibration bool
+
+	// IdleTimeout closes a connection that sends nothing for this long.
+	IdleTimeout time.Duration
+	// FrameTimeout bounds how long a started frame may take to complete
+	// (slowloris protection).
+	FrameTimeout time.Duration
+	// WriteTimeout bounds a blocked write of replies; a device that does
+	// not read its acks is dropped when it expires.
+	WriteTimeout time.Duration
+	// MaxSegment is the largest data segment accepted (LLLL). Tolerant
+	// mode allows up to 9999, the most four digits can say.
+	MaxSegment int
+	// MaxConns caps the open device connections; MaxConnsPerIP caps them
+	// per remote address. Connections beyond are refused and counted.
+	MaxConns      int
+	MaxConnsPerIP int
+
+	// BatchFrames commits a batch when it holds this many frames;
+	// BatchInterval commits a non-empty batch this long after its first
+	// frame arrived, whichever comes first.
+	BatchFrames   int
+	BatchInterval time.Duration
+	// QueueFrames bounds the frames waiting for the committer. When it is
+	// full, connections stop being read (TCP backpressure).
+	QueueFrames int
+	// CommitRetryMin and CommitRetryMax bound the backoff between commit
+	// attempts while the store fails.
+	CommitRetryMin, CommitRetryMax time.Duration
+
+	// RawRetention purges archived raw frames older than this; zero keeps
+	// them forever. PurgeInterval is how often the purge runs.
+	RawRetention  time.Duration
+	PurgeInterval time.Duration
+
+	// BackfillWindow is how far back gaps in minute (2051) and hourly
+	// (2061) data are looked for; negative disables back-fill.
+	BackfillWindow time.Duration
+	// BackfillInterval is how often a connected device is checked again.
+	BackfillInterval time.Duration
+	// MinInterval is the expected minute-data interval (HJ 212-2017 CN
+	// 1063 MinInterval); 10 min by default.
+	MinInterval time.Duration
+	// BackfillGrace leaves a just-finished period alone for this long
+	// before calling it missing (devices upload a little after the period).
+	BackfillGrace time.Duration
+	// CommandTimeout is how long a request sent to a device (1012,
+	// 2051/2061 history) may wait for its 9011/9012 answers.
+	CommandTimeout time.Duration
+}
+
+// DefaultConfig returns the production defaults.
+func DefaultConfig() Config {
+	return Config{
+		Addr:              ":9212",
+		QuarantineUnknown: true,
+		IdleTimeout:       5 * time.Minute,
+		FrameTimeout:      30 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		MaxSegment:        9999,
+		MaxConns:          200000,
+		MaxConnsPerIP:     200,
+		BatchFrames:       2000,
+		BatchInterval:     5 * time.Millisecond,
+		QueueFrames:       8192,
+		CommitRetryMin:    50 * time.Millisecond,
+		CommitRetryMax:    5 * time.Second,
+		PurgeInterval:     time.Hour,
+		BackfillWindow:    24 * time.Hour,
+		BackfillInterval:  time.Hour,
+		MinInterval:       10 * time.Minute,
+		BackfillGrace:     5 * time.Minute,
+		CommandTimeout:    2 * time.Minute,
+	}
+}
+
+// withDefaults fills zero fields from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	setDur := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setInt := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	setDur(&c.IdleTimeout, d.IdleTimeout)
+	setDur(&c.FrameTimeout, d.FrameTimeout)
+	setDur(&c.WriteTimeout, d.WriteTimeout)
+	setDur(&c.BatchInterval, d.BatchInterval)
+	setDur(&c.CommitRetryMin, d.CommitRetryMin)
+	setDur(&c.CommitRetryMax, d.CommitRetryMax)
+	setDur(&c.PurgeInterval, d.PurgeInterval)
+	setDur(&c.BackfillWindow, d.BackfillWindow)
+	setDur(&c.BackfillInterval, d.BackfillInterval)
+	setDur(&c.MinInterval, d.MinInterval)
+	setDur(&c.BackfillGrace, d.BackfillGrace)
+	setDur(&c.CommandTimeout, d.CommandTimeout)
+	setInt(&c.MaxSegment, d.MaxSegment)
+	setInt(&c.MaxConns, d.MaxConns)
+	setInt(&c.MaxConnsPerIP, d.MaxConnsPerIP)
+	setInt(&c.BatchFrames, d.BatchFrames)
+	setInt(&c.QueueFrames, d.QueueFrames)
+	if c.MaxSegment > 9999 {
+		c.MaxSegment = 9999
+	}
+	return c
+}
+
+// Server is the device gateway. Create it with New, then Start it.
+type Server struct {
+	cfg     Config
+	st      Store
+	devices DeviceSource
+	log     *slog.Logger
+	rl      rateLog
+	stats   counters
+
+	items    chan *item     // conn goroutines → committer (bounded)
+	acks     chan *batchRun // committer → acker
+	free     chan *batchRun // acker → committer: recycled batches
+	stopping chan struct{}  // closed when Shutdown begins
+	stopOnce sync.Once
+	// commitCtx is cancelled when Shutdown's deadline passes: an
+	// in-flight commit and its retries are abandoned (nothing is acked).
+	commitCtx    context.Context
+	commitCancel context.CancelFunc
+	bgCtx        context.Context // background work (purge, back-fill)
+	bgCancel     context.CancelFunc
+
+	mu        sync.Mutex
+	listeners []net.Listener
+	conns     map[*conn]struct{}
+	perIP     map[netip.Addr]int
+	started   bool
+
+	smu      sync.Mutex
+	sessions map[string]*session // by MN: the device's latest connection
+
+	connWG      sync.WaitGroup // conn goroutines
+	acceptWG    sync.WaitGroup // accept loops
+	bgWG        sync.WaitGroup // purge and back-fill loops
+	committerWG sync.WaitGroup // committer and acker
+	kick        chan struct{}  // wakes the back-fill loop early
+
+	openConns    atomic.Int64
+	backfillTick time.Duration // how often sessions are scanned; tests shorten it
+	shutdownErr  error
+}
+
+// New returns a gateway that stores into st and authenticates against
+// devices. log may be nil (logs are discarded).
+func New(cfg Config, st Store, devices DeviceSource, log *slog.Logger) *Server {
+	cfg = cfg.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:          cfg,
+		st:           st,
+		devices:      devices,
+		log:          log,
+		items:        make(chan *item, cfg.QueueFrames),
+		acks:         make(chan *batchRun, 2),
+		stopping:     make(chan struct{}),
+		conns:        make(map[*conn]struct{}),
+		perIP:        make(map[netip.Addr]int),
+		sessions:     make(map[string]*session),
+		kick:         make(chan struct{}, 1),
+		backfillTick: time.Second,
+	}
+	s.free = make(chan *batchRun, 3)
+	for range 3 {
+		s.free <- &batchRun{contacts: make(map[string]int)}
+	}
+	s.rl.init()
+	s.commitCtx, s.commitCancel = context.WithCancel(context.Background())
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	return s
+}
+
+// Start listens on Config.Addr and starts serving. ctx bounds the listen
+// call only: stop the server with Shutdown.
+func (s *Server) Start(ctx context.Context) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("gateway: listen %s: %w", s.cfg.Addr, err)
+	}
+	return s.Serve(ln)
+}
+
+// Serve serves devices on an extra listener (e.g. several addresses for a
+// connection benchmark). The first call also starts the committer and the
+// background loops. The server closes ln at Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	select {
+	case <-s.stopping:
+		s.mu.Unlock()
+		ln.Close()
+		return errors.New("gateway: server is shut down")
+	default:
+	}
+	s.listeners = append(s.listeners, ln)
+	first := !s.started
+	s.started = true
+	s.mu.Unlock()
+	if first {
+		s.committerWG.Add(2)
+		go s.committer()
+		go s.acker()
+		s.bgWG.Add(1)
+		go s.backfillLoop()
+		if s.cfg.RawRetention > 0 {
+			if p, ok := s.st.(rawPurger); ok {
+				s.bgWG.Add(1)
+				go s.purgeLoop(p)
+			}
+		}
+	}
+	s.acceptWG.Add(1)
+	go s.acceptLoop(ln)
+	s.log.Info("gateway listening", slog.String("addr", ln.Addr().String()))
+	return nil
+}
+
+// Addr returns the address of the first listener (nil before Start).
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.listeners) == 0 {
+		return nil
+	}
+	return s.listeners[0].Addr()
+}
+
+// Shutdown stops accepting, stops reading from devices, commits what is
+// queued, acknowledges what committed and closes the connections. If ctx
+// ends first, pending commits are abandoned (nothing uncommitted is ever
+// acknowledged) and the connections are closed; ctx.Err() is returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		s.mu.Lock()
+		close(s.stopping)
+		for _, ln := range s.listeners {
+			ln.Close()
+		}
+		// Wake every reader: they stop reading but leave the connection
+		// open so that acknowledgements of committed frames still go out.
+		for c := range s.conns {
+			c.nc.SetReadDeadline(time.Now())
+		}
+		started := s.started
+		s.mu.Unlock()
+		s.bgCancel()
+
+		done := make(chan struct{})
+		go func() {
+			s.acceptWG.Wait()
+			s.connWG.Wait()
+			// No conn goroutine sends any more: the committer drains the
+			// queue, commits, hands the last batch to the acker and stops.
+			close(s.items)
+			if started {
+				s.committerWG.Wait()
+			}
+			s.bgWG.Wait()
+			close(done)
+		}()
+		var err error
+		select {
+		case <-done:
+		case <-ctx.Done():
+			s.commitCancel()
+			err = ctx.Err()
+			<-done
+		}
+		s.commitCancel()
+		s.mu.Lock()
+		for c := range s.conns {
+			c.close()
+		}
+		s.mu.Unlock()
+		s.shutdownErr = err
+	})
+	return s.shutdownErr
+}

@@ -1,0 +1,324 @@
+package gateway
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ecowatch/ecowatch/hj212"
+	"github.com/ecowatch/ecowatch/internal/model"
+)
+
+// Quarantine and rejection reasons, stored with the raw frame.
+const (
+	reasonUnknownMN   = "unknown MN"
+	reasonWrongPW     = "wrong password"
+	reasonBadCRC      = "bad CRC"
+	reasonBadDataTime = "bad DataTime: "
+)
+
+// span is a [start, end) range in an item's string arena.
+type span struct{ a, b int }
+
+// handleFrame decodes, authenticates and queues one frame. tok aliases the
+// read buffer and is only valid during the call.
+func (c *conn) handleFrame(tok []byte, recv time.Time) {
+	s := c.s
+	s.stats.framesReceived.Add(1)
+	f := &c.rb.f
+	opts := hj212.Options{Mode: hj212.Tolerant, MaxSegment: s.cfg.MaxSegment}
+	err := hj212.Decode(tok, f, opts)
+	var (
+		dev   model.Device
+		known bool
+	)
+	if err != nil || !f.CRCOK {
+		// A device registered with the Modbus-CRC quirk gets a second
+		// chance; nobody else does.
+		if mn := scanField(tok, "MN="); len(mn) > 0 {
+			dev, known = s.devices.Device(string(mn))
+			if known && slices.Contains(dev.Tolerances, model.ToleranceModbusCRC) {
+				opts.AcceptModbusCRC = true
+				err = hj212.Decode(tok, f, opts)
+			}
+		}
+	}
+	if err != nil || !f.CRCOK {
+		// HJ 212-2017 §6.3.1: a command with a wrong CRC is dropped (no
+		// reply); its bytes are still evidence, so archive them.
+		reason := reasonBadCRC
+		if err != nil {
+			reason = err.Error()
+		}
+		c.reject(tok, recv, reason)
+		return
+	}
+
+	it := getItem()
+	it.c = c
+	it.recv = c.rxMono
+	it.at = recv
+	c.fill(it, tok, f)
+	mn := it.raw.MN
+	if !known || dev.MN != mn {
+		dev, known = s.devices.Device(mn)
+	}
+	switch {
+	case !known:
+		c.quarantine(it, reasonUnknownMN)
+		return
+	case subtle.ConstantTimeCompare(f.PW, []byte(dev.Password)) != 1:
+		c.quarantine(it, reasonWrongPW)
+		return
+	}
+	ss, first := c.session(&dev, f, recv)
+	it.contact = model.Contact{MN: mn, At: recv.UTC(), Remote: c.remote, CN: it.raw.CN}
+
+	cn := it.raw.CN
+	switch {
+	case cn == "9011" || cn == "9012":
+		ss.onAnswer(f, recv)
+	case cn == "1013":
+		// HJ 212-2017 Appendix C.4: the device asks for time calibration;
+		// answer with a notify reply (9013), then calibrate (1012).
+		var buf [256]byte
+		c.send(hj212.AppendReply(buf[:0], f, "9013", ""))
+		first = true
+	case strings.HasPrefix(cn, "90"):
+		// 9013/9014 answers of the device: archived, nothing to do.
+	default:
+		if err := c.addUpload(it, f, recv); err != nil {
+			it.raw.Status = model.RawRejected
+			it.raw.Reason = reasonBadDataTime + err.Error()
+			it.ack = nil
+			it.hasUpload = false
+			s.stats.framesRejectedRx.Add(1)
+			if n, ok := s.rl.allow("datatime"); ok {
+				s.log.Warn("gateway: bad DataTime", slog.String("mn", mn), slog.String("cn", cn),
+					slog.Int("suppressed", n), slog.Any("err", err))
+			}
+		}
+	}
+	c.enqueue(it)
+	if first && !s.cfg.DisableTimeCalibration {
+		ss.calibrate(recv)
+	}
+}
+
+// fill copies what the batch must keep out of the read buffer: the raw
+// bytes (with room for the ack reply) and one string holding every text
+// field, which the item's strings slice into (one allocation per frame
+// instead of one per value).
+func (c *conn) fill(it *item, tok []byte, f *hj212.Frame) {
+	need := f.NeedsAck()
+	ackRoom := 0
+	if need {
+		ackRoom = 64 + len(f.QN) + len(f.PW) + len(f.MN)
+	}
+	buf := make([]byte, len(tok), len(tok)+ackRoom)
+	copy(buf, tok)
+	if need {
+		it.ack = hj212.AppendReply(buf[len(tok):len(tok)], f, "9014", "")
+	}
+
+	size := len(f.MN) + len(f.CN) + len(f.QN)
+	for i := range f.CP {
+		size += len(f.CP[i].Key) + len(f.CP[i].Value)
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	sp := c.rb.spans[:0]
+	put := func(b []byte) {
+		a := sb.Len()
+		sb.Write(b)
+		sp = append(sp, span{a, sb.Len()})
+	}
+	put(f.MN)
+	put(f.CN)
+	put(f.QN)
+	for i := range f.CP {
+		put(f.CP[i].Key)
+		put(f.CP[i].Value)
+	}
+	str := sb.String()
+	c.rb.spans = sp
+	sub := func(i int) string { return str[sp[i].a:sp[i].b] }
+
+	it.hasRaw = true
+	it.raw = model.RawFrame{
+		ReceivedAt: it.at.UTC(),
+		Remote:     c.remote,
+		MN:         sub(0),
+		CN:         sub(1),
+		QN:         sub(2),
+		Status:     model.RawAccepted,
+		Raw:        buf[:len(tok):len(tok)],
+	}
+	if f.Deviations != 0 {
+		it.raw.Deviations = f.Deviations.Strings()
+	}
+	// Values are prepared here (cheap: substrings) and kept only if the
+	// frame turns out to carry data.
+	vals := it.vals[:0]
+	for i := range f.CP {
+		key, val := sub(3+2*i), sub(4+2*i)
+		if key == "DataTime" {
+			continue
+		}
+		v := model.Value{Field: key, Value: val}
+		if k := strings.IndexByte(key, '-'); k >= 0 {
+			v.Factor, v.Field = key[:k], key[k+1:]
+		}
+		vals = append(vals, v)
+	}
+	it.vals = vals
+}
+
+// addUpload turns a data or status frame into an upload. HJ 212-2017
+// table 4: DataTime is the period start (2051/2061/2031/2041) or the
+// sampling instant (2011/2021), in China Standard Time; stored UTC.
+func (c *conn) addUpload(it *item, f *hj212.Frame, recv time.Time) error {
+	if len(it.vals) == 0 {
+		return nil // nothing but DataTime (or nothing): keep the raw frame only
+	}
+	dt := recv.UTC().Truncate(time.Second)
+	if b, ok := f.Get("DataTime"); ok {
+		t, err := hj212.ParseTime(b)
+		if err != nil {
+			return err
+		}
+		dt = t.UTC()
+	}
+	// 2081 (boot time) and other status frames without DataTime are
+	// keyed by their receive time.
+	it.hasUpload = true
+	it.upload = model.Upload{MN: it.raw.MN, CN: it.raw.CN, DataTime: dt, Values: it.vals}
+	it.dupKey = frameKey(f)
+	if it.dupKey != 0 && c.seen(it.dupKey) {
+		it.raw.Status = model.RawDuplicate
+	}
+	return nil
+}
+
+// frameKey identifies a frame's upload and packet, so that a device's
+// retransmission of a committed frame can be labelled duplicate
+// (HJ 212-2017 §6.2: a device resends after OverTime without an ack).
+func frameKey(f *hj212.Frame) uint64 {
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+	h := uint64(offset)
+	mix := func(b []byte) {
+		for _, x := range b {
+			h ^= uint64(x)
+			h *= prime
+		}
+		h ^= 0xff
+		h *= prime
+	}
+	mix(f.MN)
+	mix(f.CN)
+	mix(f.QN)
+	if dt, ok := f.Get("DataTime"); ok {
+		mix(dt)
+	}
+	h ^= uint64(f.PNO)
+	h *= prime
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// reject archives an undecodable frame.
+func (c *conn) reject(tok []byte, recv time.Time, reason string) {
+	s := c.s
+	s.stats.framesRejectedRx.Add(1)
+	if n, ok := s.rl.allow("reject"); ok {
+		s.log.Warn("gateway: frame rejected", slog.String("remote", c.remote), slog.String("reason", reason),
+			slog.Int("suppressed", n))
+	}
+	it := getItem()
+	it.recv = c.rxMono
+	it.at = recv
+	it.hasRaw = true
+	it.raw = model.RawFrame{
+		ReceivedAt: recv.UTC(),
+		Remote:     c.remote,
+		MN:         string(scanField(tok, "MN=")),
+		CN:         string(scanField(tok, "CN=")),
+		QN:         string(scanField(tok, "QN=")),
+		Status:     model.RawRejected,
+		Reason:     reason,
+		Raw:        bytes.Clone(tok),
+	}
+	c.enqueue(it)
+}
+
+// quarantine keeps a frame of an unknown device or with a wrong password
+// for review. It never becomes official data and is not acknowledged, so
+// the device keeps its data until its registration is fixed.
+func (c *conn) quarantine(it *item, reason string) {
+	s := c.s
+	s.stats.framesQuarantinedRx.Add(1)
+	if n, ok := s.rl.allow("quarantine"); ok {
+		s.log.Warn("gateway: frame quarantined", slog.String("remote", c.remote), slog.String("mn", it.raw.MN),
+			slog.String("reason", reason), slog.Int("suppressed", n))
+	}
+	if !s.cfg.QuarantineUnknown {
+		s.stats.framesDropped.Add(1)
+		putItem(it)
+		return
+	}
+	it.raw.Status = model.RawQuarantined
+	it.raw.Reason = reason
+	it.ack = nil
+	it.hasUpload = false
+	c.enqueue(it)
+}
+
+// enqueue hands an item to the committer, blocking while the queue is
+// full: the connection is then not read, which is the backpressure.
+func (c *conn) enqueue(it *item) {
+	s := c.s
+	select {
+	case s.items <- it:
+		return
+	default:
+	}
+	s.stats.queueFullWaits.Add(1)
+	select {
+	case s.items <- it:
+	case <-s.stopping:
+		s.stats.framesDropped.Add(1)
+		putItem(it)
+	}
+}
+
+// scanField finds "NAME=value" in a raw frame that could not be decoded,
+// so that a rejected frame can still be found by its device.
+func scanField(b []byte, name string) []byte {
+	for i := 0; ; {
+		k := bytes.Index(b[i:], []byte(name))
+		if k < 0 {
+			return nil
+		}
+		k += i
+		// A field starts the segment (after "##LLLL") or follows ';'.
+		if k == 0 || k == 6 || b[k-1] == ';' {
+			v := b[k+len(name):]
+			if e := bytes.IndexAny(v, ";&,\r\n"); e >= 0 {
+				v = v[:e]
+			}
+			if len(v) > 64 {
+				v = v[:64]
+			}
+			return v
+		}
+		i = k + 1
+	}
+}

@@ -1,0 +1,295 @@
+package gateway
+
+import (
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/model"
+)
+
+// latencyBuckets are the upper bounds of the latency histograms.
+var latencyBuckets = [...]time.Duration{
+	time.Millisecond, 2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond,
+	20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond,
+	500 * time.Millisecond, time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second,
+}
+
+// histogram is a lock-free latency histogram with fixed buckets.
+type histogram struct {
+	counts [len(latencyBuckets) + 1]atomic.Uint64 // last: +Inf
+	sumNs  atomic.Uint64
+	n      atomic.Uint64
+}
+
+func (h *histogram) observe(d time.Duration) {
+	i := 0
+	for i < len(latencyBuckets) && d > latencyBuckets[i] {
+		i++
+	}
+	h.counts[i].Add(1)
+	h.sumNs.Add(uint64(max(d, 0)))
+	h.n.Add(1)
+}
+
+// Histogram is a snapshot of a latency histogram: Counts[i] counts
+// observations ≤ Bounds[i]; the last count is for those above every bound.
+type Histogram struct {
+	Bounds []time.Duration
+	Counts []uint64
+	Sum    time.Duration
+	Count  uint64
+}
+
+// Quantile estimates the q-quantile (0..1) as the upper bound of its bucket.
+func (h Histogram) Quantile(q float64) time.Duration {
+	if h.Count == 0 {
+		return 0
+	}
+	want := uint64(q*float64(h.Count) + 0.5)
+	want = max(want, 1)
+	var acc uint64
+	for i, c := range h.Counts {
+		acc += c
+		if acc >= want {
+			if i < len(h.Bounds) {
+				return h.Bounds[i]
+			}
+			break
+		}
+	}
+	return h.Bounds[len(h.Bounds)-1] * 2
+}
+
+func (h *histogram) snapshot() Histogram {
+	out := Histogram{Bounds: latencyBuckets[:], Counts: make([]uint64, len(h.counts))}
+	for i := range h.counts {
+		out.Counts[i] = h.counts[i].Load()
+	}
+	out.Sum = time.Duration(h.sumNs.Load())
+	out.Count = h.n.Load()
+	return out
+}
+
+// counters are the live counters; Stats is their snapshot.
+type counters struct {
+	framesReceived      atomic.Uint64
+	framesRejectedRx    atomic.Uint64
+	framesQuarantinedRx atomic.Uint64
+	framesDropped       atomic.Uint64
+	framesAccepted      atomic.Uint64
+	framesDuplicate     atomic.Uint64
+	framesQuarantined   atomic.Uint64
+	framesRejected      atomic.Uint64
+	framesUncommitted   atomic.Uint64
+	framesRefused       atomic.Uint64
+	bytesReceived       atomic.Uint64
+	bytesSkipped        atomic.Uint64
+	connsAccepted       atomic.Uint64
+	connsOpen           atomic.Int64
+	connsRefused        atomic.Uint64
+	idleClosed          atomic.Uint64
+	frameTimeouts       atomic.Uint64
+	slowClosed          atomic.Uint64
+	queueFullWaits      atomic.Uint64
+	queueLen            atomic.Int64
+	commits             atomic.Uint64
+	commitFrames        atomic.Uint64
+	commitErrors        atomic.Uint64
+	acksSent            atomic.Uint64
+	timeCalSent         atomic.Uint64
+	cmdDone             atomic.Uint64
+	cmdRejected         atomic.Uint64
+	cmdFailed           atomic.Uint64
+	cmdTimeouts         atomic.Uint64
+	answersUnmatched    atomic.Uint64
+	backfillRequests    atomic.Uint64
+	backfillDone        atomic.Uint64
+	backfillNoData      atomic.Uint64
+	backfillRejected    atomic.Uint64
+	backfillFailed      atomic.Uint64
+	backfillTimeouts    atomic.Uint64
+	rawPurged           atomic.Uint64
+	commitLatency       histogram
+	ackLatency          histogram
+}
+
+func (c *counters) observeCommit(d time.Duration, frames int) {
+	c.commits.Add(1)
+	c.commitFrames.Add(uint64(frames))
+	c.commitLatency.observe(d)
+}
+
+// countStatus counts a committed frame by its archived status.
+func (c *counters) countStatus(status string) {
+	switch status {
+	case model.RawAccepted:
+		c.framesAccepted.Add(1)
+	case model.RawDuplicate:
+		c.framesDuplicate.Add(1)
+	case model.RawQuarantined:
+		c.framesQuarantined.Add(1)
+	case model.RawRejected:
+		c.framesRejected.Add(1)
+	}
+}
+
+// Stats is a snapshot of the gateway's counters. Frame counts by status
+// (Accepted, Duplicate, Quarantined, Rejected) count frames whose raw
+// bytes were committed; the *Received counts count them on arrival.
+type Stats struct {
+	FramesReceived            uint64 // frames framed out of the byte streams
+	FramesAccepted            uint64 // committed as official data
+	FramesDuplicate           uint64 // committed retransmissions of committed frames
+	FramesQuarantined         uint64 // committed as quarantined (unknown MN, wrong password)
+	FramesRejected            uint64 // committed as rejected (bad CRC, undecodable, bad DataTime)
+	QuarantinedReceived       uint64 // unknown MN or wrong password, on arrival
+	RejectedReceived          uint64 // undecodable, on arrival
+	FramesDropped             uint64 // not archived (quarantine off, shutdown)
+	FramesUncommitted         uint64 // their batch never committed (shutdown deadline); never acked
+	FramesRefusedByStore      uint64 // refused by a working store when committed alone
+	BytesReceived             uint64
+	BytesSkipped              uint64 // garbage between frames, oversized or unfinished frames
+	ConnsAccepted             uint64
+	ConnsOpen                 int64
+	ConnsRefused              uint64 // over the total or per-address limit
+	ConnsIdleClosed           uint64
+	ConnsFrameTimeout         uint64 // a frame did not complete within FrameTimeout
+	ConnsSlowClosed           uint64 // did not read their replies
+	QueueLen                  int64  // frames waiting for the committer at the last batch
+	QueueFullWaits            uint64 // times a connection waited for queue room (backpressure)
+	Commits                   uint64
+	CommitFrames              uint64
+	CommitErrors              uint64
+	AcksSent                  uint64
+	TimeCalibrations          uint64 // 1012 sent
+	CommandsDone              uint64 // 9012 ExeRtn=1 (or 100) for 1012 and other requests
+	CommandsRejected          uint64 // 9011 QnRtn≠1
+	CommandsFailed            uint64 // 9012 ExeRtn other than 1 or 100
+	CommandsTimedOut          uint64
+	AnswersUnmatched          uint64 // 9011/9012 with a QN we did not send
+	BackfillRequests          uint64
+	BackfillDone              uint64
+	BackfillNoData            uint64
+	BackfillRejected          uint64
+	BackfillFailed            uint64
+	BackfillTimedOut          uint64
+	RawPurged                 uint64
+	CommitLatency, AckLatency Histogram
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	c := &s.stats
+	return Stats{
+		FramesReceived:       c.framesReceived.Load(),
+		FramesAccepted:       c.framesAccepted.Load(),
+		FramesDuplicate:      c.framesDuplicate.Load(),
+		FramesQuarantined:    c.framesQuarantined.Load(),
+		FramesRejected:       c.framesRejected.Load(),
+		QuarantinedReceived:  c.framesQuarantinedRx.Load(),
+		RejectedReceived:     c.framesRejectedRx.Load(),
+		FramesDropped:        c.framesDropped.Load(),
+		FramesUncommitted:    c.framesUncommitted.Load(),
+		FramesRefusedByStore: c.framesRefused.Load(),
+		BytesReceived:        c.bytesReceived.Load(),
+		BytesSkipped:         c.bytesSkipped.Load(),
+		ConnsAccepted:        c.connsAccepted.Load(),
+		ConnsOpen:            c.connsOpen.Load(),
+		ConnsRefused:         c.connsRefused.Load(),
+		ConnsIdleClosed:      c.idleClosed.Load(),
+		ConnsFrameTimeout:    c.frameTimeouts.Load(),
+		ConnsSlowClosed:      c.slowClosed.Load(),
+		QueueLen:             c.queueLen.Load(),
+		QueueFullWaits:       c.queueFullWaits.Load(),
+		Commits:              c.commits.Load(),
+		CommitFrames:         c.commitFrames.Load(),
+		CommitErrors:         c.commitErrors.Load(),
+		AcksSent:             c.acksSent.Load(),
+		TimeCalibrations:     c.timeCalSent.Load(),
+		CommandsDone:         c.cmdDone.Load(),
+		CommandsRejected:     c.cmdRejected.Load(),
+		CommandsFailed:       c.cmdFailed.Load(),
+		CommandsTimedOut:     c.cmdTimeouts.Load(),
+		AnswersUnmatched:     c.answersUnmatched.Load(),
+		BackfillRequests:     c.backfillRequests.Load(),
+		BackfillDone:         c.backfillDone.Load(),
+		BackfillNoData:       c.backfillNoData.Load(),
+		BackfillRejected:     c.backfillRejected.Load(),
+		BackfillFailed:       c.backfillFailed.Load(),
+		BackfillTimedOut:     c.backfillTimeouts.Load(),
+		RawPurged:            c.rawPurged.Load(),
+		CommitLatency:        c.commitLatency.snapshot(),
+		AckLatency:           c.ackLatency.snapshot(),
+	}
+}
+
+// WriteMetrics writes the counters in the Prometheus text format, for
+// the /metrics endpoint.
+func (s *Server) WriteMetrics(w io.Writer) {
+	st := s.Stats()
+	counter := func(name, help string, v uint64) {
+		fmt.Fprintf(w, "# HELP ecowatch_gateway_%s %s\n# TYPE ecowatch_gateway_%s counter\necowatch_gateway_%s %d\n",
+			name, help, name, name, v)
+	}
+	gauge := func(name, help string, v int64) {
+		fmt.Fprintf(w, "# HELP ecowatch_gateway_%s %s\n# TYPE ecowatch_gateway_%s gauge\necowatch_gateway_%s %d\n",
+			name, help, name, name, v)
+	}
+	fmt.Fprintf(w, "# HELP ecowatch_gateway_frames_total Committed frames by archived status.\n# TYPE ecowatch_gateway_frames_total counter\n")
+	for _, x := range []struct {
+		status string
+		v      uint64
+	}{
+		{model.RawAccepted, st.FramesAccepted}, {model.RawDuplicate, st.FramesDuplicate},
+		{model.RawQuarantined, st.FramesQuarantined}, {model.RawRejected, st.FramesRejected},
+	} {
+		fmt.Fprintf(w, "ecowatch_gateway_frames_total{status=%q} %d\n", x.status, x.v)
+	}
+	counter("frames_received_total", "Frames framed out of device byte streams.", st.FramesReceived)
+	counter("frames_quarantined_received_total", "Frames of unknown devices or with a wrong password.", st.QuarantinedReceived)
+	counter("frames_rejected_received_total", "Undecodable frames (bad CRC, bad length, ...).", st.RejectedReceived)
+	counter("frames_dropped_total", "Frames not archived (quarantine disabled, shutdown).", st.FramesDropped)
+	counter("frames_uncommitted_total", "Frames whose batch never committed; never acknowledged.", st.FramesUncommitted)
+	counter("frames_refused_by_store_total", "Frames a working store refused.", st.FramesRefusedByStore)
+	counter("bytes_received_total", "Bytes read from devices.", st.BytesReceived)
+	counter("bytes_skipped_total", "Bytes skipped while resynchronising.", st.BytesSkipped)
+	counter("connections_accepted_total", "Accepted device connections.", st.ConnsAccepted)
+	gauge("connections_open", "Open device connections.", st.ConnsOpen)
+	counter("connections_refused_total", "Connections refused by the connection limits.", st.ConnsRefused)
+	counter("connections_idle_closed_total", "Connections closed for idleness.", st.ConnsIdleClosed)
+	counter("connections_frame_timeout_total", "Connections closed for a frame not completed in time.", st.ConnsFrameTimeout)
+	counter("connections_slow_closed_total", "Connections closed for not reading replies.", st.ConnsSlowClosed)
+	gauge("queue_frames", "Frames waiting for the committer.", st.QueueLen)
+	counter("queue_full_waits_total", "Times a connection waited for queue room.", st.QueueFullWaits)
+	counter("commits_total", "Committed batches.", st.Commits)
+	counter("commit_frames_total", "Frames in committed batches.", st.CommitFrames)
+	counter("commit_errors_total", "Failed commit attempts.", st.CommitErrors)
+	counter("acks_sent_total", "9014 replies written after commit.", st.AcksSent)
+	counter("time_calibrations_total", "1012 time calibrations sent.", st.TimeCalibrations)
+	counter("commands_done_total", "Requests completed by the device.", st.CommandsDone)
+	counter("commands_rejected_total", "Requests rejected by the device (QnRtn).", st.CommandsRejected)
+	counter("commands_failed_total", "Requests failed on the device (ExeRtn).", st.CommandsFailed)
+	counter("commands_timed_out_total", "Requests without answer in time.", st.CommandsTimedOut)
+	counter("backfill_requests_total", "History requests (2051/2061) sent for gaps.", st.BackfillRequests)
+	counter("backfill_done_total", "History requests completed.", st.BackfillDone)
+	counter("backfill_no_data_total", "History requests answered with no data.", st.BackfillNoData)
+	counter("backfill_rejected_total", "History requests rejected.", st.BackfillRejected)
+	counter("backfill_failed_total", "History requests failed.", st.BackfillFailed)
+	counter("backfill_timed_out_total", "History requests without answer in time.", st.BackfillTimedOut)
+	counter("raw_purged_total", "Raw frames purged by retention.", st.RawPurged)
+	writeHist(w, "commit_seconds", "Commit latency of a batch.", st.CommitLatency)
+	writeHist(w, "ack_seconds", "Latency from frame receipt to its 9014 reply.", st.AckLatency)
+}
+
+func writeHist(w io.Writer, name, help string, h Histogram) {
+	fmt.Fprintf(w, "# HELP ecowatch_gateway_%s %s\n# TYPE ecowatch_gateway_%s histogram\n", name, help, name)
+	var acc uint64
+	for i, b := range h.Bounds {
+		acc += h.Counts[i]
+		fmt.Fprintf(w, "ecowatch_gateway_%s_bucket{le=\"%g\"} %d\n", name, b.Seconds(), acc)
+	}
+	fmt.Fprintf(w, "ecowatch_gateway_%s_bucket{le=\"+Inf\"} %d\n", name, h.Count)
+	fmt.Fprintf(w, "ecowatch_gateway_%s_sum %g\necowatch_gateway_%s_count %d\n", name, h.Sum.Seconds(), name, h.Count)
+}
