@@ -1,8 +1,3 @@
-// Package hj212 is a pure codec for the Chinese national protocol HJ 212
-// (HJ/T 212-2005, HJ 212-2017, HJ 212-2025) used by pollution-source and
-// environmental-quality monitoring devices. It decodes and encodes frames,
-// computes the Appendix A CRC, splits a byte stream into frames and
-// reassembles split packets. It performs no I/O and holds no global state.
 package hj212
 
 // Version is the protocol edition carried in the Flag version bits

@@ -202,3 +202,40 @@ func BenchmarkSplitDecode(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/frame")
 }
+
+// stallReader gives its data in one read, then fails the test if read
+// again: a device that waits for its answer sends nothing more.
+type stallReader struct {
+	t    *testing.T
+	data []byte
+	done bool
+}
+
+func (r *stallReader) Read(p []byte) (int, error) {
+	if r.done {
+		r.t.Fatal("the Splitter asked for another read before handing over a complete frame")
+	}
+	r.done = true
+	return copy(p, r.data), nil
+}
+
+func TestSplitterNoReadAfterGarbage(t *testing.T) {
+	for _, stream := range []string{
+		"garbage" + segFrame(seg17),
+		"##01a1" + segFrame(seg17),                        // bad length, then a frame
+		"##0101QN=cut" + segFrame(seg17),                  // a frame cut short, then a frame
+		trimEnding(segFrame(seg17)),                       // no line ending
+		trimEnding(segFrame(seg17)) + "\r",                // CR, LF not yet sent
+		"##9999" + trimEnding(segFrame(seg17))[6:] + "\n", // lying length
+	} {
+		var sp Splitter
+		sc := bufio.NewScanner(&stallReader{t: t, data: []byte(stream)})
+		sc.Split(sp.Split)
+		if !sc.Scan() {
+			t.Fatalf("%q: no token", stream)
+		}
+		if got := trimEnding(sc.Text()); len(got) != len(segFrame(seg17))-2 || !strings.HasSuffix(got, trimEnding(segFrame(seg17))[6:]) {
+			t.Errorf("%q: token %q", stream, sc.Text())
+		}
+	}
+}
