@@ -41,8 +41,9 @@ func splitValueKey(k string) (factor, field string) {
 // sameKey reports whether a and b are the same (Factor, Field).
 func sameKey(a, b *model.Value) bool { return a.Field == b.Field && a.Factor == b.Factor }
 
-// appendJSONString appends s as a JSON string. Invalid UTF-8 is replaced
-// by U+FFFD, as encoding/json does, so the result is always valid JSON.
+// appendJSONString appends s as a JSON string. Invalid UTF-8 and NUL are
+// replaced by U+FFFD (as encoding/json does for the former), so the result
+// is valid JSON that PostgreSQL's jsonb accepts too.
 func appendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
@@ -64,6 +65,10 @@ func appendJSONString(dst []byte, s string) []byte {
 				dst = append(dst, '\\', 'r')
 			case '\t':
 				dst = append(dst, '\\', 't')
+			case 0:
+				// PostgreSQL's jsonb refuses \u0000; both stores keep
+				// U+FFFD instead so that they hold the same values.
+				dst = append(dst, `\ufffd`...)
 			default:
 				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
 			}
@@ -87,8 +92,7 @@ func appendJSONString(dst []byte, s string) []byte {
 
 // appendValuesJSON appends vals as the stored JSON object. A (Factor,
 // Field) that occurs twice keeps its first value, as storage does across
-// uploads. seen is scratch space (reused to avoid allocation); it is
-// returned for reuse.
+// uploads.
 func appendValuesJSON(dst []byte, vals []model.Value) []byte {
 	dst = append(dst, '{')
 	n := 0

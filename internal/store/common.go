@@ -114,7 +114,7 @@ func (s *sqlBase) Ping(ctx context.Context) error {
 
 func (s *sqlBase) Close() error {
 	var errs []error
-	if s.r != s.w {
+	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())
 	}
 	errs = append(errs, s.w.Close())

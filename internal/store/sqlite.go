@@ -86,9 +86,13 @@ func openSQLite(ctx context.Context, path string, opts Options) (Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
 	}
+	if err := s.prepareAll(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
+	}
 	r, err := sql.Open("sqlite", sqliteDSN(abs, sync, true))
 	if err != nil {
-		w.Close()
+		s.Close()
 		return nil, fmt.Errorf("open sqlite %s read pool: %w", abs, err)
 	}
 	n := opts.ReadConns
@@ -102,20 +106,39 @@ func openSQLite(ctx context.Context, path string, opts Options) (Store, error) {
 	return s, nil
 }
 
-// stmt returns the statement for query prepared on the writer connection
-// and bound to tx (cheap: the writer has one connection, where the
-// statement is already prepared).
+// prepareAll prepares every statement of the write path on the writer
+// connection, once. It must run outside a transaction: the writer's one
+// connection is taken while a transaction is open.
+func (s *sqliteStore) prepareAll(ctx context.Context) error {
+	queries := []string{sqlSelectVals, sqlUpdateVals}
+	for n := maxChunk; n > 0; n >>= 1 {
+		queries = append(queries, cachedSQL("u", n, sqlInsertUploads), cachedSQL("r", n, sqlInsertRaw),
+			cachedSQL("c", n, sqlUpsertContacts))
+	}
+	for _, q := range queries {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %.40q: %w", q, err)
+		}
+		s.stmts[q] = st
+	}
+	return nil
+}
+
+// stmt returns the prepared statement for query bound to tx (cheap: the
+// writer has one connection, where the statement is already prepared).
 func (s *sqliteStore) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
 	st, ok := s.stmts[query]
 	if !ok {
-		var err error
-		if st, err = s.w.PrepareContext(ctx, query); err != nil {
-			return nil, fmt.Errorf("prepare: %w", err)
-		}
-		s.stmts[query] = st
+		return nil, fmt.Errorf("statement not prepared: %.40q", query)
 	}
 	return tx.StmtContext(ctx, st), nil
 }
+
+const (
+	sqlSelectVals = `SELECT vals FROM uploads WHERE mn = ? AND cn = ? AND data_time = ?`
+	sqlUpdateVals = `UPDATE uploads SET vals = ? WHERE mn = ? AND cn = ? AND data_time = ?`
+)
 
 // multiRow builds `head (tuple),(tuple),... tail` for n rows.
 func multiRow(head, tuple string, n int, tail string) string {
@@ -256,7 +279,7 @@ func (s *sqliteStore) insertUploads(ctx context.Context, tx *sql.Tx, ups []model
 // mergeExisting adds to the stored upload the values of u it lacks.
 func (s *sqliteStore) mergeExisting(ctx context.Context, tx *sql.Tx, u *model.Upload) error {
 	mn, cn, t := cleanText(u.MN), cleanText(u.CN), u.DataTime.UnixMicro()
-	sel, err := s.stmt(ctx, tx, `SELECT vals FROM uploads WHERE mn = ? AND cn = ? AND data_time = ?`)
+	sel, err := s.stmt(ctx, tx, sqlSelectVals)
 	if err != nil {
 		return err
 	}
@@ -272,7 +295,7 @@ func (s *sqliteStore) mergeExisting(ctx context.Context, tx *sql.Tx, u *model.Up
 	if !added {
 		return nil // a retransmission: no write
 	}
-	upd, err := s.stmt(ctx, tx, `UPDATE uploads SET vals = ? WHERE mn = ? AND cn = ? AND data_time = ?`)
+	upd, err := s.stmt(ctx, tx, sqlUpdateVals)
 	if err != nil {
 		return err
 	}

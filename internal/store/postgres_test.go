@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the raw checks
+
+	"github.com/ecowatch/ecowatch/internal/model"
+)
+
+// pgAdminDSN is the DSN of a database where the tests may create and
+// drop databases; the PostgreSQL tests skip without it.
+func pgAdminDSN(t testing.TB) string {
+	dsn := os.Getenv("ECOWATCH_TEST_PG")
+	if dsn == "" {
+		t.Skip("ECOWATCH_TEST_PG not set: skipping PostgreSQL tests")
+	}
+	return dsn
+}
+
+// newPGDatabase creates a fresh database ecowatch_test_<random> and drops
+// it when the test ends; it returns the DSN of the new database.
+func newPGDatabase(t testing.TB) string {
+	admin := pgAdminDSN(t)
+	u, err := url.Parse(admin)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Fatalf("ECOWATCH_TEST_PG must be a postgres:// URL: %q", admin)
+	}
+	var rnd [6]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		t.Fatal(err)
+	}
+	name := "ecowatch_test_" + hex.EncodeToString(rnd[:])
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", admin)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer db.Close()
+		if _, err := db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+func pgTarget() target {
+	return target{
+		dsn: func(t *testing.T) string { return newPGDatabase(t) },
+		raw: func(t *testing.T, dsn string) *sql.DB {
+			db, err := sql.Open("pgx", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		},
+		ph: func(i int) string { return "$" + strconv.Itoa(i) },
+	}
+}
+
+func TestPostgres(t *testing.T) {
+	pgAdminDSN(t)
+	runSuite(t, pgTarget())
+}
+
+// TestPostgresPartitions checks monthly partitions: created on demand in
+// China Standard Time months, rows already in the default partition moved
+// into a new month's partition, far-off times kept in the default one.
+func TestPostgresPartitions(t *testing.T) {
+	dsn := newPGDatabase(t)
+	s := openStore(t, dsn)
+	db := pgTarget().raw(t, dsn)
+	ctx := context.Background()
+
+	// A row for 2025-11 inserted behind the store's back lands in the
+	// default partition (no partition for that month yet).
+	if _, err := db.Exec(`INSERT INTO uploads (mn, cn, data_time, vals) VALUES ('M0', '2051', '2025-11-05 08:00:00+00', '{"a21026-Avg": "1"}')`); err != nil {
+		t.Fatal(err)
+	}
+	cstZone := time.FixedZone("CST", 8*3600)
+	jan1 := time.Date(2026, 1, 1, 0, 10, 0, 0, cstZone) // 2025-12-31 in UTC, January in CST
+	mustCommit(t, s, &Batch{Uploads: []model.Upload{
+		upload("M1", "2051", jan1, "a21026-Avg", "1"),
+		upload("M1", "2051", time.Date(2025, 11, 20, 0, 0, 0, 0, time.UTC), "a21026-Avg", "2"),
+		upload("M1", "2051", time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), "a21026-Avg", "3"), // a device with a reset clock
+	}})
+	where := func(mn string, at time.Time) string {
+		var part string
+		if err := db.QueryRow(`SELECT tableoid::regclass::text FROM uploads WHERE mn = $1 AND data_time = $2`, mn, at).Scan(&part); err != nil {
+			t.Fatalf("partition of %s %v: %v", mn, at, err)
+		}
+		return part
+	}
+	cases := []struct {
+		mn   string
+		at   time.Time
+		want string
+	}{
+		{"M1", jan1, "uploads_y2026m01"},
+		{"M1", time.Date(2025, 11, 20, 0, 0, 0, 0, time.UTC), "uploads_y2025m11"},
+		{"M0", time.Date(2025, 11, 5, 8, 0, 0, 0, time.UTC), "uploads_y2025m11"}, // moved out of default
+		{"M1", time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), "uploads_default"},
+	}
+	for _, c := range cases {
+		if got := where(c.mn, c.at); got != c.want {
+			t.Errorf("%s at %v is in %s, want %s", c.mn, c.at, got, c.want)
+		}
+	}
+	if n := len(allUploads(t, s)); n != 4 {
+		t.Fatalf("%d uploads, want 4", n)
+	}
+	// A second store (another process) finds the partitions there.
+	s2 := openStore(t, dsn)
+	mustCommit(t, s2, &Batch{Uploads: []model.Upload{upload("M2", "2051", jan1, "a21026-Avg", "1")}})
+	if got := where("M2", jan1); got != "uploads_y2026m01" {
+		t.Fatalf("second store wrote to %s", got)
+	}
+	_ = ctx
+}
+
+// TestPostgresRetransmissionNoWrite checks that a retransmission adding
+// nothing leaves the stored row version untouched (no write), while one
+// adding a field writes it.
+func TestPostgresRetransmissionNoWrite(t *testing.T) {
+	dsn := newPGDatabase(t)
+	s := openStore(t, dsn)
+	db := pgTarget().raw(t, dsn)
+	u := upload("M1", "2051", t0, "a21026-Avg", "1", "a21026-Flag", "N")
+	mustCommit(t, s, &Batch{Uploads: []model.Upload{u}})
+	xmin := func() string {
+		var x string
+		if err := db.QueryRow(`SELECT xmin::text FROM uploads WHERE mn = 'M1'`).Scan(&x); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	before := xmin()
+	mustCommit(t, s, &Batch{Uploads: []model.Upload{u}})
+	if after := xmin(); after != before {
+		t.Fatalf("retransmission rewrote the row (xmin %s -> %s)", before, after)
+	}
+	mustCommit(t, s, &Batch{Uploads: []model.Upload{upload("M1", "2051", t0, "a21026-Max", "2")}})
+	if after := xmin(); after == before {
+		t.Fatal("an upload adding a field did not write the row")
+	}
+}
