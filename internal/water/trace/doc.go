@@ -63,7 +63,7 @@
 //     lag), as a share of the target's event mass, clamped to [0, 1]. The
 //     stretch whose increment carries the event holds the source.
 //  5. Score = 0.10 travel time + 0.15 exceedance + 0.35 correlation + 0.20
-//     load + 0.20 mass balance (DefaultWeights). Evidence that cannot be
+//     load + 0.20 mass balance (DefaultWeights; Query.Weights overrides). Evidence that cannot be
 //     computed (no data, no flow, no limit) counts 0 and is reported with
 //     its reason: a candidate without data is listed as such, never
 //     guessed. Ties go to the nearer outfall.

@@ -66,6 +66,8 @@ type Query struct {
 	TolFraction float64
 	// MaxCandidates caps the ranked list (default 20; negative: all).
 	MaxCandidates int
+	// Weights of the evidence; the zero value means DefaultWeights.
+	Weights Weights
 }
 
 // Weights of the evidence in a candidate's score; they sum to 1. A piece
@@ -82,7 +84,9 @@ type Weights struct {
 // DefaultWeights favour the lagged correlation (the most specific evidence
 // with hourly online data) and split the rest between the loads that must
 // add up and the timing.
-var DefaultWeights = Weights{TravelTime: 0.10, Exceedance: 0.15, Correlation: 0.35, Load: 0.20, MassBalance: 0.20}
+func DefaultWeights() Weights {
+	return Weights{TravelTime: 0.10, Exceedance: 0.15, Correlation: 0.35, Load: 0.20, MassBalance: 0.20}
+}
 
 // ErrNoData is returned (wrapped) when the target section has no data
 // for the factor in the window and the query gives no Value.
@@ -138,8 +142,13 @@ func (e *Engine) Trace(q Query, d Data) (*Report, error) {
 	if q.MaxCandidates == 0 {
 		q.MaxCandidates = 20
 	}
-	if q.Horizon < 0 || q.Window < 0 || q.After < 0 || q.Step < 0 || q.Tolerance < 0 || q.TolFraction < 0 {
-		return nil, fmt.Errorf("trace: section %q: negative duration or fraction in the query", q.Section)
+	if q.Weights == (Weights{}) {
+		q.Weights = DefaultWeights()
+	}
+	wt := q.Weights
+	if q.Horizon < 0 || q.Window < 0 || q.After < 0 || q.Step < 0 || q.Tolerance < 0 || q.TolFraction < 0 ||
+		wt.TravelTime < 0 || wt.Exceedance < 0 || wt.Correlation < 0 || wt.Load < 0 || wt.MassBalance < 0 {
+		return nil, fmt.Errorf("trace: section %q: negative duration, fraction or weight in the query", q.Section)
 	}
 	if q.Window < 8*q.Step {
 		return nil, fmt.Errorf("trace: section %q: window %v holds fewer than %d steps of %v", q.Section, q.Window, minPairs, q.Step)
@@ -178,7 +187,7 @@ func (e *Engine) Trace(q Query, d Data) (*Report, error) {
 	rep := &Report{
 		Section: sect.ID, SectionName: sect.Name, Factor: q.Factor, OutfallFactor: a.of,
 		Trigger: q.Kind.String(), Time: q.Time, Limit: limit,
-		HorizonH: q.Horizon.Hours(), WindowH: q.Window.Hours(), Weights: DefaultWeights,
+		HorizonH: q.Horizon.Hours(), WindowH: q.Window.Hours(), Weights: q.Weights,
 	}
 	if err := a.target(ti, limit, rep); err != nil {
 		return nil, err
@@ -328,31 +337,10 @@ func (a *analysis) target(ti int32, limit float64, rep *Report) error {
 	for i, v := range a.sec {
 		a.anom[i] = v > thr
 	}
-	ke := -1
-	for k := nw; k >= 0; k-- { // the run at or last before the trigger
-		if a.anom[k] {
-			ke = k
-			break
-		}
-	}
-	if ke < 0 {
-		for k := nw + 1; k < a.n; k++ {
-			if a.anom[k] {
-				ke = k
-				break
-			}
-		}
-	}
-	if ke < 0 {
-		ke = nw
+	a.ka, a.kb = a.event(nw, thr)
+	if a.ka < 0 {
+		a.ka, a.kb = nw, nw
 		rep.Notes = append(rep.Notes, "目标断面在窗口内未超过阈值 / the section does not exceed the threshold in the window")
-	}
-	a.ka, a.kb = ke, ke
-	for a.ka > 0 && a.anom[a.ka-1] {
-		a.ka--
-	}
-	for a.kb < a.n-1 && a.anom[a.kb+1] {
-		a.kb++
 	}
 	a.scratch = a.scratch[:0]
 	for k, v := range a.sec {
@@ -400,6 +388,47 @@ func (a *analysis) target(ti int32, limit float64, rep *Report) error {
 	rep.EventStart, rep.EventEnd = a.at(a.ka), a.at(a.kb)
 	rep.EventMassKg = kg(a.massT)
 	return nil
+}
+
+// maxGap is the longest dip below the threshold, in steps, that does not
+// split an event: noise around the limit should not cut one pulse in two.
+const maxGap = 2
+
+// event picks the event among the runs of anomalous steps (runs closer
+// than maxGap merged): of the runs at or after the trigger index k0, the
+// one with the largest excess over the threshold, since the first hour
+// above a limit may be a blip of noise just before the pulse; without
+// such a run, the last run before k0. It returns -1, -1 without any run.
+func (a *analysis) event(k0 int, thr float64) (ka, kb int) {
+	ka, kb = -1, -1
+	best := math.Inf(-1)
+	for k := 0; k < a.n; {
+		if !a.anom[k] {
+			k++
+			continue
+		}
+		s, e := k, k
+		for j := k + 1; j < a.n && j-e <= maxGap+1; j++ {
+			if a.anom[j] {
+				e = j
+			}
+		}
+		k = e + 1
+		if e < k0 {
+			ka, kb = s, e // the last run before the trigger so far
+			continue
+		}
+		x := 0.0
+		for j := s; j <= e; j++ {
+			if a.anom[j] {
+				x += a.sec[j] - thr
+			}
+		}
+		if x > best {
+			best, ka, kb = x, s, e
+		}
+	}
+	return ka, kb
 }
 
 func (a *analysis) at(k int) time.Time { return a.t0.Add(time.Duration(k) * a.q.Step) }
@@ -560,7 +589,7 @@ func (a *analysis) increment(d int32, mass map[int32]float64, ups []int32) (floa
 // candidate weighs one upstream outfall.
 func (a *analysis) candidate(u Upstream, incr map[int32]float64, secEv map[int32]*SectionEvidence) (Candidate, error) {
 	o := &a.e.outfalls[u.idx]
-	w := DefaultWeights
+	w := a.q.Weights
 	c := Candidate{
 		Outfall: o.ID, Name: o.Name, Enterprise: o.Enterprise, Outlet: o.Outlet, Device: o.Device,
 		Reach: a.e.reaches[u.reach].ID, Segment: a.e.sections[u.down].ID,
