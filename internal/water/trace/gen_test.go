@@ -232,7 +232,7 @@ func genScenario(rng *rand.Rand, o genOpts) (*scenario, error) {
 	qT := n.Reaches[0].Flow
 	sigmaT := 0.03 + 0.03*secs[0].bg
 	excess := (o.snrMin + (o.snrMax-o.snrMin)*rng.Float64()) * sigmaT // peak excess at the target, mg/L
-	dL := excess * qT                        // g/s
+	dL := excess * qT                                                 // g/s
 	dur := 2 + rng.IntN(5)
 	tArr := 150 + rng.IntN(40)
 	ts := tArr - int(math.Round(srcTau))
