@@ -96,10 +96,18 @@ func appendJSONString(dst []byte, s string) []byte {
 func appendValuesJSON(dst []byte, vals []model.Value) []byte {
 	dst = append(dst, '{')
 	n := 0
+	// A 256-bit Bloom filter of the keys seen so far: the linear search
+	// for an earlier duplicate runs only when the filter says "maybe",
+	// which keeps the check O(n) for the usual upload with no duplicate.
+	var bloom [4]uint64
 	for i := range vals {
-		if dupBefore(vals, i) {
+		h := keyHash(&vals[i])
+		bit := uint64(1) << (h & 63)
+		word := (h >> 6) & 3
+		if bloom[word]&bit != 0 && dupBefore(vals, i) {
 			continue
 		}
+		bloom[word] |= bit
 		if n > 0 {
 			dst = append(dst, ',')
 		}
@@ -118,6 +126,19 @@ func appendValuesJSON(dst []byte, vals []model.Value) []byte {
 		dst = appendJSONString(dst, vals[i].Value)
 	}
 	return append(dst, '}')
+}
+
+// keyHash is an FNV-1a hash of the (Factor, Field) of v.
+func keyHash(v *model.Value) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(v.Factor); i++ {
+		h = (h ^ uint64(v.Factor[i])) * 1099511628211
+	}
+	h = (h ^ '-') * 1099511628211
+	for i := 0; i < len(v.Field); i++ {
+		h = (h ^ uint64(v.Field[i])) * 1099511628211
+	}
+	return h ^ h>>32
 }
 
 // dupBefore reports whether vals[i]'s (Factor, Field) occurs before i.

@@ -267,17 +267,20 @@ func (s *sqliteStore) insertUploads(ctx context.Context, tx *sql.Tx, ups []model
 		if int(inserted) == n {
 			continue
 		}
+		start = 0
 		for i := range chunk {
-			if err := s.mergeExisting(ctx, tx, &chunk[i]); err != nil {
+			if err := s.mergeExisting(ctx, tx, &chunk[i], all[start:ends[i]]); err != nil {
 				return err
 			}
+			start = ends[i]
 		}
 	}
 	return nil
 }
 
-// mergeExisting adds to the stored upload the values of u it lacks.
-func (s *sqliteStore) mergeExisting(ctx context.Context, tx *sql.Tx, u *model.Upload) error {
+// mergeExisting adds to the stored upload the values of u it lacks; js is
+// u's values as JSON.
+func (s *sqliteStore) mergeExisting(ctx context.Context, tx *sql.Tx, u *model.Upload, js string) error {
 	mn, cn, t := cleanText(u.MN), cleanText(u.CN), u.DataTime.UnixMicro()
 	sel, err := s.stmt(ctx, tx, sqlSelectVals)
 	if err != nil {
@@ -286,6 +289,11 @@ func (s *sqliteStore) mergeExisting(ctx context.Context, tx *sql.Tx, u *model.Up
 	var raw []byte
 	if err := sel.QueryRowContext(ctx, mn, cn, t).Scan(&raw); err != nil {
 		return fmt.Errorf("read stored upload %s/%s: %w", u.MN, u.CN, err)
+	}
+	if string(raw) == js {
+		// The usual retransmission (or the row this chunk just inserted):
+		// byte for byte what is stored, nothing to parse or add.
+		return nil
 	}
 	stored, err := parseValuesJSON(nil, raw)
 	if err != nil {

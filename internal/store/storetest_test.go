@@ -665,3 +665,41 @@ func testConcurrentReaders(t *testing.T, tg target) {
 		t.Fatalf("%d uploads, want %d", n, batches*per)
 	}
 }
+
+// TestAppendValuesJSON checks the stored form: CP keys as HJ 212 writes
+// them, first value of a repeated key kept, escaping valid for jsonb.
+func TestAppendValuesJSON(t *testing.T) {
+	cases := []struct {
+		name string
+		in   model.Upload
+		want string
+	}{
+		{"plain", upload("", "", t0, "a21026-Avg", "1.0", "RestartTime", "20260101000000"), `{"a21026-Avg":"1.0","RestartTime":"20260101000000"}`},
+		{"dup keeps first", upload("", "", t0, "a-Rtd", "1", "b-Rtd", "2", "a-Rtd", "3"), `{"a-Rtd":"1","b-Rtd":"2"}`},
+		{"escapes", upload("", "", t0, "i-Info", "\"\\\n\t\x01\x00中"), `{"i-Info":"\"\\\n\t\u0001\ufffd中"}`},
+		{"invalid utf8", upload("", "", t0, "x\xff-Rtd", "\xfe"), `{"x\ufffd-Rtd":"\ufffd"}`},
+		{"empty", upload("", "", t0), `{}`},
+	}
+	for _, c := range cases {
+		got := string(appendValuesJSON(nil, c.in.Values))
+		if got != c.want {
+			t.Errorf("%s: got %s, want %s", c.name, got, c.want)
+		}
+	}
+	// Many values with one duplicate far apart: the Bloom filter must not
+	// hide it.
+	var vals []model.Value
+	for i := range 300 {
+		vals = append(vals, model.Value{Factor: fmt.Sprintf("f%03d", i), Field: "Avg", Value: "1"})
+	}
+	vals = append(vals, model.Value{Factor: "f007", Field: "Avg", Value: "2"})
+	parsed, err := parseValuesJSON(nil, appendValuesJSON(nil, vals))
+	if err != nil || len(parsed) != 300 {
+		t.Fatalf("300 keys + 1 duplicate: %d values, %v", len(parsed), err)
+	}
+	for _, v := range parsed {
+		if v.Value != "1" {
+			t.Fatalf("duplicate overrode the first value: %+v", v)
+		}
+	}
+}
