@@ -72,7 +72,7 @@ func fillSyntheticBatch(b *Batch, run, seq, n int) {
 	b.Contacts = b.Contacts[:0]
 	for i := range n {
 		k := seq*n + i
-		mn := "BENCH" + strconv.Itoa(1000000+run)[1:] + strconv.Itoa(100000000+k%syntheticDevices)[1:]
+		mn := "BENCH" + strconv.Itoa(1000000 + run)[1:] + strconv.Itoa(100000000 + k%syntheticDevices)[1:]
 		at := syntheticBase.Add(-time.Duration(k/syntheticDevices) * time.Minute)
 		u := model.Upload{MN: mn, CN: "2051", DataTime: at, Values: make([]model.Value, 0, 40)}
 		raw := make([]byte, 0, 420)
