@@ -1,53 +1,72 @@
 package hj212
 
-import (
-	"slices"
-	"strings"
-)
+import "strings"
 
-// Code tables. Keys of at most 8 bytes are packed into a uint64 so that a
-// look-up is a binary search over integers, with no allocation and no
-// hashing of the frame's bytes.
+// Code tables. A code of 1 to 7 bytes is packed into a word, its bytes
+// little-endian and its length in the top byte, and looked up in a small
+// open-addressing hash set: one multiply and usually one compare, with no
+// allocation and no data-dependent search branches (these look-ups run
+// for every CP item of every frame).
 
-func pack(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 8 {
+// codeWord packs a code of 1..7 bytes; ok is false for other lengths.
+func codeWord(b []byte) (w uint64, ok bool) {
+	if len(b) == 0 || len(b) > 7 {
 		return 0, false
 	}
-	var v uint64
-	for _, c := range b {
-		v = v<<8 | uint64(c)
-	}
-	return v | uint64(len(b))<<60, true // the length keeps "01" and "001" apart
+	return packLE(b) | uint64(len(b))<<56, true
 }
 
-func packTable(list string) []uint64 {
-	var t []uint64
-	for _, s := range strings.Fields(list) {
-		v, ok := pack([]byte(s))
+type codeSet struct {
+	slots []uint64 // 0 marks an empty slot; no code packs to 0
+	shift uint
+}
+
+func newCodeSet(list string) codeSet {
+	codes := strings.Fields(list)
+	bits := uint(4)
+	for 1<<bits < 4*len(codes) { // at most a quarter full: short probes
+		bits++
+	}
+	s := codeSet{slots: make([]uint64, 1<<bits), shift: 64 - bits}
+	for _, c := range codes {
+		w, ok := codeWord([]byte(c))
 		if !ok {
-			panic("hj212: bad table entry " + s) // init-time programming error only
+			panic("hj212: bad table entry " + c) // init-time programming error only
 		}
-		t = append(t, v)
+		for i := s.slot(w); ; i = (i + 1) & (len(s.slots) - 1) {
+			if s.slots[i] == 0 || s.slots[i] == w {
+				s.slots[i] = w
+				break
+			}
+		}
 	}
-	slices.Sort(t)
-	return slices.Compact(t)
+	return s
 }
 
-func inTable(t []uint64, b []byte) bool {
-	v, ok := pack(b)
-	if !ok {
-		return false
+func (s *codeSet) slot(w uint64) int { return int((w * 0x9E3779B97F4A7C15) >> s.shift) }
+
+func (s *codeSet) hasWord(w uint64) bool {
+	for i := s.slot(w); ; i = (i + 1) & (len(s.slots) - 1) {
+		switch s.slots[i] {
+		case w:
+			return true
+		case 0:
+			return false
+		}
 	}
-	_, found := slices.BinarySearch(t, v)
-	return found
+}
+
+func (s *codeSet) has(b []byte) bool {
+	w, ok := codeWord(b)
+	return ok && s.hasWord(w)
 }
 
 // stTable is HJ 212-2017 §6.6.1, table 5 (system codes). Codes starting
 // with a letter (A0-Z9) are reserved for extension and accepted too.
-var stTable = packTable(`21 22 23 24 25 26 27 31 32 33 34 35 36 37 38 39 41 51 52 91`)
+var stTable = newCodeSet(`21 22 23 24 25 26 27 31 32 33 34 35 36 37 38 39 41 51 52 91`)
 
 // cnTable2017 is HJ 212-2017 §6.6.5, table 9 (command codes).
-var cnTable2017 = packTable(`
+var cnTable2017 = newCodeSet(`
 	1000 1011 1012 1013 1061 1062 1063 1064 1072
 	2011 2012 2021 2022 2031 2041 2051 2061 2081
 	3011 3012 3013 3014 3015 3016 3017 3018 3019 3020 3021
@@ -55,12 +74,12 @@ var cnTable2017 = packTable(`
 
 // cnTable2025 holds the codes HJ 212-2025 adds, as listed by
 // caoyiliang/HJ212 (Enum.cs); the 2025 text was not available to us.
-var cnTable2025 = packTable(`1001 1002 1014 2013 2052 2062 2111 3022 3024 9015`)
+var cnTable2025 = newCodeSet(`1001 1002 1014 2013 2052 2062 2111 3022 3024 9015`)
 
 // cnTable2005 holds codes of HJ/T 212-2005 that 2017 dropped (limits,
 // upper-computer address, alarm records and events), as implemented by
 // 2005-era data loggers; the 2005 text was not available to us.
-var cnTable2005 = packTable(`1001 1021 1022 1031 1032 1041 1042 2071 2072`)
+var cnTable2005 = newCodeSet(`1001 1021 1022 1031 1032 1041 1042 2071 2072`)
 
 // pollutantTable holds the codes of HJ 212-2017 Appendix B that our
 // reference notes list: water (B.1, from HJ 525-2009), air (B.2, from
@@ -68,7 +87,7 @@ var cnTable2005 = packTable(`1001 1021 1022 1031 1032 1041 1042 2071 2072`)
 // missing here is recorded as DevUnknownPollutant, never rejected.
 // Process codes (e/g + 5 digits), site-info codes (i + 5 digits) and
 // facility codes (SBxxx) are recognised by their pattern instead.
-var pollutantTable = packTable(`
+var pollutantTable = newCodeSet(`
 	w00000 w01001 w01002 w01009 w01010 w01012 w01014 w01017 w01018 w01019 w01020
 	w20111 w20115 w20116 w20117 w20119 w20120 w20121 w20122 w20123
 	w21001 w21003 w21011 w21016 w21017 w21019 w22001 w23002 w99001
@@ -79,7 +98,7 @@ var pollutantTable = packTable(`
 
 // pollutantTable2005 holds the HJ/T 212-2005 codes ("原编码") that
 // Appendix B maps to the new ones; they are known only in 2005 frames.
-var pollutantTable2005 = packTable(`
+var pollutantTable2005 = newCodeSet(`
 	B01 001 002 003 010 011 015 020 022 023 024 026 027 028 029 030 060 061 065 070 071 072 080 101 110
 	B02 01 02 03 04 05 06 07 08 10 11 12 17 18 25 30 S01 S02 S03 S04 S05 S06 S07 S08`)
 
@@ -97,38 +116,21 @@ func knownPollutant(code []byte, v Version) bool {
 	if len(code) > 2 && code[0] == 'S' && code[1] == 'B' { // facilities SBxxx, §6.3.3
 		return true
 	}
-	if inTable(pollutantTable, code) {
+	if pollutantTable.has(code) {
 		return true
 	}
-	return v == V2005 && inTable(pollutantTable2005, code)
+	return v == V2005 && pollutantTable2005.has(code)
 }
 
+// fieldTable holds the field names of table 4 that follow a pollutant
+// code ("xxxxxx-Rtd"), up to 7 bytes; knownField adds the longer ones.
+var fieldTable = newCodeSet(`Rtd Min Avg Max Cou Flag EFlag ZsRtd ZsMin ZsAvg ZsMax SN Info Data DayData RS RT`)
+
 // knownField reports whether name is a field of table 4 that follows a
-// pollutant code ("xxxxxx-Rtd"). It runs once per CP item, so the short
-// names are compared as little-endian words.
+// pollutant code.
 func knownField(name []byte) bool {
-	if len(name) <= 8 {
-		switch packLE(name) | uint64(len(name))<<60 {
-		case 3<<60 | 'R' | 't'<<8 | 'd'<<16, // Rtd
-			3<<60 | 'M' | 'i'<<8 | 'n'<<16,                                         // Min
-			3<<60 | 'A' | 'v'<<8 | 'g'<<16,                                         // Avg
-			3<<60 | 'M' | 'a'<<8 | 'x'<<16,                                         // Max
-			3<<60 | 'C' | 'o'<<8 | 'u'<<16,                                         // Cou
-			4<<60 | 'F' | 'l'<<8 | 'a'<<16 | 'g'<<24,                               // Flag
-			5<<60 | 'E' | 'F'<<8 | 'l'<<16 | 'a'<<24 | 'g'<<32,                     // EFlag
-			5<<60 | 'Z' | 's'<<8 | 'R'<<16 | 't'<<24 | 'd'<<32,                     // ZsRtd
-			5<<60 | 'Z' | 's'<<8 | 'M'<<16 | 'i'<<24 | 'n'<<32,                     // ZsMin
-			5<<60 | 'Z' | 's'<<8 | 'A'<<16 | 'v'<<24 | 'g'<<32,                     // ZsAvg
-			5<<60 | 'Z' | 's'<<8 | 'M'<<16 | 'a'<<24 | 'x'<<32,                     // ZsMax
-			2<<60 | 'S' | 'N'<<8,                                                   // SN
-			4<<60 | 'I' | 'n'<<8 | 'f'<<16 | 'o'<<24,                               // Info
-			4<<60 | 'D' | 'a'<<8 | 't'<<16 | 'a'<<24,                               // Data
-			7<<60 | 'D' | 'a'<<8 | 'y'<<16 | 'D'<<24 | 'a'<<32 | 't'<<40 | 'a'<<48, // DayData
-			2<<60 | 'R' | 'S'<<8,                                                   // RS
-			2<<60 | 'R' | 'T'<<8:                                                   // RT
-			return true
-		}
-		return false
+	if len(name) <= 7 {
+		return fieldTable.has(name)
 	}
 	switch string(name) {
 	case "SampleTime", "NightData":
@@ -156,18 +158,18 @@ func knownST(st []byte) bool {
 	if st[0] >= 'A' && st[0] <= 'Z' && st[1] >= '0' && st[1] <= '9' { // A0-Z9 extensions
 		return true
 	}
-	return inTable(stTable, st)
+	return stTable.has(st)
 }
 
 func knownCN(cn []byte, v Version) bool {
-	if inTable(cnTable2017, cn) {
+	if cnTable2017.has(cn) {
 		return true
 	}
 	switch v {
 	case V2005:
-		return inTable(cnTable2005, cn)
+		return cnTable2005.has(cn)
 	case V2025:
-		return inTable(cnTable2025, cn)
+		return cnTable2025.has(cn)
 	}
 	return false
 }

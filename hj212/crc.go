@@ -59,8 +59,12 @@ func CRC16(b []byte) uint16 {
 	last := len(b) - 1
 	p := b[:last]
 	for len(p) >= 8 {
-		h = hiPow[7][h^p[0]] ^ hiPow[6][p[1]] ^ hiPow[5][p[2]] ^ hiPow[4][p[3]] ^
-			hiPow[3][p[4]] ^ hiPow[2][p[5]] ^ hiPow[1][p[6]] ^ hiPow[0][p[7]]
+		// Only the first look-up depends on h; the other seven are
+		// combined first, so the chain from one h to the next is one
+		// XOR, one load and one XOR.
+		rest := (hiPow[6][p[1]] ^ hiPow[5][p[2]]) ^ (hiPow[4][p[3]] ^ hiPow[3][p[4]]) ^
+			(hiPow[2][p[5]] ^ hiPow[1][p[6]] ^ hiPow[0][p[7]])
+		h = hiPow[7][h^p[0]] ^ rest
 		p = p[8:]
 	}
 	for _, c := range p {
