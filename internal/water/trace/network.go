@@ -288,6 +288,9 @@ func New(n *Network) (*Engine, error) {
 			bad(kind, id, "unknown reach %q", reach)
 			return -1
 		}
+		if l := e.reaches[r].Length; !finite(l) || l <= 0 {
+			return -1 // the reach's length is reported already
+		}
 		if !finite(off) || off < 0 || off > e.reaches[r].Length {
 			bad(kind, id, "offset %g m outside reach %q (0 to %g m)", off, reach, e.reaches[r].Length)
 			return -1
@@ -338,7 +341,7 @@ func (e *Engine) cycles() []Problem {
 	nn := len(e.nodes)
 	out := make([][]int32, nn)
 	for r := range e.reaches {
-		if f, t := e.from[r], e.to[r]; f >= 0 && t >= 0 {
+		if f, t := e.from[r], e.to[r]; f >= 0 && t >= 0 && f != t { // a self-loop is reported already
 			out[f] = append(out[f], int32(r))
 		}
 	}

@@ -209,7 +209,7 @@ func (r *Report) text(b *strings.Builder, zh bool) {
 		for _, s := range r.Sections {
 			p("  %s", s.ID)
 			if s.Down != "" {
-				p(" (%s %s h %s %s)", pick("传播", "travel"), num(s.TravelH), pick("至", "to"), s.Down)
+				p(" (%s %s h, %s %s)", pick("至目标断面", "to the target"), num(s.TravelH), pick("下游断面", "next section down"), s.Down)
 			}
 			if s.Available {
 				p(": %s %s kg", pick("事件通量", "event mass"), num(s.EventMassKg))

@@ -633,7 +633,7 @@ func (a *analysis) candidate(u Upstream, incr map[int32]float64, secEv map[int32
 
 	if nc == 0 {
 		c.noData = true
-		reason := "排口在移位窗口内无" + a.of + "数据 / no " + a.of + " data from the outfall in the shifted window"
+		reason := "排口在移位窗口内无 " + a.of + " 数据 / no " + a.of + " data from the outfall in the shifted window"
 		c.Exceedance.Reason, c.Correlation.Reason, c.Load.Reason = reason, reason, reason
 		c.Missing = append(c.Missing, "concentration")
 		c.Score += w.MassBalance * mb.Score
