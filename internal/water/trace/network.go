@@ -262,23 +262,24 @@ func New(n *Network) (*Engine, error) {
 			e.reachTime[i] = r.Length / r.Velocity
 		}
 	}
+	in, out := make([]int, len(e.nodes)), make([]int, len(e.nodes))
+	for r := range e.reaches {
+		if e.to[r] >= 0 {
+			in[e.to[r]]++
+		}
+		if e.from[r] >= 0 {
+			out[e.from[r]]++
+		}
+	}
 	for i, nd := range e.nodes {
-		if nd.Kind == Mouth || nd.Kind == Source {
-			in, out := 0, 0
-			for j := range e.reaches {
-				if e.to[j] == int32(i) {
-					in++
-				}
-				if e.from[j] == int32(i) {
-					out++
-				}
-			}
-			if nd.Kind == Source && in > 0 {
-				bad("node", nd.ID, "a source has %d reaches flowing in", in)
-			}
-			if nd.Kind == Mouth && out > 0 {
-				bad("node", nd.ID, "a mouth has %d reaches flowing out", out)
-			}
+		if nd.ID == "" || e.nodeIdx[nd.ID] != int32(i) {
+			continue // reported above
+		}
+		if nd.Kind == Source && in[i] > 0 {
+			bad("node", nd.ID, "a source has %d reaches flowing in", in[i])
+		}
+		if nd.Kind == Mouth && out[i] > 0 {
+			bad("node", nd.ID, "a mouth has %d reaches flowing out", out[i])
 		}
 	}
 
