@@ -418,13 +418,13 @@ func BenchmarkDecode2051(b *testing.B) {
 			opts := Options{Mode: mode.m}
 			b.SetBytes(int64(len(frame)))
 			b.ReportAllocs()
+			startAllocs(b)
 			for b.Loop() {
 				if err := Decode(frame, &f, opts); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/frame")
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+			reportPerFrame(b, 1)
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -164,6 +165,7 @@ func BenchmarkSplitter(b *testing.B) {
 	b.SetBytes(int64(len(stream)))
 	b.ReportAllocs()
 	buf := make([]byte, 0, 64*1024)
+	startAllocs(b)
 	for b.Loop() {
 		var sp Splitter
 		sc := bufio.NewScanner(bytes.NewReader(stream))
@@ -177,7 +179,7 @@ func BenchmarkSplitter(b *testing.B) {
 			b.Fatal(n)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/frame")
+	reportPerFrame(b, 1000)
 }
 
 // BenchmarkSplitDecode is the gateway's read path: split a stream and
@@ -189,6 +191,7 @@ func BenchmarkSplitDecode(b *testing.B) {
 	b.ReportAllocs()
 	buf := make([]byte, 0, 64*1024)
 	var f Frame
+	startAllocs(b)
 	for b.Loop() {
 		var sp Splitter
 		sc := bufio.NewScanner(bytes.NewReader(stream))
@@ -200,7 +203,7 @@ func BenchmarkSplitDecode(b *testing.B) {
 			}
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/frame")
+	reportPerFrame(b, 1000)
 }
 
 // stallReader gives its data in one read, then fails the test if read
@@ -238,4 +241,23 @@ func TestSplitterNoReadAfterGarbage(t *testing.T) {
 			t.Errorf("%q: token %q", stream, sc.Text())
 		}
 	}
+}
+
+var benchMallocs uint64
+
+func startAllocs(b *testing.B) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	benchMallocs = ms.Mallocs
+}
+
+// reportPerFrame reports time and allocations per frame for benchmarks
+// whose iterations handle perIter frames each.
+func reportPerFrame(b *testing.B, perIter int) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	frames := float64(b.N * perIter)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/frames, "ns/frame")
+	b.ReportMetric(float64(ms.Mallocs-benchMallocs)/frames, "allocs/frame")
+	b.ReportMetric(frames/b.Elapsed().Seconds(), "frames/s")
 }
