@@ -1,6 +1,10 @@
 package rights
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Account names a holder in the ledger. The prefix says what kind of holder
 // it is, so that an exported ledger is readable without a side table:
@@ -98,14 +102,15 @@ func (a Account) IsGovernment() bool {
 }
 
 // validName accepts the identifiers used inside accounts and references:
-// non-empty, at most 128 bytes, printable ASCII without spaces. Keeping them
-// plain keeps the canonical encoding and the table rows unambiguous.
+// 1-128 bytes of valid UTF-8 without spaces or control characters, so that
+// Chinese document numbers (聊环审〔2024〕5号) are fine and the canonical
+// encoding and table rows stay unambiguous.
 func validName(s string) bool {
-	if s == "" || len(s) > 128 {
+	if s == "" || len(s) > 128 || !utf8.ValidString(s) {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c >= 0x7f {
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			return false
 		}
 	}

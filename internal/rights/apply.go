@@ -29,16 +29,16 @@ func (m Meta) meta() Meta { return m }
 // Result is what a command did. It is derived from the command's entries
 // only, so Replay rebuilds the same Result for each idempotency key.
 type Result struct {
-	Cmd         string  `json:"cmd"`
-	Key         string  `json:"key"`
-	Body        Digest  `json:"body"`
-	Ref         string  `json:"ref"`              // the command's main object
-	First       int64   `json:"first"`            // Seq of its first entry
-	Last        int64   `json:"last"`             // Seq of its last entry
-	Status      string  `json:"status,omitempty"` // the main object's status afterwards
-	Rights      int64   `json:"rights"`           // g/a that reached their destination (escrow moves excluded)
-	Money       int64   `json:"money"`            // fen recorded
-	Trades      []Trade `json:"trades,omitempty"`
+	Cmd    string  `json:"cmd"`
+	Key    string  `json:"key"`
+	Body   Digest  `json:"body"`
+	Ref    string  `json:"ref"`              // the command's main object
+	First  int64   `json:"first"`            // Seq of its first entry
+	Last   int64   `json:"last"`             // Seq of its last entry
+	Status string  `json:"status,omitempty"` // the main object's status afterwards
+	Rights int64   `json:"rights"`           // g/a that reached their destination (escrow moves excluded)
+	Money  int64   `json:"money"`            // fen recorded
+	Trades []Trade `json:"trades,omitempty"`
 }
 
 // finalOps are the rights postings that Result.Rights counts.
@@ -108,7 +108,7 @@ func Apply(s *State, cmd Command, now time.Time) ([]Entry, Result, error) {
 		return nil, Result{}, &Refusal{Cmd: cmd.name(), Field: field, Err: err, Reason: fmt.Sprintf(format, args...)}
 	}
 	if !validName(m.Key) {
-		return refuse("key", ErrInvalid, "an idempotency key of 1-128 printable ASCII characters is required")
+		return refuse("key", ErrInvalid, "an idempotency key of 1-128 bytes without spaces is required")
 	}
 	body, err := BodyDigest(cmd)
 	if err != nil {

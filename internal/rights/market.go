@@ -105,7 +105,7 @@ func (t *tx) match(in *Order) error {
 			side = b.bids
 		}
 		for _, o := range side {
-			if skip[o] || o.Owner == in.Owner {
+			if skip[o] || o.Owner == in.Owner || o.Remaining == 0 {
 				continue
 			}
 			best = o
@@ -131,6 +131,15 @@ func (t *tx) match(in *Order) error {
 			Quantity: q, Price: best.Price}
 		if err := t.settle(OpTrade, in.ID, esc, tr); err != nil {
 			return err
+		}
+		// The incoming order's event comes last so that the command's
+		// Result carries its final status.
+		for _, o := range [2]*Order{best, in} {
+			if o.Remaining == 0 {
+				if err := t.event(EvOrderStatus, o.ID, OrderFilled, nil); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil

@@ -56,7 +56,7 @@ func (t *tx) plan(cmd Command) error {
 
 func (t *tx) needName(field, v string) error {
 	if !validName(v) {
-		return t.refuse(field, ErrInvalid, "%q: want 1-128 printable ASCII characters without spaces", v)
+		return t.refuse(field, ErrInvalid, "%q: want 1-128 bytes of UTF-8 without spaces or control characters", v)
 	}
 	return nil
 }

@@ -443,10 +443,6 @@ func (s *State) foldMoney(e *Entry) error {
 		}
 		touch(s, o)
 		o.Remaining -= tr.Quantity
-		if o.Remaining == 0 {
-			o.Status = OrderFilled
-			s.unbook(o)
-		}
 	}
 	return nil
 }
@@ -570,14 +566,17 @@ func (s *State) foldEvent(e *Entry) error {
 		s.enbook(&o)
 	case EvOrderStatus:
 		o := s.orders[e.Ref]
-		if o == nil || o.Status != OrderOpen || e.Status != OrderCancelled {
+		if o == nil || o.Status != OrderOpen || (e.Status != OrderCancelled && e.Status != OrderFilled) {
 			return ferr(ErrState, "order %q cannot become %s", e.Ref, e.Status)
 		}
+		if e.Status == OrderFilled && o.Remaining != 0 {
+			return ferr(ErrInvariant, "order %s has %d left and cannot be filled", o.ID, o.Remaining)
+		}
 		if o.Side == Sell && !s.escrowEmpty("order/"+o.ID, o.Pollutant) {
-			return ferr(ErrInvariant, "listing %s cancelled with rights still in escrow", o.ID)
+			return ferr(ErrInvariant, "listing %s %s with rights still in escrow", o.ID, e.Status)
 		}
 		touch(s, o)
-		o.Status = OrderCancelled
+		o.Status = e.Status
 		s.unbook(o)
 	case EvAuction:
 		var a Auction
