@@ -472,6 +472,13 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 		ks := k
 		// Find the key's end: '=', or ';'/',' for a malformed item. The
 		// scan is inlined by hand: calls per item show in profiles.
+		//
+		// The word that holds the '=' usually holds the value's end too:
+		// valEnd keeps the separators found after the '=' in that word
+		// (bit 7 of each byte, bits shifted so that bit 7 is the byte
+		// after '='), and wordEnd where that word ends.
+		var valEnd uint64
+		wordEnd := -1
 		for {
 			if k+8 > len(c) {
 				for k < len(c) && c[k] != '=' && c[k] != ';' && c[k] != ',' {
@@ -480,8 +487,15 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 				break
 			}
 			x := binary.LittleEndian.Uint64(c[k:])
-			if m := zeroMask(x^(swarLo*'=')) | zeroMask(x^(swarLo*';')) | zeroMask(x^(swarLo*',')); m != 0 {
-				k += bits.TrailingZeros64(m) >> 3
+			ms := zeroMask(x^(swarLo*';')) | zeroMask(x^(swarLo*','))
+			if m := zeroMask(x^(swarLo*'=')) | ms; m != 0 {
+				p := bits.TrailingZeros64(m) >> 3
+				// Only the lowest bit of a zeroMask is exact, and it
+				// is the '=' here in a well-formed item: the bits of ms
+				// above it are exact up to its own lowest one, all that
+				// is used.
+				valEnd, wordEnd = ms>>((p+1)*8), k+8
+				k += p
 				break
 			}
 			k += 8
@@ -514,12 +528,18 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 		}
 		k++
 		vs := k
-		if len(c)-k >= 4 && c[k] == '/' && c[k+1] == '/' {
+		switch {
+		case len(c)-k >= 4 && c[k] == '/' && c[k+1] == '/':
 			// Site information and logs are sent between "//" and "//"
 			// (§6.3.3, CN 3020) and may hold ';' or ','.
 			if e := bytes.Index(c[k+2:], []byte("//")); e >= 0 {
 				k += 2 + e + 2
 			}
+		case valEnd != 0:
+			k += bits.TrailingZeros64(valEnd) >> 3
+			goto valueFound
+		case wordEnd >= 0:
+			k = wordEnd // no separator in the rest of the word
 		}
 		for {
 			if k+8 > len(c) {
@@ -535,6 +555,7 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 			}
 			k += 8
 		}
+	valueFound:
 		// Set the fields in place: building a Pair and copying it makes the
 		// compiler store it to the stack and reload it with wider moves,
 		// a store-forwarding stall that showed as a third of the time.
