@@ -196,7 +196,7 @@ func New(n *Network) (*Engine, error) {
 	bad := func(kind, id, format string, args ...any) {
 		probs = append(probs, Problem{Kind: kind, ID: id, Msg: fmt.Sprintf(format, args...)})
 	}
-	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	isFinite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 	e.residence = make([]float64, len(e.nodes))
 	for i, nd := range e.nodes {
@@ -249,13 +249,13 @@ func New(n *Network) (*Engine, error) {
 		if r.From == r.To && r.From != "" {
 			bad("reach", r.ID, "starts and ends at node %q", r.From)
 		}
-		if !finite(r.Length) || r.Length <= 0 {
+		if !isFinite(r.Length) || r.Length <= 0 {
 			bad("reach", r.ID, "length %g m: must be positive", r.Length)
 		}
-		if !finite(r.Velocity) || r.Velocity <= 0 {
+		if !isFinite(r.Velocity) || r.Velocity <= 0 {
 			bad("reach", r.ID, "velocity %g m/s: must be positive (a still reach is a lake node with a residence delay)", r.Velocity)
 		}
-		if !finite(r.Flow) || r.Flow < 0 {
+		if !isFinite(r.Flow) || r.Flow < 0 {
 			bad("reach", r.ID, "flow %g m³/s: must not be negative", r.Flow)
 		}
 		if r.Velocity > 0 && r.Length > 0 {
@@ -289,10 +289,10 @@ func New(n *Network) (*Engine, error) {
 			bad(kind, id, "unknown reach %q", reach)
 			return -1
 		}
-		if l := e.reaches[r].Length; !finite(l) || l <= 0 {
+		if l := e.reaches[r].Length; !isFinite(l) || l <= 0 {
 			return -1 // the reach's length is reported already
 		}
-		if !finite(off) || off < 0 || off > e.reaches[r].Length {
+		if !isFinite(off) || off < 0 || off > e.reaches[r].Length {
 			bad(kind, id, "offset %g m outside reach %q (0 to %g m)", off, reach, e.reaches[r].Length)
 			return -1
 		}

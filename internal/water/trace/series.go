@@ -52,7 +52,7 @@ func (s *Series) sample(dst []float64, start time.Time, step time.Duration) int 
 		i := s.index(start)
 		for j := range dst {
 			if k := i + j; k >= 0 && k < len(s.Values) {
-				dst[j] = s.Values[k]
+				dst[j] = finite(s.Values[k])
 				if !math.IsNaN(dst[j]) {
 					n++
 				}
@@ -63,7 +63,7 @@ func (s *Series) sample(dst []float64, start time.Time, step time.Duration) int 
 		return n
 	}
 	for j := range dst {
-		dst[j] = s.At(start.Add(time.Duration(j) * step))
+		dst[j] = finite(s.At(start.Add(time.Duration(j) * step)))
 		if !math.IsNaN(dst[j]) {
 			n++
 		}
@@ -128,4 +128,13 @@ func (m *MapData) OutfallFlow(id string, _, _ time.Time) (Series, error) {
 func (m *MapData) OutfallLimit(id, factor string) (float64, bool) {
 	v, ok := m.Limits[Key{id, factor}]
 	return v, ok
+}
+
+// finite turns ±Inf (a broken instrument or a division by zero upstream)
+// into a missing value.
+func finite(x float64) float64 {
+	if math.IsInf(x, 0) {
+		return math.NaN()
+	}
+	return x
 }

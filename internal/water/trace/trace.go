@@ -150,6 +150,9 @@ func (e *Engine) Trace(q Query, d Data) (*Report, error) {
 		wt.TravelTime < 0 || wt.Exceedance < 0 || wt.Correlation < 0 || wt.Load < 0 || wt.MassBalance < 0 {
 		return nil, fmt.Errorf("trace: section %q: negative duration, fraction or weight in the query", q.Section)
 	}
+	if math.IsNaN(q.Limit) || math.IsInf(q.Limit, 0) || q.Limit < 0 || math.IsNaN(q.Value) || math.IsInf(q.Value, 0) {
+		return nil, fmt.Errorf("trace: section %q: limit %g or value %g is not a finite, non-negative concentration", q.Section, q.Limit, q.Value)
+	}
 	if q.Window < 8*q.Step {
 		return nil, fmt.Errorf("trace: section %q: window %v holds fewer than %d steps of %v", q.Section, q.Window, minPairs, q.Step)
 	}
@@ -671,7 +674,7 @@ func (a *analysis) candidate(u Upstream, incr map[int32]float64, secEv map[int32
 	}
 
 	// Same-factor exceedance overlap (Jaccard of the hour sets) at the lag.
-	if lim, ok := a.data.OutfallLimit(o.ID, a.of); ok {
+	if lim, ok := a.data.OutfallLimit(o.ID, a.of); ok && !math.IsNaN(lim) && !math.IsInf(lim, 0) {
 		ex := &c.Exceedance
 		ex.Available = true
 		ex.Limit = lim

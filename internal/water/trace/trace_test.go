@@ -32,7 +32,7 @@ type pulse struct {
 // background of 0.3 mg/L with noise plus the loads of all outfalls above
 // it, routed with the network's travel times and diluted by the reach's
 // flow. It returns the data and the query an alarm at T would raise.
-func edgeData(t *testing.T, n *Network, p pulse) (*MapData, Query) {
+func edgeData(t testing.TB, n *Network, p pulse) (*MapData, Query) {
 	t.Helper()
 	eng, err := New(n)
 	if err != nil {
