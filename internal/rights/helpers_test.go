@@ -57,8 +57,8 @@ func baseConfig() Configure {
 			{Code: "PM", Name: "颗粒物", Medium: "air"},
 		},
 		Prices: []Price{
-			{Pollutant: "COD", FenPerTonneYear: 400_000},  // 4,000 yuan/t·a
-			{Pollutant: "NOx", FenPerTonneYear: 600_000},  // 6,000 yuan/t·a
+			{Pollutant: "COD", FenPerTonneYear: 400_000}, // 4,000 yuan/t·a
+			{Pollutant: "NOx", FenPerTonneYear: 600_000}, // 6,000 yuan/t·a
 			{Pollutant: "NOx", Year: 2025, FenPerTonneYear: 700_000},
 			{Pollutant: "SO2", FenPerTonneYear: 500_000},
 		},

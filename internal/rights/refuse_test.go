@@ -90,7 +90,11 @@ func TestRefusals(t *testing.T) {
 		{"confirm more than declared", ConfirmReduction{Meta: Meta{Key: "cf2"}, Credit: "CR3", Approve: true, Quantity: 11 * t1}, ErrInvalid, "quantity"},
 		// Allocation to projects.
 		{"missing ratio rule", reserve("r1", func(c *ReserveAllocation) { c.Pollutant = "SO2" }), ErrNoRatioRule, "project_type"},
-		{"missing ratio rule for attainment", reserve("r2", func(c *ReserveAllocation) { c.Pollutant = "COD"; c.Attainment = NonAttain; c.Credits = []string{"CRCOD"} }), ErrNoRatioRule, "project_type"},
+		{"missing ratio rule for attainment", reserve("r2", func(c *ReserveAllocation) {
+			c.Pollutant = "COD"
+			c.Attainment = NonAttain
+			c.Credits = []string{"CRCOD"}
+		}), ErrNoRatioRule, "project_type"},
 		{"unverified credit (declared)", reserve("r3", func(c *ReserveAllocation) { c.Credits = []string{"CR2"} }), ErrUnverified, "credits[0]"},
 		{"unverified credit (county-reviewed only)", reserve("r4", func(c *ReserveAllocation) { c.Credits = []string{"CR1", "CR3"} }), ErrUnverified, "credits[1]"},
 		{"rejected credit", reserve("r5", func(c *ReserveAllocation) { c.Credits = []string{"CR4"} }), ErrUnverified, "credits[0]"},
