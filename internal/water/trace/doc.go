@@ -33,8 +33,11 @@
 //     3838-2002 table 1, derived from the section's target class and water
 //     body when the query gives no limit; DO as a deficit below its lower
 //     bound), or a jump at an automatic station (above median + 3·1.4826·MAD
-//     of the window). The event is the run of anomalous hours at or last
-//     before the trigger time; the baseline is the median outside it.
+//     of the window). The event is the run of anomalous hours (dips of up
+//     to two steps merged) with the largest excess at or after the trigger
+//     time, else the last run before it: the first hour above a limit may
+//     be noise just ahead of the pulse. The baseline is the median outside
+//     the event.
 //  2. Upstream walk. Dijkstra's algorithm against the flow from the
 //     section gives each upstream section and outfall its travel time τ =
 //     Σ length/velocity along the path plus lake residence delays (and its

@@ -220,7 +220,7 @@ func (r *Report) text(b *strings.Builder, zh bool) {
 				p(": %s", half(s.Reason, zh))
 			}
 			if s.IncrementKnown {
-				up := pick("源头", "headwaters")
+				up := pick("上游", "upstream") // no section above within the horizon
 				if len(s.Upstream) > 0 {
 					up = strings.Join(s.Upstream, "+")
 				}

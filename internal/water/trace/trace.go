@@ -111,7 +111,6 @@ type analysis struct {
 	massT  float64   // excess mass at the target over the event, g (NaN: unknown)
 
 	buf, fbuf, lbuf, scratch []float64
-	mask                     []bool
 }
 
 // Trace ranks the outfalls upstream of the query's section as the source
@@ -218,7 +217,7 @@ func (e *Engine) Trace(q Query, d Data) (*Report, error) {
 		order = append(order, u.idx)
 	}
 	if math.IsNaN(a.massT) {
-		secEv[ti].Reason = "no discharge at the target section / 目标断面无流量"
+		secEv[ti].Reason = "目标断面无流量 / no discharge at the target section"
 	}
 	upOf := map[int32][]int32{}
 	for _, u := range ups {
