@@ -127,15 +127,16 @@ func Decode(b []byte, f *Frame, opts Options) error {
 		return &DecodeError{Offset: 2, Field: "length", Deviation: DevLengthMismatch,
 			Msg: fmt.Sprintf("LLLL says %d bytes, the segment has %d", l, len(seg))}
 	}
-	max := opts.MaxSegment
-	if max <= 0 {
-		max = 9999
+	limit := opts.MaxSegment
+	if limit <= 0 {
+		limit = 9999
 		if d.strict {
-			max = 1024
+			limit = 1024 // §6.3.1: 0 ≤ n ≤ 1024
 		}
 	}
-	if len(seg) > max {
-		return errAt(6, "segment", fmt.Sprintf("segment of %d bytes exceeds the limit of %d", len(seg), max))
+	if len(seg) > limit {
+		return &DecodeError{Offset: 6, Field: "segment", Deviation: DevOversize,
+			Msg: fmt.Sprintf("segment of %d bytes exceeds the limit of %d", len(seg), limit)}
 	}
 	if len(seg) > 1024 {
 		f.Deviations |= DevOversize
@@ -642,9 +643,9 @@ func packLE(b []byte) uint64 {
 	return v
 }
 
-// atoi parses 1..max decimal digits.
-func atoi(b []byte, max int) (int, bool) {
-	if len(b) == 0 || len(b) > max {
+// atoi parses 1..width decimal digits.
+func atoi(b []byte, width int) (int, bool) {
+	if len(b) == 0 || len(b) > width {
 		return 0, false
 	}
 	n := 0

@@ -72,11 +72,11 @@ func (r *Reassembler) Add(f *Frame) (joined *Frame, done bool, err error) {
 			}
 			return g, true, nil
 		}
-		max := r.MaxPending
-		if max <= 0 {
-			max = 16
+		limit := r.MaxPending
+		if limit <= 0 {
+			limit = 16
 		}
-		if len(r.pending) >= max {
+		if len(r.pending) >= limit {
 			r.pending = r.pending[1:]
 			r.Dropped++
 		}

@@ -102,20 +102,19 @@ func (s *Splitter) next(data []byte, atEOF bool) (advance int, token []byte) {
 		return 1, nil
 	}
 	l := int(data[2]-'0')*1000 + int(data[3]-'0')*100 + int(data[4]-'0')*10 + int(data[5]-'0')
-	max := s.maxSegment()
+	limit := s.maxSegment()
 
 	// The length field, when the bytes it points at end like a frame.
 	// A "##" inside means the length points past the start of another
 	// frame, as when garbage "##LLLL" precedes a real frame.
-	if end := 6 + l + 4; l <= max && end <= len(data) && endsLikeFrame(data[:end]) &&
+	if end := 6 + l + 4; l <= limit && end <= len(data) && endsLikeFrame(data[:end]) &&
 		bytes.Index(data[2:end], frameStart) < 0 {
 		return s.emit(data, end)
 	}
 
 	// Otherwise the earliest line feed after "&&XXXX", unless another
 	// "##" comes first.
-	limit := min(len(data), s.MaxFrame())
-	region := data[:limit]
+	region := data[:min(len(data), s.MaxFrame())]
 	next := bytes.Index(region[2:], frameStart)
 	if next >= 0 {
 		next += 2
