@@ -18,43 +18,53 @@ func codeWord(b []byte) (w uint64, ok bool) {
 
 type codeSet struct {
 	slots []uint64 // 0 marks an empty slot; no code packs to 0
+	mul   uint64
 	shift uint
 }
 
+// newCodeSet builds a perfect hash set: it tries multipliers until no two
+// codes share a slot, growing the table when that takes long, so that a
+// look-up is one multiply and one compare, without a probe loop. The
+// search is deterministic, so the tables are the same on every run.
 func newCodeSet(list string) codeSet {
 	codes := strings.Fields(list)
-	bits := uint(4)
-	for 1<<bits < 4*len(codes) { // at most a quarter full: short probes
-		bits++
-	}
-	s := codeSet{slots: make([]uint64, 1<<bits), shift: 64 - bits}
+	words := make([]uint64, 0, len(codes))
 	for _, c := range codes {
 		w, ok := codeWord([]byte(c))
 		if !ok {
 			panic("hj212: bad table entry " + c) // init-time programming error only
 		}
-		for i := s.slot(w); ; i = (i + 1) & (len(s.slots) - 1) {
-			if s.slots[i] == 0 || s.slots[i] == w {
-				s.slots[i] = w
+		words = append(words, w)
+	}
+	bits := uint(4)
+	for 1<<bits < 2*len(words) {
+		bits++
+	}
+	mul := uint64(0x9E3779B97F4A7C15)
+	for try := 0; ; try++ {
+		if try > 0 && try%1000 == 0 {
+			bits++
+		}
+		mul += 0x2545F4914F6CDD1D << 1 // stays odd
+		s := codeSet{slots: make([]uint64, 1<<bits), mul: mul, shift: 64 - bits}
+		ok := true
+		for _, w := range words {
+			i := s.slot(w)
+			if s.slots[i] != 0 && s.slots[i] != w {
+				ok = false
 				break
 			}
+			s.slots[i] = w
 		}
-	}
-	return s
-}
-
-func (s *codeSet) slot(w uint64) int { return int((w * 0x9E3779B97F4A7C15) >> s.shift) }
-
-func (s *codeSet) hasWord(w uint64) bool {
-	for i := s.slot(w); ; i = (i + 1) & (len(s.slots) - 1) {
-		switch s.slots[i] {
-		case w:
-			return true
-		case 0:
-			return false
+		if ok {
+			return s
 		}
 	}
 }
+
+func (s *codeSet) slot(w uint64) int { return int((w * s.mul) >> s.shift) }
+
+func (s *codeSet) hasWord(w uint64) bool { return s.slots[s.slot(w)] == w }
 
 func (s *codeSet) has(b []byte) bool {
 	w, ok := codeWord(b)

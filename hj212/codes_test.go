@@ -1,0 +1,44 @@
+package hj212
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCodeSet(t *testing.T) {
+	list := "a21026 a21002 w01018 LA L5 Leq SN Rtd ZsRtd DayData 011 B02"
+	s := newCodeSet(list)
+	for _, c := range strings.Fields(list) {
+		if !s.has([]byte(c)) {
+			t.Errorf("%q not found", c)
+		}
+	}
+	for _, c := range []string{"", "a2102", "a210266", "A21026", "L", "01", "0110", "Rtd ", "NightData", "SampleTime"} {
+		if s.has([]byte(c)) {
+			t.Errorf("%q found", c)
+		}
+	}
+	for _, tt := range []struct {
+		code string
+		v    Version
+		want bool
+	}{
+		{"a21026", V2017, true}, {"w21003", V2017, true}, {"a99999", V2017, false},
+		{"e10101", V2017, true}, {"g10201", V2017, true}, {"i12001", V2017, true}, {"i42001", V2017, false},
+		{"SB1", V2017, true}, {"011", V2005, true}, {"011", V2017, false}, {"LMx", V2017, true}, {"100000", V2017, false},
+	} {
+		if got := knownPollutant([]byte(tt.code), tt.v); got != tt.want {
+			t.Errorf("knownPollutant(%q, %v) = %v", tt.code, tt.v, got)
+		}
+	}
+	for _, f := range []string{"Rtd", "ZsMax", "Flag", "EFlag", "SampleTime", "NightData", "DayData", "RS", "RT", "SN", "Info", "Cou"} {
+		if !knownField([]byte(f)) {
+			t.Errorf("field %q unknown", f)
+		}
+	}
+	for _, f := range []string{"ZsCou", "Ia", "rtd", "ValidNum", ""} {
+		if knownField([]byte(f)) {
+			t.Errorf("field %q known", f)
+		}
+	}
+}
