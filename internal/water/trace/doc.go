@@ -47,29 +47,32 @@
 //     point is searched in τ ± (2 h + 25 % of τ) (Query.Tolerance,
 //     Query.TolFraction). Every series is read in the section's window
 //     shifted by that lag range.
-//  4. Evidence for each outfall, each scored in [0, 1]:
-//     - travel-time plausibility: 1 − 0.5·τ/horizon (nearer sources face
-//     less dilution, decay and competition);
-//     - same-factor exceedance overlap: Jaccard index of the outfall's hours
-//     above its own discharge limit and the section's anomalous hours,
-//     aligned at the lag (a chronic exceeder scores low);
-//     - lagged correlation: the best Pearson r, over the lag range, between
-//     the outfall's load (flow × concentration; concentration when it has
-//     no flow) and the section's series; score max(r, 0);
-//     - load: the outfall's excess mass discharged in the aligned event, Σ
-//     (Q·C − baseline)·Δt, as a share of the excess mass that passed the
-//     section (Σ Q_river·(C − baseline)·Δt): proportional up to 1, full
-//     from 1 to 3, 3/share beyond;
-//     - mass balance between consecutive sections: the event mass that
-//     passed the outfall's nearest downstream section minus what passed the
-//     sections bounding its stretch upstream (each aligned by its own best
-//     lag), as a share of the target's event mass, clamped to [0, 1]. The
-//     stretch whose increment carries the event holds the source.
+//  4. Evidence for each outfall, each scored in [0, 1] (see Evidence).
 //  5. Score = 0.10 travel time + 0.15 exceedance + 0.35 correlation + 0.20
-//     load + 0.20 mass balance (DefaultWeights; Query.Weights overrides). Evidence that cannot be
-//     computed (no data, no flow, no limit) counts 0 and is reported with
-//     its reason: a candidate without data is listed as such, never
-//     guessed. Ties go to the nearer outfall.
+//     load + 0.20 mass balance (DefaultWeights; Query.Weights overrides).
+//     Evidence that cannot be computed (no data, no flow, no limit) counts 0
+//     and is reported with its reason: a candidate without data is listed as
+//     such, never guessed. Ties go to the nearer outfall.
+//
+// # Evidence
+//
+//   - Travel-time plausibility: 1 − 0.5·τ/horizon (nearer sources face less
+//     dilution, decay and competition).
+//   - Same-factor exceedance overlap: the Jaccard index of the outfall's
+//     hours above its own discharge limit and the section's anomalous hours,
+//     aligned at the lag (a chronic exceeder scores low).
+//   - Lagged correlation: the best Pearson r, over the lag range, between the
+//     outfall's load (flow × concentration; concentration when it has no
+//     flow) and the section's series; score max(r, 0).
+//   - Load: the outfall's excess mass discharged in the aligned event,
+//     Σ (Q·C − baseline)·Δt, as a share of the excess mass that passed the
+//     section, Σ Q_river·(C − baseline)·Δt: proportional up to 1, full from 1
+//     to 3, 3/share beyond.
+//   - Mass balance between consecutive sections: the event mass that passed
+//     the outfall's nearest downstream section minus what passed the sections
+//     bounding its stretch upstream (each aligned by its own best lag), as a
+//     share of the target's event mass, clamped to [0, 1]. The stretch whose
+//     increment carries the event holds the source.
 //
 // Loads use g/s = m³/s × mg/L; decay is not modelled (a conservative
 // pollutant; the load score tolerates a loss of two thirds). Dispersion is

@@ -461,3 +461,33 @@ func TestReportGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrent: an Engine is shared by concurrent queries (run with
+// -race); each gets the same answer as alone.
+func TestConcurrent(t *testing.T) {
+	n := edgeNetwork()
+	d, q := edgeData(t, n, pulse{outfall: "Ob", arrive: 150, hours: 4, load: 2})
+	eng, _ := New(n)
+	want, err := eng.Trace(q, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJS, _ := json.Marshal(want)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			rep, err := eng.Trace(q, d)
+			if err == nil {
+				if js, _ := json.Marshal(rep); !bytes.Equal(js, wantJS) {
+					err = errors.New("concurrent report differs")
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
