@@ -96,6 +96,20 @@ func Verify(entries []Entry) error {
 	return err
 }
 
+// VerifyHead is Verify plus a check that the last entry's hash is head, a
+// value published or anchored earlier: this detects a ledger cut short or
+// rewritten from some entry on.
+func VerifyHead(entries []Entry, head Digest) error {
+	s, err := Replay(entries)
+	if err != nil {
+		return err
+	}
+	if s.head != head {
+		return &ChainError{Seq: s.seq, Err: ErrTampered, Reason: fmt.Sprintf("head %s, published %s", s.head, head)}
+	}
+	return nil
+}
+
 // Check audits the whole state, independently of how it was built: for each
 // pollutant, the blocks cover every serial ever issued exactly once, each
 // holding's balance is the sum of its blocks, no holder is negative, the
