@@ -119,7 +119,20 @@ func Decode(b []byte, f *Frame, opts Options) error {
 	crcAt := end - 4
 	crc, upper, ok := parseHex4(b[crcAt:end])
 	if !ok {
-		return errAt(crcAt, "CRC", "CRC is not four hex digits")
+		// Some devices drop the CRC's leading zeros; the data area's
+		// closing "&&" tells where the CRC starts.
+		n := unpaddedCRC(b[:end])
+		if n == 0 {
+			return errAt(crcAt, "CRC", "CRC is not four hex digits")
+		}
+		crcAt = end - n
+		var pad [4]byte
+		copy(pad[:], "0000")
+		copy(pad[4-n:], b[crcAt:end])
+		crc, upper, _ = parseHex4(pad[:])
+		if err := d.dev(DevUnpaddedCRC, crcAt, "CRC", "CRC has fewer than four hex digits"); err != nil {
+			return err
+		}
 	}
 	f.CRC = crc
 	seg := b[6:crcAt]
@@ -641,6 +654,28 @@ func packLE(b []byte) uint64 {
 		v = v<<8 | uint64(b[i])
 	}
 	return v
+}
+
+// unpaddedCRC returns n when b ends with "&&" and 1 to 3 hex digits.
+func unpaddedCRC(b []byte) int {
+	for n := 3; n >= 1; n-- {
+		if len(b) < 6+2+n || b[len(b)-n-2] != '&' || b[len(b)-n-1] != '&' {
+			continue
+		}
+		if isHex(b[len(b)-n:]) {
+			return n
+		}
+	}
+	return 0
+}
+
+func isHex(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return len(b) > 0
 }
 
 // atoi parses 1..width decimal digits.

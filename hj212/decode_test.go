@@ -233,6 +233,7 @@ func TestDecodeDeviations(t *testing.T) {
 		{"split without PNUM", segFrame(strings.Replace(seg17, "Flag=5", "Flag=7", 1)), Options{}, DevSplitFields, "PNUM", false, true},
 		{"PNUM without D bit", segFrame(strings.Replace(seg17, "Flag=5;", "Flag=5;PNUM=2;PNO=1;", 1)), Options{}, DevSplitFields, "PNUM", false, true},
 		{"bad CRC", withCRC(segFrame(seg17), "0000"), Options{}, 0, "CRC", true, true},
+		{"unpadded CRC", unpadded(), Options{}, DevUnpaddedCRC, "CRC", false, true},
 		{"Modbus CRC not accepted", modbus(seg17), Options{}, 0, "CRC", true, true},
 		{"Modbus CRC accepted", modbus(seg17), Options{AcceptModbusCRC: true}, DevModbusCRC, "", false, true},
 		{"several at once", strings.TrimSuffix(segFrame("ST=80;CN=2011;PW=123456;MN=88888880000001;Flag=5;CP=&&DataTime=20160801085857;a99999-Rtd=1;&&"), "\r\n") + "\n", Options{},
@@ -427,4 +428,17 @@ func BenchmarkDecode2051(b *testing.B) {
 			reportPerFrame(b, 1)
 		})
 	}
+}
+
+// unpadded returns a frame whose CRC has a leading zero, written without
+// it ("880" for 0880), as some implementations do.
+func unpadded() string {
+	for i := range 100000 {
+		seg := strings.Replace(seg17, "20160801085857223", string(appendDigits(nil, 20160801085800000+i, 17)), 1)
+		if crc := CRC16([]byte(seg)); crc >= 0x100 && crc < 0x1000 {
+			fr := segFrame(seg)
+			return fr[:len(fr)-6] + strings.TrimLeft(fr[len(fr)-6:len(fr)-2], "0") + "\r\n"
+		}
+	}
+	panic("no CRC below 0x1000")
 }

@@ -72,6 +72,9 @@ const (
 	// DevUnknownField: a CP field name not in table 4 (e.g. "-ZsCou",
 	// electrical "100000-Ia"). Never rejected.
 	DevUnknownField
+	// DevUnpaddedCRC: the CRC has fewer than four hex digits, its leading
+	// zeros dropped ("880" for 0880), a bug of several implementations.
+	DevUnpaddedCRC
 
 	devCount = iota
 )
@@ -104,6 +107,7 @@ var deviationNames = [devCount]string{
 	"comma-between-factors",
 	"unknown-pollutant",
 	"unknown-field",
+	"unpadded-crc",
 }
 
 // strictAccepted are the deviations Strict mode records but accepts:

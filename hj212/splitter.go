@@ -181,14 +181,16 @@ func (s *Splitter) emit(data []byte, end int) (int, []byte) {
 }
 
 // endsLikeFrame reports whether b ends with "&&" and four hex digits, the
-// close of a data area and a CRC (§6.3.1, §6.3.3), after "##LLLL".
+// close of a data area and a CRC (§6.3.1, §6.3.3), after "##LLLL"; or
+// with fewer digits, for devices that drop the CRC's leading zeros.
 func endsLikeFrame(b []byte) bool {
 	n := len(b)
-	if n < 6+2+4 || b[n-6] != '&' || b[n-5] != '&' {
-		return false
+	if n >= 6+2+4 && b[n-6] == '&' && b[n-5] == '&' {
+		if _, _, ok := parseHex4(b[n-4:]); ok {
+			return true
+		}
 	}
-	_, _, ok := parseHex4(b[n-4:])
-	return ok
+	return unpaddedCRC(b) > 0
 }
 
 // skip counts bytes outside frames, other than whitespace.

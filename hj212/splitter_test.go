@@ -122,6 +122,7 @@ func TestSplitterHostile(t *testing.T) {
 		{"###", "#" + b, 0, []string{b}, 1, 1, 0},
 		{"frame that never ends", "##0100QN=" + strings.Repeat("x", 5000) + b, 1024, []string{b}, 2 + 4 + 3 + 5000, 1, 1},
 		{"truncated at EOF", b + a[:50], 0, []string{b}, 50, 1, 0},
+		{"unpadded CRC", unpadded() + b, 0, []string{unpadded(), b}, 0, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
