@@ -36,6 +36,10 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err := fs.Set("log-level", "warn"); err != nil {
 		return err
 	}
+	// All simulated devices connect from the loopback address.
+	if err := fs.Set("max-conns-per-ip", "100000"); err != nil {
+		return err
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
