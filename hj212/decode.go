@@ -266,12 +266,9 @@ func (d *decoder) header(seg []byte, base int) error {
 			i = next
 			continue
 		}
-		e := bytes.IndexByte(seg[v:], ';')
-		if e < 0 {
-			e = len(seg) - v
-		}
-		val := seg[v : v+e]
-		i = v + e + 1
+		e := indexSemicolon(seg, v)
+		val := seg[v:e]
+		i = e + 1
 		if dup {
 			continue // the first one wins
 		}
@@ -420,7 +417,10 @@ func (d *decoder) cp(seg []byte, v, base int, dup bool) (next int, err error) {
 	if len(rest) < 4 || rest[0] != '&' || rest[1] != '&' {
 		return 0, errAt(base+v, "CP", "data area does not start with &&")
 	}
-	closeAt := bytes.LastIndex(rest, []byte("&&"))
+	closeAt := len(rest) - 2 // the usual case: the data area ends the segment
+	if rest[closeAt] != '&' || rest[closeAt+1] != '&' {
+		closeAt = bytes.LastIndex(rest, []byte("&&"))
+	}
 	if closeAt < 2 {
 		return 0, errAt(base+v, "CP", "data area is not closed with &&")
 	}
@@ -645,6 +645,23 @@ const (
 )
 
 func zeroMask(v uint64) uint64 { return (v - swarLo) &^ v & swarHi }
+
+// indexSemicolon returns the index of the first ';' in b at or after i,
+// or len(b). Header values are short, for which this beats IndexByte's
+// set-up cost.
+func indexSemicolon(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if m := zeroMask(binary.LittleEndian.Uint64(b[i:]) ^ (swarLo * ';')); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == ';' {
+			return i
+		}
+	}
+	return i
+}
 
 // packLE packs up to 8 bytes little-endian; longer input keeps its
 // first 8.
