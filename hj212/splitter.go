@@ -12,9 +12,12 @@ import "bytes"
 //	for sc.Scan() { frame := sc.Bytes() ... }
 //
 // A token runs from "##" through the CRC and the line ending as received
-// (CR LF, LF, or none), so that Decode can record a faulty ending. Frames
-// may arrive split across reads or several in one read (HJ 212-2017
-// §6.1: TCP). The Splitter trusts the LLLL length field (§6.3.1) when the
+// (CR LF, LF, or none), so that Decode can record a faulty ending; pass it
+// to Decode as it is. A frame whose CR LF has not arrived yet when its CRC
+// has is handed over at once, without it (a device waiting for its answer
+// must not wait for bytes it may never send); the late CR LF is then
+// skipped as whitespace. Frames may arrive split across reads or several
+// in one read, since TCP keeps no message boundaries. The Splitter trusts the LLLL length field (§6.3.1) when the
 // bytes it points at end like a frame ("&&" + four hex digits); when they
 // do not, because the device counts wrongly or the frame was cut short, it
 // looks for the earliest "&&XXXX" followed by a line feed, and abandons a
