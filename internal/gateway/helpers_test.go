@@ -228,6 +228,7 @@ type testDevice struct {
 	frames chan *hj212.Frame
 	eof    chan struct{}
 	seq    int
+	held   []*hj212.Frame // received, not yet asked for
 }
 
 func dialDevice(t *testing.T, addr string, mn, pw string) *testDevice {
@@ -265,9 +266,16 @@ func (d *testDevice) read() {
 	}
 }
 
-// next returns the next frame of command cn, skipping others.
+// next returns the next frame of command cn; frames of other commands
+// are kept for later calls.
 func (d *testDevice) next(cn string) *hj212.Frame {
 	d.t.Helper()
+	for i, f := range d.held {
+		if string(f.CN) == cn {
+			d.held = append(d.held[:i], d.held[i+1:]...)
+			return f
+		}
+	}
 	deadline := time.After(waitLimit)
 	for {
 		select {
@@ -275,6 +283,7 @@ func (d *testDevice) next(cn string) *hj212.Frame {
 			if string(f.CN) == cn {
 				return f
 			}
+			d.held = append(d.held, f)
 		case <-deadline:
 			d.t.Fatalf("device %s: no %s frame from the gateway", d.mn, cn)
 			return nil
@@ -284,7 +293,8 @@ func (d *testDevice) next(cn string) *hj212.Frame {
 
 // drained returns the frames received so far without waiting.
 func (d *testDevice) drained() []*hj212.Frame {
-	var out []*hj212.Frame
+	out := d.held
+	d.held = nil
 	for {
 		select {
 		case f := <-d.frames:
