@@ -284,7 +284,7 @@ func printSimStats(w io.Writer, asJSON bool, elapsed time.Duration, simNow time.
 			P99ms    float64         `json:"latency_p99_ms"`
 			Stats    simulator.Stats `json:"stats"`
 			TopError []string        `json:"top_error_devices,omitempty"`
-		}{elapsed.Round(time.Millisecond).String(), simNow, final, ackRate, ms(st.LatencyP50), ms(st.LatencyP99), st, st.TopErrors(5)}
+		}{elapsed.Round(time.Millisecond).String(), simNow, final, ackRate, simMS(st.LatencyP50), simMS(st.LatencyP99), st, st.TopErrors(5)}
 		out.Stats.Errors = nil
 		b, _ := json.Marshal(out)
 		fmt.Fprintf(w, "%s\n", b)
@@ -296,7 +296,7 @@ func printSimStats(w io.Writer, asJSON bool, elapsed time.Duration, simNow time.
 	}
 	fmt.Fprintf(w, "%s %6s sim %s  conn %d  sent %d  acked %d (%.0f/s)  retx %d  failed %d  malformed %d  backfill %d  cmds %d  p50 %.1fms p99 %.1fms\n",
 		label, elapsed.Round(time.Second), simNow.Format("01-02 15:04"), st.Connected, st.Sent, st.Acked, ackRate,
-		st.Retransmitted, st.Failed, st.Malformed, st.Backfilled, st.Commands, ms(st.LatencyP50), ms(st.LatencyP99))
+		st.Retransmitted, st.Failed, st.Malformed, st.Backfilled, st.Commands, simMS(st.LatencyP50), simMS(st.LatencyP99))
 	if final && len(st.Errors) > 0 {
 		fmt.Fprintf(w, "devices with errors: %d; most:\n", len(st.Errors))
 		for _, mn := range st.TopErrors(5) {
@@ -306,4 +306,4 @@ func printSimStats(w io.Writer, asJSON bool, elapsed time.Duration, simNow time.
 	}
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func simMS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
