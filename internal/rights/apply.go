@@ -101,6 +101,11 @@ func BodyDigest(c Command) (Digest, error) {
 // atomically before acting on the result. If the command is refused, Apply
 // returns a *Refusal and s is unchanged. A repeat of an already applied
 // command (same key, same body) returns no entries and the original result.
+//
+// Apply is not safe for concurrent use of one State: the store runs commands
+// one at a time (a single writer) and must persist a command's entries in
+// one transaction before applying the next; if that write fails, rebuild the
+// state with Replay from what was persisted.
 func Apply(s *State, cmd Command, now time.Time) ([]Entry, Result, error) {
 	s.init()
 	m := cmd.meta()

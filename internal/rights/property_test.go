@@ -40,11 +40,11 @@ func (g *gen) pick(xs []string) string {
 	return xs[g.r.IntN(len(xs))]
 }
 
-func (g *gen) ent() string      { return g.pick(genEnts) }
-func (g *gen) pol() string      { return g.pick(genPols) }
-func (g *gen) qty() int64       { return g.r.Int64N(15*t1) + 1 }
-func (g *gen) price() int64     { return 1_000_000 + g.r.Int64N(8)*250_000 }
-func (g *gen) gov() Account     { return genGovAccts[g.r.IntN(len(genGovAccts))] }
+func (g *gen) ent() string  { return g.pick(genEnts) }
+func (g *gen) pol() string  { return g.pick(genPols) }
+func (g *gen) qty() int64   { return g.r.Int64N(15*t1) + 1 }
+func (g *gen) price() int64 { return 1_000_000 + g.r.Int64N(8)*250_000 }
+func (g *gen) gov() Account { return genGovAccts[g.r.IntN(len(genGovAccts))] }
 func (g *gen) id(p string) string {
 	g.n++
 	return fmt.Sprintf("%s%d", p, g.n)

@@ -269,8 +269,8 @@ func (s *State) foldRights(e *Entry) error {
 	if ps == nil {
 		return ferr(ErrInvalid, "unknown pollutant %q", p)
 	}
-	if e.Amount <= 0 {
-		return ferr(ErrInvalid, "amount %d must be positive", e.Amount)
+	if e.Amount <= 0 || e.Amount > maxQuantity {
+		return ferr(ErrInvalid, "amount %d must be 1 to %d", e.Amount, int64(maxQuantity))
 	}
 	if e.From == e.To {
 		return ferr(ErrInvalid, "from and to are both %s", e.From)
