@@ -96,22 +96,43 @@ func (s *Server) committer() {
 		}
 		br := <-s.free
 		br.items = append(br.items, it)
-		timer.Reset(s.cfg.BatchInterval)
 		closed := false
-	collect:
+		// Take what is already queued without waiting.
+	drain:
 		for len(br.items) < s.cfg.BatchFrames {
 			select {
 			case it, ok := <-s.items:
 				if !ok {
 					closed = true
-					break collect
+					break drain
 				}
 				br.items = append(br.items, it)
-			case <-timer.C:
-				break collect
+			default:
+				break drain
 			}
 		}
-		timer.Stop()
+		// Wait for more only until BatchInterval after the first frame
+		// arrived. Under load the first frame has already waited for the
+		// previous commit, so the commit starts at once: the batch size
+		// then follows the commit time (self-clocking group commit) and
+		// the disk never idles while devices wait for their acks.
+		if wait := s.cfg.BatchInterval - time.Since(br.items[0].recv); !closed && wait > 0 && len(br.items) < s.cfg.BatchFrames {
+			timer.Reset(wait)
+		collect:
+			for len(br.items) < s.cfg.BatchFrames {
+				select {
+				case it, ok := <-s.items:
+					if !ok {
+						closed = true
+						break collect
+					}
+					br.items = append(br.items, it)
+				case <-timer.C:
+					break collect
+				}
+			}
+			timer.Stop()
+		}
 		s.stats.queueLen.Store(int64(len(s.items)))
 		s.commit(br)
 		s.acks <- br

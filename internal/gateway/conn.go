@@ -159,7 +159,7 @@ func (c *conn) serve() {
 			c.nc.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
 			n, err := c.nc.Read(c.one[:])
 			if n == 0 {
-				c.readEnded(err, false)
+				c.readEnded(err, 0)
 				return
 			}
 			s.stats.bytesReceived.Add(1)
@@ -221,11 +221,8 @@ func (c *conn) serve() {
 			}
 		}
 		if err != nil {
-			c.readEnded(err, end > start)
+			c.readEnded(err, end-start)
 			return
-		}
-		if c.rb == nil {
-			continue
 		}
 	}
 }
@@ -249,21 +246,20 @@ func (c *conn) releaseBuf() {
 	c.rb = nil
 }
 
-// readEnded counts why a connection's reading stopped.
-func (c *conn) readEnded(err error, partial bool) {
+// readEnded counts why a connection's reading stopped; partial is the
+// number of bytes of an unfinished frame left in the buffer.
+func (c *conn) readEnded(err error, partial int) {
 	s := c.s
 	select {
 	case <-s.stopping:
 		return
 	default:
 	}
+	s.stats.bytesSkipped.Add(uint64(partial))
 	switch {
 	case err == nil || errors.Is(err, io.EOF):
-		if partial {
-			s.stats.bytesSkipped.Add(0)
-		}
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		if partial {
+		if partial > 0 {
 			s.stats.frameTimeouts.Add(1)
 			if n, ok := s.rl.allow("frame-timeout"); ok {
 				s.log.Warn("gateway: frame not completed in time, closing", slog.String("remote", c.remote),

@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -743,4 +745,37 @@ func TestWriteMetrics(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
+}
+
+func TestConnectionLimits(t *testing.T) {
+	clk := newClock(t0)
+	st := newFakeStore()
+	cfg := testConfig(clk)
+	cfg.MaxConns = 2
+	cfg.IdleTimeout = 100 * time.Millisecond // keeps the test short; nothing asserts it
+	s := startServer(t, cfg, st)
+	addr := s.Addr().String()
+	a := dialDevice(t, addr, testDevices[0].MN, testDevices[0].Password)
+	b := dialDevice(t, addr, testDevices[1].MN, testDevices[1].Password)
+	waitFor(t, "two open connections", func() bool { return s.Stats().ConnsOpen == 2 })
+	// Over the total cap: refused (the reset may even beat the dial).
+	if c, err := net.Dial("tcp", addr); err == nil {
+		defer c.Close()
+		waitForEOF(t, c)
+	} else if !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatal(err)
+	}
+	waitFor(t, "the refusal", func() bool { return s.Stats().ConnsRefused == 1 })
+	if s.Stats().ConnsRefused != 1 {
+		t.Errorf("ConnsRefused = %d, want 1", s.Stats().ConnsRefused)
+	}
+	// Idle connections are closed, which frees room for new ones.
+	<-a.eof
+	<-b.eof
+	waitFor(t, "idle connections closed", func() bool { return s.Stats().ConnsOpen == 0 })
+	if s.Stats().ConnsIdleClosed != 2 {
+		t.Errorf("ConnsIdleClosed = %d, want 2", s.Stats().ConnsIdleClosed)
+	}
+	d := dialDevice(t, addr, testDevices[0].MN, testDevices[0].Password)
+	roundTrip(t, d, 1)
 }

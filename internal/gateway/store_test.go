@@ -123,8 +123,8 @@ func testEndToEnd(t *testing.T, st store.Store) {
 		got[key{u.MN, u.CN, u.DataTime}] = len(u.Values)
 	}
 	want := map[key]int{
-		{dev.MN, "2061", t0.Add(-3 * time.Hour)}:   2,
-		{dev.MN, "2061", t0.Add(-time.Hour)}:       2,
+		{dev.MN, "2061", t0.Add(-3 * time.Hour)}:    2,
+		{dev.MN, "2061", t0.Add(-time.Hour)}:        2,
 		{dev.MN, "2051", t0.Add(-10 * time.Minute)}: 8,
 		{good.mn, "2011", t0}:                       2,
 	}
