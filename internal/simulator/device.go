@@ -67,7 +67,7 @@ type device struct {
 	conn  net.Conn
 	rbuf  []byte
 	rlen  int
-	split frameSplitter
+	split hj212.Splitter
 	fr    hj212.Frame
 	seg   []byte
 	out   []byte // the last frame built: the pending one while waiting
@@ -361,7 +361,7 @@ func (d *device) session(ctx context.Context, conn net.Conn) error {
 	s := d.s
 	d.conn = conn
 	d.rlen = 0
-	d.split = frameSplitter{}
+	d.split = hj212.Splitter{}
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
 	defer stop()
 

@@ -84,7 +84,7 @@ func (g *fakeGW) accept() {
 }
 
 func (g *fakeGW) serve(id int, c net.Conn) {
-	var sp frameSplitter
+	var sp hj212.Splitter
 	buf := make([]byte, 0, 64<<10)
 	tmp := make([]byte, 16<<10)
 	for {
@@ -95,15 +95,15 @@ func (g *fakeGW) serve(id int, c net.Conn) {
 			if adv == 0 {
 				break
 			}
-			if tok == nil {
-				g.mu.Lock()
-				g.garbage += adv
-				g.mu.Unlock()
-			} else {
+			if tok != nil {
 				g.handle(id, c, tok)
 			}
 			buf = buf[adv:]
 		}
+		g.mu.Lock()
+		g.garbage += int(sp.GarbageBytes)
+		sp.GarbageBytes = 0
+		g.mu.Unlock()
 		buf = append(buf[:0:0], buf...)
 		if err != nil {
 			return
