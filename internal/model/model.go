@@ -78,6 +78,9 @@ type Registry struct {
 	Enterprises []Enterprise `json:"enterprises" yaml:"enterprises"`
 	Outlets     []Outlet     `json:"outlets" yaml:"outlets"`
 	Devices     []Device     `json:"devices" yaml:"devices"`
+	// Stations are the ambient air monitoring stations (环境空气质量监测
+	// 点位); omitted from files that have none.
+	Stations []Station `json:"stations,omitempty" yaml:"stations,omitempty"`
 }
 
 // Value is one CP field of an upload: Factor is the pollutant or item
@@ -151,3 +154,85 @@ type DeviceState struct {
 	LastCN     string    `json:"last_cn,omitempty"`
 	State      string    `json:"state"`
 }
+
+// Air station levels (点位级别).
+const (
+	StationNational   = "national"   // 国控点: national network, evaluates the city
+	StationProvincial = "provincial" // 省控点
+	StationCounty     = "county"     // 县控点 (and 市控点): evaluates a county
+)
+
+// Station is an ambient air-quality monitoring station. Its code is the
+// one its data files use (CNEMC publishes e.g. 1001A); MN is the HJ 212
+// device that reports for it (ST=22), if any.
+type Station struct {
+	Code   string  `json:"code" yaml:"code"`
+	Name   string  `json:"name" yaml:"name"`
+	County string  `json:"county" yaml:"county"` // County.Code
+	Level  string  `json:"level" yaml:"level"`   // StationNational, StationProvincial or StationCounty
+	Lat    float64 `json:"lat" yaml:"lat"`
+	Lon    float64 `json:"lon" yaml:"lon"`
+	// CityEval: the station counts for the city's evaluation (城市评价点);
+	// CountyEval: for its county's (县域评价点). A county's or the city's
+	// values are the mean over their evaluation stations (HJ 663-2013).
+	CityEval   bool   `json:"city_eval" yaml:"city_eval"`
+	CountyEval bool   `json:"county_eval" yaml:"county_eval"`
+	MN         string `json:"mn,omitempty" yaml:"mn,omitempty"`
+}
+
+// AirPollutants are the six basic pollutants in the order of every
+// [6] array of the air types below (the order of internal/air.Pollutant).
+var AirPollutants = [6]string{"SO2", "NO2", "CO", "O3", "PM10", "PM2.5"}
+
+// AirNA marks a missing concentration in AirHour and AirDay.
+const AirNA int64 = -1
+
+// AirHour is one station-hour of 1-h mean concentrations, in thousandths
+// of µg/m³ (CO: of mg/m³), like internal/air.Conc; AirNA where missing.
+// Flags hold, per pollutant, the internal/air.Reason a value was excluded
+// for (negative, impossible, flagged, ...; 0 for none): the value is then
+// AirNA and the reason is kept so reports can say why an hour is missing.
+type AirHour struct {
+	Station string    `json:"station"`
+	End     time.Time `json:"end"` // end of the hour, the label CNEMC publishes
+	C       [6]int64  `json:"c"`
+	Flags   [6]uint8  `json:"flags"`
+}
+
+// AirDay is one station's hours of one natural day (China Standard Time):
+// C[p][h] is the hour starting at h:00 (labelled h+1:00), as
+// internal/air.DayHours.
+type AirDay struct {
+	Station string
+	Day     time.Time // 00:00 CST
+	C       [6][24]int64
+	Flags   [6][24]uint8
+}
+
+// AirChange records a stored hourly value replaced by a later import (a
+// correction): the old value stays on record.
+type AirChange struct {
+	Station   string    `json:"station"`
+	End       time.Time `json:"end"`
+	Pollutant string    `json:"pollutant"`
+	Old       int64     `json:"old"` // AirNA when the old value was excluded
+	New       int64     `json:"new"`
+	OldFlag   uint8     `json:"old_flag,omitempty"`
+	NewFlag   uint8     `json:"new_flag,omitempty"`
+	Source    string    `json:"source"`
+	At        time.Time `json:"at"`
+}
+
+// AirTarget is an area's annual air-quality targets (年度目标). Area is a
+// County.Code or AirCity. Nil fields set no target.
+type AirTarget struct {
+	Year      int      `json:"year" yaml:"year"`
+	Area      string   `json:"area" yaml:"area"`
+	PM25      *float64 `json:"pm25,omitempty" yaml:"pm25,omitempty"`             // annual mean, µg/m³ (at most)
+	GoodRatio *float64 `json:"good_ratio,omitempty" yaml:"good_ratio,omitempty"` // 优良天数比例, percent (at least)
+	HeavyDays *int     `json:"heavy_days,omitempty" yaml:"heavy_days,omitempty"` // 重污染天数 (at most)
+	Index     *float64 `json:"index,omitempty" yaml:"index,omitempty"`           // 综合指数 (at most)
+}
+
+// AirCity is the Area of the city's own targets.
+const AirCity = "city"

@@ -16,7 +16,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
-// The CSV form of a registry is a directory of up to five files, one per
+// The CSV form of a registry is a directory of up to six files, one per
 // kind, each with a header row naming its columns (in any order; columns
 // marked * are required, the others may be left out):
 //
@@ -25,6 +25,7 @@ import (
 //	outlets.csv      id*, enterprise*, name, kind*
 //	limits.csv       outlet*, pollutant*, unit*, kind*, period*, min, max
 //	devices.csv      mn*, password*, protocol*, outlet, st, tolerances
+//	stations.csv     code*, name*, county*, level*, lat, lon, city_eval, county_eval, mn
 //
 // limits.csv has one row per limit, attached to the outlet it names, in
 // row order. Tolerances are separated by "|". Files are UTF-8 (a leading
@@ -38,10 +39,11 @@ const (
 	OutletsCSV     = "outlets.csv"
 	LimitsCSV      = "limits.csv"
 	DevicesCSV     = "devices.csv"
+	StationsCSV    = "stations.csv"
 )
 
 // CSVFiles are the CSV file names in the order they are read and written.
-var CSVFiles = []string{CountiesCSV, EnterprisesCSV, OutletsCSV, LimitsCSV, DevicesCSV}
+var CSVFiles = []string{CountiesCSV, EnterprisesCSV, OutletsCSV, LimitsCSV, DevicesCSV, StationsCSV}
 
 var csvColumns = map[string][]string{
 	CountiesCSV:    {"code", "name", "name_en"},
@@ -49,6 +51,7 @@ var csvColumns = map[string][]string{
 	OutletsCSV:     {"id", "enterprise", "name", "kind"},
 	LimitsCSV:      {"outlet", "pollutant", "unit", "kind", "period", "min", "max"},
 	DevicesCSV:     {"mn", "password", "protocol", "outlet", "st", "tolerances"},
+	StationsCSV:    {"code", "name", "county", "level", "lat", "lon", "city_eval", "county_eval", "mn"},
 }
 
 var csvRequired = map[string][]string{
@@ -57,6 +60,7 @@ var csvRequired = map[string][]string{
 	OutletsCSV:     {"id", "enterprise", "kind"},
 	LimitsCSV:      {"outlet", "pollutant", "unit", "kind", "period"},
 	DevicesCSV:     {"mn", "password", "protocol"},
+	StationsCSV:    {"code", "name", "county", "level"},
 }
 
 // tolerancesSep separates a device's tolerances in one CSV cell.
@@ -321,7 +325,36 @@ func (c *csvReader) record(r *row) {
 			d.Tolerances = strings.Split(t, tolerancesSep)
 		}
 		reg.Devices = append(reg.Devices, d)
+	case StationsCSV:
+		p := fmt.Sprintf("stations[%d]", len(reg.Stations))
+		mark(p)
+		s := model.Station{
+			Code:   r.get("code", p+".code"),
+			Name:   r.get("name", p+".name"),
+			County: r.get("county", p+".county"),
+			Level:  r.get("level", p+".level"),
+			MN:     r.get("mn", p+".mn"),
+		}
+		if f := r.num("lat", p+".lat"); f != nil {
+			s.Lat = *f
+		}
+		if f := r.num("lon", p+".lon"); f != nil {
+			s.Lon = *f
+		}
+		s.CityEval = r.boolean("city_eval", p+".city_eval")
+		s.CountyEval = r.boolean("county_eval", p+".county_eval")
+		reg.Stations = append(reg.Stations, s)
 	}
+}
+
+// boolean reads an optional true/false column (empty is false).
+func (r *row) boolean(name, path string) bool {
+	s := r.get(name, path)
+	b, ok := parseBool(s)
+	if !ok {
+		r.reader.errorf(r.file, r.lines[r.cols[name]], name, "%q is not true or false", s)
+	}
+	return b
 }
 
 func hasKey(m map[string]int, k string) bool {
@@ -329,7 +362,7 @@ func hasKey(m map[string]int, k string) bool {
 	return ok
 }
 
-// WriteCSV writes r as the five CSV files into dir (created if needed),
+// WriteCSV writes r as the six CSV files into dir (created if needed),
 // with every column, in the form ReadCSV reads. Device passwords are
 // included (devices.csv). Files are written whole to a temporary name and
 // renamed, so an interrupted export leaves no half-written file.
@@ -353,7 +386,7 @@ func WriteCSV(dir string, r *model.Registry) error {
 	return nil
 }
 
-// EncodeCSV returns the contents of the five CSV files of r, by file name.
+// EncodeCSV returns the contents of the six CSV files of r, by file name.
 func EncodeCSV(r *model.Registry) map[string][]byte {
 	out := map[string][]byte{}
 	enc := func(name string, rows [][]string) {
@@ -391,6 +424,13 @@ func EncodeCSV(r *model.Registry) map[string][]byte {
 		rows = append(rows, []string{d.MN, d.Password, d.Protocol, d.Outlet, d.ST, strings.Join(d.Tolerances, tolerancesSep)})
 	}
 	enc(DevicesCSV, rows)
+
+	rows = nil
+	for _, s := range r.Stations {
+		rows = append(rows, []string{s.Code, s.Name, s.County, s.Level, formatCoord(s.Lat), formatCoord(s.Lon),
+			strconv.FormatBool(s.CityEval), strconv.FormatBool(s.CountyEval), s.MN})
+	}
+	enc(StationsCSV, rows)
 	return out
 }
 

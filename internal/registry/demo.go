@@ -249,8 +249,10 @@ func demoOutlets(rng *rand.Rand, industry string) []demoOutlet {
 // the city, about 500 air and water outlets with their monitored
 // pollutants and limits, and one device per outlet (mostly HJ 212-2017
 // with 24-hex-character MNs, a few HJ/T 212-2005 with 14-character MNs,
-// two of them allowed a Modbus CRC, and a few HJ 212-2025). The result is
-// sorted (see Sort).
+// two of them allowed a Modbus CRC, and a few HJ 212-2025), and 15 ambient
+// air stations (5 national in the urban area, provincial and county ones in
+// the counties), each with its HJ 212 device (ST=22). The result is sorted
+// (see Sort).
 func DemoCity(seed int64) *model.Registry {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x6563_6f77_6174_6368)) // "ecowatch"
 	r := &model.Registry{}
@@ -307,8 +309,41 @@ func DemoCity(seed int64) *model.Registry {
 			}
 		}
 	}
+	// Air stations last, so that the enterprises and devices above do not
+	// depend on them (the rng sequence is unchanged).
+	for _, ds := range demoStations {
+		st := ds
+		d := model.Device{MN: demoMN(rng, mns, func() string { return hex24(rng) }), Password: fmt.Sprintf("%06d", rng.IntN(1_000_000)),
+			Protocol: Protocol2017, ST: StationST}
+		st.MN = d.MN
+		r.Devices = append(r.Devices, d)
+		r.Stations = append(r.Stations, st)
+	}
 	Sort(r)
 	return r
+}
+
+// demoStations are the demo city's ambient air stations. 聊城 has national
+// stations (国控点) in the urban area, which evaluate the city and the
+// district or zone they stand in, and provincial and county stations that
+// evaluate each county. Codes follow CNEMC's "digits + A" form under the
+// city's 3715 prefix; names, codes and points are synthetic.
+var demoStations = []model.Station{
+	{Code: "371501A", Name: "市环境监测站", County: "371502", Level: model.StationNational, Lat: 36.45612, Lon: 115.98533, CityEval: true, CountyEval: true},
+	{Code: "371502A", Name: "聊城大学", County: "371502", Level: model.StationNational, Lat: 36.43418, Lon: 115.96127, CityEval: true, CountyEval: true},
+	{Code: "371503A", Name: "开发区管委会", County: "371591", Level: model.StationNational, Lat: 36.42105, Lon: 116.05872, CityEval: true, CountyEval: true},
+	{Code: "371504A", Name: "高新区实验学校", County: "371592", Level: model.StationNational, Lat: 36.49236, Lon: 116.03911, CityEval: true, CountyEval: true},
+	{Code: "371505A", Name: "度假区东昌湖", County: "371593", Level: model.StationNational, Lat: 36.40188, Lon: 115.93406, CityEval: true, CountyEval: true},
+	{Code: "371506A", Name: "东昌府区湖南路", County: "371502", Level: model.StationCounty, Lat: 36.44702, Lon: 116.00354, CountyEval: true},
+	{Code: "371511A", Name: "茌平区政府", County: "371503", Level: model.StationProvincial, Lat: 36.58041, Lon: 116.25517, CountyEval: true},
+	{Code: "371512A", Name: "茌平信发工业园", County: "371503", Level: model.StationCounty, Lat: 36.55872, Lon: 116.21433, CountyEval: true},
+	{Code: "371521A", Name: "阳谷县环保局", County: "371521", Level: model.StationProvincial, Lat: 36.11403, Lon: 115.79132, CountyEval: true},
+	{Code: "371522A", Name: "莘县政府", County: "371522", Level: model.StationProvincial, Lat: 36.23487, Lon: 115.67121, CountyEval: true},
+	{Code: "371524A", Name: "东阿县实验中学", County: "371524", Level: model.StationProvincial, Lat: 36.33562, Lon: 116.24789, CountyEval: true},
+	{Code: "371525A", Name: "冠县环保局", County: "371525", Level: model.StationProvincial, Lat: 36.48416, Lon: 115.44253, CountyEval: true},
+	{Code: "371526A", Name: "高唐县政府", County: "371526", Level: model.StationProvincial, Lat: 36.84634, Lon: 116.23012, CountyEval: true},
+	{Code: "371581A", Name: "临清市监测站", County: "371581", Level: model.StationProvincial, Lat: 36.83813, Lon: 115.70578, CountyEval: true},
+	{Code: "371582A", Name: "临清烟店轴承园", County: "371581", Level: model.StationCounty, Lat: 36.76455, Lon: 115.82236, CountyEval: true},
 }
 
 // demoUSCC returns a new unified social credit code: 9 (market regulation)

@@ -104,8 +104,42 @@ func TestDemoCity(t *testing.T) {
 	if n := len(r.Outlets); n < 450 || n > 550 {
 		t.Errorf("%d outlets, want about 500", n)
 	}
-	if len(r.Devices) != len(r.Outlets) {
-		t.Errorf("%d devices for %d outlets, want one per outlet", len(r.Devices), len(r.Outlets))
+	if len(r.Devices) != len(r.Outlets)+len(r.Stations) {
+		t.Errorf("%d devices for %d outlets and %d stations, want one each", len(r.Devices), len(r.Outlets), len(r.Stations))
+	}
+	// Air stations: national ones in the urban area (东昌府区 and the three
+	// zones) evaluate the city; every county has at least one station that
+	// evaluates it; each reports through its own ST=22 device.
+	national, countyEval := 0, map[string]int{}
+	stationMN := map[string]bool{}
+	urban := map[string]bool{"371502": true, "371591": true, "371592": true, "371593": true}
+	for _, st := range r.Stations {
+		if st.Level == model.StationNational {
+			national++
+			if !st.CityEval || !urban[st.County] {
+				t.Errorf("national station %s: city_eval %v in %s, want an urban city station", st.Code, st.CityEval, st.County)
+			}
+		}
+		if st.CountyEval {
+			countyEval[st.County]++
+		}
+		if st.MN == "" {
+			t.Errorf("station %s has no device", st.Code)
+		}
+		stationMN[st.MN] = true
+	}
+	if national < 4 || national > 6 {
+		t.Errorf("%d national stations, want 4-5", national)
+	}
+	for _, c := range r.Counties {
+		if countyEval[c.Code] == 0 {
+			t.Errorf("county %s has no evaluation station", c.Code)
+		}
+	}
+	for _, d := range r.Devices {
+		if stationMN[d.MN] && (d.ST != StationST || d.Outlet != "") {
+			t.Errorf("station device %s: st %q outlet %q", d.MN, d.ST, d.Outlet)
+		}
 	}
 	realCodes := map[string]string{"371502": "东昌府区", "371503": "茌平区", "371521": "阳谷县", "371522": "莘县",
 		"371524": "东阿县", "371525": "冠县", "371526": "高唐县", "371581": "临清市"}
@@ -142,6 +176,9 @@ func TestDemoCity(t *testing.T) {
 			if len(d.MN) != 24 || strings.Trim(d.MN, "0123456789ABCDEF") != "" {
 				t.Errorf("%s device MN %q is not 24 hex characters", d.Protocol, d.MN)
 			}
+		}
+		if stationMN[d.MN] {
+			continue
 		}
 		wantST := map[string]string{model.OutletAir: "31", model.OutletWater: "32"}[outletKind[d.Outlet]]
 		if d.ST != wantST {
@@ -216,6 +253,9 @@ func normalize(r *model.Registry) *model.Registry {
 	}
 	if len(c.Devices) == 0 {
 		c.Devices = nil
+	}
+	if len(c.Stations) == 0 {
+		c.Stations = nil
 	}
 	c.Outlets = append([]model.Outlet(nil), c.Outlets...)
 	for i := range c.Outlets {

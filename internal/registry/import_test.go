@@ -32,6 +32,7 @@ func (f *fakeStore) ImportRegistry(_ context.Context, r *model.Registry) error {
 	f.reg.Enterprises = upsert(f.reg.Enterprises, r.Enterprises, func(e model.Enterprise) string { return e.USCC })
 	f.reg.Outlets = upsert(f.reg.Outlets, r.Outlets, func(o model.Outlet) string { return o.ID })
 	f.reg.Devices = upsert(f.reg.Devices, r.Devices, func(d model.Device) string { return d.MN })
+	f.reg.Stations = upsert(f.reg.Stations, r.Stations, func(s model.Station) string { return s.Code })
 	return nil
 }
 
@@ -58,6 +59,7 @@ func (f *fakeStore) Registry(context.Context) (*model.Registry, error) {
 	r.Enterprises = slices.Clone(r.Enterprises)
 	r.Outlets = slices.Clone(r.Outlets)
 	r.Devices = slices.Clone(r.Devices)
+	r.Stations = slices.Clone(r.Stations)
 	return &r, nil
 }
 

@@ -71,16 +71,17 @@ func Export(ctx context.Context, st Store) (*model.Registry, error) {
 }
 
 // Sort puts a registry in canonical order: counties by code, enterprises
-// by credit code, outlets by id, devices by MN, comparing bytes. Exports
-// are sorted here rather than relying on the store's ORDER BY because
-// PostgreSQL's collation may order text differently from SQLite's, and an
-// export must not depend on the database. Limits keep their order: it is
+// by credit code, outlets by id, devices by MN, stations by code,
+// comparing bytes. Exports are sorted here rather than relying on the
+// store's ORDER BY because PostgreSQL's collation may order text
+// differently from SQLite's, and an export must not depend on the database. Limits keep their order: it is
 // the order the bureau wrote them in.
 func Sort(r *model.Registry) {
 	slices.SortStableFunc(r.Counties, func(a, b model.County) int { return cmp.Compare(a.Code, b.Code) })
 	slices.SortStableFunc(r.Enterprises, func(a, b model.Enterprise) int { return cmp.Compare(a.USCC, b.USCC) })
 	slices.SortStableFunc(r.Outlets, func(a, b model.Outlet) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortStableFunc(r.Devices, func(a, b model.Device) int { return cmp.Compare(a.MN, b.MN) })
+	slices.SortStableFunc(r.Stations, func(a, b model.Station) int { return cmp.Compare(a.Code, b.Code) })
 }
 
 // Formats of registry files.

@@ -185,6 +185,67 @@ func (v *validator) validate(r *model.Registry, existing *model.Registry) {
 			}
 		}
 	}
+	v.stations(r, existing, counties)
+}
+
+// StationST is the HJ 212 system code of ambient air quality monitoring
+// (HJ 212-2017 table 5: 22 环境空气质量监测).
+const StationST = "22"
+
+// stations checks the air stations: keys, levels, coordinates (required:
+// a station is a point on the map) and the device that reports for each.
+func (v *validator) stations(r *model.Registry, existing *model.Registry, counties map[string]bool) {
+	devices := map[string]model.Device{}
+	if existing != nil {
+		for _, d := range existing.Devices {
+			devices[d.MN] = d
+		}
+	}
+	for _, d := range r.Devices {
+		devices[d.MN] = d
+	}
+	seen, mns := keySet{}, keySet{}
+	for i, s := range r.Stations {
+		p := fmt.Sprintf("stations[%d]", i)
+		if v.key(p+".code", s.Code) {
+			v.unique(seen, "station code", s.Code, p+".code")
+		}
+		v.required(p+".name", s.Name)
+		if v.required(p+".county", s.County) && !counties[s.County] {
+			v.unresolved(p+".county", "county", s.County)
+		}
+		switch s.Level {
+		case model.StationNational, model.StationProvincial, model.StationCounty:
+		case "":
+			v.errorf(p+".level", "required (national, provincial or county)")
+		default:
+			v.errorf(p+".level", "is %q, want national, provincial or county", s.Level)
+		}
+		if s.Lat == 0 && s.Lon == 0 {
+			v.errorf(p, "lat and lon are required for a station")
+		} else {
+			v.coordinates(p, s.Lat, s.Lon)
+		}
+		if s.MN == "" {
+			continue // a station whose data only comes in files
+		}
+		if !v.key(p+".mn", s.MN) {
+			continue
+		}
+		if first, ok := mns.add(s.MN, p+".mn"); !ok {
+			v.errorf(p+".mn", "device %q already reports for another station (first at %s)", s.MN, v.src.where(first, p+".mn"))
+		}
+		d, ok := devices[s.MN]
+		switch {
+		case !ok:
+			v.unresolved(p+".mn", "device", s.MN)
+		case d.Outlet != "":
+			v.errorf(p+".mn", "device %q reports for outlet %q, not for an air station", s.MN, d.Outlet)
+		case d.ST != "" && d.ST != StationST:
+			// HJ 212-2017 table 5: ambient air stations send ST=22.
+			v.errorf(p+".mn", "device %q has st %s, an air station's device has st %s", s.MN, d.ST, StationST)
+		}
+	}
 }
 
 // required reports whether s is given, recording an error if not.

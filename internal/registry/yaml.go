@@ -16,7 +16,7 @@ import (
 
 // yamlHeader opens every exported YAML file. It is a comment, so reading
 // ignores it and a round trip stays exact.
-const yamlHeader = `# ecowatch registry: counties, enterprises, outlets with their limits, devices.
+const yamlHeader = `# ecowatch registry: counties, enterprises, outlets with their limits, devices, air stations.
 # It holds the devices' HJ 212 passwords: keep it as confidential as the devices.
 `
 
@@ -246,6 +246,10 @@ func (y *yamlReader) registry(n *yaml.Node, r *model.Registry) {
 			y.items(v, key, func(i int, v *yaml.Node) {
 				r.Devices = append(r.Devices, y.device(v, fmt.Sprintf("devices[%d]", i)))
 			})
+		case "stations":
+			y.items(v, key, func(i int, v *yaml.Node) {
+				r.Stations = append(r.Stations, y.station(v, fmt.Sprintf("stations[%d]", i)))
+			})
 		default:
 			return false
 		}
@@ -378,6 +382,69 @@ func (y *yamlReader) device(n *yaml.Node, p string) (d model.Device) {
 		return true
 	})
 	return d
+}
+
+func (y *yamlReader) station(n *yaml.Node, p string) (s model.Station) {
+	y.mark(n, p)
+	y.fields(n, p, func(key string, v *yaml.Node) bool {
+		fp := p + "." + key
+		switch key {
+		case "code":
+			s.Code = y.str(v, fp)
+		case "name":
+			s.Name = y.str(v, fp)
+		case "county":
+			s.County = y.str(v, fp)
+		case "level":
+			s.Level = y.str(v, fp)
+		case "lat":
+			if f := y.num(v, fp); f != nil {
+				s.Lat = *f
+			}
+		case "lon":
+			if f := y.num(v, fp); f != nil {
+				s.Lon = *f
+			}
+		case "city_eval":
+			s.CityEval = y.boolean(v, fp)
+		case "county_eval":
+			s.CountyEval = y.boolean(v, fp)
+		case "mn":
+			s.MN = y.str(v, fp)
+		default:
+			return false
+		}
+		return true
+	})
+	return s
+}
+
+// boolean reads true or false; null is false.
+func (y *yamlReader) boolean(n *yaml.Node, path string) bool {
+	y.mark(n, path)
+	if n.Kind != yaml.ScalarNode {
+		y.errorf(n, path, "is %s, want true or false", kindNames[n.Kind])
+		return false
+	}
+	if isNull(n) {
+		return false
+	}
+	b, ok := parseBool(n.Value)
+	if !ok {
+		y.errorf(n, path, "%q is not true or false", n.Value)
+	}
+	return b
+}
+
+// parseBool accepts the spellings people write in YAML and spreadsheets.
+func parseBool(s string) (v, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "y", "1", "是":
+		return true, true
+	case "false", "no", "n", "0", "否", "":
+		return false, true
+	}
+	return false, false
 }
 
 // WriteYAML writes r as YAML in the form ReadYAML reads: a header comment,

@@ -174,6 +174,10 @@ func (s *sqlBase) ImportRegistry(ctx context.Context, r *model.Registry) (err er
 			return fmt.Errorf("import registry: device %q: %w", d.MN, err)
 		}
 	}
+	// Stations after the counties they are in (foreign key).
+	if err := s.importStations(ctx, tx, r.Stations); err != nil {
+		return fmt.Errorf("import registry: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("import registry: commit: %w", err)
 	}
@@ -250,6 +254,9 @@ func (s *sqlBase) Registry(ctx context.Context) (*model.Registry, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read devices: %w", err)
+	}
+	if r.Stations, err = s.readStations(ctx); err != nil {
+		return nil, fmt.Errorf("read air stations: %w", err)
 	}
 	return r, nil
 }

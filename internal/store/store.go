@@ -66,6 +66,9 @@ type Store interface {
 	// Contacts returns every device's last contact.
 	Contacts(ctx context.Context) ([]model.Contact, error)
 
+	// AirStore: ambient air stations' hourly data and targets (air.go).
+	AirStore
+
 	// Ping checks the connection.
 	Ping(ctx context.Context) error
 	Close() error

@@ -112,6 +112,12 @@ func runSuite(t *testing.T, tg target) {
 		{"Atomicity", testAtomicity},
 		{"TimesUTC", testTimesUTC},
 		{"ConcurrentReaders", testConcurrentReaders},
+		{"AirHoursRoundTrip", testAirHoursRoundTrip},
+		{"AirHoursIdempotent", testAirHoursIdempotent},
+		{"AirHoursCorrection", testAirHoursCorrection},
+		{"AirHoursAllOrNothing", testAirHoursAllOrNothing},
+		{"AirDaysQuery", testAirDaysQuery},
+		{"AirTargets", testAirTargets},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, tg) })
@@ -183,6 +189,11 @@ func demoRegistry() *model.Registry {
 				Tolerances: []string{model.ToleranceModbusCRC}},
 			{MN: "88888880000002", Password: "pw'\"2", Protocol: "2005", Outlet: "91371500MA3C000002-DW001", ST: "32"},
 			{MN: "AIRSTATION0001", Password: "x", Protocol: "2025", ST: "22"}, // a station: no outlet
+		},
+		Stations: []model.Station{
+			{Code: "371501A", Name: "市监测站", County: "371502", Level: model.StationNational, Lat: 36.456, Lon: 115.985,
+				CityEval: true, CountyEval: true, MN: "AIRSTATION0001"},
+			{Code: "371521A", Name: "阳谷县环保局", County: "371521", Level: model.StationProvincial, Lat: 36.114, Lon: 115.791, CountyEval: true},
 		},
 	}
 }
