@@ -51,7 +51,7 @@ func mustPut(t *testing.T, s Store, hours []model.AirHour, opts AirPut) AirPutRe
 func testAirHoursRoundTrip(t *testing.T, tg target) {
 	s := openStore(t, tg.dsn(t))
 	d := time.Date(2025, 6, 1, 0, 0, 0, 0, cstZone)
-	h1 := airHour("371501A", d.Add(time.Hour), 9000, 30500, 800, 95000, 72000, 38000)   // 00:00-01:00
+	h1 := airHour("371501A", d.Add(time.Hour), 9000, 30500, 800, 95000, 72000, 38000)     // 00:00-01:00
 	h24 := airHour("371501A", d.Add(24*time.Hour), 8000, 28000, 700, 60000, 70000, 35000) // 23:00-24:00, labelled 00:00 next day
 	hf := airHour("371501A", d.Add(2*time.Hour), 9000)
 	hf.C[5], hf.Flags[5] = 12345, 4 // a flagged PM2.5 value is stored as its reason only
