@@ -1,0 +1,170 @@
+package airreport
+
+import (
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/ecowatch/ecowatch/internal/air"
+)
+
+// xlsxColumns are the evaluation table's columns, Chinese first (the
+// bureau's reading) with the English beneath in the header's second row.
+var xlsxColumns = [][2]string{
+	{"类别", "kind"}, {"代码", "code"}, {"名称", "name"}, {"所属区县", "county"}, {"点位数", "stations"},
+	{"有效天数", "days"}, {"优良天数", "good days"}, {"优良天数比例(%)", "good ratio %"}, {"重污染天数", "heavy days"},
+	{"SO2年均", "SO2 mean"}, {"SO2-98per", "SO2 P98"},
+	{"NO2年均", "NO2 mean"}, {"NO2-98per", "NO2 P98"},
+	{"CO-95per", "CO P95"},
+	{"O3-8h-90per", "O3 8h P90"},
+	{"PM10年均", "PM10 mean"}, {"PM10-95per", "PM10 P95"},
+	{"PM2.5年均", "PM2.5 mean"}, {"PM2.5-95per", "PM2.5 P95"},
+	{"综合指数", "index"}, {"首要污染物", "largest"}, {"达标", "compliant"},
+	{"综合指数排名", "index rank"}, {"PM2.5排名", "PM2.5 rank"}, {"优良比例排名", "good ratio rank"},
+	{"综合指数同比(%)", "index y/y %"}, {"PM2.5同比(%)", "PM2.5 y/y %"}, {"优良比例同比(百分点)", "good ratio y/y pp"},
+}
+
+func entityRow(e *Entity) []any {
+	kind := map[string]string{"city": "全市", "county": "区县", "station": "点位"}[e.Kind]
+	row := []any{kind, e.Code, e.Name, e.County, e.Stations, e.Days, e.GoodDays, e.GoodRatio, e.HeavyDays}
+	conc := func(c Conc) any {
+		if c < 0 {
+			return ""
+		}
+		return air.Conc(c).Float()
+	}
+	p := e.Pollutants
+	row = append(row,
+		conc(p[air.SO2].Mean), conc(p[air.SO2].Percentile),
+		conc(p[air.NO2].Mean), conc(p[air.NO2].Percentile),
+		conc(p[air.CO].Percentile),
+		conc(p[air.O3].Percentile),
+		conc(p[air.PM10].Mean), conc(p[air.PM10].Percentile),
+		conc(p[air.PM25].Mean), conc(p[air.PM25].Percentile))
+	if e.Index != nil {
+		row = append(row, e.Index.Sum, e.Index.Largest)
+	} else {
+		row = append(row, "", "")
+	}
+	row = append(row, map[bool]string{true: "是", false: "否"}[e.Compliant])
+	rk := func(r int) any {
+		if r == 0 {
+			return ""
+		}
+		return r
+	}
+	row = append(row, rk(e.Rank.Index), rk(e.Rank.PM25), rk(e.Rank.GoodRatio))
+	opt := func(f *float64) any {
+		if f == nil {
+			return ""
+		}
+		return *f
+	}
+	if e.Change != nil {
+		row = append(row, opt(e.Change.Index), opt(e.Change.PM25), opt(e.Change.GoodRatio))
+	} else {
+		row = append(row, "", "", "")
+	}
+	return row
+}
+
+// WriteXLSX writes the report as an Excel workbook: the evaluation table
+// (city, counties, stations) and the exclusions sheet.
+func WriteXLSX(w io.Writer, rep *Report) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	const main = "评价表"
+	if err := f.SetSheetName("Sheet1", main); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	title := fmt.Sprintf("环境空气质量评价 %s (%s – %s), %s, rules %s", rep.Period, rep.From, rep.To, rep.Standard, rep.Rules)
+	set := func(sheet string, col, row int, v any) error {
+		cell, err := excelize.CoordinatesToCellName(col, row)
+		if err != nil {
+			return err
+		}
+		return f.SetCellValue(sheet, cell, v)
+	}
+	if err := set(main, 1, 1, title); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	for i, c := range xlsxColumns {
+		if err := set(main, i+1, 2, c[0]); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+		if err := set(main, i+1, 3, c[1]); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	row := 4
+	write := func(e *Entity) error {
+		for i, v := range entityRow(e) {
+			if err := set(main, i+1, row, v); err != nil {
+				return err
+			}
+		}
+		row++
+		return nil
+	}
+	if rep.City != nil {
+		if err := write(rep.City); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	for i := range rep.Counties {
+		if err := write(&rep.Counties[i]); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	for i := range rep.Stations {
+		if err := write(&rep.Stations[i]); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	if err := f.SetPanes(main, &excelize.Panes{Freeze: true, YSplit: 3, XSplit: 3, TopLeftCell: "D4", ActivePane: "bottomRight"}); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+
+	// Exclusions: per station and pollutant, what was dropped and why.
+	const ex = "剔除说明"
+	if _, err := f.NewSheet(ex); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	head := []string{"点位 station", "污染物 pollutant", "应有小时 expected", "有效小时 valid", "缺失小时 missing", "剔除小时 excluded", "剔除原因 reasons", "无效日 invalid days"}
+	for i, h := range head {
+		if err := set(ex, i+1, 1, h); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	row = 2
+	for _, s := range rep.Stations {
+		for p := air.Pollutant(0); p < air.NumPollutants; p++ {
+			hc := s.Hours[p.String()]
+			n, reasons := 0, ""
+			keys := make([]string, 0, len(hc.Excluded))
+			for k := range hc.Excluded {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				n += hc.Excluded[k]
+				if reasons != "" {
+					reasons += " "
+				}
+				reasons += fmt.Sprintf("%s=%d", k, hc.Excluded[k])
+			}
+			for i, v := range []any{s.Code, p.String(), hc.Expected, hc.Valid, hc.Missing, n, reasons, hc.InvalidDays} {
+				if err := set(ex, i+1, row, v); err != nil {
+					return fmt.Errorf("xlsx: %w", err)
+				}
+			}
+			row++
+		}
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	return nil
+}
