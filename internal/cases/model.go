@@ -193,15 +193,15 @@ type Actor struct {
 // case_events(case_id, seq, at, actor, role, action, from_state, to_state,
 // reason, payload JSON), primary key (case_id, seq).
 type Event struct {
-	Case   string    `json:"case"`
-	Seq    int       `json:"seq"`
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`
-	Role   Role      `json:"role"`
+	Case   string     `json:"case"`
+	Seq    int        `json:"seq"`
+	At     time.Time  `json:"at"`
+	Actor  string     `json:"actor"`
+	Role   Role       `json:"role"`
 	Action ActionKind `json:"action"`
-	From   State  `json:"from"`
-	To     State  `json:"to"`
-	Reason string `json:"reason,omitempty"`
+	From   State      `json:"from"`
+	To     State      `json:"to"`
+	Reason string     `json:"reason,omitempty"`
 
 	// Payload, by action.
 	Assignees    []string     `json:"assignees,omitempty"`
