@@ -21,13 +21,19 @@ import (
 
 // runAir dispatches "ecowatch air <subcommand>".
 func runAir(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "air hourly|daily [flags] FILE..."
+	const synopsis = "air hourly|daily|import|sync|report|targets|bench [flags] ..."
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintf(stderr, "Usage: ecowatch %s\n\n", synopsis)
 		fmt.Fprintln(stderr, "  hourly   real-time AQI per station-hour (HJ 633), one JSON object a line")
 		fmt.Fprintln(stderr, "  daily    daily values and AQI per station-day (GB 3095 validity, HJ 633), one JSON object a line")
 		fmt.Fprintln(stderr, "\nThey read the CNEMC hourly format (date,hour,type,<stations...>) or the long format")
 		fmt.Fprintln(stderr, "(station,time,pollutant,value,flag) and need no registry or database.")
+		fmt.Fprintln(stderr, "\nWith the store (--data-dir DIR or --db DSN):")
+		fmt.Fprintln(stderr, "  import   store hourly data files (all or nothing per file; re-import changes nothing; corrections recorded)")
+		fmt.Fprintln(stderr, "  sync     take the stations' HJ 212 hourly uploads (CN 2061) into the air data")
+		fmt.Fprintln(stderr, "  report   evaluation table of a year, quarter or month: stations, counties, city (table, json, xlsx)")
+		fmt.Fprintln(stderr, "  targets  annual targets: attainment to date and the remaining-year budget (set, import)")
+		fmt.Fprintln(stderr, "  bench    time the annual report of N stations' synthetic year (the issue's 10 s target)")
 		if len(args) == 0 {
 			return usageError{errors.New("missing subcommand")}
 		}
@@ -38,8 +44,18 @@ func runAir(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return runAirFiles(ctx, "hourly", args[1:], stdin, stdout, stderr)
 	case "daily":
 		return runAirFiles(ctx, "daily", args[1:], stdin, stdout, stderr)
+	case "import":
+		return runAirImport(ctx, args[1:], stdin, stdout, stderr)
+	case "sync":
+		return runAirSync(ctx, args[1:], stdin, stdout, stderr)
+	case "report":
+		return runAirReport(ctx, args[1:], stdin, stdout, stderr)
+	case "targets":
+		return runAirTargets(ctx, args[1:], stdin, stdout, stderr)
+	case "bench":
+		return runAirBench(ctx, args[1:], stdin, stdout, stderr)
 	}
-	return usageError{fmt.Errorf("unknown subcommand %q (want hourly or daily)", args[0])}
+	return usageError{fmt.Errorf("unknown subcommand %q (want hourly, daily, import, sync, report, targets or bench)", args[0])}
 }
 
 type airFileOpts struct {
