@@ -228,7 +228,9 @@ type Schedule struct {
 }
 
 // DayWindow is a time of day in China Standard Time, in minutes after
-// midnight: [Start, End). Start > End crosses midnight (22:00-06:00).
+// midnight: [Start, End). Start > End crosses midnight (22:00-06:00); the
+// part after midnight is judged by the date of that next day, so a night
+// window on a schedule's last day ends at midnight.
 type DayWindow struct {
 	Start int `json:"start" yaml:"start"`
 	End   int `json:"end" yaml:"end"`
