@@ -47,6 +47,7 @@ func (f *fakeStore) Registry(ctx context.Context) (*model.Registry, error) {
 		Enterprises: slices.Clone(f.reg.Enterprises),
 		Outlets:     slices.Clone(f.reg.Outlets),
 		Devices:     slices.Clone(f.reg.Devices),
+		Stations:    slices.Clone(f.reg.Stations),
 	}
 	sort.Slice(r.Counties, func(i, j int) bool { return r.Counties[i].Code < r.Counties[j].Code })
 	sort.Slice(r.Enterprises, func(i, j int) bool { return r.Enterprises[i].USCC < r.Enterprises[j].USCC })
@@ -181,6 +182,9 @@ func testRegistry() model.Registry {
 			{MN: mnStation, Password: secretPW, Protocol: "2005", ST: "22"},
 			{MN: mnPlant, Password: secretPW, Protocol: "2017", Outlet: outPlant, ST: "31", Tolerances: []string{model.ToleranceModbusCRC}},
 			{MN: mnPlant2, Password: secretPW, Protocol: "2025", Outlet: outPlant, ST: "31"},
+		},
+		Stations: []model.Station{
+			{Code: "S1", Name: "市监测站", County: "371502", Level: model.StationNational, Lat: 36.45, Lon: 115.98, CityEval: true, CountyEval: true},
 		},
 	}
 }

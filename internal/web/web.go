@@ -97,6 +97,12 @@ var routes = []route{
 	{"GET /api/v1/measurements", ScopeData, (*server).measurements},
 	{"GET /api/v1/devices/{mn}/frames", ScopeRaw, (*server).frames},
 	{"GET /api/v1/quarantine", ScopeRaw, (*server).quarantine},
+	{"GET /api/v1/air/stations", ScopeRegistry, (*server).airStations},
+	{"GET /api/v1/air/hourly", ScopeData, (*server).airHourly},
+	{"GET /api/v1/air/daily", ScopeData, (*server).airDaily},
+	{"GET /api/v1/air/report", ScopeData, (*server).airReport},
+	{"GET /api/v1/air/targets", ScopeData, (*server).airTargets},
+	{"GET /api/v1/air/rankings", ScopeData, (*server).airRankings},
 }
 
 // server holds the handlers' dependencies.
