@@ -147,6 +147,7 @@ func (c *conn) serve() {
 	defer c.finish()
 	var start, end int       // pending bytes are c.rb.b[start:end]
 	var frameStart time.Time // when the pending partial frame began
+	lastData := time.Now()
 	maxBuf := s.cfg.MaxSegment + frameOverhead + 64
 	for {
 		select {
@@ -154,51 +155,60 @@ func (c *conn) serve() {
 			return
 		default:
 		}
+		var n int
+		var err error
 		if c.rb == nil {
 			// Idle: wait for the first byte without holding a buffer.
-			c.nc.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
-			n, err := c.nc.Read(c.one[:])
-			if n == 0 {
-				c.readEnded(err, 0)
-				return
-			}
-			s.stats.bytesReceived.Add(1)
-			c.rb = readBufPool.Get().(*readBuf)
-			c.rb.b[0] = c.one[0]
-			start, end = 0, 1
-			frameStart = time.Now()
-		}
-		if end == len(c.rb.b) {
-			switch {
-			case start > 0:
-				end = copy(c.rb.b, c.rb.b[start:end])
-				start = 0
-			case len(c.rb.b) < maxBuf:
-				nb := make([]byte, maxBuf)
-				copy(nb, c.rb.b[:end])
-				c.releaseBuf()
-				c.rb = &readBuf{b: nb}
-			default:
-				// The splitter holds a full buffer without a frame: it
-				// cannot be a frame we accept. Drop it and resync.
-				s.stats.bytesSkipped.Add(uint64(end - start))
+			c.nc.SetReadDeadline(lastData.Add(s.cfg.IdleTimeout))
+			n, err = c.nc.Read(c.one[:])
+			if n > 0 {
+				c.rb = readBufPool.Get().(*readBuf)
+				c.rb.b[0] = c.one[0]
 				start, end = 0, 0
-				frameStart = time.Now()
 			}
+		} else {
+			if end == len(c.rb.b) {
+				switch {
+				case start > 0:
+					end = copy(c.rb.b, c.rb.b[start:end])
+					start = 0
+				case len(c.rb.b) < maxBuf:
+					nb := make([]byte, maxBuf)
+					copy(nb, c.rb.b[:end])
+					c.releaseBuf()
+					c.rb = &readBuf{b: nb}
+				default:
+					// The splitter holds a full buffer without a frame:
+					// it cannot be a frame we accept. Drop it, resync.
+					s.stats.bytesSkipped.Add(uint64(end - start))
+					start, end = 0, 0
+					frameStart = time.Time{}
+				}
+			}
+			var deadline time.Time
+			if end > start {
+				// A started frame must complete within FrameTimeout, so
+				// a device dribbling bytes (slowloris) cannot hold the
+				// connection forever.
+				deadline = frameStart.Add(s.cfg.FrameTimeout)
+			} else {
+				// Between frames the buffer is kept for a short while:
+				// a busy device's next frame then costs one read, not
+				// the idle one-byte read as well.
+				deadline = time.Now().Add(activeHold)
+			}
+			if idle := lastData.Add(s.cfg.IdleTimeout); idle.Before(deadline) {
+				deadline = idle
+			}
+			c.nc.SetReadDeadline(deadline)
+			n, err = c.nc.Read(c.rb.b[end:])
 		}
-		// A started frame must complete within FrameTimeout, so a device
-		// dribbling bytes (slowloris) cannot hold the connection forever.
-		deadline := frameStart.Add(s.cfg.FrameTimeout)
-		if idle := time.Now().Add(s.cfg.IdleTimeout); idle.Before(deadline) {
-			deadline = idle
-		}
-		c.nc.SetReadDeadline(deadline)
-		n, err := c.nc.Read(c.rb.b[end:])
 		if n > 0 {
+			lastData = time.Now()
+			c.rxMono = lastData
 			s.stats.bytesReceived.Add(uint64(n))
 			end += n
 			now := s.cfg.Now()
-			c.rxMono = time.Now()
 			produced := false
 			for start < end {
 				adv, tok, _ := c.split.Split(c.rb.b[start:end], false)
@@ -214,18 +224,26 @@ func (c *conn) serve() {
 			c.syncSplitStats()
 			if start == end {
 				start, end = 0, 0
-				c.releaseBuf()
 				frameStart = time.Time{}
 			} else if produced || frameStart.IsZero() {
 				frameStart = time.Now()
 			}
 		}
 		if err != nil {
+			if start == end && c.rb != nil && errors.Is(err, os.ErrDeadlineExceeded) &&
+				time.Since(lastData) < s.cfg.IdleTimeout {
+				// Quiet for activeHold: give the buffer back.
+				c.releaseBuf()
+				continue
+			}
 			c.readEnded(err, end-start)
 			return
 		}
 	}
 }
+
+// activeHold is how long a connection keeps its read buffer after a frame.
+const activeHold = time.Second
 
 // syncSplitStats adds the splitter's skipped-byte count to the server's.
 func (c *conn) syncSplitStats() {
