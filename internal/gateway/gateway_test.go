@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"syscall"
@@ -778,4 +779,58 @@ func TestConnectionLimits(t *testing.T) {
 	}
 	d := dialDevice(t, addr, testDevices[0].MN, testDevices[0].Password)
 	roundTrip(t, d, 1)
+}
+
+// TestBackpressure: while the store does not return, the gateway holds at
+// most a bounded number of frames and stops reading; once the store
+// returns, every frame is committed and acknowledged.
+func TestBackpressure(t *testing.T) {
+	clk := newClock(t0)
+	st := newFakeStore()
+	st.block = make(chan struct{})
+	cfg := testConfig(clk)
+	cfg.BatchFrames = 10
+	cfg.QueueFrames = 4
+	cfg.DisableTimeCalibration = true
+	s := startServer(t, cfg, st)
+	dev := testDevices[0]
+	d := dialDevice(t, s.Addr().String(), dev.MN, dev.Password)
+	const n = 200
+	go func() {
+		for i := range n {
+			if _, err := d.nc.Write(d.dataFrame(fmt.Sprintf("20261128120000%03d", i), "2011",
+				t0.Add(time.Duration(i)*time.Second), "w01018-Rtd", "1")); err != nil {
+				return
+			}
+		}
+	}()
+	waitFor(t, "the queue to fill", func() bool { return s.Stats().QueueFullWaits > 0 })
+	// One batch in the blocked commit, a full queue and the frame the
+	// connection is waiting to queue; the rest stays in the socket.
+	if got, bound := s.Stats().FramesReceived, uint64(cfg.BatchFrames+cfg.QueueFrames+1); got > bound {
+		t.Errorf("%d frames taken in while the store is stuck, want at most %d", got, bound)
+	}
+	close(st.block)
+	for range n {
+		d.next("9014")
+	}
+	if st.numUploads() != n {
+		t.Errorf("uploads = %d, want %d", st.numUploads(), n)
+	}
+}
+
+// TestWhitespaceBetweenFramesIsNotAFrame: a keep-alive byte must not start
+// the frame deadline.
+func TestWhitespaceBetweenFramesIsNotAFrame(t *testing.T) {
+	clk := newClock(t0)
+	cfg := testConfig(clk)
+	cfg.FrameTimeout = 50 * time.Millisecond
+	s := startServer(t, cfg, newFakeStore())
+	d := dialDevice(t, s.Addr().String(), testDevices[0].MN, testDevices[0].Password)
+	d.write([]byte("\r\n"))
+	time.Sleep(4 * cfg.FrameTimeout) // a deadline started by "\r\n" would have closed the connection
+	roundTrip(t, d, 1)
+	if s.Stats().ConnsFrameTimeout != 0 {
+		t.Error("a frame timeout was counted for whitespace")
+	}
 }
