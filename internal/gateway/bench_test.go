@@ -25,7 +25,7 @@ var benchFactors = []string{"a21026", "a21002", "a34013", "a19001", "a01012", "a
 // 9014 before sending the next. It reports acknowledged frames/s, values/s
 // and the p99 ack latency (bucket bound) seen by the gateway.
 func BenchmarkGatewayIngest(b *testing.B) {
-	for _, n := range []int{100, 1000} {
+	for _, n := range []int{100, 1000, 5000} {
 		b.Run(fmt.Sprintf("devices=%d", n), func(b *testing.B) { benchIngest(b, n, openSQLite(b)) })
 	}
 	// The gateway's own cost: a store that commits instantly.

@@ -92,10 +92,7 @@ func (ss *session) nextQN(now time.Time) string {
 		t = ss.lastQN.Add(time.Millisecond)
 	}
 	ss.lastQN = t
-	b := hj212.FormatTime(make([]byte, 0, 17), t)
-	ms := t.Nanosecond() / int(time.Millisecond)
-	b = append(b, byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
-	return string(b)
+	return string(hj212.FormatQN(make([]byte, 0, 17), t))
 }
 
 // request sends a request command and records it as pending.
