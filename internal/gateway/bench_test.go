@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"runtime"
 	"sync"
 	"testing"
@@ -256,4 +257,42 @@ func memInUse() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapInuse + ms.StackInuse
+}
+
+// BenchmarkHandleFrame is the per-frame cost of the connection goroutine:
+// decode, authenticate, copy what the batch keeps, and queue.
+func BenchmarkHandleFrame(b *testing.B) {
+	dev := model.Device{MN: "BENCH0000000000000000001", Password: "123456", Protocol: "2017"}
+	cfg := DefaultConfig()
+	cfg.DisableTimeCalibration = true
+	s := New(cfg, nullStore{}, NewDeviceTable([]model.Device{dev}), nil)
+	cli, srv := net.Pipe()
+	defer cli.Close()
+	c := s.newConn(srv, netip.Addr{})
+	c.rb = readBufPool.Get().(*readBuf)
+	m := hj212.Message{QN: "20260101000000000", ST: "31", CN: "2051", PW: "123456", MN: dev.MN, Flag: 4}
+	m.CP = append(m.CP, hj212.KV{Key: "DataTime", Value: "20260101000000"})
+	for k, f := range benchFactors {
+		v := fmt.Sprintf("%d.25", 10+k)
+		m.CP = append(m.CP, hj212.KV{Key: f + "-Avg", Value: v}, hj212.KV{Key: f + "-Min", Value: v},
+			hj212.KV{Key: f + "-Max", Value: v}, hj212.KV{Key: f + "-Flag", Value: "N"})
+	}
+	frame := m.AppendFrame(nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for it := range s.items {
+			putItem(it)
+		}
+	}()
+	c.sessions = []*session{{s: s, c: c, mn: dev.MN}} // not the first frame: no 1012
+	now := time.Now()
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		c.handleFrame(frame, now)
+	}
+	b.StopTimer()
+	close(s.items)
+	<-done
 }
