@@ -106,6 +106,11 @@ type Config struct {
 	// BackfillWindow is how far back gaps in minute (2051) and hourly
 	// (2061) data are looked for; negative disables back-fill.
 	BackfillWindow time.Duration
+	// BackfillWhenEmpty also requests the whole window of a CN a device
+	// has no data of at all in it (a device away for longer than the
+	// window, or newly registered). Devices that do not produce the CN
+	// answer ExeRtn=100 (no data), once per BackfillInterval.
+	BackfillWhenEmpty bool
 	// BackfillInterval is how often a connected device is checked again.
 	BackfillInterval time.Duration
 	// MinInterval is the expected minute-data interval (HJ 212-2017 CN
@@ -137,6 +142,7 @@ func DefaultConfig() Config {
 		CommitRetryMax:    5 * time.Second,
 		PurgeInterval:     time.Hour,
 		BackfillWindow:    24 * time.Hour,
+		BackfillWhenEmpty: true,
 		BackfillInterval:  time.Hour,
 		MinInterval:       10 * time.Minute,
 		BackfillGrace:     5 * time.Minute,

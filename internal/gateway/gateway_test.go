@@ -485,6 +485,7 @@ func TestBackfill(t *testing.T) {
 	st := newFakeStore()
 	cfg := testConfig(clk)
 	cfg.BackfillWindow = 12 * time.Hour
+	cfg.BackfillWhenEmpty = false
 	cfg.DisableTimeCalibration = true
 	dev := testDevices[0]
 	// Hourly data for the last 12 hours except 05:00, 06:00 and 09:00
@@ -533,6 +534,50 @@ func TestBackfill(t *testing.T) {
 	}
 }
 
+// TestBackfillWhenEmpty: a device with no data at all in the window (away
+// longer than the window, or new) is asked for the whole window, and a
+// device that has no such data answers ExeRtn=100 without harm.
+func TestBackfillWhenEmpty(t *testing.T) {
+	clk := newClock(t0)
+	st := newFakeStore()
+	cfg := testConfig(clk)
+	cfg.BackfillWindow = 3 * time.Hour
+	cfg.BackfillWhenEmpty = true
+	cfg.DisableTimeCalibration = true
+	dev := testDevices[0]
+	s := startServer(t, cfg, st)
+	d := dialDevice(t, s.Addr().String(), dev.MN, dev.Password)
+	d.write(d.dataFrame("20261128120000001", "2011", t0, "w01018-Rtd", "1"))
+
+	req := d.next("2061")
+	b, _ := req.Get("BeginTime")
+	e, _ := req.Get("EndTime")
+	// t0 is 12:00 China time: the whole 3-hour window whose periods have
+	// ended (and passed the grace): 09:00 to 10:00.
+	if string(b) != "20261128090000" || string(e) != "20261128100000" {
+		t.Fatalf("2061 request %s..%s, want the whole window 20261128090000..20261128100000", b, e)
+	}
+	d.answer(req, "9011", "QnRtn=1")
+	for _, h := range []time.Time{t0.Add(-3 * time.Hour), t0.Add(-2 * time.Hour)} {
+		d.write(d.dataFrame(d.qn(), "2061", h, "w01018-Avg", "3"))
+		d.next("9014")
+	}
+	d.answer(req, "9012", "ExeRtn=1")
+	// Minute data: this device has none and says so.
+	req = d.next("2051")
+	d.answer(req, "9011", "QnRtn=1")
+	d.answer(req, "9012", "ExeRtn=100")
+	waitFor(t, "back-fill outcomes", func() bool { st := s.Stats(); return st.BackfillDone+st.BackfillNoData >= 2 })
+	for _, h := range []time.Time{t0.Add(-3 * time.Hour), t0.Add(-2 * time.Hour)} {
+		// The 9014 read above may have been the live upload's: wait for
+		// the commit rather than assume the order of acks.
+		waitFor(t, "back-filled hour "+h.String(), func() bool { _, ok := st.upload(dev.MN, "2061", h); return ok })
+	}
+	if got := s.Stats(); got.BackfillNoData != 1 {
+		t.Errorf("BackfillNoData = %d, want 1 (the minute request)", got.BackfillNoData)
+	}
+}
+
 func TestBackfillTimeoutAndRejection(t *testing.T) {
 	clk := newClock(t0)
 	st := newFakeStore()
@@ -570,18 +615,21 @@ func TestFindGaps(t *testing.T) {
 		present []time.Time // 2061
 		minutes []time.Time // 2051
 		want    []bfRange
+		empty   bool // Config.BackfillWhenEmpty
 	}{
-		{"complete", hour(10).Add(30 * time.Minute), []time.Time{hour(4), hour(5), hour(6), hour(7), hour(8), hour(9)}, nil, nil},
-		{"no data at all: skipped", hour(10), nil, nil, nil},
+		{"complete", hour(10).Add(30 * time.Minute), []time.Time{hour(4), hour(5), hour(6), hour(7), hour(8), hour(9)}, nil, nil, false},
+		{"no data at all: skipped", hour(10), nil, nil, nil, false},
 		{"one gap and a trailing gap", hour(10).Add(30 * time.Minute),
 			[]time.Time{hour(4), hour(6)}, nil,
-			[]bfRange{{cmdHour, hour(5), hour(5)}, {cmdHour, hour(7), hour(9)}}},
+			[]bfRange{{cmdHour, hour(5), hour(5)}, {cmdHour, hour(7), hour(9)}}, false},
 		{"leading gap, grace keeps the last hour", hour(10).Add(2 * time.Minute),
 			[]time.Time{hour(8)}, nil,
-			[]bfRange{{cmdHour, hour(5), hour(7)}}},
+			[]bfRange{{cmdHour, hour(5), hour(7)}}, false},
 		{"minute data, DataTime off the grid still counts", hour(10).Add(20 * time.Minute), nil,
 			[]time.Time{hour(9).Add(40 * time.Minute), hour(9).Add(50*time.Minute + 7*time.Second)},
-			[]bfRange{{cmdMinute, hour(4).Add(20 * time.Minute), hour(9).Add(30 * time.Minute)}, {cmdMinute, hour(10), hour(10)}}},
+			[]bfRange{{cmdMinute, hour(4).Add(20 * time.Minute), hour(9).Add(30 * time.Minute)}, {cmdMinute, hour(10), hour(10)}}, false},
+		{"no data at all, BackfillWhenEmpty: the whole window of both", hour(10), nil, nil,
+			[]bfRange{{cmdHour, hour(4), hour(8)}, {cmdMinute, hour(4), hour(9).Add(40 * time.Minute)}}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -594,6 +642,7 @@ func TestFindGaps(t *testing.T) {
 			}
 			cfg := DefaultConfig()
 			cfg.BackfillWindow = 6 * time.Hour
+			cfg.BackfillWhenEmpty = tc.empty
 			s := New(cfg, st, NewDeviceTable(nil), nil)
 			got := s.findGaps(mn, tc.now)
 			if len(got) != len(tc.want) {

@@ -293,8 +293,10 @@ const maxRanges = 8
 
 // findGaps returns the runs of missing hourly (2061) and minute (2051)
 // periods of a device over the back-fill window. A CN the device has no
-// data of at all in the window is skipped: we cannot tell a device that
-// does not produce it from one that was away the whole window.
+// data of at all in the window is requested whole only with
+// Config.BackfillWhenEmpty: we cannot tell a device that does not produce
+// it (it answers ExeRtn=100, no data) from one that was away the whole
+// window or newly registered (it sends its history).
 func (s *Server) findGaps(mn string, now time.Time) []bfRange {
 	var out []bfRange
 	for _, k := range []struct {
@@ -322,6 +324,9 @@ func (s *Server) findGaps(mn string, now time.Time) []bfRange {
 			continue
 		}
 		if len(times) == 0 {
+			if s.cfg.BackfillWhenEmpty {
+				out = append(out, bfRange{cn: k.cn, from: from, to: last})
+			}
 			continue
 		}
 		var runs []bfRange
