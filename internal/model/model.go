@@ -236,3 +236,119 @@ type AirTarget struct {
 
 // AirCity is the Area of the city's own targets.
 const AirCity = "city"
+
+// Water section levels (断面级别).
+const (
+	SectionNational   = "national"   // 国控断面
+	SectionProvincial = "provincial" // 省控断面
+	SectionCity       = "city"       // 市控断面
+)
+
+// Water body types of rivers, sections and drinking-water sources.
+const (
+	BodyRiver     = "river"
+	BodyLake      = "lake"
+	BodyReservoir = "reservoir" // assessed with lake limits (湖、库)
+)
+
+// WaterRegistry is the surface-water part of the registry (issue 4): the
+// river network with its monitoring sections, drinking-water sources and
+// the outfalls (入河排污口) of the enterprises' water outlets. It is
+// imported and stored as a whole, because the network is only valid as a
+// whole (no dangling nodes, no cycles).
+type WaterRegistry struct {
+	Rivers   []River          `json:"rivers" yaml:"rivers"`
+	Nodes    []WaterNode      `json:"nodes" yaml:"nodes"`
+	Reaches  []Reach          `json:"reaches" yaml:"reaches"`
+	Sections []WaterSection   `json:"sections" yaml:"sections"`
+	Sources  []DrinkingSource `json:"sources" yaml:"sources"`
+	Outfalls []WaterOutfall   `json:"outfalls" yaml:"outfalls"`
+}
+
+// River is a river, lake or reservoir (a water body with a name).
+type River struct {
+	Code  string `json:"code" yaml:"code"`
+	Name  string `json:"name" yaml:"name"`
+	Basin string `json:"basin,omitempty" yaml:"basin,omitempty"` // 流域, e.g. 海河流域
+	Kind  string `json:"kind" yaml:"kind"`                       // BodyRiver, BodyLake or BodyReservoir
+}
+
+// WaterNode is a point of the river network where reaches start or end:
+// a source, a confluence, a lake or reservoir, a mouth or a plain junction
+// (the kinds of internal/water/trace.NodeKind).
+type WaterNode struct {
+	ID         string  `json:"id" yaml:"id"`
+	Name       string  `json:"name,omitempty" yaml:"name,omitempty"`
+	Kind       string  `json:"kind" yaml:"kind"`
+	ResidenceH float64 `json:"residence_h,omitempty" yaml:"residence_h,omitempty"` // lakes and reservoirs: hours water is held
+}
+
+// Reach is a stretch of river (河段) between two nodes.
+type Reach struct {
+	ID         string  `json:"id" yaml:"id"`
+	Name       string  `json:"name,omitempty" yaml:"name,omitempty"`
+	River      string  `json:"river" yaml:"river"` // River.Code
+	From       string  `json:"from" yaml:"from"`   // upstream WaterNode.ID
+	To         string  `json:"to" yaml:"to"`       // downstream WaterNode.ID
+	LengthM    float64 `json:"length_m" yaml:"length_m"`
+	VelocityMS float64 `json:"velocity_ms" yaml:"velocity_ms"`                 // mean velocity, m/s
+	FlowM3S    float64 `json:"flow_m3s,omitempty" yaml:"flow_m3s,omitempty"` // mean discharge, m³/s; 0 = unknown
+}
+
+// WaterSection is a monitoring section (监测断面) on a reach, assessed
+// against its target class (考核目标, 1-5 for Ⅰ-Ⅴ). An automatic station
+// (水质自动站) reports through an HJ 212 device with ST=21 (MN); a manual
+// section is sampled and its laboratory results imported from files.
+type WaterSection struct {
+	Code      string  `json:"code" yaml:"code"`
+	Name      string  `json:"name" yaml:"name"`
+	Level     string  `json:"level" yaml:"level"` // SectionNational, SectionProvincial or SectionCity
+	Body      string  `json:"body" yaml:"body"`   // BodyRiver, BodyLake or BodyReservoir
+	River     string  `json:"river" yaml:"river"` // River.Code
+	Target    int     `json:"target" yaml:"target"`
+	County    string  `json:"county" yaml:"county"` // County.Code
+	Automatic bool    `json:"automatic" yaml:"automatic"`
+	MN        string  `json:"mn,omitempty" yaml:"mn,omitempty"` // automatic stations: the ST=21 device
+	Reach     string  `json:"reach" yaml:"reach"`
+	OffsetM   float64 `json:"offset_m" yaml:"offset_m"` // from the reach's upstream node
+	Lat       float64 `json:"lat,omitempty" yaml:"lat,omitempty"`
+	Lon       float64 `json:"lon,omitempty" yaml:"lon,omitempty"`
+}
+
+// DrinkingSource is a centralized drinking-water source (集中式饮用水水源地)
+// of county level or above. It is assessed against class Ⅲ plus the GB
+// 3838-2002 table 2 supplementary items and the table 3 specific items it
+// monitors (Items, GB 3838 names). Its samples carry its Code.
+type DrinkingSource struct {
+	Code   string   `json:"code" yaml:"code"`
+	Name   string   `json:"name" yaml:"name"`
+	County string   `json:"county" yaml:"county"`
+	Body   string   `json:"body" yaml:"body"`                             // BodyRiver, BodyLake or BodyReservoir
+	River  string   `json:"river,omitempty" yaml:"river,omitempty"`       // River.Code, if on the network
+	Items  []string `json:"items,omitempty" yaml:"items,omitempty"`       // table 2 and 3 items monitored
+	Reach  string   `json:"reach,omitempty" yaml:"reach,omitempty"`       // intake position, if on the network
+	Offset float64  `json:"offset_m,omitempty" yaml:"offset_m,omitempty"` // from the reach's upstream node
+}
+
+// WaterOutfall is an outfall into a river (入河排污口) on a reach, linked
+// to an enterprise's water outlet and so to its online-monitoring device.
+type WaterOutfall struct {
+	Code    string  `json:"code" yaml:"code"`
+	Name    string  `json:"name,omitempty" yaml:"name,omitempty"`
+	Reach   string  `json:"reach" yaml:"reach"`
+	OffsetM float64 `json:"offset_m" yaml:"offset_m"`
+	Outlet  string  `json:"outlet,omitempty" yaml:"outlet,omitempty"` // Outlet.ID (kind water); empty for an unmonitored outfall
+}
+
+// WaterSample is one measured value at a section or drinking-water source
+// (Point): a laboratory result or an automatic station's hourly value.
+// Item is the GB 3838 name (internal/water.Item.String). Value is the
+// decimal as reported; when BelowDL is set it is the detection limit.
+type WaterSample struct {
+	Point   string    `json:"point"`
+	Time    time.Time `json:"time"`
+	Item    string    `json:"item"`
+	Value   string    `json:"value"`
+	BelowDL bool      `json:"below_dl,omitempty"`
+	Source  string    `json:"source"` // e.g. "file:lab-2026-10.csv" or "hj212"
+}
