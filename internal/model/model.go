@@ -291,7 +291,7 @@ type Reach struct {
 	From       string  `json:"from" yaml:"from"`   // upstream WaterNode.ID
 	To         string  `json:"to" yaml:"to"`       // downstream WaterNode.ID
 	LengthM    float64 `json:"length_m" yaml:"length_m"`
-	VelocityMS float64 `json:"velocity_ms" yaml:"velocity_ms"`                 // mean velocity, m/s
+	VelocityMS float64 `json:"velocity_ms" yaml:"velocity_ms"`               // mean velocity, m/s
 	FlowM3S    float64 `json:"flow_m3s,omitempty" yaml:"flow_m3s,omitempty"` // mean discharge, m³/s; 0 = unknown
 }
 
