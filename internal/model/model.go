@@ -320,14 +320,14 @@ type WaterSection struct {
 // 3838-2002 table 2 supplementary items and the table 3 specific items it
 // monitors (Items, GB 3838 names). Its samples carry its Code.
 type DrinkingSource struct {
-	Code   string   `json:"code" yaml:"code"`
-	Name   string   `json:"name" yaml:"name"`
-	County string   `json:"county" yaml:"county"`
-	Body   string   `json:"body" yaml:"body"`                             // BodyRiver, BodyLake or BodyReservoir
-	River  string   `json:"river,omitempty" yaml:"river,omitempty"`       // River.Code, if on the network
-	Items  []string `json:"items,omitempty" yaml:"items,omitempty"`       // table 2 and 3 items monitored
-	Reach  string   `json:"reach,omitempty" yaml:"reach,omitempty"`       // intake position, if on the network
-	Offset float64  `json:"offset_m,omitempty" yaml:"offset_m,omitempty"` // from the reach's upstream node
+	Code    string   `json:"code" yaml:"code"`
+	Name    string   `json:"name" yaml:"name"`
+	County  string   `json:"county" yaml:"county"`
+	Body    string   `json:"body" yaml:"body"`                             // BodyRiver, BodyLake or BodyReservoir
+	River   string   `json:"river,omitempty" yaml:"river,omitempty"`       // River.Code, if on the network
+	Items   []string `json:"items,omitempty" yaml:"items,omitempty"`       // table 2 and 3 items monitored
+	Reach   string   `json:"reach,omitempty" yaml:"reach,omitempty"`       // intake position, if on the network
+	OffsetM float64  `json:"offset_m,omitempty" yaml:"offset_m,omitempty"` // from the reach's upstream node
 }
 
 // WaterOutfall is an outfall into a river (入河排污口) on a reach, linked
