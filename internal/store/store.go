@@ -68,6 +68,8 @@ type Store interface {
 
 	// AirStore: ambient air stations' hourly data and targets (air.go).
 	AirStore
+	// WaterStore: the water registry and water samples (water.go).
+	WaterStore
 
 	// Ping checks the connection.
 	Ping(ctx context.Context) error

@@ -118,6 +118,7 @@ func runSuite(t *testing.T, tg target) {
 		{"AirHoursAllOrNothing", testAirHoursAllOrNothing},
 		{"AirDaysQuery", testAirDaysQuery},
 		{"AirTargets", testAirTargets},
+		{"Water", runWaterSuite},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, tg) })
