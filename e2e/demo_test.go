@@ -22,8 +22,8 @@ func TestDemo(t *testing.T) {
 	ready := filepath.Join(dir, "ready.json")
 	cmd := exec.Command(binPath, "demo", "--data-dir", filepath.Join(dir, "demo"),
 		"--gateway-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready, "--duration", "5m")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &lockedWriter{w: &out}, &lockedWriter{w: &out}
+	out := &lockedWriter{w: &bytes.Buffer{}}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +31,7 @@ func TestDemo(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	defer func() {
 		cmd.Process.Kill()
+		<-done
 		if t.Failed() {
 			t.Logf("demo output:\n%s", out.String())
 		}
@@ -101,6 +102,7 @@ func TestDemo(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-done:
+		done <- err // for the deferred clean-up
 		if err != nil {
 			t.Errorf("demo exited with %v after SIGTERM", err)
 		}

@@ -67,7 +67,7 @@ type server struct {
 	gateway string
 	http    string
 	done    chan error
-	stderr  *bytes.Buffer
+	stderr  *lockedWriter
 }
 
 // startServer starts `ecowatch serve` on dataDir with ephemeral ports and
@@ -79,12 +79,12 @@ func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	args := append([]string{"serve", "--data-dir", dataDir, "--gateway-addr", "127.0.0.1:0",
 		"--http-addr", "127.0.0.1:0", "--ready-file", ready, "--log-level", "warn"}, extra...)
 	cmd := exec.Command(binPath, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &lockedWriter{w: &stderr}
+	stderr := &lockedWriter{w: &bytes.Buffer{}}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start serve: %v", err)
 	}
-	s := &server{cmd: cmd, done: make(chan error, 1), stderr: &stderr}
+	s := &server{cmd: cmd, done: make(chan error, 1), stderr: stderr}
 	go func() { s.done <- cmd.Wait() }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -118,6 +118,13 @@ func (s *server) kill(t *testing.T) {
 type lockedWriter struct {
 	mu sync.Mutex
 	w  *bytes.Buffer
+}
+
+// String returns what was written so far.
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
