@@ -68,6 +68,8 @@ type Store interface {
 
 	// AirStore: ambient air stations' hourly data and targets (air.go).
 	AirStore
+	// RightsStore: the emission-rights ledger (rights.go).
+	RightsStore
 	// WaterStore: the water registry and water samples (water.go).
 	WaterStore
 

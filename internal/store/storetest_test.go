@@ -119,6 +119,7 @@ func runSuite(t *testing.T, tg target) {
 		{"AirDaysQuery", testAirDaysQuery},
 		{"AirTargets", testAirTargets},
 		{"Water", runWaterSuite},
+		{"Rights", runRightsSuite},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, tg) })
