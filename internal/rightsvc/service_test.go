@@ -1,0 +1,444 @@
+package rightsvc
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/rights"
+	"github.com/ecowatch/ecowatch/internal/store"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the admin connection that creates test databases
+)
+
+const t1 = 1_000_000 // one tonne per year in g/a
+
+func uscc(i int) string { return fmt.Sprintf("913715000000%06d", i) }
+
+// openSQLite opens a fresh SQLite store.
+func openSQLite(t testing.TB) (store.Store, string) {
+	t.Helper()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "ecowatch.db")
+	return openDSN(t, dsn), dsn
+}
+
+func openDSN(t testing.TB, dsn string) store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// newPGDatabase creates a fresh database on ECOWATCH_TEST_PG, dropped when
+// the test ends, or skips the test.
+func newPGDatabase(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv("ECOWATCH_TEST_PG")
+	if admin == "" {
+		t.Skip("ECOWATCH_TEST_PG not set: skipping PostgreSQL tests")
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("ECOWATCH_TEST_PG: %v", err)
+	}
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	name := "ecowatch_rights_" + hex.EncodeToString(rnd[:])
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", admin)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer db.Close()
+		if _, err := db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+// clock is a test clock that advances a millisecond per reading.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2025, 3, 1, 1, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
+
+func open(t testing.TB, st store.RightsStore, c *clock) *Service {
+	t.Helper()
+	svc, err := Open(context.Background(), st, Options{Now: c.Now})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	return svc
+}
+
+func mustApply(t testing.TB, svc *Service, c rights.Command) rights.Result {
+	t.Helper()
+	r, err := svc.Apply(context.Background(), c)
+	if err != nil {
+		t.Fatalf("apply %T: %v", c, err)
+	}
+	return r
+}
+
+func config() rights.Configure {
+	return rights.Configure{Meta: rights.Meta{Key: "cfg-1", Actor: "city"},
+		Pollutants: []rights.Pollutant{{Code: "NOx", Name: "氮氧化物", Medium: "air"}, {Code: "COD", Name: "化学需氧量", Medium: "water"}},
+		Prices:     []rights.Price{{Pollutant: "NOx", FenPerTonneYear: 600_000}},
+		Ratios: []rights.RatioRule{{Region: "*", Pollutant: "NOx", Attainment: rights.NonAttain, ProjectType: "*", Num: 2, Den: 1}},
+	}
+}
+
+// seedEnterprises configures the ledger and gives n enterprises q of NOx.
+func seedEnterprises(t testing.TB, svc *Service, n int, q int64) {
+	t.Helper()
+	mustApply(t, svc, config())
+	for i := range n {
+		mustApply(t, svc, rights.AllocatePermit{Meta: rights.Meta{Key: fmt.Sprintf("permit-%d", i)}, Permit: "PW" + uscc(i),
+			Enterprise: uscc(i), County: "371502", Pollutant: "NOx", Quantity: q, ValidFrom: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Paid: true})
+	}
+}
+
+// audit checks a service against its store: the stored ledger verifies,
+// its replay equals the live state, and balances agree.
+func audit(t *testing.T, svc *Service, st store.RightsStore) []rights.Entry {
+	t.Helper()
+	es, err := LoadEntries(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rights.Verify(es); err != nil {
+		t.Fatalf("Verify of the stored ledger: %v", err)
+	}
+	if err := svc.Check(); err != nil {
+		t.Fatalf("Check of the live state: %v", err)
+	}
+	replayed, err := rights.Replay(es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if replayed.Fingerprint() != svc.Fingerprint() {
+		t.Fatal("the live state differs from a replay of the store")
+	}
+	for _, h := range svc.Balances("", "") {
+		if b := replayed.Balance(h.Account, h.Pollutant); b != h.Balance {
+			t.Errorf("%s %s: balance %d, replay %d", h.Account, h.Pollutant, h.Balance, b)
+		}
+	}
+	return es
+}
+
+func TestConcurrentSpendsSQLite(t *testing.T) {
+	st, _ := openSQLite(t)
+	testConcurrentSpends(t, st)
+}
+
+func TestConcurrentSpendsPostgres(t *testing.T) {
+	st := openDSN(t, newPGDatabase(t))
+	testConcurrentSpends(t, st)
+}
+
+// testConcurrentSpends runs 64 clients that sell the rights of the same 8
+// enterprises (conflicting spends: most would overdraw if two were applied
+// against the same balance), retire some, repeat some commands and reuse
+// some keys with another body.
+func testConcurrentSpends(t *testing.T, st store.RightsStore) {
+	const (
+		clients = 64
+		perCli  = 25
+		ents    = 8
+		initial = 10 * t1
+	)
+	c := newClock()
+	svc := open(t, st, c)
+	seedEnterprises(t, svc, ents, initial)
+
+	type outcome struct {
+		key string
+		res rights.Result
+		err error
+	}
+	var (
+		mu       sync.Mutex
+		outcomes []outcome
+		refused  atomic.Int64
+	)
+	var wg sync.WaitGroup
+	for cl := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := mrand.New(mrand.NewPCG(uint64(cl), 7))
+			for i := range perCli {
+				key := fmt.Sprintf("c%d-%d", cl, i)
+				s, b := r.IntN(ents), r.IntN(ents-1)
+				if b >= s {
+					b++
+				}
+				var cmd rights.Command
+				if r.IntN(5) == 0 {
+					cmd = rights.Retire{Meta: rights.Meta{Key: key}, Account: rights.Enterprise(uscc(s)), Pollutant: "NOx", Quantity: 1 + r.Int64N(t1)}
+				} else {
+					cmd = rights.Agreement{Meta: rights.Meta{Key: key}, Contract: "HT-" + key, Seller: rights.Enterprise(uscc(s)),
+						Buyer: uscc(b), Pollutant: "NOx", Quantity: 1 + r.Int64N(3*t1), Price: 3_000_000}
+				}
+				res, err := svc.Apply(context.Background(), cmd)
+				if err != nil {
+					var rf *rights.Refusal
+					if !errors.As(err, &rf) {
+						t.Errorf("%s: %v", key, err)
+						return
+					}
+					refused.Add(1)
+				}
+				mu.Lock()
+				outcomes = append(outcomes, outcome{key, res, err})
+				mu.Unlock()
+				// A repeat with the same body returns the same result; with
+				// another body it is refused.
+				if err == nil && r.IntN(4) == 0 {
+					again, err2 := svc.Apply(context.Background(), cmd)
+					if err2 != nil || again.First != res.First || again.Last != res.Last || again.Rights != res.Rights {
+						t.Errorf("%s repeated: %+v, %v; first time %+v", key, again, err2, res)
+					}
+					other := rights.Retire{Meta: rights.Meta{Key: key}, Account: rights.Enterprise(uscc(s)), Pollutant: "NOx", Quantity: 1}
+					if _, err3 := svc.Apply(context.Background(), other); !errors.Is(err3, rights.ErrKeyReused) {
+						t.Errorf("%s reused with another body: err = %v, want ErrKeyReused", key, err3)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	es := audit(t, svc, st)
+
+	// Every acknowledged command is in the store with exactly its entries;
+	// every refused one left nothing.
+	byKey := map[string][]int64{}
+	for _, e := range es {
+		byKey[e.Key] = append(byKey[e.Key], e.Seq)
+	}
+	var moved, retired int64
+	for _, o := range outcomes {
+		got := byKey[o.key]
+		if o.err != nil {
+			if len(got) != 0 {
+				t.Errorf("%s refused (%v) but has entries %v", o.key, o.err, got)
+			}
+			continue
+		}
+		if len(got) == 0 || got[0] != o.res.First || got[len(got)-1] != o.res.Last {
+			t.Errorf("%s acknowledged as entries %d-%d, stored as %v", o.key, o.res.First, o.res.Last, got)
+		}
+		if o.res.Cmd == "retire" {
+			retired += o.res.Rights
+		} else {
+			moved += o.res.Rights
+		}
+	}
+	if refused.Load() == 0 || moved == 0 {
+		t.Fatalf("the test did not exercise conflicts: %d refused, %d g/a moved", refused.Load(), moved)
+	}
+	// Conservation: what the enterprises hold plus what was retired is what
+	// was issued.
+	var held int64
+	for _, h := range svc.Balances("", "NOx") {
+		if h.Balance < 0 {
+			t.Errorf("negative balance: %+v", h)
+		}
+		held += h.Balance
+	}
+	if held+retired != ents*initial {
+		t.Fatalf("held %d + retired %d != issued %d", held, retired, ents*initial)
+	}
+	t.Logf("%d commands, %d refused, %d g/a moved, %d retired, %d entries", len(outcomes), refused.Load(), moved, retired, len(es))
+}
+
+// TestTwoWriters runs two services on one store, as two processes would:
+// neither forks the chain; a stale writer reloads and re-applies.
+func TestTwoWriters(t *testing.T) {
+	st, dsn := openSQLite(t)
+	st2 := openDSN(t, dsn)
+	c := newClock()
+	a := open(t, st, c)
+	seedEnterprises(t, a, 2, 10*t1)
+	b := open(t, st2, c)
+	var wg sync.WaitGroup
+	for w, svc := range []*Service{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				_, err := svc.Apply(context.Background(), rights.Agreement{Meta: rights.Meta{Key: fmt.Sprintf("w%d-%d", w, i)},
+					Contract: fmt.Sprintf("HT-w%d-%d", w, i), Seller: rights.Enterprise(uscc(i % 2)), Buyer: uscc((i + 1) % 2),
+					Pollutant: "NOx", Quantity: t1 / 10, Price: 3_000_000})
+				if err != nil {
+					t.Errorf("writer %d: %v", w, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	es, err := LoadEntries(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rights.Verify(es); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	keys := map[string]bool{}
+	for _, e := range es {
+		keys[e.Key] = true
+	}
+	for w := range 2 {
+		for i := range 40 {
+			if !keys[fmt.Sprintf("w%d-%d", w, i)] {
+				t.Errorf("w%d-%d acknowledged but not stored", w, i)
+			}
+		}
+	}
+}
+
+// failingStore fails AppendRights on demand.
+type failingStore struct {
+	store.RightsStore
+	fail atomic.Bool
+}
+
+func (f *failingStore) AppendRights(ctx context.Context, es []rights.Entry) error {
+	if f.fail.Load() {
+		return errors.New("disk full")
+	}
+	return f.RightsStore.AppendRights(ctx, es)
+}
+
+// TestWriteFailureRebuilds checks that a failed write answers with an
+// error, keeps nothing of the command in memory, and that the next
+// commands are judged against the stored ledger.
+func TestWriteFailureRebuilds(t *testing.T) {
+	st, _ := openSQLite(t)
+	fs := &failingStore{RightsStore: st}
+	c := newClock()
+	svc := open(t, fs, c)
+	seedEnterprises(t, svc, 2, 5*t1)
+	before := svc.Fingerprint()
+	fs.fail.Store(true)
+	sell := rights.Agreement{Meta: rights.Meta{Key: "ag-1"}, Contract: "HT-1", Seller: rights.Enterprise(uscc(0)), Buyer: uscc(1),
+		Pollutant: "NOx", Quantity: 5 * t1, Price: 3_000_000}
+	if _, err := svc.Apply(context.Background(), sell); err == nil || errors.As(err, new(*rights.Refusal)) {
+		t.Fatalf("apply during a failing store: err = %v, want a write error", err)
+	}
+	if svc.Fingerprint() != before {
+		t.Fatal("a failed write changed the state")
+	}
+	fs.fail.Store(false)
+	// The same key is free again (nothing was stored), and the whole 5 t/a
+	// is still there to sell.
+	r := mustApply(t, svc, sell)
+	if r.Rights != 5*t1 {
+		t.Fatalf("rights moved = %d", r.Rights)
+	}
+	audit(t, svc, st)
+}
+
+// TestReopen checks that a service opened on a stored ledger has the same
+// state, refuses a tampered ledger, and keeps idempotency across restarts.
+func TestReopen(t *testing.T) {
+	st, dsn := openSQLite(t)
+	c := newClock()
+	svc := open(t, st, c)
+	seedEnterprises(t, svc, 3, 5*t1)
+	first := mustApply(t, svc, rights.Agreement{Meta: rights.Meta{Key: "ag-1"}, Contract: "HT-1", Seller: rights.Enterprise(uscc(0)),
+		Buyer: uscc(1), Pollutant: "NOx", Quantity: 2 * t1, Price: 3_000_000})
+	fp := svc.Fingerprint()
+	svc.Close()
+	again := open(t, st, c)
+	if again.Fingerprint() != fp {
+		t.Fatal("reopened state differs")
+	}
+	r := mustApply(t, again, rights.Agreement{Meta: rights.Meta{Key: "ag-1"}, Contract: "HT-1", Seller: rights.Enterprise(uscc(0)),
+		Buyer: uscc(1), Pollutant: "NOx", Quantity: 2 * t1, Price: 3_000_000})
+	if r.First != first.First || r.Last != first.Last {
+		t.Fatalf("repeat after restart: %+v, want %+v", r, first)
+	}
+	again.Close()
+	// Tamper with one stored amount: the ledger no longer opens.
+	db, err := sql.Open("sqlite", dsn[len("sqlite:"):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE rights_entries SET amount = amount + 1 WHERE seq = ?`, first.First+1); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), st, Options{Now: c.Now})
+	if !errors.Is(err, rights.ErrTampered) {
+		t.Fatalf("Open of a tampered ledger: %v, want ErrTampered", err)
+	}
+}
+
+func TestDecodeCommand(t *testing.T) {
+	cases := []struct {
+		in, key string
+		want    rights.Command
+		field   string // of the DecodeError, "-" for none
+	}{
+		{`{"cmd":"transfer","key":"k1","from":"county:371502","to":"city","pollutant":"NOx","quantity":5}`, "",
+			rights.Transfer{Meta: rights.Meta{Key: "k1"}, From: "county:371502", To: "city", Pollutant: "NOx", Quantity: 5}, "-"},
+		{`{"cmd":"retire","account":"ent:X","pollutant":"NOx","quantity":5}`, "hdr",
+			rights.Retire{Meta: rights.Meta{Key: "hdr"}, Account: "ent:X", Pollutant: "NOx", Quantity: 5}, "-"},
+		{`{"cmd":"retire","key":"other","account":"ent:X"}`, "hdr", nil, "key"},
+		{`{"cmd":"retire","key":"k","acount":"ent:X"}`, "", nil, ""},
+		{`{"cmd":"retire","key":"k","quantity":"5"}`, "", nil, "quantity"},
+		{`{"cmd":"mint","key":"k"}`, "", nil, "cmd"},
+		{`{"key":"k"}`, "", nil, "cmd"},
+		{`[1]`, "", nil, ""},
+	}
+	for _, c := range cases {
+		got, err := DecodeCommand([]byte(c.in), c.key)
+		if c.field == "-" {
+			if err != nil || got != c.want {
+				t.Errorf("%s: got %#v, %v; want %#v", c.in, got, err, c.want)
+			}
+			continue
+		}
+		var de *DecodeError
+		if !errors.As(err, &de) || de.Field != c.field {
+			t.Errorf("%s: err = %v, want a DecodeError on %q", c.in, err, c.field)
+		}
+	}
+}
