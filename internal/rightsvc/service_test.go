@@ -119,7 +119,7 @@ func config() rights.Configure {
 	return rights.Configure{Meta: rights.Meta{Key: "cfg-1", Actor: "city"},
 		Pollutants: []rights.Pollutant{{Code: "NOx", Name: "氮氧化物", Medium: "air"}, {Code: "COD", Name: "化学需氧量", Medium: "water"}},
 		Prices:     []rights.Price{{Pollutant: "NOx", FenPerTonneYear: 600_000}},
-		Ratios: []rights.RatioRule{{Region: "*", Pollutant: "NOx", Attainment: rights.NonAttain, ProjectType: "*", Num: 2, Den: 1}},
+		Ratios:     []rights.RatioRule{{Region: "*", Pollutant: "NOx", Attainment: rights.NonAttain, ProjectType: "*", Num: 2, Den: 1}},
 	}
 }
 
