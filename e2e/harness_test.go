@@ -6,6 +6,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,11 +16,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 // binPath is the ecowatch binary built once for all tests of the package.
@@ -209,4 +212,101 @@ func kvString(kvs []hj212.KV) string {
 		fmt.Fprintf(&b, "%s=%s;", kv.Key, kv.Value)
 	}
 	return b.String()
+}
+
+// uploadKey identifies an upload of the test devices.
+type uploadKey struct {
+	dev int
+	t   time.Time
+}
+
+// ackLog records what the gateway acknowledged.
+type ackLog struct {
+	mu    sync.Mutex
+	acked map[uploadKey]string // expected values of each acknowledged upload
+	count atomic.Int64
+	sent  atomic.Int64
+}
+
+// streamDevices runs n test devices until stop is closed: each sends
+// minute uploads one after the other from base, waiting for its 9014, and
+// retransmits an upload that was not acknowledged (HJ 212-2017 §6.2).
+// onAck, when set, is called after each acknowledgement.
+func streamDevices(n int, addr func() string, base time.Time, timeout time.Duration, stop <-chan struct{}, onAck func()) (*ackLog, *sync.WaitGroup) {
+	log := &ackLog{acked: map[uploadKey]string{}}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := &device{mn: deviceMN(i), pw: "123456", addr: addr}
+			defer d.close()
+			for k := 0; ; {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				dt := base.Add(time.Duration(k) * time.Minute)
+				vals := minuteValues(i, k)
+				log.sent.Add(1)
+				if err := d.send("2051", dt, vals, timeout); err != nil {
+					time.Sleep(20 * time.Millisecond)
+					continue
+				}
+				if onAck != nil {
+					onAck()
+				}
+				log.mu.Lock()
+				log.acked[uploadKey{i, dt.UTC()}] = kvString(vals)
+				log.mu.Unlock()
+				log.count.Add(1)
+				k++
+			}
+		}()
+	}
+	return log, &wg
+}
+
+// verifyAcked checks that every acknowledged upload of n test devices is
+// in the store exactly once, with the values sent. It returns the number
+// of uploads stored.
+func verifyAcked(t *testing.T, st store.Store, n int, log *ackLog) int {
+	t.Helper()
+	ups, err := st.Uploads(context.Background(), store.UploadQuery{CN: "2051", Limit: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnIndex := map[string]int{}
+	for i := range n {
+		mnIndex[deviceMN(i)] = i
+	}
+	stored := map[uploadKey]string{}
+	for _, u := range ups {
+		k := uploadKey{mnIndex[u.MN], u.DataTime.UTC()}
+		if _, dup := stored[k]; dup {
+			t.Errorf("upload %s %s stored twice", u.MN, u.DataTime)
+		}
+		stored[k] = sortedValues(u)
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	lost := 0
+	for k, want := range log.acked {
+		got, ok := stored[k]
+		if !ok {
+			lost++
+			if lost <= 10 {
+				t.Errorf("acknowledged upload of device %d at %s is lost", k.dev, k.t)
+			}
+			continue
+		}
+		if got != sortKV(want) {
+			t.Errorf("device %d at %s: stored %q, acknowledged %q", k.dev, k.t, got, want)
+		}
+	}
+	if lost > 0 {
+		t.Fatalf("%d of %d acknowledged uploads lost", lost, len(log.acked))
+	}
+	return len(stored)
 }

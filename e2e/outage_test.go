@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -116,55 +115,23 @@ func TestStoreOutage(t *testing.T) {
 	}
 	defer a.Shutdown(context.Background())
 
-	type key struct {
-		dev int
-		t   time.Time
-	}
-	var mu sync.Mutex
-	acked := map[key]string{}
-	var ackCount atomic.Int64
 	var down atomic.Bool // set once the server is surely down
 	var ackedWhileDown atomic.Int64
 	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	base := time.Date(2026, 10, 1, 0, 0, 0, 0, hj212.CST())
-	for i := range devices {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d := &device{mn: deviceMN(i), pw: "123456", addr: a.GatewayAddr}
-			defer d.close()
-			for k := 0; ; {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				dt := base.Add(time.Duration(k) * time.Minute)
-				vals := minuteValues(i, k)
-				if err := d.send("2051", dt, vals, time.Second); err != nil {
-					time.Sleep(50 * time.Millisecond)
-					continue
-				}
-				if down.Load() {
-					ackedWhileDown.Add(1)
-				}
-				mu.Lock()
-				acked[key{i, dt.UTC()}] = kvString(vals)
-				mu.Unlock()
-				ackCount.Add(1)
-				k++
-			}
-		}()
-	}
+	acks, wg := streamDevices(devices, a.GatewayAddr, base, time.Second, stop, func() {
+		if down.Load() {
+			ackedWhileDown.Add(1)
+		}
+	})
 
 	waitAcks := func(n int64, within time.Duration) {
 		t.Helper()
-		target := ackCount.Load() + n
+		target := acks.count.Load() + n
 		deadline := time.Now().Add(within)
-		for ackCount.Load() < target {
+		for acks.count.Load() < target {
 			if time.Now().After(deadline) {
-				t.Fatalf("only %d of %d acks within %s", ackCount.Load(), target, within)
+				t.Fatalf("only %d of %d acks within %s", acks.count.Load(), target, within)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -190,29 +157,6 @@ func TestStoreOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ups, err := st.Uploads(ctx, store.UploadQuery{CN: "2051", Limit: 1 << 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mnIndex := map[string]int{}
-	for i := range devices {
-		mnIndex[deviceMN(i)] = i
-	}
-	stored := map[key]string{}
-	for _, u := range ups {
-		k := key{mnIndex[u.MN], u.DataTime.UTC()}
-		if _, dup := stored[k]; dup {
-			t.Errorf("upload %s %s stored twice", u.MN, u.DataTime)
-		}
-		stored[k] = sortedValues(u)
-	}
-	for k, want := range acked {
-		got, ok := stored[k]
-		if !ok {
-			t.Errorf("acknowledged upload of device %d at %s lost", k.dev, k.t)
-		} else if got != sortKV(want) {
-			t.Errorf("device %d at %s: stored %q, acknowledged %q", k.dev, k.t, got, want)
-		}
-	}
-	t.Logf("%d acknowledged, %d stored; none acknowledged while the database was down", len(acked), len(stored))
+	stored := verifyAcked(t, st, devices, acks)
+	t.Logf("%d acknowledged, %d stored; none acknowledged while the database was down", acks.count.Load(), stored)
 }
