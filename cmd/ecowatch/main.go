@@ -31,6 +31,7 @@ var commands = map[string]command{
 	"bench":    {"measure ingest throughput and connection memory (ingest|conns|store)", runBench},
 	"air":      {"ambient air quality: AQI, evaluation, targets (hourly|daily|...)", runAir},
 	"water":    {"surface water: GB 3838 classes, CWQI, tracing (classify|...)", runWater},
+	"rights":   {"emission-rights ledger and reservoirs (apply|balance|history|export|verify|reservoir)", runRights},
 	"version":  {"print the version", runVersion},
 }
 

@@ -1,0 +1,463 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/rights"
+	"github.com/ecowatch/ecowatch/internal/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+const rightsUsage = `Usage: ecowatch rights <subcommand> [flags]
+
+The emission-rights ledger (排污权账本) and the indicator reservoirs (调蓄库).
+Quantities are grams per year (1 t/a = 1000000), money is fen.
+
+Subcommands:
+  apply [FILE]                     apply commands, one JSON object per line (stdin
+                                   without FILE); prints a result or a refusal per line
+  balance [--account A] [--pollutant P]
+                                   balances (g/a) and what is spendable now
+  history --pollutant P --serial N trace one unit from its creation to its end
+  export [FILE]                    the ledger as JSON lines (stdout without FILE)
+  verify [FILE]                    verify the store's ledger, or an export without
+                                   any database: hash chain and invariants
+  reservoir [--account A] [--pollutant P] [--year Y]
+                                   receipts and spending of the reservoirs and the reserve
+
+Store flags (every subcommand but verify FILE): --data-dir DIR or --db DSN.
+Run 'ecowatch rights <subcommand> --help' for its flags.
+`
+
+func runRights(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, rightsUsage)
+		if len(args) == 0 {
+			return usageError{errors.New("missing subcommand")}
+		}
+		return nil
+	}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "apply":
+		return rightsApply(ctx, rest, stdin, stdout, stderr)
+	case "balance":
+		return rightsBalance(ctx, rest, stdout, stderr)
+	case "history":
+		return rightsHistory(ctx, rest, stdout, stderr)
+	case "export":
+		return rightsExport(ctx, rest, stdout, stderr)
+	case "verify":
+		return rightsVerify(ctx, rest, stdout, stderr)
+	case "reservoir":
+		return rightsReservoir(ctx, rest, stdout, stderr)
+	default:
+		fmt.Fprint(stderr, rightsUsage)
+		return usageError{fmt.Errorf("unknown subcommand %q", sub)}
+	}
+}
+
+// rightsFlags parses the store flags and the subcommand's own, before or
+// after positional arguments, and returns the positional ones.
+func rightsFlags(fs *flag.FlagSet, sf *registryStoreFlags, args []string, maxPos int) ([]string, error) {
+	sf.register(fs)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err}
+	}
+	if len(pos) > maxPos {
+		return nil, usageError{fmt.Errorf("unexpected arguments: %q", pos[maxPos:])}
+	}
+	return pos, nil
+}
+
+func openRightsStore(ctx context.Context, sf *registryStoreFlags, create bool) (store.Store, error) {
+	return sf.open(ctx, create)
+}
+
+// applyLine is what apply prints for each command.
+type applyLine struct {
+	Line    int            `json:"line"`
+	Key     string         `json:"key,omitempty"`
+	Result  *rights.Result `json:"result,omitempty"`
+	Refused *refusalJSON   `json:"refused,omitempty"`
+}
+
+type refusalJSON struct {
+	Cmd    string `json:"cmd,omitempty"`
+	Field  string `json:"field,omitempty"`
+	Error  string `json:"error"`
+	Reason string `json:"reason"`
+}
+
+func rightsApply(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rights apply", "rights apply [FILE] [--data-dir DIR | --db DSN] [--now TIME]", stderr)
+	nowFlag := fs.String("now", "", "apply every command at this RFC 3339 time instead of the clock (back-dated documents, tests)")
+	var sf registryStoreFlags
+	pos, err := rightsFlags(fs, &sf, args, 1)
+	if err != nil {
+		return err
+	}
+	clock := time.Now
+	if *nowFlag != "" {
+		t, err := time.Parse(time.RFC3339, *nowFlag)
+		if err != nil {
+			return usageError{fmt.Errorf("--now: %w", err)}
+		}
+		clock = func() time.Time { return t }
+	}
+	in := stdin
+	if len(pos) == 1 && pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	st, err := openRightsStore(ctx, &sf, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc, err := rightsvc.Open(ctx, st, rightsvc.Options{Now: clock})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	line, applied, refused := 0, 0, 0
+	for sc.Scan() {
+		line++
+		b := sc.Bytes()
+		if len(b) == 0 || b[0] == '#' {
+			continue
+		}
+		out := applyLine{Line: line}
+		cmd, err := rightsvc.DecodeCommand(b, "")
+		if err == nil {
+			var res rights.Result
+			res, err = svc.Apply(ctx, cmd)
+			if err == nil {
+				out.Key, out.Result = res.Key, &res
+				applied++
+			}
+		}
+		if err != nil {
+			var rf *rights.Refusal
+			var de *rightsvc.DecodeError
+			switch {
+			case errors.As(err, &rf):
+				out.Refused = &refusalJSON{Cmd: rf.Cmd, Field: rf.Field, Error: rf.Err.Error(), Reason: rf.Reason}
+			case errors.As(err, &de):
+				out.Refused = &refusalJSON{Field: de.Field, Error: "invalid command", Reason: de.Msg}
+			default:
+				// A store failure: nothing of this command was applied; stop
+				// so that later commands are not judged without it.
+				return fmt.Errorf("line %d: %w", line, err)
+			}
+			refused++
+		}
+		// The line is printed only once the command is durable: a printed
+		// result is an acknowledgement.
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("line %d: %w", line+1, err)
+	}
+	fmt.Fprintf(stderr, "%d applied, %d refused\n", applied, refused)
+	if refused > 0 {
+		return fmt.Errorf("%d of %d commands refused", refused, applied+refused)
+	}
+	return nil
+}
+
+func rightsBalance(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rights balance", "rights balance [--account A] [--pollutant P] [--json]", stderr)
+	account := fs.String("account", "", "one account: ent:<USCC>, county:<code>, city, reserve, escrow:<ref>, sys:<name>")
+	pollutant := fs.String("pollutant", "", "one pollutant code, e.g. NOx")
+	asJSON := fs.Bool("json", false, "JSON instead of a table")
+	var sf registryStoreFlags
+	if _, err := rightsFlags(fs, &sf, args, 0); err != nil {
+		return err
+	}
+	svc, done, err := openRightsService(ctx, &sf)
+	if err != nil {
+		return err
+	}
+	defer done()
+	hs := svc.Balances(rights.Account(*account), *pollutant)
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(hs)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "account\tpollutant\tbalance g/a\tspendable g/a\tbalance t/a\t")
+	for _, h := range hs {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t\n", h.Account, h.Pollutant, h.Balance, h.Spendable, tonnes(h.Balance))
+	}
+	return tw.Flush()
+}
+
+// tonnes formats g/a as t/a with six decimals, exactly.
+func tonnes(g int64) string {
+	sign := ""
+	if g < 0 {
+		sign, g = "-", -g
+	}
+	return fmt.Sprintf("%s%d.%06d", sign, g/1_000_000, g%1_000_000)
+}
+
+func openRightsService(ctx context.Context, sf *registryStoreFlags) (*rightsvc.Service, func(), error) {
+	st, err := openRightsStore(ctx, sf, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := rightsvc.Open(ctx, st, rightsvc.Options{})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return svc, func() { svc.Close(); st.Close() }, nil
+}
+
+func rightsHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rights history", "rights history --pollutant P --serial N [--json]", stderr)
+	pollutant := fs.String("pollutant", "", "pollutant code (required)")
+	serial := fs.Int64("serial", 0, "serial number of the unit (required; see the start of the entries)")
+	asJSON := fs.Bool("json", false, "JSON lines instead of a table")
+	var sf registryStoreFlags
+	if _, err := rightsFlags(fs, &sf, args, 0); err != nil {
+		return err
+	}
+	if *pollutant == "" || *serial <= 0 {
+		return usageError{errors.New("--pollutant and a positive --serial are required")}
+	}
+	st, err := openRightsStore(ctx, &sf, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var trace []rights.Entry
+	err = st.RightsEntries(ctx, store.RightsQuery{}, func(e *rights.Entry) error {
+		if e.Kind == rights.KindRights && e.Asset == *pollutant && e.Start <= *serial && *serial < e.End() {
+			trace = append(trace, *e)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(trace) == 0 {
+		return fmt.Errorf("no unit %d of %s in the ledger", *serial, *pollutant)
+	}
+	if *asJSON {
+		return rights.Export(stdout, trace)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "seq\ttime\tcmd\top\tref\tfrom\tto\tserials\tdoc")
+	for _, e := range trace {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d-%d\t%s\n", e.Seq, e.Time.Format(time.RFC3339), e.Cmd, e.Op, e.Ref,
+			e.From, e.To, e.Start, e.End()-1, e.Doc)
+	}
+	return tw.Flush()
+}
+
+func rightsExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rights export", "rights export [FILE]", stderr)
+	var sf registryStoreFlags
+	pos, err := rightsFlags(fs, &sf, args, 1)
+	if err != nil {
+		return err
+	}
+	st, err := openRightsStore(ctx, &sf, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w := stdout
+	var f *os.File
+	if len(pos) == 1 && pos[0] != "-" {
+		// Written next to the target and renamed: a half-written export
+		// never stands under the final name.
+		f, err = os.CreateTemp(dirOf(pos[0]), ".rights-export-*")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	n := 0
+	var head rights.Digest
+	err = st.RightsEntries(ctx, store.RightsQuery{}, func(e *rights.Entry) error {
+		n++
+		head = e.Hash
+		return enc.Encode(e)
+	})
+	if err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if f != nil {
+		if err := f.Sync(); err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if err := os.Rename(f.Name(), pos[0]); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "exported %d entries, head %s\n", n, head)
+	return nil
+}
+
+func dirOf(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if os.IsPathSeparator(p[i]) {
+			return p[:i+1]
+		}
+	}
+	return "."
+}
+
+func rightsVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rights verify", "rights verify [FILE] [--head HEX]", stderr)
+	headFlag := fs.String("head", "", "a published head hash the ledger must end with (detects truncation)")
+	var sf registryStoreFlags
+	pos, err := rightsFlags(fs, &sf, args, 1)
+	if err != nil {
+		return err
+	}
+	var es []rights.Entry
+	source := ""
+	if len(pos) == 1 {
+		source = pos[0]
+		var r io.Reader
+		if pos[0] == "-" {
+			r = os.Stdin
+		} else {
+			f, err := os.Open(pos[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			r = f
+		}
+		if es, err = rights.Import(r); err != nil {
+			return err
+		}
+	} else {
+		st, err := openRightsStore(ctx, &sf, false)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		source = sf.describe()
+		if es, err = rightsvc.LoadEntries(ctx, st); err != nil {
+			return err
+		}
+	}
+	if *headFlag != "" {
+		var want rights.Digest
+		if b, err := hex.DecodeString(*headFlag); err != nil || len(b) != len(want) {
+			return usageError{fmt.Errorf("--head: want %d hex digits", 2*len(want))}
+		} else {
+			copy(want[:], b)
+		}
+		err = rights.VerifyHead(es, want)
+	} else {
+		err = rights.Verify(es)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: ledger NOT verified: %w", source, err)
+	}
+	var head rights.Digest
+	if len(es) > 0 {
+		head = es[len(es)-1].Hash
+	}
+	fmt.Fprintf(stdout, "%s: verified %d entries (hash chain, commands, invariants); head %s\n", source, len(es), head)
+	return nil
+}
+
+func rightsReservoir(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rights reservoir", "rights reservoir [--account A] [--pollutant P] [--year Y] [--json]", stderr)
+	account := fs.String("account", "", "county:<code>, city or reserve (default all)")
+	pollutant := fs.String("pollutant", "", "pollutant code (default all)")
+	year := fs.Int("year", 0, "calendar year, China Standard Time (default all)")
+	asJSON := fs.Bool("json", false, "JSON instead of a table")
+	var sf registryStoreFlags
+	if _, err := rightsFlags(fs, &sf, args, 0); err != nil {
+		return err
+	}
+	svc, done, err := openRightsService(ctx, &sf)
+	if err != nil {
+		return err
+	}
+	defer done()
+	flows := svc.Reservoir(rights.Account(*account), *pollutant, *year)
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(flows)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "account\tpollutant\tyear\treceived g/a\tspent g/a\tby operation")
+	for _, f := range flows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", f.Account, f.Pollutant, f.Year, f.In, f.Out, byOp(f))
+	}
+	return tw.Flush()
+}
+
+func byOp(f rightsvc.Flow) string {
+	s := ""
+	for _, m := range []struct {
+		sign string
+		ops  map[string]int64
+	}{{"+", f.InByOp}, {"-", f.OutByOp}} {
+		for _, op := range sortedOps(m.ops) {
+			if s != "" {
+				s += " "
+			}
+			s += m.sign + op + "=" + strconv.FormatInt(m.ops[op], 10)
+		}
+	}
+	return s
+}
+
+func sortedOps(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
