@@ -1,0 +1,202 @@
+package waterreport
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/xuri/excelize/v2"
+)
+
+var classNames = [...]string{"", "Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ"}
+
+func label(c int) string {
+	if c <= 0 || c >= len(classNames) {
+		return "-"
+	}
+	return classNames[c]
+}
+
+func optNum(p *float64, dp int) string {
+	if p == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*p, 'f', dp, 64)
+}
+
+func pollutants(ps []Pollutant) string {
+	var s []string
+	for _, p := range ps {
+		if p.Multiple != nil {
+			s = append(s, fmt.Sprintf("%s(%s,%.2f)", p.Item, label(p.Class), *p.Multiple))
+		} else {
+			s = append(s, fmt.Sprintf("%s(%s)", p.Item, label(p.Class)))
+		}
+	}
+	return strings.Join(s, " ")
+}
+
+// WriteText writes the report as readable tables.
+func WriteText(out io.Writer, r *Report) error {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	sm := r.Summary
+	fmt.Fprintf(tw, "地表水水质报告 surface water report %s (base %s)\n\n", r.Period, r.Base)
+	fmt.Fprintf(tw, "assessed sections %d, evaluated %d: Ⅰ %d, Ⅱ %d, Ⅲ %d, Ⅳ %d, Ⅴ %d, 劣Ⅴ %d\n",
+		sm.Sections, sm.Evaluated, sm.ByClass[0], sm.ByClass[1], sm.ByClass[2], sm.ByClass[3], sm.ByClass[4], sm.ByClass[5])
+	fmt.Fprintf(tw, "Ⅰ-Ⅲ share %.1f%% (base %.1f%%), 劣Ⅴ share %.1f%% (base %.1f%%), meeting target %d (%.1f%%), status %s, change %s\n",
+		sm.GoodShare, sm.BaseGood, sm.WorseV, sm.BaseWorseV, sm.Meeting, sm.MeetShare, orDash(sm.Status), orDash(sm.Change))
+	fmt.Fprintf(tw, "CWQI city %.4f (rivers %.4f over %d, lakes %.4f over %d), base %s, change rate %s%%\n\n",
+		r.CWQI.City, r.CWQI.River, r.CWQI.NRiver, r.CWQI.Lake, r.CWQI.NLake, optNum(r.CWQI.Base, 4), optNum(r.CWQI.ChangeRate, 2))
+
+	fmt.Fprintln(tw, "code\tname\tlevel\triver\tcounty\ttarget\tclass\tmeets\tmain pollutants (class, multiple)\tCWQI\trank\tbase\tchange\tCWQI change %")
+	for _, s := range r.Sections {
+		meets := "-"
+		if s.Class != 0 {
+			meets = map[bool]string{true: "yes", false: "NO"}[s.Meets]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Code, s.Name, s.Level, s.RiverName, s.CountyName,
+			s.TargetLabel, label(s.Class), meets, orDash(pollutants(s.MainPollutants)), optNum(s.CWQI, 4), rank(s.Rank),
+			label(s.BaseClass), orDash(s.Change), optNum(s.ChangeRate, 2))
+	}
+	fmt.Fprintln(tw, "\nriver\tsections\tmethod\tstatus\tⅠ-Ⅲ %\tmain pollutants (share of sections worse than Ⅲ)\tbase\tchange")
+	for _, rv := range r.Rivers {
+		var mp []string
+		for _, x := range rv.MainPollutants {
+			mp = append(mp, fmt.Sprintf("%s %.1f%%", x.Item, x.Rate))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.1f\t%s\t%s\t%s\n", rv.Name, rv.Sections, orDash(rv.Method), rv.Status, rv.GoodShare,
+			orDash(strings.Join(mp, ", ")), orDash(rv.BaseStatus), orDash(rv.Change))
+	}
+	fmt.Fprintln(tw, "\nrank\tcounty\tsections\tCWQI\tbase\tchange %")
+	for _, c := range r.CWQI.Counties {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%.4f\t%s\t%s\n", c.Rank, c.Name, c.Sections, c.CWQI, optNum(c.Base, 4), optNum(c.ChangeRate, 2))
+	}
+	fmt.Fprintln(tw, "\nsource\tname\tcounty\tsamples\tclass\tmeets Ⅲ\ttables 2-3\tpass\tunmeasured")
+	for _, d := range r.Drinking {
+		pass := "-"
+		if d.Samples > 0 {
+			pass = map[bool]string{true: "pass", false: "FAIL"}[d.Pass]
+		}
+		failed := "ok"
+		if len(d.Failed) > 0 {
+			failed = "over: " + strings.Join(d.Failed, ",")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%v\t%s\t%s\t%s\n", d.Code, d.Name, d.CountyName, d.Samples, label(d.Class), d.MeetsIII,
+			failed, pass, orDash(strings.Join(d.Unmeasured, ",")))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(tw, "\nnote: %s", n)
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func rank(r int) string {
+	if r == 0 {
+		return "-"
+	}
+	return strconv.Itoa(r)
+}
+
+func optCell(p *float64) any {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// WriteXLSX writes the report as an Excel workbook: sheets 断面 (sections),
+// 河流 (rivers), CWQI (counties and sections), 饮用水源 (drinking-water
+// sources) and 汇总 (summary).
+func WriteXLSX(out io.Writer, r *Report) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := func(name string, header []string, rows [][]any) error {
+		if _, err := f.NewSheet(name); err != nil {
+			return err
+		}
+		if err := f.SetSheetRow(name, "A1", &header); err != nil {
+			return err
+		}
+		for i, row := range rows {
+			cell, _ := excelize.CoordinatesToCellName(1, i+2)
+			if err := f.SetSheetRow(name, cell, &row); err != nil {
+				return err
+			}
+		}
+		return f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+	}
+	sm := r.Summary
+	summary := [][]any{
+		{"时段 period", r.Period}, {"对比时段 base", r.Base},
+		{"考核断面数 assessed sections", sm.Sections}, {"有数据断面 evaluated", sm.Evaluated},
+		{"Ⅰ类", sm.ByClass[0]}, {"Ⅱ类", sm.ByClass[1]}, {"Ⅲ类", sm.ByClass[2]}, {"Ⅳ类", sm.ByClass[3]}, {"Ⅴ类", sm.ByClass[4]}, {"劣Ⅴ类", sm.ByClass[5]},
+		{"Ⅰ-Ⅲ类比例(%)", sm.GoodShare}, {"劣Ⅴ类比例(%)", sm.WorseV}, {"达标断面 meeting target", sm.Meeting}, {"达标率(%)", sm.MeetShare},
+		{"水质状况 status", sm.Status}, {"变化 change", sm.Change},
+		{"CWQI", r.CWQI.City}, {"CWQI 对比", optCell(r.CWQI.Base)}, {"CWQI 变化率(%)", optCell(r.CWQI.ChangeRate)},
+	}
+	if err := sheet("汇总", []string{"项目 item", "值 value"}, summary); err != nil {
+		return err
+	}
+	var rows [][]any
+	for _, s := range r.Sections {
+		meets := ""
+		if s.Class != 0 {
+			meets = map[bool]string{true: "是", false: "否"}[s.Meets]
+		}
+		rows = append(rows, []any{s.Code, s.Name, s.Level, s.RiverName, s.CountyName, s.TargetLabel, label(s.Class), meets,
+			pollutants(s.MainPollutants), optCell(s.CWQI), s.Rank, label(s.BaseClass), s.Change, optCell(s.ChangeRate), s.Samples})
+	}
+	if err := sheet("断面", []string{"断面代码", "断面名称", "级别", "河流", "区县", "目标", "水质类别", "达标", "主要污染指标(类别,超标倍数)", "CWQI", "排名", "对比类别", "变化", "CWQI变化率(%)", "样本数"}, rows); err != nil {
+		return err
+	}
+	rows = nil
+	for _, rv := range r.Rivers {
+		var mp []string
+		for _, x := range rv.MainPollutants {
+			mp = append(mp, fmt.Sprintf("%s %.1f%%", x.Item, x.Rate))
+		}
+		rows = append(rows, []any{rv.Name, rv.Basin, rv.Sections, rv.Method, rv.Status, rv.GoodShare, strings.Join(mp, ", "), rv.BaseStatus, rv.Change})
+	}
+	if err := sheet("河流", []string{"河流", "流域", "断面数", "方法", "水质状况", "Ⅰ-Ⅲ类比例(%)", "主要污染指标", "对比状况", "变化"}, rows); err != nil {
+		return err
+	}
+	rows = nil
+	for _, c := range r.CWQI.Counties {
+		rows = append(rows, []any{"区县", c.Rank, c.Code, c.Name, c.CWQI, optCell(c.Base), optCell(c.ChangeRate)})
+	}
+	for _, s := range r.CWQI.Sections {
+		rows = append(rows, []any{"断面", s.Rank, s.Code, s.Name, s.CWQI, "", optCell(s.ChangeRate)})
+	}
+	if err := sheet("CWQI", []string{"类别", "排名", "代码", "名称", "CWQI", "对比", "变化率(%)"}, rows); err != nil {
+		return err
+	}
+	rows = nil
+	for _, d := range r.Drinking {
+		pass := ""
+		if d.Samples > 0 {
+			pass = map[bool]string{true: "达标", false: "不达标"}[d.Pass]
+		}
+		rows = append(rows, []any{d.Code, d.Name, d.CountyName, d.Samples, label(d.Class), strings.Join(d.Failed, ","), pass, strings.Join(d.Unmeasured, ",")})
+	}
+	if err := sheet("饮用水源", []string{"代码", "名称", "区县", "样本数", "表1类别", "超标补充/特定项目", "评价", "未监测项目"}, rows); err != nil {
+		return err
+	}
+	if err := f.DeleteSheet("Sheet1"); err != nil {
+		return err
+	}
+	f.SetActiveSheet(0)
+	_, err := f.WriteTo(out)
+	return err
+}

@@ -1,0 +1,207 @@
+package waterreport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test -update to accept):\n%s", name, got)
+	}
+}
+
+// scenario is a small city: river A with 5 sections (the proportion
+// method), river B with 2 (the average method), a lake section and a
+// drinking-water source, with laboratory results for October 2025 and
+// October 2026.
+func scenario(t *testing.T) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "w.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	reg := &model.Registry{Counties: []model.County{{Code: "371502", Name: "东昌府区"}, {Code: "371521", Name: "阳谷县"}}}
+	if err := st.ImportRegistry(ctx, reg); err != nil {
+		t.Fatal(err)
+	}
+	sec := func(code, river, level, county string, target int, body string) model.WaterSection {
+		return model.WaterSection{Code: code, Name: code + "断面", Level: level, Body: body, River: river, Target: target, County: county, Reach: "R"}
+	}
+	w := &model.WaterRegistry{
+		Rivers: []model.River{{Code: "A", Name: "甲河", Kind: "river"}, {Code: "B", Name: "乙河", Kind: "river"}, {Code: "L", Name: "丙湖", Kind: "lake"}},
+		Sections: []model.WaterSection{
+			sec("A1", "A", "national", "371502", 4, "river"), sec("A2", "A", "provincial", "371502", 4, "river"),
+			sec("A3", "A", "provincial", "371521", 3, "river"), sec("A4", "A", "provincial", "371521", 4, "river"),
+			sec("A5", "A", "provincial", "371521", 4, "river"),
+			sec("B1", "B", "provincial", "371502", 4, "river"), sec("B2", "B", "city", "371502", 4, "river"),
+			sec("L1", "L", "provincial", "371502", 3, "lake"),
+		},
+		Sources: []model.DrinkingSource{{Code: "D1", Name: "水库水源地", County: "371502", Body: "reservoir", Items: []string{"SO4", "Fe", "Mn"}}},
+	}
+	if err := st.PutWaterRegistry(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	var samples []model.WaterSample
+	add := func(point string, year, day int, kv ...string) {
+		tm := time.Date(year, 10, day, 10, 0, 0, 0, cst)
+		for i := 0; i+1 < len(kv); i += 2 {
+			v, dl := kv[i+1], false
+			if v[0] == '<' {
+				v, dl = v[1:], true
+			}
+			samples = append(samples, model.WaterSample{Point: point, Time: tm, Item: kv[i], Value: v, BelowDL: dl, Source: "test"})
+		}
+	}
+	five := func(point string, year int, ph, do, codmn, nh3n, tp string) {
+		add(point, year, 8, "pH", ph, "DO", do, "CODMn", codmn, "NH3-N", nh3n, "TP", tp)
+	}
+	// October 2026. A1: NH3-N 1.6 (Ⅴ, multiple 0.6), TP 0.25 (Ⅳ).
+	five("A1", 2026, "7.8", "6.1", "5.2", "1.6", "0.25")
+	// A2: two samples; NH3-N mean (0.4+0.6)/2 = 0.5 (Ⅱ), all Ⅱ otherwise.
+	five("A2", 2026, "7.6", "7.0", "3.0", "0.4", "0.08")
+	add("A2", 2026, 22, "NH3-N", "0.6")
+	// A3: COD 4.1 CODMn is Ⅲ (≤6), target Ⅲ: meets.
+	five("A3", 2026, "8.0", "6.5", "4.1", "0.9", "0.15")
+	// A4: 劣Ⅴ by NH3-N 2.5 (multiple 1.5) and DO 1.5 (劣Ⅴ).
+	five("A4", 2026, "7.2", "1.5", "9.0", "2.5", "0.35")
+	// A5: no data in October 2026.
+	five("B1", 2026, "7.5", "5.5", "4.5", "0.8", "<0.01")
+	five("B2", 2026, "7.5", "5.0", "6.5", "1.2", "0.2")
+	// L1: lake TP 0.06 is Ⅳ for lakes (Ⅲ ≤ 0.05), target Ⅲ: misses.
+	five("L1", 2026, "8.2", "7.5", "3.5", "0.3", "0.06")
+	add("D1", 2026, 8, "pH", "7.9", "DO", "8", "CODMn", "2.1", "NH3-N", "0.2", "TP", "0.02", "SO4", "260", "Fe", "0.1")
+	// October 2025: worse at A1, better at A4.
+	five("A1", 2025, "7.8", "4.1", "8.5", "2.2", "0.3")
+	five("A2", 2025, "7.6", "7.0", "3.0", "0.5", "0.08")
+	five("A3", 2025, "8.0", "6.5", "4.1", "0.9", "0.15")
+	five("A4", 2025, "7.2", "4.5", "7.0", "1.3", "0.25")
+	five("A5", 2025, "7.2", "6.5", "3.0", "0.3", "0.05")
+	five("B1", 2025, "7.5", "5.5", "4.5", "0.8", "0.1")
+	five("L1", 2025, "8.2", "7.5", "3.5", "0.3", "0.04")
+	if _, err := st.PutWaterSamples(ctx, samples, store.WaterPut{}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestPeriods(t *testing.T) {
+	for _, tc := range []struct{ in, str, prev, yoy string }{
+		{"2026-10", "2026-10", "2026-09", "2025-10"},
+		{"2026-01", "2026-01", "2025-12", "2025-01"},
+		{"2026Q3", "2026Q3", "2026Q2", "2025Q3"},
+		{"2026-q1", "2026Q1", "2025Q4", "2025Q1"},
+		{"2026", "2026", "2025", "2025"},
+	} {
+		p, err := ParsePeriod(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.String() != tc.str || p.Previous().String() != tc.prev || p.YearBefore().String() != tc.yoy {
+			t.Errorf("%s: %s, prev %s, yoy %s", tc.in, p, p.Previous(), p.YearBefore())
+		}
+	}
+	p, _ := ParsePeriod("2026Q3")
+	if !p.Start().Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, cst)) || !p.End().Equal(time.Date(2026, 10, 1, 0, 0, 0, 0, cst)) {
+		t.Errorf("2026Q3 = [%v, %v)", p.Start(), p.End())
+	}
+	for _, bad := range []string{"", "26", "2026-13", "2026Q5", "2026-1", "1999"} {
+		if _, err := ParsePeriod(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestReport(t *testing.T) {
+	st := scenario(t)
+	p, _ := ParsePeriod("2026-10")
+	r, err := Build(context.Background(), st, p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]Section{}
+	for _, s := range r.Sections {
+		by[s.Code] = s
+	}
+	// Hand-checked against GB 3838-2002 table 1.
+	check := func(code string, class int, meets bool) {
+		t.Helper()
+		if s := by[code]; s.Class != class || s.Meets != meets {
+			t.Errorf("%s: class %d meets %v, want %d %v", code, s.Class, s.Meets, class, meets)
+		}
+	}
+	check("A1", 5, false)
+	check("A2", 2, true)
+	check("A3", 3, true)
+	check("A4", 6, false)
+	check("A5", 0, false)
+	check("L1", 4, false)
+	if mp := by["A1"].MainPollutants; len(mp) != 2 || mp[0].Item != "NH3-N" || *mp[0].Multiple != 0.6 || mp[1].Item != "TP" {
+		t.Errorf("A1 main pollutants = %+v", mp)
+	}
+	if v := by["A2"].Values; v[3].Item != "NH3-N" || v[3].Value != 0.5 {
+		t.Errorf("A2 NH3-N = %+v, want the monthly mean 0.5", v)
+	}
+	// Assessed: A1-A5, B1, L1 (B2 is a city section): 6 evaluated; B1 is
+	// Ⅲ (DO 5.5, NH3-N 0.8, TP below 0.01 counts 0.005), meeting are A2, A3, B1.
+	sm := r.Summary
+	if sm.Sections != 7 || sm.Evaluated != 6 || sm.ByClass != [6]int{0, 1, 2, 1, 1, 1} || sm.GoodShare != 50 || sm.Meeting != 3 || sm.WorseV != 16.7 {
+		t.Errorf("summary = %+v", sm)
+	}
+	if by["A1"].Change == "" || by["A1"].BaseClass != 6 {
+		t.Errorf("A1 vs 2025-10: %+v", by["A1"])
+	}
+	if r.Drinking[0].Pass || r.Drinking[0].Failed[0] != "SO4" || r.Drinking[0].Unmeasured[0] != "Mn" {
+		t.Errorf("drinking = %+v", r.Drinking[0])
+	}
+	if r.Rivers[0].Method != "average" || r.Rivers[0].Sections != 4 {
+		t.Errorf("river A with 4 sections with data: %+v", r.Rivers[0])
+	}
+	b, _ := json.MarshalIndent(r, "", "  ")
+	golden(t, "report_2026-10.json.golden", append(b, '\n'))
+	var text bytes.Buffer
+	if err := WriteText(&text, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report_2026-10.txt.golden", text.Bytes())
+
+	var x bytes.Buffer
+	if err := WriteXLSX(&x, r); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("断面")
+	if len(rows) != 1+len(r.Sections) || rows[1][0] != "A1" || rows[1][6] != "Ⅴ" {
+		t.Errorf("sections sheet: %v", rows[:2])
+	}
+}
