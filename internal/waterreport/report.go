@@ -183,8 +183,8 @@ type DrinkingPoint struct {
 	Label      string      `json:"label"`
 	MeetsIII   bool        `json:"meets_iii"`
 	Pass       bool        `json:"pass"`
-	Failed     []string    `json:"failed,omitempty"`      // table 2/3 items above their limit
-	Unmeasured []string    `json:"unmeasured,omitempty"`  // monitored items (registry) without data
+	Failed     []string    `json:"failed,omitempty"`     // table 2/3 items above their limit
+	Unmeasured []string    `json:"unmeasured,omitempty"` // monitored items (registry) without data
 	Values     []ItemValue `json:"values"`
 	BasePass   *bool       `json:"base_pass,omitempty"`
 }
