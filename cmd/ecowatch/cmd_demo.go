@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/app"
+	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/simulator"
@@ -56,6 +57,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	cfg.Web.Open = true // the demo is open; log in as a demo user to see a role's view
 	if *duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, *duration)
@@ -86,6 +88,9 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "reusing %s (%d devices registered)\n", filepath.Join(f.dataDir, "ecowatch.db"), len(existing.Devices))
 	}
 	if err := a.ReloadDevices(ctx); err != nil {
+		return err
+	}
+	if err := auth.SeedDemo(ctx, a.Store, city, stdout); err != nil {
 		return err
 	}
 

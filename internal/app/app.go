@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/web"
@@ -117,6 +119,13 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		wcfg := cfg.Web
 		if wcfg.Metrics == nil {
 			wcfg.Metrics = a.Gateway.WriteMetrics
+		}
+		if wcfg.Auth == nil {
+			// Users and scopes (issue 5): fail closed unless Web.Open.
+			wcfg.Auth = auth.New(st, auth.Options{})
+		}
+		if wcfg.Cases == nil {
+			wcfg.Cases = &casework.Service{St: st, DataDir: cfg.DataDir, Log: log.With("component", "cases")}
 		}
 		h := web.New(wcfg, st, log.With("component", "web"))
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -72,6 +72,8 @@ type Store interface {
 	RightsStore
 	// WaterStore: the water registry and water samples (water.go).
 	WaterStore
+	// CasesStore: users, audit, cases, petitions, patrols (cases.go).
+	CasesStore
 
 	// Ping checks the connection.
 	Ping(ctx context.Context) error

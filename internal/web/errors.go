@@ -27,6 +27,13 @@ const (
 	CodeTimeout          Code = "timeout"
 	CodeUnavailable      Code = "unavailable"
 	CodeInternal         Code = "internal"
+	// Closed loop (issue 5).
+	CodeInvalidBody       Code = "invalid_body"
+	CodeConflict          Code = "conflict"
+	CodeInvalidTransition Code = "invalid_transition"
+	CodeRateLimited       Code = "rate_limited"
+	CodeTooLarge          Code = "too_large"
+	CodeUnsupportedType   Code = "unsupported_type"
 )
 
 // catalogueEntry documents one error code.
@@ -50,6 +57,12 @@ var catalogue = []catalogueEntry{
 	{CodeTimeout, http.StatusServiceUnavailable, "the request took longer than the server's request timeout (`Config.RequestTimeout`, 60 s by default)"},
 	{CodeUnavailable, http.StatusServiceUnavailable, "the store cannot be reached (health check)"},
 	{CodeInternal, http.StatusInternalServerError, "an unexpected server error; details are logged, never sent"},
+	{CodeInvalidBody, http.StatusBadRequest, "the JSON or form body is malformed or a field is invalid; `field` names it"},
+	{CodeConflict, http.StatusConflict, "the item changed since you read it (stale `seq`) or already exists"},
+	{CodeInvalidTransition, http.StatusConflict, "the case's state does not allow the action; `allowed` lists the moves that are"},
+	{CodeRateLimited, http.StatusTooManyRequests, "too many login attempts or public submissions; retry later"},
+	{CodeTooLarge, http.StatusRequestEntityTooLarge, "an attachment or body over the size limit"},
+	{CodeUnsupportedType, http.StatusUnsupportedMediaType, "an attachment of a type that is not accepted"},
 }
 
 // statusOf returns the HTTP status of a code.
@@ -68,6 +81,8 @@ type Error struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Allowed lists the moves a case allows (invalid_transition only).
+	Allowed []Move `json:"allowed,omitempty"`
 	err     error  // cause, for logs only
 }
 

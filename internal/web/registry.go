@@ -26,6 +26,7 @@ func (s *server) loadRegistry(ctx context.Context) (*registryIndex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read registry: %w", err)
 	}
+	reg = scopeRegistry(ctx, reg) // row-level scope of the caller (authz.go)
 	x := &registryIndex{
 		Registry:    reg,
 		counties:    make(map[string]*model.County, len(reg.Counties)),

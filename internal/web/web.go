@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -42,6 +44,17 @@ type Config struct {
 	// Metrics, when set, appends more Prometheus text-format metrics to
 	// GET /metrics (the wiring passes the gateway's counters here).
 	Metrics func(w io.Writer)
+
+	// Auth, when set, authenticates users (sessions, API tokens) and
+	// authorizes every route by its scope and the caller's row scope
+	// (authz.go); Tokens is then ignored. Nil keeps the static tokens.
+	Auth *auth.Service
+	// Open, with Auth set, lets anonymous callers act as the city: the
+	// demo's open mode, only when explicitly configured.
+	Open bool
+	// Cases runs cases, petitions, patrols and evidence (cases*.go); nil
+	// answers those routes with "unavailable".
+	Cases *casework.Service
 }
 
 // Default configuration values.
@@ -176,22 +189,10 @@ func (s *server) endpoint(rt route) http.Handler {
 		if rw, ok := w.(*responseWriter); ok {
 			rw.route = rt.pattern
 		}
-		if rt.scope != ScopePublic {
-			client, err := s.auth.authenticate(r)
-			if err != nil {
-				writeError(w, r, s.log, err)
-				return
-			}
-			if err := authorize(client, rt.scope); err != nil {
-				writeError(w, r, s.log, err)
-				return
-			}
-			if client != "" {
-				if rw, ok := w.(*responseWriter); ok {
-					rw.client = client
-				}
-				r = r.WithContext(context.WithValue(r.Context(), clientKey{}, client))
-			}
+		r, err := s.authorizeRequest(w, r, rt)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 		defer cancel()

@@ -1,0 +1,410 @@
+// Package casework runs the closed loop on the store: it applies the pure
+// rules of internal/cases to stored cases (optimistic concurrency on Seq,
+// the event and the audit record in one transaction), takes petitions from
+// the public, records patrols whose findings open cases, keeps evidence
+// files content-addressed on disk, and notifies the in-app inbox and
+// webhooks. The HTTP API and the CLI both go through it.
+package casework
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// Evidence limits: files over MaxEvidence bytes, or whose sniffed type is
+// not in EvidenceTypes, are refused.
+const MaxEvidence = 10 << 20
+
+// EvidenceTypes are the accepted evidence content types (sniffed from the
+// bytes with http.DetectContentType, never taken from the client).
+var EvidenceTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "video/mp4"}
+
+// ErrEvidence refuses an attachment over the limits or of a wrong type.
+var ErrEvidence = errors.New("evidence refused")
+
+// Service is the closed loop on a store.
+type Service struct {
+	St       store.CasesStore
+	Rules    *cases.Rules
+	DataDir  string   // evidence goes under DataDir/evidence
+	Webhooks []string // URLs receiving each notification as POSTed JSON
+	Client   *http.Client
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Retries of a webhook POST after the first attempt, with doubling
+	// delays from RetryDelay (default 3 and 1 s).
+	Retries    int
+	RetryDelay time.Duration
+	// Public bounds public intake (petitions, photos, callbacks) per
+	// client IP; nil means 10 an hour (see PublicLimit).
+	Public *auth.Limiter
+
+	once sync.Once
+}
+
+// PublicLimit returns the public intake limiter, creating the default one.
+func (s *Service) PublicLimit() *auth.Limiter {
+	s.once.Do(func() {
+		if s.Public == nil {
+			s.Public = auth.NewLimiter(10, time.Hour)
+		}
+	})
+	return s.Public
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) rules() *cases.Rules {
+	if s.Rules == nil {
+		s.Rules = cases.DefaultRules()
+	}
+	return s.Rules
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
+// ActorOf maps an authenticated principal to a case actor. Machines act as
+// the system (alert rules).
+func ActorOf(p auth.Principal) cases.Actor {
+	a := cases.Actor{ID: p.User, Role: cases.Role(p.Role), County: p.County, Enterprise: p.Enterprise, Petition: p.Petition}
+	switch p.Role {
+	case model.RoleMachine:
+		a.Role = cases.RoleSystem
+	case model.RolePublic:
+		a.ID = "public:" + p.Petition
+	}
+	return a
+}
+
+func jsonText(v any) string {
+	if v == nil {
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func audit(p auth.Principal, action, target string, before, after any, at time.Time) *model.AuditRecord {
+	a := &model.AuditRecord{At: at, Actor: p.User, Role: p.Role, Action: action, Target: target, After: jsonText(after)}
+	if a.Actor == "" {
+		a.Actor = "public:" + p.Petition
+	}
+	if before != nil {
+		a.Before = jsonText(before)
+	}
+	return a
+}
+
+// NewCaseID allocates the next case number of the year: C2026-000001.
+func (s *Service) NewCaseID(ctx context.Context, now time.Time) (string, error) {
+	y := now.In(time.FixedZone("CST", 8*3600)).Year()
+	n, err := s.St.NextNumber(ctx, fmt.Sprintf("case:%d", y))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("C%d-%06d", y, n), nil
+}
+
+// Register files a new case (state registered) as p.
+func (s *Service) Register(ctx context.Context, c cases.Case, p auth.Principal) (cases.Case, error) {
+	now := s.now()
+	id, err := s.NewCaseID(ctx, now)
+	if err != nil {
+		return c, err
+	}
+	c.ID, c.State, c.Seq = id, cases.StateNone, 0
+	n, evs, err := s.rules().Apply(c, cases.Action{Kind: cases.ActRegister, Evidence: c.Evidence}, ActorOf(p), now)
+	if err != nil {
+		return c, err
+	}
+	if err := s.St.CreateCase(ctx, n, evs, audit(p, "case.register", "case/"+id, nil, n, now)); err != nil {
+		return c, err
+	}
+	s.notify(ctx, n, "case.registered", "new case "+n.ID+": "+n.Title)
+	return n, nil
+}
+
+// Act applies an action to a stored case. seq, when not 0, is the Seq the
+// client last saw: a different stored Seq is refused with store.ErrConflict
+// before anything is applied. An escalation to a rung with a document
+// prefix gets its numbered document from the per-prefix, per-year counter.
+func (s *Service) Act(ctx context.Context, id string, seq int, a cases.Action, p auth.Principal) (cases.Case, []cases.Event, error) {
+	c, err := s.St.Case(ctx, id)
+	if err != nil {
+		return c, nil, err
+	}
+	if seq != 0 && seq != c.Seq {
+		return c, nil, fmt.Errorf("case %s: you saw seq %d, it is now %d: %w", id, seq, c.Seq, store.ErrConflict)
+	}
+	now := s.now()
+	if a.Kind == cases.ActEscalate && a.Doc == "" && cases.Permitted(ActorOf(p).Role, a.Kind) && cases.InScope(ActorOf(p), c) {
+		for _, r := range s.rules().Policy(c).Ladder {
+			if r.Level == a.Level && r.DocPrefix != "" {
+				y := now.In(time.FixedZone("CST", 8*3600)).Year()
+				// A refused escalation after this leaves a gap in the
+				// numbering; documents are never renumbered.
+				n, err := s.St.NextNumber(ctx, fmt.Sprintf("doc:%s:%d", r.DocPrefix, y))
+				if err != nil {
+					return c, nil, err
+				}
+				if a.Doc, err = cases.DocNumber(r.DocPrefix, y, int(n)); err != nil {
+					return c, nil, err
+				}
+			}
+		}
+	}
+	n, evs, err := s.rules().Apply(c, a, ActorOf(p), now)
+	if err != nil {
+		return c, nil, err
+	}
+	if err := s.St.UpdateCase(ctx, n, evs, audit(p, "case."+string(a.Kind), "case/"+id, c, n, now)); err != nil {
+		return c, nil, err
+	}
+	s.notify(ctx, n, "case."+string(a.Kind), fmt.Sprintf("case %s: %s → %s", n.ID, a.Kind, n.State))
+	return n, evs, nil
+}
+
+// notify writes the inbox of the case's county, its enterprise and the
+// city, and posts the webhooks in the background. Notification failures
+// are logged, never fail the action that caused them.
+func (s *Service) notify(ctx context.Context, c cases.Case, kind, msg string) {
+	now := s.now()
+	recips := []string{"city", "county:" + c.County}
+	if c.Enterprise != "" {
+		recips = append(recips, "enterprise:"+c.Enterprise)
+	}
+	recips = append(recips, c.Assignees...)
+	for _, r := range recips {
+		if err := s.St.Notify(ctx, store.Notification{Recipient: r, At: now, Kind: kind, Case: c.ID, Message: msg}); err != nil {
+			s.log().Warn("notification not stored", "case", c.ID, "err", err)
+		}
+	}
+	if len(s.Webhooks) == 0 {
+		return
+	}
+	body, _ := json.Marshal(map[string]any{"kind": kind, "case": c.ID, "county": c.County, "state": c.State, "message": msg, "at": now})
+	for _, u := range s.Webhooks {
+		go s.post(u, body)
+	}
+}
+
+// post delivers one webhook with retries (doubling delay), giving up after
+// s.Retries more attempts; a 2xx answer is delivery.
+func (s *Service) post(url string, body []byte) {
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	retries, delay := s.Retries, s.RetryDelay
+	if retries <= 0 {
+		retries = 3
+	}
+	if delay <= 0 {
+		delay = time.Second
+	}
+	for attempt := 0; ; attempt++ {
+		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+		if err == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			if resp.StatusCode/100 == 2 {
+				return
+			}
+			err = fmt.Errorf("status %s", resp.Status)
+		}
+		if attempt >= retries {
+			s.log().Warn("webhook not delivered", "url", url, "err", err)
+			return
+		}
+		time.Sleep(delay << attempt)
+	}
+}
+
+// Intake takes a petition from the public: it gives it a tracking code,
+// validates it and opens its case under the 12369 policy, all in one
+// transaction. Rate limiting is the caller's (per IP).
+func (s *Service) Intake(ctx context.Context, pet cases.Petition) (store.StoredPetition, cases.Case, error) {
+	now := s.now()
+	code, err := cases.TrackingCode(rand.Reader)
+	if err != nil {
+		return store.StoredPetition{}, cases.Case{}, err
+	}
+	pet.Code, pet.ReceivedAt = code, now
+	if err := pet.Validate(); err != nil {
+		return store.StoredPetition{}, cases.Case{}, err
+	}
+	for _, h := range pet.Photos {
+		if _, err := s.St.Attachment(ctx, h); err != nil {
+			return store.StoredPetition{}, cases.Case{}, fmt.Errorf("photo %s: upload it first: %w", h, err)
+		}
+	}
+	id, err := s.NewCaseID(ctx, now)
+	if err != nil {
+		return store.StoredPetition{}, cases.Case{}, err
+	}
+	c, evs, err := s.rules().Apply(pet.OpenCase(id), cases.Action{Kind: cases.ActRegister, Evidence: pet.Photos},
+		cases.Actor{ID: "intake", Role: cases.RoleSystem}, now)
+	if err != nil {
+		return store.StoredPetition{}, cases.Case{}, err
+	}
+	sp := store.StoredPetition{Petition: pet, Case: id}
+	p := auth.Principal{Role: model.RolePublic, Petition: code}
+	if err := s.St.PutPetition(ctx, sp, c, evs, audit(p, "petition.intake", "petition/"+code, nil, sp, now)); err != nil {
+		return sp, c, err
+	}
+	s.notify(ctx, c, "petition.received", "new petition "+code+" ("+string(pet.Category)+")")
+	return sp, c, nil
+}
+
+// Patrol records a patrol; each finding opens a case (source patrol) in
+// the same transaction.
+func (s *Service) Patrol(ctx context.Context, pt store.Patrol, p auth.Principal) (store.Patrol, error) {
+	now := s.now()
+	if pt.County == "" || pt.Area == "" || pt.StartedAt.IsZero() || pt.EndedAt.Before(pt.StartedAt) {
+		return pt, fmt.Errorf("patrol: county, area and start required, end not before start: %w", cases.ErrInvalid)
+	}
+	n, err := s.St.NextNumber(ctx, "patrol")
+	if err != nil {
+		return pt, err
+	}
+	pt.ID, pt.By = fmt.Sprintf("P%06d", n), p.User
+	var opened []cases.Case
+	var evs [][]cases.Event
+	for i := range pt.Findings {
+		f := &pt.Findings[i]
+		id, err := s.NewCaseID(ctx, now)
+		if err != nil {
+			return pt, err
+		}
+		c := cases.Case{ID: id, Source: cases.SourcePatrol, Ref: pt.ID, Line: f.Line, County: pt.County, Enterprise: f.Enterprise,
+			Location: f.Location, Severity: cases.SeverityGeneral, Title: firstLine(f.Description), Description: f.Description, Evidence: f.Photos}
+		nc, ev, err := s.rules().Apply(c, cases.Action{Kind: cases.ActRegister, Evidence: f.Photos}, ActorOf(p), now)
+		if err != nil {
+			return pt, fmt.Errorf("finding %d: %w", i+1, err)
+		}
+		f.Case = id
+		opened, evs = append(opened, nc), append(evs, ev)
+	}
+	if err := s.St.PutPatrol(ctx, pt, opened, evs, audit(p, "patrol.record", "patrol/"+pt.ID, nil, pt, now)); err != nil {
+		return pt, err
+	}
+	for _, c := range opened {
+		s.notify(ctx, c, "case.registered", "patrol finding: "+c.Title)
+	}
+	return pt, nil
+}
+
+func firstLine(s string) string {
+	r := []rune(s)
+	for i, c := range r {
+		if c == '\n' {
+			r = r[:i]
+			break
+		}
+	}
+	if len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return string(r)
+}
+
+// PutEvidence stores an evidence file content-addressed under
+// DataDir/evidence/<aa>/<sha256>, refusing more than MaxEvidence bytes or a
+// type outside EvidenceTypes (sniffed). Storing the same bytes twice keeps
+// one file.
+func (s *Service) PutEvidence(ctx context.Context, r io.Reader, name, by string) (store.Attachment, error) {
+	if s.DataDir == "" {
+		return store.Attachment{}, errors.New("evidence: no data directory configured")
+	}
+	dir := filepath.Join(s.DataDir, "evidence")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".upload-*")
+	if err != nil {
+		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename this removes nothing
+	defer tmp.Close()
+	h := sha256.New()
+	var head [512]byte
+	hn, _ := io.ReadFull(r, head[:])
+	ctype := http.DetectContentType(head[:hn])
+	if !slices.Contains(EvidenceTypes, ctype) {
+		return store.Attachment{}, fmt.Errorf("type %s is not one of %v: %w", ctype, EvidenceTypes, ErrEvidence)
+	}
+	w := io.MultiWriter(tmp, h)
+	if _, err := w.Write(head[:hn]); err != nil {
+		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
+	}
+	n, err := io.Copy(w, io.LimitReader(r, MaxEvidence-int64(hn)+1))
+	if err != nil {
+		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
+	}
+	size := int64(hn) + n
+	if size > MaxEvidence {
+		return store.Attachment{}, fmt.Errorf("over %d bytes: %w", MaxEvidence, ErrEvidence)
+	}
+	if err := tmp.Sync(); err != nil {
+		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	final := s.evidencePath(sum)
+	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
+		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
+	}
+	a := store.Attachment{Hash: sum, Type: ctype, Size: size, Name: name, CreatedBy: by, CreatedAt: s.now()}
+	if err := s.St.PutAttachment(ctx, a); err != nil {
+		return a, err
+	}
+	return s.St.Attachment(ctx, sum)
+}
+
+func (s *Service) evidencePath(sum string) string {
+	return filepath.Join(s.DataDir, "evidence", sum[:2], sum)
+}
+
+// OpenEvidence opens a stored evidence file.
+func (s *Service) OpenEvidence(ctx context.Context, sum string) (*os.File, store.Attachment, error) {
+	a, err := s.St.Attachment(ctx, sum)
+	if err != nil {
+		return nil, a, err
+	}
+	f, err := os.Open(s.evidencePath(a.Hash))
+	if err != nil {
+		return nil, a, fmt.Errorf("evidence %s: %w", sum, err)
+	}
+	return f, a, nil
+}

@@ -1,0 +1,713 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/model"
+)
+
+// The closed loop's tables (issue 5, migration 0005): users, sessions, API
+// tokens, the audit log, cases and their event log, petitions, attachment
+// metadata, the in-app inbox, patrols and number counters. Times are unix
+// microseconds in both dialects.
+
+// ErrConflict is returned when a write lost a race: a case updated from a
+// stale Seq (optimistic concurrency), or an item created twice.
+var ErrConflict = errors.New("conflict")
+
+// CaseQuery selects cases. Zero values mean "any".
+type CaseQuery struct {
+	States     []cases.State
+	County     string
+	Enterprise string
+	Petition   string
+	Line       string
+	Source     cases.Source
+	// OverdueFirst orders overdue open cases (at Now) first, earliest
+	// deadline first; the rest follow, newest first.
+	OverdueFirst bool
+	Now          time.Time
+	Limit        int // 0 means 100; at most 1000
+	Offset       int
+}
+
+// PatrolQuery selects patrols.
+type PatrolQuery struct {
+	County   string
+	From, To time.Time // started in [From, To); zero: no bound
+	Limit    int       // 0 means 100
+}
+
+// PetitionQuery selects petitions, newest first.
+type PetitionQuery struct {
+	County string
+	Limit  int // 0 means 100
+}
+
+// Patrol is a patrol record (巡河, 巡查).
+type Patrol struct {
+	ID        string          `json:"id"`
+	County    string          `json:"county"`
+	By        string          `json:"by"`
+	Area      string          `json:"area"` // reach or area patrolled
+	StartedAt time.Time       `json:"started_at"`
+	EndedAt   time.Time       `json:"ended_at"`
+	Findings  []PatrolFinding `json:"findings,omitempty"`
+}
+
+// PatrolFinding is one problem found on a patrol; Case is the case it
+// opened.
+type PatrolFinding struct {
+	Description string   `json:"description"`
+	Line        string   `json:"line"`
+	Enterprise  string   `json:"enterprise,omitempty"`
+	Location    string   `json:"location,omitempty"`
+	Photos      []string `json:"photos,omitempty"`
+	Case        string   `json:"case,omitempty"`
+}
+
+// StoredPetition is a petition with what the bureau added: its case and
+// the reply to the petitioner.
+type StoredPetition struct {
+	cases.Petition
+	Case  string `json:"case,omitempty"`
+	Reply string `json:"reply,omitempty"`
+}
+
+// Attachment is what the store knows about an evidence file; the bytes
+// are on disk under the data directory, named by Hash.
+type Attachment struct {
+	Hash      string    `json:"hash"`
+	Type      string    `json:"type"`
+	Size      int64     `json:"size"`
+	Name      string    `json:"name,omitempty"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Notification is one message of the in-app inbox.
+type Notification struct {
+	ID        int64     `json:"id"`
+	Recipient string    `json:"recipient"` // user id, "county:<code>", "enterprise:<uscc>" or "city"
+	At        time.Time `json:"at"`
+	Kind      string    `json:"kind"`
+	Case      string    `json:"case,omitempty"`
+	Message   string    `json:"message"`
+	ReadAt    time.Time `json:"read_at,omitzero"`
+}
+
+// CasesStore is the persistence of the closed loop. Every write that takes
+// an audit record writes it in the same transaction; a nil audit writes
+// none (system jobs that audit elsewhere).
+type CasesStore interface {
+	PutUser(ctx context.Context, u model.User, audit *model.AuditRecord) error
+	User(ctx context.Context, id string) (model.User, error)
+	Users(ctx context.Context) ([]model.User, error)
+	PutSession(ctx context.Context, s model.Session) error
+	Session(ctx context.Context, hash string) (model.Session, error)
+	DeleteSession(ctx context.Context, hash string) error
+	PutAPIToken(ctx context.Context, t model.APIToken, audit *model.AuditRecord) error
+	APIToken(ctx context.Context, hash string) (model.APIToken, error)
+	AppendAudit(ctx context.Context, a model.AuditRecord) error
+	Audit(ctx context.Context, target string, limit int) ([]model.AuditRecord, error)
+
+	// NextNumber increments and returns the named counter (1 first).
+	NextNumber(ctx context.Context, name string) (int64, error)
+
+	// CreateCase inserts a new case with its events (ErrConflict if the ID
+	// exists). UpdateCase writes c, which must have been read at Seq
+	// c.Seq-len(evs), and appends evs; a stale Seq is refused with
+	// ErrConflict and nothing is written.
+	CreateCase(ctx context.Context, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error
+	UpdateCase(ctx context.Context, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error
+	Case(ctx context.Context, id string) (cases.Case, error)
+	Cases(ctx context.Context, q CaseQuery) ([]cases.Case, error)
+	CaseEvents(ctx context.Context, id string) ([]cases.Event, error)
+	// CaseStats summarises the cases q selects (Limit, Offset and order
+	// ignored) in the database, as cases.Summarize does.
+	CaseStats(ctx context.Context, q CaseQuery) (cases.Summary, error)
+
+	// PutPetition stores a new petition and its case in one transaction.
+	PutPetition(ctx context.Context, p StoredPetition, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error
+	SetPetitionReply(ctx context.Context, code, reply string, audit *model.AuditRecord) error
+	Petition(ctx context.Context, code string) (StoredPetition, error)
+	Petitions(ctx context.Context, q PetitionQuery) ([]StoredPetition, error)
+
+	PutAttachment(ctx context.Context, a Attachment) error
+	Attachment(ctx context.Context, hash string) (Attachment, error)
+
+	Notify(ctx context.Context, n Notification) error
+	Notifications(ctx context.Context, recipients []string, limit int) ([]Notification, error)
+
+	// PutPatrol stores a patrol with the cases its findings opened, in one
+	// transaction.
+	PutPatrol(ctx context.Context, p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error
+	Patrols(ctx context.Context, q PatrolQuery) ([]Patrol, error)
+}
+
+func us(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func fromUS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(v).UTC()
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// inTx runs fn in a write transaction.
+func (s *sqlBase) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: begin: %w", what, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", what, err)
+	}
+	return nil
+}
+
+func (s *sqlBase) insertAudit(ctx context.Context, tx *sql.Tx, a *model.AuditRecord) error {
+	if a == nil {
+		return nil
+	}
+	at := a.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO audit_log (at, actor, role, action, target, before_json, after_json, remote)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), us(at), cleanText(a.Actor), a.Role, a.Action, cleanText(a.Target),
+		cleanText(a.Before), cleanText(a.After), a.Remote)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// AppendAudit implements CasesStore.
+func (s *sqlBase) AppendAudit(ctx context.Context, a model.AuditRecord) error {
+	return s.inTx(ctx, "append audit", func(tx *sql.Tx) error { return s.insertAudit(ctx, tx, &a) })
+}
+
+// Audit implements CasesStore: the records of a target ("" for all),
+// newest first.
+func (s *sqlBase) Audit(ctx context.Context, target string, limit int) ([]model.AuditRecord, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	qs := `SELECT id, at, actor, role, action, target, before_json, after_json, remote FROM audit_log`
+	args := []any{}
+	if target != "" {
+		qs += ` WHERE target = ?`
+		args = append(args, target)
+	}
+	qs += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.r.QueryContext(ctx, s.q(qs), args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	defer rows.Close()
+	var out []model.AuditRecord
+	for rows.Next() {
+		var a model.AuditRecord
+		var at int64
+		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Role, &a.Action, &a.Target, &a.Before, &a.After, &a.Remote); err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		a.At = fromUS(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// PutUser implements CasesStore (insert or replace by ID).
+func (s *sqlBase) PutUser(ctx context.Context, u model.User, audit *model.AuditRecord) error {
+	if u.ID == "" {
+		return fmt.Errorf("put user: empty id")
+	}
+	return s.inTx(ctx, "put user "+u.ID, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO users (id, name, role, county, enterprise, password_hash, disabled, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, county = excluded.county,
+			enterprise = excluded.enterprise, password_hash = excluded.password_hash, disabled = excluded.disabled`),
+			u.ID, cleanText(u.Name), u.Role, u.County, u.Enterprise, u.PasswordHash, b2i(u.Disabled), us(u.CreatedAt))
+		if err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, audit)
+	})
+}
+
+const userCols = `id, name, role, county, enterprise, password_hash, disabled, created_at`
+
+func scanUser(sc interface{ Scan(...any) error }) (model.User, error) {
+	var u model.User
+	var dis int
+	var at int64
+	err := sc.Scan(&u.ID, &u.Name, &u.Role, &u.County, &u.Enterprise, &u.PasswordHash, &dis, &at)
+	u.Disabled, u.CreatedAt = dis != 0, fromUS(at)
+	return u, err
+}
+
+// User implements CasesStore.
+func (s *sqlBase) User(ctx context.Context, id string) (model.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return u, fmt.Errorf("user %q: %w", id, err)
+	}
+	return u, nil
+}
+
+// Users implements CasesStore.
+func (s *sqlBase) Users(ctx context.Context) ([]model.User, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("users: %w", err)
+	}
+	defer rows.Close()
+	var out []model.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// PutSession implements CasesStore.
+func (s *sqlBase) PutSession(ctx context.Context, ss model.Session) error {
+	return s.inTx(ctx, "put session", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`),
+			ss.Hash, ss.User, ss.CSRF, us(ss.CreatedAt), us(ss.ExpiresAt))
+		return err
+	})
+}
+
+// Session implements CasesStore.
+func (s *sqlBase) Session(ctx context.Context, hash string) (model.Session, error) {
+	var ss model.Session
+	var c, e int64
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT hash, user_id, csrf, created_at, expires_at FROM sessions WHERE hash = ?`), hash).
+		Scan(&ss.Hash, &ss.User, &ss.CSRF, &c, &e)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ss, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return ss, fmt.Errorf("session: %w", err)
+	}
+	ss.CreatedAt, ss.ExpiresAt = fromUS(c), fromUS(e)
+	return ss, nil
+}
+
+// DeleteSession implements CasesStore.
+func (s *sqlBase) DeleteSession(ctx context.Context, hash string) error {
+	return s.inTx(ctx, "delete session", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE hash = ?`), hash)
+		return err
+	})
+}
+
+// PutAPIToken implements CasesStore.
+func (s *sqlBase) PutAPIToken(ctx context.Context, t model.APIToken, audit *model.AuditRecord) error {
+	return s.inTx(ctx, "put api token", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO api_tokens (hash, name, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`),
+			t.Hash, cleanText(t.Name), t.User, us(t.CreatedAt), us(t.ExpiresAt))
+		if err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, audit)
+	})
+}
+
+// APIToken implements CasesStore.
+func (s *sqlBase) APIToken(ctx context.Context, hash string) (model.APIToken, error) {
+	var t model.APIToken
+	var c, e int64
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT hash, name, user_id, created_at, expires_at FROM api_tokens WHERE hash = ?`), hash).
+		Scan(&t.Hash, &t.Name, &t.User, &c, &e)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("api token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("api token: %w", err)
+	}
+	t.CreatedAt, t.ExpiresAt = fromUS(c), fromUS(e)
+	return t, nil
+}
+
+// NextNumber implements CasesStore.
+func (s *sqlBase) NextNumber(ctx context.Context, name string) (int64, error) {
+	var v int64
+	err := s.inTx(ctx, "next number "+name, func(tx *sql.Tx) error {
+		var err error
+		v, err = s.nextNumberTx(ctx, tx, name)
+		return err
+	})
+	return v, err
+}
+
+func (s *sqlBase) nextNumberTx(ctx context.Context, tx *sql.Tx, name string) (int64, error) {
+	var v int64
+	err := tx.QueryRowContext(ctx, s.q(`INSERT INTO counters (name, value) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`), name).Scan(&v)
+	return v, err
+}
+
+// caseRow is the columns of a case derived from it.
+func caseArgs(c *cases.Case) ([]any, error) {
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	var deadline int64
+	if c.State.Open() {
+		// The earliest pending deadline, so that overdue is one comparison
+		// (cases.Overdue: the stage deadline or the closure deadline).
+		p := cases.DefaultRules().Policy(*c)
+		if t, ok := cases.StageDue(*c, p); ok {
+			deadline = us(t)
+		}
+		if d := us(c.Due); d != 0 && (deadline == 0 || d < deadline) {
+			deadline = d
+		}
+	}
+	yf, yc := 0, 0
+	if c.State != cases.StateRejected && !c.CreatedAt.IsZero() {
+		yf = c.CreatedAt.In(cst).Year()
+	}
+	if c.State == cases.StateClosed {
+		yc = c.ClosedAt.In(cst).Year()
+	}
+	return []any{c.ID, string(c.Source), c.Line, c.County, c.Enterprise, c.Petition, string(c.State), int(c.Severity),
+		us(c.CreatedAt), us(c.ClosedAt), deadline, b2i(cases.OnTime(*c)), string(c.Satisfaction), yf, yc, c.Seq, string(doc)}, nil
+}
+
+const caseInsert = `INSERT INTO cases (id, source, line, county, enterprise, petition, state, severity, created_at, closed_at,
+	deadline, on_time, satisfaction, year_found, year_closed, seq, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func (s *sqlBase) insertCaseTx(ctx context.Context, tx *sql.Tx, c *cases.Case, evs []cases.Event) error {
+	args, err := caseArgs(c)
+	if err != nil {
+		return err
+	}
+	var one int
+	switch err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM cases WHERE id = ?`), c.ID).Scan(&one); {
+	case err == nil:
+		return fmt.Errorf("case %s exists: %w", c.ID, ErrConflict)
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(caseInsert), args...); err != nil {
+		return err
+	}
+	return s.insertEventsTx(ctx, tx, evs)
+}
+
+func (s *sqlBase) insertEventsTx(ctx context.Context, tx *sql.Tx, evs []cases.Event) error {
+	for i := range evs {
+		doc, err := json.Marshal(&evs[i])
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO case_events (case_id, seq, at, doc) VALUES (?, ?, ?, ?)`),
+			evs[i].Case, evs[i].Seq, us(evs[i].At), string(doc)); err != nil {
+			return fmt.Errorf("event %s/%d: %w", evs[i].Case, evs[i].Seq, err)
+		}
+	}
+	return nil
+}
+
+// CreateCase implements CasesStore.
+func (s *sqlBase) CreateCase(ctx context.Context, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error {
+	return s.inTx(ctx, "create case "+c.ID, func(tx *sql.Tx) error {
+		if err := s.insertCaseTx(ctx, tx, &c, evs); err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, audit)
+	})
+}
+
+// UpdateCase implements CasesStore.
+func (s *sqlBase) UpdateCase(ctx context.Context, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error {
+	prev := c.Seq - len(evs)
+	for i, e := range evs {
+		if e.Seq != prev+1+i || e.Case != c.ID {
+			return fmt.Errorf("update case %s: event %d has seq %d, want %d", c.ID, i, e.Seq, prev+1+i)
+		}
+	}
+	args, err := caseArgs(&c)
+	if err != nil {
+		return fmt.Errorf("update case %s: %w", c.ID, err)
+	}
+	return s.inTx(ctx, "update case "+c.ID, func(tx *sql.Tx) error {
+		// Optimistic concurrency: the row changes only if nobody wrote
+		// since it was read (Seq); the loser writes nothing.
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE cases SET source = ?, line = ?, county = ?, enterprise = ?, petition = ?,
+			state = ?, severity = ?, created_at = ?, closed_at = ?, deadline = ?, on_time = ?, satisfaction = ?,
+			year_found = ?, year_closed = ?, seq = ?, doc = ? WHERE id = ? AND seq = ?`),
+			append(args[1:], c.ID, prev)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			var seq int
+			err := tx.QueryRowContext(ctx, s.q(`SELECT seq FROM cases WHERE id = ?`), c.ID).Scan(&seq)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return fmt.Errorf("stale seq %d (stored %d): %w", prev, seq, ErrConflict)
+		}
+		if err := s.insertEventsTx(ctx, tx, evs); err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, audit)
+	})
+}
+
+// Case implements CasesStore.
+func (s *sqlBase) Case(ctx context.Context, id string) (cases.Case, error) {
+	var doc string
+	var c cases.Case
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT doc FROM cases WHERE id = ?`), id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("case %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("case %q: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(doc), &c); err != nil {
+		return c, fmt.Errorf("case %q: decode: %w", id, err)
+	}
+	return c, nil
+}
+
+func caseWhere(q CaseQuery) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, v any) {
+		conds = append(conds, cond)
+		args = append(args, v)
+	}
+	if len(q.States) > 0 {
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(q.States)), ", ")
+		conds = append(conds, "state IN ("+ph+")")
+		for _, st := range q.States {
+			args = append(args, string(st))
+		}
+	}
+	if q.County != "" {
+		add("county = ?", q.County)
+	}
+	if q.Enterprise != "" {
+		add("enterprise = ?", q.Enterprise)
+	}
+	if q.Petition != "" {
+		add("petition = ?", q.Petition)
+	}
+	if q.Line != "" {
+		add("line = ?", q.Line)
+	}
+	if q.Source != "" {
+		add("source = ?", string(q.Source))
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// Cases implements CasesStore.
+func (s *sqlBase) Cases(ctx context.Context, q CaseQuery) ([]cases.Case, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	where, args := caseWhere(q)
+	qs := `SELECT doc FROM cases` + where
+	if q.OverdueFirst {
+		now := q.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		qs += ` ORDER BY CASE WHEN deadline > 0 AND deadline <= ? THEN deadline ELSE 9223372036854775807 END, created_at DESC, id`
+		args = append(args, now.UnixMicro())
+	} else {
+		qs += ` ORDER BY created_at DESC, id`
+	}
+	qs += ` LIMIT ? OFFSET ?`
+	args = append(args, limit, max(q.Offset, 0))
+	rows, err := s.r.QueryContext(ctx, s.q(qs), args...)
+	if err != nil {
+		return nil, fmt.Errorf("cases: %w", err)
+	}
+	defer rows.Close()
+	out := []cases.Case{}
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("cases: %w", err)
+		}
+		var c cases.Case
+		if err := json.Unmarshal([]byte(doc), &c); err != nil {
+			return nil, fmt.Errorf("cases: decode: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CaseEvents implements CasesStore.
+func (s *sqlBase) CaseEvents(ctx context.Context, id string) ([]cases.Event, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT doc FROM case_events WHERE case_id = ? ORDER BY seq`), id)
+	if err != nil {
+		return nil, fmt.Errorf("case events %s: %w", id, err)
+	}
+	defer rows.Close()
+	out := []cases.Event{}
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("case events %s: %w", id, err)
+		}
+		var e cases.Event
+		if err := json.Unmarshal([]byte(doc), &e); err != nil {
+			return nil, fmt.Errorf("case events %s: decode: %w", id, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// CaseStats implements CasesStore with one grouped query: the groups are
+// few (sources x lines x counties x states x answers x years), so the sums
+// fold in Go while the database only scans.
+func (s *sqlBase) CaseStats(ctx context.Context, q CaseQuery) (cases.Summary, error) {
+	sum := cases.Summary{BySource: map[cases.Source]int{}, ByLine: map[string]int{}, ByCounty: map[string]int{}, ByState: map[cases.State]int{}}
+	now := q.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	where, args := caseWhere(q)
+	qs := `SELECT source, line, county, state, satisfaction, year_found, year_closed,
+		CASE WHEN source = 'petition' OR petition <> '' THEN 1 ELSE 0 END,
+		COUNT(*), SUM(on_time), SUM(CASE WHEN state = 'closed' THEN closed_at - created_at ELSE 0 END),
+		SUM(CASE WHEN deadline > 0 AND deadline <= ? THEN 1 ELSE 0 END)
+		FROM cases` + where + ` GROUP BY source, line, county, state, satisfaction, year_found, year_closed,
+		CASE WHEN source = 'petition' OR petition <> '' THEN 1 ELSE 0 END`
+	args = append([]any{now.UnixMicro()}, args...)
+	rows, err := s.r.QueryContext(ctx, s.q(qs), args...)
+	if err != nil {
+		return sum, fmt.Errorf("case stats: %w", err)
+	}
+	defer rows.Close()
+	type ly struct {
+		line string
+		year int
+	}
+	lines := map[ly]*cases.LineYear{}
+	get := func(line string, year int) *cases.LineYear {
+		k := ly{line, year}
+		if v := lines[k]; v != nil {
+			return v
+		}
+		v := &cases.LineYear{Line: line, Year: year}
+		lines[k] = v
+		return v
+	}
+	var total int64
+	good := 0
+	for rows.Next() {
+		var src, line, county, state, sat string
+		var yf, yc, pet, n, onTime int
+		var dur int64
+		var overdue int
+		if err := rows.Scan(&src, &line, &county, &state, &sat, &yf, &yc, &pet, &n, &onTime, &dur, &overdue); err != nil {
+			return sum, fmt.Errorf("case stats: %w", err)
+		}
+		sum.Total += n
+		sum.BySource[cases.Source(src)] += n
+		sum.ByLine[line] += n
+		sum.ByCounty[county] += n
+		sum.ByState[cases.State(state)] += n
+		sum.Overdue += overdue
+		if pet == 1 {
+			sum.Petitions += n
+			switch cases.Satisfaction(sat) {
+			case cases.Satisfied, cases.BasicallySatisfied:
+				good += n
+				sum.Rated += n
+			case cases.Dissatisfied:
+				sum.Rated += n
+			}
+		}
+		if yf != 0 {
+			get(line, yf).Found += n
+		}
+		if cases.State(state) == cases.StateClosed {
+			sum.Closed += n
+			sum.ClosedOnTime += onTime
+			total += dur
+			get(line, yc).Closed += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return sum, fmt.Errorf("case stats: %w", err)
+	}
+	if sum.Closed > 0 {
+		sum.OnTimeRate = float64(sum.ClosedOnTime) / float64(sum.Closed)
+		sum.MeanTimeToClose = time.Duration(total/int64(sum.Closed)) * time.Microsecond
+	}
+	if sum.Rated > 0 {
+		sum.SatisfactionRate = float64(good) / float64(sum.Rated)
+	}
+	for _, v := range lines {
+		sum.Lines = append(sum.Lines, *v)
+	}
+	sortLineYears(sum.Lines)
+	return sum, nil
+}
+
+func sortLineYears(ls []cases.LineYear) {
+	for i := 1; i < len(ls); i++ {
+		for j := i; j > 0; j-- {
+			a, b := ls[j-1], ls[j]
+			if a.Year < b.Year || a.Year == b.Year && a.Line <= b.Line {
+				break
+			}
+			ls[j-1], ls[j] = b, a
+		}
+	}
+}
