@@ -37,8 +37,8 @@ type Query struct {
 	// negative: none): tracing usually runs hours after the first
 	// exceedance, and the whole pulse tells more than its first hour.
 	After time.Duration
-	Jump    bool          // trace a jump at an automatic station instead of an exceedance
-	Limit   float64       // target limit at the section, mg/L; 0 derives it from the target class
+	Jump  bool    // trace a jump at an automatic station instead of an exceedance
+	Limit float64 // target limit at the section, mg/L; 0 derives it from the target class
 }
 
 // OutfallFactor is the item outfalls are monitored on for a section

@@ -79,7 +79,7 @@ func scenario(t *testing.T, seed uint64, src int) (store.Store, time.Time) {
 	for i := range offsets {
 		lag := int(travel[i].Round(time.Hour) / time.Hour)
 		for h := range hours {
-			c := 8 + rng.NormFloat64()     // mg/L, a steady discharge
+			c := 8 + rng.NormFloat64()    // mg/L, a steady discharge
 			q := 40 + 4*rng.NormFloat64() // L/s
 			if i == src && pulse(h) {
 				c, q = 180+10*rng.NormFloat64(), 90
