@@ -14,6 +14,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -44,6 +45,9 @@ type Config struct {
 	// Metrics, when set, appends more Prometheus text-format metrics to
 	// GET /metrics (the wiring passes the gateway's counters here).
 	Metrics func(w io.Writer)
+	// Rights runs the emission-rights ledger (rights.go); nil answers
+	// those routes with "unavailable".
+	Rights *rightsvc.Service
 
 	// Auth, when set, authenticates users (sessions, API tokens) and
 	// authorizes every route by its scope and the caller's row scope
