@@ -21,6 +21,11 @@ func runWater(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintln(w, "Usage: ecowatch water <subcommand> [flags]")
 		fmt.Fprintln(w, "\nSubcommands:")
 		fmt.Fprintln(w, "  classify  classify samples (JSON lines) by GB 3838-2002: class, item classes, main pollutants")
+		fmt.Fprintln(w, "  registry  import, export or validate the water registry (rivers, network, sections, sources, outfalls)")
+		fmt.Fprintln(w, "  import    import laboratory results (long-format CSV) into the store")
+		fmt.Fprintln(w, "  sync      take the automatic stations' HJ 212 hourly uploads into the water data")
+		fmt.Fprintln(w, "  report    period report: classes against targets, shares, rivers, CWQI, drinking water (table|json|xlsx)")
+		fmt.Fprintln(w, "  trace     trace an exceedance at a section upstream to candidate outfalls")
 		fmt.Fprintln(w, "\nRun 'ecowatch water <subcommand> --help' for its flags.")
 	}
 	if len(args) == 0 {
@@ -33,6 +38,16 @@ func runWater(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return flag.ErrHelp
 	case "classify":
 		return runWaterClassify(ctx, args[1:], stdin, stdout, stderr)
+	case "registry":
+		return runWaterRegistry(ctx, args[1:], stdin, stdout, stderr)
+	case "import":
+		return runWaterImport(ctx, args[1:], stdin, stdout, stderr)
+	case "sync":
+		return runWaterSync(ctx, args[1:], stdin, stdout, stderr)
+	case "report":
+		return runWaterReport(ctx, args[1:], stdin, stdout, stderr)
+	case "trace":
+		return runWaterTrace(ctx, args[1:], stdin, stdout, stderr)
 	}
 	usage(stderr)
 	return usageError{fmt.Errorf("unknown subcommand %q", args[0])}
