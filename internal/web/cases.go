@@ -525,7 +525,7 @@ func (s *server) petitionOf(r *http.Request, cs *casework.Service) (store.Stored
 	if !ok {
 		return store.StoredPetition{}, cases.Case{}, notFound("code", "no petition with this tracking code")
 	}
-	sp, err := cs.St.Petition(r.Context(), code)
+	sp, err := cs.St.Petition(r.Context(), cases.FormatTrackingCode(code))
 	if err != nil {
 		return sp, cases.Case{}, notFound("code", "no petition with this tracking code")
 	}
