@@ -153,14 +153,16 @@ func jsonBody(v any) []byte { b, _ := json.Marshal(v); return b }
 // roleSamples builds a request for a route; it may create what the
 // request needs (a fresh case), so it is called once per role.
 var roleSamples = map[string]func(fx *roleFixture) roleRequest{
-	"GET /api/v1/health":             func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/health"} },
-	"GET /metrics":                   func(fx *roleFixture) roleRequest { return roleRequest{path: "/metrics"} },
-	"GET /api/v1/counties":           func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/counties"} },
-	"GET /api/v1/enterprises":        func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/enterprises"} },
-	"GET /api/v1/enterprises/{uscc}": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/enterprises/" + usccPlant, owner: "X"} },
-	"GET /api/v1/outlets":            func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/outlets"} },
-	"GET /api/v1/devices":            func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/devices"} },
-	"GET /api/v1/devices/{mn}":       func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/devices/" + mnPlant, owner: "X"} },
+	"GET /api/v1/health":      func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/health"} },
+	"GET /metrics":            func(fx *roleFixture) roleRequest { return roleRequest{path: "/metrics"} },
+	"GET /api/v1/counties":    func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/counties"} },
+	"GET /api/v1/enterprises": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/enterprises"} },
+	"GET /api/v1/enterprises/{uscc}": func(fx *roleFixture) roleRequest {
+		return roleRequest{path: "/api/v1/enterprises/" + usccPlant, owner: "X"}
+	},
+	"GET /api/v1/outlets":      func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/outlets"} },
+	"GET /api/v1/devices":      func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/devices"} },
+	"GET /api/v1/devices/{mn}": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/devices/" + mnPlant, owner: "X"} },
 	"GET /api/v1/measurements": func(fx *roleFixture) roleRequest {
 		return roleRequest{path: "/api/v1/measurements?mn=" + mnPlant + "&period=min&from=2026-03-15T10:00:00%2B08:00&to=2026-03-15T11:00:00%2B08:00", owner: "X"}
 	},
