@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -37,7 +38,7 @@ type Options struct {
 	// 512.
 	MaxBatch int
 	// Retries is how often a group is re-applied after the store reported
-	// a conflict (another writer appended first); 0 means 5.
+	// a conflict (another writer appended first); 0 means 20.
 	Retries int
 	Log     *slog.Logger
 }
@@ -81,7 +82,7 @@ func Open(ctx context.Context, st store.RightsStore, opts Options) (*Service, er
 		opts.MaxBatch = 512
 	}
 	if opts.Retries <= 0 {
-		opts.Retries = 5
+		opts.Retries = 20
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -243,6 +244,10 @@ func (s *Service) commit(batch []*request) {
 			s.broken(batch, fmt.Errorf("rights: write failed, nothing applied: %w", err))
 			return
 		}
+		// Another process writes to the same ledger. A random pause of up
+		// to a few milliseconds breaks the lock step in which two writers
+		// would keep reloading past each other.
+		time.Sleep(time.Duration(rand.Int64N(int64(min(1<<attempt, 50)) * int64(time.Millisecond))))
 	}
 }
 

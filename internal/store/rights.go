@@ -74,6 +74,14 @@ func (s *sqlBase) AppendRights(ctx context.Context, entries []rights.Entry) (err
 			tx.Rollback() //nolint:errcheck // the error that matters is err
 		}
 	}()
+	if s.postgres {
+		// Writers in other processes queue here instead of all inserting
+		// the same seq and failing on the primary key at commit: the head
+		// read below is then the head this transaction appends to.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(212000006)`); err != nil {
+			return fmt.Errorf("append rights: lock: %w", err)
+		}
+	}
 	var (
 		head int64
 		hash []byte
