@@ -120,6 +120,7 @@ func runSuite(t *testing.T, tg target) {
 		{"AirTargets", testAirTargets},
 		{"Water", runWaterSuite},
 		{"Rights", runRightsSuite},
+		{"Cases", runCasesSuite},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, tg) })

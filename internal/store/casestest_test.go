@@ -1,0 +1,377 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/model"
+)
+
+// The closed loop's part of the shared suite (migration 0005).
+
+func runCasesSuite(t *testing.T, tg target) {
+	for _, tc := range []struct {
+		name string
+		fn   func(t *testing.T, tg target)
+	}{
+		{"Users", testUsers},
+		{"AppendOnly", testAppendOnly},
+		{"CaseConcurrency", testCaseConcurrency},
+		{"CaseQueries", testCaseQueries},
+		{"CaseStatsMatchSummarize", testCaseStatsMatchSummarize},
+		{"Counters", testCounters},
+		{"PetitionAtomic", testPetitionAtomic},
+		{"PatrolOpensCases", testPatrolOpensCases},
+		{"Notifications", testNotifications},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, tg) })
+	}
+}
+
+func testUsers(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	ctx := context.Background()
+	u := model.User{ID: "county-x", Name: "东昌府区", Role: model.RoleCounty, County: "371502", PasswordHash: "$argon2id$x", CreatedAt: t0}
+	if err := s.PutUser(ctx, u, &model.AuditRecord{At: t0, Actor: "admin", Role: "city", Action: "user.add", Target: "user/county-x", After: `{"id":"county-x"}`}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.User(ctx, "county-x")
+	if err != nil || !reflect.DeepEqual(got, u) {
+		t.Fatalf("User = %+v, %v; want %+v", got, err, u)
+	}
+	u.Disabled, u.Name = true, "renamed"
+	if err := s.PutUser(ctx, u, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.User(ctx, "county-x"); !got.Disabled || got.Name != "renamed" {
+		t.Errorf("after update %+v", got)
+	}
+	if _, err := s.User(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown user: %v", err)
+	}
+	ss := model.Session{Hash: "h1", User: "county-x", CSRF: "c", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	if err := s.PutSession(ctx, ss); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Session(ctx, "h1"); err != nil || !reflect.DeepEqual(got, ss) {
+		t.Errorf("Session = %+v, %v", got, err)
+	}
+	if err := s.DeleteSession(ctx, "h1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, "h1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleted session: %v", err)
+	}
+	tok := model.APIToken{Hash: "th", Name: "rules", User: "county-x", CreatedAt: t0}
+	if err := s.PutAPIToken(ctx, tok, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.APIToken(ctx, "th"); err != nil || !reflect.DeepEqual(got, tok) {
+		t.Errorf("APIToken = %+v, %v", got, err)
+	}
+	as, err := s.Audit(ctx, "user/county-x", 10)
+	if err != nil || len(as) != 1 || as[0].Actor != "admin" || as[0].After != `{"id":"county-x"}` || !as[0].At.Equal(t0) {
+		t.Errorf("Audit = %+v, %v", as, err)
+	}
+}
+
+// The audit log and the case events refuse updates and deletes.
+func testAppendOnly(t *testing.T, tg target) {
+	dsn := tg.dsn(t)
+	s := openStore(t, dsn)
+	ctx := context.Background()
+	if err := s.AppendAudit(ctx, model.AuditRecord{At: t0, Actor: "a", Role: "city", Action: "x", Target: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	c := newCase("C1", "371502", cases.StateRegistered)
+	if err := s.CreateCase(ctx, c, []cases.Event{{Case: "C1", Seq: 1, At: t0, Action: cases.ActRegister}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	db := tg.raw(t, dsn)
+	for _, q := range []string{
+		"UPDATE audit_log SET actor = 'forged'",
+		"DELETE FROM audit_log",
+		"UPDATE case_events SET at = 0",
+		"DELETE FROM case_events",
+	} {
+		if _, err := db.ExecContext(ctx, q); err == nil {
+			t.Errorf("%s: allowed", q)
+		}
+	}
+	if as, _ := s.Audit(ctx, "", 10); len(as) != 1 || as[0].Actor != "a" {
+		t.Errorf("audit after tampering attempts: %+v", as)
+	}
+}
+
+func newCase(id, county string, st cases.State) cases.Case {
+	return cases.Case{ID: id, Source: cases.SourceInspection, Line: "air-dust", County: county, Severity: 1, Title: "t " + id,
+		Policy: cases.PolicyDefault, State: st, CreatedAt: t0, UpdatedAt: t0, Seq: 1}
+}
+
+// A write from a stale Seq is refused and writes nothing: neither the row
+// nor the events nor the audit record.
+func testCaseConcurrency(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	ctx := context.Background()
+	r := cases.DefaultRules()
+	city := cases.Actor{ID: "city", Role: cases.RoleCity}
+	c := newCase("C1", "371502", cases.StateNone)
+	c.Seq = 0
+	c, evs, err := r.Apply(c, cases.Action{Kind: cases.ActRegister}, city, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateCase(ctx, c, evs, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateCase(ctx, c, evs, nil); !errors.Is(err, ErrConflict) {
+		t.Fatalf("second create: %v", err)
+	}
+	// Two clients read seq 1; both act.
+	a, evA, err := r.Apply(c, cases.Action{Kind: cases.ActAccept}, city, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, evB, err := r.Apply(c, cases.Action{Kind: cases.ActReject, Reason: "not ours"}, city, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateCase(ctx, a, evA, &model.AuditRecord{Actor: "a", Action: "case.accept", Target: "case/C1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateCase(ctx, b, evB, &model.AuditRecord{Actor: "b", Action: "case.reject", Target: "case/C1"}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("stale update: %v", err)
+	}
+	got, err := s.Case(ctx, "C1")
+	if err != nil || got.State != cases.StateAccepted || got.Seq != 2 {
+		t.Fatalf("case after race: %+v %v", got, err)
+	}
+	all, _ := s.CaseEvents(ctx, "C1")
+	if len(all) != 2 || all[1].Action != cases.ActAccept {
+		t.Errorf("events %+v", all)
+	}
+	if as, _ := s.Audit(ctx, "case/C1", 10); len(as) != 1 || as[0].Actor != "a" {
+		t.Errorf("audit %+v: the loser's record must not be written", as)
+	}
+	// Events must continue the sequence.
+	bad := evA
+	if err := s.UpdateCase(ctx, a, bad, nil); err == nil {
+		t.Error("replayed events accepted")
+	}
+	if _, err := s.Case(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown case: %v", err)
+	}
+}
+
+func testCaseQueries(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	ctx := context.Background()
+	now := t0.Add(40 * 24 * time.Hour)
+	mk := func(id, county, ent string, st cases.State, created time.Time, due time.Time) {
+		c := newCase(id, county, st)
+		c.Enterprise, c.CreatedAt, c.UpdatedAt, c.Due = ent, created, created, due
+		if st != cases.StateRegistered {
+			c.AcceptedAt = created
+		}
+		if err := s.CreateCase(ctx, c, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("C1", "X", "A", cases.StateRectifying, t0, t0.Add(10*24*time.Hour))                  // overdue by 30 days
+	mk("C2", "X", "", cases.StateRectifying, t0.Add(time.Hour), now.Add(time.Hour))         // due later
+	mk("C3", "Y", "B", cases.StateRectifying, t0.Add(2*time.Hour), t0.Add(20*24*time.Hour)) // overdue by 20 days
+	mk("C4", "X", "A", cases.StateAssigned, t0.Add(3*time.Hour), now.Add(48*time.Hour))
+	ids := func(q CaseQuery) []string {
+		cs, err := s.Cases(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		q    CaseQuery
+		want []string
+	}{
+		{CaseQuery{}, []string{"C4", "C3", "C2", "C1"}},
+		{CaseQuery{OverdueFirst: true, Now: now}, []string{"C1", "C3", "C4", "C2"}},
+		{CaseQuery{County: "X", OverdueFirst: true, Now: now}, []string{"C1", "C4", "C2"}},
+		{CaseQuery{Enterprise: "A"}, []string{"C4", "C1"}},
+		{CaseQuery{States: []cases.State{cases.StateAssigned, cases.StateClosed}}, []string{"C4"}},
+		{CaseQuery{County: "X", Limit: 1, Offset: 1}, []string{"C2"}},
+		{CaseQuery{County: "Z"}, []string{}},
+	} {
+		if got := ids(tc.q); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Cases(%+v) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+}
+
+// randomCases makes cases in every state with deadlines, closures and
+// answers spread around now.
+func randomCases(rng *rand.Rand, n int, now time.Time) []cases.Case {
+	states := cases.States()
+	counties := []string{"371502", "371581", "371521"}
+	lines := []string{"air-dust", "water", "soil", "air-vocs"}
+	sats := []cases.Satisfaction{"", cases.Satisfied, cases.BasicallySatisfied, cases.Dissatisfied}
+	out := make([]cases.Case, n)
+	for i := range out {
+		st := states[rng.IntN(len(states))]
+		created := now.Add(-time.Duration(rng.IntN(700*24)) * time.Hour).Truncate(time.Second)
+		c := cases.Case{ID: fmt.Sprintf("C%07d", i), Source: cases.Sources()[rng.IntN(len(cases.Sources()))], Line: lines[rng.IntN(len(lines))],
+			County: counties[rng.IntN(len(counties))], Severity: cases.Severity(1 + rng.IntN(3)), Title: "t", State: st,
+			CreatedAt: created, UpdatedAt: created, Seq: 1}
+		if rng.IntN(3) == 0 {
+			c.Enterprise = fmt.Sprintf("E%d", rng.IntN(50))
+		}
+		if c.Source == cases.SourcePetition {
+			c.Petition, c.Policy = fmt.Sprintf("P%d", i), cases.Policy12369
+		}
+		if st != cases.StateRegistered && st != cases.StateRejected {
+			c.AcceptedAt = created.Add(time.Duration(rng.IntN(72)) * time.Hour)
+			c.Due = cases.DueAfter(c.AcceptedAt, 30)
+		}
+		if st == cases.StateSubmitted || st == cases.StateVerifying || st == cases.StateClosed {
+			c.SubmittedAt = c.AcceptedAt.Add(time.Duration(rng.IntN(40*24)) * time.Hour)
+		}
+		if st == cases.StateClosed {
+			c.ClosedAt = c.SubmittedAt.Add(time.Duration(rng.IntN(10*24)) * time.Hour)
+			if c.Petition != "" {
+				c.Satisfaction = sats[rng.IntN(len(sats))]
+			}
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// CaseStats in the database equals cases.Summarize over the same cases.
+func testCaseStatsMatchSummarize(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	cs := randomCases(rand.New(rand.NewPCG(5, 5)), 600, now)
+	for _, c := range cs {
+		if err := s.CreateCase(ctx, c, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, q := range []CaseQuery{{Now: now}, {Now: now, County: "371581"}, {Now: now, Line: "water", States: []cases.State{cases.StateClosed}}} {
+		got, err := s.CaseStats(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sel []cases.Case
+		for _, c := range cs {
+			if (q.County == "" || c.County == q.County) && (q.Line == "" || c.Line == q.Line) && (len(q.States) == 0 || c.State == q.States[0]) {
+				sel = append(sel, c)
+			}
+		}
+		want := cases.Summarize(sel, cases.DefaultRules(), now)
+		if d := got.MeanTimeToClose - want.MeanTimeToClose; d < -time.Microsecond || d > time.Microsecond {
+			t.Errorf("%+v: mean time to close %v, want %v", q, got.MeanTimeToClose, want.MeanTimeToClose)
+		}
+		got.MeanTimeToClose = want.MeanTimeToClose
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%+v:\n got %+v\nwant %+v", q, got, want)
+		}
+		if i == 0 && (want.Overdue == 0 || want.Closed == 0 || want.Rated == 0) {
+			t.Errorf("%+v: the sample has no overdue or closed cases; the check is weak", q)
+		}
+	}
+}
+
+func testCounters(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	ctx := context.Background()
+	for i, name := range []string{"doc:聊环督:2026", "doc:聊环督:2026", "doc:聊环督:2027", "doc:聊环督:2026"} {
+		n, err := s.NextNumber(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int64{1, 2, 1, 3}[i]; n != want {
+			t.Errorf("NextNumber(%s) #%d = %d, want %d", name, i, n, want)
+		}
+	}
+}
+
+// A petition whose case cannot be written is not stored either.
+func testPetitionAtomic(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	ctx := context.Background()
+	if err := s.CreateCase(ctx, newCase("C1", "X", cases.StateRegistered), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	p := StoredPetition{Petition: cases.Petition{Code: "AAAA-BBBB-CCCC", Category: cases.CategoryAir, County: "X", Location: "l", Description: "d", ReceivedAt: t0}, Case: "C1"}
+	if err := s.PutPetition(ctx, p, newCase("C1", "X", cases.StateRegistered), nil, nil); !errors.Is(err, ErrConflict) {
+		t.Fatalf("petition with an existing case id: %v", err)
+	}
+	if _, err := s.Petition(ctx, p.Code); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("half-written petition: %v", err)
+	}
+	p.Case = "C2"
+	if err := s.PutPetition(ctx, p, newCase("C2", "X", cases.StateRegistered), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPetitionReply(ctx, p.Code, "handled", nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Petition(ctx, p.Code)
+	if err != nil || got.Reply != "handled" || got.Case != "C2" || !got.ReceivedAt.Equal(t0) {
+		t.Errorf("Petition = %+v, %v", got, err)
+	}
+	if ps, _ := s.Petitions(ctx, PetitionQuery{County: "Y"}); len(ps) != 0 {
+		t.Errorf("petitions of Y: %+v", ps)
+	}
+	if ps, _ := s.Petitions(ctx, PetitionQuery{County: "X"}); len(ps) != 1 {
+		t.Errorf("petitions of X: %+v", ps)
+	}
+}
+
+func testPatrolOpensCases(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	ctx := context.Background()
+	p := Patrol{ID: "P1", County: "X", By: "u", Area: "reach 3", StartedAt: t0, EndedAt: t0.Add(time.Hour),
+		Findings: []PatrolFinding{{Description: "oil", Line: "water", Case: "C9"}}}
+	c := newCase("C9", "X", cases.StateRegistered)
+	c.Source = cases.SourcePatrol
+	if err := s.PutPatrol(ctx, p, []cases.Case{c}, [][]cases.Event{{{Case: "C9", Seq: 1, At: t0, Action: cases.ActRegister}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := s.Patrols(ctx, PatrolQuery{County: "X"})
+	if err != nil || len(ps) != 1 || !reflect.DeepEqual(ps[0].Findings, p.Findings) {
+		t.Fatalf("Patrols = %+v, %v", ps, err)
+	}
+	if got, err := s.Case(ctx, "C9"); err != nil || got.Source != cases.SourcePatrol {
+		t.Errorf("case of the finding: %+v %v", got, err)
+	}
+	if ps, _ := s.Patrols(ctx, PatrolQuery{From: t0.Add(time.Minute)}); len(ps) != 0 {
+		t.Errorf("patrols from a later start: %d", len(ps))
+	}
+}
+
+func testNotifications(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	ctx := context.Background()
+	for i, r := range []string{"county:X", "county:Y", "u1", "county:X"} {
+		if err := s.Notify(ctx, Notification{Recipient: r, At: t0.Add(time.Duration(i) * time.Minute), Kind: "k", Case: "C1", Message: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ns, err := s.Notifications(ctx, []string{"county:X", "u1"}, 10)
+	if err != nil || len(ns) != 3 || ns[0].Message != "3" || ns[2].Message != "0" {
+		t.Fatalf("Notifications = %+v, %v", ns, err)
+	}
+	if ns, _ := s.Notifications(ctx, nil, 10); len(ns) != 0 {
+		t.Errorf("no recipients: %+v", ns)
+	}
+}
