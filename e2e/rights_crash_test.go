@@ -3,10 +3,12 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // creates the crash test's database
 )
 
 // rightsCmd is one command line of the stream fed to `ecowatch rights
@@ -87,6 +91,40 @@ func TestRightsCrash(t *testing.T) {
 		t.Skip("crash test")
 	}
 	dir := t.TempDir()
+	testRightsCrash(t, dir, []string{"--data-dir", dir})
+}
+
+// TestRightsCrashPostgres is the same against PostgreSQL, in a database of
+// its own on ECOWATCH_TEST_PG.
+func TestRightsCrashPostgres(t *testing.T) {
+	admin := os.Getenv("ECOWATCH_TEST_PG")
+	if admin == "" {
+		t.Skip("ECOWATCH_TEST_PG not set")
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("ecowatch_rights_crash_%d", time.Now().UnixNano())
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		defer db.Close()
+		if _, err := db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	testRightsCrash(t, t.TempDir(), []string{"--db", u.String()})
+}
+
+func testRightsCrash(t *testing.T, dir string, storeArgs []string) {
 	stream := rightsStream(3000)
 	acked := map[string]rightsAck{}
 	refused := map[string]bool{}
@@ -97,7 +135,7 @@ func TestRightsCrash(t *testing.T) {
 	for cycle := 0; cycle <= cycles && next < len(stream); cycle++ {
 		kill := cycle < cycles // the last run goes to the end
 		stopAfter := 40 + r.IntN(120)
-		acks, err := runRightsApply(t, dir, stream[next:], kill, stopAfter)
+		acks, err := runRightsApply(t, storeArgs, stream[next:], kill, stopAfter)
 		if err != nil {
 			t.Fatalf("cycle %d: %v", cycle, err)
 		}
@@ -123,7 +161,7 @@ func TestRightsCrash(t *testing.T) {
 		// acknowledged one are commands applied but not yet acknowledged
 		// when the process died (they are sent again and must come back
 		// as repeats with the same entries).
-		out, err := exec.Command(binPath, "rights", "verify", "--data-dir", dir).CombinedOutput()
+		out, err := exec.Command(binPath, append([]string{"rights", "verify"}, storeArgs...)...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("cycle %d: rights verify: %v\n%s", cycle, err, out)
 		}
@@ -149,12 +187,12 @@ func TestRightsCrash(t *testing.T) {
 	}
 
 	// The ledger verifies (hash chain, grouping, invariants).
-	out, err := exec.Command(binPath, "rights", "verify", "--data-dir", dir).CombinedOutput()
+	out, err := exec.Command(binPath, append([]string{"rights", "verify"}, storeArgs...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("rights verify: %v\n%s", err, out)
 	}
 	export := filepath.Join(dir, "export.jsonl")
-	if out, err := exec.Command(binPath, "rights", "export", export, "--data-dir", dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(binPath, append([]string{"rights", "export", export}, storeArgs...)...).CombinedOutput(); err != nil {
 		t.Fatalf("rights export: %v\n%s", err, out)
 	}
 	f, err := os.Open(export)
@@ -215,9 +253,9 @@ func TestRightsCrash(t *testing.T) {
 // complete acknowledgement lines it printed. With kill, the process gets
 // SIGKILL after stopAfter acknowledgements, while commands are still
 // flowing in; otherwise it runs to the end of the input.
-func runRightsApply(t *testing.T, dir string, cmds []rightsCmd, kill bool, stopAfter int) ([]rightsAck, error) {
+func runRightsApply(t *testing.T, storeArgs []string, cmds []rightsCmd, kill bool, stopAfter int) ([]rightsAck, error) {
 	t.Helper()
-	cmd := exec.Command(binPath, "rights", "apply", "--data-dir", dir)
+	cmd := exec.Command(binPath, append([]string{"rights", "apply"}, storeArgs...)...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
