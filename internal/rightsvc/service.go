@@ -144,6 +144,14 @@ func (s *Service) Apply(ctx context.Context, cmd rights.Command) (rights.Result,
 	select {
 	case <-r.done:
 		return r.res, r.err
+	case <-s.stopped:
+		// The writer is gone; r was queued after its last drain.
+		select {
+		case <-r.done:
+			return r.res, r.err
+		default:
+			return rights.Result{}, ErrClosed
+		}
 	case <-ctx.Done():
 		return rights.Result{}, ctx.Err()
 	}

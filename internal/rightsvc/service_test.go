@@ -482,3 +482,45 @@ func TestDecodeCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestClose: commands after Close fail with ErrClosed instead of hanging,
+// and those answered before it are durable.
+func TestClose(t *testing.T) {
+	st, _ := openSQLite(t)
+	c := newClock()
+	svc := open(t, st, c)
+	seedEnterprises(t, svc, 1, t1)
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svc.Apply(context.Background(), rights.Retire{Meta: rights.Meta{Key: fmt.Sprintf("r-%d", i)}, Account: rights.Enterprise(uscc(0)), Pollutant: "NOx", Quantity: 1})
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case !errors.Is(err, ErrClosed):
+				t.Errorf("r-%d: %v", i, err)
+			}
+		}()
+	}
+	svc.Close()
+	wg.Wait()
+	if _, err := svc.Apply(context.Background(), rights.Expire{Meta: rights.Meta{Key: "late"}}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Apply after Close: %v", err)
+	}
+	es, err := LoadEntries(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	retired := 0
+	for _, e := range es {
+		if e.Cmd == "retire" {
+			retired++
+		}
+	}
+	if int64(retired) != ok.Load() {
+		t.Fatalf("%d retirements acknowledged, %d stored", ok.Load(), retired)
+	}
+}
