@@ -15,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/simulator"
+	"github.com/ecowatch/ecowatch/internal/waterreg"
 )
 
 // runDemo runs the whole demo city in one process: a data directory with
@@ -65,6 +66,9 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 
 	city := registry.DemoCity(*seed)
+	// The water network and its automatic stations' ST=21 devices (issue 4).
+	waterCity, waterDevices := waterreg.Demo(city)
+	city.Devices = append(city.Devices, waterDevices...)
 	a, err := app.Start(ctx, cfg)
 	if err != nil {
 		return err
@@ -81,6 +85,9 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if len(existing.Devices) == 0 {
 		if err := registry.Import(ctx, a.Store, city, nil); err != nil {
 			return fmt.Errorf("cannot import the demo city: %w", err)
+		}
+		if err := waterreg.Import(ctx, a.Store, waterCity, nil); err != nil {
+			return fmt.Errorf("cannot import the demo city's water registry: %w", err)
 		}
 		fmt.Fprintf(stdout, "demo city imported into %s: %d counties, %d enterprises, %d outlets, %d devices\n",
 			filepath.Join(f.dataDir, "ecowatch.db"), len(city.Counties), len(city.Enterprises), len(city.Outlets), len(city.Devices))
