@@ -45,8 +45,8 @@ func WriteText(out io.Writer, r *Report) error {
 	fmt.Fprintf(tw, "地表水水质报告 surface water report %s (base %s)\n\n", r.Period, r.Base)
 	fmt.Fprintf(tw, "assessed sections %d, evaluated %d: Ⅰ %d, Ⅱ %d, Ⅲ %d, Ⅳ %d, Ⅴ %d, 劣Ⅴ %d\n",
 		sm.Sections, sm.Evaluated, sm.ByClass[0], sm.ByClass[1], sm.ByClass[2], sm.ByClass[3], sm.ByClass[4], sm.ByClass[5])
-	fmt.Fprintf(tw, "Ⅰ-Ⅲ share %.1f%% (base %.1f%%), 劣Ⅴ share %.1f%% (base %.1f%%), meeting target %d (%.1f%%), status %s, change %s\n",
-		sm.GoodShare, sm.BaseGood, sm.WorseV, sm.BaseWorseV, sm.Meeting, sm.MeetShare, orDash(sm.Status), orDash(sm.Change))
+	fmt.Fprintf(tw, "Ⅰ-Ⅲ share %.1f%% (base %s%%), 劣Ⅴ share %.1f%% (base %s%%), meeting target %d (%.1f%%), status %s, change %s\n",
+		sm.GoodShare, optNum(sm.BaseGood, 1), sm.WorseV, optNum(sm.BaseWorseV, 1), sm.Meeting, sm.MeetShare, orDash(sm.Status), orDash(sm.Change))
 	fmt.Fprintf(tw, "CWQI city %.4f (rivers %.4f over %d, lakes %.4f over %d), base %s, change rate %s%%\n\n",
 		r.CWQI.City, r.CWQI.River, r.CWQI.NRiver, r.CWQI.Lake, r.CWQI.NLake, optNum(r.CWQI.Base, 4), optNum(r.CWQI.ChangeRate, 2))
 

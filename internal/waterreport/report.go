@@ -52,18 +52,18 @@ type Report struct {
 
 // Summary is the assessed (national and provincial) sections together.
 type Summary struct {
-	Sections   int     `json:"sections"`  // assessed sections
-	Evaluated  int     `json:"evaluated"` // with data in the period
-	ByClass    [6]int  `json:"by_class"`  // Ⅰ, Ⅱ, Ⅲ, Ⅳ, Ⅴ, 劣Ⅴ
-	GoodShare  float64 `json:"good_share"`
-	WorseV     float64 `json:"worse_v_share"`
-	Meeting    int     `json:"meeting_target"`
-	MeetShare  float64 `json:"meeting_share"`
-	Status     string  `json:"status"`
-	StatusEN   string  `json:"status_en"`
-	BaseGood   float64 `json:"base_good_share"`
-	BaseWorseV float64 `json:"base_worse_v_share"`
-	Change     string  `json:"change,omitempty"` // vs the base period
+	Sections   int      `json:"sections"`  // assessed sections
+	Evaluated  int      `json:"evaluated"` // with data in the period
+	ByClass    [6]int   `json:"by_class"`  // Ⅰ, Ⅱ, Ⅲ, Ⅳ, Ⅴ, 劣Ⅴ
+	GoodShare  float64  `json:"good_share"`
+	WorseV     float64  `json:"worse_v_share"`
+	Meeting    int      `json:"meeting_target"`
+	MeetShare  float64  `json:"meeting_share"`
+	Status     string   `json:"status"`
+	StatusEN   string   `json:"status_en"`
+	BaseGood   *float64 `json:"base_good_share,omitempty"` // absent when the base period has no data
+	BaseWorseV *float64 `json:"base_worse_v_share,omitempty"`
+	Change     string   `json:"change,omitempty"` // vs the base period
 }
 
 // ItemValue is a section's period value of one item and its class.
@@ -528,7 +528,9 @@ func compare(cur, base *Report) {
 			}
 		}
 	}
-	cur.Summary.BaseGood, cur.Summary.BaseWorseV = base.Summary.GoodShare, base.Summary.WorseV
+	if base.Summary.Evaluated > 0 {
+		cur.Summary.BaseGood, cur.Summary.BaseWorseV = fptr(base.Summary.GoodShare), fptr(base.Summary.WorseV)
+	}
 	if tc.Total > 0 && tb.Total > 0 {
 		if ch, ok := water.TallyChange(tb, tc); ok {
 			cur.Summary.Change = ch.String()
