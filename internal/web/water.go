@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -288,6 +289,10 @@ func (s *server) waterTrace(w http.ResponseWriter, r *http.Request) error {
 	rep, err := watertrace.Run(r.Context(), st, tq)
 	if errors.Is(err, trace.ErrNoData) {
 		return notFound("time", "%s", err.Error())
+	}
+	if err != nil && strings.Contains(err.Error(), "give the limit") {
+		// pH, an item without a class limit, or a section without a target.
+		return paramError("limit", "%s", err.Error())
 	}
 	if err != nil {
 		return err

@@ -202,6 +202,7 @@ func testWater(t *testing.T, st store.Store) {
 		{"/api/v1/water/trace?section=WA2&time=2026-03-15T07:00&horizon=1000h", "invalid_parameter", "horizon", 400},
 		{"/api/v1/water/trace?section=WA2&time=2026-03-15T07:00&trigger=up", "invalid_parameter", "trigger", 400},
 		{"/api/v1/water/trace?section=WA1&time=2026-03-15T07:00&factor=NH3-N", "not_found", "time", 404},
+		{"/api/v1/water/trace?section=WA2&time=2026-03-15T07:00&factor=pH", "invalid_parameter", "limit", 400},
 	} {
 		rec := do(t, h, "GET", tc.target)
 		if rec.Code != tc.status {
