@@ -23,7 +23,7 @@ func fp(f float64) *float64 { return &f }
 // monitors, and 10 days of hourly data in which outfall src discharges
 // an NH3-N pulse at hour 100 for 6 hours. It returns the store and the
 // hour the pulse reaches the section.
-func scenario(t *testing.T, seed uint64, src int) (store.Store, time.Time) {
+func scenario(t testing.TB, seed uint64, src int) (store.Store, time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "w.db"), store.Options{})
