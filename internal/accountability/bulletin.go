@@ -1,0 +1,147 @@
+package accountability
+
+import (
+	"fmt"
+	"strings"
+)
+
+// BulletinInput is what a bulletin (通报) reports: the assessment, and
+// optionally the triggers that fired and the compensation settlement of the
+// same period.
+type BulletinInput struct {
+	Issuer     string // e.g. 聊城市生态环境局
+	Number     string // document number, e.g. 聊环通〔2026〕3号; may be empty
+	Assessment Assessment
+	Firings    []Firing
+	Settlement *Settlement
+	Names      map[string]string // county code → name, for firings and settlement
+}
+
+// Bulletin renders a deterministic Markdown bulletin in Chinese with an
+// English summary at the end. Same input, same bytes.
+func Bulletin(in BulletinInput) string {
+	a := in.Assessment
+	var b strings.Builder
+	name := func(code string) string {
+		if n, ok := in.Names[code]; ok {
+			return n
+		}
+		if c, ok := a.County(code); ok && c.Name != "" {
+			return c.Name
+		}
+		return code
+	}
+	fmt.Fprintf(&b, "# 关于%s各县(市、区)生态环境质量考核情况的通报\n\n", a.Period.Chinese())
+	if in.Number != "" {
+		fmt.Fprintf(&b, "%s\n\n", in.Number)
+	}
+	fmt.Fprintf(&b, "考核办法:%s(版本 %s)。共考核%d个县(市、区)。\n\n", a.Title, a.Scheme, len(a.Counties))
+
+	b.WriteString("## 一、综合排名\n\n| 排名 | 县(市、区) | 总分 |")
+	for _, r := range a.Rules {
+		fmt.Fprintf(&b, " %s(排名/得分) |", indicatorInfo[r.Indicator].zh)
+	}
+	b.WriteString("\n|---:|---|---:|")
+	for range a.Rules {
+		b.WriteString("---:|")
+	}
+	b.WriteString("\n")
+	for _, c := range a.Counties {
+		fmt.Fprintf(&b, "| %d | %s | %.2f |", c.Rank, c.Name, c.Total)
+		for _, it := range c.Items {
+			fmt.Fprintf(&b, " %s(%d/%.2f) |", fmtVal(it.Indicator, it.Value), it.Rank, it.Score)
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("\n## 二、目标完成情况\n\n")
+	missed := 0
+	for _, c := range a.Counties {
+		var parts []string
+		for _, it := range c.Items {
+			if it.HasTarget && !it.Met {
+				parts = append(parts, fmt.Sprintf("%s %s(目标 %s)", indicatorInfo[it.Indicator].zh,
+					fmtVal(it.Indicator, it.Value), fmtVal(it.Indicator, it.Target)))
+			}
+		}
+		if len(parts) > 0 {
+			missed++
+			fmt.Fprintf(&b, "- %s未完成:%s。\n", c.Name, strings.Join(parts, ";"))
+		}
+	}
+	if missed == 0 {
+		b.WriteString("各县(市、区)均完成目标。\n")
+	}
+
+	if len(in.Firings) > 0 {
+		b.WriteString("\n## 三、问责措施\n\n")
+		for _, f := range in.Firings {
+			fmt.Fprintf(&b, "- 对%s予以%s(%s),请于%s前报送书面整改报告。\n", name(f.County), f.Step.Chinese(),
+				f.Reason, f.ReportDue.Add(-1).In(cst).Format("2006年1月2日"))
+		}
+	}
+	if s := in.Settlement; s != nil {
+		b.WriteString("\n## 四、环境空气质量生态补偿\n\n")
+		fmt.Fprintf(&b, "依据%s,", s.Formula)
+		fmt.Fprintf(&b, "上级补偿%s,县级缴纳%s。\n\n", wan(s.Receivable), wan(s.Payable))
+		b.WriteString("| 县(市、区) | 得分 | 补偿(+)/缴纳(−) |\n|---|---:|---:|\n")
+		for _, l := range s.Lines {
+			if l.Exempt {
+				fmt.Fprintf(&b, "| %s | — | 不参与 |\n", name(l.County))
+				continue
+			}
+			fmt.Fprintf(&b, "| %s | %.2f | %s |\n", name(l.County), l.Score, signedWan(l.Amount))
+		}
+	}
+
+	if in.Issuer != "" {
+		fmt.Fprintf(&b, "\n%s\n", in.Issuer)
+	}
+	b.WriteString("\n---\n\n**Summary (English).** ")
+	fmt.Fprintf(&b, "Assessment of %d counties for %s under scheme %s.", len(a.Counties), a.Period, a.Scheme)
+	if len(a.Counties) > 0 {
+		first, last := a.Counties[0], a.Counties[len(a.Counties)-1]
+		fmt.Fprintf(&b, " First: %s (%s, %.2f points); last: %s (%s, %.2f points).", first.County, first.Name, first.Total,
+			last.County, last.Name, last.Total)
+	}
+	fmt.Fprintf(&b, " Counties missing a target: %d.", missed)
+	if len(in.Firings) > 0 {
+		var fs []string
+		for _, f := range in.Firings {
+			fs = append(fs, fmt.Sprintf("%s %s (rule %s, report due %s)", f.County, f.Step, f.Rule,
+				f.ReportDue.Add(-1).In(cst).Format("2006-01-02")))
+		}
+		fmt.Fprintf(&b, " Measures: %s.", strings.Join(fs, "; "))
+	}
+	if s := in.Settlement; s != nil {
+		fmt.Fprintf(&b, " Compensation (%s): ¥%d paid to counties, ¥%d paid by counties.", s.Formula, s.Receivable, s.Payable)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// wan formats whole yuan as 万元 with up to 4 decimals, trailing zeros cut.
+func wan(yuan int64) string {
+	neg := yuan < 0
+	if neg {
+		yuan = -yuan
+	}
+	s := fmt.Sprintf("%d", yuan/10000)
+	if r := yuan % 10000; r != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%04d", r), "0")
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s + "万元"
+}
+
+func signedWan(yuan int64) string {
+	if yuan > 0 {
+		return "+" + wan(yuan)
+	}
+	if yuan < 0 {
+		return "−" + wan(-yuan)
+	}
+	return wan(0)
+}

@@ -1,0 +1,205 @@
+package accountability
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/cases"
+)
+
+// Step is a rung of the accountability ladder (rights-cases-accountability.md
+// §3.2), mildest first: 通报 → 预警/提醒 → 约谈 → 挂牌督办/区域限批.
+type Step int
+
+// Ladder steps.
+const (
+	StepBulletin Step = iota + 1 // 通报
+	StepWarning                  // 预警 (e.g. 济宁's 预警座谈)
+	StepSummons                  // 约谈
+	StepListed                   // 挂牌督办 / 区域限批
+)
+
+var stepNames = map[Step][2]string{
+	StepBulletin: {"bulletin", "通报"},
+	StepWarning:  {"warning", "预警"},
+	StepSummons:  {"summons", "约谈"},
+	StepListed:   {"listed", "挂牌督办"},
+}
+
+func (s Step) String() string { return stepNames[s][0] }
+
+// Chinese is the step's Chinese name.
+func (s Step) Chinese() string { return stepNames[s][1] }
+
+// Level is the matching cases escalation level, when there is one.
+func (s Step) Level() (cases.Level, bool) {
+	switch s {
+	case StepSummons:
+		return cases.LevelSummons, true
+	case StepListed:
+		return cases.LevelListed, true
+	}
+	return "", false
+}
+
+// Predicate is the kind of test a TriggerRule makes.
+type Predicate string
+
+// Predicates.
+const (
+	// BottomBoth: among the last N on both AirIndex and AirIndexChange
+	// (济宁: bottom 20 on both the monthly index and its improvement).
+	BottomBoth Predicate = "bottom-both"
+	// Bottom: among the last N on Indicator.
+	Bottom Predicate = "bottom"
+	// Deteriorated: Indicator worse than Threshold (AirIndexChange > 0:
+	// annual quality deteriorated, 山东省环境保护约谈办法 trigger 1).
+	Deteriorated Predicate = "deteriorated"
+	// TargetMissed: the Indicator's target not met (triggers 2 and 3: the
+	// improvement task, the total-quantity task).
+	TargetMissed Predicate = "target-missed"
+)
+
+// TriggerRule is one data-configured trigger; it maps to trigger_rules.
+type TriggerRule struct {
+	ID        string    `json:"id" yaml:"id"`
+	Title     string    `json:"title" yaml:"title"` // Chinese, used as the case title
+	Predicate Predicate `json:"predicate" yaml:"predicate"`
+	Indicator Indicator `json:"indicator,omitempty" yaml:"indicator,omitempty"`
+	N         int       `json:"n,omitempty" yaml:"n,omitempty"`
+	Threshold float64   `json:"threshold,omitempty" yaml:"threshold,omitempty"`
+	Kinds     []Kind    `json:"kinds" yaml:"kinds"` // periods it is evaluated on
+	Step      Step      `json:"step" yaml:"step"`   // first rung when it fires
+	Line      string    `json:"line" yaml:"line"`   // cases.WorkLine code
+}
+
+// Firing is one rule firing for one county; it maps to trigger_firings,
+// unique on (Rule, Period, County), with the id of the case it opened.
+type Firing struct {
+	Rule   string `json:"rule"`
+	Period Period `json:"period"`
+	County string `json:"county"`
+	Step   Step   `json:"step"`
+	Reason string `json:"reason"`
+	// ReportDue is the deadline of the written rectification report: 30
+	// days (山东省环境保护约谈办法, procedure step 6), counted as
+	// cases.DueAfter does.
+	ReportDue time.Time `json:"report_due"`
+	// Case is the new case, ready for cases.Rules.Apply with ActRegister
+	// (then accepted with Due = ReportDue: PolicyDefault closes in 30 days).
+	// Its ID is deterministic, so re-evaluating a period opens nothing twice.
+	Case cases.Case `json:"case"`
+}
+
+// ReportDays is the rectification report deadline after a firing.
+const ReportDays = 30
+
+// Evaluate runs the rules on an assessment at time at (the issue date).
+// prior maps rule id → county → the highest step already issued on that
+// rule in the previous period: a rule firing again for the same county
+// moves one rung up the ladder from there (never above StepListed).
+// Firings come in rule order, then county order.
+func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Step, at time.Time) ([]Firing, error) {
+	n := len(a.Counties)
+	var out []Firing
+	for _, r := range rules {
+		if !slices.Contains(r.Kinds, a.Period.Kind) {
+			continue
+		}
+		if r.Step < StepBulletin || r.Step > StepListed {
+			return nil, refuse("trigger", r.ID, "step must be 1..4")
+		}
+		need := []Indicator{r.Indicator}
+		if r.Predicate == BottomBoth {
+			need = []Indicator{AirIndex, AirIndexChange}
+		}
+		var fired []Firing
+		for _, c := range a.Counties {
+			items := make([]Item, len(need))
+			for i, ind := range need {
+				it, ok := c.Item(ind)
+				if !ok {
+					return nil, refuse("trigger", r.ID, "assessment %s has no %s", a.Period, ind)
+				}
+				items[i] = it
+			}
+			var reason string
+			switch r.Predicate {
+			case BottomBoth:
+				if r.N <= 0 {
+					return nil, refuse("trigger", r.ID, "n must be positive")
+				}
+				if items[0].Rank > n-r.N && items[1].Rank > n-r.N {
+					reason = fmt.Sprintf("综合指数排名第%d、改善幅度排名第%d,均列后%d位", items[0].Rank, items[1].Rank, r.N)
+				}
+			case Bottom:
+				if r.N <= 0 {
+					return nil, refuse("trigger", r.ID, "n must be positive")
+				}
+				if items[0].Rank > n-r.N {
+					reason = fmt.Sprintf("%s排名第%d,列后%d位", indicatorInfo[r.Indicator].zh, items[0].Rank, r.N)
+				}
+			case Deteriorated:
+				v := items[0].Value
+				worse := v > r.Threshold
+				if !LowerBetter(r.Indicator) {
+					worse = v < r.Threshold
+				}
+				if worse {
+					reason = fmt.Sprintf("%s为%s,同比恶化", indicatorInfo[r.Indicator].zh, fmtVal(r.Indicator, v))
+				}
+			case TargetMissed:
+				if !items[0].HasTarget {
+					return nil, refuse("target", c.County, "no target for %s in %s", r.Indicator, a.Period)
+				}
+				if !items[0].Met {
+					reason = fmt.Sprintf("%s为%s,未完成目标%s", indicatorInfo[r.Indicator].zh,
+						fmtVal(r.Indicator, items[0].Value), fmtVal(r.Indicator, items[0].Target))
+				}
+			default:
+				return nil, refuse("trigger", r.ID, "unknown predicate %q", r.Predicate)
+			}
+			if reason == "" {
+				continue
+			}
+			step := r.Step
+			if p, ok := prior[r.ID][c.County]; ok && p >= step {
+				step = min(p+1, StepListed)
+			}
+			f := Firing{Rule: r.ID, Period: a.Period, County: c.County, Step: step, Reason: reason,
+				ReportDue: cases.DueAfter(at, ReportDays)}
+			f.Case = cases.Case{
+				ID:          fmt.Sprintf("acct-%s-%s-%s", r.ID, a.Period, c.County),
+				Source:      cases.SourceAssignment,
+				Ref:         fmt.Sprintf("trigger:%s:%s", r.ID, a.Period),
+				Line:        r.Line,
+				ProblemType: "accountability-" + step.String(),
+				County:      c.County,
+				Severity:    severity(step),
+				Title:       fmt.Sprintf("%s %s%s:%s", a.Period.Chinese(), c.Name, step.Chinese(), r.Title),
+				Description: reason,
+				Policy:      cases.PolicyDefault,
+			}
+			fired = append(fired, f)
+		}
+		sort.SliceStable(fired, func(i, j int) bool { return fired[i].County < fired[j].County })
+		out = append(out, fired...)
+	}
+	return out, nil
+}
+
+func severity(s Step) cases.Severity {
+	switch s {
+	case StepBulletin, StepWarning:
+		return cases.SeverityGeneral
+	case StepSummons:
+		return cases.SeverityMajor
+	}
+	return cases.SeveritySerious
+}
+
+func fmtVal(ind Indicator, v float64) string {
+	return fmt.Sprintf("%.*f", indicatorInfo[ind].decimals, v)
+}
