@@ -24,23 +24,32 @@ import (
 // CST is China Standard Time, the zone of times without an offset.
 var CST = time.FixedZone("CST", 8*3600)
 
-// Turbidity has no code in internal/water's table: w01003 (浊度) is the
-// code water automatic stations send for it (HJ 212-2017 table B.1 as we
-// recall it; not in our reference notes, which list only the codes around
-// it).
-const turbidityCode = "w01003"
+// Turbidity and chlorophyll a have no code in HJ 212-2017 table B.1 (it
+// goes from w01002 colour to w01006 dissolved solids) nor in
+// internal/water's table. Surface-water automatic stations send turbidity
+// as w01003 (浊度, NTU) and chlorophyll a as w01016: that is what several
+// independent station and platform implementations we checked use, so we
+// accept those codes; a station sending other codes for them is not read.
+const (
+	turbidityCode = "w01003"
+	chlaCode      = "w01016"
+)
 
 // AutoItems are the items of automatic water stations and their HJ 212
 // codes (HJ 212-2017 table B.1; shared/reference/hj212.md): pH w01001, DO
 // w01009, CODMn w01019, NH3-N w21003, TP w21011, TN w21001, conductivity
-// w01014, turbidity w01003, water temperature w01010.
+// w01014, turbidity w01003, water temperature w01010 (and chlorophyll a
+// w01016 where a lake station measures it).
 var AutoItems = []water.Item{water.PH, water.DO, water.CODMn, water.NH3N, water.TP, water.TN,
 	water.Conductivity, water.Turbidity, water.WaterTemp}
 
 // ItemOfCode returns the automatic-station item of an HJ 212 code.
 func ItemOfCode(code string) (water.Item, bool) {
-	if code == turbidityCode {
+	switch code {
+	case turbidityCode:
 		return water.Turbidity, true
+	case chlaCode:
+		return water.Chla, true
 	}
 	for _, it := range AutoItems {
 		if it.Code() == code {
@@ -52,8 +61,11 @@ func ItemOfCode(code string) (water.Item, bool) {
 
 // CodeOf returns the HJ 212 code of an automatic-station item.
 func CodeOf(it water.Item) string {
-	if it == water.Turbidity {
+	switch it {
+	case water.Turbidity:
 		return turbidityCode
+	case water.Chla:
+		return chlaCode
 	}
 	return it.Code()
 }
