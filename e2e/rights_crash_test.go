@@ -243,6 +243,12 @@ func testRightsCrash(t *testing.T, dir string, storeArgs []string) {
 			t.Errorf("%s was refused but is in the ledger", c.key)
 		}
 	}
+	// Outcomes are not compared with a run without crashes: a refusal that
+	// was never printed is no decision (a refused command does not consume
+	// its key), and when the stream is sent again it is judged against a
+	// ledger that may already hold commands after it that were durable but
+	// not yet acknowledged, so it may now pass. Acknowledged outcomes, the
+	// checks above, never change.
 	if settled < 100 || len(refused) == 0 {
 		t.Fatalf("the stream did not exercise settlements and refusals: %d settled, %d refused", settled, len(refused))
 	}

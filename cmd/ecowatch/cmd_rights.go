@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -26,7 +27,10 @@ Quantities are grams per year (1 t/a = 1000000), money is fen.
 
 Subcommands:
   apply [FILE]                     apply commands, one JSON object per line (stdin
-                                   without FILE); prints a result or a refusal per line
+                                   without FILE); prints a result or a refusal per line,
+                                   a result only once it is durable. Re-running a file
+                                   (after a crash) is safe: applied commands come back
+                                   with their original results
   balance [--account A] [--pollutant P]
                                    balances (g/a) and what is spendable now
   history --pollutant P --serial N trace one unit from its creation to its end
@@ -107,10 +111,14 @@ type refusalJSON struct {
 func rightsApply(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rights apply", "rights apply [FILE] [--data-dir DIR | --db DSN] [--now TIME]", stderr)
 	nowFlag := fs.String("now", "", "apply every command at this RFC 3339 time instead of the clock (back-dated documents, tests)")
+	pipeline := fs.Int("pipeline", 256, "commands in flight at once (they share transactions); results stay in file order")
 	var sf registryStoreFlags
 	pos, err := rightsFlags(fs, &sf, args, 1)
 	if err != nil {
 		return err
+	}
+	if *pipeline < 1 {
+		return usageError{errors.New("--pipeline must be at least 1")}
 	}
 	clock := time.Now
 	if *nowFlag != "" {
@@ -140,50 +148,88 @@ func rightsApply(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	defer svc.Close()
 
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+	// Commands are submitted in file order with up to --pipeline of them
+	// in flight, so that they share transactions (group commit), and the
+	// results are printed in file order as they become durable.
+	type pending struct {
+		out  applyLine
+		wait func(context.Context) (rights.Result, error)
+		err  error
+	}
+	queue := make(chan *pending, *pipeline)
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
-	line, applied, refused := 0, 0, 0
-	for sc.Scan() {
+	printed := make(chan error, 1)
+	var failed atomic.Bool // the printer met a store failure: stop reading
+	applied, refused := 0, 0
+	go func() {
+		var ferr error
+		for p := range queue {
+			if ferr != nil {
+				continue
+			}
+			err := p.err
+			if err == nil {
+				var res rights.Result
+				res, err = p.wait(ctx)
+				if err == nil {
+					p.out.Key, p.out.Result = res.Key, &res
+					applied++
+				}
+			}
+			if err != nil {
+				var rf *rights.Refusal
+				var de *rightsvc.DecodeError
+				switch {
+				case errors.As(err, &rf):
+					p.out.Refused = &refusalJSON{Cmd: rf.Cmd, Field: rf.Field, Error: rf.Err.Error(), Reason: rf.Reason}
+				case errors.As(err, &de):
+					p.out.Refused = &refusalJSON{Field: de.Field, Error: "invalid command", Reason: de.Msg}
+				default:
+					// A store failure: nothing of this command was applied;
+					// stop so that later results are not printed as if it
+					// had been.
+					ferr = fmt.Errorf("line %d: %w", p.out.Line, err)
+					failed.Store(true)
+					continue
+				}
+				refused++
+			}
+			// The line is printed only once the command is durable: a
+			// printed result is an acknowledgement.
+			if err := enc.Encode(p.out); err != nil {
+				ferr = err
+			}
+		}
+		printed <- ferr
+	}()
+
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+	line := 0
+	var serr error
+	for !failed.Load() && sc.Scan() {
 		line++
 		b := sc.Bytes()
 		if len(b) == 0 || b[0] == '#' {
 			continue
 		}
-		out := applyLine{Line: line}
-		cmd, err := rightsvc.DecodeCommand(b, "")
-		if err == nil {
-			var res rights.Result
-			res, err = svc.Apply(ctx, cmd)
-			if err == nil {
-				out.Key, out.Result = res.Key, &res
-				applied++
-			}
+		p := &pending{out: applyLine{Line: line}}
+		var cmd rights.Command
+		if cmd, p.err = rightsvc.DecodeCommand(b, ""); p.err == nil {
+			p.wait, p.err = svc.Submit(ctx, cmd)
 		}
-		if err != nil {
-			var rf *rights.Refusal
-			var de *rightsvc.DecodeError
-			switch {
-			case errors.As(err, &rf):
-				out.Refused = &refusalJSON{Cmd: rf.Cmd, Field: rf.Field, Error: rf.Err.Error(), Reason: rf.Reason}
-			case errors.As(err, &de):
-				out.Refused = &refusalJSON{Field: de.Field, Error: "invalid command", Reason: de.Msg}
-			default:
-				// A store failure: nothing of this command was applied; stop
-				// so that later commands are not judged without it.
-				return fmt.Errorf("line %d: %w", line, err)
-			}
-			refused++
-		}
-		// The line is printed only once the command is durable: a printed
-		// result is an acknowledgement.
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
+		queue <- p
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("line %d: %w", line+1, err)
+		serr = fmt.Errorf("line %d: %w", line+1, err)
+	}
+	close(queue)
+	if err := <-printed; err != nil {
+		return err
+	}
+	if serr != nil {
+		return serr
 	}
 	fmt.Fprintf(stderr, "%d applied, %d refused\n", applied, refused)
 	if refused > 0 {

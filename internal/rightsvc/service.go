@@ -133,28 +133,42 @@ func (s *Service) reload(ctx context.Context) error {
 // body) returns the original result. If ctx ends first the command may
 // still be applied; repeat it with the same key to learn its result.
 func (s *Service) Apply(ctx context.Context, cmd rights.Command) (rights.Result, error) {
+	wait, err := s.Submit(ctx, cmd)
+	if err != nil {
+		return rights.Result{}, err
+	}
+	return wait(ctx)
+}
+
+// Submit queues cmd and returns a function that waits for its result (as
+// Apply returns it). Commands submitted one after the other are applied in
+// that order, so a caller can keep many commands in flight (they share
+// transactions) and still get the results of a sequential run.
+func (s *Service) Submit(ctx context.Context, cmd rights.Command) (func(context.Context) (rights.Result, error), error) {
 	r := &request{cmd: cmd, done: make(chan struct{})}
 	select {
 	case s.reqs <- r:
 	case <-s.closing:
-		return rights.Result{}, ErrClosed
+		return nil, ErrClosed
 	case <-ctx.Done():
-		return rights.Result{}, ctx.Err()
+		return nil, ctx.Err()
 	}
-	select {
-	case <-r.done:
-		return r.res, r.err
-	case <-s.stopped:
-		// The writer is gone; r was queued after its last drain.
+	return func(ctx context.Context) (rights.Result, error) {
 		select {
 		case <-r.done:
 			return r.res, r.err
-		default:
-			return rights.Result{}, ErrClosed
+		case <-s.stopped:
+			// The writer is gone; r was queued after its last drain.
+			select {
+			case <-r.done:
+				return r.res, r.err
+			default:
+				return rights.Result{}, ErrClosed
+			}
+		case <-ctx.Done():
+			return rights.Result{}, ctx.Err()
 		}
-	case <-ctx.Done():
-		return rights.Result{}, ctx.Err()
-	}
+	}, nil
 }
 
 // Close stops the writer after the group being written; commands queued
