@@ -61,7 +61,7 @@ func WriteText(out io.Writer, r *Report) error {
 			label(s.BaseClass), orDash(s.Change), optNum(s.ChangeRate, 2))
 	}
 	fmt.Fprintln(tw, "\nriver\tsections\tmethod\tstatus\tⅠ-Ⅲ %\tmain pollutants (share of sections worse than Ⅲ)\tbase\tchange")
-	for _, rv := range r.Rivers {
+	for _, rv := range append(append([]River{}, r.Rivers...), r.Basins...) {
 		var mp []string
 		for _, x := range rv.MainPollutants {
 			mp = append(mp, fmt.Sprintf("%s %.1f%%", x.Item, x.Rate))
@@ -162,7 +162,7 @@ func WriteXLSX(out io.Writer, r *Report) error {
 		return err
 	}
 	rows = nil
-	for _, rv := range r.Rivers {
+	for _, rv := range append(append([]River{}, r.Rivers...), r.Basins...) {
 		var mp []string
 		for _, x := range rv.MainPollutants {
 			mp = append(mp, fmt.Sprintf("%s %.1f%%", x.Item, x.Rate))

@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -45,6 +46,7 @@ type Report struct {
 	Summary  Summary         `json:"summary"`
 	Sections []Section       `json:"sections"`
 	Rivers   []River         `json:"rivers"`
+	Basins   []River         `json:"basins"` // by river basin (流域); Code is the basin's name
 	CWQI     CWQI            `json:"cwqi"`
 	Drinking []DrinkingPoint `json:"drinking"`
 	Notes    []string        `json:"notes,omitempty"`
@@ -228,7 +230,7 @@ func Build(ctx context.Context, st Store, p Period, o Options) (*Report, error) 
 // evaluate computes one period without comparison.
 func evaluate(ctx context.Context, st Store, reg *model.Registry, w *model.WaterRegistry, p Period) (*Report, error) {
 	r := &Report{Period: p.String(), From: p.Start().UTC(), To: p.End().UTC(),
-		Sections: []Section{}, Rivers: []River{}, Drinking: []DrinkingPoint{}}
+		Sections: []Section{}, Rivers: []River{}, Basins: []River{}, Drinking: []DrinkingPoint{}}
 	points := make([]string, 0, len(w.Sections)+len(w.Sources))
 	for _, s := range w.Sections {
 		points = append(points, s.Code)
@@ -380,43 +382,64 @@ func summarize(r *Report) {
 }
 
 func rivers(r *Report, w *model.WaterRegistry) {
+	basinOf := map[string]string{}
+	var basins []string
 	for _, rv := range w.Rivers {
-		var samples []water.Sample
-		n := 0
-		for i := range r.Sections {
-			s := &r.Sections[i]
-			if s.River != rv.Code {
-				continue
-			}
-			n++
-			if s.has && s.Class != 0 {
-				samples = append(samples, s.sample)
-			}
+		if rv.Basin != "" && !slices.Contains(basins, rv.Basin) {
+			basins = append(basins, rv.Basin)
 		}
-		if n == 0 {
-			continue
-		}
-		out := River{Code: rv.Code, Name: rv.Name, Basin: rv.Basin, Sections: len(samples), MainPollutants: []ItemRate{}}
-		if len(samples) == 0 {
-			out.Status = "no data"
+		basinOf[rv.Code] = rv.Basin
+		out, ok := evaluateGroup(r, rv.Code, rv.Name, rv.Basin, func(s *Section) bool { return s.River == rv.Code })
+		if ok {
 			r.Rivers = append(r.Rivers, out)
+		}
+	}
+	for _, b := range basins {
+		out, ok := evaluateGroup(r, b, b, b, func(s *Section) bool { return basinOf[s.River] == b })
+		if ok {
+			r.Basins = append(r.Basins, out)
+		}
+	}
+}
+
+// evaluateGroup evaluates the sections of a river or basin (环办〔2011〕
+// 22号 二: the mean below 5 sections, class proportions from 5); ok is
+// false when the group has no sections at all.
+func evaluateGroup(r *Report, code, name, basin string, in func(*Section) bool) (River, bool) {
+	var samples []water.Sample
+	n := 0
+	for i := range r.Sections {
+		s := &r.Sections[i]
+		if !in(s) {
 			continue
 		}
-		res := water.EvaluateRiver(samples, water.Options{Rounding: water.RoundAssessment})
-		out.Method = map[water.RiverMethod]string{water.ByAverage: "average", water.ByProportion: "proportion"}[res.Method]
-		if res.Method == water.ByAverage {
-			out.Class = int(res.Mean.Class)
+		n++
+		if s.has && s.Class != 0 {
+			samples = append(samples, s.sample)
 		}
-		out.Status, out.status = res.Status.String(), res.Status
-		for c := 1; c <= 6; c++ {
-			out.ByClass[c-1] = res.Tally.ByClass[c]
-		}
-		out.GoodShare = round(res.Tally.GoodShare(), 1)
-		for _, ir := range res.MainPollutants {
-			out.MainPollutants = append(out.MainPollutants, ItemRate{Item: ir.Item.String(), Rate: round(ir.Rate, 1)})
-		}
-		r.Rivers = append(r.Rivers, out)
 	}
+	if n == 0 {
+		return River{}, false
+	}
+	out := River{Code: code, Name: name, Basin: basin, Sections: len(samples), MainPollutants: []ItemRate{}}
+	if len(samples) == 0 {
+		out.Status = "no data"
+		return out, true
+	}
+	res := water.EvaluateRiver(samples, water.Options{Rounding: water.RoundAssessment})
+	out.Method = map[water.RiverMethod]string{water.ByAverage: "average", water.ByProportion: "proportion"}[res.Method]
+	if res.Method == water.ByAverage {
+		out.Class = int(res.Mean.Class)
+	}
+	out.Status, out.status = res.Status.String(), res.Status
+	for c := 1; c <= 6; c++ {
+		out.ByClass[c-1] = res.Tally.ByClass[c]
+	}
+	out.GoodShare = round(res.Tally.GoodShare(), 1)
+	for _, ir := range res.MainPollutants {
+		out.MainPollutants = append(out.MainPollutants, ItemRate{Item: ir.Item.String(), Rate: round(ir.Rate, 1)})
+	}
+	return out, true
 }
 
 func cwqi(r *Report, reg *model.Registry) {
@@ -504,6 +527,19 @@ func drinking(r *Report, w *model.WaterRegistry, period map[string]water.Sample,
 	}
 }
 
+func compareGroups(cur, base []River) {
+	for i := range cur {
+		for j := range base {
+			if base[j].Code == cur[i].Code && base[j].Sections > 0 && cur[i].Sections > 0 {
+				cur[i].BaseStatus = base[j].Status
+				if ch, ok := water.StatusChange(base[j].status, cur[i].status); ok {
+					cur[i].Change = ch.String()
+				}
+			}
+		}
+	}
+}
+
 // compare fills the changes of cur against the base period's report.
 func compare(cur, base *Report) {
 	var tc, tb water.Tally
@@ -536,16 +572,8 @@ func compare(cur, base *Report) {
 			cur.Summary.Change = ch.String()
 		}
 	}
-	for i := range cur.Rivers {
-		for j := range base.Rivers {
-			if base.Rivers[j].Code == cur.Rivers[i].Code && base.Rivers[j].Sections > 0 && cur.Rivers[i].Sections > 0 {
-				cur.Rivers[i].BaseStatus = base.Rivers[j].Status
-				if ch, ok := water.StatusChange(base.Rivers[j].status, cur.Rivers[i].status); ok {
-					cur.Rivers[i].Change = ch.String()
-				}
-			}
-		}
-	}
+	compareGroups(cur.Rivers, base.Rivers)
+	compareGroups(cur.Basins, base.Basins)
 	if base.CWQI.NRiver+base.CWQI.NLake > 0 {
 		cur.CWQI.Base = fptr(base.CWQI.City)
 		if cr, ok := water.ChangeRate(cur.CWQI.City, base.CWQI.City); ok && cur.CWQI.NRiver+cur.CWQI.NLake > 0 {

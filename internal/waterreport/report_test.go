@@ -56,7 +56,7 @@ func scenario(t *testing.T) store.Store {
 		return model.WaterSection{Code: code, Name: code + "断面", Level: level, Body: body, River: river, Target: target, County: county, Reach: "R"}
 	}
 	w := &model.WaterRegistry{
-		Rivers: []model.River{{Code: "A", Name: "甲河", Kind: "river"}, {Code: "B", Name: "乙河", Kind: "river"}, {Code: "L", Name: "丙湖", Kind: "lake"}},
+		Rivers: []model.River{{Code: "A", Name: "甲河", Basin: "海河流域", Kind: "river"}, {Code: "B", Name: "乙河", Basin: "海河流域", Kind: "river"}, {Code: "L", Name: "丙湖", Kind: "lake"}},
 		Sections: []model.WaterSection{
 			sec("A1", "A", "national", "371502", 4, "river"), sec("A2", "A", "provincial", "371502", 4, "river"),
 			sec("A3", "A", "provincial", "371521", 3, "river"), sec("A4", "A", "provincial", "371521", 4, "river"),
@@ -183,6 +183,10 @@ func TestReport(t *testing.T) {
 	}
 	if r.Rivers[0].Method != "average" || r.Rivers[0].Sections != 4 {
 		t.Errorf("river A with 4 sections with data: %+v", r.Rivers[0])
+	}
+	// The basin holds A's 4 and B's 2 sections with data: proportions.
+	if len(r.Basins) != 1 || r.Basins[0].Method != "proportion" || r.Basins[0].Sections != 6 || r.Basins[0].GoodShare != 50 {
+		t.Errorf("basins = %+v", r.Basins)
 	}
 	b, _ := json.MarshalIndent(r, "", "  ")
 	golden(t, "report_2026-10.json.golden", append(b, '\n'))
