@@ -62,6 +62,10 @@ type Service struct {
 	state rights.State
 	last  time.Time // time of the last entry
 	idx   index
+	// stale is set when a reload failed after a failed write: the state
+	// may hold entries that are not stored, so the next group reloads
+	// first.
+	stale bool
 }
 
 type request struct {
@@ -228,6 +232,15 @@ func (s *Service) commit(batch []*request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ctx := context.Background()
+	if s.stale {
+		// A reload failed earlier: judge nothing against a state that is
+		// not the store's.
+		if err := s.reload(ctx); err != nil {
+			s.broken(batch, fmt.Errorf("rights: the ledger cannot be loaded: %w", err))
+			return
+		}
+		s.stale = false
+	}
 	var entries []rights.Entry
 	for attempt := 0; ; attempt++ {
 		entries = entries[:0]
@@ -257,8 +270,7 @@ func (s *Service) commit(batch []*request) {
 			// The state is unknown: fail the group and keep failing until a
 			// reload succeeds (the next commit tries again).
 			s.log.Error("rights: reload failed", slog.Any("err", rerr))
-			s.state = rights.State{}
-			s.idx = newIndex()
+			s.stale = true
 			s.broken(batch, fmt.Errorf("rights: write failed (%w) and reload failed: %v", err, rerr))
 			return
 		}

@@ -415,6 +415,52 @@ func TestWriteFailureRebuilds(t *testing.T) {
 	audit(t, svc, st)
 }
 
+// flakyStore fails AppendRights and RightsEntries on demand: a store that
+// is down, so that the reload after a failed write fails too.
+type flakyStore struct {
+	store.RightsStore
+	down atomic.Bool
+}
+
+func (f *flakyStore) AppendRights(ctx context.Context, es []rights.Entry) error {
+	if f.down.Load() {
+		return errors.New("connection refused")
+	}
+	return f.RightsStore.AppendRights(ctx, es)
+}
+
+func (f *flakyStore) RightsEntries(ctx context.Context, q store.RightsQuery, fn func(*rights.Entry) error) error {
+	if f.down.Load() {
+		return errors.New("connection refused")
+	}
+	return f.RightsStore.RightsEntries(ctx, q, fn)
+}
+
+// TestStoreDown: while the store is down every command fails with an error
+// (never a refusal judged against a state that is not the store's); when it
+// is back, the service reloads and goes on.
+func TestStoreDown(t *testing.T) {
+	st, _ := openSQLite(t)
+	fs := &flakyStore{RightsStore: st}
+	c := newClock()
+	svc := open(t, fs, c)
+	seedEnterprises(t, svc, 2, 5*t1)
+	fs.down.Store(true)
+	sell := rights.Agreement{Meta: rights.Meta{Key: "ag-1"}, Contract: "HT-1", Seller: rights.Enterprise(uscc(0)), Buyer: uscc(1),
+		Pollutant: "NOx", Quantity: 5 * t1, Price: 3_000_000}
+	for i := range 3 {
+		_, err := svc.Apply(context.Background(), sell)
+		if err == nil || errors.As(err, new(*rights.Refusal)) {
+			t.Fatalf("attempt %d with the store down: err = %v, want a store error", i, err)
+		}
+	}
+	fs.down.Store(false)
+	if r := mustApply(t, svc, sell); r.Rights != 5*t1 {
+		t.Fatalf("after recovery: %+v", r)
+	}
+	audit(t, svc, st)
+}
+
 // TestReopen checks that a service opened on a stored ledger has the same
 // state, refuses a tampered ledger, and keeps idempotency across restarts.
 func TestReopen(t *testing.T) {
