@@ -102,7 +102,6 @@ const ReportDays = 30
 // moves one rung up the ladder from there (never above StepListed).
 // Firings come in rule order, then county order.
 func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Step, at time.Time) ([]Firing, error) {
-	n := len(a.Counties)
 	var out []Firing
 	for _, r := range rules {
 		if !slices.Contains(r.Kinds, a.Period.Kind) {
@@ -131,14 +130,14 @@ func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Ste
 				if r.N <= 0 {
 					return nil, refuse("trigger", r.ID, "n must be positive")
 				}
-				if items[0].Rank > n-r.N && items[1].Rank > n-r.N {
+				if bottom(a, need[0], items[0].Rank, r.N) && bottom(a, need[1], items[1].Rank, r.N) {
 					reason = fmt.Sprintf("综合指数排名第%d、改善幅度排名第%d,均列后%d位", items[0].Rank, items[1].Rank, r.N)
 				}
 			case Bottom:
 				if r.N <= 0 {
 					return nil, refuse("trigger", r.ID, "n must be positive")
 				}
-				if items[0].Rank > n-r.N {
+				if bottom(a, r.Indicator, items[0].Rank, r.N) {
 					reason = fmt.Sprintf("%s排名第%d,列后%d位", indicatorInfo[r.Indicator].zh, items[0].Rank, r.N)
 				}
 			case Deteriorated:
@@ -188,6 +187,19 @@ func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Ste
 		out = append(out, fired...)
 	}
 	return out, nil
+}
+
+// bottom reports whether a county ranked rank on ind is among the last n:
+// fewer than n counties rank strictly below it. Counties tied for a place
+// share it, so two tied for last are both "the last one".
+func bottom(a Assessment, ind Indicator, rank, n int) bool {
+	worse := 0
+	for _, c := range a.Counties {
+		if it, ok := c.Item(ind); ok && it.Rank > rank {
+			worse++
+		}
+	}
+	return worse < n
 }
 
 func severity(s Step) cases.Severity {
