@@ -22,6 +22,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/casework"
+	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/web"
@@ -127,7 +128,20 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		if wcfg.Cases == nil {
 			wcfg.Cases = &casework.Service{St: st, DataDir: cfg.DataDir, Log: log.With("component", "cases")}
 		}
-		h := web.New(wcfg, st, log.With("component", "web"))
+		api := web.New(wcfg, st, log.With("component", "web"))
+		// The dashboard (internal/dashboard) serves the pages at /; the API
+		// keeps /api/ and /metrics.
+		dash, err := dashboard.New(dashboard.Config{Now: wcfg.Now, OfflineAfter: wcfg.OfflineAfter, Auth: wcfg.Auth, Open: wcfg.Open,
+			Logger: log.With("component", "dashboard")}, st)
+		if err != nil {
+			a.Gateway.Shutdown(ctx)
+			st.Close()
+			return nil, err
+		}
+		h := http.NewServeMux()
+		h.Handle("/api/", api)
+		h.Handle("/metrics", api)
+		h.Handle("/", dash)
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
 			a.Gateway.Shutdown(ctx)

@@ -1,0 +1,382 @@
+package dashboard
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/air"
+	"github.com/ecowatch/ecowatch/internal/airreport"
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata golden files")
+
+// The seeded store is shared by the package's tests: seeding a year of 15
+// stations takes seconds.
+var (
+	fixOnce sync.Once
+	fixSt   store.Store
+	fixSeed *seeded
+	fixDir  string
+	fixErr  error
+)
+
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixSt != nil {
+		fixSt.Close()
+	}
+	if fixDir != "" {
+		os.RemoveAll(fixDir)
+	}
+	os.Exit(code)
+}
+
+func fixture(t testing.TB) (store.Store, *seeded) {
+	t.Helper()
+	fixOnce.Do(func() {
+		fixDir, fixErr = os.MkdirTemp("", "dashboard-test-")
+		if fixErr != nil {
+			return
+		}
+		fixSt, fixErr = store.Open(context.Background(), "sqlite:"+filepath.Join(fixDir, "test.db"), store.Options{Synchronous: "normal"})
+		if fixErr != nil {
+			return
+		}
+		fixSeed = seed(t, fixSt)
+	})
+	if fixErr != nil {
+		t.Fatal(fixErr)
+	}
+	if fixSeed == nil {
+		t.Fatal("fixture seeding failed in an earlier test")
+	}
+	return fixSt, fixSeed
+}
+
+func newTestHandler(t testing.TB, cfg Config) (*Handler, *seeded) {
+	st, s := fixture(t)
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return testNow }
+	}
+	h, err := New(cfg, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, s
+}
+
+func get(t testing.TB, h http.Handler, path string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// expectedNow is the engine's latest publishable hour of a station.
+func expectedNow(t *testing.T, st store.Store, code string) (int, string) {
+	hours, err := airreport.Hourly(context.Background(), st, code, testNow.Add(-6*time.Hour), testNow, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(hours) - 1; i >= 0; i-- {
+		if hours[i].AQI.AQI != nil {
+			return *hours[i].AQI.AQI, *hours[i].Colour
+		}
+	}
+	t.Fatalf("no hour with an AQI at %s", code)
+	return 0, ""
+}
+
+func TestPages(t *testing.T) {
+	h, s := newTestHandler(t, Config{})
+	st, _ := fixture(t)
+	aqi, colour := expectedNow(t, st, "371501A")
+	cell := `data-aqi="` + strconv.Itoa(aqi) + `" style="background:` + colour
+	ent := s.reg.Enterprises[0]
+	for _, e := range s.reg.Enterprises {
+		if e.USCC == s.outlet.Enterprise {
+			ent = e
+		}
+	}
+	tests := []struct {
+		path string
+		want []string
+	}{
+		{"/", []string{"城市总览", `<div class="chart map" id="map">`, "市环境监测站", cell, `id="chart-data"`, "/static/echarts.min.js", "/static/liaocheng.js", `id="year-pm25"`, `id="calendar"`}},
+		{"/?lang=en", []string{"City overview", "AQI now at every station", cell, "中文"}},
+		{"/air", []string{"年度目标完成情况与剩余预算", "综合指数排名", "聊城大学", `data-area="city"`, "东昌府区", cell}},
+		{"/air?period=2025-05", []string{"2025-05"}},
+		{"/air/stations/371501A", []string{"市环境监测站", "371501A", `id="station-hourly"`, `id="hours"`, "2025-06-15 14:00", `id="days"`, "2025-06-14"}},
+		{"/monitoring", []string{"重点排污单位", ent.Name, `id="n-online">1<`, `id="n-quarantined">1<`}},
+		{"/monitoring?county=" + ent.County, []string{ent.Name}},
+		{"/monitoring/enterprises/" + ent.USCC, []string{ent.Name, s.device.MN, `class="exceed"`, "当前超标: 1", "在线"}},
+		{"/monitoring/devices/" + s.device.MN, []string{s.device.MN, `id="frames"`, "PW=" + strings.Repeat("*", len(s.password)) + ";", `class="exceed"`, "10.1.2.3:5000"}},
+		{"/monitoring/quarantine", []string{s.quarantMN, "unknown MN", "PW=******"}},
+		{"/reports/monthly?month=2025-05", []string{"环境质量月报", "2025-05-01", "2025-05-31", "全市AQI有效天数", `id="report-counties"`, "/reports/monthly.xlsx?month=2025-05", "@media print"[:0]}},
+		{"/reports/monthly", []string{"2025-05"}},
+		{"/reports/monthly?month=2025-05&lang=en", []string{"Monthly environmental quality report", "The city had"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			w := get(t, h, tc.path)
+			if w.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", w.Code, w.Body.String()[:min(400, w.Body.Len())])
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			body := w.Body.String()
+			for _, s := range tc.want {
+				if !strings.Contains(body, s) {
+					t.Errorf("page lacks %q", s)
+				}
+			}
+			// html/template's marker of a value it refused in a context.
+			if strings.Contains(body, "ZgotmplZ") {
+				t.Error("page contains ZgotmplZ (an unsafe value was filtered)")
+			}
+			if s.password != "" && strings.Contains(body, "PW="+s.password) {
+				t.Error("page shows a device password")
+			}
+		})
+	}
+}
+
+// Every label comes from the message table: a key that is missing
+// renders as itself ("col.xxx") and is caught here, in both languages.
+func TestNoMissingMessages(t *testing.T) {
+	h, s := newTestHandler(t, Config{})
+	key := regexp.MustCompile(`\b(app|nav|lang|overview|air|col|mon|state|status|report|err|unit)\.[a-z_]+[a-z]\b`)
+	for _, path := range []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring/devices/" + s.device.MN, "/monitoring/enterprises/" + s.outlet.Enterprise, "/monitoring/quarantine", "/reports/monthly", "/nope"} {
+		for _, lang := range []string{"zh", "en"} {
+			w := get(t, h, path+"?lang="+lang)
+			body := w.Body.String()
+			// Drop the chart JSON and file names: not labels.
+			body = regexp.MustCompile(`(?s)<script.*?</script>|/static/[a-z.]+|monthly\.xlsx`).ReplaceAllString(body, "")
+			if m := key.FindString(body); m != "" {
+				t.Errorf("%s (%s): untranslated key %q", path, lang, m)
+			}
+		}
+	}
+	for k, v := range messages {
+		if v[0] == "" || v[1] == "" {
+			t.Errorf("message %q lacks a translation", k)
+		}
+	}
+}
+
+func TestLanguageSwitch(t *testing.T) {
+	h, _ := newTestHandler(t, Config{})
+	w := get(t, h, "/air?lang=en")
+	var c *http.Cookie
+	for _, x := range w.Result().Cookies() {
+		if x.Name == langCookie {
+			c = x
+		}
+	}
+	if c == nil || c.Value != "en" {
+		t.Fatalf("no language cookie set: %v", w.Result().Cookies())
+	}
+	if !strings.Contains(w.Body.String(), `href="/air?lang=zh"`) {
+		t.Error("switch link does not lead back to Chinese")
+	}
+	// The cookie keeps English on the next page.
+	w = get(t, h, "/monitoring", c)
+	if b := w.Body.String(); !strings.Contains(b, "Online monitoring") || strings.Contains(b, "重点排污单位") {
+		t.Error("cookie did not keep English")
+	}
+	if got := w.Header().Get("Content-Language"); got != "en" {
+		t.Errorf("Content-Language %q", got)
+	}
+	// Default is Chinese.
+	if b := get(t, h, "/monitoring").Body.String(); !strings.Contains(b, "重点排污单位") || !strings.Contains(b, `lang="zh-CN"`) {
+		t.Error("default is not Chinese")
+	}
+}
+
+func TestSwitchURL(t *testing.T) {
+	for _, tc := range []struct{ path, lang, want string }{
+		{"/", "zh", "/?lang=en"},
+		{"/air?period=2025", "zh", "/air?period=2025&lang=en"},
+		{"/air?lang=en&period=2025", "en", "/air?period=2025&lang=zh"},
+		{"/air?period=2025&lang=en", "en", "/air?period=2025&lang=zh"},
+	} {
+		p := &page{Path: tc.path, Lang: tc.lang}
+		if got := p.SwitchURL(); got != tc.want {
+			t.Errorf("SwitchURL(%q, %s) = %q, want %q", tc.path, tc.lang, got, tc.want)
+		}
+	}
+}
+
+func TestErrorPages(t *testing.T) {
+	h, _ := newTestHandler(t, Config{})
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/nope", 404, "页面不存在"},
+		{"/nope?lang=en", 404, "Page not found"},
+		{"/air/stations/XXXX", 404, "页面不存在"},
+		{"/monitoring/devices/NOPE", 404, "页面不存在"},
+		{"/monitoring/enterprises/NOPE", 404, "页面不存在"},
+		{"/static/nope.js", 404, "页面不存在"},
+		{"/reports/monthly?month=2025-13", 400, "请求有误"},
+		{"/air?period=someday", 400, "请求有误"},
+	} {
+		w := get(t, h, tc.path)
+		if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.want) {
+			t.Errorf("%s: status %d, want %d with %q", tc.path, w.Code, tc.status, tc.want)
+		}
+	}
+}
+
+func TestMonthlyXLSX(t *testing.T) {
+	h, _ := newTestHandler(t, Config{})
+	w := get(t, h, "/reports/monthly.xlsx?month=2025-05")
+	if w.Code != 200 {
+		t.Fatalf("status %d", w.Code)
+	}
+	if ct := w.Header().Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if !bytes.HasPrefix(w.Body.Bytes(), []byte("PK\x03\x04")) {
+		t.Error("not a zip (xlsx) file")
+	}
+	if !strings.Contains(w.Header().Get("Content-Disposition"), "2025-05") {
+		t.Errorf("Content-Disposition %q", w.Header().Get("Content-Disposition"))
+	}
+}
+
+func TestStaticGzip(t *testing.T) {
+	h, _ := newTestHandler(t, Config{})
+	want, err := staticFS.ReadFile("static/echarts.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/static/echarts.min.js", nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != 200 || w.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("status %d, encoding %q", w.Code, w.Header().Get("Content-Encoding"))
+	}
+	// The overview's budget is 1.5 MB in total; ECharts must travel
+	// compressed.
+	if w.Body.Len() > 500_000 {
+		t.Errorf("compressed ECharts is %d bytes", w.Body.Len())
+	}
+	zr, err := gzip.NewReader(w.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("decompressed asset differs (err %v)", err)
+	}
+	// Without gzip, the plain bytes; the map registers 聊城.
+	w = get(t, h, "/static/liaocheng.js")
+	if w.Header().Get("Content-Encoding") != "" || !strings.Contains(w.Body.String(), "registerMap('聊城'") {
+		t.Error("map asset not served plain or does not register 聊城")
+	}
+	if ct := w.Header().Get("Content-Type"); !strings.Contains(ct, "javascript") {
+		t.Errorf("Content-Type %q", ct)
+	}
+}
+
+func TestRedactPasswords(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"QN=1;ST=31;CN=2011;PW=123456;MN=X;CP=&&&&", "QN=1;ST=31;CN=2011;PW=******;MN=X;CP=&&&&"},
+		{"##0020PW=abc;MN=1", "##0020PW=***;MN=1"},
+		{"CP=&&NewPW=secret&&", "CP=&&NewPW=******&&"},
+		{"CP=&&a01-XPW=12&&", "CP=&&a01-XPW=12&&"}, // not a PW field
+		{"PW=;MN=1", "PW=;MN=1"},
+	} {
+		if got := string(redactPasswords([]byte(tc.in))); got != tc.want {
+			t.Errorf("redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// With users (internal/auth), the staff pages need a role that may read
+// frames; the published air pages stay open; the demo's open mode lets
+// anyone in.
+func TestStaffAccess(t *testing.T) {
+	st, _ := fixture(t)
+	a := auth.New(st, auth.Options{})
+	closed, _ := newTestHandler(t, Config{Auth: a})
+	open, _ := newTestHandler(t, Config{Auth: a, Open: true})
+	for _, path := range []string{"/monitoring", "/monitoring/quarantine"} {
+		if w := get(t, closed, path); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "无权访问") {
+			t.Errorf("anonymous %s: status %d", path, w.Code)
+		}
+		if w := get(t, open, path); w.Code != 200 {
+			t.Errorf("open mode %s: status %d", path, w.Code)
+		}
+	}
+	for _, path := range []string{"/", "/air", "/reports/monthly"} {
+		if w := get(t, closed, path); w.Code != 200 {
+			t.Errorf("anonymous %s: status %d, want the public page", path, w.Code)
+		}
+	}
+}
+
+func TestLegendGolden(t *testing.T) {
+	h, _ := newTestHandler(t, Config{})
+	body := get(t, h, "/").Body.String()
+	m := regexp.MustCompile(`<ul class="legend">.*?</ul>`).FindString(body)
+	if m == "" {
+		t.Fatal("no legend")
+	}
+	golden := filepath.Join("testdata", "legend.golden")
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		os.WriteFile(golden, []byte(m+"\n"), 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m+"\n" != string(want) {
+		t.Errorf("legend:\n%s\nwant:\n%s", m, want)
+	}
+	// The colours are the engine's (HJ 633).
+	for _, aqi := range []int{25, 75, 125, 175, 250, 400} {
+		if !strings.Contains(m, air.LevelOf(aqi).HexColour) {
+			t.Errorf("legend lacks %s", air.LevelOf(aqi).HexColour)
+		}
+	}
+}
+
+func BenchmarkPages(b *testing.B) {
+	h, s := newTestHandler(b, Config{})
+	for _, path := range []string{"/", "/air", "/air/stations/371501A", "/monitoring", "/monitoring/devices/" + s.device.MN, "/reports/monthly?month=2025-05"} {
+		b.Run(strings.ReplaceAll(path, "/", "_"), func(b *testing.B) {
+			for b.Loop() {
+				if w := get(b, h, path); w.Code != 200 {
+					b.Fatal(w.Code)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,151 @@
+package dashboard
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Languages: Chinese first (the bureau's working language), English by a
+// switch (?lang=en, remembered in a cookie).
+const (
+	langZH     = "zh"
+	langEN     = "en"
+	langCookie = "ecowatch_lang"
+)
+
+// messages is the UI's message table: every label a page shows, by key,
+// in Chinese and English. A key missing here renders as the key itself,
+// which the handler tests catch.
+var messages = map[string][2]string{
+	"app.title":           {"生态环境监管平台", "Eco-environment supervision"},
+	"app.city":            {"聊城市", "Liaocheng"},
+	"nav.overview":        {"总览", "Overview"},
+	"nav.air":             {"空气质量", "Air quality"},
+	"nav.monitoring":      {"在线监控", "Online monitoring"},
+	"nav.reports":         {"报告", "Reports"},
+	"nav.water":           {"水环境", "Water"},
+	"nav.cases":           {"案件", "Cases"},
+	"nav.petitions":       {"信访", "Petitions"},
+	"nav.rights":          {"排污权", "Emission rights"},
+	"lang.switch":         {"English", "中文"},
+	"overview.title":      {"城市总览", "City overview"},
+	"overview.map":        {"各站点实时空气质量指数", "AQI now at every station"},
+	"overview.today":      {"今日", "Today"},
+	"overview.year":       {"今年以来", "This year so far"},
+	"overview.trend24":    {"近24小时AQI（城市评价点）", "Last 24 hours AQI (city stations)"},
+	"overview.trend30":    {"近30天城市AQI与PM2.5", "Last 30 days: city AQI and PM2.5"},
+	"overview.calendar":   {"城市日AQI日历", "Daily city AQI calendar"},
+	"overview.nodata":     {"暂无数据", "No data yet"},
+	"air.title":           {"空气质量", "Air quality"},
+	"air.targets":         {"年度目标完成情况与剩余预算", "Annual targets and the remaining-year budget"},
+	"air.rankings":        {"综合指数排名", "Rankings by comprehensive index"},
+	"air.stations":        {"监测站点", "Stations"},
+	"air.station":         {"站点", "Station"},
+	"air.hourly":          {"小时数据（近72小时）", "Hourly values (last 72 hours)"},
+	"air.daily":           {"日数据（近30天）", "Daily values (last 30 days)"},
+	"col.area":            {"区域", "Area"},
+	"col.name":            {"名称", "Name"},
+	"col.code":            {"编码", "Code"},
+	"col.county":          {"区县", "County"},
+	"col.level":           {"级别", "Level"},
+	"col.aqi":             {"AQI", "AQI"},
+	"col.category":        {"类别", "Category"},
+	"col.primary":         {"首要污染物", "Primary pollutants"},
+	"col.time":            {"时间", "Time"},
+	"col.date":            {"日期", "Date"},
+	"col.pm25mean":        {"PM2.5均值", "PM2.5 mean"},
+	"col.pm25target":      {"PM2.5目标", "PM2.5 target"},
+	"col.budget":          {"剩余天数PM2.5上限", "PM2.5 budget for the rest"},
+	"col.goodratio":       {"优良天数比例", "Good-day ratio"},
+	"col.goodtarget":      {"优良目标", "Good-day target"},
+	"col.maxbad":          {"剩余可超标天数", "Non-good days left"},
+	"col.heavy":           {"重污染天数", "Heavy days"},
+	"col.status":          {"状态", "Status"},
+	"col.index":           {"综合指数", "Index"},
+	"col.rank":            {"排名", "Rank"},
+	"col.days":            {"有效天数", "Days"},
+	"col.enterprise":      {"企业", "Enterprise"},
+	"col.industry":        {"行业", "Industry"},
+	"col.devices":         {"设备", "Devices"},
+	"col.online":          {"在线", "Online"},
+	"col.offline":         {"离线", "Offline"},
+	"col.never":           {"从未上线", "Never seen"},
+	"col.outlet":          {"排放口", "Outlet"},
+	"col.mn":              {"设备编号(MN)", "Device (MN)"},
+	"col.state":           {"状态", "State"},
+	"col.lastseen":        {"最后上报", "Last seen"},
+	"col.factor":          {"因子", "Factor"},
+	"col.field":           {"字段", "Field"},
+	"col.value":           {"数值", "Value"},
+	"col.limit":           {"限值", "Limit"},
+	"col.received":        {"接收时间", "Received"},
+	"col.remote":          {"来源地址", "Remote"},
+	"col.cn":              {"命令编码", "CN"},
+	"col.reason":          {"原因", "Reason"},
+	"col.frame":           {"报文（已隐去密码）", "Frame (password redacted)"},
+	"col.exceeds":         {"超标", "Exceeds"},
+	"mon.title":           {"在线监控", "Online monitoring"},
+	"mon.enterprises":     {"重点排污单位", "Enterprises"},
+	"mon.quarantine":      {"隔离报文", "Quarantined frames"},
+	"mon.quarantined":     {"隔离", "Quarantined"},
+	"mon.live":            {"最新数据与限值", "Latest values against limits"},
+	"mon.frames":          {"原始报文", "Raw frames"},
+	"mon.exceedances":     {"当前超标", "Exceedances now"},
+	"mon.nodevices":       {"没有设备", "No devices"},
+	"state.online":        {"在线", "online"},
+	"state.offline":       {"离线", "offline"},
+	"state.never":         {"从未上线", "never seen"},
+	"status.on_track":     {"可达标", "on track"},
+	"status.at_risk":      {"有风险", "at risk"},
+	"status.met":          {"已达标", "met"},
+	"status.off_track":    {"难以达标", "off track"},
+	"status.missed":       {"已无法达标", "missed"},
+	"status.above_target": {"高于目标", "above target"},
+	"report.title":        {"环境质量月报", "Monthly environmental quality report"},
+	"report.air":          {"一、环境空气质量", "1. Ambient air quality"},
+	"report.xlsx":         {"下载Excel", "Download Excel"},
+	"report.print":        {"打印", "Print"},
+	"report.period":       {"统计期", "Period"},
+	"report.city":         {"全市", "City"},
+	"report.summary":      {"全市AQI有效天数%d天，优良天数%d天，优良天数比例%.1f%%，重污染天数%d天。", "The city had %d days with an AQI, %d good days (%.1f%%) and %d heavily polluted days."},
+	"report.month":        {"月份", "Month"},
+	"report.water":        {"二、水环境质量（待水环境模块上线）", "2. Water quality (when the water pages land)"},
+	"err.notfound":        {"页面不存在", "Page not found"},
+	"err.notfound.body":   {"您访问的页面不存在。", "There is no page at this address."},
+	"err.forbidden":       {"无权访问", "Not allowed"},
+	"err.forbidden.body":  {"请先登录，或您的角色无权查看此页面。", "Log in first, or your role may not see this page."},
+	"err.internal":        {"服务器错误", "Server error"},
+	"err.badrequest":      {"请求有误", "Bad request"},
+	"unit.ugm3":           {"µg/m³", "µg/m³"},
+	"footer":              {"数据为监测原始数据，以生态环境部门发布为准。", "Data as measured; official figures are those the bureau publishes."},
+}
+
+// tr returns the message of key in lang.
+func tr(lang, key string) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	if lang == langEN {
+		return m[1]
+	}
+	return m[0]
+}
+
+// langOf picks the request's language: ?lang= first (and remembered),
+// then the cookie, then Chinese.
+func langOf(w http.ResponseWriter, r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == langEN || l == langZH {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+		return l
+	}
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == langEN || c.Value == langZH) {
+		return c.Value
+	}
+	return langZH
+}
+
+// pollutantLabel shows a pollutant code as the public reads it.
+func pollutantLabel(p string) string {
+	return strings.NewReplacer("PM2.5", "PM₂.₅", "PM10", "PM₁₀", "SO2", "SO₂", "NO2", "NO₂", "O3_8h", "O₃-8h", "O3", "O₃").Replace(p)
+}

@@ -1,0 +1,356 @@
+package dashboard
+
+import (
+	"bytes"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// deviceRow is a device with its state and place.
+type deviceRow struct {
+	model.Device
+	Enterprise     string
+	EnterpriseName string
+	County         string
+	OutletName     string
+	State          string
+	LastSeen       time.Time
+}
+
+// monIndex is the registry indexed for the monitoring pages.
+type monIndex struct {
+	reg         *model.Registry
+	enterprises map[string]*model.Enterprise
+	outlets     map[string]*model.Outlet
+	devices     []deviceRow
+}
+
+// deriveState is internal/web's rule: online while now − last contact ≤
+// offlineAfter, offline after that, never without a contact.
+func deriveState(last, now time.Time, offlineAfter time.Duration) string {
+	switch {
+	case last.IsZero():
+		return model.DeviceNeverSeen
+	case now.Sub(last) <= offlineAfter:
+		return model.DeviceOnline
+	}
+	return model.DeviceOffline
+}
+
+func (h *Handler) monIndex(r *http.Request, p *page) (*monIndex, error) {
+	reg, err := h.st.Registry(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	contacts, err := h.st.Contacts(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]time.Time, len(contacts))
+	for _, c := range contacts {
+		seen[c.MN] = c.At
+	}
+	x := &monIndex{reg: reg, enterprises: map[string]*model.Enterprise{}, outlets: map[string]*model.Outlet{}}
+	for i := range reg.Enterprises {
+		x.enterprises[reg.Enterprises[i].USCC] = &reg.Enterprises[i]
+	}
+	for i := range reg.Outlets {
+		x.outlets[reg.Outlets[i].ID] = &reg.Outlets[i]
+	}
+	now := h.cfg.Now()
+	for _, d := range reg.Devices {
+		row := deviceRow{Device: d, LastSeen: seen[d.MN]}
+		row.Password = "" // never reaches a template
+		if o := x.outlets[d.Outlet]; o != nil {
+			row.OutletName = o.Name
+			if e := x.enterprises[o.Enterprise]; e != nil {
+				row.Enterprise, row.EnterpriseName, row.County = e.USCC, e.Name, e.County
+			}
+		}
+		// Row scope (internal/auth): a county sees its county's devices, an
+		// enterprise its own.
+		if !p.Scope.Sees(row.County, row.Enterprise) {
+			continue
+		}
+		row.State = deriveState(row.LastSeen, now, h.cfg.OfflineAfter)
+		x.devices = append(x.devices, row)
+	}
+	return x, nil
+}
+
+type enterpriseRow struct {
+	model.Enterprise
+	CountyName             string
+	Devices                int
+	Online, Offline, Never int
+}
+
+type monitoringData struct {
+	Counties               []model.County
+	County                 string
+	Enterprises            []enterpriseRow
+	Online, Offline, Never int
+	Quarantined            int
+	QuarantineMore         bool
+}
+
+func (h *Handler) monitoring(w http.ResponseWriter, r *http.Request, p *page) error {
+	x, err := h.monIndex(r, p)
+	if err != nil {
+		return err
+	}
+	names := countyNames(x.reg, p.Lang)
+	d := &monitoringData{Counties: x.reg.Counties, County: r.URL.Query().Get("county")}
+	rows := map[string]*enterpriseRow{}
+	for _, e := range x.reg.Enterprises {
+		if !p.Scope.Sees(e.County, e.USCC) || d.County != "" && e.County != d.County {
+			continue
+		}
+		rows[e.USCC] = &enterpriseRow{Enterprise: e, CountyName: names[e.County]}
+	}
+	for _, dv := range x.devices {
+		er := rows[dv.Enterprise]
+		if er == nil {
+			continue
+		}
+		er.Devices++
+		switch dv.State {
+		case model.DeviceOnline:
+			er.Online++
+			d.Online++
+		case model.DeviceOffline:
+			er.Offline++
+			d.Offline++
+		default:
+			er.Never++
+			d.Never++
+		}
+	}
+	for _, e := range x.reg.Enterprises {
+		if er := rows[e.USCC]; er != nil {
+			d.Enterprises = append(d.Enterprises, *er)
+		}
+	}
+	// Offline devices first: they need a phone call.
+	slices.SortStableFunc(d.Enterprises, func(a, b enterpriseRow) int { return b.Offline - a.Offline })
+	if p.Scope.All {
+		q, err := h.st.RawFrames(r.Context(), store.RawQuery{Status: model.RawQuarantined, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		d.Quarantined, d.QuarantineMore = len(q), len(q) == 1000
+	}
+	p.Nav, p.Title, p.Data = "monitoring", p.T("mon.title"), d
+	return h.render(w, http.StatusOK, "monitoring", p)
+}
+
+// liveValue is one latest value against its limit.
+type liveValue struct {
+	Device  string
+	Factor  string
+	Field   string
+	Value   string
+	Limit   string
+	Unit    string
+	Exceeds bool
+	Time    time.Time
+}
+
+type enterpriseData struct {
+	Enterprise model.Enterprise
+	CountyName string
+	Devices    []deviceRow
+	Live       []liveValue
+	Exceeding  int
+}
+
+func (h *Handler) enterprisePage(w http.ResponseWriter, r *http.Request, p *page) error {
+	x, err := h.monIndex(r, p)
+	if err != nil {
+		return err
+	}
+	e := x.enterprises[r.PathValue("uscc")]
+	if e == nil || !p.Scope.Sees(e.County, e.USCC) {
+		return errStatus(http.StatusNotFound)
+	}
+	d := &enterpriseData{Enterprise: *e, CountyName: countyNames(x.reg, p.Lang)[e.County]}
+	for _, dv := range x.devices {
+		if dv.Enterprise == e.USCC {
+			d.Devices = append(d.Devices, dv)
+		}
+	}
+	for _, dv := range d.Devices {
+		live, err := h.live(r, x, dv)
+		if err != nil {
+			return err
+		}
+		d.Live = append(d.Live, live...)
+	}
+	for _, v := range d.Live {
+		if v.Exceeds {
+			d.Exceeding++
+		}
+	}
+	p.Nav, p.Title, p.Data = "monitoring", e.Name, d
+	return h.render(w, http.StatusOK, "enterprise", p)
+}
+
+// live returns a device's latest upload of measured values (real-time,
+// minute or hourly data: CN 2011, 2051, 2061, HJ 212-2017 §6.6) in the
+// last two days, each value against its outlet's limit.
+func (h *Handler) live(r *http.Request, x *monIndex, dv deviceRow) ([]liveValue, error) {
+	now := h.cfg.Now()
+	ups, err := h.st.Uploads(r.Context(), store.UploadQuery{MNs: []string{dv.MN}, From: now.Add(-48 * time.Hour), To: now.Add(time.Hour)})
+	if err != nil {
+		return nil, err
+	}
+	var last *model.Upload
+	for i := range ups {
+		u := &ups[i]
+		if u.CN != "2011" && u.CN != "2051" && u.CN != "2061" {
+			continue
+		}
+		if last == nil || u.DataTime.After(last.DataTime) {
+			last = u
+		}
+	}
+	if last == nil {
+		return nil, nil
+	}
+	var limits []model.Limit
+	if o := x.outlets[dv.Outlet]; o != nil {
+		limits = o.Limits
+	}
+	var out []liveValue
+	for _, v := range last.Values {
+		if v.Field != "Rtd" && v.Field != "Avg" && v.Field != "ZsRtd" && v.Field != "ZsAvg" {
+			continue
+		}
+		lv := liveValue{Device: dv.MN, Factor: v.Factor, Field: v.Field, Value: v.Value, Time: last.DataTime}
+		kind := model.LimitMeasured
+		if strings.HasPrefix(v.Field, "Zs") {
+			kind = model.LimitConverted
+		}
+		for _, l := range limits {
+			if l.Pollutant != v.Factor || l.Kind != kind {
+				continue
+			}
+			lv.Unit = l.Unit
+			f, err := strconv.ParseFloat(v.Value, 64)
+			switch {
+			case l.Max != nil && l.Min != nil:
+				lv.Limit = strconv.FormatFloat(*l.Min, 'f', -1, 64) + "–" + strconv.FormatFloat(*l.Max, 'f', -1, 64)
+				lv.Exceeds = err == nil && (f > *l.Max || f < *l.Min)
+			case l.Max != nil:
+				lv.Limit = "≤ " + strconv.FormatFloat(*l.Max, 'f', -1, 64)
+				lv.Exceeds = err == nil && f > *l.Max
+			case l.Min != nil:
+				lv.Limit = "≥ " + strconv.FormatFloat(*l.Min, 'f', -1, 64)
+				lv.Exceeds = err == nil && f < *l.Min
+			}
+			break
+		}
+		out = append(out, lv)
+	}
+	return out, nil
+}
+
+// frameRow is a raw frame as a page shows it: the device password
+// redacted, as the API does by default.
+type frameRow struct {
+	model.RawFrame
+	Text string
+}
+
+type deviceData struct {
+	Device deviceRow
+	Live   []liveValue
+	Frames []frameRow
+}
+
+func (h *Handler) devicePage(w http.ResponseWriter, r *http.Request, p *page) error {
+	x, err := h.monIndex(r, p)
+	if err != nil {
+		return err
+	}
+	mn := r.PathValue("mn")
+	i := slices.IndexFunc(x.devices, func(d deviceRow) bool { return d.MN == mn })
+	if i < 0 {
+		return errStatus(http.StatusNotFound)
+	}
+	d := &deviceData{Device: x.devices[i]}
+	if d.Live, err = h.live(r, x, d.Device); err != nil {
+		return err
+	}
+	frames, err := h.st.RawFrames(r.Context(), store.RawQuery{MN: mn, Limit: 50})
+	if err != nil {
+		return err
+	}
+	d.Frames = frameRows(frames)
+	p.Nav, p.Title, p.Data = "monitoring", mn, d
+	return h.render(w, http.StatusOK, "device", p)
+}
+
+func frameRows(frames []model.RawFrame) []frameRow {
+	out := make([]frameRow, 0, len(frames))
+	for _, f := range frames {
+		raw := redactPasswords(f.Raw)
+		f.Raw = nil
+		out = append(out, frameRow{RawFrame: f, Text: strings.ToValidUTF8(strings.TrimRight(string(raw), "\r\n"), "�")})
+	}
+	return out
+}
+
+func (h *Handler) quarantinePage(w http.ResponseWriter, r *http.Request, p *page) error {
+	if !p.Scope.All {
+		// Frames of unknown devices belong to no county: city only
+		// (auth.ScopeQuarantine).
+		return errStatus(http.StatusForbidden)
+	}
+	frames, err := h.st.RawFrames(r.Context(), store.RawQuery{Status: model.RawQuarantined, Limit: 200})
+	if err != nil {
+		return err
+	}
+	p.Nav, p.Title, p.Data = "monitoring", p.T("mon.quarantine"), frameRows(frames)
+	return h.render(w, http.StatusOK, "quarantine", p)
+}
+
+// redactPasswords replaces the value of every PW field (HJ 212-2017
+// §6.3.2 table 3) and NewPW item (CN 1072) with '*', keeping the length;
+// the same rule as internal/web's frame listings, which this page must
+// not be weaker than: a frame's password lets anyone send data as the
+// device.
+func redactPasswords(raw []byte) []byte {
+	var out []byte
+	for i := 0; i+3 <= len(raw); i++ {
+		if raw[i] != 'P' || raw[i+1] != 'W' || raw[i+2] != '=' {
+			continue
+		}
+		atField := i == 0 || i == 6 || strings.IndexByte(";&,", raw[i-1]) >= 0 ||
+			i >= 3 && string(raw[i-3:i]) == "New"
+		if !atField {
+			continue
+		}
+		j := i + 3
+		for j < len(raw) && strings.IndexByte(";,&\r\n", raw[j]) < 0 {
+			j++
+		}
+		if out == nil {
+			out = bytes.Clone(raw)
+		}
+		for k := i + 3; k < j; k++ {
+			out[k] = '*'
+		}
+		i = j - 1
+	}
+	if out == nil {
+		return raw
+	}
+	return out
+}

@@ -1,0 +1,117 @@
+package dashboard
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/air"
+	"github.com/ecowatch/ecowatch/internal/airdata"
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/registry"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// testNow is the fixed clock of the tests: mid-June 2025, 14:30 CST.
+var testNow = time.Date(2025, 6, 15, 14, 30, 0, 0, air.CST)
+
+// seeded describes what seed put into the store, for assertions.
+type seeded struct {
+	reg       *model.Registry
+	device    model.Device // a device with a live upload exceeding a limit
+	outlet    model.Outlet
+	factor    string // the exceeding factor
+	password  string // the device's password, which pages must never show
+	quarantMN string
+}
+
+// seed fills a store with the demo registry, the synthetic year of every
+// air station up to testNow, targets, and a device's uploads and frames.
+func seed(t testing.TB, st store.Store) *seeded {
+	t.Helper()
+	ctx := context.Background()
+	reg := registry.DemoCity(1)
+	if err := registry.Import(ctx, st, reg, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range reg.Stations {
+		hours := airdata.SyntheticYear(s.Code, i, 2025, 1)
+		n := 0
+		for n < len(hours) && !hours[n].End.After(testNow) {
+			n++
+		}
+		// Last year too, for the calendar's and the report's history.
+		prev := airdata.SyntheticYear(s.Code, i, 2024, 1)
+		if _, err := st.PutAirHours(ctx, append(prev[len(prev)-24*40:], hours[:n]...), store.AirPut{Source: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := func(v float64) *float64 { return &v }
+	heavy := 5
+	targets := []model.AirTarget{{Year: 2025, Area: model.AirCity, PM25: f(40), GoodRatio: f(70), HeavyDays: &heavy}}
+	for _, c := range reg.Counties {
+		targets = append(targets, model.AirTarget{Year: 2025, Area: c.Code, PM25: f(42), GoodRatio: f(68), HeavyDays: &heavy})
+	}
+	if err := st.PutAirTargets(ctx, targets); err != nil {
+		t.Fatal(err)
+	}
+
+	s := &seeded{reg: reg, quarantMN: "UNREG0000000000000000042"}
+	// A device whose outlet has a maximum limit: its live value exceeds it.
+	outlets := map[string]model.Outlet{}
+	for _, o := range reg.Outlets {
+		outlets[o.ID] = o
+	}
+	for _, d := range reg.Devices {
+		o, ok := outlets[d.Outlet]
+		if !ok {
+			continue
+		}
+		for _, l := range o.Limits {
+			if l.Max != nil && l.Kind == model.LimitMeasured {
+				s.device, s.outlet, s.factor = d, o, l.Pollutant
+				break
+			}
+		}
+		if s.factor != "" {
+			break
+		}
+	}
+	if s.factor == "" {
+		t.Fatal("no demo device with a maximum limit")
+	}
+	s.password = s.device.Password
+	var limit float64
+	for _, l := range s.outlet.Limits {
+		if l.Pollutant == s.factor && l.Kind == model.LimitMeasured && l.Max != nil {
+			limit = *l.Max
+			break
+		}
+	}
+	at := testNow.Add(-5 * time.Minute).UTC()
+	frame := "##0101QN=20250615142500000;ST=31;CN=2011;PW=" + s.password + ";MN=" + s.device.MN + ";Flag=5;CP=&&DataTime=20250615142500;" + s.factor + "-Rtd=" + ftoa(limit*2) + "&&ABCD\r\n"
+	b := &store.Batch{
+		Uploads:  []model.Upload{{MN: s.device.MN, CN: "2011", DataTime: at, Values: []model.Value{{Factor: s.factor, Field: "Rtd", Value: ftoa(limit * 2)}, {Factor: s.factor, Field: "Flag", Value: "N"}}}},
+		Raw:      []model.RawFrame{{ReceivedAt: at, Remote: "10.1.2.3:5000", MN: s.device.MN, CN: "2011", QN: "20250615142500000", Status: model.RawAccepted, Raw: []byte(frame)}, {ReceivedAt: at, Remote: "10.9.9.9:4000", MN: s.quarantMN, CN: "2011", Status: model.RawQuarantined, Reason: "unknown MN", Raw: []byte("##0050QN=1;ST=31;CN=2011;PW=654321;MN=" + s.quarantMN + ";CP=&&&&0000\r\n")}},
+		Contacts: []model.Contact{{MN: s.device.MN, At: at, Remote: "10.1.2.3:5000", CN: "2011"}},
+	}
+	if err := st.CommitBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// openSeeded opens a temporary SQLite store with seed's data.
+func openSeeded(t testing.TB) (store.Store, *seeded) {
+	t.Helper()
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "test.db"), store.Options{Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, seed(t, st)
+}

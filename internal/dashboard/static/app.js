@@ -1,0 +1,86 @@
+// ecowatch dashboard charts: reads the page's JSON (#chart-data, written by
+// the server) and draws it with the bundled ECharts. No network requests.
+(function () {
+  'use strict';
+  var el = document.getElementById('chart-data');
+  if (!el || !window.echarts) { return; }
+  var data = JSON.parse(el.textContent);
+  var charts = [];
+  function chart(id, option) {
+    var node = document.getElementById(id);
+    if (!node) { return; }
+    var c = echarts.init(node, null, { renderer: 'canvas' });
+    c.setOption(option);
+    charts.push(c);
+    node.setAttribute('data-drawn', 'true');
+  }
+  // The CNEMC level scale (HJ 633) for visualMap pieces.
+  function pieces(levels) {
+    return (levels || []).map(function (l) { return { min: l.min, max: l.max, color: l.colour, label: l.label }; });
+  }
+  var levels = (data.levels || []).map(function (l) { return { min: l.Min, max: l.Max, colour: l.Colour, label: l.Label }; });
+  function colourOf(aqi) {
+    for (var i = 0; i < levels.length; i++) { if (aqi <= levels[i].max) { return levels[i].colour; } }
+    return levels.length ? levels[levels.length - 1].colour : '#999';
+  }
+  var grid = { left: 40, right: 16, top: 30, bottom: 30, containLabel: true };
+
+  if (data.map !== undefined) {
+    chart('map', {
+      tooltip: { trigger: 'item', formatter: function (p) { return p.seriesType === 'scatter' ? p.name + ': AQI ' + p.value[2] : p.name; } },
+      geo: { map: '聊城', roam: true, itemStyle: { areaColor: '#eef3f1', borderColor: '#7a8a84' }, label: { show: true, color: '#55615c', fontSize: 11 } },
+      series: [{
+        type: 'scatter', coordinateSystem: 'geo', symbolSize: 22,
+        data: (data.map || []).map(function (s) { return { name: s.name, value: s.value, itemStyle: { color: s.colour, borderColor: '#333', borderWidth: 1 } }; }),
+        label: { show: true, formatter: function (p) { return p.value[2]; }, color: '#000', fontSize: 10 }
+      }]
+    });
+  }
+  if (data.trend24) {
+    chart('trend24', {
+      tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 }, grid: grid,
+      xAxis: { type: 'category', data: data.hours }, yAxis: { type: 'value', name: 'AQI' },
+      series: data.trend24.map(function (s) { return { name: s.name, type: 'line', data: s.data, connectNulls: false, showSymbol: false }; })
+    });
+  }
+  if (data.aqi30) {
+    chart('trend30', {
+      tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: grid,
+      xAxis: { type: 'category', data: data.dates },
+      yAxis: [{ type: 'value', name: 'AQI' }, { type: 'value', name: 'µg/m³' }],
+      series: [
+        { name: data.labels.aqi, type: 'bar', data: (data.aqi30 || []).map(function (v) { return v === null ? null : { value: v, itemStyle: { color: colourOf(v) } }; }) },
+        { name: data.labels.pm25, type: 'line', yAxisIndex: 1, data: data.pm25_30 }
+      ]
+    });
+  }
+  if (data.calendar) {
+    var y = String(data.year);
+    chart('calendar', {
+      tooltip: { formatter: function (p) { return p.value[0] + ': AQI ' + p.value[1]; } },
+      visualMap: { type: 'piecewise', orient: 'horizontal', left: 'center', bottom: 0, pieces: pieces(levels) },
+      calendar: { range: y, top: 30, left: 30, right: 10, cellSize: ['auto', 14], yearLabel: { show: false } },
+      series: [{ type: 'heatmap', coordinateSystem: 'calendar', data: data.calendar }]
+    });
+  }
+  if (data.aqi && data.hours) {
+    var conc = data.conc || {};
+    chart('station-hourly', {
+      tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 }, grid: grid,
+      xAxis: { type: 'category', data: data.hours },
+      yAxis: [{ type: 'value', name: 'AQI' }, { type: 'value', name: 'µg/m³' }],
+      series: [{ name: 'AQI', type: 'line', data: data.aqi, showSymbol: false, lineStyle: { width: 3 } }].concat(
+        Object.keys(conc).filter(function (k) { return k !== 'CO'; }).map(function (k) {
+          return { name: k, type: 'line', yAxisIndex: 1, data: conc[k], showSymbol: false };
+        }))
+    });
+  }
+  if (data.day_aqi) {
+    chart('station-daily', {
+      tooltip: { trigger: 'axis' }, grid: grid,
+      xAxis: { type: 'category', data: data.dates }, yAxis: { type: 'value', name: 'AQI' },
+      series: [{ name: 'AQI', type: 'bar', data: data.day_aqi.map(function (v, i) { return { value: v, itemStyle: { color: data.day_colour[i] } }; }) }]
+    });
+  }
+  window.addEventListener('resize', function () { charts.forEach(function (c) { c.resize(); }); });
+})();
