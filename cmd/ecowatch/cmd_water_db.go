@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -310,7 +312,7 @@ func runWaterReport(ctx context.Context, args []string, _ io.Reader, stdout, std
 
 // runWaterTrace: ecowatch water trace --section S --time T
 func runWaterTrace(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("water trace", "water trace --section CODE --time 'YYYY-MM-DD hh:mm' [--factor CODMn] [--horizon 48h] [--after 24h] [--jump] [--json]", stderr)
+	fs := newFlagSet("water trace", "water trace --section CODE --time 'YYYY-MM-DD hh:mm' [--factor CODMn] [--horizon 48h] [--after 24h] [--jump] [--json] [--open-case]", stderr)
 	section := fs.String("section", "", "the section that exceeded or jumped (required)")
 	timeS := fs.String("time", "", "time of the exceedance, China Standard Time or RFC 3339 (required)")
 	factor := fs.String("factor", "CODMn", "item at the section: GB 3838 name or HJ 212 code (outfalls are read for COD when it is CODMn or DO)")
@@ -319,6 +321,7 @@ func runWaterTrace(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	jump := fs.Bool("jump", false, "trace a jump at an automatic station rather than an exceedance of the target")
 	limit := fs.Float64("limit", 0, "target limit at the section, mg/L (default: from the section's target class)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	openCase := fs.Bool("open-case", false, "open a closed-loop case (source tracing, line water) against the best-ranked outfall's enterprise")
 	var sf registryStoreFlags
 	sf.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -349,6 +352,27 @@ func runWaterTrace(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	rep, err := watertrace.Run(ctx, st, q)
 	if err != nil {
 		return err
+	}
+	if *openCase {
+		w, err := st.WaterRegistry(ctx)
+		if err != nil {
+			return err
+		}
+		reg, err := st.Registry(ctx)
+		if err != nil {
+			return err
+		}
+		c, err := watertrace.Case(rep, w, reg)
+		if err != nil {
+			return err
+		}
+		svc := &casework.Service{St: st, DataDir: sf.dataDir}
+		// The tracing system registers the case, as an alert rule would.
+		c, err = svc.Register(ctx, c, auth.Principal{User: "water-trace", Role: model.RoleMachine, Via: "cli"})
+		if err != nil {
+			return fmt.Errorf("open case: %w", err)
+		}
+		fmt.Fprintf(stderr, "case %s opened: %s\n", c.ID, c.Title)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/waterreport"
 )
 
@@ -108,5 +114,81 @@ func TestWaterImportReport(t *testing.T) {
 	}
 	if _, _, code := runCmd(t, "water", "trace", "--section", "WS05", "--data-dir", data); code != 2 {
 		t.Fatalf("trace without --time: exit %d", code)
+	}
+}
+
+// A pulse from one outfall on 徒骇河's last reach reaches the automatic
+// station WS05: trace ranks that outfall first and opens a case.
+func TestWaterTraceOpenCase(t *testing.T) {
+	dir := waterDemoStore(t)
+	data := filepath.Join(dir, "data")
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "ecowatch.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := st.WaterRegistry(ctx)
+	reg, _ := st.Registry(ctx)
+	var of model.WaterOutfall
+	for _, o := range w.Outfalls {
+		if o.Reach == "THH-R6" {
+			of = o
+			break
+		}
+	}
+	mn := ""
+	for _, d := range reg.Devices {
+		if d.Outlet == of.Outlet {
+			mn = d.MN
+		}
+	}
+	if mn == "" {
+		t.Fatal("no outfall with a device on THH-R6")
+	}
+	lag := int(math.Round((24200 - of.OffsetM) / 0.25 / 3600))
+	cst := time.FixedZone("CST", 8*3600)
+	h0 := time.Date(2026, 10, 6, 0, 0, 0, 0, cst)
+	pulse := 60 // hours after h0
+	var ups []model.Upload
+	var samples []model.WaterSample
+	for h := range 96 {
+		tm := h0.Add(time.Duration(h) * time.Hour).UTC()
+		c, q := 20.0+float64(h%4), 30.0
+		if h >= pulse && h < pulse+4 {
+			c, q = 400, 60
+		}
+		ups = append(ups, model.Upload{MN: mn, CN: "2061", DataTime: tm, Values: []model.Value{
+			{Factor: "w01018", Field: "Avg", Value: strconv.FormatFloat(c, 'f', 1, 64)},
+			{Factor: "w00000", Field: "Avg", Value: strconv.FormatFloat(q, 'f', 1, 64)},
+		}})
+		v := 4.0 + 0.1*float64(h%3)
+		if h-lag >= pulse && h-lag < pulse+4 {
+			v += 400 * 0.06 / 13 * 1.5 // COD → CODMn, roughly
+		}
+		samples = append(samples, model.WaterSample{Point: "WS05", Item: "CODMn", Time: tm, Value: strconv.FormatFloat(v, 'f', 2, 64), Source: "hj212"})
+	}
+	if err := st.CommitBatch(ctx, &store.Batch{Uploads: ups}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PutWaterSamples(ctx, samples, store.WaterPut{}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	first := h0.Add(time.Duration(pulse+lag) * time.Hour).Format("2006-01-02 15:04")
+	out, errs, code := runCmd(t, "water", "trace", "--section", "WS05", "--time", first, "--json", "--open-case", "--data-dir", data)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rep struct {
+		Candidates []struct{ Outfall, Enterprise string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Candidates) == 0 || rep.Candidates[0].Outfall != of.Code {
+		t.Fatalf("first candidate %+v, want %s", rep.Candidates, of.Code)
+	}
+	if !strings.Contains(errs, "case C2026-000001 opened: 溯源: 徒骇河高唐出境") {
+		t.Fatalf("no case opened: %s", errs)
 	}
 }

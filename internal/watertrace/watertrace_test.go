@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/waterreg"
@@ -147,5 +150,37 @@ func TestUnknown(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), st, Query{Section: "S1", Time: first, Factor: "XX"}); err == nil {
 		t.Error("unknown factor traced")
+	}
+}
+
+// A tracing report opens a case against the source's enterprise through
+// the closed loop.
+func TestCase(t *testing.T) {
+	st, first := scenario(t, 2, 1)
+	ctx := context.Background()
+	rep, err := Run(ctx, st, Query{Section: "S1", Time: first, Factor: "NH3-N"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := st.WaterRegistry(ctx)
+	reg, _ := st.Registry(ctx)
+	c, err := Case(rep, w, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Enterprise != "91371500MA3C000001" || c.County != "371502" || c.Source != cases.SourceTracing || c.Line != "water" || c.Severity != cases.SeverityMajor {
+		t.Fatalf("case = %+v", c)
+	}
+	svc := &casework.Service{St: st}
+	got, err := svc.Register(ctx, c, auth.Principal{User: "water-trace", Role: model.RoleMachine, Via: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := st.Case(ctx, got.ID)
+	if err != nil || stored.Enterprise != c.Enterprise || stored.Title != c.Title || stored.Ref != c.Ref {
+		t.Fatalf("stored case %+v, %v", stored, err)
+	}
+	if _, err := Case(rep, &model.WaterRegistry{}, reg); err == nil {
+		t.Fatal("a case for a section not in the registry")
 	}
 }
