@@ -38,6 +38,7 @@ var rightsRoutes = []route{
 	{"GET /api/v1/rights/trades", ScopeRightsRead, (*server).rightsTrades},
 	{"GET /api/v1/rights/allocations/{id}", ScopeRightsRead, (*server).rightsAllocation},
 	{"GET /api/v1/rights/credits/{id}", ScopeRightsRead, (*server).rightsCredit},
+	{"GET /api/v1/rights/trace", ScopeRightsRead, (*server).rightsTrace},
 	{"POST /api/v1/rights/commands", ScopeRightsWrite, (*server).rightsCommand},
 }
 
@@ -424,5 +425,49 @@ func (s *server) rightsCommand(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// rightsTrace follows one unit (a serial of a pollutant) from its permit or
+// credit through every move to its end (retired, expired, written off).
+// Outside the city, only a unit whose history touches one of the caller's
+// accounts is shown.
+func (s *server) rightsTrace(w http.ResponseWriter, r *http.Request) error {
+	q, err := query(r, "pollutant", "serial")
+	if err != nil {
+		return err
+	}
+	svc, err := s.rights()
+	if err != nil {
+		return err
+	}
+	p := q.Get("pollutant")
+	if p == "" {
+		return &Error{Code: CodeMissingParameter, Field: "pollutant", Message: "pollutant: required"}
+	}
+	if q.Get("serial") == "" {
+		return &Error{Code: CodeMissingParameter, Field: "serial", Message: "serial: required"}
+	}
+	serial, err := intParam(q, "serial", 0, 1, 1<<62)
+	if err != nil {
+		return err
+	}
+	trace := []rights.Entry{}
+	err = svc.Store().RightsEntries(r.Context(), store.RightsQuery{}, func(e *rights.Entry) error {
+		if e.Kind == rights.KindRights && e.Asset == p && e.Start <= serial && serial < e.End() {
+			trace = append(trace, *e)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if sc := s.rightsScope(r); !sc.All && !slices.ContainsFunc(trace, func(e rights.Entry) bool { return visible(sc, e.From) || visible(sc, e.To) }) {
+		trace = trace[:0]
+	}
+	if len(trace) == 0 {
+		return notFound("serial", "no unit %d of %s in the ledger", serial, p)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"pollutant": p, "serial": serial, "entries": trace})
 	return nil
 }

@@ -83,6 +83,7 @@ var rightsGets = []struct{ name, target string }{
 	{"trades", "/api/v1/rights/trades"},
 	{"allocation", "/api/v1/rights/allocations/AL-1"},
 	{"credit", "/api/v1/rights/credits/CR-2025-001"},
+	{"trace", "/api/v1/rights/trace?pollutant=NOx&serial=2000000"},
 }
 
 func TestRightsSQLite(t *testing.T)   { testRights(t, openSQLite(t)) }
@@ -147,6 +148,10 @@ func testRights(t *testing.T, st store.Store) {
 		{"/api/v1/rights/market?pollutant=CO2", "not_found", "pollutant"},
 		{"/api/v1/rights/trades?limit=0", "invalid_parameter", "limit"},
 		{"/api/v1/rights/reservoir?yr=2025", "invalid_parameter", "yr"},
+		{"/api/v1/rights/trace?pollutant=NOx", "missing_parameter", "serial"},
+		{"/api/v1/rights/trace?serial=1", "missing_parameter", "pollutant"},
+		{"/api/v1/rights/trace?pollutant=NOx&serial=0", "invalid_parameter", "serial"},
+		{"/api/v1/rights/trace?pollutant=NOx&serial=999999999", "not_found", "serial"},
 	} {
 		rec := do(t, h, "GET", c.target)
 		if e := decodeError(t, rec); e.Error.Code != c.code || e.Error.Field != c.field {
@@ -355,6 +360,7 @@ var rightsSamples = map[string]string{
 	"GET /api/v1/rights/allocations/{id}":           "/api/v1/rights/allocations/AL-1",
 	"GET /api/v1/rights/credits/{id}":               "/api/v1/rights/credits/CR-2025-001",
 	"POST /api/v1/rights/commands":                  "/api/v1/rights/commands",
+	"GET /api/v1/rights/trace":                      "/api/v1/rights/trace?pollutant=NOx&serial=1",
 }
 
 // TestRightsAuth: with static tokens, every rights route needs one.
