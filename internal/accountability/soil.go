@@ -200,7 +200,8 @@ func (d Duty) Status(now time.Time, leadDays int) DutyStatus {
 type Reminder struct {
 	Duty   Duty       `json:"duty"`
 	Status DutyStatus `json:"status"`
-	// DaysLeft is days until the end of the due day (negative: overdue).
+	// DaysLeft counts whole days left including the due day (8 on 3 April
+	// for a duty due 10 April); overdue, −n on the n-th day after it.
 	DaysLeft int         `json:"days_left"`
 	Case     *cases.Case `json:"case,omitempty"` // for overdue duties
 }
@@ -216,7 +217,7 @@ func Reminders(duties []Duty, now time.Time, leadDays int) []Reminder {
 		}
 		end := d.Due.AddDate(0, 0, 1)
 		left := int(end.Sub(now).Hours() / 24)
-		if end.Before(now) {
+		if !now.Before(end) {
 			left = -int(now.Sub(end).Hours()/24) - 1
 		}
 		r := Reminder{Duty: d, Status: st, DaysLeft: left}

@@ -103,6 +103,7 @@ const ReportDays = 30
 // Firings come in rule order, then county order.
 func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Step, at time.Time) ([]Firing, error) {
 	var out []Firing
+	bl := below{}
 	for _, r := range rules {
 		if !slices.Contains(r.Kinds, a.Period.Kind) {
 			continue
@@ -130,14 +131,14 @@ func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Ste
 				if r.N <= 0 {
 					return nil, refuse("trigger", r.ID, "n must be positive")
 				}
-				if bottom(a, need[0], items[0].Rank, r.N) && bottom(a, need[1], items[1].Rank, r.N) {
+				if bl.bottom(a, need[0], items[0].Rank, r.N) && bl.bottom(a, need[1], items[1].Rank, r.N) {
 					reason = fmt.Sprintf("综合指数排名第%d、改善幅度排名第%d,均列后%d位", items[0].Rank, items[1].Rank, r.N)
 				}
 			case Bottom:
 				if r.N <= 0 {
 					return nil, refuse("trigger", r.ID, "n must be positive")
 				}
-				if bottom(a, r.Indicator, items[0].Rank, r.N) {
+				if bl.bottom(a, r.Indicator, items[0].Rank, r.N) {
 					reason = fmt.Sprintf("%s排名第%d,列后%d位", indicatorInfo[r.Indicator].zh, items[0].Rank, r.N)
 				}
 			case Deteriorated:
@@ -189,17 +190,31 @@ func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Ste
 	return out, nil
 }
 
+// below counts, for each rank on each indicator, the counties ranked
+// strictly below it.
+type below map[Indicator]map[int]int
+
 // bottom reports whether a county ranked rank on ind is among the last n:
 // fewer than n counties rank strictly below it. Counties tied for a place
 // share it, so two tied for last are both "the last one".
-func bottom(a Assessment, ind Indicator, rank, n int) bool {
-	worse := 0
-	for _, c := range a.Counties {
-		if it, ok := c.Item(ind); ok && it.Rank > rank {
-			worse++
+func (bl below) bottom(a Assessment, ind Indicator, rank, n int) bool {
+	m, ok := bl[ind]
+	if !ok {
+		var ranks []int
+		for _, c := range a.Counties {
+			if it, ok := c.Item(ind); ok {
+				ranks = append(ranks, it.Rank)
+			}
 		}
+		slices.Sort(ranks)
+		m = map[int]int{}
+		for i, r := range ranks {
+			// ranks after the last occurrence of r are worse
+			m[r] = len(ranks) - i - 1
+		}
+		bl[ind] = m
 	}
-	return worse < n
+	return m[rank] < n
 }
 
 func severity(s Step) cases.Severity {
