@@ -54,3 +54,40 @@ func benchTransfers(b *testing.B, st store.RightsStore) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "transfers/s")
 }
+
+// BenchmarkOpen100k measures opening the service on a stored ledger of
+// about 100,000 entries (20,000 settlements): read every row, Replay with
+// the full verification, build the indexes. It is also the cost of the
+// reload after a failed write.
+func BenchmarkOpen100k(b *testing.B) {
+	st, _ := openSQLite(b)
+	c := newClock()
+	svc := open(b, st, c)
+	seedEnterprises(b, svc, 100, 1_000_000*t1)
+	var waits []func(context.Context) (rights.Result, error)
+	for i := range 20_000 {
+		w, err := svc.Submit(context.Background(), rights.Agreement{Meta: rights.Meta{Key: "ag-" + strconv.Itoa(i)},
+			Contract: "HT-" + strconv.Itoa(i), Seller: rights.Enterprise(uscc(i % 100)), Buyer: uscc((i*7 + 1) % 100),
+			Pollutant: "NOx", Quantity: 1 + int64(i%1000)*1000, Price: 3_000_000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		waits = append(waits, w)
+	}
+	for _, w := range waits {
+		if _, err := w(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	seq, _ := svc.Head()
+	svc.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		s, err := Open(context.Background(), st, Options{Now: c.Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+	b.ReportMetric(float64(seq)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}

@@ -102,8 +102,14 @@ func Open(ctx context.Context, st store.RightsStore, opts Options) (*Service, er
 
 // LoadEntries reads the whole ledger from st.
 func LoadEntries(ctx context.Context, st store.RightsStore) ([]rights.Entry, error) {
-	var es []rights.Entry
-	err := st.RightsEntries(ctx, store.RightsQuery{}, func(e *rights.Entry) error {
+	// Sized from the head: growing a slice of a million entries by
+	// doubling costs a third of the load.
+	n, _, err := st.RightsHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	es := make([]rights.Entry, 0, n)
+	err = st.RightsEntries(ctx, store.RightsQuery{}, func(e *rights.Entry) error {
 		es = append(es, *e)
 		return nil
 	})
