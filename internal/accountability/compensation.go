@@ -57,41 +57,16 @@ type Formula struct {
 	// YuanPerPoint is paid per percentage point of good-day ratio change;
 	// zero before the 2017 version.
 	YuanPerPoint int64 `json:"yuan_per_point" yaml:"yuan_per_point"`
-	// Factors is the area (稀释扩散调整) factor per county code, per mille;
-	// DefaultFactor applies to counties not listed.
+	// Factors is the area (稀释扩散调整) factor per county code (the
+	// administrative division code, model.County.Code; the province's
+	// scheme keys the cities: 青岛 370200, 烟台 370600, 威海 371000, 日照
+	// 371100), per mille; DefaultFactor applies to counties not listed.
 	Factors       map[string]int64 `json:"factors" yaml:"factors"`
 	DefaultFactor int64            `json:"default_factor" yaml:"default_factor"`
 	// RoundYuan is the unit amounts are rounded to, half away from zero
 	// (10000: whole 万元, as the province publishes); 0 or 1: to the yuan.
 	// The exact rational amount is rounded once, never in steps.
 	RoundYuan int64 `json:"round_yuan" yaml:"round_yuan"`
-}
-
-// ShandongFormulas are the provincial versions, checked against the
-// sources of air.md §6 (2026-11 search):
-//   - 鲁政办字〔2014〕27号: from 2014 Q1, ¥200,000 per µg/m³. Its March 2015
-//     amendment only added article 9 (a city at class 2 two years running
-//     leaves the scheme the next year: CompInput.Exempt).
-//   - the notice of 2015-12-08: ¥400,000 from 2016.
-//   - 鲁政办字〔2017〕43号: from 2017-04-01 (Q2) to 2019-03-31, ¥800,000 and
-//     ¥200,000 per percentage point of the good-day ratio (national
-//     stations). Its one-off annual awards (¥6M for PM2.5 or PM10 at class
-//     2, ¥3M NO2 and ¥2M SO2 at class 1) are not modelled here.
-//
-// Later versions were not found, so periods after 2019 Q1 are refused
-// until one is added as data.
-func ShandongFormulas() []Formula {
-	w := []Weight{{PolPM25, 600}, {PolPM10, 150}, {PolSO2, 150}, {PolNO2, 100}}
-	coastal := map[string]int64{"qingdao": 1500, "yantai": 1500, "weihai": 1500, "rizhao": 1500}
-	d := func(y int, m time.Month) time.Time { return time.Date(y, m, 1, 0, 0, 0, 0, cst) }
-	return []Formula{
-		{Version: "鲁政办字〔2014〕27号", Title: "山东省环境空气质量生态补偿暂行办法", From: d(2014, 1), To: d(2016, 1),
-			Kinds: []Kind{Quarter}, Weights: w, YuanPerUg: 200_000, Factors: coastal, DefaultFactor: 1000, RoundYuan: 10_000},
-		{Version: "2015修订", Title: "山东省环境空气质量生态补偿暂行办法(2015年修订)", From: d(2016, 1), To: d(2017, 4),
-			Kinds: []Kind{Quarter}, Weights: w, YuanPerUg: 400_000, Factors: coastal, DefaultFactor: 1000, RoundYuan: 10_000},
-		{Version: "鲁政办字〔2017〕43号", Title: "山东省环境空气质量生态补偿暂行办法(2017年)", From: d(2017, 4), To: d(2019, 4),
-			Kinds: []Kind{Quarter}, Weights: w, YuanPerUg: 800_000, YuanPerPoint: 200_000, Factors: coastal, DefaultFactor: 1000, RoundYuan: 10_000},
-	}
 }
 
 // FormulaFor picks the version valid for p; none or two are refused.

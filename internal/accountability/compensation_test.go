@@ -2,6 +2,7 @@ package accountability
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -30,17 +31,17 @@ func TestCompensatePublished(t *testing.T) {
 		// 2014 Q1: 聊城 first with score 47.5 and ¥9.5M (人民日报 2014-04-14;
 		// rights-cases-accountability.md §3.1). 0.6×50+0.15×60+0.15×40+0.1×25 = 47.5.
 		{"liaocheng-2014Q1", Period{Quarter, 2014, 1},
-			CompInput{County: "liaocheng", Current: AirValues{Conc: conc(150, 200, 80, 50)}, LastYear: AirValues{Conc: conc(200, 260, 120, 75)}},
+			CompInput{County: "371500", Current: AirValues{Conc: conc(150, 200, 80, 50)}, LastYear: AirValues{Conc: conc(200, 260, 120, 75)}},
 			47.5, 9_500_000},
 		// 2014 Q1: 烟台 last with score 1.05 and ¥320,000: 1.05 × 20万 × 1.5
 		// = 31.5万, published in whole 万元 (yzxslawyer.com, 2015).
 		{"yantai-2014Q1", Period{Quarter, 2014, 1},
-			CompInput{County: "yantai", Current: AirValues{Conc: conc(70, 121, 40, 40)}, LastYear: AirValues{Conc: conc(72, 120, 40, 40)}},
+			CompInput{County: "370600", Current: AirValues{Conc: conc(70, 121, 40, 40)}, LastYear: AirValues{Conc: conc(72, 120, 40, 40)}},
 			1.05, 320_000},
 		// 2015 Q3: 菏泽 paid the province ¥360,000 (山东省财政厅 2015-10-30),
 		// still ¥200,000 per µg/m³: score −1.8.
 		{"heze-2015Q3", Period{Quarter, 2015, 3},
-			CompInput{County: "heze", Current: AirValues{Conc: conc(63, 100, 30, 30)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
+			CompInput{County: "371700", Current: AirValues{Conc: conc(63, 100, 30, 30)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
 			-1.8, -360_000},
 	}
 	for _, tt := range tests {
@@ -83,27 +84,27 @@ func TestCompensateHand(t *testing.T) {
 		// 2017 Q3 (43号): 0.6×4 − 0.15×2 + 0.15×3 = 2.55 µg/m³ × 80万 = 204万;
 		// +2.5 pp × 20万 = 50万; 254万.
 		{"2017-inland", fs, Period{Quarter, 2017, 3},
-			CompInput{County: "liaocheng", Current: AirValues{conc(40, 82, 10, 30), ptr(75.0)}, LastYear: AirValues{conc(44, 80, 13, 30), ptr(72.5)}},
+			CompInput{County: "371500", Current: AirValues{conc(40, 82, 10, 30), ptr(75.0)}, LastYear: AirValues{conc(44, 80, 13, 30), ptr(72.5)}},
 			2_540_000, 254_000_000},
 		// Same with the coastal factor: 2.55 × 80万 × 1.5 = 306万, +50万.
 		{"2017-coastal", fs, Period{Quarter, 2017, 3},
-			CompInput{County: "qingdao", Current: AirValues{conc(40, 82, 10, 30), ptr(75.0)}, LastYear: AirValues{conc(44, 80, 13, 30), ptr(72.5)}},
+			CompInput{County: "370200", Current: AirValues{conc(40, 82, 10, 30), ptr(75.0)}, LastYear: AirValues{conc(44, 80, 13, 30), ptr(72.5)}},
 			3_560_000, 356_000_000},
 		// 2016 Q1 (40万): NO2 worse by 0.3: −0.03 × 40万 = −¥12,000 exactly,
 		// rounded to 万元 half away from zero → −1万.
 		{"2016-small", fs, Period{Quarter, 2016, 1},
-			CompInput{County: "dezhou", Current: AirValues{Conc: conc(60, 100, 30, 30.3)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
+			CompInput{County: "371400", Current: AirValues{Conc: conc(60, 100, 30, 30.3)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
 			-10_000, -1_200_000},
 		{"2016-small-to-yuan", exact(fs), Period{Quarter, 2016, 1},
-			CompInput{County: "dezhou", Current: AirValues{Conc: conc(60, 100, 30, 30.3)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
+			CompInput{County: "371400", Current: AirValues{Conc: conc(60, 100, 30, 30.3)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
 			-12_000, -1_200_000},
 		// Half away from zero on a deterioration: −1.05 × 20万 × 1.5 = −31.5万 → −32万.
 		{"half-away-negative", fs, Period{Quarter, 2014, 2},
-			CompInput{County: "weihai", Current: AirValues{Conc: conc(72, 120, 40, 40)}, LastYear: AirValues{Conc: conc(70, 121, 40, 40)}},
+			CompInput{County: "371000", Current: AirValues{Conc: conc(72, 120, 40, 40)}, LastYear: AirValues{Conc: conc(70, 121, 40, 40)}},
 			-320_000, -31_500_000},
 		// Concentrations finer than 0.1 are taken at 0.1: 0.04 → 0.
 		{"below-precision", exact(fs), Period{Quarter, 2014, 2},
-			CompInput{County: "jinan", Current: AirValues{Conc: conc(60.04, 100, 30, 30)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
+			CompInput{County: "370100", Current: AirValues{Conc: conc(60.04, 100, 30, 30)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
 			0, 0},
 	}
 	for _, tt := range tests {
@@ -123,7 +124,7 @@ func TestCompensateSettlement(t *testing.T) {
 	in := []CompInput{
 		{County: "a", Current: AirValues{Conc: conc(50, 90, 20, 30)}, LastYear: AirValues{Conc: conc(55, 90, 20, 30)}}, // +3 → 60万
 		{County: "b", Current: AirValues{Conc: conc(57, 90, 20, 30)}, LastYear: AirValues{Conc: conc(55, 90, 20, 30)}}, // −1.2 → −24万
-		{County: "weihai", Exempt: true},
+		{County: "371000", Exempt: true},
 		{County: "c", Current: AirValues{Conc: conc(50, 90, 20, 30)}, LastYear: AirValues{Conc: conc(50, 90, 20, 30)}}, // 0
 	}
 	s, err := Compensate(ShandongFormulas(), Period{Quarter, 2015, 2}, in)
@@ -137,7 +138,7 @@ func TestCompensateSettlement(t *testing.T) {
 	for _, l := range s.Lines {
 		order = append(order, l.County)
 	}
-	if got := strings.Join(order, ","); got != "a,c,weihai,b" {
+	if got := strings.Join(order, ","); got != "a,371000,c,b" {
 		t.Fatalf("order %s", got)
 	}
 }
@@ -173,5 +174,34 @@ func TestCompensateRefused(t *testing.T) {
 	fs[3].Version = "dup"
 	if _, err := Compensate(fs, Period{Quarter, 2014, 1}, []CompInput{noGD}); err == nil || !strings.Contains(err.Error(), "both cover") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+func TestParseFormulas(t *testing.T) {
+	fs := ShandongFormulas()
+	if len(fs) != 3 || fs[0].YuanPerUg != 200_000 || fs[1].YuanPerUg != 400_000 || fs[2].YuanPerUg != 800_000 || fs[2].YuanPerPoint != 200_000 ||
+		fs[0].Factors["370600"] != 1500 || fs[0].DefaultFactor != 1000 {
+		t.Fatalf("embedded versions changed: %+v", fs)
+	}
+	ok := `{"version":"v%d","from":"%s","to":"%s","kinds":["quarter"],"weights":[{"pollutant":"pm25","permille":%d},{"pollutant":"pm10","permille":400}],"yuan_per_ug":1,"default_factor":1000}`
+	tests := []struct {
+		name string
+		json string
+		want string
+	}{
+		{"weights-sum", "[" + fmt.Sprintf(ok, 1, "2020-01-01T00:00:00+08:00", "2021-01-01T00:00:00+08:00", 500) + "]", "weights sum to 900"},
+		{"overlap", "[" + fmt.Sprintf(ok, 1, "2020-01-01T00:00:00+08:00", "2021-01-01T00:00:00+08:00", 600) + "," +
+			fmt.Sprintf(ok, 2, "2020-12-01T00:00:00+08:00", "2022-01-01T00:00:00+08:00", 600) + "]", "overlaps version v1"},
+		{"unknown-field", `[{"version":"x","coefficient":3}]`, "unknown field"},
+		{"adjacent-ok", "[" + fmt.Sprintf(ok, 1, "2020-01-01T00:00:00+08:00", "2021-01-01T00:00:00+08:00", 600) + "," +
+			fmt.Sprintf(ok, 2, "2021-01-01T00:00:00+08:00", "2022-01-01T00:00:00+08:00", 600) + "]", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseFormulas([]byte(tt.json))
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Fatalf("err %v, want %q", err, tt.want)
+			}
+		})
 	}
 }
