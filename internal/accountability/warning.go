@@ -144,6 +144,9 @@ func (e ReductionEntry) Validate() error {
 	if !slices.Contains([]Grade{GradeA, GradeB, GradeC, GradeD, GradeExempt}, e.Grade) {
 		return refuse("reduction entry", e.Enterprise, "grade must be A, B, C, D or exempt")
 	}
+	if e.Grade == GradeExempt && len(e.Measures) == 0 {
+		return nil // 保障类: no measures at any level
+	}
 	for _, l := range []WarnLevel{Yellow, Orange, Red} {
 		m, ok := e.Measures[l]
 		if !ok {
@@ -238,8 +241,8 @@ func CheckCompliance(w Warning, e ReductionEntry, electricity, online []Sample) 
 	if !w.covers(e.County) {
 		return nil, nil
 	}
-	m := e.Measures[w.Level]
-	if m.Kind == MeasureNone {
+	m, ok := e.Measures[w.Level]
+	if !ok || m.Kind == MeasureNone {
 		return nil, nil
 	}
 	allowed := func(series string) (float64, bool) {

@@ -90,6 +90,7 @@ func TestCheckCompliance(t *testing.T) {
 		{"stagger", entry(GradeC, stagger), el, nil,
 			[]string{"electricity 01T00:00-01T03:00 n=4 max=700 allowed=50"}},
 		{"none", entry(GradeA, none), el, on, nil},
+		{"exempt", entry(GradeExempt, nil), el, on, nil},
 		{"other-county", func() ReductionEntry { e := entry(GradeD, stop); e.County = "371502"; return e }(), el, on, nil},
 	}
 	wc := w
@@ -134,6 +135,7 @@ func TestReductionEntryValidate(t *testing.T) {
 		{"missing-level", entry(GradeB, map[WarnLevel]Measure{Yellow: {Kind: MeasureNone}, Orange: {Kind: MeasureStop}}), "no measure for the red level"},
 		{"bad-share", entry(GradeB, map[WarnLevel]Measure{Yellow: {Kind: MeasureLimit, LoadPermille: 1000}, Orange: {Kind: MeasureStop}, Red: {Kind: MeasureStop}}), "yellow: a limit needs"},
 		{"stagger-without-windows", entry(GradeB, map[WarnLevel]Measure{Yellow: {Kind: MeasureStagger}, Orange: {Kind: MeasureStop}, Red: {Kind: MeasureStop}}), "needs windows"},
+		{"graded-without-measures", entry(GradeB, nil), "no measure for the yellow level"},
 		{"grade", entry("E", map[WarnLevel]Measure{Yellow: {Kind: MeasureNone}, Orange: {Kind: MeasureNone}, Red: {Kind: MeasureNone}}), "grade must be"},
 	}
 	for _, tt := range tests {
