@@ -134,7 +134,7 @@ type Settlement struct {
 }
 
 func tenths(v float64) (int64, bool) {
-	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e12 {
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e6 { // no physical concentration or ratio is near this
 		return 0, false
 	}
 	return int64(math.Round(v * 10)), true
