@@ -102,6 +102,10 @@ func New(cfg Config, st Store) (*Handler, error) {
 		return nil, err
 	}
 	h.mux.HandleFunc("GET /static/", h.static)
+	// Browsers ask for /favicon.ico whatever the page says.
+	h.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
+	})
 	for _, rt := range pageRoutes {
 		h.mux.HandleFunc(rt.pattern, h.wrap(rt))
 	}

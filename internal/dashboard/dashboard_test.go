@@ -35,7 +35,6 @@ var (
 	fixErr  error
 )
 
-
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if fixSt != nil {
@@ -112,9 +111,9 @@ func TestPages(t *testing.T) {
 	st, _ := fixture(t)
 	aqi, colour := expectedNow(t, st, "371501A")
 	cell := `data-aqi="` + strconv.Itoa(aqi) + `" style="background:` + colour
-	ent := s.reg.Enterprises[0]
-	for _, e := range s.reg.Enterprises {
-		if e.USCC == s.outlet.Enterprise {
+	ent := s.Reg.Enterprises[0]
+	for _, e := range s.Reg.Enterprises {
+		if e.USCC == s.Outlet.Enterprise {
 			ent = e
 		}
 	}
@@ -129,9 +128,9 @@ func TestPages(t *testing.T) {
 		{"/air/stations/371501A", []string{"市环境监测站", "371501A", `id="station-hourly"`, `id="hours"`, "2025-06-15 14:00", `id="days"`, "2025-06-14"}},
 		{"/monitoring", []string{"重点排污单位", ent.Name, `id="n-online">1<`, `id="n-quarantined">1<`}},
 		{"/monitoring?county=" + ent.County, []string{ent.Name}},
-		{"/monitoring/enterprises/" + ent.USCC, []string{ent.Name, s.device.MN, `class="exceed"`, "当前超标: 1", "在线"}},
-		{"/monitoring/devices/" + s.device.MN, []string{s.device.MN, `id="frames"`, "PW=" + strings.Repeat("*", len(s.password)) + ";", `class="exceed"`, "10.1.2.3:5000"}},
-		{"/monitoring/quarantine", []string{s.quarantMN, "unknown MN", "PW=******"}},
+		{"/monitoring/enterprises/" + ent.USCC, []string{ent.Name, s.Device.MN, `class="exceed"`, "当前超标: 1", "在线"}},
+		{"/monitoring/devices/" + s.Device.MN, []string{s.Device.MN, `id="frames"`, "PW=" + strings.Repeat("*", len(s.Password)) + ";", `class="exceed"`, "10.1.2.3:5000"}},
+		{"/monitoring/quarantine", []string{s.QuarantMN, "unknown MN", "PW=******"}},
 		{"/reports/monthly?month=2025-05", []string{"环境质量月报", "2025-05-01", "2025-05-31", "全市AQI有效天数", `id="report-counties"`, "/reports/monthly.xlsx?month=2025-05", "@media print"[:0]}},
 		{"/reports/monthly", []string{"2025-05"}},
 		{"/reports/monthly?month=2025-05&lang=en", []string{"Monthly environmental quality report", "The city had"}},
@@ -155,7 +154,7 @@ func TestPages(t *testing.T) {
 			if strings.Contains(body, "ZgotmplZ") {
 				t.Error("page contains ZgotmplZ (an unsafe value was filtered)")
 			}
-			if s.password != "" && strings.Contains(body, "PW="+s.password) {
+			if s.Password != "" && strings.Contains(body, "PW="+s.Password) {
 				t.Error("page shows a device password")
 			}
 		})
@@ -167,7 +166,7 @@ func TestPages(t *testing.T) {
 func TestNoMissingMessages(t *testing.T) {
 	h, s := newTestHandler(t, Config{})
 	key := regexp.MustCompile(`\b(app|nav|lang|overview|air|col|mon|state|status|report|err|unit)\.[a-z_]+[a-z]\b`)
-	for _, path := range []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring/devices/" + s.device.MN, "/monitoring/enterprises/" + s.outlet.Enterprise, "/monitoring/quarantine", "/reports/monthly", "/nope"} {
+	for _, path := range []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine", "/reports/monthly", "/nope"} {
 		for _, lang := range []string{"zh", "en"} {
 			w := get(t, h, path+"?lang="+lang)
 			body := w.Body.String()
@@ -370,7 +369,7 @@ func TestLegendGolden(t *testing.T) {
 
 func BenchmarkPages(b *testing.B) {
 	h, s := newTestHandler(b, Config{})
-	for _, path := range []string{"/", "/air", "/air/stations/371501A", "/monitoring", "/monitoring/devices/" + s.device.MN, "/reports/monthly?month=2025-05"} {
+	for _, path := range []string{"/", "/air", "/air/stations/371501A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/reports/monthly?month=2025-05"} {
 		b.Run(strings.ReplaceAll(path, "/", "_"), func(b *testing.B) {
 			for b.Loop() {
 				if w := get(b, h, path); w.Code != 200 {

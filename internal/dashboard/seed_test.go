@@ -18,13 +18,16 @@ import (
 var testNow = time.Date(2025, 6, 15, 14, 30, 0, 0, air.CST)
 
 // seeded describes what seed put into the store, for assertions.
+type Seeded = seeded
+
 type seeded struct {
-	reg       *model.Registry
-	device    model.Device // a device with a live upload exceeding a limit
-	outlet    model.Outlet
-	factor    string // the exceeding factor
-	password  string // the device's password, which pages must never show
-	quarantMN string
+	St        store.Store
+	Reg       *model.Registry
+	Device    model.Device // a device with a live upload exceeding a limit
+	Outlet    model.Outlet
+	Factor    string // the exceeding factor
+	Password  string // the device's password, which pages must never show
+	QuarantMN string
 }
 
 // seed fills a store with the demo registry, the synthetic year of every
@@ -58,7 +61,7 @@ func seed(t testing.TB, st store.Store) *seeded {
 		t.Fatal(err)
 	}
 
-	s := &seeded{reg: reg, quarantMN: "UNREG0000000000000000042"}
+	s := &seeded{St: st, Reg: reg, QuarantMN: "UNREG0000000000000000042"}
 	// A device whose outlet has a maximum limit: its live value exceeds it.
 	outlets := map[string]model.Outlet{}
 	for _, o := range reg.Outlets {
@@ -71,31 +74,31 @@ func seed(t testing.TB, st store.Store) *seeded {
 		}
 		for _, l := range o.Limits {
 			if l.Max != nil && l.Kind == model.LimitMeasured {
-				s.device, s.outlet, s.factor = d, o, l.Pollutant
+				s.Device, s.Outlet, s.Factor = d, o, l.Pollutant
 				break
 			}
 		}
-		if s.factor != "" {
+		if s.Factor != "" {
 			break
 		}
 	}
-	if s.factor == "" {
+	if s.Factor == "" {
 		t.Fatal("no demo device with a maximum limit")
 	}
-	s.password = s.device.Password
+	s.Password = s.Device.Password
 	var limit float64
-	for _, l := range s.outlet.Limits {
-		if l.Pollutant == s.factor && l.Kind == model.LimitMeasured && l.Max != nil {
+	for _, l := range s.Outlet.Limits {
+		if l.Pollutant == s.Factor && l.Kind == model.LimitMeasured && l.Max != nil {
 			limit = *l.Max
 			break
 		}
 	}
 	at := testNow.Add(-5 * time.Minute).UTC()
-	frame := "##0101QN=20250615142500000;ST=31;CN=2011;PW=" + s.password + ";MN=" + s.device.MN + ";Flag=5;CP=&&DataTime=20250615142500;" + s.factor + "-Rtd=" + ftoa(limit*2) + "&&ABCD\r\n"
+	frame := "##0101QN=20250615142500000;ST=31;CN=2011;PW=" + s.Password + ";MN=" + s.Device.MN + ";Flag=5;CP=&&DataTime=20250615142500;" + s.Factor + "-Rtd=" + ftoa(limit*2) + "&&ABCD\r\n"
 	b := &store.Batch{
-		Uploads:  []model.Upload{{MN: s.device.MN, CN: "2011", DataTime: at, Values: []model.Value{{Factor: s.factor, Field: "Rtd", Value: ftoa(limit * 2)}, {Factor: s.factor, Field: "Flag", Value: "N"}}}},
-		Raw:      []model.RawFrame{{ReceivedAt: at, Remote: "10.1.2.3:5000", MN: s.device.MN, CN: "2011", QN: "20250615142500000", Status: model.RawAccepted, Raw: []byte(frame)}, {ReceivedAt: at, Remote: "10.9.9.9:4000", MN: s.quarantMN, CN: "2011", Status: model.RawQuarantined, Reason: "unknown MN", Raw: []byte("##0050QN=1;ST=31;CN=2011;PW=654321;MN=" + s.quarantMN + ";CP=&&&&0000\r\n")}},
-		Contacts: []model.Contact{{MN: s.device.MN, At: at, Remote: "10.1.2.3:5000", CN: "2011"}},
+		Uploads:  []model.Upload{{MN: s.Device.MN, CN: "2011", DataTime: at, Values: []model.Value{{Factor: s.Factor, Field: "Rtd", Value: ftoa(limit * 2)}, {Factor: s.Factor, Field: "Flag", Value: "N"}}}},
+		Raw:      []model.RawFrame{{ReceivedAt: at, Remote: "10.1.2.3:5000", MN: s.Device.MN, CN: "2011", QN: "20250615142500000", Status: model.RawAccepted, Raw: []byte(frame)}, {ReceivedAt: at, Remote: "10.9.9.9:4000", MN: s.QuarantMN, CN: "2011", Status: model.RawQuarantined, Reason: "unknown MN", Raw: []byte("##0050QN=1;ST=31;CN=2011;PW=654321;MN=" + s.QuarantMN + ";CP=&&&&0000\r\n")}},
+		Contacts: []model.Contact{{MN: s.Device.MN, At: at, Remote: "10.1.2.3:5000", CN: "2011"}},
 	}
 	if err := st.CommitBatch(ctx, b); err != nil {
 		t.Fatal(err)

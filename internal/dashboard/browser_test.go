@@ -1,0 +1,317 @@
+package dashboard_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/ecowatch/ecowatch/internal/air"
+	"github.com/ecowatch/ecowatch/internal/app"
+	"github.com/ecowatch/ecowatch/internal/dashboard"
+	"github.com/ecowatch/ecowatch/internal/web"
+)
+
+// chromium finds Debian's Chromium. Missing, the browser tests fail where
+// the CI runs (ECOWATCH_TEST_PG set: .ci/run installs Chromium) and skip
+// on a fresh machine.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("ECOWATCH_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("ECOWATCH_TEST_PG") != "" {
+		t.Fatal("browser tests: Chromium not found at /usr/bin/chromium (install it: apt-get install -y chromium; or set ECOWATCH_CHROMIUM); the CI must run these tests")
+	}
+	t.Skip("browser tests: Chromium not installed (apt-get install -y chromium)")
+	return ""
+}
+
+// browserApp starts the whole system (internal/app) on a temporary SQLite
+// store seeded with the demo registry and synthetic air data, in the
+// demo's open mode, and returns its base URL.
+func browserApp(t *testing.T) (string, *dashboard.Seeded) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, err := app.Start(ctx, app.Config{
+		DSN: "sqlite:" + filepath.Join(dir, "e.db"), DataDir: dir, SQLiteSync: "normal",
+		HTTPAddr: "127.0.0.1:0",
+		Web:      web.Config{Now: func() time.Time { return dashboard.TestNow }, Open: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		a.Shutdown(sctx)
+	})
+	s := dashboard.Seed(t, a.Store)
+	return "http://" + a.HTTPAddr(), s
+}
+
+// browser starts a headless Chromium with a fresh profile and collects
+// every console error and uncaught exception.
+func browser(t *testing.T, exe string) (context.Context, func() []string) {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 900),
+	}
+	var mu sync.Mutex
+	var errs []string
+	listen := func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				errs = append(errs, "console.error: "+strings.Join(parts, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			errs = append(errs, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber, msg))
+		case *cdplog.EventEntryAdded:
+			if ev.Entry.Level == cdplog.EntryLevelError {
+				errs = append(errs, "log: "+ev.Entry.URL+" "+ev.Entry.Text)
+			}
+		}
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	// The listener sees the target's events from its start (chromedp
+	// enables the Runtime and Log domains itself).
+	ctx, cancelB := chromedp.NewContext(actx, chromedp.WithListener(listen))
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("cannot start Chromium: %v", err)
+	}
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), errs...)
+	}
+}
+
+// canvasInk counts the painted pixels of the canvases inside a chart.
+func canvasInk(sel string) string {
+	return `(() => { let n = 0; for (const c of document.querySelectorAll(` + strconv.Quote(sel+" canvas") + `)) {
+	  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+	  for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++; } return n; })()`
+}
+
+// waitInk polls until the chart has drawn at least min pixels.
+func waitInk(ctx context.Context, t *testing.T, sel string, min int) int {
+	t.Helper()
+	var n int
+	for range 50 {
+		var err error
+		if n, err = chromedp.Run(ctx, chromedp.Evaluate[int](canvasInk(sel))); err != nil {
+			t.Fatalf("%s: %v", sel, err)
+		}
+		if n >= min {
+			return n
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Errorf("%s: only %d painted pixels, want at least %d", sel, n, min)
+	return n
+}
+
+func screenshotDir(t *testing.T) string {
+	if d := os.Getenv("ECOWATCH_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+func TestBrowser(t *testing.T) {
+	exe := chromium(t)
+	base, s := browserApp(t)
+	ctx, consoleErrors := browser(t, exe)
+	shots := screenshotDir(t)
+	shot := func(name string) {
+		t.Helper()
+		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("overview", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(`#map[data-drawn="true"]`)); err != nil {
+			t.Fatal(err)
+		}
+		h1 := text(ctx, t, "h1")
+		if h1 != "城市总览" {
+			t.Errorf("h1 %q", h1)
+		}
+		// The map (聊城's counties and the station points), the trends and
+		// the calendar have drawn.
+		waitInk(ctx, t, "#map", 20000)
+		waitInk(ctx, t, "#trend24", 2000)
+		waitInk(ctx, t, "#trend30", 2000)
+		waitInk(ctx, t, "#calendar", 2000)
+		mapName := eval[string](ctx, t, `echarts.getInstanceByDom(document.getElementById('map')).getOption().geo[0].map`)
+		if mapName != "聊城" {
+			t.Errorf("map %q", mapName)
+		}
+		// A station's AQI and colour are the engine's.
+		want, _ := engineNow(t, s)
+		text := text(ctx, t, `tr[data-station="371501A"] td.aqi`)
+		bg := eval[string](ctx, t, `getComputedStyle(document.querySelector('tr[data-station="371501A"] td.aqi')).backgroundColor`)
+		lv := air.LevelOf(want)
+		if !strings.HasPrefix(text, strconv.Itoa(want)+" ") {
+			t.Errorf("station AQI cell %q, want %d", text, want)
+		}
+		if wantBG := fmt.Sprintf("rgb(%d, %d, %d)", lv.RGB[0], lv.RGB[1], lv.RGB[2]); bg != wantBG {
+			t.Errorf("station AQI colour %s, want %s", bg, wantBG)
+		}
+		shot("overview")
+	})
+
+	t.Run("language switch", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Click("#lang-switch"), chromedp.WaitVisible(`#lang-switch[href="/?lang=zh"]`), chromedp.WaitVisible(`#map[data-drawn="true"]`)); err != nil {
+			t.Fatal(err)
+		}
+		h1, nav := text(ctx, t, "h1"), text(ctx, t, "nav")
+		if h1 != "City overview" || !strings.Contains(nav, "Online monitoring") {
+			t.Errorf("after the switch: h1 %q, nav %q", h1, nav)
+		}
+		// The choice sticks (cookie) on the next page, then back to Chinese.
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/air")); err != nil {
+			t.Fatal(err)
+		}
+		if h1 = text(ctx, t, "h1"); h1 != "Air quality" {
+			t.Errorf("cookie did not keep English: %q", h1)
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?lang=zh")); err != nil {
+			t.Fatal(err)
+		}
+		if h1 = text(ctx, t, "h1"); h1 != "城市总览" {
+			t.Errorf("back to Chinese: %q", h1)
+		}
+	})
+
+	pages := []struct {
+		name, path, sel string
+		ink             string // a chart that must draw
+	}{
+		{"air", "/air", "#rankings tbody tr", ""},
+		{"station", "/air/stations/371501A", "#hours tbody tr", "#station-hourly"},
+		{"monitoring", "/monitoring", "#enterprises tbody tr", ""},
+		{"enterprise", "/monitoring/enterprises/" + s.Outlet.Enterprise, "tr.exceed", ""},
+		{"device", "/monitoring/devices/" + s.Device.MN, "#frames tr.frame", ""},
+		{"quarantine", "/monitoring/quarantine", "#frames tr.frame-quarantined", ""},
+		{"report", "/reports/monthly?month=2025-05", "#report-counties tbody tr", ""},
+	}
+	for _, p := range pages {
+		t.Run(p.name, func(t *testing.T) {
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+p.path), chromedp.WaitReady("footer")); err != nil {
+				t.Fatal(err)
+			}
+			n := eval[int](ctx, t, `document.querySelectorAll(`+strconv.Quote(p.sel)+`).length`)
+			if n == 0 {
+				t.Errorf("%s: no %s", p.path, p.sel)
+			}
+			if p.ink != "" {
+				waitInk(ctx, t, p.ink, 2000)
+			}
+			shot(p.name)
+		})
+	}
+
+	t.Run("device frames", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/monitoring/devices/"+s.Device.MN)); err != nil {
+			t.Fatal(err)
+		}
+		frame := text(ctx, t, "#frames tr.frame code")
+		if !strings.Contains(frame, "MN="+s.Device.MN) || !strings.Contains(frame, "PW=***") || strings.Contains(frame, "PW="+s.Password) {
+			t.Errorf("frame shown as %q", frame)
+		}
+	})
+
+	t.Run("phone", func(t *testing.T) {
+		if err := chromedp.Do(ctx,
+			chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+			chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible(`#map[data-drawn="true"]`),
+		); err != nil {
+			t.Fatal(err)
+		}
+		scrollW := eval[int](ctx, t, `document.documentElement.scrollWidth`)
+		innerW := eval[int](ctx, t, `window.innerWidth`)
+		// Wide tables scroll inside their panel; the page itself must not.
+		if scrollW > innerW {
+			t.Errorf("page is %d px wide in a %d px phone viewport", scrollW, innerW)
+		}
+		waitInk(ctx, t, "#map", 5000)
+		shot("overview-phone")
+	})
+
+	for _, e := range consoleErrors() {
+		t.Errorf("browser: %s", e)
+	}
+	t.Logf("screenshots in %s", shots)
+}
+
+// engineNow is the engine's latest AQI of 371501A in the browser's store.
+func engineNow(t *testing.T, s *dashboard.Seeded) (int, string) {
+	return dashboard.ExpectedNow(t, s.St, "371501A")
+}
+
+func text(ctx context.Context, t *testing.T, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+func eval[T any](ctx context.Context, t *testing.T, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}

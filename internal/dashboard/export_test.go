@@ -1,0 +1,9 @@
+package dashboard
+
+// Exported for the browser test (package dashboard_test: it starts
+// internal/app, which imports this package).
+var (
+	Seed        = seed
+	TestNow     = testNow
+	ExpectedNow = expectedNow
+)
