@@ -24,6 +24,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/gateway"
+	"github.com/ecowatch/ecowatch/internal/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/web"
 )
@@ -59,6 +60,8 @@ type App struct {
 	Store   store.Store
 	Gateway *gateway.Server
 	Devices *gateway.DeviceTable
+	// Rights is the emission-rights ledger service (one writer).
+	Rights *rightsvc.Service
 
 	httpSrv *http.Server
 	httpLn  net.Listener
@@ -124,6 +127,18 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		if wcfg.Auth == nil {
 			// Users and scopes (issue 5): fail closed unless Web.Open.
 			wcfg.Auth = auth.New(st, auth.Options{})
+		}
+		if wcfg.Rights == nil {
+			// The ledger replays and verifies itself on open: a tampered
+			// ledger stops the start rather than serve wrong balances.
+			rs, err := rightsvc.Open(ctx, st, rightsvc.Options{Log: log.With("component", "rights")})
+			if err != nil {
+				a.Gateway.Shutdown(ctx)
+				st.Close()
+				return nil, fmt.Errorf("cannot open the emission-rights ledger: %w", err)
+			}
+			a.Rights = rs
+			wcfg.Rights = rs
 		}
 		if wcfg.Cases == nil {
 			wcfg.Cases = &casework.Service{St: st, DataDir: cfg.DataDir, Log: log.With("component", "cases")}
@@ -234,6 +249,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	a.log.Info("gateway drained", "took", time.Since(t0).Round(time.Millisecond))
 	a.wg.Wait()
+	if a.Rights != nil {
+		a.Rights.Close()
+	}
 	if err := a.Store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("store close: %w", err))
 	}
