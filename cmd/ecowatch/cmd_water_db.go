@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,11 +31,20 @@ var waterNow = time.Now
 
 // runWaterRegistry: ecowatch water registry import|export|validate.
 func runWaterRegistry(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	const synopsis = "water registry import|validate FILE.yaml|DIR  or  water registry export FILE.yaml|DIR"
 	if len(args) == 0 {
 		return usageError{errors.New("water registry: want import, export or validate")}
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlagSet("water registry "+sub, "water registry import|validate FILE.yaml|DIR  or  water registry export FILE.yaml|DIR", stderr)
+	switch sub {
+	case "-h", "--help", "-help", "help":
+		fmt.Fprintln(stdout, "Usage: ecowatch "+synopsis)
+		fmt.Fprintln(stdout, "\nThe water registry is a YAML file (rivers, nodes, reaches, sections, sources, outfalls)")
+		fmt.Fprintln(stdout, "or a directory of the same as CSV files; it refers to the main registry's counties,")
+		fmt.Fprintln(stdout, "water outlets and ST=21 devices. Run 'ecowatch water registry import --help' for flags.")
+		return flag.ErrHelp
+	}
+	fs := newFlagSet("water registry "+sub, synopsis, stderr)
 	demo := fs.Bool("demo", false, "export: the demo city's water registry (for registry.DemoCity(1)) instead of the stored one")
 	devices := fs.String("devices", "", "export --demo: also write the automatic stations' ST=21 devices to this registry file (import it with ecowatch registry import first)")
 	var sf registryStoreFlags
