@@ -94,7 +94,9 @@ func SchemeFor(schemes []Scheme, p Period) (Scheme, error) {
 }
 
 // CountyValues are a county's values for a period. It maps to rows of
-// county_period_values.
+// county_period_values. Give the reported values (already rounded to the
+// published precision, e.g. by internal/air): targets are judged on the
+// values as given, ranks at the indicator's published precision.
 type CountyValues struct {
 	County string                `json:"county"`
 	Name   string                `json:"name"`

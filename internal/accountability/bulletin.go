@@ -39,7 +39,7 @@ func Bulletin(in BulletinInput) string {
 
 	b.WriteString("## 一、综合排名\n\n| 排名 | 县(市、区) | 总分 |")
 	for _, r := range a.Rules {
-		fmt.Fprintf(&b, " %s(排名/得分) |", indicatorInfo[r.Indicator].zh)
+		fmt.Fprintf(&b, " %s 数值(排名/得分) |", indicatorInfo[r.Indicator].zh)
 	}
 	b.WriteString("\n|---:|---|---:|")
 	for range a.Rules {

@@ -37,11 +37,14 @@ type Weight struct {
 // 鲁政办字〔2014〕27号 (weights 60/15/15/10, ¥200,000 per µg/m³, the
 // dispersion factor 1.5 for the coastal cities and 1.0 elsewhere), the
 // 2016–2017 revision (¥400,000) and 鲁政办字〔2017〕43号 (¥800,000, plus
-// ¥200,000 per percentage point of the good-day ratio). The 2014 Q1 worked
-// checks fix where the factor applies: Yantai's published score 1.05 (the
+// ¥200,000 per percentage point of the good-day ratio). The 2014 Q1
+// figures fix where the factor applies: Yantai's published score 1.05 (the
 // weighted improvement, before the factor) paid ¥320,000 = 1.05 × 20万 ×
-// 1.5 = 31.5万 rounded to whole 万元; so the factor multiplies the
-// concentration term only, and amounts are published in whole 万元.
+// 1.5 = 31.5万, published in whole 万元. The good-day term is applied
+// without the factor: 43号 states it as a flat 20万 per point and says
+// nothing of the factor (our reading, not confirmed by a published
+// settlement). Whether the province rounds the settlement itself to 万元
+// or only the press does is not known; RoundYuan is data.
 //
 // The formula maps to compensation_formulas with its weights and factors as
 // child rows.
