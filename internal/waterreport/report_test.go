@@ -209,3 +209,25 @@ func TestReport(t *testing.T) {
 		t.Errorf("sections sheet: %v", rows[:2])
 	}
 }
+
+// compare=prev takes the month before (no data here): no base, no change;
+// an unknown compare is refused.
+func TestReportComparePrev(t *testing.T) {
+	st := scenario(t)
+	p, _ := ParsePeriod("2026-10")
+	r, err := Build(context.Background(), st, p, Options{Compare: "prev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Base != "2026-09" || r.Summary.BaseGood != nil || r.Summary.Change != "" || r.CWQI.ChangeRate != nil {
+		t.Fatalf("base %s, summary %+v, cwqi change %v", r.Base, r.Summary, r.CWQI.ChangeRate)
+	}
+	for _, s := range r.Sections {
+		if s.BaseClass != 0 || s.Change != "" || s.ChangeRate != nil {
+			t.Fatalf("%s compared with an empty month: %+v", s.Code, s)
+		}
+	}
+	if _, err := Build(context.Background(), st, p, Options{Compare: "mom"}); err == nil {
+		t.Fatal("compare mom accepted")
+	}
+}
