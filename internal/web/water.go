@@ -21,7 +21,13 @@ import (
 // water samples through waterStore; store.Store implements it, a store
 // that does not (the older test fakes) answers them with "unavailable".
 // Water quality of sections and sources is published city-wide, so the
-// data routes are not cut to a caller's county.
+// data routes are not cut to a caller's county. A tracing report names
+// suspected enterprises of any county: it has a scope of its own, which
+// the role table does not grant, so that under Config.Auth only the city
+// may trace (static tokens carry every scope).
+
+// ScopeWaterTrace is the scope of the tracing route.
+const ScopeWaterTrace = "water:trace"
 
 var waterRoutes = []route{
 	{"GET /api/v1/water/sections", ScopeRegistry, (*server).waterSections},
@@ -29,7 +35,7 @@ var waterRoutes = []route{
 	{"GET /api/v1/water/report", ScopeData, (*server).waterReport},
 	{"GET /api/v1/water/cwqi", ScopeData, (*server).waterCWQI},
 	{"GET /api/v1/water/drinking", ScopeData, (*server).waterDrinking},
-	{"GET /api/v1/water/trace", ScopeData, (*server).waterTrace},
+	{"GET /api/v1/water/trace", ScopeWaterTrace, (*server).waterTrace},
 }
 
 func init() { routes = append(routes, waterRoutes...) }
