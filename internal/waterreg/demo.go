@@ -114,6 +114,26 @@ var demoSources = []struct{ code, name, county string }{
 // table 3 metals of the demo's monthly programme.
 var demoSourceItems = []string{"SO4", "Cl", "NO3-N", "Fe", "Mn", "Sb", "Ni", "Ba", "Mo", "Tl"}
 
+// demoCentre is the approximate centre of each county (as the demo
+// registry places its enterprises); the zones lie in 东昌府区.
+var demoCentre = map[string][2]float64{
+	"371502": {36.44, 115.98}, "371503": {36.58, 116.25}, "371521": {36.11, 115.79}, "371522": {36.23, 115.67},
+	"371524": {36.34, 116.25}, "371525": {36.48, 115.44}, "371526": {36.84, 116.23}, "371581": {36.82, 115.72},
+}
+
+// demoPosition places a section between the centre of its stretch's county
+// and the next stretch's (a border section), or beyond the centre toward
+// the north-east, where the rivers leave the city (an exit section).
+func demoPosition(county, next string) (lat, lon float64) {
+	a := demoCentre[county]
+	b, ok := demoCentre[next]
+	if !ok || next == county {
+		b = [2]float64{a[0] + 0.16, a[1] + 0.12}
+	}
+	round := func(x float64) float64 { return float64(int(x*1e4+0.5)) / 1e4 }
+	return round((a[0] + b[0]) / 2), round((a[1] + b[1]) / 2)
+}
+
 // DemoStationST is the system code of the demo's automatic water stations.
 const DemoStationST = "21"
 
@@ -157,6 +177,17 @@ func Demo(city *model.Registry) (*model.WaterRegistry, []model.Device) {
 					Target: d.target, County: s.county, Automatic: d.auto, Reach: reach.ID, OffsetM: off}
 				if d.body == model.BodyLake {
 					ws.River = "DCH"
+				}
+				next := ""
+				if i+1 < len(r.stretches) {
+					next = r.stretches[i+1].county
+				}
+				ws.Lat, ws.Lon = demoPosition(s.county, next)
+				if d.offsetKm != 0 {
+					// Placed by hand inside its county (an entry, a lake
+					// outlet): the county's centre.
+					c := demoCentre[s.county]
+					ws.Lat, ws.Lon = c[0], c[1]
 				}
 				if d.auto {
 					ws.MN = "37150021000" + d.code[2:]
