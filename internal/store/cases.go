@@ -385,11 +385,12 @@ func (s *sqlBase) nextNumberTx(ctx context.Context, tx *sql.Tx, name string) (in
 	return v, err
 }
 
-// caseRow is the columns of a case derived from it.
-func caseArgs(c *cases.Case) ([]any, error) {
+// caseArgs is the columns of a case's row (see caseInsert) and its JSON
+// document.
+func caseArgs(c *cases.Case) ([]any, string, error) {
 	doc, err := json.Marshal(c)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var deadline int64
 	if c.State.Open() {
@@ -410,15 +411,16 @@ func caseArgs(c *cases.Case) ([]any, error) {
 	if c.State == cases.StateClosed {
 		yc = c.ClosedAt.In(cst).Year()
 	}
-	return []any{c.ID, string(c.Source), c.Line, c.County, c.Enterprise, c.Petition, string(c.State), int(c.Severity),
-		us(c.CreatedAt), us(c.ClosedAt), deadline, b2i(cases.OnTime(*c)), string(c.Satisfaction), yf, yc, c.Seq, string(doc)}, nil
+	isPet := b2i(c.Source == cases.SourcePetition || c.Petition != "")
+	return []any{c.ID, string(c.Source), c.Line, c.County, c.Enterprise, c.Petition, isPet, string(c.State), int(c.Severity),
+		us(c.CreatedAt), us(c.ClosedAt), deadline, b2i(cases.OnTime(*c)), string(c.Satisfaction), yf, yc, c.Seq}, cleanText(string(doc)), nil
 }
 
-const caseInsert = `INSERT INTO cases (id, source, line, county, enterprise, petition, state, severity, created_at, closed_at,
-	deadline, on_time, satisfaction, year_found, year_closed, seq, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const caseInsert = `INSERT INTO cases (id, source, line, county, enterprise, petition, is_petition, state, severity, created_at, closed_at,
+	deadline, on_time, satisfaction, year_found, year_closed, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func (s *sqlBase) insertCaseTx(ctx context.Context, tx *sql.Tx, c *cases.Case, evs []cases.Event) error {
-	args, err := caseArgs(c)
+	args, doc, err := caseArgs(c)
 	if err != nil {
 		return err
 	}
@@ -430,6 +432,12 @@ func (s *sqlBase) insertCaseTx(ctx context.Context, tx *sql.Tx, c *cases.Case, e
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, s.q(caseInsert), args...); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO case_docs (id, doc) VALUES (?, ?)`), c.ID, doc); err != nil {
+		return err
+	}
+	if err := s.tallyTx(ctx, tx, args, 1); err != nil {
 		return err
 	}
 	return s.insertEventsTx(ctx, tx, evs)
@@ -467,16 +475,33 @@ func (s *sqlBase) UpdateCase(ctx context.Context, c cases.Case, evs []cases.Even
 			return fmt.Errorf("update case %s: event %d has seq %d, want %d", c.ID, i, e.Seq, prev+1+i)
 		}
 	}
-	args, err := caseArgs(&c)
+	args, doc, err := caseArgs(&c)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}
 	return s.inTx(ctx, "update case "+c.ID, func(tx *sql.Tx) error {
+		// The old statistics key, to move the case's tally.
+		old := make([]any, 17)
+		var src, line, county, state, sat string
+		var isPet, yf, yc, onTime int
+		var created, closed int64
+		var deadline int64
+		err := tx.QueryRowContext(ctx, s.q(`SELECT source, line, county, state, satisfaction, year_found, year_closed, is_petition,
+			on_time, created_at, closed_at, deadline FROM cases WHERE id = ?`), c.ID).
+			Scan(&src, &line, &county, &state, &sat, &yf, &yc, &isPet, &onTime, &created, &closed, &deadline)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		old[1], old[2], old[3], old[6], old[7], old[9], old[10], old[11], old[12], old[13], old[14], old[15] =
+			src, line, county, isPet, state, created, closed, deadline, onTime, sat, yf, yc
 		// Optimistic concurrency: the row changes only if nobody wrote
 		// since it was read (Seq); the loser writes nothing.
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE cases SET source = ?, line = ?, county = ?, enterprise = ?, petition = ?,
-			state = ?, severity = ?, created_at = ?, closed_at = ?, deadline = ?, on_time = ?, satisfaction = ?,
-			year_found = ?, year_closed = ?, seq = ?, doc = ? WHERE id = ? AND seq = ?`),
+			is_petition = ?, state = ?, severity = ?, created_at = ?, closed_at = ?, deadline = ?, on_time = ?, satisfaction = ?,
+			year_found = ?, year_closed = ?, seq = ? WHERE id = ? AND seq = ?`),
 			append(args[1:], c.ID, prev)...)
 		if err != nil {
 			return err
@@ -489,6 +514,15 @@ func (s *sqlBase) UpdateCase(ctx context.Context, c cases.Case, evs []cases.Even
 			}
 			return fmt.Errorf("stale seq %d (stored %d): %w", prev, seq, ErrConflict)
 		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE case_docs SET doc = ? WHERE id = ?`), doc, c.ID); err != nil {
+			return err
+		}
+		if err := s.tallyTx(ctx, tx, old, -1); err != nil {
+			return err
+		}
+		if err := s.tallyTx(ctx, tx, args, 1); err != nil {
+			return err
+		}
 		if err := s.insertEventsTx(ctx, tx, evs); err != nil {
 			return err
 		}
@@ -500,7 +534,7 @@ func (s *sqlBase) UpdateCase(ctx context.Context, c cases.Case, evs []cases.Even
 func (s *sqlBase) Case(ctx context.Context, id string) (cases.Case, error) {
 	var doc string
 	var c cases.Case
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT doc FROM cases WHERE id = ?`), id).Scan(&doc)
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT doc FROM case_docs WHERE id = ?`), id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("case %q: %w", id, ErrNotFound)
 	}
@@ -555,20 +589,40 @@ func (s *sqlBase) Cases(ctx context.Context, q CaseQuery) ([]cases.Case, error) 
 		limit = 100
 	}
 	limit = min(limit, 1000)
-	where, args := caseWhere(q)
-	qs := `SELECT doc FROM cases` + where
+	offset := max(q.Offset, 0)
+	where, wargs := caseWhere(q)
+	and := " WHERE "
+	if where != "" {
+		and = where + " AND "
+	}
+	// The page's ids come from the narrow cases table (indexes on
+	// deadline and created_at); only the page's documents are read.
+	var page string
+	var args []any
 	if q.OverdueFirst {
 		now := q.Now
 		if now.IsZero() {
 			now = time.Now()
 		}
-		qs += ` ORDER BY CASE WHEN deadline > 0 AND deadline <= ? THEN deadline ELSE 9223372036854775807 END, created_at DESC, id`
-		args = append(args, now.UnixMicro())
+		n := now.UnixMicro()
+		// Overdue first, earliest deadline first; then the rest, newest
+		// first. Each arm stops at offset+limit rows.
+		page = `SELECT id, g, k1, k2 FROM (
+			SELECT * FROM (SELECT id, 0 AS g, deadline AS k1, -created_at AS k2 FROM cases` + and + `deadline > 0 AND deadline <= ?
+				ORDER BY deadline, created_at DESC, id DESC LIMIT ?) a
+			UNION ALL
+			SELECT * FROM (SELECT id, 1 AS g, 0 AS k1, -created_at AS k2 FROM cases` + and + `NOT (deadline > 0 AND deadline <= ?)
+				ORDER BY created_at DESC, id DESC LIMIT ?) b
+		) u ORDER BY g, k1, k2, id DESC LIMIT ? OFFSET ?`
+		args = append(args, wargs...)
+		args = append(args, n, offset+limit)
+		args = append(args, wargs...)
+		args = append(args, n, offset+limit, limit, offset)
 	} else {
-		qs += ` ORDER BY created_at DESC, id`
+		page = `SELECT id, 0 AS g, 0 AS k1, -created_at AS k2 FROM cases` + where + ` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
+		args = append(append(args, wargs...), limit, offset)
 	}
-	qs += ` LIMIT ? OFFSET ?`
-	args = append(args, limit, max(q.Offset, 0))
+	qs := `SELECT d.doc FROM (` + page + `) p JOIN case_docs d ON d.id = p.id ORDER BY p.g, p.k1, p.k2, p.id DESC`
 	rows, err := s.r.QueryContext(ctx, s.q(qs), args...)
 	if err != nil {
 		return nil, fmt.Errorf("cases: %w", err)
@@ -611,23 +665,44 @@ func (s *sqlBase) CaseEvents(ctx context.Context, id string) ([]cases.Event, err
 	return out, rows.Err()
 }
 
-// CaseStats implements CasesStore with one grouped query: the groups are
-// few (sources x lines x counties x states x answers x years), so the sums
-// fold in Go while the database only scans.
+// CaseStats implements CasesStore. Without an enterprise or petition
+// filter it reads the tallies (case_tallies, kept in the write
+// transactions) and counts overdue cases on the deadline index; with one,
+// it groups the selected cases (an enterprise's are few).
 func (s *sqlBase) CaseStats(ctx context.Context, q CaseQuery) (cases.Summary, error) {
 	sum := cases.Summary{BySource: map[cases.Source]int{}, ByLine: map[string]int{}, ByCounty: map[string]int{}, ByState: map[cases.State]int{}}
 	now := q.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	where, args := caseWhere(q)
-	qs := `SELECT source, line, county, state, satisfaction, year_found, year_closed,
-		CASE WHEN source = 'petition' OR petition <> '' THEN 1 ELSE 0 END,
-		COUNT(*), SUM(on_time), SUM(CASE WHEN state = 'closed' THEN closed_at - created_at ELSE 0 END),
-		SUM(CASE WHEN deadline > 0 AND deadline <= ? THEN 1 ELSE 0 END)
-		FROM cases` + where + ` GROUP BY source, line, county, state, satisfaction, year_found, year_closed,
-		CASE WHEN source = 'petition' OR petition <> '' THEN 1 ELSE 0 END`
-	args = append([]any{now.UnixMicro()}, args...)
+	where, wargs := caseWhere(q)
+	and := " WHERE "
+	if where != "" {
+		and = where + " AND "
+	}
+	var qs string
+	var args []any
+	tallies := q.Enterprise == "" && q.Petition == ""
+	if tallies {
+		// overdue = dated - (deadline still ahead); the first row's
+		// "overdue" column carries -ahead, the tallies carry +dated.
+		var ahead int
+		err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM cases`+and+`deadline > 0 AND deadline > ?`),
+			append(append([]any{}, wargs...), now.UnixMicro())...).Scan(&ahead)
+		if err != nil {
+			return sum, fmt.Errorf("case stats: overdue: %w", err)
+		}
+		sum.Overdue = -ahead
+		qs = `SELECT source, line, county, state, satisfaction, year_found, year_closed, is_petition, n, on_time, close_us, dated
+			FROM case_tallies` + and + `n > 0`
+		args = wargs
+	} else {
+		qs = `SELECT source, line, county, state, satisfaction, year_found, year_closed, is_petition,
+			COUNT(*), SUM(on_time), SUM(CASE WHEN state = 'closed' THEN closed_at - created_at ELSE 0 END),
+			SUM(CASE WHEN deadline > 0 AND deadline <= ? THEN 1 ELSE 0 END)
+			FROM cases` + where + ` GROUP BY county, source, line, state, satisfaction, year_found, year_closed, is_petition`
+		args = append([]any{now.UnixMicro()}, wargs...)
+	}
 	rows, err := s.r.QueryContext(ctx, s.q(qs), args...)
 	if err != nil {
 		return sum, fmt.Errorf("case stats: %w", err)
@@ -698,6 +773,25 @@ func (s *sqlBase) CaseStats(ctx context.Context, q CaseQuery) (cases.Summary, er
 	}
 	sortLineYears(sum.Lines)
 	return sum, nil
+}
+
+// tallyTx adds n cases (1 or -1) under the statistics key of a case row
+// (args as caseArgs returns them).
+func (s *sqlBase) tallyTx(ctx context.Context, tx *sql.Tx, a []any, n int) error {
+	var closeUS int64
+	if a[7] == string(cases.StateClosed) {
+		closeUS = a[10].(int64) - a[9].(int64)
+	}
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO case_tallies (county, source, line, state, satisfaction, year_found, year_closed,
+		is_petition, n, on_time, close_us, dated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (county, source, line, state, satisfaction, year_found, year_closed, is_petition) DO UPDATE SET
+		n = case_tallies.n + excluded.n, on_time = case_tallies.on_time + excluded.on_time,
+		close_us = case_tallies.close_us + excluded.close_us, dated = case_tallies.dated + excluded.dated`),
+		a[3], a[1], a[2], a[7], a[13], a[14], a[15], a[6], n, n*a[12].(int), int64(n)*closeUS, n*b2i(a[11].(int64) > 0))
+	if err != nil {
+		return fmt.Errorf("tally: %w", err)
+	}
+	return nil
 }
 
 func sortLineYears(ls []cases.LineYear) {

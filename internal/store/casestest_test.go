@@ -265,14 +265,52 @@ func testCaseStatsMatchSummarize(t *testing.T, tg target) {
 			t.Fatal(err)
 		}
 	}
-	for i, q := range []CaseQuery{{Now: now}, {Now: now, County: "371581"}, {Now: now, Line: "water", States: []cases.State{cases.StateClosed}}} {
+	// Move some cases on through the rules, so the tallies see updates
+	// (-1 under the old key, +1 under the new) and not only inserts.
+	r := cases.DefaultRules()
+	city := cases.Actor{ID: "city", Role: cases.RoleCity}
+	moved := 0
+	for i, c := range cs {
+		var a cases.Action
+		switch c.State {
+		case cases.StateRegistered:
+			a = cases.Action{Kind: cases.ActAccept}
+		case cases.StateVerifying:
+			a = cases.Action{Kind: cases.ActClose}
+		case cases.StateClosed:
+			if c.Petition == "" || c.Satisfaction != "" {
+				continue
+			}
+			a = cases.Action{Kind: cases.ActRate, Satisfaction: cases.Dissatisfied}
+		default:
+			continue
+		}
+		n, evs, err := r.Apply(c, a, city, now.Add(-time.Hour))
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.ID, a.Kind, err)
+		}
+		for j := range evs {
+			evs[j].Seq = c.Seq + 1 + j
+		}
+		if err := s.UpdateCase(ctx, n, evs, nil); err != nil {
+			t.Fatal(err)
+		}
+		cs[i] = n
+		moved++
+	}
+	if moved < 100 {
+		t.Fatalf("only %d cases moved", moved)
+	}
+	for i, q := range []CaseQuery{{Now: now}, {Now: now, County: "371581"}, {Now: now, Line: "water", States: []cases.State{cases.StateClosed}},
+		{Now: now, Enterprise: "E7"}} {
 		got, err := s.CaseStats(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var sel []cases.Case
 		for _, c := range cs {
-			if (q.County == "" || c.County == q.County) && (q.Line == "" || c.Line == q.Line) && (len(q.States) == 0 || c.State == q.States[0]) {
+			if (q.County == "" || c.County == q.County) && (q.Line == "" || c.Line == q.Line) && (len(q.States) == 0 || c.State == q.States[0]) &&
+				(q.Enterprise == "" || c.Enterprise == q.Enterprise) {
 				sel = append(sel, c)
 			}
 		}
