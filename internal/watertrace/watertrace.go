@@ -16,6 +16,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water"
 	"github.com/ecowatch/ecowatch/internal/water/trace"
+	"github.com/ecowatch/ecowatch/internal/waterdata"
 	"github.com/ecowatch/ecowatch/internal/waterreg"
 )
 
@@ -107,6 +108,7 @@ type Data struct {
 	ctx     context.Context
 	st      Store
 	device  map[string]string         // outfall -> MN
+	station map[string]string         // automatic section -> MN
 	outlet  map[string]model.Outlet   // outfall -> outlet
 	uploads map[string][]model.Upload // MN -> hourly uploads read so far
 	read    map[string][2]time.Time   // MN -> range read
@@ -114,8 +116,13 @@ type Data struct {
 
 // NewData returns the store's data for the outfalls of w.
 func NewData(ctx context.Context, st Store, w *model.WaterRegistry, reg *model.Registry) *Data {
-	d := &Data{ctx: ctx, st: st, device: map[string]string{}, outlet: map[string]model.Outlet{},
+	d := &Data{ctx: ctx, st: st, device: map[string]string{}, station: map[string]string{}, outlet: map[string]model.Outlet{},
 		uploads: map[string][]model.Upload{}, read: map[string][2]time.Time{}}
+	for _, s := range w.Sections {
+		if s.Automatic && s.MN != "" {
+			d.station[s.Code] = s.MN
+		}
+	}
 	outlets := map[string]model.Outlet{}
 	for _, o := range reg.Outlets {
 		outlets[o.ID] = o
@@ -156,7 +163,10 @@ func nanSeries(start time.Time, n int) trace.Series {
 
 // SectionSeries implements trace.Data: the section's values of the item,
 // one an hour (a laboratory result at its nearest hour; below the
-// detection limit counts as half of it).
+// detection limit counts as half of it). For an automatic station, hours
+// not yet in the water samples (not synced) are read from its device's
+// hourly uploads, so that tracing does not wait for ecowatch water sync;
+// a stored sample wins over the upload.
 func (d *Data) SectionSeries(section, factor string, from, to time.Time) (trace.Series, error) {
 	start, n := hourGrid(from, to)
 	ss, err := d.st.WaterSamples(d.ctx, store.WaterSampleQuery{Points: []string{section}, Items: []string{factor},
@@ -164,10 +174,19 @@ func (d *Data) SectionSeries(section, factor string, from, to time.Time) (trace.
 	if err != nil {
 		return trace.Series{}, fmt.Errorf("section %s %s: %w", section, factor, err)
 	}
-	if len(ss) == 0 {
-		return trace.Series{}, nil
-	}
 	s := nanSeries(start, n)
+	found := false
+	if mn, ok := d.station[section]; ok {
+		if it, ok := water.LookupItem(factor); ok && waterdata.CodeOf(it) != "" {
+			ups, err := d.st.Uploads(d.ctx, store.UploadQuery{MNs: []string{mn}, CN: "2061", From: start, To: to.Add(time.Hour), Limit: 1 << 30})
+			if err != nil {
+				return trace.Series{}, fmt.Errorf("section %s station %s: %w", section, mn, err)
+			}
+			if u := series(ups, waterdata.CodeOf(it), from, to, func(avg, _ string) (float64, bool) { return num(avg) }); u.Values != nil {
+				s, found = u, true
+			}
+		}
+	}
 	for _, x := range ss {
 		v, err := strconv.ParseFloat(x.Value, 64)
 		if err != nil {
@@ -179,7 +198,11 @@ func (d *Data) SectionSeries(section, factor string, from, to time.Time) (trace.
 		i := int((x.Time.Sub(start) + 30*time.Minute) / time.Hour)
 		if i >= 0 && i < n {
 			s.Values[i] = v
+			found = true
 		}
+	}
+	if !found {
+		return trace.Series{}, nil
 	}
 	return s, nil
 }

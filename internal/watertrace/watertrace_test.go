@@ -28,6 +28,13 @@ func fp(f float64) *float64 { return &f }
 // hour the pulse reaches the section.
 func scenario(t testing.TB, seed uint64, src int) (store.Store, time.Time) {
 	t.Helper()
+	return scenarioVia(t, seed, src, false)
+}
+
+// scenarioVia: with stationUploads the section's series is stored only as
+// the automatic station's hourly uploads (not synced into water samples).
+func scenarioVia(t testing.TB, seed uint64, src int, stationUploads bool) (store.Store, time.Time) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "w.db"), store.Options{})
 	if err != nil {
@@ -110,7 +117,16 @@ func scenario(t testing.TB, seed uint64, src int) (store.Store, time.Time) {
 		samples = append(samples, model.WaterSample{Point: "S1", Item: "NH3-N", Time: t0.Add(time.Duration(h) * time.Hour),
 			Value: strconv.FormatFloat(v, 'f', 3, 64), Source: "hj212"})
 	}
-	if _, err := st.PutWaterSamples(ctx, samples, store.WaterPut{}); err != nil {
+	if stationUploads {
+		var sups []model.Upload
+		for _, x := range samples {
+			sups = append(sups, model.Upload{MN: "STATION", CN: "2061", DataTime: x.Time, Values: []model.Value{
+				{Factor: "w21003", Field: "Avg", Value: x.Value}, {Factor: "w21003", Field: "Flag", Value: "N"}}})
+		}
+		if err := st.CommitBatch(ctx, &store.Batch{Uploads: sups}); err != nil {
+			t.Fatal(err)
+		}
+	} else if _, err := st.PutWaterSamples(ctx, samples, store.WaterPut{}); err != nil {
 		t.Fatal(err)
 	}
 	if first.IsZero() {
@@ -182,5 +198,21 @@ func TestCase(t *testing.T) {
 	}
 	if _, err := Case(rep, &model.WaterRegistry{}, reg); err == nil {
 		t.Fatal("a case for a section not in the registry")
+	}
+}
+
+// An automatic station's series is read from its uploads when it has not
+// been synced into the water samples.
+func TestTraceStationUploads(t *testing.T) {
+	st, first := scenarioVia(t, 5, 2, true)
+	if ss, _ := st.WaterSamples(context.Background(), store.WaterSampleQuery{}); len(ss) != 0 {
+		t.Fatal("samples stored")
+	}
+	rep, err := Run(context.Background(), st, Query{Section: "S1", Time: first, Factor: "NH3-N"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Candidates[0].Outfall != "O2" {
+		t.Fatalf("first %s, want O2:\n%s", rep.Candidates[0].Outfall, rep.Text())
 	}
 }
