@@ -242,6 +242,7 @@ func TestBrowser(t *testing.T) {
 		{"device", "/monitoring/devices/" + s.Device.MN, "#frames tr.frame", ""},
 		{"quarantine", "/monitoring/quarantine", "#frames tr.frame-quarantined", ""},
 		{"report", "/reports/monthly?month=2025-05", "#report-counties tbody tr", ""},
+		{"water", "/water?period=2025-05", "#sections td.class", ""},
 	}
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {

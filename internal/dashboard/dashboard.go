@@ -139,6 +139,7 @@ var pageRoutes = []pageRoute{
 	{"GET /monitoring/enterprises/{uscc}", accessStaff, (*Handler).enterprisePage},
 	{"GET /monitoring/devices/{mn}", accessStaff, (*Handler).devicePage},
 	{"GET /monitoring/quarantine", accessStaff, (*Handler).quarantinePage},
+	{"GET /water", accessPublic, (*Handler).waterPage},
 	{"GET /reports/monthly", accessPublic, (*Handler).monthlyReport},
 	{"GET /reports/monthly.xlsx", accessPublic, (*Handler).monthlyXLSX},
 }
@@ -241,14 +242,16 @@ func (h *Handler) staffScope(r *http.Request) (auth.Scope, bool) {
 }
 
 var funcs = template.FuncMap{
-	"pollutant": pollutantLabel,
-	"fg":        fgOf,
-	"liveOf":    func(p *page, rows []liveValue) sub { return sub{p, rows} },
-	"framesOf":  func(p *page, rows []frameRow) sub { return sub{p, rows} },
-	"pct":       func(v float64) string { return fmt.Sprintf("%.1f%%", v) },
-	"cst":       func(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") },
-	"join":      strings.Join,
-	"deref":     func(p *int) int { return *p },
+	"pollutant":   pollutantLabel,
+	"fg":          fgOf,
+	"liveOf":      func(p *page, rows []liveValue) sub { return sub{p, rows} },
+	"framesOf":    func(p *page, rows []frameRow) sub { return sub{p, rows} },
+	"pct":         func(v float64) string { return fmt.Sprintf("%.1f%%", v) },
+	"cst":         func(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") },
+	"join":        strings.Join,
+	"deref":       func(p *int) int { return *p },
+	"classColour": classColour,
+	"classLabel":  classLabel,
 }
 
 // sub is a partial template's argument: the page (for T) and its rows.

@@ -133,6 +133,9 @@ func TestPages(t *testing.T) {
 		{"/monitoring/quarantine", []string{s.QuarantMN, "unknown MN", "PW=******"}},
 		{"/reports/monthly?month=2025-05", []string{"环境质量月报", "2025-05-01", "2025-05-31", "全市AQI有效天数", `id="report-counties"`, "/reports/monthly.xlsx?month=2025-05", "@media print"[:0]}},
 		{"/reports/monthly", []string{"2025-05"}},
+		{"/water?period=2025-05", []string{"水环境质量", `id="sections"`, `class="class" style="background:#FF0000`, "劣Ⅴ", `id="cwqi-counties"`, `id="drinking"`, "未达标"}},
+		{"/water", []string{"2025-05", `id="city-cwqi"`}},
+		{"/water?lang=en", []string{"Sections against their target classes", "Drinking-water sources"}},
 		{"/reports/monthly?month=2025-05&lang=en", []string{"Monthly environmental quality report", "The city had"}},
 	}
 	for _, tc := range tests {
@@ -166,7 +169,7 @@ func TestPages(t *testing.T) {
 func TestNoMissingMessages(t *testing.T) {
 	h, s := newTestHandler(t, Config{})
 	key := regexp.MustCompile(`\b(app|nav|lang|overview|air|col|mon|state|status|report|err|unit)\.[a-z_]+[a-z]\b`)
-	for _, path := range []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine", "/reports/monthly", "/nope"} {
+	for _, path := range []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine", "/reports/monthly", "/water", "/nope"} {
 		for _, lang := range []string{"zh", "en"} {
 			w := get(t, h, path+"?lang="+lang)
 			body := w.Body.String()
@@ -242,6 +245,7 @@ func TestErrorPages(t *testing.T) {
 		{"/static/nope.js", 404, "页面不存在"},
 		{"/reports/monthly?month=2025-13", 400, "请求有误"},
 		{"/air?period=someday", 400, "请求有误"},
+		{"/water?period=2025-14", 400, "请求有误"},
 	} {
 		w := get(t, h, tc.path)
 		if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.want) {
@@ -333,7 +337,7 @@ func TestStaffAccess(t *testing.T) {
 			t.Errorf("open mode %s: status %d", path, w.Code)
 		}
 	}
-	for _, path := range []string{"/", "/air", "/reports/monthly"} {
+	for _, path := range []string{"/", "/air", "/water", "/reports/monthly"} {
 		if w := get(t, closed, path); w.Code != 200 {
 			t.Errorf("anonymous %s: status %d, want the public page", path, w.Code)
 		}
@@ -369,7 +373,7 @@ func TestLegendGolden(t *testing.T) {
 
 func BenchmarkPages(b *testing.B) {
 	h, s := newTestHandler(b, Config{})
-	for _, path := range []string{"/", "/air", "/air/stations/371501A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/reports/monthly?month=2025-05"} {
+	for _, path := range []string{"/", "/air", "/air/stations/371501A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/reports/monthly?month=2025-05", "/water?period=2025-05"} {
 		b.Run(strings.ReplaceAll(path, "/", "_"), func(b *testing.B) {
 			for b.Loop() {
 				if w := get(b, h, path); w.Code != 200 {

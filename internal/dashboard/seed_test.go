@@ -12,6 +12,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/waterreg"
 )
 
 // testNow is the fixed clock of the tests: mid-June 2025, 14:30 CST.
@@ -61,6 +62,8 @@ func seed(t testing.TB, st store.Store) *seeded {
 		t.Fatal(err)
 	}
 
+	seedWater(t, st, reg)
+
 	s := &seeded{St: st, Reg: reg, QuarantMN: "UNREG0000000000000000042"}
 	// A device whose outlet has a maximum limit: its live value exceeds it.
 	outlets := map[string]model.Outlet{}
@@ -107,6 +110,43 @@ func seed(t testing.TB, st store.Store) *seeded {
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// seedWater stores the demo water registry and one sample per section
+// and source in May 2025, spread over the classes: section i gets
+// NH3-N (i mod 6) × 0.45 + 0.1 mg/L (GB 3838 table 1: Ⅰ at i ≡ 0, Ⅲ, Ⅲ, Ⅳ, Ⅴ, 劣Ⅴ at i ≡ 5).
+func seedWater(t testing.TB, st store.Store, reg *model.Registry) {
+	t.Helper()
+	ctx := context.Background()
+	w, devs := waterreg.Demo(reg)
+	reg.Devices = append(reg.Devices, devs...)
+	if err := st.ImportRegistry(ctx, &model.Registry{Devices: devs}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutWaterRegistry(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	var samples []model.WaterSample
+	tm := time.Date(2025, 5, 10, 10, 0, 0, 0, air.CST)
+	add := func(point string, kv ...string) {
+		for i := 0; i+1 < len(kv); i += 2 {
+			samples = append(samples, model.WaterSample{Point: point, Time: tm, Item: kv[i], Value: kv[i+1], Source: "test"})
+		}
+	}
+	for i, sec := range w.Sections {
+		nh3n := strconv.FormatFloat(float64(i%6)*0.45+0.1, 'f', 2, 64)
+		add(sec.Code, "pH", "7.6", "DO", "7.5", "CODMn", "2.0", "NH3-N", nh3n, "TP", "0.02")
+	}
+	for i, src := range w.Sources {
+		fe := "0.1"
+		if i == 0 {
+			fe = "0.5" // above the table 2 limit (0.3 mg/L)
+		}
+		add(src.Code, "pH", "7.8", "DO", "8", "CODMn", "1.8", "NH3-N", "0.1", "TP", "0.02", "Fe", fe, "SO4", "120")
+	}
+	if _, err := st.PutWaterSamples(ctx, samples, store.WaterPut{}); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // openSeeded opens a temporary SQLite store with seed's data.
 func openSeeded(t testing.TB) (store.Store, *seeded) {
