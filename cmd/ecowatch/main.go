@@ -23,16 +23,19 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"serve":    {"run the device gateway (HJ 212 over TCP) and the HTTP server", runServe},
-	"demo":     {"run a whole demo city: data directory, registry, gateway, web and simulated devices", runDemo},
-	"simulate": {"simulate HJ 212 devices against a gateway", runSimulate},
-	"hj212":    {"decode and encode HJ 212 frames (decode|encode)", runHJ212},
-	"registry": {"import, export and validate the registry (import|export|validate)", runRegistry},
-	"bench":    {"measure ingest throughput and connection memory (ingest|conns|store)", runBench},
-	"air":      {"ambient air quality: AQI, evaluation, targets (hourly|daily|...)", runAir},
-	"water":    {"surface water: GB 3838 classes, CWQI, tracing (classify|...)", runWater},
-	"rights":   {"emission-rights ledger and reservoirs (apply|balance|history|export|verify|reservoir)", runRights},
-	"version":  {"print the version", runVersion},
+	"serve":     {"run the device gateway (HJ 212 over TCP) and the HTTP server", runServe},
+	"demo":      {"run a whole demo city: data directory, registry, gateway, web and simulated devices", runDemo},
+	"simulate":  {"simulate HJ 212 devices against a gateway", runSimulate},
+	"hj212":     {"decode and encode HJ 212 frames (decode|encode)", runHJ212},
+	"registry":  {"import, export and validate the registry (import|export|validate)", runRegistry},
+	"bench":     {"measure ingest throughput and connection memory (ingest|conns|store)", runBench},
+	"air":       {"ambient air quality: AQI, evaluation, targets (hourly|daily|...)", runAir},
+	"water":     {"surface water: GB 3838 classes, CWQI, tracing (classify|...)", runWater},
+	"rights":    {"emission-rights ledger and reservoirs (apply|balance|history|export|verify|reservoir)", runRights},
+	"users":     {"users, roles and API tokens (add|list|passwd|token)", runUsers},
+	"cases":     {"cases of the closed loop (list|show|act)", runCases},
+	"petitions": {"public petitions (list|show)", runPetitions},
+	"version":   {"print the version", runVersion},
 }
 
 // version is set at build time with -ldflags "-X main.version=...".
