@@ -147,7 +147,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		// The dashboard (internal/dashboard) serves the pages at /; the API
 		// keeps /api/ and /metrics.
 		dash, err := dashboard.New(dashboard.Config{Now: wcfg.Now, OfflineAfter: wcfg.OfflineAfter, Auth: wcfg.Auth, Open: wcfg.Open,
-			Logger: log.With("component", "dashboard")}, st)
+			Rights: wcfg.Rights, Logger: log.With("component", "dashboard")}, st)
 		if err != nil {
 			a.Gateway.Shutdown(ctx)
 			st.Close()

@@ -63,6 +63,7 @@ func browserApp(t *testing.T) (string, *dashboard.Seeded) {
 		a.Shutdown(sctx)
 	})
 	s := dashboard.Seed(t, a.Store)
+	dashboard.SeedRights(t, a.Rights)
 	return "http://" + a.HTTPAddr(), s
 }
 
@@ -243,6 +244,7 @@ func TestBrowser(t *testing.T) {
 		{"quarantine", "/monitoring/quarantine", "#frames tr.frame-quarantined", ""},
 		{"report", "/reports/monthly?month=2025-05", "#report-counties tbody tr", ""},
 		{"water", "/water?period=2025-05", "#sections td.class", ""},
+		{"rights", "/rights?year=2025", "#holdings tbody tr", ""},
 	}
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {

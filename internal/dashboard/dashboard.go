@@ -33,6 +33,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -69,6 +70,9 @@ type Config struct {
 	// Open, with Auth set, lets anonymous callers see what the city role
 	// sees (the demo's open mode, as web.Config.Open).
 	Open bool
+	// Rights is the emission-rights ledger service (the API's); nil
+	// answers the rights page with 404.
+	Rights *rightsvc.Service
 	// Logger receives page errors. Nil discards them.
 	Logger *slog.Logger
 }
@@ -140,6 +144,7 @@ var pageRoutes = []pageRoute{
 	{"GET /monitoring/devices/{mn}", accessStaff, (*Handler).devicePage},
 	{"GET /monitoring/quarantine", accessStaff, (*Handler).quarantinePage},
 	{"GET /water", accessPublic, (*Handler).waterPage},
+	{"GET /rights", accessStaff, (*Handler).rightsPage},
 	{"GET /reports/monthly", accessPublic, (*Handler).monthlyReport},
 	{"GET /reports/monthly.xlsx", accessPublic, (*Handler).monthlyXLSX},
 }
@@ -252,6 +257,8 @@ var funcs = template.FuncMap{
 	"deref":       func(p *int) int { return *p },
 	"classColour": classColour,
 	"classLabel":  classLabel,
+	"tonnes":      tonnes,
+	"yuan":        yuan,
 }
 
 // sub is a partial template's argument: the page (for T) and its rows.

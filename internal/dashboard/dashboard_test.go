@@ -20,6 +20,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/airreport"
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -31,12 +32,16 @@ var (
 	fixOnce sync.Once
 	fixSt   store.Store
 	fixSeed *seeded
+	fixRts  *rightsvc.Service
 	fixDir  string
 	fixErr  error
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if fixRts != nil {
+		fixRts.Close()
+	}
 	if fixSt != nil {
 		fixSt.Close()
 	}
@@ -58,6 +63,11 @@ func fixture(t testing.TB) (store.Store, *seeded) {
 			return
 		}
 		fixSeed = seed(t, fixSt)
+		fixRts, fixErr = rightsvc.Open(context.Background(), fixSt, rightsvc.Options{Now: func() time.Time { return testNow }})
+		if fixErr != nil {
+			return
+		}
+		seedRights(t, fixRts)
 	})
 	if fixErr != nil {
 		t.Fatal(fixErr)
@@ -72,6 +82,9 @@ func newTestHandler(t testing.TB, cfg Config) (*Handler, *seeded) {
 	st, s := fixture(t)
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return testNow }
+	}
+	if cfg.Rights == nil {
+		cfg.Rights = fixRts
 	}
 	h, err := New(cfg, st)
 	if err != nil {
@@ -135,6 +148,8 @@ func TestPages(t *testing.T) {
 		{"/reports/monthly", []string{"2025-05"}},
 		{"/water?period=2025-05", []string{"水环境质量", `id="sections"`, `class="class" style="background:#FF0000`, "劣Ⅴ", `id="cwqi-counties"`, `id="drinking"`, "未达标"}},
 		{"/water", []string{"2025-05", `id="city-cwqi"`}},
+		{"/rights", []string{"排污权", `id="holdings"`, "东昌府区储备库", "托管 order/S-1", `id="trades"`, "90000.00", "32000.00"}},
+		{"/rights?year=2025&lang=en", []string{"Emission rights", "Reservoir receipts and spending", "Dongchangfu District reservoir"}},
 		{"/water?lang=en", []string{"Sections against their target classes", "Drinking-water sources"}},
 		{"/reports/monthly?month=2025-05&lang=en", []string{"Monthly environmental quality report", "The city had"}},
 	}
@@ -169,7 +184,7 @@ func TestPages(t *testing.T) {
 func TestNoMissingMessages(t *testing.T) {
 	h, s := newTestHandler(t, Config{})
 	key := regexp.MustCompile(`\b(app|nav|lang|overview|air|col|mon|state|status|report|err|unit)\.[a-z_]+[a-z]\b`)
-	for _, path := range []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine", "/reports/monthly", "/water", "/nope"} {
+	for _, path := range []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine", "/reports/monthly", "/water", "/rights", "/nope"} {
 		for _, lang := range []string{"zh", "en"} {
 			w := get(t, h, path+"?lang="+lang)
 			body := w.Body.String()
@@ -246,6 +261,7 @@ func TestErrorPages(t *testing.T) {
 		{"/reports/monthly?month=2025-13", 400, "请求有误"},
 		{"/air?period=someday", 400, "请求有误"},
 		{"/water?period=2025-14", 400, "请求有误"},
+		{"/rights?year=x", 400, "请求有误"},
 	} {
 		w := get(t, h, tc.path)
 		if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.want) {
@@ -329,7 +345,7 @@ func TestStaffAccess(t *testing.T) {
 	a := auth.New(st, auth.Options{})
 	closed, _ := newTestHandler(t, Config{Auth: a})
 	open, _ := newTestHandler(t, Config{Auth: a, Open: true})
-	for _, path := range []string{"/monitoring", "/monitoring/quarantine"} {
+	for _, path := range []string{"/monitoring", "/monitoring/quarantine", "/rights"} {
 		if w := get(t, closed, path); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "无权访问") {
 			t.Errorf("anonymous %s: status %d", path, w.Code)
 		}
@@ -381,5 +397,34 @@ func BenchmarkPages(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// The overview's total transfer (HTML, styles, scripts, the map) stays
+// under the issue's 1.5 MB with gzip, as a browser fetches it.
+func TestOverviewTransfer(t *testing.T) {
+	h, _ := newTestHandler(t, Config{})
+	fetch := func(path string) int {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 {
+			t.Fatalf("%s: status %d", path, w.Code)
+		}
+		return w.Body.Len()
+	}
+	total := fetch("/")
+	body := get(t, h, "/").Body.String()
+	refs := regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"`).FindAllStringSubmatch(body, -1)
+	if len(refs) < 5 {
+		t.Fatalf("only %d assets referenced", len(refs))
+	}
+	for _, m := range refs {
+		total += fetch(m[1])
+	}
+	t.Logf("overview transfer: %d bytes", total)
+	if total > 1_500_000 {
+		t.Errorf("overview transfer %d bytes, budget 1.5 MB", total)
 	}
 }

@@ -4,6 +4,7 @@ package dashboard
 // internal/app, which imports this package).
 var (
 	Seed        = seed
+	SeedRights  = seedRights
 	TestNow     = testNow
 	ExpectedNow = expectedNow
 )

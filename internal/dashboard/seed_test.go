@@ -1,7 +1,10 @@
 package dashboard
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -11,6 +14,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/airdata"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
+	"github.com/ecowatch/ecowatch/internal/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/waterreg"
 )
@@ -144,6 +148,36 @@ func seedWater(t testing.TB, st store.Store, reg *model.Registry) {
 		add(src.Code, "pH", "7.8", "DO", "8", "CODMn", "1.8", "NH3-N", "0.1", "TP", "0.02", "Fe", fe, "SO4", "120")
 	}
 	if _, err := st.PutWaterSamples(ctx, samples, store.WaterPut{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seedRights applies testdata/rights-script.jsonl (internal/web's rights
+// script: a configuration, permits, a banked reduction, a reservoir
+// allocation, an agreement, listings and bids) to a ledger service.
+func seedRights(t testing.TB, svc *rightsvc.Service) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "rights-script.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var k struct{ Key string }
+		if err := json.Unmarshal(sc.Bytes(), &k); err != nil {
+			t.Fatal(err)
+		}
+		cmd, err := rightsvc.DecodeCommand(sc.Bytes(), k.Key)
+		if err != nil {
+			t.Fatalf("%s: %v", k.Key, err)
+		}
+		if _, err := svc.Apply(context.Background(), cmd); err != nil {
+			t.Fatalf("%s: %v", k.Key, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,0 +1,134 @@
+package dashboard
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/rights"
+	"github.com/ecowatch/ecowatch/internal/rightsvc"
+)
+
+// The emission-rights pages read the ledger service the API uses
+// (Config.Rights; internal/app passes the one it opened). The amounts are
+// kept in g/a and fen; pages show t/a and yuan.
+
+type holdingRow struct {
+	rightsvc.Holding
+	Name string
+}
+
+type flowRow struct {
+	rightsvc.Flow
+	Name string
+}
+
+type orderRow struct {
+	rights.Order
+	Name string
+}
+
+type bookRow struct {
+	Pollutant  string
+	Asks, Bids []orderRow
+}
+
+type tradeRow struct {
+	rightsvc.TradeRecord
+	BuyerName, SellerName string
+}
+
+type rightsData struct {
+	Holdings []holdingRow
+	Flows    []flowRow
+	Books    []bookRow
+	Trades   []tradeRow
+	Year     int
+}
+
+// accountName shows an account as people know it: the enterprise's or
+// county's name, the city reservoir, the reserve.
+func accountName(reg *model.Registry, lang string, a rights.Account) string {
+	s := string(a)
+	switch {
+	case a == rights.City:
+		return tr(lang, "rights.city")
+	case a == rights.Reserve:
+		return tr(lang, "rights.reserve")
+	case strings.HasPrefix(s, "ent:"):
+		uscc := s[4:]
+		if i := slices.IndexFunc(reg.Enterprises, func(e model.Enterprise) bool { return e.USCC == uscc }); i >= 0 {
+			return reg.Enterprises[i].Name
+		}
+		return uscc
+	case strings.HasPrefix(s, "escrow:"):
+		return tr(lang, "rights.escrow") + " " + s[7:]
+	case strings.HasPrefix(s, "county:"):
+		if n, ok := countyNames(reg, lang)[s[7:]]; ok {
+			return n + tr(lang, "rights.countyres")
+		}
+	}
+	return s
+}
+
+func (h *Handler) rightsPage(w http.ResponseWriter, r *http.Request, p *page) error {
+	svc := h.cfg.Rights
+	if svc == nil {
+		return errStatus(http.StatusNotFound)
+	}
+	if !p.Scope.All {
+		// Every enterprise's holdings are on this page: the city only
+		// (the API scopes rows for the others).
+		return errStatus(http.StatusForbidden)
+	}
+	reg, err := h.st.Registry(r.Context())
+	if err != nil {
+		return err
+	}
+	d := &rightsData{Year: today(h.cfg.Now()).Year()}
+	if y := r.URL.Query().Get("year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil || n < 2000 || n > 2100 {
+			return errStatus(http.StatusBadRequest)
+		}
+		d.Year = n
+	}
+	name := func(a rights.Account) string { return accountName(reg, p.Lang, a) }
+	for _, x := range svc.Balances("", "") {
+		d.Holdings = append(d.Holdings, holdingRow{x, name(x.Account)})
+	}
+	for _, f := range svc.Reservoir("", "", d.Year) {
+		d.Flows = append(d.Flows, flowRow{f, name(f.Account)})
+	}
+	svc.Read(func(st *rights.State) {
+		for _, pol := range st.Pollutants() {
+			asks, bids := st.Book(pol.Code)
+			b := bookRow{Pollutant: pol.Code}
+			for _, o := range asks {
+				b.Asks = append(b.Asks, orderRow{o, name(o.Owner)})
+			}
+			for _, o := range bids {
+				b.Bids = append(b.Bids, orderRow{o, name(o.Owner)})
+			}
+			d.Books = append(d.Books, b)
+		}
+	})
+	trades := svc.Trades("", 0, 0)
+	slices.Reverse(trades) // newest first
+	if len(trades) > 100 {
+		trades = trades[:100]
+	}
+	for _, t := range trades {
+		d.Trades = append(d.Trades, tradeRow{t, name(t.Buyer), name(t.Seller)})
+	}
+	p.Nav, p.Title, p.Data = "rights", p.T("rights.title"), d
+	return h.render(w, http.StatusOK, "rights", p)
+}
+
+// tonnes formats g/a as t/a (3 decimals: whole kilograms).
+func tonnes(g int64) string { return strconv.FormatFloat(float64(g)/1e6, 'f', 3, 64) }
+
+// yuan formats fen as yuan.
+func yuan(fen int64) string { return strconv.FormatFloat(float64(fen)/100, 'f', 2, 64) }
