@@ -10,20 +10,21 @@ import (
 // scope is not in this table is allowed to the city role only: new routes
 // fail closed until someone grants their scope here.
 const (
-	ScopePublic        = "public" // anyone, even anonymous
-	ScopeSelf          = "self"   // any authenticated user (me, logout, inbox)
-	ScopeRegistry      = "registry:read"
-	ScopeData          = "data:read"
-	ScopeRaw           = "raw:read"
-	ScopeQuarantine    = "raw:quarantine" // frames of unknown devices: city only
-	ScopeMetrics       = "metrics:read"
-	ScopeRawUnredacted = "raw:unredacted"
-	ScopeCasesRead     = "cases:read"
-	ScopeCasesWrite    = "cases:write"
-	ScopePetitionsRead = "petitions:read"
-	ScopePatrols       = "patrols:write"
-	ScopeUsersAdmin    = "users:admin"
-	ScopeAudit         = "audit:read"
+	ScopePublic         = "public" // anyone, even anonymous
+	ScopeSelf           = "self"   // any authenticated user (me, logout, inbox)
+	ScopeRegistry       = "registry:read"
+	ScopeData           = "data:read"
+	ScopeRaw            = "raw:read"
+	ScopeQuarantine     = "raw:quarantine" // frames of unknown devices: city only
+	ScopeMetrics        = "metrics:read"
+	ScopeRawUnredacted  = "raw:unredacted"
+	ScopeCasesRead      = "cases:read"
+	ScopeCasesWrite     = "cases:write"
+	ScopePetitionsRead  = "petitions:read"
+	ScopePetitionsReply = "petitions:reply"
+	ScopePatrols        = "patrols:write"
+	ScopeUsersAdmin     = "users:admin"
+	ScopeAudit          = "audit:read"
 )
 
 // roleScopes is the role → scope table. Rows outside the principal's county
@@ -31,7 +32,7 @@ const (
 var roleScopes = map[string][]string{
 	model.RoleCity: nil, // everything (see Allowed)
 	model.RoleCounty: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeCasesRead, ScopeCasesWrite,
-		ScopePetitionsRead, ScopePatrols},
+		ScopePetitionsRead, ScopePetitionsReply, ScopePatrols},
 	model.RoleEnterprise: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeCasesRead, ScopeCasesWrite},
 	// Machines read monitoring data and metrics city-wide and may register
 	// cases (alert rules); they hold no evidence-export right.

@@ -150,6 +150,15 @@ type CasesStore interface {
 	// transaction.
 	PutPatrol(ctx context.Context, p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error
 	Patrols(ctx context.Context, q PatrolQuery) ([]Patrol, error)
+	// PatrolCounts counts patrols per county and month (China time).
+	PatrolCounts(ctx context.Context, q PatrolQuery) ([]PatrolCount, error)
+}
+
+// PatrolCount is the number of patrols of a county in a month.
+type PatrolCount struct {
+	County  string `json:"county"`
+	Month   string `json:"month"` // 2026-03, China Standard Time
+	Patrols int    `json:"patrols"`
 }
 
 func us(t time.Time) int64 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
@@ -243,4 +244,53 @@ func (s *sqlBase) Patrols(ctx context.Context, q PatrolQuery) ([]Patrol, error) 
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// PatrolCounts implements CasesStore. The months are cut in Go (China
+// time) so both dialects share the query; the rows are two narrow columns.
+func (s *sqlBase) PatrolCounts(ctx context.Context, q PatrolQuery) ([]PatrolCount, error) {
+	var conds []string
+	var args []any
+	if q.County != "" {
+		conds, args = append(conds, "county = ?"), append(args, q.County)
+	}
+	if !q.From.IsZero() {
+		conds, args = append(conds, "started_at >= ?"), append(args, us(q.From))
+	}
+	if !q.To.IsZero() {
+		conds, args = append(conds, "started_at < ?"), append(args, us(q.To))
+	}
+	qs := `SELECT county, started_at FROM patrols`
+	if len(conds) > 0 {
+		qs += ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(qs), args...)
+	if err != nil {
+		return nil, fmt.Errorf("patrol counts: %w", err)
+	}
+	defer rows.Close()
+	type key struct{ county, month string }
+	n := map[key]int{}
+	for rows.Next() {
+		var county string
+		var at int64
+		if err := rows.Scan(&county, &at); err != nil {
+			return nil, fmt.Errorf("patrol counts: %w", err)
+		}
+		n[key{county, fromUS(at).In(cst).Format("2006-01")}]++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("patrol counts: %w", err)
+	}
+	out := make([]PatrolCount, 0, len(n))
+	for k, v := range n {
+		out = append(out, PatrolCount{k.county, k.month, v})
+	}
+	slices.SortFunc(out, func(a, b PatrolCount) int {
+		if c := strings.Compare(a.County, b.County); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Month, b.Month)
+	})
+	return out, nil
 }

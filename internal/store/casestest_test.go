@@ -395,6 +395,19 @@ func testPatrolOpensCases(t *testing.T, tg target) {
 	if ps, _ := s.Patrols(ctx, PatrolQuery{From: t0.Add(time.Minute)}); len(ps) != 0 {
 		t.Errorf("patrols from a later start: %d", len(ps))
 	}
+	// 31 March 16:30 UTC is 1 April in China: counted in April.
+	late := Patrol{ID: "P2", County: "X", By: "u", Area: "a", StartedAt: time.Date(2026, 3, 31, 16, 30, 0, 0, time.UTC), EndedAt: time.Date(2026, 3, 31, 18, 0, 0, 0, time.UTC)}
+	if err := s.PutPatrol(ctx, late, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutPatrol(ctx, Patrol{ID: "P3", County: "Y", By: "u", Area: "a", StartedAt: t0, EndedAt: t0}, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := s.PatrolCounts(ctx, PatrolQuery{})
+	want := []PatrolCount{{"X", "2026-03", 1}, {"X", "2026-04", 1}, {"Y", "2026-03", 1}}
+	if err != nil || !reflect.DeepEqual(counts, want) {
+		t.Errorf("PatrolCounts = %+v, %v; want %+v", counts, err, want)
+	}
 }
 
 func testNotifications(t *testing.T, tg target) {

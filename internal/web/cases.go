@@ -22,13 +22,14 @@ import (
 
 // Scopes of the closed-loop routes (auth.Allowed decides who has them).
 const (
-	ScopeSelf          = auth.ScopeSelf
-	ScopeCasesRead     = auth.ScopeCasesRead
-	ScopeCasesWrite    = auth.ScopeCasesWrite
-	ScopePetitionsRead = auth.ScopePetitionsRead
-	ScopePatrols       = auth.ScopePatrols
-	ScopeUsersAdmin    = auth.ScopeUsersAdmin
-	ScopeAudit         = auth.ScopeAudit
+	ScopeSelf           = auth.ScopeSelf
+	ScopeCasesRead      = auth.ScopeCasesRead
+	ScopeCasesWrite     = auth.ScopeCasesWrite
+	ScopePetitionsRead  = auth.ScopePetitionsRead
+	ScopePetitionsReply = auth.ScopePetitionsReply
+	ScopePatrols        = auth.ScopePatrols
+	ScopeUsersAdmin     = auth.ScopeUsersAdmin
+	ScopeAudit          = auth.ScopeAudit
 )
 
 var casesRoutes = []route{
@@ -51,6 +52,8 @@ var casesRoutes = []route{
 	{"GET /api/v1/public/petitions/{code}", ScopePublic, (*server).petitionTrack},
 	{"POST /api/v1/public/petitions/{code}/callback", ScopePublic, (*server).petitionCallback},
 	{"GET /api/v1/petitions", ScopePetitionsRead, (*server).petitionsList},
+	{"POST /api/v1/petitions/{code}/reply", ScopePetitionsReply, (*server).petitionReply},
+	{"GET /api/v1/stats/patrols", ScopePatrols, (*server).patrolStats},
 	{"POST /api/v1/patrols", ScopePatrols, (*server).patrolAdd},
 	{"GET /api/v1/patrols", ScopePatrols, (*server).patrolsList},
 }
@@ -649,5 +652,61 @@ func (s *server) patrolsList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"patrols": ps})
+	return nil
+}
+
+// petitionReply records the reply to the petitioner (答复), shown on the
+// public tracking page. County staff reply to their county's petitions.
+func (s *server) petitionReply(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.caseSvc()
+	if err != nil {
+		return err
+	}
+	sp, _, err := s.petitionOf(r, cs)
+	if err != nil {
+		return err
+	}
+	if sc := scopeOf(r.Context()); !sc.Sees(sp.County, "") {
+		return notFound("code", "no petition with this tracking code")
+	}
+	var body struct {
+		Reply string `json:"reply"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	if strings.TrimSpace(body.Reply) == "" || len([]rune(body.Reply)) > cases.MaxDescription {
+		return &Error{Code: CodeInvalidBody, Field: "reply", Message: "reply: required, at most 4000 characters"}
+	}
+	if err := cs.St.SetPetitionReply(r.Context(), sp.Code, body.Reply, s.audit(r, "petition.reply", "petition/"+sp.Code, sp.Reply, body.Reply)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"code": sp.Code, "reply": body.Reply})
+	return nil
+}
+
+// patrolStats counts patrols per county and month, in the caller's scope.
+func (s *server) patrolStats(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.caseSvc()
+	if err != nil {
+		return err
+	}
+	q, err := query(r, "county")
+	if err != nil {
+		return err
+	}
+	pq := store.PatrolQuery{County: q.Get("county")}
+	if sc := scopeOf(r.Context()); !sc.All {
+		if pq.County != "" && pq.County != sc.County {
+			writeJSON(w, http.StatusOK, map[string]any{"counts": []store.PatrolCount{}})
+			return nil
+		}
+		pq.County = sc.County
+	}
+	counts, err := cs.St.PatrolCounts(r.Context(), pq)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"counts": counts})
 	return nil
 }

@@ -224,6 +224,11 @@ var roleSamples = map[string]func(fx *roleFixture) roleRequest{
 			body: jsonBody(map[string]string{"satisfaction": "satisfied"})}
 	},
 	"GET /api/v1/petitions": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/petitions"} },
+	"POST /api/v1/petitions/{code}/reply": func(fx *roleFixture) roleRequest {
+		return roleRequest{method: "POST", path: "/api/v1/petitions/" + fx.petX + "/reply", owner: "X",
+			body: jsonBody(map[string]string{"reply": "已责令停工整改"})}
+	},
+	"GET /api/v1/stats/patrols": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/stats/patrols"} },
 	"POST /api/v1/patrols": func(fx *roleFixture) roleRequest {
 		return roleRequest{method: "POST", path: "/api/v1/patrols", ok: 201,
 			body: jsonBody(map[string]any{"county": countyX, "area": "X-MARK canal", "started_at": testNow.Add(-time.Hour), "ended_at": testNow,
@@ -619,7 +624,13 @@ func TestPetitionFlow(t *testing.T) {
 	if rec.Code != 200 {
 		t.Fatalf("callback: %d %s", rec.Code, rec.Body)
 	}
-	if p := track(); p.State != cases.StateClosed || p.Rated != cases.BasicallySatisfied {
+	if rec := fx.do(t, "countyX", roleRequest{method: "POST", path: "/api/v1/petitions/" + in.Code + "/reply", body: jsonBody(map[string]string{"reply": "x"})}); rec.Code != 404 {
+		t.Errorf("county X replies to a county Y petition: %d", rec.Code)
+	}
+	if rec := fx.do(t, "countyY", roleRequest{method: "POST", path: "/api/v1/petitions/" + in.Code + "/reply", body: jsonBody(map[string]string{"reply": "排污口已封堵"})}); rec.Code != 200 {
+		t.Errorf("reply: %d %s", rec.Code, rec.Body)
+	}
+	if p := track(); p.State != cases.StateClosed || p.Rated != cases.BasicallySatisfied || p.Reply != "排污口已封堵" {
 		t.Errorf("after callback %+v", p)
 	}
 	var sum cases.Summary
