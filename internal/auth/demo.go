@@ -37,7 +37,14 @@ func SeedDemo(ctx context.Context, st Store, reg *model.Registry, w io.Writer) e
 		if err := st.PutUser(ctx, u, audit); err != nil {
 			return fmt.Errorf("seed demo user %s: %w", u.ID, err)
 		}
-		fmt.Fprintf(w, "  %-10s role %-10s %s%s\n", u.ID, u.Role, u.County, u.Enterprise)
+		scope := "everything"
+		switch {
+		case u.Enterprise != "":
+			scope = "enterprise " + u.Enterprise
+		case u.County != "":
+			scope = "county " + u.County
+		}
+		fmt.Fprintf(w, "  %-10s role %-10s sees %s\n", u.ID, u.Role, scope)
 	}
 	return nil
 }
