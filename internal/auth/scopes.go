@@ -25,6 +25,11 @@ const (
 	ScopePatrols        = "patrols:write"
 	ScopeUsersAdmin     = "users:admin"
 	ScopeAudit          = "audit:read"
+	// The emission-rights ledger's routes (internal/web/rights.go) filter
+	// rows themselves: an enterprise its own account, a county its
+	// reservoir.
+	ScopeRightsRead  = "rights:read"
+	ScopeRightsWrite = "rights:write"
 )
 
 // roleScopes is the role → scope table. Rows outside the principal's county
@@ -32,8 +37,8 @@ const (
 var roleScopes = map[string][]string{
 	model.RoleCity: nil, // everything (see Allowed)
 	model.RoleCounty: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeCasesRead, ScopeCasesWrite,
-		ScopePetitionsRead, ScopePetitionsReply, ScopePatrols},
-	model.RoleEnterprise: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeCasesRead, ScopeCasesWrite},
+		ScopePetitionsRead, ScopePetitionsReply, ScopePatrols, ScopeRightsRead, ScopeRightsWrite},
+	model.RoleEnterprise: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeCasesRead, ScopeCasesWrite, ScopeRightsRead, ScopeRightsWrite},
 	// Machines read monitoring data and metrics city-wide and may register
 	// cases (alert rules); they hold no evidence-export right.
 	model.RoleMachine: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeMetrics, ScopeCasesRead, ScopeCasesWrite},

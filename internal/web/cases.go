@@ -129,6 +129,18 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tok, p, err := s.cfg.Auth.Login(r.Context(), body.User, body.Password, auth.ClientIP(r))
+	if cs := s.cfg.Cases; cs != nil {
+		// Logins are security events: audited, success or not (never the
+		// password).
+		outcome := "user.login"
+		if err != nil {
+			outcome = "user.login-failed"
+		}
+		if aerr := cs.St.AppendAudit(r.Context(), model.AuditRecord{At: s.cfg.Now(), Actor: body.User, Role: p.Role, Action: outcome,
+			Target: "user/" + body.User, Remote: auth.ClientIP(r)}); aerr != nil {
+			s.log.Warn("login not audited", "err", aerr)
+		}
+	}
 	switch {
 	case errors.Is(err, auth.ErrRateLimited):
 		return &Error{Code: CodeRateLimited, Message: "too many failed logins; wait and retry", err: err}
@@ -428,6 +440,9 @@ func (s *server) evidenceUpload(w http.ResponseWriter, r *http.Request) error {
 			return &Error{Code: CodeTooLarge, Message: "evidence over the size limit", err: err}
 		}
 		return caseError(err)
+	}
+	if err := cs.St.AppendAudit(r.Context(), *s.audit(r, "evidence.upload", "evidence/"+a.Hash, nil, a)); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusCreated, a)
 	return nil
