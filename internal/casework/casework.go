@@ -137,12 +137,24 @@ func (s *Service) NewCaseID(ctx context.Context, now time.Time) (string, error) 
 // Register files a new case (state registered) as p.
 func (s *Service) Register(ctx context.Context, c cases.Case, p auth.Principal) (cases.Case, error) {
 	now := s.now()
+	if c.Source == cases.SourcePetition || c.Petition != "" {
+		// The tracking code is the petitioner's credential: only the
+		// public intake creates a petition's case.
+		return c, &cases.FieldError{Action: cases.ActRegister, Field: "source", Reason: "petitions come in through the public intake", Err: cases.ErrInvalid}
+	}
+	if err := s.checkEvidence(ctx, c.Evidence); err != nil {
+		return c, err
+	}
+	// Only what an intake may say; history, dates and answers come from
+	// the rules.
+	in := cases.Case{Source: c.Source, Ref: c.Ref, Line: c.Line, ProblemType: c.ProblemType, County: c.County, Enterprise: c.Enterprise,
+		Location: c.Location, Lat: c.Lat, Lon: c.Lon, Severity: c.Severity, Title: c.Title, Description: c.Description, Policy: c.Policy}
 	id, err := s.NewCaseID(ctx, now)
 	if err != nil {
 		return c, err
 	}
-	c.ID, c.State, c.Seq = id, cases.StateNone, 0
-	n, evs, err := s.rules().Apply(c, cases.Action{Kind: cases.ActRegister, Evidence: c.Evidence}, ActorOf(p), now)
+	in.ID = id
+	n, evs, err := s.rules().Apply(in, cases.Action{Kind: cases.ActRegister, Evidence: c.Evidence}, ActorOf(p), now)
 	if err != nil {
 		return c, err
 	}
@@ -182,6 +194,9 @@ func (s *Service) Act(ctx context.Context, id string, seq int, a cases.Action, p
 			}
 		}
 	}
+	if err := s.checkEvidence(ctx, a.Evidence); err != nil {
+		return c, nil, err
+	}
 	n, evs, err := s.rules().Apply(c, a, ActorOf(p), now)
 	if err != nil {
 		return c, nil, err
@@ -191,6 +206,19 @@ func (s *Service) Act(ctx context.Context, id string, seq int, a cases.Action, p
 	}
 	s.notify(ctx, n, "case."+string(a.Kind), fmt.Sprintf("case %s: %s → %s", n.ID, a.Kind, n.State))
 	return n, evs, nil
+}
+
+// checkEvidence refuses hashes of files that were never uploaded.
+func (s *Service) checkEvidence(ctx context.Context, hs []string) error {
+	for _, h := range hs {
+		if _, err := s.St.Attachment(ctx, h); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return &cases.FieldError{Action: cases.ActSubmit, Field: "evidence", Reason: "no uploaded file " + h + ": upload it first", Err: cases.ErrInvalid}
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // notify writes the inbox of the case's county, its enterprise and the
@@ -262,16 +290,16 @@ func (s *Service) Intake(ctx context.Context, pet cases.Petition) (store.StoredP
 	if err := pet.Validate(); err != nil {
 		return store.StoredPetition{}, cases.Case{}, err
 	}
-	for _, h := range pet.Photos {
-		if _, err := s.St.Attachment(ctx, h); err != nil {
-			return store.StoredPetition{}, cases.Case{}, fmt.Errorf("photo %s: upload it first: %w", h, err)
-		}
+	if err := s.checkEvidence(ctx, pet.Photos); err != nil {
+		return store.StoredPetition{}, cases.Case{}, err
 	}
 	id, err := s.NewCaseID(ctx, now)
 	if err != nil {
 		return store.StoredPetition{}, cases.Case{}, err
 	}
-	c, evs, err := s.rules().Apply(pet.OpenCase(id), cases.Action{Kind: cases.ActRegister, Evidence: pet.Photos},
+	oc := pet.OpenCase(id)
+	oc.Evidence = nil // added by the registration's action, once
+	c, evs, err := s.rules().Apply(oc, cases.Action{Kind: cases.ActRegister, Evidence: pet.Photos},
 		cases.Actor{ID: "intake", Role: cases.RoleSystem}, now)
 	if err != nil {
 		return store.StoredPetition{}, cases.Case{}, err
@@ -306,7 +334,10 @@ func (s *Service) Patrol(ctx context.Context, pt store.Patrol, p auth.Principal)
 			return pt, err
 		}
 		c := cases.Case{ID: id, Source: cases.SourcePatrol, Ref: pt.ID, Line: f.Line, County: pt.County, Enterprise: f.Enterprise,
-			Location: f.Location, Severity: cases.SeverityGeneral, Title: firstLine(f.Description), Description: f.Description, Evidence: f.Photos}
+			Location: f.Location, Severity: cases.SeverityGeneral, Title: firstLine(f.Description), Description: f.Description}
+		if err := s.checkEvidence(ctx, f.Photos); err != nil {
+			return pt, fmt.Errorf("finding %d: %w", i+1, err)
+		}
 		nc, ev, err := s.rules().Apply(c, cases.Action{Kind: cases.ActRegister, Evidence: f.Photos}, ActorOf(p), now)
 		if err != nil {
 			return pt, fmt.Errorf("finding %d: %w", i+1, err)

@@ -203,3 +203,36 @@ func TestPatrolAndIntake(t *testing.T) {
 		t.Errorf("intake %+v %+v %v", sp, pc, err)
 	}
 }
+
+// Registration takes only intake fields: a staff member cannot attach a
+// tracking code (the public's credential), preset answers or history; and
+// evidence must have been uploaded, and is recorded once.
+func TestRegisterSanitises(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	base := cases.Case{Source: cases.SourceInspection, Line: "air-vocs", County: "371502", Severity: 1, Title: "t"}
+	withCode := base
+	withCode.Petition = "7KQ2-M9XD-4RTB"
+	if _, err := s.Register(ctx, withCode, cx); !errors.Is(err, cases.ErrInvalid) {
+		t.Errorf("case with a tracking code: %v", err)
+	}
+	ghost := base
+	ghost.Evidence = []string{strings.Repeat("cd", 32)}
+	if _, err := s.Register(ctx, ghost, cx); !errors.Is(err, cases.ErrInvalid) {
+		t.Errorf("evidence never uploaded: %v", err)
+	}
+	a, err := s.PutEvidence(ctx, bytes.NewReader(append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), 64)...)), "r.pdf", "cx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	preset := base
+	preset.Evidence = []string{a.Hash}
+	preset.Satisfaction, preset.State, preset.ClosedAt, preset.RuleReview = cases.Satisfied, cases.StateClosed, t0, true
+	c, err := s.Register(ctx, preset, cx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.State != cases.StateRegistered || c.Satisfaction != "" || !c.ClosedAt.IsZero() || c.RuleReview || len(c.Evidence) != 1 {
+		t.Errorf("registered %+v", c)
+	}
+}
