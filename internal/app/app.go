@@ -173,6 +173,13 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 			}
 		}()
 		ready.HTTP = ln.Addr().String()
+		// The escalation ladder's timer (issue 5): reminders, numbered
+		// supervision notices, listed supervision and summons when due.
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			wcfg.Cases.RunLadder(a.stop, 10*time.Minute)
+		}()
 	}
 
 	if cfg.RegistryReload > 0 {

@@ -439,3 +439,80 @@ func (s *Service) OpenEvidence(ctx context.Context, sum string) (*os.File, store
 	}
 	return f, a, nil
 }
+
+// ladderLead is how far ahead of a deadline the ladder may start (the
+// longest negative rung offset of the policies, in days).
+func (s *Service) ladderLead() time.Duration {
+	lead := 0
+	for _, p := range s.rules().Policies {
+		for _, r := range p.Ladder {
+			lead = max(lead, -r.OffsetDays)
+		}
+	}
+	return time.Duration(lead+1) * 24 * time.Hour
+}
+
+// System is the principal of the platform's own jobs (the escalation
+// timer); it acts as cases.RoleSystem.
+var System = auth.Principal{User: "system:ladder", Role: model.RoleMachine, Via: "timer"}
+
+// Sweep issues every escalation step that is due (cases.Escalations): a
+// reminder, a numbered supervision notice (督办), listed supervision,
+// summons, each notified to the inbox and webhooks. It is idempotent: a
+// step is issued once per cycle, so the timer may run it as often as it
+// likes. A case changed meanwhile (stale seq) is left for the next sweep.
+func (s *Service) Sweep(ctx context.Context) (issued int, err error) {
+	now := s.now()
+	q := store.CaseQuery{DueBefore: now.Add(s.ladderLead()), Limit: 1000}
+	for {
+		page, err := s.St.Cases(ctx, q)
+		if err != nil {
+			return issued, err
+		}
+		for _, c := range page {
+			for _, e := range cases.Escalations(c, s.rules().Policy(c), now) {
+				_, _, err := s.Act(ctx, c.ID, 0, cases.Action{Kind: cases.ActEscalate, Level: e.Level}, System)
+				switch {
+				case err == nil:
+					issued++
+				case errors.Is(err, store.ErrConflict), errors.Is(err, cases.ErrDuplicate):
+				default:
+					s.log().Warn("escalation not issued", "case", c.ID, "level", e.Level, "err", err)
+				}
+			}
+		}
+		if len(page) < q.Limit {
+			return issued, nil
+		}
+		q.Offset += len(page)
+	}
+}
+
+// RunLadder sweeps every interval until stop is closed.
+func (s *Service) RunLadder(stop <-chan struct{}, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	base, cancelAll := context.WithCancel(context.Background())
+	defer cancelAll()
+	go func() {
+		select {
+		case <-stop:
+			cancelAll() // a sweep in progress stops with the system
+		case <-base.Done():
+		}
+	}()
+	for {
+		ctx, cancel := context.WithTimeout(base, every)
+		if n, err := s.Sweep(ctx); err != nil && base.Err() == nil {
+			s.log().Warn("escalation sweep failed", "err", err)
+		} else if n > 0 {
+			s.log().Info("escalations issued", "n", n)
+		}
+		cancel()
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -236,3 +236,37 @@ func TestRegisterSanitises(t *testing.T) {
 		t.Errorf("registered %+v", c)
 	}
 }
+
+// The timer issues each due step once: a reminder a week before the
+// deadline, the numbered notice when it passes, nothing twice.
+func TestSweep(t *testing.T) {
+	s, now := newService(t)
+	ctx := context.Background()
+	c := register(t, s)
+	c, _, err := s.Act(ctx, c.ID, 0, cases.Action{Kind: cases.ActAccept}, city)
+	if err != nil {
+		t.Fatal(err)
+	}
+	register(t, s) // registered, not accepted: its stage deadline is 3 days away
+	// The second's reminder (7 days before a deadline 3 days away) is due
+	// at once; the first's deadline is a month away.
+	if n, err := s.Sweep(ctx); err != nil || n != 1 {
+		t.Fatalf("sweep at acceptance: %d %v", n, err)
+	}
+	*now = c.Due.Add(-6 * 24 * time.Hour) // inside the reminder week; the other case is long late
+	n, err := s.Sweep(ctx)
+	if err != nil || n != 2 { // the first's reminder; the second's notice
+		t.Fatalf("sweep in the reminder week: %d %v", n, err)
+	}
+	if n, _ := s.Sweep(ctx); n != 0 {
+		t.Errorf("second sweep issued %d", n)
+	}
+	*now = c.Due.Add(time.Hour)
+	if n, _ := s.Sweep(ctx); n != 1 {
+		t.Errorf("sweep past the deadline issued %d, want the notice", n)
+	}
+	got, _ := s.St.Case(ctx, c.ID)
+	if len(got.Escalations) != 2 || got.Escalations[1].Level != cases.LevelNotice || !strings.HasPrefix(got.Escalations[1].Doc, "聊环督〔2026〕") {
+		t.Errorf("escalations %+v", got.Escalations)
+	}
+}

@@ -30,6 +30,9 @@ type CaseQuery struct {
 	Petition   string
 	Line       string
 	Source     cases.Source
+	// DueBefore, when set, selects open cases with a pending deadline at
+	// or before it (the escalation timer's candidates).
+	DueBefore time.Time
 	// OverdueFirst orders overdue open cases (at Now) first, earliest
 	// deadline first; the rest follow, newest first.
 	OverdueFirst bool
@@ -584,6 +587,10 @@ func caseWhere(q CaseQuery) (string, []any) {
 	}
 	if q.Source != "" {
 		add("source = ?", string(q.Source))
+	}
+	if !q.DueBefore.IsZero() {
+		conds = append(conds, "deadline > 0")
+		add("deadline <= ?", us(q.DueBefore))
 	}
 	if len(conds) == 0 {
 		return "", nil
