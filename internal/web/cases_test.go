@@ -182,6 +182,9 @@ var roleSamples = map[string]func(fx *roleFixture) roleRequest{
 		return roleRequest{method: "POST", path: "/api/v1/users", ok: 201,
 			body: jsonBody(map[string]string{"id": id, "name": "n", "role": "county", "county": countyX, "password": "long-enough-1"})}
 	},
+	"POST /api/v1/users/{id}": func(fx *roleFixture) roleRequest {
+		return roleRequest{method: "POST", path: "/api/v1/users/county-y", body: jsonBody(map[string]string{"name": "临清市环保分局"})}
+	},
 	"GET /api/v1/audit": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/audit"} },
 	"GET /api/v1/cases": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/cases"} },
 	"POST /api/v1/cases": func(fx *roleFixture) roleRequest {
@@ -691,5 +694,28 @@ func TestOpenModeOnlyWhenConfigured(t *testing.T) {
 	// A wrong credential is refused even in open mode, not made anonymous.
 	if rec := do(t, open, "GET", "/api/v1/cases", "Authorization", "Bearer ewt_nope"); rec.Code != 401 {
 		t.Errorf("open with a bad token: %d", rec.Code)
+	}
+}
+
+// Disabling a user through the API ends their access at once, and the
+// audit shows the change without the password hash.
+func TestUserDisable(t *testing.T) {
+	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	if rec := fx.do(t, "countyY", roleRequest{path: "/api/v1/me"}); rec.Code != 200 {
+		t.Fatalf("before: %d", rec.Code)
+	}
+	rec := fx.do(t, "city", roleRequest{method: "POST", path: "/api/v1/users/county-y", body: jsonBody(map[string]any{"disabled": true, "password": "a-new-password"})})
+	if rec.Code != 200 {
+		t.Fatalf("disable: %d %s", rec.Code, rec.Body)
+	}
+	if rec := fx.do(t, "countyY", roleRequest{path: "/api/v1/me"}); rec.Code != 401 {
+		t.Errorf("disabled user's token: %d", rec.Code)
+	}
+	if rec := fx.do(t, "city", roleRequest{method: "POST", path: "/api/v1/users/county-y", body: jsonBody(map[string]any{"role": "enterprise"})}); rec.Code != 400 {
+		t.Errorf("enterprise role without an enterprise: %d", rec.Code)
+	}
+	as, _ := fx.st.Audit(context.Background(), "user/county-y", 10)
+	if len(as) == 0 || as[0].Action != "user.update" || !strings.Contains(as[0].After, `"disabled":true`) || strings.Contains(as[0].Before+as[0].After, "argon2") {
+		t.Errorf("audit %+v", as)
 	}
 }
