@@ -719,3 +719,19 @@ func TestUserDisable(t *testing.T) {
 		t.Errorf("audit %+v", as)
 	}
 }
+
+// A POST-only route answers other methods with 405 and Allow: POST.
+func TestMethodNotAllowedOnWrites(t *testing.T) {
+	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	for _, tc := range []struct{ method, path, allow string }{
+		{"GET", "/api/v1/login", "POST"},
+		{"DELETE", "/api/v1/cases/" + fx.caseX.ID + "/actions", "POST"},
+		{"PUT", "/api/v1/cases", "GET, HEAD, POST"},
+		{"POST", "/api/v1/counties", "GET, HEAD"},
+	} {
+		rec := fx.do(t, "city", roleRequest{method: tc.method, path: tc.path})
+		if rec.Code != 405 || rec.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d Allow %q, want 405 %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.allow)
+		}
+	}
+}

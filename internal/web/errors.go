@@ -53,7 +53,7 @@ var catalogue = []catalogueEntry{
 	{CodeUnauthorized, http.StatusUnauthorized, "tokens are configured and the request has no valid `Authorization: Bearer` token"},
 	{CodeForbidden, http.StatusForbidden, "the token is valid but lacks the scope (today: `unredacted=true` without a token)"},
 	{CodeNotFound, http.StatusNotFound, "the route, or the item named in the path or a filter (device, enterprise, outlet, county), does not exist"},
-	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, "the route exists but not for this method (the API is read-only: GET and HEAD)"},
+	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, "the route exists but not for this method; `Allow` lists those it has (reads: GET and HEAD; the closed loop's writes: POST)"},
 	{CodeTimeout, http.StatusServiceUnavailable, "the request took longer than the server's request timeout (`Config.RequestTimeout`, 60 s by default)"},
 	{CodeUnavailable, http.StatusServiceUnavailable, "the store cannot be reached (health check)"},
 	{CodeInternal, http.StatusInternalServerError, "an unexpected server error; details are logged, never sent"},

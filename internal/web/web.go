@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
@@ -215,16 +216,32 @@ func (s *server) endpoint(rt route) http.Handler {
 
 // fallback answers requests that match no route.
 func (s *server) fallback(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	// Which methods the path has: read routes answer GET and HEAD, the
+	// closed loop's writes POST.
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if m == r.Method || r.Method == http.MethodHead && m == http.MethodGet {
+			continue
+		}
 		probe := r.Clone(r.Context())
-		probe.Method = http.MethodGet
+		probe.Method = m
 		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
-			w.Header().Set("Allow", "GET, HEAD")
-			writeError(w, r, s.log, &Error{Code: CodeMethodNotAllowed, Message: "method " + r.Method + " not allowed; the API is read-only (GET, HEAD)"})
-			return
+			allow = append(allow, m)
 		}
 	}
-	writeError(w, r, s.log, &Error{Code: CodeNotFound, Message: "no such endpoint: " + r.URL.Path})
+	switch {
+	case len(allow) == 1 && allow[0] == http.MethodGet:
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, r, s.log, &Error{Code: CodeMethodNotAllowed, Message: "method " + r.Method + " not allowed; the API is read-only (GET, HEAD)"})
+	case len(allow) > 0:
+		if allow[0] == http.MethodGet {
+			allow = append([]string{http.MethodGet, http.MethodHead}, allow[1:]...)
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, r, s.log, &Error{Code: CodeMethodNotAllowed, Message: "method " + r.Method + " not allowed; use " + strings.Join(allow, ", ")})
+	default:
+		writeError(w, r, s.log, &Error{Code: CodeNotFound, Message: "no such endpoint: " + r.URL.Path})
+	}
 }
 
 // health checks the store.
