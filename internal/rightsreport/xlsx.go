@@ -1,0 +1,258 @@
+package rightsreport
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Report is a report that can be written as worksheets.
+type Report interface {
+	sheets() []sheet
+}
+
+// sheet is one worksheet: a title row, the Chinese headers (the bureau's
+// reading) with the English beneath, then the rows.
+type sheet struct {
+	name  string
+	title string
+	cols  [][2]string
+	rows  [][]any
+}
+
+// Number formats: quantities in tonnes with all six decimals (exact to the
+// gram), money in yuan with two.
+const (
+	fmtTonnes = "#,##0.000000"
+	fmtYuan   = "#,##0.00"
+)
+
+// WriteXLSX writes the reports as one workbook, one sheet per report (the
+// project report adds a summary sheet). Quantities are numbers in t/a and
+// money in yuan, formatted; the exact values are the JSON strings.
+func WriteXLSX(w io.Writer, reports ...Report) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	tonnes, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr(fmtTonnes)})
+	if err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	yuan, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr(fmtYuan)})
+	if err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	first := true
+	for _, r := range reports {
+		for _, sh := range r.sheets() {
+			if first {
+				if err := f.SetSheetName("Sheet1", sh.name); err != nil {
+					return fmt.Errorf("xlsx: %w", err)
+				}
+				first = false
+			} else if _, err := f.NewSheet(sh.name); err != nil {
+				return fmt.Errorf("xlsx: sheet %s: %w", sh.name, err)
+			}
+			if err := writeSheet(f, sh, tonnes, yuan, bold); err != nil {
+				return fmt.Errorf("xlsx: sheet %s: %w", sh.name, err)
+			}
+		}
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func writeSheet(f *excelize.File, sh sheet, tonnes, yuan, bold int) error {
+	cell := func(col, row int) string {
+		c, _ := excelize.CoordinatesToCellName(col, row) // col, row ≥ 1
+		return c
+	}
+	if err := f.SetCellStr(sh.name, "A1", sh.title); err != nil {
+		return err
+	}
+	for i, c := range sh.cols {
+		if err := f.SetCellStr(sh.name, cell(i+1, 2), c[0]); err != nil {
+			return err
+		}
+		if err := f.SetCellStr(sh.name, cell(i+1, 3), c[1]); err != nil {
+			return err
+		}
+		if err := f.SetColWidth(sh.name, colName(i+1), colName(i+1), float64(max(10, 2*len([]rune(c[0])), len(c[1]))+2)); err != nil {
+			return err
+		}
+	}
+	if err := f.SetCellStyle(sh.name, "A2", cell(len(sh.cols), 3), bold); err != nil {
+		return err
+	}
+	for ri, row := range sh.rows {
+		for ci, v := range row {
+			at := cell(ci+1, ri+4)
+			var err error
+			switch v := v.(type) {
+			case Grams:
+				err = setNumber(f, sh.name, at, v.String(), tonnes)
+			case Fen:
+				err = setNumber(f, sh.name, at, v.String(), yuan)
+			case int:
+				err = f.SetCellInt(sh.name, at, int64(v))
+			case int64:
+				err = f.SetCellInt(sh.name, at, v)
+			case time.Time:
+				err = f.SetCellStr(sh.name, at, v.In(cst).Format("2006-01-02 15:04:05"))
+			case string:
+				err = f.SetCellStr(sh.name, at, v)
+			case nil:
+			default:
+				err = fmt.Errorf("cell %s: unexpected %T", at, v)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return f.SetPanes(sh.name, &excelize.Panes{Freeze: true, YSplit: 3, TopLeftCell: "A4", ActivePane: "bottomLeft"})
+}
+
+func colName(i int) string {
+	s, _ := excelize.ColumnNumberToName(i)
+	return s
+}
+
+// setNumber writes an exact decimal as the nearest double (at most 16
+// significant digits for every quantity the ledger allows, so the shown
+// value is the exact one) with a number format.
+func setNumber(f *excelize.File, sheet, at, decimal string, style int) error {
+	x, err := strconv.ParseFloat(decimal, 64)
+	if err != nil {
+		return err
+	}
+	if err := f.SetCellFloat(sheet, at, x, -1, 64); err != nil {
+		return err
+	}
+	return f.SetCellStyle(sheet, at, at, style)
+}
+
+func (r ReservoirReport) sheets() []sheet {
+	sh := sheet{name: "调蓄库收支", title: "调蓄库收支表 reservoir receipts and spending (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
+		cols: [][2]string{
+			{"年度", "year"}, {"区县", "county"}, {"账户", "account"}, {"污染物", "pollutant"}, {"期初余额", "opening"},
+			{"减排入库", "banked"}, {"划入", "transfer in"}, {"回购收回", "bought back"}, {"退回", "returned"}, {"其他收入", "other in"},
+			{"项目配置", "allocated"}, {"出让", "sold"}, {"划出", "transfer out"}, {"注销", "retired"}, {"过期", "expired"}, {"其他支出", "other out"},
+			{"期末余额", "closing"},
+		}}
+	for _, x := range r.Rows {
+		sh.rows = append(sh.rows, []any{x.Year, x.County, string(x.Account), x.Pollutant, x.Opening,
+			x.Banked, x.TransferIn, x.BoughtBack, x.Returned, x.OtherIn,
+			x.Allocated, x.Sold, x.TransferOut, x.Retired, x.Expired, x.OtherOut, x.Closing})
+	}
+	return []sheet{sh}
+}
+
+func (r ProjectReport) sheets() []sheet {
+	detail := sheet{name: "项目配置", title: "建设项目总量指标配置 projects served (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
+		cols: [][2]string{
+			{"年度", "year"}, {"区县", "county"}, {"污染物", "pollutant"}, {"配置编号", "allocation"}, {"环评批复文号", "EIA approval"},
+			{"建设单位", "project"}, {"项目类型", "project type"}, {"达标情况", "attainment"}, {"替代比例", "ratio"}, {"依据", "basis"},
+			{"新增排放量", "need"}, {"替代削减量", "offset"}, {"已出让", "granted"}, {"已核销", "written off"}, {"来源减排量", "credits"}, {"状态", "status"},
+		}}
+	for _, x := range r.Projects {
+		credits := ""
+		for i, c := range x.Credits {
+			if i > 0 {
+				credits += ","
+			}
+			credits += c
+		}
+		detail.rows = append(detail.rows, []any{x.Year, x.County, x.Pollutant, x.Allocation, x.EIA,
+			string(x.Project), x.ProjectType, x.Attainment, x.Ratio, x.Basis,
+			x.Need, x.Offset, x.Granted, x.WrittenOff, credits, x.Status})
+	}
+	sum := sheet{name: "项目配置汇总", title: "建设项目总量指标配置汇总 projects served by county, pollutant and year (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
+		cols: [][2]string{
+			{"年度", "year"}, {"区县", "county"}, {"污染物", "pollutant"}, {"已配置项目数", "projects served"},
+			{"新增排放量", "need"}, {"替代削减量", "offset"}, {"待配置项目数", "pending"}, {"待配置削减量", "pending offset"}, {"已释放项目数", "released"},
+		}}
+	for _, x := range r.Summary {
+		sum.rows = append(sum.rows, []any{x.Year, x.County, x.Pollutant, x.Served, x.Need, x.Offset, x.Pending, x.PendingOffset, x.Released})
+	}
+	return []sheet{detail, sum}
+}
+
+func (r TradeReport) sheets() []sheet {
+	sh := sheet{name: "交易统计", title: "排污权交易统计 trade volumes and prices (t/a; 元/吨 yuan per tonne)" + filterTitle(0, "", r.Pollutant) + periodTitle(r.Period),
+		cols: [][2]string{
+			{"污染物", "pollutant"}, {"月份", "month"}, {"成交笔数", "trades"}, {"挂牌成交", "order book"}, {"拍卖", "auctions"}, {"协议转让", "agreements"},
+			{"成交量", "quantity"}, {"最低价", "min price"}, {"均价", "avg price"}, {"最高价", "max price"}, {"成交金额(元)", "value (yuan)"},
+		}}
+	for _, x := range r.Rows {
+		sh.rows = append(sh.rows, []any{x.Pollutant, x.Month, x.Count, x.OrderBook, x.Auctions, x.Agreements,
+			x.Quantity, x.MinPrice, x.AvgPrice, x.MaxPrice, x.Value})
+	}
+	return []sheet{sh}
+}
+
+func (r StatementReport) sheets() []sheet {
+	sh := sheet{name: "账户对账单", title: "账户对账单 account statement " + string(r.Account) + periodTitle(r.Period) + " (rights t/a; money 元 yuan)",
+		cols: [][2]string{
+			{"资产", "asset"}, {"序号", "seq"}, {"时间", "time"}, {"命令", "command"}, {"操作", "operation"}, {"对象", "ref"},
+			{"文号", "document"}, {"对方账户", "counterparty"}, {"收入", "in"}, {"支出", "out"}, {"余额", "balance"},
+		}}
+	section := func(asset string, opening, in, out, closing any, lines [][]any) {
+		sh.rows = append(sh.rows, []any{asset, nil, nil, "期初余额 opening", nil, nil, nil, nil, nil, nil, opening})
+		sh.rows = append(sh.rows, lines...)
+		sh.rows = append(sh.rows, []any{asset, nil, nil, "期末余额 closing", nil, nil, nil, nil, in, out, closing})
+	}
+	for _, s := range r.Rights {
+		var lines [][]any
+		for _, l := range s.Lines {
+			lines = append(lines, []any{s.Asset, l.Seq, l.Time, l.Cmd, l.Op, l.Ref, l.Doc, string(l.Counterparty), l.In, l.Out, l.Balance})
+		}
+		section(s.Asset, s.Opening, s.In, s.Out, s.Closing, lines)
+	}
+	m := r.Money
+	var lines [][]any
+	for _, l := range m.Lines {
+		lines = append(lines, []any{m.Asset, l.Seq, l.Time, l.Cmd, l.Op, l.Ref, l.Doc, string(l.Counterparty), l.In, l.Out, l.Balance})
+	}
+	section(m.Asset, m.Opening, m.In, m.Out, m.Closing, lines)
+	return []sheet{sh}
+}
+
+func filterTitle(year int, county, pollutant string) string {
+	s := ""
+	if year != 0 {
+		s += fmt.Sprintf(" %d年", year)
+	}
+	if county != "" {
+		s += " 区县 " + county
+	}
+	if pollutant != "" {
+		s += " " + pollutant
+	}
+	return s
+}
+
+func periodTitle(p Period) string {
+	if p.From.IsZero() && p.To.IsZero() {
+		return ""
+	}
+	s := " ["
+	if !p.From.IsZero() {
+		s += p.From.In(cst).Format("2006-01-02")
+	}
+	s += ", "
+	if !p.To.IsZero() {
+		s += p.To.In(cst).Format("2006-01-02")
+	}
+	return s + ")"
+}
