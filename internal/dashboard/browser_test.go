@@ -1,8 +1,11 @@
 package dashboard_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -245,6 +248,8 @@ func TestBrowser(t *testing.T) {
 		{"report", "/reports/monthly?month=2025-05", "#report-counties tbody tr", ""},
 		{"water", "/water?period=2025-05", "#sections td.class", ""},
 		{"rights", "/rights?year=2025", "#holdings tbody tr", ""},
+		{"cases", "/cases", "#cases tbody tr.exceed", ""},
+		{"case", "/cases/" + s.OverdueCase, "#timeline li", ""},
 	}
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {
@@ -270,6 +275,53 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(frame, "MN="+s.Device.MN) || !strings.Contains(frame, "PW=***") || strings.Contains(frame, "PW="+s.Password) {
 			t.Errorf("frame shown as %q", frame)
 		}
+	})
+
+	t.Run("petition", func(t *testing.T) {
+		// A member of the public files a petition with a photo and tracks
+		// it by the code the page shows.
+		photo := filepath.Join(t.TempDir(), "photo.png")
+		img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(photo, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(pctx,
+			chromedp.Navigate(base+"/petition?lang=zh"),
+			chromedp.WaitVisible("#petition-form"),
+			chromedp.SetValue(`select[name=category]`, "noise"),
+			chromedp.SetValue(`select[name=county]`, "371581"),
+			chromedp.SendKeys(`input[name=location]`, "临清市某厂区"),
+			chromedp.SendKeys(`textarea[name=description]`, "夜间噪声扰民"),
+			chromedp.SendKeys(`input[name=contact]`, "13800000000"),
+			chromedp.SetUploadFiles(`input[name=photos]`, []string{photo}),
+			chromedp.Click(`#petition-form button[type=submit]`),
+			chromedp.WaitVisible("#petition-result"),
+		); err != nil {
+			if msg, _ := chromedp.Run(ctx, chromedp.TextContent("#petition-error")); msg != "" {
+				t.Fatalf("petition: %v: %s", err, msg)
+			}
+			t.Fatal(err)
+		}
+		code := text(ctx, t, "#tracking-code")
+		if len(code) < 8 {
+			t.Fatalf("tracking code %q", code)
+		}
+		if err := chromedp.Do(pctx, chromedp.Click("#track-link"), chromedp.WaitVisible("#petition-status")); err != nil {
+			t.Fatal(err)
+		}
+		if st := text(ctx, t, "#petition-state"); st != "登记" && st != "受理" {
+			t.Errorf("petition state %q", st)
+		}
+		if got := text(ctx, t, "#petition-status"); !strings.Contains(got, code) || !strings.Contains(got, "噪声") {
+			t.Errorf("tracking page: %q", got)
+		}
+		shot("petition-tracked")
 	})
 
 	t.Run("phone", func(t *testing.T) {

@@ -122,16 +122,20 @@ func New(cfg Config, st Store) (*Handler, error) {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// Access levels of a page.
+// Access of a page: the auth scope it needs ("" for published
+// information anyone may read); rows are then filtered by the caller's
+// auth.Scope.
 const (
-	accessPublic = iota // published information: anyone
-	accessStaff         // registry, devices, frames: auth.ScopeRaw with row scope
+	accessPublic = ""
+	accessStaff  = auth.ScopeRaw // registry, devices, frames
+	accessCases  = auth.ScopeCasesRead
+	accessRights = "rights:read" // internal/web.ScopeRightsRead
 )
 
 // pageRoute is one page.
 type pageRoute struct {
 	pattern string
-	access  int
+	access  string
 	handle  func(h *Handler, w http.ResponseWriter, r *http.Request, p *page) error
 }
 
@@ -144,7 +148,11 @@ var pageRoutes = []pageRoute{
 	{"GET /monitoring/devices/{mn}", accessStaff, (*Handler).devicePage},
 	{"GET /monitoring/quarantine", accessStaff, (*Handler).quarantinePage},
 	{"GET /water", accessPublic, (*Handler).waterPage},
-	{"GET /rights", accessStaff, (*Handler).rightsPage},
+	{"GET /rights", accessRights, (*Handler).rightsPage},
+	{"GET /cases", accessCases, (*Handler).casesBoard},
+	{"GET /cases/{id}", accessCases, (*Handler).casePage},
+	{"GET /petition", accessPublic, (*Handler).petitionForm},
+	{"GET /petition/track", accessPublic, (*Handler).petitionTrack},
 	{"GET /reports/monthly", accessPublic, (*Handler).monthlyReport},
 	{"GET /reports/monthly.xlsx", accessPublic, (*Handler).monthlyXLSX},
 }
@@ -201,8 +209,8 @@ func (h *Handler) wrap(rt pageRoute) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		lang := langOf(w, r)
 		p := &page{Lang: lang, Path: r.URL.RequestURI(), Scope: auth.Scope{All: true}}
-		if rt.access == accessStaff {
-			sc, ok := h.staffScope(r)
+		if rt.access != accessPublic {
+			sc, ok := h.staffScope(r, rt.access)
 			if !ok {
 				h.renderError(w, r, lang, http.StatusForbidden)
 				return
@@ -227,9 +235,8 @@ func (h *Handler) wrap(rt pageRoute) http.HandlerFunc {
 }
 
 // staffScope authenticates a staff page's caller: the row scope, and
-// whether the caller may see the page at all (auth.ScopeRaw: frames and
-// device states).
-func (h *Handler) staffScope(r *http.Request) (auth.Scope, bool) {
+// whether the caller's role has the page's scope at all.
+func (h *Handler) staffScope(r *http.Request, scope string) (auth.Scope, bool) {
 	if h.cfg.Auth == nil {
 		return auth.Scope{All: true}, true
 	}
@@ -240,7 +247,7 @@ func (h *Handler) staffScope(r *http.Request) (auth.Scope, bool) {
 	if !p.Authenticated() && h.cfg.Open {
 		return auth.Scope{All: true}, true
 	}
-	if !auth.Allowed(p, auth.ScopeRaw) {
+	if !auth.Allowed(p, scope) {
 		return auth.Scope{}, false
 	}
 	return auth.ScopeOf(p), true

@@ -150,6 +150,11 @@ func TestPages(t *testing.T) {
 		{"/water", []string{"2025-05", `id="city-cwqi"`}},
 		{"/rights", []string{"排污权", `id="holdings"`, "东昌府区储备库", "托管 order/S-1", `id="trades"`, "90000.00", "32000.00"}},
 		{"/rights?year=2025&lang=en", []string{"Emission rights", "Reservoir receipts and spending", "Dongchangfu District reservoir"}},
+		{"/cases", []string{"按状态和区县", `id="board"`, s.OverdueCase, "扬尘未覆盖", `class="exceed"`, "超期", `id="n-overdue"`}},
+		{"/cases?county=371521", []string{"河水发黑有异味"[:0], "阳谷县"}},
+		{"/cases/" + s.OverdueCase, []string{"扬尘未覆盖", `id="timeline"`, "登记", "受理", "超期"}},
+		{"/petition", []string{"环境问题举报", `id="petition-form"`, `name="photos"`, "/static/petition.js", "阳谷县"}},
+		{"/petition/track?code=" + s.PetitionCode, []string{`id="petition-status"`, s.PetitionCode, "水"}},
 		{"/water?lang=en", []string{"Sections against their target classes", "Drinking-water sources"}},
 		{"/reports/monthly?month=2025-05&lang=en", []string{"Monthly environmental quality report", "The city had"}},
 	}
@@ -184,9 +189,13 @@ func TestPages(t *testing.T) {
 func TestNoMissingMessages(t *testing.T) {
 	h, s := newTestHandler(t, Config{})
 	key := regexp.MustCompile(`\b(app|nav|lang|overview|air|col|mon|state|status|report|err|unit)\.[a-z_]+[a-z]\b`)
-	for _, path := range []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine", "/reports/monthly", "/water", "/rights", "/nope"} {
+	for _, path := range []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine", "/reports/monthly", "/water", "/rights", "/cases", "/cases/" + s.OverdueCase, "/petition", "/petition/track?code=" + s.PetitionCode, "/nope"} {
 		for _, lang := range []string{"zh", "en"} {
-			w := get(t, h, path+"?lang="+lang)
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			w := get(t, h, path+sep+"lang="+lang)
 			body := w.Body.String()
 			// Drop the chart JSON and file names: not labels.
 			body = regexp.MustCompile(`(?s)<script.*?</script>|/static/[a-z.]+|monthly\.xlsx`).ReplaceAllString(body, "")
@@ -262,6 +271,8 @@ func TestErrorPages(t *testing.T) {
 		{"/air?period=someday", 400, "请求有误"},
 		{"/water?period=2025-14", 400, "请求有误"},
 		{"/rights?year=x", 400, "请求有误"},
+		{"/cases/C2025-999999", 404, "页面不存在"},
+		{"/petition/track?code=ABCD-EFGH-JKLM", 404, "没有找到"},
 	} {
 		w := get(t, h, tc.path)
 		if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.want) {
@@ -345,7 +356,7 @@ func TestStaffAccess(t *testing.T) {
 	a := auth.New(st, auth.Options{})
 	closed, _ := newTestHandler(t, Config{Auth: a})
 	open, _ := newTestHandler(t, Config{Auth: a, Open: true})
-	for _, path := range []string{"/monitoring", "/monitoring/quarantine", "/rights"} {
+	for _, path := range []string{"/monitoring", "/monitoring/quarantine", "/rights", "/cases"} {
 		if w := get(t, closed, path); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "无权访问") {
 			t.Errorf("anonymous %s: status %d", path, w.Code)
 		}
@@ -353,7 +364,7 @@ func TestStaffAccess(t *testing.T) {
 			t.Errorf("open mode %s: status %d", path, w.Code)
 		}
 	}
-	for _, path := range []string{"/", "/air", "/water", "/reports/monthly"} {
+	for _, path := range []string{"/", "/air", "/water", "/reports/monthly", "/petition"} {
 		if w := get(t, closed, path); w.Code != 200 {
 			t.Errorf("anonymous %s: status %d, want the public page", path, w.Code)
 		}

@@ -12,6 +12,9 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/airdata"
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/rightsvc"
@@ -33,6 +36,10 @@ type seeded struct {
 	Factor    string // the exceeding factor
 	Password  string // the device's password, which pages must never show
 	QuarantMN string
+	// Cases: one accepted 40 days before testNow (overdue by then), and a
+	// petition's case with its tracking code.
+	OverdueCase  string
+	PetitionCode string
 }
 
 // seed fills a store with the demo registry, the synthetic year of every
@@ -110,7 +117,32 @@ func seed(t testing.TB, st store.Store) *seeded {
 	if err := st.CommitBatch(ctx, b); err != nil {
 		t.Fatal(err)
 	}
+	seedCases(t, st, s)
 	return s
+}
+
+// seedCases files an inspection case accepted 40 days before testNow and
+// a public petition, through the case service (as the API does).
+func seedCases(t testing.TB, st store.Store, s *seeded) {
+	t.Helper()
+	ctx := context.Background()
+	then := testNow.Add(-40 * 24 * time.Hour)
+	svc := &casework.Service{St: st, DataDir: t.TempDir(), Now: func() time.Time { return then }}
+	city := auth.Principal{User: "city-admin", Role: model.RoleCity, Via: "test"}
+	c, err := svc.Register(ctx, cases.Case{Source: cases.SourceInspection, Line: "air-general", County: "371502", Severity: cases.SeverityGeneral,
+		Title: "扬尘未覆盖", Description: "工地裸土未覆盖", Location: "东昌府区柳园路"}, city)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Act(ctx, c.ID, 0, cases.Action{Kind: cases.ActAccept}, city); err != nil {
+		t.Fatal(err)
+	}
+	s.OverdueCase = c.ID
+	sp, _, err := svc.Intake(ctx, cases.Petition{Category: cases.CategoryWater, County: "371521", Location: "阳谷县某河段", Description: "河水发黑有异味", Anonymous: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.PetitionCode = sp.Code
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -1,0 +1,55 @@
+// The public petition form: photos go to POST /api/v1/public/evidence (one
+// request each, the body is the file), then the petition to POST
+// /api/v1/public/petitions as JSON; the answer's tracking code is shown.
+(function () {
+  'use strict';
+  var form = document.getElementById('petition-form');
+  if (!form) { return; }
+  function csrf() {
+    // A logged-in user's cookie session needs its CSRF token on writes.
+    var m = document.cookie.match(/(?:^|; )ecowatch_csrf=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : '';
+  }
+  function post(url, body, type) {
+    var h = { 'Content-Type': type };
+    var t = csrf();
+    if (t) { h['X-CSRF-Token'] = t; }
+    return fetch(url, { method: 'POST', headers: h, body: body, credentials: 'same-origin' }).then(function (r) {
+      return r.json().then(function (j) {
+        if (!r.ok) { throw new Error((j.error && j.error.message) || r.statusText); }
+        return j;
+      });
+    });
+  }
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var err = document.getElementById('petition-error');
+    err.hidden = true;
+    var files = Array.prototype.slice.call(form.photos.files || []);
+    if (files.length > Number(form.getAttribute('data-max-photos'))) {
+      err.textContent = form.getAttribute('data-msg-error');
+      err.hidden = false;
+      return;
+    }
+    form.querySelector('button[type=submit]').disabled = true;
+    Promise.all(files.map(function (f) { return post('/api/v1/public/evidence', f, f.type || 'application/octet-stream'); }))
+      .then(function (ups) {
+        return post('/api/v1/public/petitions', JSON.stringify({
+          category: form.category.value, county: form.county.value, location: form.location.value,
+          description: form.description.value, contact: form.contact.value, anonymous: form.anonymous.checked,
+          photos: ups.map(function (u) { return u.hash; })
+        }), 'application/json');
+      })
+      .then(function (res) {
+        form.hidden = true;
+        document.getElementById('tracking-code').textContent = res.code;
+        document.getElementById('track-link').href = '/petition/track?code=' + encodeURIComponent(res.code);
+        document.getElementById('petition-result').hidden = false;
+      })
+      .catch(function (e) {
+        err.textContent = form.getAttribute('data-msg-error') + ' ' + e.message;
+        err.hidden = false;
+        form.querySelector('button[type=submit]').disabled = false;
+      });
+  });
+})();
