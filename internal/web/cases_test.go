@@ -695,6 +695,20 @@ func TestOpenModeOnlyWhenConfigured(t *testing.T) {
 	if rec := do(t, open, "GET", "/api/v1/cases", "Authorization", "Bearer ewt_nope"); rec.Code != 401 {
 		t.Errorf("open with a bad token: %d", rec.Code)
 	}
+	// Static tokens of the configuration act as machines: data yes,
+	// user administration no.
+	static := New(Config{Auth: au, Cases: svc, Tokens: map[string]string{"static-tok-1": "dashboard"}}, st, nil)
+	for _, tc := range []struct {
+		path string
+		want int
+	}{{"/api/v1/devices", 200}, {"/metrics", 200}, {"/api/v1/users", 403}, {"/api/v1/quarantine", 403}} {
+		if rec := do(t, static, "GET", tc.path, "Authorization", "Bearer static-tok-1"); rec.Code != tc.want {
+			t.Errorf("static token %s: %d, want %d", tc.path, rec.Code, tc.want)
+		}
+	}
+	if rec := do(t, static, "GET", "/api/v1/devices", "Authorization", "Bearer static-tok-2"); rec.Code != 401 {
+		t.Errorf("unknown static token: %d", rec.Code)
+	}
 }
 
 // Disabling a user through the API ends their access at once, and the
