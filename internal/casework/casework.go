@@ -488,7 +488,8 @@ func (s *Service) Sweep(ctx context.Context) (issued int, err error) {
 	}
 }
 
-// RunLadder sweeps every interval until stop is closed.
+// RunLadder sweeps (and purges expired sessions) every interval until
+// stop is closed.
 func (s *Service) RunLadder(stop <-chan struct{}, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -507,6 +508,9 @@ func (s *Service) RunLadder(stop <-chan struct{}, every time.Duration) {
 			s.log().Warn("escalation sweep failed", "err", err)
 		} else if n > 0 {
 			s.log().Info("escalations issued", "n", n)
+		}
+		if _, err := s.St.PurgeSessions(ctx, s.now()); err != nil && base.Err() == nil {
+			s.log().Warn("expired sessions not purged", "err", err)
 		}
 		cancel()
 		select {

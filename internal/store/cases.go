@@ -116,6 +116,8 @@ type CasesStore interface {
 	PutSession(ctx context.Context, s model.Session) error
 	Session(ctx context.Context, hash string) (model.Session, error)
 	DeleteSession(ctx context.Context, hash string) error
+	// PurgeSessions deletes sessions that expired before t.
+	PurgeSessions(ctx context.Context, t time.Time) (int64, error)
 	PutAPIToken(ctx context.Context, t model.APIToken, audit *model.AuditRecord) error
 	APIToken(ctx context.Context, hash string) (model.APIToken, error)
 	AppendAudit(ctx context.Context, a model.AuditRecord) error
@@ -349,6 +351,20 @@ func (s *sqlBase) DeleteSession(ctx context.Context, hash string) error {
 		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE hash = ?`), hash)
 		return err
 	})
+}
+
+// PurgeSessions implements CasesStore.
+func (s *sqlBase) PurgeSessions(ctx context.Context, t time.Time) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, "purge sessions", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE expires_at < ?`), us(t))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }
 
 // PutAPIToken implements CasesStore.

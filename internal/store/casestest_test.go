@@ -62,6 +62,18 @@ func testUsers(t *testing.T, tg target) {
 	if got, err := s.Session(ctx, "h1"); err != nil || !reflect.DeepEqual(got, ss) {
 		t.Errorf("Session = %+v, %v", got, err)
 	}
+	if n, err := s.PurgeSessions(ctx, t0.Add(time.Hour)); err != nil || n != 0 {
+		t.Errorf("purge at the expiry instant: %d %v", n, err)
+	}
+	if err := s.PutSession(ctx, model.Session{Hash: "h0", User: "county-x", CSRF: "c", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PurgeSessions(ctx, t0.Add(time.Hour)); err != nil || n != 1 {
+		t.Errorf("purge: %d %v", n, err)
+	}
+	if _, err := s.Session(ctx, "h1"); err != nil {
+		t.Errorf("live session purged: %v", err)
+	}
 	if err := s.DeleteSession(ctx, "h1"); err != nil {
 		t.Fatal(err)
 	}
