@@ -39,6 +39,9 @@ Subcommands:
                                    any database: hash chain and invariants
   reservoir [--account A] [--pollutant P] [--year Y]
                                    receipts and spending of the reservoirs and the reserve
+  report reservoir|projects|trades|statement [--year Y] [--county C] [--account A]
+         [--from D --to D] [--format table|json|xlsx --out FILE]
+                                   reports in t/a and yuan, exact; Excel export
 
 Store flags (every subcommand but verify FILE): --data-dir DIR or --db DSN.
 Run 'ecowatch rights <subcommand> --help' for its flags.
@@ -66,6 +69,8 @@ func runRights(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return rightsVerify(ctx, rest, stdout, stderr)
 	case "reservoir":
 		return rightsReservoir(ctx, rest, stdout, stderr)
+	case "report":
+		return rightsReport(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, rightsUsage)
 		return usageError{fmt.Errorf("unknown subcommand %q", sub)}

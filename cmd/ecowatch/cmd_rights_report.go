@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/rights"
+	"github.com/ecowatch/ecowatch/internal/rightsreport"
+	"github.com/ecowatch/ecowatch/internal/rightsvc"
+)
+
+const rightsReportSynopsis = `rights report reservoir|projects|trades|statement [--year Y] [--county C] [--pollutant P]
+       [--account A] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|json|xlsx] [--out FILE]
+
+  reservoir   receipts and spending of the reservoirs per county, pollutant and year
+  projects    construction projects served: EIA numbers, ratio, tonnes, with totals
+  trades      trade volumes and prices per pollutant and month
+  statement   an account's opening balance, entries and closing balance (--account)
+
+Quantities are t/a with six decimals, money yuan with two, exactly. Years,
+months and days are China time; --to is included. xlsx needs --out.`
+
+// rightsReport builds one report from the stored ledger (verified first:
+// a report over a broken chain would certify nothing).
+func rightsReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rights report", rightsReportSynopsis, stderr)
+	year := fs.Int("year", 0, "calendar year (reservoir, projects; trades and statement: the period)")
+	county := fs.String("county", "", "county code, or city / reserve (reservoir, projects)")
+	pollutant := fs.String("pollutant", "", "pollutant code, e.g. NOx")
+	account := fs.String("account", "", "statement: ent:<USCC>, county:<code>, city or reserve")
+	from := fs.String("from", "", "first day of the period, YYYY-MM-DD (trades, statement)")
+	to := fs.String("to", "", "last day of the period, YYYY-MM-DD, included (trades, statement)")
+	format := fs.String("format", "table", "table, json or xlsx")
+	out := fs.String("out", "", "write to FILE instead of stdout (required for xlsx)")
+	var sf registryStoreFlags
+	pos, err := rightsFlags(fs, &sf, args, 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{errors.New("which report: reservoir, projects, trades or statement")}
+	}
+	kind := pos[0]
+	switch kind {
+	case "reservoir", "projects", "trades", "statement":
+	default:
+		return usageError{fmt.Errorf("unknown report %q: want reservoir, projects, trades or statement", kind)}
+	}
+	switch *format {
+	case "table", "json":
+	case "xlsx":
+		if *out == "" || *out == "-" {
+			return usageError{errors.New("--format xlsx needs --out FILE")}
+		}
+	default:
+		return usageError{fmt.Errorf("--format %q: want table, json or xlsx", *format)}
+	}
+	if kind == "statement" && *account == "" {
+		return usageError{errors.New("statement needs --account")}
+	}
+	if *year > 0 && (*from != "" || *to != "") {
+		return usageError{errors.New("give --year or --from/--to, not both")}
+	}
+	period, err := rightsreport.DayPeriod(*year, *from, *to)
+	if err != nil {
+		return usageError{err}
+	}
+
+	st, err := openRightsStore(ctx, &sf, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	es, err := rightsvc.LoadEntries(ctx, st)
+	if err != nil {
+		return err
+	}
+	if err := rights.Verify(es); err != nil {
+		return fmt.Errorf("the stored ledger fails verification, no report: %w", err)
+	}
+
+	var rep rightsreport.Report
+	switch kind {
+	case "reservoir":
+		rep = rightsreport.Reservoir(es, rightsreport.ReservoirFilter{Year: *year, County: *county, Pollutant: *pollutant})
+	case "projects":
+		rep, err = rightsreport.Projects(es, rightsreport.ProjectFilter{Year: *year, County: *county, Pollutant: *pollutant})
+	case "trades":
+		rep, err = rightsreport.Trades(es, rightsreport.TradeFilter{Pollutant: *pollutant, Period: period})
+	case "statement":
+		rep = rightsreport.Statement(es, rights.Account(*account), period)
+	}
+	if err != nil {
+		return err
+	}
+	return writeRightsReport(rep, *format, *out, stdout)
+}
+
+// writeRightsReport writes to stdout, or to a file next to out renamed into
+// place, so that no half-written report stands under its name.
+func writeRightsReport(rep rightsreport.Report, format, out string, stdout io.Writer) error {
+	if out == "" || out == "-" {
+		return encodeRightsReport(stdout, rep, format)
+	}
+	f, err := os.CreateTemp(dirOf(out), ".rights-report-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	bw := bufio.NewWriter(f)
+	if err := encodeRightsReport(bw, rep, format); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), out)
+}
+
+func encodeRightsReport(w io.Writer, rep rightsreport.Report, format string) error {
+	switch format {
+	case "xlsx":
+		return rightsreport.WriteXLSX(w, rep)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	row := func(cells ...any) {
+		for _, c := range cells {
+			fmt.Fprint(tw, c, "\t")
+		}
+		fmt.Fprintln(tw)
+	}
+	switch r := rep.(type) {
+	case rightsreport.ReservoirReport:
+		row("year", "account", "pollutant", "opening t/a", "banked", "transfer in", "bought back", "returned", "other in",
+			"allocated", "sold", "transfer out", "retired", "expired", "other out", "closing t/a")
+		for _, x := range r.Rows {
+			row(x.Year, x.Account, x.Pollutant, x.Opening, x.Banked, x.TransferIn, x.BoughtBack, x.Returned, x.OtherIn,
+				x.Allocated, x.Sold, x.TransferOut, x.Retired, x.Expired, x.OtherOut, x.Closing)
+		}
+	case rightsreport.ProjectReport:
+		row("year", "county", "pollutant", "served", "need t/a", "offset t/a", "pending", "pending offset t/a", "released")
+		for _, x := range r.Summary {
+			row(x.Year, x.County, x.Pollutant, x.Served, x.Need, x.Offset, x.Pending, x.PendingOffset, x.Released)
+		}
+		row()
+		row("year", "county", "pollutant", "allocation", "EIA", "project", "type", "ratio", "need t/a", "offset t/a",
+			"granted t/a", "written off t/a", "status")
+		for _, x := range r.Projects {
+			row(x.Year, x.County, x.Pollutant, x.Allocation, x.EIA, x.Project, x.ProjectType, x.Ratio, x.Need, x.Offset,
+				x.Granted, x.WrittenOff, x.Status)
+		}
+	case rightsreport.TradeReport:
+		row("pollutant", "month", "trades", "order book", "auctions", "agreements", "quantity t/a",
+			"min yuan/t", "avg yuan/t", "max yuan/t", "value yuan")
+		for _, x := range r.Rows {
+			row(x.Pollutant, x.Month, x.Count, x.OrderBook, x.Auctions, x.Agreements, x.Quantity,
+				x.MinPrice, x.AvgPrice, x.MaxPrice, x.Value)
+		}
+	case rightsreport.StatementReport:
+		row("asset", "seq", "time (CST)", "op", "ref", "counterparty", "in", "out", "balance")
+		for _, s := range r.Rights {
+			row(s.Asset, "", "", "opening", "", "", "", "", s.Opening)
+			for _, l := range s.Lines {
+				row(s.Asset, l.Seq, cstClock(l.Time), l.Op, l.Ref, l.Counterparty, l.In, l.Out, l.Balance)
+			}
+			row(s.Asset, "", "", "closing", "", "", s.In, s.Out, s.Closing)
+		}
+		m := r.Money
+		row(m.Asset+" yuan", "", "", "opening", "", "", "", "", m.Opening)
+		for _, l := range m.Lines {
+			row(m.Asset+" yuan", l.Seq, cstClock(l.Time), l.Op, l.Ref, l.Counterparty, l.In, l.Out, l.Balance)
+		}
+		row(m.Asset+" yuan", "", "", "closing", "", "", m.In, m.Out, m.Closing)
+	}
+	return tw.Flush()
+}
+
+// cstClock formats a time in China Standard Time, to the second.
+func cstClock(t time.Time) string {
+	return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04:05")
+}
