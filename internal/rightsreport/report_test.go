@@ -3,7 +3,6 @@ package rightsreport
 import (
 	"bytes"
 	"encoding/json"
-	"math/big"
 	"os"
 	"reflect"
 	"testing"
@@ -288,7 +287,7 @@ func TestTrades(t *testing.T) {
 }
 
 func sameTrade(a, b TradeRow) bool {
-	a.weighted, b.weighted = big.Int{}, big.Int{}
+	a.wHi, a.wLo, b.wHi, b.wLo = 0, 0, 0, 0
 	return reflect.DeepEqual(a, b)
 }
 
@@ -301,6 +300,12 @@ func TestAvgPriceRounding(t *testing.T) {
 	rep, err := Trades([]rights.Entry{mk(1, 1, 1), mk(2, 2, 2)}, TradeFilter{})
 	if err != nil || rep.Rows[0].AvgPrice != 2 || rep.Rows[0].MinPrice != 1 || rep.Rows[0].MaxPrice != 2 {
 		t.Errorf("%+v %v", rep.Rows, err)
+	}
+	// Sums past 64 bits: 2 × 10^15 g at 10^12 and 10^12 − 2 fen/t average
+	// 10^12 − 1.
+	rep, err = Trades([]rights.Entry{mk(1, 1e15, 1e12), mk(2, 1e15, 1e12-2)}, TradeFilter{})
+	if err != nil || rep.Rows[0].AvgPrice != 1e12-1 || rep.Rows[0].Quantity != 2e15 {
+		t.Errorf("large: %+v %v", rep.Rows, err)
 	}
 	// A broken detail is an error, not a silent gap.
 	bad := mk(3, 1, 1)

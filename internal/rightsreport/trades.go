@@ -2,7 +2,9 @@ package rightsreport
 
 import (
 	"cmp"
+	"fmt"
 	"math/big"
+	"math/bits"
 	"slices"
 
 	"github.com/ecowatch/ecowatch/internal/rights"
@@ -25,7 +27,7 @@ type TradeRow struct {
 	MaxPrice   Fen    `json:"max_price"`
 	Value      Fen    `json:"value"` // the money settled, fen exact
 
-	weighted big.Int // Σ quantity × price
+	wHi, wLo uint64 // Σ quantity × price, 128 bits: quantities ≤ 10^15 and prices ≤ 10^12 leave room for 10^11 trades
 }
 
 // TradeFilter selects trades; zero values mean any.
@@ -87,15 +89,21 @@ func Trades(entries []rights.Entry, f TradeFilter) (TradeReport, error) {
 		r.Value += Fen(e.Amount)
 		r.MinPrice = min(r.MinPrice, Fen(t.Price))
 		r.MaxPrice = max(r.MaxPrice, Fen(t.Price))
-		var qp big.Int
-		qp.Mul(big.NewInt(t.Quantity), big.NewInt(t.Price))
-		r.weighted.Add(&r.weighted, &qp)
+		if t.Quantity < 0 || t.Price < 0 {
+			return rep, fmt.Errorf("rightsreport: entry %d: negative trade quantity or price", e.Seq)
+		}
+		hi, lo := bits.Mul64(uint64(t.Quantity), uint64(t.Price))
+		var c uint64
+		r.wLo, c = bits.Add64(r.wLo, lo, 0)
+		r.wHi += hi + c
 	}
 	for _, r := range rows {
 		if r.Quantity > 0 {
 			// round half up: (2·Σqp + Σq) div (2·Σq)
 			q := big.NewInt(int64(r.Quantity))
-			num := new(big.Int).Lsh(&r.weighted, 1)
+			num := new(big.Int).Lsh(new(big.Int).SetUint64(r.wHi), 64)
+			num.Or(num, new(big.Int).SetUint64(r.wLo))
+			num.Lsh(num, 1)
 			num.Add(num, q)
 			den := new(big.Int).Lsh(q, 1)
 			r.AvgPrice = Fen(num.Quo(num, den).Int64())
