@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -61,6 +63,23 @@ func rightsReport(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	default:
 		return usageError{fmt.Errorf("--format %q: want table, json or xlsx", *format)}
+	}
+	// A flag that does not apply to the report is an error, not silently
+	// ignored: a "county" trade report that shows the whole city misleads.
+	applies := map[string][]string{
+		"county":  {"reservoir", "projects"},
+		"account": {"statement"},
+		"from":    {"trades", "statement"},
+		"to":      {"trades", "statement"},
+	}
+	var misfit error
+	fs.Visit(func(fl *flag.Flag) {
+		if kinds, ok := applies[fl.Name]; ok && !slices.Contains(kinds, kind) && misfit == nil {
+			misfit = usageError{fmt.Errorf("--%s does not apply to the %s report", fl.Name, kind)}
+		}
+	})
+	if misfit != nil {
+		return misfit
 	}
 	if kind == "statement" && *account == "" {
 		return usageError{errors.New("statement needs --account")}

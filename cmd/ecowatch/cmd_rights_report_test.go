@@ -60,6 +60,9 @@ func TestRightsReportCLI(t *testing.T) {
 		{"report", "trades", "--year", "2025", "--from", "2025-01-01"},
 		{"report", "trades", "--from", "2025-13-01"},
 		{"report", "trades", "extra", "args"},
+		{"report", "trades", "--county", "371502"},
+		{"report", "reservoir", "--from", "2025-01-01"},
+		{"report", "projects", "--account", "city"},
 	} {
 		if _, errs, code := rightsRun(t, "", append(args, db...)...); code != 2 || errs == "" {
 			t.Errorf("rights %v: exit %d (%q), want 2", args, code, errs)
