@@ -12,7 +12,7 @@ import (
 // benchLedger builds a ledger of about n entries: 100 enterprises with
 // permits in four counties, credits banked and allocated to projects, and
 // agreements between the enterprises over two years.
-func benchLedger(b *testing.B, n int) []rights.Entry {
+func benchLedger(b testing.TB, n int) []rights.Entry {
 	b.Helper()
 	var st rights.State
 	var es []rights.Entry
@@ -41,8 +41,10 @@ func benchLedger(b *testing.B, n int) []rights.Entry {
 		apply(rights.ReviewReduction{Meta: meta(), Credit: id, Approve: true})
 		apply(rights.ConfirmReduction{Meta: meta(), Credit: id, Approve: true})
 	}
+	// About four entries per command: spread them over two years.
+	step := 2 * 365 * 24 * time.Hour / time.Duration(n/4)
 	for i := 0; len(es) < n; i++ {
-		now = now.Add(10 * time.Minute)
+		now = now.Add(step)
 		if i%10 == 0 {
 			c := i / 10 % 4
 			apply(rights.ReserveAllocation{Meta: meta(), Allocation: fmt.Sprintf("AL%d", i), EIA: fmt.Sprintf("E%d", i),
