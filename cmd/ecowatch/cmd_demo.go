@@ -91,6 +91,9 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		}
 		fmt.Fprintf(stdout, "demo city imported into %s: %d counties, %d enterprises, %d outlets, %d devices\n",
 			filepath.Join(f.dataDir, "ecowatch.db"), len(city.Counties), len(city.Enterprises), len(city.Outlets), len(city.Devices))
+		if err := seedDemoAir(ctx, a.Store, city, *seed, time.Now(), stdout); err != nil {
+			return err
+		}
 	} else {
 		fmt.Fprintf(stdout, "reusing %s (%d devices registered)\n", filepath.Join(f.dataDir, "ecowatch.db"), len(existing.Devices))
 	}
@@ -100,6 +103,8 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err := auth.SeedDemo(ctx, a.Store, city, stdout); err != nil {
 		return err
 	}
+
+	go syncDemoData(ctx, a.Store, cfg.Logger)
 
 	base := "http://" + a.HTTPAddr()
 	fmt.Fprintf(stdout, `
