@@ -157,6 +157,9 @@ func (s *Server) commit(br *batchRun) {
 			for _, it := range br.items {
 				it.committed = true
 			}
+			if s.cfg.OnCommit != nil {
+				s.cfg.OnCommit(&br.b)
+			}
 			return
 		}
 		s.stats.commitErrors.Add(1)
@@ -215,6 +218,9 @@ func (s *Server) commitEach(br *batchRun) {
 		if err == nil {
 			s.stats.observeCommit(time.Since(t0), 1)
 			it.committed = true
+			if s.cfg.OnCommit != nil {
+				s.cfg.OnCommit(b)
+			}
 			continue
 		}
 		s.stats.commitErrors.Add(1)

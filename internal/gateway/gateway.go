@@ -122,6 +122,14 @@ type Config struct {
 	// CommandTimeout is how long a request sent to a device (1012,
 	// 2051/2061 history) may wait for its 9011/9012 answers.
 	CommandTimeout time.Duration
+
+	// OnCommit, when set, is called by the committer with each batch right
+	// after it was committed (before the acks are written), e.g. to feed
+	// the alert rules (internal/alertsvc). It runs on the single commit
+	// path, so it must only enqueue and never block (drop and count when
+	// full). The batch and its slices are reused after it returns: copy
+	// what is needed, never retain b.
+	OnCommit func(b *store.Batch)
 }
 
 // DefaultConfig returns the production defaults.
