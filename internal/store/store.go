@@ -74,6 +74,8 @@ type Store interface {
 	WaterStore
 	// CasesStore: users, audit, cases, petitions, patrols (cases.go).
 	CasesStore
+	// AccountabilityStore: county accountability (accountability.go).
+	AccountabilityStore
 
 	// Ping checks the connection.
 	Ping(ctx context.Context) error
