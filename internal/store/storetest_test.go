@@ -121,6 +121,7 @@ func runSuite(t *testing.T, tg target) {
 		{"Water", runWaterSuite},
 		{"Rights", runRightsSuite},
 		{"Cases", runCasesSuite},
+		{"Accountability", runAccountabilitySuite},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, tg) })
