@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/alertsvc"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
@@ -43,6 +44,11 @@ type Config struct {
 	Gateway  gateway.Config
 	Web      web.Config
 
+	// Alerts configures the alert rules over the gateway's data (issue 5,
+	// part 5); DisableAlerts turns them off.
+	Alerts        alertsvc.Config
+	DisableAlerts bool
+
 	// RegistryReload is how often the device table is reloaded from the
 	// store (so that a registry import reaches a running gateway).
 	RegistryReload time.Duration
@@ -62,6 +68,8 @@ type App struct {
 	Devices *gateway.DeviceTable
 	// Rights is the emission-rights ledger service (one writer).
 	Rights *rightsvc.Service
+	// Alerts runs the alert rules and opens cases; nil when disabled.
+	Alerts *alertsvc.Service
 
 	httpSrv *http.Server
 	httpLn  net.Listener
@@ -112,10 +120,36 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	a.Gateway = gateway.New(cfg.Gateway, st, a.Devices, log.With("component", "gateway"))
+	gcfg := cfg.Gateway
+	cases := cfg.Web.Cases
+	if cases == nil {
+		cases = &casework.Service{St: st, DataDir: cfg.DataDir, Log: log.With("component", "cases")}
+	}
+	if !cfg.DisableAlerts {
+		// The alert rules see every committed batch (they only enqueue on
+		// the commit path) and open cases through the closed loop.
+		acfg := cfg.Alerts
+		if acfg.Log == nil {
+			acfg.Log = log.With("component", "alerts")
+		}
+		a.Alerts = alertsvc.New(st, cases, acfg)
+		if prev := gcfg.OnCommit; prev != nil {
+			gcfg.OnCommit = func(b *store.Batch) { prev(b); a.Alerts.Enqueue(b) }
+		} else {
+			gcfg.OnCommit = a.Alerts.Enqueue
+		}
+	}
+	a.Gateway = gateway.New(gcfg, st, a.Devices, log.With("component", "gateway"))
 	if err := a.Gateway.Start(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("cannot start gateway: %w", err)
+	}
+	if a.Alerts != nil {
+		if err := a.Alerts.Start(ctx); err != nil {
+			a.Gateway.Shutdown(ctx)
+			st.Close()
+			return nil, fmt.Errorf("cannot start the alert rules: %w", err)
+		}
 	}
 	ready := Ready{PID: os.Getpid(), Gateway: a.Gateway.Addr().String(), DSN: redactDSN(dsn)}
 
@@ -141,7 +175,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 			wcfg.Rights = rs
 		}
 		if wcfg.Cases == nil {
-			wcfg.Cases = &casework.Service{St: st, DataDir: cfg.DataDir, Log: log.With("component", "cases")}
+			wcfg.Cases = cases
 		}
 		api := web.New(wcfg, st, log.With("component", "web"))
 		// The dashboard (internal/dashboard) serves the pages at /; the API
@@ -255,6 +289,11 @@ func (a *App) Shutdown(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("gateway shutdown: %w", err))
 	}
 	a.log.Info("gateway drained", "took", time.Since(t0).Round(time.Millisecond))
+	if a.Alerts != nil {
+		// After the gateway: the last batches are handled (or caught up
+		// from the store on the next start).
+		a.Alerts.Stop()
+	}
 	a.wg.Wait()
 	if a.Rights != nil {
 		a.Rights.Close()
