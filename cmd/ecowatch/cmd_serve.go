@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/app"
+	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 )
 
@@ -24,9 +28,19 @@ type serveFlags struct {
 	quarantineUnknown     bool
 	registryReload        time.Duration
 	logLevel              string
+	webhooks, emailTo     listFlag
+	smtpAddr, smtpFrom    string
+	smtpUser              string
 }
 
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
 func (f *serveFlags) register(fs interface {
+	Var(flag.Value, string, string)
 	StringVar(*string, string, string, string)
 	IntVar(*int, string, int, string)
 	DurationVar(*time.Duration, string, time.Duration, string)
@@ -47,6 +61,11 @@ func (f *serveFlags) register(fs interface {
 	fs.BoolVar(&f.quarantineUnknown, "quarantine-unknown", true, "archive frames of unknown devices or with wrong passwords for review (false: drop them, still counted)")
 	fs.DurationVar(&f.registryReload, "registry-reload", 30*time.Second, "reload the device table from the registry this often")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.Var(&f.webhooks, "webhook", "URL receiving each case notification as POSTed JSON (repeatable)")
+	fs.StringVar(&f.smtpAddr, "smtp-addr", "", "SMTP server host:port for notification mail (empty: no mail)")
+	fs.StringVar(&f.smtpFrom, "smtp-from", "ecowatch@localhost", "sender of notification mail")
+	fs.StringVar(&f.smtpUser, "smtp-user", "", "SMTP user (PLAIN auth); the password comes from $ECOWATCH_SMTP_PASSWORD, never a flag")
+	fs.Var(&f.emailTo, "email-to", "mail a notification recipient's inbox to addresses: KEY=addr[,addr] with KEY city, county:<code>, enterprise:<uscc> or a user ID (repeatable)")
 }
 
 func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
@@ -56,6 +75,17 @@ func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
 	}
 	if f.sync != "full" && f.sync != "normal" {
 		return app.Config{}, usageError{fmt.Errorf("-sqlite-sync: want full or normal, got %q", f.sync)}
+	}
+	var mailer *casework.Mailer
+	if f.smtpAddr != "" {
+		to, err := casework.ParseEmailTo(f.emailTo)
+		if err != nil {
+			return app.Config{}, usageError{fmt.Errorf("-email-to: %w", err)}
+		}
+		mailer = &casework.Mailer{Addr: f.smtpAddr, From: f.smtpFrom, Username: f.smtpUser,
+			Password: os.Getenv("ECOWATCH_SMTP_PASSWORD"), To: to}
+	} else if len(f.emailTo) > 0 {
+		return app.Config{}, usageError{fmt.Errorf("-email-to needs -smtp-addr")}
 	}
 	gc := gateway.DefaultConfig()
 	gc.Addr = f.gatewayAddr
@@ -73,6 +103,8 @@ func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
 		Gateway:        gc,
 		RegistryReload: f.registryReload,
 		ReadyFile:      f.readyFile,
+		Webhooks:       f.webhooks,
+		Mailer:         mailer,
 		Logger:         slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
 }

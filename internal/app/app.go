@@ -56,6 +56,11 @@ type Config struct {
 	// addresses once everything listens (for scripts and tests).
 	ReadyFile string
 
+	// Webhooks receive each case notification as POSTed JSON; Mailer,
+	// when set, mails them (SMTP).
+	Webhooks []string
+	Mailer   *casework.Mailer
+
 	Logger *slog.Logger
 }
 
@@ -123,7 +128,8 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	gcfg := cfg.Gateway
 	cases := cfg.Web.Cases
 	if cases == nil {
-		cases = &casework.Service{St: st, DataDir: cfg.DataDir, Log: log.With("component", "cases")}
+		cases = &casework.Service{St: st, DataDir: cfg.DataDir, Log: log.With("component", "cases"),
+			Webhooks: cfg.Webhooks, Mailer: cfg.Mailer}
 	}
 	if !cfg.DisableAlerts {
 		// The alert rules see every committed batch (they only enqueue on

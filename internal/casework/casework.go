@@ -47,6 +47,9 @@ type Service struct {
 	Rules    *cases.Rules
 	DataDir  string   // evidence goes under DataDir/evidence
 	Webhooks []string // URLs receiving each notification as POSTed JSON
+	// Mailer, when set, also mails each notification to the addresses
+	// configured for its recipients (SMTP).
+	Mailer *Mailer
 	Client   *http.Client
 	Now      func() time.Time
 	Log      *slog.Logger
@@ -235,6 +238,15 @@ func (s *Service) notify(ctx context.Context, c cases.Case, kind, msg string) {
 		if err := s.St.Notify(ctx, store.Notification{Recipient: r, At: now, Kind: kind, Case: c.ID, Message: msg}); err != nil {
 			s.log().Warn("notification not stored", "case", c.ID, "err", err)
 		}
+	}
+	if s.Mailer != nil {
+		subject := fmt.Sprintf("[ecowatch] %s %s", kind, c.ID)
+		text := fmt.Sprintf("%s\n\n案件 Case: %s\n区县 County: %s\n状态 State: %s\n时间 At: %s\n", msg, c.ID, c.County, c.State, now.Format(time.RFC3339))
+		go func() {
+			if err := s.Mailer.Send(recips, subject, text, now); err != nil {
+				s.log().Warn("notification mail not sent", "case", c.ID, "err", err)
+			}
+		}()
 	}
 	if len(s.Webhooks) == 0 {
 		return
