@@ -1,0 +1,234 @@
+package accountsvc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/airdata"
+	"github.com/ecowatch/ecowatch/internal/casework"
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+var q3 = acc.Period{Kind: acc.Quarter, Year: 2026, N: 3}
+
+func testRegistry() *model.Registry {
+	return &model.Registry{
+		Counties: []model.County{{Code: "371502", Name: "东昌府区"}, {Code: "371581", Name: "临清市"}},
+		Stations: []model.Station{
+			{Code: "A", Name: "站A", County: "371502", Level: model.StationNational, Lat: 36.4, Lon: 115.9, CityEval: true, CountyEval: true},
+			{Code: "B", Name: "站B", County: "371502", Level: model.StationNational, Lat: 36.5, Lon: 115.9, CityEval: true, CountyEval: true},
+			{Code: "C", Name: "站C", County: "371581", Level: model.StationProvincial, Lat: 36.8, Lon: 115.7, CountyEval: true},
+		},
+	}
+}
+
+// Scheme LC-T: air indicators only, so that synthetic air data is the
+// whole input.
+func testConfig() store.AccountConfig {
+	return store.AccountConfig{
+		Schemes: []acc.Scheme{{Version: "LC-T", Title: "测试考核办法", From: time.Date(2026, 1, 1, 0, 0, 0, 0, acc.CST()),
+			Kinds: []acc.Kind{acc.Quarter, acc.Year}, Rules: []acc.Rule{
+				{Indicator: acc.PM25, Method: acc.ByTarget, Points: 40, DeductPerUnit: 2},
+				{Indicator: acc.GoodDays, Method: acc.ByTarget, Points: 20, DeductPerUnit: 1},
+				{Indicator: acc.AirIndex, Method: acc.ByRank, Points: 20},
+				{Indicator: acc.AirIndexChange, Method: acc.ByRank, Points: 20},
+			}}},
+		Formulas: acc.ShandongFormulas(), // none covers 2026: refused until the city's own is added
+		Rules: []acc.TriggerRule{{ID: "last-index", Title: "综合指数排名末位", Predicate: acc.Bottom, Indicator: acc.AirIndex, N: 1,
+			Kinds: []acc.Kind{acc.Quarter}, Step: acc.StepWarning, Line: "air-general"}},
+	}
+}
+
+func setup(t *testing.T) (*Service, store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "a.db"), store.Options{Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	reg := testRegistry()
+	if err := st.ImportRegistry(ctx, reg); err != nil {
+		t.Fatal(err)
+	}
+	for _, y := range []int{2025, 2026} {
+		for i, s := range reg.Stations {
+			if _, err := st.PutAirHours(ctx, airdata.SyntheticYear(s.Code, i, y, 42), store.AirPut{Source: "test"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	now := func() time.Time { return time.Date(2026, 10, 10, 9, 0, 0, 0, acc.CST()) }
+	svc := &Service{St: st, Now: now, Issuer: "聊城市生态环境局",
+		Cases: &casework.Service{St: st, DataDir: t.TempDir(), Now: now}}
+	return svc, st
+}
+
+func putTargets(t *testing.T, st store.Store) {
+	t.Helper()
+	var ts []acc.Target
+	for _, c := range []string{"371502", "371581"} {
+		ts = append(ts, acc.Target{County: c, Indicator: acc.PM25, Value: 40}, acc.Target{County: c, Indicator: acc.GoodDays, Value: 75})
+	}
+	if err := st.PutTargets(context.Background(), q3, ts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWholePeriod(t *testing.T) {
+	svc, st := setup(t)
+	ctx := context.Background()
+
+	// Nothing configured: refused, nothing stored.
+	if _, err := svc.Assess(ctx, q3); !errors.Is(err, acc.ErrRefused) {
+		t.Fatalf("no scheme: %v", err)
+	}
+	if err := st.PutAccountConfig(ctx, testConfig()); err != nil {
+		t.Fatal(err)
+	}
+	// A target missing for a county: refused, nothing stored.
+	if err := st.PutTargets(ctx, q3, []acc.Target{{County: "371502", Indicator: acc.PM25, Value: 40}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := svc.Assess(ctx, q3)
+	var ae *acc.Error
+	if !errors.As(err, &ae) || ae.What != "target" {
+		t.Fatalf("missing target: %v", err)
+	}
+	if _, err := st.Assessment(ctx, q3); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused assessment was stored: %v", err)
+	}
+	putTargets(t, st)
+
+	a, err := svc.Assess(ctx, q3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Counties) != 2 || a.Scheme != "LC-T" {
+		t.Fatalf("assessment %+v", a)
+	}
+	for _, c := range a.Counties {
+		it, _ := c.Item(acc.PM25)
+		if it.Value <= 0 || !it.HasTarget {
+			t.Fatalf("county %s PM2.5 item %+v", c.County, it)
+		}
+	}
+	if got, err := st.Assessment(ctx, q3); err != nil || got.Counties[0].Total != a.Counties[0].Total {
+		t.Fatalf("stored %+v %v", got, err)
+	}
+
+	if _, err := svc.Compensate(ctx, q3); !errors.As(err, &ae) || ae.What != "formula" {
+		t.Fatalf("no formula version for 2026: %v", err)
+	}
+	if _, err := st.Settlement(ctx, q3); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused settlement was stored: %v", err)
+	}
+	city := acc.ShandongFormulas()[len(acc.ShandongFormulas())-1]
+	city.Version, city.From, city.To = "LC-2026", time.Date(2026, 1, 1, 0, 0, 0, 0, acc.CST()), time.Time{}
+	city.RoundYuan = 1
+	if err := st.PutAccountConfig(ctx, store.AccountConfig{Formulas: []acc.Formula{city}}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := svc.Compensate(ctx, q3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Lines) != 2 || s.Formula == "" {
+		t.Fatalf("settlement %+v", s)
+	}
+	var sum int64
+	for _, l := range s.Lines {
+		sum += l.Receivable - l.Payable
+		if l.Receivable != 0 && l.Payable != 0 {
+			t.Fatalf("line both receivable and payable: %+v", l)
+		}
+	}
+	if sum != s.Receivable-s.Payable {
+		t.Fatalf("lines sum %d, totals %d-%d", sum, s.Receivable, s.Payable)
+	}
+
+	// The last county on the index fires; its case opens once.
+	last := a.Counties[len(a.Counties)-1].County
+	for run := range 2 {
+		fs, err := svc.Triggers(ctx, q3, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fs) != 1 || fs[0].County != lastOnIndex(a) || fs[0].CaseID == "" {
+			t.Fatalf("run %d: firings %+v (last overall %s)", run, fs, last)
+		}
+		cs, err := st.Cases(ctx, store.CaseQuery{County: fs[0].County})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) != 1 || cs[0].ID != fs[0].CaseID || cs[0].Ref != fs[0].Case.ID {
+			t.Fatalf("run %d: %d cases for the firing: %+v", run, len(cs), cs)
+		}
+	}
+
+	md, err := svc.Bulletin(ctx, q3, "聊环通〔2026〕9号")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2026年第三季度", "东昌府区", "临清市", "聊环通〔2026〕9号"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("bulletin lacks %q", want)
+		}
+	}
+
+	var buf bytes.Buffer
+	fs, _ := st.Firings(ctx, q3)
+	if err := WriteXLSX(&buf, AssessmentTable(a), SettlementTable(s), FiringsTable(q3, fs)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows("考核 assessment")
+	if err != nil || len(rows) != 4 || rows[2][1] != a.Counties[0].County {
+		t.Fatalf("assessment sheet %v %v", rows, err)
+	}
+	if rows, _ := f.GetRows("触发 triggers"); len(rows) != 3 || rows[2][6] != fs[0].CaseID {
+		t.Fatalf("triggers sheet %v", rows)
+	}
+}
+
+func lastOnIndex(a acc.Assessment) string {
+	worst, code := 0, ""
+	for _, c := range a.Counties {
+		it, _ := c.Item(acc.AirIndex)
+		if it.Rank > worst {
+			worst, code = it.Rank, c.County
+		}
+	}
+	return code
+}
+
+func TestParsePeriod(t *testing.T) {
+	for in, want := range map[string]acc.Period{
+		"2026Q3": q3, "2026-Q3": q3, "2026-03": {Kind: acc.Month, Year: 2026, N: 3}, "2026M12": {Kind: acc.Month, Year: 2026, N: 12},
+		"2026": {Kind: acc.Year, Year: 2026, N: 1}, "2026H2": {Kind: acc.Half, Year: 2026, N: 2},
+	} {
+		if got, err := ParsePeriod(in); err != nil || got != want {
+			t.Errorf("%s: %v %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "26Q3", "2026Q5", "2026-13", "2026X1", "2026-3", "2026H3"} {
+		if _, err := ParsePeriod(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if p := Previous(acc.Period{Kind: acc.Quarter, Year: 2026, N: 1}); p != (acc.Period{Kind: acc.Quarter, Year: 2025, N: 4}) {
+		t.Errorf("previous of 2026Q1: %v", p)
+	}
+}

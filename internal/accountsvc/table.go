@@ -1,0 +1,184 @@
+package accountsvc
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// Table is one exported table: a sheet of the workbook, a block of the
+// text output. Headers are Chinese with the English name after a space.
+type Table struct {
+	Title  string
+	Sheet  string
+	Header []string
+	Rows   [][]any
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(acc.CST()).Format("2006-01-02")
+}
+
+func minute(t time.Time) string {
+	return t.In(acc.CST()).Format("2006-01-02 15:04")
+}
+
+// AssessmentTable has one row per county: rank, total, then value, rank
+// and score of each indicator in the scheme's order.
+func AssessmentTable(a acc.Assessment) Table {
+	t := Table{Title: fmt.Sprintf("%s 考核结果 assessment (%s)", a.Period.Chinese(), a.Scheme), Sheet: "考核 assessment",
+		Header: []string{"排名 rank", "县区代码 county", "县区 name", "总分 total"}}
+	for _, r := range a.Rules {
+		ind := string(r.Indicator)
+		t.Header = append(t.Header, ind+" 数值 value", ind+" 目标 target", ind+" 排名 rank", ind+" 得分 score")
+	}
+	for _, c := range a.Counties {
+		row := []any{c.Rank, c.County, c.Name, c.Total}
+		for _, it := range c.Items {
+			var target any = ""
+			if it.HasTarget {
+				target = it.Target
+			}
+			row = append(row, it.Value, target, it.Rank, it.Score)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// SettlementTable has one row per county and a total row.
+func SettlementTable(s acc.Settlement) Table {
+	t := Table{Title: fmt.Sprintf("%s 生态补偿 compensation (%s)", s.Period.Chinese(), s.Formula), Sheet: "补偿 compensation",
+		Header: []string{"县区代码 county", "县区 name", "得分 score", "系数 factor‰", "优良天数变化 good-days pp", "金额 amount ¥", "应收 receivable ¥", "应缴 payable ¥", "免于考核 exempt"}}
+	for _, l := range s.Lines {
+		t.Rows = append(t.Rows, []any{l.County, l.Name, l.Score, l.Factor, l.GoodDaysPP, l.Amount, l.Receivable, l.Payable, l.Exempt})
+	}
+	t.Rows = append(t.Rows, []any{"合计 total", "", "", "", "", s.Receivable - s.Payable, s.Receivable, s.Payable, ""})
+	return t
+}
+
+// FiringsTable lists trigger firings with their ladder step and case.
+func FiringsTable(p acc.Period, fs []store.StoredFiring) Table {
+	t := Table{Title: fmt.Sprintf("%s 约谈触发 trigger firings", p.Chinese()), Sheet: "触发 triggers",
+		Header: []string{"规则 rule", "期间 period", "县区 county", "层级 step", "原因 reason", "报告期限 report due", "案件 case"}}
+	for _, f := range fs {
+		t.Rows = append(t.Rows, []any{f.Rule, f.Period.String(), f.County, f.Step.Chinese() + " " + f.Step.String(), f.Reason, day(f.ReportDue), f.CaseID})
+	}
+	return t
+}
+
+// WarningsTable lists heavy-pollution warnings.
+func WarningsTable(ws []acc.Warning) Table {
+	t := Table{Title: "重污染天气预警 heavy-pollution warnings", Sheet: "预警 warnings",
+		Header: []string{"编号 id", "级别 level", "开始 start", "结束 end", "范围 counties"}}
+	for _, w := range ws {
+		area := strings.Join(w.Counties, ",")
+		if area == "" {
+			area = "全市 city"
+		}
+		t.Rows = append(t.Rows, []any{w.ID, w.Level.Chinese() + " " + w.Level.String(), minute(w.Start), minute(w.End), area})
+	}
+	return t
+}
+
+// DutiesTable lists soil duties with their status.
+func DutiesTable(year int, ds []DutyRow) Table {
+	t := Table{Title: fmt.Sprintf("%d年 土壤重点监管单位法定义务 soil duties", year), Sheet: "土壤义务 soil duties",
+		Header: []string{"单位 unit", "企业 enterprise", "县区 county", "义务 kind", "序号 seq", "期限 due", "完成 done", "状态 status", "依据 basis"}}
+	for _, d := range ds {
+		t.Rows = append(t.Rows, []any{d.Unit, d.Enterprise, d.County, string(d.Kind), d.Seq, day(d.Due), day(d.Done), string(d.Status), d.Basis})
+	}
+	return t
+}
+
+// ProjectsTable lists governance projects.
+func ProjectsTable(ps []ProjectRow) Table {
+	t := Table{Title: "治理项目 governance projects", Sheet: "治理项目 projects",
+		Header: []string{"编号 id", "县区 county", "企业 enterprise", "类型 kind", "名称 name", "单位 unit", "目标 target", "进度 progress", "完成比例 ratio", "期限 due", "验收 completed", "已完成 done"}}
+	for _, p := range ps {
+		t.Rows = append(t.Rows, []any{p.ID, p.County, p.Enterprise, string(p.Kind), p.Name, p.Unit, p.Target, p.Progress, p.Ratio, day(p.Due), day(p.Completed), p.Done})
+	}
+	return t
+}
+
+// WriteText writes tables as aligned text, one block per table.
+func WriteText(w io.Writer, ts ...Table) error {
+	for i, t := range ts {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w, t.Title)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, strings.Join(t.Header, "\t"))
+		for _, r := range t.Rows {
+			cells := make([]string, len(r))
+			for j, v := range r {
+				cells[j] = cell(v)
+			}
+			fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cell(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.4f", x), "0"), ".")
+	case bool:
+		if x {
+			return "是"
+		}
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// WriteXLSX writes tables as a workbook, one sheet each: the title in row
+// 1, the header in row 2, rows from row 3, header frozen.
+func WriteXLSX(w io.Writer, ts ...Table) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, t := range ts {
+		sheet := t.Sheet
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", sheet); err != nil {
+				return fmt.Errorf("xlsx: %w", err)
+			}
+		} else if _, err := f.NewSheet(sheet); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+		if err := f.SetCellValue(sheet, "A1", t.Title); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+		if err := f.SetSheetRow(sheet, "A2", &t.Header); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+		for j, r := range t.Rows {
+			row := r
+			if err := f.SetSheetRow(sheet, fmt.Sprintf("A%d", j+3), &row); err != nil {
+				return fmt.Errorf("xlsx: %w", err)
+			}
+		}
+		if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	return nil
+}
