@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"users":     {"users, roles and API tokens (add|list|passwd|token)", runUsers},
 	"cases":     {"cases of the closed loop (list|show|act)", runCases},
 	"petitions": {"public petitions (list|show)", runPetitions},
+	"account":   {"county accountability: assessment, compensation, triggers, bulletin, warnings, soil, projects", runAccount},
 	"version":   {"print the version", runVersion},
 }
 
