@@ -62,7 +62,7 @@ func setup(t *testing.T) (*Service, store.Store) {
 	}
 	for _, y := range []int{2025, 2026} {
 		for i, s := range reg.Stations {
-			if _, err := st.PutAirHours(ctx, airdata.SyntheticYear(s.Code, i, y, 42), store.AirPut{Source: "test"}); err != nil {
+			if _, err := st.PutAirHours(ctx, airdata.SyntheticYear(s.Code, i, y, uint64(y)), store.AirPut{Source: "test"}); err != nil {
 				t.Fatal(err)
 			}
 		}
