@@ -113,6 +113,10 @@ func (h *Handler) casesBoard(w http.ResponseWriter, r *http.Request, p *page) er
 type caseData struct {
 	caseRow
 	Events []cases.Event
+	Offers []offer
+	// Labels are the states' names in the page's language, for
+	// static/case.js to name the allowed next states of a refusal.
+	Labels map[string]string
 }
 
 // casePage: a case with its timeline and evidence. Actions are taken
@@ -138,7 +142,10 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 	if err != nil {
 		return err
 	}
-	d := &caseData{caseRow: caseRow{Case: c, CountyName: countyNames(reg, p.Lang)[c.County], Overdue: overdue(c, h.cfg.Now())}, Events: evs}
+	d := &caseData{caseRow: caseRow{Case: c, CountyName: countyNames(reg, p.Lang)[c.County], Overdue: overdue(c, h.cfg.Now())}, Events: evs, Offers: caseOffers(c, p), Labels: map[string]string{}}
+	for _, st := range cases.States() {
+		d.Labels[string(st)] = p.T("case." + string(st))
+	}
 	p.Nav, p.Title, p.Data = "cases", c.Title, d
 	return h.render(w, http.StatusOK, "case", p)
 }

@@ -169,6 +169,22 @@ type page struct {
 	// static/app.js.
 	Data   any
 	Charts any
+	// User is the caller (auth.Anonymous without a session); open is true
+	// when every page is open to them (no Auth, or the demo's open mode
+	// for an anonymous caller).
+	User auth.Principal
+	open bool
+	// Login is false without Auth: no users, so no login link.
+	Login bool
+}
+
+// Can reports whether the caller may use pages of a scope: the nav shows
+// an entry only when its page would answer.
+func (p *page) Can(scope string) bool {
+	if scope == accessPublic || p.open {
+		return true
+	}
+	return auth.Allowed(p.User, scope)
 }
 
 // T returns the message of key in the page's language.
@@ -208,14 +224,12 @@ func (e errStatus) Error() string { return http.StatusText(int(e)) }
 func (h *Handler) wrap(rt pageRoute) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		lang := langOf(w, r)
-		p := &page{Lang: lang, Path: r.URL.RequestURI(), Scope: auth.Scope{All: true}}
+		p := h.newPage(r, lang)
 		if rt.access != accessPublic {
-			sc, ok := h.staffScope(r, rt.access)
-			if !ok {
+			if !p.Can(rt.access) {
 				h.renderError(w, r, lang, http.StatusForbidden)
 				return
 			}
-			p.Scope = sc
 		}
 		err := rt.handle(h, w, r, p)
 		if err == nil {
@@ -234,23 +248,23 @@ func (h *Handler) wrap(rt pageRoute) http.HandlerFunc {
 	}
 }
 
-// staffScope authenticates a staff page's caller: the row scope, and
-// whether the caller's role has the page's scope at all.
-func (h *Handler) staffScope(r *http.Request, scope string) (auth.Scope, bool) {
+// newPage authenticates the caller (the API's session cookie or a bearer
+// token) and sets the page's user and row scope. A stale or wrong
+// credential reads as anonymous: the page then offers the login.
+func (h *Handler) newPage(r *http.Request, lang string) *page {
+	p := &page{Lang: lang, Path: r.URL.RequestURI(), Scope: auth.Scope{All: true}, User: auth.Anonymous, open: true}
 	if h.cfg.Auth == nil {
-		return auth.Scope{All: true}, true
+		return p
 	}
-	p, err := h.cfg.Auth.Authenticate(r)
-	if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
-		return auth.Scope{}, false
+	p.Login = true
+	if pr, err := h.cfg.Auth.Authenticate(r); err == nil {
+		p.User = pr
 	}
-	if !p.Authenticated() && h.cfg.Open {
-		return auth.Scope{All: true}, true
+	p.open = h.cfg.Open && !p.User.Authenticated()
+	if !p.open {
+		p.Scope = auth.ScopeOf(p.User)
 	}
-	if !auth.Allowed(p, scope) {
-		return auth.Scope{}, false
-	}
-	return auth.ScopeOf(p), true
+	return p
 }
 
 var funcs = template.FuncMap{
@@ -266,6 +280,7 @@ var funcs = template.FuncMap{
 	"classLabel":  classLabel,
 	"tonnes":      tonnes,
 	"yuan":        yuan,
+	"dateOf":      dateOf,
 }
 
 // sub is a partial template's argument: the page (for T) and its rows.
@@ -348,7 +363,8 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, lang strin
 	if key == "" {
 		key = "err.internal"
 	}
-	p := &page{Lang: lang, Path: r.URL.RequestURI(), Title: tr(lang, key), Data: map[string]string{"Title": tr(lang, key), "Body": tr(lang, key+".body")}}
+	p := h.newPage(r, lang)
+	p.Title, p.Data = tr(lang, key), map[string]string{"Title": tr(lang, key), "Body": tr(lang, key+".body")}
 	if err := h.render(w, status, "error", p); err != nil {
 		http.Error(w, http.StatusText(status), status)
 	}

@@ -1,0 +1,43 @@
+// ecowatch water tracing: draws the river network (#chart-data's
+// "network", laid out by the server) as an ECharts graph: reaches as
+// links (the upstream path in red), nodes grey, sections blue (the traced
+// one red), outfalls triangles, ranked candidates labelled by rank.
+(function () {
+  'use strict';
+  var el = document.getElementById('chart-data');
+  var node = document.getElementById('network');
+  if (!el || !node || !window.echarts) { return; }
+  var net = JSON.parse(el.textContent).network;
+  if (!net || !net.nodes) { return; }
+  var L = net.labels || {};
+  var cats = [{ name: L.node }, { name: L.section }, { name: L.outfall }];
+  var idx = { node: 0, section: 1, outfall: 2 };
+  var data = net.nodes.map(function (n) {
+    var d = { id: n.id, name: n.name, x: n.x, y: -n.y * 12, category: idx[n.kind], value: n.score || 0 };
+    if (n.kind === 'node') { d.symbolSize = 6; d.itemStyle = { color: '#8a9a94' }; d.label = { show: false }; }
+    if (n.kind === 'section') {
+      d.symbol = 'rect'; d.symbolSize = n.role === 'target' ? 18 : 11;
+      d.itemStyle = { color: n.role === 'target' ? '#d62728' : '#0070C0', borderColor: '#222', borderWidth: n.role === 'target' ? 2 : 0 };
+      d.label = { show: n.role === 'target', formatter: L.target + ': {b}', position: 'top', fontWeight: 'bold' };
+    }
+    if (n.kind === 'outfall') {
+      d.symbol = 'triangle'; d.symbolSize = n.rank ? 16 : 8;
+      d.itemStyle = { color: n.rank ? (n.rank === 1 ? '#ff7f0e' : '#e6b800') : '#b0b0b0' };
+      d.label = { show: !!n.rank, formatter: '#' + n.rank + ' {b}', position: 'bottom', fontSize: 10 };
+    }
+    return d;
+  });
+  var links = net.links.map(function (l) {
+    return { source: l.source, target: l.target, name: l.name,
+      lineStyle: l.on_path ? { color: '#d62728', width: 4 } : { color: '#6fa8dc', width: 2 } };
+  });
+  var c = echarts.init(node, null, { renderer: 'canvas' });
+  c.setOption({
+    tooltip: { formatter: function (p) { return p.dataType === 'edge' ? p.data.name : p.name + (p.value ? ' · ' + p.value.toFixed(2) : ''); } },
+    legend: { data: cats.map(function (x) { return x.name; }), top: 0 },
+    series: [{ type: 'graph', layout: 'none', roam: true, categories: cats, data: data, links: links,
+      edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 6, label: { show: false } }]
+  });
+  node.setAttribute('data-drawn', 'true');
+  window.addEventListener('resize', function () { c.resize(); });
+})();
