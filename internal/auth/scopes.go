@@ -30,6 +30,10 @@ const (
 	// reservoir.
 	ScopeRightsRead  = "rights:read"
 	ScopeRightsWrite = "rights:write"
+	// County accountability (internal/web/accountability.go): counties
+	// read their own rows; only the city computes and issues.
+	ScopeAccountRead  = "account:read"
+	ScopeAccountWrite = "account:write"
 )
 
 // roleScopes is the role → scope table. Rows outside the principal's county
@@ -37,7 +41,7 @@ const (
 var roleScopes = map[string][]string{
 	model.RoleCity: nil, // everything (see Allowed)
 	model.RoleCounty: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeCasesRead, ScopeCasesWrite,
-		ScopePetitionsRead, ScopePetitionsReply, ScopePatrols, ScopeRightsRead, ScopeRightsWrite},
+		ScopePetitionsRead, ScopePetitionsReply, ScopePatrols, ScopeRightsRead, ScopeRightsWrite, ScopeAccountRead},
 	model.RoleEnterprise: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeCasesRead, ScopeCasesWrite, ScopeRightsRead, ScopeRightsWrite},
 	// Machines read monitoring data and metrics city-wide and may register
 	// cases (alert rules); they hold no evidence-export right.
