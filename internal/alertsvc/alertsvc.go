@@ -244,6 +244,9 @@ func (s *Service) Stop() {
 		close(s.stop)
 	}
 	<-s.done
+	st := s.Stats()
+	s.log.Info("alerts: stopped", "batches", st.Batches, "dropped", st.Dropped, "catch_ups", st.CatchUps,
+		"uploads", st.Uploads, "outcomes", st.Outcomes, "notices", st.Notices, "cases", st.CasesOpened, "errors", st.Errors)
 }
 
 // Flush handles every batch queued so far (and catches up after drops);
@@ -253,6 +256,17 @@ func (s *Service) Flush(ctx context.Context) error {
 		s.drain(ctx)
 		s.catchUpIfDropped(ctx)
 	})
+}
+
+// Reload re-reads the registry and the meter file now (instead of at the
+// next Config.Reload), e.g. after a registry import; a change rebuilds the
+// engine and replays the recent window.
+func (s *Service) Reload(ctx context.Context) error {
+	var err error
+	if derr := s.do(ctx, func() { err = s.rebuild(ctx, false) }); derr != nil {
+		return derr
+	}
+	return err
 }
 
 // TickNow runs the offline rule now (by Config.Now).

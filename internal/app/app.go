@@ -152,8 +152,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if a.Alerts != nil {
 		if err := a.Alerts.Start(ctx); err != nil {
-			a.Gateway.Shutdown(ctx)
-			st.Close()
+			a.abort(ctx)
 			return nil, fmt.Errorf("cannot start the alert rules: %w", err)
 		}
 	}
@@ -173,8 +172,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 			// ledger stops the start rather than serve wrong balances.
 			rs, err := rightsvc.Open(ctx, st, rightsvc.Options{Log: log.With("component", "rights")})
 			if err != nil {
-				a.Gateway.Shutdown(ctx)
-				st.Close()
+				a.abort(ctx)
 				return nil, fmt.Errorf("cannot open the emission-rights ledger: %w", err)
 			}
 			a.Rights = rs
@@ -189,8 +187,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		dash, err := dashboard.New(dashboard.Config{Now: wcfg.Now, OfflineAfter: wcfg.OfflineAfter, Auth: wcfg.Auth, Open: wcfg.Open,
 			Rights: wcfg.Rights, Logger: log.With("component", "dashboard")}, st)
 		if err != nil {
-			a.Gateway.Shutdown(ctx)
-			st.Close()
+			a.abort(ctx)
 			return nil, err
 		}
 		h := http.NewServeMux()
@@ -199,8 +196,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		h.Handle("/", dash)
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
-			a.Gateway.Shutdown(ctx)
-			st.Close()
+			a.abort(ctx)
 			return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.HTTPAddr, err)
 		}
 		a.httpLn = ln
@@ -240,6 +236,15 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
+// abort undoes a partial Start: the alert rules, the gateway, the store.
+func (a *App) abort(ctx context.Context) {
+	if a.Alerts != nil {
+		a.Alerts.Stop()
+	}
+	a.Gateway.Shutdown(ctx)
+	a.Store.Close()
+}
+
 // GatewayAddr is the address devices connect to.
 func (a *App) GatewayAddr() string { return a.Gateway.Addr().String() }
 
@@ -260,6 +265,12 @@ func (a *App) reloadDevices(ctx context.Context) error {
 		return fmt.Errorf("cannot load registry: %w", err)
 	}
 	a.Devices.Replace(reg.Devices)
+	if a.Alerts != nil {
+		// The alert rules' series follow the registry too.
+		if err := a.Alerts.Reload(ctx); err != nil {
+			return fmt.Errorf("cannot reload the alert rules: %w", err)
+		}
+	}
 	return nil
 }
 
