@@ -598,7 +598,7 @@ func (s *Service) catchUp(ctx context.Context) {
 			}
 			for {
 				const page = 5000
-				us, err := s.st.Uploads(ctx, store.UploadQuery{MNs: []string{mn}, CN: cn, From: from, To: now.Add(24 * time.Hour), Limit: page})
+				us, err := s.st.Uploads(ctx, store.UploadQuery{MNs: []string{mn}, CN: cn, From: from, Limit: page})
 				if err != nil {
 					s.errs.Add(1)
 					s.log.Warn("alerts: cannot read uploads", "mn", mn, "cn", cn, "err", err)
@@ -652,13 +652,17 @@ func (s *Service) flushOutcomes(ctx context.Context) {
 		outs = append(outs, o)
 	}
 	s.out = s.out[:0]
-	opened, err := s.bridge.Handle(ctx, outs)
-	s.opened.Add(uint64(len(opened)))
-	for _, c := range opened {
-		s.log.Info("alerts: case opened", "case", c.ID, "ref", c.Ref, "county", c.County, "enterprise", c.Enterprise)
-	}
-	if err != nil {
-		s.errs.Add(1)
-		s.log.Warn("alerts: cannot act on an outcome", "err", err)
+	// One at a time, so that an outcome the bridge cannot act on (a device
+	// without a county) does not hold back the others.
+	for i := range outs {
+		opened, err := s.bridge.Handle(ctx, outs[i:i+1])
+		s.opened.Add(uint64(len(opened)))
+		for _, c := range opened {
+			s.log.Info("alerts: case opened", "case", c.ID, "ref", c.Ref, "county", c.County, "enterprise", c.Enterprise)
+		}
+		if err != nil {
+			s.errs.Add(1)
+			s.log.Warn("alerts: cannot act on an outcome", "key", outs[i].Key(), "err", err)
+		}
 	}
 }
