@@ -84,6 +84,11 @@ func TestRoles(t *testing.T) {
 		{"/rights", accessRights, nil, true, false},
 		{"/cases", auth.ScopeCasesRead, []row{{s.OverdueCase, "371502", ""}}, false, false},
 		{"/cases/" + s.OverdueCase, auth.ScopeCasesRead, []row{{"扬尘未覆盖", "371502", ""}}, false, true},
+		{"/notices", auth.ScopeCasesRead, []row{{NoticeDoc, "371502", ""}}, false, false},
+		{"/notices/" + s.OverdueCase + "/0", auth.ScopeCasesRead, []row{{NoticeDoc, "371502", ""}}, false, true},
+		{"/petitions", auth.ScopePetitionsRead, []row{{s.PetitionCode, "371521", ""}}, false, false},
+		{"/water/trace", accessTrace, nil, false, false},
+		{"/login", "", nil, false, false},
 	}
 	for who, tok := range tokens {
 		p := principals[who]

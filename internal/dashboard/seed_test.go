@@ -138,12 +138,21 @@ func seedCases(t testing.TB, st store.Store, s *seeded) {
 		t.Fatal(err)
 	}
 	s.OverdueCase = c.ID
+	// By testNow it is past its deadline: the ladder has issued a
+	// numbered supervision notice (督办函) on it.
+	late := &casework.Service{St: st, DataDir: t.TempDir(), Now: func() time.Time { return testNow }}
+	if _, _, err := late.Act(ctx, c.ID, 0, cases.Action{Kind: cases.ActEscalate, Level: cases.LevelNotice, Doc: NoticeDoc}, city); err != nil {
+		t.Fatal(err)
+	}
 	sp, _, err := svc.Intake(ctx, cases.Petition{Category: cases.CategoryWater, County: "371521", Location: "阳谷县某河段", Description: "河水发黑有异味", Anonymous: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.PetitionCode = sp.Code
 }
+
+// NoticeDoc is the document number of the seeded supervision notice.
+const NoticeDoc = "聊环督〔2025〕7号"
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
