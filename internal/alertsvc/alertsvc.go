@@ -184,26 +184,46 @@ func New(st store.Store, cw *casework.Service, cfg Config) *Service {
 func (s *Service) Enqueue(b *store.Batch) {
 	s.batches.Add(1)
 	meters := *s.meterMNs.Load()
-	var bt batch
-	for i := range b.Uploads {
-		u := &b.Uploads[i]
+	use := func(u *model.Upload) bool {
 		switch u.CN {
 		case cnHour, cnDay, cnMinute:
+			return true
 		case cnRealtime:
-			if !meters[u.MN] {
-				continue // real-time data is only used for sub-meters
-			}
-		default:
+			return meters[u.MN] // real-time data is only used for sub-meters
+		}
+		return false
+	}
+	// Three allocations per batch: the values the rules read share one
+	// backing array. The strings are immutable; only the gateway's slices
+	// are reused, so they are copied.
+	nu, nv := 0, 0
+	for i := range b.Uploads {
+		if u := &b.Uploads[i]; use(u) {
+			nu++
+			nv += len(u.Values)
+		}
+	}
+	if nu == 0 && len(b.Contacts) == 0 {
+		return
+	}
+	bt := batch{uploads: make([]upload, 0, nu), contacts: make([]contact, len(b.Contacts))}
+	vals := make([]model.Value, 0, nv)
+	for i := range b.Uploads {
+		u := &b.Uploads[i]
+		if !use(u) {
 			continue
 		}
-		// The strings are immutable; only the slice is reused by the gateway.
-		bt.uploads = append(bt.uploads, upload{mn: u.MN, cn: u.CN, t: u.DataTime.Unix(), vals: slices.Clone(u.Values)})
+		start := len(vals)
+		for _, v := range u.Values {
+			switch v.Field {
+			case "Avg", "ZsAvg", "Flag", "Pt":
+				vals = append(vals, v)
+			}
+		}
+		bt.uploads = append(bt.uploads, upload{mn: u.MN, cn: u.CN, t: u.DataTime.Unix(), vals: vals[start:len(vals):len(vals)]})
 	}
-	for _, c := range b.Contacts {
-		bt.contacts = append(bt.contacts, contact{c.MN, c.At.Unix()})
-	}
-	if len(bt.uploads) == 0 && len(bt.contacts) == 0 {
-		return
+	for i, c := range b.Contacts {
+		bt.contacts[i] = contact{c.MN, c.At.Unix()}
 	}
 	select {
 	case s.in <- bt:
