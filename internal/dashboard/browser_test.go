@@ -21,7 +21,9 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/app"
+	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/web"
 )
 
@@ -322,6 +324,84 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("tracking page: %q", got)
 		}
 		shot("petition-tracked")
+	})
+
+	t.Run("county case action", func(t *testing.T) {
+		// A county's staff member logs in through the login page, opens
+		// their county's overdue case and assigns it; the page reloads
+		// with the timeline's new entry and the next allowed action.
+		hash, err := auth.HashPassword("county-pw", auth.DefaultParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.St.PutUser(context.Background(), model.User{ID: "dcf", Name: "东昌府区执法大队", Role: model.RoleCounty, County: "371502", PasswordHash: hash, CreatedAt: dashboard.TestNow}, nil); err != nil {
+			t.Fatal(err)
+		}
+		actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(actx,
+			chromedp.Navigate(base+"/login?lang=zh"),
+			chromedp.WaitVisible("#login-form"),
+			chromedp.SendKeys("#login-user", "dcf"),
+			chromedp.SendKeys("#login-password", "county-pw"),
+			chromedp.Click("#login-submit"),
+			chromedp.WaitVisible("#current-user"),
+		); err != nil {
+			t.Fatal(err)
+		}
+		if u := text(ctx, t, "#current-user"); !strings.Contains(u, "东昌府区执法大队") {
+			t.Errorf("header shows %q", u)
+		}
+		if n := eval[int](ctx, t, `document.querySelectorAll('#nav-trace').length`); n != 0 {
+			t.Error("a county user is offered water tracing")
+		}
+		if err := chromedp.Do(actx, chromedp.Navigate(base+"/cases/"+s.OverdueCase), chromedp.WaitVisible("#act-assign")); err != nil {
+			t.Fatal(err)
+		}
+		before := eval[int](ctx, t, `document.querySelectorAll('#timeline li').length`)
+		if n := eval[int](ctx, t, `document.querySelectorAll('#act-close, #act-accept, #act-verify').length`); n != 0 {
+			t.Errorf("%d actions offered that the accepted state does not allow", n)
+		}
+		if err := chromedp.Do(actx,
+			chromedp.SendKeys(`#act-assign input[name=assignees]`, "dcf"),
+			chromedp.Click(`#act-assign button[type=submit]`),
+			chromedp.WaitVisible("#act-start"),
+		); err != nil {
+			if msg, _ := chromedp.Run(ctx, chromedp.TextContent("#action-result")); msg != "" {
+				t.Fatalf("assign: %v: %s", err, msg)
+			}
+			t.Fatal(err)
+		}
+		if after := eval[int](ctx, t, `document.querySelectorAll('#timeline li').length`); after != before+1 {
+			t.Errorf("timeline has %d entries after the action, want %d", after, before+1)
+		}
+		if last := text(ctx, t, "#timeline li:last-child"); !strings.Contains(last, "assign") || !strings.Contains(last, "交办") {
+			t.Errorf("last timeline entry %q", last)
+		}
+		shot("case-assigned")
+		if err := chromedp.Do(actx, chromedp.Click("#logout"), chromedp.WaitVisible("#login-link")); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("water trace", func(t *testing.T) {
+		wr, err := s.St.WaterRegistry(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(tctx,
+			chromedp.Navigate(base+"/water/trace?section="+wr.Sections[5].Code+"&time=2025-05-10T10:00&factor=NH3-N"),
+			chromedp.WaitVisible(`#network[data-drawn="true"]`),
+		); err != nil {
+			t.Fatal(err)
+		}
+		waitInk(ctx, t, "#network", 3000)
+		if n := eval[int](ctx, t, `document.querySelectorAll('#candidates tbody tr').length`); n == 0 {
+			t.Error("no candidate outfalls")
+		}
+		shot("water-trace")
 	})
 
 	t.Run("phone", func(t *testing.T) {
