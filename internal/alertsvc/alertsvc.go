@@ -145,6 +145,7 @@ type Service struct {
 	log  *slog.Logger
 	in   chan batch
 	ctl  chan func()
+	rel  chan struct{} // a reload was requested (RequestReload)
 	done chan struct{}
 	stop chan struct{}
 
@@ -172,7 +173,7 @@ type idxKey struct{ mn, period, factor, field string }
 func New(st store.Store, cw *casework.Service, cfg Config) *Service {
 	cfg = cfg.withDefaults()
 	s := &Service{cfg: cfg, st: st, cw: cw, log: cfg.Log,
-		in: make(chan batch, cfg.Queue), ctl: make(chan func()), done: make(chan struct{}), stop: make(chan struct{})}
+		in: make(chan batch, cfg.Queue), ctl: make(chan func()), rel: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{})}
 	empty := map[string]bool{}
 	s.meterMNs.Store(&empty)
 	return s
@@ -289,6 +290,15 @@ func (s *Service) Reload(ctx context.Context) error {
 	return err
 }
 
+// RequestReload asks for a reload without waiting for it (the service may
+// be replaying); requests made meanwhile are merged.
+func (s *Service) RequestReload() {
+	select {
+	case s.rel <- struct{}{}:
+	default:
+	}
+}
+
 // TickNow runs the offline rule now (by Config.Now).
 func (s *Service) TickNow(ctx context.Context) error {
 	return s.do(ctx, func() { s.tick(ctx) })
@@ -343,6 +353,11 @@ func (s *Service) run() {
 			s.tick(ctx)
 		case <-catch.C:
 			s.catchUpIfDropped(ctx)
+		case <-s.rel:
+			if err := s.rebuild(ctx, false); err != nil {
+				s.errs.Add(1)
+				s.log.Warn("alerts: registry reload failed", "err", err)
+			}
 		case <-reload.C:
 			if err := s.rebuild(ctx, false); err != nil {
 				s.errs.Add(1)
@@ -532,6 +547,9 @@ func (s *Service) handleBatch(ctx context.Context, b batch) {
 // observe feeds one upload, unless the (MN, CN) cursor shows it was
 // handled already (it came both from the queue and from a catch-up).
 func (s *Service) observe(u upload) {
+	if _, ok := s.where[u.mn]; !ok {
+		return // not a device of the rules (a station, unregistered)
+	}
 	ck := [2]string{u.mn, u.cn}
 	if last, ok := s.cursor[ck]; ok && u.t <= last {
 		return

@@ -206,3 +206,55 @@ func TestLoadMeterFileErrors(t *testing.T) {
 		t.Errorf("empty path: %v %v", mf, err)
 	}
 }
+
+// A device registered while the service runs is evaluated after a reload,
+// including the data it sent before (the rebuilt engine replays the
+// window).
+func TestReload(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	now := time.Now().Truncate(time.Hour)
+	s := New(st, &casework.Service{St: st, DataDir: t.TempDir()}, Config{Now: func() time.Time { return now }, Tick: time.Hour})
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	const mn = "NEW0000000000001"
+	var b store.Batch
+	for i := range 3 {
+		u := hourUpload(now.Add(time.Duration(i-5)*time.Hour), "60")
+		u.MN = mn
+		b.Uploads = append(b.Uploads, u)
+	}
+	if err := st.CommitBatch(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	s.Enqueue(&b)
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Stats().Uploads; got != 0 {
+		t.Fatalf("unregistered device: %d uploads evaluated", got)
+	}
+	r := registry()
+	r.Devices = append(r.Devices, model.Device{MN: mn, Password: "p", Protocol: "2017", Outlet: tEnt + "-DA001", ST: "31"})
+	if err := st.ImportRegistry(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(ctx); err != nil { // unchanged registry: no rebuild, no second replay
+		t.Fatal(err)
+	}
+	cs, err := st.Cases(ctx, store.CaseQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || !strings.Contains(cs[0].Title, mn) {
+		t.Errorf("cases %+v, want one for %s", cs, mn)
+	}
+	if got := s.Stats().Uploads; got != 3 {
+		t.Errorf("%d uploads evaluated, want 3 (replayed once)", got)
+	}
+}

@@ -266,10 +266,9 @@ func (a *App) reloadDevices(ctx context.Context) error {
 	}
 	a.Devices.Replace(reg.Devices)
 	if a.Alerts != nil {
-		// The alert rules' series follow the registry too.
-		if err := a.Alerts.Reload(ctx); err != nil {
-			return fmt.Errorf("cannot reload the alert rules: %w", err)
-		}
+		// The alert rules' series follow the registry too (in the
+		// background: the service may be replaying).
+		a.Alerts.RequestReload()
 	}
 	return nil
 }
