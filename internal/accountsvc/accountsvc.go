@@ -225,10 +225,22 @@ func (s *Service) Inputs(ctx context.Context, p acc.Period) ([]acc.CountyValues,
 	return out, targets, nil
 }
 
+// notOver refuses a period that has not ended at now: its statistics
+// would be partial, and a score from them a guess.
+func (s *Service) notOver(p acc.Period) error {
+	if now := s.now(); now.Before(p.End()) {
+		return &acc.Error{What: "period", Key: p.String(), Reason: "not over yet (ends " + p.End().Format("2006-01-02 15:04") + " CST)"}
+	}
+	return nil
+}
+
 // Assess computes, stores and returns the assessment of p. A county of the
 // registry without data is refused by the core (every county must be
 // assessed), with the air statistics' reason when that is why.
 func (s *Service) Assess(ctx context.Context, p acc.Period) (acc.Assessment, error) {
+	if err := s.notOver(p); err != nil {
+		return acc.Assessment{}, err
+	}
 	cfg, err := s.St.AccountConfig(ctx)
 	if err != nil {
 		return acc.Assessment{}, err
@@ -314,6 +326,9 @@ func compValues(e *airreport.Entity) acc.AirValues {
 // Compensate computes, stores and returns the compensation settlement of p
 // from the stored air data of p and of the same period last year.
 func (s *Service) Compensate(ctx context.Context, p acc.Period) (acc.Settlement, error) {
+	if err := s.notOver(p); err != nil {
+		return acc.Settlement{}, err
+	}
 	cfg, err := s.St.AccountConfig(ctx)
 	if err != nil {
 		return acc.Settlement{}, err

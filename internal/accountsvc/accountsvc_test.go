@@ -88,6 +88,11 @@ func TestWholePeriod(t *testing.T) {
 	svc, st := setup(t)
 	ctx := context.Background()
 
+	// A period not over yet: refused.
+	early := &Service{St: st, Now: func() time.Time { return time.Date(2026, 9, 30, 23, 0, 0, 0, acc.CST()) }}
+	if _, err := early.Assess(ctx, q3); !errors.Is(err, acc.ErrRefused) || !strings.Contains(err.Error(), "not over") {
+		t.Fatalf("unfinished period: %v", err)
+	}
 	// Nothing configured: refused, nothing stored.
 	if _, err := svc.Assess(ctx, q3); !errors.Is(err, acc.ErrRefused) {
 		t.Fatalf("no scheme: %v", err)
