@@ -29,7 +29,9 @@ const accountSynopsis = `account load|assess|compensate|triggers|bulletin|warnin
                                  the bulletin (通报) as Markdown
   warnings add --id ID --level yellow|orange|red --start T --end T [--counties C,C]
   warnings list
-  soil duties --year 2026        soil key units' legal duties with status
+  soil duties --year 2026 [--open-cases]
+                                 soil key units' legal duties with status; --open-cases opens
+                                 one case per overdue duty (once)
   projects list                  governance projects with progress
 
 Periods: 2026, 2026Q3, 2026-07 (month), 2026H1. Times: RFC 3339 or
@@ -95,7 +97,7 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 	format := fs.String("format", "table", "table, json or xlsx")
 	out := fs.String("out", "", "write to FILE instead of stdout (required for xlsx)")
 	nowFlag := fs.String("now", "", "evaluate at this time instead of the clock (tests, back-dated runs)")
-	openCases := fs.Bool("open-cases", false, "triggers: open a case for each firing without one")
+	openCases := fs.Bool("open-cases", false, "triggers, soil duties: open a case for each firing or overdue duty without one")
 	number := fs.String("number", "", "bulletin: document number, e.g. 聊环通〔2026〕3号")
 	year := fs.Int("year", 0, "soil duties: the year")
 	wID := fs.String("id", "", "warnings add: warning id")
@@ -219,6 +221,15 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		}
 		v, tables = ws, []accountsvc.Table{accountsvc.WarningsTable(ws)}
 	case "soil duties":
+		if *openCases {
+			opened, err := svc.SoilCases(ctx, *year)
+			if err != nil {
+				return err
+			}
+			for _, c := range opened {
+				fmt.Fprintf(stderr, "opened case %s: %s\n", c.ID, c.Title)
+			}
+		}
 		ds, err := svc.SoilDuties(ctx, *year)
 		if err != nil {
 			return err

@@ -122,6 +122,13 @@ func TestAccountCLI(t *testing.T) {
 	accountGolden(t, "warnings.golden", must("warnings", "list"))
 	accountGolden(t, "projects.golden", must("projects", "list"))
 	accountGolden(t, "soil.golden", must("soil", "duties", "--year", "2026"))
+	_, errs, code = accountCLI(t, append([]string{"soil", "duties", "--year", "2026", "--open-cases"}, db...)...)
+	if code != 0 || strings.Count(errs, "opened case") != 3 {
+		t.Fatalf("soil cases: code %d: %s", code, errs)
+	}
+	if _, errs, _ = accountCLI(t, append([]string{"soil", "duties", "--year", "2026", "--open-cases"}, db...)...); strings.Contains(errs, "opened case") {
+		t.Fatalf("second run opened cases again: %s", errs)
+	}
 
 	path := filepath.Join(dir, "assess.xlsx")
 	must("assess", "--period", "2026Q3", "--format", "xlsx", "--out", path)

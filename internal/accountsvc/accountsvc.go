@@ -20,6 +20,7 @@ import (
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/airreport"
+	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -427,26 +428,66 @@ func (s *Service) Triggers(ctx context.Context, p acc.Period, open bool) ([]stor
 func (s *Service) openCase(ctx context.Context, f *store.StoredFiring) (string, error) {
 	// The core's Ref names rule and period; the case ID it proposes names
 	// the county too, and is what makes the firing unique.
-	ref := f.Case.ID
-	n, err := s.Cases.St.NextNumber(ctx, "accountability:"+ref)
-	if err != nil {
+	c, opened, err := s.openOnce(ctx, f.Case)
+	if err != nil || !opened {
 		return "", err
 	}
-	if n > 1 {
-		// Another run claimed it and has not recorded its case yet (or
-		// stopped in between): never open a second case.
-		return "", nil
+	if err := s.St.SetFiringCase(ctx, f.Rule, f.Period, f.County, c.ID); err != nil {
+		return "", err
 	}
-	c := f.Case
+	return c.ID, nil
+}
+
+// openOnce registers c as the system unless a case was already opened for
+// its proposed (deterministic) ID: a store counter per ID is the record,
+// so two runs at once, or a run after a crash, never open a second case.
+// The case's Ref is the proposed ID.
+func (s *Service) openOnce(ctx context.Context, c cases.Case) (cases.Case, bool, error) {
+	ref := c.ID
+	n, err := s.Cases.St.NextNumber(ctx, "accountability:"+ref)
+	if err != nil {
+		return c, false, err
+	}
+	if n > 1 {
+		return c, false, nil
+	}
 	c.Ref = ref
 	opened, err := s.Cases.Register(ctx, c, casework.System)
 	if err != nil {
-		return "", fmt.Errorf("open case for %s: %w", ref, err)
+		return c, false, fmt.Errorf("open case for %s: %w", ref, err)
 	}
-	if err := s.St.SetFiringCase(ctx, f.Rule, f.Period, f.County, opened.ID); err != nil {
-		return "", err
+	return opened, true, nil
+}
+
+// SoilCases opens a case for each of year's soil duties overdue at now
+// (the core's Reminders give it), once per duty; it returns the cases
+// opened by this call.
+func (s *Service) SoilCases(ctx context.Context, year int) ([]cases.Case, error) {
+	if s.Cases == nil {
+		return nil, errors.New("soil cases: cases are not configured")
 	}
-	return opened.ID, nil
+	rows, err := s.SoilDuties(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	ds := make([]acc.Duty, len(rows))
+	for i, r := range rows {
+		ds[i] = r.Duty
+	}
+	var out []cases.Case
+	for _, r := range acc.Reminders(ds, s.now(), ReminderLead) {
+		if r.Case == nil {
+			continue
+		}
+		c, opened, err := s.openOnce(ctx, *r.Case)
+		if err != nil {
+			return out, err
+		}
+		if opened {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // Bulletin renders the bulletin of p from the stored assessment (computed

@@ -237,3 +237,37 @@ func TestParsePeriod(t *testing.T) {
 		t.Errorf("previous of 2026Q1: %v", p)
 	}
 }
+
+// Overdue soil duties open one case each, once.
+func TestSoilCases(t *testing.T) {
+	svc, st := setup(t)
+	ctx := context.Background()
+	u := acc.SoilUnit{ID: "SU-1", Enterprise: "91371500MA3C000001", County: "371502", Name: "某化工", Listed: time.Date(2024, 3, 1, 0, 0, 0, 0, acc.CST()), GroundwaterClass: 1}
+	if err := st.PutSoilUnits(ctx, []acc.SoilUnit{u}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := svc.SoilDuties(ctx, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	overdue := 0
+	for _, r := range rows {
+		if r.Status == acc.StatusOverdue {
+			overdue++
+		}
+	}
+	if overdue == 0 {
+		t.Fatal("no overdue duty at 2026-10-10: the test proves nothing")
+	}
+	opened, err := svc.SoilCases(ctx, 2026)
+	if err != nil || len(opened) != overdue {
+		t.Fatalf("opened %d cases for %d overdue duties: %v", len(opened), overdue, err)
+	}
+	if again, err := svc.SoilCases(ctx, 2026); err != nil || len(again) != 0 {
+		t.Fatalf("second run opened %d: %v", len(again), err)
+	}
+	cs, err := st.Cases(ctx, store.CaseQuery{County: "371502", Line: "soil"})
+	if err != nil || len(cs) != overdue || cs[0].Enterprise != u.Enterprise {
+		t.Fatalf("stored soil cases %d, want %d: %v", len(cs), overdue, err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/accountsvc"
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -38,6 +39,7 @@ var accountRoutes = []route{
 	{"GET /api/v1/accountability/warnings", ScopeAccountRead, (*server).accountWarnings},
 	{"POST /api/v1/accountability/warnings", ScopeAccountWrite, (*server).accountAddWarning},
 	{"GET /api/v1/accountability/soil", ScopeAccountRead, (*server).accountSoil},
+	{"POST /api/v1/accountability/soil", ScopeAccountWrite, (*server).accountSoilCases},
 	{"GET /api/v1/accountability/projects", ScopeAccountRead, (*server).accountProjects},
 }
 
@@ -402,4 +404,36 @@ func (s *server) accountProjects(w http.ResponseWriter, r *http.Request) error {
 		ps = []accountsvc.ProjectRow{}
 	}
 	return writeAccount(w, http.StatusOK, format, "projects", ps, accountsvc.ProjectsTable(ps))
+}
+
+// accountSoilCases opens a case for each of the year's soil duties overdue
+// now, once per duty, and answers the cases opened by this call.
+func (s *server) accountSoilCases(w http.ResponseWriter, r *http.Request) error {
+	q, err := query(r, "year")
+	if err != nil {
+		return err
+	}
+	year, err := intParam(q, "year", 0, 2000, 2100)
+	if err != nil {
+		return err
+	}
+	if year == 0 {
+		return missingError("year", "required")
+	}
+	svc, err := s.accountSvc()
+	if err != nil {
+		return err
+	}
+	if svc.Cases == nil {
+		return &Error{Code: CodeUnavailable, Message: "cases are not configured on this server"}
+	}
+	opened, err := svc.SoilCases(r.Context(), int(year))
+	if err != nil {
+		return accountError(err)
+	}
+	if opened == nil {
+		opened = []cases.Case{}
+	}
+	writeJSON(w, http.StatusOK, opened)
+	return nil
 }

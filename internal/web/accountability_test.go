@@ -78,6 +78,7 @@ func init() {
 	routeSamples["GET /api/v1/accountability/warnings"] = "/api/v1/accountability/warnings"
 	routeSamples["POST /api/v1/accountability/warnings"] = "/api/v1/accountability/warnings"
 	routeSamples["GET /api/v1/accountability/soil"] = "/api/v1/accountability/soil?year=2026"
+	routeSamples["POST /api/v1/accountability/soil"] = "/api/v1/accountability/soil?year=2026"
 	routeSamples["GET /api/v1/accountability/projects"] = "/api/v1/accountability/projects"
 }
 
