@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/waterreport"
 )
 
 // Store is what the service reads and writes.
@@ -194,6 +196,19 @@ func (s *Service) Inputs(ctx context.Context, p acc.Period) ([]acc.CountyValues,
 			add(c, ind, v)
 		}
 	}
+	if cfg, err := s.St.AccountConfig(ctx); err != nil {
+		return nil, nil, err
+	} else if sc, err := acc.SchemeFor(cfg.Schemes, p); err == nil && needsWater(sc) {
+		wv, err := s.waterValues(ctx, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		for c, m := range wv {
+			for ind, v := range m {
+				add(c, ind, v)
+			}
+		}
+	}
 	projects, err := s.St.Projects(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -286,6 +301,69 @@ func (s *Service) Assess(ctx context.Context, p acc.Period) (acc.Assessment, err
 		return acc.Assessment{}, err
 	}
 	return a, nil
+}
+
+func needsWater(sc acc.Scheme) bool {
+	for _, r := range sc.Rules {
+		if r.Indicator == acc.WaterCompliance || r.Indicator == acc.CWQI {
+			return true
+		}
+	}
+	return false
+}
+
+// waterValues are each county's section compliance (% of its sections
+// with data that meet their target class) and CWQI for p, from the stored
+// water samples (internal/waterreport). A county without an evaluated
+// section gets neither: the core then refuses it rather than assume.
+func (s *Service) waterValues(ctx context.Context, p acc.Period) (map[string]map[acc.Indicator]float64, error) {
+	ws, ok := s.St.(waterreport.Store)
+	if !ok {
+		return nil, nil
+	}
+	var wp waterreport.Period
+	var err error
+	switch p.Kind {
+	case acc.Month:
+		wp, err = waterreport.ParsePeriod(fmt.Sprintf("%d-%02d", p.Year, p.N))
+	case acc.Quarter:
+		wp, err = waterreport.ParsePeriod(fmt.Sprintf("%dQ%d", p.Year, p.N))
+	case acc.Year:
+		wp, err = waterreport.ParsePeriod(strconv.Itoa(p.Year))
+	default:
+		return nil, &acc.Error{What: "period", Key: p.String(), Reason: "water is evaluated by month, quarter or year"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep, err := waterreport.Build(ctx, ws, wp, waterreport.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("water report %s: %w", p, err)
+	}
+	out := map[string]map[acc.Indicator]float64{}
+	evaluated, meeting := map[string]int{}, map[string]int{}
+	for _, sec := range rep.Sections {
+		if sec.Class == 0 || sec.Target == 0 || sec.County == "" {
+			continue
+		}
+		evaluated[sec.County]++
+		if sec.Meets {
+			meeting[sec.County]++
+		}
+	}
+	for c, n := range evaluated {
+		out[c] = map[acc.Indicator]float64{acc.WaterCompliance: math.Round(float64(meeting[c])*1000/float64(n)) / 10}
+	}
+	for _, c := range rep.CWQI.Counties {
+		if c.Sections == 0 {
+			continue
+		}
+		if out[c.Code] == nil {
+			out[c.Code] = map[acc.Indicator]float64{}
+		}
+		out[c.Code][acc.CWQI] = c.CWQI
+	}
+	return out, nil
 }
 
 func needsAir(sc acc.Scheme) bool {

@@ -271,3 +271,66 @@ func TestSoilCases(t *testing.T) {
 		t.Fatalf("stored soil cases %d, want %d: %v", len(cs), overdue, err)
 	}
 }
+
+// Water indicators come from the stored water samples: section compliance
+// per county (sections with data meeting their target class) and CWQI.
+func TestWaterIndicators(t *testing.T) {
+	svc, st := setup(t)
+	ctx := context.Background()
+	sec := func(code, county string, target int) model.WaterSection {
+		return model.WaterSection{Code: code, Name: code + "断面", Level: "provincial", Body: "river", River: "A", Target: target, County: county, Reach: "R"}
+	}
+	w := &model.WaterRegistry{
+		Rivers:   []model.River{{Code: "A", Name: "甲河", Basin: "海河流域", Kind: "river"}},
+		Sections: []model.WaterSection{sec("W1", "371502", 3), sec("W2", "371502", 3), sec("W3", "371581", 4)},
+	}
+	if err := st.PutWaterRegistry(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	var samples []model.WaterSample
+	five := func(point string, year int, ph, do, codmn, nh3n, tp string) {
+		tm := time.Date(year, 8, 8, 10, 0, 0, 0, acc.CST())
+		for _, kv := range [][2]string{{"pH", ph}, {"DO", do}, {"CODMn", codmn}, {"NH3-N", nh3n}, {"TP", tp}} {
+			samples = append(samples, model.WaterSample{Point: point, Time: tm, Item: kv[0], Value: kv[1], Source: "test"})
+		}
+	}
+	for _, y := range []int{2025, 2026} {
+		five("W1", y, "7.8", "7.0", "3.0", "0.4", "0.08") // Ⅱ: meets Ⅲ
+		five("W2", y, "7.8", "6.1", "5.2", "1.6", "0.25") // Ⅴ by NH3-N: misses Ⅲ
+		five("W3", y, "7.5", "5.5", "4.5", "0.8", "0.1")  // Ⅲ: meets Ⅳ
+	}
+	if _, err := st.PutWaterSamples(ctx, samples, store.WaterPut{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := store.AccountConfig{Schemes: []acc.Scheme{{Version: "LC-W", Title: "水考核", From: time.Date(2026, 1, 1, 0, 0, 0, 0, acc.CST()),
+		Kinds: []acc.Kind{acc.Quarter}, Rules: []acc.Rule{
+			{Indicator: acc.WaterCompliance, Method: acc.ByTarget, Points: 50, DeductPerUnit: 1},
+			{Indicator: acc.CWQI, Method: acc.ByRank, Points: 50},
+		}}}}
+	if err := st.PutAccountConfig(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutTargets(ctx, q3, []acc.Target{{County: "371502", Indicator: acc.WaterCompliance, Value: 80}, {County: "371581", Indicator: acc.WaterCompliance, Value: 80}}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := svc.Assess(ctx, q3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"371502": 50, "371581": 100}
+	for _, c := range a.Counties {
+		it, _ := c.Item(acc.WaterCompliance)
+		if it.Value != want[c.County] || it.Met != (want[c.County] >= 80) {
+			t.Errorf("%s compliance %+v, want %v", c.County, it, want[c.County])
+		}
+		if cw, _ := c.Item(acc.CWQI); cw.Value <= 0 {
+			t.Errorf("%s CWQI %+v", c.County, cw)
+		}
+	}
+	// 371502's second section, with the worse water, gives the worse CWQI.
+	x, _ := a.County("371502")
+	y, _ := a.County("371581")
+	if cx, _ := x.Item(acc.CWQI); func() bool { cy, _ := y.Item(acc.CWQI); return cx.Value <= cy.Value }() {
+		t.Errorf("CWQI: 371502 %+v not above 371581 %+v", x.Items, y.Items)
+	}
+}
