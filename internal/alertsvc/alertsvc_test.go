@@ -39,9 +39,9 @@ func registry() *model.Registry {
 	}
 }
 
-func newStore(t *testing.T) store.Store {
+func newStore(t *testing.T, backend string) store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "a.db"), store.Options{})
+	st, err := store.Open(context.Background(), DSNForTest(t, backend), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,9 +94,12 @@ func hourUpload(h time.Time, zs string) model.Upload {
 // Batches dropped because the queue was full are read back from the store
 // before anything newer is handled: every hour is evaluated once and the
 // exceedance still opens its case.
-func TestDroppedBatchesCaughtUp(t *testing.T) {
+func TestDroppedBatchesCaughtUpSQLite(t *testing.T)   { testDroppedBatchesCaughtUp(t, "sqlite") }
+func TestDroppedBatchesCaughtUpPostgres(t *testing.T) { testDroppedBatchesCaughtUp(t, "postgres") }
+
+func testDroppedBatchesCaughtUp(t *testing.T, backend string) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := newStore(t, backend)
 	now := time.Now().Truncate(time.Hour)
 	s := New(st, &casework.Service{St: st, DataDir: t.TempDir()}, Config{Queue: 1, Now: func() time.Time { return now }})
 	// Drive the service from the test goroutine (no run loop): the queue
@@ -145,7 +148,7 @@ func TestDroppedBatchesCaughtUp(t *testing.T) {
 // runs notifies the enterprise.
 func TestMeters(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := newStore(t, "sqlite")
 	path := filepath.Join(t.TempDir(), "meters.yaml")
 	if err := os.WriteFile(path, []byte(`groups:
   - enterprise: `+tEnt+`
@@ -210,9 +213,12 @@ func TestLoadMeterFileErrors(t *testing.T) {
 // A device registered while the service runs is evaluated after a reload,
 // including the data it sent before (the rebuilt engine replays the
 // window).
-func TestReload(t *testing.T) {
+func TestReloadSQLite(t *testing.T)   { testReload(t, "sqlite") }
+func TestReloadPostgres(t *testing.T) { testReload(t, "postgres") }
+
+func testReload(t *testing.T, backend string) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := newStore(t, backend)
 	now := time.Now().Truncate(time.Hour)
 	s := New(st, &casework.Service{St: st, DataDir: t.TempDir()}, Config{Now: func() time.Time { return now }, Tick: time.Hour})
 	if err := s.Start(ctx); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -127,10 +126,13 @@ func notices(t *testing.T, st store.Store, recip, substr string) []store.Notific
 
 // The whole path: devices report over TCP to the real gateway, the SQLite
 // store commits, the alert service evaluates and casework opens cases.
-func TestEndToEnd(t *testing.T) {
+func TestEndToEndSQLite(t *testing.T)   { testEndToEnd(t, "sqlite") }
+func TestEndToEndPostgres(t *testing.T) { testEndToEnd(t, "postgres") }
+
+func testEndToEnd(t *testing.T, backend string) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	dsn := "sqlite:" + filepath.Join(dir, "e.db")
+	dsn := alertsvc.DSNForTest(t, backend)
 	st0, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
