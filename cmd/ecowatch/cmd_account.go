@@ -29,6 +29,10 @@ const accountSynopsis = `account load|assess|compensate|triggers|bulletin|warnin
                                  the bulletin (通报) as Markdown
   warnings add --id ID --level yellow|orange|red --start T --end T [--counties C,C]
   warnings list
+  warnings check --id ID --year Y --samples FILE [--open-cases]
+                                 check the year's reduction list during a warning from samples
+                                 (JSON lines: {"enterprise", "series": "electricity"|"online",
+                                 "at", "value"}); --open-cases opens one case per breach (once)
   soil duties --year 2026 [--open-cases]
                                  soil key units' legal duties with status; --open-cases opens
                                  one case per overdue duty (once)
@@ -58,7 +62,7 @@ func runAccount(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		sub, rest = sub+" "+rest[0], rest[1:]
 	}
 	switch sub {
-	case "load", "assess", "compensate", "triggers", "bulletin", "warnings add", "warnings list", "soil duties", "projects list":
+	case "load", "assess", "compensate", "triggers", "bulletin", "warnings add", "warnings list", "warnings check", "soil duties", "projects list":
 		return accountRun(ctx, sub, rest, stdout, stderr)
 	}
 	return usageError{fmt.Errorf("account: unknown subcommand %q", sub)}
@@ -99,7 +103,8 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 	nowFlag := fs.String("now", "", "evaluate at this time instead of the clock (tests, back-dated runs)")
 	openCases := fs.Bool("open-cases", false, "triggers, soil duties: open a case for each firing or overdue duty without one")
 	number := fs.String("number", "", "bulletin: document number, e.g. 聊环通〔2026〕3号")
-	year := fs.Int("year", 0, "soil duties: the year")
+	year := fs.Int("year", 0, "soil duties, warnings check: the (list) year")
+	samplesFile := fs.String("samples", "", "warnings check: the samples file (JSON lines)")
 	wID := fs.String("id", "", "warnings add: warning id")
 	wLevel := fs.String("level", "", "warnings add: yellow, orange or red")
 	wStart := fs.String("start", "", "warnings add: start time")
@@ -130,6 +135,11 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		if p, err = accountsvc.ParsePeriod(*period); err != nil {
 			return usageError{err}
 		}
+	case "warnings check":
+		if *wID == "" || *samplesFile == "" {
+			return usageError{errors.New("warnings check needs --id, --year and --samples")}
+		}
+		fallthrough
 	case "soil duties":
 		if *year < 2000 || *year > 2100 {
 			return usageError{errors.New("--year is required (2000-2100)")}
@@ -211,6 +221,22 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		}
 		fmt.Fprintf(stdout, "warning %s (%s) %s – %s added\n", w.ID, w.Level, w.Start.In(acc.CST()).Format("2006-01-02 15:04"), w.End.In(acc.CST()).Format("2006-01-02 15:04"))
 		return nil
+	case "warnings check":
+		series, err := readAccountSamples(*samplesFile)
+		if err != nil {
+			return err
+		}
+		bs, opened, err := svc.CheckWarning(ctx, *wID, *year, series, *openCases)
+		if err != nil {
+			return err
+		}
+		for _, c := range opened {
+			fmt.Fprintf(stderr, "opened case %s: %s\n", c.ID, c.Title)
+		}
+		if bs == nil {
+			bs = []acc.Breach{}
+		}
+		v, tables = bs, []accountsvc.Table{accountsvc.BreachesTable(*wID, bs)}
 	case "warnings list":
 		ws, err := st.Warnings(ctx)
 		if err != nil {
@@ -362,4 +388,46 @@ func writeAccountOut(out string, stdout io.Writer, write func(io.Writer) error) 
 		return err
 	}
 	return os.Rename(f.Name(), out)
+}
+
+// readAccountSamples reads JSON lines of samples by enterprise and series.
+func readAccountSamples(path string) (map[string]accountsvc.Series, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]accountsvc.Series{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var x struct {
+			Enterprise string    `json:"enterprise"`
+			Series     string    `json:"series"`
+			At         time.Time `json:"at"`
+			Value      *float64  `json:"value"`
+		}
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&x); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
+		}
+		if x.Enterprise == "" || x.At.IsZero() || x.Value == nil {
+			return nil, fmt.Errorf("%s:%d: enterprise, at and value are required", path, n)
+		}
+		s := out[x.Enterprise]
+		switch x.Series {
+		case "electricity":
+			s.Electricity = append(s.Electricity, acc.Sample{At: x.At, Value: *x.Value})
+		case "online":
+			s.Online = append(s.Online, acc.Sample{At: x.At, Value: *x.Value})
+		default:
+			return nil, fmt.Errorf("%s:%d: series %q: want electricity or online", path, n, x.Series)
+		}
+		out[x.Enterprise] = s
+	}
+	return out, sc.Err()
 }

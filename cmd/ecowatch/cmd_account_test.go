@@ -120,6 +120,13 @@ func TestAccountCLI(t *testing.T) {
 		t.Fatalf("overlapping warning: code %d: %s", code, errs)
 	}
 	accountGolden(t, "warnings.golden", must("warnings", "list"))
+	accountGolden(t, "check.golden", must("warnings", "check", "--id", "W1", "--year", "2026", "--samples", "testdata/account/samples.jsonl"))
+	for i := range 2 {
+		_, errs, code := accountCLI(t, append([]string{"warnings", "check", "--id", "W1", "--year", "2026", "--samples", "testdata/account/samples.jsonl", "--open-cases"}, db...)...)
+		if code != 0 || strings.Count(errs, "opened case") != 1-i {
+			t.Fatalf("check run %d: code %d: %s", i, code, errs)
+		}
+	}
 	accountGolden(t, "projects.golden", must("projects", "list"))
 	accountGolden(t, "soil.golden", must("soil", "duties", "--year", "2026"))
 	_, errs, code = accountCLI(t, append([]string{"soil", "duties", "--year", "2026", "--open-cases"}, db...)...)

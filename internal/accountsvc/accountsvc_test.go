@@ -334,3 +334,42 @@ func TestWaterIndicators(t *testing.T) {
 		t.Errorf("CWQI: 371502 %+v not above 371581 %+v", x.Items, y.Items)
 	}
 }
+
+// A limited enterprise running above its share during an orange warning
+// breaches once per run of samples and opens one case per breach, once.
+func TestCheckWarning(t *testing.T) {
+	svc, st := setup(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, acc.CST())
+	if err := st.AddWarning(ctx, acc.Warning{ID: "W1", Level: acc.Orange, Start: t0, End: t0.Add(24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	limit := acc.Measure{Kind: acc.MeasureLimit, LoadPermille: 500}
+	e := acc.ReductionEntry{Enterprise: "91371500MA3C000001", County: "371502", Grade: acc.GradeB, NormalKW: 1000, StopKW: 20,
+		Measures: map[acc.WarnLevel]acc.Measure{acc.Yellow: {Kind: acc.MeasureNone}, acc.Orange: limit, acc.Red: {Kind: acc.MeasureStop}}}
+	if err := st.PutReductionEntries(ctx, 2026, []acc.ReductionEntry{e}); err != nil {
+		t.Fatal(err)
+	}
+	var el []acc.Sample
+	for h, kw := range []float64{400, 600, 700, 450, 800, 300} { // two runs above 500 kW
+		el = append(el, acc.Sample{At: t0.Add(time.Duration(h) * time.Hour), Value: kw})
+	}
+	el = append(el, acc.Sample{At: t0.Add(-time.Hour), Value: 990}) // before the warning: ignored
+	series := map[string]Series{e.Enterprise: {Electricity: el}}
+	bs, opened, err := svc.CheckWarning(ctx, "W1", 2026, series, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 2 || bs[0].Samples != 2 || bs[0].Max != 700 || bs[1].Samples != 1 || bs[0].Allowed != 500 || len(opened) != 2 {
+		t.Fatalf("breaches %+v, opened %d", bs, len(opened))
+	}
+	if _, again, err := svc.CheckWarning(ctx, "W1", 2026, series, true); err != nil || len(again) != 0 {
+		t.Fatalf("second check opened %d: %v", len(again), err)
+	}
+	if _, _, err := svc.CheckWarning(ctx, "W9", 2026, series, false); !errors.Is(err, acc.ErrRefused) {
+		t.Fatalf("unknown warning: %v", err)
+	}
+	if _, _, err := svc.CheckWarning(ctx, "W1", 2025, series, false); !errors.Is(err, acc.ErrRefused) {
+		t.Fatalf("no list for the year: %v", err)
+	}
+}

@@ -182,3 +182,13 @@ func WriteXLSX(w io.Writer, ts ...Table) error {
 	}
 	return nil
 }
+
+// BreachesTable lists breaches of emergency measures.
+func BreachesTable(id string, bs []acc.Breach) Table {
+	t := Table{Title: "预警 " + id + " 应急减排措施落实核查 breaches", Sheet: "核查 breaches",
+		Header: []string{"企业 enterprise", "县区 county", "数据 series", "措施 measure", "起 from", "止 to", "样本 samples", "最大值 max", "允许值 allowed"}}
+	for _, b := range bs {
+		t.Rows = append(t.Rows, []any{b.Enterprise, b.County, b.Series, string(b.Measure), minute(b.From), minute(b.To), b.Samples, b.Max, b.Allowed})
+	}
+	return t
+}
