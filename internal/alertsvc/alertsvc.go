@@ -21,12 +21,19 @@
 //   - the active power (Pt) of electricity sub-meters (MeterFile), from
 //     real-time (2011) or minute (2051) uploads.
 //
-// Restarts: Start replays the last Config.Replay of stored uploads, so the
-// rules' state is rebuilt; the outcomes the replay repeats open no second
-// case (the bridge's store counter) and send no second notice (a counter
-// per episode here). The offline rule's episode is keyed by the device's
-// last contact, not by the time the rule noticed it, so that it too is the
-// same episode after a restart.
+// Restarts and registry changes: Start (and a reload that changes the
+// series) replays the last Config.Replay of stored uploads, so the rules'
+// state is rebuilt; the outcomes the replay repeats send no second notice
+// and open no second case: each episode takes a store counter named by
+// rule, series names (MN, outlet, period, factor, field) and start, not by
+// the engine's dense series IDs, which a registry change renumbers. The
+// offline rule's episode is keyed by the device's last contact, not by
+// the time the rule noticed it, so that it too is the same episode after a
+// restart. An episode that started before the replay window is seen as a
+// new one (weak spot: make Replay longer than the problems you expect to
+// outlive a restart).
+//
+// Sub-meters are configured in a YAML file (MeterFile, Config.MeterFile).
 package alertsvc
 
 import (
@@ -660,9 +667,21 @@ func (s *Service) catchUp(ctx context.Context) {
 	s.flushOutcomes(ctx)
 }
 
+// stableKey names an outcome's episode by the series' key (or the
+// device's MN) instead of the engine's dense IDs.
+func (s *Service) stableKey(o alerts.Outcome) string {
+	if o.Series == alerts.NoSeries {
+		return fmt.Sprintf("%s/%s/%d", o.Rule, s.eng.MN(o.Device), o.Since)
+	}
+	k := s.eng.Key(o.Series)
+	return fmt.Sprintf("%s/%s/%s/%s/%s-%s/%d", o.Rule, k.MN, k.Outlet, k.Period, k.Factor, k.Field, o.Since)
+}
+
 // flushOutcomes hands the pending outcomes to the bridge. A notice goes
-// out once per episode (a store counter), so a replay does not repeat it;
-// the bridge opens a case once per episode in the same way.
+// out and a case is opened once per episode (store counters named by
+// stableKey), so a replay does not repeat them. A failure after the
+// counter was taken loses that notice or case (it is logged and counted
+// in Stats.Errors): the counters have no undo.
 func (s *Service) flushOutcomes(ctx context.Context) {
 	if len(s.out) == 0 {
 		return
@@ -675,17 +694,30 @@ func (s *Service) flushOutcomes(ctx context.Context) {
 			// restarted service finds again, not by the Tick that saw it.
 			o.Since = o.At - int64(o.Value)
 		}
-		if o.Kind == alerts.NotifySelfCheck {
-			n, err := s.st.NextNumber(ctx, "alert-notice:"+o.Key())
+		var counter string
+		switch o.Kind {
+		case alerts.NotifySelfCheck:
+			counter = "alert-notice:"
+		case alerts.OpenCase:
+			counter = "alert-case:"
+		}
+		if counter != "" {
+			// Once per episode, by a key of names, not of the engine's
+			// dense IDs: a registry change renumbers the series, and the
+			// replay after it must not notify or open anything again.
+			key := s.stableKey(o)
+			n, err := s.st.NextNumber(ctx, counter+key)
 			if err != nil {
 				s.errs.Add(1)
-				s.log.Warn("alerts: notice counter", "key", o.Key(), "err", err)
+				s.log.Warn("alerts: episode counter", "key", key, "err", err)
 				continue
 			}
 			if n > 1 {
 				continue
 			}
-			s.notices.Add(1)
+			if o.Kind == alerts.NotifySelfCheck {
+				s.notices.Add(1)
+			}
 		}
 		outs = append(outs, o)
 	}

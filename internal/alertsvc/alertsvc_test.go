@@ -263,4 +263,30 @@ func testReload(t *testing.T, backend string) {
 	if got := s.Stats().Uploads; got != 3 {
 		t.Errorf("%d uploads evaluated, want 3 (replayed once)", got)
 	}
+
+	// A device that sorts first renumbers every series; the replay after
+	// the change finds the same episode: no second case or notice.
+	r.Devices = append(r.Devices, model.Device{MN: "0000FIRST", Password: "p", Protocol: "2017", Outlet: tEnt + "-DA001", ST: "31"})
+	if err := st.ImportRegistry(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Stats().Uploads; got != 6 {
+		t.Errorf("%d uploads evaluated, want 6 (replayed again after the change)", got)
+	}
+	if cs, _ := st.Cases(ctx, store.CaseQuery{}); len(cs) != 1 {
+		t.Errorf("after a registry change: %d cases, want 1", len(cs))
+	}
+	ns, _ := st.Notifications(ctx, []string{"enterprise:" + tEnt}, 100)
+	self := 0
+	for _, n := range ns {
+		if n.Kind == "alert.self-check" {
+			self++
+		}
+	}
+	if self != 1 {
+		t.Errorf("after a registry change: notices %+v, want 1 self-check", ns)
+	}
 }
