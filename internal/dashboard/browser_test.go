@@ -16,6 +16,7 @@ import (
 	"time"
 
 	cdplog "github.com/chromedp/cdproto/log"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -91,10 +92,21 @@ func browser(t *testing.T, exe string) (context.Context, func() []string) {
 	}
 	var mu sync.Mutex
 	var errs []string
+	cur := "" // the page an error happened on, for the report
 	listen := func(ev any) {
 		mu.Lock()
 		defer mu.Unlock()
+		n := len(errs)
+		defer func() {
+			for i := n; i < len(errs); i++ {
+				errs[i] = "[" + cur + "] " + errs[i]
+			}
+		}()
 		switch ev := ev.(type) {
+		case *cdppage.EventFrameNavigated:
+			if ev.Frame.ParentID == "" {
+				cur = ev.Frame.URL
+			}
 		case *runtime.EventConsoleAPICalled:
 			if ev.Type == runtime.ConsoleAPICalledTypeError {
 				var parts []string
@@ -252,6 +264,10 @@ func TestBrowser(t *testing.T) {
 		{"rights", "/rights?year=2025", "#holdings tbody tr", ""},
 		{"cases", "/cases", "#cases tbody tr.exceed", ""},
 		{"case", "/cases/" + s.OverdueCase, "#timeline li", ""},
+		{"notices", "/notices", "#notices tbody tr", ""},
+		{"notice", "/notices/" + s.OverdueCase + "/0", "#notice .doc-no", ""},
+		{"petitions", "/petitions", "#petitions tbody tr", ""},
+		{"login", "/login", "#login-form", ""},
 	}
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {

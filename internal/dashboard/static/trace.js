@@ -10,7 +10,7 @@
   var net = JSON.parse(el.textContent).network;
   if (!net || !net.nodes) { return; }
   var L = net.labels || {};
-  var cats = [{ name: L.node }, { name: L.section }, { name: L.outfall }];
+  var cats = [{ name: L.node, itemStyle: { color: '#8a9a94' } }, { name: L.section, itemStyle: { color: '#0070C0' } }, { name: L.outfall, itemStyle: { color: '#e6b800' } }];
   var idx = { node: 0, section: 1, outfall: 2 };
   var data = net.nodes.map(function (n) {
     var d = { id: n.id, name: n.name, x: n.x, y: -n.y * 12, category: idx[n.kind], value: n.score || 0 };
@@ -23,7 +23,9 @@
     if (n.kind === 'outfall') {
       d.symbol = 'triangle'; d.symbolSize = n.rank ? 16 : 8;
       d.itemStyle = { color: n.rank ? (n.rank === 1 ? '#ff7f0e' : '#e6b800') : '#b0b0b0' };
-      d.label = { show: !!n.rank, formatter: '#' + n.rank + ' {b}', position: 'bottom', fontSize: 10 };
+      // Only the top three are labelled: a cluster of ranked outfalls on
+      // one reach would otherwise be unreadable (the table has them all).
+      d.label = { show: !!n.rank && n.rank <= 3, formatter: '#' + n.rank + ' {b}', position: 'bottom', fontSize: 10 };
     }
     return d;
   });
