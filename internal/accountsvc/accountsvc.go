@@ -176,9 +176,20 @@ func (s *Service) airValues(ctx context.Context, p acc.Period) (map[string]map[a
 // stored air data, given values from the store (they win over computed
 // ones: a correction is given), governance completion from the projects.
 func (s *Service) Inputs(ctx context.Context, p acc.Period) ([]acc.CountyValues, []acc.Target, error) {
+	vs, ts, _, err := s.inputs(ctx, p)
+	return vs, ts, err
+}
+
+// inputs is Inputs with the reasons counties have no air values.
+func (s *Service) inputs(ctx context.Context, p acc.Period) (_ []acc.CountyValues, _ []acc.Target, why map[string]string, err error) {
+	defer func() {
+		if err != nil {
+			why = nil
+		}
+	}()
 	names, err := s.Names(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	vals := map[string]map[acc.Indicator]float64{}
 	add := func(county string, ind acc.Indicator, v float64) {
@@ -187,21 +198,29 @@ func (s *Service) Inputs(ctx context.Context, p acc.Period) ([]acc.CountyValues,
 		}
 		vals[county][ind] = v
 	}
-	av, _, err := s.airValues(ctx, p)
-	if err != nil && !errors.Is(err, acc.ErrRefused) {
-		return nil, nil, err
+	// Only what the period's scheme scores is computed (all of it when no
+	// scheme is found: Inputs shows what there is).
+	cfg, err := s.St.AccountConfig(ctx)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	for c, m := range av {
-		for ind, v := range m {
-			add(c, ind, v)
+	sc, scErr := acc.SchemeFor(cfg.Schemes, p)
+	if scErr != nil || needsAir(sc) {
+		av, w, err := s.airValues(ctx, p)
+		if err != nil && !errors.Is(err, acc.ErrRefused) {
+			return nil, nil, nil, err
+		}
+		why = w
+		for c, m := range av {
+			for ind, v := range m {
+				add(c, ind, v)
+			}
 		}
 	}
-	if cfg, err := s.St.AccountConfig(ctx); err != nil {
-		return nil, nil, err
-	} else if sc, err := acc.SchemeFor(cfg.Schemes, p); err == nil && needsWater(sc) {
+	if scErr != nil || needsWater(sc) {
 		wv, err := s.waterValues(ctx, p)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		for c, m := range wv {
 			for ind, v := range m {
@@ -211,14 +230,14 @@ func (s *Service) Inputs(ctx context.Context, p acc.Period) ([]acc.CountyValues,
 	}
 	projects, err := s.St.Projects(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for c, v := range acc.Completion(projects, p) {
 		add(c, acc.Governance, v)
 	}
 	given, err := s.St.CountyValues(ctx, p)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, g := range given {
 		for ind, v := range g.Values {
@@ -236,9 +255,9 @@ func (s *Service) Inputs(ctx context.Context, p acc.Period) ([]acc.CountyValues,
 	}
 	targets, err := s.St.Targets(ctx, p)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return out, targets, nil
+	return out, targets, why, nil
 }
 
 // notOver refuses a period that has not ended at now: its statistics
@@ -261,11 +280,10 @@ func (s *Service) Assess(ctx context.Context, p acc.Period) (acc.Assessment, err
 	if err != nil {
 		return acc.Assessment{}, err
 	}
-	scheme, err := acc.SchemeFor(cfg.Schemes, p)
-	if err != nil {
+	if _, err := acc.SchemeFor(cfg.Schemes, p); err != nil {
 		return acc.Assessment{}, err
 	}
-	values, targets, err := s.Inputs(ctx, p)
+	values, targets, why, err := s.inputs(ctx, p)
 	if err != nil {
 		return acc.Assessment{}, err
 	}
@@ -278,10 +296,6 @@ func (s *Service) Assess(ctx context.Context, p acc.Period) (acc.Assessment, err
 	have := map[string]bool{}
 	for _, v := range values {
 		have[v.County] = true
-	}
-	var why map[string]string
-	if needsAir(scheme) {
-		_, why, _ = s.airValues(ctx, p)
 	}
 	for code, name := range names {
 		if !have[code] {

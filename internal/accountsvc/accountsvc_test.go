@@ -48,7 +48,9 @@ func testConfig() store.AccountConfig {
 	}
 }
 
-func setup(t *testing.T) (*Service, store.Store) {
+func setup(t *testing.T) (*Service, store.Store) { return setupB(t) }
+
+func setupB(t testing.TB) (*Service, store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "a.db"), store.Options{Synchronous: "normal"})
@@ -73,7 +75,9 @@ func setup(t *testing.T) (*Service, store.Store) {
 	return svc, st
 }
 
-func putTargets(t *testing.T, st store.Store) {
+func putTargets(t *testing.T, st store.Store) { putTargetsB(t, st) }
+
+func putTargetsB(t testing.TB, st store.Store) {
 	t.Helper()
 	var ts []acc.Target
 	for _, c := range []string{"371502", "371581"} {
