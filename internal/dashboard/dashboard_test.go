@@ -188,8 +188,9 @@ func TestPages(t *testing.T) {
 // renders as itself ("col.xxx") and is caught here, in both languages.
 func TestNoMissingMessages(t *testing.T) {
 	h, s := newTestHandler(t, Config{})
-	key := regexp.MustCompile(`\b(app|nav|lang|overview|air|col|mon|state|status|report|err|unit)\.[a-z_]+[a-z]\b`)
-	for _, path := range []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine", "/reports/monthly", "/water", "/rights", "/cases", "/cases/" + s.OverdueCase, "/petition", "/petition/track?code=" + s.PetitionCode, "/nope"} {
+	key := regexp.MustCompile(`\b(app|nav|lang|overview|air|col|mon|state|status|report|err|unit|login|act|notices|level|pets|sat|trace|role|case)\.[a-z_-]+[a-z]\b`)
+	for _, path := range []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine", "/reports/monthly", "/water", "/rights", "/cases", "/cases/" + s.OverdueCase, "/petition", "/petition/track?code=" + s.PetitionCode, "/nope",
+		"/notices", "/notices/" + s.OverdueCase + "/0", "/petitions", "/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N"} {
 		for _, lang := range []string{"zh", "en"} {
 			sep := "?"
 			if strings.Contains(path, "?") {

@@ -98,6 +98,18 @@ func TestLogin(t *testing.T) {
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/" {
 		t.Fatalf("login: %d to %q (an off-site next must not be followed)", w.Code, w.Header().Get("Location"))
 	}
+	// Both attempts are in the audit log, as the API's logins are.
+	as, err := st.Audit(context.Background(), "user/l-county", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, a := range as {
+		actions = append(actions, a.Action)
+	}
+	if !slices.Contains(actions, "user.login") || !slices.Contains(actions, "user.login-failed") {
+		t.Errorf("audit of l-county: %v", actions)
+	}
 	var session, csrf *http.Cookie
 	for _, c := range w.Result().Cookies() {
 		switch c.Name {
@@ -437,4 +449,14 @@ func TestTracePage(t *testing.T) {
 	if w := do(t, h, "GET", "/water/trace?section="+sec.Code+"&time=yesterday", toks["w-city"], nil); w.Code != http.StatusBadRequest {
 		t.Errorf("bad time: %d", w.Code)
 	}
+}
+
+// traceSection is a section the seeded data lets the tracer run on.
+func traceSection(t *testing.T) string {
+	st, _ := fixture(t)
+	wr, err := st.WaterRegistry(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wr.Sections[5].Code
 }
