@@ -135,6 +135,11 @@ func testDroppedBatchesCaughtUp(t *testing.T, backend string) {
 	if st2.CatchUps != catchUps+1 {
 		t.Errorf("catch-ups %d → %d, want one more", catchUps, st2.CatchUps)
 	}
+	var m strings.Builder
+	s.WriteMetrics(&m)
+	if !strings.Contains(m.String(), "\necowatch_alerts_batches_dropped_total 3\n") || !strings.Contains(m.String(), "\necowatch_alerts_uploads_total 5\n") {
+		t.Errorf("metrics:\n%s", m.String())
+	}
 	cs, err := st.Cases(ctx, store.CaseQuery{})
 	if err != nil {
 		t.Fatal(err)

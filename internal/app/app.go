@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -162,6 +163,9 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		wcfg := cfg.Web
 		if wcfg.Metrics == nil {
 			wcfg.Metrics = a.Gateway.WriteMetrics
+			if a.Alerts != nil {
+				wcfg.Metrics = func(w io.Writer) { a.Gateway.WriteMetrics(w); a.Alerts.WriteMetrics(w) }
+			}
 		}
 		if wcfg.Auth == nil {
 			// Users and scopes (issue 5): fail closed unless Web.Open.
