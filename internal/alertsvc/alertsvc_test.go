@@ -154,18 +154,7 @@ func testDroppedBatchesCaughtUp(t *testing.T, backend string) {
 func TestMeters(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t, "sqlite")
-	path := filepath.Join(t.TempDir(), "meters.yaml")
-	if err := os.WriteFile(path, []byte(`groups:
-  - enterprise: `+tEnt+`
-    class: steel-B
-    production_on_kw: 50
-    production: [{mn: P1}]
-    treatment: [{mn: T1, off_kw: 5, min_kw: 40}]
-schedules:
-  - {class: steel-B, kind: production, from: 2020-01-01, to: 2020-01-31, windows: [{start: 0, end: 1440}]}
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := writeMeterFile(t)
 	now := time.Now().Truncate(time.Minute)
 	s := New(st, &casework.Service{St: st, DataDir: t.TempDir()}, Config{MeterFile: path, Now: func() time.Time { return now }})
 	if err := s.rebuild(ctx, true); err != nil {
@@ -194,6 +183,58 @@ schedules:
 	if len(ns) != 1 || !strings.Contains(ns[0].Message, "treatment-off") {
 		t.Errorf("notices %+v, want one treatment-off", ns)
 	}
+}
+
+// Readings from a CSV file are stored as real-time uploads and judged
+// like HJ 212 ones; a bad line stores nothing.
+func TestImportMeterReadings(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, "sqlite")
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, cst)
+	s := New(st, &casework.Service{St: st, DataDir: t.TempDir()}, Config{MeterFile: writeMeterFile(t), Now: func() time.Time { return now }})
+	if err := s.rebuild(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"P1,2026-11-28 09:57:00,300\nT1,yesterday,1\n", "P1,2026-11-28 09:57:00,-3\n", "P1,2026-11-28 09:57:00\n", ",2026-11-28 09:57:00,1\n"} {
+		if n, err := ImportMeterReadings(ctx, st, s, strings.NewReader(bad)); err == nil || n != 0 {
+			t.Errorf("%q: %d imported, err %v", bad, n, err)
+		}
+	}
+	csv := "mn,time,kw\nP1,2026-11-28 09:57:00,300\nT1,2026-11-28 09:57:00,0.4\n" +
+		"P1,2026-11-28T01:58:00Z,310\nT1,2026-11-28T01:58:00Z,0.3,100000\nP1,2026-11-28 09:59:00,305\nT1,2026-11-28 09:59:00,0.2\n"
+	n, err := ImportMeterReadings(ctx, st, s, strings.NewReader(csv))
+	if err != nil || n != 6 {
+		t.Fatalf("imported %d: %v", n, err)
+	}
+	s.drain(ctx)
+	us, err := st.Uploads(ctx, store.UploadQuery{CN: cnRealtime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(us) != 6 || us[0].MN != "P1" || !us[0].DataTime.Equal(time.Date(2026, 11, 28, 1, 57, 0, 0, time.UTC)) || us[0].Values[0] != (model.Value{Factor: meterFactor, Field: "Pt", Value: "300"}) {
+		t.Errorf("stored %+v", us)
+	}
+	ns, _ := st.Notifications(ctx, []string{"enterprise:" + tEnt}, 10)
+	if len(ns) != 1 || !strings.Contains(ns[0].Message, "treatment-off") {
+		t.Errorf("notices %+v, want one treatment-off", ns)
+	}
+}
+
+func writeMeterFile(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "meters.yaml")
+	if err := os.WriteFile(path, []byte(`groups:
+  - enterprise: `+tEnt+`
+    class: steel-B
+    production_on_kw: 50
+    production: [{mn: P1}]
+    treatment: [{mn: T1, off_kw: 5, min_kw: 40}]
+schedules:
+  - {class: steel-B, kind: production, from: 2020-01-01, to: 2020-01-31, windows: [{start: 0, end: 1440}]}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func TestLoadMeterFileErrors(t *testing.T) {
