@@ -33,6 +33,8 @@ const accountSynopsis = `account load|assess|compensate|triggers|bulletin|warnin
                                  check the year's reduction list during a warning from samples
                                  (JSON lines: {"enterprise", "series": "electricity"|"online",
                                  "at", "value"}); --open-cases opens one case per breach (once)
+  warnings entries --year 2026    the year's emergency reduction list
+  soil plots | soil reviews      supervised plots, survey report reviews
   soil duties --year 2026 [--open-cases]
                                  soil key units' legal duties with status; --open-cases opens
                                  one case per overdue duty (once)
@@ -62,7 +64,7 @@ func runAccount(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		sub, rest = sub+" "+rest[0], rest[1:]
 	}
 	switch sub {
-	case "load", "assess", "compensate", "triggers", "bulletin", "warnings add", "warnings list", "warnings check", "soil duties", "projects list":
+	case "load", "assess", "compensate", "triggers", "bulletin", "warnings add", "warnings list", "warnings check", "warnings entries", "soil plots", "soil reviews", "soil duties", "projects list":
 		return accountRun(ctx, sub, rest, stdout, stderr)
 	}
 	return usageError{fmt.Errorf("account: unknown subcommand %q", sub)}
@@ -140,7 +142,7 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 			return usageError{errors.New("warnings check needs --id, --year and --samples")}
 		}
 		fallthrough
-	case "soil duties":
+	case "soil duties", "warnings entries":
 		if *year < 2000 || *year > 2100 {
 			return usageError{errors.New("--year is required (2000-2100)")}
 		}
@@ -237,6 +239,33 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 			bs = []acc.Breach{}
 		}
 		v, tables = bs, []accountsvc.Table{accountsvc.BreachesTable(*wID, bs)}
+	case "warnings entries":
+		es, err := st.ReductionEntries(ctx, *year)
+		if err != nil {
+			return err
+		}
+		if es == nil {
+			es = []acc.ReductionEntry{}
+		}
+		v, tables = es, []accountsvc.Table{accountsvc.ReductionTable(*year, es)}
+	case "soil plots":
+		ps, err := st.Plots(ctx)
+		if err != nil {
+			return err
+		}
+		if ps == nil {
+			ps = []acc.Plot{}
+		}
+		v, tables = ps, []accountsvc.Table{accountsvc.PlotsTable(ps)}
+	case "soil reviews":
+		rs, err := st.Reviews(ctx)
+		if err != nil {
+			return err
+		}
+		if rs == nil {
+			rs = []acc.Review{}
+		}
+		v, tables = rs, []accountsvc.Table{accountsvc.ReviewsTable(rs)}
 	case "warnings list":
 		ws, err := st.Warnings(ctx)
 		if err != nil {

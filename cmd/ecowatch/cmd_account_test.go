@@ -120,6 +120,7 @@ func TestAccountCLI(t *testing.T) {
 		t.Fatalf("overlapping warning: code %d: %s", code, errs)
 	}
 	accountGolden(t, "warnings.golden", must("warnings", "list"))
+	accountGolden(t, "entries.golden", must("warnings", "entries", "--year", "2026"))
 	accountGolden(t, "check.golden", must("warnings", "check", "--id", "W1", "--year", "2026", "--samples", "testdata/account/samples.jsonl"))
 	for i := range 2 {
 		_, errs, code := accountCLI(t, append([]string{"warnings", "check", "--id", "W1", "--year", "2026", "--samples", "testdata/account/samples.jsonl", "--open-cases"}, db...)...)

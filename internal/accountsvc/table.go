@@ -192,3 +192,51 @@ func BreachesTable(id string, bs []acc.Breach) Table {
 	}
 	return t
 }
+
+// ReductionTable lists a year's emergency reduction list, one row per
+// enterprise with the measure of each warning level.
+func ReductionTable(year int, es []acc.ReductionEntry) Table {
+	t := Table{Title: fmt.Sprintf("%d年 重污染天气应急减排清单 emergency reduction list", year), Sheet: "减排清单 reduction list",
+		Header: []string{"企业 enterprise", "县区 county", "绩效分级 grade", "黄色 yellow", "橙色 orange", "红色 red", "正常负荷 normal kW", "停产负荷 stop kW", "正常排放速率 normal rate"}}
+	measure := func(e acc.ReductionEntry, l acc.WarnLevel) string {
+		m, ok := e.Measures[l]
+		if !ok {
+			return ""
+		}
+		switch m.Kind {
+		case acc.MeasureLimit:
+			return fmt.Sprintf("limit %d‰", m.LoadPermille)
+		case acc.MeasureStagger:
+			var ws []string
+			for _, w := range m.Windows {
+				ws = append(ws, fmt.Sprintf("%02d:%02d-%02d:%02d", w.Start/60, w.Start%60, w.End/60, w.End%60))
+			}
+			return "stagger " + strings.Join(ws, ",")
+		}
+		return string(m.Kind)
+	}
+	for _, e := range es {
+		t.Rows = append(t.Rows, []any{e.Enterprise, e.County, string(e.Grade), measure(e, acc.Yellow), measure(e, acc.Orange), measure(e, acc.Red), e.NormalKW, e.StopKW, e.NormalRate})
+	}
+	return t
+}
+
+// PlotsTable lists the supervised construction-land plots.
+func PlotsTable(ps []acc.Plot) Table {
+	t := Table{Title: "建设用地地块 supervised plots", Sheet: "地块 plots",
+		Header: []string{"编号 id", "名称 name", "县区 county", "原用途 former use", "规划用途 planned use", "使用权人 holder", "优先监管 priority", "列入名录 listed", "移出名录 removed"}}
+	for _, p := range ps {
+		t.Rows = append(t.Rows, []any{p.ID, p.Name, p.County, p.FormerUse, p.PlannedUse, p.Holder, p.Priority, day(p.ControlListed), day(p.ControlRemoved)})
+	}
+	return t
+}
+
+// ReviewsTable lists survey report reviews.
+func ReviewsTable(rs []acc.Review) Table {
+	t := Table{Title: "调查报告评审 survey report reviews", Sheet: "评审 reviews",
+		Header: []string{"编号 id", "地块 plot", "阶段 stage", "编制单位 consultant", "提交 submitted", "评审会 meeting", "结论 outcome", "修改要求 conditions", "修改期限 revision due", "修改完成 revised", "超管制值 above control"}}
+	for _, r := range rs {
+		t.Rows = append(t.Rows, []any{r.ID, r.Plot, int(r.Stage), r.Consultant, day(r.Submitted), day(r.Meeting), string(r.Outcome), strings.Join(r.Conditions, ";"), day(r.RevisionDue), day(r.Revised), r.AboveRisk})
+	}
+	return t
+}

@@ -41,6 +41,9 @@ var accountRoutes = []route{
 	{"GET /api/v1/accountability/soil", ScopeAccountRead, (*server).accountSoil},
 	{"POST /api/v1/accountability/soil", ScopeAccountWrite, (*server).accountSoilCases},
 	{"GET /api/v1/accountability/projects", ScopeAccountRead, (*server).accountProjects},
+	{"GET /api/v1/accountability/reduction", ScopeAccountRead, (*server).accountReduction},
+	{"GET /api/v1/accountability/soil/plots", ScopeAccountRead, (*server).accountPlots},
+	{"GET /api/v1/accountability/soil/reviews", ScopeAccountRead, (*server).accountReviews},
 }
 
 func init() { routes = append(routes, accountRoutes...) }
@@ -436,4 +439,105 @@ func (s *server) accountSoilCases(w http.ResponseWriter, r *http.Request) error 
 	}
 	writeJSON(w, http.StatusOK, opened)
 	return nil
+}
+
+// accountReduction is a year's emergency reduction list (a county: its
+// enterprises).
+func (s *server) accountReduction(w http.ResponseWriter, r *http.Request) error {
+	q, err := query(r, "year", "format")
+	if err != nil {
+		return err
+	}
+	year, err := intParam(q, "year", 0, 2000, 2100)
+	if err != nil {
+		return err
+	}
+	if year == 0 {
+		return missingError("year", "required")
+	}
+	format, err := reportFormat(q)
+	if err != nil {
+		return err
+	}
+	svc, err := s.accountSvc()
+	if err != nil {
+		return err
+	}
+	es, err := svc.St.ReductionEntries(r.Context(), int(year))
+	if err != nil {
+		return err
+	}
+	sc := s.accountScope(r)
+	es = slices.DeleteFunc(es, func(e acc.ReductionEntry) bool { return !sc.Sees(e.County, e.Enterprise) })
+	if es == nil {
+		es = []acc.ReductionEntry{}
+	}
+	return writeAccount(w, http.StatusOK, format, fmt.Sprintf("reduction-%d", year), es, accountsvc.ReductionTable(int(year), es))
+}
+
+// visiblePlots are the plots in the caller's scope, by id.
+func (s *server) visiblePlots(r *http.Request, svc *accountsvc.Service) ([]acc.Plot, map[string]bool, error) {
+	ps, err := svc.St.Plots(r.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	sc := s.accountScope(r)
+	ps = slices.DeleteFunc(ps, func(p acc.Plot) bool { return !sc.Sees(p.County, "") })
+	ids := make(map[string]bool, len(ps))
+	for _, p := range ps {
+		ids[p.ID] = true
+	}
+	if ps == nil {
+		ps = []acc.Plot{}
+	}
+	return ps, ids, nil
+}
+
+func (s *server) accountPlots(w http.ResponseWriter, r *http.Request) error {
+	q, err := query(r, "format")
+	if err != nil {
+		return err
+	}
+	format, err := reportFormat(q)
+	if err != nil {
+		return err
+	}
+	svc, err := s.accountSvc()
+	if err != nil {
+		return err
+	}
+	ps, _, err := s.visiblePlots(r, svc)
+	if err != nil {
+		return err
+	}
+	return writeAccount(w, http.StatusOK, format, "soil-plots", ps, accountsvc.PlotsTable(ps))
+}
+
+// accountReviews lists survey report reviews (a county: of its plots).
+func (s *server) accountReviews(w http.ResponseWriter, r *http.Request) error {
+	q, err := query(r, "format")
+	if err != nil {
+		return err
+	}
+	format, err := reportFormat(q)
+	if err != nil {
+		return err
+	}
+	svc, err := s.accountSvc()
+	if err != nil {
+		return err
+	}
+	_, ids, err := s.visiblePlots(r, svc)
+	if err != nil {
+		return err
+	}
+	rs, err := svc.St.Reviews(r.Context())
+	if err != nil {
+		return err
+	}
+	rs = slices.DeleteFunc(rs, func(x acc.Review) bool { return !ids[x.Plot] })
+	if rs == nil {
+		rs = []acc.Review{}
+	}
+	return writeAccount(w, http.StatusOK, format, "soil-reviews", rs, accountsvc.ReviewsTable(rs))
 }

@@ -80,6 +80,9 @@ func init() {
 	routeSamples["GET /api/v1/accountability/soil"] = "/api/v1/accountability/soil?year=2026"
 	routeSamples["POST /api/v1/accountability/soil"] = "/api/v1/accountability/soil?year=2026"
 	routeSamples["GET /api/v1/accountability/projects"] = "/api/v1/accountability/projects"
+	routeSamples["GET /api/v1/accountability/reduction"] = "/api/v1/accountability/reduction?year=2026"
+	routeSamples["GET /api/v1/accountability/soil/plots"] = "/api/v1/accountability/soil/plots"
+	routeSamples["GET /api/v1/accountability/soil/reviews"] = "/api/v1/accountability/soil/reviews"
 }
 
 // seedAccount adds air stations in both counties of the role fixture, two
@@ -246,6 +249,37 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 		t.Fatalf("county X projects %+v %v", ps, err)
 	}
 	get("city", "/api/v1/accountability/soil", 400)
+
+	// Registers: a county sees its own enterprises' entries, plots and
+	// the reviews of its plots.
+	ctx := context.Background()
+	lim := acc.Measure{Kind: acc.MeasureLimit, LoadPermille: 500}
+	entry := func(ent, county string) acc.ReductionEntry {
+		return acc.ReductionEntry{Enterprise: ent, County: county, Grade: acc.GradeB, NormalKW: 100, StopKW: 5,
+			Measures: map[acc.WarnLevel]acc.Measure{acc.Yellow: {Kind: acc.MeasureNone}, acc.Orange: lim, acc.Red: {Kind: acc.MeasureStop}}}
+	}
+	if err := st.PutReductionEntries(ctx, 2025, []acc.ReductionEntry{entry(usccPlant, countyX), entry(usccBear, countyY)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutPlots(ctx, []acc.Plot{{ID: "PX", Name: "X地块", County: countyX}, {ID: "PY", Name: "Y地块", County: countyY}}); err != nil {
+		t.Fatal(err)
+	}
+	sub := time.Date(2025, 5, 1, 0, 0, 0, 0, acc.CST())
+	if err := st.PutReviews(ctx, []acc.Review{{ID: "RX", Plot: "PX", Stage: acc.StageIdentification, Submitted: sub, Outcome: acc.OutcomePending},
+		{ID: "RY", Plot: "PY", Stage: acc.StageIdentification, Submitted: sub, Outcome: acc.OutcomePending}}); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"/api/v1/accountability/reduction?year=2025": usccPlant,
+		"/api/v1/accountability/soil/plots":          `"PX"`,
+		"/api/v1/accountability/soil/reviews":        `"RX"`,
+	} {
+		city := get("city", path, 200).String()
+		x := get("countyX", path, 200).String()
+		if !strings.Contains(x, want) || strings.Contains(x, usccBear) || strings.Contains(x, `"PY"`) || strings.Contains(x, `"RY"`) || len(city) <= len(x) {
+			t.Errorf("%s as county X: %s (city: %s)", path, x, city)
+		}
+	}
 	get("city", "/api/v1/accountability/assessment?period=2026Q9", 400)
 	// 2026Q1 is not over at testNow: refused, nothing stored.
 	if body := post("city", "/api/v1/accountability/assessment?period=2026Q1", nil, 422).String(); !strings.Contains(body, "not over") {
