@@ -12,8 +12,8 @@ import (
 // (kW) from its electricity sub-meters and its emission rate from online
 // monitoring (the unit of its reduction entry's NormalRate).
 type Series struct {
-	Electricity []acc.Sample
-	Online      []acc.Sample
+	Electricity []acc.Sample `json:"electricity,omitempty"`
+	Online      []acc.Sample `json:"online,omitempty"`
 }
 
 // CheckWarning checks every enterprise of the year's emergency reduction

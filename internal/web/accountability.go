@@ -38,6 +38,7 @@ var accountRoutes = []route{
 	{"GET /api/v1/accountability/bulletin", ScopeAccountRead, (*server).accountBulletin},
 	{"GET /api/v1/accountability/warnings", ScopeAccountRead, (*server).accountWarnings},
 	{"POST /api/v1/accountability/warnings", ScopeAccountWrite, (*server).accountAddWarning},
+	{"POST /api/v1/accountability/warnings/{id}/check", ScopeAccountWrite, (*server).accountCheckWarning},
 	{"GET /api/v1/accountability/soil", ScopeAccountRead, (*server).accountSoil},
 	{"POST /api/v1/accountability/soil", ScopeAccountWrite, (*server).accountSoilCases},
 	{"GET /api/v1/accountability/projects", ScopeAccountRead, (*server).accountProjects},
@@ -540,4 +541,59 @@ func (s *server) accountReviews(w http.ResponseWriter, r *http.Request) error {
 		rs = []acc.Review{}
 	}
 	return writeAccount(w, http.StatusOK, format, "soil-reviews", rs, accountsvc.ReviewsTable(rs))
+}
+
+// accountCheckWarning checks the year's reduction list during warning id
+// from the posted series ({"series": {"<enterprise>": {"electricity":
+// [{"at", "value"}], "online": [...]}}}); open_cases=true opens a case per
+// breach, once.
+func (s *server) accountCheckWarning(w http.ResponseWriter, r *http.Request) error {
+	q, err := query(r, "year", "open_cases")
+	if err != nil {
+		return err
+	}
+	year, err := intParam(q, "year", 0, 2000, 2100)
+	if err != nil {
+		return err
+	}
+	if year == 0 {
+		return missingError("year", "required: the reduction list's year")
+	}
+	open := false
+	switch v := q.Get("open_cases"); v {
+	case "", "false":
+	case "true":
+		open = true
+	default:
+		return paramError("open_cases", "%q: want true or false", v)
+	}
+	var body struct {
+		Series map[string]accountsvc.Series `json:"series"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	svc, err := s.accountSvc()
+	if err != nil {
+		return err
+	}
+	if open && svc.Cases == nil {
+		return &Error{Code: CodeUnavailable, Message: "cases are not configured on this server"}
+	}
+	bs, opened, err := svc.CheckWarning(r.Context(), r.PathValue("id"), int(year), body.Series, open)
+	if err != nil {
+		return accountError(err)
+	}
+	if bs == nil {
+		bs = []acc.Breach{}
+	}
+	ids := []string{}
+	for _, c := range opened {
+		ids = append(ids, c.ID)
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Breaches []acc.Breach `json:"breaches"`
+		Opened   []string     `json:"opened"`
+	}{bs, ids})
+	return nil
 }

@@ -77,6 +77,10 @@ func init() {
 	}
 	routeSamples["GET /api/v1/accountability/warnings"] = "/api/v1/accountability/warnings"
 	routeSamples["POST /api/v1/accountability/warnings"] = "/api/v1/accountability/warnings"
+	// GET on a POST-only path: 405 is not what the matrix wants, so the
+	// sample is the warnings list (the route's scope is checked by the
+	// role matrix and TestAccountabilityAPI).
+	routeSamples["POST /api/v1/accountability/warnings/{id}/check"] = "/api/v1/accountability/warnings"
 	routeSamples["GET /api/v1/accountability/soil"] = "/api/v1/accountability/soil?year=2026"
 	routeSamples["POST /api/v1/accountability/soil"] = "/api/v1/accountability/soil?year=2026"
 	routeSamples["GET /api/v1/accountability/projects"] = "/api/v1/accountability/projects"
@@ -236,6 +240,27 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 	if !strings.Contains(body.String(), `"refused"`) || !strings.Contains(body.String(), "overlaps W1") {
 		t.Fatalf("overlap answer %s", body)
 	}
+	// The reduction list of 2026 with one limited enterprise; its power
+	// above half the normal load for two hours breaches once.
+	lim50 := acc.Measure{Kind: acc.MeasureLimit, LoadPermille: 500}
+	if err := st.PutReductionEntries(context.Background(), 2026, []acc.ReductionEntry{{Enterprise: usccPlant, County: countyX, Grade: acc.GradeB, NormalKW: 1000, StopKW: 20,
+		Measures: map[acc.WarnLevel]acc.Measure{acc.Yellow: {Kind: acc.MeasureNone}, acc.Orange: lim50, acc.Red: {Kind: acc.MeasureStop}}}}); err != nil {
+		t.Fatal(err)
+	}
+	samples := jsonBody(map[string]any{"series": map[string]any{usccPlant: map[string]any{"electricity": []acc.Sample{
+		{At: t0.Add(time.Hour), Value: 400}, {At: t0.Add(2 * time.Hour), Value: 700}, {At: t0.Add(3 * time.Hour), Value: 650}, {At: t0.Add(4 * time.Hour), Value: 300}}}}})
+	const chk = wp + "/W1/check?year=2026&open_cases=true"
+	post("countyX", chk, samples, 403)
+	for i := range 2 {
+		var res struct {
+			Breaches []acc.Breach `json:"breaches"`
+			Opened   []string     `json:"opened"`
+		}
+		if err := json.Unmarshal(post("city", chk, samples, 200).Bytes(), &res); err != nil || len(res.Breaches) != 1 || res.Breaches[0].Samples != 2 || len(res.Opened) != 1-i {
+			t.Fatalf("check run %d: %+v %v", i, res, err)
+		}
+	}
+	post("city", wp+"/W9/check?year=2026", samples, 422)
 	var ws []acc.Warning
 	if err := json.Unmarshal(get("countyY", wp, 200).Bytes(), &ws); err != nil || len(ws) != 1 {
 		t.Fatalf("warnings after refusal %+v %v", ws, err)
