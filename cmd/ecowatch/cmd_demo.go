@@ -166,7 +166,9 @@ func demoDevices(city *model.Registry, seed int64) []simulator.Device {
 		b := &devs[i].Behaviour
 		switch {
 		case i%17 == 3:
-			b.ExceedEvery, b.ExceedFor = 6*time.Hour, time.Hour
+			// Long enough (4 h) for the alert rules to go from a self-check
+			// notice to a case (3 hours over the limit, internal/alerts).
+			b.ExceedEvery, b.ExceedFor = 12*time.Hour, 4*time.Hour
 		case i%23 == 5:
 			b.OfflineEvery, b.OfflineFor = 3*time.Hour, 20*time.Minute
 		case i%29 == 7:

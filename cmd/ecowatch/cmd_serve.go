@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/alertsvc"
 	"github.com/ecowatch/ecowatch/internal/app"
 	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/gateway"
@@ -31,6 +32,7 @@ type serveFlags struct {
 	webhooks, emailTo     listFlag
 	smtpAddr, smtpFrom    string
 	smtpUser              string
+	meterFile             string
 }
 
 // listFlag is a repeatable string flag.
@@ -61,6 +63,7 @@ func (f *serveFlags) register(fs interface {
 	fs.BoolVar(&f.quarantineUnknown, "quarantine-unknown", true, "archive frames of unknown devices or with wrong passwords for review (false: drop them, still counted)")
 	fs.DurationVar(&f.registryReload, "registry-reload", 30*time.Second, "reload the device table from the registry this often")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&f.meterFile, "meter-file", "", "YAML file naming the electricity sub-meters (production and treatment) of enterprises, for the alert rules (see internal/alertsvc/meters.go)")
 	fs.Var(&f.webhooks, "webhook", "URL receiving each case notification as POSTed JSON (repeatable)")
 	fs.StringVar(&f.smtpAddr, "smtp-addr", "", "SMTP server host:port for notification mail (empty: no mail)")
 	fs.StringVar(&f.smtpFrom, "smtp-from", "ecowatch@localhost", "sender of notification mail")
@@ -104,6 +107,7 @@ func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
 		RegistryReload: f.registryReload,
 		ReadyFile:      f.readyFile,
 		Webhooks:       f.webhooks,
+		Alerts:         alertsvc.Config{MeterFile: f.meterFile},
 		Mailer:         mailer,
 		Logger:         slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
