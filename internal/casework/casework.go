@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,12 +48,15 @@ type Service struct {
 	Rules    *cases.Rules
 	DataDir  string   // evidence goes under DataDir/evidence
 	Webhooks []string // URLs receiving each notification as POSTed JSON
+	// RecurrenceDays is the 建章立制 window (0: DefaultRecurrenceDays;
+	// negative: no recurrence check).
+	RecurrenceDays int
 	// Mailer, when set, also mails each notification to the addresses
 	// configured for its recipients (SMTP).
 	Mailer *Mailer
-	Client   *http.Client
-	Now      func() time.Time
-	Log      *slog.Logger
+	Client *http.Client
+	Now    func() time.Time
+	Log    *slog.Logger
 	// Retries of a webhook POST after the first attempt, with doubling
 	// delays from RetryDelay (default 3 and 1 s).
 	Retries    int
@@ -165,7 +169,42 @@ func (s *Service) Register(ctx context.Context, c cases.Case, p auth.Principal) 
 		return c, err
 	}
 	s.notify(ctx, n, "case.registered", "new case "+n.ID+": "+n.Title)
-	return n, nil
+	return s.flagRecurrence(ctx, n), nil
+}
+
+// DefaultRecurrenceDays is the 建章立制 window when Service.RecurrenceDays
+// is 0: the same enterprise and problem type again within it flags the
+// case for a rule-making review.
+const DefaultRecurrenceDays = 90
+
+// flagRecurrence flags a new case for a rule-making review (建章立制) when
+// its enterprise had a case of the same problem type within the window
+// (cases.Recurrence). A failure here is logged: it must not undo the
+// registration, and the review can still be flagged by hand.
+func (s *Service) flagRecurrence(ctx context.Context, c cases.Case) cases.Case {
+	days := s.RecurrenceDays
+	if days == 0 {
+		days = DefaultRecurrenceDays
+	}
+	if days < 0 || c.Enterprise == "" {
+		return c
+	}
+	history, err := s.St.Cases(ctx, store.CaseQuery{Enterprise: c.Enterprise, Limit: 1000})
+	if err != nil {
+		s.log().Warn("recurrence check failed", "case", c.ID, "err", err)
+		return c
+	}
+	r := cases.Recurrence(history, c, days)
+	if !r.Recurring {
+		return c
+	}
+	reason := fmt.Sprintf("同一企业同类问题%d日内再次发生 the same enterprise and problem recurred within %d days: %s", days, days, strings.Join(r.Prior, ", "))
+	n, _, err := s.Act(ctx, c.ID, 0, cases.Action{Kind: cases.ActFlagReview, Reason: reason}, System)
+	if err != nil {
+		s.log().Warn("recurrence flag failed", "case", c.ID, "err", err)
+		return c
+	}
+	return n
 }
 
 // Act applies an action to a stored case. seq, when not 0, is the Seq the

@@ -270,3 +270,41 @@ func TestSweep(t *testing.T) {
 		t.Errorf("escalations %+v", got.Escalations)
 	}
 }
+
+// 建章立制: a second case of the same enterprise and work line within the
+// window is flagged for a rule-making review, naming the earlier case; a
+// case of another enterprise is not.
+func TestRecurrenceFlagsReview(t *testing.T) {
+	s, _ := newService(t)
+	first := register(t, s)
+	if first.RuleReview {
+		t.Fatal("a first case is flagged for review")
+	}
+	second := register(t, s)
+	if !second.RuleReview {
+		t.Fatal("a recurring case is not flagged for review")
+	}
+	stored, err := s.St.Case(context.Background(), second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stored.RuleReview {
+		t.Error("the review flag is not stored")
+	}
+	evs, err := s.St.CaseEvents(context.Background(), second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	if last.Action != cases.ActFlagReview || !strings.Contains(last.Reason, first.ID) {
+		t.Errorf("last event %s %q, want a flag-review naming %s", last.Action, last.Reason, first.ID)
+	}
+	other, err := s.Register(context.Background(), cases.Case{Source: cases.SourceInspection, Line: "air-vocs", County: "371502",
+		Enterprise: "E2", Severity: 1, Title: "leak"}, city)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.RuleReview {
+		t.Error("another enterprise's case is flagged")
+	}
+}
