@@ -65,6 +65,10 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		defer cancel()
 	}
 
+	// The ready file says the demo city is there to look at: written
+	// after the import, not when the servers listen.
+	readyFile := cfg.ReadyFile
+	cfg.ReadyFile = ""
 	city := registry.DemoCity(*seed)
 	// The water network and its automatic stations' ST=21 devices (issue 4).
 	waterCity, waterDevices := waterreg.Demo(city)
@@ -105,6 +109,11 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 
 	go syncDemoData(ctx, a.Store, cfg.Logger)
+	if readyFile != "" {
+		if err := a.WriteReady(readyFile); err != nil {
+			return err
+		}
+	}
 
 	base := "http://" + a.HTTPAddr()
 	fmt.Fprintf(stdout, `

@@ -80,6 +80,8 @@ type App struct {
 	httpSrv *http.Server
 	httpLn  net.Listener
 
+	ready Ready
+
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
@@ -226,14 +228,10 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		a.wg.Add(1)
 		go a.reloadLoop(cfg.RegistryReload)
 	}
+	a.ready = ready
 	if cfg.ReadyFile != "" {
-		b, _ := json.Marshal(ready)
-		tmp := cfg.ReadyFile + ".tmp"
-		if err := os.WriteFile(tmp, b, 0o640); err != nil {
-			return nil, fmt.Errorf("cannot write ready file: %w", err)
-		}
-		if err := os.Rename(tmp, cfg.ReadyFile); err != nil {
-			return nil, fmt.Errorf("cannot write ready file: %w", err)
+		if err := a.WriteReady(cfg.ReadyFile); err != nil {
+			return nil, err
 		}
 	}
 	log.Info("ecowatch started", "gateway", ready.Gateway, "http", ready.HTTP, "store", ready.DSN, "devices", a.Devices.Len())
@@ -247,6 +245,21 @@ func (a *App) abort(ctx context.Context) {
 	}
 	a.Gateway.Shutdown(ctx)
 	a.Store.Close()
+}
+
+// WriteReady writes the bound addresses as JSON to path, atomically (a
+// reader never sees half a file). Start does it for Config.ReadyFile; the
+// demo calls it itself once its city is imported.
+func (a *App) WriteReady(path string) error {
+	b, _ := json.Marshal(a.ready)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o640); err != nil {
+		return fmt.Errorf("cannot write ready file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("cannot write ready file: %w", err)
+	}
+	return nil
 }
 
 // GatewayAddr is the address devices connect to.
