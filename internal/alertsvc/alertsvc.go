@@ -333,8 +333,16 @@ func (s *Service) run() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
+		// Work in progress when Stop is called (a batch, a case being
+		// opened) may finish: cancelling it at once lost outcomes at
+		// every shutdown. A long replay is cut after a grace period.
 		select {
 		case <-s.stop:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-time.After(5 * time.Second):
 			cancel()
 		case <-ctx.Done():
 		}
