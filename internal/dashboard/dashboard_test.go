@@ -401,7 +401,8 @@ func TestLegendGolden(t *testing.T) {
 
 func BenchmarkPages(b *testing.B) {
 	h, s := newTestHandler(b, Config{})
-	for _, path := range []string{"/", "/air", "/air/stations/371501A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/reports/monthly?month=2025-05", "/water?period=2025-05"} {
+	for _, path := range []string{"/", "/air", "/air/stations/371501A", "/monitoring", "/monitoring/devices/" + s.Device.MN, "/reports/monthly?month=2025-05", "/water?period=2025-05",
+		"/cases/" + s.OverdueCase, "/notices", "/petitions", "/water/trace?section=" + traceSection(b) + "&time=2025-05-10T10:00&factor=NH3-N"} {
 		b.Run(strings.ReplaceAll(path, "/", "_"), func(b *testing.B) {
 			for b.Loop() {
 				if w := get(b, h, path); w.Code != 200 {

@@ -452,7 +452,7 @@ func TestTracePage(t *testing.T) {
 }
 
 // traceSection is a section the seeded data lets the tracer run on.
-func traceSection(t *testing.T) string {
+func traceSection(t testing.TB) string {
 	st, _ := fixture(t)
 	wr, err := st.WaterRegistry(context.Background())
 	if err != nil {
