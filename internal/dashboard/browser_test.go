@@ -408,6 +408,38 @@ func TestBrowser(t *testing.T) {
 		if msg := text(ctx, t, "#action-result"); !strings.Contains(msg, "当前允许") || !strings.Contains(msg, "start → 整改中") {
 			t.Errorf("refusal shown as %q", msg)
 		}
+		// Start, then submit with evidence: the photo is uploaded first
+		// and the submitted case lists it.
+		photo := filepath.Join(t.TempDir(), "rectified.png")
+		var pb bytes.Buffer
+		if err := png.Encode(&pb, image.NewRGBA(image.Rect(0, 0, 4, 4))); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(photo, pb.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(actx,
+			chromedp.Navigate(base+"/cases/"+s.OverdueCase),
+			chromedp.WaitVisible("#act-start"),
+			chromedp.Click(`#act-start button[type=submit]`),
+			chromedp.WaitVisible("#act-submit"),
+			chromedp.SetUploadFiles(`#act-submit input[name=evidence]`, []string{photo}),
+			chromedp.Click(`#act-submit button[type=submit]`),
+			chromedp.WaitVisible("#evidence li"),
+		); err != nil {
+			if msg, _ := chromedp.Run(ctx, chromedp.TextContent("#action-result")); msg != "" {
+				t.Fatalf("start and submit: %v: %s", err, msg)
+			}
+			t.Fatal(err)
+		}
+		if last := text(ctx, t, "#timeline li:last-child"); !strings.Contains(last, "submit") {
+			t.Errorf("last timeline entry after submitting %q", last)
+		}
+		// Submitted: the next step is the on-site verification.
+		if got := eval[string](ctx, t, `Array.from(document.querySelectorAll('#actions form.case-action')).map(f => f.dataset.action).join(',')`); got != "verify" {
+			t.Errorf("actions on the submitted case: %q, want verify", got)
+		}
+		shot("case-submitted")
 		if err := chromedp.Do(actx, chromedp.Click("#logout"), chromedp.WaitVisible("#login-link")); err != nil {
 			t.Fatal(err)
 		}
