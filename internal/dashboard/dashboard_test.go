@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"flag"
+	"github.com/xuri/excelize/v2"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -144,7 +145,9 @@ func TestPages(t *testing.T) {
 		{"/monitoring/enterprises/" + ent.USCC, []string{ent.Name, s.Device.MN, `class="exceed"`, "当前超标: 1", "在线"}},
 		{"/monitoring/devices/" + s.Device.MN, []string{s.Device.MN, `id="frames"`, "PW=" + strings.Repeat("*", len(s.Password)) + ";", `class="exceed"`, "10.1.2.3:5000"}},
 		{"/monitoring/quarantine", []string{s.QuarantMN, "unknown MN", "PW=******"}},
-		{"/reports/monthly?month=2025-05", []string{"环境质量月报", "2025-05-01", "2025-05-31", "全市AQI有效天数", `id="report-counties"`, "/reports/monthly.xlsx?month=2025-05", "@media print"[:0]}},
+		{"/reports/monthly?month=2025-05", []string{"环境质量月报", "2025-05-01", "2025-05-31", "全市AQI有效天数", `id="report-counties"`, "/reports/monthly.xlsx?month=2025-05", "@media print"[:0],
+			`id="water-summary"`, `id="report-sections"`, "劣Ⅴ", "Ⅰ-Ⅲ类比例"}},
+		{"/reports/monthly?month=2025-06", []string{"本月无水质监测数据"}},
 		{"/reports/monthly", []string{"2025-05"}},
 		{"/water?period=2025-05", []string{"水环境质量", `id="sections"`, `class="class" style="background:#FF0000`, "劣Ⅴ", `id="cwqi-counties"`, `id="drinking"`, "未达标"}},
 		{"/water", []string{"2025-05", `id="city-cwqi"`}},
@@ -296,6 +299,34 @@ func TestMonthlyXLSX(t *testing.T) {
 	}
 	if !strings.Contains(w.Header().Get("Content-Disposition"), "2025-05") {
 		t.Errorf("Content-Disposition %q", w.Header().Get("Content-Disposition"))
+	}
+	// The water report's sheets follow the air sheets, with the section
+	// classes of the month.
+	f, err := excelize.OpenReader(bytes.NewReader(w.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var water []string
+	for _, name := range f.GetSheetList() {
+		if strings.HasPrefix(name, "水 ") {
+			water = append(water, name)
+		}
+	}
+	if len(water) == 0 {
+		t.Fatalf("no water sheets in %v", f.GetSheetList())
+	}
+	found := false
+	for _, name := range water {
+		rows, _ := f.GetRows(name)
+		for _, row := range rows {
+			if strings.Contains(strings.Join(row, "|"), "劣Ⅴ") {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the water sheets %v hold no section of class 劣Ⅴ (seeded)", water)
 	}
 }
 

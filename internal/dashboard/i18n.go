@@ -111,6 +111,7 @@ var messages = map[string][2]string{
 	"report.month":        {"月份", "Month"},
 	"report.water":        {"二、水环境质量", "2. Water quality"},
 	"report.water.link":   {"见水环境质量页", "See the water quality page"},
+	"report.water.none":   {"本月无水质监测数据", "No water quality data this month"},
 	"water.title":         {"水环境质量", "Water quality"},
 	"water.assessed":      {"有数据的考核断面", "Assessed sections with data"},
 	"water.good":          {"Ⅰ-Ⅲ类比例", "Share Ⅰ-Ⅲ"},
