@@ -6,11 +6,20 @@
   if (!el || !window.echarts) { return; }
   var data = JSON.parse(el.textContent);
   var charts = [];
-  function chart(id, option) {
+  function chart(id, option, tries) {
     var node = document.getElementById(id);
     if (!node) { return; }
+    // A container not laid out yet has no width: ECharts then computes
+    // coordinate systems (the calendar above all) from a zero size and
+    // fails inside its resize. Wait for layout instead.
+    if (!node.clientWidth || !node.clientHeight) {
+      if ((tries || 0) < 60) {
+        requestAnimationFrame(function () { chart(id, option, (tries || 0) + 1); });
+      }
+      return;
+    }
     var c = echarts.init(node, null, { renderer: 'canvas' });
-    c.setOption(option);
+    c.setOption(typeof option === 'function' ? option(node) : option);
     charts.push(c);
     node.setAttribute('data-drawn', 'true');
   }
@@ -56,11 +65,16 @@
   }
   if (data.calendar) {
     var y = String(data.year);
-    chart('calendar', {
-      tooltip: { formatter: function (p) { return p.value[0] + ': AQI ' + p.value[1]; } },
-      visualMap: { type: 'piecewise', orient: 'horizontal', left: 'center', bottom: 0, pieces: pieces(levels) },
-      calendar: { range: y, top: 30, left: 30, right: 10, cellSize: ['auto', 14], yearLabel: { show: false } },
-      series: [{ type: 'heatmap', coordinateSystem: 'calendar', data: data.calendar }]
+    chart('calendar', function (node) {
+      // A numeric cell width from the laid-out container ('auto' let the
+      // calendar divide by a size it did not have yet).
+      var cell = Math.max(6, Math.floor((node.clientWidth - 50) / 54));
+      return {
+        tooltip: { formatter: function (p) { return p.value[0] + ': AQI ' + p.value[1]; } },
+        visualMap: { type: 'piecewise', orient: 'horizontal', left: 'center', bottom: 0, pieces: pieces(levels) },
+        calendar: { range: y, top: 30, left: 30, right: 10, cellSize: [cell, 14], yearLabel: { show: false } },
+        series: [{ type: 'heatmap', coordinateSystem: 'calendar', data: data.calendar }]
+      };
     });
   }
   if (data.aqi && data.hours) {
