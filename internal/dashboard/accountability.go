@@ -1,0 +1,298 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/accountsvc"
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// County accountability (issue 8): the stored assessment, ecological
+// compensation and trigger firings of a period, heavy-pollution warnings,
+// overdue soil duties and governance projects. The page only reads what
+// is stored: computing is the city's act (POST on the API or the CLI's
+// `ecowatch account assess|compensate|triggers`), never a side effect of
+// viewing.
+func init() {
+	pageRoutes = append(pageRoutes, pageRoute{"GET /accountability", accessAccount, (*Handler).accountabilityPage})
+	funcs["wholeYuan"] = wholeYuan
+}
+
+// accessAccount is internal/web's ScopeAccountRead: the city sees every
+// county, a county its own rows; enterprises and the public are refused.
+const accessAccount = auth.ScopeAccountRead
+
+// accountStore is what the page reads (store.Store implements it); a
+// Store without it answers 404, like a capability that is not there.
+type accountStore interface {
+	Assessment(ctx context.Context, p acc.Period) (acc.Assessment, error)
+	Settlement(ctx context.Context, p acc.Period) (acc.Settlement, error)
+	Firings(ctx context.Context, p acc.Period) ([]store.StoredFiring, error)
+	Warnings(ctx context.Context) ([]acc.Warning, error)
+	SoilUnits(ctx context.Context) ([]acc.SoilUnit, error)
+	Duties(ctx context.Context, year int) ([]acc.Duty, error)
+	Projects(ctx context.Context) ([]acc.Project, error)
+}
+
+type accountData struct {
+	Period     string // canonical, e.g. 2026-Q3 (the ?period= value)
+	PeriodName string // 2026年第三季度 / 2026-Q3
+	Prev, Next string
+	City       bool // all counties in scope: the CLI/API hint is for them
+	// Assessment and Settlement are nil when none is stored for the
+	// period; rows outside the caller's scope are dropped, the ranks are
+	// those among all counties.
+	Assessment *acc.Assessment
+	Indicators []string // the assessment's rule names, in order
+	Settlement *acc.Settlement
+	Firings    []firingRow
+	Warnings   []warningRow
+	Overdue    []dutyRow
+	Projects   []projectRow
+	Bulletin   string // links to the API
+	XLSX       string
+}
+
+type firingRow struct {
+	store.StoredFiring
+	CountyName string
+	StepName   string
+}
+
+type warningRow struct {
+	acc.Warning
+	LevelName string
+	Area      string
+	InForce   bool
+}
+
+type dutyRow struct {
+	acc.Duty
+	UnitName   string
+	CountyName string
+	KindName   string
+}
+
+type projectRow struct {
+	acc.Project
+	CountyName string
+	Percent    float64 // progress over target, 0-100
+	Done       bool
+}
+
+// lastQuarter is the default period: the last quarter that has ended.
+func lastQuarter(now time.Time) acc.Period {
+	n := now.In(cst)
+	return accountsvc.Previous(acc.Period{Kind: acc.Quarter, Year: n.Year(), N: (int(n.Month())-1)/3 + 1})
+}
+
+// next is the period after p of the same kind.
+func next(p acc.Period) acc.Period {
+	n := map[acc.Kind]int{acc.Month: 12, acc.Quarter: 4, acc.Half: 2, acc.Year: 1}[p.Kind]
+	if p.N < n {
+		return acc.Period{Kind: p.Kind, Year: p.Year, N: p.N + 1}
+	}
+	return acc.Period{Kind: p.Kind, Year: p.Year + 1, N: 1}
+}
+
+// accountabilityPage: /accountability?period=2026Q3 (also 2026, 2026-07,
+// 2026H1; default the last ended quarter).
+func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *page) error {
+	as, ok := h.st.(accountStore)
+	if !ok {
+		return errStatus(http.StatusNotFound)
+	}
+	ctx := r.Context()
+	now := h.cfg.Now()
+	per := lastQuarter(now)
+	if v := r.URL.Query().Get("period"); v != "" {
+		var err error
+		if per, err = accountsvc.ParsePeriod(v); err != nil {
+			return errStatus(http.StatusBadRequest)
+		}
+	}
+	reg, err := h.st.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	names := countyNames(reg, p.Lang)
+	sees := func(county string) bool { return p.Scope.Sees(county, "") }
+	q := url.QueryEscape(per.String())
+	d := &accountData{Period: per.String(), PeriodName: per.String(), Prev: accountsvc.Previous(per).String(), Next: next(per).String(),
+		City: p.Scope.All, Bulletin: "/api/v1/accountability/bulletin?period=" + q, XLSX: "/api/v1/accountability/assessment?period=" + q + "&format=xlsx"}
+	if !p.En() {
+		d.PeriodName = per.Chinese()
+	}
+
+	switch a, err := as.Assessment(ctx, per); {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		// Ranks stay those among all counties: a county sees where it
+		// stands, not a ranking of one.
+		a.Counties = slices.DeleteFunc(a.Counties, func(c acc.CountyScore) bool { return !sees(c.County) })
+		for _, ru := range a.Rules {
+			d.Indicators = append(d.Indicators, p.T("acc.ind."+string(ru.Indicator)))
+		}
+		d.Assessment = &a
+	}
+	switch s, err := as.Settlement(ctx, per); {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		if !p.Scope.All {
+			// The totals are the county's own, as the API's.
+			s.Lines = slices.DeleteFunc(s.Lines, func(l acc.CompLine) bool { return !sees(l.County) })
+			s.Receivable, s.Payable = 0, 0
+			for _, l := range s.Lines {
+				s.Receivable += l.Receivable
+				s.Payable += l.Payable
+			}
+		}
+		d.Settlement = &s
+	}
+	fs, err := as.Firings(ctx, per)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if !sees(f.County) {
+			continue
+		}
+		step := f.Step.Chinese()
+		if p.En() {
+			step = f.Step.String()
+		}
+		d.Firings = append(d.Firings, firingRow{StoredFiring: f, CountyName: names[f.County], StepName: step})
+	}
+	if d.Warnings, err = h.currentWarnings(ctx, as, p, names, now); err != nil {
+		return err
+	}
+	if d.Overdue, err = overdueDuties(ctx, as, p, names, now); err != nil {
+		return err
+	}
+	ps, err := as.Projects(ctx)
+	if err != nil {
+		return err
+	}
+	for _, pr := range ps {
+		if sees(pr.County) {
+			d.Projects = append(d.Projects, projectRow{Project: pr, CountyName: names[pr.County], Percent: pr.Ratio() * 100, Done: pr.Done(now)})
+		}
+	}
+	p.Nav, p.Title, p.Data = "accountability", p.T("acc.title"), d
+	return h.render(w, http.StatusOK, "accountability", p)
+}
+
+// currentWarnings are the warnings in force or announced (not yet ended)
+// that cover a county in the caller's scope, by start.
+func (h *Handler) currentWarnings(ctx context.Context, as accountStore, p *page, names map[string]string, now time.Time) ([]warningRow, error) {
+	ws, err := as.Warnings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []warningRow
+	for _, w := range ws {
+		if !w.End.After(now) {
+			continue
+		}
+		area := p.T("acc.citywide")
+		if len(w.Counties) > 0 {
+			if !slices.ContainsFunc(w.Counties, func(c string) bool { return p.Scope.Sees(c, "") }) {
+				continue
+			}
+			ns := make([]string, len(w.Counties))
+			for i, c := range w.Counties {
+				ns[i] = names[c]
+				if ns[i] == "" {
+					ns[i] = c
+				}
+			}
+			area = strings.Join(ns, "、")
+		}
+		lv := w.Level.Chinese()
+		if p.En() {
+			lv = w.Level.String()
+		}
+		out = append(out, warningRow{Warning: w, LevelName: lv, Area: area, InForce: !now.Before(w.Start)})
+	}
+	slices.SortFunc(out, func(a, b warningRow) int { return a.Start.Compare(b.Start) })
+	return out, nil
+}
+
+// overdueDuties are the soil key units' duties of this and last year that
+// are past their due day and not done. Units without stored duties for a
+// year get the duties the default rules derive, in memory only: a page
+// view writes nothing (the API's soil listing stores them).
+func overdueDuties(ctx context.Context, as accountStore, p *page, names map[string]string, now time.Time) ([]dutyRow, error) {
+	units, err := as.SoilUnits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	unitName := map[string]string{}
+	for _, u := range units {
+		unitName[u.ID] = u.Name
+	}
+	year := now.In(cst).Year()
+	var out []dutyRow
+	for _, y := range []int{year - 1, year} {
+		ds, err := as.Duties(ctx, y)
+		if err != nil {
+			return nil, err
+		}
+		has := map[string]bool{}
+		for _, d := range ds {
+			has[d.Unit] = true
+		}
+		for _, u := range units {
+			if has[u.ID] {
+				continue
+			}
+			derived, err := acc.Duties(u, y, acc.DefaultSoilRules())
+			if err != nil {
+				return nil, err
+			}
+			ds = append(ds, derived...)
+		}
+		for _, d := range ds {
+			if !p.Scope.Sees(d.County, d.Enterprise) || d.Status(now, accountsvc.ReminderLead) != acc.StatusOverdue {
+				continue
+			}
+			kind := p.T("acc.duty." + string(d.Kind))
+			out = append(out, dutyRow{Duty: d, UnitName: unitName[d.Unit], CountyName: names[d.County], KindName: kind})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b dutyRow) int { return a.Due.Compare(b.Due) })
+	return out, nil
+}
+
+// wholeYuan formats whole yuan with thousands separators (12,345,678).
+func wholeYuan(v int64) string {
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	s := strconv.FormatInt(v, 10)
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,190 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// accPeriod is the seeded period: the last quarter ended at testNow, the
+// page's default.
+var accPeriod = acc.Period{Kind: acc.Quarter, Year: 2025, N: 1}
+
+// accReason is the seeded firing's reason for a county: a row of that
+// county only (the role matrix looks for it).
+func accReason(county string) string { return "连续两期排名末位-" + county }
+
+// accProject is the seeded governance project's name of a county.
+func accProject(county string) string { return "VOCs源头替代项目-" + county }
+
+// seedAccount stores, through the store's own methods, an assessment of
+// accPeriod over every county of the registry with a tie at rank 2, a
+// settlement with one payer and receivers, a trigger firing per county
+// (the first county's linked to the overdue case), a warning in force at
+// testNow, a soil key unit with overdue duties and a project per county.
+// It is idempotent per store (the fixture store is shared).
+func seedAccount(t testing.TB, st store.Store, s *seeded) {
+	t.Helper()
+	ctx := context.Background()
+	as, ok := st.(store.AccountabilityStore)
+	if !ok {
+		t.Fatal("store holds no accountability data")
+	}
+	if _, err := as.Assessment(ctx, accPeriod); err == nil {
+		return
+	} else if !errors.Is(err, store.ErrNotFound) {
+		t.Fatal(err)
+	}
+	cs := s.Reg.Counties
+	a := acc.Assessment{Period: accPeriod, Scheme: "test-2025", Title: "测试考核办法",
+		Rules: []acc.Rule{{Indicator: acc.PM25, Method: acc.ByTarget, Points: 60, DeductPerUnit: 5}, {Indicator: acc.GoodDays, Method: acc.ByRank, Points: 40}}}
+	st2 := acc.Settlement{Period: accPeriod, Formula: "sd-2025"}
+	var fs []acc.Firing
+	var ps []acc.Project
+	for i, c := range cs {
+		// Ranks 1, 2, 2, 4, ...: the second and third tie.
+		rank, total := i+1, 90.0-float64(i)
+		if i == 2 {
+			rank, total = 2, 89
+		}
+		a.Counties = append(a.Counties, acc.CountyScore{County: c.Code, Name: c.Name, Total: total, Rank: rank, Items: []acc.Item{
+			{Indicator: acc.PM25, Value: float64(40 + i), Target: 42, HasTarget: true, Met: 40+i <= 42, Rank: i + 1, Score: 55},
+			{Indicator: acc.GoodDays, Value: 70.5 - float64(i), Rank: i + 1, Score: 35}}})
+		l := acc.CompLine{County: c.Code, Name: c.Name, Score: 1.5, Factor: 1000, GoodDaysPP: 2}
+		if i == 0 {
+			l.Amount, l.Payable = -1234567, 1234567
+		} else {
+			l.Amount, l.Receivable = 200000+int64(i), 200000+int64(i)
+		}
+		st2.Lines = append(st2.Lines, l)
+		st2.Receivable += l.Receivable
+		st2.Payable += l.Payable
+		fs = append(fs, acc.Firing{Rule: "last-twice", Period: accPeriod, County: c.Code, Step: acc.StepSummons, Reason: accReason(c.Code),
+			ReportDue: time.Date(2025, 5, 10, 0, 0, 0, 0, cst)})
+		ps = append(ps, acc.Project{ID: "P-" + c.Code, County: c.Code, Kind: acc.VOCsSubstitute, Name: accProject(c.Code), Unit: "%", Target: 100, Progress: 65,
+			Due: time.Date(2025, 12, 31, 0, 0, 0, 0, cst)})
+	}
+	at := testNow.Add(-24 * time.Hour)
+	if err := as.SaveAssessment(ctx, a, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := as.SaveSettlement(ctx, st2, at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := as.RecordFirings(ctx, accPeriod, fs); err != nil {
+		t.Fatal(err)
+	}
+	if err := as.SetFiringCase(ctx, "last-twice", accPeriod, cs[0].Code, s.OverdueCase); err != nil {
+		t.Fatal(err)
+	}
+	if err := as.AddWarning(ctx, acc.Warning{ID: "W-2025-06", Level: acc.Orange, Start: testNow.Add(-6 * time.Hour), End: testNow.Add(48 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	// Listed in 2023: the 2024 toxic-substance report and screening are due
+	// and never done, so overdue at testNow.
+	if err := as.PutSoilUnits(ctx, []acc.SoilUnit{{ID: "SU-1", Enterprise: s.Outlet.Enterprise, County: cs[0].Code, Name: "土壤重点监管单位甲",
+		Listed: time.Date(2023, 3, 1, 0, 0, 0, 0, cst)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := as.PutProjects(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAccountabilityPage(t *testing.T) {
+	h, s := newTestHandler(t, Config{})
+	st, _ := fixture(t)
+	seedAccount(t, st, s)
+	first, third := s.Reg.Counties[0], s.Reg.Counties[2]
+	tests := []struct {
+		path   string
+		status int
+		want   []string
+		not    []string
+	}{
+		{"/accountability?period=2025Q1", 200, []string{
+			"区县考核与问责", "2025年第一季度", `id="assessment"`, "测试考核办法",
+			// The tie: the third county shares rank 2.
+			`<tr data-county="` + third.Code + `"><td class="rank">2</td>`,
+			"PM2.5浓度(μg/m³)", "优良天数比例(%)",
+			// Amounts in yuan with separators; the city's totals.
+			`id="settlement"`, "1,234,567", `id="payable">1,234,567<`,
+			// The firing's ladder step and its case.
+			`id="firings"`, "约谈", accReason(first.Code), `href="/cases/` + s.OverdueCase + `"`, "2025-05-10",
+			`id="warnings"`, "橙色预警", "生效中", "全市",
+			`id="overdue"`, "土壤重点监管单位甲", "有毒有害物质排放年度报告",
+			`id="projects"`, accProject(first.Code), "VOCs源头替代", `value="65"`,
+			`href="/api/v1/accountability/bulletin?period=2025-Q1"`, `href="/api/v1/accountability/assessment?period=2025-Q1&amp;format=xlsx"`,
+			`href="/accountability?period=2024-Q4"`, `href="/accountability?period=2025-Q2"`,
+		}, []string{`id="acc-none"`}},
+		// The default is the last ended quarter.
+		{"/accountability", 200, []string{"2025年第一季度", `id="assessment"`}, nil},
+		{"/accountability?period=2025Q1&lang=en", 200, []string{"County assessment and accountability", "2025-Q1", "summons", "orange", "in force", "Whole city", "Toxic-substance annual report"}, []string{"约谈"}},
+		// Nothing stored: said so, with the CLI and the API to compute it.
+		{"/accountability?period=2024-07", 200, []string{`id="acc-none"`, "ecowatch account assess --period 2024-M07", "POST /api/v1/accountability/assessment?period=2024-M07", "本期无考核结果"},
+			[]string{`id="assessment"`, `id="firings"`}},
+		{"/accountability?period=2025Q5", 400, nil, nil},
+	}
+	key := regexp.MustCompile(`\bacc\.[a-z_.-]+[a-z]\b`)
+	for _, tc := range tests {
+		w := get(t, h, tc.path)
+		body := w.Body.String()
+		if w.Code != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.path, w.Code, tc.status)
+			continue
+		}
+		for _, s := range tc.want {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s: missing %q", tc.path, s)
+			}
+		}
+		for _, s := range tc.not {
+			if strings.Contains(body, s) {
+				t.Errorf("%s: shows %q", tc.path, s)
+			}
+		}
+		if m := key.FindString(body); m != "" && tc.status == 200 {
+			t.Errorf("%s: message key %q shown untranslated", tc.path, m)
+		}
+	}
+}
+
+// A page view computes nothing and stores nothing: the soil duties it
+// derives for units without stored duties stay in memory.
+func TestAccountabilityPageWritesNothing(t *testing.T) {
+	h, s := newTestHandler(t, Config{})
+	st, _ := fixture(t)
+	seedAccount(t, st, s)
+	if w := get(t, h, "/accountability?period=2025Q1"); w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	as := st.(store.AccountabilityStore)
+	ds, err := as.Duties(context.Background(), 2024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 0 {
+		t.Errorf("viewing the page stored %d duties", len(ds))
+	}
+	if _, err := as.Assessment(context.Background(), acc.Period{Kind: acc.Month, Year: 2024, N: 7}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an assessment of 2024-07 exists after viewing: %v", err)
+	}
+}
+
+func TestWholeYuan(t *testing.T) {
+	for _, tc := range []struct {
+		v    int64
+		want string
+	}{{0, "0"}, {999, "999"}, {1000, "1,000"}, {-1234567, "-1,234,567"}, {100000, "100,000"}} {
+		if got := wholeYuan(tc.v); got != tc.want {
+			t.Errorf("wholeYuan(%d) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}

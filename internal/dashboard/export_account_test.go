@@ -1,0 +1,4 @@
+package dashboard
+
+// SeedAccount is seedAccount for the browser test.
+var SeedAccount = seedAccount
