@@ -118,6 +118,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	base := "http://" + a.HTTPAddr()
 	fmt.Fprintf(stdout, `
 ecowatch demo is running.
+  dashboard (大屏/工作台): %s/   (English: %s/?lang=en; log in at %s/login)
   devices (HJ 212 over TCP): %s
   API health:          %s/api/v1/health
   counties:            %s/api/v1/counties
@@ -126,7 +127,7 @@ ecowatch demo is running.
   quarantined frames:  %s/api/v1/quarantine
   metrics:             %s/metrics
 Press Ctrl-C to stop.
-`, a.GatewayAddr(), base, base, base, base, base, base)
+`, base, base, base, a.GatewayAddr(), base, base, base, base, base, base)
 
 	if *noSim {
 		<-ctx.Done()
