@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -186,5 +189,51 @@ func TestWholeYuan(t *testing.T) {
 		if got := wholeYuan(tc.v); got != tc.want {
 			t.Errorf("wholeYuan(%d) = %q, want %q", tc.v, got, tc.want)
 		}
+	}
+}
+
+// A county's user sees its own rows with its rank among all counties
+// (here the tied second place), its own compensation totals, and no hint
+// to compute (only the city computes).
+func TestAccountabilityCountyView(t *testing.T) {
+	st, s := fixture(t)
+	seedAccount(t, st, s)
+	ctx := context.Background()
+	au := auth.New(st, auth.Options{Now: func() time.Time { return testNow }, Params: auth.Params{Memory: 64, Time: 1, Threads: 1}})
+	h, _ := newTestHandler(t, Config{Auth: au})
+	third, first := s.Reg.Counties[2], s.Reg.Counties[0]
+	u := model.User{ID: "acc-county", Name: "acc-county", Role: model.RoleCounty, County: third.Code, CreatedAt: testNow}
+	if err := st.PutUser(ctx, u, nil); err != nil && !strings.Contains(err.Error(), "exist") {
+		t.Fatal(err)
+	}
+	tok, err := au.NewToken(ctx, u.ID, "test", 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(path string) string {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: status %d", path, w.Code)
+		}
+		return w.Body.String()
+	}
+	body := do("/accountability?period=2025Q1")
+	for _, want := range []string{`<tr data-county="` + third.Code + `"><td class="rank">2</td>`, accReason(third.Code),
+		`id="receivable">200,002<`, `id="payable">0<`, `id="nav-accountability"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("county view: missing %q", want)
+		}
+	}
+	for _, not := range []string{`data-county="` + first.Code + `"`, "1,234,567", s.OverdueCase} {
+		if strings.Contains(body, not) {
+			t.Errorf("county view shows another county's %q", not)
+		}
+	}
+	body = do("/accountability?period=2024-07")
+	if !strings.Contains(body, `id="acc-none"`) || strings.Contains(body, "ecowatch account assess") {
+		t.Error("county view of an empty period: want the notice without the city's compute hint")
 	}
 }

@@ -70,6 +70,7 @@ func browserApp(t *testing.T) (string, *dashboard.Seeded) {
 	})
 	s := dashboard.Seed(t, a.Store)
 	dashboard.SeedRights(t, a.Rights)
+	dashboard.SeedAccount(t, a.Store, s)
 	return "http://" + a.HTTPAddr(), s
 }
 
@@ -267,6 +268,7 @@ func TestBrowser(t *testing.T) {
 		{"notices", "/notices", "#notices tbody tr", ""},
 		{"notice", "/notices/" + s.OverdueCase + "/0", "#notice .doc-no", ""},
 		{"petitions", "/petitions", "#petitions tbody tr", ""},
+		{"accountability", "/accountability?period=2025Q1", "#firings a[href^='/cases/']", ""},
 		{"login", "/login", "#login-form", ""},
 	}
 	for _, p := range pages {

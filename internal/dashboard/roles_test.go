@@ -18,6 +18,7 @@ import (
 // county's or an enterprise's user only their own rows.
 func TestRoles(t *testing.T) {
 	st, s := fixture(t)
+	seedAccount(t, st, s)
 	ctx := context.Background()
 	au := auth.New(st, auth.Options{Now: func() time.Time { return testNow }, Params: auth.Params{Memory: 64, Time: 1, Threads: 1}})
 	h, _ := newTestHandler(t, Config{Auth: au})
@@ -88,6 +89,9 @@ func TestRoles(t *testing.T) {
 		{"/notices/" + s.OverdueCase + "/0", auth.ScopeCasesRead, []row{{NoticeDoc, "371502", ""}}, false, true},
 		{"/petitions", auth.ScopePetitionsRead, []row{{s.PetitionCode, "371521", ""}}, false, false},
 		{"/water/trace", accessTrace, nil, false, false},
+		// Counties see their own rows, with their rank among all counties.
+		{"/accountability?period=2025Q1", accessAccount, []row{{accReason(ent.County), ent.County, ""}, {accReason(other.County), other.County, ""},
+			{accProject(ent.County), ent.County, ""}, {accProject(other.County), other.County, ""}}, false, false},
 		{"/login", "", nil, false, false},
 	}
 	for who, tok := range tokens {

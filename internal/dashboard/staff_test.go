@@ -153,8 +153,8 @@ func TestNav(t *testing.T) {
 		want []string // nav hrefs shown; the others of all are not
 	}{
 		{"", []string{"/", "/air", "/water", "/petition", "/reports/monthly"}},
-		{"n-city", []string{"/", "/air", "/monitoring", "/water", "/water/trace", "/cases", "/notices", "/petitions", "/petition", "/rights", "/reports/monthly"}},
-		{"n-county", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/petitions", "/petition", "/rights", "/reports/monthly"}},
+		{"n-city", []string{"/", "/air", "/monitoring", "/water", "/water/trace", "/cases", "/notices", "/petitions", "/petition", "/rights", "/accountability", "/reports/monthly"}},
+		{"n-county", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/petitions", "/petition", "/rights", "/accountability", "/reports/monthly"}},
 		{"n-ent", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/petition", "/rights", "/reports/monthly"}},
 	}
 	navRE := regexp.MustCompile(`(?s)<nav>(.*?)</nav>`)
