@@ -71,6 +71,7 @@ type firingRow struct {
 type warningRow struct {
 	acc.Warning
 	LevelName string
+	Colour    string // the warning's signal colour
 	Area      string
 	InForce   bool
 }
@@ -195,6 +196,10 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 	return h.render(w, http.StatusOK, "accountability", p)
 }
 
+// warnColours are the signal colours the warning levels are named after
+// (黄色/橙色/红色预警).
+var warnColours = map[acc.WarnLevel]string{acc.Yellow: "#FFFF00", acc.Orange: "#FF7E00", acc.Red: "#FF0000"}
+
 // currentWarnings are the warnings in force or announced (not yet ended)
 // that cover a county in the caller's scope, by start.
 func (h *Handler) currentWarnings(ctx context.Context, as accountStore, p *page, names map[string]string, now time.Time) ([]warningRow, error) {
@@ -225,7 +230,7 @@ func (h *Handler) currentWarnings(ctx context.Context, as accountStore, p *page,
 		if p.En() {
 			lv = w.Level.String()
 		}
-		out = append(out, warningRow{Warning: w, LevelName: lv, Area: area, InForce: !now.Before(w.Start)})
+		out = append(out, warningRow{Warning: w, LevelName: lv, Colour: warnColours[w.Level], Area: area, InForce: !now.Before(w.Start)})
 	}
 	slices.SortFunc(out, func(a, b warningRow) int { return a.Start.Compare(b.Start) })
 	return out, nil

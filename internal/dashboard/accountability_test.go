@@ -121,7 +121,7 @@ func TestAccountabilityPage(t *testing.T) {
 			`id="settlement"`, "1,234,567", `id="payable">1,234,567<`,
 			// The firing's ladder step and its case.
 			`id="firings"`, "约谈", accReason(first.Code), `href="/cases/` + s.OverdueCase + `"`, "2025-05-10",
-			`id="warnings"`, "橙色预警", "生效中", "全市",
+			`id="warnings"`, "橙色预警", `style="background:#FF7E00;color:#000"`, "生效中", "全市",
 			`id="overdue"`, "土壤重点监管单位甲", "有毒有害物质排放年度报告",
 			`id="projects"`, accProject(first.Code), "VOCs源头替代", `value="65"`,
 			`href="/api/v1/accountability/bulletin?period=2025-Q1"`, `href="/api/v1/accountability/assessment?period=2025-Q1&amp;format=xlsx"`,
