@@ -12,6 +12,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/model"
 	"math"
 	"slices"
 	"strconv"
@@ -527,8 +529,22 @@ func (s *Service) openCase(ctx context.Context, f *store.StoredFiring) (string, 
 	if err := s.St.SetFiringCase(ctx, f.Rule, f.Period, f.County, c.ID); err != nil {
 		return "", err
 	}
+	// The bureau that issued the summons accepts its own case with the
+	// report deadline of the firing (30 days, 山东省环境保护约谈办法), so
+	// the closed loop's overdue and escalation clocks run on it. A failure
+	// leaves the case registered (the deadline can be set by hand) and is
+	// returned.
+	if !f.ReportDue.IsZero() && f.ReportDue.After(s.now()) {
+		if _, _, err := s.Cases.Act(ctx, c.ID, 0, cases.Action{Kind: cases.ActAccept, Due: f.ReportDue}, bureau); err != nil {
+			return c.ID, fmt.Errorf("accept the case of firing %s/%s: %w", f.Rule, f.County, err)
+		}
+	}
 	return c.ID, nil
 }
+
+// bureau is the city bureau acting through an accountability run: it
+// accepts the cases its own summons open.
+var bureau = auth.Principal{User: "system:accountability", Role: model.RoleCity, Via: "accountability"}
 
 // openOnce registers c as the system unless a case was already opened for
 // its proposed (deterministic) ID: a store counter per ID is the record,

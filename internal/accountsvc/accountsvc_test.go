@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/ecowatch/ecowatch/internal/cases"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -181,6 +182,10 @@ func TestWholePeriod(t *testing.T) {
 		}
 		if len(cs) != 1 || cs[0].ID != fs[0].CaseID || cs[0].Ref != fs[0].Case.ID {
 			t.Fatalf("run %d: %d cases for the firing: %+v", run, len(cs), cs)
+		}
+		// Accepted by the bureau with the firing's 30-day report deadline.
+		if cs[0].State != cases.StateAccepted || !cs[0].Due.Equal(fs[0].ReportDue) {
+			t.Errorf("run %d: case state %s due %s, want accepted due %s", run, cs[0].State, cs[0].Due, fs[0].ReportDue)
 		}
 	}
 
