@@ -181,6 +181,27 @@ func parseDay(flagName, s string) (time.Time, error) {
 	return t, nil
 }
 
+// syncDays is the [from, to) range of the sync commands: --from and --to
+// are days in China time, to included; the default is the last three days
+// and today.
+func syncDays(now time.Time, fromS, toS string) (from, to time.Time, err error) {
+	now = now.In(air.CST)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, air.CST)
+	from, to = today.AddDate(0, 0, -3), today.AddDate(0, 0, 1)
+	if fromS != "" {
+		if from, err = parseDay("from", fromS); err != nil {
+			return from, to, err
+		}
+	}
+	if toS != "" {
+		if to, err = parseDay("to", toS); err != nil {
+			return from, to, err
+		}
+		to = to.AddDate(0, 0, 1)
+	}
+	return from, to, nil
+}
+
 // runAirSync: ecowatch air sync [--from DATE] [--to DATE]
 func runAirSync(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("air sync", "air sync [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--data-dir DIR | --db DSN]", stderr)
@@ -194,20 +215,9 @@ func runAirSync(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
-	now := airNow().In(air.CST)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, air.CST)
-	from, to := today.AddDate(0, 0, -3), today.AddDate(0, 0, 1)
-	var err error
-	if *fromS != "" {
-		if from, err = parseDay("from", *fromS); err != nil {
-			return err
-		}
-	}
-	if *toS != "" {
-		if to, err = parseDay("to", *toS); err != nil {
-			return err
-		}
-		to = to.AddDate(0, 0, 1)
+	from, to, err := syncDays(airNow(), *fromS, *toS)
+	if err != nil {
+		return err
 	}
 	st, err := sf.open(ctx, false)
 	if err != nil {

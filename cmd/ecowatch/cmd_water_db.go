@@ -217,20 +217,9 @@ func runWaterSync(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
-	now := waterNow().In(waterdata.CST)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, waterdata.CST)
-	from, to := today.AddDate(0, 0, -3), today.AddDate(0, 0, 1)
-	var err error
-	if *fromS != "" {
-		if from, err = parseDay("from", *fromS); err != nil {
-			return err
-		}
-	}
-	if *toS != "" {
-		if to, err = parseDay("to", *toS); err != nil {
-			return err
-		}
-		to = to.AddDate(0, 0, 1)
+	from, to, err := syncDays(waterNow(), *fromS, *toS)
+	if err != nil {
+		return err
 	}
 	st, err := sf.open(ctx, false)
 	if err != nil {
