@@ -75,6 +75,28 @@ func accountError(err error) error {
 	return err
 }
 
+// accountPeriodRequest reads the ?period=&format= of the period tables
+// (assessment, compensation, triggers) and the service that serves them.
+func (s *server) accountPeriodRequest(r *http.Request) (acc.Period, string, *accountsvc.Service, error) {
+	q, err := query(r, "period", "format")
+	if err != nil {
+		return acc.Period{}, "", nil, err
+	}
+	p, err := periodParam(q)
+	if err != nil {
+		return acc.Period{}, "", nil, err
+	}
+	format, err := reportFormat(q)
+	if err != nil {
+		return acc.Period{}, "", nil, err
+	}
+	svc, err := s.accountSvc()
+	if err != nil {
+		return acc.Period{}, "", nil, err
+	}
+	return p, format, svc, nil
+}
+
 func periodParam(q url.Values) (acc.Period, error) {
 	v := q.Get("period")
 	if v == "" {
@@ -143,19 +165,7 @@ func (s *server) accountAssess(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) accountAssessmentDo(w http.ResponseWriter, r *http.Request, compute bool) error {
-	q, err := query(r, "period", "format")
-	if err != nil {
-		return err
-	}
-	p, err := periodParam(q)
-	if err != nil {
-		return err
-	}
-	format, err := reportFormat(q)
-	if err != nil {
-		return err
-	}
-	svc, err := s.accountSvc()
+	p, format, svc, err := s.accountPeriodRequest(r)
 	if err != nil {
 		return err
 	}
@@ -186,19 +196,7 @@ func (s *server) accountCompensate(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *server) accountCompensationDo(w http.ResponseWriter, r *http.Request, compute bool) error {
-	q, err := query(r, "period", "format")
-	if err != nil {
-		return err
-	}
-	p, err := periodParam(q)
-	if err != nil {
-		return err
-	}
-	format, err := reportFormat(q)
-	if err != nil {
-		return err
-	}
-	svc, err := s.accountSvc()
+	p, format, svc, err := s.accountPeriodRequest(r)
 	if err != nil {
 		return err
 	}
@@ -221,19 +219,7 @@ func (s *server) accountCompensationDo(w http.ResponseWriter, r *http.Request, c
 }
 
 func (s *server) accountTriggers(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "period", "format")
-	if err != nil {
-		return err
-	}
-	p, err := periodParam(q)
-	if err != nil {
-		return err
-	}
-	format, err := reportFormat(q)
-	if err != nil {
-		return err
-	}
-	svc, err := s.accountSvc()
+	p, format, svc, err := s.accountPeriodRequest(r)
 	if err != nil {
 		return err
 	}
