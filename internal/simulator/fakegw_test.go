@@ -52,6 +52,20 @@ func newFakeGW(t *testing.T) *fakeGW {
 
 func (g *fakeGW) addr() string { return g.ln.Addr().String() }
 
+// setSilent and setOnConnect change the gateway's behaviour under its lock:
+// its connections read them concurrently.
+func (g *fakeGW) setSilent(v bool) {
+	g.mu.Lock()
+	g.silent = v
+	g.mu.Unlock()
+}
+
+func (g *fakeGW) setOnConnect(f func(c net.Conn)) {
+	g.mu.Lock()
+	g.onConnect = f
+	g.mu.Unlock()
+}
+
 func (g *fakeGW) accept() {
 	defer g.wg.Done()
 	var open []net.Conn

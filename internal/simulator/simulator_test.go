@@ -216,7 +216,7 @@ func TestAckAndLatency(t *testing.T) {
 
 func TestRetransmitExactlyReCount(t *testing.T) {
 	gw := newFakeGW(t)
-	gw.silent = true
+	gw.setSilent(true)
 	devs := Generate(1, GenerateOptions{})
 	var failed []AckEvent
 	cfg := Config{Addr: gw.addr(), Devices: devs, FlatOut: true, FlatOutFrames: 1, OverTime: 30 * time.Millisecond, ReCount: 3,
@@ -249,7 +249,7 @@ func TestRetransmitExactlyReCount(t *testing.T) {
 // retries; the frame counts once.
 func TestRetransmitThenAck(t *testing.T) {
 	gw := newFakeGW(t)
-	gw.silent = true
+	gw.setSilent(true)
 	devs := Generate(1, GenerateOptions{})
 	cfg := Config{Addr: gw.addr(), Devices: devs, FlatOut: true, FlatOutFrames: 1, OverTime: 30 * time.Millisecond, ReCount: 3}
 	s, err := New(cfg)
@@ -259,9 +259,7 @@ func TestRetransmitThenAck(t *testing.T) {
 	s.Start(context.Background())
 	defer s.Stop()
 	waitFor(t, "a retransmission", func() bool { return len(gw.byCN("2051")) >= 2 })
-	gw.mu.Lock()
-	gw.silent = false
-	gw.mu.Unlock()
+	gw.setSilent(false)
 	s.Wait()
 	st := s.Stats()
 	if st.Acked != 1 || st.Failed != 0 || st.Sent != 1 {
@@ -275,11 +273,11 @@ func TestRetransmitThenAck(t *testing.T) {
 func TestTimeCalibrationAnswered(t *testing.T) {
 	gw := newFakeGW(t)
 	devs := Generate(1, GenerateOptions{Password: "654321"})
-	gw.onConnect = func(c netConn) {
+	gw.setOnConnect(func(c netConn) {
 		c.Write(request("20250312090000123", "1012", devs[0].MN, "654321", hj212.KV{Key: "SystemTime", Value: "20250312090001"}))
 		c.Write(request("20250312090000124", "1000", devs[0].MN, "654321", hj212.KV{Key: "OverTime", Value: "7"}, hj212.KV{Key: "ReCount", Value: "2"}))
 		c.Write(request("20250312090000125", "1063", devs[0].MN, "654321"))
-	}
+	})
 	s, err := New(Config{Addr: gw.addr(), Devices: devs, Uploads: UploadNone, NoBootFrame: true})
 	if err != nil {
 		t.Fatal(err)
@@ -337,14 +335,14 @@ func TestBackfillAnswersFromHistory(t *testing.T) {
 	start := time.Now()
 	begin := periodStart(start.Add(-2*time.Hour), 10*time.Minute)
 	end := begin.Add(50 * time.Minute)
-	gw.onConnect = func(c netConn) {
+	gw.setOnConnect(func(c netConn) {
 		c.Write(request("20250312090000200", "2051", dev.MN, dev.Password,
 			hj212.KV{Key: "BeginTime", Value: string(hj212.FormatTime(nil, begin))}, hj212.KV{Key: "EndTime", Value: string(hj212.FormatTime(nil, end))}))
 		// Before the device's history: no data.
 		old := start.Add(-30 * 24 * time.Hour)
 		c.Write(request("20250312090000201", "2061", dev.MN, dev.Password,
 			hj212.KV{Key: "BeginTime", Value: string(hj212.FormatTime(nil, old))}, hj212.KV{Key: "EndTime", Value: string(hj212.FormatTime(nil, old.Add(time.Hour)))}))
-	}
+	})
 	s, err := New(Config{Addr: gw.addr(), Devices: []Device{dev}, Seed: 42, Start: start, Uploads: UploadNone, NoBootFrame: true})
 	if err != nil {
 		t.Fatal(err)
