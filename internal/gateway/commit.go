@@ -48,15 +48,19 @@ type batchRun struct {
 
 func (br *batchRun) build() {
 	b := &br.b
-	b.Uploads, b.Raw, b.Contacts = b.Uploads[:0], b.Raw[:0], b.Contacts[:0]
+	b.Uploads, b.Raw, b.Contacts, b.Frames = b.Uploads[:0], b.Raw[:0], b.Contacts[:0], b.Frames[:0]
 	clear(br.contacts)
 	for _, it := range br.items {
+		f := store.Frame{Upload: -1, Raw: -1, Contact: it.contact}
 		if it.hasUpload {
+			f.Upload = len(b.Uploads)
 			b.Uploads = append(b.Uploads, it.upload)
 		}
 		if it.hasRaw {
+			f.Raw = len(b.Raw)
 			b.Raw = append(b.Raw, it.raw)
 		}
+		b.Frames = append(b.Frames, f)
 		if it.contact.MN != "" {
 			// One contact per device and batch: the latest wins.
 			if i, ok := br.contacts[it.contact.MN]; ok {
@@ -76,7 +80,8 @@ func (br *batchRun) reset() {
 	clear(br.b.Uploads)
 	clear(br.b.Raw)
 	clear(br.b.Contacts)
-	br.b.Uploads, br.b.Raw, br.b.Contacts = br.b.Uploads[:0], br.b.Raw[:0], br.b.Contacts[:0]
+	clear(br.b.Frames)
+	br.b.Uploads, br.b.Raw, br.b.Contacts, br.b.Frames = br.b.Uploads[:0], br.b.Raw[:0], br.b.Contacts[:0], br.b.Frames[:0]
 	clear(br.contacts)
 }
 
@@ -204,15 +209,19 @@ func (s *Server) commitEach(br *batchRun) {
 	b := &br.single
 	for _, it := range br.items {
 		*b = store.Batch{}
+		f := store.Frame{Upload: -1, Raw: -1, Contact: it.contact}
 		if it.hasUpload {
 			b.Uploads = []model.Upload{it.upload}
+			f.Upload = 0
 		}
 		if it.hasRaw {
 			b.Raw = []model.RawFrame{it.raw}
+			f.Raw = 0
 		}
 		if it.contact.MN != "" {
 			b.Contacts = []model.Contact{it.contact}
 		}
+		b.Frames = []store.Frame{f}
 		t0 := time.Now()
 		err := s.st.CommitBatch(s.commitCtx, b)
 		if err == nil {
@@ -233,7 +242,8 @@ func (s *Server) commitEach(br *batchRun) {
 			raw := it.raw
 			raw.Status = model.RawRejected
 			raw.Reason = "store refused the frame: " + err.Error()
-			if s.st.CommitBatch(s.commitCtx, &store.Batch{Raw: []model.RawFrame{raw}}) == nil {
+			if s.st.CommitBatch(s.commitCtx, &store.Batch{Raw: []model.RawFrame{raw},
+				Frames: []store.Frame{{Upload: -1, Raw: 0}}}) == nil {
 				it.raw = raw
 			}
 		}

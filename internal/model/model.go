@@ -136,6 +136,13 @@ type RawFrame struct {
 	Reason     string    `json:"reason,omitempty"`     // why quarantined or rejected
 	Deviations []string  `json:"deviations,omitempty"` // tolerant-mode deviations
 	Raw        []byte    `json:"raw"`
+	// BusSeq is the JetStream stream sequence of the bus message that
+	// carried the frame to a writer (scaled-out deployments), 0 when the
+	// frame came straight from a gateway in the same process. Stores keep
+	// at most one raw frame per non-zero BusSeq, so that a message
+	// delivered twice (a writer crashed before acknowledging it) is
+	// archived once.
+	BusSeq int64 `json:"bus_seq,omitempty"`
 }
 
 // Device states derived from last contact.

@@ -22,6 +22,19 @@ type Batch struct {
 	Uploads  []model.Upload
 	Raw      []model.RawFrame
 	Contacts []model.Contact
+	// Frames, when the producer fills it, links the parts of each received
+	// frame (the gateway does): the bus publishes one message per frame,
+	// so that deduplication and ordering are per device. Stores ignore it.
+	Frames []Frame
+}
+
+// Frame is one received frame's parts in a Batch: indexes into Uploads
+// and Raw (-1: none) and the device's contact (MN empty: none). The
+// contact is kept by value since Batch.Contacts holds only the latest
+// per device.
+type Frame struct {
+	Upload, Raw int
+	Contact     model.Contact
 }
 
 // UploadQuery selects uploads. Zero values mean "any" (but From/To bound the
