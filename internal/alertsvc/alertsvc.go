@@ -77,6 +77,11 @@ type Config struct {
 	// Replay is how far back stored uploads are replayed on start and
 	// after a registry change (24 h).
 	Replay time.Duration
+	// Poll reads the store on every CatchUp tick instead of waiting for
+	// committed batches: the web role of a scaled-out deployment (issue
+	// 9) has no gateway in its process, its data arrives through the
+	// writers, so the rules follow the store's uploads and contacts.
+	Poll bool
 	// MeterFile is the electricity sub-meter configuration (see
 	// MeterFile); empty: no meters.
 	MeterFile string
@@ -367,7 +372,11 @@ func (s *Service) run() {
 		case <-tick.C:
 			s.tick(ctx)
 		case <-catch.C:
-			s.catchUpIfDropped(ctx)
+			if s.cfg.Poll {
+				s.replay(ctx)
+			} else {
+				s.catchUpIfDropped(ctx)
+			}
 		case <-s.rel:
 			if err := s.rebuild(ctx, false); err != nil {
 				s.errs.Add(1)

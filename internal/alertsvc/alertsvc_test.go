@@ -336,3 +336,53 @@ func testReload(t *testing.T, backend string) {
 		t.Errorf("after a registry change: notices %+v, want 1 self-check", ns)
 	}
 }
+
+// In poll mode (the web role of a scaled-out deployment) nothing is
+// enqueued: the service finds the writers' committed uploads in the store.
+func TestPollFindsStoredUploadsSQLite(t *testing.T)   { testPollFindsStoredUploads(t, "sqlite") }
+func TestPollFindsStoredUploadsPostgres(t *testing.T) { testPollFindsStoredUploads(t, "postgres") }
+
+func testPollFindsStoredUploads(t *testing.T, backend string) {
+	ctx := context.Background()
+	st := newStore(t, backend)
+	now := time.Now().Truncate(time.Hour)
+	s := New(st, &casework.Service{St: st, DataDir: t.TempDir()}, Config{Poll: true, CatchUp: 20 * time.Millisecond,
+		Now: func() time.Time { return now }})
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	// The start's replay is over once the loop answers: what is committed
+	// from here on can only be found by polling.
+	if err := s.TickNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h0 := now.Add(-6 * time.Hour)
+	for i := 1; i <= 3; i++ {
+		u := hourUpload(h0.Add(time.Duration(i)*time.Hour), "50")
+		if err := st.CommitBatch(ctx, &store.Batch{Uploads: []model.Upload{u},
+			Contacts: []model.Contact{{MN: u.MN, At: now, CN: u.CN}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cs, err := st.Cases(ctx, store.CaseQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) > 0 {
+			if len(cs) != 1 || cs[0].ProblemType != "exceedance" || cs[0].Enterprise != tEnt {
+				t.Fatalf("cases %+v", cs)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no case opened from stored uploads; stats %+v", s.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st := s.Stats(); st.Batches != 0 {
+		t.Errorf("stats %+v: nothing was enqueued", st)
+	}
+}
