@@ -385,7 +385,7 @@ func (s *sqlBase) RawFrames(ctx context.Context, q RawQuery) ([]model.RawFrame, 
 	if limit <= 0 {
 		limit = defaultRawLimit
 	}
-	query := `SELECT id, received_at, remote, mn, cn, qn, status, reason, deviations, raw FROM raw_frames`
+	query := `SELECT id, received_at, remote, mn, cn, qn, status, reason, deviations, raw, COALESCE(bus_seq, 0) FROM raw_frames`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -395,7 +395,7 @@ func (s *sqlBase) RawFrames(ctx context.Context, q RawQuery) ([]model.RawFrame, 
 		var f model.RawFrame
 		var t dbTime
 		var dev []byte
-		if err := rows.Scan(&f.ID, &t, &f.Remote, &f.MN, &f.CN, &f.QN, &f.Status, &f.Reason, &dev, &f.Raw); err != nil {
+		if err := rows.Scan(&f.ID, &t, &f.Remote, &f.MN, &f.CN, &f.QN, &f.Status, &f.Reason, &dev, &f.Raw, &f.BusSeq); err != nil {
 			return err
 		}
 		f.ReceivedAt = time.Time(t)

@@ -26,6 +26,11 @@ type pgStore struct {
 
 	pmu   sync.Mutex
 	parts map[int]bool // months (year*12+month-1) whose partition exists
+
+	// uploadsByCopy: uploads go by COPY into a staging table and one
+	// INSERT ... SELECT, instead of one upsert of array parameters
+	// (BenchmarkCommitBatch/postgres compares them).
+	uploadsByCopy bool
 }
 
 type pgScratch struct {
@@ -61,7 +66,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (Store, error) 
 		db.Close()
 		return nil, fmt.Errorf("open postgres %s: %w", redactDSN(dsn), err)
 	}
-	s := &pgStore{sqlBase: sqlBase{r: db, w: db, postgres: true}, log: opts.logger(), parts: map[int]bool{}}
+	s := &pgStore{sqlBase: sqlBase{r: db, w: db, postgres: true}, log: opts.logger(), parts: map[int]bool{}, uploadsByCopy: true}
 	s.pool.New = func() any { return new(pgScratch) }
 	s.log.Info("store opened", "driver", "postgres", "dsn", redactDSN(dsn), "schema_version", version)
 	return s, nil
@@ -146,24 +151,54 @@ func (s *pgStore) createPartition(ctx context.Context, year int, month time.Mont
 	return nil
 }
 
+// Uploads merge in SQL: `excluded || stored` keeps the stored value of
+// any key both have (the right operand wins), and the WHERE makes a
+// retransmission that adds nothing cost no row write. The rows inserted
+// or changed are returned, and their minute data's hours are marked for
+// RollUp in the same statement.
 const (
-	// Uploads merge in SQL: `excluded || stored` keeps the stored value of
-	// any key both have (the right operand wins), and the WHERE makes a
-	// retransmission that adds nothing cost no row write.
-	pgUpsertUploads = `INSERT INTO uploads AS u (mn, cn, data_time, vals)
-		SELECT m, c, t, v::jsonb FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS x(m, c, t, v)
-		ON CONFLICT (mn, cn, data_time) DO UPDATE SET vals = excluded.vals || u.vals
-		WHERE (excluded.vals || u.vals) <> u.vals`
+	pgUploadsConflict = ` ON CONFLICT (mn, cn, data_time) DO UPDATE SET vals = excluded.vals || u.vals
+		WHERE (excluded.vals || u.vals) <> u.vals
+		RETURNING u.mn, u.cn, u.data_time`
+	// date_bin with a whole-hour origin: the China Standard Time hour,
+	// whatever the session's time zone.
+	pgMarkHours = `INSERT INTO rollup_dirty (mn, hour)
+		SELECT DISTINCT mn, date_bin('1 hour', data_time, TIMESTAMPTZ '2000-01-01 00:00:00+00') FROM changed WHERE cn = '` + cnMinute + `'`
+	pgUpsertUploads = `WITH changed AS (INSERT INTO uploads AS u (mn, cn, data_time, vals)
+		SELECT m, c, t, v::jsonb FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS x(m, c, t, v)` +
+		pgUploadsConflict + `) ` + pgMarkHours
+	pgMergeStagedUploads = `WITH changed AS (INSERT INTO uploads AS u (mn, cn, data_time, vals)
+		SELECT mn, cn, data_time, vals FROM ecowatch_uploads_stage ORDER BY mn, cn, data_time` +
+		pgUploadsConflict + `) ` + pgMarkHours
 	pgUpsertContacts = `INSERT INTO contacts AS k (mn, at, remote, cn)
 		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[])
 		ON CONFLICT (mn) DO UPDATE SET at = excluded.at, remote = excluded.remote, cn = excluded.cn
 		WHERE excluded.at >= k.at`
+	// The staging tables live as long as the connection and are emptied
+	// at each commit: no catalog churn per batch, as ON COMMIT DROP would
+	// cause. One simple-protocol round trip creates them when missing.
+	pgStageTables = `CREATE TEMP TABLE IF NOT EXISTS ecowatch_uploads_stage
+			(mn text, cn text, data_time timestamptz, vals jsonb) ON COMMIT DELETE ROWS;
+		CREATE TEMP TABLE IF NOT EXISTS ecowatch_raw_stage (ord integer, received_at timestamptz, remote text, mn text,
+			cn text, qn text, status text, reason text, deviations jsonb, raw bytea, bus_seq bigint) ON COMMIT DELETE ROWS`
+	// Raw frames that came over the bus are archived once per sequence:
+	// a redelivered message stores nothing.
+	pgMergeStagedRaw = `INSERT INTO raw_frames (received_at, remote, mn, cn, qn, status, reason, deviations, raw, bus_seq)
+		SELECT received_at, remote, mn, cn, qn, status, reason, deviations, raw, bus_seq FROM ecowatch_raw_stage ORDER BY ord
+		ON CONFLICT (bus_seq) WHERE bus_seq IS NOT NULL DO NOTHING`
 )
 
-var rawColumns = []string{"received_at", "remote", "mn", "cn", "qn", "status", "reason", "deviations", "raw"}
+var (
+	rawColumns      = []string{"received_at", "remote", "mn", "cn", "qn", "status", "reason", "deviations", "raw"}
+	rawStageColumns = []string{"ord", "received_at", "remote", "mn", "cn", "qn", "status", "reason", "deviations", "raw", "bus_seq"}
+	uploadColumns   = []string{"mn", "cn", "data_time", "vals"}
+)
 
-// CommitBatch implements Store: uploads and contacts as one array-bound
-// upsert each, raw frames by COPY, all in one transaction.
+// CommitBatch implements Store, in one transaction: uploads by COPY into
+// a staging table merged into uploads (or one array-bound upsert, see
+// pgStore.uploadsByCopy), raw frames by COPY (those with a BusSeq through
+// a staging table, to skip the ones already stored), contacts as one
+// array-bound upsert.
 func (s *pgStore) CommitBatch(ctx context.Context, b *Batch) error {
 	if b == nil || len(b.Uploads)+len(b.Raw)+len(b.Contacts) == 0 {
 		return nil
@@ -181,6 +216,15 @@ func (s *pgStore) CommitBatch(ctx context.Context, b *Batch) error {
 	if err := s.ensurePartitions(ctx, ups); err != nil {
 		return fmt.Errorf("commit batch: %w", err)
 	}
+	plain, bus := 0, 0
+	for i := range b.Raw {
+		if b.Raw[i].BusSeq != 0 {
+			bus++
+		} else {
+			plain++
+		}
+	}
+	byCopy := s.uploadsByCopy && len(ups) > 0
 	conn, err := s.w.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("commit batch: %w", err)
@@ -193,15 +237,35 @@ func (s *pgStore) CommitBatch(ctx context.Context, b *Batch) error {
 			return fmt.Errorf("begin: %w", err)
 		}
 		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+		if byCopy || bus > 0 {
+			if _, err := tx.Exec(ctx, pgStageTables); err != nil {
+				return fmt.Errorf("staging tables: %w", err)
+			}
+		}
 		if len(ups) > 0 {
 			s.uploadArgs(sc, ups)
-			if _, err := tx.Exec(ctx, pgUpsertUploads, sc.mns, sc.cns, sc.times, sc.vals); err != nil {
+			if byCopy {
+				if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ecowatch_uploads_stage"}, uploadColumns, &uploadIter{sc: sc, i: -1}); err != nil {
+					return fmt.Errorf("uploads: copy: %w", err)
+				}
+				if _, err := tx.Exec(ctx, pgMergeStagedUploads); err != nil {
+					return fmt.Errorf("uploads: merge: %w", err)
+				}
+			} else if _, err := tx.Exec(ctx, pgUpsertUploads, sc.mns, sc.cns, sc.times, sc.vals); err != nil {
 				return fmt.Errorf("uploads: %w", err)
 			}
 		}
-		if len(b.Raw) > 0 {
+		if plain > 0 {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"raw_frames"}, rawColumns, &rawIter{frames: b.Raw, i: -1}); err != nil {
 				return fmt.Errorf("raw frames: %w", err)
+			}
+		}
+		if bus > 0 {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ecowatch_raw_stage"}, rawStageColumns, &rawIter{frames: b.Raw, i: -1, bus: true}); err != nil {
+				return fmt.Errorf("raw frames: copy: %w", err)
+			}
+			if _, err := tx.Exec(ctx, pgMergeStagedRaw); err != nil {
+				return fmt.Errorf("raw frames: merge: %w", err)
 			}
 		}
 		if len(contacts) > 0 {
@@ -254,15 +318,25 @@ func (s *pgStore) contactArgs(sc *pgScratch, cs []model.Contact) {
 	}
 }
 
-// rawIter feeds raw frames to COPY without building all rows first.
+// rawIter feeds raw frames to COPY without building all rows first:
+// with bus set, those with a BusSeq (and their position, for the staging
+// table), else the others.
 type rawIter struct {
 	frames []model.RawFrame
 	i      int
-	row    [9]any
+	bus    bool
+	row    [11]any
 	buf    []byte
 }
 
-func (it *rawIter) Next() bool { it.i++; return it.i < len(it.frames) }
+func (it *rawIter) Next() bool {
+	for it.i++; it.i < len(it.frames); it.i++ {
+		if (it.frames[it.i].BusSeq != 0) == it.bus {
+			return true
+		}
+	}
+	return false
+}
 func (it *rawIter) Err() error { return nil }
 func (it *rawIter) Values() ([]any, error) {
 	f := &it.frames[it.i]
@@ -275,13 +349,34 @@ func (it *rawIter) Values() ([]any, error) {
 	if raw == nil {
 		raw = []byte{}
 	}
-	it.row = [9]any{f.ReceivedAt, cleanText(f.Remote), cleanText(f.MN), cleanText(f.CN), cleanText(f.QN),
+	if it.bus {
+		it.row = [11]any{int32(it.i), f.ReceivedAt, cleanText(f.Remote), cleanText(f.MN), cleanText(f.CN), cleanText(f.QN),
+			f.Status, cleanText(f.Reason), dev, raw, f.BusSeq}
+		return it.row[:], nil
+	}
+	it.row = [11]any{f.ReceivedAt, cleanText(f.Remote), cleanText(f.MN), cleanText(f.CN), cleanText(f.QN),
 		f.Status, cleanText(f.Reason), dev, raw}
+	return it.row[:9], nil
+}
+
+// uploadIter feeds the uploads prepared by uploadArgs to COPY.
+type uploadIter struct {
+	sc  *pgScratch
+	i   int
+	row [4]any
+}
+
+func (it *uploadIter) Next() bool { it.i++; return it.i < len(it.sc.mns) }
+func (it *uploadIter) Err() error { return nil }
+func (it *uploadIter) Values() ([]any, error) {
+	sc := it.sc
+	it.row = [4]any{sc.mns[it.i], sc.cns[it.i], sc.times[it.i], sc.vals[it.i]}
 	return it.row[:], nil
 }
 
 var (
 	_ pgx.CopyFromSource = (*rawIter)(nil)
+	_ pgx.CopyFromSource = (*uploadIter)(nil)
 	_ Store              = (*pgStore)(nil)
 	_ Store              = (*sqliteStore)(nil)
 )

@@ -201,8 +201,10 @@ var (
 		return multiRow(`INSERT INTO uploads (mn, cn, data_time, vals) VALUES `, `(?,?,?,?)`, n, ` ON CONFLICT DO NOTHING`)
 	}
 	sqlInsertRaw = func(n int) string {
-		return multiRow(`INSERT INTO raw_frames (received_at, remote, mn, cn, qn, status, reason, deviations, raw) VALUES `,
-			`(?,?,?,?,?,?,?,?,?)`, n, ``)
+		// A frame whose BusSeq is stored already (a redelivered bus
+		// message) is skipped: bus_seq is unique where not null.
+		return multiRow(`INSERT INTO raw_frames (received_at, remote, mn, cn, qn, status, reason, deviations, raw, bus_seq) VALUES `,
+			`(?,?,?,?,?,?,?,?,?,?)`, n, ` ON CONFLICT DO NOTHING`)
 	}
 	sqlUpsertContacts = func(n int) string {
 		return multiRow(`INSERT INTO contacts (mn, at, remote, cn) VALUES `, `(?,?,?,?)`, n,
@@ -244,6 +246,9 @@ func (s *sqliteStore) CommitBatch(ctx context.Context, b *Batch) (err error) {
 	}()
 	if err := s.insertUploads(ctx, tx, ups); err != nil {
 		return fmt.Errorf("commit batch: uploads: %w", err)
+	}
+	if err := s.markHours(ctx, tx, ups); err != nil {
+		return fmt.Errorf("commit batch: roll-up marks: %w", err)
 	}
 	if err := s.insertRaw(ctx, tx, b.Raw); err != nil {
 		return fmt.Errorf("commit batch: raw frames: %w", err)
@@ -342,6 +347,48 @@ func (s *sqliteStore) mergeExisting(ctx context.Context, tx *sql.Tx, u *model.Up
 	return err
 }
 
+// markHours marks the hours of the batch's minute data for RollUp. Every
+// minute upload marks its hour, changed or not: telling a retransmission
+// from new data would cost a read per upload, and a needless recompute
+// of an hour is cheap.
+func (s *sqliteStore) markHours(ctx context.Context, tx *sql.Tx, ups []model.Upload) error {
+	sc := &s.sc
+	sc.args = sc.args[:0]
+	var last devPeriod
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, cachedSQL("d", n, sqlMarkHours), sc.args...)
+		sc.args, n = sc.args[:0], 0
+		return err
+	}
+	for i := range ups {
+		u := &ups[i]
+		if u.CN != cnMinute {
+			continue
+		}
+		// China Standard Time hours are UTC hours (a whole-hour offset).
+		k := devPeriod{cleanText(u.MN), u.DataTime.UTC().Truncate(time.Hour)}
+		if k == last {
+			continue // the usual batch holds a device's minutes in a row
+		}
+		last = k
+		sc.args = append(sc.args, k.mn, k.start.UnixMicro())
+		if n++; n == maxChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+var sqlMarkHours = func(n int) string {
+	return multiRow(`INSERT OR IGNORE INTO rollup_dirty (mn, hour) VALUES `, `(?,?)`, n, ``)
+}
+
 func (s *sqliteStore) insertRaw(ctx context.Context, tx *sql.Tx, raws []model.RawFrame) error {
 	sc := &s.sc
 	for len(raws) > 0 {
@@ -359,8 +406,12 @@ func (s *sqliteStore) insertRaw(ctx context.Context, tx *sql.Tx, raws []model.Ra
 			if raw == nil {
 				raw = []byte{} // NOT NULL: an empty frame is still a frame
 			}
+			var seq any
+			if f.BusSeq != 0 {
+				seq = f.BusSeq
+			}
 			sc.args = append(sc.args, f.ReceivedAt.UnixMicro(), cleanText(f.Remote), cleanText(f.MN),
-				cleanText(f.CN), cleanText(f.QN), f.Status, cleanText(f.Reason), dev, raw)
+				cleanText(f.CN), cleanText(f.QN), f.Status, cleanText(f.Reason), dev, raw, seq)
 		}
 		st, err := s.stmt(ctx, tx, cachedSQL("r", n, sqlInsertRaw))
 		if err != nil {

@@ -79,6 +79,10 @@ type Store interface {
 	// Contacts returns every device's last contact.
 	Contacts(ctx context.Context) ([]model.Contact, error)
 
+	// RollupStore: hour and day roll-ups of minute data, retention of
+	// uploads and roll-ups (rollup.go, purge.go).
+	RollupStore
+
 	// AirStore: ambient air stations' hourly data and targets (air.go).
 	AirStore
 	// RightsStore: the emission-rights ledger (rights.go).
