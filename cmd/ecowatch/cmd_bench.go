@@ -34,7 +34,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-const benchUsage = `Usage: ecowatch bench <ingest|conns|decode|store> [flags]
+const benchUsage = `Usage: ecowatch bench <ingest|conns|decode|store|bus> [flags]
 
 Benchmarks, each in one process:
   ingest   gateway + store + simulated devices in flat-out mode: acknowledged
@@ -44,6 +44,7 @@ Benchmarks, each in one process:
   conns    N concurrent idle device connections to an in-process gateway:
            RSS and KiB per connection
   decode   HJ 212 decode rate of a typical 2051 frame with 8 factors
+  bus      scaled out: devices → gateway(s) → NATS JetStream → writer(s) → PostgreSQL
 
 Run 'ecowatch bench <name> --help' for a benchmark's flags.
 `
@@ -67,6 +68,8 @@ func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return benchConnsClient(ctx, args[1:], stdin, stdout, stderr)
 	case "decode":
 		return benchDecode(ctx, args[1:], stdout, stderr)
+	case "bus":
+		return benchBus(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, benchUsage)
 	return usageError{fmt.Errorf("unknown benchmark %q", args[0])}
