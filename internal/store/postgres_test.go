@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,5 +162,56 @@ func TestPostgresRetransmissionNoWrite(t *testing.T) {
 	mustCommit(t, s, &Batch{Uploads: []model.Upload{upload("M1", "2051", t0, "a21026-Max", "2")}})
 	if after := xmin(); after == before {
 		t.Fatal("an upload adding a field did not write the row")
+	}
+}
+
+// TestPostgresPurgePartitions checks PostgreSQL's uploads retention:
+// partitions that end at or before t are dropped whole, a month that t
+// cuts is kept whole, rows before t in the default partition are deleted
+// and the later ones kept.
+func TestPostgresPurgePartitions(t *testing.T) {
+	dsn := newPGDatabase(t)
+	s := openStore(t, dsn)
+	db := pgTarget().raw(t, dsn)
+	ctx := context.Background()
+	cstZone := time.FixedZone("CST", 8*3600)
+	mustCommit(t, s, &Batch{Uploads: []model.Upload{
+		upload("M1", "2051", time.Date(2025, 12, 10, 0, 0, 0, 0, cstZone), "a21026-Avg", "1"),
+		upload("M1", "2051", time.Date(2026, 1, 10, 0, 0, 0, 0, cstZone), "a21026-Avg", "2"),
+		upload("M1", "2051", time.Date(2026, 1, 20, 0, 0, 0, 0, cstZone), "a21026-Avg", "3"),
+		upload("M1", "2051", time.Date(2026, 2, 10, 0, 0, 0, 0, cstZone), "a21026-Avg", "4"),
+		upload("M1", "2031", time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), "a21026-Avg", "5"), // default partition
+		upload("M1", "2031", time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC), "a21026-Avg", "6"), // default partition, after t
+	}})
+	if _, err := db.Exec(`ANALYZE uploads`); err != nil {
+		t.Fatal(err)
+	}
+	// 15 January: December goes, January (cut by t) stays whole.
+	n, err := s.PurgeUploadsBefore(ctx, time.Date(2026, 1, 15, 0, 0, 0, 0, cstZone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("purged %d rows, want 2 (December's partition and 1970)", n)
+	}
+	exists := func(name string) bool {
+		var ok bool
+		if err := db.QueryRow(`SELECT to_regclass($1) IS NOT NULL`, name).Scan(&ok); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	for name, want := range map[string]bool{"uploads_y2025m12": false, "uploads_y2026m01": true, "uploads_y2026m02": true, "uploads_default": true} {
+		if got := exists(name); got != want {
+			t.Errorf("%s exists: %v, want %v", name, got, want)
+		}
+	}
+	var vals []string
+	for _, u := range allUploads(t, s) {
+		vals = append(vals, u.Values[0].Value)
+	}
+	// Ordered by (MN, CN, DataTime): 2031's year-2999 row, then 2051's.
+	if got := strings.Join(vals, ","); got != "6,2,3,4" {
+		t.Errorf("uploads left %s, want 6,2,3,4", got)
 	}
 }

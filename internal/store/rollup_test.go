@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -384,4 +385,67 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// testRollUpConcurrent commits minute data in random order while RollUp
+// runs in a loop (two of them at once): once the writers are done and a
+// last RollUp ran, every hour and day is what the whole data gives. A
+// mark lost to a race (a commit between RollUp's read of the marks and
+// their removal) would leave an hour short.
+func testRollUpConcurrent(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	ctx := context.Background()
+	const devices, minutes = 4, 120
+	base := at(20, 10, 0)
+	done := make(chan struct{})
+	var rollers sync.WaitGroup
+	for range 2 {
+		rollers.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := s.RollUp(ctx); err != nil {
+					t.Errorf("RollUp: %v", err)
+					return
+				}
+			}
+		})
+	}
+	var writers sync.WaitGroup
+	for d := range devices {
+		writers.Go(func() {
+			order := rand.New(rand.NewPCG(uint64(d), 9)).Perm(minutes)
+			for len(order) > 0 {
+				n := min(len(order), 5)
+				var b Batch
+				for _, m := range order[:n] {
+					b.Uploads = append(b.Uploads, upload(fmt.Sprintf("M%d", d), "2051", base.Add(time.Duration(m)*time.Minute),
+						"a21026-Avg", fmt.Sprint(m)))
+				}
+				order = order[n:]
+				if err := s.CommitBatch(ctx, &b); err != nil {
+					t.Errorf("CommitBatch: %v", err)
+					return
+				}
+			}
+		})
+	}
+	writers.Wait()
+	close(done)
+	rollers.Wait()
+	if _, err := s.RollUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var wantHours, wantDays []string
+	for d := range devices {
+		wantHours = append(wantHours,
+			fmt.Sprintf("M%d a21026 03-20T10 n=60 x=0 avg=29.5 min=0 max=59 cou=-", d),
+			fmt.Sprintf("M%d a21026 03-20T11 n=60 x=0 avg=89.5 min=60 max=119 cou=-", d))
+		wantDays = append(wantDays, fmt.Sprintf("M%d a21026 03-20T00 n=120 x=0 avg=59.5 min=0 max=119 cou=-", d))
+	}
+	checkRows(t, "hours", rollupRows(t, s, RollupQuery{Step: model.RollupHour}), wantHours)
+	checkRows(t, "days", rollupRows(t, s, RollupQuery{Step: model.RollupDay}), wantDays)
 }
