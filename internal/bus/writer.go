@@ -1,0 +1,651 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// Committer stores a batch durably (store.Store does).
+type Committer interface {
+	CommitBatch(ctx context.Context, b *store.Batch) error
+}
+
+// WriterConfig configures a Writer. Zero values take the defaults.
+type WriterConfig struct {
+	ID       string        // unique per writer instance; default host-pid
+	Batch    int           // messages per commit, default 1000
+	MaxWait  time.Duration // longest wait for a batch to fill, default 200ms
+	LeaseTTL time.Duration // partition lease TTL, default 6s (renewed every TTL/3)
+	OnCommit func(*store.Batch)
+}
+
+// Writer consumes the partitions it holds leases for and commits their
+// frames to the store.
+type Writer struct {
+	b   *Bus
+	st  Committer
+	cfg WriterConfig
+	log *slog.Logger
+	rl  rateLog
+
+	mu       sync.Mutex
+	owned    map[int]*partRun // leases held, partition loop running
+	stopping map[int]chan struct{} // closed once the loop stopped and the lease is released
+	allLive  bool // at the last lease round, every partition had a live lease
+	started  bool
+	lag      map[int]int64
+
+	frames       atomic.Uint64
+	commits      atomic.Uint64
+	commitErrors atomic.Uint64
+	redeliveries atomic.Uint64
+	undecodable  atomic.Uint64
+	lost         atomic.Uint64
+	latency      *histogram
+}
+
+type partRun struct {
+	p      int
+	rev    uint64
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewWriter returns a writer of b's partitions into st.
+func NewWriter(b *Bus, st Committer, cfg WriterConfig) *Writer {
+	if cfg.ID == "" {
+		host, _ := os.Hostname()
+		cfg.ID = host + "-" + strconv.Itoa(os.Getpid())
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 1000
+	}
+	cfg.Batch = min(cfg.Batch, maxAckPending)
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 200 * time.Millisecond
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = DefaultLeaseTTL
+	}
+	return &Writer{
+		b: b, st: st, cfg: cfg,
+		log:      b.log.With(slog.String("writer", cfg.ID)),
+		owned:    make(map[int]*partRun),
+		stopping: make(map[int]chan struct{}),
+		lag:      make(map[int]int64),
+		latency:  newHistogram(),
+	}
+}
+
+// KV keys: partition leases and live writers. KV keys allow letters,
+// digits, '-', '_', '=', '.' and '/'.
+func partitionKey(p int) string { return fmt.Sprintf("p.%02d", p) }
+
+func writerKey(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '=') {
+			b[i] = '_'
+		}
+	}
+	return "w." + string(b)
+}
+
+// Run holds leases and consumes the leased partitions until ctx is done.
+// On return the partition loops have stopped and, when NATS is
+// reachable, the leases are released so other writers take over at once
+// rather than after a TTL.
+func (w *Writer) Run(ctx context.Context) error {
+	if err := w.ensureTTL(ctx); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.started = true
+	w.mu.Unlock()
+	t := time.NewTicker(w.cfg.LeaseTTL / 3)
+	defer t.Stop()
+	for {
+		w.leaseRound(ctx)
+		select {
+		case <-ctx.Done():
+			w.shutdown()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// ensureTTL makes the lease bucket's TTL the configured lease TTL (all
+// writers of a deployment must use the same).
+func (w *Writer) ensureTTL(ctx context.Context) error {
+	kv := w.b.leases()
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("bus: lease bucket status: %w", err)
+	}
+	if st.TTL() == w.cfg.LeaseTTL {
+		return nil
+	}
+	cfg := st.Config()
+	cfg.TTL = w.cfg.LeaseTTL
+	kv, err = w.b.js.CreateOrUpdateKeyValue(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("bus: set lease TTL to %v: %w", w.cfg.LeaseTTL, err)
+	}
+	w.log.Info("bus: lease TTL set", slog.Duration("ttl", w.cfg.LeaseTTL), slog.Duration("was", st.TTL()))
+	w.b.mu.Lock()
+	w.b.kv = kv
+	w.b.mu.Unlock()
+	return nil
+}
+
+// leaseRound announces this writer, renews its leases (giving up at once
+// a lease it failed to renew), then moves towards its fair share of the
+// partitions among the live writers: ceil(partitions / writers).
+func (w *Writer) leaseRound(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	kv := w.b.leases()
+	rctx, cancel := context.WithTimeout(ctx, w.cfg.LeaseTTL/3)
+	defer cancel()
+	id := []byte(w.cfg.ID)
+	if _, err := kv.Put(rctx, writerKey(w.cfg.ID), id); err != nil {
+		w.logf("announce", "bus: announcing writer failed", err)
+	}
+	// Renew first: a lease is only as good as its last renewal.
+	w.mu.Lock()
+	runs := make([]*partRun, 0, len(w.owned))
+	for _, r := range w.owned {
+		runs = append(runs, r)
+	}
+	w.mu.Unlock()
+	for _, r := range runs {
+		rev, err := kv.Update(rctx, partitionKey(r.p), id, r.rev)
+		if err != nil {
+			w.log.Warn("bus: lease renewal failed, giving the partition up", slog.Int("partition", r.p), slog.Any("err", err))
+			w.lost.Add(1)
+			w.stopPartition(r, false)
+			continue
+		}
+		r.rev = rev
+	}
+	writers, leased, err := w.census(rctx)
+	if err != nil {
+		w.logf("census", "bus: listing leases failed", err)
+		return
+	}
+	parts := w.b.cfg.Partitions
+	fair := (parts + writers - 1) / writers
+	w.mu.Lock()
+	n := len(w.owned)
+	var extra []*partRun
+	for p := parts - 1; p >= 0 && n-len(extra) > fair; p-- {
+		if r, ok := w.owned[p]; ok {
+			extra = append(extra, r)
+		}
+	}
+	w.mu.Unlock()
+	for _, r := range extra {
+		w.stopPartition(r, true)
+	}
+	// Acquire free partitions, starting at a point that depends on the
+	// writer so that writers starting together do not all race for
+	// partition 0.
+	start := Partition(w.cfg.ID, parts)
+	for i := 0; i < parts; i++ {
+		w.mu.Lock()
+		n = len(w.owned)
+		p := (start + i) % parts
+		_, mine := w.owned[p]
+		_, busy := w.stopping[p]
+		w.mu.Unlock()
+		if n >= fair {
+			break
+		}
+		if mine || busy || leased[p] {
+			continue
+		}
+		rev, err := kv.Create(rctx, partitionKey(p), id)
+		if err != nil {
+			if !errors.Is(err, jetstream.ErrKeyExists) {
+				w.logf("acquire", "bus: acquiring a lease failed", err)
+			}
+			continue
+		}
+		leased[p] = true
+		w.startPartition(ctx, p, rev)
+	}
+	w.mu.Lock()
+	w.allLive = len(leased) >= parts
+	w.mu.Unlock()
+	w.updateLag(rctx)
+}
+
+// census counts the live writers (at least this one) and the leased
+// partitions.
+func (w *Writer) census(ctx context.Context) (int, map[int]bool, error) {
+	keys, err := w.b.leases().Keys(ctx)
+	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
+		return 0, nil, err
+	}
+	writers, self := 0, false
+	leased := make(map[int]bool)
+	me := writerKey(w.cfg.ID)
+	for _, k := range keys {
+		switch {
+		case strings.HasPrefix(k, "w."):
+			writers++
+			self = self || k == me
+		case strings.HasPrefix(k, "p."):
+			if p, err := strconv.Atoi(k[2:]); err == nil {
+				leased[p] = true
+			}
+		}
+	}
+	if !self {
+		writers++
+	}
+	return writers, leased, nil
+}
+
+func (w *Writer) startPartition(ctx context.Context, p int, rev uint64) {
+	pctx, cancel := context.WithCancel(ctx)
+	r := &partRun{p: p, rev: rev, cancel: cancel, done: make(chan struct{})}
+	w.mu.Lock()
+	w.owned[p] = r
+	w.mu.Unlock()
+	w.log.Info("bus: partition acquired", slog.Int("partition", p))
+	go func() {
+		defer close(r.done)
+		w.consume(pctx, p)
+	}()
+}
+
+// stopPartition stops a partition loop. With release, once the loop has
+// finished its batch, the lease is deleted (if still ours) so another
+// writer takes it at once; without, the lease is already lost.
+func (w *Writer) stopPartition(r *partRun, release bool) {
+	w.mu.Lock()
+	if w.owned[r.p] != r {
+		w.mu.Unlock()
+		return
+	}
+	delete(w.owned, r.p)
+	delete(w.lag, r.p)
+	fin := make(chan struct{})
+	w.stopping[r.p] = fin
+	w.mu.Unlock()
+	r.cancel()
+	go func() {
+		defer close(fin)
+		<-r.done
+		if release {
+			w.release(r)
+		}
+		w.mu.Lock()
+		delete(w.stopping, r.p)
+		w.mu.Unlock()
+	}()
+}
+
+func (w *Writer) release(r *partRun) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := w.b.leases().Delete(ctx, partitionKey(r.p), jetstream.LastRevision(r.rev)); err != nil {
+		w.log.Debug("bus: lease release failed (it expires by itself)", slog.Int("partition", r.p), slog.Any("err", err))
+		return
+	}
+	w.log.Info("bus: partition released", slog.Int("partition", r.p))
+}
+
+// shutdown stops every partition loop and releases the leases and the
+// writer's announcement.
+func (w *Writer) shutdown() {
+	w.mu.Lock()
+	runs := make([]*partRun, 0, len(w.owned))
+	for _, r := range w.owned {
+		runs = append(runs, r)
+	}
+	w.mu.Unlock()
+	for _, r := range runs {
+		w.stopPartition(r, true)
+	}
+	w.mu.Lock()
+	fins := make([]chan struct{}, 0, len(w.stopping))
+	for _, fin := range w.stopping {
+		fins = append(fins, fin)
+	}
+	w.mu.Unlock()
+	for _, fin := range fins {
+		<-fin
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = w.b.leases().Delete(ctx, writerKey(w.cfg.ID))
+	w.mu.Lock()
+	w.started = false
+	w.mu.Unlock()
+}
+
+// Ready is nil once the writer owns a partition, or every partition is
+// leased by a live writer (more writers than partitions: a standby).
+func (w *Writer) Ready() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.started {
+		return errors.New("bus: writer not running")
+	}
+	if len(w.owned) > 0 || w.allLive {
+		return nil
+	}
+	return errors.New("bus: writer owns no partition and some partitions have no live writer yet")
+}
+
+// Owned returns the partitions this writer holds, in no order.
+func (w *Writer) Owned() []int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ps := make([]int, 0, len(w.owned))
+	for p := range w.owned {
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+func (w *Writer) updateLag(ctx context.Context) {
+	for _, p := range w.Owned() {
+		info, err := w.b.consumer(p).Info(ctx)
+		if err != nil {
+			continue
+		}
+		w.mu.Lock()
+		if _, ok := w.owned[p]; ok {
+			w.lag[p] = int64(info.NumPending) + int64(info.NumAckPending)
+		}
+		w.mu.Unlock()
+	}
+}
+
+// consume is one partition's loop: fetch a batch, commit it (retrying
+// while the store fails), then acknowledge it. Nothing is acknowledged
+// before its commit, so a writer that dies loses nothing: the messages
+// are redelivered and committed again, harmlessly (uploads merge by key,
+// raw frames are unique by BusSeq, contacts keep the latest).
+func (w *Writer) consume(ctx context.Context, p int) {
+	cons := w.b.consumer(p)
+	w.awaitHandover(ctx, cons, p)
+	var batch store.Batch
+	msgs := make([]jetstream.Msg, 0, w.cfg.Batch)
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		mb, err := cons.Fetch(w.cfg.Batch, jetstream.FetchMaxWait(w.cfg.MaxWait))
+		if err != nil {
+			w.logf("fetch", "bus: fetch failed", err, slog.Int("partition", p))
+			sleepCtx(ctx, backoff)
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		msgs = msgs[:0]
+		for m := range mb.Messages() {
+			msgs = append(msgs, m)
+		}
+		if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
+			w.logf("fetch", "bus: fetch ended with an error", err, slog.Int("partition", p))
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		if ctx.Err() != nil {
+			// Lease lost or shutting down between fetch and commit: hand
+			// the messages back at once rather than after AckWait.
+			nakAll(msgs)
+			return
+		}
+		msgs = w.build(&batch, msgs)
+		if len(msgs) == 0 {
+			continue
+		}
+		if !w.commit(ctx, &batch, msgs, p) {
+			nakAll(msgs)
+			return
+		}
+		if w.cfg.OnCommit != nil {
+			w.cfg.OnCommit(&batch)
+		}
+		w.ack(msgs, p)
+		clearBatch(&batch)
+	}
+}
+
+// awaitHandover waits, on taking a partition over, until the previous
+// owner's delivered messages are acknowledged or redeliverable (AckWait),
+// so that this writer does not commit newer frames of a device before the
+// previous owner's older ones.
+func (w *Writer) awaitHandover(ctx context.Context, cons jetstream.Consumer, p int) {
+	deadline := time.Now().Add(ackWait + time.Second)
+	for ctx.Err() == nil && time.Now().Before(deadline) {
+		ictx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		info, err := cons.Info(ictx)
+		cancel()
+		if err == nil && info.NumAckPending == 0 {
+			return
+		}
+		sleepCtx(ctx, 200*time.Millisecond)
+	}
+}
+
+// build decodes msgs into batch and returns the messages to acknowledge
+// after the commit (a message without JetStream metadata is terminated).
+func (w *Writer) build(batch *store.Batch, msgs []jetstream.Msg) []jetstream.Msg {
+	clearBatch(batch)
+	keep := msgs[:0]
+	contactAt := make(map[string]int)
+	for _, msg := range msgs {
+		meta, err := msg.Metadata()
+		if err != nil {
+			// Not a JetStream delivery: nothing to commit it under.
+			w.logf("meta", "bus: message without metadata terminated", err)
+			_ = msg.Term()
+			continue
+		}
+		keep = append(keep, msg)
+		if meta.NumDelivered > 1 {
+			w.redeliveries.Add(1)
+		}
+		seq := int64(meta.Sequence.Stream)
+		m, err := DecodeMessage(msg.Data())
+		if err != nil {
+			// Never wedge the partition on a message no writer can read:
+			// archive its bytes as a rejected frame (evidence of what
+			// arrived) and move on.
+			w.undecodable.Add(1)
+			w.logf("decode", "bus: undecodable message archived as rejected", err, slog.Uint64("seq", meta.Sequence.Stream))
+			raw := msg.Data()
+			if len(raw) > maxRejectedRaw {
+				raw = raw[:maxRejectedRaw]
+			}
+			batch.Raw = append(batch.Raw, model.RawFrame{
+				ReceivedAt: meta.Timestamp.UTC(),
+				Remote:     "bus:" + msg.Subject(),
+				Status:     model.RawRejected,
+				Reason:     err.Error(),
+				Raw:        append([]byte{}, raw...),
+				BusSeq:     seq,
+			})
+			batch.Frames = append(batch.Frames, store.Frame{Upload: -1, Raw: len(batch.Raw) - 1})
+			continue
+		}
+		f := store.Frame{Upload: -1, Raw: -1}
+		if m.Upload != nil {
+			f.Upload = len(batch.Uploads)
+			batch.Uploads = append(batch.Uploads, *m.Upload)
+		}
+		if m.Raw != nil {
+			r := *m.Raw
+			r.BusSeq = seq
+			f.Raw = len(batch.Raw)
+			batch.Raw = append(batch.Raw, r)
+		}
+		if c := m.Contact; c != nil && c.MN != "" {
+			f.Contact = *c
+			// Latest contact per device; ties: the later message.
+			if i, ok := contactAt[c.MN]; ok {
+				if !c.At.Before(batch.Contacts[i].At) {
+					batch.Contacts[i] = *c
+				}
+			} else {
+				contactAt[c.MN] = len(batch.Contacts)
+				batch.Contacts = append(batch.Contacts, *c)
+			}
+		}
+		batch.Frames = append(batch.Frames, f)
+	}
+	return keep
+}
+
+// maxRejectedRaw bounds the bytes kept of an undecodable message.
+const maxRejectedRaw = 64 << 10
+
+func clearBatch(b *store.Batch) {
+	clear(b.Uploads)
+	clear(b.Raw)
+	clear(b.Contacts)
+	clear(b.Frames)
+	b.Uploads, b.Raw, b.Contacts, b.Frames = b.Uploads[:0], b.Raw[:0], b.Contacts[:0], b.Frames[:0]
+}
+
+// commit commits batch, retrying with backoff while the store fails; the
+// messages are kept from redelivery meanwhile (InProgress). It returns
+// false if ctx ended first.
+func (w *Writer) commit(ctx context.Context, batch *store.Batch, msgs []jetstream.Msg, p int) bool {
+	backoff := 100 * time.Millisecond
+	lastProgress := time.Now()
+	for attempt := 1; ; attempt++ {
+		t0 := time.Now()
+		err := w.st.CommitBatch(ctx, batch)
+		if err == nil {
+			w.latency.observe(time.Since(t0))
+			w.commits.Add(1)
+			w.frames.Add(uint64(len(msgs)))
+			return true
+		}
+		w.commitErrors.Add(1)
+		if ctx.Err() != nil {
+			return false
+		}
+		w.logf("commit", "bus: commit failed, retrying", err, slog.Int("partition", p), slog.Int("frames", len(msgs)), slog.Int("attempt", attempt))
+		if time.Since(lastProgress) > ackWait/3 {
+			for _, m := range msgs {
+				_ = m.InProgress()
+			}
+			lastProgress = time.Now()
+		}
+		if !sleepCtx(ctx, backoff) {
+			return false
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// ack acknowledges a committed batch. The last ack waits for the
+// server's confirmation: acks of one connection are processed in order,
+// so it confirms them all. A lost ack only means a redelivery, which is
+// harmless.
+func (w *Writer) ack(msgs []jetstream.Msg, p int) {
+	for _, m := range msgs[:len(msgs)-1] {
+		if err := m.Ack(); err != nil {
+			w.logf("ack", "bus: ack failed (the message will be redelivered)", err, slog.Int("partition", p))
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := msgs[len(msgs)-1].DoubleAck(ctx); err != nil {
+		w.logf("ack", "bus: ack failed (the messages may be redelivered)", err, slog.Int("partition", p))
+	}
+}
+
+func nakAll(msgs []jetstream.Msg) {
+	for _, m := range msgs {
+		_ = m.Nak()
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (w *Writer) logf(key, msg string, err error, attrs ...any) {
+	if n, ok := w.rl.allow(key); ok {
+		w.log.Warn(msg, append(attrs, slog.Any("err", err), slog.Int("suppressed", n))...)
+	}
+}
+
+// WriteMetrics writes the writer's metrics in the Prometheus text format.
+func (w *Writer) WriteMetrics(wr io.Writer) {
+	writeCounter(wr, "ecowatch_writer_frames_total", "Bus messages (frames) committed to the store.", &w.frames)
+	writeCounter(wr, "ecowatch_writer_commits_total", "Batches committed.", &w.commits)
+	writeCounter(wr, "ecowatch_writer_commit_errors_total", "Failed commit attempts (retried).", &w.commitErrors)
+	writeCounter(wr, "ecowatch_writer_redeliveries_total", "Messages delivered more than once (a writer died or lost its lease before acknowledging).", &w.redeliveries)
+	writeCounter(wr, "ecowatch_writer_undecodable_total", "Messages that could not be decoded (archived as rejected raw frames).", &w.undecodable)
+	writeCounter(wr, "ecowatch_writer_leases_lost_total", "Partition leases lost (renewal failed).", &w.lost)
+	w.latency.write(wr, "ecowatch_writer_commit_seconds", "Store commit time of one batch.")
+	w.mu.Lock()
+	var lag int64
+	for _, l := range w.lag {
+		lag += l
+	}
+	owned := len(w.owned)
+	w.mu.Unlock()
+	writeGauge(wr, "ecowatch_writer_lag_messages", "Messages waiting in the partitions this writer owns (at the last lease round).", lag)
+	writeGauge(wr, "ecowatch_writer_partitions_owned", "Partitions this writer holds a lease for.", int64(owned))
+}
+
+// rateLog lets one log line per key through every 10 seconds and counts
+// the rest.
+type rateLog struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+	supp map[string]int
+}
+
+func (r *rateLog) allow(key string) (int, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.last == nil {
+		r.last = make(map[string]time.Time)
+		r.supp = make(map[string]int)
+	}
+	now := time.Now()
+	if t, ok := r.last[key]; ok && now.Sub(t) < 10*time.Second {
+		r.supp[key]++
+		return 0, false
+	}
+	n := r.supp[key]
+	r.last[key] = now
+	r.supp[key] = 0
+	return n, true
+}
