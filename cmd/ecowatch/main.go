@@ -36,6 +36,10 @@ var commands = map[string]command{
 	"cases":     {"cases of the closed loop (list|show|act)", runCases},
 	"petitions": {"public petitions (list|show)", runPetitions},
 	"account":   {"county accountability: assessment, compensation, triggers, bulletin, warnings, soil, projects", runAccount},
+	"gateway":   {"scaled out: a stateless HJ 212 gateway publishing to NATS JetStream", runGateway},
+	"writer":    {"scaled out: commit the bus's frames to PostgreSQL, keep roll-ups and retention", runWriter},
+	"web":       {"scaled out: the API and dashboard on PostgreSQL without a gateway", runWeb},
+	"bus":       {"NATS JetStream bus: create or update the stream, show its state (init|status)", runBus},
 	"version":   {"print the version", runVersion},
 }
 

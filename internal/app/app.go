@@ -40,6 +40,16 @@ type Config struct {
 	// SQLiteSync is the SQLite synchronous mode ("full" or "normal").
 	SQLiteSync string
 
+	// ReadDSN, when set, is a read replica (PostgreSQL streaming replica)
+	// that serves the monitoring read paths (uploads, roll-ups, raw
+	// frames, contacts); everything else reads and writes DSN.
+	ReadDSN string
+
+	// DisableGateway runs the web role of a scaled-out deployment (issue
+	// 9): no device gateway in this process, the writers fill the store,
+	// and the alert rules poll it.
+	DisableGateway bool
+
 	// HTTPAddr is the HTTP listen address; empty disables HTTP.
 	HTTPAddr string
 	Gateway  gateway.Config
@@ -89,7 +99,7 @@ type App struct {
 // Ready is what Start writes to Config.ReadyFile.
 type Ready struct {
 	PID     int    `json:"pid"`
-	Gateway string `json:"gateway"`
+	Gateway string `json:"gateway,omitempty"`
 	HTTP    string `json:"http,omitempty"`
 	DSN     string `json:"dsn"`
 }
@@ -122,6 +132,14 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open store: %w", err)
 	}
+	if cfg.ReadDSN != "" {
+		rst, err := store.Open(ctx, cfg.ReadDSN, store.Options{Logger: log})
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("cannot open read replica: %w", err)
+		}
+		st = store.WithReadReplica(st, rst)
+	}
 	a := &App{cfg: cfg, log: log, Store: st, stop: make(chan struct{})}
 	a.Devices = gateway.NewDeviceTable(nil)
 	if err := a.reloadDevices(ctx); err != nil {
@@ -138,6 +156,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		// The alert rules see every committed batch (they only enqueue on
 		// the commit path) and open cases through the closed loop.
 		acfg := cfg.Alerts
+		acfg.Poll = acfg.Poll || cfg.DisableGateway
 		if acfg.Log == nil {
 			acfg.Log = log.With("component", "alerts")
 		}
@@ -148,10 +167,14 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 			gcfg.OnCommit = a.Alerts.Enqueue
 		}
 	}
-	a.Gateway = gateway.New(gcfg, st, a.Devices, log.With("component", "gateway"))
-	if err := a.Gateway.Start(ctx); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("cannot start gateway: %w", err)
+	ready := Ready{PID: os.Getpid(), DSN: redactDSN(dsn)}
+	if !cfg.DisableGateway {
+		a.Gateway = gateway.New(gcfg, st, a.Devices, log.With("component", "gateway"))
+		if err := a.Gateway.Start(ctx); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("cannot start gateway: %w", err)
+		}
+		ready.Gateway = a.Gateway.Addr().String()
 	}
 	if a.Alerts != nil {
 		if err := a.Alerts.Start(ctx); err != nil {
@@ -159,14 +182,17 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 			return nil, fmt.Errorf("cannot start the alert rules: %w", err)
 		}
 	}
-	ready := Ready{PID: os.Getpid(), Gateway: a.Gateway.Addr().String(), DSN: redactDSN(dsn)}
 
 	if cfg.HTTPAddr != "" {
 		wcfg := cfg.Web
 		if wcfg.Metrics == nil {
-			wcfg.Metrics = a.Gateway.WriteMetrics
-			if a.Alerts != nil {
-				wcfg.Metrics = func(w io.Writer) { a.Gateway.WriteMetrics(w); a.Alerts.WriteMetrics(w) }
+			wcfg.Metrics = func(w io.Writer) {
+				if a.Gateway != nil {
+					a.Gateway.WriteMetrics(w)
+				}
+				if a.Alerts != nil {
+					a.Alerts.WriteMetrics(w)
+				}
 			}
 		}
 		if wcfg.Auth == nil {
@@ -199,6 +225,16 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		h := http.NewServeMux()
 		h.Handle("/api/", api)
 		h.Handle("/metrics", api)
+		// Probes for load balancers and orchestrators (issue 9, part 6),
+		// as on the gateway and writer roles.
+		probe := opsHandler(nil, func(ctx context.Context) error {
+			if err := st.Ping(ctx); err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
+			return nil
+		}, nil, log)
+		h.Handle("GET /healthz", probe)
+		h.Handle("GET /readyz", probe)
 		h.Handle("/", dash)
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
@@ -243,15 +279,19 @@ func (a *App) abort(ctx context.Context) {
 	if a.Alerts != nil {
 		a.Alerts.Stop()
 	}
-	a.Gateway.Shutdown(ctx)
+	if a.Gateway != nil {
+		a.Gateway.Shutdown(ctx)
+	}
 	a.Store.Close()
 }
 
 // WriteReady writes the bound addresses as JSON to path, atomically (a
 // reader never sees half a file). Start does it for Config.ReadyFile; the
 // demo calls it itself once its city is imported.
-func (a *App) WriteReady(path string) error {
-	b, _ := json.Marshal(a.ready)
+func (a *App) WriteReady(path string) error { return writeReady(path, a.ready) }
+
+func writeReady(path string, ready Ready) error {
+	b, _ := json.Marshal(ready)
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o640); err != nil {
 		return fmt.Errorf("cannot write ready file: %w", err)
@@ -263,7 +303,7 @@ func (a *App) WriteReady(path string) error {
 }
 
 // GatewayAddr is the address devices connect to.
-func (a *App) GatewayAddr() string { return a.Gateway.Addr().String() }
+func (a *App) GatewayAddr() string { return a.ready.Gateway }
 
 // HTTPAddr is the HTTP address, or "" when HTTP is disabled.
 func (a *App) HTTPAddr() string {
@@ -318,10 +358,12 @@ func (a *App) Shutdown(ctx context.Context) error {
 		}
 	}
 	t0 := time.Now()
-	if err := a.Gateway.Shutdown(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("gateway shutdown: %w", err))
+	if a.Gateway != nil {
+		if err := a.Gateway.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("gateway shutdown: %w", err))
+		}
+		a.log.Info("gateway drained", "took", time.Since(t0).Round(time.Millisecond))
 	}
-	a.log.Info("gateway drained", "took", time.Since(t0).Round(time.Millisecond))
 	if a.Alerts != nil {
 		// After the gateway: the last batches are handled (or caught up
 		// from the store on the next start).

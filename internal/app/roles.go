@@ -1,0 +1,370 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/bus"
+	"github.com/ecowatch/ecowatch/internal/gateway"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// The scaled-out roles of issue 9. `serve` runs everything in one process
+// (Start); a province runs the same binary as several processes:
+//
+//	gateway  devices → JetStream (acks 9014 after the stream's PubAck)
+//	writer   JetStream → PostgreSQL (acks the stream after the commit),
+//	         keeps the roll-ups and the retention
+//	web      the API and the dashboard on PostgreSQL (Start with
+//	         DisableGateway), optionally reading from a replica
+//
+// Gateways and writers share nothing but the bus and the database, so any
+// number of each may run and any one may die.
+
+// GatewayRoleConfig configures a gateway-only process.
+type GatewayRoleConfig struct {
+	// DSN is the PostgreSQL store: the registry (device passwords) and the
+	// stored DataTimes the back-fill looks for gaps in. The gateway writes
+	// nothing there.
+	DSN     string
+	Bus     bus.Config
+	Gateway gateway.Config
+	// OpsAddr serves /healthz, /readyz and /metrics; empty disables.
+	OpsAddr        string
+	RegistryReload time.Duration
+	ReadyFile      string
+	Logger         *slog.Logger
+}
+
+// GatewayRole is a running gateway process.
+type GatewayRole struct {
+	log       *slog.Logger
+	Store     store.Store
+	Bus       *bus.Bus
+	Publisher *bus.Publisher
+	Gateway   *gateway.Server
+	Devices   *gateway.DeviceTable
+	ops       *opsServer
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	ready     Ready
+}
+
+// StartGatewayRole connects to the store and the bus and starts the
+// device gateway.
+func StartGatewayRole(ctx context.Context, cfg GatewayRoleConfig) (*GatewayRole, error) {
+	log := orDiscard(cfg.Logger)
+	st, err := store.Open(ctx, cfg.DSN, store.Options{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("cannot open store: %w", err)
+	}
+	r := &GatewayRole{log: log, Store: st, stop: make(chan struct{}), Devices: gateway.NewDeviceTable(nil)}
+	if err := r.reload(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	bc := cfg.Bus
+	if bc.Log == nil {
+		bc.Log = log.With("component", "bus")
+	}
+	if bc.Name == "" {
+		bc.Name = "ecowatch-gateway"
+	}
+	if r.Bus, err = bus.Connect(ctx, bc); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("cannot connect to the bus: %w", err)
+	}
+	r.Publisher = bus.NewPublisher(r.Bus, st)
+	r.Gateway = gateway.New(cfg.Gateway, r.Publisher, r.Devices, log.With("component", "gateway"))
+	if err := r.Gateway.Start(ctx); err != nil {
+		r.Bus.Close()
+		st.Close()
+		return nil, fmt.Errorf("cannot start gateway: %w", err)
+	}
+	r.ready = Ready{PID: os.Getpid(), Gateway: r.Gateway.Addr().String(), DSN: redactDSN(cfg.DSN)}
+	if cfg.OpsAddr != "" {
+		metrics := func(w io.Writer) { r.Gateway.WriteMetrics(w); r.Publisher.WriteMetrics(w) }
+		ready := func(ctx context.Context) error {
+			if err := st.Ping(ctx); err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
+			if err := r.Bus.Ready(ctx); err != nil {
+				return fmt.Errorf("bus: %w", err)
+			}
+			return nil
+		}
+		h := opsHandler(metrics, ready, auth.New(st, auth.Options{}), log)
+		if r.ops, err = startOps(cfg.OpsAddr, h, log); err != nil {
+			r.Shutdown(ctx)
+			return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.OpsAddr, err)
+		}
+		r.ready.HTTP = r.ops.addr()
+	}
+	if cfg.RegistryReload > 0 {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			every(r.stop, cfg.RegistryReload, func(ctx context.Context) {
+				if err := r.reload(ctx); err != nil {
+					log.Warn("registry reload failed", "err", err)
+				}
+			})
+		}()
+	}
+	if cfg.ReadyFile != "" {
+		if err := writeReady(cfg.ReadyFile, r.ready); err != nil {
+			r.Shutdown(ctx)
+			return nil, err
+		}
+	}
+	log.Info("ecowatch gateway started", "gateway", r.ready.Gateway, "http", r.ready.HTTP, "store", r.ready.DSN, "devices", r.Devices.Len())
+	return r, nil
+}
+
+func (r *GatewayRole) reload(ctx context.Context) error {
+	reg, err := r.Store.Registry(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot load registry: %w", err)
+	}
+	r.Devices.Replace(reg.Devices)
+	return nil
+}
+
+// Addr is the address devices connect to; OpsAddr the ops HTTP address.
+func (r *GatewayRole) Addr() string { return r.ready.Gateway }
+func (r *GatewayRole) OpsAddr() string {
+	return r.ready.HTTP
+}
+
+// Shutdown drains the gateway (pending frames are published and
+// acknowledged), then closes the bus and the store.
+func (r *GatewayRole) Shutdown(ctx context.Context) error {
+	close(r.stop)
+	var errs []error
+	if err := r.ops.shutdown(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if r.Gateway != nil {
+		if err := r.Gateway.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("gateway shutdown: %w", err))
+		}
+	}
+	r.wg.Wait()
+	r.Bus.Close()
+	if err := r.Store.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// WriterRoleConfig configures a writer process.
+type WriterRoleConfig struct {
+	DSN    string // PostgreSQL
+	Bus    bus.Config
+	Writer bus.WriterConfig
+	// OpsAddr serves /healthz, /readyz and /metrics; empty disables.
+	OpsAddr string
+	// RollupEvery is how often the dirty hours are rolled up (1 min);
+	// negative disables (another process does it).
+	RollupEvery time.Duration
+	// Retention drops minute and real-time data older than this (whole
+	// monthly partitions in PostgreSQL); 0 keeps everything. Roll-ups are
+	// kept (RollupRetention, 0: forever).
+	Retention       time.Duration
+	RollupRetention time.Duration
+	ReadyFile       string
+	Logger          *slog.Logger
+}
+
+// rollUpper and purger are what the writer's housekeeping needs of the
+// store (both stores have them).
+type rollUpper interface {
+	RollUp(ctx context.Context) (int, error)
+}
+type uploadPurger interface {
+	PurgeUploadsBefore(ctx context.Context, t time.Time) (int64, error)
+}
+type rollupPurger interface {
+	PurgeRollupsBefore(ctx context.Context, step string, t time.Time) (int64, error)
+}
+
+// WriterRole is a running writer process.
+type WriterRole struct {
+	log    *slog.Logger
+	Store  store.Store
+	Bus    *bus.Bus
+	Writer *bus.Writer
+	ops    *opsServer
+	cancel context.CancelFunc
+	done   chan struct{}
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	ready  Ready
+
+	rolled, rollErrs, purged atomic.Int64
+}
+
+// StartWriterRole connects to the store and the bus and starts writing.
+func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, error) {
+	log := orDiscard(cfg.Logger)
+	st, err := store.Open(ctx, cfg.DSN, store.Options{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("cannot open store: %w", err)
+	}
+	bc := cfg.Bus
+	if bc.Log == nil {
+		bc.Log = log.With("component", "bus")
+	}
+	if bc.Name == "" {
+		bc.Name = "ecowatch-writer"
+	}
+	b, err := bus.Connect(ctx, bc)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("cannot connect to the bus: %w", err)
+	}
+	r := &WriterRole{log: log, Store: st, Bus: b, done: make(chan struct{}), stop: make(chan struct{})}
+	r.Writer = bus.NewWriter(b, st, cfg.Writer)
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	r.cancel = cancel
+	go func() {
+		defer close(r.done)
+		if err := r.Writer.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("writer stopped", "err", err)
+		}
+	}()
+	r.ready = Ready{PID: os.Getpid(), DSN: redactDSN(cfg.DSN)}
+	if cfg.RollupEvery == 0 {
+		cfg.RollupEvery = time.Minute
+	}
+	if ru, ok := st.(rollUpper); ok && cfg.RollupEvery > 0 {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			every(r.stop, cfg.RollupEvery, func(ctx context.Context) {
+				n, err := ru.RollUp(ctx)
+				if err != nil {
+					r.rollErrs.Add(1)
+					log.Warn("roll-up failed", "err", err)
+					return
+				}
+				r.rolled.Add(int64(n))
+			})
+		}()
+	}
+	if cfg.Retention > 0 || cfg.RollupRetention > 0 {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			every(r.stop, time.Hour, func(ctx context.Context) { r.purge(ctx, cfg) })
+		}()
+	}
+	if cfg.OpsAddr != "" {
+		ready := func(ctx context.Context) error {
+			if err := st.Ping(ctx); err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
+			if err := b.Ready(ctx); err != nil {
+				return fmt.Errorf("bus: %w", err)
+			}
+			return r.Writer.Ready()
+		}
+		if r.ops, err = startOps(cfg.OpsAddr, opsHandler(r.writeMetrics, ready, auth.New(st, auth.Options{}), log), log); err != nil {
+			r.Shutdown(ctx)
+			return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.OpsAddr, err)
+		}
+		r.ready.HTTP = r.ops.addr()
+	}
+	if cfg.ReadyFile != "" {
+		if err := writeReady(cfg.ReadyFile, r.ready); err != nil {
+			r.Shutdown(ctx)
+			return nil, err
+		}
+	}
+	log.Info("ecowatch writer started", "http", r.ready.HTTP, "store", r.ready.DSN)
+	return r, nil
+}
+
+func (r *WriterRole) purge(ctx context.Context, cfg WriterRoleConfig) {
+	now := time.Now()
+	if p, ok := r.Store.(uploadPurger); ok && cfg.Retention > 0 {
+		n, err := p.PurgeUploadsBefore(ctx, now.Add(-cfg.Retention))
+		if err != nil {
+			r.log.Warn("retention: purge of uploads failed", "err", err)
+		} else if n > 0 {
+			r.purged.Add(n)
+			r.log.Info("retention: uploads purged", "rows", n)
+		}
+	}
+	if p, ok := r.Store.(rollupPurger); ok && cfg.RollupRetention > 0 {
+		for _, step := range []string{"hour", "day"} {
+			if _, err := p.PurgeRollupsBefore(ctx, step, now.Add(-cfg.RollupRetention)); err != nil {
+				r.log.Warn("retention: purge of roll-ups failed", "step", step, "err", err)
+			}
+		}
+	}
+}
+
+func (r *WriterRole) writeMetrics(w io.Writer) {
+	r.Writer.WriteMetrics(w)
+	fmt.Fprintf(w, "# HELP ecowatch_rollup_hours_total Hours rolled up from minute data.\n# TYPE ecowatch_rollup_hours_total counter\necowatch_rollup_hours_total %d\n", r.rolled.Load())
+	fmt.Fprintf(w, "# HELP ecowatch_rollup_errors_total Failed roll-up runs.\n# TYPE ecowatch_rollup_errors_total counter\necowatch_rollup_errors_total %d\n", r.rollErrs.Load())
+	fmt.Fprintf(w, "# HELP ecowatch_retention_rows_purged_total Upload rows dropped by the retention.\n# TYPE ecowatch_retention_rows_purged_total counter\necowatch_retention_rows_purged_total %d\n", r.purged.Load())
+}
+
+// OpsAddr is the ops HTTP address ("" when disabled).
+func (r *WriterRole) OpsAddr() string { return r.ready.HTTP }
+
+// Shutdown stops consuming (what is committed is acknowledged; what is
+// not will be delivered again to another writer), then closes the bus
+// and the store.
+func (r *WriterRole) Shutdown(ctx context.Context) error {
+	close(r.stop)
+	var errs []error
+	if err := r.ops.shutdown(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	r.cancel()
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("writer did not stop: %w", ctx.Err()))
+	}
+	r.wg.Wait()
+	r.Bus.Close()
+	if err := r.Store.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// every runs f every d until stop is closed, each run bounded by d.
+func every(stop <-chan struct{}, d time.Duration, f func(ctx context.Context)) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), max(d, time.Minute))
+			f(ctx)
+			cancel()
+		}
+	}
+}
+
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
