@@ -39,6 +39,10 @@ type Config struct {
 	DuplicateWindow time.Duration // default 10m
 	Name            string        // client name for NATS (role/instance)
 	Log             *slog.Logger
+
+	// ackWait overrides the consumers' AckWait (tests of a writer that
+	// dies without acknowledging; 0: 30s).
+	ackWait time.Duration
 }
 
 // Defaults and fixed names.
@@ -56,11 +60,11 @@ const (
 	// no writer has set it yet (WriterConfig.LeaseTTL).
 	DefaultLeaseTTL = 6 * time.Second
 
-	// ackWait is how long the server waits for a writer's ack before
+	// defaultAckWait is how long the server waits for a writer's ack before
 	// redelivering. A writer retrying a failing commit keeps its messages
 	// with InProgress, so this only bounds how long a dead writer's
 	// messages stay invisible.
-	ackWait = 30 * time.Second
+	defaultAckWait = 30 * time.Second
 	// maxAckPending bounds a partition's delivered-but-unacknowledged
 	// messages: a writer fetches at most one batch at a time, so this is
 	// the largest useful WriterConfig.Batch.
@@ -102,6 +106,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.URL == "" {
 		c.URL = nats.DefaultURL
+	}
+	if c.ackWait <= 0 {
+		c.ackWait = defaultAckWait
 	}
 }
 
@@ -334,7 +341,7 @@ func (b *Bus) ensure(ctx context.Context) error {
 			Description:   fmt.Sprintf("ecowatch writers, partition %d", p),
 			FilterSubject: fmt.Sprintf("%s.%d.>", b.cfg.Subject, p),
 			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       ackWait,
+			AckWait:       b.cfg.ackWait,
 			MaxAckPending: maxAckPending,
 			MaxDeliver:    -1,
 			DeliverPolicy: jetstream.DeliverAllPolicy,

@@ -412,12 +412,6 @@ func (w *Writer) consume(ctx context.Context, p int) {
 			continue
 		}
 		backoff = 100 * time.Millisecond
-		if ctx.Err() != nil {
-			// Lease lost or shutting down between fetch and commit: hand
-			// the messages back at once rather than after AckWait.
-			nakAll(msgs)
-			return
-		}
 		msgs = w.build(&batch, msgs)
 		if len(msgs) == 0 {
 			continue
@@ -439,13 +433,24 @@ func (w *Writer) consume(ctx context.Context, p int) {
 // so that this writer does not commit newer frames of a device before the
 // previous owner's older ones.
 func (w *Writer) awaitHandover(ctx context.Context, cons jetstream.Consumer, p int) {
-	deadline := time.Now().Add(ackWait + time.Second)
+	start := time.Now()
+	deadline := start.Add(w.b.cfg.ackWait + time.Second)
+	pending := -1
 	for ctx.Err() == nil && time.Now().Before(deadline) {
 		ictx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		info, err := cons.Info(ictx)
 		cancel()
-		if err == nil && info.NumAckPending == 0 {
-			return
+		if err == nil {
+			if info.NumAckPending == 0 {
+				if pending > 0 {
+					w.log.Info("bus: previous owner's messages settled", slog.Int("partition", p), slog.Duration("waited", time.Since(start)))
+				}
+				return
+			}
+			if pending < 0 {
+				w.log.Info("bus: waiting for the previous owner's unacknowledged messages", slog.Int("partition", p), slog.Int("pending", info.NumAckPending))
+			}
+			pending = info.NumAckPending
 		}
 		sleepCtx(ctx, 200*time.Millisecond)
 	}
@@ -531,15 +536,40 @@ func clearBatch(b *store.Batch) {
 	b.Uploads, b.Raw, b.Contacts, b.Frames = b.Uploads[:0], b.Raw[:0], b.Contacts[:0], b.Frames[:0]
 }
 
+// stopGrace is how long a stopping partition loop (shutdown, lease
+// released or lost) keeps trying to commit the batch it holds. Finishing
+// the batch, rather than handing it back, leaves nothing outstanding for
+// the next owner to wait for.
+const stopGrace = 10 * time.Second
+
 // commit commits batch, retrying with backoff while the store fails; the
 // messages are kept from redelivery meanwhile (InProgress). It returns
-// false if ctx ended first.
+// false if the batch could not be committed within stopGrace of ctx's
+// end.
 func (w *Writer) commit(ctx context.Context, batch *store.Batch, msgs []jetstream.Msg, p int) bool {
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		t := time.NewTimer(stopGrace)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+			cancel()
+		}
+	}()
 	backoff := 100 * time.Millisecond
 	lastProgress := time.Now()
 	for attempt := 1; ; attempt++ {
 		t0 := time.Now()
-		err := w.st.CommitBatch(ctx, batch)
+		err := w.st.CommitBatch(cctx, batch)
 		if err == nil {
 			w.latency.observe(time.Since(t0))
 			w.commits.Add(1)
@@ -547,17 +577,17 @@ func (w *Writer) commit(ctx context.Context, batch *store.Batch, msgs []jetstrea
 			return true
 		}
 		w.commitErrors.Add(1)
-		if ctx.Err() != nil {
+		if cctx.Err() != nil {
 			return false
 		}
 		w.logf("commit", "bus: commit failed, retrying", err, slog.Int("partition", p), slog.Int("frames", len(msgs)), slog.Int("attempt", attempt))
-		if time.Since(lastProgress) > ackWait/3 {
+		if time.Since(lastProgress) > w.b.cfg.ackWait/3 {
 			for _, m := range msgs {
 				_ = m.InProgress()
 			}
 			lastProgress = time.Now()
 		}
-		if !sleepCtx(ctx, backoff) {
+		if !sleepCtx(cctx, backoff) {
 			return false
 		}
 		backoff = min(backoff*2, 5*time.Second)

@@ -1,0 +1,257 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+var errCrash = errors.New("test: writer crashed after its commit")
+
+// TestWriterDiesAfterCommit: a writer commits a batch and dies before it
+// acknowledges: the messages are redelivered to the next writer with the
+// same stream sequences, and the store ends up with each upload and each
+// raw frame once. "hard": the process dies (its connection is gone, so
+// the server redelivers to the next writer after AckWait); "cancelled":
+// the writer's context ends while its commit fails (it retries the batch
+// within its stop grace: committed twice, stored once).
+func TestWriterDiesAfterCommit(t *testing.T) {
+	for _, mode := range []string{"hard", "cancelled"} {
+		t.Run(mode, func(t *testing.T) {
+			_, url := startServer(t)
+			cfg := Config{URL: url, Partitions: 2, ackWait: 2 * time.Second}
+			pubBus := connect(t, cfg)
+			devices := deviceNames(10)
+			publish(t, NewPublisher(pubBus, nil), frameBatch(devices, 0, 20))
+
+			st := newFakeStore()
+			busA := connect(t, cfg)
+			ctxA, cancelA := context.WithCancel(context.Background())
+			defer cancelA()
+			var crashed atomic.Bool
+			st.after = func(*store.Batch) error {
+				if crashed.CompareAndSwap(false, true) {
+					if mode == "hard" {
+						busA.Close()
+					} else {
+						cancelA()
+					}
+					return errCrash
+				}
+				return nil
+			}
+			wA := NewWriter(busA, st, WriterConfig{ID: "a", LeaseTTL: 1500 * time.Millisecond, Batch: 50})
+			doneA := make(chan error, 1)
+			go func() { doneA <- wA.Run(ctxA) }()
+			eventually(t, "writer a's first commit", 30*time.Second, crashed.Load)
+			if mode == "cancelled" {
+				if err := <-doneA; err != nil {
+					t.Fatal(err)
+				}
+			}
+			st.mu.Lock()
+			st.after = nil
+			firstCommit := st.commits
+			st.mu.Unlock()
+			if firstCommit == 0 {
+				t.Fatal("no commit before the crash")
+			}
+
+			wB, _ := runWriter(t, connect(t, cfg), st, WriterConfig{ID: "b", LeaseTTL: 1500 * time.Millisecond, Batch: 50})
+			eventually(t, "every frame committed", 90*time.Second, func() bool {
+				u, r := st.counts()
+				return u == 200 && r == 200
+			})
+			st.mu.Lock()
+			twice := 0
+			for _, n := range st.rawSeen {
+				if n > 1 {
+					twice++
+				}
+			}
+			noSeq := st.noSeq
+			st.mu.Unlock()
+			if twice == 0 {
+				t.Error("no raw frame was delivered twice: the crash did not happen between commit and ack")
+			}
+			if noSeq != 0 {
+				t.Errorf("%d raw frames without BusSeq", noSeq)
+			}
+			// A cancelled writer finishes (commits again and
+			// acknowledges) the batch in hand; a dead one cannot.
+			if mode == "hard" && wB.redeliveries.Load() == 0 {
+				t.Error("writer b saw no redelivery")
+			}
+			cancelA()
+		})
+	}
+}
+
+// TestOrderPerDeviceTwoWriters: while frames flow, a second writer joins
+// (partitions move to it) and the first leaves; each device's DataTimes
+// are still committed in increasing order and every frame arrives.
+func TestOrderPerDeviceTwoWriters(t *testing.T) {
+	_, url := startServer(t)
+	cfg := Config{URL: url, Partitions: 8}
+	pub := NewPublisher(connect(t, cfg), nil)
+	st := newFakeStore()
+	const minutes = 60
+	devices := deviceNames(40)
+	wcfg := WriterConfig{LeaseTTL: 1500 * time.Millisecond, Batch: 30, MaxWait: 50 * time.Millisecond}
+	wcfg.ID = "a"
+	_, stopA := runWriter(t, connect(t, cfg), st, wcfg)
+	var wB *Writer
+	for m := 0; m < minutes; m++ {
+		publish(t, pub, frameBatch(devices, m, 1))
+		switch m {
+		case minutes / 3:
+			wcfg.ID = "b"
+			wB, _ = runWriter(t, connect(t, cfg), st, wcfg)
+			eventually(t, "writer b owns partitions", 30*time.Second, func() bool { return len(wB.Owned()) > 0 })
+		case 2 * minutes / 3:
+			stopA()
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	eventually(t, "every frame committed", 60*time.Second, func() bool {
+		u, r := st.counts()
+		return u == minutes*len(devices) && r == minutes*len(devices)
+	})
+	if n := len(wB.Owned()); n != 8 {
+		t.Errorf("writer b owns %d partitions after a left, want 8", n)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, mn := range devices {
+		ts := st.order[mn]
+		if !slices.IsSortedFunc(ts, func(a, b time.Time) int { return a.Compare(b) }) {
+			t.Errorf("%s committed out of order: %v", mn, ts)
+		}
+	}
+}
+
+// TestLeaseFailover: writer a dies without releasing its leases; writer b
+// takes its partitions once they expire and commits what follows.
+func TestLeaseFailover(t *testing.T) {
+	_, url := startServer(t)
+	cfg := Config{URL: url, Partitions: 6}
+	ttl := time.Second
+	st := newFakeStore()
+	busA := connect(t, cfg)
+	wA, _ := runWriter(t, busA, st, WriterConfig{ID: "a", LeaseTTL: ttl})
+	wB, _ := runWriter(t, connect(t, cfg), st, WriterConfig{ID: "b", LeaseTTL: ttl})
+	eventually(t, "fair share 3/3", 30*time.Second, func() bool {
+		return len(wA.Owned()) == 3 && len(wB.Owned()) == 3
+	})
+	if wA.Ready() != nil || wB.Ready() != nil {
+		t.Fatalf("ready: %v, %v", wA.Ready(), wB.Ready())
+	}
+	busA.Close() // writer a's process is gone: no release, no renewal
+	eventually(t, "writer b owns every partition", 30*time.Second, func() bool { return len(wB.Owned()) == 6 })
+	eventually(t, "writer a gave its partitions up", 30*time.Second, func() bool { return len(wA.Owned()) == 0 })
+	devices := deviceNames(30)
+	publish(t, NewPublisher(connect(t, cfg), nil), frameBatch(devices, 0, 4))
+	eventually(t, "frames committed by b", 30*time.Second, func() bool {
+		u, r := st.counts()
+		return u == 120 && r == 120
+	})
+}
+
+// TestStandbyWriterReady: more writers than partitions: the extra one owns
+// nothing and is still ready (a standby), and takes over when needed.
+func TestStandbyWriterReady(t *testing.T) {
+	_, url := startServer(t)
+	cfg := Config{URL: url, Partitions: 1}
+	st := newFakeStore()
+	wA, stopA := runWriter(t, connect(t, cfg), st, WriterConfig{ID: "a", LeaseTTL: time.Second})
+	eventually(t, "a owns the partition", 30*time.Second, func() bool { return len(wA.Owned()) == 1 })
+	wB, _ := runWriter(t, connect(t, cfg), st, WriterConfig{ID: "b", LeaseTTL: time.Second})
+	eventually(t, "b ready as a standby", 30*time.Second, func() bool { return wB.Ready() == nil })
+	if len(wB.Owned()) != 0 {
+		t.Fatalf("b owns %v", wB.Owned())
+	}
+	stopA() // clean exit: releases at once
+	eventually(t, "b takes over", 30*time.Second, func() bool { return len(wB.Owned()) == 1 })
+}
+
+// TestBackPressure: with no writer the stream fills up to MaxPending and
+// publishes fail (the gateway would stop acknowledging); nothing that was
+// acknowledged is lost, and the refused batches go through, unduplicated,
+// once a writer drains the stream.
+func TestBackPressure(t *testing.T) {
+	_, url := startServer(t)
+	cfg := Config{URL: url, Partitions: 4, MaxPending: 45}
+	pub := NewPublisher(connect(t, cfg), nil)
+	devices := deviceNames(10)
+	var acked, refused []*store.Batch
+	for m := 0; m < 8; m++ {
+		b := frameBatch(devices, m, 1)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err := pub.CommitBatch(ctx, b)
+		cancel()
+		if err != nil {
+			refused = append(refused, b)
+		} else {
+			acked = append(acked, b)
+		}
+	}
+	if len(acked) != 4 || len(refused) != 4 {
+		t.Fatalf("%d batches acknowledged, %d refused; want 4 and 4 (MaxPending 45, 10 frames a batch)", len(acked), len(refused))
+	}
+	st := newFakeStore()
+	runWriter(t, connect(t, cfg), st, WriterConfig{ID: "w", LeaseTTL: 2 * time.Second})
+	for _, b := range refused {
+		publish(t, pub, b) // the gateway's retry
+	}
+	eventually(t, "every frame committed", 60*time.Second, func() bool {
+		u, r := st.counts()
+		return u == 80 && r == 80
+	})
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for seq, n := range st.rawSeen {
+		if n != 1 {
+			t.Errorf("BusSeq %d committed %d times", seq, n)
+		}
+	}
+	// Half a refused batch was persisted before the stream was full: its
+	// retry was deduplicated, so 80 frames took 80 messages.
+	if len(st.rawSeen) != 80 {
+		t.Errorf("%d messages for 80 frames", len(st.rawSeen))
+	}
+}
+
+// TestCommitRetry: a failing store is retried with nothing acknowledged
+// meanwhile, then everything is committed once.
+func TestCommitRetry(t *testing.T) {
+	_, url := startServer(t)
+	cfg := Config{URL: url, Partitions: 1}
+	st := newFakeStore()
+	var failures atomic.Int32
+	st.fail = func(*store.Batch) error {
+		if failures.Add(1) <= 3 {
+			return fmt.Errorf("test: database down")
+		}
+		return nil
+	}
+	publish(t, NewPublisher(connect(t, cfg), nil), frameBatch(deviceNames(5), 0, 2))
+	b := connect(t, cfg)
+	runWriter(t, b, st, WriterConfig{ID: "w", LeaseTTL: 2 * time.Second})
+	eventually(t, "committed after the failures", 60*time.Second, func() bool {
+		u, r := st.counts()
+		return u == 10 && r == 10
+	})
+	eventually(t, "stream drained", 30*time.Second, func() bool {
+		n, err := b.Lag(context.Background())
+		return err == nil && n == 0
+	})
+	if failures.Load() < 4 {
+		t.Errorf("%d commit attempts", failures.Load())
+	}
+}
