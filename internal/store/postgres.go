@@ -31,6 +31,29 @@ type pgStore struct {
 	// INSERT ... SELECT, instead of one upsert of array parameters
 	// (BenchmarkCommitBatch/postgres compares them).
 	uploadsByCopy bool
+	benchBusSeq   bool // benchmarks only: the batches carry bus sequences
+
+	// stagedOn holds the connections whose staging tables exist, to save
+	// the round trip that creates them. Connections come and go with the
+	// pool, so it is cleared when it grows: the tables are then only
+	// created again IF NOT EXISTS.
+	smu      sync.Mutex
+	stagedOn map[*pgx.Conn]bool
+}
+
+func (s *pgStore) staged(c *pgx.Conn) bool {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	return s.stagedOn[c]
+}
+
+func (s *pgStore) setStaged(c *pgx.Conn) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.stagedOn == nil || len(s.stagedOn) >= 256 {
+		s.stagedOn = map[*pgx.Conn]bool{}
+	}
+	s.stagedOn[c] = true
 }
 
 type pgScratch struct {
@@ -237,10 +260,12 @@ func (s *pgStore) CommitBatch(ctx context.Context, b *Batch) error {
 			return fmt.Errorf("begin: %w", err)
 		}
 		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-		if byCopy || bus > 0 {
+		created := false
+		if (byCopy || bus > 0) && !s.staged(pc) {
 			if _, err := tx.Exec(ctx, pgStageTables); err != nil {
 				return fmt.Errorf("staging tables: %w", err)
 			}
+			created = true
 		}
 		if len(ups) > 0 {
 			s.uploadArgs(sc, ups)
@@ -276,6 +301,9 @@ func (s *pgStore) CommitBatch(ctx context.Context, b *Batch) error {
 		}
 		if err := tx.Commit(ctx); err != nil {
 			return fmt.Errorf("commit: %w", err)
+		}
+		if created {
+			s.setStaged(pc) // only now: a rollback undoes the CREATE
 		}
 		return nil
 	})
