@@ -1,0 +1,251 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ecowatch/ecowatch/hj212"
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/bus"
+	"github.com/ecowatch/ecowatch/internal/gateway"
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+const testMN = "ROLE0A890000000000000001"
+
+func testRegistry() *model.Registry {
+	return &model.Registry{
+		Counties:    []model.County{{Code: "371502", Name: "东昌府区", NameEN: "Dongchangfu"}},
+		Enterprises: []model.Enterprise{{USCC: "91371500MA3C000001", Name: "测试热电有限公司", County: "371502", Industry: "热电"}},
+		Outlets:     []model.Outlet{{ID: "91371500MA3C000001-DA001", Enterprise: "91371500MA3C000001", Name: "1号排口", Kind: model.OutletAir}},
+		Devices:     []model.Device{{MN: testMN, Password: "123456", Protocol: "2017", Outlet: "91371500MA3C000001-DA001", ST: "31"}},
+	}
+}
+
+// testDSN returns a fresh store DSN: a SQLite file, or a PostgreSQL
+// database of its own on ECOWATCH_TEST_PG, dropped after the test.
+func testDSN(t *testing.T, backend string) string {
+	t.Helper()
+	if backend == "sqlite" {
+		return "sqlite:" + filepath.Join(t.TempDir(), "ecowatch.db")
+	}
+	dsn := os.Getenv("ECOWATCH_TEST_PG")
+	if dsn == "" {
+		t.Skip("ECOWATCH_TEST_PG not set")
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("ecowatch_app_test_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
+		admin.Close(ctx)
+	})
+	u, _ := url.Parse(dsn)
+	u.Path = "/" + name
+	return u.String()
+}
+
+func TestRolesSQLite(t *testing.T)   { testRoles(t, "sqlite") }
+func TestRolesPostgres(t *testing.T) { testRoles(t, "postgres") }
+
+// testRoles runs a gateway role and a writer role on one embedded
+// JetStream server: a device's upload is acknowledged and lands in the
+// store through the bus, and both roles answer their probes and guard
+// their metrics.
+func testRoles(t *testing.T, backend string) {
+	ctx := context.Background()
+	dsn := testDSN(t, backend)
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	// A machine account with a token for the metrics.
+	if err := st.PutUser(ctx, model.User{ID: "prometheus", Name: "Prometheus", Role: model.RoleMachine, CreatedAt: time.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	token, err := auth.New(st, auth.Options{}).NewToken(ctx, "prometheus", "scrape", time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	bc := bus.Config{URL: srv.ClientURL(), Partitions: 4}
+
+	ready := filepath.Join(t.TempDir(), "writer.json")
+	w, err := StartWriterRole(ctx, WriterRoleConfig{DSN: dsn, Bus: bc, OpsAddr: "127.0.0.1:0", ReadyFile: ready,
+		Writer: bus.WriterConfig{ID: "w1", MaxWait: 20 * time.Millisecond, LeaseTTL: 2 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Shutdown(ctx)
+	if b, err := os.ReadFile(ready); err != nil || !strings.Contains(string(b), `"http":"`+w.OpsAddr()+`"`) {
+		t.Errorf("writer ready file %s (%v)", b, err)
+	}
+	gc := gateway.DefaultConfig()
+	gc.Addr = "127.0.0.1:0"
+	gc.BatchInterval = 5 * time.Millisecond
+	g, err := StartGatewayRole(ctx, GatewayRoleConfig{DSN: dsn, Bus: bc, Gateway: gc, OpsAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Shutdown(ctx)
+
+	// The device's upload is acknowledged (9014) once the stream holds it.
+	dt := time.Date(2026, 12, 1, 10, 0, 0, 0, hj212.CST())
+	sendAndWaitAck(t, g.Addr(), dt)
+	var ups []model.Upload
+	deadline := time.Now().Add(30 * time.Second)
+	for len(ups) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the acknowledged upload never reached the store")
+		}
+		time.Sleep(20 * time.Millisecond)
+		if ups, err = st.Uploads(ctx, store.UploadQuery{MNs: []string{testMN}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(ups) != 1 || !ups[0].DataTime.Equal(dt) || ups[0].CN != "2051" {
+		t.Fatalf("stored %+v", ups)
+	}
+	raws, err := st.RawFrames(ctx, store.RawQuery{MN: testMN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raws) != 1 || raws[0].Status != model.RawAccepted || raws[0].BusSeq == 0 {
+		t.Errorf("raw frames %+v: want one accepted, carried by the bus", raws)
+	}
+
+	for _, role := range []struct {
+		name, addr, metric string
+	}{{"gateway", g.OpsAddr(), "ecowatch_gateway_acks_sent_total 1"}, {"writer", w.OpsAddr(), "ecowatch_writer_"}} {
+		base := "http://" + role.addr
+		if code, _ := get(t, base+"/healthz", ""); code != 200 {
+			t.Errorf("%s /healthz %d", role.name, code)
+		}
+		waitFor(t, role.name+" /readyz", func() bool { code, _ := get(t, base+"/readyz", ""); return code == 200 })
+		if code, _ := get(t, base+"/metrics", ""); code != 401 {
+			t.Errorf("%s /metrics without a token: %d, want 401", role.name, code)
+		}
+		if code, _ := get(t, base+"/metrics", "ewt_not_a_token"); code != 401 {
+			t.Errorf("%s /metrics with a bad token: %d, want 401", role.name, code)
+		}
+		code, body := get(t, base+"/metrics", token)
+		if code != 200 || !strings.Contains(body, role.metric) {
+			t.Errorf("%s /metrics with a token: %d, want 200 with %q:\n%.2000s", role.name, code, role.metric, body)
+		}
+	}
+
+	// A writer whose bus is gone is not ready (and says why).
+	srv.Shutdown()
+	waitFor(t, "writer /readyz 503 once the bus is down", func() bool {
+		code, body := get(t, "http://"+w.OpsAddr()+"/readyz", "")
+		return code == 503 && strings.Contains(body, "bus")
+	})
+}
+
+func TestWebRoleProbes(t *testing.T) {
+	ctx := context.Background()
+	dsn := testDSN(t, "sqlite")
+	a, err := Start(ctx, Config{DSN: dsn, DataDir: t.TempDir(), DisableGateway: true, HTTPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(ctx)
+	if a.Gateway != nil || a.GatewayAddr() != "" {
+		t.Errorf("web role runs a gateway at %q", a.GatewayAddr())
+	}
+	if a.Alerts == nil {
+		t.Error("web role runs no alert rules")
+	}
+	base := "http://" + a.HTTPAddr()
+	for _, p := range []string{"/healthz", "/readyz", "/api/v1/health"} {
+		if code, body := get(t, base+p, ""); code != 200 {
+			t.Errorf("%s: %d %s", p, code, body)
+		}
+	}
+	if code, _ := get(t, base+"/metrics", ""); code != 401 {
+		t.Errorf("/metrics without a token: %d, want 401", code)
+	}
+}
+
+func sendAndWaitAck(t *testing.T, addr string, dt time.Time) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	m := hj212.Message{QN: "20261201100000001", ST: "31", CN: "2051", PW: "123456", MN: testMN, Flag: 5,
+		CP: []hj212.KV{{Key: "DataTime", Value: string(hj212.FormatTime(nil, dt))}, {Key: "a21026-Avg", Value: "12.5"}, {Key: "a21026-Flag", Value: "N"}}}
+	if _, err := c.Write(m.AppendFrame(nil)); err != nil {
+		t.Fatal(err)
+	}
+	rd := bufio.NewReader(c)
+	for {
+		line, err := rd.ReadBytes('\n')
+		if err != nil {
+			t.Fatalf("no 9014: %v", err)
+		}
+		var f hj212.Frame
+		if err := hj212.Decode(bytes.TrimRight(line, "\r\n"), &f, hj212.Options{}); err != nil {
+			t.Fatalf("reply %q: %v", line, err)
+		}
+		if string(f.CN) == "9014" && string(f.QN) == m.QN {
+			return
+		}
+	}
+}
+
+func get(t *testing.T, u, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
