@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/alertsvc"
 	"github.com/ecowatch/ecowatch/internal/app"
+	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 )
@@ -33,6 +35,7 @@ type serveFlags struct {
 	smtpAddr, smtpFrom    string
 	smtpUser              string
 	meterFile             string
+	bus                   string
 }
 
 // listFlag is a repeatable string flag.
@@ -64,6 +67,7 @@ func (f *serveFlags) register(fs interface {
 	fs.DurationVar(&f.registryReload, "registry-reload", 30*time.Second, "reload the device table from the registry this often")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&f.meterFile, "meter-file", "", "YAML file naming the electricity sub-meters (production and treatment) of enterprises, for the alert rules (see internal/alertsvc/meters.go)")
+	fs.StringVar(&f.bus, "bus", "", "put NATS JetStream between the gateway and the store in this process: \"embedded\" (a server in-process, storage in <data-dir>/nats) or a nats:// URL; empty: commit directly (the default)")
 	fs.Var(&f.webhooks, "webhook", "URL receiving each case notification as POSTed JSON (repeatable)")
 	fs.StringVar(&f.smtpAddr, "smtp-addr", "", "SMTP server host:port for notification mail (empty: no mail)")
 	fs.StringVar(&f.smtpFrom, "smtp-from", "ecowatch@localhost", "sender of notification mail")
@@ -98,7 +102,20 @@ func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
 	gc.RawRetention = f.rawRetention
 	gc.MaxConnsPerIP = f.maxConnsPerIP
 	gc.QuarantineUnknown = f.quarantineUnknown
+	var bc *bus.Config
+	busDir := ""
+	switch {
+	case f.bus == "":
+	case f.bus == "embedded":
+		bc, busDir = &bus.Config{}, filepath.Join(f.dataDir, "nats")
+	case strings.HasPrefix(f.bus, "nats://") || strings.HasPrefix(f.bus, "tls://"):
+		bc = &bus.Config{URL: f.bus}
+	default:
+		return app.Config{}, usageError{fmt.Errorf("-bus: want embedded or a nats:// URL, got %q", f.bus)}
+	}
 	return app.Config{
+		Bus:            bc,
+		BusDir:         busDir,
 		DSN:            f.dsn,
 		DataDir:        f.dataDir,
 		SQLiteSync:     f.sync,

@@ -23,12 +23,14 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/alertsvc"
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/casework"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/web"
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 // Config configures a running system.
@@ -49,6 +51,14 @@ type Config struct {
 	// 9): no device gateway in this process, the writers fill the store,
 	// and the alert rules poll it.
 	DisableGateway bool
+
+	// Bus, when set, puts NATS JetStream between the gateway and the store
+	// inside this one process (issue 9): the gateway acknowledges after the
+	// stream's PubAck and a writer commits from the stream, as the scaled-
+	// out roles do. BusDir, when set, starts an embedded JetStream server
+	// with its storage there and connects Bus to it.
+	Bus    *bus.Config
+	BusDir string
 
 	// HTTPAddr is the HTTP listen address; empty disables HTTP.
 	HTTPAddr string
@@ -89,6 +99,14 @@ type App struct {
 
 	httpSrv *http.Server
 	httpLn  net.Listener
+
+	// The in-process bus (Config.Bus): embedded server, connection,
+	// writer and its stop.
+	natsSrv    *server.Server
+	bus        *bus.Bus
+	busWriter  *bus.Writer
+	stopWriter context.CancelFunc
+	writerDone chan struct{}
 
 	ready Ready
 
@@ -168,8 +186,17 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	ready := Ready{PID: os.Getpid(), DSN: redactDSN(dsn)}
+	var gst gateway.Store = st
+	if cfg.Bus != nil && !cfg.DisableGateway {
+		pub, err := a.startBus(ctx, *cfg.Bus, gcfg.OnCommit)
+		if err != nil {
+			a.abort(ctx)
+			return nil, err
+		}
+		gst, gcfg.OnCommit = pub, nil // the writer calls OnCommit after its commits
+	}
 	if !cfg.DisableGateway {
-		a.Gateway = gateway.New(gcfg, st, a.Devices, log.With("component", "gateway"))
+		a.Gateway = gateway.New(gcfg, gst, a.Devices, log.With("component", "gateway"))
 		if err := a.Gateway.Start(ctx); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("cannot start gateway: %w", err)
@@ -192,6 +219,10 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 				}
 				if a.Alerts != nil {
 					a.Alerts.WriteMetrics(w)
+				}
+				if a.busWriter != nil {
+					gst.(*bus.Publisher).WriteMetrics(w)
+					a.busWriter.WriteMetrics(w)
 				}
 			}
 		}
@@ -282,6 +313,7 @@ func (a *App) abort(ctx context.Context) {
 	if a.Gateway != nil {
 		a.Gateway.Shutdown(ctx)
 	}
+	a.stopBus(ctx)
 	a.Store.Close()
 }
 
@@ -363,6 +395,12 @@ func (a *App) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("gateway shutdown: %w", err))
 		}
 		a.log.Info("gateway drained", "took", time.Since(t0).Round(time.Millisecond))
+	}
+	if a.bus != nil {
+		// What the gateway acknowledged is in the stream; let the writer
+		// store it now rather than at the next start.
+		a.waitBacklog(ctx)
+		a.stopBus(ctx)
 	}
 	if a.Alerts != nil {
 		// After the gateway: the last batches are handled (or caught up

@@ -249,3 +249,51 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// serve --bus embedded: one process with the gateway, an embedded
+// JetStream server and a writer; the alert rules see the writer's commits.
+func TestServeWithEmbeddedBus(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dsn := testDSN(t, "sqlite")
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	gc := gateway.DefaultConfig()
+	gc.Addr = "127.0.0.1:0"
+	gc.BatchInterval = 5 * time.Millisecond
+	a, err := Start(ctx, Config{DSN: dsn, DataDir: dir, Gateway: gc, Bus: &bus.Config{Partitions: 2}, BusDir: filepath.Join(dir, "nats")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dt := time.Date(2026, 12, 1, 10, 0, 0, 0, hj212.CST())
+	sendAndWaitAck(t, a.GatewayAddr(), dt)
+	// Shutdown waits for the stream's backlog to be written.
+	if err := a.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a.Alerts.Stats().Batches == 0 {
+		t.Error("the alert rules saw no committed batch")
+	}
+	st, err = store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	raws, err := st.RawFrames(ctx, store.RawQuery{MN: testMN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ups, err := st.Uploads(ctx, store.UploadQuery{MNs: []string{testMN}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ups) != 1 || len(raws) != 1 || raws[0].BusSeq == 0 {
+		t.Fatalf("stored uploads %+v, raw frames %+v: want one of each, through the bus", ups, raws)
+	}
+}
