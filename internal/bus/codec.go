@@ -126,12 +126,18 @@ func appendTime(dst []byte, t time.Time) []byte {
 // and field; once failed, every read returns zero values.
 type decoder struct {
 	b   []byte
+	s   string // b as one string: decoded strings are substrings of it (one allocation per message)
 	off int
+	idx int // index of the list element being read, for field names "x[]"
 	err *DecodeError
 }
 
 func (d *decoder) fail(field string, off int, err error) {
 	if d.err == nil {
+		// Field names of list elements are built only on failure.
+		if i := strings.Index(field, "[]"); i >= 0 {
+			field = field[:i+1] + strconv.Itoa(d.idx) + field[i+1:]
+		}
 		d.err = &DecodeError{Offset: off, Field: field, Err: err}
 	}
 }
@@ -196,7 +202,13 @@ func (d *decoder) bytes(field string) []byte {
 	return p
 }
 
-func (d *decoder) string(field string) string { return string(d.bytes(field)) }
+func (d *decoder) string(field string) string {
+	p := d.bytes(field)
+	if len(p) == 0 {
+		return ""
+	}
+	return d.s[d.off-len(p) : d.off]
+}
 
 func (d *decoder) time(field string) time.Time {
 	start := d.off
@@ -229,7 +241,8 @@ func (d *decoder) count(field string, min int) int {
 
 // DecodeMessage decodes a message encoded by AppendMessage. It never
 // panics; on bad input it returns a *DecodeError naming the byte offset
-// and the field. The result does not alias data.
+// and the field. The result does not alias data (its strings share one
+// copy of it).
 func DecodeMessage(data []byte) (Message, error) {
 	d := decoder{b: data}
 	var m Message
@@ -244,6 +257,7 @@ func DecodeMessage(data []byte) (Message, error) {
 		return m, &DecodeError{Offset: 1, Field: "flags", Err: fmt.Errorf("bad flags %#x", flags)}
 	}
 	d.off = 2
+	d.s = string(data)
 	if flags&flagUpload != 0 {
 		u := &model.Upload{
 			MN:       d.string("upload.mn"),
@@ -257,9 +271,10 @@ func DecodeMessage(data []byte) (Message, error) {
 					break
 				}
 				v := &u.Values[i]
-				v.Factor = d.string("upload.values[" + strconv.Itoa(i) + "].factor")
-				v.Field = d.string("upload.values[" + strconv.Itoa(i) + "].field")
-				v.Value = d.string("upload.values[" + strconv.Itoa(i) + "].value")
+				d.idx = i
+				v.Factor = d.string("upload.values[].factor")
+				v.Field = d.string("upload.values[].field")
+				v.Value = d.string("upload.values[].value")
 			}
 		}
 		m.Upload = u
@@ -277,7 +292,8 @@ func DecodeMessage(data []byte) (Message, error) {
 		if n := d.count("raw.deviations", 1); n > 0 {
 			r.Deviations = make([]string, n)
 			for i := range r.Deviations {
-				r.Deviations[i] = d.string("raw.deviations[" + strconv.Itoa(i) + "]")
+				d.idx = i
+				r.Deviations[i] = d.string("raw.deviations[]")
 			}
 		}
 		if p := d.bytes("raw.raw"); p != nil {

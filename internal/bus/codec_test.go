@@ -246,3 +246,15 @@ func FuzzDecodeMessage(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeErrorNamesListElement(t *testing.T) {
+	m := sampleMessages()["upload only"]
+	data := AppendMessage(nil, &m)
+	// Cut inside the second value's factor.
+	cut := strings.LastIndex(string(data), "a21026") + 3
+	_, err := DecodeMessage(data[:cut])
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Field != "upload.values[1].factor" {
+		t.Fatalf("err = %v", err)
+	}
+}
