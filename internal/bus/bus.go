@@ -370,6 +370,15 @@ func (b *Bus) ensure(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bus: lease bucket %s: %w", LeaseBucket, err)
 	}
+	if st, err := kv.Status(ctx); err != nil {
+		return fmt.Errorf("bus: lease bucket %s: %w", LeaseBucket, err)
+	} else if kc := st.Config(); kc.Replicas != b.cfg.Replicas {
+		// Keep the TTL (the writers set it), follow the replicas.
+		kc.Replicas = b.cfg.Replicas
+		if kv, err = b.js.CreateOrUpdateKeyValue(ctx, kc); err != nil {
+			return fmt.Errorf("bus: lease bucket %s: set replicas to %d: %w", LeaseBucket, b.cfg.Replicas, err)
+		}
+	}
 	b.mu.Lock()
 	b.kv = kv
 	b.mu.Unlock()

@@ -64,7 +64,15 @@ type partRun struct {
 	rev    uint64
 	cancel context.CancelFunc
 	done   chan struct{}
+	// renewed is when the last successful renewal (or the acquisition)
+	// was sent, on the monotonic clock (see mono).
+	renewed atomic.Int64
 }
+
+// monoBase makes mono a monotonic clock reading.
+var monoBase = time.Now()
+
+func mono() int64 { return int64(time.Since(monoBase)) }
 
 // NewWriter returns a writer of b's partitions into st.
 func NewWriter(b *Bus, st Committer, cfg WriterConfig) *Writer {
@@ -82,6 +90,8 @@ func NewWriter(b *Bus, st Committer, cfg WriterConfig) *Writer {
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = DefaultLeaseTTL
 	}
+	// A fetch must end well within a lease's life (see fresh).
+	cfg.MaxWait = min(cfg.MaxWait, cfg.LeaseTTL/4)
 	return &Writer{
 		b: b, st: st, cfg: cfg,
 		log:      b.log.With(slog.String("writer", cfg.ID)),
@@ -111,8 +121,18 @@ func writerKey(id string) string {
 // reachable, the leases are released so other writers take over at once
 // rather than after a TTL.
 func (w *Writer) Run(ctx context.Context) error {
-	if err := w.ensureTTL(ctx); err != nil {
-		return err
+	backoff := 100 * time.Millisecond
+	for {
+		err := w.ensureTTL(ctx)
+		if err == nil {
+			break
+		}
+		if !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		w.logf("ttl", "bus: setting the lease TTL failed, retrying", err)
+		sleepCtx(ctx, backoff)
+		backoff = min(2*backoff, 5*time.Second)
 	}
 	w.mu.Lock()
 	w.started = true
@@ -176,6 +196,7 @@ func (w *Writer) leaseRound(ctx context.Context) {
 	}
 	w.mu.Unlock()
 	for _, r := range runs {
+		sent := mono()
 		rev, err := kv.Update(rctx, partitionKey(r.p), id, r.rev)
 		if err != nil {
 			w.log.Warn("bus: lease renewal failed, giving the partition up", slog.Int("partition", r.p), slog.Any("err", err))
@@ -184,6 +205,7 @@ func (w *Writer) leaseRound(ctx context.Context) {
 			continue
 		}
 		r.rev = rev
+		r.renewed.Store(sent)
 	}
 	writers, leased, err := w.census(rctx)
 	if err != nil {
@@ -221,6 +243,7 @@ func (w *Writer) leaseRound(ctx context.Context) {
 		if mine || busy || leased[p] {
 			continue
 		}
+		sent := mono()
 		rev, err := kv.Create(rctx, partitionKey(p), id)
 		if err != nil {
 			if !errors.Is(err, jetstream.ErrKeyExists) {
@@ -229,7 +252,7 @@ func (w *Writer) leaseRound(ctx context.Context) {
 			continue
 		}
 		leased[p] = true
-		w.startPartition(ctx, p, rev)
+		w.startPartition(ctx, p, rev, sent)
 	}
 	w.mu.Lock()
 	w.allLive = len(leased) >= parts
@@ -264,16 +287,17 @@ func (w *Writer) census(ctx context.Context) (int, map[int]bool, error) {
 	return writers, leased, nil
 }
 
-func (w *Writer) startPartition(ctx context.Context, p int, rev uint64) {
+func (w *Writer) startPartition(ctx context.Context, p int, rev uint64, acquired int64) {
 	pctx, cancel := context.WithCancel(ctx)
 	r := &partRun{p: p, rev: rev, cancel: cancel, done: make(chan struct{})}
+	r.renewed.Store(acquired)
 	w.mu.Lock()
 	w.owned[p] = r
 	w.mu.Unlock()
 	w.log.Info("bus: partition acquired", slog.Int("partition", p))
 	go func() {
 		defer close(r.done)
-		w.consume(pctx, p)
+		w.consume(pctx, r)
 	}()
 }
 
@@ -387,13 +411,21 @@ func (w *Writer) updateLag(ctx context.Context) {
 // before its commit, so a writer that dies loses nothing: the messages
 // are redelivered and committed again, harmlessly (uploads merge by key,
 // raw frames are unique by BusSeq, contacts keep the latest).
-func (w *Writer) consume(ctx context.Context, p int) {
+func (w *Writer) consume(ctx context.Context, r *partRun) {
+	p := r.p
 	cons := w.b.consumer(p)
 	w.awaitHandover(ctx, cons, p)
 	var batch store.Batch
 	msgs := make([]jetstream.Msg, 0, w.cfg.Batch)
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
+		if !w.fresh(r) {
+			// Renewal overdue: the lease may be expiring and another
+			// writer about to take the partition; fetch nothing until
+			// the lease round renews it or gives it up.
+			sleepCtx(ctx, w.cfg.MaxWait/4)
+			continue
+		}
 		mb, err := cons.Fetch(w.cfg.Batch, jetstream.FetchMaxWait(w.cfg.MaxWait))
 		if err != nil {
 			w.logf("fetch", "bus: fetch failed", err, slog.Int("partition", p))
@@ -426,6 +458,16 @@ func (w *Writer) consume(ctx context.Context, p int) {
 		w.ack(msgs, p)
 		clearBatch(&batch)
 	}
+}
+
+// fresh tells whether a fetch started now ends before the lease could
+// expire: the lease was renewed (sent) less than 2/3 TTL ago, the key
+// expires TTL after the server stored the renewal, and a fetch lasts at
+// most TTL/4. So a writer that missed renewals stops consuming before
+// another writer can acquire the partition, and two writers never
+// consume one partition at once (which could reorder a device's frames).
+func (w *Writer) fresh(r *partRun) bool {
+	return mono()-r.renewed.Load() < int64(w.cfg.LeaseTTL*2/3)
 }
 
 // awaitHandover waits, on taking a partition over, until the previous
