@@ -96,30 +96,51 @@ func (c *countingCommitter) CommitBatch(_ context.Context, bt *store.Batch) erro
 	return nil
 }
 
-// BenchmarkEndToEnd: frames/s from the publisher through the stream and a
-// writer (16 partitions, batches of 1000) into a committer that only
-// counts: the bus's own cost, without a database.
+// BenchmarkEndToEnd: frames/s from the publisher through the stream and
+// writers (16 partitions, batches of 1000) into a committer that only
+// counts: the bus's own cost, without a database; with 1 and 2 writers.
 func BenchmarkEndToEnd(b *testing.B) {
-	_, url := startServer(b)
-	cfg := Config{URL: url}
-	pub := NewPublisher(connect(b, cfg), nil)
-	cc := &countingCommitter{}
-	w, _ := runWriter(b, connect(b, cfg), cc, WriterConfig{ID: "bench"})
-	eventually(b, "writer owns the partitions", 30*time.Second, func() bool { return len(w.Owned()) == DefaultPartitions })
-	batches := benchBatches(b.N, 500)
-	ctx := context.Background()
-	b.ResetTimer()
-	start := time.Now()
-	for _, bt := range batches {
-		if err := pub.CommitBatch(ctx, bt); err != nil {
-			b.Fatal(err)
-		}
+	for _, writers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			_, url := startServer(b)
+			cfg := Config{URL: url}
+			pub := NewPublisher(connect(b, cfg), nil)
+			cc := &countingCommitter{}
+			var ws []*Writer
+			for i := range writers {
+				w, _ := runWriter(b, connect(b, cfg), cc, WriterConfig{ID: fmt.Sprintf("bench-%d", i)})
+				ws = append(ws, w)
+			}
+			eventually(b, "partitions shared", 30*time.Second, func() bool {
+				n := 0
+				for _, w := range ws {
+					if len(w.Owned()) == 0 {
+						return false
+					}
+					n += len(w.Owned())
+				}
+				return n == DefaultPartitions
+			})
+			batches := benchBatches(b.N, 500)
+			ctx := context.Background()
+			b.ResetTimer()
+			start := time.Now()
+			for _, bt := range batches {
+				if err := pub.CommitBatch(ctx, bt); err != nil {
+					b.Fatal(err)
+				}
+			}
+			published := time.Since(start)
+			for cc.frames.Load() < int64(b.N) {
+				time.Sleep(time.Millisecond)
+			}
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "frames/s")
+			b.ReportMetric(float64(b.N)/published.Seconds(), "published-frames/s")
+			var commits uint64
+			for _, w := range ws {
+				commits += w.commits.Load()
+			}
+			b.ReportMetric(float64(b.N)/float64(commits), "frames/commit")
+		})
 	}
-	published := time.Since(start)
-	for cc.frames.Load() < int64(b.N) {
-		time.Sleep(time.Millisecond)
-	}
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "frames/s")
-	b.ReportMetric(float64(b.N)/published.Seconds(), "published-frames/s")
-	b.ReportMetric(float64(w.commits.Load()), "commits")
 }

@@ -139,7 +139,7 @@ func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 	if err := checkSubject(cfg.Subject); err != nil {
 		return nil, err
 	}
-	log := cfg.Log.With(slog.String("component", "bus"))
+	log := cfg.Log
 	nc, err := nats.Connect(cfg.URL,
 		nats.Name(cfg.Name),
 		nats.MaxReconnects(-1),
