@@ -44,9 +44,9 @@ type Writer struct {
 	rl  rateLog
 
 	mu       sync.Mutex
-	owned    map[int]*partRun // leases held, partition loop running
+	owned    map[int]*partRun      // leases held, partition loop running
 	stopping map[int]chan struct{} // closed once the loop stopped and the lease is released
-	allLive  bool // at the last lease round, every partition had a live lease
+	allLive  bool                  // at the last lease round, every partition had a live lease
 	started  bool
 	lag      map[int]int64
 
