@@ -279,11 +279,20 @@ func startRole(t *testing.T, name, dir string, args ...string) *roleProc {
 		p.kill()
 		if t.Failed() {
 			t.Logf("output of %s (%s):\n%s", name, strings.Join(args, " "), tail(out.String(), 4000))
+			// The whole output, for a closer look: ECOWATCH_E2E_LOGDIR=dir.
+			if d := os.Getenv("ECOWATCH_E2E_LOGDIR"); d != "" {
+				f := filepath.Join(d, fmt.Sprintf("%s-%s-%d.log", t.Name(), name, cmd.Process.Pid))
+				if err := os.WriteFile(f, []byte(out.String()), 0o644); err == nil {
+					t.Logf("whole output of %s in %s", name, f)
+				}
+			}
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
+	begun := time.Now()
+	deadline := begun.Add(60 * time.Second)
 	for {
 		if b, err := os.ReadFile(readyFile); err == nil && json.Unmarshal(b, &p.ready) == nil {
+			t.Logf("%s ready in %.1f s", name, time.Since(begun).Seconds())
 			return p
 		}
 		select {

@@ -33,7 +33,7 @@ func TestScaleOut(t *testing.T) {
 		// next upload: it keeps the offered load (≤ 2,000/pace frames/s)
 		// within what the two cores sustain with the race detector on, so
 		// that the phases measure failures, not saturation.
-		pace = 400 * time.Millisecond
+		pace = 1500 * time.Millisecond
 		// A device waits this long for its 9014 before retransmitting on a
 		// new connection (HJ 212-2017 §6.2: OverTime).
 		overTime = 10 * time.Second
@@ -92,7 +92,11 @@ func TestScaleOut(t *testing.T) {
 	phase := func(name string) {
 		n := acks.count.Load()
 		el := time.Since(lastAt)
-		t.Logf("%-34s %6d acks in %4.1f s (%5.0f/s), %d in all", name+":", n-last, el.Seconds(), float64(n-last)/el.Seconds(), n)
+		backlog, err := busBacklog(busArgs)
+		if err != nil {
+			backlog = -1
+		}
+		t.Logf("%-30s %6d acks in %4.1f s (%5.0f/s), %d in all, backlog %d", name+":", n-last, el.Seconds(), float64(n-last)/el.Seconds(), n, backlog)
 		last, lastAt = n, time.Now()
 	}
 	progress := func(what string, n int64) {
@@ -112,47 +116,42 @@ func TestScaleOut(t *testing.T) {
 		time.Sleep(d)
 	}
 
-	hold("warm-up", 3*time.Second, devices) // every device connected, roughly
+	hold("warm-up", time.Second, devices) // every device connected, roughly
 	phase("warm-up")
 
-	// 1. A writer dies with frames fetched and not acknowledged: its
-	// partitions' leases expire and the other writer takes them; the
-	// stream redelivers its unacknowledged messages after the ack wait.
-	wrs[0].kill()
-	hold("writer-1 killed", 8*time.Second, devices)
-	wrs[0] = startWriter("writer-1")
-	phase("writer-1 down, then restarted")
-
-	// 2. The NATS node leading the stream dies: the other two elect a new
+	// 1. The NATS node leading the stream dies: the other two elect a new
 	// leader; publishes fail meanwhile, gateways retry them (same
 	// Msg-Ids), devices wait or retransmit.
-	hold("before the NATS kill", time.Second, devices/2)
 	leader := cluster.streamLeader(bus.DefaultStream)
 	if leader < 0 {
 		leader = 0
 	}
 	cluster.stop(leader)
 	t.Logf("NATS node %d (stream leader) shut down", leader)
-	hold("NATS node down", 8*time.Second, devices)
+	hold("NATS node down", 3*time.Second, devices)
 	phase(fmt.Sprintf("NATS node %d down", leader))
 	cluster.restart(t, leader)
-	caughtUp := time.Now()
-	for !cluster.streamCurrent(bus.DefaultStream) && time.Since(caughtUp) < 30*time.Second {
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Logf("NATS node %d restarted; stream current on all nodes: %v (after %.1f s)", leader, cluster.streamCurrent(bus.DefaultStream), time.Since(caughtUp).Seconds())
-	hold("NATS node restarted", 2*time.Second, devices/2)
+	hold("NATS node restarted", time.Second, devices/2)
 	phase("NATS node restarted")
+
+	// 2. A writer dies with frames fetched and not acknowledged: its
+	// partitions' leases expire (6 s) and the other writer takes
+	// them; the stream redelivers the unacknowledged messages after its
+	// ack wait, to whichever writer then holds the partition.
+	wrs[0].kill()
+	hold("writer-1 killed", 6*time.Second, devices)
+	wrs[0] = startWriter("writer-1")
+	phase("writer-1 down, then restarted")
 
 	// 3. A gateway dies: its devices lose their connections, reconnect to
 	// the other gateway and retransmit what was not acknowledged.
 	live.remove(gws[0].ready.Gateway)
 	gws[0].kill()
-	hold("gateway-1 killed", 5*time.Second, devices)
+	hold("gateway-1 killed", 3*time.Second, devices)
 	phase("gateway-1 down")
 	gws[0] = startGateway("gateway-1")
 	live.add(gws[0].ready.Gateway)
-	hold("gateway-1 restarted", 2*time.Second, devices/2)
+	hold("gateway-1 restarted", time.Second, devices/2)
 	phase("gateway-1 restarted")
 
 	close(stop)
@@ -194,10 +193,20 @@ func TestScaleOut(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 	t.Logf("backlog written in %.1f s", time.Since(drainStart).Seconds())
+	// The restarted NATS node has caught up with the stream (logged: how
+	// long Raft takes is NATS's business, not ours).
+	caughtUp := time.Now()
+	for !cluster.streamCurrent(bus.DefaultStream) && time.Since(caughtUp) < 30*time.Second {
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("stream current on all three nodes: %v", cluster.streamCurrent(bus.DefaultStream))
 
+	mark := time.Now()
 	for _, p := range append(append([]*roleProc{}, gws...), wrs...) {
 		checkOps(t, p)
 	}
+	t.Logf("ops endpoints checked in %.1f s", time.Since(mark).Seconds())
+	mark = time.Now()
 
 	st, err = store.Open(ctx, dsn, store.Options{})
 	if err != nil {
@@ -232,9 +241,12 @@ func TestScaleOut(t *testing.T) {
 		t.Errorf("%d accepted raw frames for %d stored uploads", rawAccepted, n)
 	}
 
+	t.Logf("stored data verified in %.1f s", time.Since(mark).Seconds())
+	mark = time.Now()
 	for _, p := range append(append([]*roleProc{}, gws...), wrs...) {
 		p.terminate(t)
 	}
+	t.Logf("roles stopped (SIGTERM) in %.1f s", time.Since(mark).Seconds())
 	t.Logf("%d devices: %d uploads sent (with retransmissions), %d acknowledged, %d stored, %d accepted raw frames; every acknowledged upload stored exactly once; %.1f s in all",
 		devices, acks.sent.Load(), acked, n, rawAccepted, time.Since(started).Seconds())
 }

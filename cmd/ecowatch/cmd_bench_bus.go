@@ -61,6 +61,11 @@ type busBenchReport struct {
 	Retransmitted uint64 `json:"retransmitted"`
 	Failed        uint64 `json:"failed"`
 
+	// PostgreSQL space per stored upload (the uploads partitions with
+	// their indexes) and per archived raw frame, for sizing.
+	UploadBytes float64 `json:"pg_bytes_per_upload"`
+	RawBytes    float64 `json:"pg_bytes_per_raw_frame"`
+
 	benchVerifyResult
 
 	GOMAXPROCS int    `json:"gomaxprocs"`
@@ -97,6 +102,9 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *db == "" {
 		return usageError{errors.New("--db (or $ECOWATCH_TEST_PG) is required: a PostgreSQL server to create the benchmark's database on")}
+	}
+	if !strings.HasPrefix(*db, "postgres://") && !strings.HasPrefix(*db, "postgresql://") {
+		return usageError{fmt.Errorf("--db %q: want a postgres:// DSN (the writers need PostgreSQL)", *db)}
 	}
 	need := uint64(2**devices + 512)
 	if lim, err := benchRaiseNoFile(need); err != nil {
@@ -296,6 +304,19 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		rep.WriterRedelivery += benchMetric(w.Writer.WriteMetrics, "ecowatch_writer_redeliveries_total")
 	}
 
+	var upBytes, rawBytes, rawN int64
+	if err := pg.QueryRow(ctx, `SELECT
+			(SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits WHERE inhparent = 'uploads'::regclass)::bigint,
+			pg_total_relation_size('raw_frames'), (SELECT count(*) FROM raw_frames)`).Scan(&upBytes, &rawBytes, &rawN); err != nil {
+		return fmt.Errorf("table sizes: %w", err)
+	}
+	if total > 0 {
+		rep.UploadBytes = float64(upBytes) / float64(total)
+	}
+	if rawN > 0 {
+		rep.RawBytes = float64(rawBytes) / float64(rawN)
+	}
+
 	// 6. Nothing acknowledged was lost.
 	if rep.benchVerifyResult, err = benchVerifyAcked(ctx, st, devs, res.Acked, res.Failed, from); err != nil {
 		return err
@@ -327,6 +348,7 @@ func printBusBenchReport(w io.Writer, r *busBenchReport) {
 	fmt.Fprintf(tw, "ack latency p50 / p99 / max\t%.1f / %.1f / %.1f ms\n", r.LatencyP50Ms, r.LatencyP99Ms, r.LatencyMaxMs)
 	fmt.Fprintf(tw, "backlog at the end\t%d frames\t(written in %.1f s; %.0f uploads/s sustained over window and drain)\n", r.BacklogEnd, r.DrainSeconds, r.SustainedPerSec)
 	fmt.Fprintf(tw, "writer redeliveries\t%d\n", r.WriterRedelivery)
+	fmt.Fprintf(tw, "PostgreSQL space\t%.0f B per upload, %.0f B per raw frame\t(tables with indexes)\n", r.UploadBytes, r.RawBytes)
 	fmt.Fprintf(tw, "peak RSS (VmHWM)\t%.0f MiB\t(devices, gateways, writers and NATS together)\n", r.PeakRSSMiB)
 	fmt.Fprintf(tw, "sent / acked / retransmitted / failed\t%d / %d / %d / %d\n", r.Sent, r.Acked, r.Retransmitted, r.Failed)
 	check := "PASS"
@@ -475,7 +497,7 @@ type benchLoadConfig struct {
 type benchLoadResult struct {
 	Before, After, Final simulator.Stats // window start, window end, after the drain
 	WindowStart          time.Time
-	Elapsed              time.Duration // window
+	Elapsed              time.Duration       // window
 	Acked                []int               // acknowledged 2051 uploads per device
 	Failed               map[int][]time.Time // DataTimes given up on, per device
 }
