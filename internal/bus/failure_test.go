@@ -255,3 +255,71 @@ func TestCommitRetry(t *testing.T) {
 		t.Errorf("%d commit attempts", failures.Load())
 	}
 }
+
+// pingStore is a fakeStore that answers Ping: the writer can tell a
+// store that refuses a batch's content from a store that is down.
+type pingStore struct{ *fakeStore }
+
+func (pingStore) Ping(context.Context) error { return nil }
+
+// TestStoreRefusesOneFrame: the store refuses any batch holding one
+// "poison" upload (its content, not an outage). The writer isolates it:
+// the other frames are committed, the poison frame's raw bytes are kept
+// as a rejected frame with the store's reason, and the partition goes on.
+// A store refusing everything while answering Ping loses nothing.
+func TestStoreRefusesOneFrame(t *testing.T) {
+	_, url := startServer(t)
+	cfg := Config{URL: url, Partitions: 1}
+	pub := NewPublisher(connect(t, cfg), nil)
+	bt := frameBatch(deviceNames(5), 0, 2)
+	bt.Uploads[3].Values[0].Value = "poison"
+	publish(t, pub, bt)
+
+	st := newFakeStore()
+	var down atomic.Bool
+	down.Store(true)
+	var attempts atomic.Int32
+	st.fail = func(b *store.Batch) error {
+		attempts.Add(1)
+		if down.Load() {
+			return errors.New("test: read-only")
+		}
+		for _, u := range b.Uploads {
+			if u.Values[0].Value == "poison" {
+				return errors.New("test: value out of range")
+			}
+		}
+		return nil
+	}
+	w, _ := runWriter(t, connect(t, cfg), pingStore{st}, WriterConfig{ID: "w", LeaseTTL: 2 * time.Second})
+	// Refusing everything: isolation finds no frame it can commit, so
+	// nothing is archived as rejected or dropped.
+	eventually(t, "isolation tried", 60*time.Second, func() bool { return attempts.Load() > 3+10 })
+	if u, r := st.counts(); u != 0 || r != 0 || w.dropped.Load() != 0 || w.refused.Load() != 0 {
+		t.Fatalf("store down: %d uploads, %d raw, %d dropped, %d refused", u, r, w.dropped.Load(), w.refused.Load())
+	}
+	down.Store(false)
+	eventually(t, "the other frames committed", 60*time.Second, func() bool {
+		u, r := st.counts()
+		return u == 9 && r == 10
+	})
+	publish(t, pub, frameBatch(deviceNames(5), 2, 1))
+	eventually(t, "the partition goes on", 60*time.Second, func() bool {
+		u, _ := st.counts()
+		return u == 14
+	})
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rejected := 0
+	for _, r := range st.raw {
+		if r.Status == "rejected" {
+			rejected++
+			if r.MN != bt.Raw[3].MN || r.Reason != "store refused the frame: test: value out of range" {
+				t.Errorf("rejected frame %+v", r)
+			}
+		}
+	}
+	if rejected != 1 || w.refused.Load() != 1 || w.dropped.Load() != 0 {
+		t.Errorf("%d rejected raw frames, refused %d, dropped %d; want 1, 1, 0", rejected, w.refused.Load(), w.dropped.Load())
+	}
+}

@@ -55,6 +55,8 @@ type Writer struct {
 	commitErrors atomic.Uint64
 	redeliveries atomic.Uint64
 	undecodable  atomic.Uint64
+	refused      atomic.Uint64 // frames the store refused, archived as rejected raw frames
+	dropped      atomic.Uint64 // frames the store refused in every form (terminated)
 	lost         atomic.Uint64
 	latency      *histogram
 }
@@ -448,14 +450,31 @@ func (w *Writer) consume(ctx context.Context, r *partRun) {
 		if len(msgs) == 0 {
 			continue
 		}
-		if !w.commit(ctx, &batch, msgs, p) {
+		ok, dropped := w.commit(ctx, &batch, msgs, p)
+		if !ok {
 			nakAll(msgs)
 			return
 		}
-		if w.cfg.OnCommit != nil {
+		if dropped == nil && w.cfg.OnCommit != nil {
 			w.cfg.OnCommit(&batch)
 		}
-		w.ack(msgs, p)
+		if dropped != nil {
+			// The store refused these even alone and as rejected raw
+			// frames: terminate them rather than wedge the partition.
+			keep := msgs[:0]
+			for i, m := range msgs {
+				if dropped[i] {
+					w.dropped.Add(1)
+					_ = m.Term()
+					continue
+				}
+				keep = append(keep, m)
+			}
+			msgs = keep
+		}
+		if len(msgs) > 0 {
+			w.ack(msgs, p)
+		}
 		clearBatch(&batch)
 	}
 }
@@ -584,11 +603,23 @@ func clearBatch(b *store.Batch) {
 // the next owner to wait for.
 const stopGrace = 10 * time.Second
 
+// isolateAfter is the number of failed attempts after which a batch that
+// a reachable store (Ping) keeps refusing is committed frame by frame.
+const isolateAfter = 3
+
+// pinger is implemented by stores that can tell "down" from "refusing".
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // commit commits batch, retrying with backoff while the store fails; the
 // messages are kept from redelivery meanwhile (InProgress). It returns
 // false if the batch could not be committed within stopGrace of ctx's
-// end.
-func (w *Writer) commit(ctx context.Context, batch *store.Batch, msgs []jetstream.Msg, p int) bool {
+// end. When a store that answers Ping keeps refusing the batch, the
+// frames are committed one by one (isolate); dropped then marks the
+// messages the store refused in every form, and OnCommit has been called
+// for each frame committed.
+func (w *Writer) commit(ctx context.Context, batch *store.Batch, msgs []jetstream.Msg, p int) (ok bool, dropped map[int]bool) {
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	done := make(chan struct{})
@@ -616,11 +647,16 @@ func (w *Writer) commit(ctx context.Context, batch *store.Batch, msgs []jetstrea
 			w.latency.observe(time.Since(t0))
 			w.commits.Add(1)
 			w.frames.Add(uint64(len(msgs)))
-			return true
+			return true, nil
 		}
 		w.commitErrors.Add(1)
 		if cctx.Err() != nil {
-			return false
+			return false, nil
+		}
+		if attempt >= isolateAfter && w.storeUp(cctx) {
+			if dropped, ok := w.isolate(cctx, batch, p); ok {
+				return true, dropped
+			}
 		}
 		w.logf("commit", "bus: commit failed, retrying", err, slog.Int("partition", p), slog.Int("frames", len(msgs)), slog.Int("attempt", attempt))
 		if time.Since(lastProgress) > w.b.cfg.ackWait/3 {
@@ -630,10 +666,88 @@ func (w *Writer) commit(ctx context.Context, batch *store.Batch, msgs []jetstrea
 			lastProgress = time.Now()
 		}
 		if !sleepCtx(cctx, backoff) {
-			return false
+			return false, nil
 		}
 		backoff = min(backoff*2, 5*time.Second)
 	}
+}
+
+func (w *Writer) storeUp(ctx context.Context) bool {
+	pg, ok := w.st.(pinger)
+	if !ok {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return pg.Ping(ctx) == nil
+}
+
+// isolate commits a refused batch frame by frame, so that one frame the
+// store cannot take does not wedge its partition (the gateway does the
+// same with its own batches, but cannot here: the bus accepted the
+// frame). A frame refused alone is archived as a rejected raw frame with
+// the store's reason, if the store takes that. If no frame at all could
+// be committed, the store is refusing everything (not one frame's
+// content): ok is false and the batch is retried whole, nothing dropped.
+func (w *Writer) isolate(ctx context.Context, batch *store.Batch, p int) (dropped map[int]bool, ok bool) {
+	dropped = make(map[int]bool)
+	committed := 0
+	for i, f := range batch.Frames {
+		var one store.Batch
+		g := store.Frame{Upload: -1, Raw: -1, Contact: f.Contact}
+		if f.Upload >= 0 {
+			one.Uploads = []model.Upload{batch.Uploads[f.Upload]}
+			g.Upload = 0
+		}
+		if f.Raw >= 0 {
+			one.Raw = []model.RawFrame{batch.Raw[f.Raw]}
+			g.Raw = 0
+		}
+		if f.Contact.MN != "" {
+			one.Contacts = []model.Contact{f.Contact}
+		}
+		one.Frames = []store.Frame{g}
+		err := w.st.CommitBatch(ctx, &one)
+		if err == nil {
+			committed++
+			w.frames.Add(1)
+			if w.cfg.OnCommit != nil {
+				w.cfg.OnCommit(&one)
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil, false
+		}
+		mn := ""
+		if f.Raw >= 0 {
+			mn = batch.Raw[f.Raw].MN
+		} else if f.Upload >= 0 {
+			mn = batch.Uploads[f.Upload].MN
+		}
+		w.logf("refused", "bus: store refused a frame", err, slog.Int("partition", p), slog.String("mn", mn))
+		if f.Raw >= 0 {
+			raw := batch.Raw[f.Raw]
+			raw.Status = model.RawRejected
+			raw.Reason = "store refused the frame: " + err.Error()
+			rej := store.Batch{Raw: []model.RawFrame{raw}, Frames: []store.Frame{{Upload: -1, Raw: 0}}}
+			if w.st.CommitBatch(ctx, &rej) == nil {
+				committed++
+				w.frames.Add(1)
+				w.refused.Add(1)
+				continue
+			}
+		}
+		dropped[i] = true
+	}
+	if committed == 0 {
+		return nil, false
+	}
+	w.commits.Add(1)
+	if len(dropped) > 0 {
+		w.log.Error("bus: frames the store refused in every form are dropped from the stream", slog.Int("partition", p), slog.Int("frames", len(dropped)))
+	}
+	return dropped, true
 }
 
 // ack acknowledges a committed batch. The last ack waits for the
@@ -683,6 +797,8 @@ func (w *Writer) WriteMetrics(wr io.Writer) {
 	writeCounter(wr, "ecowatch_writer_commit_errors_total", "Failed commit attempts (retried).", &w.commitErrors)
 	writeCounter(wr, "ecowatch_writer_redeliveries_total", "Messages delivered more than once (a writer died or lost its lease before acknowledging).", &w.redeliveries)
 	writeCounter(wr, "ecowatch_writer_undecodable_total", "Messages that could not be decoded (archived as rejected raw frames).", &w.undecodable)
+	writeCounter(wr, "ecowatch_writer_refused_total", "Frames the store refused, archived as rejected raw frames instead.", &w.refused)
+	writeCounter(wr, "ecowatch_writer_dropped_total", "Frames the store refused in every form, terminated in the stream (logged).", &w.dropped)
 	writeCounter(wr, "ecowatch_writer_leases_lost_total", "Partition leases lost (renewal failed).", &w.lost)
 	w.latency.write(wr, "ecowatch_writer_commit_seconds", "Store commit time of one batch.")
 	w.mu.Lock()
