@@ -295,6 +295,19 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		a.wg.Add(1)
 		go a.reloadLoop(cfg.RegistryReload)
 	}
+	if ru, ok := st.(rollUpper); ok && !cfg.DisableGateway {
+		// The hour and day roll-ups of the minute data this process
+		// commits (in a scaled-out deployment the writers keep them).
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			every(a.stop, time.Minute, func(ctx context.Context) {
+				if _, err := ru.RollUp(ctx); err != nil {
+					log.Warn("roll-up failed", "err", err)
+				}
+			})
+		}()
+	}
 	a.ready = ready
 	if cfg.ReadyFile != "" {
 		if err := a.WriteReady(cfg.ReadyFile); err != nil {
