@@ -27,6 +27,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,7 @@ type Store interface {
 	Uploads(ctx context.Context, q store.UploadQuery) ([]model.Upload, error)
 	RawFrames(ctx context.Context, q store.RawQuery) ([]model.RawFrame, error)
 	Contacts(ctx context.Context) ([]model.Contact, error)
+	Rollups(ctx context.Context, q store.RollupQuery) ([]model.Rollup, error)
 	AirDays(ctx context.Context, q store.AirDayQuery, fn func(*model.AirDay) error) error
 	AirTargets(ctx context.Context, year int) ([]model.AirTarget, error)
 }
@@ -276,6 +278,7 @@ var funcs = template.FuncMap{
 	"cst":         func(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") },
 	"join":        strings.Join,
 	"deref":       func(p *int) int { return *p },
+	"num":         func(p *float64) string { return strconv.FormatFloat(*p, 'f', -1, 64) },
 	"classColour": classColour,
 	"classLabel":  classLabel,
 	"tonnes":      tonnes,

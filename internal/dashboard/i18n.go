@@ -90,6 +90,8 @@ var messages = map[string][2]string{
 	"mon.quarantined":     {"隔离", "Quarantined"},
 	"mon.live":            {"最新数据与限值", "Latest values against limits"},
 	"mon.frames":          {"原始报文", "Raw frames"},
+	"mon.trend":           {"近30日日均值（分钟数据汇总）", "Daily means, last 30 days (from minute data)"},
+	"mon.trend.none":      {"近30日无分钟数据汇总", "No minute data rolled up in the last 30 days"},
 	"mon.exceedances":     {"当前超标", "Exceedances now"},
 	"mon.nodevices":       {"没有设备", "No devices"},
 	"state.online":        {"在线", "online"},

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bytes"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -272,6 +273,51 @@ type deviceData struct {
 	Device deviceRow
 	Live   []liveValue
 	Frames []frameRow
+	// Trend is the last 30 days' daily means per factor, read from the
+	// day roll-ups the store keeps (issue 9: long ranges are served from
+	// roll-ups, never from the minute rows).
+	Trend trendTable
+}
+
+// trendTable is days × factors of daily means ("" where none).
+type trendTable struct {
+	Dates   []string              `json:"dates"`
+	Factors []string              `json:"factors"`
+	Avg     map[string][]*float64 `json:"avg"`
+}
+
+// trend reads a device's day roll-ups of the 30 days up to today (CST).
+func (h *Handler) trend(r *http.Request, mn string) (trendTable, error) {
+	today := h.cfg.Now()
+	end := time.Date(today.In(cst).Year(), today.In(cst).Month(), today.In(cst).Day()+1, 0, 0, 0, 0, cst)
+	start := end.AddDate(0, 0, -30)
+	rs, err := h.st.Rollups(r.Context(), store.RollupQuery{MNs: []string{mn}, Step: model.RollupDay, From: start, To: end})
+	if err != nil {
+		return trendTable{}, err
+	}
+	t := trendTable{Avg: map[string][]*float64{}}
+	if len(rs) == 0 {
+		return t, nil
+	}
+	for d := start; d.Before(end); d = d.AddDate(0, 0, 1) {
+		t.Dates = append(t.Dates, d.Format("01-02"))
+	}
+	for _, x := range rs {
+		i := int(x.Start.Sub(start) / (24 * time.Hour))
+		if i < 0 || i >= len(t.Dates) || x.Avg == nil {
+			continue
+		}
+		col, ok := t.Avg[x.Factor]
+		if !ok {
+			col = make([]*float64, len(t.Dates))
+			t.Avg[x.Factor] = col
+			t.Factors = append(t.Factors, x.Factor)
+		}
+		v := math.Round(*x.Avg*1000) / 1000
+		col[i] = &v
+	}
+	slices.Sort(t.Factors)
+	return t, nil
 }
 
 func (h *Handler) devicePage(w http.ResponseWriter, r *http.Request, p *page) error {
@@ -293,7 +339,13 @@ func (h *Handler) devicePage(w http.ResponseWriter, r *http.Request, p *page) er
 		return err
 	}
 	d.Frames = frameRows(frames)
+	if d.Trend, err = h.trend(r, mn); err != nil {
+		return err
+	}
 	p.Nav, p.Title, p.Data = "monitoring", mn, d
+	if len(d.Trend.Factors) > 0 {
+		p.Charts = map[string]any{"trend": d.Trend}
+	}
 	return h.render(w, http.StatusOK, "device", p)
 }
 

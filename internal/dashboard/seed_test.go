@@ -117,6 +117,19 @@ func seed(t testing.TB, st store.Store) *seeded {
 	if err := st.CommitBatch(ctx, b); err != nil {
 		t.Fatal(err)
 	}
+	// Two minutes of the day before, rolled up: the device page's 30-day
+	// trend reads the day roll-up (mean 15).
+	var mins []model.Upload
+	for i, v := range []string{"10", "20"} {
+		mins = append(mins, model.Upload{MN: s.Device.MN, CN: "2051", DataTime: time.Date(2025, 6, 14, 10, i, 0, 0, cst),
+			Values: []model.Value{{Factor: s.Factor, Field: "Avg", Value: v}, {Factor: s.Factor, Field: "Flag", Value: "N"}}})
+	}
+	if err := st.CommitBatch(ctx, &store.Batch{Uploads: mins}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RollUp(ctx); err != nil {
+		t.Fatal(err)
+	}
 	seedCases(t, st, s)
 	return s
 }

@@ -96,5 +96,14 @@
       series: [{ name: 'AQI', type: 'bar', data: data.day_aqi.map(function (v, i) { return { value: v, itemStyle: { color: data.day_colour[i] } }; }) }]
     });
   }
+  if (data.trend && data.trend.factors) {
+    chart('device-trend', {
+      tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 }, grid: grid,
+      xAxis: { type: 'category', data: data.trend.dates }, yAxis: { type: 'value' },
+      series: data.trend.factors.map(function (f) {
+        return { name: f, type: 'line', data: data.trend.avg[f], connectNulls: false, showSymbol: false };
+      })
+    });
+  }
   window.addEventListener('resize', function () { charts.forEach(function (c) { c.resize(); }); });
 })();
