@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -46,8 +48,8 @@ type RollupQuery struct {
 // RollupStore keeps roll-ups and applies retention.
 type RollupStore interface {
 	// RollUp recomputes the roll-ups of every hour marked since the last
-	// run, and of their days, and returns the number of device-hours
-	// recomputed. Concurrent calls (several processes) are safe: in
+	// run, and of their days, and returns the number of marked
+	// device-hours it processed (0: nothing to do). Concurrent calls (several processes) are safe: in
 	// PostgreSQL one runs and the others return 0 at once.
 	RollUp(ctx context.Context) (int, error)
 	// Rollups returns roll-ups ordered by (MN, Start, Factor).
@@ -106,8 +108,9 @@ func (a *rollAcc) addCou(v float64) { a.cou += v; a.hasCou = true }
 
 // periodAgg aggregates the factors of one device's period.
 type periodAgg struct {
-	acc  map[string]*rollAcc
-	rows int // minute rows (or hour rows) seen
+	acc     map[string]*rollAcc
+	rows    int // minute rows (or hour rows) seen
+	scratch []minuteFactor
 }
 
 func (p *periodAgg) get(f string) *rollAcc {
@@ -124,64 +127,178 @@ func (p *periodAgg) get(f string) *rollAcc {
 
 // parseNum parses a value as sent (HJ 212 "N14.2": sign, digits, point);
 // anything else, including NaN and infinities, is not a number.
-func parseNum(s string) (float64, bool) {
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+func parseNum(b []byte) (float64, bool) {
+	v, err := strconv.ParseFloat(string(bytes.TrimSpace(b)), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, false
 	}
 	return v, true
 }
 
-// addMinute adds one minute upload's values, sorted by (Factor, Field).
-func (p *periodAgg) addMinute(vals []model.Value) {
+// minuteFactor is one factor's fields in one minute upload.
+type minuteFactor struct {
+	factor                 []byte
+	avg, lo, hi, cou, flag []byte
+	hasAvg, hasLo, hasHi   bool
+	hasCou                 bool
+}
+
+// addMinute adds one minute upload, its values as stored (a flat JSON
+// object of CP keys to strings).
+func (p *periodAgg) addMinute(raw []byte) error {
 	p.rows++
-	for i := 0; i < len(vals); {
-		f := vals[i].Factor
-		var avg, lo, hi, cou, flag string
-		var hasAvg, hasLo, hasHi, hasCou bool
-		for ; i < len(vals) && vals[i].Factor == f; i++ {
-			switch v := vals[i].Value; vals[i].Field {
-			case "Avg":
-				avg, hasAvg = v, true
-			case "Min":
-				lo, hasLo = v, true
-			case "Max":
-				hi, hasHi = v, true
-			case "Cou":
-				cou, hasCou = v, true
-			case "Flag":
-				flag = strings.TrimSpace(v)
+	fs := p.scratch[:0]
+	err := scanValuesJSON(raw, func(key, val []byte) {
+		dash := bytes.IndexByte(key, '-')
+		if dash <= 0 {
+			return // keys without a factor (RestartTime, ...)
+		}
+		factor, field := key[:dash], key[dash+1:]
+		var e *minuteFactor
+		for i := range fs {
+			if bytes.Equal(fs[i].factor, factor) {
+				e = &fs[i]
+				break
 			}
 		}
-		// Factors without measured fields (SB1-RS facility states,
-		// SampleTime, ...) and keys without a factor are not rolled up.
-		if f == "" || !(hasAvg || hasLo || hasHi || hasCou) {
-			continue
+		if e == nil {
+			fs = append(fs, minuteFactor{factor: factor})
+			e = &fs[len(fs)-1]
 		}
-		a := p.get(f)
-		if flag != "" && flag != "N" {
-			a.excl++
-			continue
+		switch string(field) {
+		case "Avg":
+			e.avg, e.hasAvg = val, true
+		case "Min":
+			e.lo, e.hasLo = val, true
+		case "Max":
+			e.hi, e.hasHi = val, true
+		case "Cou":
+			e.cou, e.hasCou = val, true
+		case "Flag":
+			e.flag = bytes.TrimSpace(val)
 		}
-		av, okAvg := parseNum(avg)
-		if hasAvg && okAvg {
-			a.n++
-			a.sum += av
-		}
-		if v, ok := parseNum(lo); hasLo && ok {
-			a.lo(v)
-		} else if okAvg {
-			a.lo(av)
-		}
-		if v, ok := parseNum(hi); hasHi && ok {
-			a.hi(v)
-		} else if okAvg {
-			a.hi(av)
-		}
-		if v, ok := parseNum(cou); hasCou && ok {
-			a.addCou(v)
-		}
+	})
+	p.scratch = fs
+	if err != nil {
+		return err
 	}
+	for i := range fs {
+		p.addFactor(&fs[i])
+	}
+	clear(p.scratch)
+	return nil
+}
+
+func (p *periodAgg) addFactor(e *minuteFactor) {
+	// Factors without measured fields (SB1-RS facility states,
+	// SampleTime, ...) are not rolled up.
+	if !(e.hasAvg || e.hasLo || e.hasHi || e.hasCou) {
+		return
+	}
+	a := p.acc[string(e.factor)]
+	if a == nil {
+		a = p.get(string(e.factor))
+	}
+	if len(e.flag) > 0 && string(e.flag) != "N" {
+		a.excl++
+		return
+	}
+	av, okAvg := parseNum(e.avg)
+	if e.hasAvg && okAvg {
+		a.n++
+		a.sum += av
+	}
+	if v, ok := parseNum(e.lo); e.hasLo && ok {
+		a.lo(v)
+	} else if okAvg {
+		a.lo(av)
+	}
+	if v, ok := parseNum(e.hi); e.hasHi && ok {
+		a.hi(v)
+	} else if okAvg {
+		a.hi(av)
+	}
+	if v, ok := parseNum(e.cou); e.hasCou && ok {
+		a.addCou(v)
+	}
+}
+
+// scanValuesJSON calls fn with each key and value of a stored values
+// object: the flat object of strings appendValuesJSON writes, or its
+// jsonb rendering by PostgreSQL (with spaces). It reads it in place; an
+// object with escapes in it is decoded by encoding/json instead.
+func scanValuesJSON(b []byte, fn func(key, val []byte)) error {
+	ws := func(i int) int {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+			i++
+		}
+		return i
+	}
+	str := func(i int) ([]byte, int, bool) {
+		if i >= len(b) || b[i] != '"' {
+			return nil, i, false
+		}
+		for j := i + 1; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				return b[i+1 : j], j + 1, true
+			case '\\':
+				return nil, i, false
+			}
+		}
+		return nil, i, false
+	}
+	slow := func() error {
+		var m map[string]string
+		if err := json.Unmarshal(b, &m); err != nil {
+			return fmt.Errorf("decode stored values: %w", err)
+		}
+		for k, v := range m {
+			fn([]byte(k), []byte(v))
+		}
+		return nil
+	}
+	i := ws(0)
+	if i >= len(b) || b[i] != '{' {
+		return slow()
+	}
+	// Keys and values go to fn only once the whole object scanned, so
+	// that a fallback never reports a key twice.
+	type kv struct{ k, v []byte }
+	var buf [64]kv
+	pairs := buf[:0]
+	i = ws(i + 1)
+	if i < len(b) && b[i] == '}' {
+		return nil
+	}
+	for {
+		k, j, ok := str(ws(i))
+		if !ok {
+			return slow()
+		}
+		j = ws(j)
+		if j >= len(b) || b[j] != ':' {
+			return slow()
+		}
+		v, j2, ok := str(ws(j + 1))
+		if !ok {
+			return slow()
+		}
+		pairs = append(pairs, kv{k, v})
+		i = ws(j2)
+		if i < len(b) && b[i] == ',' {
+			i++
+			continue
+		}
+		if i < len(b) && b[i] == '}' {
+			break
+		}
+		return slow()
+	}
+	for _, p := range pairs {
+		fn(p.k, p.v)
+	}
+	return nil
 }
 
 // addHour adds an hour's roll-up to a day.
@@ -272,15 +389,15 @@ func (s *sqlBase) rollUpOnce(ctx context.Context) (int, bool, error) {
 		return 0, false, nil
 	}
 	aggs := make([]periodAgg, len(hours))
-	var raw []byte
-	var vals []model.Value
+	var raw sql.RawBytes
+	var scratch []minuteFactor
 	err = s.eachPeriodRow(ctx, tx, minuteRowsSQL, hours, []any{&raw}, func(k int) error {
-		var err error
-		vals, err = parseValuesJSON(vals[:0], raw)
+		aggs[k].scratch = scratch
+		err := aggs[k].addMinute(raw)
+		scratch, aggs[k].scratch = aggs[k].scratch, nil
 		if err != nil {
 			return fmt.Errorf("minute data of %s at %s: %w", hours[k].mn, hours[k].start.Format(time.RFC3339), err)
 		}
-		aggs[k].addMinute(vals)
 		return nil
 	})
 	if err != nil {
@@ -369,8 +486,13 @@ func (s *sqlBase) deleteMarks(ctx context.Context, tx *sql.Tx, hours []devPeriod
 		_, err := tx.ExecContext(ctx, `DELETE FROM rollup_dirty WHERE id = ANY($1::bigint[])`, ids)
 		return err
 	}
+	st, err := tx.PrepareContext(ctx, `DELETE FROM rollup_dirty WHERE mn = ? AND hour = ?`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	for _, k := range hours {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM rollup_dirty WHERE mn = ? AND hour = ?`, k.mn, s.t(k.start)); err != nil {
+		if _, err := st.ExecContext(ctx, k.mn, s.t(k.start)); err != nil {
 			return err
 		}
 	}
@@ -413,8 +535,13 @@ func (s *sqlBase) eachPeriodRow(ctx context.Context, tx *sql.Tx, q periodSQL, ke
 		return nil
 	}
 	if !s.postgres {
+		st, err := tx.PrepareContext(ctx, q.sqlite)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
 		for k, key := range keys {
-			if err := eachRow(ctx, tx, q.sqlite, []any{key.mn, s.t(key.start), s.t(key.start.Add(q.length))}, dest, func() error {
+			if err := eachRow(ctx, st, nil, []any{key.mn, s.t(key.start), s.t(key.start.Add(q.length))}, dest, func() error {
 				return fn(k)
 			}); err != nil {
 				return err
@@ -428,7 +555,7 @@ func (s *sqlBase) eachPeriodRow(ctx context.Context, tx *sql.Tx, q periodSQL, ke
 		mns[i], starts[i] = k.mn, k.start
 	}
 	var idx int64
-	return eachRow(ctx, tx, q.postgres, []any{mns, starts}, append([]any{&idx}, dest...), func() error {
+	return eachRow(ctx, nil, tx, []any{q.postgres, mns, starts}, append([]any{&idx}, dest...), func() error {
 		if idx < 1 || idx > int64(len(keys)) {
 			return fmt.Errorf("period index %d out of range", idx)
 		}
@@ -436,9 +563,16 @@ func (s *sqlBase) eachPeriodRow(ctx context.Context, tx *sql.Tx, q periodSQL, ke
 	})
 }
 
-// eachRow runs query on tx, scans each row into dest and calls fn.
-func eachRow(ctx context.Context, tx *sql.Tx, query string, args, dest []any, fn func() error) error {
-	rows, err := tx.QueryContext(ctx, query, args...)
+// eachRow runs the prepared st, or on tx the query that is args[0], scans
+// each row into dest and calls fn.
+func eachRow(ctx context.Context, st *sql.Stmt, tx *sql.Tx, args, dest []any, fn func() error) error {
+	var rows *sql.Rows
+	var err error
+	if st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = tx.QueryContext(ctx, args[0].(string), args[1:]...)
+	}
 	if err != nil {
 		return err
 	}
@@ -513,8 +647,13 @@ func (s *sqlBase) replaceRollups(ctx context.Context, tx *sql.Tx, step string, k
 			step, a.mn, a.start, a.factor, a.n, a.excl, a.avg, a.min, a.max, a.cou)
 		return err
 	}
+	del, err := tx.PrepareContext(ctx, `DELETE FROM rollups WHERE mn = ? AND step = ? AND period_start = ?`)
+	if err != nil {
+		return err
+	}
+	defer del.Close()
 	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM rollups WHERE mn = ? AND step = ? AND period_start = ?`, k.mn, step, s.t(k.start)); err != nil {
+		if _, err := del.ExecContext(ctx, k.mn, step, s.t(k.start)); err != nil {
 			return err
 		}
 	}

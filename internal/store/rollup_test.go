@@ -449,3 +449,32 @@ func testRollUpConcurrent(t *testing.T, tg target) {
 	checkRows(t, "hours", rollupRows(t, s, RollupQuery{Step: model.RollupHour}), wantHours)
 	checkRows(t, "days", rollupRows(t, s, RollupQuery{Step: model.RollupDay}), wantDays)
 }
+
+// scanValuesJSON reads what both stores hand back: the compact object
+// appendValuesJSON writes, PostgreSQL's jsonb rendering, and (through
+// encoding/json) objects with escapes; it refuses what is not an object.
+func TestScanValuesJSON(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string
+		err  bool
+	}{
+		{`{}`, ``, false},
+		{`{"a21026-Avg":"1.5","a21026-Flag":"N"}`, `a21026-Avg=1.5 a21026-Flag=N`, false},
+		{`{"a21026-Avg": "1.5", "a21026-Flag": "N"}`, `a21026-Avg=1.5 a21026-Flag=N`, false},
+		{` { "x" : "" } `, `x=`, false},
+		{`{"a\"b-Avg":"1","c-Avg":"\u0032"}`, `a"b-Avg=1 c-Avg=2`, false},
+		{`{"a-Avg":1}`, ``, true},
+		{`{"a-Avg":"1"`, ``, true},
+		{`[]`, ``, true},
+		{``, ``, true},
+	}
+	for _, c := range cases {
+		var got []string
+		err := scanValuesJSON([]byte(c.in), func(k, v []byte) { got = append(got, string(k)+"="+string(v)) })
+		slices.Sort(got)
+		if (err != nil) != c.err || strings.Join(got, " ") != c.want {
+			t.Errorf("scanValuesJSON(%s) = %q, %v; want %q, error %v", c.in, got, err, c.want, c.err)
+		}
+	}
+}
