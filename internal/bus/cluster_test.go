@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // startCluster starts n clustered JetStream servers on free loopback
@@ -63,14 +64,58 @@ func startCluster(t *testing.T, n int) ([]*server.Server, string) {
 	return servers, strings.Join(urls, ",")
 }
 
+func replicated(ci *jetstream.ClusterInfo) bool {
+	if ci == nil || ci.Leader == "" || len(ci.Replicas) != 2 {
+		return false
+	}
+	for _, r := range ci.Replicas {
+		if !r.Current {
+			return false
+		}
+	}
+	return true
+}
+
 // TestClusterNodeLoss: a 3-node cluster, stream and consumers replicated
 // 3 times; the stream leader is shut down mid-stream. Publishing goes on
 // once a new leader is elected (the publisher retries as the gateway
 // does), and every acknowledged frame reaches the store, once.
 func TestClusterNodeLoss(t *testing.T) {
 	servers, urls := startCluster(t, 3)
+	// Created with one replica, then scaled to three by the next Connect
+	// (stream and lease bucket).
+	connect(t, Config{URL: urls, Partitions: 4, Replicas: 1})
 	cfg := Config{URL: urls, Partitions: 4, Replicas: 3}
 	pubBus := connect(t, cfg)
+	ctx := context.Background()
+	if s, err := pubBus.js.Stream(ctx, DefaultStream); err != nil || s.CachedInfo().Config.Replicas != 3 {
+		t.Fatalf("stream not scaled to 3 replicas: %v", err)
+	}
+	// Scaling is asynchronous: until the new replicas are current, the
+	// stream lives on its first node only.
+	scaled := time.Now()
+	eventually(t, "stream, consumers and lease bucket replicated on 3 nodes", 120*time.Second, func() bool {
+		s, err := pubBus.js.Stream(ctx, DefaultStream)
+		if err != nil || !replicated(s.CachedInfo().Cluster) {
+			return false
+		}
+		if kvs, err := pubBus.js.Stream(ctx, "KV_"+LeaseBucket); err != nil || !replicated(kvs.CachedInfo().Cluster) {
+			return false
+		}
+		for p := range 4 {
+			c, err := pubBus.js.Consumer(ctx, DefaultStream, consumerName(p))
+			if err != nil || !replicated(c.CachedInfo().Cluster) {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("replicas current after %.1f s", time.Since(scaled).Seconds())
+	if kv, err := pubBus.js.KeyValue(ctx, LeaseBucket); err != nil {
+		t.Fatal(err)
+	} else if st, err := kv.Status(ctx); err != nil || st.Config().Replicas != 3 {
+		t.Fatalf("lease bucket not scaled to 3 replicas: %v", err)
+	}
 	pub := NewPublisher(pubBus, nil)
 	st := newFakeStore()
 	runWriter(t, connect(t, cfg), st, WriterConfig{ID: "w", LeaseTTL: 3 * time.Second, Batch: 200})
@@ -81,6 +126,7 @@ func TestClusterNodeLoss(t *testing.T) {
 		mu      sync.Mutex
 		retries int
 	)
+	started := time.Now()
 	for m := 0; m < minutes; m++ {
 		if m == minutes/2 {
 			s, err := pubBus.js.Stream(context.Background(), DefaultStream)
@@ -130,5 +176,5 @@ func TestClusterNodeLoss(t *testing.T) {
 	if r != want {
 		t.Errorf("%d raw frames for %d frames: a retried publish was not deduplicated", r, want)
 	}
-	t.Logf("publish retries during the leader change: %d", retries)
+	t.Logf("published and committed in %.1f s; publish retries during the leader change: %d", time.Since(started).Seconds(), retries)
 }

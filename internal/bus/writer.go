@@ -184,6 +184,8 @@ func (w *Writer) leaseRound(ctx context.Context) {
 		return
 	}
 	kv := w.b.leases()
+	// Each phase has its own deadline, so a slow census cannot make the
+	// renewals time out (and the leases be given up).
 	rctx, cancel := context.WithTimeout(ctx, w.cfg.LeaseTTL/3)
 	defer cancel()
 	id := []byte(w.cfg.ID)
@@ -209,7 +211,9 @@ func (w *Writer) leaseRound(ctx context.Context) {
 		r.rev = rev
 		r.renewed.Store(sent)
 	}
-	writers, leased, err := w.census(rctx)
+	cctx, cancel2 := context.WithTimeout(ctx, w.cfg.LeaseTTL/3)
+	defer cancel2()
+	writers, leased, err := w.census(cctx)
 	if err != nil {
 		w.logf("census", "bus: listing leases failed", err)
 		return
@@ -246,7 +250,7 @@ func (w *Writer) leaseRound(ctx context.Context) {
 			continue
 		}
 		sent := mono()
-		rev, err := kv.Create(rctx, partitionKey(p), id)
+		rev, err := kv.Create(cctx, partitionKey(p), id)
 		if err != nil {
 			if !errors.Is(err, jetstream.ErrKeyExists) {
 				w.logf("acquire", "bus: acquiring a lease failed", err)
@@ -259,7 +263,9 @@ func (w *Writer) leaseRound(ctx context.Context) {
 	w.mu.Lock()
 	w.allLive = len(leased) >= parts
 	w.mu.Unlock()
-	w.updateLag(rctx)
+	lctx, cancel3 := context.WithTimeout(ctx, w.cfg.LeaseTTL/3)
+	defer cancel3()
+	w.updateLag(lctx)
 }
 
 // census counts the live writers (at least this one) and the leased
