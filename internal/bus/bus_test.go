@@ -159,9 +159,13 @@ func TestPublishWriteEndToEnd(t *testing.T) {
 	if after := func() int { st.mu.Lock(); defer st.mu.Unlock(); return st.frames }(); after != commitsBefore {
 		t.Errorf("duplicates committed: %d frames before, %d after", commitsBefore, after)
 	}
-	sb.Reset()
-	w.WriteMetrics(&sb)
-	for _, want := range []string{"ecowatch_writer_frames_total ", "ecowatch_writer_commit_seconds_count ", "ecowatch_writer_partitions_owned 4", "ecowatch_writer_lag_messages "} {
+	// The lag is measured (lease rounds, batches), so it settles.
+	eventually(t, "partition lag 0", 30*time.Second, func() bool {
+		sb.Reset()
+		w.WriteMetrics(&sb)
+		return strings.Contains(sb.String(), `ecowatch_writer_partition_lag_messages{partition="3"} 0`)
+	})
+	for _, want := range []string{"ecowatch_writer_frames_total ", "ecowatch_writer_commit_seconds_count ", "ecowatch_writer_partitions_owned 4", "ecowatch_writer_lag_messages ", `ecowatch_writer_partition_lag_messages{partition="3"} `} {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("writer metrics lack %q:\n%s", want, sb.String())
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -480,6 +481,15 @@ func (w *Writer) consume(ctx context.Context, r *partRun) {
 		}
 		if len(msgs) > 0 {
 			w.ack(msgs, p)
+			// The last message tells how many were still waiting
+			// behind the batch: the lag, fresher than the lease round's.
+			if meta, err := msgs[len(msgs)-1].Metadata(); err == nil {
+				w.mu.Lock()
+				if _, ok := w.owned[p]; ok {
+					w.lag[p] = int64(meta.NumPending)
+				}
+				w.mu.Unlock()
+			}
 		}
 		clearBatch(&batch)
 	}
@@ -809,12 +819,23 @@ func (w *Writer) WriteMetrics(wr io.Writer) {
 	w.latency.write(wr, "ecowatch_writer_commit_seconds", "Store commit time of one batch.")
 	w.mu.Lock()
 	var lag int64
-	for _, l := range w.lag {
+	parts := make([]int, 0, len(w.lag))
+	for p, l := range w.lag {
 		lag += l
+		parts = append(parts, p)
+	}
+	slices.Sort(parts)
+	perPart := make([]int64, len(parts))
+	for i, p := range parts {
+		perPart[i] = w.lag[p]
 	}
 	owned := len(w.owned)
 	w.mu.Unlock()
 	writeGauge(wr, "ecowatch_writer_lag_messages", "Messages waiting in the partitions this writer owns (at the last lease round).", lag)
+	fmt.Fprintf(wr, "# HELP ecowatch_writer_partition_lag_messages Messages waiting in each partition this writer owns.\n# TYPE ecowatch_writer_partition_lag_messages gauge\n")
+	for i, p := range parts {
+		fmt.Fprintf(wr, "ecowatch_writer_partition_lag_messages{partition=\"%d\"} %d\n", p, perPart[i])
+	}
 	writeGauge(wr, "ecowatch_writer_partitions_owned", "Partitions this writer holds a lease for.", int64(owned))
 }
 
