@@ -41,20 +41,30 @@ type busBenchReport struct {
 	Devices    int     `json:"devices"`
 	Duration   float64 `json:"duration_s"` // measured window
 
-	FramesOffered    uint64  `json:"frames_offered"` // sent in the window, retransmissions included
-	OfferedPerSec    float64 `json:"offered_per_s"`
-	FramesAcked      uint64  `json:"frames_acked"`
-	AckedPerSec      float64 `json:"acked_per_s"`
-	Committed        int64   `json:"committed"` // uploads that appeared in PostgreSQL in the window
-	CommittedPerSec  float64 `json:"committed_per_s"`
-	LatencyP50Ms     float64 `json:"ack_latency_p50_ms"`
-	LatencyP99Ms     float64 `json:"ack_latency_p99_ms"`
-	LatencyMaxMs     float64 `json:"ack_latency_max_ms"`
-	BacklogEnd       int64   `json:"backlog_end"` // frames in the stream at the end of the window
-	DrainSeconds     float64 `json:"drain_s"`     // until the stream was empty
-	SustainedPerSec  float64 `json:"sustained_committed_per_s"`
-	PeakRSSMiB       float64 `json:"peak_rss_mib"`
-	WriterRedelivery uint64  `json:"writer_redeliveries"`
+	FramesOffered   uint64  `json:"frames_offered"` // sent in the window, retransmissions included
+	OfferedPerSec   float64 `json:"offered_per_s"`
+	FramesAcked     uint64  `json:"frames_acked"`
+	AckedPerSec     float64 `json:"acked_per_s"`
+	Committed       int64   `json:"committed"` // uploads that appeared in PostgreSQL in the window
+	CommittedPerSec float64 `json:"committed_per_s"`
+	LatencyP50Ms    float64 `json:"ack_latency_p50_ms"`
+	LatencyP99Ms    float64 `json:"ack_latency_p99_ms"`
+	LatencyMaxMs    float64 `json:"ack_latency_max_ms"`
+	BacklogEnd      int64   `json:"backlog_end"` // frames in the stream at the end of the window
+	DrainSeconds    float64 `json:"drain_s"`     // until the stream was empty
+	SustainedPerSec float64 `json:"sustained_committed_per_s"`
+	PeakRSSMiB      float64 `json:"peak_rss_mib"`
+
+	// With --backlog: the stream filled with no writer running (gateway
+	// and JetStream alone), then emptied by the writers (writers and
+	// PostgreSQL alone; the time includes their start and lease taking).
+	Backlog             int64   `json:"backlog,omitempty"` // messages in the stream (uploads, and contacts the gateway publishes)
+	BacklogUploads      uint64  `json:"backlog_uploads,omitempty"`
+	FillSeconds         float64 `json:"fill_s,omitempty"`
+	FillPerSec          float64 `json:"fill_acked_per_s,omitempty"`
+	BacklogDrainSeconds float64 `json:"backlog_drain_s,omitempty"`
+	BacklogDrainPerSec  float64 `json:"backlog_drain_per_s,omitempty"`
+	WriterRedelivery    uint64  `json:"writer_redeliveries"`
 
 	Sent          uint64 `json:"sent"`
 	Acked         uint64 `json:"acked"`
@@ -85,6 +95,7 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	partitions := fs.Int("partitions", bus.DefaultPartitions, "stream partitions")
 	replicas := fs.Int("replicas", 1, "stream replicas (a cluster with --nats)")
 	batch := fs.Int("writer-batch", 1000, "writer: frames per commit")
+	backlog := fs.Int("backlog", 0, "first fill the stream with this many frames with no writer running, then start the writers and time how fast they empty it (the writers' and PostgreSQL's rate alone)")
 	rollup := fs.Duration("rollup-every", time.Minute, "writer: roll-up interval, as in production (negative: off)")
 	rate := fs.Float64("rate", 0, "frames per second per device (0: each as soon as the previous one is acknowledged)")
 	overTime := fs.Duration("overtime", 10*time.Second, "device OverTime before retransmitting")
@@ -171,25 +182,7 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer pg.Close(context.Background())
 
-	// 3. Writers, then gateways (which create the stream if needed).
-	var wrs []*app.WriterRole
-	defer func() {
-		for _, w := range wrs {
-			c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			w.Shutdown(c)
-			cancel()
-		}
-	}()
-	for i := range *writers {
-		cfg := bc
-		cfg.Name = fmt.Sprintf("bench-writer-%d", i+1)
-		w, err := app.StartWriterRole(ctx, app.WriterRoleConfig{DSN: dsn, Bus: cfg, Logger: logger, RollupEvery: *rollup,
-			Writer: bus.WriterConfig{ID: fmt.Sprintf("bench-%d-w%d", os.Getpid(), i+1), Batch: *batch}})
-		if err != nil {
-			return fmt.Errorf("writer %d: %w", i+1, err)
-		}
-		wrs = append(wrs, w)
-	}
+	// 3. Gateways (the first creates the stream), then writers.
 	var gws []*app.GatewayRole
 	gwDown := false
 	shutdownGateways := func() error {
@@ -222,12 +215,6 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		gws = append(gws, g)
 		addrs = append(addrs, g.Addr())
 	}
-	// Writers share the partitions by leases: measure once each holds
-	// its fair share.
-	say("waiting for %d writer(s) to share %d partitions...\n", *writers, *partitions)
-	if err := benchWaitPartitions(ctx, wrs, *partitions, 60*time.Second); err != nil {
-		return err
-	}
 	lag := func() int64 {
 		c, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
@@ -243,8 +230,86 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return n, err
 	}
 
-	// 4. Load, with the same simulated devices as bench ingest.
+	var wrs []*app.WriterRole
+	defer func() {
+		for _, w := range wrs {
+			c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			w.Shutdown(c)
+			cancel()
+		}
+	}()
+	startWriters := func() error {
+		for i := range *writers {
+			cfg := bc
+			cfg.Name = fmt.Sprintf("bench-writer-%d", i+1)
+			w, err := app.StartWriterRole(ctx, app.WriterRoleConfig{DSN: dsn, Bus: cfg, Logger: logger, RollupEvery: *rollup,
+				Writer: bus.WriterConfig{ID: fmt.Sprintf("bench-%d-w%d", os.Getpid(), i+1), Batch: *batch}})
+			if err != nil {
+				return fmt.Errorf("writer %d: %w", i+1, err)
+			}
+			wrs = append(wrs, w)
+		}
+		return nil
+	}
+
+	// 3b. With --backlog: the writers' rate alone. The devices fill the
+	// stream with no writer running (DataTimes two months before the
+	// main run's), then the writers start and empty it.
 	from := time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Minute)
+	verifyFrom := from
+	prefillAcked := make([]int, len(devs))
+	if *backlog > 0 {
+		per := (*backlog + *devices - 1) / *devices
+		verifyFrom = from.Add(-60 * 24 * time.Hour)
+		say("filling the stream with %d frames (%d per device), no writer running...\n", per**devices, per)
+		fill, err := simulator.New(simulator.Config{
+			Addrs: addrs, Devices: devs, Seed: *seed, FlatOut: true, FlatOutFrames: per, FlatOutStart: verifyFrom,
+			MinInterval: time.Minute, OverTime: *overTime, ReCount: 3, ReconnectDelay: time.Second, DialTimeout: 30 * time.Second,
+			OnAck: func(e simulator.AckEvent) {
+				if e.CN == "2051" {
+					prefillAcked[e.Device]++ // each index written by its device's goroutine only
+				}
+			},
+		})
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		fill.Start(ctx)
+		fill.Wait()
+		fs := fill.Stats()
+		rep.FillSeconds = time.Since(t0).Seconds()
+		rep.FillPerSec = float64(fs.Acked) / rep.FillSeconds
+		if fs.Failed > 0 {
+			return fmt.Errorf("filling the stream: %d frames not acknowledged", fs.Failed)
+		}
+		rep.Backlog, rep.BacklogUploads = lag(), fs.Acked
+		c0, err := stored()
+		if err != nil {
+			return fmt.Errorf("count uploads: %w", err)
+		}
+		say("%d frames in the stream; starting %d writer(s) and timing the drain...\n", rep.Backlog, *writers)
+		t1 := time.Now()
+		if err := startWriters(); err != nil {
+			return err
+		}
+		total, err := benchWaitDrained(ctx, bc, stored, 30*time.Minute)
+		if err != nil {
+			return err
+		}
+		rep.BacklogDrainSeconds = time.Since(t1).Seconds()
+		rep.BacklogDrainPerSec = float64(total-c0) / rep.BacklogDrainSeconds
+	} else if err := startWriters(); err != nil {
+		return err
+	}
+	// Writers share the partitions by leases: measure once each holds
+	// its fair share.
+	say("waiting for %d writer(s) to share %d partitions...\n", *writers, *partitions)
+	if err := benchWaitPartitions(ctx, wrs, *partitions, 60*time.Second); err != nil {
+		return err
+	}
+
+	// 4. Load, with the same simulated devices as bench ingest.
 	var c0, c1 int64
 	var lagEnd int64
 	say("connecting %d devices to %d gateway(s) (%s)...\n", *devices, *gateways, strings.Join(addrs, ", "))
@@ -318,7 +383,10 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	// 6. Nothing acknowledged was lost.
-	if rep.benchVerifyResult, err = benchVerifyAcked(ctx, st, devs, res.Acked, res.Failed, from); err != nil {
+	for i := range res.Acked {
+		res.Acked[i] += prefillAcked[i]
+	}
+	if rep.benchVerifyResult, err = benchVerifyAcked(ctx, st, devs, res.Acked, res.Failed, verifyFrom); err != nil {
 		return err
 	}
 	if *asJSON {
@@ -347,10 +415,14 @@ func printBusBenchReport(w io.Writer, r *busBenchReport) {
 	fmt.Fprintf(tw, "committed in PostgreSQL\t%.0f uploads/s\t(%d uploads)\n", r.CommittedPerSec, r.Committed)
 	fmt.Fprintf(tw, "ack latency p50 / p99 / max\t%.1f / %.1f / %.1f ms\n", r.LatencyP50Ms, r.LatencyP99Ms, r.LatencyMaxMs)
 	fmt.Fprintf(tw, "backlog at the end\t%d frames\t(written in %.1f s; %.0f uploads/s sustained over window and drain)\n", r.BacklogEnd, r.DrainSeconds, r.SustainedPerSec)
+	if r.Backlog > 0 {
+		fmt.Fprintf(tw, "no writer: gateway → JetStream\t%.0f frames/s acknowledged\t(%d uploads, %d messages queued in %.1f s)\n", r.FillPerSec, r.BacklogUploads, r.Backlog, r.FillSeconds)
+		fmt.Fprintf(tw, "writers alone: JetStream → PostgreSQL\t%.0f uploads/s\t(backlog written in %.1f s)\n", r.BacklogDrainPerSec, r.BacklogDrainSeconds)
+	}
 	fmt.Fprintf(tw, "writer redeliveries\t%d\n", r.WriterRedelivery)
 	fmt.Fprintf(tw, "PostgreSQL space\t%.0f B per upload, %.0f B per raw frame\t(tables with indexes)\n", r.UploadBytes, r.RawBytes)
 	fmt.Fprintf(tw, "peak RSS (VmHWM)\t%.0f MiB\t(devices, gateways, writers and NATS together)\n", r.PeakRSSMiB)
-	fmt.Fprintf(tw, "sent / acked / retransmitted / failed\t%d / %d / %d / %d\n", r.Sent, r.Acked, r.Retransmitted, r.Failed)
+	fmt.Fprintf(tw, "sent / acked / retransmitted / failed\t%d / %d / %d / %d\t(main run)\n", r.Sent, r.Acked, r.Retransmitted, r.Failed)
 	check := "PASS"
 	if !r.NoLoss {
 		check = "FAIL"
