@@ -323,3 +323,18 @@ func TestStoreRefusesOneFrame(t *testing.T) {
 		t.Errorf("%d rejected raw frames, refused %d, dropped %d; want 1, 1, 0", rejected, w.refused.Load(), w.dropped.Load())
 	}
 }
+
+// TestStreamsShareLeaseBucket: two deployments (streams) on one NATS
+// share the lease bucket without taking each other's partitions.
+func TestStreamsShareLeaseBucket(t *testing.T) {
+	_, url := startServer(t)
+	var ws []*Writer
+	for _, name := range []string{"ONE", "TWO"} {
+		cfg := Config{URL: url, Stream: name, Subject: "frames." + name, Partitions: 3}
+		w, _ := runWriter(t, connect(t, cfg), newFakeStore(), WriterConfig{ID: "w", LeaseTTL: time.Second})
+		ws = append(ws, w)
+	}
+	eventually(t, "each writer owns its stream's 3 partitions", 30*time.Second, func() bool {
+		return len(ws[0].Owned()) == 3 && len(ws[1].Owned()) == 3
+	})
+}

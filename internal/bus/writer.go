@@ -105,18 +105,22 @@ func NewWriter(b *Bus, st Committer, cfg WriterConfig) *Writer {
 	}
 }
 
-// KV keys: partition leases and live writers. KV keys allow letters,
-// digits, '-', '_', '=', '.' and '/'.
-func partitionKey(p int) string { return fmt.Sprintf("p.%02d", p) }
+// KV keys: partition leases <stream>.p.<NN> and live writers
+// <stream>.w.<ID>. The stream name scopes them, so deployments (or tests)
+// with their own streams can share one NATS and its lease bucket. KV keys
+// allow letters, digits, '-', '_', '=', '.' and '/'.
+func (w *Writer) partitionKey(p int) string {
+	return fmt.Sprintf("%s.p.%02d", w.b.cfg.Stream, p)
+}
 
-func writerKey(id string) string {
-	b := []byte(id)
+func (w *Writer) writerKey() string {
+	b := []byte(w.cfg.ID)
 	for i, c := range b {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '=') {
 			b[i] = '_'
 		}
 	}
-	return "w." + string(b)
+	return w.b.cfg.Stream + ".w." + string(b)
 }
 
 // Run holds leases and consumes the leased partitions until ctx is done.
@@ -190,7 +194,7 @@ func (w *Writer) leaseRound(ctx context.Context) {
 	rctx, cancel := context.WithTimeout(ctx, w.cfg.LeaseTTL/3)
 	defer cancel()
 	id := []byte(w.cfg.ID)
-	if _, err := kv.Put(rctx, writerKey(w.cfg.ID), id); err != nil {
+	if _, err := kv.Put(rctx, w.writerKey(), id); err != nil {
 		w.logf("announce", "bus: announcing writer failed", err)
 	}
 	// Renew first: a lease is only as good as its last renewal.
@@ -202,7 +206,7 @@ func (w *Writer) leaseRound(ctx context.Context) {
 	w.mu.Unlock()
 	for _, r := range runs {
 		sent := mono()
-		rev, err := kv.Update(rctx, partitionKey(r.p), id, r.rev)
+		rev, err := kv.Update(rctx, w.partitionKey(r.p), id, r.rev)
 		if err != nil {
 			w.log.Warn("bus: lease renewal failed, giving the partition up", slog.Int("partition", r.p), slog.Any("err", err))
 			w.lost.Add(1)
@@ -251,7 +255,7 @@ func (w *Writer) leaseRound(ctx context.Context) {
 			continue
 		}
 		sent := mono()
-		rev, err := kv.Create(cctx, partitionKey(p), id)
+		rev, err := kv.Create(cctx, w.partitionKey(p), id)
 		if err != nil {
 			if !errors.Is(err, jetstream.ErrKeyExists) {
 				w.logf("acquire", "bus: acquiring a lease failed", err)
@@ -272,20 +276,21 @@ func (w *Writer) leaseRound(ctx context.Context) {
 // census counts the live writers (at least this one) and the leased
 // partitions.
 func (w *Writer) census(ctx context.Context) (int, map[int]bool, error) {
-	keys, err := w.b.leases().Keys(ctx)
+	wPrefix, pPrefix := w.b.cfg.Stream+".w.", w.b.cfg.Stream+".p."
+	keys, err := w.b.leases().Keys(ctx, jetstream.MetaOnly())
 	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
 		return 0, nil, err
 	}
 	writers, self := 0, false
 	leased := make(map[int]bool)
-	me := writerKey(w.cfg.ID)
+	me := w.writerKey()
 	for _, k := range keys {
 		switch {
-		case strings.HasPrefix(k, "w."):
+		case strings.HasPrefix(k, wPrefix):
 			writers++
 			self = self || k == me
-		case strings.HasPrefix(k, "p."):
-			if p, err := strconv.Atoi(k[2:]); err == nil {
+		case strings.HasPrefix(k, pPrefix):
+			if p, err := strconv.Atoi(k[len(pPrefix):]); err == nil {
 				leased[p] = true
 			}
 		}
@@ -340,7 +345,7 @@ func (w *Writer) stopPartition(r *partRun, release bool) {
 func (w *Writer) release(r *partRun) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := w.b.leases().Delete(ctx, partitionKey(r.p), jetstream.LastRevision(r.rev)); err != nil {
+	if err := w.b.leases().Delete(ctx, w.partitionKey(r.p), jetstream.LastRevision(r.rev)); err != nil {
 		w.log.Debug("bus: lease release failed (it expires by itself)", slog.Int("partition", r.p), slog.Any("err", err))
 		return
 	}
@@ -370,7 +375,7 @@ func (w *Writer) shutdown() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = w.b.leases().Delete(ctx, writerKey(w.cfg.ID))
+	_ = w.b.leases().Delete(ctx, w.writerKey())
 	w.mu.Lock()
 	w.started = false
 	w.mu.Unlock()
