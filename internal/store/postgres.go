@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -45,6 +47,12 @@ func (s *pgStore) staged(c *pgx.Conn) bool {
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	return s.stagedOn[c]
+}
+
+func (s *pgStore) forgetStaged(c *pgx.Conn) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	delete(s.stagedOn, c)
 }
 
 func (s *pgStore) setStaged(c *pgx.Conn) {
@@ -253,7 +261,7 @@ func (s *pgStore) CommitBatch(ctx context.Context, b *Batch) error {
 		return fmt.Errorf("commit batch: %w", err)
 	}
 	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
+	commit := func(dc any) error {
 		pc := dc.(*stdlib.Conn).Conn()
 		tx, err := pc.Begin(ctx)
 		if err != nil {
@@ -306,7 +314,14 @@ func (s *pgStore) CommitBatch(ctx context.Context, b *Batch) error {
 			s.setStaged(pc) // only now: a rollback undoes the CREATE
 		}
 		return nil
-	})
+	}
+	err = conn.Raw(commit)
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "42P01" {
+		// undefined_table: the session lost its staging tables (a pooler
+		// in front, a DISCARD): create them again, once.
+		_ = conn.Raw(func(dc any) error { s.forgetStaged(dc.(*stdlib.Conn).Conn()); return nil })
+		err = conn.Raw(commit)
+	}
 	if err != nil {
 		return fmt.Errorf("commit batch: %w", err)
 	}

@@ -215,3 +215,30 @@ func TestPostgresPurgePartitions(t *testing.T) {
 		t.Errorf("uploads left %s, want 6,2,3,4", got)
 	}
 }
+
+// TestPostgresStagingTablesLost checks that a session whose staging
+// tables vanished (a pooler, DISCARD TEMP) creates them again instead of
+// failing every batch after.
+func TestPostgresStagingTablesLost(t *testing.T) {
+	dsn := newPGDatabase(t)
+	s, err := Open(context.Background(), dsn, Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	frame := rawFrame("M1", t0, model.RawAccepted)
+	frame.BusSeq = 1
+	mustCommit(t, s, &Batch{Uploads: []model.Upload{upload("M1", "2051", t0, "a21026-Avg", "1")}, Raw: []model.RawFrame{frame}})
+	// The pool's one connection forgets its temporary tables.
+	if _, err := s.(*pgStore).w.Exec(`DISCARD TEMP`); err != nil {
+		t.Fatal(err)
+	}
+	frame.BusSeq = 2
+	mustCommit(t, s, &Batch{Uploads: []model.Upload{upload("M1", "2051", t0.Add(time.Minute), "a21026-Avg", "2")}, Raw: []model.RawFrame{frame}})
+	if n := len(allUploads(t, s)); n != 2 {
+		t.Fatalf("%d uploads, want 2", n)
+	}
+	if n := len(allRaw(t, s)); n != 2 {
+		t.Fatalf("%d raw frames, want 2", n)
+	}
+}
