@@ -132,6 +132,12 @@ func (s *pgStore) dropPartition(ctx context.Context, name string) (err error) {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(212212213)`); err != nil {
 		return fmt.Errorf("drop partition %s: lock: %w", name, err)
 	}
+	// DROP locks the parent table exclusively: while it waits for a long
+	// report to finish, every commit queues behind it. Give up instead
+	// after a while; the next run drops the partition.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '10s'`); err != nil {
+		return fmt.Errorf("drop partition %s: %w", name, err)
+	}
 	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+name); err != nil {
 		return fmt.Errorf("drop partition %s: %w", name, err)
 	}
