@@ -21,7 +21,7 @@ import (
 // three-node NATS JetStream cluster (in the test process, on loopback
 // ports of its own), PostgreSQL, two gateway and two writer processes of
 // the built binary, and 2,000 test devices spread over the gateways. In
-// turn it kills a writer, the NATS node leading the stream and a gateway
+// turn it kills the NATS node leading the stream, a writer and a gateway
 // (each restarted after a while), then lets the writers finish the
 // backlog and checks that every upload a gateway acknowledged (9014) is in
 // PostgreSQL exactly once with the values sent, and that no accepted raw
@@ -53,8 +53,9 @@ func TestScaleOut(t *testing.T) {
 	}
 	st.Close()
 
-	// Every role gets the same stream settings: a role connecting with
-	// others would update the stream to its own.
+	// Every role and command gets the same stream settings: connecting
+	// updates the stream to the caller's (a missing --replicas 3 would
+	// bring it down to one replica).
 	busArgs := []string{"--nats", cluster.URLs(), "--replicas", "3"}
 	out := runCLI(t, append([]string{"bus", "init"}, busArgs...)...)
 	t.Logf("bus init: %s", strings.TrimSpace(out))
