@@ -154,7 +154,6 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		bc.Stream = fmt.Sprintf("ECOWATCH_BENCH_%d", os.Getpid())
 		bc.Subject = fmt.Sprintf("ecowatch.bench%d", os.Getpid())
 		defer benchDeleteStream(bc.URL, bc.Stream)
-		say("note: the writers' lease bucket %s is shared with any deployment on %s\n", bus.LeaseBucket, bc.URL)
 	}
 
 	// 2. A fresh database with the devices registered.
