@@ -128,7 +128,7 @@ func runWriter(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	batch := fs.Int("batch", 1000, "frames committed per transaction and partition (at most)")
 	maxWait := fs.Duration("max-wait", 200*time.Millisecond, "wait at most this long to fill a batch")
 	leaseTTL := fs.Duration("lease-ttl", 6*time.Second, "partition lease lifetime: a dead writer's partitions move after this")
-	rollup := fs.Duration("rollup-every", time.Minute, "roll minute data up into hours and days this often (negative: never)")
+	rollup := fs.Duration("rollup-every", app.RollupEvery, "roll minute data up into hours and days this often (negative: never)")
 	retention := fs.Duration("retention", 0, "drop minute and real-time data older than this, whole months at a time (0 keeps all)")
 	rollRetention := fs.Duration("rollup-retention", 0, "drop roll-ups older than this (0 keeps all)")
 	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")

@@ -301,7 +301,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			every(a.stop, time.Minute, func(ctx context.Context) {
+			every(a.stop, RollupEvery, func(ctx context.Context) {
 				if _, err := ru.RollUp(ctx); err != nil {
 					log.Warn("roll-up failed", "err", err)
 				}

@@ -172,7 +172,8 @@ type WriterRoleConfig struct {
 	Writer bus.WriterConfig
 	// OpsAddr serves /healthz, /readyz and /metrics; empty disables.
 	OpsAddr string
-	// RollupEvery is how often the dirty hours are rolled up (1 min);
+	// RollupEvery is how often the dirty hours are rolled up (the
+	// package's RollupEvery);
 	// negative disables (another process does it).
 	RollupEvery time.Duration
 	// Retention drops minute and real-time data older than this (whole
@@ -183,6 +184,15 @@ type WriterRoleConfig struct {
 	ReadyFile       string
 	Logger          *slog.Logger
 }
+
+// RollupEvery is how often the roll-ups are brought up to date by
+// default. Each run recomputes every device-hour that received data since
+// the last one, the open hour included, so the cost per run is about one
+// hour per active device whatever the interval: at 50,000 devices and the
+// measured 2,000–4,000 hours/s that is 12–25 s of work, once every 5
+// minutes rather than every minute. The hour and day figures lag by at
+// most that much.
+const RollupEvery = 5 * time.Minute
 
 // rollUpper and purger are what the writer's housekeeping needs of the
 // store (both stores have them).
@@ -243,7 +253,7 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 	}()
 	r.ready = Ready{PID: os.Getpid(), DSN: redactDSN(cfg.DSN)}
 	if cfg.RollupEvery == 0 {
-		cfg.RollupEvery = time.Minute
+		cfg.RollupEvery = RollupEvery
 	}
 	if ru, ok := st.(rollUpper); ok && cfg.RollupEvery > 0 {
 		r.wg.Add(1)
