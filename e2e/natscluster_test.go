@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -48,24 +51,35 @@ type natsCluster struct {
 }
 
 // startNATSCluster starts n clustered JetStream servers (n = 1: a single
-// server without clustering) and waits until JetStream answers.
+// server without clustering) and waits until JetStream answers. Should a
+// node fail to start (a port taken meanwhile by another process), the
+// cluster starts again on other ports.
 func startNATSCluster(t *testing.T, n int) *natsCluster {
 	t.Helper()
-	dir := t.TempDir()
-	ports := make([]int, 2*n)
-	seen := map[int]bool{}
-	for i := range ports {
-		for {
-			p, err := bus.FreePort("127.0.0.1")
-			if err != nil {
-				t.Fatalf("free port: %v", err)
-			}
-			if !seen[p] {
-				seen[p] = true
-				ports[i] = p
-				break
-			}
+	var c *natsCluster
+	var err error
+	for try := 1; ; try++ {
+		if c, err = tryNATSCluster(t.TempDir(), n); err == nil {
+			break
 		}
+		if try == 3 {
+			t.Fatalf("NATS cluster: %v", err)
+		}
+		t.Logf("NATS cluster (try %d): %v; again on other ports", try, err)
+	}
+	t.Cleanup(func() {
+		for i := range c.nodes {
+			c.stop(i)
+		}
+	})
+	c.waitJetStream(t, 60*time.Second)
+	return c
+}
+
+func tryNATSCluster(dir string, n int) (*natsCluster, error) {
+	ports, err := loopbackPorts(2 * n)
+	if err != nil {
+		return nil, err
 	}
 	c := &natsCluster{}
 	for i := range n {
@@ -95,22 +109,60 @@ func startNATSCluster(t *testing.T, n int) *natsCluster {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = c.start(i)
+			if err := c.start(i); err != nil {
+				errs[i] = fmt.Errorf("node %d (ports %d, %d): %w", i, ports[2*i], ports[2*i+1], err)
+			}
 		}()
 	}
 	wg.Wait()
-	t.Cleanup(func() {
+	if err := errors.Join(errs...); err != nil {
 		for i := range c.nodes {
 			c.stop(i)
 		}
-	})
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("NATS node %d: %v", i, err)
+		return nil, err
+	}
+	return c, nil
+}
+
+// loopbackPorts returns n distinct free ports on 127.0.0.1 below the
+// kernel's ephemeral range when there is room: a node's ports must stay
+// free while it is down (a restart reuses them), and no outgoing
+// connection or listener on port 0 takes a port from outside that range.
+func loopbackPorts(n int) ([]int, error) {
+	lo := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if v, err := strconv.Atoi(f[0]); err == nil {
+				lo = v
+			}
 		}
 	}
-	c.waitJetStream(t, 60*time.Second)
-	return c
+	seen := map[int]bool{}
+	var ports []int
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 1000 {
+			return nil, fmt.Errorf("no %d free loopback ports found", n)
+		}
+		var p int
+		if lo > 12000 {
+			p = 10000 + rand.IntN(lo-10000)
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				continue
+			}
+			l.Close()
+		} else {
+			var err error
+			if p, err = bus.FreePort("127.0.0.1"); err != nil {
+				return nil, err
+			}
+		}
+		if !seen[p] {
+			seen[p] = true
+			ports = append(ports, p)
+		}
+	}
+	return ports, nil
 }
 
 func (c *natsCluster) start(i int) error {
@@ -417,6 +469,25 @@ func checkOps(t *testing.T, p *roleProc) {
 	if code, body, err := httpStatus(base+"/metrics", ""); err != nil || code != http.StatusUnauthorized {
 		t.Errorf("%s /metrics without a token: %d %s %v, want 401", p.name, code, body, err)
 	}
+}
+
+// metricSum adds up the samples of a metric (all label sets) in a
+// Prometheus text exposition.
+func metricSum(body, name string) float64 {
+	var sum float64
+	for _, line := range strings.Split(body, "\n") {
+		rest, ok := strings.CutPrefix(line, name)
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '{') {
+			continue
+		}
+		f := strings.Fields(rest[strings.LastIndexByte(rest, '}')+1:])
+		if len(f) > 0 {
+			if v, err := strconv.ParseFloat(f[0], 64); err == nil {
+				sum += v
+			}
+		}
+	}
+	return sum
 }
 
 // liveAddrs is the set of gateway addresses devices may dial; pick spreads

@@ -211,6 +211,25 @@ func TestScaleOut(t *testing.T) {
 	for _, p := range append(append([]*roleProc{}, gws...), wrs...) {
 		checkOps(t, p)
 	}
+	// With a token the metrics answer; they show what the failures cost
+	// (logged: how many frames a kill catches in flight varies).
+	runCLI(t, "users", "add", "--db", dsn, "--role", "machine", "prometheus")
+	token := strings.TrimSpace(runCLI(t, "users", "token", "--db", dsn, "prometheus"))
+	var published, pubErrors, pubDups, committed, redelivered float64
+	for _, p := range append(append([]*roleProc{}, gws...), wrs...) {
+		code, body, err := httpStatus("http://"+p.ready.HTTP+"/metrics", token)
+		if err != nil || code != http.StatusOK {
+			t.Errorf("%s /metrics with a token: %d %v", p.name, code, err)
+			continue
+		}
+		published += metricSum(body, "ecowatch_bus_publish_frames_total")
+		pubErrors += metricSum(body, "ecowatch_bus_publish_errors_total")
+		pubDups += metricSum(body, "ecowatch_bus_publish_duplicates_total")
+		committed += metricSum(body, "ecowatch_writer_frames_total")
+		redelivered += metricSum(body, "ecowatch_writer_redeliveries_total")
+	}
+	t.Logf("metrics of the live roles (since their last start): %.0f frames published, %.0f publish errors, %.0f duplicates; %.0f frames committed, %.0f redelivered",
+		published, pubErrors, pubDups, committed, redelivered)
 	t.Logf("ops endpoints checked in %.1f s", time.Since(mark).Seconds())
 	mark = time.Now()
 
