@@ -40,7 +40,10 @@ func runBusInitStatus(ctx context.Context, sub string, args []string, stdout, st
 	log, _ := newLogger("warn", stderr)
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	b, err := bus.Connect(cctx, bf.config("ecowatch-bus-"+sub, log))
+	bc := bf.config("ecowatch-bus-"+sub, log)
+	// Only init changes an existing stream; the roles adopt it as it is.
+	bc.Manage = sub == "init"
+	b, err := bus.Connect(cctx, bc)
 	if err != nil {
 		return err
 	}
@@ -52,9 +55,9 @@ func runBusInitStatus(ctx context.Context, sub string, args []string, stdout, st
 	if err != nil {
 		return err
 	}
-	if sub == "init" {
-		fmt.Fprintf(stdout, "stream %s ready: subjects %s.<partition>.<MN>, %d partitions, %d replicas\n", bf.stream, bf.subject, bf.partitions, bf.replicas)
-	}
+	c := b.Config()
+	fmt.Fprintf(stdout, "stream %s: subjects %s.<partition>.<MN>, %d partitions, %d replicas, at most %d frames pending\n",
+		c.Stream, c.Subject, c.Partitions, c.Replicas, c.MaxPending)
 	fmt.Fprintf(stdout, "backlog: %d frames not yet written\n", lag)
 	return nil
 }

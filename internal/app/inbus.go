@@ -22,6 +22,7 @@ func (a *App) startBus(ctx context.Context, bc bus.Config, onCommit func(*store.
 		}
 		a.natsSrv = srv
 		bc.URL = srv.ClientURL()
+		bc.Manage = true // this process owns the embedded server's stream
 	}
 	if bc.Log == nil {
 		bc.Log = a.log.With("component", "bus")

@@ -40,6 +40,14 @@ type Config struct {
 	Name            string        // client name for NATS (role/instance)
 	Log             *slog.Logger
 
+	// Manage makes Connect update an existing stream to this
+	// configuration (ecowatch bus init, serve --bus). Without it an
+	// existing stream is used as it is — its partitions, replicas and
+	// limits are adopted — so that a gateway or writer started with a
+	// missing or stale flag cannot reconfigure (say, un-replicate) the
+	// production stream. A missing stream is created either way.
+	Manage bool
+
 	// ackWait overrides the consumers' AckWait (tests of a writer that
 	// dies without acknowledging; 0: 30s).
 	ackWait time.Duration
@@ -321,11 +329,20 @@ func (b *Bus) ensure(ctx context.Context) error {
 		if !ok {
 			return &configError{fmt.Sprintf("bus: stream %s exists but was not created by ecowatch (no partition count in its metadata or description)", want.Name)}
 		}
-		if n != b.cfg.Partitions {
-			return &configError{fmt.Sprintf("bus: stream %s has %d partitions, configuration asks for %d: partitions cannot change on an existing stream (drain it and delete it, or use its partition count)", want.Name, n, b.cfg.Partitions)}
-		}
 		if have.Retention != want.Retention {
 			return &configError{fmt.Sprintf("bus: stream %s exists with retention %v, want work-queue", want.Name, have.Retention)}
+		}
+		if !b.cfg.Manage {
+			if n != b.cfg.Partitions || !sameLimits(have, want) {
+				b.log.Info("bus: using the existing stream's settings (ecowatch bus init changes them)", slog.String("stream", want.Name),
+					slog.Int("partitions", n), slog.Int("replicas", have.Replicas), slog.Int64("max_msgs", have.MaxMsgs))
+			}
+			b.cfg.Partitions, b.cfg.Replicas = n, have.Replicas
+			b.cfg.MaxPending, b.cfg.MaxPendingBytes, b.cfg.DuplicateWindow = have.MaxMsgs, have.MaxBytes, have.Duplicates
+			break
+		}
+		if n != b.cfg.Partitions {
+			return &configError{fmt.Sprintf("bus: stream %s has %d partitions, configuration asks for %d: partitions cannot change on an existing stream (drain it and delete it, or use its partition count)", want.Name, n, b.cfg.Partitions)}
 		}
 		if !sameLimits(have, want) {
 			if _, err := b.js.UpdateStream(ctx, want); err != nil {

@@ -45,8 +45,18 @@ func TestConnectEnsuresStream(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// New limits on an existing stream are applied.
-	b2 := connect(t, Config{URL: url, Partitions: 4, MaxPending: 5000, MaxPendingBytes: 2 << 20, DuplicateWindow: 2 * time.Minute})
+	// Without Manage (a gateway or writer), an existing stream is used as
+	// it is: its partition count and limits are adopted, nothing changes.
+	b1 := connect(t, Config{URL: url, Partitions: 8, MaxPending: 7777})
+	if c := b1.Config(); c.Partitions != 4 || c.MaxPending != 1000 {
+		t.Fatalf("adopted config %+v, want the stream's 4 partitions and 1000 max pending", c)
+	}
+	if s, err := b1.js.Stream(ctx, DefaultStream); err != nil || s.CachedInfo().Config.MaxMsgs != 1000 {
+		t.Fatalf("stream changed by a role without Manage: %v", err)
+	}
+
+	// With Manage (bus init), new limits on an existing stream are applied.
+	b2 := connect(t, Config{URL: url, Partitions: 4, MaxPending: 5000, MaxPendingBytes: 2 << 20, DuplicateWindow: 2 * time.Minute, Manage: true})
 	s, err = b2.js.Stream(ctx, DefaultStream)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +68,7 @@ func TestConnectEnsuresStream(t *testing.T) {
 	// Another partition count is refused, at once and clearly.
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	_, err = Connect(cctx, Config{URL: url, Partitions: 8, Log: testLog(t)})
+	_, err = Connect(cctx, Config{URL: url, Partitions: 8, Log: testLog(t), Manage: true})
 	if err == nil || !strings.Contains(err.Error(), "4 partitions") || !strings.Contains(err.Error(), "asks for 8") {
 		t.Fatalf("partition change: err = %v", err)
 	}

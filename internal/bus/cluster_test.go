@@ -85,7 +85,7 @@ func TestClusterNodeLoss(t *testing.T) {
 	// Created with one replica, then scaled to three by the next Connect
 	// (stream and lease bucket).
 	connect(t, Config{URL: urls, Partitions: 4, Replicas: 1})
-	cfg := Config{URL: urls, Partitions: 4, Replicas: 3}
+	cfg := Config{URL: urls, Partitions: 4, Replicas: 3, Manage: true}
 	pubBus := connect(t, cfg)
 	ctx := context.Background()
 	if s, err := pubBus.js.Stream(ctx, DefaultStream); err != nil || s.CachedInfo().Config.Replicas != 3 {
