@@ -72,7 +72,7 @@ const (
 	// redelivering. A writer retrying a failing commit keeps its messages
 	// with InProgress, so this only bounds how long a dead writer's
 	// messages stay invisible.
-	defaultAckWait = 30 * time.Second
+	defaultAckWait = 10 * time.Second
 	// maxAckPending bounds a partition's delivered-but-unacknowledged
 	// messages: a writer fetches at most one batch at a time, so this is
 	// the largest useful WriterConfig.Batch.
