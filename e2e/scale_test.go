@@ -53,11 +53,10 @@ func TestScaleOut(t *testing.T) {
 	}
 	st.Close()
 
-	// Every role and command gets the same stream settings: connecting
-	// updates the stream to the caller's (a missing --replicas 3 would
-	// bring it down to one replica).
-	busArgs := []string{"--nats", cluster.URLs(), "--replicas", "3"}
-	out := runCLI(t, append([]string{"bus", "init"}, busArgs...)...)
+	// bus init configures the stream (three replicas); the roles adopt it
+	// as they find it, whatever their own flags say.
+	busArgs := []string{"--nats", cluster.URLs()}
+	out := runCLI(t, append([]string{"bus", "init", "--replicas", "3"}, busArgs...)...)
 	t.Logf("bus init: %s", strings.TrimSpace(out))
 	t.Logf("setup (3 NATS nodes, database, %d devices registered, stream): %.1f s", devices, time.Since(started).Seconds())
 
@@ -71,6 +70,10 @@ func TestScaleOut(t *testing.T) {
 	}
 	gws := []*roleProc{startGateway("gateway-1"), startGateway("gateway-2")}
 	wrs := []*roleProc{startWriter("writer-1"), startWriter("writer-2")}
+	// The roles, started without --replicas, left the stream replicated.
+	if out := runCLI(t, append([]string{"bus", "status"}, busArgs...)...); !strings.Contains(out, "16 partitions, 3 replicas") {
+		t.Errorf("bus status after the roles started: %s", out)
+	}
 	live := &liveAddrs{}
 	for _, g := range gws {
 		live.add(g.ready.Gateway)
