@@ -96,7 +96,7 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	replicas := fs.Int("replicas", 1, "stream replicas (a cluster with --nats)")
 	batch := fs.Int("writer-batch", 1000, "writer: frames per commit")
 	backlog := fs.Int("backlog", 0, "first fill the stream with this many frames with no writer running, then start the writers and time how fast they empty it (the writers' and PostgreSQL's rate alone)")
-	rollup := fs.Duration("rollup-every", time.Minute, "writer: roll-up interval, as in production (negative: off)")
+	rollup := fs.Duration("rollup-every", app.RollupEvery, "writer: roll-up interval, as in production (negative: off)")
 	rate := fs.Float64("rate", 0, "frames per second per device (0: each as soon as the previous one is acknowledged)")
 	overTime := fs.Duration("overtime", 10*time.Second, "device OverTime before retransmitting")
 	seed := fs.Int64("seed", 1, "data seed")
