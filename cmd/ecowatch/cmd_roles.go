@@ -131,6 +131,7 @@ func runWriter(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	rollup := fs.Duration("rollup-every", app.RollupEvery, "roll minute data up into hours and days this often (negative: never)")
 	retention := fs.Duration("retention", 0, "drop minute and real-time data older than this, whole months at a time (0 keeps all)")
 	rollRetention := fs.Duration("rollup-retention", 0, "drop roll-ups older than this (0 keeps all)")
+	rawRetention := fs.Duration("raw-retention", 0, "drop archived raw frames older than this (0 keeps all)")
 	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -148,7 +149,7 @@ func runWriter(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	log = log.With("writer", *id)
 	r, err := app.StartWriterRole(ctx, app.WriterRoleConfig{DSN: *dsn, Bus: bf.config("ecowatch-writer-"+*id, log.With("component", "bus")),
 		Writer:  bus.WriterConfig{ID: *id, Batch: *batch, MaxWait: *maxWait, LeaseTTL: *leaseTTL},
-		OpsAddr: *ops, RollupEvery: *rollup, Retention: *retention, RollupRetention: *rollRetention, ReadyFile: *readyFile, Logger: log})
+		OpsAddr: *ops, RollupEvery: *rollup, Retention: *retention, RollupRetention: *rollRetention, RawRetention: *rawRetention, ReadyFile: *readyFile, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -181,6 +181,10 @@ type WriterRoleConfig struct {
 	// kept (RollupRetention, 0: forever).
 	Retention       time.Duration
 	RollupRetention time.Duration
+	// RawRetention drops archived raw frames older than this (0 keeps
+	// them): the gateways of a scaled-out deployment store nothing, so
+	// the writers apply what serve's --raw-retention does.
+	RawRetention time.Duration
 	ReadyFile       string
 	Logger          *slog.Logger
 }
@@ -270,10 +274,15 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 			})
 		}()
 	}
-	if cfg.Retention > 0 || cfg.RollupRetention > 0 {
+	if cfg.Retention > 0 || cfg.RollupRetention > 0 || cfg.RawRetention > 0 {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
+			// Once at start (a writer restarted daily would otherwise
+			// never purge), then hourly.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			r.purge(ctx, cfg)
+			cancel()
 			every(r.stop, time.Hour, func(ctx context.Context) { r.purge(ctx, cfg) })
 		}()
 	}
@@ -312,6 +321,14 @@ func (r *WriterRole) purge(ctx context.Context, cfg WriterRoleConfig) {
 		} else if n > 0 {
 			r.purged.Add(n)
 			r.log.Info("retention: uploads purged", "rows", n)
+		}
+	}
+	if cfg.RawRetention > 0 {
+		n, err := r.Store.PurgeRawBefore(ctx, now.Add(-cfg.RawRetention))
+		if err != nil {
+			r.log.Warn("retention: purge of raw frames failed", "err", err)
+		} else if n > 0 {
+			r.log.Info("retention: raw frames purged", "rows", n)
 		}
 	}
 	if p, ok := r.Store.(rollupPurger); ok && cfg.RollupRetention > 0 {

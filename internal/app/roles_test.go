@@ -297,3 +297,50 @@ func TestServeWithEmbeddedBus(t *testing.T) {
 		t.Fatalf("stored uploads %+v, raw frames %+v: want one of each, through the bus", ups, raws)
 	}
 }
+
+// The writer applies the retention: minute data, raw frames and roll-ups
+// older than their bounds go, recent ones stay.
+func TestWriterRetention(t *testing.T) {
+	ctx := context.Background()
+	dsn := testDSN(t, "sqlite")
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	old, recent := time.Now().AddDate(-2, 0, 0), time.Now().Add(-time.Hour)
+	var b store.Batch
+	for _, at := range []time.Time{old, recent} {
+		b.Uploads = append(b.Uploads, model.Upload{MN: testMN, CN: "2051", DataTime: at.Truncate(time.Minute),
+			Values: []model.Value{{Factor: "a21026", Field: "Avg", Value: "1"}}})
+		b.Raw = append(b.Raw, model.RawFrame{ReceivedAt: at, Remote: "10.0.0.1:1", MN: testMN, CN: "2051", Status: model.RawAccepted, Raw: []byte("##0000")})
+	}
+	if err := st.CommitBatch(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	w, err := StartWriterRole(ctx, WriterRoleConfig{DSN: dsn, Bus: bus.Config{URL: srv.ClientURL(), Partitions: 1},
+		Writer: bus.WriterConfig{ID: "w"}, RollupEvery: -1, Retention: 365 * 24 * time.Hour, RawRetention: 30 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Shutdown(ctx)
+	waitFor(t, "the old upload and raw frame purged", func() bool {
+		ups, err1 := st.Uploads(ctx, store.UploadQuery{MNs: []string{testMN}})
+		raws, err2 := st.RawFrames(ctx, store.RawQuery{MN: testMN})
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if len(ups) == 0 || len(raws) == 0 {
+			t.Fatalf("recent data purged too: %d uploads, %d raw frames", len(ups), len(raws))
+		}
+		return len(ups) == 1 && len(raws) == 1
+	})
+}
