@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +22,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -267,38 +265,6 @@ func (c *natsCluster) waitJetStream(t *testing.T, within time.Duration) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("JetStream not available within %s: %v", within, last)
-}
-
-// newPGDatabase creates a database of the test's own on ECOWATCH_TEST_PG
-// (which CI always sets), dropped when the test ends, and returns its DSN.
-func newPGDatabase(t *testing.T, prefix string) string {
-	t.Helper()
-	admin := os.Getenv("ECOWATCH_TEST_PG")
-	if admin == "" {
-		t.Fatal("ECOWATCH_TEST_PG is not set: the scaled-out tests need PostgreSQL (CI sets it; e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)")
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatalf("ECOWATCH_TEST_PG: %v", err)
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatalf("connect to ECOWATCH_TEST_PG: %v", err)
-	}
-	name := fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		conn.Close(ctx)
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
 }
 
 // roleProc is a running role (gateway, writer, web) of the built binary.

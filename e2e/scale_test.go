@@ -14,6 +14,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/bus"
+	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -43,7 +44,7 @@ func TestScaleOut(t *testing.T) {
 	dir := t.TempDir()
 
 	cluster := startNATSCluster(t, 3)
-	dsn := newPGDatabase(t, "ecowatch_scale")
+	dsn := pgtest.Database(t, "ecowatch_scale")
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -287,7 +288,7 @@ func TestWebRole(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	cluster := startNATSCluster(t, 1)
-	dsn := newPGDatabase(t, "ecowatch_web")
+	dsn := pgtest.Database(t, "ecowatch_web")
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)

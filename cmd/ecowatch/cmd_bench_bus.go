@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/simulator"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -437,27 +437,15 @@ func benchFreshPG(ctx context.Context, admin string) (string, func(), error) {
 	if !strings.HasPrefix(admin, "postgres://") && !strings.HasPrefix(admin, "postgresql://") {
 		return "", nil, usageError{fmt.Errorf("--db %q: want a postgres:// DSN", admin)}
 	}
-	u, err := url.Parse(admin)
+	dsn, drop, err := pgtest.Create(ctx, admin, "ecowatch_benchbus")
 	if err != nil {
-		return "", nil, usageError{fmt.Errorf("--db: %w", err)}
+		return "", nil, err
 	}
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return "", nil, fmt.Errorf("connect to PostgreSQL: %w", err)
-	}
-	name := fmt.Sprintf("ecowatch_benchbus_%d_%d", time.Now().Unix(), os.Getpid())
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		conn.Close(ctx)
-		return "", nil, fmt.Errorf("create database %s: %w", name, err)
-	}
-	drop := func() {
+	return dsn, func() {
 		c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		conn.Exec(c, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		conn.Close(c)
-	}
-	u.Path = "/" + name
-	return u.String(), drop, nil
+		drop(c)
+	}, nil
 }
 
 // benchDeleteStream removes the benchmark's stream from a shared server.

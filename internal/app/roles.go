@@ -185,8 +185,8 @@ type WriterRoleConfig struct {
 	// them): the gateways of a scaled-out deployment store nothing, so
 	// the writers apply what serve's --raw-retention does.
 	RawRetention time.Duration
-	ReadyFile       string
-	Logger          *slog.Logger
+	ReadyFile    string
+	Logger       *slog.Logger
 }
 
 // RollupEvery is how often the roll-ups are brought up to date by

@@ -4,24 +4,21 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -43,26 +40,7 @@ func testDSN(t *testing.T, backend string) string {
 	if backend == "sqlite" {
 		return "sqlite:" + filepath.Join(t.TempDir(), "ecowatch.db")
 	}
-	dsn := os.Getenv("ECOWATCH_TEST_PG")
-	if dsn == "" {
-		t.Skip("ECOWATCH_TEST_PG not set")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("ecowatch_app_test_%d", time.Now().UnixNano())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
-		admin.Close(ctx)
-	})
-	u, _ := url.Parse(dsn)
-	u.Path = "/" + name
-	return u.String()
+	return pgtest.Database(t, "ecowatch_app_test")
 }
 
 func TestRolesSQLite(t *testing.T)   { testRoles(t, "sqlite") }

@@ -2,11 +2,6 @@ package bus
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -14,49 +9,9 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" to create the test database
 
+	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
-
-// newPGDatabase creates a database of the test's own on ECOWATCH_TEST_PG
-// (the pattern of internal/store's tests) and drops it afterwards. CI
-// always sets ECOWATCH_TEST_PG, so a missing one fails the test.
-func newPGDatabase(t testing.TB) string {
-	t.Helper()
-	admin := os.Getenv("ECOWATCH_TEST_PG")
-	if admin == "" {
-		t.Fatal("ECOWATCH_TEST_PG is not set (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)")
-	}
-	u, err := url.Parse(admin)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("ECOWATCH_TEST_PG must be a postgres:// URL: %q", admin)
-	}
-	var rnd [6]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		t.Fatal(err)
-	}
-	name := "ecowatch_test_bus_" + hex.EncodeToString(rnd[:])
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", admin)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
 
 // crashingCommitter commits through to the store, then "crashes" its
 // writer once: the connection goes away before the acks, as when the
@@ -84,7 +39,7 @@ func (c *crashingCommitter) CommitBatch(ctx context.Context, b *store.Batch) err
 func TestIntoStore(t *testing.T) {
 	targets := map[string]func(t *testing.T) string{
 		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "ecowatch.db") },
-		"postgres": func(t *testing.T) string { return newPGDatabase(t) },
+		"postgres": func(t *testing.T) string { return pgtest.Database(t, "ecowatch_test_bus") },
 	}
 	for name, dsn := range targets {
 		t.Run(name, func(t *testing.T) {
