@@ -274,12 +274,8 @@ type ingestReport struct {
 	Failed        uint64 `json:"failed"`
 	DialErrors    uint64 `json:"dial_errors"`
 
-	StoredUploads  int  `json:"stored_uploads"`
-	AckedDistinct  int  `json:"acked_distinct"`
-	LostAcked      int  `json:"lost_acked"`       // acknowledged but not in the store: must be 0
-	StoredUnacked  int  `json:"stored_unacked"`   // in the store, never acknowledged (failed after commit)
-	NoLoss         bool `json:"no_loss"`          // every acknowledged upload is stored, once
-	StoreEqualsAck bool `json:"store_equals_ack"` // and nothing else is
+	benchVerifyResult      // every acknowledged upload is stored, once
+	StoreEqualsAck    bool `json:"store_equals_ack"` // and nothing else is
 
 	Commits        uint64  `json:"gateway_commits"`
 	FramesPerBatch float64 `json:"gateway_frames_per_commit"`
@@ -484,31 +480,11 @@ func benchIngest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	// 4. Nothing acknowledged was lost: per device, the stored minute
 	// uploads are the acknowledged ones, plus possibly some that were
 	// given up on after they committed.
-	for i, d := range devs {
-		times, err := h.st.UploadTimes(ctx, d.MN, "2051", flatBase, flatBase.Add(365*24*time.Hour))
-		if err != nil {
-			return fmt.Errorf("verify: %w", err)
-		}
-		f := map[int64]bool{}
-		for _, t := range failed[i] {
-			f[t.Unix()] = true
-		}
-		storedFailed := 0
-		for _, t := range times {
-			if f[t.Unix()] {
-				storedFailed++
-			}
-		}
-		rep.StoredUploads += len(times)
-		rep.AckedDistinct += acked[i]
-		rep.StoredUnacked += storedFailed
-		if lost := acked[i] - (len(times) - storedFailed); lost > 0 {
-			rep.LostAcked += lost
-		} else if lost < 0 {
-			rep.StoredUnacked += -lost // stored, never sent as far as we know: counted, fails the check
-		}
+	v, err := benchVerifyAcked(ctx, h.st, devs, acked, failed, flatBase)
+	if err != nil {
+		return err
 	}
-	rep.NoLoss = rep.LostAcked == 0 && rep.StoredUploads == rep.AckedDistinct+rep.StoredUnacked
+	rep.benchVerifyResult = v
 	rep.StoreEqualsAck = rep.StoredUploads == rep.AckedDistinct
 
 	if *asJSON {
