@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -51,14 +52,45 @@ func runBusInitStatus(ctx context.Context, sub string, args []string, stdout, st
 	if err := b.Ready(cctx); err != nil {
 		return err
 	}
-	lag, err := b.Lag(cctx)
+	st, err := b.Status(cctx)
 	if err != nil {
 		return err
 	}
 	c := b.Config()
 	fmt.Fprintf(stdout, "stream %s: subjects %s.<partition>.<MN>, %d partitions, %d replicas, at most %d frames pending\n",
 		c.Stream, c.Subject, c.Partitions, c.Replicas, c.MaxPending)
-	fmt.Fprintf(stdout, "backlog: %d frames not yet written\n", lag)
+	fmt.Fprintf(stdout, "backlog: %d frames not yet written (%d bytes)\n", st.Frames, st.Bytes)
+	if st.Leader != "" {
+		fmt.Fprintf(stdout, "leader: %s\n", st.Leader)
+		for _, r := range st.Replicas {
+			state := "current"
+			switch {
+			case r.Offline:
+				state = "offline"
+			case !r.Current:
+				state = fmt.Sprintf("catching up, %d behind", r.Lag)
+			}
+			fmt.Fprintf(stdout, "replica: %s %s\n", r.Name, state)
+		}
+	}
+	if sub == "status" {
+		owners := map[string][]int{}
+		for p := 0; p < c.Partitions; p++ {
+			owners[st.Leases[p]] = append(owners[st.Leases[p]], p)
+		}
+		names := make([]string, 0, len(owners))
+		for n := range owners {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			who := n
+			if who == "" {
+				who = "(no writer)"
+			}
+			fmt.Fprintf(stdout, "partitions %v: %s\n", owners[n], who)
+		}
+	}
 	return nil
 }
 

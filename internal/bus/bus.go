@@ -452,3 +452,49 @@ func (b *Bus) leases() jetstream.KeyValue {
 	defer b.mu.Unlock()
 	return b.kv
 }
+
+// Status is what `ecowatch bus status` shows of the stream.
+type Status struct {
+	Frames int64  // messages waiting (the writers' backlog)
+	Bytes  uint64 // their size
+	Leader string // the server leading the stream ("" outside a cluster)
+	// Replicas are the other servers holding the stream: Current false
+	// means it is still catching up (after a node came back or the
+	// replica count was raised), Lag how many operations behind.
+	Replicas []ReplicaStatus
+	// Leases maps each partition to the writer holding it ("" when none).
+	Leases map[int]string
+}
+
+// ReplicaStatus is one follower of the stream.
+type ReplicaStatus struct {
+	Name    string
+	Current bool
+	Offline bool
+	Lag     uint64
+}
+
+// Status reads the stream's state, its replicas and the partition leases.
+func (b *Bus) Status(ctx context.Context) (Status, error) {
+	s, err := b.js.Stream(ctx, b.cfg.Stream)
+	if err != nil {
+		return Status{}, fmt.Errorf("bus: stream %s: %w", b.cfg.Stream, err)
+	}
+	info := s.CachedInfo()
+	st := Status{Frames: int64(info.State.Msgs), Bytes: info.State.Bytes, Leases: map[int]string{}}
+	if c := info.Cluster; c != nil {
+		st.Leader = c.Leader
+		for _, r := range c.Replicas {
+			st.Replicas = append(st.Replicas, ReplicaStatus{Name: r.Name, Current: r.Current, Offline: r.Offline, Lag: r.Lag})
+		}
+	}
+	kv := b.leases()
+	for p := 0; p < b.cfg.Partitions; p++ {
+		st.Leases[p] = ""
+		e, err := kv.Get(ctx, leaseKey(b.cfg.Stream, p))
+		if err == nil && e.Operation() == jetstream.KeyValuePut {
+			st.Leases[p] = string(e.Value())
+		}
+	}
+	return st, nil
+}

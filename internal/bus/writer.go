@@ -109,9 +109,9 @@ func NewWriter(b *Bus, st Committer, cfg WriterConfig) *Writer {
 // <stream>.w.<ID>. The stream name scopes them, so deployments (or tests)
 // with their own streams can share one NATS and its lease bucket. KV keys
 // allow letters, digits, '-', '_', '=', '.' and '/'.
-func (w *Writer) partitionKey(p int) string {
-	return fmt.Sprintf("%s.p.%02d", w.b.cfg.Stream, p)
-}
+func (w *Writer) partitionKey(p int) string { return leaseKey(w.b.cfg.Stream, p) }
+
+func leaseKey(stream string, p int) string { return fmt.Sprintf("%s.p.%02d", stream, p) }
 
 func (w *Writer) writerKey() string {
 	b := []byte(w.cfg.ID)
