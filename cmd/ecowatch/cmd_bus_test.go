@@ -67,3 +67,20 @@ func TestBusInitStatus(t *testing.T) {
 		t.Errorf("bus init with 8 partitions: exit %d\n%s%s", code, o.String(), e.String())
 	}
 }
+
+// The roles need a PostgreSQL DSN (flag or environment) and say so.
+func TestRolesNeedDB(t *testing.T) {
+	t.Setenv("ECOWATCH_DB", "")
+	for _, role := range []string{"gateway", "writer", "web"} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{role}, strings.NewReader(""), &out, &errb)
+		if code != 2 || !strings.Contains(errb.String(), "-db (or $ECOWATCH_DB) is required") {
+			t.Errorf("ecowatch %s without --db: exit %d, %q", role, code, errb.String())
+		}
+		errb.Reset()
+		if code := run(context.Background(), []string{role, "--db", "postgres://x", "extra"}, strings.NewReader(""), &out, &errb); code != 2 ||
+			!strings.Contains(errb.String(), "unexpected arguments") {
+			t.Errorf("ecowatch %s with an argument: exit %d, %q", role, code, errb.String())
+		}
+	}
+}

@@ -59,6 +59,30 @@ func (f *busFlags) config(name string, log *slog.Logger) bus.Config {
 		MaxPending: f.maxPending, MaxPendingBytes: f.maxPendingBytes, DuplicateWindow: f.dupWindow, Name: name, Log: log}
 }
 
+// parseRole parses a role's flags: no arguments, a DSN (what it is for
+// names it in the error) and the JSON logger at the level asked for.
+func parseRole(fs *flag.FlagSet, args []string, dsn *string, what string, level *string, stderr io.Writer) (*slog.Logger, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	}
+	if *dsn == "" {
+		return nil, usageError{fmt.Errorf("-db (or $ECOWATCH_DB) is required: %s", what)}
+	}
+	return newLogger(*level, stderr)
+}
+
+// untilDone waits for the end of ctx (SIGINT, SIGTERM), then shuts down
+// within 30 s: pending work is finished, not dropped.
+func untilDone(ctx context.Context, shutdown func(context.Context) error) error {
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return shutdown(sctx)
+}
+
 func newLogger(level string, stderr io.Writer) (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
@@ -83,16 +107,7 @@ func runGateway(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	quarantine := fs.Bool("quarantine-unknown", true, "archive frames of unknown devices or with wrong passwords for review")
 	reload := fs.Duration("registry-reload", 30*time.Second, "reload the device table from the registry this often")
 	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
-	}
-	if *dsn == "" {
-		return usageError{fmt.Errorf("-db (or $ECOWATCH_DB) is required: the PostgreSQL holding the registry")}
-	}
-	log, err := newLogger(*level, stderr)
+	log, err := parseRole(fs, args, dsn, "the PostgreSQL holding the registry", level, stderr)
 	if err != nil {
 		return err
 	}
@@ -110,10 +125,7 @@ func runGateway(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		fmt.Fprintf(stdout, ", ops on http://%s/", h)
 	}
 	fmt.Fprintln(stdout)
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return r.Shutdown(sctx)
+	return untilDone(ctx, r.Shutdown)
 }
 
 func runWriter(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -133,16 +145,7 @@ func runWriter(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	rollRetention := fs.Duration("rollup-retention", 0, "drop roll-ups older than this (0 keeps all)")
 	rawRetention := fs.Duration("raw-retention", 0, "drop archived raw frames older than this (0 keeps all)")
 	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
-	}
-	if *dsn == "" {
-		return usageError{fmt.Errorf("-db (or $ECOWATCH_DB) is required: the PostgreSQL the writer commits to")}
-	}
-	log, err := newLogger(*level, stderr)
+	log, err := parseRole(fs, args, dsn, "the PostgreSQL the writer commits to", level, stderr)
 	if err != nil {
 		return err
 	}
@@ -158,10 +161,7 @@ func runWriter(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		fmt.Fprintf(stdout, ", ops on http://%s/", h)
 	}
 	fmt.Fprintln(stdout)
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return r.Shutdown(sctx)
+	return untilDone(ctx, r.Shutdown)
 }
 
 func runWeb(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -175,16 +175,7 @@ func runWeb(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	meterFile := fs.String("meter-file", "", "YAML file naming the electricity sub-meters, for the alert rules")
 	reload := fs.Duration("registry-reload", 30*time.Second, "reload the registry this often")
 	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
-	}
-	if *dsn == "" {
-		return usageError{fmt.Errorf("-db (or $ECOWATCH_DB) is required")}
-	}
-	log, err := newLogger(*level, stderr)
+	log, err := parseRole(fs, args, dsn, "the PostgreSQL primary", level, stderr)
 	if err != nil {
 		return err
 	}
@@ -196,8 +187,5 @@ func runWeb(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		return err
 	}
 	fmt.Fprintf(stdout, "ecowatch web: HTTP on http://%s/\n", a.HTTPAddr())
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return a.Shutdown(sctx)
+	return untilDone(ctx, a.Shutdown)
 }

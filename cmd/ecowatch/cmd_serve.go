@@ -153,8 +153,5 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		fmt.Fprintf(stdout, ", HTTP on http://%s/", h)
 	}
 	fmt.Fprintln(stdout)
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return a.Shutdown(sctx)
+	return untilDone(ctx, a.Shutdown)
 }
