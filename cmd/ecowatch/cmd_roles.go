@@ -171,7 +171,9 @@ func runWeb(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	httpAddr := fs.String("http-addr", envOr("ECOWATCH_HTTP_ADDR", ":8080"), "HTTP address for the API and dashboard ($ECOWATCH_HTTP_ADDR)")
 	dataDir := fs.String("data-dir", envOr("ECOWATCH_DATA_DIR", "ecowatch-data"), "directory for case evidence files (shared storage when several web instances run)")
 	readyFile := fs.String("ready-file", "", "write the bound addresses as JSON to this file once listening")
-	alerts := fs.Bool("alerts", true, "run the alert rules here (polling the store); enable on exactly one web instance")
+	alerts := fs.Bool("alerts", true, "run the alert rules here; enable on exactly one web instance")
+	natsURL := fs.String("nats", os.Getenv("ECOWATCH_NATS"), "NATS URL(s): the alert rules follow the writers' committed feed (empty: they poll the store) ($ECOWATCH_NATS)")
+	subject := fs.String("subject", envOr("ECOWATCH_SUBJECT", "ecowatch.frames"), "subject prefix of the frames, as the writers have it ($ECOWATCH_SUBJECT)")
 	meterFile := fs.String("meter-file", "", "YAML file naming the electricity sub-meters, for the alert rules")
 	reload := fs.Duration("registry-reload", 30*time.Second, "reload the registry this often")
 	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
@@ -182,6 +184,9 @@ func runWeb(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	cfg := app.Config{DSN: *dsn, ReadDSN: *readDSN, DataDir: *dataDir, DisableGateway: true, HTTPAddr: *httpAddr,
 		DisableAlerts: !*alerts, RegistryReload: *reload, ReadyFile: *readyFile, Logger: log}
 	cfg.Alerts.MeterFile = *meterFile
+	if *natsURL != "" && *alerts {
+		cfg.Bus = &bus.Config{URL: *natsURL, Subject: *subject}
+	}
 	a, err := app.Start(ctx, cfg)
 	if err != nil {
 		return err

@@ -249,6 +249,11 @@ func (s *Service) Enqueue(b *store.Batch) {
 }
 
 // Stats returns the counters.
+// Gap tells the service that committed batches may have been missed
+// (the web role's committed feed lost messages): the next catch-up re-
+// reads the store from the cursors, as after a dropped batch.
+func (s *Service) Gap() { s.dropped.Store(true) }
+
 func (s *Service) Stats() Stats {
 	return Stats{Batches: s.batches.Load(), Dropped: s.drops.Load(), CatchUps: s.catchUps.Load(), Uploads: s.uploads.Load(),
 		Outcomes: s.outcomes.Load(), Notices: s.notices.Load(), CasesOpened: s.opened.Load(), Errors: s.errs.Load()}

@@ -57,6 +57,8 @@ type Config struct {
 	// stream's PubAck and a writer commits from the stream, as the scaled-
 	// out roles do. BusDir, when set, starts an embedded JetStream server
 	// with its storage there and connects Bus to it.
+	// With DisableGateway (the web role), Bus is where the alert rules
+	// follow the writers' committed feed instead of polling the store.
 	Bus    *bus.Config
 	BusDir string
 
@@ -102,11 +104,12 @@ type App struct {
 
 	// The in-process bus (Config.Bus): embedded server, connection,
 	// writer and its stop.
-	natsSrv    *server.Server
-	bus        *bus.Bus
-	busWriter  *bus.Writer
-	stopWriter context.CancelFunc
-	writerDone chan struct{}
+	natsSrv     *server.Server
+	bus         *bus.Bus
+	busWriter   *bus.Writer
+	stopWriter  context.CancelFunc
+	writerDone  chan struct{}
+	unsubscribe func() // the web role's committed feed
 
 	ready Ready
 
@@ -174,7 +177,9 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		// The alert rules see every committed batch (they only enqueue on
 		// the commit path) and open cases through the closed loop.
 		acfg := cfg.Alerts
-		acfg.Poll = acfg.Poll || cfg.DisableGateway
+		// The web role follows the writers' committed feed when it has
+		// the bus, else it polls the store.
+		acfg.Poll = acfg.Poll || (cfg.DisableGateway && cfg.Bus == nil)
 		if acfg.Log == nil {
 			acfg.Log = log.With("component", "alerts")
 		}
@@ -207,6 +212,12 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		if err := a.Alerts.Start(ctx); err != nil {
 			a.abort(ctx)
 			return nil, fmt.Errorf("cannot start the alert rules: %w", err)
+		}
+		if cfg.DisableGateway && cfg.Bus != nil {
+			if err := a.followCommitted(ctx, *cfg.Bus); err != nil {
+				a.abort(ctx)
+				return nil, err
+			}
 		}
 	}
 
@@ -409,12 +420,12 @@ func (a *App) Shutdown(ctx context.Context) error {
 		}
 		a.log.Info("gateway drained", "took", time.Since(t0).Round(time.Millisecond))
 	}
-	if a.bus != nil {
+	if a.busWriter != nil {
 		// What the gateway acknowledged is in the stream; let the writer
 		// store it now rather than at the next start.
 		a.waitBacklog(ctx)
-		a.stopBus(ctx)
 	}
+	a.stopBus(ctx)
 	if a.Alerts != nil {
 		// After the gateway: the last batches are handled (or caught up
 		// from the store on the next start).

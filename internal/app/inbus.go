@@ -47,6 +47,30 @@ func (a *App) startBus(ctx context.Context, bc bus.Config, onCommit func(*store.
 	return bus.NewPublisher(b, a.Store), nil
 }
 
+// followCommitted feeds the alert rules from the writers' committed feed
+// (web role); a gap in the feed makes them re-read the store.
+func (a *App) followCommitted(ctx context.Context, bc bus.Config) error {
+	if bc.Log == nil {
+		bc.Log = a.log.With("component", "bus")
+	}
+	if bc.Name == "" {
+		bc.Name = "ecowatch-web"
+	}
+	b, err := bus.Connect(ctx, bc)
+	if err != nil {
+		return fmt.Errorf("cannot connect to the bus: %w", err)
+	}
+	a.bus = b
+	unsub, err := b.SubscribeCommitted(a.Alerts.Enqueue, a.Alerts.Gap)
+	if err != nil {
+		return err
+	}
+	a.unsubscribe = unsub
+	// What was committed before the subscription is in the store.
+	a.Alerts.Gap()
+	return nil
+}
+
 // waitBacklog waits (within ctx) until the writer has stored what the
 // stream holds.
 func (a *App) waitBacklog(ctx context.Context) {
@@ -66,6 +90,10 @@ func (a *App) waitBacklog(ctx context.Context) {
 
 // stopBus stops the writer, closes the connection and the embedded server.
 func (a *App) stopBus(ctx context.Context) {
+	if a.unsubscribe != nil {
+		a.unsubscribe()
+		a.unsubscribe = nil
+	}
 	if a.stopWriter != nil {
 		a.stopWriter()
 		select {

@@ -246,7 +246,19 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 		return nil, fmt.Errorf("cannot connect to the bus: %w", err)
 	}
 	r := &WriterRole{log: log, Store: st, Bus: b, done: make(chan struct{}), stop: make(chan struct{})}
-	r.Writer = bus.NewWriter(b, st, cfg.Writer)
+	wc := cfg.Writer
+	if wc.OnCommit == nil {
+		// Announce each commit on the committed feed, which the web
+		// role's alert rules follow (best effort: they re-read the store
+		// after a gap).
+		var failed atomic.Int64
+		wc.OnCommit = func(batch *store.Batch) {
+			if err := b.PublishCommitted(batch); err != nil && failed.Add(1)%1000 == 1 {
+				log.Warn("committed feed: publish failed", "err", err, "failures", failed.Load())
+			}
+		}
+	}
+	r.Writer = bus.NewWriter(b, st, wc)
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r.cancel = cancel
 	go func() {

@@ -322,3 +322,47 @@ func TestWriterRetention(t *testing.T) {
 		return len(ups) == 1 && len(raws) == 1
 	})
 }
+
+// The web role's alert rules follow the writers' committed feed: the
+// acknowledged upload reaches them as a batch, not by polling.
+func TestWebRoleFollowsCommittedFeed(t *testing.T) {
+	ctx := context.Background()
+	dsn := testDSN(t, "sqlite")
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	bc := bus.Config{URL: srv.ClientURL(), Partitions: 2}
+	web, err := Start(ctx, Config{DSN: dsn, DataDir: t.TempDir(), DisableGateway: true, Bus: &bc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer web.Shutdown(ctx)
+	w, err := StartWriterRole(ctx, WriterRoleConfig{DSN: dsn, Bus: bc, RollupEvery: -1,
+		Writer: bus.WriterConfig{ID: "w1", MaxWait: 20 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Shutdown(ctx)
+	gc := gateway.DefaultConfig()
+	gc.Addr = "127.0.0.1:0"
+	gc.BatchInterval = 5 * time.Millisecond
+	g, err := StartGatewayRole(ctx, GatewayRoleConfig{DSN: dsn, Bus: bc, Gateway: gc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Shutdown(ctx)
+	sendAndWaitAck(t, g.Addr(), time.Now().Truncate(time.Minute).Add(-time.Minute))
+	waitFor(t, "the web role's alert rules to receive the committed batch", func() bool {
+		return web.Alerts.Stats().Batches >= 1
+	})
+}

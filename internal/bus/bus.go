@@ -154,7 +154,12 @@ func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 		nats.RetryOnFailedConnect(true),
 		nats.CustomReconnectDelay(reconnectDelay),
 		nats.ReconnectBufSize(64<<20),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+		nats.DisconnectErrHandler(func(c *nats.Conn, err error) {
+			if c.IsClosed() {
+				// Our own Close: nothing to warn about (and nothing may
+				// be written once the caller has returned).
+				return
+			}
 			log.Warn("bus: disconnected from NATS", slog.Any("err", err))
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
