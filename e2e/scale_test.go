@@ -270,6 +270,17 @@ func TestScaleOut(t *testing.T) {
 		t.Errorf("%d accepted raw frames for %d stored uploads", rawAccepted, n)
 	}
 
+	// Order per device: one writer at a time holds a partition, commits
+	// its frames in stream order and hands it over only once the previous
+	// owner's messages are back, so each device's frames were archived
+	// (raw_frames.id, assigned at insert) in stream order (bus_seq), even
+	// across the writer kill.
+	outOfOrder := count(`SELECT count(*) FROM (SELECT bus_seq < lag(bus_seq) OVER (PARTITION BY mn ORDER BY id) AS back
+		FROM raw_frames WHERE bus_seq IS NOT NULL) x WHERE back`)
+	if outOfOrder != 0 {
+		t.Errorf("%d raw frames archived before an earlier frame of their device", outOfOrder)
+	}
+
 	t.Logf("stored data verified in %.1f s", time.Since(mark).Seconds())
 	mark = time.Now()
 	for _, p := range append(append([]*roleProc{}, gws...), wrs...) {
