@@ -366,3 +366,49 @@ func TestWebRoleFollowsCommittedFeed(t *testing.T) {
 		return web.Alerts.Stats().Batches >= 1
 	})
 }
+
+// web --db-read: the monitoring reads go to the replica, the rest to the
+// primary.
+func TestReadReplica(t *testing.T) {
+	ctx := context.Background()
+	primary, replica := testDSN(t, "sqlite"), testDSN(t, "sqlite")
+	for _, dsn := range []string{primary, replica} {
+		st, err := store.Open(ctx, dsn, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
+			t.Fatal(err)
+		}
+		if dsn == replica {
+			// Only the replica has this upload (as if the primary's copy
+			// were not needed: the point is where the read goes).
+			if err := st.CommitBatch(ctx, &store.Batch{Uploads: []model.Upload{{MN: testMN, CN: "2051",
+				DataTime: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), Values: []model.Value{{Factor: "a21026", Field: "Avg", Value: "3"}}}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st.Close()
+	}
+	a, err := Start(ctx, Config{DSN: primary, ReadDSN: replica, DataDir: t.TempDir(), DisableGateway: true, DisableAlerts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(ctx)
+	ups, err := a.Store.Uploads(ctx, store.UploadQuery{MNs: []string{testMN}})
+	if err != nil || len(ups) != 1 {
+		t.Fatalf("uploads through the web role's store: %v, %v; want the replica's one", ups, err)
+	}
+	// Writes go to the primary.
+	if err := a.Store.CommitBatch(ctx, &store.Batch{Contacts: []model.Contact{{MN: testMN, At: time.Now(), Remote: "x", CN: "2051"}}}); err != nil {
+		t.Fatal(err)
+	}
+	pst, err := store.Open(ctx, primary, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pst.Close()
+	if cs, err := pst.Contacts(ctx); err != nil || len(cs) != 1 {
+		t.Errorf("primary contacts %v, %v: the write did not reach the primary", cs, err)
+	}
+}
