@@ -13,10 +13,13 @@ const (
 // Only minute values whose -Flag is absent or "N" (normal, HJ 212-2017
 // table 8) are counted; the others are counted in Excluded.
 type Rollup struct {
-	MN     string    `json:"mn"`
-	Factor string    `json:"factor"` // pollutant code, e.g. a21026
-	Step   string    `json:"step"`   // RollupHour or RollupDay
-	Start  time.Time `json:"start"`  // start of the period (UTC; periods are CST hours and days)
+	MN string `json:"mn"`
+	// Factor is the pollutant code, e.g. a21026, or the code with "-Zs"
+	// (a21026-Zs) for its converted (折算) concentrations, the minutes'
+	// -ZsAvg/-ZsMin/-ZsMax, which gas outlets' limits apply to.
+	Factor string    `json:"factor"`
+	Step   string    `json:"step"`  // RollupHour or RollupDay
+	Start  time.Time `json:"start"` // start of the period (UTC; periods are CST hours and days)
 	// N is the number of counted minutes with a -Avg: Avg is their mean
 	// (a day's is the mean over all its minutes, not of its hours).
 	N int `json:"n"`

@@ -135,6 +135,9 @@ func parseNum(b []byte) (float64, bool) {
 	return v, true
 }
 
+// zsSuffix marks the roll-ups of a factor's converted concentrations.
+const zsSuffix = "-Zs"
+
 // minuteFactor is one factor's fields in one minute upload.
 type minuteFactor struct {
 	factor                 []byte
@@ -154,6 +157,13 @@ func (p *periodAgg) addMinute(raw []byte) error {
 			return // keys without a factor (RestartTime, ...)
 		}
 		factor, field := key[:dash], key[dash+1:]
+		if len(field) > 2 && field[0] == 'Z' && field[1] == 's' {
+			// Converted (折算) concentrations, ZsAvg/ZsMin/ZsMax (HJ
+			// 212-2017 table of data fields): rolled up as a factor of
+			// their own, "<code>-Zs", since limits on gas outlets apply
+			// to them. Their minute's -Flag is copied over below.
+			factor, field = append(append([]byte(nil), factor...), zsSuffix...), field[2:]
+		}
 		var e *minuteFactor
 		for i := range fs {
 			if bytes.Equal(fs[i].factor, factor) {
@@ -181,6 +191,15 @@ func (p *periodAgg) addMinute(raw []byte) error {
 	p.scratch = fs
 	if err != nil {
 		return err
+	}
+	for i := range fs {
+		if base, ok := bytes.CutSuffix(fs[i].factor, []byte(zsSuffix)); ok {
+			for j := range fs {
+				if bytes.Equal(fs[j].factor, base) {
+					fs[i].flag = fs[j].flag
+				}
+			}
+		}
 	}
 	for i := range fs {
 		p.addFactor(&fs[i])

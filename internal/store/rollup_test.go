@@ -97,6 +97,25 @@ func checkRows(t *testing.T, what string, got, want []string) {
 // uploads are left out, days are China Standard Time days, and late data
 // (a new minute, a flag added by a retransmission) re-rolls its hour and
 // day.
+// Converted concentrations (ZsAvg, ZsMin, ZsMax) roll up as "<code>-Zs",
+// under their minute's flag.
+func testRollupsConverted(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	mustCommit(t, s, &Batch{Uploads: []model.Upload{
+		upload("M5", "2051", at(14, 9, 0), "a21026-Avg", "10", "a21026-ZsAvg", "20", "a21026-ZsMin", "15", "a21026-Flag", "N"),
+		upload("M5", "2051", at(14, 9, 1), "a21026-Avg", "30", "a21026-ZsAvg", "40", "a21026-ZsMax", "48"),
+		upload("M5", "2051", at(14, 9, 2), "a21026-Avg", "500", "a21026-ZsAvg", "1000", "a21026-Flag", "D"),
+	}})
+	mustRollUp(t, s, 1)
+	checkRows(t, "hours", rollupRows(t, s, RollupQuery{Step: model.RollupHour}), []string{
+		"M5 a21026 03-14T09 n=2 x=1 avg=20 min=10 max=30 cou=-",
+		"M5 a21026-Zs 03-14T09 n=2 x=1 avg=30 min=15 max=48 cou=-",
+	})
+	checkRows(t, "converted only", rollupRows(t, s, RollupQuery{Step: model.RollupDay, Factor: "a21026-Zs"}), []string{
+		"M5 a21026-Zs 03-14T00 n=2 x=1 avg=30 min=15 max=48 cou=-",
+	})
+}
+
 func testRollups(t *testing.T, tg target) {
 	s := openStore(t, tg.dsn(t))
 	mustCommit(t, s, &Batch{Uploads: []model.Upload{

@@ -114,6 +114,7 @@ func runSuite(t *testing.T, tg target) {
 		{"ConcurrentReaders", testConcurrentReaders},
 		{"RawFramesBusSeq", testRawFramesBusSeq},
 		{"Rollups", testRollups},
+		{"RollupsConverted", testRollupsConverted},
 		{"RollUpConcurrent", testRollUpConcurrent},
 		{"PurgeUploads", testPurgeUploads},
 		{"ReadReplica", testReadReplica},

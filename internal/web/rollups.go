@@ -93,8 +93,9 @@ func (s *server) rollups(w http.ResponseWriter, r *http.Request) error {
 				fmtTime(from), fmtTime(to), fmtDays(p.maxRange), step)}
 	}
 	factor := q.Get("factor")
-	if factor != "" && !validCode(factor) {
-		return paramError("factor", "%q is not a pollutant code (letters and digits, e.g. a21026)", factor)
+	// A code, or a code with -Zs for its converted concentrations.
+	if code := strings.TrimSuffix(factor, "-Zs"); factor != "" && !validCode(code) {
+		return paramError("factor", "%q is not a pollutant code (letters and digits, e.g. a21026, or a21026-Zs for the converted values)", factor)
 	}
 	v := q.Get("mn")
 	if v == "" {

@@ -98,8 +98,14 @@ func TestRollupsAPI(t *testing.T) {
 	// and 29.0 (no Min: its Avg); Max 31.5, 45.0, 29.0.
 	check("/api/v1/rollups?mn="+mnPlant+"&from=2026-03-15&to=2026-03-15",
 		"88888880000001 a21002 03-15T10:00+08:00 n=2 x=1 avg=41.1 min=40.2 max=42 cou=-",
+		// Converted: 44.0 and 46.5 (the flagged minute has none).
+		"88888880000001 a21002-Zs 03-15T10:00+08:00 n=2 x=0 avg=45.25 min=44 max=46.5 cou=-",
 		"88888880000001 a21026 03-15T10:00+08:00 n=3 x=1 avg=31.8 min=25.1 max=45 cou=-",
+		// Converted: 30.0 and 41.2; the 10:20 minute's 0 is flagged M.
+		"88888880000001 a21026-Zs 03-15T10:00+08:00 n=2 x=1 avg=35.6 min=30 max=41.2 cou=-",
 		"88888880000001 a34013 03-15T10:00+08:00 n=2 x=0 avg=7.8 min=3.1 max=12.5 cou=-")
+	check("/api/v1/rollups?mn="+mnPlant+"&factor=a21026-Zs&step=day&from=2026-03-01",
+		"88888880000001 a21026-Zs 03-15T00:00+08:00 n=2 x=1 avg=35.6 min=30 max=41.2 cou=-")
 	check("/api/v1/rollups?mn="+mnPlant+","+mnBearing+"&factor=a21026&step=day&from=2026-03-01",
 		"88888880000001 a21026 03-15T00:00+08:00 n=3 x=1 avg=31.8 min=25.1 max=45 cou=-")
 	// Before the data: nothing, but a well-formed answer.
@@ -115,6 +121,7 @@ func TestRollupsAPI(t *testing.T) {
 		{"/api/v1/rollups?mn=" + mnPlant + "&step=min", "invalid_parameter", "step"},
 		{"/api/v1/rollups?mn=" + mnPlant + "&step=week", "invalid_parameter", "step"},
 		{"/api/v1/rollups?mn=" + mnPlant + "&factor=a2-1", "invalid_parameter", "factor"},
+		{"/api/v1/rollups?mn=" + mnPlant + "&factor=a21026-Zs-Zs", "invalid_parameter", "factor"},
 		{"/api/v1/rollups?mn=" + mnPlant + "&from=2024-01-01&to=2026-01-01", "range_too_large", "to"},
 		{"/api/v1/rollups?mn=" + mnPlant + "&period=hour", "invalid_parameter", "period"},
 	} {
