@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 var errCrash = errors.New("test: writer crashed after its commit")
@@ -337,4 +340,56 @@ func TestStreamsShareLeaseBucket(t *testing.T) {
 	eventually(t, "each writer owns its stream's 3 partitions", 30*time.Second, func() bool {
 		return len(ws[0].Owned()) == 3 && len(ws[1].Owned()) == 3
 	})
+}
+
+// A delivery the writer never got (a NATS node died mid-fetch, or a
+// previous owner still holds it) comes back only after its AckWait; the
+// writer must not commit the device's newer frames first. Here a stray
+// puller takes frames 6-8 while the writer commits 1-5, then vanishes;
+// frames 9-12 must wait for 6-8.
+func TestOrderAcrossLostDelivery(t *testing.T) {
+	_, url := startServer(t)
+	cfg := Config{URL: url, Partitions: 1, ackWait: 2 * time.Second}
+	pub := NewPublisher(connect(t, cfg), nil)
+	devices := deviceNames(1)
+	publish(t, pub, frameBatch(devices, 0, 5))
+
+	st := newFakeStore()
+	started, block := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	st.fail = func(*store.Batch) error {
+		once.Do(func() { close(started); <-block })
+		return nil
+	}
+	w, _ := runWriter(t, connect(t, cfg), st, WriterConfig{ID: "w", Batch: 100})
+	<-started // the writer is committing frames 1-5
+
+	publish(t, pub, frameBatch(devices, 5, 3))
+	stray := connect(t, cfg)
+	mb, err := stray.consumer(0).Fetch(3, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for range mb.Messages() {
+		n++
+	}
+	if n != 3 {
+		t.Fatalf("stray puller got %d messages, want 3", n)
+	}
+	publish(t, pub, frameBatch(devices, 8, 4))
+	close(block)
+
+	eventually(t, "all 12 frames committed", 30*time.Second, func() bool { u, _ := st.counts(); return u == 12 })
+	st.mu.Lock()
+	order := slices.Clone(st.order[devices[0]])
+	st.mu.Unlock()
+	if !slices.IsSortedFunc(order, func(a, b time.Time) int { return a.Compare(b) }) {
+		t.Errorf("frames committed out of order: %v", order)
+	}
+	var m strings.Builder
+	w.WriteMetrics(&m)
+	if !strings.Contains(m.String(), "ecowatch_writer_settle_waits_total ") || strings.Contains(m.String(), "ecowatch_writer_settle_waits_total 0\n") {
+		t.Errorf("no settle wait counted:\n%s", m.String())
+	}
 }

@@ -55,6 +55,7 @@ type Writer struct {
 	commits      atomic.Uint64
 	commitErrors atomic.Uint64
 	redeliveries atomic.Uint64
+	waits        atomic.Uint64 // times a batch waited for older deliveries to settle
 	undecodable  atomic.Uint64
 	refused      atomic.Uint64 // frames the store refused, archived as rejected raw frames
 	dropped      atomic.Uint64 // frames the store refused in every form (terminated)
@@ -431,6 +432,7 @@ func (w *Writer) consume(ctx context.Context, r *partRun) {
 	w.awaitHandover(ctx, cons, p)
 	var batch store.Batch
 	msgs := make([]jetstream.Msg, 0, w.cfg.Batch)
+	var held heldMsgs // fetched, waiting for older deliveries to settle
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		if !w.fresh(r) {
@@ -440,24 +442,39 @@ func (w *Writer) consume(ctx context.Context, r *partRun) {
 			sleepCtx(ctx, w.cfg.MaxWait/4)
 			continue
 		}
-		mb, err := cons.Fetch(w.cfg.Batch, jetstream.FetchMaxWait(w.cfg.MaxWait))
-		if err != nil {
-			w.logf("fetch", "bus: fetch failed", err, slog.Int("partition", p))
-			sleepCtx(ctx, backoff)
-			backoff = min(backoff*2, 5*time.Second)
-			continue
+		if held.len() < w.cfg.Batch {
+			mb, err := cons.Fetch(w.cfg.Batch-held.len(), jetstream.FetchMaxWait(w.cfg.MaxWait))
+			if err != nil {
+				w.logf("fetch", "bus: fetch failed", err, slog.Int("partition", p))
+				sleepCtx(ctx, backoff)
+				backoff = min(backoff*2, 5*time.Second)
+				continue
+			}
+			for m := range mb.Messages() {
+				held.add(m)
+			}
+			if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
+				w.logf("fetch", "bus: fetch ended with an error", err, slog.Int("partition", p))
+			}
+		} else {
+			sleepCtx(ctx, w.cfg.MaxWait/4)
 		}
-		msgs = msgs[:0]
-		for m := range mb.Messages() {
-			msgs = append(msgs, m)
-		}
-		if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
-			w.logf("fetch", "bus: fetch ended with an error", err, slog.Int("partition", p))
-		}
-		if len(msgs) == 0 {
+		if held.len() == 0 {
 			continue
 		}
 		backoff = 100 * time.Millisecond
+		// Order per device: commit only when every delivered and
+		// unacknowledged message of the partition is in hand. A delivery
+		// lost on the way (a NATS node died mid-fetch) or still held by a
+		// previous owner comes back only after its AckWait; committing
+		// newer frames first would store a device's frames out of order.
+		// So wait for it, keeping ours from redelivery meanwhile.
+		if !w.settled(ctx, cons, held.len()) {
+			w.waits.Add(1)
+			held.keepAlive(w.b.cfg.ackWait / 3)
+			continue
+		}
+		msgs = held.take(msgs[:0])
 		msgs = w.build(&batch, msgs)
 		if len(msgs) == 0 {
 			continue
@@ -498,6 +515,69 @@ func (w *Writer) consume(ctx context.Context, r *partRun) {
 		}
 		clearBatch(&batch)
 	}
+}
+
+// settled tells whether the partition's delivered-but-unacknowledged
+// messages are exactly the n this writer holds.
+func (w *Writer) settled(ctx context.Context, cons jetstream.Consumer, n int) bool {
+	ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	info, err := cons.Info(ictx)
+	if err != nil {
+		w.logf("settle", "bus: consumer info failed", err)
+		return false
+	}
+	return info.NumAckPending <= n
+}
+
+// heldMsgs are fetched messages not yet committed, unique by stream
+// sequence and taken in stream order (a redelivery of a message already
+// held replaces it: its ack is the one the server now expects).
+type heldMsgs struct {
+	bySeq    map[uint64]jetstream.Msg
+	progress time.Time
+}
+
+func (h *heldMsgs) len() int { return len(h.bySeq) }
+
+func (h *heldMsgs) add(m jetstream.Msg) {
+	if h.bySeq == nil {
+		h.bySeq = make(map[uint64]jetstream.Msg)
+	}
+	var seq uint64
+	if meta, err := m.Metadata(); err == nil {
+		seq = meta.Sequence.Stream
+	}
+	if len(h.bySeq) == 0 {
+		h.progress = time.Now()
+	}
+	h.bySeq[seq] = m
+}
+
+// keepAlive tells the server, every interval, that the held messages are
+// being worked on, so that they are not redelivered while the writer waits.
+func (h *heldMsgs) keepAlive(every time.Duration) {
+	if time.Since(h.progress) < every {
+		return
+	}
+	for _, m := range h.bySeq {
+		_ = m.InProgress()
+	}
+	h.progress = time.Now()
+}
+
+// take appends the held messages to dst in stream order and empties h.
+func (h *heldMsgs) take(dst []jetstream.Msg) []jetstream.Msg {
+	seqs := make([]uint64, 0, len(h.bySeq))
+	for s := range h.bySeq {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	for _, s := range seqs {
+		dst = append(dst, h.bySeq[s])
+	}
+	clear(h.bySeq)
+	return dst
 }
 
 // fresh tells whether a fetch started now ends before the lease could
@@ -817,6 +897,7 @@ func (w *Writer) WriteMetrics(wr io.Writer) {
 	writeCounter(wr, "ecowatch_writer_commits_total", "Batches committed.", &w.commits)
 	writeCounter(wr, "ecowatch_writer_commit_errors_total", "Failed commit attempts (retried).", &w.commitErrors)
 	writeCounter(wr, "ecowatch_writer_redeliveries_total", "Messages delivered more than once (a writer died or lost its lease before acknowledging).", &w.redeliveries)
+	writeCounter(wr, "ecowatch_writer_settle_waits_total", "Times a batch waited for older deliveries of its partition (lost in a node failure or held by a previous owner), to keep each device's order.", &w.waits)
 	writeCounter(wr, "ecowatch_writer_undecodable_total", "Messages that could not be decoded (archived as rejected raw frames).", &w.undecodable)
 	writeCounter(wr, "ecowatch_writer_refused_total", "Frames the store refused, archived as rejected raw frames instead.", &w.refused)
 	writeCounter(wr, "ecowatch_writer_dropped_total", "Frames the store refused in every form, terminated in the stream (logged).", &w.dropped)
