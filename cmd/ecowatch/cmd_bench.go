@@ -487,19 +487,7 @@ func benchIngest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	rep.benchVerifyResult = v
 	rep.StoreEqualsAck = rep.StoredUploads == rep.AckedDistinct
 
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-	} else {
-		printIngestReport(stdout, &rep)
-	}
-	if !rep.NoLoss {
-		return fmt.Errorf("loss check failed: %d acknowledged uploads missing, %d stored, %d acknowledged", rep.LostAcked, rep.StoredUploads, rep.AckedDistinct)
-	}
-	return nil
+	return writeBenchReport(stdout, *asJSON, &rep, func() { printIngestReport(stdout, &rep) }, rep.benchVerifyResult)
 }
 
 func printIngestReport(w io.Writer, r *ingestReport) {

@@ -388,19 +388,7 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if rep.benchVerifyResult, err = benchVerifyAcked(ctx, st, devs, res.Acked, res.Failed, verifyFrom); err != nil {
 		return err
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-	} else {
-		printBusBenchReport(stdout, &rep)
-	}
-	if !rep.NoLoss {
-		return fmt.Errorf("loss check failed: %d acknowledged uploads missing, %d stored, %d acknowledged", rep.LostAcked, rep.StoredUploads, rep.AckedDistinct)
-	}
-	return nil
+	return writeBenchReport(stdout, *asJSON, &rep, func() { printBusBenchReport(stdout, &rep) }, rep.benchVerifyResult)
 }
 
 func printBusBenchReport(w io.Writer, r *busBenchReport) {
@@ -636,6 +624,24 @@ type benchVerifyResult struct {
 	LostAcked     int  `json:"lost_acked"`     // acknowledged but not in the store: must be 0
 	StoredUnacked int  `json:"stored_unacked"` // in the store, never acknowledged (given up after they were stored)
 	NoLoss        bool `json:"no_loss"`
+}
+
+// writeBenchReport prints a bench report as JSON or as a table, then fails
+// if the loss check did.
+func writeBenchReport(stdout io.Writer, asJSON bool, rep any, table func(), v benchVerifyResult) error {
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		table()
+	}
+	if !v.NoLoss {
+		return fmt.Errorf("loss check failed: %d acknowledged uploads missing, %d stored, %d acknowledged", v.LostAcked, v.StoredUploads, v.AckedDistinct)
+	}
+	return nil
 }
 
 // benchVerifyAcked checks per device that the stored minute uploads from

@@ -84,3 +84,11 @@ func TestRolesNeedDB(t *testing.T) {
 		}
 	}
 }
+
+func TestServeBusFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--data-dir", t.TempDir(), "--bus", "amqp://x"}, strings.NewReader(""), &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "-bus: want embedded or a nats:// URL") {
+		t.Errorf("serve --bus amqp://x: exit %d, %q", code, errb.String())
+	}
+}
