@@ -12,8 +12,8 @@ import (
 	"time"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
-	"github.com/ecowatch/ecowatch/internal/accountsvc"
-	"github.com/ecowatch/ecowatch/internal/casework"
+	"github.com/ecowatch/ecowatch/internal/accountability/accountsvc"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -183,7 +183,7 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 	}
 	defer st.Close()
 	svc := &accountsvc.Service{St: st, Now: func() time.Time { return now },
-		Cases: &casework.Service{St: st, DataDir: sf.dataDir, Now: func() time.Time { return now }}}
+		Cases: &casesvc.Service{St: st, DataDir: sf.dataDir, Now: func() time.Time { return now }}}
 
 	var v any
 	var tables []accountsvc.Table

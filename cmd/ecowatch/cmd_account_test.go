@@ -12,7 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/ecowatch/ecowatch/internal/airdata"
+	"github.com/ecowatch/ecowatch/internal/air/airimport"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -67,7 +67,7 @@ func seedAccountStore(t *testing.T) string {
 	}
 	for _, y := range []int{2025, 2026} {
 		for i, s := range reg.Stations {
-			if _, err := st.PutAirHours(ctx, airdata.SyntheticYear(s.Code, i, y, uint64(y)), store.AirPut{Source: "test"}); err != nil {
+			if _, err := st.PutAirHours(ctx, airimport.SyntheticYear(s.Code, i, y, uint64(y)), store.AirPut{Source: "test"}); err != nil {
 				t.Fatal(err)
 			}
 		}

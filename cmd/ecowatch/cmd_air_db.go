@@ -18,8 +18,8 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airfile"
-	"github.com/ecowatch/ecowatch/internal/airdata"
-	"github.com/ecowatch/ecowatch/internal/airreport"
+	"github.com/ecowatch/ecowatch/internal/air/airimport"
+	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -60,7 +60,7 @@ func runAirImport(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if len(reg.Stations) == 0 {
 		return errors.New("the registry has no air stations: import them first (ecowatch registry import, stations.csv or stations: in YAML)")
 	}
-	known := airdata.KnownStations(reg.Stations)
+	known := airimport.KnownStations(reg.Stations)
 	var failed []string
 	for _, name := range files {
 		if err := ctx.Err(); err != nil {
@@ -73,14 +73,14 @@ func runAirImport(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			failed = append(failed, name)
 			continue
 		}
-		res, err := airdata.Import(ctx, st, f, filepath.Base(name), known, airNow())
+		res, err := airimport.Import(ctx, st, f, filepath.Base(name), known, airNow())
 		if err != nil {
 			fmt.Fprintf(stderr, "ecowatch air import: %v (nothing stored)\n", err)
 			failed = append(failed, name)
 			continue
 		}
 		fmt.Fprintln(stdout, res.Summary())
-		for _, code := range airdata.SortedCodes(res.UnknownStations) {
+		for _, code := range airimport.SortedCodes(res.UnknownStations) {
 			fmt.Fprintf(stderr, "ecowatch air import: %s: station %s is not in the registry: %d station-hours excluded (unknown_station)\n",
 				name, code, res.UnknownStations[code])
 		}
@@ -228,7 +228,7 @@ func runAirSync(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	res, err := airdata.Sync(ctx, st, reg.Stations, from, to)
+	res, err := airimport.Sync(ctx, st, reg.Stations, from, to)
 	if err != nil {
 		return err
 	}
@@ -281,7 +281,7 @@ func runAirReport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		res, err := airdata.Sync(ctx, st, reg.Stations, opts.Period.Start(), opts.Period.End())
+		res, err := airimport.Sync(ctx, st, reg.Stations, opts.Period.Start(), opts.Period.End())
 		if err != nil {
 			return err
 		}
@@ -431,7 +431,7 @@ func kvString(m map[string]int) string {
 }
 
 func airdataSummary(m map[string]int) string {
-	keys := airdata.SortedCodes(m)
+	keys := airimport.SortedCodes(m)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
@@ -710,7 +710,7 @@ func runAirBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	t0 := time.Now()
 	hours := 0
 	for i, s := range reg.Stations {
-		hs := airdata.SyntheticYear(s.Code, i, *year, 1)
+		hs := airimport.SyntheticYear(s.Code, i, *year, 1)
 		hours += len(hs)
 		if _, err := st.PutAirHours(ctx, hs, store.AirPut{Source: "bench"}); err != nil {
 			return err

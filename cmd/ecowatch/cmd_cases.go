@@ -13,7 +13,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
-	"github.com/ecowatch/ecowatch/internal/casework"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -151,7 +151,7 @@ func runCases(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			}
 			a.Due = d
 		}
-		svc := &casework.Service{St: st, Rules: rules, DataDir: sf.dataDir}
+		svc := &casesvc.Service{St: st, Rules: rules, DataDir: sf.dataDir}
 		p := auth.Principal{User: u.ID, Role: u.Role, County: u.County, Enterprise: u.Enterprise, Via: "cli"}
 		n, _, err := svc.Act(ctx, pos[0], *seq, a, p)
 		if err != nil {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
-	"github.com/ecowatch/ecowatch/internal/casework"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -31,7 +31,7 @@ func TestUsersCasesPetitionsCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &casework.Service{St: st, DataDir: dir}
+	svc := &casesvc.Service{St: st, DataDir: dir}
 	c, err := svc.Register(ctx, cases.Case{Source: cases.SourceInspection, Line: "air-dust", County: "371502", Severity: 1, Title: "工地扬尘"},
 		auth.Principal{User: "seed", Role: model.RoleCity})
 	if err != nil {

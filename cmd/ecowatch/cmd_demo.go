@@ -15,7 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/simulator"
-	"github.com/ecowatch/ecowatch/internal/waterreg"
+	"github.com/ecowatch/ecowatch/internal/water/waterreg"
 )
 
 // runDemo runs the whole demo city in one process: a data directory with

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/rights"
-	"github.com/ecowatch/ecowatch/internal/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 

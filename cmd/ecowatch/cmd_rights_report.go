@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/rights"
-	"github.com/ecowatch/ecowatch/internal/rightsreport"
-	"github.com/ecowatch/ecowatch/internal/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/rights/rightsreport"
+	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 )
 
 const rightsReportSynopsis = `rights report reservoir|projects|trades|statement [--year Y] [--county C] [--pollutant P]

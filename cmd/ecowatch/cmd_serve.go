@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecowatch/ecowatch/internal/alertsvc"
+	"github.com/ecowatch/ecowatch/internal/alerts/alertsvc"
 	"github.com/ecowatch/ecowatch/internal/app"
 	"github.com/ecowatch/ecowatch/internal/bus"
-	"github.com/ecowatch/ecowatch/internal/casework"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 )
 
@@ -66,7 +66,7 @@ func (f *serveFlags) register(fs interface {
 	fs.BoolVar(&f.quarantineUnknown, "quarantine-unknown", true, "archive frames of unknown devices or with wrong passwords for review (false: drop them, still counted)")
 	fs.DurationVar(&f.registryReload, "registry-reload", 30*time.Second, "reload the device table from the registry this often")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fs.StringVar(&f.meterFile, "meter-file", "", "YAML file naming the electricity sub-meters (production and treatment) of enterprises, for the alert rules (see internal/alertsvc/meters.go)")
+	fs.StringVar(&f.meterFile, "meter-file", "", "YAML file naming the electricity sub-meters (production and treatment) of enterprises, for the alert rules (see internal/alerts/alertsvc/meters.go)")
 	fs.StringVar(&f.bus, "bus", "", "put NATS JetStream between the gateway and the store in this process: \"embedded\" (a server in-process, storage in <data-dir>/nats) or a nats:// URL; empty: commit directly (the default)")
 	fs.Var(&f.webhooks, "webhook", "URL receiving each case notification as POSTed JSON (repeatable)")
 	fs.StringVar(&f.smtpAddr, "smtp-addr", "", "SMTP server host:port for notification mail (empty: no mail)")
@@ -83,13 +83,13 @@ func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
 	if f.sync != "full" && f.sync != "normal" {
 		return app.Config{}, usageError{fmt.Errorf("-sqlite-sync: want full or normal, got %q", f.sync)}
 	}
-	var mailer *casework.Mailer
+	var mailer *casesvc.Mailer
 	if f.smtpAddr != "" {
-		to, err := casework.ParseEmailTo(f.emailTo)
+		to, err := casesvc.ParseEmailTo(f.emailTo)
 		if err != nil {
 			return app.Config{}, usageError{fmt.Errorf("-email-to: %w", err)}
 		}
-		mailer = &casework.Mailer{Addr: f.smtpAddr, From: f.smtpFrom, Username: f.smtpUser,
+		mailer = &casesvc.Mailer{Addr: f.smtpAddr, From: f.smtpFrom, Username: f.smtpUser,
 			Password: os.Getenv("ECOWATCH_SMTP_PASSWORD"), To: to}
 	} else if len(f.emailTo) > 0 {
 		return app.Config{}, usageError{fmt.Errorf("-email-to needs -smtp-addr")}

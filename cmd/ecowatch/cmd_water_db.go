@@ -13,14 +13,14 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
-	"github.com/ecowatch/ecowatch/internal/casework"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/store"
-	"github.com/ecowatch/ecowatch/internal/waterdata"
-	"github.com/ecowatch/ecowatch/internal/waterreg"
-	"github.com/ecowatch/ecowatch/internal/waterreport"
-	"github.com/ecowatch/ecowatch/internal/watertrace"
+	"github.com/ecowatch/ecowatch/internal/water/waterimport"
+	"github.com/ecowatch/ecowatch/internal/water/waterreg"
+	"github.com/ecowatch/ecowatch/internal/water/waterreport"
+	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
 )
 
 // The surface-water subcommands that use the store: registry, import,
@@ -156,7 +156,7 @@ the stored one.`, stderr)
 	if err != nil {
 		return err
 	}
-	points := waterdata.Points(w)
+	points := waterimport.Points(w)
 	if len(points) == 0 {
 		return errors.New("the water registry has no sections or sources: import it first (ecowatch water registry import)")
 	}
@@ -184,11 +184,11 @@ func importLabFile(ctx context.Context, st waterLabStore, name string, stdin io.
 		defer fh.Close()
 		r = fh
 	}
-	samples, err := waterdata.ReadLab(r, filepath.Base(name), points)
+	samples, err := waterimport.ReadLab(r, filepath.Base(name), points)
 	if err != nil {
 		return err
 	}
-	put, err := waterdata.ImportLab(ctx, st, samples)
+	put, err := waterimport.ImportLab(ctx, st, samples)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func runWaterSync(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	res, err := waterdata.Sync(ctx, st, w, from, to)
+	res, err := waterimport.Sync(ctx, st, w, from, to)
 	if err != nil {
 		return err
 	}
@@ -285,7 +285,7 @@ func runWaterReport(ctx context.Context, args []string, _ io.Reader, stdout, std
 		if err != nil {
 			return err
 		}
-		res, err := waterdata.Sync(ctx, st, w, p.Start(), p.End())
+		res, err := waterimport.Sync(ctx, st, w, p.Start(), p.End())
 		if err != nil {
 			return err
 		}
@@ -332,7 +332,7 @@ func runWaterTrace(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	if *section == "" || *timeS == "" {
 		return usageError{errors.New("--section and --time are required")}
 	}
-	t, err := waterdata.ParseTime(*timeS)
+	t, err := waterimport.ParseTime(*timeS)
 	if err != nil {
 		return usageError{fmt.Errorf("--time: %w", err)}
 	}
@@ -344,11 +344,11 @@ func runWaterTrace(ctx context.Context, args []string, _ io.Reader, stdout, stde
 		return err
 	}
 	defer st.Close()
-	q := watertrace.Query{Section: *section, Time: t, Factor: *factor, Horizon: *horizon, After: *after, Jump: *jump, Limit: *limit}
+	q := tracesvc.Query{Section: *section, Time: t, Factor: *factor, Horizon: *horizon, After: *after, Jump: *jump, Limit: *limit}
 	if *after == 0 {
 		q.After = -1
 	}
-	rep, err := watertrace.Run(ctx, st, q)
+	rep, err := tracesvc.Run(ctx, st, q)
 	if err != nil {
 		return err
 	}
@@ -361,11 +361,11 @@ func runWaterTrace(ctx context.Context, args []string, _ io.Reader, stdout, stde
 		if err != nil {
 			return err
 		}
-		c, err := watertrace.Case(rep, w, reg)
+		c, err := tracesvc.Case(rep, w, reg)
 		if err != nil {
 			return err
 		}
-		svc := &casework.Service{St: st, DataDir: sf.dataDir}
+		svc := &casesvc.Service{St: st, DataDir: sf.dataDir}
 		// The tracing system registers the case, as an alert rule would.
 		c, err = svc.Register(ctx, c, auth.Principal{User: "water-trace", Role: model.RoleMachine, Via: "cli"})
 		if err != nil {

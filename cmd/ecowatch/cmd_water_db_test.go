@@ -13,7 +13,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
-	"github.com/ecowatch/ecowatch/internal/waterreport"
+	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 )
 
 // waterDemoStore makes a data directory holding the demo city with its

@@ -7,10 +7,10 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/ecowatch/ecowatch/internal/airdata"
+	"github.com/ecowatch/ecowatch/internal/air/airimport"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
-	"github.com/ecowatch/ecowatch/internal/waterdata"
+	"github.com/ecowatch/ecowatch/internal/water/waterimport"
 )
 
 // seedDemoAir gives the demo city's air stations their history, so that
@@ -25,7 +25,7 @@ func seedDemoAir(ctx context.Context, st store.Store, city *model.Registry, seed
 	for i, s := range city.Stations {
 		var hours []model.AirHour
 		for _, y := range []int{year - 1, year} {
-			for _, h := range airdata.SyntheticYear(s.Code, i, y, uint64(seed)) {
+			for _, h := range airimport.SyntheticYear(s.Code, i, y, uint64(seed)) {
 				if h.End.Before(cutoff) {
 					hours = append(hours, h)
 				}
@@ -61,12 +61,12 @@ func syncDemoData(ctx context.Context, st store.Store, log *slog.Logger) {
 		now := time.Now()
 		reg, err := st.Registry(ctx)
 		if err == nil {
-			if _, err := airdata.Sync(ctx, st, reg.Stations, now.Add(-48*time.Hour), now.Add(time.Hour)); err != nil && ctx.Err() == nil {
+			if _, err := airimport.Sync(ctx, st, reg.Stations, now.Add(-48*time.Hour), now.Add(time.Hour)); err != nil && ctx.Err() == nil {
 				log.Warn("demo: air sync failed", "err", err)
 			}
 		}
 		if w, err := st.WaterRegistry(ctx); err == nil && w != nil {
-			if _, err := waterdata.Sync(ctx, st, w, now.Add(-48*time.Hour), now.Add(time.Hour)); err != nil && ctx.Err() == nil {
+			if _, err := waterimport.Sync(ctx, st, w, now.Add(-48*time.Hour), now.Add(time.Hour)); err != nil && ctx.Err() == nil {
 				log.Warn("demo: water sync failed", "err", err)
 			}
 		}

@@ -21,15 +21,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ecowatch/ecowatch/internal/alertsvc"
+	"github.com/ecowatch/ecowatch/internal/alerts/alertsvc"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/bus"
-	"github.com/ecowatch/ecowatch/internal/casework"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/gateway"
-	"github.com/ecowatch/ecowatch/internal/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
-	"github.com/ecowatch/ecowatch/internal/web"
+	"github.com/ecowatch/ecowatch/internal/api"
 	"github.com/nats-io/nats-server/v2/server"
 )
 
@@ -65,7 +65,7 @@ type Config struct {
 	// HTTPAddr is the HTTP listen address; empty disables HTTP.
 	HTTPAddr string
 	Gateway  gateway.Config
-	Web      web.Config
+	Web      api.Config
 
 	// Alerts configures the alert rules over the gateway's data (issue 5,
 	// part 5); DisableAlerts turns them off.
@@ -82,7 +82,7 @@ type Config struct {
 	// Webhooks receive each case notification as POSTed JSON; Mailer,
 	// when set, mails them (SMTP).
 	Webhooks []string
-	Mailer   *casework.Mailer
+	Mailer   *casesvc.Mailer
 
 	Logger *slog.Logger
 }
@@ -170,7 +170,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	gcfg := cfg.Gateway
 	cases := cfg.Web.Cases
 	if cases == nil {
-		cases = &casework.Service{St: st, DataDir: cfg.DataDir, Log: log.With("component", "cases"),
+		cases = &casesvc.Service{St: st, DataDir: cfg.DataDir, Log: log.With("component", "cases"),
 			Webhooks: cfg.Webhooks, Mailer: cfg.Mailer}
 	}
 	if !cfg.DisableAlerts {
@@ -255,7 +255,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		if wcfg.Cases == nil {
 			wcfg.Cases = cases
 		}
-		api := web.New(wcfg, st, log.With("component", "web"))
+		api := api.New(wcfg, st, log.With("component", "web"))
 		// The dashboard (internal/dashboard) serves the pages at /; the API
 		// keeps /api/ and /metrics.
 		dash, err := dashboard.New(dashboard.Config{Now: wcfg.Now, OfflineAfter: wcfg.OfflineAfter, Auth: wcfg.Auth, Open: wcfg.Open,

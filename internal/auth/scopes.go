@@ -6,7 +6,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
-// Scopes named by the API's route table (internal/web). A route whose
+// Scopes named by the API's route table (internal/api). A route whose
 // scope is not in this table is allowed to the city role only: new routes
 // fail closed until someone grants their scope here.
 const (
@@ -25,12 +25,12 @@ const (
 	ScopePatrols        = "patrols:write"
 	ScopeUsersAdmin     = "users:admin"
 	ScopeAudit          = "audit:read"
-	// The emission-rights ledger's routes (internal/web/rights.go) filter
+	// The emission-rights ledger's routes (internal/api/rights.go) filter
 	// rows themselves: an enterprise its own account, a county its
 	// reservoir.
 	ScopeRightsRead  = "rights:read"
 	ScopeRightsWrite = "rights:write"
-	// County accountability (internal/web/accountability.go): counties
+	// County accountability (internal/api/accountability.go): counties
 	// read their own rows; only the city computes and issues.
 	ScopeAccountRead  = "account:read"
 	ScopeAccountWrite = "account:write"

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
-	"github.com/ecowatch/ecowatch/internal/accountsvc"
+	"github.com/ecowatch/ecowatch/internal/accountability/accountsvc"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -27,7 +27,7 @@ func init() {
 	funcs["wholeYuan"] = wholeYuan
 }
 
-// accessAccount is internal/web's ScopeAccountRead: the city sees every
+// accessAccount is internal/api's ScopeAccountRead: the city sees every
 // county, a county its own rows; enterprises and the public are refused.
 const accessAccount = auth.ScopeAccountRead
 

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
-	"github.com/ecowatch/ecowatch/internal/airreport"
+	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 

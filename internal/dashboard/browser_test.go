@@ -25,7 +25,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/model"
-	"github.com/ecowatch/ecowatch/internal/web"
+	"github.com/ecowatch/ecowatch/internal/api"
 )
 
 // chromium finds Debian's Chromium. Missing, the browser tests fail where
@@ -58,7 +58,7 @@ func browserApp(t *testing.T) (string, *dashboard.Seeded) {
 	a, err := app.Start(ctx, app.Config{
 		DSN: "sqlite:" + filepath.Join(dir, "e.db"), DataDir: dir, SQLiteSync: "normal",
 		HTTPAddr: "127.0.0.1:0",
-		Web:      web.Config{Now: func() time.Time { return dashboard.TestNow }, Open: true},
+		Web:      api.Config{Now: func() time.Time { return dashboard.TestNow }, Open: true},
 	})
 	if err != nil {
 		t.Fatal(err)

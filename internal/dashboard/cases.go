@@ -12,8 +12,8 @@ import (
 )
 
 // casesStore is what the case and petition pages read (store.Store
-// implements it). Writes go through the JSON API (internal/web with
-// internal/casework): the public form posts there from static/petition.js.
+// implements it). Writes go through the JSON API (internal/api with
+// internal/cases/casesvc): the public form posts there from static/petition.js.
 type casesStore interface {
 	Cases(ctx context.Context, q store.CaseQuery) ([]cases.Case, error)
 	Case(ctx context.Context, id string) (cases.Case, error)

@@ -1,6 +1,6 @@
 // Package dashboard is ecowatch's web interface: server-rendered pages
 // (html/template) for bureau staff, leaders and the public, over the same
-// domain data as the JSON API in internal/web.
+// domain data as the JSON API in internal/api.
 //
 // The pages read the store directly through the same packages the API
 // uses (airreport for air, the registry, uploads and raw frames for online
@@ -34,7 +34,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/model"
-	"github.com/ecowatch/ecowatch/internal/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -62,7 +62,7 @@ type Config struct {
 	// time.Now.
 	Now func() time.Time
 	// OfflineAfter is how long after its last contact a device still
-	// counts as online (as internal/web). Zero means 30 minutes.
+	// counts as online (as internal/api). Zero means 30 minutes.
 	OfflineAfter time.Duration
 	// Auth, when set, authenticates the user (the API's session cookie)
 	// and checks each staff page's scope; the public pages (overview, air,
@@ -131,7 +131,7 @@ const (
 	accessPublic = ""
 	accessStaff  = auth.ScopeRaw // registry, devices, frames
 	accessCases  = auth.ScopeCasesRead
-	accessRights = "rights:read" // internal/web.ScopeRightsRead
+	accessRights = "rights:read" // internal/api.ScopeRightsRead
 )
 
 // pageRoute is one page.

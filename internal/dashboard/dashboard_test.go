@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
-	"github.com/ecowatch/ecowatch/internal/airreport"
+	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/auth"
-	"github.com/ecowatch/ecowatch/internal/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 

@@ -32,7 +32,7 @@ type monIndex struct {
 	devices     []deviceRow
 }
 
-// deriveState is internal/web's rule: online while now − last contact ≤
+// deriveState is internal/api's rule: online while now − last contact ≤
 // offlineAfter, offline after that, never without a contact.
 func deriveState(last, now time.Time, offlineAfter time.Duration) string {
 	switch {
@@ -375,7 +375,7 @@ func (h *Handler) quarantinePage(w http.ResponseWriter, r *http.Request, p *page
 
 // redactPasswords replaces the value of every PW field (HJ 212-2017
 // §6.3.2 table 3) and NewPW item (CN 1072) with '*', keeping the length;
-// the same rule as internal/web's frame listings, which this page must
+// the same rule as internal/api's frame listings, which this page must
 // not be weaker than: a frame's password lets anyone send data as the
 // device.
 func redactPasswords(raw []byte) []byte {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
-	"github.com/ecowatch/ecowatch/internal/airreport"
-	"github.com/ecowatch/ecowatch/internal/waterreport"
+	"github.com/ecowatch/ecowatch/internal/air/airreport"
+	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 	"github.com/xuri/excelize/v2"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights"
-	"github.com/ecowatch/ecowatch/internal/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 )
 
 // The emission-rights pages read the ledger service the API uses

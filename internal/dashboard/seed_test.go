@@ -11,15 +11,15 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
-	"github.com/ecowatch/ecowatch/internal/airdata"
+	"github.com/ecowatch/ecowatch/internal/air/airimport"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
-	"github.com/ecowatch/ecowatch/internal/casework"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
-	"github.com/ecowatch/ecowatch/internal/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
-	"github.com/ecowatch/ecowatch/internal/waterreg"
+	"github.com/ecowatch/ecowatch/internal/water/waterreg"
 )
 
 // testNow is the fixed clock of the tests: mid-June 2025, 14:30 CST.
@@ -52,13 +52,13 @@ func seed(t testing.TB, st store.Store) *seeded {
 		t.Fatal(err)
 	}
 	for i, s := range reg.Stations {
-		hours := airdata.SyntheticYear(s.Code, i, 2025, 1)
+		hours := airimport.SyntheticYear(s.Code, i, 2025, 1)
 		n := 0
 		for n < len(hours) && !hours[n].End.After(testNow) {
 			n++
 		}
 		// Last year too, for the calendar's and the report's history.
-		prev := airdata.SyntheticYear(s.Code, i, 2024, 1)
+		prev := airimport.SyntheticYear(s.Code, i, 2024, 1)
 		if _, err := st.PutAirHours(ctx, append(prev[len(prev)-24*40:], hours[:n]...), store.AirPut{Source: "test"}); err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func seedCases(t testing.TB, st store.Store, s *seeded) {
 	t.Helper()
 	ctx := context.Background()
 	then := testNow.Add(-40 * 24 * time.Hour)
-	svc := &casework.Service{St: st, DataDir: t.TempDir(), Now: func() time.Time { return then }}
+	svc := &casesvc.Service{St: st, DataDir: t.TempDir(), Now: func() time.Time { return then }}
 	city := auth.Principal{User: "city-admin", Role: model.RoleCity, Via: "test"}
 	c, err := svc.Register(ctx, cases.Case{Source: cases.SourceInspection, Line: "air-general", County: "371502", Severity: cases.SeverityGeneral,
 		Title: "扬尘未覆盖", Description: "工地裸土未覆盖", Location: "东昌府区柳园路"}, city)
@@ -153,7 +153,7 @@ func seedCases(t testing.TB, st store.Store, s *seeded) {
 	s.OverdueCase = c.ID
 	// By testNow it is past its deadline: the ladder has issued a
 	// numbered supervision notice (督办函) on it.
-	late := &casework.Service{St: st, DataDir: t.TempDir(), Now: func() time.Time { return testNow }}
+	late := &casesvc.Service{St: st, DataDir: t.TempDir(), Now: func() time.Time { return testNow }}
 	if _, _, err := late.Act(ctx, c.ID, 0, cases.Action{Kind: cases.ActEscalate, Level: cases.LevelNotice, Doc: NoticeDoc}, city); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func seedWater(t testing.TB, st store.Store, reg *model.Registry) {
 	}
 }
 
-// seedRights applies testdata/rights-script.jsonl (internal/web's rights
+// seedRights applies testdata/rights-script.jsonl (internal/api's rights
 // script: a configuration, permits, a banked reduction, a reservoir
 // allocation, an agreement, listings and bids) to a ledger service.
 func seedRights(t testing.TB, svc *rightsvc.Service) {

@@ -11,10 +11,10 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water/trace"
-	"github.com/ecowatch/ecowatch/internal/watertrace"
+	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
 )
 
-// accessTrace is the API's tracing scope (internal/web.ScopeWaterTrace).
+// accessTrace is the API's tracing scope (internal/api.ScopeWaterTrace).
 // auth grants it to no role but the city: unknown scopes fail closed.
 const accessTrace = "water:trace"
 
@@ -87,7 +87,7 @@ func parseTraceTime(s string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// tracePage runs a water-quality trace (internal/watertrace, as GET
+// tracePage runs a water-quality trace (internal/water/tracesvc, as GET
 // /api/v1/water/trace) and draws the river network with the section, the
 // upstream path and the ranked candidate outfalls.
 func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request, p *page) error {
@@ -115,7 +115,7 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request, p *page) err
 			d.Error, status = p.T("trace.badtime"), http.StatusBadRequest
 		default:
 			d.Time = tm.In(cst).Format("2006-01-02T15:04")
-			rep, err := watertrace.Run(r.Context(), ts, watertrace.Query{Section: d.Section, Time: tm, Factor: d.Factor})
+			rep, err := tracesvc.Run(r.Context(), ts, tracesvc.Query{Section: d.Section, Time: tm, Factor: d.Factor})
 			switch {
 			case errors.Is(err, trace.ErrNoData):
 				d.Error, status = p.T("trace.nodata")+" ("+err.Error()+")", http.StatusNotFound

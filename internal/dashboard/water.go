@@ -7,7 +7,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
-	"github.com/ecowatch/ecowatch/internal/waterreport"
+	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 )
 
 // waterStore is what the water page reads (store.Store implements it);

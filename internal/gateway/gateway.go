@@ -125,7 +125,7 @@ type Config struct {
 
 	// OnCommit, when set, is called by the committer with each batch right
 	// after it was committed (before the acks are written), e.g. to feed
-	// the alert rules (internal/alertsvc). It runs on the single commit
+	// the alert rules (internal/alerts/alertsvc). It runs on the single commit
 	// path, so it must only enqueue and never block (drop and count when
 	// full). The batch and its slices are reused after it returns: copy
 	// what is needed, never retain b.

@@ -15,7 +15,7 @@ import (
 // registry and the values measured at sections and drinking-water sources.
 type WaterStore interface {
 	// PutWaterRegistry replaces the stored water registry with r in one
-	// transaction. The caller validates r first (internal/waterreg): the
+	// transaction. The caller validates r first (internal/water/waterreg): the
 	// river network is only consistent as a whole, so it is never merged.
 	PutWaterRegistry(ctx context.Context, r *model.WaterRegistry) error
 	// WaterRegistry returns the stored water registry in file order (empty

@@ -1,0 +1,271 @@
+package airreport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/ecowatch/ecowatch/internal/air"
+	"github.com/ecowatch/ecowatch/internal/air/airimport"
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run with -update and review the diff)", path)
+	}
+}
+
+func openStore(t testing.TB) store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "air.db"), store.Options{Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// testRegistry: two counties; the city is evaluated on A and B; county
+// 371502 on A and B, county 371581 on C; D is a county-level station
+// that evaluates nothing.
+func testRegistry() *model.Registry {
+	return &model.Registry{
+		Counties: []model.County{{Code: "371502", Name: "东昌府区"}, {Code: "371581", Name: "临清市"}},
+		Stations: []model.Station{
+			{Code: "A", Name: "站A", County: "371502", Level: model.StationNational, Lat: 36.4, Lon: 115.9, CityEval: true, CountyEval: true},
+			{Code: "B", Name: "站B", County: "371502", Level: model.StationNational, Lat: 36.5, Lon: 115.9, CityEval: true, CountyEval: true},
+			{Code: "C", Name: "站C", County: "371581", Level: model.StationProvincial, Lat: 36.8, Lon: 115.7, CountyEval: true},
+			{Code: "D", Name: "站D", County: "371581", Level: model.StationCounty, Lat: 36.7, Lon: 115.8},
+		},
+	}
+}
+
+func seedYears(t testing.TB, st store.Store, years ...int) {
+	t.Helper()
+	ctx := context.Background()
+	reg := testRegistry()
+	if err := st.ImportRegistry(ctx, reg); err != nil {
+		t.Fatal(err)
+	}
+	for _, y := range years {
+		for i, s := range reg.Stations {
+			if _, err := st.PutAirHours(ctx, airimport.SyntheticYear(s.Code, i, y, 42), store.AirPut{Source: "test"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestAnnualReportGolden(t *testing.T) {
+	st := openStore(t)
+	seedYears(t, st, 2024, 2025)
+	rep, err := Build(context.Background(), st, Options{Period: air.Period{Kind: air.Year, Year: 2025}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report_2025.json.golden", append(js, '\n'))
+
+	// What the golden must show, asserted so a regenerated golden cannot
+	// hide a regression.
+	if rep.City == nil || rep.City.Stations != 2 || len(rep.Counties) != 2 || len(rep.Stations) != 4 {
+		t.Fatalf("shape: city %+v, %d counties, %d stations", rep.City, len(rep.Counties), len(rep.Stations))
+	}
+	if rep.City.Previous == nil || rep.City.Change == nil || rep.City.Change.Index == nil {
+		t.Errorf("year-over-year missing with 2024 stored: %+v %+v", rep.City.Previous, rep.City.Change)
+	}
+	if rep.Standard != "GB 3095-2012" {
+		t.Errorf("standard %q for 2025", rep.Standard)
+	}
+	// Four missing days (one a quarter) and ~1% missing hours per station.
+	a := rep.Stations[0].Hours["PM2.5"]
+	if a.Expected != 365*24 || a.Missing < 4*24 || a.Missing > 4*24+200 || a.Excluded["flagged"] == 0 {
+		t.Errorf("station A PM2.5 hours %+v", a)
+	}
+	if rep.Excluded["missing_hour"] == 0 || rep.Excluded["flagged"] == 0 {
+		t.Errorf("report exclusions %v", rep.Excluded)
+	}
+	// The city is the mean of A and B hour by hour: its PM2.5 mean lies
+	// between theirs.
+	pa, pb, pc := rep.Stations[0].Pollutants[air.PM25].Mean, rep.Stations[1].Pollutants[air.PM25].Mean, rep.City.Pollutants[air.PM25].Mean
+	if pc < min(pa, pb)-1000 || pc > max(pa, pb)+1000 {
+		t.Errorf("city PM2.5 %v not between A %v and B %v", pc, pa, pb)
+	}
+	// Ranks are a permutation with ties allowed: each rank ≤ count.
+	for _, e := range rep.Stations {
+		if e.Rank.Index < 1 || e.Rank.Index > 4 {
+			t.Errorf("station %s index rank %d", e.Code, e.Rank.Index)
+		}
+	}
+
+	// The county report has the county and its stations only.
+	cr, err := Build(context.Background(), st, Options{Period: air.Period{Kind: air.Quarter, Year: 2025, N: 1}, County: "371581", NoPrevious: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cr.City != nil || len(cr.Counties) != 1 || cr.Counties[0].Stations != 1 || len(cr.Stations) != 2 || cr.Counties[0].Previous != nil {
+		t.Fatalf("county report: %+v", cr)
+	}
+	// County 371581 is evaluated on C alone: the same statistics.
+	if c, s := cr.Counties[0].Pollutants[air.PM25], cr.Stations[0].Pollutants[air.PM25]; c.Mean != s.Mean || c.Percentile != s.Percentile {
+		t.Errorf("single-station county %+v differs from its station %+v", c, s)
+	}
+	if _, err := Build(context.Background(), st, Options{Period: air.Period{Kind: air.Year, Year: 2025}, County: "999999"}); err == nil {
+		t.Error("unknown county accepted")
+	}
+
+	// The workbook opens and carries the table.
+	var buf bytes.Buffer
+	if err := WriteXLSX(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows("评价表")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3+1+2+4 || rows[3][0] != "全市" || rows[9][1] != "D" {
+		t.Fatalf("workbook rows %d: %q", len(rows), rows)
+	}
+	if ex, _ := f.GetRows("剔除说明"); len(ex) != 1+4*6 {
+		t.Errorf("exclusions sheet has %d rows", len(ex))
+	}
+}
+
+// constHours returns days of a station from start with every hour at the
+// given concentrations (SO2, NO2, CO, O3, PM10, PM2.5 in µg/m³, CO mg/m³).
+func constHours(station string, start time.Time, days int, c [6]float64) []model.AirHour {
+	var out []model.AirHour
+	for h := 1; h <= days*24; h++ {
+		hr := model.AirHour{Station: station, End: start.Add(time.Duration(h) * time.Hour)}
+		for p, v := range c {
+			hr.C[p] = int64(air.FromFloat(v))
+		}
+		out = append(out, hr)
+	}
+	return out
+}
+
+// TestTargetsHandChecked: the city (station A) has 8 clean days (PM2.5 50,
+// AQI 69: good) and 2 smog days (PM2.5 200: IAQI 250, heavily polluted)
+// from 2025-01-01 to 01-10; 355 days remain.
+//
+//	PM2.5: the annual mean rounds to ≤ 35 (odd) iff the total < 35.5 × 365
+//	= 12,957.5; so far 8×50 + 2×200 = 800; the rest may total < 12,157.5,
+//	i.e. average at most 12,157.499/355 = 34.246 µg/m³ (floored to the
+//	thousandth). Mean so far 80: at risk.
+//	Good days: 8 of 10; 85.0% of 365 needs 311 good days (310 gives
+//	84.9%): 303 more good days of 355, so 52 may be non-good.
+//	Heavy days: 2 of at most 3: one left.
+func TestTargetsHandChecked(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	d0 := time.Date(2025, 1, 1, 0, 0, 0, 0, air.CST)
+	clean := [6]float64{5, 20, 0.5, 60, 60, 50}
+	smog := [6]float64{5, 20, 0.5, 60, 60, 200}
+	hours := constHours("A", d0, 8, clean)
+	hours = append(hours, constHours("A", d0.AddDate(0, 0, 8), 2, smog)...)
+	if _, err := st.PutAirHours(ctx, hours, store.AirPut{}); err != nil {
+		t.Fatal(err)
+	}
+	pm, good, idx := 35.0, 85.0, 9.0
+	heavy := 3
+	if err := st.PutAirTargets(ctx, []model.AirTarget{{Year: 2025, Area: CityCode, PM25: &pm, GoodRatio: &good, HeavyDays: &heavy, Index: &idx}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Targets(ctx, st, 2025, time.Date(2025, 1, 10, 15, 0, 0, 0, air.CST), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Elapsed != 10 || rep.Remaining != 355 || rep.AsOf != "2025-01-10" {
+		t.Fatalf("days: %+v", rep)
+	}
+	city := rep.Areas[0]
+	if city.Area != CityCode || city.Days != 10 {
+		t.Fatalf("city %+v", city)
+	}
+	want := PM25Status{Target: 35, Mean: 80000, Days: 10, Budget: 34246, Feasible: true, Status: StatusAtRisk}
+	if *city.PM25 != want {
+		t.Errorf("PM2.5 %+v\nwant %+v", *city.PM25, want)
+	}
+	wantGood := GoodStatus{Target: 85, Ratio: 80, GoodDays: 8, MaxBadDays: 52, Feasible: true, Status: StatusAtRisk}
+	if *city.GoodRatio != wantGood {
+		t.Errorf("good days %+v\nwant %+v", *city.GoodRatio, wantGood)
+	}
+	if h := *city.HeavyDays; h != (HeavyStatus{Target: 3, Days: 2, Left: 1, Status: StatusOnTrack}) {
+		t.Errorf("heavy days %+v", h)
+	}
+	// Ten days of all six pollutants give an index; its status follows it.
+	if ix := city.Index; ix == nil || ix.Value == nil || (*ix.Value <= 9) != (ix.Status == StatusOnTrack) {
+		t.Errorf("index %+v", city.Index)
+	}
+	// Counties without targets are listed without statuses.
+	for _, a := range rep.Areas[1:] {
+		if a.PM25 != nil || a.GoodRatio != nil {
+			t.Errorf("area %s has statuses without targets", a.Area)
+		}
+	}
+
+	// At the year's end with 355 more smog days the target is missed;
+	// with a target of 20 it cannot be met any more from 01-10.
+	pm = 20
+	if err := st.PutAirTargets(ctx, []model.AirTarget{{Year: 2025, Area: CityCode, PM25: &pm}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ = Targets(ctx, st, 2025, time.Date(2025, 1, 10, 0, 0, 0, 0, air.CST), 0)
+	// Even target: the total may reach 20.5 × 365 = 7,482.5, so the rest
+	// may average (7,482.5 − 800)/355 = 18.8239 → 18.823.
+	if p := rep.Areas[0].PM25; !p.Feasible || p.Budget != 18823 {
+		t.Errorf("target 20: %+v", p)
+	}
+	pm = 2
+	_ = st.PutAirTargets(ctx, []model.AirTarget{{Year: 2025, Area: CityCode, PM25: &pm}})
+	rep, _ = Targets(ctx, st, 2025, time.Date(2025, 1, 10, 0, 0, 0, 0, air.CST), 0)
+	// Even target: a mean of exactly 2.5 rounds (half to even) to 2, so the
+	// total may reach 2.5 × 365 = 912.5: (912.5 − 800)/355 = 0.3169 → 0.316.
+	if p := rep.Areas[0].PM25; !p.Feasible || p.Budget != 316 {
+		t.Errorf("target 2: %+v", p)
+	}
+	pm = 1
+	_ = st.PutAirTargets(ctx, []model.AirTarget{{Year: 2025, Area: CityCode, PM25: &pm}})
+	rep, _ = Targets(ctx, st, 2025, time.Date(2025, 1, 10, 0, 0, 0, 0, air.CST), 0)
+	if p := rep.Areas[0].PM25; p.Feasible || p.Status != StatusCannotBeMet || p.Budget >= 0 {
+		t.Errorf("target 1: %+v", p)
+	}
+	rep, _ = Targets(ctx, st, 2025, time.Date(2026, 2, 1, 0, 0, 0, 0, air.CST), 0)
+	if p := rep.Areas[0].PM25; rep.Remaining != 0 || p.Status != StatusMissed {
+		t.Errorf("after the year: remaining %d, %+v", rep.Remaining, p)
+	}
+}
