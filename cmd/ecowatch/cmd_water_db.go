@@ -17,10 +17,10 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
 	"github.com/ecowatch/ecowatch/internal/water/waterimport"
 	"github.com/ecowatch/ecowatch/internal/water/waterreg"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
-	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
 )
 
 // The surface-water subcommands that use the store: registry, import,

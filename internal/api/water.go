@@ -13,8 +13,8 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water"
 	"github.com/ecowatch/ecowatch/internal/water/trace"
-	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
+	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 )
 
 // The surface-water endpoints (issue 4) read the water registry and the

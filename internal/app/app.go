@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/alerts/alertsvc"
+	"github.com/ecowatch/ecowatch/internal/api"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
@@ -29,7 +30,6 @@ import (
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
-	"github.com/ecowatch/ecowatch/internal/api"
 	"github.com/nats-io/nats-server/v2/server"
 )
 

@@ -21,11 +21,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ecowatch/ecowatch/internal/air"
+	"github.com/ecowatch/ecowatch/internal/api"
 	"github.com/ecowatch/ecowatch/internal/app"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/model"
-	"github.com/ecowatch/ecowatch/internal/api"
 )
 
 // chromium finds Debian's Chromium. Missing, the browser tests fail where
