@@ -12,10 +12,8 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/app"
 	"github.com/ecowatch/ecowatch/internal/auth"
-	"github.com/ecowatch/ecowatch/internal/model"
-	"github.com/ecowatch/ecowatch/internal/registry"
+	"github.com/ecowatch/ecowatch/internal/demo"
 	"github.com/ecowatch/ecowatch/internal/simulator"
-	"github.com/ecowatch/ecowatch/internal/water/waterreg"
 )
 
 // runDemo runs the whole demo city in one process: a data directory with
@@ -69,10 +67,8 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	// after the import, not when the servers listen.
 	readyFile := cfg.ReadyFile
 	cfg.ReadyFile = ""
-	city := registry.DemoCity(*seed)
-	// The water network and its automatic stations' ST=21 devices (issue 4).
-	waterCity, waterDevices := waterreg.Demo(city)
-	city.Devices = append(city.Devices, waterDevices...)
+	c := demo.NewCity(*seed)
+	city := c.Registry
 	a, err := app.Start(ctx, cfg)
 	if err != nil {
 		return err
@@ -87,15 +83,12 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return err
 	}
 	if len(existing.Devices) == 0 {
-		if err := registry.Import(ctx, a.Store, city, nil); err != nil {
-			return fmt.Errorf("cannot import the demo city: %w", err)
-		}
-		if err := waterreg.Import(ctx, a.Store, waterCity, nil); err != nil {
-			return fmt.Errorf("cannot import the demo city's water registry: %w", err)
+		if err := demo.Import(ctx, a.Store, c); err != nil {
+			return err
 		}
 		fmt.Fprintf(stdout, "demo city imported into %s: %d counties, %d enterprises, %d outlets, %d devices\n",
 			filepath.Join(f.dataDir, "ecowatch.db"), len(city.Counties), len(city.Enterprises), len(city.Outlets), len(city.Devices))
-		if err := seedDemoAir(ctx, a.Store, city, *seed, time.Now(), stdout); err != nil {
+		if err := demo.Seed(ctx, a.Store, c, *seed, time.Now(), stdout); err != nil {
 			return err
 		}
 	} else {
@@ -108,7 +101,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return err
 	}
 
-	go syncDemoData(ctx, a.Store, cfg.Logger)
+	go demo.Sync(ctx, a.Store, cfg.Logger)
 	if readyFile != "" {
 		if err := a.WriteReady(readyFile); err != nil {
 			return err
@@ -135,7 +128,7 @@ Press Ctrl-C to stop.
 	}
 	sim, err := simulator.New(simulator.Config{
 		Addr:           a.GatewayAddr(),
-		Devices:        demoDevices(city, *seed),
+		Devices:        demo.Devices(city, *seed),
 		Seed:           *seed,
 		Speed:          *speed,
 		ReconnectDelay: 2 * time.Second,
@@ -164,41 +157,6 @@ Press Ctrl-C to stop.
 				time.Now().Format("15:04:05"), st.Connected, st.Devices, st.Acked, st.Backfilled, gs.FramesQuarantined, gs.FramesRejected)
 		}
 	}
-}
-
-// demoDevices turns the demo city's devices into simulated devices and
-// gives some of them trouble, deterministically: exceedances, offline
-// periods, malformed frames, split packets, field quirks, a wrong
-// password, and a few devices that are not registered at all.
-func demoDevices(city *model.Registry, seed int64) []simulator.Device {
-	devs := simulator.FromRegistry(city)
-	for i := range devs {
-		b := &devs[i].Behaviour
-		switch {
-		case i%17 == 3:
-			// Long enough (4 h) for the alert rules to go from a self-check
-			// notice to a case (3 hours over the limit, internal/alerts).
-			b.ExceedEvery, b.ExceedFor = 12*time.Hour, 4*time.Hour
-		case i%23 == 5:
-			b.OfflineEvery, b.OfflineFor = 3*time.Hour, 20*time.Minute
-		case i%29 == 7:
-			b.Malformed = 0.05
-		case i%31 == 11:
-			b.Split = true
-		case i%37 == 13:
-			b.Quirks = simulator.QuirkLowercaseCRC | simulator.QuirkSpaceAfterSemi
-		case i == 41:
-			b.WrongPassword = true
-		}
-	}
-	// Unregistered devices: their frames must be quarantined, never stored.
-	for k := range 3 {
-		d := simulator.Device{Device: model.Device{MN: fmt.Sprintf("UNREG%019d", seed*100+int64(k)), Password: "123456", Protocol: "2017", ST: "31"}}
-		d.Kind = simulator.KindAir
-		d.Limits = simulator.DefaultLimits()[simulator.KindAir]
-		devs = append(devs, d)
-	}
-	return devs
 }
 
 // freeOr returns addr when it can be listened on now, else the same host
