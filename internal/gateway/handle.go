@@ -75,7 +75,7 @@ func (c *conn) handleFrame(tok []byte, recv time.Time) {
 		return
 	}
 	ss, first := c.session(&dev, f, recv)
-	it.contact = model.Contact{MN: mn, At: recv.UTC(), Remote: c.remote, CN: it.raw.CN}
+	it.contact = c.contactOf(it, recv)
 
 	cn := it.raw.CN
 	switch {

@@ -1,8 +1,7 @@
-package main
+package bench
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,13 +9,8 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ecowatch/ecowatch/internal/app"
 	"github.com/ecowatch/ecowatch/internal/bus"
@@ -25,14 +19,38 @@ import (
 	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/simulator"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
-// bench bus (issue 9, part 5): frames per second end to end through the
+// BusConfig configures Bus (`ecowatch bench bus`).
+type BusConfig struct {
+	NATS        string // URL(s), or "embedded": a JetStream server in this process
+	DB          string // PostgreSQL server to create the benchmark's database on
+	Writers     int
+	Gateways    int
+	Devices     int
+	Duration    time.Duration
+	Warmup      time.Duration
+	Partitions  int
+	Replicas    int
+	WriterBatch int           // writer: frames per commit
+	Backlog     int           // first fill the stream with this many frames with no writer running
+	RollupEvery time.Duration // writer's roll-up interval (negative: off)
+	Rate        float64
+	OverTime    time.Duration
+	Seed        int64
+	JSON        bool
+	Verbose     bool
+}
+
+// bench bus: frames per second end to end through the
 // scaled-out path — simulated devices → gateway role(s) → NATS JetStream →
 // writer role(s) → PostgreSQL — in one process, on this machine.
 
-// busBenchReport is the result of bench bus.
-type busBenchReport struct {
+// BusReport is the result of bench bus.
+type BusReport struct {
 	NATS       string  `json:"nats"` // "embedded" or the URL
 	Replicas   int     `json:"replicas"`
 	Partitions int     `json:"partitions"`
@@ -76,69 +94,49 @@ type busBenchReport struct {
 	UploadBytes float64 `json:"pg_bytes_per_upload"`
 	RawBytes    float64 `json:"pg_bytes_per_raw_frame"`
 
-	benchVerifyResult
+	VerifyResult
 
 	GOMAXPROCS int    `json:"gomaxprocs"`
 	NumCPU     int    `json:"num_cpu"`
 	GoVersion  string `json:"go_version"`
 }
 
-func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench bus", "bench bus [flags]\n\nRuns the scaled-out ingest path in one process: an embedded NATS JetStream server\n(or --nats), a fresh PostgreSQL database (dropped afterwards), gateway role(s)\npublishing to the stream and writer role(s) committing it, with N simulated devices\nsending 2051 minute frames (8 factors, Flag=5) back to back. Reports frames offered,\nacknowledged and committed per second, ack latency and the backlog, then lets the\nwriters drain the stream and checks that every acknowledged upload is stored.\n\nFlags:", stderr)
-	natsURL := fs.String("nats", "embedded", "NATS URL(s), or embedded: a JetStream server in this process on a temporary directory")
-	db := fs.String("db", os.Getenv("ECOWATCH_TEST_PG"), "PostgreSQL DSN of a server to create the benchmark's database on (default $ECOWATCH_TEST_PG)")
-	writers := fs.Int("writers", 1, "writer roles")
-	gateways := fs.Int("gateways", 1, "gateway roles (devices are spread over them)")
-	devices := fs.Int("devices", 2000, "simulated devices")
-	duration := fs.Duration("duration", 30*time.Second, "measured duration (after all devices are connected and a warm-up)")
-	warmup := fs.Duration("warmup", 3*time.Second, "warm-up before measuring")
-	partitions := fs.Int("partitions", bus.DefaultPartitions, "stream partitions")
-	replicas := fs.Int("replicas", 1, "stream replicas (a cluster with --nats)")
-	batch := fs.Int("writer-batch", 1000, "writer: frames per commit")
-	backlog := fs.Int("backlog", 0, "first fill the stream with this many frames with no writer running, then start the writers and time how fast they empty it (the writers' and PostgreSQL's rate alone)")
-	rollup := fs.Duration("rollup-every", app.RollupEvery, "writer: roll-up interval, as in production (negative: off)")
-	rate := fs.Float64("rate", 0, "frames per second per device (0: each as soon as the previous one is acknowledged)")
-	overTime := fs.Duration("overtime", 10*time.Second, "device OverTime before retransmitting")
-	seed := fs.Int64("seed", 1, "data seed")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	verbose := fs.Bool("v", false, "log the roles' warnings to stderr")
-	if err := fs.Parse(args); err != nil {
-		return err
+// Bus runs the scaled-out ingest path in one process (embedded or given
+// NATS, a fresh PostgreSQL database, gateway and writer roles) under
+// simulated devices, reports offered, acknowledged and committed rates
+// and checks that every acknowledged upload is stored.
+func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
+	if cfg.Devices <= 0 || cfg.Duration <= 0 || cfg.Writers <= 0 || cfg.Gateways <= 0 {
+		return UsageError{errors.New("--devices, --duration, --writers and --gateways must be positive")}
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	if cfg.DB == "" {
+		return UsageError{errors.New("--db (or $ECOWATCH_TEST_PG) is required: a PostgreSQL server to create the benchmark's database on")}
 	}
-	if *devices <= 0 || *duration <= 0 || *writers <= 0 || *gateways <= 0 {
-		return usageError{errors.New("--devices, --duration, --writers and --gateways must be positive")}
+	if !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
+		return UsageError{fmt.Errorf("--db %q: want a postgres:// DSN (the writers need PostgreSQL)", cfg.DB)}
 	}
-	if *db == "" {
-		return usageError{errors.New("--db (or $ECOWATCH_TEST_PG) is required: a PostgreSQL server to create the benchmark's database on")}
-	}
-	if !strings.HasPrefix(*db, "postgres://") && !strings.HasPrefix(*db, "postgresql://") {
-		return usageError{fmt.Errorf("--db %q: want a postgres:// DSN (the writers need PostgreSQL)", *db)}
-	}
-	need := uint64(2**devices + 512)
-	if lim, err := benchRaiseNoFile(need); err != nil {
+	need := uint64(2*cfg.Devices + 512)
+	if lim, err := RaiseNoFile(need); err != nil {
 		return err
 	} else if lim < need {
-		return fmt.Errorf("RLIMIT_NOFILE can only be raised to %d here, and %d devices need %d descriptors (both ends of each connection are in this process): use --devices %d or less", lim, *devices, need, (lim-512)/2)
+		return fmt.Errorf("RLIMIT_NOFILE can only be raised to %d here, and %d devices need %d descriptors (both ends of each connection are in this process): use --devices %d or less", lim, cfg.Devices, need, (lim-512)/2)
 	}
 	say := func(format string, a ...any) {
-		if !*asJSON {
+		if !cfg.JSON {
 			fmt.Fprintf(stdout, format, a...)
 		}
 	}
 	logger := slog.New(slog.DiscardHandler)
-	if *verbose {
+	if cfg.Verbose {
 		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	rep := busBenchReport{NATS: *natsURL, Replicas: *replicas, Partitions: *partitions, Gateways: *gateways, Writers: *writers,
-		Devices: *devices, GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(), GoVersion: runtime.Version()}
+	rep := BusReport{NATS: cfg.NATS, Replicas: cfg.Replicas, Partitions: cfg.Partitions, Gateways: cfg.Gateways, Writers: cfg.Writers,
+		Devices: cfg.Devices, GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(), GoVersion: runtime.Version()}
 
 	// 1. The bus: an embedded server, or a stream of the benchmark's own
 	// on the given one (deleted afterwards).
-	bc := bus.Config{URL: *natsURL, Partitions: *partitions, Replicas: *replicas, Log: logger}
-	if *natsURL == "embedded" {
+	bc := bus.Config{URL: cfg.NATS, Partitions: cfg.Partitions, Replicas: cfg.Replicas, Log: logger}
+	if cfg.NATS == "embedded" {
 		dir, err := os.MkdirTemp("", "ecowatch-bench-nats-")
 		if err != nil {
 			return fmt.Errorf("temp dir: %w", err)
@@ -153,16 +151,16 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		bc.Stream = fmt.Sprintf("ECOWATCH_BENCH_%d", os.Getpid())
 		bc.Subject = fmt.Sprintf("ecowatch.bench%d", os.Getpid())
-		defer benchDeleteStream(bc.URL, bc.Stream)
+		defer deleteStream(bc.URL, bc.Stream)
 	}
 
 	// 2. A fresh database with the devices registered.
-	dsn, drop, err := benchFreshPG(ctx, *db)
+	dsn, drop, err := freshPG(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
 	defer drop()
-	devs := simulator.Generate(*devices, simulator.GenerateOptions{MNPrefix: "BENCH", Kind: simulator.KindAir, Password: "123456"})
+	devs := simulator.Generate(cfg.Devices, simulator.GenerateOptions{MNPrefix: "BENCH", Kind: simulator.KindAir, Password: "123456"})
 	reg := &model.Registry{}
 	for _, d := range devs {
 		reg.Devices = append(reg.Devices, d.Device)
@@ -199,15 +197,15 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer shutdownGateways()
 	var addrs []string
-	for i := range *gateways {
+	for i := range cfg.Gateways {
 		gc := gateway.DefaultConfig()
 		gc.Addr = "127.0.0.1:0"
-		gc.MaxConns = *devices + 1024
-		gc.MaxConnsPerIP = *devices + 1024
+		gc.MaxConns = cfg.Devices + 1024
+		gc.MaxConnsPerIP = cfg.Devices + 1024
 		gc.BackfillWindow = -1 // flat-out devices have no history to fill in
-		cfg := bc
-		cfg.Name = fmt.Sprintf("bench-gateway-%d", i+1)
-		g, err := app.StartGatewayRole(ctx, app.GatewayRoleConfig{DSN: dsn, Bus: cfg, Gateway: gc, Logger: logger})
+		rc := bc
+		rc.Name = fmt.Sprintf("bench-gateway-%d", i+1)
+		g, err := app.StartGatewayRole(ctx, app.GatewayRoleConfig{DSN: dsn, Bus: rc, Gateway: gc, Logger: logger})
 		if err != nil {
 			return fmt.Errorf("gateway %d: %w", i+1, err)
 		}
@@ -238,11 +236,11 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}()
 	startWriters := func() error {
-		for i := range *writers {
-			cfg := bc
-			cfg.Name = fmt.Sprintf("bench-writer-%d", i+1)
-			w, err := app.StartWriterRole(ctx, app.WriterRoleConfig{DSN: dsn, Bus: cfg, Logger: logger, RollupEvery: *rollup,
-				Writer: bus.WriterConfig{ID: fmt.Sprintf("bench-%d-w%d", os.Getpid(), i+1), Batch: *batch}})
+		for i := range cfg.Writers {
+			rc := bc
+			rc.Name = fmt.Sprintf("bench-writer-%d", i+1)
+			w, err := app.StartWriterRole(ctx, app.WriterRoleConfig{DSN: dsn, Bus: rc, Logger: logger, RollupEvery: cfg.RollupEvery,
+				Writer: bus.WriterConfig{ID: fmt.Sprintf("bench-%d-w%d", os.Getpid(), i+1), Batch: cfg.WriterBatch}})
 			if err != nil {
 				return fmt.Errorf("writer %d: %w", i+1, err)
 			}
@@ -257,13 +255,13 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	from := time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Minute)
 	verifyFrom := from
 	prefillAcked := make([]int, len(devs))
-	if *backlog > 0 {
-		per := (*backlog + *devices - 1) / *devices
+	if cfg.Backlog > 0 {
+		per := (cfg.Backlog + cfg.Devices - 1) / cfg.Devices
 		verifyFrom = from.Add(-60 * 24 * time.Hour)
-		say("filling the stream with %d frames (%d per device), no writer running...\n", per**devices, per)
+		say("filling the stream with %d frames (%d per device), no writer running...\n", per*cfg.Devices, per)
 		fill, err := simulator.New(simulator.Config{
-			Addrs: addrs, Devices: devs, Seed: *seed, FlatOut: true, FlatOutFrames: per, FlatOutStart: verifyFrom,
-			MinInterval: time.Minute, OverTime: *overTime, ReCount: 3, ReconnectDelay: time.Second, DialTimeout: 30 * time.Second,
+			Addrs: addrs, Devices: devs, Seed: cfg.Seed, FlatOut: true, FlatOutFrames: per, FlatOutStart: verifyFrom,
+			MinInterval: time.Minute, OverTime: cfg.OverTime, ReCount: 3, ReconnectDelay: time.Second, DialTimeout: 30 * time.Second,
 			OnAck: func(e simulator.AckEvent) {
 				if e.CN == "2051" {
 					prefillAcked[e.Device]++ // each index written by its device's goroutine only
@@ -287,12 +285,12 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("count uploads: %w", err)
 		}
-		say("%d frames in the stream; starting %d writer(s) and timing the drain...\n", rep.Backlog, *writers)
+		say("%d frames in the stream; starting %d writer(s) and timing the drain...\n", rep.Backlog, cfg.Writers)
 		t1 := time.Now()
 		if err := startWriters(); err != nil {
 			return err
 		}
-		total, err := benchWaitDrained(ctx, bc, stored, 30*time.Minute)
+		total, err := waitDrained(ctx, bc, stored, 30*time.Minute)
 		if err != nil {
 			return err
 		}
@@ -303,18 +301,18 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// Writers share the partitions by leases: measure once each holds
 	// its fair share.
-	say("waiting for %d writer(s) to share %d partitions...\n", *writers, *partitions)
-	if err := benchWaitPartitions(ctx, wrs, *partitions, 60*time.Second); err != nil {
+	say("waiting for %d writer(s) to share %d partitions...\n", cfg.Writers, cfg.Partitions)
+	if err := waitPartitions(ctx, wrs, cfg.Partitions, 60*time.Second); err != nil {
 		return err
 	}
 
 	// 4. Load, with the same simulated devices as bench ingest.
 	var c0, c1 int64
 	var lagEnd int64
-	say("connecting %d devices to %d gateway(s) (%s)...\n", *devices, *gateways, strings.Join(addrs, ", "))
-	res, err := runBenchLoad(ctx, benchLoadConfig{
-		Addrs: addrs, Devices: devs, Seed: *seed, Rate: *rate, Start: from, OverTime: *overTime,
-		Warmup: *warmup, Duration: *duration,
+	say("connecting %d devices to %d gateway(s) (%s)...\n", cfg.Devices, cfg.Gateways, strings.Join(addrs, ", "))
+	res, err := runLoad(ctx, loadConfig{
+		Addrs: addrs, Devices: devs, Seed: cfg.Seed, Rate: cfg.Rate, Start: from, OverTime: cfg.OverTime,
+		Warmup: cfg.Warmup, Duration: cfg.Duration,
 		Progress: func(s string) { say("%s\n", s) },
 		AtStart: func() {
 			var serr error
@@ -343,7 +341,7 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	say("window over (backlog %d frames); waiting for the writers to empty the stream...\n", lagEnd)
 	drainStart := time.Now()
-	total, err := benchWaitDrained(ctx, bc, stored, 10*time.Minute)
+	total, err := waitDrained(ctx, bc, stored, 10*time.Minute)
 	if err != nil {
 		return err
 	}
@@ -357,15 +355,15 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rep.AckedPerSec = float64(rep.FramesAcked) / el
 	rep.Committed = c1 - c0
 	rep.CommittedPerSec = float64(rep.Committed) / el
-	rep.LatencyP50Ms, rep.LatencyP99Ms, rep.LatencyMaxMs = simMS(res.After.LatencyP50), simMS(res.After.LatencyP99), simMS(res.After.LatencyMax)
+	rep.LatencyP50Ms, rep.LatencyP99Ms, rep.LatencyMaxMs = ms(res.After.LatencyP50), ms(res.After.LatencyP99), ms(res.After.LatencyMax)
 	rep.BacklogEnd = lagEnd
 	// Everything acknowledged in the window was committed by the end of
 	// the drain: the rate the writers sustained over window + drain.
 	rep.SustainedPerSec = float64(total-c0) / time.Since(res.WindowStart).Seconds()
-	rep.PeakRSSMiB = benchMiB(benchProcStatus("VmHWM"))
+	rep.PeakRSSMiB = mib(procStatus("VmHWM"))
 	rep.Sent, rep.Acked, rep.Retransmitted, rep.Failed = res.Final.Sent, res.Final.Acked, res.Final.Retransmitted, res.Final.Failed
 	for _, w := range wrs {
-		rep.WriterRedelivery += benchMetric(w.Writer.WriteMetrics, "ecowatch_writer_redeliveries_total")
+		rep.WriterRedelivery += metric(w.Writer.WriteMetrics, "ecowatch_writer_redeliveries_total")
 	}
 
 	var upBytes, rawBytes, rawN int64
@@ -385,13 +383,13 @@ func benchBus(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for i := range res.Acked {
 		res.Acked[i] += prefillAcked[i]
 	}
-	if rep.benchVerifyResult, err = benchVerifyAcked(ctx, st, devs, res.Acked, res.Failed, verifyFrom); err != nil {
+	if rep.VerifyResult, err = verifyAcked(ctx, st, devs, res.Acked, res.Failed, verifyFrom); err != nil {
 		return err
 	}
-	return writeBenchReport(stdout, *asJSON, &rep, func() { printBusBenchReport(stdout, &rep) }, rep.benchVerifyResult)
+	return writeReport(stdout, cfg.JSON, &rep, func() { printBus(stdout, &rep) }, rep.VerifyResult)
 }
 
-func printBusBenchReport(w io.Writer, r *busBenchReport) {
+func printBus(w io.Writer, r *BusReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "bus\tNATS %s, %d partitions, %d replica(s)\n", r.NATS, r.Partitions, r.Replicas)
 	fmt.Fprintf(tw, "roles\t%d gateway(s), %d writer(s), PostgreSQL\n", r.Gateways, r.Writers)
@@ -419,11 +417,11 @@ func printBusBenchReport(w io.Writer, r *busBenchReport) {
 	tw.Flush()
 }
 
-// benchFreshPG creates a database of the benchmark's own on the server of
+// freshPG creates a database of the benchmark's own on the server of
 // admin and returns its DSN and a function dropping it.
-func benchFreshPG(ctx context.Context, admin string) (string, func(), error) {
+func freshPG(ctx context.Context, admin string) (string, func(), error) {
 	if !strings.HasPrefix(admin, "postgres://") && !strings.HasPrefix(admin, "postgresql://") {
-		return "", nil, usageError{fmt.Errorf("--db %q: want a postgres:// DSN", admin)}
+		return "", nil, UsageError{fmt.Errorf("--db %q: want a postgres:// DSN", admin)}
 	}
 	dsn, drop, err := pgtest.Create(ctx, admin, "ecowatch_benchbus")
 	if err != nil {
@@ -436,8 +434,8 @@ func benchFreshPG(ctx context.Context, admin string) (string, func(), error) {
 	}, nil
 }
 
-// benchDeleteStream removes the benchmark's stream from a shared server.
-func benchDeleteStream(urls, stream string) {
+// deleteStream removes the benchmark's stream from a shared server.
+func deleteStream(urls, stream string) {
 	nc, err := nats.Connect(urls, nats.Timeout(5*time.Second))
 	if err != nil {
 		return
@@ -452,9 +450,9 @@ func benchDeleteStream(urls, stream string) {
 	js.DeleteStream(ctx, stream)
 }
 
-// benchWaitPartitions waits until the writers hold all partitions, each
+// waitPartitions waits until the writers hold all partitions, each
 // at least its fair share less one.
-func benchWaitPartitions(ctx context.Context, wrs []*app.WriterRole, partitions int, within time.Duration) error {
+func waitPartitions(ctx context.Context, wrs []*app.WriterRole, partitions int, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
 		total, low := 0, partitions
@@ -469,18 +467,18 @@ func benchWaitPartitions(ctx context.Context, wrs []*app.WriterRole, partitions 
 		if time.Now().After(deadline) {
 			return fmt.Errorf("writers hold %d of %d partitions (fewest %d) after %s", total, partitions, low, within)
 		}
-		if !benchSleep(ctx, 100*time.Millisecond) {
+		if !sleep(ctx, 100*time.Millisecond) {
 			return ctx.Err()
 		}
 	}
 }
 
-// benchWaitDrained waits until the stream is empty and the stored count
+// waitDrained waits until the stream is empty and the stored count
 // is stable, and returns the count.
-func benchWaitDrained(ctx context.Context, bc bus.Config, stored func() (int64, error), within time.Duration) (int64, error) {
-	cfg := bc
-	cfg.Name = "bench-status"
-	b, err := bus.Connect(ctx, cfg)
+func waitDrained(ctx context.Context, bc bus.Config, stored func() (int64, error), within time.Duration) (int64, error) {
+	sc := bc
+	sc.Name = "bench-status"
+	b, err := bus.Connect(ctx, sc)
 	if err != nil {
 		return 0, fmt.Errorf("bus: %w", err)
 	}
@@ -500,14 +498,14 @@ func benchWaitDrained(ctx context.Context, bc bus.Config, stored func() (int64, 
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("stream not drained after %s: %d frames left (%v)", within, lag, lerr)
 		}
-		if !benchSleep(ctx, 200*time.Millisecond) {
+		if !sleep(ctx, 200*time.Millisecond) {
 			return 0, ctx.Err()
 		}
 	}
 }
 
-// benchMetric reads one counter from a role's Prometheus text.
-func benchMetric(write func(io.Writer), name string) uint64 {
+// metric reads one counter from a role's Prometheus text.
+func metric(write func(io.Writer), name string) uint64 {
 	var sb strings.Builder
 	write(&sb)
 	for _, line := range strings.Split(sb.String(), "\n") {
@@ -518,161 +516,4 @@ func benchMetric(write func(io.Writer), name string) uint64 {
 		}
 	}
 	return 0
-}
-
-// --- the load generator, shared by the end-to-end benchmarks ---
-
-// benchLoadConfig configures runBenchLoad: simulated devices in flat-out
-// mode (2051 minute frames back to back, or at Rate per device) against
-// one or more gateways.
-type benchLoadConfig struct {
-	Addrs    []string // devices are spread over them (device i → Addrs[i%len])
-	Devices  []simulator.Device
-	Seed     int64
-	Rate     float64
-	Start    time.Time // first DataTime
-	OverTime time.Duration
-	Warmup   time.Duration
-	Duration time.Duration
-	Progress func(string)
-	// AtStart and AtEnd run at the start and end of the measured window
-	// (e.g. to read the store's count).
-	AtStart, AtEnd func()
-}
-
-// benchLoadResult is what the devices saw.
-type benchLoadResult struct {
-	Before, After, Final simulator.Stats // window start, window end, after the drain
-	WindowStart          time.Time
-	Elapsed              time.Duration       // window
-	Acked                []int               // acknowledged 2051 uploads per device
-	Failed               map[int][]time.Time // DataTimes given up on, per device
-}
-
-// runBenchLoad connects the devices, warms up, measures for Duration
-// (the latency histogram covers the window), then lets every device
-// finish its pending frame and stops them.
-func runBenchLoad(ctx context.Context, cfg benchLoadConfig) (*benchLoadResult, error) {
-	progress := cfg.Progress
-	if progress == nil {
-		progress = func(string) {}
-	}
-	res := &benchLoadResult{Acked: make([]int, len(cfg.Devices)), Failed: map[int][]time.Time{}}
-	var fmu sync.Mutex
-	sim, err := simulator.New(simulator.Config{
-		Addrs: cfg.Addrs, Devices: cfg.Devices, Seed: cfg.Seed, FlatOut: true, Rate: cfg.Rate,
-		MinInterval: time.Minute, FlatOutStart: cfg.Start, OverTime: cfg.OverTime, ReCount: 3,
-		ReconnectDelay: time.Second, DialTimeout: 30 * time.Second,
-		OnAck: func(e simulator.AckEvent) {
-			if e.CN == "2051" {
-				res.Acked[e.Device]++ // each index written by its device's goroutine only
-			}
-		},
-		OnFail: func(e simulator.AckEvent) {
-			fmu.Lock()
-			res.Failed[e.Device] = append(res.Failed[e.Device], e.DataTime)
-			fmu.Unlock()
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	sim.Start(ctx)
-	n := len(cfg.Devices)
-	connectBy := time.Now().Add(60*time.Second + time.Duration(n)*time.Millisecond)
-	for sim.Stats().Connected < n {
-		if time.Now().After(connectBy) {
-			sim.Stop()
-			return nil, fmt.Errorf("only %d of %d devices connected", sim.Stats().Connected, n)
-		}
-		if !benchSleep(ctx, 50*time.Millisecond) {
-			sim.Stop()
-			return nil, ctx.Err()
-		}
-	}
-	progress(fmt.Sprintf("all connected; warming up for %v, then measuring for %v...", cfg.Warmup, cfg.Duration))
-	benchSleep(ctx, cfg.Warmup)
-	sim.ResetLatency()
-	if cfg.AtStart != nil {
-		cfg.AtStart()
-	}
-	res.Before = sim.Stats()
-	res.WindowStart = time.Now()
-	benchSleep(ctx, cfg.Duration)
-	res.After = sim.Stats()
-	res.Elapsed = time.Since(res.WindowStart)
-	if cfg.AtEnd != nil {
-		cfg.AtEnd()
-	}
-	if err := ctx.Err(); err != nil {
-		sim.Stop()
-		return nil, err
-	}
-	dctx, cancel := context.WithTimeout(ctx, cfg.OverTime*5+30*time.Second)
-	defer cancel()
-	if err := sim.Drain(dctx); err != nil {
-		return nil, fmt.Errorf("draining the devices: %w", err)
-	}
-	res.Final = sim.Stats()
-	return res, nil
-}
-
-// benchVerifyResult is the no-loss check of an end-to-end benchmark.
-type benchVerifyResult struct {
-	StoredUploads int  `json:"stored_uploads"`
-	AckedDistinct int  `json:"acked_distinct"`
-	LostAcked     int  `json:"lost_acked"`     // acknowledged but not in the store: must be 0
-	StoredUnacked int  `json:"stored_unacked"` // in the store, never acknowledged (given up after they were stored)
-	NoLoss        bool `json:"no_loss"`
-}
-
-// writeBenchReport prints a bench report as JSON or as a table, then fails
-// if the loss check did.
-func writeBenchReport(stdout io.Writer, asJSON bool, rep any, table func(), v benchVerifyResult) error {
-	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-	} else {
-		table()
-	}
-	if !v.NoLoss {
-		return fmt.Errorf("loss check failed: %d acknowledged uploads missing, %d stored, %d acknowledged", v.LostAcked, v.StoredUploads, v.AckedDistinct)
-	}
-	return nil
-}
-
-// benchVerifyAcked checks per device that the stored minute uploads from
-// `from` on are the acknowledged ones, plus possibly some given up on
-// after they were stored.
-func benchVerifyAcked(ctx context.Context, st store.Store, devs []simulator.Device, acked []int, failed map[int][]time.Time, from time.Time) (benchVerifyResult, error) {
-	var r benchVerifyResult
-	for i, d := range devs {
-		times, err := st.UploadTimes(ctx, d.MN, "2051", from, from.Add(365*24*time.Hour))
-		if err != nil {
-			return r, fmt.Errorf("verify: %w", err)
-		}
-		f := map[int64]bool{}
-		for _, t := range failed[i] {
-			f[t.Unix()] = true
-		}
-		storedFailed := 0
-		for _, t := range times {
-			if f[t.Unix()] {
-				storedFailed++
-			}
-		}
-		r.StoredUploads += len(times)
-		r.AckedDistinct += acked[i]
-		r.StoredUnacked += storedFailed
-		if lost := acked[i] - (len(times) - storedFailed); lost > 0 {
-			r.LostAcked += lost
-		} else if lost < 0 {
-			r.StoredUnacked += -lost // stored, never acknowledged as far as we know
-		}
-	}
-	r.NoLoss = r.LostAcked == 0 && r.StoredUploads == r.AckedDistinct+r.StoredUnacked
-	return r, nil
 }

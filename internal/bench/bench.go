@@ -1,0 +1,344 @@
+// Package bench holds the benchmark harnesses of `ecowatch bench`: each
+// runs the real components in one process (store, gateway, simulated
+// devices, or the scaled-out roles on NATS JetStream and PostgreSQL),
+// measures, checks that nothing acknowledged was lost and prints a report
+// as a table or JSON. The command only parses flags into a Config.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ecowatch/ecowatch/internal/gateway"
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/simulator"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// UsageError marks a configuration the benchmark cannot run with (a
+// wrong invocation, not a failure of the system measured).
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// storeHandle is a fresh store for one benchmark run, removed at close.
+type storeHandle struct {
+	st      store.Store
+	kind    string // "sqlite" or "postgres"
+	cleanup func()
+}
+
+// openStore opens a fresh store: SQLite in a temporary directory, or,
+// given a PostgreSQL DSN, a new database on that server dropped at close.
+func openStore(ctx context.Context, db, sync string) (*storeHandle, error) {
+	opts := store.Options{Synchronous: sync}
+	if db == "" || db == "sqlite" {
+		dir, err := os.MkdirTemp("", "ecowatch-bench-")
+		if err != nil {
+			return nil, fmt.Errorf("temp dir: %w", err)
+		}
+		st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "bench.db"), opts)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		return &storeHandle{st: st, kind: "sqlite", cleanup: func() { st.Close(); os.RemoveAll(dir) }}, nil
+	}
+	if !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
+		return nil, UsageError{fmt.Errorf("--db %q: want sqlite or a postgres:// DSN", db)}
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return nil, UsageError{fmt.Errorf("--db: %w", err)}
+	}
+	name := fmt.Sprintf("ecowatch_bench_%d_%d", time.Now().Unix(), os.Getpid())
+	admin, err := pgx.Connect(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close(ctx)
+		return nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	drop := func() {
+		c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin.Exec(c, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close(c)
+	}
+	u.Path = "/" + name
+	st, err := store.Open(ctx, u.String(), opts)
+	if err != nil {
+		drop()
+		return nil, err
+	}
+	return &storeHandle{st: st, kind: "postgres", cleanup: func() { st.Close(); drop() }}, nil
+}
+
+// procStatus returns a /proc/self/status field in KiB (VmHWM, VmRSS).
+func procStatus(field string) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+func mib(kib int64) float64 { return float64(kib) / 1024 }
+
+// RaiseNoFile raises the soft RLIMIT_NOFILE towards n, as far as the
+// hard limit allows (raising the hard limit too when privileged), and
+// returns the resulting soft limit.
+func RaiseNoFile(n uint64) (uint64, error) {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 0, fmt.Errorf("getrlimit: %w", err)
+	}
+	if rl.Cur >= n {
+		return rl.Cur, nil
+	}
+	if rl.Max < n {
+		want := syscall.Rlimit{Cur: n, Max: n}
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &want) == nil {
+			return n, nil
+		}
+	}
+	rl.Cur = min(n, rl.Max)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 0, fmt.Errorf("setrlimit: %w", err)
+	}
+	return rl.Cur, nil
+}
+
+// rawInsertRate commits batches of batchSize uploads of the devices'
+// 2051 frames (DataTimes from base on, one minute apart, round robin over
+// the devices) directly through CommitBatch for about d, and returns the
+// uploads per second (commit time only: building the batches is not
+// counted).
+func rawInsertRate(ctx context.Context, st store.Store, devs []simulator.Device, seed int64, base time.Time, batchSize int, d time.Duration) (float64, int, error) {
+	sim, err := simulator.New(simulator.Config{Addr: "127.0.0.1:1", Devices: devs, Seed: seed, MinInterval: time.Minute})
+	if err != nil {
+		return 0, 0, err
+	}
+	var (
+		buf     []byte
+		busy    time.Duration
+		n, seq  int
+		started = time.Now()
+	)
+	for time.Since(started) < d || n == 0 {
+		if err := ctx.Err(); err != nil {
+			return 0, n, err
+		}
+		var b store.Batch
+		contacts := map[string]model.Contact{}
+		now := time.Now()
+		for range batchSize {
+			i := seq % len(devs)
+			at := base.Add(time.Duration(seq/len(devs)) * time.Minute)
+			seq++
+			buf = sim.AppendUpload(buf[:0], i, "2051", at, now)
+			// What the gateway commits for the frame; the batch keeps
+			// the bytes, so each frame gets its own copy.
+			r, err := gateway.RecordOf(bytes.Clone(buf), now, "127.0.0.1:1")
+			if err != nil {
+				return 0, n, fmt.Errorf("raw insert: %w", err)
+			}
+			b.Uploads = append(b.Uploads, r.Upload)
+			b.Raw = append(b.Raw, r.Raw)
+			contacts[r.Contact.MN] = r.Contact
+		}
+		for _, c := range contacts {
+			b.Contacts = append(b.Contacts, c)
+		}
+		t := time.Now()
+		if err := st.CommitBatch(ctx, &b); err != nil {
+			return 0, n, fmt.Errorf("raw insert: commit: %w", err)
+		}
+		busy += time.Since(t)
+		n += batchSize
+	}
+	return float64(n) / busy.Seconds(), n, nil
+}
+
+// --- the load generator, shared by the end-to-end benchmarks ---
+
+// loadConfig configures runLoad: simulated devices in flat-out
+// mode (2051 minute frames back to back, or at Rate per device) against
+// one or more gateways.
+type loadConfig struct {
+	Addrs    []string // devices are spread over them (device i → Addrs[i%len])
+	Devices  []simulator.Device
+	Seed     int64
+	Rate     float64
+	Start    time.Time // first DataTime
+	OverTime time.Duration
+	Warmup   time.Duration
+	Duration time.Duration
+	Progress func(string)
+	// AtStart and AtEnd run at the start and end of the measured window
+	// (e.g. to read the store's count).
+	AtStart, AtEnd func()
+}
+
+// loadResult is what the devices saw.
+type loadResult struct {
+	Before, After, Final simulator.Stats // window start, window end, after the drain
+	WindowStart          time.Time
+	Elapsed              time.Duration       // window
+	Acked                []int               // acknowledged 2051 uploads per device
+	Failed               map[int][]time.Time // DataTimes given up on, per device
+}
+
+// runLoad connects the devices, warms up, measures for Duration
+// (the latency histogram covers the window), then lets every device
+// finish its pending frame and stops them.
+func runLoad(ctx context.Context, cfg loadConfig) (*loadResult, error) {
+	progress := cfg.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+	res := &loadResult{Acked: make([]int, len(cfg.Devices)), Failed: map[int][]time.Time{}}
+	var fmu sync.Mutex
+	sim, err := simulator.New(simulator.Config{
+		Addrs: cfg.Addrs, Devices: cfg.Devices, Seed: cfg.Seed, FlatOut: true, Rate: cfg.Rate,
+		MinInterval: time.Minute, FlatOutStart: cfg.Start, OverTime: cfg.OverTime, ReCount: 3,
+		ReconnectDelay: time.Second, DialTimeout: 30 * time.Second,
+		OnAck: func(e simulator.AckEvent) {
+			if e.CN == "2051" {
+				res.Acked[e.Device]++ // each index written by its device's goroutine only
+			}
+		},
+		OnFail: func(e simulator.AckEvent) {
+			fmu.Lock()
+			res.Failed[e.Device] = append(res.Failed[e.Device], e.DataTime)
+			fmu.Unlock()
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	sim.Start(ctx)
+	n := len(cfg.Devices)
+	connectBy := time.Now().Add(60*time.Second + time.Duration(n)*time.Millisecond)
+	for sim.Stats().Connected < n {
+		if time.Now().After(connectBy) {
+			sim.Stop()
+			return nil, fmt.Errorf("only %d of %d devices connected", sim.Stats().Connected, n)
+		}
+		if !sleep(ctx, 50*time.Millisecond) {
+			sim.Stop()
+			return nil, ctx.Err()
+		}
+	}
+	progress(fmt.Sprintf("all connected; warming up for %v, then measuring for %v...", cfg.Warmup, cfg.Duration))
+	sleep(ctx, cfg.Warmup)
+	sim.ResetLatency()
+	if cfg.AtStart != nil {
+		cfg.AtStart()
+	}
+	res.Before = sim.Stats()
+	res.WindowStart = time.Now()
+	sleep(ctx, cfg.Duration)
+	res.After = sim.Stats()
+	res.Elapsed = time.Since(res.WindowStart)
+	if cfg.AtEnd != nil {
+		cfg.AtEnd()
+	}
+	if err := ctx.Err(); err != nil {
+		sim.Stop()
+		return nil, err
+	}
+	dctx, cancel := context.WithTimeout(ctx, cfg.OverTime*5+30*time.Second)
+	defer cancel()
+	if err := sim.Drain(dctx); err != nil {
+		return nil, fmt.Errorf("draining the devices: %w", err)
+	}
+	res.Final = sim.Stats()
+	return res, nil
+}
+
+// VerifyResult is the no-loss check of an end-to-end benchmark.
+type VerifyResult struct {
+	StoredUploads int  `json:"stored_uploads"`
+	AckedDistinct int  `json:"acked_distinct"`
+	LostAcked     int  `json:"lost_acked"`     // acknowledged but not in the store: must be 0
+	StoredUnacked int  `json:"stored_unacked"` // in the store, never acknowledged (given up after they were stored)
+	NoLoss        bool `json:"no_loss"`
+}
+
+// writeReport prints a bench report as JSON or as a table, then fails
+// if the loss check did.
+func writeReport(stdout io.Writer, asJSON bool, rep any, table func(), v VerifyResult) error {
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		table()
+	}
+	if !v.NoLoss {
+		return fmt.Errorf("loss check failed: %d acknowledged uploads missing, %d stored, %d acknowledged", v.LostAcked, v.StoredUploads, v.AckedDistinct)
+	}
+	return nil
+}
+
+// verifyAcked checks per device that the stored minute uploads from
+// `from` on are the acknowledged ones, plus possibly some given up on
+// after they were stored.
+func verifyAcked(ctx context.Context, st store.Store, devs []simulator.Device, acked []int, failed map[int][]time.Time, from time.Time) (VerifyResult, error) {
+	var r VerifyResult
+	for i, d := range devs {
+		times, err := st.UploadTimes(ctx, d.MN, "2051", from, from.Add(365*24*time.Hour))
+		if err != nil {
+			return r, fmt.Errorf("verify: %w", err)
+		}
+		f := map[int64]bool{}
+		for _, t := range failed[i] {
+			f[t.Unix()] = true
+		}
+		storedFailed := 0
+		for _, t := range times {
+			if f[t.Unix()] {
+				storedFailed++
+			}
+		}
+		r.StoredUploads += len(times)
+		r.AckedDistinct += acked[i]
+		r.StoredUnacked += storedFailed
+		if lost := acked[i] - (len(times) - storedFailed); lost > 0 {
+			r.LostAcked += lost
+		} else if lost < 0 {
+			r.StoredUnacked += -lost // stored, never acknowledged as far as we know
+		}
+	}
+	r.NoLoss = r.LostAcked == 0 && r.StoredUploads == r.AckedDistinct+r.StoredUnacked
+	return r, nil
+}
