@@ -125,6 +125,11 @@ type Config struct {
 
 	// EmitResolved adds a Resolved outcome when an episode ends.
 	EmitResolved bool `json:"emit_resolved" yaml:"emit_resolved"`
+
+	// CaseGap is the quiet time that ends an outlet's episode for the
+	// closed loop: another factor of the outlet firing within it extends
+	// the open case of the episode instead of opening one more (0: 24 h).
+	CaseGap time.Duration `json:"case_gap" yaml:"case_gap"`
 }
 
 // DefaultConfig returns our default thresholds. None of them is set by a
@@ -154,6 +159,7 @@ func DefaultConfig() Config {
 	c.Electric.Underload = Timing{CoolDown: time.Hour, Persist: 4 * time.Hour}
 	c.Electric.Restricted = Timing{CoolDown: time.Hour, Persist: 2 * time.Hour}
 	c.Buckets = 24
+	c.CaseGap = 24 * time.Hour
 	return c
 }
 

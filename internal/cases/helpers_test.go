@@ -85,6 +85,8 @@ func validAction(k ActionKind, c Case, r *Rules) Action {
 		}
 	case ActRate:
 		a.Satisfaction = Satisfied
+	case ActAddFinding:
+		a.Finding = &Finding{Rule: "exceedance", Factor: "a21002", Field: "ZsAvg", Period: "hour", Value: 245, Limit: 150, Unit: "mg/m3"}
 	}
 	return a
 }

@@ -28,6 +28,7 @@ const (
 	ActEscalate         ActionKind = "escalate"       // record an issued ladder step
 	ActRate             ActionKind = "rate"           // 回访: satisfaction callback
 	ActFlagReview       ActionKind = "flag-review"    // 建章立制 review, reason required
+	ActAddFinding       ActionKind = "add-finding"    // the alert episode goes on: another finding on the same outlet
 )
 
 // Action is what an actor asks to do, with its payload.
@@ -40,6 +41,11 @@ type Action struct {
 	Level        Level        `json:"level,omitempty"`        // ActEscalate
 	Doc          string       `json:"doc,omitempty"`          // ActEscalate, when the rung has a DocPrefix
 	Satisfaction Satisfaction `json:"satisfaction,omitempty"` // ActRate
+	// AssigneeNames, for ActAssign, are the names of Assignees in the same
+	// order (optional); the caller looks them up, never the request body.
+	AssigneeNames []string `json:"assignee_names,omitempty"`
+	Report        string   `json:"report,omitempty"`  // ActSubmit: the rectification report's text
+	Finding       *Finding `json:"finding,omitempty"` // ActAddFinding
 }
 
 // transition is one row of the transition table. Actions whose To is
@@ -90,6 +96,13 @@ var transitions = [...]transition{
 	{StateSubmitted, ActFlagReview, StateNone},
 	{StateVerifying, ActFlagReview, StateNone},
 	{StateClosed, ActFlagReview, StateNone},
+
+	{StateRegistered, ActAddFinding, StateNone},
+	{StateAccepted, ActAddFinding, StateNone},
+	{StateAssigned, ActAddFinding, StateNone},
+	{StateRectifying, ActAddFinding, StateNone},
+	{StateSubmitted, ActAddFinding, StateNone},
+	{StateVerifying, ActAddFinding, StateNone},
 }
 
 // Actions lists every action kind in table order.
@@ -147,6 +160,8 @@ func roles(a ActionKind) []Role {
 		return []Role{RoleCity, RoleCounty, RolePublic}
 	case ActFlagReview:
 		return []Role{RoleCity, RoleCounty, RoleSystem}
+	case ActAddFinding:
+		return []Role{RoleSystem}
 	}
 	return nil
 }
@@ -275,8 +290,12 @@ func (r *Rules) Apply(c Case, a Action, who Actor, now time.Time) (Case, []Event
 				return bad("assignees", "assignees must be non-empty and distinct")
 			}
 		}
+		if len(a.AssigneeNames) != 0 && len(a.AssigneeNames) != len(a.Assignees) {
+			return bad("assignee_names", "one name per assignee")
+		}
 		n.Assignees = slices.Clone(a.Assignees)
 		ev.Assignees = slices.Clone(a.Assignees)
+		ev.AssigneeNames = slices.Clone(a.AssigneeNames)
 	case ActStart, ActVerify:
 	case ActSubmit:
 		if len(a.Evidence) == 0 {
@@ -285,9 +304,14 @@ func (r *Rules) Apply(c Case, a Action, who Actor, now time.Time) (Case, []Event
 		if err := checkHashes(c.ID, a.Kind, a.Evidence); err != nil {
 			return c, nil, err
 		}
+		if len([]rune(a.Report)) > MaxReport {
+			return bad("report", fmt.Sprintf("at most %d characters", MaxReport))
+		}
 		n.Evidence = append(n.Evidence, a.Evidence...)
 		n.SubmittedAt = now
+		n.Report = a.Report
 		ev.Evidence = slices.Clone(a.Evidence)
+		ev.Report = a.Report
 	case ActClose:
 		n.ClosedAt = now
 		n.Extension = nil // a request still pending is moot
@@ -379,12 +403,28 @@ func (r *Rules) Apply(c Case, a Action, who Actor, now time.Time) (Case, []Event
 			return c, nil, &FieldError{c.ID, a.Kind, "rule_review", "already flagged", ErrDuplicate}
 		}
 		n.RuleReview = true
+	case ActAddFinding:
+		if a.Finding == nil {
+			return bad("finding", "required")
+		}
+		if n.Alert == nil {
+			n.Alert = &AlertFacts{}
+		}
+		n.Alert.Findings = append(n.Alert.Findings, *a.Finding)
+		if c.Alert != nil {
+			n.Title = AlertTitle(n.Alert, "zh")
+		}
+		f := *a.Finding
+		ev.Finding = &f
 	}
 	n.State = ev.To
 	n.UpdatedAt = now
 	n.Seq = ev.Seq
 	return n, []Event{ev}, nil
 }
+
+// MaxReport bounds the text of a rectification report (characters).
+const MaxReport = 5000
 
 func (r *Rules) validateNew(c Case) error {
 	bad := func(field, reason string) error {
@@ -456,6 +496,11 @@ func clone(c Case) Case {
 	if c.Extension != nil {
 		x := *c.Extension
 		c.Extension = &x
+	}
+	if c.Alert != nil {
+		a := *c.Alert
+		a.Findings = slices.Clone(a.Findings)
+		c.Alert = &a
 	}
 	return c
 }

@@ -145,6 +145,12 @@ type Case struct {
 	Satisfaction Satisfaction `json:"satisfaction,omitempty"`
 	RuleReview   bool         `json:"rule_review,omitempty"` // 建章立制: flagged for a rule-making review
 
+	// Alert holds the outlet and findings of an online-monitoring case;
+	// its title is written from them in the reader's language (TitleIn).
+	Alert *AlertFacts `json:"alert,omitempty"`
+	// Report is the text of the latest rectification report (整改报告).
+	Report string `json:"report,omitempty"`
+
 	Seq int `json:"seq"` // number of events so far; the next event has Seq+1
 }
 
@@ -210,4 +216,9 @@ type Event struct {
 	Level        Level        `json:"level,omitempty"`
 	Doc          string       `json:"doc,omitempty"`
 	Satisfaction Satisfaction `json:"satisfaction,omitempty"`
+	// AssigneeNames are the assignees' names at the time, beside their
+	// ids in Assignees (the history shows who, not an id).
+	AssigneeNames []string `json:"assignee_names,omitempty"`
+	Report        string   `json:"report,omitempty"`  // ActSubmit: the report's text
+	Finding       *Finding `json:"finding,omitempty"` // ActAddFinding
 }

@@ -433,10 +433,18 @@ func (s *Service) rebuild(ctx context.Context, first bool) error {
 		return fmt.Errorf("alerts: %w", err)
 	}
 	s.eng, s.specs, s.groups, s.scheds, s.where = eng, specs, groups, scheds, where
-	s.bridge = &casesvc.AlertBridge{Svc: s.cw, Engine: eng, Where: func(mn string) (string, string) {
+	entNames := make(map[string]string, len(reg.Enterprises))
+	for _, e := range reg.Enterprises {
+		entNames[e.USCC] = e.Name
+	}
+	outNames := make(map[string]string, len(reg.Outlets))
+	for _, o := range reg.Outlets {
+		outNames[o.ID] = o.Name
+	}
+	s.bridge = &casesvc.AlertBridge{Svc: s.cw, Engine: eng, Gap: s.cfg.Alerts.CaseGap, Where: func(mn string) (string, string) {
 		w := s.where[mn]
 		return w[0], w[1]
-	}}
+	}, Names: func(ent, outlet string) (string, string) { return entNames[ent], outNames[outlet] }}
 	s.index = make(map[idxKey]alerts.SeriesID, len(specs))
 	for i, sp := range specs {
 		s.index[idxKey{sp.Key.MN, sp.Key.Period, sp.Key.Factor, sp.Key.Field}] = alerts.SeriesID(i)

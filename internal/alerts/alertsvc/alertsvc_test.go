@@ -180,7 +180,7 @@ func TestMeters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ns) != 1 || !strings.Contains(ns[0].Message, "treatment-off") {
+	if len(ns) != 1 || !strings.Contains(ns[0].Message, "治污设施停运") {
 		t.Errorf("notices %+v, want one treatment-off", ns)
 	}
 }
@@ -215,7 +215,7 @@ func TestImportMeterReadings(t *testing.T) {
 		t.Errorf("stored %+v", us)
 	}
 	ns, _ := st.Notifications(ctx, []string{"enterprise:" + tEnt}, 10)
-	if len(ns) != 1 || !strings.Contains(ns[0].Message, "treatment-off") {
+	if len(ns) != 1 || !strings.Contains(ns[0].Message, "治污设施停运") {
 		t.Errorf("notices %+v, want one treatment-off", ns)
 	}
 }

@@ -194,15 +194,15 @@ func testEndToEnd(t *testing.T, backend string) {
 	if c.County != county || c.Enterprise != ent1 || !strings.Contains(c.Ref, fmt.Sprint(h0.Unix())) {
 		t.Errorf("case %+v: want county %s, enterprise %s, episode since %d", c, county, ent1, h0.Unix())
 	}
-	self := notices(t, st, "enterprise:"+ent1, "exceedance")
+	self := notices(t, st, "enterprise:"+ent1, "超标")
 	if len(self) != 1 || !self[0].At.Equal(h0) {
 		t.Errorf("exceedance self-check notices %+v, want one at the first hour %v", self, h0)
 	}
-	if len(notices(t, st, "enterprise:"+ent2, "exceedance")) != 0 {
+	if len(notices(t, st, "enterprise:"+ent2, "超标")) != 0 {
 		t.Errorf("enterprise 2 under its limit was notified")
 	}
 	// Flat line flagged (a notice; its case waits for Persist).
-	if flat := notices(t, st, "enterprise:"+ent1, "flat-line"); len(flat) != 1 {
+	if flat := notices(t, st, "enterprise:"+ent1, "数据恒值"); len(flat) != 1 {
 		t.Errorf("flat-line notices %+v, want 1", flat)
 	}
 
@@ -233,7 +233,7 @@ func testEndToEnd(t *testing.T, backend string) {
 	if err := a.Alerts.TickNow(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if off := notices(t, st, "enterprise:"+ent2, "offline: device "+mn2); len(off) != 1 {
+	if off := notices(t, st, "enterprise:"+ent2, "设备 "+mn2); len(off) != 1 {
 		t.Errorf("offline notices for %s: %+v, want 1", mn2, off)
 	}
 	clk.Advance(25 * time.Hour)
@@ -257,7 +257,7 @@ func testEndToEnd(t *testing.T, backend string) {
 	if cs := offline(); len(cs) != 1 {
 		t.Errorf("after a restart: %d offline cases of %s, want 1", len(cs), ent2)
 	}
-	if off := notices(t, st, "enterprise:"+ent2, "offline"); len(off) != 1 {
+	if off := notices(t, st, "enterprise:"+ent2, "设备离线"); len(off) != 1 {
 		t.Errorf("after a restart: offline notices %+v, want 1", off)
 	}
 	if s := a.Alerts.Stats(); s.Errors != 0 {

@@ -156,6 +156,13 @@ func (s *Service) Register(ctx context.Context, c cases.Case, p auth.Principal) 
 	// the rules.
 	in := cases.Case{Source: c.Source, Ref: c.Ref, Line: c.Line, ProblemType: c.ProblemType, County: c.County, Enterprise: c.Enterprise,
 		Location: c.Location, Lat: c.Lat, Lon: c.Lon, Severity: c.Severity, Title: c.Title, Description: c.Description, Policy: c.Policy}
+	if p.Role == model.RoleMachine && c.Alert != nil {
+		// The alert rules' facts (outlet, findings) from which the title is
+		// written in each language; people describe their cases in words.
+		a := *c.Alert
+		a.Findings = slices.Clone(a.Findings)
+		in.Alert = &a
+	}
 	id, err := s.NewCaseID(ctx, now)
 	if err != nil {
 		return c, err
@@ -238,6 +245,18 @@ func (s *Service) Act(ctx context.Context, id string, seq int, a cases.Action, p
 	}
 	if err := s.checkEvidence(ctx, a.Evidence); err != nil {
 		return c, nil, err
+	}
+	if a.Kind == cases.ActAssign {
+		// The history records who by name, from the users table, never
+		// from the request; an id that is no user (a team's name) stands
+		// as its own name.
+		a.AssigneeNames = make([]string, len(a.Assignees))
+		for i, id := range a.Assignees {
+			a.AssigneeNames[i] = id
+			if u, err := s.St.User(ctx, id); err == nil && u.Name != "" {
+				a.AssigneeNames[i] = u.Name
+			}
+		}
 	}
 	n, evs, err := s.rules().Apply(c, a, ActorOf(p), now)
 	if err != nil {
