@@ -393,7 +393,7 @@ func TestBrowser(t *testing.T) {
 		if after := eval[int](ctx, t, `document.querySelectorAll('#timeline li').length`); after != before+1 {
 			t.Errorf("timeline has %d entries after the action, want %d", after, before+1)
 		}
-		if last := text(ctx, t, "#timeline li:last-child"); !strings.Contains(last, "assign") || !strings.Contains(last, "交办") {
+		if last := text(ctx, t, "#timeline li:last-child"); !strings.Contains(last, "交办: 受理 → 交办") {
 			t.Errorf("last timeline entry %q", last)
 		}
 		shot("case-assigned")
@@ -434,7 +434,7 @@ func TestBrowser(t *testing.T) {
 			}
 			t.Fatal(err)
 		}
-		if last := text(ctx, t, "#timeline li:last-child"); !strings.Contains(last, "submit") {
+		if last := text(ctx, t, "#timeline li:last-child"); !strings.Contains(last, "提交办结报告") {
 			t.Errorf("last timeline entry after submitting %q", last)
 		}
 		// Submitted: the next step is the on-site verification.

@@ -152,7 +152,7 @@ func TestPages(t *testing.T) {
 		{"/reports/monthly", []string{"2025-05"}},
 		{"/water?period=2025-05", []string{"水环境质量", `id="sections"`, `class="class" style="background:#FF0000`, "劣Ⅴ", `id="cwqi-counties"`, `id="drinking"`, "未达标"}},
 		{"/water", []string{"2025-05", `id="city-cwqi"`}},
-		{"/rights", []string{"排污权", `id="holdings"`, "东昌府区储备库", "托管 order/S-1", `id="trades"`, "90000.00", "32000.00"}},
+		{"/rights", []string{"排污权", `id="holdings"`, "东昌府区储备库", "挂牌托管 S-1", `id="trades"`, "90000.00", "32000.00"}},
 		{"/rights?year=2025&lang=en", []string{"Emission rights", "Reservoir receipts and spending", "Dongchangfu District reservoir"}},
 		{"/cases", []string{"按状态和区县", `id="board"`, s.OverdueCase, "扬尘未覆盖", `class="exceed"`, "超期", `id="n-overdue"`}},
 		{"/cases?county=371521", []string{"河水发黑有异味"[:0], "阳谷县"}},

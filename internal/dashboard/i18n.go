@@ -188,7 +188,7 @@ var messages = map[string][2]string{
 	"pet.contact":         {"联系方式（匿名举报可不填）", "Contact (not needed when anonymous)"},
 	"pet.anonymous":       {"匿名举报", "Anonymous"},
 	"pet.submit":          {"提交", "Submit"},
-	"pet.noscript":        {"提交需要浏览器启用JavaScript；也可拨打12369。", "Submitting needs JavaScript; or call 12369."},
+	"pet.noscript":        {"提交需要浏览器启用脚本功能；也可拨打12369环保举报热线。", "Submitting needs JavaScript; or call 12369."},
 	"pet.done":            {"已受理，查询码：", "Received. Your tracking code:"},
 	"pet.error":           {"提交失败：", "Could not submit:"},
 	"pet.track":           {"查询办理进度", "Track a petition"},

@@ -95,6 +95,15 @@ var staffMessages = map[string][2]string{
 	"trace.nosection":         {"没有该断面。", "No such section."},
 	"trace.badtime":           {"时间格式应为 2025-06-10T08:00。", "Give the time as 2025-06-10T08:00."},
 	"trace.nodata":            {"该断面在此时间前后没有监测数据。", "The section has no data around that time."},
+	"trace.failed":            {"无法溯源：该断面或因子缺少目标类别、限值或河网数据。", "Cannot trace: the section or item lacks a target class, a limit or network data."},
+	"trace.hint":              {"选择超标断面、超标时间和因子后点击“溯源”，系统按传播时间、排口超标、相关性、负荷和物料衡算对上游入河排污口排序。", "Choose the section, the time of the exceedance and the item, then Trace: the upstream outfalls are ranked by travel time, their own exceedances, correlation, load and mass balance."},
+	"trace.noexceed":          {"该断面在所选时间前后未超过阈值，不列嫌疑排污口。", "The section does not exceed in this window: no suspects are named."},
+	"trace.whatif":            {"假设分析：仍对上游排污口排序", "What-if: rank the upstream outfalls anyway"},
+	"trace.whatif.note":       {"假设分析：断面未超标，以下排序仅供参考，不作为嫌疑认定。", "What-if: the section does not exceed; the ranking below is for reference, not an accusation."},
+	"trace.more":              {"另有%d个上游排污口得分更低，未列出。", "%d more upstream outfalls scored lower and are not listed."},
+	"trace.dash":              {"“—”表示缺少数据无法计算，鼠标悬停可见原因；各项得分0–1，越高越可疑。", "“—”: not computable for lack of data (hover for why); scores 0–1, higher is more suspect."},
+	"trace.mass":              {"超出背景的通量", "excess mass"},
+	"trace.device":            {"在线监测", "monitoring"},
 }
 
 func init() {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/factors"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -153,14 +154,18 @@ func (h *Handler) monitoring(w http.ResponseWriter, r *http.Request, p *page) er
 
 // liveValue is one latest value against its limit.
 type liveValue struct {
-	Device  string
-	Factor  string
-	Field   string
-	Value   string
-	Limit   string
-	Unit    string
-	Exceeds bool
-	Time    time.Time
+	Device string
+	Outlet string // the outlet's name: devices are known by where they measure
+	Factor string
+	// Name is the factor's name with its code ("二氧化硫 (a21026)"),
+	// FieldName the data field's ("折算实时值").
+	Name, FieldName string
+	Field           string
+	Value           string
+	Limit           string // the bound alone ("≤ 150"); the unit is beside the value
+	Unit            string
+	Exceeds         bool
+	Time            time.Time
 }
 
 type enterpriseData struct {
@@ -187,7 +192,7 @@ func (h *Handler) enterprisePage(w http.ResponseWriter, r *http.Request, p *page
 		}
 	}
 	for _, dv := range d.Devices {
-		live, err := h.live(r, x, dv)
+		live, err := h.live(r, x, dv, p.Lang)
 		if err != nil {
 			return err
 		}
@@ -205,7 +210,7 @@ func (h *Handler) enterprisePage(w http.ResponseWriter, r *http.Request, p *page
 // live returns a device's latest upload of measured values (real-time,
 // minute or hourly data: CN 2011, 2051, 2061, HJ 212-2017 §6.6) in the
 // last two days, each value against its outlet's limit.
-func (h *Handler) live(r *http.Request, x *monIndex, dv deviceRow) ([]liveValue, error) {
+func (h *Handler) live(r *http.Request, x *monIndex, dv deviceRow, lang string) ([]liveValue, error) {
 	now := h.cfg.Now()
 	ups, err := h.st.Uploads(r.Context(), store.UploadQuery{MNs: []string{dv.MN}, From: now.Add(-48 * time.Hour), To: now.Add(time.Hour)})
 	if err != nil {
@@ -233,7 +238,8 @@ func (h *Handler) live(r *http.Request, x *monIndex, dv deviceRow) ([]liveValue,
 		if v.Field != "Rtd" && v.Field != "Avg" && v.Field != "ZsRtd" && v.Field != "ZsAvg" {
 			continue
 		}
-		lv := liveValue{Device: dv.MN, Factor: v.Factor, Field: v.Field, Value: v.Value, Time: last.DataTime}
+		lv := liveValue{Device: dv.MN, Outlet: dv.OutletName, Factor: v.Factor, Field: v.Field, Value: v.Value, Time: last.DataTime,
+			Name: factors.Label(v.Factor, lang), FieldName: factors.Field(v.Field, lang), Unit: factors.Unit(v.Factor)}
 		kind := model.LimitMeasured
 		if strings.HasPrefix(v.Field, "Zs") {
 			kind = model.LimitConverted
@@ -242,7 +248,9 @@ func (h *Handler) live(r *http.Request, x *monIndex, dv deviceRow) ([]liveValue,
 			if l.Pollutant != v.Factor || l.Kind != kind {
 				continue
 			}
-			lv.Unit = l.Unit
+			if l.Unit != "" {
+				lv.Unit = factors.DisplayUnit(l.Unit)
+			}
 			f, err := strconv.ParseFloat(v.Value, 64)
 			switch {
 			case l.Max != nil && l.Min != nil:
@@ -284,10 +292,15 @@ type trendTable struct {
 	Dates   []string              `json:"dates"`
 	Factors []string              `json:"factors"`
 	Avg     map[string][]*float64 `json:"avg"`
+	// Names and Units label each factor; Axes are the distinct units in
+	// order, one value axis each (flow, O₂ % and mg/m³ never share one).
+	Names map[string]string `json:"names"`
+	Units map[string]string `json:"units"`
+	Axes  []string          `json:"axes"`
 }
 
 // trend reads a device's day roll-ups of the 30 days up to today (CST).
-func (h *Handler) trend(r *http.Request, mn string) (trendTable, error) {
+func (h *Handler) trend(r *http.Request, mn, lang string) (trendTable, error) {
 	today := h.cfg.Now()
 	end := time.Date(today.In(cst).Year(), today.In(cst).Month(), today.In(cst).Day()+1, 0, 0, 0, 0, cst)
 	start := end.AddDate(0, 0, -30)
@@ -295,7 +308,7 @@ func (h *Handler) trend(r *http.Request, mn string) (trendTable, error) {
 	if err != nil {
 		return trendTable{}, err
 	}
-	t := trendTable{Avg: map[string][]*float64{}}
+	t := trendTable{Avg: map[string][]*float64{}, Names: map[string]string{}, Units: map[string]string{}}
 	if len(rs) == 0 {
 		return t, nil
 	}
@@ -317,6 +330,17 @@ func (h *Handler) trend(r *http.Request, mn string) (trendTable, error) {
 		col[i] = &v
 	}
 	slices.Sort(t.Factors)
+	for _, f := range t.Factors {
+		// Roll-ups keep converted values (ZsAvg) under "<code>-Zs".
+		code, zs := strings.CutSuffix(f, "-Zs")
+		t.Names[f], t.Units[f] = factors.Name(code, lang), factors.Unit(code)
+		if zs {
+			t.Names[f] += tr(lang, "mon.converted")
+		}
+		if !slices.Contains(t.Axes, t.Units[f]) {
+			t.Axes = append(t.Axes, t.Units[f])
+		}
+	}
 	return t, nil
 }
 
@@ -331,7 +355,7 @@ func (h *Handler) devicePage(w http.ResponseWriter, r *http.Request, p *page) er
 		return errStatus(http.StatusNotFound)
 	}
 	d := &deviceData{Device: x.devices[i]}
-	if d.Live, err = h.live(r, x, d.Device); err != nil {
+	if d.Live, err = h.live(r, x, d.Device, p.Lang); err != nil {
 		return err
 	}
 	frames, err := h.st.RawFrames(r.Context(), store.RawQuery{MN: mn, Limit: 50})
@@ -339,10 +363,13 @@ func (h *Handler) devicePage(w http.ResponseWriter, r *http.Request, p *page) er
 		return err
 	}
 	d.Frames = frameRows(frames)
-	if d.Trend, err = h.trend(r, mn); err != nil {
+	if d.Trend, err = h.trend(r, mn, p.Lang); err != nil {
 		return err
 	}
 	p.Nav, p.Title, p.Data = "monitoring", mn, d
+	if d.Device.OutletName != "" {
+		p.Title = d.Device.EnterpriseName + " " + d.Device.OutletName
+	}
 	if len(d.Trend.Factors) > 0 {
 		p.Charts = map[string]any{"trend": d.Trend}
 	}

@@ -46,6 +46,8 @@ type rightsData struct {
 	Books    []bookRow
 	Trades   []tradeRow
 	Year     int
+	// Pollutant names a pollutant code in the page's language.
+	Pollutant func(code string) string
 }
 
 // accountName shows an account as people know it: the enterprise's or
@@ -64,7 +66,12 @@ func accountName(reg *model.Registry, lang string, a rights.Account) string {
 		}
 		return uscc
 	case strings.HasPrefix(s, "escrow:"):
-		return tr(lang, "rights.escrow") + " " + s[7:]
+		// escrow:order/S-1 → 挂牌托管 S-1 (what the units are held for).
+		kind, ref, ok := strings.Cut(s[7:], "/")
+		if !ok {
+			return tr(lang, "rights.escrow") + " " + s[7:]
+		}
+		return trOr(lang, "op.", kind) + tr(lang, "rights.escrowof") + " " + ref
 	case strings.HasPrefix(s, "county:"):
 		if n, ok := countyNames(reg, lang)[s[7:]]; ok {
 			return n + tr(lang, "rights.countyres")
@@ -102,7 +109,11 @@ func (h *Handler) rightsPage(w http.ResponseWriter, r *http.Request, p *page) er
 	for _, f := range svc.Reservoir("", "", d.Year) {
 		d.Flows = append(d.Flows, flowRow{f, name(f.Account)})
 	}
+	names := map[string]string{}
 	svc.Read(func(st *rights.State) {
+		for _, pol := range st.Pollutants() {
+			names[pol.Code] = pol.Name
+		}
 		for _, pol := range st.Pollutants() {
 			asks, bids := st.Book(pol.Code)
 			b := bookRow{Pollutant: pol.Code}
@@ -123,8 +134,31 @@ func (h *Handler) rightsPage(w http.ResponseWriter, r *http.Request, p *page) er
 	for _, t := range trades {
 		d.Trades = append(d.Trades, tradeRow{t, name(t.Buyer), name(t.Seller)})
 	}
+	d.Pollutant = func(code string) string { return pollutantName(p.Lang, names, code) }
 	p.Nav, p.Title, p.Data = "rights", p.T("rights.title"), d
 	return h.render(w, http.StatusOK, "rights", p)
+}
+
+// rightsPollutants name the ledger's pollutant codes where its
+// configuration gives no name (and in English).
+var rightsPollutants = map[string][2]string{
+	"NOx": {"氮氧化物", "NOx"}, "SO2": {"二氧化硫", "SO₂"}, "COD": {"化学需氧量", "COD"}, "NH3-N": {"氨氮", "NH₃-N"},
+	"VOCs": {"挥发性有机物", "VOCs"}, "TN": {"总氮", "total nitrogen"}, "TP": {"总磷", "total phosphorus"}, "PM": {"颗粒物", "particulate matter"},
+}
+
+// pollutantName shows a ledger pollutant: its configured Chinese name in
+// Chinese, its formula in English; the code where neither is known.
+func pollutantName(lang string, names map[string]string, code string) string {
+	if lang != langEN && names[code] != "" {
+		return names[code]
+	}
+	if n, ok := rightsPollutants[code]; ok {
+		if lang == langEN {
+			return n[1]
+		}
+		return n[0]
+	}
+	return code
 }
 
 // tonnes formats g/a as t/a (3 decimals: whole kilograms).

@@ -6,10 +6,13 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/factors"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/water"
 	"github.com/ecowatch/ecowatch/internal/water/trace"
 	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
 )
@@ -38,9 +41,73 @@ type traceData struct {
 	Factors  []string
 	Report   *trace.Report
 	Error    string
+	// ErrorDetail is the engine's own words, for the tooltip.
+	ErrorDetail string
 	// Path is the upstream path drawn: the reaches from the top
-	// candidate down to the section.
-	Path []string
+	// candidate down to the section; PathNames the reaches' names.
+	Path      []string
+	PathNames []string
+	// Suspects are shown only when the section exceeds, or when the
+	// user asks what-if (WhatIf, ?whatif=1); WhatIfURL asks it.
+	Suspects  bool
+	WhatIf    bool
+	WhatIfURL string
+	// Rows are the top candidates with names; More how many ranked lower.
+	Rows []candidateRow
+	More int
+	// FactorName and Unit label the traced item ("氨氮", "mg/L");
+	// Items are the form's choices.
+	FactorName, Unit string
+	Items            []traceItem
+	Notes            []string
+}
+
+type traceItem struct{ Code, Name string }
+
+// candidateRow is a ranked outfall as the page names it.
+type candidateRow struct {
+	trace.Candidate
+	EnterpriseName string
+	// Why* are the reasons an evidence could not be computed, in the
+	// page's language.
+	WhyExceed, WhyCorr, WhyLoad, WhyMass string
+}
+
+// maxSuspects is how many ranked outfalls the page lists: enough for
+// an inspection plan, few enough to read.
+const maxSuspects = 10
+
+// inLang picks the page's half of the engine's bilingual texts
+// ("中文 / English").
+func inLang(lang, s string) string {
+	zh, en, ok := strings.Cut(s, " / ")
+	if !ok {
+		return s
+	}
+	if lang == langEN {
+		return en
+	}
+	return zh
+}
+
+// waterItemName names a GB 3838 item (CODMn → 高锰酸盐指数 /
+// Permanganate index) and gives its unit.
+func waterItemName(lang, name string) (string, string) {
+	it, ok := water.LookupItem(name)
+	if !ok {
+		return name, ""
+	}
+	unit := it.Unit()
+	if unit == "无量纲" {
+		unit = ""
+	}
+	if lang == langEN {
+		if f, ok := factors.Lookup(it.Code()); ok {
+			return f.En, unit
+		}
+		return it.String(), unit
+	}
+	return it.ChineseName(), unit
 }
 
 // graphNode is one point of the drawn network: [x, y] in a schematic
@@ -100,10 +167,15 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request, p *page) err
 		return err
 	}
 	q := r.URL.Query()
-	d := &traceData{Sections: wr.Sections, Section: q.Get("section"), Factor: q.Get("factor"), Factors: traceFactors}
+	d := &traceData{Sections: wr.Sections, Section: q.Get("section"), Factor: q.Get("factor"), Factors: traceFactors, WhatIf: q.Get("whatif") == "1"}
 	if d.Factor == "" {
 		d.Factor = "CODMn"
 	}
+	for _, f := range traceFactors {
+		n, _ := waterItemName(p.Lang, f)
+		d.Items = append(d.Items, traceItem{f, n})
+	}
+	d.FactorName, d.Unit = waterItemName(p.Lang, d.Factor)
 	status := http.StatusOK
 	if d.Section != "" {
 		known := slices.ContainsFunc(wr.Sections, func(s model.WaterSection) bool { return s.Code == d.Section })
@@ -118,17 +190,20 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request, p *page) err
 			rep, err := tracesvc.Run(r.Context(), ts, tracesvc.Query{Section: d.Section, Time: tm, Factor: d.Factor})
 			switch {
 			case errors.Is(err, trace.ErrNoData):
-				d.Error, status = p.T("trace.nodata")+" ("+err.Error()+")", http.StatusNotFound
+				d.Error, status = p.T("trace.nodata"), http.StatusNotFound
 			case err != nil:
 				// A section without a target, an item without a limit,
 				// a network without reaches: say so on the page.
 				h.log.Warn("trace failed", "section", d.Section, "err", err)
-				d.Error, status = err.Error(), http.StatusUnprocessableEntity
+				d.Error, d.ErrorDetail, status = p.T("trace.failed"), err.Error(), http.StatusUnprocessableEntity
 			default:
 				d.Report = rep
-				if len(rep.Candidates) > 0 {
-					d.Path = rep.Candidates[0].Path
+				if err := h.suspects(r.Context(), ts, wr, d, p.Lang); err != nil {
+					return err
 				}
+				wq := r.URL.Query()
+				wq.Set("whatif", "1")
+				d.WhatIfURL = "/water/trace?" + wq.Encode()
 			}
 		}
 	}
@@ -138,6 +213,53 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request, p *page) err
 		"target": p.T("trace.target"), "path": p.T("trace.path"), "rank": p.T("trace.rank")}
 	p.Nav, p.Title, p.Data, p.Charts = "trace", p.T("trace.title"), d, c
 	return h.render(w, status, "trace", p)
+}
+
+// suspects fills what the page says about the candidates: none when the
+// section does not exceed (unless asked what-if), else the top ones by
+// enterprise and outfall name, with the reasons in the page's language.
+func (h *Handler) suspects(ctx context.Context, ts traceStore, wr *model.WaterRegistry, d *traceData, lang string) error {
+	rep := d.Report
+	for _, n := range rep.Notes {
+		d.Notes = append(d.Notes, inLang(lang, n))
+	}
+	d.Suspects = rep.Exceeds || d.WhatIf
+	if !d.Suspects || len(rep.Candidates) == 0 {
+		return nil
+	}
+	reg, err := ts.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	ents := map[string]string{}
+	for _, e := range reg.Enterprises {
+		ents[e.USCC] = e.Name
+	}
+	cs := rep.Candidates
+	if len(cs) > maxSuspects {
+		d.More, cs = len(cs)-maxSuspects, cs[:maxSuspects]
+	}
+	for _, c := range cs {
+		d.Rows = append(d.Rows, candidateRow{Candidate: c, EnterpriseName: ents[c.Enterprise],
+			WhyExceed: inLang(lang, c.Exceedance.Reason), WhyCorr: inLang(lang, c.Correlation.Reason),
+			WhyLoad: inLang(lang, c.Load.Reason), WhyMass: inLang(lang, c.MassBalance.Reason)})
+	}
+	d.Path = cs[0].Path
+	reach := map[string]string{}
+	for _, rc := range wr.Reaches {
+		reach[rc.ID] = rc.Name
+	}
+	for _, id := range d.Path {
+		n := reach[id]
+		if n == "" {
+			n = id
+		}
+		// A river's consecutive reaches often share its name: once.
+		if len(d.PathNames) == 0 || d.PathNames[len(d.PathNames)-1] != n {
+			d.PathNames = append(d.PathNames, n)
+		}
+	}
+	return nil
 }
 
 // networkGraph lays the network out schematically: each node's x is its
@@ -239,10 +361,8 @@ func networkGraph(wr *model.WaterRegistry, d *traceData) ([]graphNode, []graphLi
 		}
 	}
 	rank := map[string]trace.Candidate{}
-	if d.Report != nil {
-		for _, c := range d.Report.Candidates {
-			rank[c.Outfall] = c
-		}
+	for _, c := range d.Rows {
+		rank[c.Outfall] = c.Candidate
 	}
 	for _, o := range wr.Outfalls {
 		if x, y, ok := at(o.Reach, o.OffsetM); ok {

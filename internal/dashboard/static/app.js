@@ -97,11 +97,19 @@
     });
   }
   if (data.trend && data.trend.factors) {
+    // One value axis per unit: flow, O₂ % and mg/m³ never share a scale.
+    var tr = data.trend, axes = tr.axes && tr.axes.length ? tr.axes : [''];
     chart('device-trend', {
-      tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 }, grid: grid,
-      xAxis: { type: 'category', data: data.trend.dates }, yAxis: { type: 'value' },
-      series: data.trend.factors.map(function (f) {
-        return { name: f, type: 'line', data: data.trend.avg[f], connectNulls: false, showSymbol: false };
+      tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 },
+      grid: { left: 60 * Math.ceil(axes.length / 2), right: Math.max(16, 60 * Math.floor(axes.length / 2)), top: 48, bottom: 30 },
+      xAxis: { type: 'category', data: tr.dates },
+      yAxis: axes.map(function (u, i) {
+        return { type: 'value', name: u, position: i % 2 ? 'right' : 'left', offset: 60 * Math.floor(i / 2),
+          alignTicks: true, axisLine: { show: true }, splitLine: { show: i === 0 } };
+      }),
+      series: tr.factors.map(function (f) {
+        var u = (tr.units && tr.units[f]) || '', name = ((tr.names && tr.names[f]) || f) + (u ? ' (' + u + ')' : '');
+        return { name: name, type: 'line', yAxisIndex: Math.max(0, axes.indexOf(u)), data: tr.avg[f], connectNulls: false, showSymbol: false };
       })
     });
   }

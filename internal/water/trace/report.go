@@ -18,12 +18,16 @@ type Report struct {
 	Time          time.Time `json:"time"`
 	Limit         float64   `json:"limit,omitempty"` // target limit, mg/L
 	Threshold     float64   `json:"threshold"`       // what counted as anomalous
-	Baseline      float64   `json:"baseline"`        // median outside the event
-	Peak          float64   `json:"peak"`
-	PeakTime      time.Time `json:"peak_time"`
-	EventStart    time.Time `json:"event_start"`
-	EventEnd      time.Time `json:"event_end"`
-	FlowM3s       float64   `json:"flow_m3s,omitempty"` // discharge at the peak
+	// Exceeds is whether the section went past the threshold in the
+	// window: without it there is no event, and the ranking is only a
+	// what-if (the candidates are still weighed, for whoever asks).
+	Exceeds    bool      `json:"exceeds"`
+	Baseline   float64   `json:"baseline"` // median outside the event
+	Peak       float64   `json:"peak"`
+	PeakTime   time.Time `json:"peak_time"`
+	EventStart time.Time `json:"event_start"`
+	EventEnd   time.Time `json:"event_end"`
+	FlowM3s    float64   `json:"flow_m3s,omitempty"` // discharge at the peak
 	// EventMassKg is the excess mass that passed the section during the
 	// event: Σ Q·(C − baseline)·Δt.
 	EventMassKg float64 `json:"event_mass_kg"`

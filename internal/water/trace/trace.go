@@ -340,6 +340,7 @@ func (a *analysis) target(ti int32, limit float64, rep *Report) error {
 		a.anom[i] = v > thr
 	}
 	a.ka, a.kb = a.event(nw, thr)
+	rep.Exceeds = a.ka >= 0
 	if a.ka < 0 {
 		a.ka, a.kb = nw, nw
 		rep.Notes = append(rep.Notes, "目标断面在窗口内未超过阈值 / the section does not exceed the threshold in the window")

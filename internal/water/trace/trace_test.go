@@ -148,6 +148,9 @@ func TestTraceFindsSource(t *testing.T) {
 			if rep.Limit != 0.5 {
 				t.Errorf("limit %v, want 0.5 (NH3-N class II, T's target)", rep.Limit)
 			}
+			if !rep.Exceeds {
+				t.Error("Exceeds is false for a pulse above the limit")
+			}
 			top := rep.Candidates[0]
 			if top.Outfall != tt.source {
 				t.Fatalf("first %s (score %v), want %s\n%s", top.Outfall, top.Score, tt.source, rep.Text())
@@ -489,5 +492,17 @@ func TestConcurrent(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// Without a pulse the section stays below its limit: the report says it
+// does not exceed, so a page can decline to name suspects.
+func TestTraceNoExceedance(t *testing.T) {
+	n := edgeNetwork()
+	d, q := edgeData(t, n, pulse{outfall: "Ob", arrive: 150, hours: 4, load: 2})
+	q.Time = genStart.Add(40 * time.Hour) // days before the pulse arrives
+	rep := mustTrace(t, n, q, d)
+	if rep.Exceeds {
+		t.Errorf("Exceeds is true without a pulse (peak %v, limit %v)", rep.Peak, rep.Limit)
 	}
 }

@@ -1,0 +1,152 @@
+package dashboard
+
+import "strings"
+
+// langMessages name the values the pages show that come from the data:
+// industries (GB/T 4754-2017), station and section levels, target
+// statuses, raw-frame statuses, quarantine reasons and decoding
+// deviations, ledger operations, case sources and actions. Merged into
+// messages at start; a value without an entry is shown as stored (a
+// registry may hold its own Chinese industry names).
+var langMessages = map[string][2]string{
+	// Industries of the demo registry by their GB/T 4754-2017 names
+	// (国民经济行业分类), code in the English form.
+	"industry.heating":         {"热力生产和供应", "Heat production and supply (D443)"},
+	"industry.power":           {"火力发电", "Thermal power generation (D4411)"},
+	"industry.food":            {"农副食品加工业", "Agricultural and sideline food processing (C13)"},
+	"industry.chemicals":       {"化学原料和化学制品制造业", "Chemical raw materials and products (C26)"},
+	"industry.pharmaceuticals": {"医药制造业", "Pharmaceutical manufacturing (C27)"},
+	"industry.cement":          {"水泥制造", "Cement manufacturing (C3011)"},
+	"industry.paper":           {"造纸和纸制品业", "Paper and paper products (C22)"},
+	"industry.bearings":        {"轴承制造", "Bearing manufacturing (C3451)"},
+	"industry.aluminium":       {"铝冶炼", "Aluminium smelting (C3216)"},
+	"industry.steel":           {"钢压延加工", "Steel rolling (C3130)"},
+
+	// Air station levels (点位级别) and water section levels.
+	"stlevel.national":   {"国控", "national"},
+	"stlevel.provincial": {"省控", "provincial"},
+	"stlevel.county":     {"县控", "county"},
+	"stlevel.city":       {"市控", "city"},
+
+	"mon.converted":                        {"（折算）", " (converted)"},
+	"mon.st":                               {"系统编码", "system code (ST)"},
+	"report.rules.by date":                 {"AQI技术规定按日期适用（2026年3月1日起HJ 633-2026）", "AQI rules by date (HJ 633-2026 from 1 March 2026)"},
+	"report.rules.2012":                    {"HJ 633-2012", "HJ 633-2012"},
+	"report.rules.2026":                    {"HJ 633-2026", "HJ 633-2026"},
+	"report.std.GB 3095-2026 (transition)": {"GB 3095-2026（过渡期）", "GB 3095-2026 (transition)"},
+	"status.cannot_be_met":                 {"已无法达标", "cannot be met"},
+
+	// Raw frames: what became of a frame, and why.
+	"frame.accepted":            {"已入库", "accepted"},
+	"frame.quarantined":         {"已隔离", "quarantined"},
+	"frame.rejected":            {"已拒收", "rejected"},
+	"frame.duplicate":           {"重复报文", "duplicate"},
+	"reason.unknown MN":         {"未登记的设备编号(MN)", "unknown MN"},
+	"reason.wrong password":     {"访问密码错误", "wrong password"},
+	"reason.bad CRC":            {"CRC校验错误", "bad CRC"},
+	"reason.bad DataTime":       {"数据时间(DataTime)无效", "bad DataTime"},
+	"reason.undecodable":        {"报文无法解析", "cannot be decoded"},
+	"dev.lowercase-crc":         {"CRC为小写", "lowercase CRC"},
+	"dev.modbus-crc":            {"Modbus方式CRC", "Modbus CRC"},
+	"dev.oversize-segment":      {"数据段超长", "oversize data segment"},
+	"dev.lf-only-ending":        {"仅以LF结尾", "ends with LF only"},
+	"dev.missing-ending":        {"缺少包尾", "no CR LF"},
+	"dev.length-mismatch":       {"数据段长度不符", "length mismatch"},
+	"dev.missing-qn":            {"缺少请求编码(QN)", "no QN"},
+	"dev.epoch-qn":              {"QN为毫秒时间戳", "epoch QN"},
+	"dev.malformed-qn":          {"QN格式错误", "malformed QN"},
+	"dev.mn-2005":               {"2005版14位MN", "2005 MN"},
+	"dev.mn-length":             {"MN长度错误", "MN length"},
+	"dev.malformed-pw":          {"密码格式错误", "malformed PW"},
+	"dev.unknown-st":            {"未知系统编码(ST)", "unknown ST"},
+	"dev.unknown-cn":            {"未知命令编码(CN)", "unknown CN"},
+	"dev.missing-flag":          {"缺少标志位(Flag)", "no Flag"},
+	"dev.unknown-version":       {"未知协议版本", "unknown version"},
+	"dev.split-fields":          {"分包字段不一致", "split fields disagree"},
+	"dev.field-order":           {"字段顺序不符", "field order"},
+	"dev.duplicate-field":       {"字段重复", "duplicate field"},
+	"dev.unknown-header-field":  {"未知包头字段", "unknown header field"},
+	"dev.space-after-semicolon": {"分号后有空格", "space after ';'"},
+	"dev.space-before-equals":   {"等号前有空格", "space before '='"},
+	"dev.blank-cp":              {"数据区为空", "blank CP"},
+	"dev.stray-semicolon":       {"多余分号", "stray ';'"},
+	"dev.comma-between-factors": {"因子间用逗号分隔", "comma between factors"},
+	"dev.unknown-pollutant":     {"未知污染物编码", "unknown pollutant code"},
+	"dev.unknown-field":         {"未知字段", "unknown field"},
+	"dev.unpadded-crc":          {"CRC未补零", "unpadded CRC"},
+
+	// Emission-rights ledger operations and trade kinds.
+	"rights.escrowof": {"托管", " escrow"},
+	"op.issue":        {"确权", "issue"},
+	"op.mint":         {"减排量入库", "banked reduction"},
+	"op.escrow":       {"托管", "escrow"},
+	"op.return":       {"退回", "return"},
+	"op.deliver":      {"交割", "delivery"},
+	"op.grant":        {"出让", "grant"},
+	"op.writeoff":     {"核销", "write-off"},
+	"op.transfer":     {"划转", "transfer"},
+	"op.buyback":      {"回购", "buy-back"},
+	"op.retire":       {"注销", "retirement"},
+	"op.expire":       {"到期", "expiry"},
+	"op.fee":          {"有偿使用费", "paid-use fee"},
+	"op.trade":        {"挂牌交易", "order-book trade"},
+	"op.auction":      {"拍卖", "auction"},
+	"op.agreement":    {"协议转让", "negotiated transfer"},
+	"op.payment":      {"价款", "payment"},
+	"op.alloc":        {"项目分配", "project allocation"},
+	"op.order":        {"挂牌", "listing"},
+
+	// Case sources and actions (the timeline).
+	"src.patrol":            {"巡查", "patrol"},
+	"src.online-alert":      {"在线监测告警", "online-monitoring alert"},
+	"src.electricity-alert": {"分表计电告警", "electricity sub-meter alert"},
+	"src.inspection":        {"执法检查", "inspection"},
+	"src.petition":          {"信访举报", "petition"},
+	"src.tracing":           {"溯源", "tracing"},
+	"src.assignment":        {"上级交办", "assigned from above"},
+	"act.register":          {"登记", "Register"},
+	"act.escalate":          {"督办升级", "Escalate"},
+	"act.rate":              {"回访", "Callback"},
+	"act.flag-review":       {"建章立制复盘", "Recurrence review"},
+	"act.extend":            {"延期", "Extend"},
+	"role.system":           {"系统", "system"},
+
+	// Accountability trigger rules of the default rule set.
+	"rule.last-twice": {"连续两期排名末位", "last twice in a row"},
+}
+
+func init() {
+	for k, v := range langMessages {
+		messages[k] = v
+	}
+	funcs["reasonLabel"] = reasonLabel
+}
+
+// trOr is the message of prefix+key, or key itself when the catalogue
+// has none (a value the registry names in its own words).
+func trOr(lang, prefix, key string) string {
+	if _, ok := messages[prefix+key]; ok {
+		return tr(lang, prefix+key)
+	}
+	return key
+}
+
+// Or is trOr in the page's language, for templates:
+// {{$.Or "industry." .Industry}}.
+func (p *page) Or(prefix, key string) string { return trOr(p.Lang, prefix, key) }
+
+// reasonLabel names a raw frame's reason: the gateway's fixed reasons by
+// their message; a decoding error (free text from the codec) as "cannot
+// be decoded", its detail left to the tooltip.
+func reasonLabel(lang, reason string) string {
+	if reason == "" {
+		return ""
+	}
+	if _, ok := messages["reason."+reason]; ok {
+		return tr(lang, "reason."+reason)
+	}
+	if strings.HasPrefix(reason, "bad DataTime") {
+		return tr(lang, "reason.bad DataTime")
+	}
+	return tr(lang, "reason.undecodable")
+}

@@ -1,0 +1,134 @@
+package dashboard
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// langPages are every page of the dashboard over the seeded store, as a
+// user reaches them.
+func langPages(t *testing.T, s *seeded) []string {
+	return []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring?county=" + s.Reg.Counties[0].Code,
+		"/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine",
+		"/reports/monthly", "/reports/monthly?month=2025-05", "/water", "/water?period=2025-05", "/rights", "/cases", "/cases/" + s.OverdueCase,
+		"/petition", "/petition/track?code=" + s.PetitionCode, "/nope", "/notices", "/notices/" + s.OverdueCase + "/0", "/petitions",
+		"/accountability", "/water/trace", "/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N",
+		"/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N&whatif=1"}
+}
+
+var (
+	// Not visible text: scripts, styles, and evidence shown as it was
+	// received (a raw HJ 212 frame is the device's bytes, not a label).
+	invisible = regexp.MustCompile(`(?is)<script.*?</script>|<style.*?</style>|<code>.*?</code>|<title>.*?</title>|<(\w+)[^>]*\btranslate="no"[^>]*>[^<]*</\w+>`)
+	tag       = regexp.MustCompile(`(?s)<[^>]*>`)
+	// An English word: three or more ASCII letters standing alone (codes
+	// such as a21026, MN numbers or PM2.5 mix in digits and do not count).
+	asciiWord = regexp.MustCompile(`\b[A-Za-z]{3,}\b`)
+	// A message key that was not found renders as itself.
+	msgKey = regexp.MustCompile(`\b(app|nav|lang|overview|air|col|mon|state|status|report|err|unit|login|act|notices|level|pets|sat|trace|role|case|cases|acc|rights|water|pet|frame|reason|dev|industry|factor)\.[a-z_-]+[a-z]\b`)
+)
+
+// allowedASCII are the words a Chinese page writes in Latin letters
+// because Chinese readers do: index names, units, standard numbers,
+// product names and the switch to English.
+var allowedASCII = []string{"AQI", "CWQI", "VOCs", "English", "Excel", "COD", "BOD", "MN"}
+
+// visibleText is the text a reader sees on a page.
+func visibleText(body string) string {
+	body = invisible.ReplaceAllString(body, " ")
+	return html.UnescapeString(tag.ReplaceAllString(body, " "))
+}
+
+// A Chinese page shows no English words and no message keys; an English
+// page shows no message keys and is mostly English.
+func TestLanguage(t *testing.T) {
+	h, s := newTestHandler(t, Config{})
+	st, _ := fixture(t)
+	seedAccount(t, st, s)
+	for _, path := range langPages(t, s) {
+		for _, lang := range []string{"zh", "en"} {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			w := get(t, h, path+sep+"lang="+lang)
+			if w.Code != http.StatusOK && path != "/nope" {
+				t.Errorf("%s (%s): status %d", path, lang, w.Code)
+				continue
+			}
+			text := visibleText(w.Body.String())
+			if m := msgKey.FindString(text); m != "" {
+				t.Errorf("%s (%s): untranslated key %q", path, lang, m)
+			}
+			if lang == "zh" {
+				var bad []string
+				for _, m := range asciiWord.FindAllString(text, -1) {
+					if !slices.Contains(allowedASCII, m) && !slices.Contains(bad, m) {
+						bad = append(bad, m)
+					}
+				}
+				if len(bad) > 0 {
+					t.Errorf("%s (zh): English words %q", path, bad)
+				}
+			} else {
+				// Place, enterprise and people's names may stay Chinese;
+				// a label of the catalogue may not.
+				body := w.Body.String()
+				for k, m := range messages {
+					if m[0] != m[1] && strings.Contains(body, ">"+m[0]+"<") && !strings.HasPrefix(k, "lang.") {
+						t.Errorf("%s (en): Chinese label %q (%s)", path, m[0], k)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Tracing names suspects only when the section exceeds, or when asked
+// what-if; suspects are named by enterprise and outfall, never by code.
+func TestTraceSuspects(t *testing.T) {
+	h, s := newTestHandler(t, Config{})
+	st, _ := fixture(t)
+	wr, err := st.WaterRegistry(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean := wr.Sections[0].Code // NH3-N class Ⅰ in May (seedWater)
+	base := "/water/trace?section=" + clean + "&time=2025-05-10T10:00&factor=NH3-N"
+	body := get(t, h, base).Body.String()
+	if !strings.Contains(body, `id="trace-noexceed"`) || strings.Contains(body, `id="candidates"`) || !strings.Contains(body, `id="trace-whatif"`) {
+		t.Errorf("a section that does not exceed: want no suspects and a what-if link")
+	}
+	body = get(t, h, base+"&whatif=1").Body.String()
+	if !strings.Contains(body, `id="candidates"`) || !strings.Contains(body, `id="trace-whatif-note"`) {
+		t.Errorf("what-if: want the ranking with its caveat")
+	}
+	body = get(t, h, "/water/trace?section="+traceSection(t)+"&time=2025-05-10T10:00&factor=NH3-N").Body.String()
+	rows := regexp.MustCompile(`(?s)<table id="candidates".*?</table>`).FindString(body)
+	if rows == "" || strings.Contains(body, `id="trace-noexceed"`) {
+		t.Fatal("an exceeding section: no candidates")
+	}
+	named := 0
+	for _, e := range s.Reg.Enterprises {
+		if strings.Contains(rows, ">"+e.USCC+"<") {
+			t.Errorf("candidate shown by credit code %s", e.USCC)
+		}
+		if strings.Contains(rows, "<b>"+e.Name+"</b>") {
+			named++
+		}
+	}
+	if named == 0 {
+		t.Error("no candidate named by its enterprise")
+	}
+	if n := strings.Count(rows, "<tr>") - 1; n > maxSuspects {
+		t.Errorf("%d candidate rows, want at most %d", n, maxSuspects)
+	}
+	if !strings.Contains(body, "mg/L") {
+		t.Error("no unit beside the peak")
+	}
+}
