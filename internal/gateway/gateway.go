@@ -67,8 +67,21 @@ type Config struct {
 	// QuarantineUnknown archives frames of unknown MNs or with a wrong
 	// password as quarantined; false drops them (they are still counted).
 	QuarantineUnknown bool
-	// DisableTimeCalibration stops the 1012 sent on a device's first frame.
+	// DisableTimeCalibration stops the 1012 sent on a device's first frame
+	// and after an implausible DataTime.
 	DisableTimeCalibration bool
+
+	// MaxFuture is how far a DataTime may lie ahead of the server's clock
+	// (Now). Period data is stamped with its period's start and real-time
+	// data with its sampling instant, so a device with a set clock never
+	// sends a future DataTime; the tolerance covers the drift of a clock
+	// calibrated at each connect. A later DataTime is quarantined, never
+	// official data, and the device is sent a time calibration.
+	MaxFuture time.Duration
+	// MinDataTime is the earliest plausible DataTime; earlier ones (a
+	// device clock reset to 1970, 1900 or year 0) are quarantined like
+	// future ones. Zero means DefaultMinDataTime.
+	MinDataTime time.Time
 
 	// IdleTimeout closes a connection that sends nothing for this long.
 	IdleTimeout time.Duration
@@ -155,8 +168,15 @@ func DefaultConfig() Config {
 		MinInterval:       10 * time.Minute,
 		BackfillGrace:     5 * time.Minute,
 		CommandTimeout:    2 * time.Minute,
+		MaxFuture:         10 * time.Minute,
+		MinDataTime:       DefaultMinDataTime,
 	}
 }
+
+// DefaultMinDataTime is 2000-01-01 00:00 China Standard Time: HJ 212 data
+// loggers came in with HJ/T 212-2005, so nothing real is older, while the
+// values a reset clock shows (1970, 1900, year 0) all are.
+var DefaultMinDataTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
 // withDefaults fills zero fields from DefaultConfig.
 func (c Config) withDefaults() Config {
@@ -186,6 +206,10 @@ func (c Config) withDefaults() Config {
 	setDur(&c.MinInterval, d.MinInterval)
 	setDur(&c.BackfillGrace, d.BackfillGrace)
 	setDur(&c.CommandTimeout, d.CommandTimeout)
+	setDur(&c.MaxFuture, d.MaxFuture)
+	if c.MinDataTime.IsZero() {
+		c.MinDataTime = d.MinDataTime
+	}
 	setInt(&c.MaxSegment, d.MaxSegment)
 	setInt(&c.MaxConns, d.MaxConns)
 	setInt(&c.MaxConnsPerIP, d.MaxConnsPerIP)

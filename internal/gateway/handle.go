@@ -3,10 +3,13 @@ package gateway
 import (
 	"bytes"
 	"crypto/subtle"
+	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -90,7 +93,16 @@ func (c *conn) handleFrame(tok []byte, recv time.Time) {
 	case strings.HasPrefix(cn, "90"):
 		// 9013/9014 answers of the device: archived, nothing to do.
 	default:
-		if err := c.addUpload(it, f, recv); err != nil {
+		if dev, reason := badValue(it.vals); dev != "" {
+			// Stored exactly as sent or not at all: a value the store
+			// would have to alter (a NUL, a control byte, broken UTF-8)
+			// is kept only as the raw frame's bytes.
+			c.quarantineData(it, dev, reason)
+			break
+		}
+		rf, err := c.addUpload(it, f, recv)
+		switch {
+		case err != nil:
 			it.raw.Status = model.RawRejected
 			it.raw.Reason = reasonBadDataTime + err.Error()
 			it.ack = nil
@@ -100,12 +112,86 @@ func (c *conn) handleFrame(tok []byte, recv time.Time) {
 				s.log.Warn("gateway: bad DataTime", slog.String("mn", mn), slog.String("cn", cn),
 					slog.Int("suppressed", n), slog.Any("err", err))
 			}
+		case rf.dev != "":
+			c.quarantineData(it, rf.dev, rf.reason)
+			s.stats.implausibleTime.Add(1)
+			// The device's clock is wrong: set it, at most once per
+			// command timeout per connection (its retransmissions and
+			// back-log would otherwise each trigger one).
+			if ss.calAt.IsZero() || recv.Sub(ss.calAt) >= s.cfg.CommandTimeout {
+				ss.calAt = recv
+				first = true
+			}
 		}
 	}
 	c.enqueue(it)
 	if first && !s.cfg.DisableTimeCalibration {
 		ss.calibrate(recv)
 	}
+}
+
+// Named deviations of frames from authenticated devices that are kept
+// out of the official data (stored with the raw frame).
+const (
+	devFuture      = "datatime-future"       // DataTime later than the server's time plus Config.MaxFuture
+	devBeforeFloor = "datatime-before-floor" // DataTime before Config.MinDataTime
+	devControlByte = "value-control-byte"    // NUL or another C0 control byte (or DEL) in a key or value
+	devInvalidUTF8 = "value-invalid-utf8"    // a key or value that is not UTF-8
+	reasonImplTime = "implausible DataTime: "
+	reasonBadValue = "value not storable as sent: "
+)
+
+// refusal names why a decodable frame of an authenticated device is not
+// official data.
+type refusal struct{ dev, reason string }
+
+// badValue finds the first key or value the store could not keep byte for
+// byte. It allocates nothing unless it finds one.
+func badValue(vals []model.Value) (dev, reason string) {
+	for _, v := range vals {
+		for _, x := range [3]string{v.Factor, v.Field, v.Value} {
+			ascii := true
+			for i := 0; i < len(x); i++ {
+				b := x[i]
+				if b < 0x20 || b == 0x7f {
+					return devControlByte, fmt.Sprintf("%s%s has control byte 0x%02x at %d", reasonBadValue, cpKey(v), b, i)
+				}
+				if b >= utf8.RuneSelf {
+					ascii = false
+				}
+			}
+			if !ascii && !utf8.ValidString(x) {
+				return devInvalidUTF8, reasonBadValue + cpKey(v) + " is not UTF-8"
+			}
+		}
+	}
+	return "", ""
+}
+
+// cpKey is a value's CP key as sent, for messages.
+func cpKey(v model.Value) string {
+	k := v.Field
+	if v.Factor != "" {
+		k = v.Factor + "-" + v.Field
+	}
+	return strconv.QuoteToASCII(k)
+}
+
+// quarantineData keeps an authenticated device's frame for review without
+// official data and without an acknowledgement.
+func (c *conn) quarantineData(it *item, dev, reason string) {
+	s := c.s
+	s.stats.framesQuarantinedRx.Add(1)
+	if n, ok := s.rl.allow("quarantine-data"); ok {
+		s.log.Warn("gateway: frame quarantined", slog.String("remote", c.remote), slog.String("mn", it.raw.MN),
+			slog.String("reason", reason), slog.Int("suppressed", n))
+	}
+	it.raw.Status = model.RawQuarantined
+	it.raw.Reason = reason
+	it.raw.Deviations = append(it.raw.Deviations, dev)
+	it.ack = nil
+	it.hasUpload = false
+	it.dupKey = 0
 }
 
 // fill copies what the batch must keep out of the read buffer: the raw
@@ -180,15 +266,24 @@ func (c *conn) fill(it *item, tok []byte, f *hj212.Frame) {
 // addUpload turns a data or status frame into an upload. HJ 212-2017
 // table 4: DataTime is the period start (2051/2061/2031/2041) or the
 // sampling instant (2011/2021), in China Standard Time; stored UTC.
-func (c *conn) addUpload(it *item, f *hj212.Frame, recv time.Time) error {
+func (c *conn) addUpload(it *item, f *hj212.Frame, recv time.Time) (refusal, error) {
 	if len(it.vals) == 0 {
-		return nil // nothing but DataTime (or nothing): keep the raw frame only
+		return refusal{}, nil // nothing but DataTime (or nothing): keep the raw frame only
 	}
 	dt := recv.UTC().Truncate(time.Second)
 	if b, ok := f.Get("DataTime"); ok {
 		t, err := hj212.ParseTime(b)
 		if err != nil {
-			return err
+			return refusal{}, err
+		}
+		cfg := &c.s.cfg
+		switch {
+		case t.After(recv.Add(cfg.MaxFuture)):
+			return refusal{devFuture, fmt.Sprintf("%s%s is more than %s after the server's time %s", reasonImplTime,
+				b, cfg.MaxFuture, hj212.FormatTime(nil, recv))}, nil
+		case t.Before(cfg.MinDataTime):
+			return refusal{devBeforeFloor, fmt.Sprintf("%s%s is before %s", reasonImplTime,
+				b, hj212.FormatTime(nil, cfg.MinDataTime))}, nil
 		}
 		dt = t.UTC()
 	}
@@ -200,7 +295,7 @@ func (c *conn) addUpload(it *item, f *hj212.Frame, recv time.Time) error {
 	if it.dupKey != 0 && c.seen(it.dupKey) {
 		it.raw.Status = model.RawDuplicate
 	}
-	return nil
+	return refusal{}, nil
 }
 
 // frameKey identifies a frame's upload and packet, so that a device's

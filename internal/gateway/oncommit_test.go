@@ -32,7 +32,7 @@ func TestOnCommit(t *testing.T) {
 	st := newFakeStore()
 	srv := startServer(t, cfg, st)
 	d := dialDevice(t, srv.Addr().String(), testDevices[2].MN, testDevices[2].Password)
-	h := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+	h := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC) // three hours before the clock
 	for i, v := range []string{"11.5", "12.5", "13.5"} {
 		d.write(d.dataFrame(d.qn(), "2061", h.Add(time.Duration(i)*time.Hour), "w01018-Avg", v, "w01018-Flag", "N"))
 		d.next("9014")

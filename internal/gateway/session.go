@@ -25,6 +25,9 @@ type session struct {
 	pw   string
 	st   string
 	flag int // Flag of our requests: the device's version bits, A=1
+	// calAt is when the device was last sent a time calibration for an
+	// implausible DataTime (reader goroutine only).
+	calAt time.Time
 
 	mu       sync.Mutex
 	cmds     []pendingCmd

@@ -111,6 +111,7 @@ type counters struct {
 	backfillFailed      atomic.Uint64
 	backfillTimeouts    atomic.Uint64
 	rawPurged           atomic.Uint64
+	implausibleTime     atomic.Uint64
 	commitLatency       histogram
 	ackLatency          histogram
 }
@@ -176,6 +177,7 @@ type Stats struct {
 	BackfillFailed            uint64
 	BackfillTimedOut          uint64
 	RawPurged                 uint64
+	ImplausibleTime           uint64 // quarantined for a DataTime in the future or before the floor
 	CommitLatency, AckLatency Histogram
 }
 
@@ -220,6 +222,7 @@ func (s *Server) Stats() Stats {
 		BackfillFailed:       c.backfillFailed.Load(),
 		BackfillTimedOut:     c.backfillTimeouts.Load(),
 		RawPurged:            c.rawPurged.Load(),
+		ImplausibleTime:      c.implausibleTime.Load(),
 		CommitLatency:        c.commitLatency.snapshot(),
 		AckLatency:           c.ackLatency.snapshot(),
 	}
@@ -279,6 +282,7 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	counter("backfill_failed_total", "History requests failed.", st.BackfillFailed)
 	counter("backfill_timed_out_total", "History requests without answer in time.", st.BackfillTimedOut)
 	counter("raw_purged_total", "Raw frames purged by retention.", st.RawPurged)
+	counter("implausible_time_total", "Frames quarantined for a DataTime in the future or before the floor.", st.ImplausibleTime)
 	writeHist(w, "commit_seconds", "Commit latency of a batch.", st.CommitLatency)
 	writeHist(w, "ack_seconds", "Latency from frame receipt to its 9014 reply.", st.AckLatency)
 }
