@@ -168,10 +168,16 @@ func DefaultConfig() Config {
 		MinInterval:       10 * time.Minute,
 		BackfillGrace:     5 * time.Minute,
 		CommandTimeout:    2 * time.Minute,
-		MaxFuture:         10 * time.Minute,
+		MaxFuture:         defaultMaxFuture,
 		MinDataTime:       DefaultMinDataTime,
 	}
 }
+
+// defaultMaxFuture is Config.MaxFuture's default: ten minutes is about a
+// year of drift of a data logger's real-time clock (±20 ppm is 1.7 s a
+// day) and far below the 8 h a clock set to UTC instead of China time is
+// off, or the hour a wrong daylight-saving setting gives.
+const defaultMaxFuture = 10 * time.Minute
 
 // DefaultMinDataTime is 2000-01-01 00:00 China Standard Time: HJ 212 data
 // loggers came in with HJ/T 212-2005, so nothing real is older, while the

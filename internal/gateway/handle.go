@@ -276,14 +276,17 @@ func (c *conn) addUpload(it *item, f *hj212.Frame, recv time.Time) (refusal, err
 		if err != nil {
 			return refusal{}, err
 		}
-		cfg := &c.s.cfg
+		maxFuture, floor := defaultMaxFuture, DefaultMinDataTime
+		if c.s != nil {
+			maxFuture, floor = c.s.cfg.MaxFuture, c.s.cfg.MinDataTime
+		}
 		switch {
-		case t.After(recv.Add(cfg.MaxFuture)):
+		case t.After(recv.Add(maxFuture)):
 			return refusal{devFuture, fmt.Sprintf("%s%s is more than %s after the server's time %s", reasonImplTime,
-				b, cfg.MaxFuture, hj212.FormatTime(nil, recv))}, nil
-		case t.Before(cfg.MinDataTime):
+				b, maxFuture, hj212.FormatTime(nil, recv))}, nil
+		case t.Before(floor):
 			return refusal{devBeforeFloor, fmt.Sprintf("%s%s is before %s", reasonImplTime,
-				b, hj212.FormatTime(nil, cfg.MinDataTime))}, nil
+				b, hj212.FormatTime(nil, floor))}, nil
 		}
 		dt = t.UTC()
 	}

@@ -37,8 +37,15 @@ func RecordOf(raw []byte, recv time.Time, remote string) (Record, error) {
 	it.at = recv
 	c.fill(&it, raw, f)
 	it.contact = c.contactOf(&it, recv)
-	if err := c.addUpload(&it, f, recv); err != nil {
+	if _, reason := badValue(it.vals); reason != "" {
+		return Record{}, fmt.Errorf("gateway: %s", reason)
+	}
+	rf, err := c.addUpload(&it, f, recv)
+	if err != nil {
 		return Record{}, fmt.Errorf("gateway: %s%w", reasonBadDataTime, err)
+	}
+	if rf.dev != "" {
+		return Record{}, fmt.Errorf("gateway: %s", rf.reason)
 	}
 	return Record{Upload: it.upload, HasUpload: it.hasUpload, Raw: it.raw, Contact: it.contact}, nil
 }
