@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -79,30 +80,17 @@ type AirChangeQuery struct {
 const (
 	airCells     = 6 * 24
 	airConcBytes = airCells * 4
-	secondsCST   = 8 * 3600
 )
 
 // AirDayNumber returns the natural day (CST) of t as days since 1970-01-01.
-func AirDayNumber(t time.Time) int64 {
-	s := t.Unix() + secondsCST
-	if s < 0 {
-		return (s - 86399) / 86400
-	}
-	return s / 86400
-}
+func AirDayNumber(t time.Time) int64 { return air.DayNumber(t) }
 
 // AirDayTime returns 00:00 CST of day number d.
-func AirDayTime(d int64) time.Time {
-	return time.Unix(d*86400-secondsCST, 0).In(cst)
-}
+func AirDayTime(d int64) time.Time { return air.DayStart(d) }
 
 // airCell locates the hour ending at end: its day and the hour's start
-// (0 = 00:00-01:00, labelled 01:00).
-func airCell(end time.Time) (day int64, hour int) {
-	start := end.Unix() - 3600
-	day = AirDayNumber(time.Unix(start, 0))
-	return day, int((start + secondsCST - day*86400) / 3600)
-}
+// (0 = 00:00-01:00, labelled 01:00), by the air data's day rule.
+func airCell(end time.Time) (day int64, hour int) { return air.HourOf(end) }
 
 func encodeAirDay(d *model.AirDay) (conc, flags []byte) {
 	conc = make([]byte, airConcBytes)
