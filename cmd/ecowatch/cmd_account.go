@@ -13,6 +13,7 @@ import (
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/accountability/accountsvc"
+	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -216,7 +217,7 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		if err != nil {
 			return err
 		}
-		return writeAccountOut(*out, stdout, func(w io.Writer) error { _, err := io.WriteString(w, md); return err })
+		return atomicfile.Out(*out, stdout, func(w io.Writer) error { _, err := io.WriteString(w, md); return err })
 	case "warnings add":
 		if err := st.AddWarning(ctx, w); err != nil {
 			return err
@@ -303,7 +304,7 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		}
 		v, tables = ps, []accountsvc.Table{accountsvc.ProjectsTable(ps)}
 	}
-	return writeAccountOut(*out, stdout, func(w io.Writer) error {
+	return atomicfile.Out(*out, stdout, func(w io.Writer) error {
 		switch *format {
 		case "json":
 			enc := json.NewEncoder(w)
@@ -392,31 +393,6 @@ func accountLoadFile(ctx context.Context, st store.Store, path string, stdout io
 	fmt.Fprintf(stdout, "loaded %d schemes, %d formulas, %d rules, targets of %d periods, values of %d periods, %d projects, %d soil units, %d plots, %d reviews\n",
 		len(l.Schemes), len(formulas), len(l.Rules), len(tp), len(vp), len(l.Projects), len(l.SoilUnits), len(l.Plots), len(l.Reviews))
 	return nil
-}
-
-// writeAccountOut writes to stdout or to out through a temporary file
-// renamed into place.
-func writeAccountOut(out string, stdout io.Writer, write func(io.Writer) error) error {
-	if out == "" || out == "-" {
-		return write(stdout)
-	}
-	f, err := os.CreateTemp(dirOf(out), ".account-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	bw := bufio.NewWriter(f)
-	if err := write(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), out)
 }
 
 // readAccountSamples reads JSON lines of samples by enterprise and series.

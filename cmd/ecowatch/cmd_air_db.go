@@ -20,6 +20,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/air/airfile"
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
+	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -291,7 +292,7 @@ func runAirReport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	return writeOut(f.out, stdout, func(w io.Writer) error {
+	return atomicfile.Out(f.out, stdout, func(w io.Writer) error {
 		switch f.format {
 		case "json":
 			enc := json.NewEncoder(w)
@@ -351,27 +352,6 @@ func (f *airReportFlags) options() (airreport.Options, error) {
 		return o, usageError{fmt.Errorf("--format %q: want table, json or xlsx", f.format)}
 	}
 	return o, nil
-}
-
-// writeOut writes to path (atomically: a temporary file renamed) or to
-// stdout when path is empty.
-func writeOut(path string, stdout io.Writer, fn func(io.Writer) error) error {
-	if path == "" {
-		return fn(stdout)
-	}
-	var buf bytes.Buffer
-	if err := fn(&buf); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
 
 func writeReportTable(w io.Writer, rep *airreport.Report) error {

@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -345,57 +346,32 @@ func rightsExport(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer st.Close()
-	w := stdout
-	var f *os.File
-	if len(pos) == 1 && pos[0] != "-" {
-		// Written next to the target and renamed: a half-written export
-		// never stands under the final name.
-		f, err = os.CreateTemp(dirOf(pos[0]), ".rights-export-*")
-		if err != nil {
-			return err
-		}
-		defer os.Remove(f.Name())
-		defer f.Close()
-		w = f
+	// Written next to the target and renamed: a half-written export
+	// never stands under the final name.
+	out := ""
+	if len(pos) == 1 {
+		out = pos[0]
 	}
-	bw := bufio.NewWriterSize(w, 256<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
 	n := 0
 	var head rights.Digest
-	err = st.RightsEntries(ctx, store.RightsQuery{}, func(e *rights.Entry) error {
-		n++
-		head = e.Hash
-		return enc.Encode(e)
+	err = atomicfile.Out(out, stdout, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 256<<10)
+		enc := json.NewEncoder(bw)
+		enc.SetEscapeHTML(false)
+		if err := st.RightsEntries(ctx, store.RightsQuery{}, func(e *rights.Entry) error {
+			n++
+			head = e.Hash
+			return enc.Encode(e)
+		}); err != nil {
+			return err
+		}
+		return bw.Flush()
 	})
 	if err != nil {
 		return err
 	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if f != nil {
-		if err := f.Sync(); err != nil {
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		if err := os.Rename(f.Name(), pos[0]); err != nil {
-			return err
-		}
-	}
 	fmt.Fprintf(stderr, "exported %d entries, head %s\n", n, head)
 	return nil
-}
-
-func dirOf(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if os.IsPathSeparator(p[i]) {
-			return p[:i+1]
-		}
-	}
-	return "."
 }
 
 func rightsVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"text/tabwriter"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsreport"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
@@ -122,32 +121,9 @@ func rightsReport(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return writeRightsReport(rep, *format, *out, stdout)
 }
 
-// writeRightsReport writes to stdout, or to a file next to out renamed into
-// place, so that no half-written report stands under its name.
+// writeRightsReport writes to stdout, or atomically to out.
 func writeRightsReport(rep rightsreport.Report, format, out string, stdout io.Writer) error {
-	if out == "" || out == "-" {
-		return encodeRightsReport(stdout, rep, format)
-	}
-	f, err := os.CreateTemp(dirOf(out), ".rights-report-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	bw := bufio.NewWriter(f)
-	if err := encodeRightsReport(bw, rep, format); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), out)
+	return atomicfile.Out(out, stdout, func(w io.Writer) error { return encodeRightsReport(w, rep, format) })
 }
 
 func encodeRightsReport(w io.Writer, rep rightsreport.Report, format string) error {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -295,7 +296,7 @@ func runWaterReport(ctx context.Context, args []string, _ io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	return writeOut(*out, stdout, func(w io.Writer) error {
+	return atomicfile.Out(*out, stdout, func(w io.Writer) error {
 		switch *format {
 		case "json":
 			enc := json.NewEncoder(w)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/alerts/alertsvc"
 	"github.com/ecowatch/ecowatch/internal/api"
+	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
@@ -348,11 +349,7 @@ func (a *App) WriteReady(path string) error { return writeReady(path, a.ready) }
 
 func writeReady(path string, ready Ready) error {
 	b, _ := json.Marshal(ready)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o640); err != nil {
-		return fmt.Errorf("cannot write ready file: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.WriteFile(path, b, 0o640); err != nil {
 		return fmt.Errorf("cannot write ready file: %w", err)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -379,7 +380,7 @@ func WriteCSV(dir string, r *model.Registry) error {
 		if name == DevicesCSV {
 			mode = 0o600 // device passwords
 		}
-		if err := writeFileAtomic(path, data, mode); err != nil {
+		if err := atomicfile.WriteFile(path, data, mode); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 	}
@@ -450,30 +451,4 @@ func formatCoord(f float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
-}
-
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }

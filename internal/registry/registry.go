@@ -26,6 +26,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -164,7 +165,7 @@ func Save(path, format string, r *model.Registry) error {
 				return fmt.Errorf("export: %w", err)
 			}
 		}
-		if err := writeFileAtomic(path, []byte(b.String()), 0o600); err != nil {
+		if err := atomicfile.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		return nil

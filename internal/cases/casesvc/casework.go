@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -450,12 +451,11 @@ func (s *Service) PutEvidence(ctx context.Context, r io.Reader, name, by string)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".upload-*")
+	tmp, err := atomicfile.New(dir, "upload-")
 	if err != nil {
 		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // after the rename this removes nothing
-	defer tmp.Close()
+	defer tmp.Abort()
 	h := sha256.New()
 	var head [512]byte
 	hn, _ := io.ReadFull(r, head[:])
@@ -475,15 +475,12 @@ func (s *Service) PutEvidence(ctx context.Context, r io.Reader, name, by string)
 	if size > MaxEvidence {
 		return store.Attachment{}, fmt.Errorf("over %d bytes: %w", MaxEvidence, ErrEvidence)
 	}
-	if err := tmp.Sync(); err != nil {
-		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
-	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	final := s.evidencePath(sum)
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
 		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
+	if err := tmp.Commit(final, 0o600); err != nil {
 		return store.Attachment{}, fmt.Errorf("evidence: %w", err)
 	}
 	a := store.Attachment{Hash: sum, Type: ctype, Size: size, Name: name, CreatedBy: by, CreatedAt: s.now()}
