@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/atomicfile"
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -31,7 +32,9 @@ Subcommands:
                                    without FILE); prints a result or a refusal per line,
                                    a result only once it is durable. Re-running a file
                                    (after a crash) is safe: applied commands come back
-                                   with their original results
+                                   with their original results. Entries and audit
+                                   records name the actor "cli"; a line naming an
+                                   actor is refused
   balance [--account A] [--pollutant P]
                                    balances (g/a) and what is spendable now
   history --pollutant P --serial N trace one unit from its creation to its end
@@ -98,6 +101,10 @@ func rightsFlags(fs *flag.FlagSet, sf *registryStoreFlags, args []string, maxPos
 func openRightsStore(ctx context.Context, sf *registryStoreFlags, create bool) (store.Store, error) {
 	return sf.open(ctx, create)
 }
+
+// cliActor is who the command line's ledger commands and checkpoints are
+// recorded as (as the users command's changes).
+const cliActor = "cli"
 
 // applyLine is what apply prints for each command.
 type applyLine struct {
@@ -222,8 +229,10 @@ func rightsApply(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		}
 		p := &pending{out: applyLine{Line: line}}
 		var cmd rights.Command
-		if cmd, p.err = rightsvc.DecodeCommand(b, ""); p.err == nil {
-			p.wait, p.err = svc.Submit(ctx, cmd)
+		// The command line acts as the operator: entries and audit
+		// records say "cli", never an actor named in the file.
+		if cmd, p.err = rightsvc.DecodeCommandAs(b, "", cliActor); p.err == nil {
+			p.wait, p.err = svc.SubmitAudited(ctx, cmd, &model.AuditRecord{Actor: cliActor, Role: "system"})
 		}
 		queue <- p
 	}

@@ -401,7 +401,10 @@ func (s *server) rightsCommand(w http.ResponseWriter, r *http.Request) error {
 	if len(body) > maxCommandBody {
 		return &Error{Code: CodeTooLarge, Message: fmt.Sprintf("the command is larger than %d bytes", maxCommandBody)}
 	}
-	cmd, err := rightsvc.DecodeCommand(body, key)
+	// The actor on the entries is the authenticated caller, never a body
+	// field (DecodeCommandAs refuses one).
+	actor := s.actorOf(r)
+	cmd, err := rightsvc.DecodeCommandAs(body, key, actor)
 	if err != nil {
 		var de *rightsvc.DecodeError
 		if errors.As(err, &de) {
@@ -416,7 +419,9 @@ func (s *server) rightsCommand(w http.ResponseWriter, r *http.Request) error {
 			return &Error{Code: CodeForbidden, Message: "your account may not issue this command (an enterprise trades only its own rights; a county handles only its own reductions and reservoir)"}
 		}
 	}
-	res, err := svc.Apply(r.Context(), cmd)
+	au := s.audit(r, "", "", nil, nil)
+	au.Actor = actor
+	res, err := svc.ApplyAudited(r.Context(), cmd, au)
 	if err != nil {
 		var rf *rights.Refusal
 		if errors.As(err, &rf) {
@@ -426,6 +431,19 @@ func (s *server) rightsCommand(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
+}
+
+// actorOf names the caller for the ledger and the audit: the logged-in
+// user (or static token client); "anonymous" only on a server without
+// authentication.
+func (s *server) actorOf(r *http.Request) string {
+	if p := principal(r.Context()); p.User != "" {
+		return p.User
+	}
+	if c, ok := clientOf(r.Context()); ok && c != "" {
+		return "token:" + c
+	}
+	return "anonymous"
 }
 
 // rightsTrace follows one unit (a serial of a pollutant) from its permit or

@@ -132,6 +132,10 @@ const (
 	accessStaff  = auth.ScopeRaw // registry, devices, frames
 	accessCases  = auth.ScopeCasesRead
 	accessRights = "rights:read" // internal/api.ScopeRightsRead
+	// accessQuarantine: frames of unknown devices belong to no county; the
+	// same scope as the API's GET /api/v1/quarantine (the city only), so
+	// a machine gets the same answer from both.
+	accessQuarantine = auth.ScopeQuarantine
 )
 
 // pageRoute is one page.
@@ -148,7 +152,7 @@ var pageRoutes = []pageRoute{
 	{"GET /monitoring", accessStaff, (*Handler).monitoring},
 	{"GET /monitoring/enterprises/{uscc}", accessStaff, (*Handler).enterprisePage},
 	{"GET /monitoring/devices/{mn}", accessStaff, (*Handler).devicePage},
-	{"GET /monitoring/quarantine", accessStaff, (*Handler).quarantinePage},
+	{"GET /monitoring/quarantine", accessQuarantine, (*Handler).quarantinePage},
 	{"GET /water", accessPublic, (*Handler).waterPage},
 	{"GET /rights", accessRights, (*Handler).rightsPage},
 	{"GET /cases", accessCases, (*Handler).casesBoard},

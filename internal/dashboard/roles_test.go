@@ -81,7 +81,8 @@ func TestRoles(t *testing.T) {
 		{"/monitoring", auth.ScopeRaw, []row{{ent.Name, ent.County, ent.USCC}, {other.Name, other.County, other.USCC}}, false, false},
 		{"/monitoring/enterprises/" + ent.USCC, auth.ScopeRaw, []row{{s.Device.MN, ent.County, ent.USCC}}, false, true},
 		{"/monitoring/devices/" + s.Device.MN, auth.ScopeRaw, []row{{"10.1.2.3:5000", ent.County, ent.USCC}}, false, true},
-		{"/monitoring/quarantine", auth.ScopeRaw, nil, true, false},
+		// The API's scope for the quarantine: the city only, not machines.
+		{"/monitoring/quarantine", auth.ScopeQuarantine, nil, true, false},
 		{"/rights", accessRights, nil, true, false},
 		{"/cases", auth.ScopeCasesRead, []row{{s.OverdueCase, "371502", ""}}, false, false},
 		{"/cases/" + s.OverdueCase, auth.ScopeCasesRead, []row{{"扬尘未覆盖", "371502", ""}}, false, true},

@@ -125,6 +125,11 @@ type CasesStore interface {
 
 	// NextNumber increments and returns the named counter (1 first).
 	NextNumber(ctx context.Context, name string) (int64, error)
+	// InCaseTx runs fn in one write transaction: the numbers fn draws
+	// (CaseTx.NextNumber) count only if everything fn writes commits, so
+	// a refusal inside fn, or a failed write, leaves no gap in the
+	// numbering. fn's error is returned as it is.
+	InCaseTx(ctx context.Context, fn func(tx CaseTx) error) error
 
 	// CreateCase inserts a new case with its events (ErrConflict if the ID
 	// exists). UpdateCase writes c, which must have been read at Seq
@@ -413,6 +418,52 @@ func (s *sqlBase) nextNumberTx(ctx context.Context, tx *sql.Tx, name string) (in
 	return v, err
 }
 
+// CaseTx is the writes of InCaseTx, as the CasesStore methods of the same
+// names, inside its transaction.
+type CaseTx interface {
+	NextNumber(name string) (int64, error)
+	CreateCase(c cases.Case, evs []cases.Event, audit *model.AuditRecord) error
+	PutPetition(p StoredPetition, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error
+	PutPatrol(p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error
+}
+
+type caseTx struct {
+	s   *sqlBase
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (t caseTx) NextNumber(name string) (int64, error) { return t.s.nextNumberTx(t.ctx, t.tx, name) }
+func (t caseTx) CreateCase(c cases.Case, evs []cases.Event, audit *model.AuditRecord) error {
+	return t.s.createCaseTx(t.ctx, t.tx, c, evs, audit)
+}
+func (t caseTx) PutPetition(p StoredPetition, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error {
+	return t.s.putPetitionTx(t.ctx, t.tx, p, c, evs, audit)
+}
+func (t caseTx) PutPatrol(p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error {
+	return t.s.putPatrolTx(t.ctx, t.tx, p, opened, evs, audit)
+}
+
+// fnError carries fn's own error through inTx unwrapped.
+type fnError struct{ err error }
+
+func (e fnError) Error() string { return e.err.Error() }
+
+// InCaseTx implements CasesStore.
+func (s *sqlBase) InCaseTx(ctx context.Context, fn func(tx CaseTx) error) error {
+	err := s.inTx(ctx, "case transaction", func(tx *sql.Tx) error {
+		if err := fn(caseTx{s, ctx, tx}); err != nil {
+			return fnError{err}
+		}
+		return nil
+	})
+	var fe fnError
+	if errors.As(err, &fe) {
+		return fe.err
+	}
+	return err
+}
+
 // caseArgs is the columns of a case's row (see caseInsert) and its JSON
 // document.
 func caseArgs(c *cases.Case) ([]any, string, error) {
@@ -487,12 +538,14 @@ func (s *sqlBase) insertEventsTx(ctx context.Context, tx *sql.Tx, evs []cases.Ev
 
 // CreateCase implements CasesStore.
 func (s *sqlBase) CreateCase(ctx context.Context, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error {
-	return s.inTx(ctx, "create case "+c.ID, func(tx *sql.Tx) error {
-		if err := s.insertCaseTx(ctx, tx, &c, evs); err != nil {
-			return err
-		}
-		return s.insertAudit(ctx, tx, audit)
-	})
+	return s.inTx(ctx, "create case "+c.ID, func(tx *sql.Tx) error { return s.createCaseTx(ctx, tx, c, evs, audit) })
+}
+
+func (s *sqlBase) createCaseTx(ctx context.Context, tx *sql.Tx, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error {
+	if err := s.insertCaseTx(ctx, tx, &c, evs); err != nil {
+		return err
+	}
+	return s.insertAudit(ctx, tx, audit)
 }
 
 // UpdateCase implements CasesStore.

@@ -17,29 +17,31 @@ import (
 
 // PutPetition implements CasesStore.
 func (s *sqlBase) PutPetition(ctx context.Context, p StoredPetition, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error {
+	return s.inTx(ctx, "put petition "+p.Code, func(tx *sql.Tx) error { return s.putPetitionTx(ctx, tx, p, c, evs, audit) })
+}
+
+func (s *sqlBase) putPetitionTx(ctx context.Context, tx *sql.Tx, p StoredPetition, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error {
 	doc, err := json.Marshal(&p)
 	if err != nil {
 		return fmt.Errorf("put petition: %w", err)
 	}
-	return s.inTx(ctx, "put petition "+p.Code, func(tx *sql.Tx) error {
-		var one int
-		switch err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM petitions WHERE code = ?`), p.Code).Scan(&one); {
-		case err == nil:
-			return fmt.Errorf("petition %s exists: %w", p.Code, ErrConflict)
-		case !errors.Is(err, sql.ErrNoRows):
+	var one int
+	switch err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM petitions WHERE code = ?`), p.Code).Scan(&one); {
+	case err == nil:
+		return fmt.Errorf("petition %s exists: %w", p.Code, ErrConflict)
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO petitions (code, county, category, case_id, received_at, reply, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`), p.Code, p.County, string(p.Category), p.Case, us(p.ReceivedAt), cleanText(p.Reply), cleanText(string(doc))); err != nil {
+		return err
+	}
+	if c.ID != "" {
+		if err := s.insertCaseTx(ctx, tx, &c, evs); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO petitions (code, county, category, case_id, received_at, reply, doc)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`), p.Code, p.County, string(p.Category), p.Case, us(p.ReceivedAt), cleanText(p.Reply), cleanText(string(doc))); err != nil {
-			return err
-		}
-		if c.ID != "" {
-			if err := s.insertCaseTx(ctx, tx, &c, evs); err != nil {
-				return err
-			}
-		}
-		return s.insertAudit(ctx, tx, audit)
-	})
+	}
+	return s.insertAudit(ctx, tx, audit)
 }
 
 // SetPetitionReply implements CasesStore.
@@ -182,6 +184,10 @@ func (s *sqlBase) Notifications(ctx context.Context, recipients []string, limit 
 
 // PutPatrol implements CasesStore.
 func (s *sqlBase) PutPatrol(ctx context.Context, p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error {
+	return s.inTx(ctx, "put patrol "+p.ID, func(tx *sql.Tx) error { return s.putPatrolTx(ctx, tx, p, opened, evs, audit) })
+}
+
+func (s *sqlBase) putPatrolTx(ctx context.Context, tx *sql.Tx, p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error {
 	if len(evs) != len(opened) {
 		return fmt.Errorf("put patrol: %d cases but %d event lists", len(opened), len(evs))
 	}
@@ -189,18 +195,16 @@ func (s *sqlBase) PutPatrol(ctx context.Context, p Patrol, opened []cases.Case, 
 	if err != nil {
 		return fmt.Errorf("put patrol: %w", err)
 	}
-	return s.inTx(ctx, "put patrol "+p.ID, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO patrols (id, county, by_user, area, started_at, ended_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-			p.ID, p.County, p.By, cleanText(p.Area), us(p.StartedAt), us(p.EndedAt), cleanText(string(doc))); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO patrols (id, county, by_user, area, started_at, ended_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		p.ID, p.County, p.By, cleanText(p.Area), us(p.StartedAt), us(p.EndedAt), cleanText(string(doc))); err != nil {
+		return err
+	}
+	for i := range opened {
+		if err := s.insertCaseTx(ctx, tx, &opened[i], evs[i]); err != nil {
 			return err
 		}
-		for i := range opened {
-			if err := s.insertCaseTx(ctx, tx, &opened[i], evs[i]); err != nil {
-				return err
-			}
-		}
-		return s.insertAudit(ctx, tx, audit)
-	})
+	}
+	return s.insertAudit(ctx, tx, audit)
 }
 
 // Patrols implements CasesStore, newest first.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights"
 )
 
@@ -20,8 +21,10 @@ type RightsStore interface {
 	// stored Seq and entries[0].Prev is its hash. If another writer has
 	// moved the chain on, nothing is written and the error wraps
 	// ErrRightsConflict (the caller reloads and retries); an idempotency
-	// key already stored also fails with ErrRightsConflict.
-	AppendRights(ctx context.Context, entries []rights.Entry) error
+	// key already stored also fails with ErrRightsConflict. The audit
+	// records (one per command, may be nil) are written in the same
+	// transaction, so no applied command lacks its audit row.
+	AppendRights(ctx context.Context, entries []rights.Entry, audit []model.AuditRecord) error
 	// RightsEntries calls fn for each stored entry matching q, in Seq
 	// order. fn's argument is reused between calls. An error from fn stops
 	// the scan and is returned.
@@ -52,7 +55,7 @@ const rightsNCols = 21
 const rightsChunk = 64
 
 // AppendRights implements RightsStore.
-func (s *sqlBase) AppendRights(ctx context.Context, entries []rights.Entry) (err error) {
+func (s *sqlBase) AppendRights(ctx context.Context, entries []rights.Entry, audit []model.AuditRecord) (err error) {
 	if len(entries) == 0 {
 		return nil
 	}
@@ -124,6 +127,11 @@ func (s *sqlBase) AppendRights(ctx context.Context, entries []rights.Entry) (err
 			return fmt.Errorf("append rights: command %q: %w", e.Key, conflictErr(err))
 		}
 		i = j
+	}
+	for i := range audit {
+		if err := s.insertAudit(ctx, tx, &audit[i]); err != nil {
+			return fmt.Errorf("append rights: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("append rights: commit: %w", conflictErr(err))

@@ -88,13 +88,13 @@ func testRightsRoundTrip(t *testing.T, tg target) {
 	_, cmds := rightsScript(t)
 	var all []rights.Entry
 	// The first two commands in one transaction, the rest one by one.
-	if err := s.AppendRights(ctx, append(append([]rights.Entry(nil), cmds[0]...), cmds[1]...)); err != nil {
+	if err := s.AppendRights(ctx, append(append([]rights.Entry(nil), cmds[0]...), cmds[1]...), nil); err != nil {
 		t.Fatalf("AppendRights: %v", err)
 	}
 	all = append(all, cmds[0]...)
 	all = append(all, cmds[1]...)
 	for _, es := range cmds[2:] {
-		if err := s.AppendRights(ctx, es); err != nil {
+		if err := s.AppendRights(ctx, es, nil); err != nil {
 			t.Fatalf("AppendRights: %v", err)
 		}
 		all = append(all, es...)
@@ -134,7 +134,7 @@ func testRightsConflict(t *testing.T, tg target) {
 	s := openStore(t, tg.dsn(t))
 	ctx := context.Background()
 	_, cmds := rightsScript(t)
-	if err := s.AppendRights(ctx, cmds[0]); err != nil {
+	if err := s.AppendRights(ctx, cmds[0], nil); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -145,7 +145,7 @@ func testRightsConflict(t *testing.T, tg target) {
 		{"a gap in the chain", cmds[2]},
 	}
 	for _, c := range cases {
-		err := s.AppendRights(ctx, c.es)
+		err := s.AppendRights(ctx, c.es, nil)
 		if !errors.Is(err, ErrRightsConflict) {
 			t.Errorf("%s: err = %v, want ErrRightsConflict", c.name, err)
 		}
@@ -153,7 +153,7 @@ func testRightsConflict(t *testing.T, tg target) {
 	// A fork: the right seq but another prev hash.
 	fork := append([]rights.Entry(nil), cmds[1]...)
 	fork[0].Prev[0] ^= 1
-	if err := s.AppendRights(ctx, fork); !errors.Is(err, ErrRightsConflict) {
+	if err := s.AppendRights(ctx, fork, nil); !errors.Is(err, ErrRightsConflict) {
 		t.Errorf("fork: err = %v, want ErrRightsConflict", err)
 	}
 	if got := storedRights(t, s, RightsQuery{}); !reflect.DeepEqual(got, cmds[0]) {
@@ -162,7 +162,7 @@ func testRightsConflict(t *testing.T, tg target) {
 	// Entries that do not chain among themselves are refused before any
 	// write.
 	bad := append(append([]rights.Entry(nil), cmds[1]...), cmds[3]...)
-	if err := s.AppendRights(ctx, bad); err == nil {
+	if err := s.AppendRights(ctx, bad, nil); err == nil {
 		t.Fatal("unchained entries accepted")
 	}
 }
@@ -171,7 +171,7 @@ func testRightsAllOrNothing(t *testing.T, tg target) {
 	s := openStore(t, tg.dsn(t))
 	ctx := context.Background()
 	l, cmds := rightsScript(t)
-	if err := s.AppendRights(ctx, append(append([]rights.Entry(nil), cmds[0]...), cmds[1]...)); err != nil {
+	if err := s.AppendRights(ctx, append(append([]rights.Entry(nil), cmds[0]...), cmds[1]...), nil); err != nil {
 		t.Fatal(err)
 	}
 	// A group of two commands whose second reuses a stored idempotency key
@@ -187,7 +187,7 @@ func testRightsAllOrNothing(t *testing.T, tg target) {
 		buf = rights.AppendCanonical(buf, &group[i])
 		group[i].Hash = sha(buf)
 	}
-	if err := s.AppendRights(ctx, group); !errors.Is(err, ErrRightsConflict) {
+	if err := s.AppendRights(ctx, group, nil); !errors.Is(err, ErrRightsConflict) {
 		t.Fatalf("duplicate key: err = %v, want ErrRightsConflict", err)
 	}
 	got := storedRights(t, s, RightsQuery{})
@@ -195,7 +195,7 @@ func testRightsAllOrNothing(t *testing.T, tg target) {
 		t.Fatalf("after a failed group the ledger holds %d entries, want %d", len(got), want)
 	}
 	// The untouched group still goes in afterwards.
-	if err := s.AppendRights(ctx, append(append([]rights.Entry(nil), cmds[2]...), cmds[3]...)); err != nil {
+	if err := s.AppendRights(ctx, append(append([]rights.Entry(nil), cmds[2]...), cmds[3]...), nil); err != nil {
 		t.Fatalf("AppendRights after the failure: %v", err)
 	}
 	_ = l
@@ -209,7 +209,7 @@ func testRightsAccountQuery(t *testing.T, tg target) {
 	for _, es := range cmds {
 		all = append(all, es...)
 	}
-	if err := s.AppendRights(ctx, all); err != nil {
+	if err := s.AppendRights(ctx, all, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range []rights.Account{rights.Enterprise(rEntA), rights.Enterprise(rEntB), rights.Issuance, "nobody"} {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/ecowatch/ecowatch/internal/rights"
 )
@@ -81,6 +82,18 @@ func (e *DecodeError) Error() string {
 // Unknown members are refused, so a misspelt field cannot be silently
 // dropped from a legal record.
 func DecodeCommand(b []byte, key string) (rights.Command, error) {
+	return decodeCommand(b, key, nil)
+}
+
+// DecodeCommandAs is DecodeCommand for a caller whose identity the server
+// knows: the actor recorded on the entries is actor, and a body that
+// names an actor itself is refused (field "actor"), so nobody can sign a
+// legal record with another's name.
+func DecodeCommandAs(b []byte, key, actor string) (rights.Command, error) {
+	return decodeCommand(b, key, &actor)
+}
+
+func decodeCommand(b []byte, key string, actor *string) (rights.Command, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, &DecodeError{Msg: "not a JSON object: " + err.Error()}
@@ -96,6 +109,18 @@ func DecodeCommand(b []byte, key string) (rights.Command, error) {
 		return nil, &DecodeError{Field: "cmd", Msg: fmt.Sprintf("unknown command %q", name)}
 	}
 	delete(m, "cmd")
+	if actor != nil {
+		// encoding/json matches member names without regard to case.
+		for k := range m {
+			if strings.EqualFold(k, "actor") {
+				return nil, &DecodeError{Field: "actor", Msg: "not accepted: the actor is who is logged in (your session or token), recorded by the server"}
+			}
+		}
+		if *actor != "" {
+			ab, _ := json.Marshal(*actor)
+			m["actor"] = ab
+		}
+	}
 	if key != "" {
 		if raw, ok := m["key"]; ok {
 			var k string

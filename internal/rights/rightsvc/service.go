@@ -14,6 +14,7 @@ package rightsvc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -69,10 +71,13 @@ type Service struct {
 }
 
 type request struct {
-	cmd  rights.Command
-	res  rights.Result
-	err  error
-	done chan struct{}
+	cmd rights.Command
+	// audit, when set, is the caller's audit record: written with the
+	// command's entries, in their transaction, with the result as After.
+	audit *model.AuditRecord
+	res   rights.Result
+	err   error
+	done  chan struct{}
 }
 
 // Open loads the ledger from st, replays it (checking the hash chain and
@@ -143,7 +148,15 @@ func (s *Service) reload(ctx context.Context) error {
 // body) returns the original result. If ctx ends first the command may
 // still be applied; repeat it with the same key to learn its result.
 func (s *Service) Apply(ctx context.Context, cmd rights.Command) (rights.Result, error) {
-	wait, err := s.Submit(ctx, cmd)
+	return s.ApplyAudited(ctx, cmd, nil)
+}
+
+// ApplyAudited is Apply that also writes audit (Action and Target filled
+// in if empty, After set to the result) in the transaction of the
+// command's entries. A repeat of an applied command writes nothing, so
+// no second record either; a refusal writes none.
+func (s *Service) ApplyAudited(ctx context.Context, cmd rights.Command, audit *model.AuditRecord) (rights.Result, error) {
+	wait, err := s.submit(ctx, cmd, audit)
 	if err != nil {
 		return rights.Result{}, err
 	}
@@ -155,7 +168,16 @@ func (s *Service) Apply(ctx context.Context, cmd rights.Command) (rights.Result,
 // that order, so a caller can keep many commands in flight (they share
 // transactions) and still get the results of a sequential run.
 func (s *Service) Submit(ctx context.Context, cmd rights.Command) (func(context.Context) (rights.Result, error), error) {
-	r := &request{cmd: cmd, done: make(chan struct{})}
+	return s.submit(ctx, cmd, nil)
+}
+
+// SubmitAudited is Submit with an audit record, as ApplyAudited.
+func (s *Service) SubmitAudited(ctx context.Context, cmd rights.Command, audit *model.AuditRecord) (func(context.Context) (rights.Result, error), error) {
+	return s.submit(ctx, cmd, audit)
+}
+
+func (s *Service) submit(ctx context.Context, cmd rights.Command, audit *model.AuditRecord) (func(context.Context) (rights.Result, error), error) {
+	r := &request{cmd: cmd, audit: audit, done: make(chan struct{})}
 	select {
 	case s.reqs <- r:
 	case <-s.closing:
@@ -248,8 +270,9 @@ func (s *Service) commit(batch []*request) {
 		s.stale = false
 	}
 	var entries []rights.Entry
+	var audits []model.AuditRecord
 	for attempt := 0; ; attempt++ {
-		entries = entries[:0]
+		entries, audits = entries[:0], audits[:0]
 		for _, r := range batch {
 			now := s.opts.Now().UTC().Truncate(time.Microsecond)
 			if now.Before(s.last) {
@@ -260,12 +283,15 @@ func (s *Service) commit(batch []*request) {
 			if len(es) > 0 {
 				entries = append(entries, es...)
 				s.last = es[len(es)-1].Time
+				if r.audit != nil {
+					audits = append(audits, auditOf(*r.audit, res, now))
+				}
 			}
 		}
 		if len(entries) == 0 {
 			return
 		}
-		err := s.st.AppendRights(ctx, entries)
+		err := s.st.AppendRights(ctx, entries, audits)
 		if err == nil {
 			s.idx.add(entries)
 			return
@@ -289,6 +315,23 @@ func (s *Service) commit(batch []*request) {
 		// would keep reloading past each other.
 		time.Sleep(time.Duration(rand.Int64N(int64(min(1<<attempt, 50)) * int64(time.Millisecond))))
 	}
+}
+
+// auditOf completes a command's audit record from its result.
+func auditOf(a model.AuditRecord, res rights.Result, now time.Time) model.AuditRecord {
+	if a.At.IsZero() {
+		a.At = now
+	}
+	if a.Action == "" {
+		a.Action = "rights." + res.Cmd
+	}
+	if a.Target == "" {
+		a.Target = "rights/command/" + res.Key
+	}
+	if b, err := json.Marshal(res); err == nil {
+		a.After = string(b)
+	}
+	return a
 }
 
 func (s *Service) broken(batch []*request, err error) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/store"
 
@@ -294,8 +295,8 @@ type countingStore struct {
 	conflicts atomic.Int64
 }
 
-func (c *countingStore) AppendRights(ctx context.Context, es []rights.Entry) error {
-	err := c.RightsStore.AppendRights(ctx, es)
+func (c *countingStore) AppendRights(ctx context.Context, es []rights.Entry, au []model.AuditRecord) error {
+	err := c.RightsStore.AppendRights(ctx, es, au)
 	if errors.Is(err, store.ErrRightsConflict) {
 		c.conflicts.Add(1)
 	}
@@ -379,11 +380,11 @@ type failingStore struct {
 	fail atomic.Bool
 }
 
-func (f *failingStore) AppendRights(ctx context.Context, es []rights.Entry) error {
+func (f *failingStore) AppendRights(ctx context.Context, es []rights.Entry, au []model.AuditRecord) error {
 	if f.fail.Load() {
 		return errors.New("disk full")
 	}
-	return f.RightsStore.AppendRights(ctx, es)
+	return f.RightsStore.AppendRights(ctx, es, au)
 }
 
 // TestWriteFailureRebuilds checks that a failed write answers with an
@@ -422,11 +423,11 @@ type flakyStore struct {
 	down atomic.Bool
 }
 
-func (f *flakyStore) AppendRights(ctx context.Context, es []rights.Entry) error {
+func (f *flakyStore) AppendRights(ctx context.Context, es []rights.Entry, au []model.AuditRecord) error {
 	if f.down.Load() {
 		return errors.New("connection refused")
 	}
-	return f.RightsStore.AppendRights(ctx, es)
+	return f.RightsStore.AppendRights(ctx, es, au)
 }
 
 func (f *flakyStore) RightsEntries(ctx context.Context, q store.RightsQuery, fn func(*rights.Entry) error) error {
