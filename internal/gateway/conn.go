@@ -40,8 +40,9 @@ type conn struct {
 	nc     net.Conn
 	remote string
 	ip     netip.Addr
-	one    [1]byte  // the idle read: wait for one byte without a buffer
-	rb     *readBuf // nil while idle
+	src    netip.Prefix // the unit the authentication guard counts by
+	one    [1]byte      // the idle read: wait for one byte without a buffer
+	rb     *readBuf     // nil while idle
 	split  hj212.Splitter
 	// sessions are the devices authenticated on this connection (usually
 	// one; a data logger may relay several MNs). Reader goroutine only.
@@ -59,7 +60,7 @@ type conn struct {
 }
 
 func (s *Server) newConn(nc net.Conn, ip netip.Addr) *conn {
-	c := &conn{s: s, nc: nc, remote: nc.RemoteAddr().String(), ip: ip}
+	c := &conn{s: s, nc: nc, remote: nc.RemoteAddr().String(), ip: ip, src: sourceKey(ip)}
 	c.split.MaxSegment = s.cfg.MaxSegment
 	c.wr = newRawWriter(nc)
 	return c

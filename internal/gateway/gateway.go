@@ -136,6 +136,30 @@ type Config struct {
 	// 2051/2061 history) may wait for its 9011/9012 answers.
 	CommandTimeout time.Duration
 
+	// Device authentication guard. A source (an IPv4 address, an IPv6
+	// /64) that sends a wrong password for a registered device waits
+	// AuthDelay before its next attempt is checked, doubling with each
+	// failure up to AuthDelayMax; attempts while it waits are refused
+	// unchecked. AuthLockoutAfter failures lock it out for AuthLockout,
+	// doubling with each further lockout up to AuthLockoutMax. Failures
+	// are forgotten after AuthForget without one (counted from the end of
+	// a delay or lockout). A device with failures from addresses it never
+	// authenticated from makes such addresses wait too (AuthDelay
+	// doubling up to AuthDeviceDelayMax) while its usual addresses go on.
+	// At most AuthSources sources are tracked one by one; the rest share
+	// a fixed set of buckets.
+	AuthDelay, AuthDelayMax     time.Duration
+	AuthLockoutAfter            int
+	AuthLockout, AuthLockoutMax time.Duration
+	AuthForget                  time.Duration
+	AuthDeviceDelayMax          time.Duration
+	AuthSources                 int
+	// OnLockout, when set, is called when a source is locked out or a
+	// device is attacked from several addresses (e.g. to raise an alarm
+	// and open a case, internal/alerts/alertsvc). It runs on a connection's
+	// goroutine: it must not block.
+	OnLockout func(Lockout)
+
 	// OnCommit, when set, is called by the committer with each batch right
 	// after it was committed (before the acks are written), e.g. to feed
 	// the alert rules (internal/alerts/alertsvc). It runs on the single commit
@@ -148,28 +172,36 @@ type Config struct {
 // DefaultConfig returns the production defaults.
 func DefaultConfig() Config {
 	return Config{
-		Addr:              ":9212",
-		QuarantineUnknown: true,
-		IdleTimeout:       5 * time.Minute,
-		FrameTimeout:      30 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		MaxSegment:        9999,
-		MaxConns:          200000,
-		MaxConnsPerIP:     200,
-		BatchFrames:       2000,
-		BatchInterval:     5 * time.Millisecond,
-		QueueFrames:       8192,
-		CommitRetryMin:    50 * time.Millisecond,
-		CommitRetryMax:    5 * time.Second,
-		PurgeInterval:     time.Hour,
-		BackfillWindow:    24 * time.Hour,
-		BackfillWhenEmpty: true,
-		BackfillInterval:  time.Hour,
-		MinInterval:       10 * time.Minute,
-		BackfillGrace:     5 * time.Minute,
-		CommandTimeout:    2 * time.Minute,
-		MaxFuture:         defaultMaxFuture,
-		MinDataTime:       DefaultMinDataTime,
+		Addr:               ":9212",
+		QuarantineUnknown:  true,
+		IdleTimeout:        5 * time.Minute,
+		FrameTimeout:       30 * time.Second,
+		WriteTimeout:       10 * time.Second,
+		MaxSegment:         9999,
+		MaxConns:           200000,
+		MaxConnsPerIP:      200,
+		BatchFrames:        2000,
+		BatchInterval:      5 * time.Millisecond,
+		QueueFrames:        8192,
+		CommitRetryMin:     50 * time.Millisecond,
+		CommitRetryMax:     5 * time.Second,
+		PurgeInterval:      time.Hour,
+		BackfillWindow:     24 * time.Hour,
+		BackfillWhenEmpty:  true,
+		BackfillInterval:   time.Hour,
+		MinInterval:        10 * time.Minute,
+		BackfillGrace:      5 * time.Minute,
+		CommandTimeout:     2 * time.Minute,
+		MaxFuture:          defaultMaxFuture,
+		AuthDelay:          time.Second,
+		AuthDelayMax:       time.Minute,
+		AuthLockoutAfter:   10,
+		AuthLockout:        time.Hour,
+		AuthLockoutMax:     24 * time.Hour,
+		AuthForget:         24 * time.Hour,
+		AuthDeviceDelayMax: time.Hour,
+		AuthSources:        16384,
+		MinDataTime:        DefaultMinDataTime,
 	}
 }
 
@@ -213,6 +245,14 @@ func (c Config) withDefaults() Config {
 	setDur(&c.BackfillGrace, d.BackfillGrace)
 	setDur(&c.CommandTimeout, d.CommandTimeout)
 	setDur(&c.MaxFuture, d.MaxFuture)
+	setDur(&c.AuthDelay, d.AuthDelay)
+	setDur(&c.AuthDelayMax, d.AuthDelayMax)
+	setDur(&c.AuthLockout, d.AuthLockout)
+	setDur(&c.AuthLockoutMax, d.AuthLockoutMax)
+	setDur(&c.AuthForget, d.AuthForget)
+	setDur(&c.AuthDeviceDelayMax, d.AuthDeviceDelayMax)
+	setInt(&c.AuthLockoutAfter, d.AuthLockoutAfter)
+	setInt(&c.AuthSources, d.AuthSources)
 	if c.MinDataTime.IsZero() {
 		c.MinDataTime = d.MinDataTime
 	}
@@ -235,6 +275,7 @@ type Server struct {
 	log     *slog.Logger
 	rl      rateLog
 	stats   counters
+	guard   *authGuard
 
 	items    chan *item     // conn goroutines → committer (bounded)
 	acks     chan *batchRun // committer → acker
@@ -294,6 +335,7 @@ func New(cfg Config, st Store, devices DeviceSource, log *slog.Logger) *Server {
 		s.free <- &batchRun{contacts: make(map[string]int)}
 	}
 	s.rl.init()
+	s.guard = newAuthGuard(&s.cfg)
 	s.commitCtx, s.commitCancel = context.WithCancel(context.Background())
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	return s

@@ -145,10 +145,16 @@ func TestQuarantine(t *testing.T) {
 			s := startServer(t, testConfig(clk), st)
 			good := testDevices[1]
 			d := dialDevice(t, s.Addr().String(), tc.mn, tc.pw)
-			d.write(d.dataFrame("20261128120000001", "2051", t0.Add(-10*time.Minute), minuteVals...))
-			// A good device on the same connection afterwards: its ack
-			// proves the bad frame was processed (the queue is FIFO).
+			// A good device on the same connection before and after: its
+			// second ack proves the bad frame was processed (the queue is
+			// FIFO). It authenticated first: a new session right after a
+			// failure from the same address would wait (authguard.go).
 			g := &testDevice{t: t, mn: good.MN, pw: good.Password}
+			d.write(g.dataFrame("20261128120000000", "2051", t0.Add(-20*time.Minute), minuteVals...))
+			if ack := d.next("9014"); string(ack.QN) != "20261128120000000" {
+				t.Fatalf("ack for QN %s", ack.QN)
+			}
+			d.write(d.dataFrame("20261128120000001", "2051", t0.Add(-10*time.Minute), minuteVals...))
 			d.write(g.dataFrame("20261128120000002", "2051", t0.Add(-10*time.Minute), minuteVals...))
 			ack := d.next("9014")
 			if string(ack.QN) != "20261128120000002" {
@@ -157,8 +163,8 @@ func TestQuarantine(t *testing.T) {
 			if _, ok := st.upload(tc.mn, "2051", t0.Add(-10*time.Minute)); ok && tc.mn != good.MN {
 				t.Errorf("quarantined frame became an upload")
 			}
-			if st.numUploads() != 1 {
-				t.Errorf("uploads = %d, want only the good device's", st.numUploads())
+			if st.numUploads() != 2 {
+				t.Errorf("uploads = %d, want only the good device's two", st.numUploads())
 			}
 			q := st.rawByStatus(model.RawQuarantined)
 			if len(q) != 1 || q[0].Reason != tc.reason || q[0].MN != tc.mn || len(q[0].Raw) == 0 {

@@ -69,15 +69,29 @@ func (c *conn) handleFrame(tok []byte, recv time.Time) {
 	if !known || dev.MN != mn {
 		dev, known = s.devices.Device(mn)
 	}
-	switch {
-	case !known:
+	if !known {
 		c.quarantine(it, reasonUnknownMN)
 		return
-	case subtle.ConstantTimeCompare(f.PW, []byte(dev.Password)) != 1:
-		c.quarantine(it, reasonWrongPW)
+	}
+	// A device already authenticated on this connection goes straight to
+	// the password compare; a new session asks the guard first, so that a
+	// source that failed recently gets no password checked at all.
+	ss := c.findSession(mn)
+	if ss == nil || ss.pw != dev.Password {
+		if v, _ := s.guard.check(c.src, mn, recv); v != guardAllow {
+			c.refuseAuth(it, v)
+			return
+		}
+	}
+	if subtle.ConstantTimeCompare(f.PW, []byte(dev.Password)) != 1 {
+		c.authFailed(it, recv)
 		return
 	}
-	ss, first := c.session(&dev, f, recv)
+	first := false
+	if ss == nil || ss.pw != dev.Password {
+		s.guard.success(c.src, mn)
+		ss, first = c.session(&dev, f, recv)
+	}
 	it.contact = c.contactOf(it, recv)
 
 	cn := it.raw.CN
@@ -355,6 +369,48 @@ func (c *conn) reject(tok []byte, recv time.Time, reason string) {
 		Raw:        bytes.Clone(tok),
 	}
 	c.enqueue(it)
+}
+
+// authFailed counts a wrong password for a registered device and
+// quarantines the frame; a lockout it trips is logged, counted and
+// handed to Config.OnLockout.
+func (c *conn) authFailed(it *item, now time.Time) {
+	s := c.s
+	s.stats.authFailures.Add(1)
+	mn := it.raw.MN
+	c.quarantine(it, reasonWrongPW)
+	for _, l := range s.guard.fail(c.src, mn, now) {
+		l.Remote = c.remote
+		if l.Scope == LockoutSource {
+			s.stats.authLockouts.Add(1)
+		} else {
+			s.stats.authDeviceAlarms.Add(1)
+		}
+		if n, ok := s.rl.allow("lockout-" + l.Scope); ok {
+			s.log.Error("gateway: device authentication lockout", slog.String("scope", l.Scope),
+				slog.String("source", l.Source), slog.String("remote", l.Remote), slog.Any("mns", l.MNs),
+				slog.Int("failures", l.Failures), slog.Time("until", l.Until), slog.Int("suppressed", n))
+		}
+		if s.cfg.OnLockout != nil {
+			s.cfg.OnLockout(l)
+		}
+	}
+}
+
+// refuseAuth quarantines a frame whose password was not checked: its
+// source waits after failures, is locked out, or its device is attacked
+// and the source is not one of the device's usual addresses.
+func (c *conn) refuseAuth(it *item, v guardVerdict) {
+	s := c.s
+	reason := reasonAuthDelayed
+	switch v {
+	case guardLocked:
+		reason = reasonAuthLocked
+	case guardDevice:
+		reason = reasonAuthDevice
+	}
+	s.stats.authRefused.Add(1)
+	c.quarantine(it, reason)
 }
 
 // quarantine keeps a frame of an unknown device or with a wrong password

@@ -221,7 +221,7 @@ func TestSlowReaderDropped(t *testing.T) {
 	go func() {
 		// Send acked uploads forever and never read.
 		for i := 0; ; i++ {
-			if _, err := c.Write(d.dataFrame(d.qn(), "2011", t0.Add(time.Duration(i)*time.Second), "w01018-Rtd", "1")); err != nil {
+			if _, err := c.Write(d.dataFrame(d.qn(), "2011", t0.Add(-time.Duration(i)*time.Second), "w01018-Rtd", "1")); err != nil {
 				return
 			}
 		}

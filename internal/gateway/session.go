@@ -53,12 +53,31 @@ type bfRange struct {
 	from, to time.Time // period starts, inclusive
 }
 
-// session returns the connection's session for the frame's device,
-// creating it on the device's first frame on this connection.
-func (c *conn) session(dev *model.Device, f *hj212.Frame, now time.Time) (*session, bool) {
+// findSession returns the connection's session of a device, nil if the
+// device has not authenticated on this connection.
+func (c *conn) findSession(mn string) *session {
 	for _, ss := range c.sessions {
+		if ss.mn == mn {
+			return ss
+		}
+	}
+	return nil
+}
+
+// session returns the connection's session for the frame's device,
+// creating it on the device's first frame on this connection (or
+// replacing it when the registry changed the device's password).
+func (c *conn) session(dev *model.Device, f *hj212.Frame, now time.Time) (*session, bool) {
+	for i, ss := range c.sessions {
 		if ss.mn == dev.MN {
-			return ss, false
+			if ss.pw == dev.Password {
+				return ss, false
+			}
+			c.sessions = append(c.sessions[:i], c.sessions[i+1:]...)
+			ss.mu.Lock()
+			ss.gone = true
+			ss.mu.Unlock()
+			break
 		}
 	}
 	ss := &session{

@@ -112,6 +112,10 @@ type counters struct {
 	backfillTimeouts    atomic.Uint64
 	rawPurged           atomic.Uint64
 	implausibleTime     atomic.Uint64
+	authFailures        atomic.Uint64
+	authRefused         atomic.Uint64
+	authLockouts        atomic.Uint64
+	authDeviceAlarms    atomic.Uint64
 	commitLatency       histogram
 	ackLatency          histogram
 }
@@ -178,12 +182,25 @@ type Stats struct {
 	BackfillTimedOut          uint64
 	RawPurged                 uint64
 	ImplausibleTime           uint64 // quarantined for a DataTime in the future or before the floor
+	AuthFailures              uint64 // wrong passwords for registered devices (checked)
+	AuthRefused               uint64 // attempts refused unchecked: source delayed or locked out, device guarded
+	AuthLockouts              uint64 // sources locked out
+	AuthDeviceAlarms          uint64 // devices attacked from several addresses
+	AuthSourcesTracked        int64  // sources with their own failure state
+	AuthDevicesTracked        int64  // devices with usual addresses or failures
 	CommitLatency, AckLatency Histogram
 }
 
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
 	c := &s.stats
+	st := s.counterStats(c)
+	src, dev := s.guard.size()
+	st.AuthSourcesTracked, st.AuthDevicesTracked = int64(src), int64(dev)
+	return st
+}
+
+func (s *Server) counterStats(c *counters) Stats {
 	return Stats{
 		FramesReceived:       c.framesReceived.Load(),
 		FramesAccepted:       c.framesAccepted.Load(),
@@ -223,6 +240,10 @@ func (s *Server) Stats() Stats {
 		BackfillTimedOut:     c.backfillTimeouts.Load(),
 		RawPurged:            c.rawPurged.Load(),
 		ImplausibleTime:      c.implausibleTime.Load(),
+		AuthFailures:         c.authFailures.Load(),
+		AuthRefused:          c.authRefused.Load(),
+		AuthLockouts:         c.authLockouts.Load(),
+		AuthDeviceAlarms:     c.authDeviceAlarms.Load(),
 		CommitLatency:        c.commitLatency.snapshot(),
 		AckLatency:           c.ackLatency.snapshot(),
 	}
@@ -283,6 +304,12 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	counter("backfill_timed_out_total", "History requests without answer in time.", st.BackfillTimedOut)
 	counter("raw_purged_total", "Raw frames purged by retention.", st.RawPurged)
 	counter("implausible_time_total", "Frames quarantined for a DataTime in the future or before the floor.", st.ImplausibleTime)
+	counter("auth_failures_total", "Wrong passwords for registered devices.", st.AuthFailures)
+	counter("auth_refused_total", "Authentications refused unchecked (source delayed or locked out, device guarded).", st.AuthRefused)
+	counter("auth_lockouts_total", "Sources locked out for failed device authentications.", st.AuthLockouts)
+	counter("auth_device_alarms_total", "Devices whose password was guessed from several addresses.", st.AuthDeviceAlarms)
+	gauge("auth_sources_tracked", "Sources with their own authentication failure state.", st.AuthSourcesTracked)
+	gauge("auth_devices_tracked", "Devices with usual addresses or failures.", st.AuthDevicesTracked)
 	writeHist(w, "commit_seconds", "Commit latency of a batch.", st.CommitLatency)
 	writeHist(w, "ack_seconds", "Latency from frame receipt to its 9014 reply.", st.AckLatency)
 }
