@@ -77,6 +77,12 @@ func (s *server) authorizeRequest(w http.ResponseWriter, r *http.Request, rt rou
 		}
 		return r, err
 	}
+	if rt.scope == ScopePublic && !p.Authenticated() {
+		if kind, limited := publicLimitOf(rt.pattern); limited && !s.cfg.Auth.AllowPublic(kind, auth.ClientIP(r)) {
+			w.Header().Set("Retry-After", "60")
+			return r, &Error{Code: CodeRateLimited, Message: "too many requests from your address; retry in a minute"}
+		}
+	}
 	if !p.Authenticated() && s.cfg.Open {
 		p = openPrincipal
 	}
@@ -161,4 +167,18 @@ func anyEnterpriseIn(es []model.Enterprise, county string) bool {
 		}
 	}
 	return false
+}
+
+// publicLimitOf is the per-address limit of an anonymous call of a public
+// route: tracking-code lookups are limited hardest (the code is the
+// petitioner's credential); the health check, which load balancers poll,
+// is not limited.
+func publicLimitOf(pattern string) (auth.PublicKind, bool) {
+	switch pattern {
+	case "GET /api/v1/health":
+		return 0, false
+	case "GET /api/v1/public/petitions/{code}", "POST /api/v1/public/petitions/{code}/callback":
+		return auth.PublicLookup, true
+	}
+	return auth.PublicRead, true
 }

@@ -129,20 +129,20 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
-	tok, p, err := s.cfg.Auth.Login(r.Context(), body.User, body.Password, auth.ClientIP(r))
-	if cs := s.cfg.Cases; cs != nil {
-		// Logins are security events: audited, success or not (never the
-		// password).
-		outcome := "user.login"
-		if err != nil {
-			outcome = "user.login-failed"
-		}
-		if aerr := cs.St.AppendAudit(r.Context(), model.AuditRecord{At: s.cfg.Now(), Actor: body.User, Role: p.Role, Action: outcome,
-			Target: "user/" + body.User, Remote: auth.ClientIP(r)}); aerr != nil {
-			s.log.Warn("login not audited", "err", aerr)
-		}
+	ip := auth.ClientIP(r)
+	tok, p, err := s.cfg.Auth.Login(r.Context(), body.User, body.Password, ip)
+	// Logins are security events: audited, success or not (never the
+	// password); failures are gathered so that a flood writes little.
+	if aerr := s.cfg.Auth.RecordLogin(r.Context(), body.User, ip, p, err); aerr != nil {
+		s.log.Warn("login not audited", "err", aerr)
 	}
 	switch {
+	case errors.Is(err, auth.ErrInvalid):
+		field := "user"
+		if len(body.User) <= auth.MaxUserName {
+			field = "password"
+		}
+		return &Error{Code: CodeInvalidBody, Field: field, Message: err.Error(), err: err}
 	case errors.Is(err, auth.ErrRateLimited):
 		return &Error{Code: CodeRateLimited, Message: "too many failed logins; wait and retry", err: err}
 	case errors.Is(err, auth.ErrUnauthenticated):

@@ -294,6 +294,13 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 			}
 		}()
 		ready.HTTP = ln.Addr().String()
+		// Failed logins are gathered into one audit row per window; this
+		// writes the rows of ended windows (and all at shutdown).
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			wcfg.Auth.RunLoginAudit(a.stop, time.Minute, func(err error) { log.Warn("login audit not written", "err", err) })
+		}()
 		// The escalation ladder's timer (issue 5): reminders, numbered
 		// supervision notices, listed supervision and summons when due.
 		a.wg.Add(1)

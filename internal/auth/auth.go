@@ -62,6 +62,7 @@ type Store interface {
 	DeleteSession(ctx context.Context, hash string) error
 	PutAPIToken(ctx context.Context, t model.APIToken, audit *model.AuditRecord) error
 	APIToken(ctx context.Context, hash string) (model.APIToken, error)
+	AppendAudit(ctx context.Context, a model.AuditRecord) error
 }
 
 // Cookie names. The session cookie is HttpOnly; the CSRF cookie is not (the
@@ -81,6 +82,9 @@ type Service struct {
 	sessionTTL time.Duration
 	userLimit  *Limiter
 	ipLimit    *Limiter
+	verify     func(hash, password string) (bool, error)
+	audit      *loginAudit
+	public     publicLimits
 	Params     Params
 }
 
@@ -92,6 +96,16 @@ type Options struct {
 	PerUser, PerIP int           // defaults 5 and 20
 	Window         time.Duration // default 15 min
 	Params         Params        // default DefaultParams
+	// Verify checks a password against a stored hash; nil means
+	// VerifyPassword. Tests count the (slow) checks through it.
+	Verify func(hash, password string) (bool, error)
+	// AuditWindow is how long failed logins of one (user name, address)
+	// are gathered into one audit row; default Window.
+	AuditWindow time.Duration
+	// Anonymous callers of public endpoints, per client address:
+	// PublicPerMinute requests a minute (default 120), LookupsPer10Min
+	// petition tracking-code lookups in ten minutes (default 30).
+	PublicPerMinute, LookupsPer10Min int
 }
 
 // New returns a Service over st.
@@ -114,8 +128,23 @@ func New(st Store, o Options) *Service {
 	if o.Params == (Params{}) {
 		o.Params = DefaultParams
 	}
+	if o.Verify == nil {
+		o.Verify = VerifyPassword
+	}
+	if o.AuditWindow <= 0 {
+		o.AuditWindow = o.Window
+	}
+	if o.PublicPerMinute <= 0 {
+		o.PublicPerMinute = 120
+	}
+	if o.LookupsPer10Min <= 0 {
+		o.LookupsPer10Min = 30
+	}
 	return &Service{st: st, now: o.Now, sessionTTL: o.SessionTTL,
-		userLimit: NewLimiter(o.PerUser, o.Window), ipLimit: NewLimiter(o.PerIP, o.Window), Params: o.Params}
+		userLimit: NewLimiter(o.PerUser, o.Window), ipLimit: NewLimiter(o.PerIP, o.Window), verify: o.Verify,
+		audit:  newLoginAudit(st, o.AuditWindow),
+		public: publicLimits{read: NewLimiter(o.PublicPerMinute, time.Minute), lookup: NewLimiter(o.LookupsPer10Min, 10*time.Minute)},
+		Params: o.Params}
 }
 
 // Now is the service's clock.
@@ -142,37 +171,59 @@ func ClientIP(r *http.Request) string {
 	return host
 }
 
+// MaxUserName is the longest login name, in bytes. Longer names are
+// refused before anything else, so a flood of huge names costs nothing to
+// check and writes nothing.
+const MaxUserName = 64
+
+// ErrInvalid is bad input to Login (a user name over MaxUserName).
+var ErrInvalid = errors.New("invalid login")
+
 // Login checks a user's password and opens a session, returning the cookie
-// value and the principal. Failures are counted per user name and per IP;
-// once either limit is reached, Login refuses with ErrRateLimited without
-// checking the password (so guessing cannot continue), until the window
-// passes. A success clears the user's count.
+// value and the principal. An attempt is reserved against the user name's
+// and the client address's limits before the password is checked, as one
+// step per limit: however many attempts arrive at once, at most the limit
+// reach the (slow) hash, and once either limit is used up Login refuses
+// with ErrRateLimited until the window passes. Failures keep their
+// reservation; a success gives back the address's and clears the user's.
 func (s *Service) Login(ctx context.Context, user, password, ip string) (string, Principal, error) {
+	if len(user) > MaxUserName {
+		return "", Anonymous, fmt.Errorf("user name: %d bytes, at most %d: %w", len(user), MaxUserName, ErrInvalid)
+	}
+	if len(password) > 1024 {
+		return "", Anonymous, fmt.Errorf("password: at most 1024 bytes: %w", ErrInvalid)
+	}
 	now := s.now()
-	if !s.userLimit.Allow("u:"+user, now) || !s.ipLimit.Allow("ip:"+ip, now) {
+	ukey, ikey := "u:"+user, "ip:"+AddressKey(ip)
+	if !s.userLimit.Take(ukey, now) {
+		return "", Anonymous, ErrRateLimited
+	}
+	if !s.ipLimit.Take(ikey, now) {
+		s.userLimit.Release(ukey, now)
 		return "", Anonymous, ErrRateLimited
 	}
 	u, err := s.st.User(ctx, user)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.userLimit.Release(ukey, now)
+		s.ipLimit.Release(ikey, now)
 		return "", Anonymous, err
 	}
 	ok := false
 	if err == nil && !u.Disabled && u.PasswordHash != "" {
-		ok, err = VerifyPassword(u.PasswordHash, password)
+		ok, err = s.verify(u.PasswordHash, password)
 		if err != nil {
 			return "", Anonymous, err
 		}
 	} else {
 		// Spend the same time on unknown users, so timing does not tell
 		// which names exist.
-		_, _ = VerifyPassword(dummyHash(s.Params), password)
+		_, _ = s.verify(dummyHash(s.Params), password)
 	}
 	if !ok {
-		s.userLimit.Fail("u:"+user, now)
-		s.ipLimit.Fail("ip:"+ip, now)
 		return "", Anonymous, ErrUnauthenticated
 	}
-	s.userLimit.Reset("u:" + user)
+	s.userLimit.Reset(ukey)
+	s.ipLimit.Release(ikey, now)
 	tok := randomToken(32)
 	ss := model.Session{Hash: HashToken(tok), User: u.ID, CSRF: randomToken(24), CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}
 	if err := s.st.PutSession(ctx, ss); err != nil {
@@ -308,6 +359,8 @@ func ValidateUser(u model.User) error {
 	switch {
 	case u.ID == "" || strings.ContainsAny(u.ID, " \t\r\n/"):
 		return fmt.Errorf("user id %q: must be non-empty without spaces or slashes", u.ID)
+	case len(u.ID) > MaxUserName:
+		return fmt.Errorf("user id: %d bytes, at most %d", len(u.ID), MaxUserName)
 	case u.Role == model.RoleCounty && u.County == "":
 		return fmt.Errorf("user %s: a county user needs a county", u.ID)
 	case u.Role == model.RoleEnterprise && u.Enterprise == "":

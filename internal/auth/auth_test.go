@@ -143,6 +143,7 @@ type memStore struct {
 	users    map[string]model.User
 	sessions map[string]model.Session
 	tokens   map[string]model.APIToken
+	audit    []model.AuditRecord
 }
 
 func newMem() *memStore {
@@ -200,6 +201,19 @@ func (m *memStore) APIToken(_ context.Context, h string) (model.APIToken, error)
 		return t, store.ErrNotFound
 	}
 	return t, nil
+}
+
+func (m *memStore) AppendAudit(_ context.Context, a model.AuditRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.audit = append(m.audit, a)
+	return nil
+}
+
+func (m *memStore) auditRows() []model.AuditRecord {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]model.AuditRecord(nil), m.audit...)
 }
 
 var cheap = Params{Memory: 64, Time: 1, Threads: 1}

@@ -231,6 +231,19 @@ func (h *Handler) wrap(rt pageRoute) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		lang := langOf(w, r)
 		p := h.newPage(r, lang)
+		if rt.access == accessPublic && h.cfg.Auth != nil && !p.User.Authenticated() {
+			// Anonymous callers are limited per address; a tracking-code
+			// lookup (the code is the petitioner's credential) hardest.
+			kind := auth.PublicRead
+			if rt.pattern == "GET /petition/track" && r.URL.Query().Get("code") != "" {
+				kind = auth.PublicLookup
+			}
+			if !h.cfg.Auth.AllowPublic(kind, auth.ClientIP(r)) {
+				w.Header().Set("Retry-After", "60")
+				h.renderError(w, r, lang, http.StatusTooManyRequests)
+				return
+			}
+		}
 		if rt.access != accessPublic {
 			if !p.Can(rt.access) {
 				h.renderError(w, r, lang, http.StatusForbidden)
@@ -366,7 +379,8 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page
 }
 
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, lang string, status int) {
-	key := map[int]string{http.StatusNotFound: "err.notfound", http.StatusForbidden: "err.forbidden", http.StatusBadRequest: "err.badrequest"}[status]
+	key := map[int]string{http.StatusNotFound: "err.notfound", http.StatusForbidden: "err.forbidden", http.StatusBadRequest: "err.badrequest",
+		http.StatusTooManyRequests: "err.toomany"}[status]
 	if key == "" {
 		key = "err.internal"
 	}

@@ -202,6 +202,8 @@ var messages = map[string][2]string{
 	"err.forbidden":       {"无权访问", "Not allowed"},
 	"err.forbidden.body":  {"请先登录，或您的角色无权查看此页面。", "Log in first, or your role may not see this page."},
 	"err.internal":        {"服务器错误", "Server error"},
+	"err.toomany":         {"请求过于频繁", "Too many requests"},
+	"err.toomany.body":    {"您所在地址的请求过于频繁，请一分钟后再试。", "Too many requests from your address; try again in a minute."},
 	"err.badrequest":      {"请求有误", "Bad request"},
 	"unit.ugm3":           {"µg/m³", "µg/m³"},
 	"footer":              {"数据为监测原始数据，以生态环境部门发布为准。", "Data as measured; official figures are those the bureau publishes."},

@@ -12,6 +12,7 @@ var staffMessages = map[string][2]string{
 	"login.password":          {"密码", "Password"},
 	"login.submit":            {"登录", "Log in"},
 	"login.wrong":             {"用户名或密码错误。", "Wrong user or password."},
+	"login.invalid":           {"用户名过长（最多 64 字节）或密码过长。", "User name too long (at most 64 bytes) or password too long."},
 	"login.limited":           {"登录失败次数过多，请稍后再试。", "Too many failed logins; wait a while and try again."},
 	"logout":                  {"退出", "Log out"},
 	"role.city":               {"市局", "city bureau"},

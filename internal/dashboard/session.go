@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"context"
 	"crypto/subtle"
 	"errors"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
-	"github.com/ecowatch/ecowatch/internal/model"
 )
 
 // The login form posts here rather than to POST /api/v1/login so that it
@@ -61,10 +59,20 @@ func (h *Handler) loginPost(w http.ResponseWriter, r *http.Request, p *page) err
 		return errStatus(http.StatusBadRequest)
 	}
 	d := &loginData{User: r.PostForm.Get("user"), Next: safeNext(r.PostForm.Get("next"))}
-	tok, pr, err := h.cfg.Auth.Login(r.Context(), d.User, r.PostForm.Get("password"), auth.ClientIP(r))
-	h.auditLogin(r, d.User, pr, err)
+	ip := auth.ClientIP(r)
+	tok, pr, err := h.cfg.Auth.Login(r.Context(), d.User, r.PostForm.Get("password"), ip)
+	// Logins are security events, audited as the API's are (failures
+	// gathered so that a flood writes little; never the password).
+	if aerr := h.cfg.Auth.RecordLogin(r.Context(), d.User, ip, pr, err); aerr != nil {
+		h.log.Warn("login not audited", "err", aerr)
+	}
 	status := http.StatusOK
 	switch {
+	case errors.Is(err, auth.ErrInvalid):
+		d.Error, status = "login.invalid", http.StatusBadRequest
+		if len(d.User) > auth.MaxUserName {
+			d.User = ""
+		}
 	case errors.Is(err, auth.ErrRateLimited):
 		d.Error, status = "login.limited", http.StatusTooManyRequests
 	case errors.Is(err, auth.ErrUnauthenticated):
@@ -79,26 +87,6 @@ func (h *Handler) loginPost(w http.ResponseWriter, r *http.Request, p *page) err
 	h.cfg.Auth.SetSessionCookies(w, r, tok, pr)
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
 	return nil
-}
-
-// auditLogin records the attempt as the API's login does: logins are
-// security events, audited whether they succeed or not (never the
-// password). A store without an audit log is not an error.
-func (h *Handler) auditLogin(r *http.Request, user string, pr auth.Principal, err error) {
-	au, ok := h.st.(interface {
-		AppendAudit(ctx context.Context, a model.AuditRecord) error
-	})
-	if !ok {
-		return
-	}
-	action := "user.login"
-	if err != nil {
-		action = "user.login-failed"
-	}
-	rec := model.AuditRecord{At: h.cfg.Now(), Actor: user, Role: pr.Role, Action: action, Target: "user/" + user, Remote: auth.ClientIP(r)}
-	if aerr := au.AppendAudit(r.Context(), rec); aerr != nil {
-		h.log.Warn("login not audited", "err", aerr)
-	}
 }
 
 // logoutPost ends the session. The form carries the session's CSRF token:
