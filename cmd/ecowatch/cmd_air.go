@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -130,15 +129,7 @@ func readAirFile(name, format string, stdin io.Reader) (*airfile.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if format == "auto" {
-		format = airfile.Sniff(data)
-	}
-	var f *airfile.File
-	if format == "cnemc" {
-		f, err = airfile.ReadCNEMC(bytes.NewReader(data))
-	} else {
-		f, err = airfile.ReadLong(bytes.NewReader(data))
-	}
+	f, err := airfile.Parse(data, format)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

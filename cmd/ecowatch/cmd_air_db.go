@@ -11,16 +11,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airfile"
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/atomicfile"
+	"github.com/ecowatch/ecowatch/internal/bench"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -113,15 +111,7 @@ func readAirFileProgress(name, format string, stdin io.Reader, stderr io.Writer)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if format == "auto" {
-		format = airfile.Sniff(data)
-	}
-	var f *airfile.File
-	if format == "cnemc" {
-		f, err = airfile.ReadCNEMC(bytes.NewReader(data))
-	} else {
-		f, err = airfile.ReadLong(bytes.NewReader(data))
-	}
+	f, err := airfile.Parse(data, format)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -302,7 +292,7 @@ func runAirReport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		case "xlsx":
 			return airreport.WriteXLSX(w, rep)
 		}
-		return writeReportTable(w, rep)
+		return airreport.WriteTable(w, rep)
 	})
 }
 
@@ -352,71 +342,6 @@ func (f *airReportFlags) options() (airreport.Options, error) {
 		return o, usageError{fmt.Errorf("--format %q: want table, json or xlsx", f.format)}
 	}
 	return o, nil
-}
-
-func writeReportTable(w io.Writer, rep *airreport.Report) error {
-	fmt.Fprintf(w, "Air quality evaluation %s (%s to %s), %s, rules %s\n\n", rep.Period, rep.From, rep.To, rep.Standard, rep.Rules)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "kind\tcode\tname\tdays\tgood%\theavy\tPM2.5\tPM10\tSO2\tNO2\tCO-95\tO3-8h-90\tindex\trank\tindex y/y%\tPM2.5 y/y%\t")
-	row := func(e *airreport.Entity) {
-		p := e.Pollutants
-		idx, rank := "-", "-"
-		if e.Index != nil {
-			idx = strconv.FormatFloat(e.Index.Sum, 'f', 2, 64)
-		}
-		if e.Rank.Index > 0 {
-			rank = strconv.Itoa(e.Rank.Index)
-		}
-		yoyI, yoyP := "-", "-"
-		if e.Change != nil {
-			if e.Change.Index != nil {
-				yoyI = strconv.FormatFloat(*e.Change.Index, 'f', 1, 64)
-			}
-			if e.Change.PM25 != nil {
-				yoyP = strconv.FormatFloat(*e.Change.PM25, 'f', 1, 64)
-			}
-		}
-		c := func(x airreport.Conc) string {
-			if s := x.String(); s != "" {
-				return s
-			}
-			return "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", e.Kind, e.Code, e.Name, e.Days, e.GoodRatio, e.HeavyDays,
-			c(p[air.PM25].Mean), c(p[air.PM10].Mean), c(p[air.SO2].Mean), c(p[air.NO2].Mean), c(p[air.CO].Percentile), c(p[air.O3].Percentile),
-			idx, rank, yoyI, yoyP)
-	}
-	if rep.City != nil {
-		row(rep.City)
-	}
-	for i := range rep.Counties {
-		row(&rep.Counties[i])
-	}
-	for i := range rep.Stations {
-		row(&rep.Stations[i])
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\nExcluded hours: %s\n", kvString(rep.Excluded))
-	fmt.Fprintf(w, "Station-days without a valid daily value: %s\n", kvString(rep.InvalidDays))
-	return nil
-}
-
-func kvString(m map[string]int) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	return airdataSummary(m)
-}
-
-func airdataSummary(m map[string]int) string {
-	keys := airimport.SortedCodes(m)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
-	}
-	return strings.Join(parts, " ")
 }
 
 // runAirTargets: ecowatch air targets [set|import] ...
@@ -478,41 +403,7 @@ func runAirTargets(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	fmt.Fprintf(stdout, "Targets %d as of %s: %d days elapsed, %d remaining\n\n", rep.Year, rep.AsOf, rep.Elapsed, rep.Remaining)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "area\tname\ttarget\tso far\tbudget for the rest\tstatus")
-	for _, a := range rep.Areas {
-		if p := a.PM25; p != nil {
-			budget := "cannot be met"
-			if p.Budget >= 0 {
-				budget = "PM2.5 mean ≤ " + p.Budget.String() + " µg/m³"
-			} else if p.Feasible {
-				budget = "-"
-			}
-			fmt.Fprintf(tw, "%s\t%s\tPM2.5 ≤ %g\t%s (%d days)\t%s\t%s\n", a.Area, a.Name, p.Target, p.Mean.String(), p.Days, budget, p.Status)
-		}
-		if g := a.GoodRatio; g != nil {
-			budget := "cannot be met"
-			if g.Feasible {
-				budget = fmt.Sprintf("≤ %d non-good days", g.MaxBadDays)
-			}
-			fmt.Fprintf(tw, "%s\t%s\tgood ≥ %g%%\t%.1f%% (%d good)\t%s\t%s\n", a.Area, a.Name, g.Target, g.Ratio, g.GoodDays, budget, g.Status)
-		}
-		if h := a.HeavyDays; h != nil {
-			fmt.Fprintf(tw, "%s\t%s\theavy ≤ %d\t%d\t%d more allowed\t%s\n", a.Area, a.Name, h.Target, h.Days, max(h.Left, 0), h.Status)
-		}
-		if x := a.Index; x != nil {
-			val := "-"
-			if x.Value != nil {
-				val = strconv.FormatFloat(*x.Value, 'f', 2, 64)
-			}
-			fmt.Fprintf(tw, "%s\t%s\tindex ≤ %g\t%s\t-\t%s\n", a.Area, a.Name, x.Target, val, x.Status)
-		}
-		if a.PM25 == nil && a.GoodRatio == nil && a.HeavyDays == nil && a.Index == nil {
-			fmt.Fprintf(tw, "%s\t%s\t(no targets)\t\t\t\n", a.Area, a.Name)
-		}
-	}
-	return tw.Flush()
+	return airreport.WriteTargets(stdout, rep)
 }
 
 // optFloat is a float flag that records whether it was given.
@@ -564,43 +455,14 @@ func runAirTargetsSet(ctx context.Context, args []string, stdout, stderr io.Writ
 	return nil
 }
 
-// checkTargets validates targets against the registry's counties.
+// putTargets checks targets against the registry's counties and stores them.
 func putTargets(ctx context.Context, st store.Store, ts []model.AirTarget) error {
 	reg, err := st.Registry(ctx)
 	if err != nil {
 		return err
 	}
-	areas := map[string]bool{model.AirCity: true}
-	for _, c := range reg.Counties {
-		areas[c.Code] = true
-	}
-	var problems []string
-	for i, t := range ts {
-		where := fmt.Sprintf("target %d (%s %d)", i+1, t.Area, t.Year)
-		if t.Year < 2000 || t.Year > 2100 {
-			problems = append(problems, where+": year must be 2000-2100")
-		}
-		if !areas[t.Area] {
-			problems = append(problems, where+": area must be city or a county code of the registry")
-		}
-		if t.PM25 != nil && (*t.PM25 <= 0 || *t.PM25 != float64(int(*t.PM25))) {
-			problems = append(problems, where+": pm25 must be a positive whole µg/m³ (targets are set in whole µg/m³)")
-		}
-		if t.GoodRatio != nil && (*t.GoodRatio <= 0 || *t.GoodRatio > 100) {
-			problems = append(problems, where+": good_ratio must be a percent in (0, 100]")
-		}
-		if t.HeavyDays != nil && *t.HeavyDays < 0 {
-			problems = append(problems, where+": heavy_days must be ≥ 0")
-		}
-		if t.Index != nil && *t.Index <= 0 {
-			problems = append(problems, where+": index must be positive")
-		}
-		if t.PM25 == nil && t.GoodRatio == nil && t.HeavyDays == nil && t.Index == nil {
-			problems = append(problems, where+": sets no target")
-		}
-	}
-	if len(problems) > 0 {
-		return usageError{errors.New(strings.Join(problems, "; "))}
+	if err := airreport.CheckTargets(reg, ts); err != nil {
+		return usageError{err}
 	}
 	return st.PutAirTargets(ctx, ts)
 }
@@ -625,12 +487,8 @@ func runAirTargetsImport(ctx context.Context, args []string, stdin io.Reader, st
 	if err != nil {
 		return err
 	}
-	var doc struct {
-		Targets []model.AirTarget `yaml:"targets"`
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
+	targets, err := airreport.ReadTargets(bytes.NewReader(data))
+	if err != nil {
 		return fmt.Errorf("%s: %w", files[0], err)
 	}
 	st, err := sf.open(ctx, false)
@@ -638,76 +496,27 @@ func runAirTargetsImport(ctx context.Context, args []string, stdin io.Reader, st
 		return err
 	}
 	defer st.Close()
-	if err := putTargets(ctx, st, doc.Targets); err != nil {
+	if err := putTargets(ctx, st, targets); err != nil {
 		return fmt.Errorf("%s: %w", files[0], err)
 	}
-	fmt.Fprintf(stdout, "%d targets stored\n", len(doc.Targets))
+	fmt.Fprintf(stdout, "%d targets stored\n", len(targets))
 	return nil
 }
 
-// runAirBench: ecowatch air bench — the performance target of issue 3: a
-// year of hourly data of N stations from the store to the annual report.
+// runAirBench: ecowatch air bench — a year of hourly data of N stations
+// from the store to the annual report.
 func runAirBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("air bench", "air bench [--stations 2000] [--year 2025] [--db DSN | --dir DIR]", stderr)
-	n := fs.Int("stations", 2000, "stations (each a year of synthetic hourly data)")
-	year := fs.Int("year", 2025, "year")
-	dsn := fs.String("db", "", "store to fill (default: a new SQLite file in --dir); it must be empty")
-	dir := fs.String("dir", "", "directory for the SQLite file (default: a temporary one, removed afterwards)")
+	var cfg bench.AirReportConfig
+	fs.IntVar(&cfg.Stations, "stations", 2000, "stations (each a year of synthetic hourly data)")
+	fs.IntVar(&cfg.Year, "year", 2025, "year")
+	fs.StringVar(&cfg.DSN, "db", "", "store to fill (default: a new SQLite file in --dir); it must be empty")
+	fs.StringVar(&cfg.Dir, "dir", "", "directory for the SQLite file (default: a temporary one, removed afterwards)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *n < 1 {
+	if cfg.Stations < 1 {
 		return usageError{errors.New("--stations must be ≥ 1")}
 	}
-	if *dsn == "" {
-		d := *dir
-		if d == "" {
-			tmp, err := os.MkdirTemp("", "ecowatch-air-bench-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(tmp)
-			d = tmp
-		}
-		*dsn = "sqlite:" + filepath.Join(d, "air-bench.db")
-	}
-	st, err := store.Open(ctx, *dsn, store.Options{Synchronous: "normal"})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	reg := &model.Registry{}
-	for c := range 10 {
-		reg.Counties = append(reg.Counties, model.County{Code: fmt.Sprintf("99%04d", c), Name: fmt.Sprintf("县%d", c)})
-	}
-	for i := range *n {
-		reg.Stations = append(reg.Stations, model.Station{Code: fmt.Sprintf("B%05d", i), Name: fmt.Sprintf("站%d", i),
-			County: reg.Counties[i%10].Code, Level: model.StationProvincial, Lat: 36, Lon: 116, CityEval: i%4 == 0, CountyEval: true})
-	}
-	if err := st.ImportRegistry(ctx, reg); err != nil {
-		return err
-	}
-	t0 := time.Now()
-	hours := 0
-	for i, s := range reg.Stations {
-		hs := airimport.SyntheticYear(s.Code, i, *year, 1)
-		hours += len(hs)
-		if _, err := st.PutAirHours(ctx, hs, store.AirPut{Source: "bench"}); err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	load := time.Since(t0)
-	fmt.Fprintf(stdout, "loaded %d stations, %d station-hours in %.1f s (%.0f station-hours/s)\n", *n, hours, load.Seconds(), float64(hours)/load.Seconds())
-	t0 = time.Now()
-	rep, err := airreport.Build(ctx, st, airreport.Options{Period: air.Period{Kind: air.Year, Year: *year}, NoPrevious: true})
-	if err != nil {
-		return err
-	}
-	d := time.Since(t0)
-	fmt.Fprintf(stdout, "annual report of %d stations, %d counties and the city: %.2f s (%.1f million station-hours/s); target ≤ 10 s: %s\n",
-		len(rep.Stations), len(rep.Counties), d.Seconds(), float64(hours)/d.Seconds()/1e6, map[bool]string{true: "met", false: "MISSED"}[d <= 10*time.Second])
-	return nil
+	return bench.AirReport(ctx, cfg, stdout)
 }

@@ -376,3 +376,14 @@ func Sniff(head []byte) string {
 	}
 	return "long"
 }
+
+// Parse reads data in format "cnemc", "long" or "auto" (Sniff decides).
+func Parse(data []byte, format string) (*File, error) {
+	if format == "auto" {
+		format = Sniff(data)
+	}
+	if format == "cnemc" {
+		return ReadCNEMC(bytes.NewReader(data))
+	}
+	return ReadLong(bytes.NewReader(data))
+}
