@@ -36,7 +36,14 @@ type CaseQuery struct {
 	// OverdueFirst orders overdue open cases (at Now) first, earliest
 	// deadline first; the rest follow, newest first.
 	OverdueFirst bool
-	Now          time.Time
+	// Overdue selects open cases whose pending deadline is at or before
+	// Now (time.Now if zero).
+	Overdue bool
+	// Search selects cases whose stored document (number, title,
+	// description, enterprise, outlet, location…) contains the text,
+	// ignoring ASCII case.
+	Search string
+	Now    time.Time
 	Limit        int // 0 means 100; at most 1000
 	Offset       int
 }
@@ -660,6 +667,21 @@ func caseWhere(q CaseQuery) (string, []any) {
 	if !q.DueBefore.IsZero() {
 		conds = append(conds, "deadline > 0")
 		add("deadline <= ?", us(q.DueBefore))
+	}
+	if q.Overdue {
+		now := q.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		conds = append(conds, "deadline > 0")
+		add("deadline <= ?", us(now))
+	}
+	if t := strings.TrimSpace(q.Search); t != "" {
+		// The narrow table has no text; the documents do. Chinese text is
+		// stored unescaped by encoding/json, so a substring of a title
+		// matches its document.
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(t))
+		add(`id IN (SELECT id FROM case_docs WHERE LOWER(doc) LIKE ? ESCAPE '\')`, "%"+esc+"%")
 	}
 	if len(conds) == 0 {
 		return "", nil

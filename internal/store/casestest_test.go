@@ -188,6 +188,7 @@ func testCaseQueries(t *testing.T, tg target) {
 	mk := func(id, county, ent string, st cases.State, created time.Time, due time.Time) {
 		c := newCase(id, county, st)
 		c.Enterprise, c.CreatedAt, c.UpdatedAt, c.Due = ent, created, created, due
+		c.Title = map[string]string{"C1": "聊城甲化工 1号锅炉废气排放口 氮氧化物小时均值超标", "C3": "乙公司 废水总排口 化学需氧量 100% 超标", "C4": "甲化工 Boiler_2"}[id] + " " + id
 		if st != cases.StateRegistered {
 			c.AcceptedAt = created
 		}
@@ -221,6 +222,14 @@ func testCaseQueries(t *testing.T, tg target) {
 		{CaseQuery{States: []cases.State{cases.StateAssigned, cases.StateClosed}}, []string{"C4"}},
 		{CaseQuery{County: "X", Limit: 1, Offset: 1}, []string{"C2"}},
 		{CaseQuery{County: "Z"}, []string{}},
+		{CaseQuery{Overdue: true, Now: now}, []string{"C3", "C1"}},
+		{CaseQuery{Overdue: true, County: "X", Now: now}, []string{"C1"}},
+		{CaseQuery{Search: "甲化工"}, []string{"C4", "C1"}},
+		{CaseQuery{Search: "氮氧化物", County: "X"}, []string{"C1"}},
+		{CaseQuery{Search: "boiler_2"}, []string{"C4"}}, // ASCII case ignored, _ literal
+		{CaseQuery{Search: "boiler%2"}, []string{}},     // % literal, not a wildcard
+		{CaseQuery{Search: "100%"}, []string{"C3"}},
+		{CaseQuery{Search: "甲化工", Limit: 1, Offset: 1}, []string{"C1"}},
 	} {
 		if got := ids(tc.q); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("Cases(%+v) = %v, want %v", tc.q, got, tc.want)
