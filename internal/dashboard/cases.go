@@ -3,8 +3,13 @@ package dashboard
 import (
 	"context"
 	"net/http"
-	"slices"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/factors"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -18,6 +23,7 @@ type casesStore interface {
 	Cases(ctx context.Context, q store.CaseQuery) ([]cases.Case, error)
 	Case(ctx context.Context, id string) (cases.Case, error)
 	CaseEvents(ctx context.Context, id string) ([]cases.Event, error)
+	CaseStats(ctx context.Context, q store.CaseQuery) (cases.Summary, error)
 	Petition(ctx context.Context, code string) (store.StoredPetition, error)
 }
 
@@ -43,6 +49,8 @@ type caseRow struct {
 	cases.Case
 	CountyName string
 	Overdue    bool
+	// Heading is the title in the page's language.
+	Heading string
 }
 
 type boardCell struct {
@@ -55,14 +63,70 @@ type boardData struct {
 	States   []cases.State
 	Board    []boardCell
 	Cases    []caseRow
-	State    string
-	County   string
 	Counties []model.County
+	Lines    []cases.WorkLine
+	Sources  []cases.Source
 	Overdue  int
+	Filter   caseFilter
+	// Page is the 1-based page number; More is true when a next page
+	// exists.
+	Page       int
+	More       bool
+	First      int // number of the first row shown
+	PrevURL    string
+	NextURL    string
+	TotalShown int
 }
 
-// casesBoard: counts by state and county, then the cases, overdue ones
-// first (earliest deadline first), within the caller's row scope.
+// caseFilter is what the case list's form asks for.
+type caseFilter struct {
+	Q, County, Line, Source, State string
+	Overdue                        bool
+}
+
+// casePageSize is the number of cases on one page of the list.
+const casePageSize = 20
+
+// query turns the filter into a store query within the caller's scope.
+func (f caseFilter) query(sc auth.Scope, now time.Time) store.CaseQuery {
+	q := store.CaseQuery{Search: f.Q, County: f.County, Line: f.Line, Source: cases.Source(f.Source), Overdue: f.Overdue, OverdueFirst: true, Now: now}
+	if f.State != "" {
+		q.States = []cases.State{cases.State(f.State)}
+	}
+	if !sc.All {
+		if sc.Enterprise != "" {
+			q.Enterprise = sc.Enterprise
+		} else {
+			q.County = sc.County
+		}
+	}
+	return q
+}
+
+// url is the list's address with the filter and a page number.
+func (f caseFilter) url(page int) string {
+	v := url.Values{}
+	for k, x := range map[string]string{"q": f.Q, "county": f.County, "line": f.Line, "source": f.Source, "state": f.State} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if f.Overdue {
+		v.Set("overdue", "1")
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return "/cases"
+	}
+	return "/cases?" + v.Encode()
+}
+
+// casesBoard: counts by state and county, then one page of the cases the
+// filter selects (search, county, work line, source, state, overdue),
+// overdue ones first (earliest deadline first), within the caller's row
+// scope.
 func (h *Handler) casesBoard(w http.ResponseWriter, r *http.Request, p *page) error {
 	cs, err := h.casesStore()
 	if err != nil {
@@ -73,38 +137,59 @@ func (h *Handler) casesBoard(w http.ResponseWriter, r *http.Request, p *page) er
 		return err
 	}
 	now := h.cfg.Now()
-	all, err := cs.Cases(r.Context(), store.CaseQuery{OverdueFirst: true, Now: now, Limit: 1000})
+	qv := r.URL.Query()
+	f := caseFilter{Q: strings.TrimSpace(qv.Get("q")), County: qv.Get("county"), Line: qv.Get("line"), Source: qv.Get("source"), State: qv.Get("state"), Overdue: qv.Get("overdue") == "1"}
+	pg, _ := strconv.Atoi(qv.Get("page"))
+	pg = max(pg, 1)
+	names := countyNames(reg, p.Lang)
+	d := &boardData{States: cases.States(), Counties: reg.Counties, Lines: cases.DefaultWorkLines(), Sources: cases.Sources(), Filter: f, Page: pg}
+	if !p.Scope.All {
+		d.Counties = nil
+		for _, c := range reg.Counties {
+			if p.Scope.Sees(c.Code, p.Scope.Enterprise) {
+				d.Counties = append(d.Counties, c)
+			}
+		}
+	}
+	// The board: statistics per county from the store's tallies.
+	for _, c := range d.Counties {
+		q := store.CaseQuery{County: c.Code, Now: now}
+		if p.Scope.Enterprise != "" {
+			q.Enterprise = p.Scope.Enterprise
+		}
+		sum, err := cs.CaseStats(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		if sum.Total == 0 {
+			continue
+		}
+		cell := boardCell{County: c.Code, Name: names[c.Code], Counts: make([]int, len(d.States)), Overdue: sum.Overdue}
+		for i, st := range d.States {
+			cell.Counts[i] = sum.ByState[st]
+		}
+		d.Overdue += sum.Overdue
+		d.Board = append(d.Board, cell)
+	}
+	q := f.query(p.Scope, now)
+	q.Limit, q.Offset = casePageSize+1, (pg-1)*casePageSize
+	list, err := cs.Cases(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	names := countyNames(reg, p.Lang)
-	d := &boardData{States: cases.States(), State: r.URL.Query().Get("state"), County: r.URL.Query().Get("county"), Counties: reg.Counties}
-	cells := map[string]*boardCell{}
-	for _, c := range all {
-		if !p.Scope.Sees(c.County, c.Enterprise) {
-			continue
-		}
-		cell := cells[c.County]
-		if cell == nil {
-			cell = &boardCell{County: c.County, Name: names[c.County], Counts: make([]int, len(d.States))}
-			cells[c.County] = cell
-		}
-		if i := slices.Index(d.States, c.State); i >= 0 {
-			cell.Counts[i]++
-		}
-		od := overdue(c, now)
-		if od {
-			cell.Overdue++
-			d.Overdue++
-		}
-		if (d.State == "" || string(c.State) == d.State) && (d.County == "" || c.County == d.County) {
-			d.Cases = append(d.Cases, caseRow{Case: c, CountyName: names[c.County], Overdue: od})
-		}
+	if len(list) > casePageSize {
+		d.More, list = true, list[:casePageSize]
 	}
-	for _, c := range reg.Counties {
-		if cell := cells[c.Code]; cell != nil {
-			d.Board = append(d.Board, *cell)
-		}
+	for _, c := range list {
+		d.Cases = append(d.Cases, caseRow{Case: c, CountyName: names[c.County], Overdue: overdue(c, now), Heading: c.TitleIn(p.Lang)})
+	}
+	d.First = (pg-1)*casePageSize + 1
+	d.TotalShown = d.First + len(d.Cases) - 1
+	if pg > 1 {
+		d.PrevURL = f.url(pg - 1)
+	}
+	if d.More {
+		d.NextURL = f.url(pg + 1)
 	}
 	p.Nav, p.Title, p.Data = "cases", p.T("cases.title"), d
 	return h.render(w, http.StatusOK, "cases", p)
@@ -112,11 +197,35 @@ func (h *Handler) casesBoard(w http.ResponseWriter, r *http.Request, p *page) er
 
 type caseData struct {
 	caseRow
-	Events []cases.Event
+	Events []caseEvent
 	Offers []offer
 	// Labels are the states' names in the page's language, for
 	// static/case.js to name the allowed next states of a refusal.
 	Labels map[string]string
+	// Users are the people the case may be assigned to: users whose scope
+	// holds the case (its county's staff, its enterprise, the city).
+	Users          []model.User
+	EnterpriseName string
+	Findings       []findingRow
+	Evidence       []evidenceRow
+}
+
+// caseEvent is a history entry with the assignees' names and the finding
+// in words.
+type caseEvent struct {
+	cases.Event
+	Who     string // assignees: name (id), …
+	Finding string
+}
+
+type findingRow struct {
+	cases.Finding
+	Name, Field, Unit, Multiple string
+}
+
+type evidenceRow struct {
+	Hash, Name, Type string
+	Image            bool
 }
 
 // casePage: a case with its timeline and evidence. Actions are taken
@@ -142,11 +251,78 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 	if err != nil {
 		return err
 	}
-	d := &caseData{caseRow: caseRow{Case: c, CountyName: countyNames(reg, p.Lang)[c.County], Overdue: overdue(c, h.cfg.Now())}, Events: evs, Offers: caseOffers(c, p), Labels: map[string]string{}}
+	d := &caseData{caseRow: caseRow{Case: c, CountyName: countyNames(reg, p.Lang)[c.County], Overdue: overdue(c, h.cfg.Now()), Heading: c.TitleIn(p.Lang)},
+		Offers: caseOffers(c, p), Labels: map[string]string{}}
+	for _, e := range reg.Enterprises {
+		if e.USCC == c.Enterprise {
+			d.EnterpriseName = e.Name
+		}
+	}
+	for _, e := range evs {
+		ce := caseEvent{Event: e}
+		var who []string
+		for i, id := range e.Assignees {
+			n := id
+			if i < len(e.AssigneeNames) && e.AssigneeNames[i] != id {
+				n = e.AssigneeNames[i] + "（" + id + "）"
+			}
+			who = append(who, n)
+		}
+		ce.Who = strings.Join(who, "、")
+		if e.Finding != nil {
+			ce.Finding = e.Finding.Describe(p.Lang)
+		}
+		d.Events = append(d.Events, ce)
+	}
+	if c.Alert != nil {
+		for _, x := range c.Alert.Findings {
+			fr := findingRow{Finding: x, Name: factors.Name(x.Factor, p.Lang), Field: factors.Field(x.Field, p.Lang), Unit: factors.DisplayUnit(x.Unit)}
+			if x.Factor == "" || x.Rule != "exceedance" {
+				fr.Name = cases.RuleName(x.Rule, p.Lang)
+			}
+			if fr.Unit == "" {
+				fr.Unit = factors.Unit(x.Factor)
+			}
+			if m := x.Multiple(); m > 0 {
+				fr.Multiple = strconv.FormatFloat(m, 'f', 2, 64)
+			}
+			d.Findings = append(d.Findings, fr)
+		}
+	}
+	if as, ok := h.st.(interface {
+		Attachment(ctx context.Context, hash string) (store.Attachment, error)
+	}); ok {
+		for _, hs := range c.Evidence {
+			er := evidenceRow{Hash: hs, Name: hs[:min(12, len(hs))]}
+			if a, err := as.Attachment(r.Context(), hs); err == nil {
+				if a.Name != "" {
+					er.Name = a.Name
+				}
+				er.Type, er.Image = a.Type, strings.HasPrefix(a.Type, "image/")
+			}
+			d.Evidence = append(d.Evidence, er)
+		}
+	}
+	if us, ok := h.st.(interface {
+		Users(ctx context.Context) ([]model.User, error)
+	}); ok && len(d.Offers) > 0 {
+		all, err := us.Users(r.Context())
+		if err != nil {
+			return err
+		}
+		for _, u := range all {
+			if u.Disabled || u.Role == model.RoleMachine || u.Role == model.RolePublic {
+				continue
+			}
+			if auth.ScopeOf(auth.Principal{Role: u.Role, County: u.County, Enterprise: u.Enterprise}).Sees(c.County, c.Enterprise) {
+				d.Users = append(d.Users, u)
+			}
+		}
+	}
 	for _, st := range cases.States() {
 		d.Labels[string(st)] = p.T("case." + string(st))
 	}
-	p.Nav, p.Title, p.Data = "cases", c.Title, d
+	p.Nav, p.Title, p.Data = "cases", d.Heading, d
 	return h.render(w, http.StatusOK, "case", p)
 }
 

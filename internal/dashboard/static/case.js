@@ -58,7 +58,13 @@
       var action = { kind: form.getAttribute('data-action'), seq: seq };
       var f = form.elements;
       if (f.reason) { action.reason = f.reason.value; }
-      if (f.assignees) { action.assignees = f.assignees.value.split(/[,，\s]+/).filter(Boolean); }
+      if (f.assignees) {
+        // A select of users (several may be chosen), or a typed list.
+        action.assignees = f.assignees.options
+          ? Array.prototype.filter.call(f.assignees.options, function (o) { return o.selected && o.value; }).map(function (o) { return o.value; })
+          : f.assignees.value.split(/[,，\s]+/).filter(Boolean);
+      }
+      if (f.report) { action.report = f.report.value; }
       // A date is the end of that day in China Standard Time.
       if (f.due) { action.due = f.due.value + 'T23:59:59+08:00'; }
       var files = f.evidence ? f.evidence.files : [];
