@@ -91,6 +91,9 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		if err := demo.Seed(ctx, a.Store, c, *seed, time.Now(), stdout); err != nil {
 			return err
 		}
+		if err := demo.SeedWork(ctx, a.Store, a.Rights, f.dataDir, c, time.Now(), stdout); err != nil {
+			return err
+		}
 	} else {
 		fmt.Fprintf(stdout, "reusing %s (%d devices registered)\n", filepath.Join(f.dataDir, "ecowatch.db"), len(existing.Devices))
 	}

@@ -112,6 +112,7 @@ var langMessages = map[string][2]string{
 	"role.system":           {"系统", "system"},
 
 	// Accountability trigger rules of the default rule set.
+	"rule.last-index": {"综合指数排名末位", "last on the comprehensive index"},
 	"rule.last-twice": {"连续两期排名末位", "last twice in a row"},
 }
 
@@ -120,6 +121,7 @@ func init() {
 		messages[k] = v
 	}
 	funcs["reasonLabel"] = reasonLabel
+	funcs["deref64"] = func(p *float64) float64 { return *p }
 }
 
 // trOr is the message of prefix+key, or key itself when the catalogue
@@ -134,6 +136,12 @@ func trOr(lang, prefix, key string) string {
 // Or is trOr in the page's language, for templates:
 // {{$.Or "industry." .Industry}}.
 func (p *page) Or(prefix, key string) string { return trOr(p.Lang, prefix, key) }
+
+// Item names a GB 3838 water item in the page's language (NH3-N → 氨氮).
+func (p *page) Item(name string) string {
+	n, _ := waterItemName(p.Lang, name)
+	return n
+}
 
 // reasonLabel names a raw frame's reason: the gateway's fixed reasons by
 // their message; a decoding error (free text from the codec) as "cannot

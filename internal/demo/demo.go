@@ -50,7 +50,10 @@ func Import(ctx context.Context, st store.Store, c City) error {
 // Seed gives the imported city its history up to now (deterministic by
 // seed) and reports what it wrote to out.
 func Seed(ctx context.Context, st store.Store, c City, seed int64, now time.Time, out io.Writer) error {
-	return SeedAir(ctx, st, c.Registry, seed, now, out)
+	if err := SeedAir(ctx, st, c.Registry, seed, now, out); err != nil {
+		return err
+	}
+	return SeedWater(ctx, st, c.Water, seed, now, out)
 }
 
 // SeedAir gives the demo city's air stations their history, so that

@@ -1,0 +1,97 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/water/waterreport"
+)
+
+// A first start seeds what the pages show in the demo's first minute:
+// every section of the last ended month assessed, a ledger with
+// permits, banked reductions, allocations and trades, and the quarters
+// of the year assessed, compensated and triggered with a summons case.
+func TestSeedFillsThePages(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), store.Options{Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
+	c := NewCity(1)
+	if err := Import(ctx, st, c); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := Seed(ctx, st, c, 1, now, &out); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rightsvc.Open(ctx, st, rightsvc.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	if err := SeedWork(ctx, st, rs, t.TempDir(), c, now, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+
+	per, err := waterreport.ParsePeriod("2026-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := waterreport.Build(ctx, st, per, waterreport.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Sections == 0 || rep.Summary.Evaluated != rep.Summary.Sections {
+		t.Errorf("water 2026-10: %d of %d sections evaluated", rep.Summary.Evaluated, rep.Summary.Sections)
+	}
+	if rep.Summary.Meeting == rep.Summary.Sections || rep.Summary.Meeting == 0 {
+		t.Errorf("water 2026-10: %d of %d meet the target; want some of each", rep.Summary.Meeting, rep.Summary.Sections)
+	}
+	for _, d := range rep.Drinking {
+		if d.Samples == 0 {
+			t.Errorf("drinking-water source %s has no sample in 2026-10", d.Code)
+		}
+	}
+
+	if n := len(rs.Trades("", 0, 0)); n < 2 {
+		t.Errorf("%d trades in the ledger, want the seeded transfers", n)
+	}
+	if len(rs.Reservoir("", "", 2026)) == 0 {
+		t.Error("no reservoir flows in 2026")
+	}
+	if len(rs.Balances("", "")) < 10 {
+		t.Errorf("%d holdings, want the seeded permits", len(rs.Balances("", "")))
+	}
+
+	as := st.(store.AccountabilityStore)
+	for q := 1; q <= 3; q++ {
+		p := acc.Period{Kind: acc.Quarter, Year: 2026, N: q}
+		a, err := as.Assessment(ctx, p)
+		if err != nil {
+			t.Errorf("%s: %v\n%s", p, err, out.String())
+			continue
+		}
+		if len(a.Counties) != len(c.Registry.Counties) {
+			t.Errorf("%s: %d counties assessed, want %d", p, len(a.Counties), len(c.Registry.Counties))
+		}
+		if _, err := as.Settlement(ctx, p); err != nil {
+			t.Errorf("%s compensation: %v", p, err)
+		}
+		fs, err := as.Firings(ctx, p)
+		if err != nil || len(fs) == 0 || fs[0].CaseID == "" || fs[0].Step < acc.StepSummons {
+			t.Errorf("%s firings %+v (%v): want a summons (or the next rung) with its case", p, fs, err)
+		}
+	}
+	if _, err := as.Assessment(ctx, acc.Period{Kind: acc.Quarter, Year: 2026, N: 4}); err == nil {
+		t.Error("the quarter not yet ended was assessed")
+	}
+}
