@@ -10,13 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"sync/atomic"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/atomicfile"
-	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -106,21 +102,6 @@ func openRightsStore(ctx context.Context, sf *registryStoreFlags, create bool) (
 // recorded as (as the users command's changes).
 const cliActor = "cli"
 
-// applyLine is what apply prints for each command.
-type applyLine struct {
-	Line    int            `json:"line"`
-	Key     string         `json:"key,omitempty"`
-	Result  *rights.Result `json:"result,omitempty"`
-	Refused *refusalJSON   `json:"refused,omitempty"`
-}
-
-type refusalJSON struct {
-	Cmd    string `json:"cmd,omitempty"`
-	Field  string `json:"field,omitempty"`
-	Error  string `json:"error"`
-	Reason string `json:"reason"`
-}
-
 func rightsApply(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rights apply", "rights apply [FILE] [--data-dir DIR | --db DSN] [--now TIME]", stderr)
 	nowFlag := fs.String("now", "", "apply every command at this RFC 3339 time instead of the clock (back-dated documents, tests)")
@@ -161,90 +142,9 @@ func rightsApply(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	defer svc.Close()
 
-	// Commands are submitted in file order with up to --pipeline of them
-	// in flight, so that they share transactions (group commit), and the
-	// results are printed in file order as they become durable.
-	type pending struct {
-		out  applyLine
-		wait func(context.Context) (rights.Result, error)
-		err  error
-	}
-	queue := make(chan *pending, *pipeline)
-	enc := json.NewEncoder(stdout)
-	enc.SetEscapeHTML(false)
-	printed := make(chan error, 1)
-	var failed atomic.Bool // the printer met a store failure: stop reading
-	applied, refused := 0, 0
-	go func() {
-		var ferr error
-		for p := range queue {
-			if ferr != nil {
-				continue
-			}
-			err := p.err
-			if err == nil {
-				var res rights.Result
-				res, err = p.wait(ctx)
-				if err == nil {
-					p.out.Key, p.out.Result = res.Key, &res
-					applied++
-				}
-			}
-			if err != nil {
-				var rf *rights.Refusal
-				var de *rightsvc.DecodeError
-				switch {
-				case errors.As(err, &rf):
-					p.out.Refused = &refusalJSON{Cmd: rf.Cmd, Field: rf.Field, Error: rf.Err.Error(), Reason: rf.Reason}
-				case errors.As(err, &de):
-					p.out.Refused = &refusalJSON{Field: de.Field, Error: "invalid command", Reason: de.Msg}
-				default:
-					// A store failure: nothing of this command was applied;
-					// stop so that later results are not printed as if it
-					// had been.
-					ferr = fmt.Errorf("line %d: %w", p.out.Line, err)
-					failed.Store(true)
-					continue
-				}
-				refused++
-			}
-			// The line is printed only once the command is durable: a
-			// printed result is an acknowledgement.
-			if err := enc.Encode(p.out); err != nil {
-				ferr = err
-			}
-		}
-		printed <- ferr
-	}()
-
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-	line := 0
-	var serr error
-	for !failed.Load() && sc.Scan() {
-		line++
-		b := sc.Bytes()
-		if len(b) == 0 || b[0] == '#' {
-			continue
-		}
-		p := &pending{out: applyLine{Line: line}}
-		var cmd rights.Command
-		// The command line acts as the operator: entries and audit
-		// records say "cli", never an actor named in the file.
-		if cmd, p.err = rightsvc.DecodeCommandAs(b, "", cliActor); p.err == nil {
-			p.wait, p.err = svc.SubmitAudited(ctx, cmd, &model.AuditRecord{Actor: cliActor, Role: "system"})
-		}
-		queue <- p
-	}
-	if err := sc.Err(); err != nil {
-		serr = fmt.Errorf("line %d: %w", line+1, err)
-	}
-	close(queue)
-	if err := <-printed; err != nil {
+	applied, refused, err := rightsvc.ApplyLines(ctx, svc, in, stdout, cliActor, *pipeline)
+	if err != nil {
 		return err
-	}
-	if serr != nil {
-		return serr
 	}
 	fmt.Fprintf(stderr, "%d applied, %d refused\n", applied, refused)
 	if refused > 0 {
@@ -271,21 +171,7 @@ func rightsBalance(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(hs)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "account\tpollutant\tbalance g/a\tspendable g/a\tbalance t/a\t")
-	for _, h := range hs {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t\n", h.Account, h.Pollutant, h.Balance, h.Spendable, tonnes(h.Balance))
-	}
-	return tw.Flush()
-}
-
-// tonnes formats g/a as t/a with six decimals, exactly.
-func tonnes(g int64) string {
-	sign := ""
-	if g < 0 {
-		sign, g = "-", -g
-	}
-	return fmt.Sprintf("%s%d.%06d", sign, g/1_000_000, g%1_000_000)
+	return rightsvc.WriteBalances(stdout, hs)
 }
 
 func openRightsService(ctx context.Context, sf *registryStoreFlags) (*rightsvc.Service, func(), error) {
@@ -318,13 +204,7 @@ func rightsHistory(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer st.Close()
-	var trace []rights.Entry
-	err = st.RightsEntries(ctx, store.RightsQuery{}, func(e *rights.Entry) error {
-		if e.Kind == rights.KindRights && e.Asset == *pollutant && e.Start <= *serial && *serial < e.End() {
-			trace = append(trace, *e)
-		}
-		return nil
-	})
+	trace, err := rightsvc.UnitHistory(ctx, st, *pollutant, *serial)
 	if err != nil {
 		return err
 	}
@@ -334,13 +214,7 @@ func rightsHistory(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *asJSON {
 		return rights.Export(stdout, trace)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "seq\ttime\tcmd\top\tref\tfrom\tto\tserials\tdoc")
-	for _, e := range trace {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d-%d\t%s\n", e.Seq, e.Time.Format(time.RFC3339), e.Cmd, e.Op, e.Ref,
-			e.From, e.To, e.Start, e.End()-1, e.Doc)
-	}
-	return tw.Flush()
+	return rightsvc.WriteHistory(stdout, trace)
 }
 
 func rightsExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -461,39 +335,5 @@ func rightsReservoir(ctx context.Context, args []string, stdout, stderr io.Write
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(flows)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "account\tpollutant\tyear\treceived g/a\tspent g/a\tby operation")
-	for _, f := range flows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", f.Account, f.Pollutant, f.Year, f.In, f.Out, byOp(f))
-	}
-	return tw.Flush()
-}
-
-func byOp(f rightsvc.Flow) string {
-	s := ""
-	for _, m := range []struct {
-		sign string
-		ops  map[string]int64
-	}{{"+", f.InByOp}, {"-", f.OutByOp}} {
-		for _, op := range sortedOps(m.ops) {
-			if s != "" {
-				s += " "
-			}
-			s += m.sign + op + "=" + strconv.FormatInt(m.ops[op], 10)
-		}
-	}
-	return s
-}
-
-func sortedOps(m map[string]int64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
+	return rightsvc.WriteFlows(stdout, flows)
 }
