@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,20 +68,6 @@ func runAccount(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return accountRun(ctx, sub, rest, stdout, stderr)
 	}
 	return usageError{fmt.Errorf("account: unknown subcommand %q", sub)}
-}
-
-// accountLoad is the load file.
-type accountLoad struct {
-	Schemes          []acc.Scheme                    `json:"schemes"`
-	Formulas         json.RawMessage                 `json:"formulas"`
-	Rules            []acc.TriggerRule               `json:"rules"`
-	Targets          map[string][]acc.Target         `json:"targets"`
-	Values           map[string][]acc.CountyValues   `json:"values"`
-	Projects         []acc.Project                   `json:"projects"`
-	SoilUnits        []acc.SoilUnit                  `json:"soil_units"`
-	Plots            []acc.Plot                      `json:"plots"`
-	Reviews          []acc.Review                    `json:"reviews"`
-	ReductionEntries map[string][]acc.ReductionEntry `json:"reduction_entries"`
 }
 
 func parseAccountTime(v string) (time.Time, error) {
@@ -190,7 +175,12 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 	var tables []accountsvc.Table
 	switch sub {
 	case "load":
-		return accountLoadFile(ctx, st, pos[0], stdout)
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return accountsvc.Load(ctx, st, f, pos[0], stdout)
 	case "assess":
 		a, err := svc.Assess(ctx, p)
 		if err != nil {
@@ -225,7 +215,12 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		fmt.Fprintf(stdout, "warning %s (%s) %s – %s added\n", w.ID, w.Level, w.Start.In(acc.CST()).Format("2006-01-02 15:04"), w.End.In(acc.CST()).Format("2006-01-02 15:04"))
 		return nil
 	case "warnings check":
-		series, err := readAccountSamples(*samplesFile)
+		sf, err := os.Open(*samplesFile)
+		if err != nil {
+			return err
+		}
+		defer sf.Close()
+		series, err := accountsvc.ReadSamples(sf, *samplesFile)
 		if err != nil {
 			return err
 		}
@@ -315,124 +310,4 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		}
 		return accountsvc.WriteText(w, tables...)
 	})
-}
-
-// accountLoadFile stores each section of the load file; each section is
-// written all-or-nothing, and the file is fully parsed before anything.
-func accountLoadFile(ctx context.Context, st store.Store, path string, stdout io.Writer) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	var l accountLoad
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&l); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	var formulas []acc.Formula
-	switch s := strings.TrimSpace(string(l.Formulas)); {
-	case s == "" || s == "null":
-	case s == `"shandong"`:
-		formulas = acc.ShandongFormulas()
-	default:
-		if formulas, err = acc.ParseFormulas(l.Formulas); err != nil {
-			return fmt.Errorf("%s: formulas: %w", path, err)
-		}
-	}
-	tp := map[acc.Period][]acc.Target{}
-	for k, ts := range l.Targets {
-		p, err := accountsvc.ParsePeriod(k)
-		if err != nil {
-			return fmt.Errorf("%s: targets: %w", path, err)
-		}
-		tp[p] = ts
-	}
-	vp := map[acc.Period][]acc.CountyValues{}
-	for k, vs := range l.Values {
-		p, err := accountsvc.ParsePeriod(k)
-		if err != nil {
-			return fmt.Errorf("%s: values: %w", path, err)
-		}
-		vp[p] = vs
-	}
-	if err := st.PutAccountConfig(ctx, store.AccountConfig{Schemes: l.Schemes, Formulas: formulas, Rules: l.Rules}); err != nil {
-		return err
-	}
-	for p, ts := range tp {
-		if err := st.PutTargets(ctx, p, ts); err != nil {
-			return err
-		}
-	}
-	for p, vs := range vp {
-		if err := st.PutCountyValues(ctx, p, vs); err != nil {
-			return err
-		}
-	}
-	for k, es := range l.ReductionEntries {
-		var y int
-		if _, err := fmt.Sscan(k, &y); err != nil {
-			return fmt.Errorf("%s: reduction_entries: year %q", path, k)
-		}
-		if err := st.PutReductionEntries(ctx, y, es); err != nil {
-			return err
-		}
-	}
-	if err := st.PutProjects(ctx, l.Projects); err != nil {
-		return err
-	}
-	if err := st.PutSoilUnits(ctx, l.SoilUnits); err != nil {
-		return err
-	}
-	if err := st.PutPlots(ctx, l.Plots); err != nil {
-		return err
-	}
-	if err := st.PutReviews(ctx, l.Reviews); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "loaded %d schemes, %d formulas, %d rules, targets of %d periods, values of %d periods, %d projects, %d soil units, %d plots, %d reviews\n",
-		len(l.Schemes), len(formulas), len(l.Rules), len(tp), len(vp), len(l.Projects), len(l.SoilUnits), len(l.Plots), len(l.Reviews))
-	return nil
-}
-
-// readAccountSamples reads JSON lines of samples by enterprise and series.
-func readAccountSamples(path string) (map[string]accountsvc.Series, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	out := map[string]accountsvc.Series{}
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		var x struct {
-			Enterprise string    `json:"enterprise"`
-			Series     string    `json:"series"`
-			At         time.Time `json:"at"`
-			Value      *float64  `json:"value"`
-		}
-		dec := json.NewDecoder(strings.NewReader(line))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&x); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
-		}
-		if x.Enterprise == "" || x.At.IsZero() || x.Value == nil {
-			return nil, fmt.Errorf("%s:%d: enterprise, at and value are required", path, n)
-		}
-		s := out[x.Enterprise]
-		switch x.Series {
-		case "electricity":
-			s.Electricity = append(s.Electricity, acc.Sample{At: x.At, Value: *x.Value})
-		case "online":
-			s.Online = append(s.Online, acc.Sample{At: x.At, Value: *x.Value})
-		default:
-			return nil, fmt.Errorf("%s:%d: series %q: want electricity or online", path, n, x.Series)
-		}
-		out[x.Enterprise] = s
-	}
-	return out, sc.Err()
 }
