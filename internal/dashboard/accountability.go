@@ -60,6 +60,10 @@ type accountData struct {
 	Projects   []projectRow
 	Bulletin   string // links to the API
 	XLSX       string
+	// Ended: the period is over and can be assessed; CanRun: and the
+	// caller may compute it (the city, account:write), from the page
+	// through the API's own endpoints (static/account.js).
+	Ended, CanRun bool
 }
 
 type firingRow struct {
@@ -133,6 +137,10 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 	if !p.En() {
 		d.PeriodName = per.Chinese()
 	}
+	d.Ended = !now.Before(per.End())
+	// In the demo's open mode an anonymous visitor sees the city's page
+	// but the API would refuse its writes: the button needs a user.
+	d.CanRun = d.Ended && p.Scope.All && p.Can(auth.ScopeAccountWrite) && (h.cfg.Auth == nil || p.User.Authenticated())
 
 	switch a, err := as.Assessment(ctx, per); {
 	case errors.Is(err, store.ErrNotFound):

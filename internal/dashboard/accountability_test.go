@@ -131,7 +131,7 @@ func TestAccountabilityPage(t *testing.T) {
 		{"/accountability", 200, []string{"2025年第一季度", `id="assessment"`}, nil},
 		{"/accountability?period=2025Q1&lang=en", 200, []string{"County assessment and accountability", "2025-Q1", "summons", "orange", "in force", "Whole city", "Toxic-substance annual report"}, []string{"约谈"}},
 		// Nothing stored: said so, with the CLI and the API to compute it.
-		{"/accountability?period=2024-07", 200, []string{`id="acc-none"`, "ecowatch account assess --period 2024-M07", "POST /api/v1/accountability/assessment?period=2024-M07", "本期无考核结果"},
+		{"/accountability?period=2024-07", 200, []string{`id="acc-none"`, `<form id="acc-run" class="toolbar" data-period="2024-M07">`, "/static/account.js", "本期无考核结果"},
 			[]string{`id="assessment"`, `id="firings"`}},
 		{"/accountability?period=2025Q5", 400, nil, nil},
 	}
@@ -233,7 +233,15 @@ func TestAccountabilityCountyView(t *testing.T) {
 		}
 	}
 	body = do("/accountability?period=2024-07")
-	if !strings.Contains(body, `id="acc-none"`) || strings.Contains(body, "ecowatch account assess") {
-		t.Error("county view of an empty period: want the notice without the city's compute hint")
+	if !strings.Contains(body, `id="acc-none"`) || strings.Contains(body, `id="acc-run"`) {
+		t.Error("county view of an empty period: want the notice without the city's assess button")
+	}
+	// A period not over yet cannot be assessed: no button, and the page
+	// says why.
+	if h, _ := newTestHandler(t, Config{}); true {
+		body := get(t, h, "/accountability?period=2025Q3").Body.String()
+		if strings.Contains(body, `id="acc-run"`) || !strings.Contains(body, "本期尚未结束") {
+			t.Error("a period not over: want no assess button and the reason")
+		}
 	}
 }
