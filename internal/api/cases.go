@@ -669,6 +669,14 @@ func (s *server) petitionsList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if principal(r.Context()).Via == openPrincipal.Via {
+		// The demo's open mode shows the desk to anyone, but a
+		// petitioner's contact is for staff whose scope holds the
+		// petition, which an anonymous visitor is not.
+		for i := range ps {
+			ps[i].Contact = ""
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"petitions": ps})
 	return nil
 }

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"github.com/ecowatch/ecowatch/internal/auth"
 	"net/http"
 	"slices"
 	"strconv"
@@ -191,6 +192,11 @@ func (h *Handler) petitionsStaff(w http.ResponseWriter, r *http.Request, p *page
 			continue
 		}
 		row := petitionRow{StoredPetition: sp, CountyName: names[sp.County], CanReply: canWrite}
+		if !p.User.Authenticated() || !auth.ScopeOf(p.User).Sees(sp.County, "") {
+			// Contact details only for staff whose scope holds the
+			// petition: not for the demo's anonymous open mode.
+			row.Contact = ""
+		}
 		if sp.Case != "" {
 			if c, err := cs.Case(r.Context(), sp.Case); err == nil {
 				row.Case, row.HasCase = c, true

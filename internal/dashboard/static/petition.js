@@ -53,3 +53,36 @@
       });
   });
 })();
+
+// The petitioner's satisfaction rating (回访) on the tracking page: posted
+// with the tracking code (in the address) and the rating key of the
+// petitioner's link, when there is one.
+(function () {
+  'use strict';
+  var form = document.getElementById('rate-form');
+  if (!form) { return; }
+  var out = document.getElementById('rate-result');
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var pick = form.querySelector('input[name=satisfaction]:checked');
+    if (!pick) { return; }
+    var body = { satisfaction: pick.value };
+    if (form.comment.value) { body.comment = form.comment.value; }
+    if (form.key && form.key.value) { body.key = form.key.value; }
+    form.querySelector('button[type=submit]').disabled = true;
+    fetch('/api/v1/public/petitions/' + encodeURIComponent(form.getAttribute('data-code')) + '/callback', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'same-origin'
+    }).then(function (r) {
+      return r.json().then(function (j) {
+        if (!r.ok) { throw new Error((j.error && j.error.message) || r.statusText); }
+        form.hidden = true;
+        out.className = '';
+        out.textContent = form.getAttribute('data-msg-done');
+      });
+    }).catch(function (e) {
+      out.className = 'bad';
+      out.textContent = e.message;
+      form.querySelector('button[type=submit]').disabled = false;
+    });
+  });
+})();
