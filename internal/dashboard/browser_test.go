@@ -393,7 +393,7 @@ func TestBrowser(t *testing.T) {
 		if after := eval[int](ctx, t, `document.querySelectorAll('#timeline li').length`); after != before+1 {
 			t.Errorf("timeline has %d entries after the action, want %d", after, before+1)
 		}
-		if last := text(ctx, t, "#timeline li:last-child"); !strings.Contains(last, "交办: 受理 → 交办") {
+		if last := text(ctx, t, "#timeline li:last-child"); !strings.Contains(last, "受理 → 交办") {
 			t.Errorf("last timeline entry %q", last)
 		}
 		shot("case-assigned")
