@@ -68,8 +68,12 @@ type Patrol struct {
 	By        string          `json:"by"`
 	Area      string          `json:"area"` // reach or area patrolled
 	StartedAt time.Time       `json:"started_at"`
-	EndedAt   time.Time       `json:"ended_at"`
+	EndedAt   time.Time       `json:"ended_at"` // zero while the patrol goes on
 	Findings  []PatrolFinding `json:"findings,omitempty"`
+	// Track is the patroller's positions; Km its length (cases.TrackKm),
+	// set when the patrol ends.
+	Track []cases.TrackPoint `json:"track,omitempty"`
+	Km    float64            `json:"km,omitempty"`
 }
 
 // PatrolFinding is one problem found on a patrol; Case is the case it
@@ -81,6 +85,10 @@ type PatrolFinding struct {
 	Location    string   `json:"location,omitempty"`
 	Photos      []string `json:"photos,omitempty"`
 	Case        string   `json:"case,omitempty"`
+	// Where and when it was recorded on a tracked patrol.
+	At  time.Time `json:"at,omitzero"`
+	Lat float64   `json:"lat,omitempty"`
+	Lon float64   `json:"lon,omitempty"`
 }
 
 // StoredPetition is a petition with what the bureau added: its case and
@@ -169,6 +177,8 @@ type CasesStore interface {
 	Patrols(ctx context.Context, q PatrolQuery) ([]Patrol, error)
 	// PatrolCounts counts patrols per county and month (China time).
 	PatrolCounts(ctx context.Context, q PatrolQuery) ([]PatrolCount, error)
+	// PatrolTracker: patrols recorded as they happen (patrols_live.go).
+	PatrolTracker
 }
 
 // PatrolCount is the number of patrols of a county in a month.

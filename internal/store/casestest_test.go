@@ -28,6 +28,7 @@ func runCasesSuite(t *testing.T, tg target) {
 		{"Counters", testCounters},
 		{"PetitionAtomic", testPetitionAtomic},
 		{"PatrolOpensCases", testPatrolOpensCases},
+		{"PatrolTracking", testPatrolTracking},
 		{"Notifications", testNotifications},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, tg) })

@@ -1,0 +1,187 @@
+package casesvc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// Patrols recorded as they happen (巡河 on a phone): a patroller starts a
+// patrol, the phone posts its positions as it goes, each problem found is
+// recorded at a position with photos and opens a case at once, and the
+// end computes the track's length. Only the patroller (or the city) may
+// extend or end a patrol; a county's staff patrol in their county.
+
+// MaxTrack bounds a patrol's positions (a day at one every 5 s).
+const MaxTrack = 20000
+
+// patrolMu serialises the read-modify-write of a patrol within this
+// process; the store refuses a write to an ended patrol in any case.
+var patrolMu sync.Mutex
+
+// StartPatrol starts a patrol of area in county (a county user's own
+// county whatever is asked).
+func (s *Service) StartPatrol(ctx context.Context, county, area string, p auth.Principal) (store.Patrol, error) {
+	if p.Role == model.RoleCounty {
+		county = p.County
+	}
+	if county == "" || area == "" {
+		return store.Patrol{}, &cases.FieldError{Action: "patrol", Field: "county, area", Reason: "required", Err: cases.ErrInvalid}
+	}
+	if len([]rune(area)) > 200 {
+		return store.Patrol{}, &cases.FieldError{Action: "patrol", Field: "area", Reason: "at most 200 characters", Err: cases.ErrInvalid}
+	}
+	n, err := s.St.NextNumber(ctx, "patrol")
+	if err != nil {
+		return store.Patrol{}, err
+	}
+	now := s.now()
+	pt := store.Patrol{ID: fmt.Sprintf("P%06d", n), County: county, By: p.User, Area: area, StartedAt: now}
+	if err := s.St.PutPatrol(ctx, pt, nil, nil, audit(p, "patrol.start", "patrol/"+pt.ID, nil, pt, now)); err != nil {
+		return store.Patrol{}, err
+	}
+	return pt, nil
+}
+
+// ongoing reads a patrol that goes on and that p may extend.
+func (s *Service) ongoing(ctx context.Context, id string, p auth.Principal) (store.Patrol, error) {
+	pt, err := s.St.Patrol(ctx, id)
+	if err != nil {
+		return pt, err
+	}
+	if pt.By != p.User && p.Role != model.RoleCity {
+		return pt, &cases.PermissionError{Case: id, Role: cases.Role(p.Role), Action: "patrol", Reason: "only the patroller records a patrol"}
+	}
+	if !pt.EndedAt.IsZero() {
+		return pt, fmt.Errorf("patrol %s ended at %s: %w", id, pt.EndedAt.Format(time.DateTime), store.ErrConflict)
+	}
+	return pt, nil
+}
+
+// TrackPatrol adds positions to a patrol, in time order; positions not
+// after the last one (a phone resending) are dropped.
+func (s *Service) TrackPatrol(ctx context.Context, id string, pts []cases.TrackPoint, p auth.Principal) (store.Patrol, error) {
+	for i, x := range pts {
+		if err := x.Check(); err != nil {
+			return store.Patrol{}, &cases.FieldError{Action: "patrol", Field: fmt.Sprintf("points[%d]", i), Reason: err.Error(), Err: cases.ErrInvalid}
+		}
+	}
+	patrolMu.Lock()
+	defer patrolMu.Unlock()
+	pt, err := s.ongoing(ctx, id, p)
+	if err != nil {
+		return pt, err
+	}
+	for _, x := range pts {
+		if n := len(pt.Track); n > 0 && !x.T.After(pt.Track[n-1].T) {
+			continue
+		}
+		if len(pt.Track) >= MaxTrack {
+			return pt, &cases.FieldError{Action: "patrol", Field: "points", Reason: fmt.Sprintf("at most %d positions per patrol", MaxTrack), Err: cases.ErrInvalid}
+		}
+		pt.Track = append(pt.Track, x)
+	}
+	return pt, s.St.UpdatePatrol(ctx, pt, nil, nil, nil)
+}
+
+// PatrolFinding records a problem found at a position with its photos
+// and opens its case (source 巡查) in the same transaction.
+func (s *Service) PatrolFinding(ctx context.Context, id string, f store.PatrolFinding, p auth.Principal) (store.Patrol, cases.Case, error) {
+	if f.Description == "" {
+		return store.Patrol{}, cases.Case{}, &cases.FieldError{Action: "patrol", Field: "description", Reason: "required", Err: cases.ErrInvalid}
+	}
+	if f.Line == "" {
+		f.Line = "water"
+	}
+	if err := (cases.TrackPoint{T: s.now(), Lat: f.Lat, Lon: f.Lon}).Check(); err != nil {
+		return store.Patrol{}, cases.Case{}, &cases.FieldError{Action: "patrol", Field: "lat, lon", Reason: err.Error(), Err: cases.ErrInvalid}
+	}
+	if err := s.checkEvidence(ctx, f.Photos); err != nil {
+		return store.Patrol{}, cases.Case{}, err
+	}
+	patrolMu.Lock()
+	defer patrolMu.Unlock()
+	pt, err := s.ongoing(ctx, id, p)
+	if err != nil {
+		return pt, cases.Case{}, err
+	}
+	now := s.now()
+	cid, err := s.NewCaseID(ctx, now)
+	if err != nil {
+		return pt, cases.Case{}, err
+	}
+	loc := f.Location
+	if loc == "" {
+		loc = pt.Area
+	}
+	c := cases.Case{ID: cid, Source: cases.SourcePatrol, Ref: pt.ID, Line: f.Line, County: pt.County, Enterprise: f.Enterprise,
+		Location: loc, Lat: f.Lat, Lon: f.Lon, Severity: cases.SeverityGeneral, Title: firstLine(f.Description), Description: f.Description}
+	// The patroller registers the case: a county's staff in their county,
+	// the city anywhere.
+	nc, evs, err := s.rules().Apply(c, cases.Action{Kind: cases.ActRegister, Evidence: f.Photos}, ActorOf(p), now)
+	if err != nil {
+		return pt, cases.Case{}, err
+	}
+	f.Case, f.At, f.Location = cid, now, loc
+	pt.Findings = append(pt.Findings, f)
+	if err := s.St.UpdatePatrol(ctx, pt, []cases.Case{nc}, [][]cases.Event{evs}, audit(p, "patrol.finding", "patrol/"+pt.ID, nil, f, now)); err != nil {
+		return pt, cases.Case{}, err
+	}
+	s.notify(ctx, nc, "case.registered", "巡查发现问题 "+nc.ID+"："+nc.Title)
+	return pt, nc, nil
+}
+
+// EndPatrol ends a patrol and measures its track.
+func (s *Service) EndPatrol(ctx context.Context, id string, p auth.Principal) (store.Patrol, error) {
+	patrolMu.Lock()
+	defer patrolMu.Unlock()
+	pt, err := s.ongoing(ctx, id, p)
+	if err != nil {
+		return pt, err
+	}
+	now := s.now()
+	pt.EndedAt, pt.Km = now, cases.TrackKm(pt.Track)
+	return pt, s.St.UpdatePatrol(ctx, pt, nil, nil, audit(p, "patrol.end", "patrol/"+pt.ID, nil, map[string]any{"ended_at": now, "km": pt.Km, "points": len(pt.Track)}, now))
+}
+
+// PatrolStats are the patrol statistics by county and month of the
+// patrols started in [from, to) (zero: no bound) that county (empty: all)
+// holds: patrols, kilometres, findings and how many of their cases are
+// closed.
+func (s *Service) PatrolStats(ctx context.Context, county string, from, to time.Time) ([]cases.PatrolMonth, error) {
+	ps, err := s.St.Patrols(ctx, store.PatrolQuery{County: county, From: from, To: to, Limit: 100000})
+	if err != nil {
+		return nil, err
+	}
+	var rs []cases.PatrolRecord
+	for _, pt := range ps {
+		r := cases.PatrolRecord{County: pt.County, Start: pt.StartedAt, Km: pt.Km, Findings: len(pt.Findings)}
+		if pt.EndedAt.IsZero() {
+			r.Km = cases.TrackKm(pt.Track) // so far
+		}
+		for _, f := range pt.Findings {
+			if f.Case == "" {
+				continue
+			}
+			c, err := s.St.Case(ctx, f.Case)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if c.State == cases.StateClosed {
+				r.Closed++
+			}
+		}
+		rs = append(rs, r)
+	}
+	return cases.PatrolStats(rs), nil
+}
