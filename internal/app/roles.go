@@ -14,6 +14,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/gateway"
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -185,8 +186,12 @@ type WriterRoleConfig struct {
 	// them): the gateways of a scaled-out deployment store nothing, so
 	// the writers apply what serve's --raw-retention does.
 	RawRetention time.Duration
-	ReadyFile    string
-	Logger       *slog.Logger
+	// ArchiveRetention drops rejected and quarantined raw frames older
+	// than this (gateway.Config.ArchiveRetention: 0 takes the gateway's
+	// default of 7 days, negative keeps them).
+	ArchiveRetention time.Duration
+	ReadyFile        string
+	Logger           *slog.Logger
 }
 
 // RollupEvery is how often the roll-ups are brought up to date by
@@ -286,7 +291,10 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 			})
 		}()
 	}
-	if cfg.Retention > 0 || cfg.RollupRetention > 0 || cfg.RawRetention > 0 {
+	if cfg.ArchiveRetention == 0 {
+		cfg.ArchiveRetention = gateway.DefaultConfig().ArchiveRetention
+	}
+	if cfg.Retention > 0 || cfg.RollupRetention > 0 || cfg.RawRetention > 0 || cfg.ArchiveRetention > 0 {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
@@ -333,6 +341,14 @@ func (r *WriterRole) purge(ctx context.Context, cfg WriterRoleConfig) {
 		} else if n > 0 {
 			r.purged.Add(n)
 			r.log.Info("retention: uploads purged", "rows", n)
+		}
+	}
+	if cfg.ArchiveRetention > 0 && (cfg.RawRetention <= 0 || cfg.ArchiveRetention < cfg.RawRetention) {
+		n, err := r.Store.PurgeRawStatusBefore(ctx, now.Add(-cfg.ArchiveRetention), model.RawRejected, model.RawQuarantined)
+		if err != nil {
+			r.log.Warn("retention: purge of rejected and quarantined raw frames failed", "err", err)
+		} else if n > 0 {
+			r.log.Info("retention: rejected and quarantined raw frames purged", "rows", n)
 		}
 	}
 	if cfg.RawRetention > 0 {

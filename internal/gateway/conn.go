@@ -362,6 +362,7 @@ func (c *conn) send(b []byte) bool {
 	}
 	n, err := c.wr.tryWrite(b)
 	if err != nil {
+
 		c.closed = true
 		c.nc.Close()
 		return false
@@ -394,6 +395,10 @@ func (c *conn) flush() {
 		if c.closed || len(c.outq) == 0 {
 			c.flushing = false
 			c.outq = nil
+			// The next reply is tried non-blocking again: a deadline
+			// left behind would expire under it and close a device that
+			// reads after all.
+			c.nc.SetWriteDeadline(time.Time{})
 			c.wmu.Unlock()
 			return
 		}
@@ -402,6 +407,7 @@ func (c *conn) flush() {
 		c.wmu.Unlock()
 		c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
 		if _, err := c.nc.Write(buf); err != nil {
+
 			c.wmu.Lock()
 			c.flushing = false
 			if !c.closed {

@@ -45,6 +45,13 @@ type rawPurger interface {
 	PurgeRawBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
+// archivePurger is implemented by stores that can drop old raw frames of
+// some statuses only (the archive of rejected and quarantined frames has
+// its own retention).
+type archivePurger interface {
+	PurgeRawStatusBefore(ctx context.Context, t time.Time, statuses ...string) (int64, error)
+}
+
 // pinger tells a store that is down from a batch the store refuses.
 type pinger interface {
 	Ping(ctx context.Context) error
@@ -115,6 +122,19 @@ type Config struct {
 	// them forever. PurgeInterval is how often the purge runs.
 	RawRetention  time.Duration
 	PurgeInterval time.Duration
+
+	// The archive of frames that are not official data (rejected and
+	// quarantined) is bounded: identical bytes are archived once while
+	// they are among the last 65,536 archived; a source (IPv4 address,
+	// IPv6 /64) may archive ArchivePerSource bytes an hour, then one
+	// frame per ArchiveSample; all sources together ArchiveDaily bytes a
+	// day. Those rows are purged after ArchiveRetention (negative keeps
+	// them), on their own schedule, apart from RawRetention. The total is
+	// then at most ArchiveDaily per day of retention per gateway.
+	ArchivePerSource int64
+	ArchiveSample    time.Duration
+	ArchiveDaily     int64
+	ArchiveRetention time.Duration
 
 	// BackfillWindow is how far back gaps in minute (2051) and hourly
 	// (2061) data are looked for; negative disables back-fill.
@@ -201,6 +221,10 @@ func DefaultConfig() Config {
 		AuthForget:         24 * time.Hour,
 		AuthDeviceDelayMax: time.Hour,
 		AuthSources:        16384,
+		ArchivePerSource:   256 << 10,
+		ArchiveSample:      time.Minute,
+		ArchiveDaily:       64 << 20,
+		ArchiveRetention:   7 * 24 * time.Hour,
 		MinDataTime:        DefaultMinDataTime,
 	}
 }
@@ -253,6 +277,14 @@ func (c Config) withDefaults() Config {
 	setDur(&c.AuthDeviceDelayMax, d.AuthDeviceDelayMax)
 	setInt(&c.AuthLockoutAfter, d.AuthLockoutAfter)
 	setInt(&c.AuthSources, d.AuthSources)
+	setDur(&c.ArchiveSample, d.ArchiveSample)
+	setDur(&c.ArchiveRetention, d.ArchiveRetention)
+	if c.ArchivePerSource <= 0 {
+		c.ArchivePerSource = d.ArchivePerSource
+	}
+	if c.ArchiveDaily <= 0 {
+		c.ArchiveDaily = d.ArchiveDaily
+	}
 	if c.MinDataTime.IsZero() {
 		c.MinDataTime = d.MinDataTime
 	}
@@ -276,6 +308,7 @@ type Server struct {
 	rl      rateLog
 	stats   counters
 	guard   *authGuard
+	budget  *archiveBudget
 
 	items    chan *item     // conn goroutines → committer (bounded)
 	acks     chan *batchRun // committer → acker
@@ -336,6 +369,7 @@ func New(cfg Config, st Store, devices DeviceSource, log *slog.Logger) *Server {
 	}
 	s.rl.init()
 	s.guard = newAuthGuard(&s.cfg)
+	s.budget = newArchiveBudget(&s.cfg)
 	s.commitCtx, s.commitCancel = context.WithCancel(context.Background())
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	return s
@@ -374,11 +408,11 @@ func (s *Server) Serve(ln net.Listener) error {
 		go s.acker()
 		s.bgWG.Add(1)
 		go s.backfillLoop()
-		if s.cfg.RawRetention > 0 {
-			if p, ok := s.st.(rawPurger); ok {
-				s.bgWG.Add(1)
-				go s.purgeLoop(p)
-			}
+		_, raw := s.st.(rawPurger)
+		_, arch := s.st.(archivePurger)
+		if (s.cfg.RawRetention > 0 && raw) || (s.cfg.ArchiveRetention > 0 && arch) {
+			s.bgWG.Add(1)
+			go s.purgeLoop()
 		}
 	}
 	s.acceptWG.Add(1)

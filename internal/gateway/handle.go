@@ -206,6 +206,32 @@ func (c *conn) quarantineData(it *item, dev, reason string) {
 	it.ack = nil
 	it.hasUpload = false
 	it.dupKey = 0
+	if !c.archive(it.raw.Raw, it.at) {
+		it.hasRaw = false // the device's contact is still recorded
+	}
+}
+
+// archive asks the archive budget whether a frame that is not official
+// data may be archived, and counts the answer.
+func (c *conn) archive(raw []byte, now time.Time) bool {
+	s := c.s
+	switch s.budget.admit(c.src, raw, now) {
+	case "":
+		s.stats.archiveFrames.Add(1)
+		s.stats.archiveBytes.Add(uint64(len(raw)))
+		return true
+	case skipDuplicate:
+		s.stats.archiveSkipDup.Add(1)
+	case skipSource:
+		s.stats.archiveSkipSource.Add(1)
+	case skipTotal:
+		s.stats.archiveSkipTotal.Add(1)
+		if n, ok := s.rl.allow("archive-cap"); ok {
+			s.log.Warn("gateway: daily cap of the rejected and quarantined frame archive reached",
+				slog.Int64("cap_bytes", s.cfg.ArchiveDaily), slog.Int("suppressed", n))
+		}
+	}
+	return false
 }
 
 // fill copies what the batch must keep out of the read buffer: the raw
@@ -354,6 +380,9 @@ func (c *conn) reject(tok []byte, recv time.Time, reason string) {
 		s.log.Warn("gateway: frame rejected", slog.String("remote", c.remote), slog.String("reason", reason),
 			slog.Int("suppressed", n))
 	}
+	if !c.archive(tok, recv) {
+		return
+	}
 	it := getItem()
 	it.recv = c.rxMono
 	it.at = recv
@@ -425,6 +454,10 @@ func (c *conn) quarantine(it *item, reason string) {
 	}
 	if !s.cfg.QuarantineUnknown {
 		s.stats.framesDropped.Add(1)
+		putItem(it)
+		return
+	}
+	if !c.archive(it.raw.Raw, it.at) {
 		putItem(it)
 		return
 	}

@@ -375,24 +375,38 @@ func (s *Server) findGaps(mn string, now time.Time) []bfRange {
 	return out
 }
 
-// purgeLoop deletes raw frames older than RawRetention.
-func (s *Server) purgeLoop(p rawPurger) {
+// purgeLoop deletes raw frames older than RawRetention, and rejected and
+// quarantined ones older than ArchiveRetention.
+func (s *Server) purgeLoop() {
 	defer s.bgWG.Done()
 	t := time.NewTicker(s.cfg.PurgeInterval)
 	defer t.Stop()
 	for {
-		n, err := p.PurgeRawBefore(s.bgCtx, s.cfg.Now().Add(-s.cfg.RawRetention))
-		if err != nil {
-			if s.bgCtx.Err() != nil {
+		purge := func(what string, keep time.Duration, f func(time.Time) (int64, error)) {
+			n, err := f(s.cfg.Now().Add(-keep))
+			if err != nil {
+				if s.bgCtx.Err() == nil {
+					s.log.Warn("gateway: raw frame purge failed", slog.String("frames", what), slog.Any("err", err))
+				}
 				return
 			}
-			s.log.Warn("gateway: raw frame purge failed", slog.Any("err", err))
-		} else {
 			s.stats.rawPurged.Add(uint64(n))
 			if n > 0 {
-				s.log.Info("gateway: raw frames purged", slog.Int64("frames", n),
-					slog.String("retention", s.cfg.RawRetention.String()))
+				s.log.Info("gateway: raw frames purged", slog.String("frames", what), slog.Int64("rows", n),
+					slog.String("retention", keep.String()))
 			}
+		}
+		if p, ok := s.st.(archivePurger); ok && s.cfg.ArchiveRetention > 0 &&
+			(s.cfg.RawRetention <= 0 || s.cfg.ArchiveRetention < s.cfg.RawRetention) {
+			purge("rejected and quarantined", s.cfg.ArchiveRetention, func(t time.Time) (int64, error) {
+				return p.PurgeRawStatusBefore(s.bgCtx, t, model.RawRejected, model.RawQuarantined)
+			})
+		}
+		if p, ok := s.st.(rawPurger); ok && s.cfg.RawRetention > 0 {
+			purge("all", s.cfg.RawRetention, func(t time.Time) (int64, error) { return p.PurgeRawBefore(s.bgCtx, t) })
+		}
+		if s.bgCtx.Err() != nil {
+			return
 		}
 		select {
 		case <-s.bgCtx.Done():

@@ -116,6 +116,11 @@ type counters struct {
 	authRefused         atomic.Uint64
 	authLockouts        atomic.Uint64
 	authDeviceAlarms    atomic.Uint64
+	archiveFrames       atomic.Uint64
+	archiveBytes        atomic.Uint64
+	archiveSkipDup      atomic.Uint64
+	archiveSkipSource   atomic.Uint64
+	archiveSkipTotal    atomic.Uint64
 	commitLatency       histogram
 	ackLatency          histogram
 }
@@ -188,6 +193,12 @@ type Stats struct {
 	AuthDeviceAlarms          uint64 // devices attacked from several addresses
 	AuthSourcesTracked        int64  // sources with their own failure state
 	AuthDevicesTracked        int64  // devices with usual addresses or failures
+	ArchiveFrames             uint64 // rejected and quarantined frames admitted to the archive
+	ArchiveBytes              uint64 // their raw bytes
+	ArchiveSkippedDuplicate   uint64 // not archived: the same bytes were archived recently
+	ArchiveSkippedSource      uint64 // not archived: source over its budget, sampled already
+	ArchiveSkippedTotal       uint64 // not archived: daily cap of all sources reached
+	ArchiveSourcesTracked     int64
 	CommitLatency, AckLatency Histogram
 }
 
@@ -197,55 +208,61 @@ func (s *Server) Stats() Stats {
 	st := s.counterStats(c)
 	src, dev := s.guard.size()
 	st.AuthSourcesTracked, st.AuthDevicesTracked = int64(src), int64(dev)
+	st.ArchiveSourcesTracked = int64(s.budget.size())
 	return st
 }
 
 func (s *Server) counterStats(c *counters) Stats {
 	return Stats{
-		FramesReceived:       c.framesReceived.Load(),
-		FramesAccepted:       c.framesAccepted.Load(),
-		FramesDuplicate:      c.framesDuplicate.Load(),
-		FramesQuarantined:    c.framesQuarantined.Load(),
-		FramesRejected:       c.framesRejected.Load(),
-		QuarantinedReceived:  c.framesQuarantinedRx.Load(),
-		RejectedReceived:     c.framesRejectedRx.Load(),
-		FramesDropped:        c.framesDropped.Load(),
-		FramesUncommitted:    c.framesUncommitted.Load(),
-		FramesRefusedByStore: c.framesRefused.Load(),
-		BytesReceived:        c.bytesReceived.Load(),
-		BytesSkipped:         c.bytesSkipped.Load(),
-		ConnsAccepted:        c.connsAccepted.Load(),
-		ConnsOpen:            c.connsOpen.Load(),
-		ConnsRefused:         c.connsRefused.Load(),
-		ConnsIdleClosed:      c.idleClosed.Load(),
-		ConnsFrameTimeout:    c.frameTimeouts.Load(),
-		ConnsSlowClosed:      c.slowClosed.Load(),
-		QueueLen:             c.queueLen.Load(),
-		QueueFullWaits:       c.queueFullWaits.Load(),
-		Commits:              c.commits.Load(),
-		CommitFrames:         c.commitFrames.Load(),
-		CommitErrors:         c.commitErrors.Load(),
-		AcksSent:             c.acksSent.Load(),
-		TimeCalibrations:     c.timeCalSent.Load(),
-		CommandsDone:         c.cmdDone.Load(),
-		CommandsRejected:     c.cmdRejected.Load(),
-		CommandsFailed:       c.cmdFailed.Load(),
-		CommandsTimedOut:     c.cmdTimeouts.Load(),
-		AnswersUnmatched:     c.answersUnmatched.Load(),
-		BackfillRequests:     c.backfillRequests.Load(),
-		BackfillDone:         c.backfillDone.Load(),
-		BackfillNoData:       c.backfillNoData.Load(),
-		BackfillRejected:     c.backfillRejected.Load(),
-		BackfillFailed:       c.backfillFailed.Load(),
-		BackfillTimedOut:     c.backfillTimeouts.Load(),
-		RawPurged:            c.rawPurged.Load(),
-		ImplausibleTime:      c.implausibleTime.Load(),
-		AuthFailures:         c.authFailures.Load(),
-		AuthRefused:          c.authRefused.Load(),
-		AuthLockouts:         c.authLockouts.Load(),
-		AuthDeviceAlarms:     c.authDeviceAlarms.Load(),
-		CommitLatency:        c.commitLatency.snapshot(),
-		AckLatency:           c.ackLatency.snapshot(),
+		FramesReceived:          c.framesReceived.Load(),
+		FramesAccepted:          c.framesAccepted.Load(),
+		FramesDuplicate:         c.framesDuplicate.Load(),
+		FramesQuarantined:       c.framesQuarantined.Load(),
+		FramesRejected:          c.framesRejected.Load(),
+		QuarantinedReceived:     c.framesQuarantinedRx.Load(),
+		RejectedReceived:        c.framesRejectedRx.Load(),
+		FramesDropped:           c.framesDropped.Load(),
+		FramesUncommitted:       c.framesUncommitted.Load(),
+		FramesRefusedByStore:    c.framesRefused.Load(),
+		BytesReceived:           c.bytesReceived.Load(),
+		BytesSkipped:            c.bytesSkipped.Load(),
+		ConnsAccepted:           c.connsAccepted.Load(),
+		ConnsOpen:               c.connsOpen.Load(),
+		ConnsRefused:            c.connsRefused.Load(),
+		ConnsIdleClosed:         c.idleClosed.Load(),
+		ConnsFrameTimeout:       c.frameTimeouts.Load(),
+		ConnsSlowClosed:         c.slowClosed.Load(),
+		QueueLen:                c.queueLen.Load(),
+		QueueFullWaits:          c.queueFullWaits.Load(),
+		Commits:                 c.commits.Load(),
+		CommitFrames:            c.commitFrames.Load(),
+		CommitErrors:            c.commitErrors.Load(),
+		AcksSent:                c.acksSent.Load(),
+		TimeCalibrations:        c.timeCalSent.Load(),
+		CommandsDone:            c.cmdDone.Load(),
+		CommandsRejected:        c.cmdRejected.Load(),
+		CommandsFailed:          c.cmdFailed.Load(),
+		CommandsTimedOut:        c.cmdTimeouts.Load(),
+		AnswersUnmatched:        c.answersUnmatched.Load(),
+		BackfillRequests:        c.backfillRequests.Load(),
+		BackfillDone:            c.backfillDone.Load(),
+		BackfillNoData:          c.backfillNoData.Load(),
+		BackfillRejected:        c.backfillRejected.Load(),
+		BackfillFailed:          c.backfillFailed.Load(),
+		BackfillTimedOut:        c.backfillTimeouts.Load(),
+		RawPurged:               c.rawPurged.Load(),
+		ImplausibleTime:         c.implausibleTime.Load(),
+		AuthFailures:            c.authFailures.Load(),
+		AuthRefused:             c.authRefused.Load(),
+		AuthLockouts:            c.authLockouts.Load(),
+		AuthDeviceAlarms:        c.authDeviceAlarms.Load(),
+		ArchiveFrames:           c.archiveFrames.Load(),
+		ArchiveBytes:            c.archiveBytes.Load(),
+		ArchiveSkippedDuplicate: c.archiveSkipDup.Load(),
+		ArchiveSkippedSource:    c.archiveSkipSource.Load(),
+		ArchiveSkippedTotal:     c.archiveSkipTotal.Load(),
+		CommitLatency:           c.commitLatency.snapshot(),
+		AckLatency:              c.ackLatency.snapshot(),
 	}
 }
 
@@ -310,6 +327,16 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	counter("auth_device_alarms_total", "Devices whose password was guessed from several addresses.", st.AuthDeviceAlarms)
 	gauge("auth_sources_tracked", "Sources with their own authentication failure state.", st.AuthSourcesTracked)
 	gauge("auth_devices_tracked", "Devices with usual addresses or failures.", st.AuthDevicesTracked)
+	counter("archive_frames_total", "Rejected and quarantined frames admitted to the raw archive.", st.ArchiveFrames)
+	counter("archive_bytes_total", "Raw bytes of the rejected and quarantined frames archived.", st.ArchiveBytes)
+	fmt.Fprintf(w, "# HELP ecowatch_gateway_archive_skipped_total Rejected and quarantined frames not archived, by budget.\n# TYPE ecowatch_gateway_archive_skipped_total counter\n")
+	for _, x := range []struct {
+		why string
+		v   uint64
+	}{{skipDuplicate, st.ArchiveSkippedDuplicate}, {skipSource, st.ArchiveSkippedSource}, {skipTotal, st.ArchiveSkippedTotal}} {
+		fmt.Fprintf(w, "ecowatch_gateway_archive_skipped_total{why=%q} %d\n", x.why, x.v)
+	}
+	gauge("archive_sources_tracked", "Sources with their own archive budget.", st.ArchiveSourcesTracked)
 	writeHist(w, "commit_seconds", "Commit latency of a batch.", st.CommitLatency)
 	writeHist(w, "ack_seconds", "Latency from frame receipt to its 9014 reply.", st.AckLatency)
 }

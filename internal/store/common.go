@@ -422,8 +422,15 @@ func (s *sqlBase) RawFrames(ctx context.Context, q RawQuery) ([]model.RawFrame, 
 // walks the (status, received_at) index once per status, which avoids a
 // third index on the hot insert path.
 func (s *sqlBase) PurgeRawBefore(ctx context.Context, t time.Time) (int64, error) {
+	return s.PurgeRawStatusBefore(ctx, t, model.RawAccepted, model.RawQuarantined, model.RawRejected, model.RawDuplicate)
+}
+
+// PurgeRawStatusBefore implements Store: PurgeRawBefore for the given
+// statuses only (the rejected and quarantined frames have their own
+// retention).
+func (s *sqlBase) PurgeRawStatusBefore(ctx context.Context, t time.Time, statuses ...string) (int64, error) {
 	var total int64
-	for _, st := range []string{model.RawAccepted, model.RawQuarantined, model.RawRejected, model.RawDuplicate} {
+	for _, st := range statuses {
 		for {
 			res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM raw_frames WHERE id IN (
 				SELECT id FROM raw_frames WHERE status = ? AND received_at < ? LIMIT `+strconv.Itoa(purgeChunk)+`)`),

@@ -76,6 +76,9 @@ type Store interface {
 	RawFrames(ctx context.Context, q RawQuery) ([]model.RawFrame, error)
 	// PurgeRawBefore deletes raw frames received before t (retention).
 	PurgeRawBefore(ctx context.Context, t time.Time) (int64, error)
+	// PurgeRawStatusBefore deletes raw frames of the given statuses
+	// received before t.
+	PurgeRawStatusBefore(ctx context.Context, t time.Time, statuses ...string) (int64, error)
 	// Contacts returns every device's last contact.
 	Contacts(ctx context.Context) ([]model.Contact, error)
 

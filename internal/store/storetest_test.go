@@ -460,12 +460,26 @@ func testRawFramesRetention(t *testing.T, tg target) {
 		raws = append(raws, rawFrame("M1", t0.Add(time.Duration(i)*time.Minute), statuses[i%4]))
 	}
 	mustCommit(t, s, &Batch{Raw: raws})
-	n, err := s.PurgeRawBefore(ctx, t0.Add(30*time.Minute))
+	// The rejected and quarantined frames have their own retention: only
+	// they go before t0+20m.
+	n, err := s.PurgeRawStatusBefore(ctx, t0.Add(20*time.Minute), model.RawRejected, model.RawQuarantined)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 30 {
-		t.Fatalf("purged %d, want 30", n)
+	if n != 10 {
+		t.Fatalf("purged %d rejected and quarantined frames, want 10", n)
+	}
+	for _, f := range allRaw(t, s) {
+		if f.ReceivedAt.Before(t0.Add(20*time.Minute)) && (f.Status == model.RawRejected || f.Status == model.RawQuarantined) {
+			t.Fatalf("%s frame received %v survived the purge", f.Status, f.ReceivedAt)
+		}
+	}
+	n, err = s.PurgeRawBefore(ctx, t0.Add(30*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 20 {
+		t.Fatalf("purged %d, want the 20 others before t0+30m", n)
 	}
 	left := allRaw(t, s)
 	if len(left) != 10 {
