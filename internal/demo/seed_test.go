@@ -8,6 +8,7 @@ import (
 	"time"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
@@ -93,5 +94,71 @@ func TestSeedFillsThePages(t *testing.T) {
 	}
 	if _, err := as.Assessment(ctx, acc.Period{Kind: acc.Quarter, Year: 2026, N: 4}); err == nil {
 		t.Error("the quarter not yet ended was assessed")
+	}
+}
+
+// The closed loop starts with petitions in every state, patrols whose
+// findings opened cases, and supervision notices on the overdue cases.
+func TestSeedCases(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), store.Options{Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
+	c := NewCity(1)
+	if err := Import(ctx, st, c); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := SeedCases(ctx, st, t.TempDir(), c, now, &out); err != nil {
+		t.Fatal(err)
+	}
+	cs := st.(store.CasesStore)
+	ps, err := cs.Petitions(ctx, store.PetitionQuery{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[cases.State]int{}
+	rated := 0
+	for _, p := range ps {
+		k, err := cs.Case(ctx, p.Case)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states[k.State]++
+		if k.Satisfaction != "" {
+			rated++
+		}
+	}
+	for _, s := range cases.States() {
+		if states[s] == 0 {
+			t.Errorf("no petition in state %s (%v)", s, states)
+		}
+	}
+	if rated < 3 {
+		t.Errorf("%d petitions rated, want the three callbacks", rated)
+	}
+	all, err := cs.Cases(ctx, store.CaseQuery{Now: now, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	patrol, notices := 0, 0
+	for _, k := range all {
+		if k.Source == cases.SourcePatrol {
+			patrol++
+		}
+		for _, e := range k.Escalations {
+			if e.Level == cases.LevelNotice && e.Doc != "" {
+				notices++
+			}
+		}
+	}
+	if patrol != 3 {
+		t.Errorf("%d cases from patrol findings, want 3", patrol)
+	}
+	if notices == 0 {
+		t.Errorf("no numbered supervision notice issued on the overdue case\n%s", out.String())
 	}
 }
