@@ -89,7 +89,7 @@ func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	}
 	s := &server{cmd: cmd, done: make(chan error, 1), stderr: stderr}
 	go func() { s.done <- cmd.Wait() }()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(120 * time.Second)
 	for {
 		b, err := os.ReadFile(ready)
 		if err == nil {
@@ -106,7 +106,7 @@ func startServer(t *testing.T, dataDir string, extra ...string) *server {
 		}
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
-			t.Fatalf("serve not ready after 30s\n%s", stderr.String())
+			t.Fatalf("serve not ready after 120s\n%s", stderr.String())
 		}
 	}
 }

@@ -70,7 +70,7 @@ func startNATSCluster(t *testing.T, n int) *natsCluster {
 			c.stop(i)
 		}
 	})
-	c.waitJetStream(t, 60*time.Second)
+	c.waitJetStream(t, 180*time.Second)
 	return c
 }
 
@@ -307,7 +307,7 @@ func startRole(t *testing.T, name, dir string, args ...string) *roleProc {
 		}
 	})
 	begun := time.Now()
-	deadline := begun.Add(60 * time.Second)
+	deadline := begun.Add(180 * time.Second)
 	for {
 		if b, err := os.ReadFile(readyFile); err == nil && json.Unmarshal(b, &p.ready) == nil {
 			t.Logf("%s ready in %.1f s", name, time.Since(begun).Seconds())
@@ -319,7 +319,7 @@ func startRole(t *testing.T, name, dir string, args ...string) *roleProc {
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready within 60 s\n%s", name, tail(out.String(), 4000))
+			t.Fatalf("%s not ready within 180 s\n%s", name, tail(out.String(), 4000))
 		}
 	}
 }

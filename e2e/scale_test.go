@@ -104,13 +104,21 @@ func TestScaleOut(t *testing.T) {
 		t.Logf("%-30s %6d acks in %4.1f s (%5.0f/s), %d in all, backlog %d", name+":", n-last, el.Seconds(), float64(n-last)/el.Seconds(), n, backlog)
 		last, lastAt = n, time.Now()
 	}
+	// progress waits for n more acknowledgements. A machine busy with
+	// other work makes them slow, not absent: it fails when none comes
+	// for 90 s (a stall), or after 10 minutes in all.
 	progress := func(what string, n int64) {
 		t.Helper()
 		target := acks.count.Load() + n
-		deadline := time.Now().Add(90 * time.Second)
+		start := time.Now()
+		last, lastAt := acks.count.Load(), start
 		for acks.count.Load() < target {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: only %d of %d acknowledgements within 90 s", what, acks.count.Load(), target)
+			now := time.Now()
+			if c := acks.count.Load(); c != last {
+				last, lastAt = c, now
+			}
+			if now.Sub(lastAt) > 90*time.Second || now.Sub(start) > 10*time.Minute {
+				t.Fatalf("%s: only %d of %d acknowledgements after %.0f s (the last %.0f s ago)", what, last, target, now.Sub(start).Seconds(), now.Sub(lastAt).Seconds())
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -182,12 +190,15 @@ func TestScaleOut(t *testing.T) {
 	}
 	drainStart := time.Now()
 	var backlog, stored int64 = -1, -1
-	lastLog := drainStart
+	lastLog, lastChange := drainStart, drainStart
 	for {
 		b, err := busBacklog(busArgs)
 		n := count("SELECT count(*) FROM uploads WHERE cn = '2051'")
 		if err == nil && b == 0 && n == stored {
 			break
+		}
+		if b != backlog || n != stored {
+			lastChange = time.Now()
 		}
 		if err != nil {
 			t.Logf("bus status: %v", err)
@@ -197,8 +208,13 @@ func TestScaleOut(t *testing.T) {
 			lastLog = time.Now()
 		}
 		backlog, stored = b, n
-		if time.Since(drainStart) > 120*time.Second {
-			t.Fatalf("backlog not written within 120 s: %d frames in the stream, %d uploads stored", backlog, stored)
+		// Slow on a busy machine, but never stuck: fail when neither
+		// the backlog nor the stored count moves for 90 s (more than
+		// a writer's longest wait for older deliveries), or after 10
+		// minutes in all.
+		if time.Since(lastChange) > 90*time.Second || time.Since(drainStart) > 10*time.Minute {
+			t.Fatalf("backlog not written: %d frames in the stream, %d uploads stored, no change for %.0f s (%.0f s in all)",
+				backlog, stored, time.Since(lastChange).Seconds(), time.Since(drainStart).Seconds())
 		}
 		time.Sleep(time.Second)
 	}

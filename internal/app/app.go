@@ -86,6 +86,11 @@ type Config struct {
 	Mailer   *casesvc.Mailer
 
 	Logger *slog.Logger
+
+	// hook, for tests, is called with "start <component>" before each
+	// component starts (an error fails that start) and "stop <component>"
+	// once it has stopped.
+	hook func(event string) error
 }
 
 // App is a running system.
@@ -100,22 +105,18 @@ type App struct {
 	// Alerts runs the alert rules and opens cases; nil when disabled.
 	Alerts *alertsvc.Service
 
-	httpSrv *http.Server
 	httpLn  net.Listener
 
-	// The in-process bus (Config.Bus): embedded server, connection,
-	// writer and its stop.
-	natsSrv     *server.Server
-	bus         *bus.Bus
-	busWriter   *bus.Writer
-	stopWriter  context.CancelFunc
-	writerDone  chan struct{}
-	unsubscribe func() // the web role's committed feed
+	// The in-process bus (Config.Bus): embedded server, connection and
+	// writer (their stops are in stoppers).
+	natsSrv   *server.Server
+	bus       *bus.Bus
+	busWriter *bus.Writer
 
 	ready Ready
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	mu       sync.Mutex
+	stoppers []stopper // what Start started, in order
 }
 
 // Ready is what Start writes to Config.ReadyFile.
@@ -139,10 +140,26 @@ func (c Config) dsn() string {
 }
 
 // Start opens the store and starts the gateway and the HTTP server.
-func Start(ctx context.Context, cfg Config) (*App, error) {
+// Whatever it started is stopped again, in reverse order, when a later
+// step fails: a failed Start leaves nothing running.
+func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	a := &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			// A fresh context: ctx may be what failed the start.
+			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if uerr := a.unwind(uctx); uerr != nil {
+				log.Warn("stopping what had started", "err", uerr)
+			}
+		}
+	}()
+	if err := a.step("data directory"); err != nil {
+		return nil, err
 	}
 	if cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
@@ -150,6 +167,9 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	dsn := cfg.dsn()
+	if err := a.step("store"); err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, dsn, store.Options{Logger: log, Synchronous: cfg.SQLiteSync})
 	if err != nil {
 		return nil, fmt.Errorf("cannot open store: %w", err)
@@ -162,10 +182,14 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		}
 		st = store.WithReadReplica(st, rst)
 	}
-	a := &App{cfg: cfg, log: log, Store: st, stop: make(chan struct{})}
+	a.Store = st
+	a.started("store", func(context.Context) error { return st.Close() })
+
 	a.Devices = gateway.NewDeviceTable(nil)
+	if err := a.step("device table"); err != nil {
+		return nil, err
+	}
 	if err := a.reloadDevices(ctx); err != nil {
-		st.Close()
 		return nil, err
 	}
 	gcfg := cfg.Gateway
@@ -176,7 +200,8 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if !cfg.DisableAlerts {
 		// The alert rules see every committed batch (they only enqueue on
-		// the commit path) and open cases through the closed loop.
+		// the commit path) and open cases through the closed loop. They
+		// start before what feeds them and stop after it.
 		acfg := cfg.Alerts
 		// The web role follows the writers' committed feed when it has
 		// the bus, else it polls the store.
@@ -184,11 +209,19 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		if acfg.Log == nil {
 			acfg.Log = log.With("component", "alerts")
 		}
-		a.Alerts = alertsvc.New(st, cases, acfg)
+		if err := a.step("alert rules"); err != nil {
+			return nil, err
+		}
+		alerts := alertsvc.New(st, cases, acfg)
+		if err := alerts.Start(ctx); err != nil {
+			return nil, fmt.Errorf("cannot start the alert rules: %w", err)
+		}
+		a.Alerts = alerts
+		a.started("alert rules", func(context.Context) error { alerts.Stop(); return nil })
 		if prev := gcfg.OnCommit; prev != nil {
-			gcfg.OnCommit = func(b *store.Batch) { prev(b); a.Alerts.Enqueue(b) }
+			gcfg.OnCommit = func(b *store.Batch) { prev(b); alerts.Enqueue(b) }
 		} else {
-			gcfg.OnCommit = a.Alerts.Enqueue
+			gcfg.OnCommit = alerts.Enqueue
 		}
 	}
 	ready := Ready{PID: os.Getpid(), DSN: redactDSN(dsn)}
@@ -196,29 +229,32 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Bus != nil && !cfg.DisableGateway {
 		pub, err := a.startBus(ctx, *cfg.Bus, gcfg.OnCommit)
 		if err != nil {
-			a.abort(ctx)
 			return nil, err
 		}
 		gst, gcfg.OnCommit = pub, nil // the writer calls OnCommit after its commits
 	}
 	if !cfg.DisableGateway {
-		a.Gateway = gateway.New(gcfg, gst, a.Devices, log.With("component", "gateway"))
-		if err := a.Gateway.Start(ctx); err != nil {
-			st.Close()
+		if err := a.step("gateway"); err != nil {
+			return nil, err
+		}
+		gw := gateway.New(gcfg, gst, a.Devices, log.With("component", "gateway"))
+		if err := gw.Start(ctx); err != nil {
 			return nil, fmt.Errorf("cannot start gateway: %w", err)
 		}
-		ready.Gateway = a.Gateway.Addr().String()
-	}
-	if a.Alerts != nil {
-		if err := a.Alerts.Start(ctx); err != nil {
-			a.abort(ctx)
-			return nil, fmt.Errorf("cannot start the alert rules: %w", err)
-		}
-		if cfg.DisableGateway && cfg.Bus != nil {
-			if err := a.followCommitted(ctx, *cfg.Bus); err != nil {
-				a.abort(ctx)
-				return nil, err
+		a.Gateway = gw
+		a.started("gateway", func(ctx context.Context) error {
+			t0 := time.Now()
+			if err := gw.Shutdown(ctx); err != nil {
+				return fmt.Errorf("gateway shutdown: %w", err)
 			}
+			a.log.Info("gateway drained", "took", time.Since(t0).Round(time.Millisecond))
+			return nil
+		})
+		ready.Gateway = gw.Addr().String()
+	}
+	if a.Alerts != nil && cfg.DisableGateway && cfg.Bus != nil {
+		if err := a.followCommitted(ctx, *cfg.Bus); err != nil {
+			return nil, err
 		}
 	}
 
@@ -239,18 +275,21 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 			}
 		}
 		if wcfg.Auth == nil {
-			// Users and scopes (issue 5): fail closed unless Web.Open.
+			// Users and scopes: fail closed unless Web.Open.
 			wcfg.Auth = auth.New(st, auth.Options{})
 		}
 		if wcfg.Rights == nil {
 			// The ledger replays and verifies itself on open: a tampered
 			// ledger stops the start rather than serve wrong balances.
+			if err := a.step("emission-rights ledger"); err != nil {
+				return nil, err
+			}
 			rs, err := rightsvc.Open(ctx, st, rightsvc.Options{Log: log.With("component", "rights")})
 			if err != nil {
-				a.abort(ctx)
 				return nil, fmt.Errorf("cannot open the emission-rights ledger: %w", err)
 			}
 			a.Rights = rs
+			a.started("emission-rights ledger", func(context.Context) error { return rs.Close() })
 			wcfg.Rights = rs
 		}
 		if wcfg.Cases == nil {
@@ -259,17 +298,19 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		api := api.New(wcfg, st, log.With("component", "web"))
 		// The dashboard (internal/dashboard) serves the pages at /; the API
 		// keeps /api/ and /metrics.
+		if err := a.step("dashboard"); err != nil {
+			return nil, err
+		}
 		dash, err := dashboard.New(dashboard.Config{Now: wcfg.Now, OfflineAfter: wcfg.OfflineAfter, Auth: wcfg.Auth, Open: wcfg.Open,
 			Rights: wcfg.Rights, Logger: log.With("component", "dashboard")}, st)
 		if err != nil {
-			a.abort(ctx)
 			return nil, err
 		}
 		h := http.NewServeMux()
 		h.Handle("/api/", api)
 		h.Handle("/metrics", api)
-		// Probes for load balancers and orchestrators (issue 9, part 6),
-		// as on the gateway and writer roles.
+		// Probes for load balancers and orchestrators, as on the gateway
+		// and writer roles.
 		probe := opsHandler(nil, func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return fmt.Errorf("store: %w", err)
@@ -279,56 +320,74 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		h.Handle("GET /healthz", probe)
 		h.Handle("GET /readyz", probe)
 		h.Handle("/", dash)
+		if err := a.step("HTTP"); err != nil {
+			return nil, err
+		}
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
-			a.abort(ctx)
 			return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.HTTPAddr, err)
 		}
 		a.httpLn = ln
-		a.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-		a.wg.Add(1)
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		served := make(chan struct{})
 		go func() {
-			defer a.wg.Done()
-			if err := a.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			defer close(served)
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("http server stopped", "err", err)
 			}
 		}()
+		a.started("HTTP", func(ctx context.Context) error {
+			err := srv.Shutdown(ctx)
+			if err != nil {
+				srv.Close()
+				err = fmt.Errorf("http shutdown: %w", err)
+			}
+			<-served
+			return err
+		})
 		ready.HTTP = ln.Addr().String()
 		// Failed logins are gathered into one audit row per window; this
-		// writes the rows of ended windows (and all at shutdown).
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
-			wcfg.Auth.RunLoginAudit(a.stop, time.Minute, func(err error) { log.Warn("login audit not written", "err", err) })
-		}()
-		// The escalation ladder's timer (issue 5): reminders, numbered
-		// supervision notices, listed supervision and summons when due.
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
-			wcfg.Cases.RunLadder(a.stop, 10*time.Minute)
-		}()
+		// writes the rows of ended windows (and all at shutdown, before
+		// the store closes).
+		if err := a.step("login audit"); err != nil {
+			return nil, err
+		}
+		a.loop("login audit", func(stop <-chan struct{}) {
+			wcfg.Auth.RunLoginAudit(stop, time.Minute, func(err error) { log.Warn("login audit not written", "err", err) })
+		})
+		// The escalation ladder's timer: reminders, numbered supervision
+		// notices, listed supervision and summons when due.
+		if err := a.step("escalation ladder"); err != nil {
+			return nil, err
+		}
+		a.loop("escalation ladder", func(stop <-chan struct{}) { wcfg.Cases.RunLadder(stop, 10*time.Minute) })
 	}
 
 	if cfg.RegistryReload > 0 {
-		a.wg.Add(1)
-		go a.reloadLoop(cfg.RegistryReload)
+		if err := a.step("registry reload"); err != nil {
+			return nil, err
+		}
+		a.loop("registry reload", func(stop <-chan struct{}) { a.reloadLoop(stop, cfg.RegistryReload) })
 	}
 	if ru, ok := st.(rollUpper); ok && !cfg.DisableGateway {
 		// The hour and day roll-ups of the minute data this process
 		// commits (in a scaled-out deployment the writers keep them).
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
-			every(a.stop, RollupEvery, func(ctx context.Context) {
+		if err := a.step("roll-ups"); err != nil {
+			return nil, err
+		}
+		a.loop("roll-ups", func(stop <-chan struct{}) {
+			every(stop, RollupEvery, func(ctx context.Context) {
 				if _, err := ru.RollUp(ctx); err != nil {
 					log.Warn("roll-up failed", "err", err)
 				}
 			})
-		}()
+		})
 	}
 	a.ready = ready
 	if cfg.ReadyFile != "" {
+		if err := a.step("ready file"); err != nil {
+			return nil, err
+		}
 		if err := a.WriteReady(cfg.ReadyFile); err != nil {
 			return nil, err
 		}
@@ -337,16 +396,67 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// abort undoes a partial Start: the alert rules, the gateway, the store.
-func (a *App) abort(ctx context.Context) {
-	if a.Alerts != nil {
-		a.Alerts.Stop()
+// step tells the test hook (Config.hook) that the named component is
+// about to start; an error from the hook fails that component's start.
+func (a *App) step(name string) error {
+	if a.cfg.hook == nil {
+		return nil
 	}
-	if a.Gateway != nil {
-		a.Gateway.Shutdown(ctx)
+	if err := a.cfg.hook("start " + name); err != nil {
+		return fmt.Errorf("cannot start %s: %w", name, err)
 	}
-	a.stopBus(ctx)
-	a.Store.Close()
+	return nil
+}
+
+// stopper is one started component and how to stop it.
+type stopper struct {
+	name string
+	stop func(context.Context) error
+}
+
+// started records a component that has started; unwind stops it.
+func (a *App) started(name string, stop func(context.Context) error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.stoppers = append(a.stoppers, stopper{name, stop})
+}
+
+// loop runs f in a goroutine until it is stopped (its stop channel is
+// closed); unwind stops it and waits for it.
+func (a *App) loop(name string, f func(stop <-chan struct{})) {
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		f(stop)
+	}()
+	a.started(name, func(ctx context.Context) error {
+		close(stop)
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("%s did not stop: %w", name, ctx.Err())
+		}
+	})
+}
+
+// unwind stops every started component in the reverse order of their
+// start, each once, and returns their errors.
+func (a *App) unwind(ctx context.Context) error {
+	a.mu.Lock()
+	ss := a.stoppers
+	a.stoppers = nil
+	a.mu.Unlock()
+	var errs []error
+	for i := len(ss) - 1; i >= 0; i-- {
+		if err := ss[i].stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		if a.cfg.hook != nil {
+			_ = a.cfg.hook("stop " + ss[i].name)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // WriteReady writes the bound addresses as JSON to path, atomically (a
@@ -390,13 +500,12 @@ func (a *App) reloadDevices(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) reloadLoop(every time.Duration) {
-	defer a.wg.Done()
+func (a *App) reloadLoop(stop <-chan struct{}, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
-		case <-a.stop:
+		case <-stop:
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), every)
@@ -408,41 +517,12 @@ func (a *App) reloadLoop(every time.Duration) {
 	}
 }
 
-// Shutdown stops HTTP, drains the gateway and closes the store.
+// Shutdown stops what Start started, in reverse order: the background
+// loops, HTTP, the ledger, the gateway (drained: what is pending is
+// committed and acknowledged), the bus (once the writer has stored what
+// the stream holds), the alert rules, and last the store.
 func (a *App) Shutdown(ctx context.Context) error {
-	close(a.stop)
-	var errs []error
-	if a.httpSrv != nil {
-		if err := a.httpSrv.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
-		}
-	}
-	t0 := time.Now()
-	if a.Gateway != nil {
-		if err := a.Gateway.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("gateway shutdown: %w", err))
-		}
-		a.log.Info("gateway drained", "took", time.Since(t0).Round(time.Millisecond))
-	}
-	if a.busWriter != nil {
-		// What the gateway acknowledged is in the stream; let the writer
-		// store it now rather than at the next start.
-		a.waitBacklog(ctx)
-	}
-	a.stopBus(ctx)
-	if a.Alerts != nil {
-		// After the gateway: the last batches are handled (or caught up
-		// from the store on the next start).
-		a.Alerts.Stop()
-	}
-	a.wg.Wait()
-	if a.Rights != nil {
-		a.Rights.Close()
-	}
-	if err := a.Store.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("store close: %w", err))
-	}
-	return errors.Join(errs...)
+	return a.unwind(ctx)
 }
 
 // redactDSN hides a password in a DSN for logs.

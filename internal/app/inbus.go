@@ -16,11 +16,19 @@ import (
 // gateway uses as its store.
 func (a *App) startBus(ctx context.Context, bc bus.Config, onCommit func(*store.Batch)) (*bus.Publisher, error) {
 	if a.cfg.BusDir != "" {
+		if err := a.step("embedded NATS server"); err != nil {
+			return nil, err
+		}
 		srv, err := bus.StartEmbedded(bus.EmbeddedConfig{Dir: a.cfg.BusDir})
 		if err != nil {
 			return nil, fmt.Errorf("cannot start the embedded NATS server: %w", err)
 		}
 		a.natsSrv = srv
+		a.started("embedded NATS server", func(context.Context) error {
+			srv.Shutdown()
+			srv.WaitForShutdown()
+			return nil
+		})
 		bc.URL = srv.ClientURL()
 		bc.Manage = true // this process owns the embedded server's stream
 	}
@@ -30,20 +38,40 @@ func (a *App) startBus(ctx context.Context, bc bus.Config, onCommit func(*store.
 	if bc.Name == "" {
 		bc.Name = "ecowatch-serve"
 	}
+	if err := a.step("bus connection"); err != nil {
+		return nil, err
+	}
 	b, err := bus.Connect(ctx, bc)
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to the bus: %w", err)
 	}
 	a.bus = b
-	a.busWriter = bus.NewWriter(b, a.Store, bus.WriterConfig{ID: "serve", OnCommit: onCommit})
+	a.started("bus connection", func(context.Context) error { b.Close(); return nil })
+	if err := a.step("bus writer"); err != nil {
+		return nil, err
+	}
+	w := bus.NewWriter(b, a.Store, bus.WriterConfig{ID: "serve", OnCommit: onCommit})
+	a.busWriter = w
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	a.stopWriter, a.writerDone = cancel, make(chan struct{})
+	done := make(chan struct{})
 	go func() {
-		defer close(a.writerDone)
-		if err := a.busWriter.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+		defer close(done)
+		if err := w.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
 			a.log.Error("bus writer stopped", "err", err)
 		}
 	}()
+	a.started("bus writer", func(ctx context.Context) error {
+		// What the gateway acknowledged is in the stream; let the writer
+		// store it now rather than at the next start.
+		a.waitBacklog(ctx, b)
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("bus writer did not stop: %w", ctx.Err())
+		}
+	})
 	return bus.NewPublisher(b, a.Store), nil
 }
 
@@ -56,16 +84,23 @@ func (a *App) followCommitted(ctx context.Context, bc bus.Config) error {
 	if bc.Name == "" {
 		bc.Name = "ecowatch-web"
 	}
+	if err := a.step("bus connection"); err != nil {
+		return err
+	}
 	b, err := bus.Connect(ctx, bc)
 	if err != nil {
 		return fmt.Errorf("cannot connect to the bus: %w", err)
 	}
 	a.bus = b
-	unsub, err := b.SubscribeCommitted(a.Alerts.Enqueue, a.Alerts.Gap)
-	if err != nil {
+	a.started("bus connection", func(context.Context) error { b.Close(); return nil })
+	if err := a.step("committed feed"); err != nil {
 		return err
 	}
-	a.unsubscribe = unsub
+	unsub, err := b.SubscribeCommitted(a.Alerts.Enqueue, a.Alerts.Gap)
+	if err != nil {
+		return fmt.Errorf("cannot follow the committed feed: %w", err)
+	}
+	a.started("committed feed", func(context.Context) error { unsub(); return nil })
 	// What was committed before the subscription is in the store.
 	a.Alerts.Gap()
 	return nil
@@ -73,9 +108,9 @@ func (a *App) followCommitted(ctx context.Context, bc bus.Config) error {
 
 // waitBacklog waits (within ctx) until the writer has stored what the
 // stream holds.
-func (a *App) waitBacklog(ctx context.Context) {
+func (a *App) waitBacklog(ctx context.Context, b *bus.Bus) {
 	for {
-		n, err := a.bus.Lag(ctx)
+		n, err := b.Lag(ctx)
 		if err != nil || n == 0 {
 			return
 		}
@@ -85,30 +120,5 @@ func (a *App) waitBacklog(ctx context.Context) {
 			return
 		case <-time.After(50 * time.Millisecond):
 		}
-	}
-}
-
-// stopBus stops the writer, closes the connection and the embedded server.
-func (a *App) stopBus(ctx context.Context) {
-	if a.unsubscribe != nil {
-		a.unsubscribe()
-		a.unsubscribe = nil
-	}
-	if a.stopWriter != nil {
-		a.stopWriter()
-		select {
-		case <-a.writerDone:
-		case <-ctx.Done():
-		}
-		a.stopWriter = nil
-	}
-	if a.bus != nil {
-		a.bus.Close()
-		a.bus = nil
-	}
-	if a.natsSrv != nil {
-		a.natsSrv.Shutdown()
-		a.natsSrv.WaitForShutdown()
-		a.natsSrv = nil
 	}
 }

@@ -358,23 +358,9 @@ func (b *Bus) ensure(ctx context.Context) error {
 		}
 	}
 	for p := 0; p < b.cfg.Partitions; p++ {
-		cc := jetstream.ConsumerConfig{
-			Durable:       consumerName(p),
-			Description:   fmt.Sprintf("ecowatch writers, partition %d", p),
-			FilterSubject: fmt.Sprintf("%s.%d.>", b.cfg.Subject, p),
-			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       b.cfg.ackWait,
-			MaxAckPending: maxAckPending,
-			MaxDeliver:    -1,
-			DeliverPolicy: jetstream.DeliverAllPolicy,
+		if _, err := b.ensureConsumer(ctx, p); err != nil {
+			return err
 		}
-		c, err := b.js.CreateOrUpdateConsumer(ctx, want.Name, cc)
-		if err != nil {
-			return fmt.Errorf("bus: consumer %s: %w", cc.Durable, err)
-		}
-		b.mu.Lock()
-		b.consumers[p] = c
-		b.mu.Unlock()
 	}
 	kv, err := b.js.KeyValue(ctx, LeaseBucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
@@ -405,6 +391,46 @@ func (b *Bus) ensure(ctx context.Context) error {
 	b.kv = kv
 	b.mu.Unlock()
 	return nil
+}
+
+// consumerConfig is partition p's durable pull consumer.
+func (b *Bus) consumerConfig(p int) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       consumerName(p),
+		Description:   fmt.Sprintf("ecowatch writers, partition %d", p),
+		FilterSubject: fmt.Sprintf("%s.%d.>", b.cfg.Subject, p),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       b.cfg.ackWait,
+		MaxAckPending: maxAckPending,
+		MaxDeliver:    -1,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	}
+}
+
+// ensureConsumer creates (or updates) partition p's consumer and returns it.
+func (b *Bus) ensureConsumer(ctx context.Context, p int) (jetstream.Consumer, error) {
+	cc := b.consumerConfig(p)
+	c, err := b.js.CreateOrUpdateConsumer(ctx, b.cfg.Stream, cc)
+	if err != nil {
+		return nil, fmt.Errorf("bus: consumer %s: %w", cc.Durable, err)
+	}
+	b.mu.Lock()
+	b.consumers[p] = c
+	b.mu.Unlock()
+	return c, nil
+}
+
+// resetConsumer deletes partition p's consumer and creates it anew: the
+// new one delivers, in stream order, every message of the partition still
+// in the stream (with work-queue retention: every message not yet
+// acknowledged), and has nothing outstanding. Deleting a consumer of a
+// work-queue stream removes no message.
+func (b *Bus) resetConsumer(ctx context.Context, p int) (jetstream.Consumer, error) {
+	name := consumerName(p)
+	if err := b.js.DeleteConsumer(ctx, b.cfg.Stream, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil, fmt.Errorf("bus: delete consumer %s: %w", name, err)
+	}
+	return b.ensureConsumer(ctx, p)
 }
 
 func sameLimits(have, want jetstream.StreamConfig) bool {

@@ -393,3 +393,100 @@ func TestOrderAcrossLostDelivery(t *testing.T) {
 		t.Errorf("no settle wait counted:\n%s", m.String())
 	}
 }
+
+// strayFetch takes n messages of partition 0 through a puller of its own,
+// as a writer that then dies (or hangs) would.
+func strayFetch(t *testing.T, cfg Config, n int) []jetstream.Msg {
+	t.Helper()
+	stray := connect(t, cfg)
+	mb, err := stray.consumer(0).Fetch(n, jetstream.FetchMaxWait(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []jetstream.Msg
+	for m := range mb.Messages() {
+		got = append(got, m)
+	}
+	if len(got) != n {
+		t.Fatalf("stray puller got %d messages, want %d", len(got), n)
+	}
+	return got
+}
+
+// More deliveries outstanding than one batch holds (a previous owner died
+// with a full batch and then some): the writer must keep fetching while it
+// waits, or the deliveries it waits for, which come back only to a fetch,
+// never come back and the partition stalls.
+func TestOrderAcrossLostDeliveriesBeyondBatch(t *testing.T) {
+	_, url := startServer(t)
+	cfg := Config{URL: url, Partitions: 1, ackWait: 2 * time.Second}
+	pub := NewPublisher(connect(t, cfg), nil)
+	devices := deviceNames(1)
+	publish(t, pub, frameBatch(devices, 0, 12))
+	strayFetch(t, cfg, 12) // and vanishes: redeliverable after AckWait
+	publish(t, pub, frameBatch(devices, 12, 20))
+
+	st := newFakeStore()
+	w, _ := runWriter(t, connect(t, cfg), st, WriterConfig{ID: "w", Batch: 10, MaxWait: 100 * time.Millisecond})
+	start := time.Now()
+	// AckWait, the handover wait (AckWait + 1 s) and slack for a busy
+	// machine, but well short of the reset (AckWait + stopGrace): the
+	// deliveries come back by themselves.
+	eventually(t, "all 32 frames committed", 60*time.Second, func() bool { u, _ := st.counts(); return u == 32 })
+	t.Logf("committed %.1f s after the writer started", time.Since(start).Seconds())
+	st.mu.Lock()
+	order := slices.Clone(st.order[devices[0]])
+	st.mu.Unlock()
+	if !slices.IsSortedFunc(order, func(a, b time.Time) int { return a.Compare(b) }) {
+		t.Errorf("frames committed out of order: %v", order)
+	}
+	if n := w.resets.Load(); n != 0 {
+		t.Errorf("%d consumer resets; the deliveries came back by themselves", n)
+	}
+}
+
+// Deliveries that never come back (here a zombie puller keeps them in
+// progress forever, as a consumer whose outstanding count went wrong in a
+// node restart would look): the writer waits AckWait + stopGrace, then
+// starts the partition's consumer anew and commits everything in order.
+func TestResetWhenDeliveriesNeverReturn(t *testing.T) {
+	_, url := startServer(t)
+	cfg := Config{URL: url, Partitions: 1, ackWait: 2 * time.Second}
+	pub := NewPublisher(connect(t, cfg), nil)
+	devices := deviceNames(1)
+	publish(t, pub, frameBatch(devices, 0, 3))
+	zombie := strayFetch(t, cfg, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for sleepCtx(ctx, 300*time.Millisecond) {
+			for _, m := range zombie {
+				_ = m.InProgress()
+			}
+		}
+	}()
+	publish(t, pub, frameBatch(devices, 3, 5))
+
+	st := newFakeStore()
+	w, _ := runWriter(t, connect(t, cfg), st, WriterConfig{ID: "w", Batch: 100, MaxWait: 100 * time.Millisecond})
+	start := time.Now()
+	eventually(t, "all 8 frames committed", 90*time.Second, func() bool { u, _ := st.counts(); return u == 8 })
+	took := time.Since(start)
+	t.Logf("committed %.1f s after the writer started (reset after %v of waiting)", took.Seconds(), w.settleLimit())
+	if took < w.settleLimit() {
+		t.Errorf("committed after %v, before the settle limit %v: the wait did not wait", took, w.settleLimit())
+	}
+	st.mu.Lock()
+	order := slices.Clone(st.order[devices[0]])
+	st.mu.Unlock()
+	if !slices.IsSortedFunc(order, func(a, b time.Time) int { return a.Compare(b) }) {
+		t.Errorf("frames committed out of order: %v", order)
+	}
+	if w.resets.Load() == 0 {
+		t.Error("no consumer reset counted")
+	}
+	eventually(t, "stream drained", 30*time.Second, func() bool {
+		n, err := w.b.Lag(context.Background())
+		return err == nil && n == 0
+	})
+}

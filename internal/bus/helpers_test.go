@@ -43,7 +43,8 @@ func connect(t testing.TB, cfg Config) *Bus {
 	if cfg.Log == nil {
 		cfg.Log = testLog(t)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// Generous: a cluster elects its meta leader slowly on a busy machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 	b, err := Connect(ctx, cfg)
 	if err != nil {
@@ -60,6 +61,29 @@ func eventually(t testing.TB, what string, d time.Duration, cond func() bool) {
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// progressing waits until done holds, failing when level (a count that
+// grows while the system works towards done) has not changed for stall,
+// or when limit has passed: a busy machine may be slow, but a stuck one
+// fails within stall.
+func progressing(t testing.TB, what string, stall, limit time.Duration, level func() int64, done func() bool) {
+	t.Helper()
+	start := time.Now()
+	last, lastChange := level(), start
+	for !done() {
+		now := time.Now()
+		if l := level(); l != last {
+			last, lastChange = l, now
+		}
+		if now.Sub(lastChange) > stall {
+			t.Fatalf("%s: no progress for %v (at %d, after %v)", what, stall, last, now.Sub(start).Round(time.Second))
+		}
+		if now.Sub(start) > limit {
+			t.Fatalf("%s: not done within %v (at %d)", what, limit, last)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -125,8 +149,11 @@ type fakeStore struct {
 	noSeq    int // raw frames committed without BusSeq
 	contacts map[string]model.Contact
 	order    map[string][]time.Time
-	commits  int
-	frames   int
+	// firsts: each device's DataTimes in the order they were first
+	// stored (a redelivered frame committed again is not counted).
+	firsts  map[string][]time.Time
+	commits int
+	frames  int
 	// fail, if set, is called before a commit; a non-nil error fails it.
 	fail func(b *store.Batch) error
 	// after, if set, is called after a successful commit; a non-nil
@@ -137,7 +164,7 @@ type fakeStore struct {
 
 func newFakeStore() *fakeStore {
 	return &fakeStore{uploads: map[upKey]model.Upload{}, raw: map[int64]model.RawFrame{}, rawSeen: map[int64]int{},
-		contacts: map[string]model.Contact{}, order: map[string][]time.Time{}}
+		contacts: map[string]model.Contact{}, order: map[string][]time.Time{}, firsts: map[string][]time.Time{}}
 }
 
 func (s *fakeStore) CommitBatch(ctx context.Context, b *store.Batch) error {
@@ -158,6 +185,7 @@ func (s *fakeStore) CommitBatch(ctx context.Context, b *store.Batch) error {
 		if _, ok := s.uploads[k]; !ok {
 			u.Values = slices.Clone(u.Values)
 			s.uploads[k] = u
+			s.firsts[u.MN] = append(s.firsts[u.MN], u.DataTime)
 		}
 		s.order[u.MN] = append(s.order[u.MN], u.DataTime)
 	}

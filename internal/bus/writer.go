@@ -56,6 +56,7 @@ type Writer struct {
 	commitErrors atomic.Uint64
 	redeliveries atomic.Uint64
 	waits        atomic.Uint64 // times a batch waited for older deliveries to settle
+	resets       atomic.Uint64 // partition consumers started anew (the deliveries waited for never came back)
 	undecodable  atomic.Uint64
 	refused      atomic.Uint64 // frames the store refused, archived as rejected raw frames
 	dropped      atomic.Uint64 // frames the store refused in every form (terminated)
@@ -432,7 +433,8 @@ func (w *Writer) consume(ctx context.Context, r *partRun) {
 	w.awaitHandover(ctx, cons, p)
 	var batch store.Batch
 	msgs := make([]jetstream.Msg, 0, w.cfg.Batch)
-	var held heldMsgs // fetched, waiting for older deliveries to settle
+	var held heldMsgs          // fetched, waiting for older deliveries to settle
+	var waitingSince time.Time // zero: not waiting for older deliveries
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		if !w.fresh(r) {
@@ -442,10 +444,27 @@ func (w *Writer) consume(ctx context.Context, r *partRun) {
 			sleepCtx(ctx, w.cfg.MaxWait/4)
 			continue
 		}
-		if held.len() < w.cfg.Batch {
-			mb, err := cons.Fetch(w.cfg.Batch-held.len(), jetstream.FetchMaxWait(w.cfg.MaxWait))
+		// While waiting for older deliveries, keep fetching beyond a
+		// batch: the deliveries waited for come back (after their
+		// AckWait) only to a fetch, ahead of newer messages. The server
+		// bounds what is outstanding (MaxAckPending).
+		want := w.cfg.Batch - held.len()
+		if !waitingSince.IsZero() {
+			want = min(w.cfg.Batch, maxAckPending-held.len())
+		}
+		if want > 0 {
+			mb, err := cons.Fetch(want, jetstream.FetchMaxWait(w.cfg.MaxWait))
 			if err != nil {
 				w.logf("fetch", "bus: fetch failed", err, slog.Int("partition", p))
+				if errors.Is(err, jetstream.ErrConsumerNotFound) {
+					// Deleted (a reset that did not finish): recreate it.
+					if c, err := w.recreate(ctx, p, false); err == nil {
+						cons = c
+						held.drop()
+						waitingSince = time.Time{}
+						continue
+					}
+				}
 				sleepCtx(ctx, backoff)
 				backoff = min(backoff*2, 5*time.Second)
 				continue
@@ -455,6 +474,14 @@ func (w *Writer) consume(ctx context.Context, r *partRun) {
 			}
 			if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
 				w.logf("fetch", "bus: fetch ended with an error", err, slog.Int("partition", p))
+				if errors.Is(err, jetstream.ErrConsumerNotFound) {
+					if c, err := w.recreate(ctx, p, false); err == nil {
+						cons = c
+						held.drop()
+						waitingSince = time.Time{}
+						continue
+					}
+				}
 			}
 		} else {
 			sleepCtx(ctx, w.cfg.MaxWait/4)
@@ -471,9 +498,35 @@ func (w *Writer) consume(ctx context.Context, r *partRun) {
 		// So wait for it, keeping ours from redelivery meanwhile.
 		if !w.settled(ctx, cons, held.len()) {
 			w.waits.Add(1)
+			if waitingSince.IsZero() {
+				waitingSince = time.Now()
+			}
 			held.keepAlive(w.b.cfg.ackWait / 3)
+			if time.Since(waitingSince) < w.settleLimit() {
+				continue
+			}
+			// What is waited for cannot come back any more: a lost
+			// delivery is redeliverable after AckWait and a previous
+			// owner gives its batch up within stopGrace, so the
+			// consumer's count of outstanding deliveries is wrong (as
+			// seen after a NATS node restart). Start the partition's
+			// consumer anew: it delivers everything not yet
+			// acknowledged in stream order, and nothing held here was
+			// committed, so each device's order is kept; what was
+			// committed and not acknowledged is committed again,
+			// harmlessly.
+			w.log.Warn("bus: older deliveries never came back; resetting the partition's consumer",
+				slog.Int("partition", p), slog.Int("held", held.len()), slog.Duration("waited", time.Since(waitingSince)))
+			c, err := w.recreate(ctx, p, true)
+			if err != nil {
+				continue
+			}
+			cons = c
+			held.drop()
+			waitingSince = time.Time{}
 			continue
 		}
+		waitingSince = time.Time{}
 		msgs = held.take(msgs[:0])
 		msgs = w.build(&batch, msgs)
 		if len(msgs) == 0 {
@@ -514,6 +567,40 @@ func (w *Writer) consume(ctx context.Context, r *partRun) {
 			}
 		}
 		clearBatch(&batch)
+	}
+}
+
+// settleLimit is how long a batch waits for older deliveries before the
+// consumer is reset: after AckWait every delivery lost on the way is
+// redeliverable, and a previous owner still committing gives its batch up
+// within stopGrace (or commits and acknowledges it).
+func (w *Writer) settleLimit() time.Duration { return w.b.cfg.ackWait + stopGrace }
+
+// recreate resets (reset) or recreates partition p's consumer, retrying
+// until it succeeds or ctx ends (the lease lost or the writer stopping);
+// the next owner recreates a consumer this left deleted.
+func (w *Writer) recreate(ctx context.Context, p int, reset bool) (jetstream.Consumer, error) {
+	backoff := 100 * time.Millisecond
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		var c jetstream.Consumer
+		var err error
+		if reset {
+			c, err = w.b.resetConsumer(rctx, p)
+		} else {
+			c, err = w.b.ensureConsumer(rctx, p)
+		}
+		cancel()
+		if err == nil {
+			w.resets.Add(1)
+			w.log.Info("bus: partition's consumer started anew", slog.Int("partition", p))
+			return c, nil
+		}
+		w.logf("reset", "bus: resetting the partition's consumer failed, retrying", err, slog.Int("partition", p))
+		if !sleepCtx(ctx, backoff) {
+			return nil, ctx.Err()
+		}
+		backoff = min(backoff*2, 5*time.Second)
 	}
 }
 
@@ -565,6 +652,10 @@ func (h *heldMsgs) keepAlive(every time.Duration) {
 	}
 	h.progress = time.Now()
 }
+
+// drop forgets the held messages (their consumer was reset: they will be
+// delivered again).
+func (h *heldMsgs) drop() { clear(h.bySeq) }
 
 // take appends the held messages to dst in stream order and empties h.
 func (h *heldMsgs) take(dst []jetstream.Msg) []jetstream.Msg {
@@ -898,6 +989,7 @@ func (w *Writer) WriteMetrics(wr io.Writer) {
 	writeCounter(wr, "ecowatch_writer_commit_errors_total", "Failed commit attempts (retried).", &w.commitErrors)
 	writeCounter(wr, "ecowatch_writer_redeliveries_total", "Messages delivered more than once (a writer died or lost its lease before acknowledging).", &w.redeliveries)
 	writeCounter(wr, "ecowatch_writer_settle_waits_total", "Times a batch waited for older deliveries of its partition (lost in a node failure or held by a previous owner), to keep each device's order.", &w.waits)
+	writeCounter(wr, "ecowatch_writer_consumer_resets_total", "Partition consumers started anew because the older deliveries a batch waited for never came back.", &w.resets)
 	writeCounter(wr, "ecowatch_writer_undecodable_total", "Messages that could not be decoded (archived as rejected raw frames).", &w.undecodable)
 	writeCounter(wr, "ecowatch_writer_refused_total", "Frames the store refused, archived as rejected raw frames instead.", &w.refused)
 	writeCounter(wr, "ecowatch_writer_dropped_total", "Frames the store refused in every form, terminated in the stream (logged).", &w.dropped)

@@ -20,7 +20,7 @@ import (
 )
 
 // waitLimit only keeps a broken test from hanging; no test asserts timing.
-const waitLimit = 20 * time.Second
+const waitLimit = 60 * time.Second
 
 // t0 is the fake clock's time: 2026-11-28 12:00:00 China time.
 var t0 = time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC)
@@ -286,6 +286,34 @@ func (d *testDevice) next(cn string) *hj212.Frame {
 			d.held = append(d.held, f)
 		case <-deadline:
 			d.t.Fatalf("device %s: no %s frame from the gateway", d.mn, cn)
+			return nil
+		}
+	}
+}
+
+// ackOf returns the 9014 answering the frame with the given QN: the
+// gateway sends it only once that frame is committed. (A 9014 of another
+// frame, say the live upload that started a back-fill, may come first:
+// it is kept for later calls.)
+func (d *testDevice) ackOf(qn string) *hj212.Frame {
+	d.t.Helper()
+	match := func(f *hj212.Frame) bool { return string(f.CN) == "9014" && string(f.QN) == qn }
+	for i, f := range d.held {
+		if match(f) {
+			d.held = append(d.held[:i], d.held[i+1:]...)
+			return f
+		}
+	}
+	deadline := time.After(waitLimit)
+	for {
+		select {
+		case f := <-d.frames:
+			if match(f) {
+				return f
+			}
+			d.held = append(d.held, f)
+		case <-deadline:
+			d.t.Fatalf("device %s: no 9014 for QN %s from the gateway", d.mn, qn)
 			return nil
 		}
 	}
