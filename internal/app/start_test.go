@@ -133,9 +133,9 @@ func TestStartFailsCleanly(t *testing.T) {
 		t.Fatalf("stopped in the order %v, want the reverse of the start %v", stops, startedOrder)
 	}
 
-	base := runtime.NumGoroutine()
 	for i, step := range steps {
 		t.Run(strings.ReplaceAll(step, " ", "_"), func(t *testing.T) {
+			base := runtime.NumGoroutine()
 			cfg, gwAddr, httpAddr := fullConfig(t)
 			ev := events{failAt: step}
 			cfg.hook = ev.hook
