@@ -105,7 +105,7 @@ type App struct {
 	// Alerts runs the alert rules and opens cases; nil when disabled.
 	Alerts *alertsvc.Service
 
-	httpLn  net.Listener
+	httpLn net.Listener
 
 	// The in-process bus (Config.Bus): embedded server, connection and
 	// writer (their stops are in stoppers).
