@@ -301,8 +301,13 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		if err := a.step("dashboard"); err != nil {
 			return nil, err
 		}
-		dash, err := dashboard.New(dashboard.Config{Now: wcfg.Now, OfflineAfter: wcfg.OfflineAfter, Auth: wcfg.Auth, Open: wcfg.Open,
-			Rights: wcfg.Rights, Logger: log.With("component", "dashboard")}, st)
+		dcfg := dashboard.Config{Now: wcfg.Now, OfflineAfter: wcfg.OfflineAfter, Auth: wcfg.Auth, Open: wcfg.Open,
+			Rights: wcfg.Rights, Logger: log.With("component", "dashboard")}
+		if gw := a.Gateway; gw != nil {
+			// The dashboard's shared figures follow the gateway's commits.
+			dcfg.DataVersion = func() uint64 { return gw.Stats().Commits }
+		}
+		dash, err := dashboard.New(dcfg, st)
 		if err != nil {
 			return nil, err
 		}

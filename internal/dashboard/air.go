@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -56,13 +57,13 @@ type stationNow struct {
 
 // latestHours returns each station's latest hour in the 6 hours up to
 // now with a publishable AQI.
-func (h *Handler) latestHours(r *http.Request, reg *model.Registry, lang string) ([]stationNow, error) {
+func (h *Handler) latestHours(ctx context.Context, reg *model.Registry, lang string) ([]stationNow, error) {
 	now := h.cfg.Now()
 	names := countyNames(reg, lang)
 	out := make([]stationNow, 0, len(reg.Stations))
 	for _, s := range reg.Stations {
 		sn := stationNow{Station: s, CountyName: names[s.County], AQI: -1}
-		hours, err := airreport.Hourly(r.Context(), h.st, s.Code, now.Add(-6*time.Hour), now, 0)
+		hours, err := airreport.Hourly(ctx, h.st, s.Code, now.Add(-6*time.Hour), now, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -137,17 +138,35 @@ type overviewCharts struct {
 	} `json:"labels"`
 }
 
+// overviewFigures is what the overview shows, the same for every viewer
+// of a language: computed once and shared (figureCache).
+type overviewFigures struct {
+	Data   *overviewData
+	Charts *overviewCharts
+}
+
 func (h *Handler) overview(w http.ResponseWriter, r *http.Request, p *page) error {
-	ctx := r.Context()
-	reg, err := h.st.Registry(ctx)
+	f, err := cached(r.Context(), h.figs, "overview|"+p.Lang, func(ctx context.Context) (overviewFigures, error) {
+		return h.overviewFigures(ctx, p.Lang)
+	})
 	if err != nil {
 		return err
 	}
+	p.Nav, p.Title, p.Data, p.Charts = "overview", p.T("overview.title"), f.Data, f.Charts
+	return h.render(w, http.StatusOK, "overview", p)
+}
+
+func (h *Handler) overviewFigures(ctx context.Context, lang string) (overviewFigures, error) {
+	var f overviewFigures
+	reg, err := h.st.Registry(ctx)
+	if err != nil {
+		return f, err
+	}
 	now := h.cfg.Now()
 	day := today(now)
-	d := &overviewData{Levels: levels(p.Lang)}
-	if d.Stations, err = h.latestHours(r, reg, p.Lang); err != nil {
-		return err
+	d := &overviewData{Levels: levels(lang)}
+	if d.Stations, err = h.latestHours(ctx, reg, lang); err != nil {
+		return f, err
 	}
 	c := &overviewCharts{Levels: d.Levels, Year: day.Year()}
 	c.Labels.AQI, c.Labels.PM25 = "AQI", "PM2.5 (µg/m³)"
@@ -170,7 +189,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, p *page) erro
 		}
 		hours, err := airreport.Hourly(ctx, h.st, s.Code, from, now, 0)
 		if err != nil {
-			return err
+			return f, err
 		}
 		ser := series{Name: s.Name, Data: make([]*int, len(slots))}
 		for _, x := range hours {
@@ -185,7 +204,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, p *page) erro
 	yearStart := time.Date(day.Year(), 1, 1, 0, 0, 0, 0, cst)
 	days, err := airreport.Daily(ctx, h.st, airreport.CityCode, yearStart.AddDate(0, 0, -30), day.AddDate(0, 0, 1), 0)
 	if err != nil {
-		return err
+		return f, err
 	}
 	byDate := map[string]airreport.DayAQI{}
 	for i, x := range days {
@@ -222,7 +241,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, p *page) erro
 	asOf := day.AddDate(0, 0, -1)
 	tr, err := airreport.Targets(ctx, h.st, asOf.Year(), asOf, 0)
 	if err != nil {
-		return err
+		return f, err
 	}
 	d.TargetsOf = tr.AsOf
 	for i := range tr.Areas {
@@ -230,8 +249,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, p *page) erro
 			d.Targets = &tr.Areas[i]
 		}
 	}
-	p.Nav, p.Title, p.Data, p.Charts = "overview", p.T("overview.title"), d, c
-	return h.render(w, http.StatusOK, "overview", p)
+	return overviewFigures{Data: d, Charts: c}, nil
 }
 
 // airData is the air page's content.
@@ -245,36 +263,53 @@ type airData struct {
 }
 
 func (h *Handler) airPage(w http.ResponseWriter, r *http.Request, p *page) error {
-	ctx := r.Context()
-	reg, err := h.st.Registry(ctx)
-	if err != nil {
-		return err
-	}
-	day := today(h.cfg.Now())
-	asOf := day.AddDate(0, 0, -1)
-	d := &airData{Names: countyNames(reg, p.Lang), Levels: levels(p.Lang)}
-	if d.Targets, err = airreport.Targets(ctx, h.st, asOf.Year(), asOf, 0); err != nil {
-		return err
-	}
-	// Rankings of the year so far: the report of the year's months up to
-	// the latest complete day.
-	per := air.Period{Kind: air.Year, Year: asOf.Year()}
-	if s := r.URL.Query().Get("period"); s != "" {
-		if per, err = airreport.ParsePeriod(s); err != nil {
+	ps := r.URL.Query().Get("period")
+	var per *air.Period
+	if ps != "" {
+		x, err := airreport.ParsePeriod(ps)
+		if err != nil {
 			return errStatus(http.StatusBadRequest)
 		}
+		per, ps = &x, x.String()
 	}
-	rep, err := airreport.Build(ctx, h.st, airreport.Options{Period: per, NoPrevious: true})
+	d, err := cached(r.Context(), h.figs, "air|"+p.Lang+"|"+ps, func(ctx context.Context) (*airData, error) {
+		return h.airFigures(ctx, p.Lang, per)
+	})
 	if err != nil {
-		return err
-	}
-	d.Period = rep.Period
-	d.Counties = rankedByIndex(rep.Counties)
-	if d.Stations, err = h.latestHours(r, reg, p.Lang); err != nil {
 		return err
 	}
 	p.Nav, p.Title, p.Data = "air", p.T("air.title"), d
 	return h.render(w, http.StatusOK, "air", p)
+}
+
+// airFigures computes the air page: the targets up to yesterday, the
+// rankings of per (nil: the year so far) and the stations' latest hours.
+func (h *Handler) airFigures(ctx context.Context, lang string, per *air.Period) (*airData, error) {
+	reg, err := h.st.Registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	day := today(h.cfg.Now())
+	asOf := day.AddDate(0, 0, -1)
+	d := &airData{Names: countyNames(reg, lang), Levels: levels(lang)}
+	if d.Targets, err = airreport.Targets(ctx, h.st, asOf.Year(), asOf, 0); err != nil {
+		return nil, err
+	}
+	// Rankings of the year so far: the report of the year's months up to
+	// the latest complete day.
+	if per == nil {
+		per = &air.Period{Kind: air.Year, Year: asOf.Year()}
+	}
+	rep, err := airreport.Build(ctx, h.st, airreport.Options{Period: *per, NoPrevious: true})
+	if err != nil {
+		return nil, err
+	}
+	d.Period = rep.Period
+	d.Counties = rankedByIndex(rep.Counties)
+	if d.Stations, err = h.latestHours(ctx, reg, lang); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // rankedByIndex orders entities by their index rank, unranked last.

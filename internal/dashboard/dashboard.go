@@ -77,6 +77,11 @@ type Config struct {
 	Rights *rightsvc.Service
 	// Logger receives page errors. Nil discards them.
 	Logger *slog.Logger
+	// DataVersion, when set, changes whenever monitoring data is committed
+	// (the gateway's commit count): the shared figures of the overview,
+	// air page and big screen are then recomputed sooner than their
+	// 60-second limit (figures.go).
+	DataVersion func() uint64
 }
 
 // Handler serves the pages under / and the embedded assets under
@@ -90,6 +95,9 @@ type Handler struct {
 
 	gzMu sync.Mutex
 	gz   map[string][]byte // gzip-compressed static files, made on first use
+
+	// figs holds the figures every viewer shares (figures.go).
+	figs *figureCache
 }
 
 // New returns the dashboard handler over st.
@@ -107,6 +115,9 @@ func New(cfg Config, st Store) (*Handler, error) {
 	if err := h.parseTemplates(); err != nil {
 		return nil, err
 	}
+	h.figs = newFigureCache(cfg.DataVersion, func(key string, err error) {
+		h.log.Error("refreshing shared figures failed; serving the previous ones", "figures", key, "err", err)
+	})
 	h.mux.HandleFunc("GET /static/", h.static)
 	// Browsers ask for /favicon.ico whatever the page says.
 	h.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {

@@ -20,7 +20,7 @@
     }
     var c = echarts.init(node, null, { renderer: 'canvas' });
     c.setOption(typeof option === 'function' ? option(node) : option);
-    charts.push(c);
+    charts.push({ chart: c, node: node, option: option });
     node.setAttribute('data-drawn', 'true');
   }
   // The CNEMC level scale (HJ 633) for visualMap pieces.
@@ -34,7 +34,9 @@
   }
   var grid = { left: 40, right: 16, top: 30, bottom: 30, containLabel: true };
 
-  if (data.map !== undefined) {
+  // The map is registered by liaocheng.js; without it ECharts' geo has no
+  // regions and fails on the first resize.
+  if (data.map !== undefined && echarts.getMap && echarts.getMap('聊城')) {
     chart('map', {
       tooltip: { trigger: 'item', formatter: function (p) { return p.seriesType === 'scatter' ? p.name + ': AQI ' + p.value[2] : p.name; } },
       geo: { map: '聊城', roam: true, itemStyle: { areaColor: '#eef3f1', borderColor: '#7a8a84' }, label: { show: true, color: '#55615c', fontSize: 11 } },
@@ -113,5 +115,22 @@
       })
     });
   }
-  window.addEventListener('resize', function () { charts.forEach(function (c) { c.resize(); }); });
+  // Resize once per frame, after layout, and only charts that are alive
+  // and have a size: ECharts' resize of a chart whose container is hidden
+  // or has collapsed to zero (a viewport change mid-layout, a phone
+  // rotating) computes its coordinate systems from nothing and fails
+  // ("Cannot read properties of null"). A chart whose option depends on
+  // its size (the calendar's cell width) gets its option again first.
+  var pending = false;
+  function resizeAll() {
+    pending = false;
+    charts.forEach(function (e) {
+      if (e.chart.isDisposed() || !e.node.isConnected || !e.node.clientWidth || !e.node.clientHeight) { return; }
+      if (typeof e.option === 'function') { e.chart.setOption(e.option(e.node)); }
+      e.chart.resize();
+    });
+  }
+  window.addEventListener('resize', function () {
+    if (!pending) { pending = true; requestAnimationFrame(resizeAll); }
+  });
 })();
