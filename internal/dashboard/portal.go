@@ -203,7 +203,7 @@ func (h *Handler) publicInfo(w http.ResponseWriter, r *http.Request, p *page) er
 		return err
 	}
 	d := &publicData{Levels: levels(p.Lang)}
-	if d.Stations, err = h.latestHours(r, reg, p.Lang); err != nil {
+	if d.Stations, err = h.latestHours(r.Context(), reg, p.Lang); err != nil {
 		return err
 	}
 	if ws, ok := h.st.(waterStore); ok {
