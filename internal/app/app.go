@@ -223,6 +223,16 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		} else {
 			gcfg.OnCommit = alerts.Enqueue
 		}
+		// A device authentication lockout raises the bureau's alarm and
+		// opens a case, as the alert rules do.
+		prevLock := gcfg.OnLockout
+		gcfg.OnLockout = func(l gateway.Lockout) {
+			if prevLock != nil {
+				prevLock(l)
+			}
+			a.Alerts.Lockout(alertsvc.Lockout{Scope: l.Scope, Source: l.Source, Remote: l.Remote, MNs: l.MNs,
+				Failures: l.Failures, At: l.At, Until: l.Until})
+		}
 	}
 	ready := Ready{PID: os.Getpid(), DSN: redactDSN(dsn)}
 	var gst gateway.Store = st

@@ -161,10 +161,13 @@ type Service struct {
 	done chan struct{}
 	stop chan struct{}
 
+	locks chan Lockout // device authentication lockouts (Lockout)
+
 	dropped  atomic.Bool // a batch was dropped since the last catch-up
 	meterMNs atomic.Pointer[map[string]bool]
 
 	batches, drops, catchUps, uploads, outcomes, notices, opened, errs atomic.Uint64
+	lockouts, lockDrops, lockAlarms                                    atomic.Uint64
 
 	// Owned by the run goroutine.
 	eng     *alerts.Engine
@@ -185,7 +188,7 @@ type idxKey struct{ mn, period, factor, field string }
 func New(st store.Store, cw *casesvc.Service, cfg Config) *Service {
 	cfg = cfg.withDefaults()
 	s := &Service{cfg: cfg, st: st, cw: cw, log: cfg.Log,
-		in: make(chan batch, cfg.Queue), ctl: make(chan func()), rel: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{})}
+		in: make(chan batch, cfg.Queue), locks: make(chan Lockout, 256), ctl: make(chan func()), rel: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{})}
 	empty := map[string]bool{}
 	s.meterMNs.Store(&empty)
 	return s
@@ -372,6 +375,8 @@ func (s *Service) run() {
 		case b := <-s.in:
 			s.catchUpIfDropped(ctx)
 			s.handleBatch(ctx, b)
+		case l := <-s.locks:
+			s.handleLockout(ctx, l)
 		case f := <-s.ctl:
 			f()
 		case <-tick.C:
@@ -399,6 +404,8 @@ func (s *Service) run() {
 func (s *Service) drain(ctx context.Context) {
 	for {
 		select {
+		case l := <-s.locks:
+			s.handleLockout(ctx, l)
 		case b := <-s.in:
 			s.catchUpIfDropped(ctx)
 			s.handleBatch(ctx, b)

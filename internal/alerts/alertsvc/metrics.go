@@ -21,6 +21,9 @@ func (s *Service) WriteMetrics(w io.Writer) {
 		{"notices_total", "Self-check notices sent to enterprises.", st.Notices},
 		{"cases_opened_total", "Cases opened for counties.", st.CasesOpened},
 		{"errors_total", "Store errors and outcomes that could not be acted on.", st.Errors},
+		{"auth_lockouts_total", "Device authentication lockouts received from the gateway.", s.lockouts.Load()},
+		{"auth_lockouts_dropped_total", "Lockouts dropped because their queue was full.", s.lockDrops.Load()},
+		{"auth_lockout_alarms_total", "Lockout alarms raised to the bureau (one per device and day).", s.lockAlarms.Load()},
 	} {
 		fmt.Fprintf(w, "# HELP ecowatch_alerts_%s %s\n# TYPE ecowatch_alerts_%s counter\necowatch_alerts_%s %d\n", c.name, c.help, c.name, c.name, c.v)
 	}
