@@ -22,6 +22,9 @@ import (
 //go:embed templates/portal/*.html
 var portalFS embed.FS
 
+// portalNames are the pages under the portal's layout.
+var portalNames = []string{"petition", "track", "public"}
+
 var (
 	portalOnce  sync.Once
 	portalPages map[string]*template.Template
@@ -30,7 +33,7 @@ var (
 
 func parsePortal() {
 	portalPages = map[string]*template.Template{}
-	for _, n := range []string{"petition", "track", "public"} {
+	for _, n := range portalNames {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(portalFS, "templates/portal/layout.html", "templates/portal/"+n+".html")
 		if err != nil {
 			portalErr = fmt.Errorf("dashboard: portal template %s: %w", n, err)

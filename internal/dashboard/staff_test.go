@@ -153,9 +153,9 @@ func TestNav(t *testing.T) {
 		want []string // nav hrefs shown; the others of all are not
 	}{
 		{"", []string{"/", "/air", "/water", "/petition", "/reports/monthly"}},
-		{"n-city", []string{"/", "/air", "/monitoring", "/water", "/water/trace", "/cases", "/notices", "/petitions", "/petition", "/rights", "/accountability", "/reports/monthly"}},
-		{"n-county", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/petitions", "/petition", "/rights", "/accountability", "/reports/monthly"}},
-		{"n-ent", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/petition", "/rights", "/reports/monthly"}},
+		{"n-city", []string{"/", "/air", "/monitoring", "/water", "/water/trace", "/cases", "/notices", "/patrols/stats", "/petitions", "/petition", "/rights", "/accountability", "/reports/monthly"}},
+		{"n-county", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/patrols/stats", "/petitions", "/petition", "/accountability", "/reports/monthly"}},
+		{"n-ent", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/petition", "/reports/monthly"}},
 	}
 	navRE := regexp.MustCompile(`(?s)<nav>(.*?)</nav>`)
 	hrefRE := regexp.MustCompile(`href="([^"]*)"`)
@@ -167,6 +167,12 @@ func TestNav(t *testing.T) {
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%q: nav %v, want %v", tc.who, got, tc.want)
+		}
+		// Each page of the menu opens for the role.
+		for _, href := range got {
+			if w := do(t, h, "GET", href, toks[tc.who], nil); w.Code != http.StatusOK {
+				t.Errorf("%q: the menu's %s answers %d", tc.who, href, w.Code)
+			}
 		}
 	}
 }
