@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 )
 
 // langPages are every page of the dashboard over the seeded store, as a
@@ -130,5 +132,38 @@ func TestTraceSuspects(t *testing.T) {
 	}
 	if !strings.Contains(body, "mg/L") {
 		t.Error("no unit beside the peak")
+	}
+}
+
+// The rights page lists the reductions and allocations with the next
+// step staff may take; every action button carries a ledger command the
+// service decodes as it is (the page posts it to the API unchanged).
+func TestRightsActions(t *testing.T) {
+	h, _ := newTestHandler(t, Config{})
+	body := get(t, h, "/rights").Body.String()
+	for _, want := range []string{`id="credits"`, "CR-2025-001", "已核定入库", `id="allocations"`, "AL-1", "已出让", `id="declare-form"`, "/static/rights.js"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("rights page lacks %q", want)
+		}
+	}
+	cmds := regexp.MustCompile(`data-cmd='([^']*)'`).FindAllStringSubmatch(body, -1)
+	if !strings.Contains(body, `"cmd":"review_reduction","credit":"CR-2025-002","approve":true`) {
+		t.Error("the declared credit CR-2025-002 offers no county review")
+	}
+	for _, m := range cmds {
+		js := html.UnescapeString(m[1])
+		if strings.Contains(js, "declare_reduction") {
+			continue // completed by the form's fields
+		}
+		if _, err := rightsvc.DecodeCommand([]byte(js), "k"); err != nil {
+			t.Errorf("command %s: %v", js, err)
+		}
+	}
+	// Without a user (the demo's open mode) there are no forms: the API
+	// would refuse an anonymous command.
+	st, _ := fixture(t)
+	ho, _ := newTestHandler(t, Config{Auth: newAuth(t, st, 0), Open: true})
+	if b := get(t, ho, "/rights").Body.String(); strings.Contains(b, "data-cmd=") || !strings.Contains(b, `id="credits"`) {
+		t.Error("open mode, anonymous: want the tables without the forms")
 	}
 }

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -48,6 +49,28 @@ type rightsData struct {
 	Year     int
 	// Pollutant names a pollutant code in the page's language.
 	Pollutant func(code string) string
+	// Credits (reductions) and Allocations to projects, with what the
+	// caller may do next; CanWrite: the city may issue ledger commands
+	// from the page (through the API's POST /api/v1/rights/commands,
+	// static/rights.js: the same rules and audit as the CLI).
+	Credits     []creditRow
+	Allocations []allocRow
+	CanWrite    bool
+	Enterprises []model.Enterprise
+	Counties    []countyOpt
+	Pollutants  []string
+	Today       string
+	Measures    []string
+}
+
+type creditRow struct {
+	rights.Credit
+	EnterpriseName, CountyName string
+}
+
+type allocRow struct {
+	rights.Allocation
+	ProjectName, RegionName string
 }
 
 // accountName shows an account as people know it: the enterprise's or
@@ -135,8 +158,41 @@ func (h *Handler) rightsPage(w http.ResponseWriter, r *http.Request, p *page) er
 		d.Trades = append(d.Trades, tradeRow{t, name(t.Buyer), name(t.Seller)})
 	}
 	d.Pollutant = func(code string) string { return pollutantName(p.Lang, names, code) }
+	counties := countyNames(reg, p.Lang)
+	svc.Read(func(st *rights.State) {
+		for _, c := range st.Credits() {
+			d.Credits = append(d.Credits, creditRow{c, name(entAccount(c.Enterprise)), counties[c.County]})
+		}
+		for _, a := range st.Allocations() {
+			d.Allocations = append(d.Allocations, allocRow{a, name(entAccount(a.Project)), counties[a.Region]})
+		}
+	})
+	for _, pol := range slices.Sorted(maps.Keys(names)) {
+		d.Pollutants = append(d.Pollutants, pol)
+	}
+	// In the demo's open mode an anonymous visitor sees the city's page,
+	// but the API would refuse its commands: the forms need a user.
+	d.CanWrite = p.Can("rights:write") && (h.cfg.Auth == nil || p.User.Authenticated())
+	if d.CanWrite {
+		d.Enterprises = reg.Enterprises
+		for _, c := range reg.Counties {
+			d.Counties = append(d.Counties, countyOpt{c.Code, counties[c.Code]})
+		}
+		d.Today = today(h.cfg.Now()).Format("2006-01-02")
+		// The reduction measures the ledger accepts (rights.DeclareReduction).
+		d.Measures = []string{"closure", "phase_out", "retrofit", "clean_production", "gov_treatment"}
+	}
 	p.Nav, p.Title, p.Data = "rights", p.T("rights.title"), d
 	return h.render(w, http.StatusOK, "rights", p)
+}
+
+// entAccount is the account of an enterprise named by its bare credit
+// code (credits and allocations keep the code as declared).
+func entAccount(a rights.Account) rights.Account {
+	if strings.Contains(string(a), ":") {
+		return a
+	}
+	return rights.Account("ent:" + string(a))
 }
 
 // rightsPollutants name the ledger's pollutant codes where its

@@ -86,6 +86,13 @@ func SeedRights(ctx context.Context, svc *rightsvc.Service, reg *model.Registry,
 				"project", ent(c1, 5), "region", c1, "pollutant", "NOx", "attainment", "nonattain", "year", year, "project_type", "chemicals",
 				"need", 3_000_000, "credits", []string{fmt.Sprintf("CR-%d-002", year)})
 		}
+		// Reductions still on their way: one awaiting the county's
+		// review, one the city's confirmation (the page's to-do list).
+		cmd("declare_reduction", "decl-pending", "credit", fmt.Sprintf("CR-%d-101", year), "enterprise", ent(c0, 4), "county", c0, "pollutant", "NOx",
+			"quantity", 6_000_000, "measure", "retrofit", "effective", feb, "evidence", []string{"脱硝设施改造验收意见"})
+		cmd("declare_reduction", "decl-reviewed", "credit", fmt.Sprintf("CR-%d-102", year), "enterprise", ent(c0, 3), "county", c0, "pollutant", "SO2",
+			"quantity", 4_000_000, "measure", "clean_production", "effective", feb, "evidence", []string{"燃料替代证明", "在线监测数据"})
+		cmd("review_reduction", "rev-pending", "actor", "county:"+c0, "credit", fmt.Sprintf("CR-%d-102", year), "approve", true)
 		cmd("agreement", "ag-1", "doc", fmt.Sprintf("HT-%d-001", year), "contract", fmt.Sprintf("HT-%d-001", year),
 			"seller", "ent:"+ent(c0, 0), "buyer", ent(c0, 1), "pollutant", "NOx", "quantity", 3_000_000, "price", 3_000_000)
 		cmd("agreement", "ag-2", "doc", fmt.Sprintf("HT-%d-002", year), "contract", fmt.Sprintf("HT-%d-002", year),

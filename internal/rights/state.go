@@ -790,6 +790,26 @@ func (s *State) Allocation(id string) (Allocation, bool) {
 	return Allocation{}, false
 }
 
+// Credits returns copies of every credit, by ID.
+func (s *State) Credits() []Credit {
+	out := make([]Credit, 0, len(s.credits))
+	for _, c := range s.credits {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b Credit) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Allocations returns copies of every allocation, by ID.
+func (s *State) Allocations() []Allocation {
+	out := make([]Allocation, 0, len(s.allocs))
+	for _, a := range s.allocs {
+		out = append(out, *a)
+	}
+	slices.SortFunc(out, func(a, b Allocation) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
 // Order returns a copy of an order.
 func (s *State) Order(id string) (Order, bool) {
 	if o := s.orders[id]; o != nil {
