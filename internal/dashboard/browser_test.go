@@ -133,7 +133,7 @@ func browser(t *testing.T, exe string) (context.Context, func() []string) {
 	// The listener sees the target's events from its start (chromedp
 	// enables the Runtime and Log domains itself).
 	ctx, cancelB := chromedp.NewContext(actx, chromedp.WithListener(listen))
-	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelT := context.WithTimeout(ctx, 8*time.Minute)
 	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("cannot start Chromium: %v", err)
@@ -156,7 +156,8 @@ func canvasInk(sel string) string {
 func waitInk(ctx context.Context, t *testing.T, sel string, min int) int {
 	t.Helper()
 	var n int
-	for range 50 {
+	// Generous: a machine busy with other work draws slowly.
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
 		var err error
 		if n, err = chromedp.Run(ctx, chromedp.Evaluate[int](canvasInk(sel))); err != nil {
 			t.Fatalf("%s: %v", sel, err)
