@@ -1,6 +1,10 @@
 package dashboard
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/ecowatch/ecowatch/internal/air"
+)
 
 // langMessages name the values the pages show that come from the data:
 // industries (GB/T 4754-2017), station and section levels, target
@@ -34,7 +38,13 @@ var langMessages = map[string][2]string{
 	"report.rules.2012":                    {"HJ 633-2012", "HJ 633-2012"},
 	"report.rules.2026":                    {"HJ 633-2026", "HJ 633-2026"},
 	"report.std.GB 3095-2026 (transition)": {"GB 3095-2026（过渡期）", "GB 3095-2026 (transition)"},
-	"status.cannot_be_met":                 {"已无法达标", "cannot be met"},
+	// Water quality status of a river or the city (HJ/GB 3838 evaluation).
+	"wstatus.优":            {"优", "excellent"},
+	"wstatus.良好":           {"良好", "good"},
+	"wstatus.轻度污染":         {"轻度污染", "slightly polluted"},
+	"wstatus.中度污染":         {"中度污染", "moderately polluted"},
+	"wstatus.重度污染":         {"重度污染", "heavily polluted"},
+	"status.cannot_be_met": {"已无法达标", "cannot be met"},
 
 	// Raw frames: what became of a frame, and why.
 	"frame.accepted":            {"已入库", "accepted"},
@@ -163,6 +173,13 @@ func init() {
 	}
 	funcs["reasonLabel"] = reasonLabel
 	funcs["deref64"] = func(p *float64) float64 { return *p }
+	// Ambient concentrations are µg/m³ except CO in mg/m³ (GB 3095).
+	funcs["airUnit"] = func(p string) string {
+		if p == "CO" {
+			return "mg/m³"
+		}
+		return "μg/m³"
+	}
 }
 
 // trOr is the message of prefix+key, or key itself when the catalogue
@@ -177,6 +194,25 @@ func trOr(lang, prefix, key string) string {
 // Or is trOr in the page's language, for templates:
 // {{$.Or "industry." .Industry}}.
 func (p *page) Or(prefix, key string) string { return trOr(p.Lang, prefix, key) }
+
+// aqiCategories maps the CNEMC category names (优, 良, …) to their
+// English names, from the air engine's levels.
+var aqiCategories = func() map[string]string {
+	m := map[string]string{}
+	for _, aqi := range []int{0, 51, 101, 151, 201, 301} {
+		lv := air.LevelOf(aqi)
+		m[lv.Category] = lv.English
+	}
+	return m
+}()
+
+// Cat shows an AQI category in the page's language.
+func (p *page) Cat(c string) string {
+	if p.Lang == langEN && aqiCategories[c] != "" {
+		return aqiCategories[c]
+	}
+	return c
+}
 
 // Item names a GB 3838 water item in the page's language (NH3-N → 氨氮).
 func (p *page) Item(name string) string {

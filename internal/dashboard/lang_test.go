@@ -81,6 +81,9 @@ func TestLanguage(t *testing.T) {
 				// Place, enterprise and people's names may stay Chinese;
 				// a label of the catalogue may not.
 				body := w.Body.String()
+				if m := regexp.MustCompile(`(优|良|轻度污染|中度污染|重度污染|严重污染)</`).FindString(body); m != "" {
+					t.Errorf("%s (en): AQI category %q in Chinese", path, m)
+				}
 				for k, m := range messages {
 					if m[0] != m[1] && strings.Contains(body, ">"+m[0]+"<") && !strings.HasPrefix(k, "lang.") {
 						t.Errorf("%s (en): Chinese label %q (%s)", path, m[0], k)
