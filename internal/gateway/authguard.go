@@ -51,15 +51,46 @@ const (
 // others of its bucket instead of growing memory or resetting its count.
 const overflowBuckets = 1024
 
-// srcState is one source's failures.
+// srcState is one source's failures. Delays and lockouts are kept per
+// device the source failed on: many data loggers share one carrier NAT
+// address, and one of them with a wrong password must not shut out its
+// neighbours. A source that fails on more devices than it can be tracked
+// for is scanning, and is locked out as a whole.
 type srcState struct {
+	fails    int // failures of the source, on every device
+	lockouts int // whole-source lockouts
+	lastFail time.Time
+	until    time.Time // whole-source lockout: no password is checked before this
+	mns      [4]mnState
+	nmns     int // how many distinct MNs (may exceed len(mns))
+}
+
+// mnState is one source's failures on one registered device.
+type mnState struct {
+	mn       string
 	fails    int
 	lockouts int
-	lastFail time.Time
-	until    time.Time // no password is checked before this
+	until    time.Time // this source's attempts on mn wait until this
 	locked   bool      // until ends a lockout, not a delay
-	mns      [4]string // registered MNs it failed on
-	nmns     int       // how many distinct MNs (may exceed len(mns))
+}
+
+// latest is when the source's last delay or lockout ends.
+func (s *srcState) latest() time.Time {
+	t := s.until
+	for i := range min(s.nmns, len(s.mns)) {
+		t = maxTime(t, s.mns[i].until)
+	}
+	return t
+}
+
+// mn returns the source's state on mn, nil when it never failed on it.
+func (s *srcState) mn(mn string) *mnState {
+	for i := range min(s.nmns, len(s.mns)) {
+		if s.mns[i].mn == mn {
+			return &s.mns[i]
+		}
+	}
+	return nil
 }
 
 // devState is one registered device's usual addresses and the failures
@@ -150,7 +181,7 @@ func (g *authGuard) entry(src netip.Prefix, now time.Time) *srcState {
 		// O(1) per failure on average.
 		g.lastPrune = now
 		for k, st := range g.sources {
-			if !now.Before(quiet(st.lastFail, st.until, g.cfg.AuthForget)) {
+			if !now.Before(quiet(st.lastFail, st.latest(), g.cfg.AuthForget)) {
 				delete(g.sources, k)
 			}
 		}
@@ -171,25 +202,32 @@ func (s *srcState) failedOn(mn string) bool {
 	if s.nmns > len(s.mns) {
 		return true // tried too many devices to tell: treat as every one
 	}
-	return slices.Contains(s.mns[:s.nmns], mn)
+	return s.mn(mn) != nil
 }
 
 // check is asked before a new session's password is compared. A source
-// in its delay or lockout is refused without a check, except for a
-// device it has never failed on whose usual address it is (devices
-// behind one carrier NAT address share it with whoever attacks from
-// there). A device under attack accepts attempts from unusual addresses
-// only once its own delay has passed.
+// waits after failing on a device, and is locked out from it after
+// AuthLockoutAfter failures; its attempts on other devices go on (data
+// loggers behind one carrier NAT address share it). A source locked out
+// as a whole (it failed on too many devices) is refused without a check,
+// except for a device it has never failed on whose usual address it is. A
+// device under attack accepts attempts from unusual addresses only once
+// its own delay has passed.
 func (g *authGuard) check(src netip.Prefix, mn string, now time.Time) (guardVerdict, time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	dev := g.devices[mn]
 	usual := dev != nil && dev.isUsual(src)
-	if st := g.lookup(src); st != nil && now.Before(st.until) && !(usual && !st.failedOn(mn)) {
-		if st.locked {
+	if st := g.lookup(src); st != nil {
+		if now.Before(st.until) && !(usual && !st.failedOn(mn)) {
 			return guardLocked, st.until
 		}
-		return guardDelayed, st.until
+		if m := st.mn(mn); m != nil && now.Before(m.until) {
+			if m.locked {
+				return guardLocked, m.until
+			}
+			return guardDelayed, m.until
+		}
 	}
 	if dev != nil && !usual && now.Before(dev.until) {
 		return guardDevice, dev.until
@@ -225,28 +263,36 @@ func (g *authGuard) fail(src netip.Prefix, mn string, now time.Time) []Lockout {
 	defer g.mu.Unlock()
 	var out []Lockout
 	st := g.entry(src, now)
-	if !now.Before(quiet(st.lastFail, st.until, cfg.AuthForget)) {
+	if !now.Before(quiet(st.lastFail, st.latest(), cfg.AuthForget)) {
 		*st = srcState{}
 	}
 	st.fails++
 	st.lastFail = now
-	if !st.failedOn(mn) {
+	m := st.mn(mn)
+	if m == nil {
 		if st.nmns < len(st.mns) {
-			st.mns[st.nmns] = mn
+			st.mns[st.nmns] = mnState{mn: mn}
+			m = &st.mns[st.nmns]
 		}
 		st.nmns++
 	}
-	if st.fails >= cfg.AuthLockoutAfter {
+	switch {
+	case m == nil:
+		// More devices than a source is tracked for: it is scanning.
+		// Lock it out as a whole, doubling with each such lockout.
 		st.lockouts++
-		d := cfg.AuthLockout << min(st.lockouts-1, 16)
-		if d > cfg.AuthLockoutMax || d <= 0 {
-			d = cfg.AuthLockoutMax
-		}
-		st.until, st.locked = now.Add(d), true
-		out = append(out, Lockout{Scope: LockoutSource, Source: src.String(), MNs: slices.Clone(st.mns[:min(st.nmns, len(st.mns))]),
+		st.until = now.Add(lockoutFor(cfg, st.lockouts))
+		out = append(out, Lockout{Scope: LockoutSource, Source: src.String(), MNs: st.mnList(),
 			Failures: st.fails, At: now, Until: st.until})
-	} else {
-		st.until, st.locked = now.Add(backoff(cfg.AuthDelay, st.fails, cfg.AuthDelayMax)), false
+	case m.fails+1 >= cfg.AuthLockoutAfter:
+		m.fails++
+		m.lockouts++
+		m.until, m.locked = now.Add(lockoutFor(cfg, m.lockouts)), true
+		out = append(out, Lockout{Scope: LockoutSource, Source: src.String(), MNs: []string{mn},
+			Failures: m.fails, At: now, Until: m.until})
+	default:
+		m.fails++
+		m.until, m.locked = now.Add(backoff(cfg.AuthDelay, m.fails, cfg.AuthDelayMax)), false
 	}
 
 	dev := g.devices[mn]
@@ -266,6 +312,21 @@ func (g *authGuard) fail(src netip.Prefix, mn string, now time.Time) []Lockout {
 	if dev.fails >= cfg.AuthLockoutAfter && !dev.alarmed {
 		dev.alarmed = true
 		out = append(out, Lockout{Scope: LockoutDevice, Source: src.String(), MNs: []string{mn}, Failures: dev.fails, At: now, Until: dev.until})
+	}
+	return out
+}
+
+// lockoutFor is the n-th lockout's length: AuthLockout doubled for each
+// earlier one, capped by AuthLockoutMax.
+func lockoutFor(cfg *Config, n int) time.Duration {
+	return backoff(cfg.AuthLockout, n, cfg.AuthLockoutMax)
+}
+
+// mnList is the devices the source failed on (at most len(mns)).
+func (s *srcState) mnList() []string {
+	out := make([]string, 0, len(s.mns))
+	for i := range min(s.nmns, len(s.mns)) {
+		out = append(out, s.mns[i].mn)
 	}
 	return out
 }

@@ -232,3 +232,54 @@ func TestAuthGuardBounded(t *testing.T) {
 		t.Errorf("%v and %v are one /64", a, b)
 	}
 }
+
+// TestAuthGuardNATNeighbours: data loggers behind one carrier NAT address
+// share it. One of them failing on its password — however often — delays
+// and locks out only its own attempts; a neighbour that never
+// authenticated before (no usual address yet, as after a restart) is let
+// through. A source failing on more devices than it is tracked for is
+// scanning and is locked out as a whole: past the devices it is tracked
+// for, it cannot be told which it failed on, so even a device whose usual
+// address it is waits.
+func TestAuthGuardNATNeighbours(t *testing.T) {
+	cfg := DefaultConfig().withDefaults()
+	g := newAuthGuard(&cfg)
+	nat := sourceKey(netip.MustParseAddr("100.64.0.1"))
+	now := t0
+	for i := range 3 * cfg.AuthLockoutAfter {
+		if v, until := g.check(nat, "WRONG", now); v != guardAllow {
+			now = until
+		}
+		g.fail(nat, "WRONG", now)
+		if i == 0 {
+			if v, _ := g.check(nat, "WRONG", now); v != guardDelayed {
+				t.Fatalf("verdict %d right after a failure, want delayed", v)
+			}
+		}
+		for _, mn := range []string{"NEIGHBOUR1", "NEIGHBOUR2"} {
+			if v, _ := g.check(nat, mn, now); v != guardAllow {
+				t.Fatalf("after %d failures of WRONG, neighbour %s gets verdict %d", i+1, mn, v)
+			}
+		}
+	}
+	if v, _ := g.check(nat, "WRONG", now); v != guardLocked {
+		t.Errorf("the failing device's attempts: verdict %d, want locked", v)
+	}
+
+	// A scanner: one failure on each of five devices.
+	scan := sourceKey(netip.MustParseAddr("198.51.100.9"))
+	g.success(scan, "KNOWN") // a device that reports from there
+	var locks []Lockout
+	for i := range 5 {
+		locks = append(locks, g.fail(scan, fmt.Sprintf("SCAN%d", i), now)...)
+	}
+	if len(locks) != 1 || locks[0].Scope != LockoutSource || len(locks[0].MNs) != 4 {
+		t.Fatalf("lockouts %+v, want one whole-source lockout naming 4 devices", locks)
+	}
+	if v, _ := g.check(scan, "OTHER", now); v != guardLocked {
+		t.Errorf("a scanning source trying another device: verdict %d, want locked", v)
+	}
+	if v, _ := g.check(scan, "KNOWN", now); v != guardLocked {
+		t.Errorf("a device whose usual address the scanner's is: verdict %d, want locked", v)
+	}
+}
