@@ -53,7 +53,11 @@ func Seed(ctx context.Context, st store.Store, c City, seed int64, now time.Time
 	if err := SeedAir(ctx, st, c.Registry, seed, now, out); err != nil {
 		return err
 	}
-	return SeedWater(ctx, st, c.Water, seed, now, out)
+	if err := SeedWater(ctx, st, c.Water, seed, now, out); err != nil {
+		return err
+	}
+	_, err := SeedWaterHours(ctx, st, c, seed, now, out)
+	return err
 }
 
 // SeedAir gives the demo city's air stations their history, so that

@@ -11,6 +11,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 )
 
@@ -160,5 +161,51 @@ func TestSeedCases(t *testing.T) {
 	}
 	if notices == 0 {
 		t.Errorf("no numbered supervision notice issued on the overdue case\n%s", out.String())
+	}
+}
+
+// The hourly water history holds an episode that tracing finds: the
+// section exceeds, and the outfall that discharged ranks first.
+func TestSeedTraceEpisode(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), store.Options{Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
+	c := NewCity(1)
+	if err := Import(ctx, st, c); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	ev, err := SeedWaterHours(ctx, st, c, 1, now, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Section == "" {
+		t.Fatalf("no episode seeded: %s", out.String())
+	}
+	rep, err := tracesvc.Run(ctx, st, tracesvc.Query{Section: ev.Section, Time: ev.Arrive.Add(2 * time.Hour), Factor: "NH3-N"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Exceeds {
+		t.Errorf("section %s does not exceed at %s (peak %v, limit %v)", ev.Section, ev.Arrive, rep.Peak, rep.Limit)
+	}
+	if len(rep.Candidates) == 0 || rep.Candidates[0].Outfall != ev.Outfall {
+		var got []string
+		for _, c := range rep.Candidates {
+			got = append(got, c.Outfall)
+		}
+		t.Errorf("candidates %v, want %s first", got, ev.Outfall)
+	}
+	// Hours before the episode: the section is clean.
+	calm, err := tracesvc.Run(ctx, st, tracesvc.Query{Section: ev.Section, Time: ev.Start.Add(-3 * 24 * time.Hour), Factor: "NH3-N"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calm.Exceeds {
+		t.Error("the section exceeds three days before the episode")
 	}
 }
