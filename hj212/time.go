@@ -3,13 +3,15 @@ package hj212
 import (
 	"errors"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // cst is China Standard Time. HJ 212 times (QN, DataTime, SystemTime...)
 // carry no zone; devices in China report local time, which is UTC+8 all
 // year (no daylight saving since 1991). A fixed zone avoids depending on
 // the host's tz database.
-var cst = time.FixedZone("CST", 8*3600)
+var cst = chinatime.Zone
 
 // CST returns the fixed UTC+8 location in which HJ 212 times are read.
 func CST() *time.Location { return cst }

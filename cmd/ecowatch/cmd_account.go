@@ -14,6 +14,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/accountability/accountsvc"
 	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -120,7 +121,7 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		if *period == "" {
 			return usageError{errors.New("--period is required")}
 		}
-		if p, err = accountsvc.ParsePeriod(*period); err != nil {
+		if p, err = chinatime.ParsePeriod(*period); err != nil {
 			return usageError{err}
 		}
 	case "warnings check":

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -122,7 +123,7 @@ func TestAirReportAndTargetsCommands(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("station,time,pollutant,value\n")
 	for h := 1; h <= 48; h++ {
-		tm := time.Date(2025, 6, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)).Add(time.Duration(h) * time.Hour).Format("2006-01-02 15:04")
+		tm := time.Date(2025, 6, 1, 0, 0, 0, 0, chinatime.Zone).Add(time.Duration(h) * time.Hour).Format("2006-01-02 15:04")
 		for _, st := range []string{"S1", "S2"} {
 			for _, pv := range [][2]string{{"SO2", "8"}, {"NO2", "30"}, {"CO", "0.7"}, {"O3", "100"}, {"PM10", "70"}, {"PM2.5", "40"}} {
 				b.WriteString(st + "," + tm + "," + pv[0] + "," + pv[1] + "\n")

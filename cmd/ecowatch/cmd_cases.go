@@ -14,6 +14,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -145,7 +146,7 @@ func runCases(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		a := cases.Action{Kind: cases.ActionKind(pos[1]), Reason: *reason, Assignees: assignees, Evidence: evidence,
 			Level: cases.Level(*level), Doc: *doc, Satisfaction: cases.Satisfaction(*sat)}
 		if *due != "" {
-			d, err := time.ParseInLocation("2006-01-02", *due, time.FixedZone("CST", 8*3600))
+			d, err := time.ParseInLocation("2006-01-02", *due, chinatime.Zone)
 			if err != nil {
 				return usageError{fmt.Errorf("--due: %w", err)}
 			}

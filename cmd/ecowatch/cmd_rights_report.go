@@ -83,7 +83,7 @@ func rightsReport(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *year > 0 && (*from != "" || *to != "") {
 		return usageError{errors.New("give --year or --from/--to, not both")}
 	}
-	period, err := rightsreport.DayPeriod(*year, *from, *to)
+	period, err := rightsreport.DayRange(*year, *from, *to)
 	if err != nil {
 		return usageError{err}
 	}

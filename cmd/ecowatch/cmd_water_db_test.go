@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
@@ -146,7 +147,7 @@ func TestWaterTraceOpenCase(t *testing.T) {
 		t.Fatal("no outfall with a device on THH-R6")
 	}
 	lag := int(math.Round((24200 - of.OffsetM) / 0.25 / 3600))
-	cst := time.FixedZone("CST", 8*3600)
+	cst := chinatime.Zone
 	h0 := time.Date(2026, 10, 6, 0, 0, 0, 0, cst)
 	pulse := 60 // hours after h0
 	var ups []model.Upload

@@ -80,7 +80,7 @@ type Scheme struct {
 func SchemeFor(schemes []Scheme, p Period) (Scheme, error) {
 	var found []Scheme
 	for _, s := range schemes {
-		if slices.Contains(s.Kinds, p.Kind) && p.within(s.From, s.To) {
+		if slices.Contains(s.Kinds, p.Kind) && p.Within(s.From, s.To) {
 			found = append(found, s)
 		}
 	}

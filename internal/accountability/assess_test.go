@@ -44,10 +44,10 @@ func TestPeriod(t *testing.T) {
 		s, zh      string
 		start, end string
 	}{
-		{Period{Month, 2026, 12}, "2026-M12", "2026年12月", "2026-12-01", "2027-01-01"},
-		{Period{Quarter, 2026, 2}, "2026-Q2", "2026年第二季度", "2026-04-01", "2026-07-01"},
-		{Period{Half, 2026, 2}, "2026-H2", "2026年下半年", "2026-07-01", "2027-01-01"},
-		{Period{Year, 2026, 1}, "2026", "2026年", "2026-01-01", "2027-01-01"},
+		{Period{Kind: Month, Year: 2026, N: 12}, "2026-M12", "2026年12月", "2026-12-01", "2027-01-01"},
+		{Period{Kind: Quarter, Year: 2026, N: 2}, "2026-Q2", "2026年第二季度", "2026-04-01", "2026-07-01"},
+		{Period{Kind: Half, Year: 2026, N: 2}, "2026-H2", "2026年下半年", "2026-07-01", "2027-01-01"},
+		{Period{Kind: Year, Year: 2026, N: 1}, "2026", "2026年", "2026-01-01", "2027-01-01"},
 	}
 	for _, tt := range tests {
 		if !tt.p.Valid() || tt.p.String() != tt.s || tt.p.Chinese() != tt.zh ||
@@ -55,7 +55,7 @@ func TestPeriod(t *testing.T) {
 			t.Errorf("%v: %s %s %s %s", tt.p, tt.p, tt.p.Chinese(), tt.p.Start(), tt.p.End())
 		}
 	}
-	for _, p := range []Period{{Month, 2026, 13}, {Quarter, 2026, 0}, {Year, 2026, 2}, {"week", 2026, 1}} {
+	for _, p := range []Period{{Kind: Month, Year: 2026, N: 13}, {Kind: Quarter, Year: 2026, N: 0}, {Kind: Year, Year: 2026, N: 2}, {Kind: "week", Year: 2026, N: 1}} {
 		if p.Valid() {
 			t.Errorf("%v valid", p)
 		}
@@ -103,7 +103,7 @@ func testTargets() []Target {
 }
 
 func TestAssess(t *testing.T) {
-	a, err := Assess(testSchemes(), Period{Quarter, 2026, 1}, testValues(), testTargets())
+	a, err := Assess(testSchemes(), Period{Kind: Quarter, Year: 2026, N: 1}, testValues(), testTargets())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestAssessTotalTie(t *testing.T) {
 	for _, c := range []string{"a", "b", "c"} {
 		ts = append(ts, Target{c, PM25, 50}, Target{c, GoodDays, 60}, Target{c, WaterCompliance, 100}, Target{c, TotalQuantity, 100})
 	}
-	a, err := Assess(testSchemes(), Period{Month, 2026, 4}, vs, ts)
+	a, err := Assess(testSchemes(), Period{Kind: Month, Year: 2026, N: 4}, vs, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,11 +157,11 @@ func TestAssessRefused(t *testing.T) {
 		targets []Target
 		want    string
 	}{
-		{"target-missing", Period{Quarter, 2026, 1}, testValues(), noTarget, "target 371502: no target for pm25"},
-		{"value-missing", Period{Quarter, 2026, 1}, noValue, testTargets(), "value 371522: no value for water_compliance"},
-		{"scheme-missing", Period{Quarter, 2027, 1}, testValues(), testTargets(), "no assessment scheme version covers"},
-		{"kind-not-in-scheme", Period{Half, 2026, 1}, testValues(), testTargets(), "no assessment scheme version covers"},
-		{"no-counties", Period{Quarter, 2026, 1}, nil, testTargets(), "no county values"},
+		{"target-missing", Period{Kind: Quarter, Year: 2026, N: 1}, testValues(), noTarget, "target 371502: no target for pm25"},
+		{"value-missing", Period{Kind: Quarter, Year: 2026, N: 1}, noValue, testTargets(), "value 371522: no value for water_compliance"},
+		{"scheme-missing", Period{Kind: Quarter, Year: 2027, N: 1}, testValues(), testTargets(), "no assessment scheme version covers"},
+		{"kind-not-in-scheme", Period{Kind: Half, Year: 2026, N: 1}, testValues(), testTargets(), "no assessment scheme version covers"},
+		{"no-counties", Period{Kind: Quarter, Year: 2026, N: 1}, nil, testTargets(), "no county values"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,7 +25,7 @@ func BenchmarkAssessAndTrigger159(b *testing.B) {
 	vs, ts, _ := benchInput()
 	at := time.Date(2026, 4, 10, 0, 0, 0, 0, CST())
 	for b.Loop() {
-		a, err := Assess(testSchemes(), Period{Quarter, 2026, 1}, vs, ts)
+		a, err := Assess(testSchemes(), Period{Kind: Quarter, Year: 2026, N: 1}, vs, ts)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func BenchmarkAssessAndTrigger159(b *testing.B) {
 func BenchmarkCompensate159(b *testing.B) {
 	_, _, cs := benchInput()
 	for b.Loop() {
-		if _, err := Compensate(ShandongFormulas(), Period{Quarter, 2018, 1}, cs); err != nil {
+		if _, err := Compensate(ShandongFormulas(), Period{Kind: Quarter, Year: 2018, N: 1}, cs); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,6 +3,8 @@ package accountability
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // BulletinInput is what a bulletin (通报) reports: the assessment, and
@@ -77,7 +79,7 @@ func Bulletin(in BulletinInput) string {
 		b.WriteString("\n## 三、问责措施\n\n")
 		for _, f := range in.Firings {
 			fmt.Fprintf(&b, "- 对%s予以%s(%s),请于%s前报送书面整改报告。\n", name(f.County), f.Step.Chinese(),
-				f.Reason, f.ReportDue.Add(-1).In(cst).Format("2006年1月2日"))
+				f.Reason, f.ReportDue.Add(-1).In(chinatime.Zone).Format("2006年1月2日"))
 		}
 	}
 	if s := in.Settlement; s != nil {
@@ -109,7 +111,7 @@ func Bulletin(in BulletinInput) string {
 		var fs []string
 		for _, f := range in.Firings {
 			fs = append(fs, fmt.Sprintf("%s %s (rule %s, report due %s)", f.County, f.Step, f.Rule,
-				f.ReportDue.Add(-1).In(cst).Format("2006-01-02")))
+				f.ReportDue.Add(-1).In(chinatime.Zone).Format("2006-01-02")))
 		}
 		fmt.Fprintf(&b, " Measures: %s.", strings.Join(fs, "; "))
 	}

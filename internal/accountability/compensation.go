@@ -76,7 +76,7 @@ type Formula struct {
 func FormulaFor(fs []Formula, p Period) (Formula, error) {
 	var found []Formula
 	for _, f := range fs {
-		if slices.Contains(f.Kinds, p.Kind) && p.within(f.From, f.To) {
+		if slices.Contains(f.Kinds, p.Kind) && p.Within(f.From, f.To) {
 			found = append(found, f)
 		}
 	}

@@ -78,7 +78,7 @@ func ParseSchemes(b []byte) ([]Scheme, error) {
 			return nil, bad("no period kind or no rule")
 		}
 		for _, k := range s.Kinds {
-			if !(Period{k, 2000, 1}).Valid() {
+			if !(Period{Kind: k, Year: 2000, N: 1}).Valid() {
 				return nil, bad("unknown period kind %q", k)
 			}
 		}

@@ -90,7 +90,7 @@ func ParseFormulas(b []byte) ([]Formula, error) {
 			}
 		}
 		for _, k := range f.Kinds {
-			if !(Period{k, 2000, 1}).Valid() {
+			if !(Period{Kind: k, Year: 2000, N: 1}).Valid() {
 				return nil, bad("unknown period kind %q", k)
 			}
 		}

@@ -14,7 +14,7 @@ func FuzzCompensate(f *testing.F) {
 			{County: "a", Current: AirValues{conc(c1, c2, 10, 20), &g1}, LastYear: AirValues{conc(l1, l2, 11, 20), &g2}},
 			{County: "370200", Current: AirValues{conc(c2, c1, 10, 20), &g2}, LastYear: AirValues{conc(l2, l1, 10, 21), &g1}},
 		}
-		s, err := Compensate(ShandongFormulas(), Period{Quarter, 2014 + int(q%6), 1 + int(q%4)}, in)
+		s, err := Compensate(ShandongFormulas(), Period{Kind: Quarter, Year: 2014 + int(q%6), N: 1 + int(q%4)}, in)
 		if err != nil {
 			return
 		}

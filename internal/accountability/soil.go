@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // DutyKind is a yearly legal duty of a key supervised unit
@@ -78,7 +79,7 @@ type Duty struct {
 	Basis      string    `json:"basis"`
 }
 
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, cst) }
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, chinatime.Zone) }
 
 // lastDayOf returns the last day of the month m of year y.
 func lastDayOf(y int, m time.Month) time.Time { return day(y, m+1, 0) }
@@ -91,7 +92,7 @@ func Duties(u SoilUnit, year int, r SoilRules) ([]Duty, error) {
 	if r.ScreeningYears < 1 || r.ToxicReportMonth < 1 || r.DisclosureMonth < 1 {
 		return nil, refuse("soil rules", "", "incomplete rules")
 	}
-	ly, _, _ := u.Listed.In(cst).Date()
+	ly, _, _ := u.Listed.In(chinatime.Zone).Date()
 	if year < ly {
 		return nil, nil
 	}
@@ -114,16 +115,16 @@ func Duties(u SoilUnit, year int, r SoilRules) ([]Duty, error) {
 	}
 	var due time.Time
 	if lastScreen.IsZero() {
-		due = u.Listed.In(cst).AddDate(1, 0, 0)
+		due = u.Listed.In(chinatime.Zone).AddDate(1, 0, 0)
 	} else {
-		due = lastScreen.In(cst).AddDate(r.ScreeningYears, 0, 0)
+		due = lastScreen.In(chinatime.Zone).AddDate(r.ScreeningYears, 0, 0)
 	}
 	due = day(due.Date())
 	if due.Year() <= year { // an outstanding screening stays on the list
 		add(DutyScreening, 1, due, "隐患排查(首次一年内,其后定期)")
 	}
 	for i, p := range u.ProjectsStarted {
-		d := p.In(cst).AddDate(1, 0, 0)
+		d := p.In(chinatime.Zone).AddDate(1, 0, 0)
 		if d.Year() == year {
 			add(DutySupplementary, i+1, day(d.Date()), "新改扩建项目投产后一年内补充排查")
 		}

@@ -181,7 +181,7 @@ func TestGovernanceCompletion(t *testing.T) {
 		{ID: "5", County: "b", Kind: UltraLow, Target: 2, Progress: 2, Due: day0(2026, 1, 31), Completed: day0(2026, 1, 5)},
 		{ID: "6", County: "b", Kind: UltraLow, Target: 2, Progress: 2, Due: day0(2026, 1, 31), Completed: day0(2026, 1, 5)},
 	}
-	got := Completion(ps, Period{Quarter, 2026, 1})
+	got := Completion(ps, Period{Kind: Quarter, Year: 2026, N: 1})
 	if len(got) != 2 || got["a"] != 50 || got["b"] != 66.7 {
 		t.Fatalf("%v", got)
 	}
@@ -194,7 +194,7 @@ func TestGovernanceCompletion(t *testing.T) {
 	for _, c := range []string{"a", "b"} {
 		vs = append(vs, CountyValues{County: c, Name: c, Values: map[Indicator]float64{Governance: got[c]}})
 	}
-	a, err := Assess(s, Period{Quarter, 2026, 1}, vs, []Target{{"a", Governance, 100}, {"b", Governance, 100}})
+	a, err := Assess(s, Period{Kind: Quarter, Year: 2026, N: 1}, vs, []Target{{"a", Governance, 100}, {"b", Governance, 100}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,11 +28,11 @@ func firingKeys(fs []Firing) []string {
 
 func TestEvaluate(t *testing.T) {
 	at := time.Date(2026, 4, 10, 10, 0, 0, 0, CST())
-	q, err := Assess(testSchemes(), Period{Quarter, 2026, 1}, testValues(), testTargets())
+	q, err := Assess(testSchemes(), Period{Kind: Quarter, Year: 2026, N: 1}, testValues(), testTargets())
 	if err != nil {
 		t.Fatal(err)
 	}
-	y, err := Assess(testSchemes(), Period{Year, 2026, 1}, testValues(), testTargets())
+	y, err := Assess(testSchemes(), Period{Kind: Year, Year: 2026, N: 1}, testValues(), testTargets())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestEvaluateTies(t *testing.T) {
 	for _, c := range []string{"a", "b", "c", "d"} {
 		ts = append(ts, Target{c, PM25, 50}, Target{c, GoodDays, 60}, Target{c, WaterCompliance, 100}, Target{c, TotalQuantity, 100})
 	}
-	a, err := Assess(testSchemes(), Period{Month, 2026, 5}, vs, ts)
+	a, err := Assess(testSchemes(), Period{Kind: Month, Year: 2026, N: 5}, vs, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestEvaluateTies(t *testing.T) {
 }
 
 func TestEvaluateRefused(t *testing.T) {
-	q, _ := Assess(testSchemes(), Period{Quarter, 2026, 1}, testValues(), testTargets())
+	q, _ := Assess(testSchemes(), Period{Kind: Quarter, Year: 2026, N: 1}, testValues(), testTargets())
 	tests := []struct {
 		name string
 		r    TriggerRule
@@ -132,7 +132,7 @@ func TestEvaluateRefused(t *testing.T) {
 
 func TestBulletinGolden(t *testing.T) {
 	at := time.Date(2026, 4, 10, 10, 0, 0, 0, CST())
-	q, err := Assess(testSchemes(), Period{Quarter, 2026, 1}, testValues(), testTargets())
+	q, err := Assess(testSchemes(), Period{Kind: Quarter, Year: 2026, N: 1}, testValues(), testTargets())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/alerts"
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // WarnLevel is a heavy-pollution weather warning level (重污染天气预警),
@@ -83,7 +84,7 @@ func AddWarning(list []Warning, w Warning) ([]Warning, error) {
 		}
 		if w.Start.Before(o.End) && o.Start.Before(w.End) && w.sharesArea(o) {
 			return list, refuse("warning", w.ID, "overlaps %s (%s %s–%s); end it before issuing another",
-				o.ID, o.Level, o.Start.In(cst).Format("2006-01-02 15:04"), o.End.In(cst).Format("2006-01-02 15:04"))
+				o.ID, o.Level, o.Start.In(chinatime.Zone).Format("2006-01-02 15:04"), o.End.In(chinatime.Zone).Format("2006-01-02 15:04"))
 		}
 	}
 	return append(slices.Clone(list), w), nil
@@ -197,7 +198,7 @@ func (b Breach) Case(level WarnLevel) cases.Case {
 		src = cases.SourceOnline
 	}
 	return cases.Case{
-		ID:          fmt.Sprintf("warn-%s-%s-%s-%s", b.Warning, b.Enterprise, b.Series, b.From.In(cst).Format("20060102T1504")),
+		ID:          fmt.Sprintf("warn-%s-%s-%s-%s", b.Warning, b.Enterprise, b.Series, b.From.In(chinatime.Zone).Format("20060102T1504")),
 		Source:      src,
 		Ref:         "warning:" + b.Warning,
 		Line:        "air-industry",
@@ -207,7 +208,7 @@ func (b Breach) Case(level WarnLevel) cases.Case {
 		Severity:    cases.SeverityMajor,
 		Title:       fmt.Sprintf("%s期间未落实应急减排措施(%s)", level.Chinese(), b.Measure),
 		Description: fmt.Sprintf("%s %s–%s: %d samples, max %.1f above the allowed %.1f", b.Series,
-			b.From.In(cst).Format("01-02 15:04"), b.To.In(cst).Format("01-02 15:04"), b.Samples, b.Max, b.Allowed),
+			b.From.In(chinatime.Zone).Format("01-02 15:04"), b.To.In(chinatime.Zone).Format("01-02 15:04"), b.Samples, b.Max, b.Allowed),
 		Policy: cases.PolicyDefault,
 	}
 }
@@ -215,7 +216,7 @@ func (b Breach) Case(level WarnLevel) cases.Case {
 // inWindows reports whether t (CST) falls in one of the day windows;
 // a window with Start > End crosses midnight (alerts.DayWindow).
 func inWindows(t time.Time, ws []alerts.DayWindow) bool {
-	lt := t.In(cst)
+	lt := t.In(chinatime.Zone)
 	m := lt.Hour()*60 + lt.Minute()
 	for _, w := range ws {
 		if w.Start <= w.End && m >= w.Start && m < w.End || w.Start > w.End && (m >= w.Start || m < w.End) {

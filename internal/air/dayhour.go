@@ -1,13 +1,17 @@
 package air
 
-import "time"
+import (
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
+)
 
 // The natural day (自然日) of the air data is the calendar day in China
 // Standard Time. An hour is labelled by its end: the value labelled t
 // covers t−1h … t and belongs to the day of t−1h (the hour labelled 00:00
 // is the last hour of the day before).
 
-const secondsCST = 8 * 3600
+const secondsCST = chinatime.Offset
 
 // DayNumber returns the natural day of t as days since 1970-01-01 (CST).
 func DayNumber(t time.Time) int64 {

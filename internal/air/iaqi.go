@@ -1,6 +1,10 @@
 package air
 
-import "time"
+import (
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
+)
 
 // Pollutant is one of the six basic evaluation items (HJ 663-2013 §4.2).
 type Pollutant uint8
@@ -92,7 +96,7 @@ func ParseVersion(s string) (Version, bool) {
 // CST is China Standard Time (UTC+8), the time zone of all Chinese
 // environmental data. A fixed zone, not a tz database lookup, so the engine
 // has no dependency on the host's zoneinfo.
-var CST = time.FixedZone("CST", 8*3600)
+var CST = chinatime.Zone
 
 // Cutover is the instant HJ 633-2026 and GB 3095-2026 came into force.
 var Cutover = time.Date(2026, 3, 1, 0, 0, 0, 0, CST)

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // Standard selects the limits of GB 3095.
@@ -146,6 +148,20 @@ type Period struct {
 	Kind PeriodKind
 	Year int
 	N    int // month 1–12 or quarter 1–4; ignored for Year
+}
+
+// PeriodOf is the evaluation period of a calendar period; ok is false for
+// a half-year, which is not evaluated.
+func PeriodOf(c chinatime.Period) (p Period, ok bool) {
+	switch c.Kind {
+	case chinatime.Month:
+		return Period{Kind: Month, Year: c.Year, N: c.N}, true
+	case chinatime.Quarter:
+		return Period{Kind: Quarter, Year: c.Year, N: c.N}, true
+	case chinatime.Year:
+		return Period{Kind: Year, Year: c.Year}, true
+	}
+	return Period{}, false
 }
 
 // Start returns the first day of the period (00:00 CST).

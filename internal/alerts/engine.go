@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -245,7 +246,7 @@ func matchLimit(k SeriesKey, ls []model.Limit) (max, min float64) {
 // cstDay is the day number in China Standard Time of a Unix time, and the
 // second of that day.
 func cstDay(t int64) (day, sec int64) {
-	t += 8 * 3600
+	t += chinatime.Offset
 	day, sec = t/86400, t%86400
 	if sec < 0 {
 		day--

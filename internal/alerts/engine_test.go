@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
 // h0 is 2026-03-01 00:00 CST.
-var h0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)).Unix()
+var h0 = time.Date(2026, 3, 1, 0, 0, 0, 0, chinatime.Zone).Unix()
 
 const hour = 3600
 

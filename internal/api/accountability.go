@@ -12,6 +12,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/accountability/accountsvc"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -102,7 +103,7 @@ func periodParam(q url.Values) (acc.Period, error) {
 	if v == "" {
 		return acc.Period{}, missingError("period", "required: 2026, 2026Q3, 2026-07 or 2026H1")
 	}
-	p, err := accountsvc.ParsePeriod(v)
+	p, err := chinatime.ParsePeriod(v)
 	if err != nil {
 		return acc.Period{}, paramError("period", "%q: want 2026, 2026Q3, 2026-07 or 2026H1", v)
 	}

@@ -7,12 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // chinaTime is China Standard Time (UTC+8, no daylight saving): HJ 212
 // times are in it, and so are the API's output times and its inputs
 // without an offset.
-var chinaTime = time.FixedZone("CST", 8*60*60)
+var chinaTime = chinatime.Zone
 
 // query returns the request's query parameters after checking that each is
 // one the endpoint knows and is given at most once. Rejecting unknown

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsreport"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -145,22 +146,22 @@ func (s *server) rightsReportProjects(w http.ResponseWriter, r *http.Request) er
 
 // rightsPeriodParams reads year, from and to (YYYY-MM-DD, China time, both days
 // included).
-func rightsPeriodParams(q url.Values) (rightsreport.Period, int64, error) {
+func rightsPeriodParams(q url.Values) (rightsreport.Range, int64, error) {
 	year, err := intParam(q, "year", 0, 0, 9999)
 	if err != nil {
-		return rightsreport.Period{}, 0, err
+		return rightsreport.Range{}, 0, err
 	}
 	if year > 0 && (q.Get("from") != "" || q.Get("to") != "") {
-		return rightsreport.Period{}, 0, paramError("year", "give year or from/to, not both")
+		return rightsreport.Range{}, 0, paramError("year", "give year or from/to, not both")
 	}
 	for _, k := range []string{"from", "to"} {
 		if v := q.Get(k); v != "" {
-			if _, err := rightsreport.ParseDay(v); err != nil {
-				return rightsreport.Period{}, 0, paramError(k, "%q: want YYYY-MM-DD", v)
+			if _, err := chinatime.ParseDay(v); err != nil {
+				return rightsreport.Range{}, 0, paramError(k, "%q: want YYYY-MM-DD", v)
 			}
 		}
 	}
-	p, err := rightsreport.DayPeriod(int(year), q.Get("from"), q.Get("to"))
+	p, err := rightsreport.DayRange(int(year), q.Get("from"), q.Get("to"))
 	if err != nil {
 		return p, 0, paramError("to", "%v", err)
 	}

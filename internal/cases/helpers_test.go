@@ -7,9 +7,11 @@ import (
 
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
-var tz = time.FixedZone("CST", 8*3600)
+var tz = chinatime.Zone
 
 // t0 is 2026-03-01 10:00 CST.
 var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, tz)

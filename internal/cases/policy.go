@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // Policy is one row of the deadline policy table (期限规则): the stage
@@ -109,7 +111,7 @@ func DefaultSourcePolicies() map[Source]string {
 }
 
 // cst is China Standard Time; deadlines are counted in local calendar days.
-func cst() *time.Location { return time.FixedZone("CST", 8*3600) }
+func cst() *time.Location { return chinatime.Zone }
 
 // DueAfter is the deadline of a period of days starting at `at`: the day of
 // `at` is not counted, the period starts the next day, and its last day ends

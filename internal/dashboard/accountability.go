@@ -13,6 +13,7 @@ import (
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/accountability/accountsvc"
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -97,7 +98,7 @@ type projectRow struct {
 // lastQuarter is the default period: the last quarter that has ended.
 func lastQuarter(now time.Time) acc.Period {
 	n := now.In(cst)
-	return accountsvc.Previous(acc.Period{Kind: acc.Quarter, Year: n.Year(), N: (int(n.Month())-1)/3 + 1})
+	return acc.Period{Kind: acc.Quarter, Year: n.Year(), N: (int(n.Month())-1)/3 + 1}.Previous()
 }
 
 // next is the period after p of the same kind.
@@ -121,7 +122,7 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 	per := lastQuarter(now)
 	if v := r.URL.Query().Get("period"); v != "" {
 		var err error
-		if per, err = accountsvc.ParsePeriod(v); err != nil {
+		if per, err = chinatime.ParsePeriod(v); err != nil {
 			return errStatus(http.StatusBadRequest)
 		}
 	}
@@ -132,7 +133,7 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 	names := countyNames(reg, p.Lang)
 	sees := func(county string) bool { return p.Scope.Sees(county, "") }
 	q := url.QueryEscape(per.String())
-	d := &accountData{Period: per.String(), PeriodName: per.String(), Prev: accountsvc.Previous(per).String(), Next: next(per).String(),
+	d := &accountData{Period: per.String(), PeriodName: per.String(), Prev: per.Previous().String(), Next: next(per).String(),
 		City: p.Scope.All, Bulletin: "/api/v1/accountability/bulletin?period=" + q, XLSX: "/api/v1/accountability/assessment?period=" + q + "&format=xlsx"}
 	if !p.En() {
 		d.PeriodName = per.Chinese()

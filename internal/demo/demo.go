@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/simulator"
@@ -96,7 +97,7 @@ func SeedAir(ctx context.Context, st store.Store, city *model.Registry, seed int
 	return nil
 }
 
-var cst = time.FixedZone("CST", 8*3600)
+var cst = chinatime.Zone
 
 // Sync takes the simulated stations' HJ 212 hourly uploads into the air
 // and water data every minute (what a deployment runs from cron with

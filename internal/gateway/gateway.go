@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -238,7 +239,7 @@ const defaultMaxFuture = 10 * time.Minute
 // DefaultMinDataTime is 2000-01-01 00:00 China Standard Time: HJ 212 data
 // loggers came in with HJ/T 212-2005, so nothing real is older, while the
 // values a reset clock shows (1970, 1900, year 0) all are.
-var DefaultMinDataTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+var DefaultMinDataTime = time.Date(2000, 1, 1, 0, 0, 0, 0, chinatime.Zone)
 
 // withDefaults fills zero fields from DefaultConfig.
 func (c Config) withDefaults() Config {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 const (
@@ -26,7 +28,7 @@ var (
 
 // cst builds a time in China Standard Time.
 func cst(y int, m time.Month, d, h int) time.Time {
-	return time.Date(y, m, d, h, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	return time.Date(y, m, d, h, 0, 0, 0, chinatime.Zone)
 }
 
 // ledger drives a State like a store would: it keeps the entries Apply

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -96,7 +97,7 @@ var kindFactors = map[string][]factorDef{
 
 // cstOffset is China Standard Time (UTC+8): shifts and working hours are
 // local.
-const cstOffset = 8 * 3600
+const cstOffset = chinatime.Offset
 
 // shift patterns of plants.
 type shiftPattern uint8

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -61,7 +62,7 @@ func TestPatternsPlausible(t *testing.T) {
 						t.Errorf("O2 %g%%", a.Max)
 					}
 				}
-				h := start.In(time.FixedZone("CST", 8*3600)).Hour()
+				h := start.In(chinatime.Zone).Hour()
 				if h >= 9 && h < 17 {
 					dayMean[i] += a.Avg
 				} else if h >= 0 && h < 5 {

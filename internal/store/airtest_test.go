@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
 // The ambient air part of the shared suite (runSuite lists these).
 
-var cstZone = time.FixedZone("CST", 8*3600)
+var cstZone = chinatime.Zone
 
 // airHour builds a station-hour ending at end with SO2, NO2, CO, O3, PM10,
 // PM2.5 given as c (AirNA for none).

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -73,7 +74,7 @@ type pgScratch struct {
 
 // cst is China Standard Time: uploads are partitioned by the months the
 // bureau reports in, not UTC months.
-var cst = time.FixedZone("CST", 8*3600)
+var cst = chinatime.Zone
 
 func openPostgres(ctx context.Context, dsn string, opts Options) (Store, error) {
 	cfg, err := pgx.ParseConfig(dsn)

@@ -14,6 +14,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the raw checks
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -97,7 +98,7 @@ func TestPostgresPartitions(t *testing.T) {
 	if _, err := db.Exec(`INSERT INTO uploads (mn, cn, data_time, vals) VALUES ('M0', '2051', '2025-11-05 08:00:00+00', '{"a21026-Avg": "1"}')`); err != nil {
 		t.Fatal(err)
 	}
-	cstZone := time.FixedZone("CST", 8*3600)
+	cstZone := chinatime.Zone
 	jan1 := time.Date(2026, 1, 1, 0, 10, 0, 0, cstZone) // 2025-12-31 in UTC, January in CST
 	mustCommit(t, s, &Batch{Uploads: []model.Upload{
 		upload("M1", "2051", jan1, "a21026-Avg", "1"),
@@ -174,7 +175,7 @@ func TestPostgresPurgePartitions(t *testing.T) {
 	s := openStore(t, dsn)
 	db := pgTarget().raw(t, dsn)
 	ctx := context.Background()
-	cstZone := time.FixedZone("CST", 8*3600)
+	cstZone := chinatime.Zone
 	mustCommit(t, s, &Batch{Uploads: []model.Upload{
 		upload("M1", "2051", time.Date(2025, 12, 10, 0, 0, 0, 0, cstZone), "a21026-Avg", "1"),
 		upload("M1", "2051", time.Date(2026, 1, 10, 0, 0, 0, 0, cstZone), "a21026-Avg", "2"),

@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
-var cstTest = time.FixedZone("CST", 8*3600)
+var cstTest = chinatime.Zone
 
 // at is a China Standard Time instant on 2026-03-<day>.
 func at(day, hour, minute int) time.Time {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -614,7 +615,7 @@ func testAtomicity(t *testing.T, tg target) {
 
 func testTimesUTC(t *testing.T, tg target) {
 	s := openStore(t, tg.dsn(t))
-	cstZone := time.FixedZone("CST", 8*3600)
+	cstZone := chinatime.Zone
 	// Microsecond precision round-trips exactly; a DataTime in China
 	// Standard Time comes back as the same instant in UTC.
 	dt := time.Date(2026, 1, 1, 0, 30, 0, 0, cstZone) // still 2025 in UTC

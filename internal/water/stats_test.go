@@ -3,6 +3,8 @@ package water
 import (
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 func decs(ss ...string) []Dec {
@@ -63,7 +65,7 @@ func TestMeanBelowDL(t *testing.T) {
 	}
 }
 
-var cst = time.FixedZone("CST", 8*3600)
+var cst = chinatime.Zone
 
 func TestPeriodMeans(t *testing.T) {
 	at := func(m time.Month, d int) time.Time { return time.Date(2025, m, d, 10, 0, 0, 0, cst) }

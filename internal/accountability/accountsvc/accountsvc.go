@@ -12,13 +12,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ecowatch/ecowatch/internal/auth"
-	"github.com/ecowatch/ecowatch/internal/model"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/model"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/air"
@@ -53,64 +54,11 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// ParsePeriod reads 2026Q3 / 2026-Q3, 2026M03 / 2026-03, 2026H1 / 2026-H1
-// or 2026.
-func ParsePeriod(v string) (acc.Period, error) {
-	bad := fmt.Errorf("period %q: want YYYY, YYYYQn, YYYY-MM or YYYYHn", v)
-	s := strings.ToUpper(strings.ReplaceAll(v, "-", ""))
-	if len(s) < 4 {
-		return acc.Period{}, bad
-	}
-	y, err := strconv.Atoi(s[:4])
-	if err != nil || y < 2000 || y > 2100 {
-		return acc.Period{}, bad
-	}
-	p := acc.Period{Kind: acc.Year, Year: y, N: 1}
-	rest := s[4:]
-	switch {
-	case rest == "":
-	case rest[0] == 'Q':
-		p.Kind = acc.Quarter
-		p.N, err = strconv.Atoi(rest[1:])
-	case rest[0] == 'H':
-		p.Kind = acc.Half
-		p.N, err = strconv.Atoi(rest[1:])
-	case rest[0] == 'M':
-		p.Kind = acc.Month
-		p.N, err = strconv.Atoi(rest[1:])
-	default:
-		p.Kind = acc.Month
-		p.N, err = strconv.Atoi(rest)
-		if len(rest) != 2 {
-			err = bad
-		}
-	}
-	if err != nil || !p.Valid() {
-		return acc.Period{}, bad
-	}
-	return p, nil
-}
-
-// Previous is the period before p of the same kind (the ladder's "last
-// time").
-func Previous(p acc.Period) acc.Period {
-	if p.N > 1 {
-		return acc.Period{Kind: p.Kind, Year: p.Year, N: p.N - 1}
-	}
-	n := map[acc.Kind]int{acc.Month: 12, acc.Quarter: 4, acc.Half: 2, acc.Year: 1}[p.Kind]
-	return acc.Period{Kind: p.Kind, Year: p.Year - 1, N: n}
-}
-
 // airPeriod maps an assessment period to an air evaluation period; halves
 // are not evaluated by internal/air.
 func airPeriod(p acc.Period) (air.Period, error) {
-	switch p.Kind {
-	case acc.Month:
-		return air.Period{Kind: air.Month, Year: p.Year, N: p.N}, nil
-	case acc.Quarter:
-		return air.Period{Kind: air.Quarter, Year: p.Year, N: p.N}, nil
-	case acc.Year:
-		return air.Period{Kind: air.Year, Year: p.Year}, nil
+	if ap, ok := air.PeriodOf(p); ok {
+		return ap, nil
 	}
 	return air.Period{}, &acc.Error{What: "period", Key: p.String(), Reason: "air statistics are evaluated by month, quarter or year"}
 }
@@ -483,7 +431,7 @@ func (s *Service) Triggers(ctx context.Context, p acc.Period, open bool) ([]stor
 	if err != nil {
 		return nil, err
 	}
-	prev, err := s.St.Firings(ctx, Previous(p))
+	prev, err := s.St.Firings(ctx, p.Previous())
 	if err != nil {
 		return nil, err
 	}

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/ecowatch/ecowatch/internal/cases"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/cases"
 
 	"github.com/xuri/excelize/v2"
 
@@ -226,25 +227,6 @@ func lastOnIndex(a acc.Assessment) string {
 		}
 	}
 	return code
-}
-
-func TestParsePeriod(t *testing.T) {
-	for in, want := range map[string]acc.Period{
-		"2026Q3": q3, "2026-Q3": q3, "2026-03": {Kind: acc.Month, Year: 2026, N: 3}, "2026M12": {Kind: acc.Month, Year: 2026, N: 12},
-		"2026": {Kind: acc.Year, Year: 2026, N: 1}, "2026H2": {Kind: acc.Half, Year: 2026, N: 2},
-	} {
-		if got, err := ParsePeriod(in); err != nil || got != want {
-			t.Errorf("%s: %v %v", in, got, err)
-		}
-	}
-	for _, bad := range []string{"", "26Q3", "2026Q5", "2026-13", "2026X1", "2026-3", "2026H3"} {
-		if _, err := ParsePeriod(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-	if p := Previous(acc.Period{Kind: acc.Quarter, Year: 2026, N: 1}); p != (acc.Period{Kind: acc.Quarter, Year: 2025, N: 4}) {
-		t.Errorf("previous of 2026Q1: %v", p)
-	}
 }
 
 // Overdue soil duties open one case each, once.

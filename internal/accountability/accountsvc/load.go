@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -54,7 +55,7 @@ func Load(ctx context.Context, st store.AccountabilityStore, r io.Reader, path s
 	}
 	tp := map[accountability.Period][]accountability.Target{}
 	for k, ts := range l.Targets {
-		p, err := ParsePeriod(k)
+		p, err := chinatime.ParsePeriod(k)
 		if err != nil {
 			return fmt.Errorf("%s: targets: %w", path, err)
 		}
@@ -62,7 +63,7 @@ func Load(ctx context.Context, st store.AccountabilityStore, r io.Reader, path s
 	}
 	vp := map[accountability.Period][]accountability.CountyValues{}
 	for k, vs := range l.Values {
-		p, err := ParsePeriod(k)
+		p, err := chinatime.ParsePeriod(k)
 		if err != nil {
 			return fmt.Errorf("%s: values: %w", path, err)
 		}

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // ErrUnknown is returned for a county or station not in the registry.
@@ -362,31 +362,13 @@ func rank(es []Entity) {
 	}, false, func(e *Entity, r int) { e.Rank.GoodRatio = r })
 }
 
-// ParsePeriod reads a period: 2025, 2025-Q1 or 2025-03.
+// ParsePeriod reads an evaluation period: 2025, 2025-Q1 or 2025-03 (the
+// forms of chinatime.ParsePeriod but halves).
 func ParsePeriod(s string) (air.Period, error) {
-	bad := fmt.Errorf("period %q: want YYYY, YYYY-Qn or YYYY-MM", s)
-	if len(s) < 4 {
-		return air.Period{}, bad
+	c, err := chinatime.ParsePeriod(s)
+	p, ok := air.PeriodOf(c)
+	if err != nil || !ok {
+		return air.Period{}, fmt.Errorf("period %q: want YYYY, YYYY-Qn or YYYY-MM", s)
 	}
-	y, err := strconv.Atoi(s[:4])
-	if err != nil || y < 2000 || y > 2100 {
-		return air.Period{}, bad
-	}
-	switch {
-	case len(s) == 4:
-		return air.Period{Kind: air.Year, Year: y}, nil
-	case len(s) == 7 && s[4] == '-' && (s[5] == 'Q' || s[5] == 'q'):
-		q, err := strconv.Atoi(s[6:])
-		if err != nil || q < 1 || q > 4 {
-			return air.Period{}, bad
-		}
-		return air.Period{Kind: air.Quarter, Year: y, N: q}, nil
-	case len(s) == 7 && s[4] == '-':
-		m, err := strconv.Atoi(s[5:])
-		if err != nil || m < 1 || m > 12 {
-			return air.Period{}, bad
-		}
-		return air.Period{Kind: air.Month, Year: y, N: m}, nil
-	}
-	return air.Period{}, bad
+	return p, nil
 }

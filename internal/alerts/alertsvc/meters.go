@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ecowatch/ecowatch/internal/alerts"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // MeterFile is the electricity sub-meter configuration (分表计电): which
@@ -64,7 +65,7 @@ type ScheduleSpec struct {
 // meterFactor is the factor of the electrical fields when none is given.
 const meterFactor = "100000"
 
-var cst = time.FixedZone("CST", 8*3600)
+var cst = chinatime.Zone
 
 // LoadMeterFile reads a meter configuration; an empty path is no meters.
 func LoadMeterFile(path string) (*MeterFile, error) {

@@ -28,6 +28,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -134,7 +135,7 @@ func audit(p auth.Principal, action, target string, before, after any, at time.T
 
 // NewCaseID allocates the next case number of the year: C2026-000001.
 func (s *Service) NewCaseID(ctx context.Context, now time.Time) (string, error) {
-	y := now.In(time.FixedZone("CST", 8*3600)).Year()
+	y := now.In(chinatime.Zone).Year()
 	n, err := s.St.NextNumber(ctx, fmt.Sprintf("case:%d", y))
 	if err != nil {
 		return "", err
@@ -231,7 +232,7 @@ func (s *Service) Act(ctx context.Context, id string, seq int, a cases.Action, p
 	if a.Kind == cases.ActEscalate && a.Doc == "" && cases.Permitted(ActorOf(p).Role, a.Kind) && cases.InScope(ActorOf(p), c) {
 		for _, r := range s.rules().Policy(c).Ladder {
 			if r.Level == a.Level && r.DocPrefix != "" {
-				y := now.In(time.FixedZone("CST", 8*3600)).Year()
+				y := now.In(chinatime.Zone).Year()
 				// A refused escalation after this leaves a gap in the
 				// numbering; documents are never renumbered.
 				n, err := s.St.NextNumber(ctx, fmt.Sprintf("doc:%s:%d", r.DocPrefix, y))

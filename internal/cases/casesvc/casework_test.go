@@ -17,12 +17,13 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 var (
-	t0   = time.Date(2026, 3, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	t0   = time.Date(2026, 3, 2, 10, 0, 0, 0, chinatime.Zone)
 	city = auth.Principal{User: "city", Role: model.RoleCity}
 	cx   = auth.Principal{User: "cx", Role: model.RoleCounty, County: "371502"}
 )

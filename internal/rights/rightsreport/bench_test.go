@@ -83,7 +83,7 @@ func BenchmarkReports(b *testing.B) {
 	acct := rights.Enterprise("913715000000000007")
 	b.Run("statement", func(b *testing.B) {
 		for b.Loop() {
-			Statement(es, acct, Period{})
+			Statement(es, acct, Range{})
 		}
 	})
 	b.Run("xlsx_trades", func(b *testing.B) {

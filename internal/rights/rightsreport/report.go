@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/rights"
 )
 
@@ -54,47 +55,35 @@ func fixed(v, unit int64, decimals int) string {
 
 // cst is China Standard Time: years and months of the reports are counted
 // in it, as the bureau's documents are.
-var cst = time.FixedZone("CST", 8*3600)
+var cst = chinatime.Zone
 
-// YearStart returns 1 January of year, 00:00 China time.
-func YearStart(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, cst) }
-
-// Period is a half-open time range [From, To); a zero bound is open.
-type Period struct {
+// Range is a half-open time range [From, To); a zero bound is open.
+type Range struct {
 	From time.Time `json:"from,omitzero"`
 	To   time.Time `json:"to,omitzero"`
 }
 
 // Contains reports whether t is in the period.
-func (p Period) Contains(t time.Time) bool {
+func (p Range) Contains(t time.Time) bool {
 	return (p.From.IsZero() || !t.Before(p.From)) && (p.To.IsZero() || t.Before(p.To))
 }
 
-// ParseDay parses YYYY-MM-DD as 00:00 China time of that day.
-func ParseDay(s string) (time.Time, error) {
-	t, err := time.ParseInLocation("2006-01-02", s, cst)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("date %q: want YYYY-MM-DD: %w", s, err)
-	}
-	return t, nil
-}
-
-// DayPeriod is the period from the day from through the day to, both
+// DayRange is the range from the day from through the day to, both
 // inclusive, as YYYY-MM-DD in China time; either may be empty (open). With
 // year > 0 and both empty, it is that calendar year.
-func DayPeriod(year int, from, to string) (Period, error) {
-	var p Period
+func DayRange(year int, from, to string) (Range, error) {
+	var p Range
 	if year > 0 && from == "" && to == "" {
-		return Period{From: YearStart(year), To: YearStart(year + 1)}, nil
+		return Range{From: chinatime.Date(year, 1, 1), To: chinatime.Date(year+1, 1, 1)}, nil
 	}
 	var err error
 	if from != "" {
-		if p.From, err = ParseDay(from); err != nil {
+		if p.From, err = chinatime.ParseDay(from); err != nil {
 			return p, err
 		}
 	}
 	if to != "" {
-		t, err := ParseDay(to)
+		t, err := chinatime.ParseDay(to)
 		if err != nil {
 			return p, err
 		}

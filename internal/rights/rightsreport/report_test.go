@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/rights"
 )
 
@@ -124,23 +125,23 @@ func TestFormat(t *testing.T) {
 	}
 }
 
-func TestDayPeriod(t *testing.T) {
+func TestDayRange(t *testing.T) {
 	for _, c := range []struct {
 		year     int
 		from, to string
-		want     Period
+		want     Range
 		bad      bool
 	}{
-		{2024, "", "", Period{cstTime(2024, 1, 1, 0), cstTime(2025, 1, 1, 0)}, false},
-		{0, "2024-03-04", "2024-03-04", Period{cstTime(2024, 3, 4, 0), cstTime(2024, 3, 5, 0)}, false},
-		{0, "2024-03-04", "", Period{From: cstTime(2024, 3, 4, 0)}, false},
-		{2024, "", "2024-06-30", Period{To: cstTime(2024, 7, 1, 0)}, false}, // explicit days win over the year
-		{0, "2024-03-05", "2024-03-04", Period{}, true},
-		{0, "2024/03/05", "", Period{}, true},
+		{2024, "", "", Range{cstTime(2024, 1, 1, 0), cstTime(2025, 1, 1, 0)}, false},
+		{0, "2024-03-04", "2024-03-04", Range{cstTime(2024, 3, 4, 0), cstTime(2024, 3, 5, 0)}, false},
+		{0, "2024-03-04", "", Range{From: cstTime(2024, 3, 4, 0)}, false},
+		{2024, "", "2024-06-30", Range{To: cstTime(2024, 7, 1, 0)}, false}, // explicit days win over the year
+		{0, "2024-03-05", "2024-03-04", Range{}, true},
+		{0, "2024/03/05", "", Range{}, true},
 	} {
-		got, err := DayPeriod(c.year, c.from, c.to)
+		got, err := DayRange(c.year, c.from, c.to)
 		if (err != nil) != c.bad || (!c.bad && (!got.From.Equal(c.want.From) || !got.To.Equal(c.want.To))) {
-			t.Errorf("DayPeriod(%d, %q, %q) = %+v, %v; want %+v (error %v)", c.year, c.from, c.to, got, err, c.want, c.bad)
+			t.Errorf("DayRange(%d, %q, %q) = %+v, %v; want %+v (error %v)", c.year, c.from, c.to, got, err, c.want, c.bad)
 		}
 	}
 }
@@ -260,8 +261,8 @@ func TestTrades(t *testing.T) {
 		{"C only bought on the book", TradeFilter{Party: func(a rights.Account) bool { return a == accC }}, 1, 14_000_000},
 		{"the reservoir traded nothing", TradeFilter{Party: func(a rights.Account) bool { return a == rights.Reserve }}, 0, 0},
 		// 2024-03-04 00:00 China time: the agreement on the 3rd is out.
-		{"from the 4th", TradeFilter{Period: Period{From: cstTime(2024, 3, 4, 0)}}, 1, 14_000_000},
-		{"before the 4th", TradeFilter{Period: Period{To: cstTime(2024, 3, 4, 0)}}, 1, 50_000_000},
+		{"from the 4th", TradeFilter{Period: Range{From: cstTime(2024, 3, 4, 0)}}, 1, 14_000_000},
+		{"before the 4th", TradeFilter{Period: Range{To: cstTime(2024, 3, 4, 0)}}, 1, 50_000_000},
 		{"SO2", TradeFilter{Pollutant: "SO2"}, 0, 0},
 	} {
 		rep, err := Trades(es, c.f)
@@ -322,7 +323,7 @@ func TestStatement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := Statement(es, accB, Period{})
+	rep := Statement(es, accB, Range{})
 	if len(rep.Rights) != 1 {
 		t.Fatalf("rights sections: %+v", rep.Rights)
 	}
@@ -357,7 +358,7 @@ func TestStatement(t *testing.T) {
 	}
 
 	// From 4 March (China time): the purchase on the 3rd is the opening.
-	rep = Statement(es, accB, Period{From: cstTime(2024, 3, 4, 0)})
+	rep = Statement(es, accB, Range{From: cstTime(2024, 3, 4, 0)})
 	if n := rep.Rights[0]; n.Opening != 20*t1 || n.Closing != 2*t1 || len(n.Lines) != 2 || n.Lines[0].Seq != 24 {
 		t.Errorf("from the 4th: %+v", n)
 	}
@@ -365,17 +366,17 @@ func TestStatement(t *testing.T) {
 		t.Errorf("money from the 4th: %+v", m)
 	}
 	// Up to the 4th: only the purchase.
-	rep = Statement(es, accB, Period{To: cstTime(2024, 3, 4, 0)})
+	rep = Statement(es, accB, Range{To: cstTime(2024, 3, 4, 0)})
 	if n := rep.Rights[0]; n.Closing != 20*t1 || len(n.Lines) != 1 {
 		t.Errorf("to the 4th: %+v", n)
 	}
 	// An account with nothing.
-	rep = Statement(es, rights.Enterprise("NOBODY"), Period{})
+	rep = Statement(es, rights.Enterprise("NOBODY"), Range{})
 	if len(rep.Rights) != 0 || len(rep.Money.Lines) != 0 || rep.Money.Closing != 0 {
 		t.Errorf("empty account: %+v", rep)
 	}
 	// JSON carries exact strings.
-	b, _ := json.Marshal(Statement(es, accB, Period{}))
+	b, _ := json.Marshal(Statement(es, accB, Range{}))
 	for _, s := range []string{`"closing":"2.000000"`, `"closing":"-160000.00"`, `"counterparty":"escrow:order/S1"`} {
 		if !bytes.Contains(b, []byte(s)) {
 			t.Errorf("statement JSON lacks %s: %s", s, b)
@@ -396,7 +397,7 @@ func TestXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteXLSX(&buf, Reservoir(es, ReservoirFilter{Year: 2024}), proj, tr, Statement(es, accB, Period{})); err != nil {
+	if err := WriteXLSX(&buf, Reservoir(es, ReservoirFilter{Year: 2024}), proj, tr, Statement(es, accB, Range{})); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -494,7 +495,7 @@ func TestAgainstReplay(t *testing.T) {
 	}
 	for i := range 100 {
 		a := rights.Enterprise(fmt.Sprintf("9137150000000%05d", i))
-		s := Statement(es, a, Period{From: YearStart(last)})
+		s := Statement(es, a, Range{From: chinatime.Date(last, 1, 1)})
 		for _, sec := range s.Rights {
 			if int64(sec.Closing) != st.Balance(a, sec.Asset) || sec.Closing != sec.Opening+sec.In-sec.Out {
 				t.Errorf("%s %s: %+v, ledger %d", a, sec.Asset, sec, st.Balance(a, sec.Asset))

@@ -39,7 +39,7 @@ type Section[T ~int64] struct {
 // account (fees and purchases out, sales and buy-back payments in).
 type StatementReport struct {
 	Account rights.Account   `json:"account"`
-	Period  Period           `json:"period"`
+	Period  Range            `json:"period"`
 	Rights  []Section[Grams] `json:"rights"`
 	Money   Section[Fen]     `json:"money"`
 }
@@ -47,7 +47,7 @@ type StatementReport struct {
 // Statement builds an account's statement from the ledger entries. A
 // pollutant the account never held is left out; one it held shows even
 // without movements in the period (its opening equals its closing).
-func Statement(entries []rights.Entry, account rights.Account, p Period) StatementReport {
+func Statement(entries []rights.Entry, account rights.Account, p Range) StatementReport {
 	rep := StatementReport{Account: account, Period: p, Rights: []Section[Grams]{},
 		Money: Section[Fen]{Asset: rights.Money, Lines: []Line[Fen]{}}}
 	secs := map[string]*Section[Grams]{}

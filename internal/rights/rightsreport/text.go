@@ -6,6 +6,8 @@ import (
 	"io"
 	"text/tabwriter"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // Encode writes the report as "table" (plain text, aligned), "json" or
@@ -75,5 +77,5 @@ func Encode(w io.Writer, rep Report, format string) error {
 
 // cstClock formats a time in China Standard Time, to the second.
 func cstClock(t time.Time) string {
-	return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04:05")
+	return t.In(chinatime.Zone).Format("2006-01-02 15:04:05")
 }

@@ -33,7 +33,7 @@ type TradeRow struct {
 // TradeFilter selects trades; zero values mean any.
 type TradeFilter struct {
 	Pollutant string
-	Period    Period
+	Period    Range
 	// Party, when set, keeps only the trades with a buyer or a seller it
 	// accepts: an enterprise sees the market through its own trades.
 	Party func(rights.Account) bool
@@ -42,7 +42,7 @@ type TradeFilter struct {
 // TradeReport is trade volumes and prices per pollutant and month.
 type TradeReport struct {
 	Pollutant string     `json:"pollutant,omitempty"`
-	Period    Period     `json:"period"`
+	Period    Range      `json:"period"`
 	Rows      []TradeRow `json:"rows"`
 }
 

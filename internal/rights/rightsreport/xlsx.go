@@ -242,7 +242,7 @@ func filterTitle(year int, county, pollutant string) string {
 	return s
 }
 
-func periodTitle(p Period) string {
+func periodTitle(p Range) string {
 	if p.From.IsZero() && p.To.IsZero() {
 		return ""
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/rights"
 )
 
@@ -50,7 +51,7 @@ func newIndex() index {
 	return index{accounts: map[rights.Account]map[string]struct{}{}, flows: map[flowKey]*Flow{}}
 }
 
-var cst = time.FixedZone("CST", 8*3600)
+var cst = chinatime.Zone
 
 // reservoir reports whether an account's flows are kept: the government
 // accounts whose receipts and spending the bureau reports.

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // The scenario generator: a random dendritic network with tributaries and
@@ -15,7 +17,7 @@ import (
 // dilution by the river flow; the sections see the sum plus their own
 // noise.
 
-var cst = time.FixedZone("CST", 8*3600)
+var cst = chinatime.Zone
 
 var genStart = time.Date(2026, 5, 1, 0, 0, 0, 0, cst)
 

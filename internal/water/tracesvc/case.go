@@ -2,14 +2,14 @@ package tracesvc
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/water/trace"
 )
 
-var cst = time.FixedZone("CST", 8*3600)
+var cst = chinatime.Zone
 
 // Case drafts the closed-loop case a tracing report opens (source
 // "tracing", work line water): against the enterprise of the best-ranked

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -22,7 +23,7 @@ import (
 )
 
 // CST is China Standard Time, the zone of times without an offset.
-var CST = time.FixedZone("CST", 8*3600)
+var CST = chinatime.Zone
 
 // Turbidity and chlorophyll a have no code in HJ 212-2017 table B.1 (it
 // goes from w01002 colour to w01006 dissolved solids) nor in

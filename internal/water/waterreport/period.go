@@ -3,15 +3,15 @@ package waterreport
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/water"
 )
 
 // cst is China Standard Time: months and years are calendar months of
 // China.
-var cst = time.FixedZone("CST", 8*3600)
+var cst = chinatime.Zone
 
 // Period is a month, a quarter or a year (the periods of the 2011
 // evaluation method and of the CWQI ranking).
@@ -24,35 +24,16 @@ type Period struct {
 }
 
 // ParsePeriod reads 2026-10 (a month), 2026Q3 or 2026-Q3 (a quarter) or
-// 2026 (a year).
+// 2026 (a year): the forms of chinatime.ParsePeriod but halves.
 func ParsePeriod(s string) (Period, error) {
-	bad := fmt.Errorf("period %q: want YYYY-MM, YYYYQn or YYYY", s)
-	s = strings.TrimSpace(s)
-	if len(s) < 4 {
-		return Period{}, bad
+	c, err := chinatime.ParsePeriod(s)
+	if err != nil || c.Kind == chinatime.Half {
+		return Period{}, fmt.Errorf("period %q: want YYYY-MM, YYYYQn or YYYY", s)
 	}
-	y, err := strconv.Atoi(s[:4])
-	if err != nil || y < 2000 || y > 2100 {
-		return Period{}, bad
+	if c.Kind == chinatime.Year {
+		return newPeriod("year", c.Year, 0), nil
 	}
-	rest := strings.TrimPrefix(s[4:], "-")
-	switch {
-	case len(s) == 4:
-		return newPeriod("year", y, 0), nil
-	case len(rest) == 2 && (rest[0] == 'Q' || rest[0] == 'q'):
-		q, err := strconv.Atoi(rest[1:])
-		if err != nil || q < 1 || q > 4 {
-			return Period{}, bad
-		}
-		return newPeriod("quarter", y, q), nil
-	case len(rest) == 2 && len(s) == 7:
-		m, err := strconv.Atoi(rest)
-		if err != nil || m < 1 || m > 12 {
-			return Period{}, bad
-		}
-		return newPeriod("month", y, m), nil
-	}
-	return Period{}, bad
+	return newPeriod(string(c.Kind), c.Year, c.N), nil
 }
 
 func newPeriod(kind string, y, n int) Period {
