@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -281,5 +282,46 @@ func TestAuthGuardNATNeighbours(t *testing.T) {
 	}
 	if v, _ := g.check(scan, "KNOWN", now); v != guardLocked {
 		t.Errorf("a device whose usual address the scanner's is: verdict %d, want locked", v)
+	}
+}
+
+// TestAllowedNetworks: a device registered with allowed source networks
+// is refused from elsewhere, even with its password, and acknowledged
+// from inside them.
+func TestAllowedNetworks(t *testing.T) {
+	clk := newClock(t0)
+	st := newFakeStore()
+	devs := append([]model.Device(nil), testDevices...)
+	devs[0].Networks = []string{"127.0.0.2/32", "10.0.0.0/8"}
+	s := New(testConfig(clk), st, NewDeviceTable(devs), nil)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
+	addr := s.Addr().String()
+	out := dialFrom(t, addr, "127.0.0.3", devs[0].MN, devs[0].Password)
+	qn := out.qn()
+	out.write(out.dataFrame(qn, "2051", t0.Add(-time.Hour), minuteVals...))
+	waitFor(t, "the frame from outside to be refused", func() bool { return s.Stats().AuthNetworkRefused == 1 })
+	in := dialFrom(t, addr, "127.0.0.2", devs[0].MN, devs[0].Password)
+	roundTrip(t, in, 1)
+	// Another device without networks connects from anywhere.
+	other := dialFrom(t, addr, "127.0.0.3", devs[1].MN, devs[1].Password)
+	roundTrip(t, other, 2)
+	for _, f := range out.drained() {
+		if string(f.CN) == "9014" {
+			t.Errorf("frame from outside the allowed networks acknowledged")
+		}
+	}
+	q := st.rawByStatus(model.RawQuarantined)
+	if len(q) != 1 || q[0].QN != qn || q[0].Reason != reasonNetwork {
+		t.Errorf("quarantined %+v, want the frame from outside with reason %q", q, reasonNetwork)
+	}
+	if got := s.Stats(); got.AuthFailures != 0 {
+		t.Errorf("a refused network counted %d password failures", got.AuthFailures)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +79,11 @@ func (c *conn) handleFrame(tok []byte, recv time.Time) {
 	// source that failed recently gets no password checked at all.
 	ss := c.findSession(mn)
 	if ss == nil || ss.pw != dev.Password {
+		if len(dev.Networks) > 0 && !allowedFrom(c.ip, dev.Networks) {
+			s.stats.authNetRefused.Add(1)
+			c.quarantine(it, reasonNetwork)
+			return
+		}
 		if v, _ := s.guard.check(c.src, mn, recv); v != guardAllow {
 			c.refuseAuth(it, v)
 			return
@@ -424,6 +430,26 @@ func (c *conn) authFailed(it *item, now time.Time) {
 			s.cfg.OnLockout(l)
 		}
 	}
+}
+
+// reasonNetwork: the device's registry entry lists the networks it may
+// connect from, and this connection is from none of them.
+const reasonNetwork = "source address not in the device's allowed networks"
+
+// allowedFrom reports whether ip is in one of the networks (CIDR or single
+// addresses, checked by the registry on import).
+func allowedFrom(ip netip.Addr, networks []string) bool {
+	ip = ip.Unmap()
+	for _, n := range networks {
+		if p, err := netip.ParsePrefix(n); err == nil {
+			if p.Contains(ip) {
+				return true
+			}
+		} else if a, err := netip.ParseAddr(n); err == nil && a.Unmap() == ip {
+			return true
+		}
+	}
+	return false
 }
 
 // refuseAuth quarantines a frame whose password was not checked: its

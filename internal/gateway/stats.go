@@ -116,6 +116,7 @@ type counters struct {
 	authRefused         atomic.Uint64
 	authLockouts        atomic.Uint64
 	authDeviceAlarms    atomic.Uint64
+	authNetRefused      atomic.Uint64
 	archiveFrames       atomic.Uint64
 	archiveBytes        atomic.Uint64
 	archiveSkipDup      atomic.Uint64
@@ -191,6 +192,7 @@ type Stats struct {
 	AuthRefused               uint64 // attempts refused unchecked: source delayed or locked out, device guarded
 	AuthLockouts              uint64 // sources locked out
 	AuthDeviceAlarms          uint64 // devices attacked from several addresses
+	AuthNetworkRefused        uint64 // a device's password from outside its allowed networks
 	AuthSourcesTracked        int64  // sources with their own failure state
 	AuthDevicesTracked        int64  // devices with usual addresses or failures
 	ArchiveFrames             uint64 // rejected and quarantined frames admitted to the archive
@@ -256,6 +258,7 @@ func (s *Server) counterStats(c *counters) Stats {
 		AuthRefused:             c.authRefused.Load(),
 		AuthLockouts:            c.authLockouts.Load(),
 		AuthDeviceAlarms:        c.authDeviceAlarms.Load(),
+		AuthNetworkRefused:      c.authNetRefused.Load(),
 		ArchiveFrames:           c.archiveFrames.Load(),
 		ArchiveBytes:            c.archiveBytes.Load(),
 		ArchiveSkippedDuplicate: c.archiveSkipDup.Load(),
@@ -325,6 +328,7 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	counter("auth_refused_total", "Authentications refused unchecked (source delayed or locked out, device guarded).", st.AuthRefused)
 	counter("auth_lockouts_total", "Sources locked out for failed device authentications.", st.AuthLockouts)
 	counter("auth_device_alarms_total", "Devices whose password was guessed from several addresses.", st.AuthDeviceAlarms)
+	counter("auth_network_refused_total", "Device frames refused from outside the device's allowed networks.", st.AuthNetworkRefused)
 	gauge("auth_sources_tracked", "Sources with their own authentication failure state.", st.AuthSourcesTracked)
 	gauge("auth_devices_tracked", "Devices with usual addresses or failures.", st.AuthDevicesTracked)
 	counter("archive_frames_total", "Rejected and quarantined frames admitted to the raw archive.", st.ArchiveFrames)

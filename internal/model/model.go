@@ -70,6 +70,10 @@ type Device struct {
 	Outlet     string   `json:"outlet,omitempty" yaml:"outlet,omitempty"` // Outlet.ID; empty for stations
 	ST         string   `json:"st,omitempty" yaml:"st,omitempty"`         // expected system code, e.g. 31, 32, 21, 22
 	Tolerances []string `json:"tolerances,omitempty" yaml:"tolerances,omitempty"`
+	// Networks are the source networks (CIDR, e.g. 10.20.0.0/16, or
+	// single addresses) the device may connect from; empty allows any.
+	// The gateway refuses the device's password from elsewhere.
+	Networks []string `json:"networks,omitempty" yaml:"networks,omitempty"`
 }
 
 // Registry is the whole registry, as imported and exported.

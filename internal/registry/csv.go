@@ -25,11 +25,11 @@ import (
 //	enterprises.csv  uscc*, name*, county*, industry, lat, lon
 //	outlets.csv      id*, enterprise*, name, kind*
 //	limits.csv       outlet*, pollutant*, unit*, kind*, period*, min, max
-//	devices.csv      mn*, password*, protocol*, outlet, st, tolerances
+//	devices.csv      mn*, password*, protocol*, outlet, st, tolerances, networks
 //	stations.csv     code*, name*, county*, level*, lat, lon, city_eval, county_eval, mn
 //
 // limits.csv has one row per limit, attached to the outlet it names, in
-// row order. Tolerances are separated by "|". Files are UTF-8 (a leading
+// row order. Tolerances and networks are separated by "|". Files are UTF-8 (a leading
 // byte order mark, as Excel writes it, is ignored), comma-separated,
 // quoted per RFC 4180. A missing file contributes nothing, except that
 // outlets.csv needs limits.csv beside it: an import replaces an outlet's
@@ -51,7 +51,7 @@ var csvColumns = map[string][]string{
 	EnterprisesCSV: {"uscc", "name", "county", "industry", "lat", "lon"},
 	OutletsCSV:     {"id", "enterprise", "name", "kind"},
 	LimitsCSV:      {"outlet", "pollutant", "unit", "kind", "period", "min", "max"},
-	DevicesCSV:     {"mn", "password", "protocol", "outlet", "st", "tolerances"},
+	DevicesCSV:     {"mn", "password", "protocol", "outlet", "st", "tolerances", "networks"},
 	StationsCSV:    {"code", "name", "county", "level", "lat", "lon", "city_eval", "county_eval", "mn"},
 }
 
@@ -325,6 +325,9 @@ func (c *csvReader) record(r *row) {
 		if t := r.get("tolerances", p+".tolerances"); t != "" {
 			d.Tolerances = strings.Split(t, tolerancesSep)
 		}
+		if t := r.get("networks", p+".networks"); t != "" {
+			d.Networks = strings.Split(t, tolerancesSep)
+		}
 		reg.Devices = append(reg.Devices, d)
 	case StationsCSV:
 		p := fmt.Sprintf("stations[%d]", len(reg.Stations))
@@ -422,7 +425,8 @@ func EncodeCSV(r *model.Registry) map[string][]byte {
 
 	rows = nil
 	for _, d := range r.Devices {
-		rows = append(rows, []string{d.MN, d.Password, d.Protocol, d.Outlet, d.ST, strings.Join(d.Tolerances, tolerancesSep)})
+		rows = append(rows, []string{d.MN, d.Password, d.Protocol, d.Outlet, d.ST, strings.Join(d.Tolerances, tolerancesSep),
+			strings.Join(d.Networks, tolerancesSep)})
 	}
 	enc(DevicesCSV, rows)
 

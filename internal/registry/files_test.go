@@ -354,7 +354,7 @@ func TestCSVSpecialCases(t *testing.T) {
 	})
 	t.Run("empty file", func(t *testing.T) {
 		_, _, err := ReadCSV(fstest.MapFS{DevicesCSV: {Data: nil}})
-		want := "devices.csv:1: empty file: want a header row (mn,password,protocol,outlet,st,tolerances)"
+		want := "devices.csv:1: empty file: want a header row (mn,password,protocol,outlet,st,tolerances,networks)"
 		if err == nil || err.Error() != want {
 			t.Errorf("got %v, want %s", err, want)
 		}

@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"strings"
 
 	"github.com/ecowatch/ecowatch/hj212"
@@ -182,6 +183,12 @@ func (v *validator) validate(r *model.Registry, existing *model.Registry) {
 				v.errorf(tp, "unknown tolerance %q (known: %s)", t, strings.Join(KnownTolerances(), ", "))
 			} else if _, ok := tols.add(t, tp); !ok {
 				v.errorf(tp, "tolerance %q listed twice", t)
+			}
+		}
+		for j, n := range d.Networks {
+			np := fmt.Sprintf("%s.networks[%d]", p, j)
+			if err := CheckNetwork(n); err != nil {
+				v.errorf(np, "%v", err)
 			}
 		}
 	}
@@ -386,4 +393,23 @@ func (v *validator) coordinates(p string, lat, lon float64) {
 	if (lat == 0) != (lon == 0) {
 		v.errorf(p, "lat and lon must be given together")
 	}
+}
+
+// CheckNetwork checks one of a device's allowed source networks: CIDR
+// notation with no host bits set (10.20.0.0/16), or a single address.
+func CheckNetwork(s string) error {
+	if a, err := netip.ParseAddr(s); err == nil {
+		if a.Zone() != "" {
+			return fmt.Errorf("%q has a zone: want a network such as 10.20.0.0/16 or an address", s)
+		}
+		return nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a network such as 10.20.0.0/16 or an address such as 10.20.3.4", s)
+	}
+	if m := p.Masked(); m != p {
+		return fmt.Errorf("%q has host bits set: did you mean %s?", s, m)
+	}
+	return nil
 }

@@ -376,6 +376,11 @@ func (y *yamlReader) device(n *yaml.Node, p string) (d model.Device) {
 			y.items(v, fp, func(i int, v *yaml.Node) {
 				d.Tolerances = append(d.Tolerances, y.str(v, fmt.Sprintf("%s[%d]", fp, i)))
 			})
+		case "networks":
+			y.mark(v, fp)
+			y.items(v, fp, func(i int, v *yaml.Node) {
+				d.Networks = append(d.Networks, y.str(v, fmt.Sprintf("%s[%d]", fp, i)))
+			})
 		default:
 			return false
 		}
@@ -522,6 +527,7 @@ func flowStyle(root *yaml.Node) {
 	each(root, "devices", func(devices *yaml.Node) {
 		items(devices, func(d *yaml.Node) {
 			each(d, "tolerances", func(t *yaml.Node) { t.Style = yaml.FlowStyle })
+			each(d, "networks", func(t *yaml.Node) { t.Style = yaml.FlowStyle })
 		})
 	})
 }

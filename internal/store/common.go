@@ -166,10 +166,11 @@ func (s *sqlBase) ImportRegistry(ctx context.Context, r *model.Registry) (err er
 	}
 	for _, d := range r.Devices {
 		tol := appendJSONStrings(nil, d.Tolerances)
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO devices (mn, password, protocol, outlet, st, tolerances) VALUES (?, ?, ?, ?, ?, ?)
+		nets := appendJSONStrings(nil, d.Networks)
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO devices (mn, password, protocol, outlet, st, tolerances, networks) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (mn) DO UPDATE SET password = excluded.password, protocol = excluded.protocol,
-				outlet = excluded.outlet, st = excluded.st, tolerances = excluded.tolerances`),
-			d.MN, d.Password, d.Protocol, nullIfEmpty(d.Outlet), d.ST, string(tol)); err != nil {
+				outlet = excluded.outlet, st = excluded.st, tolerances = excluded.tolerances, networks = excluded.networks`),
+			d.MN, d.Password, d.Protocol, nullIfEmpty(d.Outlet), d.ST, string(tol), string(nets)); err != nil {
 			// The error names the MN only: never the password.
 			return fmt.Errorf("import registry: device %q: %w", d.MN, err)
 		}
@@ -237,10 +238,10 @@ func (s *sqlBase) Registry(ctx context.Context) (*model.Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read outlets: %w", err)
 	}
-	err = s.query(ctx, `SELECT mn, password, protocol, COALESCE(outlet, ''), st, tolerances FROM devices ORDER BY mn`, nil, func(rows *sql.Rows) error {
+	err = s.query(ctx, `SELECT mn, password, protocol, COALESCE(outlet, ''), st, tolerances, networks FROM devices ORDER BY mn`, nil, func(rows *sql.Rows) error {
 		var d model.Device
-		var tol []byte
-		if err := rows.Scan(&d.MN, &d.Password, &d.Protocol, &d.Outlet, &d.ST, &tol); err != nil {
+		var tol, nets []byte
+		if err := rows.Scan(&d.MN, &d.Password, &d.Protocol, &d.Outlet, &d.ST, &tol, &nets); err != nil {
 			return err
 		}
 		if err := json.Unmarshal(tol, &d.Tolerances); err != nil {
@@ -248,6 +249,12 @@ func (s *sqlBase) Registry(ctx context.Context) (*model.Registry, error) {
 		}
 		if len(d.Tolerances) == 0 {
 			d.Tolerances = nil
+		}
+		if err := json.Unmarshal(nets, &d.Networks); err != nil {
+			return fmt.Errorf("device %q networks: %w", d.MN, err)
+		}
+		if len(d.Networks) == 0 {
+			d.Networks = nil
 		}
 		r.Devices = append(r.Devices, d)
 		return nil

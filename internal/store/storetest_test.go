@@ -197,7 +197,7 @@ func demoRegistry() *model.Registry {
 		},
 		Devices: []model.Device{
 			{MN: "88888880000001", Password: "123456", Protocol: "2017", Outlet: "91371500MA3C000001-DA001", ST: "31",
-				Tolerances: []string{model.ToleranceModbusCRC}},
+				Tolerances: []string{model.ToleranceModbusCRC}, Networks: []string{"10.20.0.0/16", "2001:db8:1::/48"}},
 			{MN: "88888880000002", Password: "pw'\"2", Protocol: "2005", Outlet: "91371500MA3C000002-DW001", ST: "32"},
 			{MN: "AIRSTATION0001", Password: "x", Protocol: "2025", ST: "22"}, // a station: no outlet
 		},
