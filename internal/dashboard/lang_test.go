@@ -37,8 +37,9 @@ var (
 
 // allowedASCII are the words a Chinese page writes in Latin letters
 // because Chinese readers do: index names, units, standard numbers,
-// product names and the switch to English.
-var allowedASCII = []string{"AQI", "CWQI", "VOCs", "English", "Excel", "COD", "BOD", "MN"}
+// product names, file extensions of evidence files and the switch to
+// English.
+var allowedASCII = []string{"AQI", "CWQI", "VOCs", "English", "Excel", "COD", "BOD", "MN", "png", "jpg", "jpeg", "pdf"}
 
 // visibleText is the text a reader sees on a page.
 func visibleText(body string) string {
@@ -52,7 +53,15 @@ func TestLanguage(t *testing.T) {
 	h, s := newTestHandler(t, Config{})
 	st, _ := fixture(t)
 	seedAccount(t, st, s)
-	for _, path := range langPages(t, s) {
+	checkLanguage(t, h, langPages(t, s))
+}
+
+// checkLanguage renders every path in Chinese and English and reports
+// message keys, English words on a Chinese page and Chinese labels on an
+// English one.
+func checkLanguage(t *testing.T, h http.Handler, paths []string) {
+	t.Helper()
+	for _, path := range paths {
 		for _, lang := range []string{"zh", "en"} {
 			sep := "?"
 			if strings.Contains(path, "?") {

@@ -33,7 +33,7 @@ var demoPetitions = []struct {
 	{cases.CategoryAir, "冠县工业园区", "某铸造厂烟囱冒黑烟", "submitted"},
 	{cases.CategoryWater, "莘县马颊河某排口", "排口出水发黑发臭", "verifying"},
 	{cases.CategoryAir, "临清市烟店镇", "露天焚烧秸秆", "closed:satisfied"},
-	{cases.CategoryNoise, "高唐县鱼丘湖街道", "KTV深夜噪声", "closed:basically-satisfied"},
+	{cases.CategoryNoise, "高唐县鱼丘湖街道", "歌舞厅深夜噪声扰民", "closed:basically-satisfied"},
 	{cases.CategorySoil, "东昌府区道口铺街道", "废弃厂区土壤有异味", "closed:dissatisfied"},
 	{cases.CategoryOther, "开发区某路口", "反映的问题不属于生态环境部门职责（城市管理）", "rejected"},
 	{cases.CategoryWater, "茌平区某养殖场", "养殖废水直排沟渠", "overdue"},

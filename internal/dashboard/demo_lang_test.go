@@ -1,0 +1,61 @@
+package dashboard
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/demo"
+	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// The demo's own data (what a new user meets) in both languages: every
+// page, with the demo's enterprises, devices, cases, petitions, ledger,
+// assessments and its tracing episode.
+func TestLanguageDemo(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), store.Options{Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
+	c := demo.NewCity(1)
+	if err := demo.Import(ctx, st, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Seed(ctx, st, c, 1, now, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rightsvc.Open(ctx, st, rightsvc.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	if err := demo.SeedWork(ctx, st, rs, t.TempDir(), c, now, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Config{Now: func() time.Time { return now }, Rights: rs}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := demo.SeedWaterHours(ctx, st, c, 1, now, io.Discard) // already seeded: returns the episode
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := c.Registry
+	paths := []string{"/", "/air", "/air/stations/" + reg.Stations[0].Code, "/monitoring", "/monitoring/enterprises/" + reg.Enterprises[0].USCC,
+		"/monitoring/devices/" + reg.Devices[0].MN, "/water", "/reports/monthly", "/rights", "/cases", "/notices", "/petitions", "/accountability",
+		"/water/trace?section=" + ev.Section + "&time=" + ev.Arrive.Add(2*time.Hour).In(cst).Format("2006-01-02T15:04") + "&factor=NH3-N"}
+	// Every case and notice the lists link to.
+	for _, list := range []string{"/cases", "/notices"} {
+		for _, m := range regexp.MustCompile(`href="(/(?:cases/C|notices/C)[^"?]*)"`).FindAllStringSubmatch(get(t, h, list).Body.String(), 20) {
+			paths = append(paths, m[1])
+		}
+	}
+	checkLanguage(t, h, paths)
+}
