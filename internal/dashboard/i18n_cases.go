@@ -82,6 +82,7 @@ var casesMessages = map[string][2]string{
 	"patrol.brand":        {"河湖巡查", "River patrol"},
 	"patrol.stats":        {"巡河统计", "Patrol statistics"},
 	"patrol.stats.window": {"近12个月", "last 12 months"},
+	"patrol.phone":        {"在手机上打开，记录轨迹和问题", "on a phone: records the track and the problems found"},
 	"patrol.new":          {"开始新的巡河", "Start a patrol"},
 	"patrol.area":         {"巡查河段", "River reach"},
 	"patrol.area.hint":    {"如：徒骇河东昌府段", "e.g. the reach or river"},

@@ -20,7 +20,8 @@ func langPages(t *testing.T, s *seeded) []string {
 		"/reports/monthly", "/reports/monthly?month=2025-05", "/water", "/water?period=2025-05", "/rights", "/cases", "/cases/" + s.OverdueCase,
 		"/petition", "/petition/track?code=" + s.PetitionCode, "/nope", "/notices", "/notices/" + s.OverdueCase + "/0", "/petitions",
 		"/accountability", "/water/trace", "/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N",
-		"/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N&whatif=1"}
+		"/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N&whatif=1",
+		"/public", "/patrol", "/patrols/stats", "/cases?county=371502&overdue=1&q=%E6%89%AC%E5%B0%98"}
 }
 
 var (
