@@ -47,15 +47,25 @@ var langMessages = map[string][2]string{
 	"status.cannot_be_met": {"已无法达标", "cannot be met"},
 
 	// Raw frames: what became of a frame, and why.
-	"frame.accepted":            {"已入库", "accepted"},
-	"frame.quarantined":         {"已隔离", "quarantined"},
-	"frame.rejected":            {"已拒收", "rejected"},
-	"frame.duplicate":           {"重复报文", "duplicate"},
-	"reason.unknown MN":         {"未登记的设备编号(MN)", "unknown MN"},
-	"reason.wrong password":     {"访问密码错误", "wrong password"},
-	"reason.bad CRC":            {"CRC校验错误", "bad CRC"},
-	"reason.bad DataTime":       {"数据时间(DataTime)无效", "bad DataTime"},
-	"reason.undecodable":        {"报文无法解析", "cannot be decoded"},
+	"frame.accepted":                    {"已入库", "accepted"},
+	"frame.quarantined":                 {"已隔离", "quarantined"},
+	"frame.rejected":                    {"已拒收", "rejected"},
+	"frame.duplicate":                   {"重复报文", "duplicate"},
+	"reason.unknown MN":                 {"未登记的设备编号(MN)", "unknown MN"},
+	"reason.wrong password":             {"访问密码错误", "wrong password"},
+	"reason.bad CRC":                    {"CRC校验错误", "bad CRC"},
+	"reason.bad DataTime":               {"数据时间(DataTime)无效", "bad DataTime"},
+	"reason.undecodable":                {"报文无法解析", "cannot be decoded"},
+	"reason.implausible DataTime":       {"数据时间不合理（晚于服务器时间或早于2000年）", "implausible DataTime"},
+	"reason.value not storable as sent": {"数值含控制字符或非UTF-8，无法原样存储", "value not storable as sent"},
+	"reason.authentication delayed: source failed recently":               {"来源刚有密码错误，暂缓认证", "authentication delayed"},
+	"reason.authentication refused: source locked out":                    {"来源已被锁定", "source locked out"},
+	"reason.authentication refused: device under attack, unusual address": {"设备遭密码猜测，非常用来源暂不受理", "device under attack, unusual address"},
+	"reason.source address not in the device's allowed networks":          {"来源地址不在设备允许的网段内", "not in the device's allowed networks"},
+	"dev.datatime-future":       {"数据时间晚于服务器时间", "DataTime in the future"},
+	"dev.datatime-before-floor": {"数据时间早于下限", "DataTime before the floor"},
+	"dev.value-control-byte":    {"数值含控制字符", "control byte in a value"},
+	"dev.value-invalid-utf8":    {"数值非UTF-8编码", "value not UTF-8"},
 	"dev.lowercase-crc":         {"CRC为小写", "lowercase CRC"},
 	"dev.modbus-crc":            {"Modbus方式CRC", "Modbus CRC"},
 	"dev.oversize-segment":      {"数据段超长", "oversize data segment"},
@@ -232,6 +242,11 @@ func reasonLabel(lang, reason string) string {
 	}
 	if strings.HasPrefix(reason, "bad DataTime") {
 		return tr(lang, "reason.bad DataTime")
+	}
+	for _, p := range []string{"implausible DataTime", "value not storable as sent"} {
+		if strings.HasPrefix(reason, p) {
+			return tr(lang, "reason."+p)
+		}
 	}
 	return tr(lang, "reason.undecodable")
 }
