@@ -19,7 +19,7 @@ var accountMessages = map[string][2]string{
 	"acc.none.firings":                     {"本期无约谈触发。", "No trigger fired in this period."},
 	"acc.none.warnings":                    {"当前无重污染天气预警。", "No heavy-pollution warning in force or announced."},
 	"acc.none.soil":                        {"无逾期的土壤法定义务。", "No overdue soil duty."},
-	"acc.none.projects":                    {"无治理项目。", "No governance project."},
+	"acc.none.projects":                    {"尚无治理项目。市局导入考核配置中的治理任务后，在此跟踪进度。", "No governance project yet. Tasks loaded with the assessment configuration are tracked here."},
 	"acc.assessment":                       {"考核得分与排名", "Scores and ranks"},
 	"acc.total":                            {"总分", "Total"},
 	"acc.points":                           {"分", " pts"},

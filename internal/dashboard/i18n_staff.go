@@ -44,7 +44,7 @@ var staffMessages = map[string][2]string{
 	"notices.doc":             {"文号", "Number"},
 	"notices.issued":          {"下发时间", "Issued"},
 	"notices.print":           {"打印", "Print"},
-	"notices.none":            {"暂无督办通知。", "No notices."},
+	"notices.none":            {"暂无督办通知。案件超过办理期限后，系统按督办阶梯自动提醒、督办并编号发文，在此列出。", "No notices. When a case passes its deadline the escalation ladder issues reminders and numbered notices, listed here."},
 	"notices.bureau":          {"生态环境局", " Ecology and Environment Bureau"},
 	"notices.letter":          {"通知书", " notice"},
 	"notices.to":              {"人民政府、分局", " government and branch bureau"},
