@@ -1,17 +1,16 @@
 package api
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -45,7 +44,7 @@ func toRawFrame(f *model.RawFrame, unredacted bool) rawFrame {
 	raw := f.Raw
 	redacted := false
 	if !unredacted {
-		raw, redacted = redactPasswords(raw)
+		raw, redacted = hj212.RedactPasswords(raw)
 	}
 	out := rawFrame{
 		ID:         f.ID,
@@ -65,43 +64,6 @@ func toRawFrame(f *model.RawFrame, unredacted bool) rawFrame {
 		out.Raw = &s
 	}
 	return out
-}
-
-// redactPasswords returns raw with the value of every PW field (the
-// access password, HJ 212-2017 §6.3.2 table 3) and NewPW item (CN 1072,
-// set password) replaced by '*'. The length stays, so LLLL and byte
-// offsets still line up; the CRC no longer matches. A frame's password is
-// the device's credential: whoever reads it can send data as the device.
-func redactPasswords(raw []byte) ([]byte, bool) {
-	var out []byte
-	for i := 0; i+3 <= len(raw); i++ {
-		if raw[i] != 'P' || raw[i+1] != 'W' || raw[i+2] != '=' {
-			continue
-		}
-		atField := i == 0 || i == 6 || strings.IndexByte(";&,", raw[i-1]) >= 0 ||
-			i >= 3 && string(raw[i-3:i]) == "New"
-		if !atField {
-			continue
-		}
-		j := i + 3
-		for j < len(raw) && strings.IndexByte(";,&\r\n", raw[j]) < 0 {
-			j++
-		}
-		if j == i+3 {
-			continue // empty password: nothing to hide
-		}
-		if out == nil {
-			out = bytes.Clone(raw)
-		}
-		for k := i + 3; k < j; k++ {
-			out[k] = '*'
-		}
-		i = j - 1
-	}
-	if out == nil {
-		return raw, false
-	}
-	return out, true
 }
 
 // framesPage is a page of raw frames, newest first. Next, when present,

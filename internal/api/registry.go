@@ -198,7 +198,7 @@ func (s *server) deviceStates(ctx context.Context, x *registryIndex, f deviceFil
 			ds.LastRemote = c.Remote
 			ds.LastCN = c.CN
 		}
-		ds.State = deriveState(seen, now, s.cfg.OfflineAfter)
+		ds.State = model.DeviceStateAt(seen, now, s.cfg.OfflineAfter)
 		ds.Password = "" // belt and braces: never let it reach any encoder
 		if f.state != "" && ds.State != f.state {
 			continue
@@ -206,21 +206,6 @@ func (s *server) deviceStates(ctx context.Context, x *registryIndex, f deviceFil
 		out = append(out, ds)
 	}
 	return out, nil
-}
-
-// deriveState returns a device's state from its last contact: online while
-// now - lastSeen <= offlineAfter (a contact stamped in the future, from a
-// skewed clock, counts as online), offline after that, never without any
-// contact.
-func deriveState(lastSeen, now time.Time, offlineAfter time.Duration) string {
-	switch {
-	case lastSeen.IsZero():
-		return model.DeviceNeverSeen
-	case now.Sub(lastSeen) <= offlineAfter:
-		return model.DeviceOnline
-	default:
-		return model.DeviceOffline
-	}
 }
 
 var deviceStatesAllowed = []string{model.DeviceOnline, model.DeviceOffline, model.DeviceNeverSeen}

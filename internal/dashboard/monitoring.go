@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"bytes"
 	"math"
 	"net/http"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/factors"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -31,18 +31,6 @@ type monIndex struct {
 	enterprises map[string]*model.Enterprise
 	outlets     map[string]*model.Outlet
 	devices     []deviceRow
-}
-
-// deriveState is internal/api's rule: online while now − last contact ≤
-// offlineAfter, offline after that, never without a contact.
-func deriveState(last, now time.Time, offlineAfter time.Duration) string {
-	switch {
-	case last.IsZero():
-		return model.DeviceNeverSeen
-	case now.Sub(last) <= offlineAfter:
-		return model.DeviceOnline
-	}
-	return model.DeviceOffline
 }
 
 func (h *Handler) monIndex(r *http.Request, p *page) (*monIndex, error) {
@@ -80,7 +68,7 @@ func (h *Handler) monIndex(r *http.Request, p *page) (*monIndex, error) {
 		if !p.Scope.Sees(row.County, row.Enterprise) {
 			continue
 		}
-		row.State = deriveState(row.LastSeen, now, h.cfg.OfflineAfter)
+		row.State = model.DeviceStateAt(row.LastSeen, now, h.cfg.OfflineAfter)
 		x.devices = append(x.devices, row)
 	}
 	return x, nil
@@ -379,7 +367,7 @@ func (h *Handler) devicePage(w http.ResponseWriter, r *http.Request, p *page) er
 func frameRows(frames []model.RawFrame) []frameRow {
 	out := make([]frameRow, 0, len(frames))
 	for _, f := range frames {
-		raw := redactPasswords(f.Raw)
+		raw, _ := hj212.RedactPasswords(f.Raw)
 		f.Raw = nil
 		out = append(out, frameRow{RawFrame: f, Text: strings.ToValidUTF8(strings.TrimRight(string(raw), "\r\n"), "�")})
 	}
@@ -398,38 +386,4 @@ func (h *Handler) quarantinePage(w http.ResponseWriter, r *http.Request, p *page
 	}
 	p.Nav, p.Title, p.Data = "monitoring", p.T("mon.quarantine"), frameRows(frames)
 	return h.render(w, http.StatusOK, "quarantine", p)
-}
-
-// redactPasswords replaces the value of every PW field (HJ 212-2017
-// §6.3.2 table 3) and NewPW item (CN 1072) with '*', keeping the length;
-// the same rule as internal/api's frame listings, which this page must
-// not be weaker than: a frame's password lets anyone send data as the
-// device.
-func redactPasswords(raw []byte) []byte {
-	var out []byte
-	for i := 0; i+3 <= len(raw); i++ {
-		if raw[i] != 'P' || raw[i+1] != 'W' || raw[i+2] != '=' {
-			continue
-		}
-		atField := i == 0 || i == 6 || strings.IndexByte(";&,", raw[i-1]) >= 0 ||
-			i >= 3 && string(raw[i-3:i]) == "New"
-		if !atField {
-			continue
-		}
-		j := i + 3
-		for j < len(raw) && strings.IndexByte(";,&\r\n", raw[j]) < 0 {
-			j++
-		}
-		if out == nil {
-			out = bytes.Clone(raw)
-		}
-		for k := i + 3; k < j; k++ {
-			out[k] = '*'
-		}
-		i = j - 1
-	}
-	if out == nil {
-		return raw
-	}
-	return out
 }

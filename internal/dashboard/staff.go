@@ -2,11 +2,12 @@ package dashboard
 
 import (
 	"context"
-	"github.com/ecowatch/ecowatch/internal/auth"
 	"net/http"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/auth"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/store"
