@@ -298,10 +298,12 @@ func (h *Handler) newPage(r *http.Request, lang string) *page {
 }
 
 var funcs = template.FuncMap{
-	"pollutant":   pollutantLabel,
-	"fg":          fgOf,
-	"liveOf":      func(p *page, rows []liveValue) sub { return sub{p, rows} },
-	"framesOf":    func(p *page, rows []frameRow) sub { return sub{p, rows} },
+	"pollutant": pollutantLabel,
+	"fg":        fgOf,
+	"liveOf":    func(p *page, rows []liveValue) sub { return sub{page: p, Rows: rows} },
+	// liveOne is liveOf for one device's page: no outlet column.
+	"liveOne":     func(p *page, rows []liveValue) sub { return sub{page: p, Rows: rows, One: true} },
+	"framesOf":    func(p *page, rows []frameRow) sub { return sub{page: p, Rows: rows} },
 	"pct":         func(v float64) string { return fmt.Sprintf("%.1f%%", v) },
 	"cst":         func(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") },
 	"join":        strings.Join,
@@ -318,6 +320,7 @@ var funcs = template.FuncMap{
 type sub struct {
 	*page
 	Rows any
+	One  bool // rows of one device: its outlet is the page's title
 }
 
 // fgOf is textOn for a string or *string colour.
