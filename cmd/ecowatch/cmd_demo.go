@@ -111,7 +111,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		}
 	}
 
-	base := "http://" + a.HTTPAddr()
+	base := cfg.HTTP.Scheme() + "://" + a.HTTPAddr()
 	fmt.Fprintf(stdout, `
 ecowatch demo is running.
   dashboard (大屏/工作台): %s/   (English: %s/?lang=en; log in at %s/login)

@@ -107,7 +107,13 @@ func runGateway(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	quarantine := fs.Bool("quarantine-unknown", true, "archive frames of unknown devices or with wrong passwords for review")
 	reload := fs.Duration("registry-reload", 30*time.Second, "reload the device table from the registry this often")
 	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	var hf httpSecFlags
+	hf.register(fs)
 	log, err := parseRole(fs, args, dsn, "the PostgreSQL holding the registry", level, stderr)
+	if err != nil {
+		return err
+	}
+	sec, err := hf.config()
 	if err != nil {
 		return err
 	}
@@ -116,13 +122,13 @@ func runGateway(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	gc.BatchFrames, gc.BatchInterval, gc.IdleTimeout = *batchFrames, *batchInterval, *idle
 	gc.MaxConnsPerIP, gc.QuarantineUnknown = *perIP, *quarantine
 	r, err := app.StartGatewayRole(ctx, app.GatewayRoleConfig{DSN: *dsn, Bus: bf.config("ecowatch-gateway", log.With("component", "bus")),
-		Gateway: gc, OpsAddr: *ops, RegistryReload: *reload, ReadyFile: *readyFile, Logger: log})
+		Gateway: gc, OpsAddr: *ops, OpsHTTP: sec, RegistryReload: *reload, ReadyFile: *readyFile, Logger: log})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "ecowatch gateway: devices on %s, bus %s", r.Addr(), bf.url)
 	if h := r.OpsAddr(); h != "" {
-		fmt.Fprintf(stdout, ", ops on http://%s/", h)
+		fmt.Fprintf(stdout, ", ops on %s://%s/", sec.Scheme(), h)
 	}
 	fmt.Fprintln(stdout)
 	return untilDone(ctx, r.Shutdown)
@@ -145,20 +151,26 @@ func runWriter(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	rollRetention := fs.Duration("rollup-retention", 0, "drop roll-ups older than this (0 keeps all)")
 	rawRetention := fs.Duration("raw-retention", 0, "drop archived raw frames older than this (0 keeps all)")
 	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	var hf httpSecFlags
+	hf.register(fs)
 	log, err := parseRole(fs, args, dsn, "the PostgreSQL the writer commits to", level, stderr)
+	if err != nil {
+		return err
+	}
+	sec, err := hf.config()
 	if err != nil {
 		return err
 	}
 	log = log.With("writer", *id)
 	r, err := app.StartWriterRole(ctx, app.WriterRoleConfig{DSN: *dsn, Bus: bf.config("ecowatch-writer-"+*id, log.With("component", "bus")),
 		Writer:  bus.WriterConfig{ID: *id, Batch: *batch, MaxWait: *maxWait, LeaseTTL: *leaseTTL},
-		OpsAddr: *ops, RollupEvery: *rollup, Retention: *retention, RollupRetention: *rollRetention, RawRetention: *rawRetention, ReadyFile: *readyFile, Logger: log})
+		OpsAddr: *ops, OpsHTTP: sec, RollupEvery: *rollup, Retention: *retention, RollupRetention: *rollRetention, RawRetention: *rawRetention, ReadyFile: *readyFile, Logger: log})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "ecowatch writer %s: bus %s", *id, bf.url)
 	if h := r.OpsAddr(); h != "" {
-		fmt.Fprintf(stdout, ", ops on http://%s/", h)
+		fmt.Fprintf(stdout, ", ops on %s://%s/", sec.Scheme(), h)
 	}
 	fmt.Fprintln(stdout)
 	return untilDone(ctx, r.Shutdown)
@@ -177,11 +189,17 @@ func runWeb(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	meterFile := fs.String("meter-file", "", "YAML file naming the electricity sub-meters, for the alert rules")
 	reload := fs.Duration("registry-reload", 30*time.Second, "reload the registry this often")
 	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	var hf httpSecFlags
+	hf.register(fs)
 	log, err := parseRole(fs, args, dsn, "the PostgreSQL primary", level, stderr)
 	if err != nil {
 		return err
 	}
-	cfg := app.Config{DSN: *dsn, ReadDSN: *readDSN, DataDir: *dataDir, DisableGateway: true, HTTPAddr: *httpAddr,
+	sec, err := hf.config()
+	if err != nil {
+		return err
+	}
+	cfg := app.Config{DSN: *dsn, ReadDSN: *readDSN, DataDir: *dataDir, DisableGateway: true, HTTPAddr: *httpAddr, HTTP: sec,
 		DisableAlerts: !*alerts, RegistryReload: *reload, ReadyFile: *readyFile, Logger: log}
 	cfg.Alerts.MeterFile = *meterFile
 	if *natsURL != "" && *alerts {
@@ -191,6 +209,6 @@ func runWeb(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "ecowatch web: HTTP on http://%s/\n", a.HTTPAddr())
+	fmt.Fprintf(stdout, "ecowatch web: HTTP on %s://%s/\n", sec.Scheme(), a.HTTPAddr())
 	return untilDone(ctx, a.Shutdown)
 }

@@ -36,6 +36,7 @@ type serveFlags struct {
 	smtpUser              string
 	meterFile             string
 	bus                   string
+	http                  httpSecFlags
 }
 
 // listFlag is a repeatable string flag.
@@ -72,6 +73,7 @@ func (f *serveFlags) register(fs interface {
 	fs.StringVar(&f.smtpAddr, "smtp-addr", "", "SMTP server host:port for notification mail (empty: no mail)")
 	fs.StringVar(&f.smtpFrom, "smtp-from", "ecowatch@localhost", "sender of notification mail")
 	fs.StringVar(&f.smtpUser, "smtp-user", "", "SMTP user (PLAIN auth); the password comes from $ECOWATCH_SMTP_PASSWORD, never a flag")
+	f.http.register(fs)
 	fs.Var(&f.emailTo, "email-to", "mail a notification recipient's inbox to addresses: KEY=addr[,addr] with KEY city, county:<code>, enterprise:<uscc> or a user ID (repeatable)")
 }
 
@@ -93,6 +95,10 @@ func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
 			Password: os.Getenv("ECOWATCH_SMTP_PASSWORD"), To: to}
 	} else if len(f.emailTo) > 0 {
 		return app.Config{}, usageError{fmt.Errorf("-email-to needs -smtp-addr")}
+	}
+	sec, err := f.http.config()
+	if err != nil {
+		return app.Config{}, err
 	}
 	gc := gateway.DefaultConfig()
 	gc.Addr = f.gatewayAddr
@@ -120,6 +126,7 @@ func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
 		DataDir:        f.dataDir,
 		SQLiteSync:     f.sync,
 		HTTPAddr:       f.httpAddr,
+		HTTP:           sec,
 		Gateway:        gc,
 		RegistryReload: f.registryReload,
 		ReadyFile:      f.readyFile,
@@ -150,7 +157,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	fmt.Fprintf(stdout, "ecowatch serving: devices on %s", a.GatewayAddr())
 	if h := a.HTTPAddr(); h != "" {
-		fmt.Fprintf(stdout, ", HTTP on http://%s/", h)
+		fmt.Fprintf(stdout, ", HTTP on %s://%s/", cfg.HTTP.Scheme(), h)
 	}
 	fmt.Fprintln(stdout)
 	return untilDone(ctx, a.Shutdown)

@@ -23,29 +23,41 @@ Subcommands:
   add --role city|county|enterprise|machine [--county CODE] [--enterprise USCC] [--name NAME] [--password-stdin] ID
   list
   passwd [--password-stdin] ID
-  token [--name NAME] [--ttl 720h] ID     print a new API token (shown once)
+  disable ID | enable ID
+  token [add] [--name NAME] [--ttl 720h] ID   print a new API token (shown once)
+  token list [ID]                            tokens (all users' or one's): id, name, created, expiry, last use, revocation
+  token revoke TOKEN-ID                      revoke a token by the id token list shows
 
 Passwords are hashed with argon2id (m=19 MiB, t=2, p=1). Without
 --password-stdin a random password is generated and printed once.
+A new password (passwd, or a change through the API) or disabling a user
+ends all the user's sessions and revokes all their API tokens.
 Every change is written to the audit log (actor "cli").
 `
 
 func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usersUsage)
-		return usageError{errors.New("missing subcommand (add, list, passwd or token)")}
+		return usageError{errors.New("missing subcommand (add, list, passwd, disable, enable or token)")}
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stderr, usersUsage)
 		return flag.ErrHelp
-	case "add", "passwd", "list", "token":
+	case "add", "passwd", "list", "token", "disable", "enable":
 	default:
 		fmt.Fprint(stderr, usersUsage)
 		return usageError{fmt.Errorf("unknown subcommand %q", args[0])}
 	}
 	sub := args[0]
-	fs := newFlagSet("users "+sub, "users "+sub+" [flags] [ID]", stderr)
+	tokenOp := ""
+	if sub == "token" && len(args) > 1 {
+		switch args[1] {
+		case "add", "list", "revoke":
+			tokenOp, args = args[1], append([]string{sub}, args[2:]...)
+		}
+	}
+	fs := newFlagSet("users "+strings.TrimSpace(sub+" "+tokenOp), "users "+sub+" [flags] [ID]", stderr)
 	var sf registryStoreFlags
 	sf.register(fs)
 	role := fs.String("role", "", "role: city, county, enterprise or machine (add)")
@@ -59,8 +71,11 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	want := 1
-	if sub == "list" {
+	switch {
+	case sub == "list":
 		want = 0
+	case tokenOp == "list" && len(pos) <= 1:
+		want = len(pos) // all users' tokens, or one user's
 	}
 	if len(pos) != want {
 		return usageError{fmt.Errorf("want %d argument(s), got %q", want, pos)}
@@ -145,22 +160,88 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err := st.PutUser(ctx, u, audit("user.passwd", "user/"+u.ID, nil, nil)); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "password of %s changed\n", u.ID)
+		fmt.Fprintf(stdout, "password of %s changed; their sessions ended and API tokens revoked\n", u.ID)
 		if generated {
 			fmt.Fprintf(stdout, "password: %s\n", pw)
 		}
 		return nil
-	default: // token
-		svc := auth.New(st, auth.Options{})
-		tname := *name
-		if tname == "" {
-			tname = "cli"
-		}
-		tok, err := svc.NewToken(ctx, pos[0], tname, *ttl, audit("token.add", "user/"+pos[0], nil, map[string]string{"token": tname}))
+	case "disable", "enable":
+		u, err := st.User(ctx, pos[0])
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, tok)
+		before := u.Disabled
+		u.Disabled = sub == "disable"
+		if err := st.PutUser(ctx, u, audit("user."+sub, "user/"+u.ID, map[string]bool{"disabled": before}, map[string]bool{"disabled": u.Disabled})); err != nil {
+			return err
+		}
+		if u.Disabled {
+			fmt.Fprintf(stdout, "user %s disabled; their sessions ended and API tokens revoked\n", u.ID)
+		} else {
+			fmt.Fprintf(stdout, "user %s enabled (revoked tokens stay revoked)\n", u.ID)
+		}
 		return nil
 	}
+	svc := auth.New(st, auth.Options{})
+	switch tokenOp {
+	case "list":
+		user := ""
+		if len(pos) == 1 {
+			user = pos[0]
+			if _, err := st.User(ctx, user); err != nil {
+				return err
+			}
+		}
+		ts, err := svc.Tokens(ctx, user)
+		if err != nil {
+			return err
+		}
+		return printTokens(stdout, ts)
+	case "revoke":
+		t, err := svc.RevokeToken(ctx, pos[0], "revoked by cli", audit("token.revoke", "", nil, nil))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "token %s (%s of %s) revoked\n", t.ID(), t.Name, t.User)
+		return nil
+	}
+	tname := *name
+	if tname == "" {
+		tname = "cli"
+	}
+	tok, err := svc.NewToken(ctx, pos[0], tname, *ttl, audit("token.add", "user/"+pos[0], nil, map[string]string{"token": tname}))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+// printTokens lists tokens with their last use and state, times in
+// China Standard Time.
+func printTokens(w io.Writer, ts []model.APIToken) error {
+	cst := time.FixedZone("CST", 8*3600)
+	at := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.In(cst).Format("2006-01-02 15:04")
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUSER\tNAME\tCREATED\tEXPIRES\tLAST USED\tFROM\tSTATE")
+	for _, t := range ts {
+		state := "active"
+		switch {
+		case !t.RevokedAt.IsZero():
+			state = "revoked " + at(t.RevokedAt) + " (" + t.RevokedWhy + ")"
+		case !t.ExpiresAt.IsZero() && !time.Now().Before(t.ExpiresAt):
+			state = "expired"
+		}
+		from := t.LastUsedFrom
+		if from == "" {
+			from = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID(), t.User, t.Name, at(t.CreatedAt), at(t.ExpiresAt), at(t.LastUsedAt), from, state)
+	}
+	return tw.Flush()
 }

@@ -736,8 +736,10 @@ func TestUserDisable(t *testing.T) {
 	if rec := fx.do(t, "city", roleRequest{method: "POST", path: "/api/v1/users/county-y", body: jsonBody(map[string]any{"role": "enterprise"})}); rec.Code != 400 {
 		t.Errorf("enterprise role without an enterprise: %d", rec.Code)
 	}
+	// The update, then what it ended (the user's token), newest first.
 	as, _ := fx.st.Audit(context.Background(), "user/county-y", 10)
-	if len(as) == 0 || as[0].Action != "user.update" || !strings.Contains(as[0].After, `"disabled":true`) || strings.Contains(as[0].Before+as[0].After, "argon2") {
+	if len(as) < 2 || as[1].Action != "user.update" || !strings.Contains(as[1].After, `"disabled":true`) || strings.Contains(as[1].Before+as[1].After, "argon2") ||
+		as[0].Action != "user.credentials-ended" || as[0].After != `{"sessions":0,"tokens":1,"why":"user disabled"}` {
 		t.Errorf("audit %+v", as)
 	}
 }

@@ -63,8 +63,10 @@ type Config struct {
 	Bus    *bus.Config
 	BusDir string
 
-	// HTTPAddr is the HTTP listen address; empty disables HTTP.
+	// HTTPAddr is the HTTP listen address; empty disables HTTP. HTTP is
+	// its TLS and trusted reverse proxies.
 	HTTPAddr string
+	HTTP     HTTPSecurity
 	Gateway  gateway.Config
 	Web      api.Config
 
@@ -338,12 +340,12 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		if err := a.step("HTTP"); err != nil {
 			return nil, err
 		}
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		ln, err := cfg.HTTP.listen(cfg.HTTPAddr)
 		if err != nil {
 			return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.HTTPAddr, err)
 		}
 		a.httpLn = ln
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		srv := &http.Server{Handler: cfg.HTTP.wrap(h), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 		served := make(chan struct{})
 		go func() {
 			defer close(served)

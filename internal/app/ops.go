@@ -84,12 +84,12 @@ type opsServer struct {
 	ln  net.Listener
 }
 
-func startOps(addr string, h http.Handler, log *slog.Logger) (*opsServer, error) {
-	ln, err := net.Listen("tcp", addr)
+func startOps(addr string, sec HTTPSecurity, h http.Handler, log *slog.Logger) (*opsServer, error) {
+	ln, err := sec.listen(addr)
 	if err != nil {
 		return nil, err
 	}
-	o := &opsServer{ln: ln, srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}}
+	o := &opsServer{ln: ln, srv: &http.Server{Handler: sec.wrap(h), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}}
 	go func() {
 		if err := o.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("ops http server stopped", "err", err)

@@ -38,8 +38,10 @@ type GatewayRoleConfig struct {
 	DSN     string
 	Bus     bus.Config
 	Gateway gateway.Config
-	// OpsAddr serves /healthz, /readyz and /metrics; empty disables.
+	// OpsAddr serves /healthz, /readyz and /metrics; empty disables. OpsHTTP
+	// is its TLS and trusted reverse proxies.
 	OpsAddr        string
+	OpsHTTP        HTTPSecurity
 	RegistryReload time.Duration
 	ReadyFile      string
 	Logger         *slog.Logger
@@ -103,7 +105,7 @@ func StartGatewayRole(ctx context.Context, cfg GatewayRoleConfig) (*GatewayRole,
 			return nil
 		}
 		h := opsHandler(metrics, ready, auth.New(st, auth.Options{}), log)
-		if r.ops, err = startOps(cfg.OpsAddr, h, log); err != nil {
+		if r.ops, err = startOps(cfg.OpsAddr, cfg.OpsHTTP, h, log); err != nil {
 			r.Shutdown(ctx)
 			return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.OpsAddr, err)
 		}
@@ -171,8 +173,10 @@ type WriterRoleConfig struct {
 	DSN    string // PostgreSQL
 	Bus    bus.Config
 	Writer bus.WriterConfig
-	// OpsAddr serves /healthz, /readyz and /metrics; empty disables.
+	// OpsAddr serves /healthz, /readyz and /metrics; empty disables. OpsHTTP
+	// is its TLS and trusted reverse proxies.
 	OpsAddr string
+	OpsHTTP HTTPSecurity
 	// RollupEvery is how often the dirty hours are rolled up (the
 	// package's RollupEvery);
 	// negative disables (another process does it).
@@ -316,7 +320,7 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 			}
 			return r.Writer.Ready()
 		}
-		if r.ops, err = startOps(cfg.OpsAddr, opsHandler(r.writeMetrics, ready, auth.New(st, auth.Options{}), log), log); err != nil {
+		if r.ops, err = startOps(cfg.OpsAddr, cfg.OpsHTTP, opsHandler(r.writeMetrics, ready, auth.New(st, auth.Options{}), log), log); err != nil {
 			r.Shutdown(ctx)
 			return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.OpsAddr, err)
 		}

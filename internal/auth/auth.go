@@ -13,6 +13,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -62,6 +63,9 @@ type Store interface {
 	DeleteSession(ctx context.Context, hash string) error
 	PutAPIToken(ctx context.Context, t model.APIToken, audit *model.AuditRecord) error
 	APIToken(ctx context.Context, hash string) (model.APIToken, error)
+	APITokens(ctx context.Context, user string) ([]model.APIToken, error)
+	RevokeAPIToken(ctx context.Context, hash string, at time.Time, why string, audit *model.AuditRecord) error
+	TouchAPIToken(ctx context.Context, hash string, at time.Time, from string) error
 	AppendAudit(ctx context.Context, a model.AuditRecord) error
 }
 
@@ -225,8 +229,13 @@ func (s *Service) Login(ctx context.Context, user, password, ip string) (string,
 	s.userLimit.Reset(ukey)
 	s.ipLimit.Release(ikey, now)
 	tok := randomToken(32)
-	ss := model.Session{Hash: HashToken(tok), User: u.ID, CSRF: randomToken(24), CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}
-	if err := s.st.PutSession(ctx, ss); err != nil {
+	ss := model.Session{Hash: HashToken(tok), User: u.ID, CSRF: randomToken(24), CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL),
+		PasswordHash: u.PasswordHash}
+	if err := s.st.PutSession(ctx, ss); errors.Is(err, store.ErrConflict) {
+		// The password changed (or the user was disabled) while it was
+		// being checked: the old password opens nothing.
+		return "", Anonymous, fmt.Errorf("user %q changed meanwhile: %w", u.ID, ErrUnauthenticated)
+	} else if err != nil {
 		return "", Anonymous, err
 	}
 	p := principalOf(u, "session")
@@ -263,10 +272,20 @@ func (s *Service) Authenticate(r *http.Request) (Principal, error) {
 		if err != nil {
 			return Anonymous, err
 		}
+		if !t.RevokedAt.IsZero() {
+			return Anonymous, fmt.Errorf("token revoked (%s): %w", t.RevokedWhy, ErrUnauthenticated)
+		}
 		if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
 			return Anonymous, fmt.Errorf("token expired: %w", ErrUnauthenticated)
 		}
-		return s.userPrincipal(ctx, t.User, "token")
+		p, err := s.userPrincipal(ctx, t.User, "token")
+		if err == nil && now.Sub(t.LastUsedAt) >= TokenUseResolution {
+			// Last use to the minute: one write a minute per busy token.
+			if terr := s.st.TouchAPIToken(ctx, t.Hash, now, ClientIP(r)); terr != nil {
+				return Anonymous, terr
+			}
+		}
+		return p, err
 	}
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
@@ -322,9 +341,10 @@ func CheckCSRF(r *http.Request, p Principal) error {
 }
 
 // SetSessionCookies writes the session and CSRF cookies: HttpOnly (the
-// session), SameSite=Lax, Secure when the request came over TLS.
+// session), SameSite=Lax, Secure when the request came over HTTPS
+// (directly, or through a trusted proxy: see Transport).
 func (s *Service) SetSessionCookies(w http.ResponseWriter, r *http.Request, tok string, p Principal) {
-	secure := r.TLS != nil
+	secure := IsHTTPS(r)
 	exp := s.now().Add(s.sessionTTL)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", Expires: exp, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: CSRFCookie, Value: p.CSRF, Path: "/", Expires: exp, Secure: secure, SameSite: http.SameSiteLaxMode})
@@ -333,8 +353,55 @@ func (s *Service) SetSessionCookies(w http.ResponseWriter, r *http.Request, tok 
 // ClearSessionCookies expires both cookies.
 func ClearSessionCookies(w http.ResponseWriter, r *http.Request) {
 	for _, n := range []string{SessionCookie, CSRFCookie} {
-		http.SetCookie(w, &http.Cookie{Name: n, Value: "", Path: "/", MaxAge: -1, HttpOnly: n == SessionCookie, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, &http.Cookie{Name: n, Value: "", Path: "/", MaxAge: -1, HttpOnly: n == SessionCookie, Secure: IsHTTPS(r), SameSite: http.SameSiteLaxMode})
 	}
+}
+
+// TokenUseResolution is how precisely a token's last use is recorded: a
+// token used all the time costs one write per this interval.
+const TokenUseResolution = time.Minute
+
+// Tokens lists a user's API tokens ("" for everyone's), revoked included.
+func (s *Service) Tokens(ctx context.Context, user string) ([]model.APIToken, error) {
+	return s.st.APITokens(ctx, user)
+}
+
+// RevokeToken revokes the API token whose ID (model.APIToken.ID, or a
+// longer prefix of its hash) is id. An ID matching no token or several is
+// an error naming it.
+func (s *Service) RevokeToken(ctx context.Context, id, why string, audit *model.AuditRecord) (model.APIToken, error) {
+	id = strings.ToLower(strings.TrimSpace(id))
+	if len(id) < 6 {
+		return model.APIToken{}, fmt.Errorf("token id %q: at least 6 hex digits (see users token list)", id)
+	}
+	ts, err := s.st.APITokens(ctx, "")
+	if err != nil {
+		return model.APIToken{}, err
+	}
+	var match []model.APIToken
+	for _, t := range ts {
+		if strings.HasPrefix(t.Hash, id) {
+			match = append(match, t)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return model.APIToken{}, fmt.Errorf("token id %q: no such token: %w", id, store.ErrNotFound)
+	case 1:
+	default:
+		return model.APIToken{}, fmt.Errorf("token id %q: matches %d tokens; give more digits", id, len(match))
+	}
+	t := match[0]
+	if audit != nil {
+		audit.Target = "user/" + t.User
+		b, _ := json.Marshal(map[string]string{"token": t.ID(), "name": t.Name, "why": why})
+		audit.After = string(b)
+	}
+	if err := s.st.RevokeAPIToken(ctx, t.Hash, s.now(), why, audit); err != nil {
+		return t, fmt.Errorf("token %s: %w", t.ID(), err)
+	}
+	t.RevokedAt, t.RevokedWhy = s.now(), why
+	return t, nil
 }
 
 // NewToken creates an API token for a user and returns it; only its hash

@@ -203,6 +203,41 @@ func (m *memStore) APIToken(_ context.Context, h string) (model.APIToken, error)
 	return t, nil
 }
 
+func (m *memStore) APITokens(_ context.Context, user string) ([]model.APIToken, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []model.APIToken
+	for _, t := range m.tokens {
+		if user == "" || t.User == user {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+func (m *memStore) RevokeAPIToken(_ context.Context, h string, at time.Time, why string, _ *model.AuditRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.tokens[h]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if !t.RevokedAt.IsZero() {
+		return store.ErrConflict
+	}
+	t.RevokedAt, t.RevokedWhy = at, why
+	m.tokens[h] = t
+	return nil
+}
+func (m *memStore) TouchAPIToken(_ context.Context, h string, at time.Time, from string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := m.tokens[h]
+	if t.LastUsedAt.Before(at) {
+		t.LastUsedAt, t.LastUsedFrom = at, from
+		m.tokens[h] = t
+	}
+	return nil
+}
 func (m *memStore) AppendAudit(_ context.Context, a model.AuditRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -3,6 +3,8 @@ package dashboard
 import (
 	"net/http"
 	"strings"
+
+	"github.com/ecowatch/ecowatch/internal/auth"
 )
 
 // Languages: Chinese first (the bureau's working language), English by a
@@ -225,7 +227,7 @@ func tr(lang, key string) string {
 // then the cookie, then Chinese.
 func langOf(w http.ResponseWriter, r *http.Request) string {
 	if l := r.URL.Query().Get("lang"); l == langEN || l == langZH {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: auth.IsHTTPS(r)})
 		return l
 	}
 	if c, err := r.Cookie(langCookie); err == nil && (c.Value == langEN || c.Value == langZH) {

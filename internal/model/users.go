@@ -31,11 +31,16 @@ type User struct {
 // Session is a web login. Hash is the hex SHA-256 of the cookie value: the
 // value itself is never stored, so a copy of the database logs nobody in.
 type Session struct {
-	Hash      string
-	User      string
-	CSRF      string // the double-submit token the client echoes in X-CSRF-Token
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	Hash string
+	User string
+	// PasswordHash is the user's password hash the login was checked
+	// against (not stored): the store opens the session only if the user
+	// still has it and is not disabled, so a password change or a disable
+	// racing a login cannot leave a session of the old password.
+	PasswordHash string
+	CSRF         string // the double-submit token the client echoes in X-CSRF-Token
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
 }
 
 // APIToken is a machine credential bound to a user. Hash is the hex
@@ -46,6 +51,23 @@ type APIToken struct {
 	User      string    `json:"user"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// RevokedAt is when the token was revoked (by hand, or because its
+	// user's password changed or the user was disabled: RevokedWhy).
+	RevokedAt  time.Time `json:"revoked_at,omitzero"`
+	RevokedWhy string    `json:"revoked_why,omitempty"`
+	// LastUsedAt and LastUsedFrom are its last use (to the minute) and
+	// the client address of it.
+	LastUsedAt   time.Time `json:"last_used_at,omitzero"`
+	LastUsedFrom string    `json:"last_used_from,omitempty"`
+}
+
+// ID names a token in listings and for revocation: the first 12 hex
+// digits of its hash (the token itself is never stored).
+func (t APIToken) ID() string {
+	if len(t.Hash) < 12 {
+		return t.Hash
+	}
+	return t.Hash[:12]
 }
 
 // AuditRecord is one row of the append-only audit log: who changed what,

@@ -125,6 +125,10 @@ type Notification struct {
 // an audit record writes it in the same transaction; a nil audit writes
 // none (system jobs that audit elsewhere).
 type CasesStore interface {
+	// PutUser inserts or replaces a user; changing an existing user's
+	// password hash or disabling them ends their sessions and revokes
+	// their API tokens in the same transaction. PutSession opens a
+	// session only while its user still has s.PasswordHash (ErrConflict).
 	PutUser(ctx context.Context, u model.User, audit *model.AuditRecord) error
 	User(ctx context.Context, id string) (model.User, error)
 	Users(ctx context.Context) ([]model.User, error)
@@ -135,6 +139,12 @@ type CasesStore interface {
 	PurgeSessions(ctx context.Context, t time.Time) (int64, error)
 	PutAPIToken(ctx context.Context, t model.APIToken, audit *model.AuditRecord) error
 	APIToken(ctx context.Context, hash string) (model.APIToken, error)
+	// APITokens lists a user's tokens ("" for all users), revoked ones
+	// included; RevokeAPIToken revokes one (ErrNotFound, or ErrConflict
+	// when revoked already); TouchAPIToken records its last use.
+	APITokens(ctx context.Context, user string) ([]model.APIToken, error)
+	RevokeAPIToken(ctx context.Context, hash string, at time.Time, why string, audit *model.AuditRecord) error
+	TouchAPIToken(ctx context.Context, hash string, at time.Time, from string) error
 	AppendAudit(ctx context.Context, a model.AuditRecord) error
 	Audit(ctx context.Context, target string, limit int) ([]model.AuditRecord, error)
 
@@ -283,13 +293,29 @@ func (s *sqlBase) Audit(ctx context.Context, target string, limit int) ([]model.
 	return out, rows.Err()
 }
 
-// PutUser implements CasesStore (insert or replace by ID).
+// PutUser implements CasesStore (insert or replace by ID). When an
+// existing user's password hash changes, or the user is disabled, the same
+// transaction ends the user's sessions and revokes their API tokens, with
+// an audit row of what it ended: no credential outlives the password it
+// came from, whichever path changed it. On PostgreSQL the user row is
+// locked first, so a concurrent PutSession waits and then sees the change.
 func (s *sqlBase) PutUser(ctx context.Context, u model.User, audit *model.AuditRecord) error {
 	if u.ID == "" {
 		return fmt.Errorf("put user: empty id")
 	}
 	return s.inTx(ctx, "put user "+u.ID, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO users (id, name, role, county, enterprise, password_hash, disabled, created_at)
+		lock := ""
+		if s.postgres {
+			lock = " FOR UPDATE"
+		}
+		var oldHash string
+		var oldDisabled int64
+		err := tx.QueryRowContext(ctx, s.q(`SELECT password_hash, disabled FROM users WHERE id = ?`+lock), u.ID).Scan(&oldHash, &oldDisabled)
+		existed := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO users (id, name, role, county, enterprise, password_hash, disabled, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, county = excluded.county,
 			enterprise = excluded.enterprise, password_hash = excluded.password_hash, disabled = excluded.disabled`),
@@ -297,8 +323,56 @@ func (s *sqlBase) PutUser(ctx context.Context, u model.User, audit *model.AuditR
 		if err != nil {
 			return err
 		}
-		return s.insertAudit(ctx, tx, audit)
+		if err := s.insertAudit(ctx, tx, audit); err != nil {
+			return err
+		}
+		why := ""
+		switch {
+		case !existed:
+		case u.Disabled:
+			why = "user disabled"
+		case oldHash != u.PasswordHash:
+			why = "password changed"
+		}
+		if why == "" {
+			return nil
+		}
+		return s.endCredentials(ctx, tx, u.ID, why, audit)
 	})
+}
+
+// endCredentials deletes a user's sessions and revokes their live API
+// tokens, auditing what it ended (nothing is written when there was
+// nothing to end).
+func (s *sqlBase) endCredentials(ctx context.Context, tx *sql.Tx, user, why string, cause *model.AuditRecord) error {
+	at := time.Now()
+	actor, role, remote := "system", "system", ""
+	if cause != nil {
+		at, actor, role, remote = cause.At, cause.Actor, cause.Role, cause.Remote
+	}
+	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_id = ?`), user)
+	if err != nil {
+		return err
+	}
+	sessions, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	res, err = tx.ExecContext(ctx, s.q(`UPDATE api_tokens SET revoked_at = ?, revoked_why = ? WHERE user_id = ? AND revoked_at = 0`),
+		us(at), why, user)
+	if err != nil {
+		return err
+	}
+	tokens, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if sessions+tokens == 0 {
+		return nil
+	}
+	after, _ := json.Marshal(map[string]any{"sessions": sessions, "tokens": tokens, "why": why})
+	return s.insertAudit(ctx, tx, &model.AuditRecord{At: at, Actor: actor, Role: role, Action: "user.credentials-ended",
+		Target: "user/" + user, After: string(after), Remote: remote})
 }
 
 const userCols = `id, name, role, county, enterprise, password_hash, disabled, created_at`
@@ -342,12 +416,26 @@ func (s *sqlBase) Users(ctx context.Context) ([]model.User, error) {
 	return out, rows.Err()
 }
 
-// PutSession implements CasesStore.
+// PutSession implements CasesStore. The session is stored only if its
+// user still has ss.PasswordHash and is not disabled (ErrConflict
+// otherwise): a login that checked the old password while the password
+// was being changed opens nothing.
 func (s *sqlBase) PutSession(ctx context.Context, ss model.Session) error {
+	lock := ""
+	if s.postgres {
+		lock = " FOR SHARE"
+	}
 	return s.inTx(ctx, "put session", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`),
-			ss.Hash, ss.User, ss.CSRF, us(ss.CreatedAt), us(ss.ExpiresAt))
-		return err
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at)
+			SELECT ?, id, ?, ?, ? FROM users WHERE id = ? AND password_hash = ? AND disabled = 0`+lock),
+			ss.Hash, ss.CSRF, us(ss.CreatedAt), us(ss.ExpiresAt), ss.User, ss.PasswordHash)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return fmt.Errorf("user %q changed its password or was disabled: %w", ss.User, ErrConflict)
+		}
+		return nil
 	})
 }
 
@@ -401,20 +489,85 @@ func (s *sqlBase) PutAPIToken(ctx context.Context, t model.APIToken, audit *mode
 	})
 }
 
+const tokenCols = `hash, name, user_id, created_at, expires_at, revoked_at, revoked_why, last_used_at, last_used_from`
+
+func scanToken(sc interface{ Scan(...any) error }) (model.APIToken, error) {
+	var t model.APIToken
+	var c, e, r, l int64
+	err := sc.Scan(&t.Hash, &t.Name, &t.User, &c, &e, &r, &t.RevokedWhy, &l, &t.LastUsedFrom)
+	t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt = fromUS(c), fromUS(e), fromUS(r), fromUS(l)
+	return t, err
+}
+
 // APIToken implements CasesStore.
 func (s *sqlBase) APIToken(ctx context.Context, hash string) (model.APIToken, error) {
-	var t model.APIToken
-	var c, e int64
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT hash, name, user_id, created_at, expires_at FROM api_tokens WHERE hash = ?`), hash).
-		Scan(&t.Hash, &t.Name, &t.User, &c, &e)
+	t, err := scanToken(s.r.QueryRowContext(ctx, s.q(`SELECT `+tokenCols+` FROM api_tokens WHERE hash = ?`), hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("api token: %w", ErrNotFound)
 	}
 	if err != nil {
 		return t, fmt.Errorf("api token: %w", err)
 	}
-	t.CreatedAt, t.ExpiresAt = fromUS(c), fromUS(e)
 	return t, nil
+}
+
+// APITokens implements CasesStore: a user's tokens ("" for everyone's),
+// revoked ones included, by user and age.
+func (s *sqlBase) APITokens(ctx context.Context, user string) ([]model.APIToken, error) {
+	qs, args := `SELECT `+tokenCols+` FROM api_tokens`, []any{}
+	if user != "" {
+		qs += ` WHERE user_id = ?`
+		args = append(args, user)
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(qs+` ORDER BY user_id, created_at, hash`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("api tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []model.APIToken
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("api tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeAPIToken implements CasesStore: ErrNotFound for an unknown hash,
+// ErrConflict for a token revoked already.
+func (s *sqlBase) RevokeAPIToken(ctx context.Context, hash string, at time.Time, why string, audit *model.AuditRecord) error {
+	return s.inTx(ctx, "revoke api token", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE api_tokens SET revoked_at = ?, revoked_why = ? WHERE hash = ? AND revoked_at = 0`), us(at), why, hash)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var r int64
+			err := tx.QueryRowContext(ctx, s.q(`SELECT revoked_at FROM api_tokens WHERE hash = ?`), hash).Scan(&r)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("revoked already at %s: %w", fromUS(r).Format(time.RFC3339), ErrConflict)
+		}
+		return s.insertAudit(ctx, tx, audit)
+	})
+}
+
+// TouchAPIToken implements CasesStore: records a use at at from the
+// client address from, unless a later use is recorded already.
+func (s *sqlBase) TouchAPIToken(ctx context.Context, hash string, at time.Time, from string) error {
+	return s.inTx(ctx, "touch api token", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE api_tokens SET last_used_at = ?, last_used_from = ? WHERE hash = ? AND last_used_at < ?`),
+			us(at), cleanText(from), hash, us(at))
+		return err
+	})
 }
 
 // NextNumber implements CasesStore.

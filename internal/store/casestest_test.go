@@ -21,6 +21,7 @@ func runCasesSuite(t *testing.T, tg target) {
 		fn   func(t *testing.T, tg target)
 	}{
 		{"Users", testUsers},
+		{"CredentialsEnd", testCredentialsEnd},
 		{"AppendOnly", testAppendOnly},
 		{"CaseConcurrency", testCaseConcurrency},
 		{"CaseQueries", testCaseQueries},
@@ -56,17 +57,22 @@ func testUsers(t *testing.T, tg target) {
 	if _, err := s.User(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown user: %v", err)
 	}
-	ss := model.Session{Hash: "h1", User: "county-x", CSRF: "c", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	u.Disabled = false
+	if err := s.PutUser(ctx, u, nil); err != nil {
+		t.Fatal(err)
+	}
+	ss := model.Session{Hash: "h1", User: "county-x", CSRF: "c", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), PasswordHash: u.PasswordHash}
 	if err := s.PutSession(ctx, ss); err != nil {
 		t.Fatal(err)
 	}
+	ss.PasswordHash = "" // not stored
 	if got, err := s.Session(ctx, "h1"); err != nil || !reflect.DeepEqual(got, ss) {
 		t.Errorf("Session = %+v, %v", got, err)
 	}
 	if n, err := s.PurgeSessions(ctx, t0.Add(time.Hour)); err != nil || n != 0 {
 		t.Errorf("purge at the expiry instant: %d %v", n, err)
 	}
-	if err := s.PutSession(ctx, model.Session{Hash: "h0", User: "county-x", CSRF: "c", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}); err != nil {
+	if err := s.PutSession(ctx, model.Session{Hash: "h0", User: "county-x", CSRF: "c", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute), PasswordHash: u.PasswordHash}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.PurgeSessions(ctx, t0.Add(time.Hour)); err != nil || n != 1 {
@@ -91,6 +97,123 @@ func testUsers(t *testing.T, tg target) {
 	as, err := s.Audit(ctx, "user/county-x", 10)
 	if err != nil || len(as) != 1 || as[0].Actor != "admin" || as[0].After != `{"id":"county-x"}` || !as[0].At.Equal(t0) {
 		t.Errorf("Audit = %+v, %v", as, err)
+	}
+}
+
+// A password change or a disable ends the user's sessions and revokes
+// their tokens in the same transaction, audited; a login checked against
+// the old password opens no session; tokens are listed, revoked by hand
+// and record their last use.
+func testCredentialsEnd(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	ctx := context.Background()
+	u := model.User{ID: "ops", Name: "运维", Role: model.RoleMachine, PasswordHash: "$argon2id$old", CreatedAt: t0}
+	other := model.User{ID: "other", Name: "其他", Role: model.RoleCity, PasswordHash: "$argon2id$o", CreatedAt: t0}
+	for _, x := range []model.User{u, other} {
+		if err := s.PutUser(ctx, x, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := func(hash, user, pw string) error {
+		return s.PutSession(ctx, model.Session{Hash: hash, User: user, CSRF: "c", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), PasswordHash: pw})
+	}
+	for _, h := range []string{"s1", "s2"} {
+		if err := open(h, "ops", u.PasswordHash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := open("s3", "other", other.PasswordHash); err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range []string{"aaaaaaaaaaaa01", "aaaaaaaaaaaa02"} {
+		if err := s.PutAPIToken(ctx, model.APIToken{Hash: h, Name: fmt.Sprint("t", i), User: "ops", CreatedAt: t0}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PutAPIToken(ctx, model.APIToken{Hash: "bbbb", Name: "o", User: "other", CreatedAt: t0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Last use: recorded, never moved back.
+	t1 := t0.Add(time.Minute)
+	if err := s.TouchAPIToken(ctx, "aaaaaaaaaaaa01", t1, "10.0.0.5"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TouchAPIToken(ctx, "aaaaaaaaaaaa01", t0, "10.0.0.6"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.APIToken(ctx, "aaaaaaaaaaaa01"); !got.LastUsedAt.Equal(t1) || got.LastUsedFrom != "10.0.0.5" {
+		t.Errorf("last use %v from %q", got.LastUsedAt, got.LastUsedFrom)
+	}
+	// A rename ends nothing.
+	u.Name = "运维组"
+	if err := s.PutUser(ctx, u, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, "s1"); err != nil {
+		t.Fatalf("a rename ended a session: %v", err)
+	}
+	// The password changes: both sessions gone, both tokens revoked, one
+	// audit row of it; the other user's untouched.
+	t2 := t0.Add(2 * time.Minute)
+	u.PasswordHash = "$argon2id$new"
+	if err := s.PutUser(ctx, u, &model.AuditRecord{At: t2, Actor: "admin", Role: "city", Action: "user.passwd", Target: "user/ops"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"s1", "s2"} {
+		if _, err := s.Session(ctx, h); !errors.Is(err, ErrNotFound) {
+			t.Errorf("session %s after the password change: %v", h, err)
+		}
+	}
+	if _, err := s.Session(ctx, "s3"); err != nil {
+		t.Errorf("another user's session ended: %v", err)
+	}
+	ts, err := s.APITokens(ctx, "ops")
+	if err != nil || len(ts) != 2 {
+		t.Fatalf("APITokens = %+v, %v", ts, err)
+	}
+	for _, tk := range ts {
+		if !tk.RevokedAt.Equal(t2) || tk.RevokedWhy != "password changed" {
+			t.Errorf("token %s after the password change: revoked %v %q", tk.ID(), tk.RevokedAt, tk.RevokedWhy)
+		}
+	}
+	if all, _ := s.APITokens(ctx, ""); len(all) != 3 || !all[2].RevokedAt.IsZero() {
+		t.Errorf("all tokens: %+v", all)
+	}
+	as, _ := s.Audit(ctx, "user/ops", 10)
+	if len(as) != 2 || as[0].Action != "user.credentials-ended" || as[0].Actor != "admin" ||
+		as[0].After != `{"sessions":2,"tokens":2,"why":"password changed"}` {
+		t.Errorf("audit after the change: %+v", as)
+	}
+	// A login checked against the old hash opens nothing.
+	if err := open("s4", "ops", "$argon2id$old"); !errors.Is(err, ErrConflict) {
+		t.Errorf("session of the old password: %v", err)
+	}
+	if err := open("s5", "ops", u.PasswordHash); err != nil {
+		t.Fatal(err)
+	}
+	// Disabling ends the new session; a disabled user gets none.
+	u.Disabled = true
+	if err := s.PutUser(ctx, u, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, "s5"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("session after disable: %v", err)
+	}
+	if err := open("s6", "ops", u.PasswordHash); !errors.Is(err, ErrConflict) {
+		t.Errorf("session of a disabled user: %v", err)
+	}
+	// Revocation by hand.
+	if err := s.RevokeAPIToken(ctx, "bbbb", t2, "revoked by cli", &model.AuditRecord{At: t2, Actor: "cli", Role: "system", Action: "token.revoke", Target: "user/other"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.APIToken(ctx, "bbbb"); got.RevokedWhy != "revoked by cli" {
+		t.Errorf("revoked token %+v", got)
+	}
+	if err := s.RevokeAPIToken(ctx, "bbbb", t2, "again", nil); !errors.Is(err, ErrConflict) {
+		t.Errorf("second revocation: %v", err)
+	}
+	if err := s.RevokeAPIToken(ctx, "nope", t2, "x", nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown token: %v", err)
 	}
 }
 
