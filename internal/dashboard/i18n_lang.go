@@ -97,6 +97,7 @@ var langMessages = map[string][2]string{
 
 	// Emission-rights ledger operations and trade kinds.
 	"rights.escrowof":          {"托管", " escrow"},
+	"rights.login":             {"市局账号登录后，可在此登记、审核减排量，锁定和批准总量指标分配。", "as the city to declare and review reductions, and lock and grant allocations, here."},
 	"rights.credits":           {"减排量登记与核定", "Reductions declared and confirmed"},
 	"rights.credit":            {"减排量编号", "Credit"},
 	"rights.measure":           {"减排措施", "Measure"},

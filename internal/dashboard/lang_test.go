@@ -176,7 +176,7 @@ func TestRightsActions(t *testing.T) {
 	// would refuse an anonymous command.
 	st, _ := fixture(t)
 	ho, _ := newTestHandler(t, Config{Auth: newAuth(t, st, 0), Open: true})
-	if b := get(t, ho, "/rights").Body.String(); strings.Contains(b, "data-cmd=") || !strings.Contains(b, `id="credits"`) {
-		t.Error("open mode, anonymous: want the tables without the forms")
+	if b := get(t, ho, "/rights").Body.String(); strings.Contains(b, "data-cmd=") || !strings.Contains(b, `id="credits"`) || !strings.Contains(b, `id="rights-login"`) {
+		t.Error("open mode, anonymous: want the tables without the forms, and the way to log in")
 	}
 }
