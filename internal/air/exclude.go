@@ -2,6 +2,9 @@ package air
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -104,4 +107,15 @@ func (e *Exclusions) Summary() map[string]int {
 		}
 	}
 	return m
+}
+
+// FormatCounts renders counts by key as "key=n ..." in key order (the
+// exclusions' and invalid days' summaries).
+func FormatCounts(m map[string]int) string {
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
 }

@@ -292,6 +292,17 @@ type VerifyResult struct {
 	NoLoss        bool `json:"no_loss"`
 }
 
+// writeCheck writes the no-loss check's and the machine's rows of a
+// report table.
+func writeCheck(tw io.Writer, v VerifyResult, cpus, procs int, goVersion string) {
+	check := "PASS"
+	if !v.NoLoss {
+		check = "FAIL"
+	}
+	fmt.Fprintf(tw, "no-loss check\t%s\t(stored %d, acknowledged %d, lost %d, stored unacknowledged %d)\n", check, v.StoredUploads, v.AckedDistinct, v.LostAcked, v.StoredUnacked)
+	fmt.Fprintf(tw, "machine\t%d CPUs, GOMAXPROCS %d, %s\n", cpus, procs, goVersion)
+}
+
 // writeReport prints a bench report as JSON or as a table, then fails
 // if the loss check did.
 func writeReport(stdout io.Writer, asJSON bool, rep any, table func(), v VerifyResult) error {

@@ -408,12 +408,7 @@ func printBus(w io.Writer, r *BusReport) {
 	fmt.Fprintf(tw, "PostgreSQL space\t%.0f B per upload, %.0f B per raw frame\t(tables with indexes)\n", r.UploadBytes, r.RawBytes)
 	fmt.Fprintf(tw, "peak RSS (VmHWM)\t%.0f MiB\t(devices, gateways, writers and NATS together)\n", r.PeakRSSMiB)
 	fmt.Fprintf(tw, "sent / acked / retransmitted / failed\t%d / %d / %d / %d\t(main run)\n", r.Sent, r.Acked, r.Retransmitted, r.Failed)
-	check := "PASS"
-	if !r.NoLoss {
-		check = "FAIL"
-	}
-	fmt.Fprintf(tw, "no-loss check\t%s\t(stored %d, acknowledged %d, lost %d, stored unacknowledged %d)\n", check, r.StoredUploads, r.AckedDistinct, r.LostAcked, r.StoredUnacked)
-	fmt.Fprintf(tw, "machine\t%d CPUs, GOMAXPROCS %d, %s\n", r.NumCPU, r.GOMAXPROCS, r.GoVersion)
+	writeCheck(tw, r.VerifyResult, r.NumCPU, r.GOMAXPROCS, r.GoVersion)
 	tw.Flush()
 }
 

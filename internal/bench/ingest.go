@@ -276,12 +276,7 @@ func printIngest(w io.Writer, r *IngestReport) {
 	fmt.Fprintf(tw, "ratio end-to-end / raw\t%.2f\n", r.Ratio)
 	fmt.Fprintf(tw, "gateway commits\t%d\t(%.0f frames each, ack p99 ≤ %.0f ms, queue-full waits %d)\n", r.Commits, r.FramesPerBatch, r.GatewayP99Ms, r.QueueFullWaits)
 	fmt.Fprintf(tw, "sent / acked / retransmitted / failed\t%d / %d / %d / %d\n", r.Sent, r.Acked, r.Retransmitted, r.Failed)
-	check := "PASS"
-	if !r.NoLoss {
-		check = "FAIL"
-	}
-	fmt.Fprintf(tw, "no-loss check\t%s\t(stored %d, acknowledged %d, lost %d, stored unacknowledged %d)\n", check, r.StoredUploads, r.AckedDistinct, r.LostAcked, r.StoredUnacked)
-	fmt.Fprintf(tw, "machine\t%d CPUs, GOMAXPROCS %d, %s\n", r.NumCPU, r.GOMAXPROCS, r.GoVersion)
+	writeCheck(tw, r.VerifyResult, r.NumCPU, r.GOMAXPROCS, r.GoVersion)
 	tw.Flush()
 }
 

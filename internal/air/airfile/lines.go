@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
@@ -30,19 +28,7 @@ func MergeExclusions(dst, src *air.Exclusions) {
 }
 
 // Summary renders the exclusions' counts by reason as "reason=n ...".
-func Summary(e *air.Exclusions) string {
-	m := e.Summary()
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
-	}
-	return strings.Join(parts, " ")
-}
+func Summary(e *air.Exclusions) string { return air.FormatCounts(e.Summary()) }
 
 // iaqiJSON writes sub-indices in slot order, only those computed.
 type iaqiJSON [air.NumIndex]int16

@@ -27,7 +27,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -64,25 +63,12 @@ func (r *Result) Summary() string {
 		fmt.Fprintf(&b, ", kept %d", r.Kept)
 	}
 	if len(r.Excluded) > 0 {
-		fmt.Fprintf(&b, "; excluded %s", kv(r.Excluded))
+		fmt.Fprintf(&b, "; excluded %s", air.FormatCounts(r.Excluded))
 	}
 	if len(r.UnknownStations) > 0 {
-		fmt.Fprintf(&b, "; unknown stations %s", kv(r.UnknownStations))
+		fmt.Fprintf(&b, "; unknown stations %s", air.FormatCounts(r.UnknownStations))
 	}
 	return b.String()
-}
-
-func kv(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
-	}
-	return strings.Join(parts, " ")
 }
 
 // Hours converts a parsed file to station-hours of the known stations (a

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -73,16 +71,7 @@ func kvString(m map[string]int) string {
 	if len(m) == 0 {
 		return "none"
 	}
-	return airdataSummary(m)
-}
-
-func airdataSummary(m map[string]int) string {
-	keys := slices.Sorted(maps.Keys(m))
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
-	}
-	return strings.Join(parts, " ")
+	return air.FormatCounts(m)
 }
 
 // WriteTargets writes the targets' attainment as a plain-text table.
