@@ -34,6 +34,9 @@ const (
 	// read their own rows; only the city computes and issues.
 	ScopeAccountRead  = "account:read"
 	ScopeAccountWrite = "account:write"
+	// The command-centre big screen (dashboard /screen): city-wide figures
+	// of every work line, for the city and display accounts.
+	ScopeScreen = "screen:read"
 )
 
 // roleScopes is the role → scope table. Rows outside the principal's county
@@ -45,7 +48,8 @@ var roleScopes = map[string][]string{
 	model.RoleEnterprise: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeCasesRead, ScopeCasesWrite, ScopeRightsRead, ScopeRightsWrite},
 	// Machines read monitoring data and metrics city-wide and may register
 	// cases (alert rules); they hold no evidence-export right.
-	model.RoleMachine: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeMetrics, ScopeCasesRead, ScopeCasesWrite},
+	// A machine token also drives a wall display of the big screen.
+	model.RoleMachine: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeMetrics, ScopeCasesRead, ScopeCasesWrite, ScopeScreen},
 	model.RolePublic:  {},
 }
 

@@ -2,12 +2,55 @@ package dashboard_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ecowatch/ecowatch/internal/dashboard"
 )
+
+// browserPage is a page the browser test opens on every viewport: sel
+// must match on it, ink names a chart that must draw.
+type browserPage struct {
+	name, path, sel string
+	ink             string
+}
+
+// browserPages is every page of the dashboard over the seeded store. A
+// new page gets a row here.
+func browserPages(s *dashboard.Seeded) []browserPage {
+	return []browserPage{
+		{"overview", "/", "table.stations tbody tr", "#map"},
+		{"screen", "/screen", "#alarm-list li", "#s-map"},
+		{"air", "/air", "#rankings tbody tr", ""},
+		{"station", "/air/stations/371501A", "#hours tbody tr", "#station-hourly"},
+		{"monitoring", "/monitoring", "#enterprises tbody tr", ""},
+		{"enterprise", "/monitoring/enterprises/" + s.Outlet.Enterprise, "tr.exceed", ""},
+		{"device", "/monitoring/devices/" + s.Device.MN, "#frames tr.frame", ""},
+		{"quarantine", "/monitoring/quarantine", "#frames tr.frame-quarantined", ""},
+		{"report", "/reports/monthly?month=2025-05", "#report-counties tbody tr", ""},
+		{"water", "/water?period=2025-05", "#sections td.class", ""},
+		{"rights", "/rights?year=2025", "#holdings tbody tr", ""},
+		{"cases", "/cases", "#cases tbody tr.exceed", ""},
+		{"case", "/cases/" + s.OverdueCase, "#timeline li", ""},
+		{"notices", "/notices", "#notices tbody tr", ""},
+		{"notice", "/notices/" + s.OverdueCase + "/0", "#notice .doc-no", ""},
+		{"petitions", "/petitions", "#petitions tbody tr", ""},
+		{"accountability", "/accountability?period=2025Q1", "#firings a[href^='/cases/']", ""},
+		{"login", "/login", "#login-form", ""},
+		{"cases-filtered", "/cases?county=371502&overdue=1", "#case-filter", ""},
+		{"public", "/public", "#public-air li", ""},
+		{"petition-form", "/petition", "#petition-form", ""},
+		{"petition-track", "/petition/track?code=" + s.PetitionCode, "#petition-timeline li", ""},
+		{"patrol", "/patrol", "#start-form", ""},
+		{"patrol-stats", "/patrols/stats", "#patrol-total", ""},
+	}
+}
 
 // viewports are the screens every page is drawn on: the command centre's
 // 1920×1080, a laptop's 1366×768 and a phone's 390×844.
@@ -63,6 +106,60 @@ func TestBrowserOverviewRepeated(t *testing.T) {
 		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for _, e := range consoleErrors() {
+		t.Errorf("browser: %s", e)
+	}
+}
+
+// The big screen fills 1920×1080 without scrolling, draws its map and
+// refreshes its figures in place (no reload: the page's own marker
+// survives the refresh).
+func TestBrowserScreen(t *testing.T) {
+	exe := chromium(t)
+	base, _ := browserApp(t)
+	ctx, consoleErrors := browser(t, exe)
+	if err := chromedp.Do(ctx,
+		emulate(1920, 1080, false),
+		chromedp.Navigate(base+"/screen"),
+		chromedp.WaitVisible(`body[data-drawn="true"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitInk(ctx, t, "#s-map", 20000)
+	waitInk(ctx, t, "#s-ranking", 2000)
+	waitInk(ctx, t, "#s-cases", 2000)
+	if h1 := text(ctx, t, "h1"); h1 != "聊城市生态环境监管指挥中心" {
+		t.Errorf("h1 %q", h1)
+	}
+	sh, ih := eval[int](ctx, t, `document.documentElement.scrollHeight`), eval[int](ctx, t, `window.innerHeight`)
+	sw, iw := eval[int](ctx, t, `document.documentElement.scrollWidth`), eval[int](ctx, t, `window.innerWidth`)
+	if sh > ih || sw > iw {
+		t.Errorf("the screen scrolls: content %d×%d in a %d×%d window", sw, sh, iw, ih)
+	}
+	// Nothing is cut off inside its panel either.
+	if over := eval[string](ctx, t, `Array.from(document.querySelectorAll('.s-panel, .s-tile')).filter(p => p.scrollHeight > p.clientHeight + 2).map(p => p.querySelector('h2,h3').textContent).join('; ')`); over != "" {
+		t.Errorf("panels overflow: %s", over)
+	}
+	// The figures are large enough to read across a room: the key
+	// numbers at least 40 px at 1920.
+	if small := eval[string](ctx, t, `Array.from(document.querySelectorAll('.s-big, .s-nums b, .s-mid, .s-aqi b')).filter(n => parseFloat(getComputedStyle(n).fontSize) < 36).map(n => n.dataset.t || n.textContent).join(', ')`); small != "" {
+		t.Errorf("figures smaller than 36 px: %s", small)
+	}
+	// A refresh replaces the figures without reloading the page.
+	eval[bool](ctx, t, `(window.__marker = 1, document.querySelector('[data-t="case-open"]').textContent = '?', true)`)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.ecowatchScreenRefresh()`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval[string](ctx, t, `String(window.__marker) + ' ' + document.body.dataset.refreshed + ' ' + document.querySelector('[data-t="case-open"]').textContent`); strings.HasPrefix(got, "1 1 ?") || !strings.HasPrefix(got, "1 1 ") {
+		t.Errorf("after a refresh: %q (want the page kept, one refresh, the figure back)", got)
+	}
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(screenshotDir(t), "screen-1920x1080.png"), buf, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	for _, e := range consoleErrors() {
 		t.Errorf("browser: %s", e)

@@ -133,7 +133,7 @@ func browser(t *testing.T, exe string) (context.Context, func() []string) {
 	// The listener sees the target's events from its start (chromedp
 	// enables the Runtime and Log domains itself).
 	ctx, cancelB := chromedp.NewContext(actx, chromedp.WithListener(listen))
-	ctx, cancelT := context.WithTimeout(ctx, 8*time.Minute)
+	ctx, cancelT := context.WithTimeout(ctx, 15*time.Minute) // every page on three screens
 	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("cannot start Chromium: %v", err)
@@ -251,47 +251,30 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
-	pages := []struct {
-		name, path, sel string
-		ink             string // a chart that must draw
-	}{
-		{"air", "/air", "#rankings tbody tr", ""},
-		{"station", "/air/stations/371501A", "#hours tbody tr", "#station-hourly"},
-		{"monitoring", "/monitoring", "#enterprises tbody tr", ""},
-		{"enterprise", "/monitoring/enterprises/" + s.Outlet.Enterprise, "tr.exceed", ""},
-		{"device", "/monitoring/devices/" + s.Device.MN, "#frames tr.frame", ""},
-		{"quarantine", "/monitoring/quarantine", "#frames tr.frame-quarantined", ""},
-		{"report", "/reports/monthly?month=2025-05", "#report-counties tbody tr", ""},
-		{"water", "/water?period=2025-05", "#sections td.class", ""},
-		{"rights", "/rights?year=2025", "#holdings tbody tr", ""},
-		{"cases", "/cases", "#cases tbody tr.exceed", ""},
-		{"case", "/cases/" + s.OverdueCase, "#timeline li", ""},
-		{"notices", "/notices", "#notices tbody tr", ""},
-		{"notice", "/notices/" + s.OverdueCase + "/0", "#notice .doc-no", ""},
-		{"petitions", "/petitions", "#petitions tbody tr", ""},
-		{"accountability", "/accountability?period=2025Q1", "#firings a[href^='/cases/']", ""},
-		{"login", "/login", "#login-form", ""},
-		{"cases-filtered", "/cases?county=371502&overdue=1", "#case-filter", ""},
-		{"public", "/public", "#public-air li", ""},
-		{"petition-form", "/petition", "#petition-form", ""},
-		{"petition-track", "/petition/track?code=" + s.PetitionCode, "#petition-timeline li", ""},
-		{"patrol", "/patrol", "#start-form", ""},
-		{"patrol-stats", "/patrols/stats", "#patrol-total", ""},
+	// Every page on every screen (browserPages, viewports), failing on
+	// any console error at the end of the test.
+	for _, v := range viewports {
+		if err := chromedp.Do(ctx, emulate(v.width, v.height, v.phone)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range browserPages(s) {
+			t.Run(p.name+"/"+v.name, func(t *testing.T) {
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+p.path), chromedp.WaitReady("body")); err != nil {
+					t.Fatal(err)
+				}
+				n := eval[int](ctx, t, `document.querySelectorAll(`+strconv.Quote(p.sel)+`).length`)
+				if n == 0 {
+					t.Errorf("%s: no %s", p.path, p.sel)
+				}
+				if p.ink != "" {
+					waitInk(ctx, t, p.ink, 2000)
+				}
+				shot(p.name + "-" + v.name)
+			})
+		}
 	}
-	for _, p := range pages {
-		t.Run(p.name, func(t *testing.T) {
-			if err := chromedp.Do(ctx, chromedp.Navigate(base+p.path), chromedp.WaitReady("footer")); err != nil {
-				t.Fatal(err)
-			}
-			n := eval[int](ctx, t, `document.querySelectorAll(`+strconv.Quote(p.sel)+`).length`)
-			if n == 0 {
-				t.Errorf("%s: no %s", p.path, p.sel)
-			}
-			if p.ink != "" {
-				waitInk(ctx, t, p.ink, 2000)
-			}
-			shot(p.name)
-		})
+	if err := chromedp.Do(ctx, emulate(1366, 900, false)); err != nil {
+		t.Fatal(err)
 	}
 
 	t.Run("device frames", func(t *testing.T) {

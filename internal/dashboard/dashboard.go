@@ -170,6 +170,8 @@ var pageRoutes = []pageRoute{
 	{"GET /cases/{id}", accessCases, (*Handler).casePage},
 	{"GET /petition", accessPublic, (*Handler).petitionForm},
 	{"GET /petition/track", accessPublic, (*Handler).petitionTrack},
+	{"GET /screen", accessScreen, (*Handler).screenPage},
+	{"GET /screen/data.json", accessScreen, (*Handler).screenJSON},
 	{"GET /reports/monthly", accessPublic, (*Handler).monthlyReport},
 	{"GET /reports/monthly.xlsx", accessPublic, (*Handler).monthlyXLSX},
 }

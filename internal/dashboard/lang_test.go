@@ -19,7 +19,7 @@ func langPages(t *testing.T, s *seeded) []string {
 		"/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine",
 		"/reports/monthly", "/reports/monthly?month=2025-05", "/water", "/water?period=2025-05", "/rights", "/cases", "/cases/" + s.OverdueCase,
 		"/petition", "/petition/track?code=" + s.PetitionCode, "/nope", "/notices", "/notices/" + s.OverdueCase + "/0", "/petitions",
-		"/accountability", "/water/trace", "/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N",
+		"/accountability", "/screen", "/water/trace", "/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N",
 		"/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N&whatif=1",
 		"/public", "/patrol", "/patrols/stats", "/cases?county=371502&overdue=1&q=%E6%89%AC%E5%B0%98"}
 }
@@ -33,7 +33,7 @@ var (
 	// such as a21026, MN numbers or PM2.5 mix in digits and do not count).
 	asciiWord = regexp.MustCompile(`\b[A-Za-z]{3,}\b`)
 	// A message key that was not found renders as itself.
-	msgKey = regexp.MustCompile(`\b(app|nav|lang|overview|air|col|mon|state|status|report|err|unit|login|act|notices|level|pets|sat|trace|role|case|cases|acc|rights|water|pet|frame|reason|dev|industry|factor)\.[a-z_-]+[a-z]\b`)
+	msgKey = regexp.MustCompile(`\b(app|nav|lang|overview|air|col|mon|state|status|report|err|unit|login|act|notices|level|pets|sat|trace|role|case|cases|acc|rights|water|pet|frame|reason|dev|industry|factor|screen)\.[a-z_-]+[a-z]\b`)
 )
 
 // allowedASCII are the words a Chinese page writes in Latin letters

@@ -93,6 +93,10 @@ func TestRoles(t *testing.T) {
 		// Counties see their own rows, with their rank among all counties.
 		{"/accountability?period=2025Q1", accessAccount, []row{{accReason(ent.County), ent.County, ""}, {accReason(other.County), other.County, ""},
 			{accProject(ent.County), ent.County, ""}, {accProject(other.County), other.County, ""}}, false, false},
+		// The big screen: city-wide figures, for the city and display
+		// (machine) accounts only.
+		{"/screen", auth.ScopeScreen, nil, true, false},
+		{"/screen/data.json", auth.ScopeScreen, nil, true, false},
 		{"/login", "", nil, false, false},
 	}
 	for who, tok := range tokens {

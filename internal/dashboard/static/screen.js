@@ -1,0 +1,183 @@
+// ecowatch command-centre big screen: draws the figures embedded in the
+// page (#screen-data) and refreshes them in place every 30 seconds from
+// /screen/data.json — no reload, no flash; the charts are updated, not
+// rebuilt. The clock ticks in China Standard Time.
+(function () {
+  'use strict';
+  var el = document.getElementById('screen-data');
+  if (!el) { return; }
+  var data = JSON.parse(el.textContent);
+  var body = document.body;
+  var lang = body.getAttribute('data-lang') || 'zh';
+  var REFRESH_MS = 30000;
+
+  // The clock.
+  var clock = document.getElementById('clock');
+  var clockDate = document.getElementById('clock-date');
+  var fmtTime = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  var fmtDate = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' });
+  function tick() {
+    var now = new Date();
+    clock.textContent = fmtTime.format(now);
+    clockDate.textContent = fmtDate.format(now);
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  // Charts: created once when their container has a size, updated with
+  // setOption on each refresh.
+  var charts = {};
+  var hasMap = !!(window.echarts && echarts.getMap && echarts.getMap('聊城'));
+  function chart(id) {
+    if (charts[id]) { return charts[id]; }
+    var node = document.getElementById(id);
+    if (!node || !window.echarts || !node.clientWidth || !node.clientHeight) { return null; }
+    charts[id] = echarts.init(node, null, { renderer: 'canvas' });
+    return charts[id];
+  }
+  var axisText = { color: '#b9cff0', fontSize: 14 };
+  function rem(n) { return Math.round(n * window.innerWidth / 120); }
+
+  function drawMap(d) {
+    var c = hasMap && chart('s-map');
+    if (!c) { return false; }
+    var labelOf = {};
+    (d.counties || []).forEach(function (r) { labelOf[r.name] = r.label; });
+    var regions = (d.counties || []).map(function (r) {
+      return { name: r.name, value: r.value, label: r.label, itemStyle: { areaColor: r.colour } };
+    });
+    c.setOption({
+      tooltip: { trigger: 'item', formatter: function (p) {
+        if (p.seriesType === 'scatter') { return p.name + '：AQI ' + p.value[2]; }
+        var v = p.data && p.data.value;
+        return (p.data && p.data.label || p.name) + (v === null || v === undefined ? '' : '：AQI ' + v);
+      } },
+      geo: { map: '聊城', roam: false, layoutCenter: ['50%', '50%'], layoutSize: '98%', aspectScale: 0.85,
+        itemStyle: { areaColor: '#18365f', borderColor: '#6fb8ff', borderWidth: 1.5, shadowColor: 'rgba(47,140,255,.6)', shadowBlur: 12 },
+        label: { show: true, color: '#fff', fontSize: rem(0.95), fontWeight: 'bold', textBorderColor: '#06122a', textBorderWidth: 3,
+          formatter: function (p) { return labelOf[p.name] || p.name; } },
+        emphasis: { label: { color: '#fff' }, itemStyle: { areaColor: '#2f6db5' } },
+        regions: regions.map(function (r) { return { name: r.name, itemStyle: { areaColor: r.itemStyle.areaColor, opacity: 0.85 } }; }) },
+      series: [
+        { type: 'map', map: '聊城', geoIndex: 0, data: regions },
+        { type: 'effectScatter', coordinateSystem: 'geo', symbolSize: rem(1.4), rippleEffect: { scale: 2.2, brushType: 'stroke' },
+          data: (d.stations || []).map(function (s) { return { name: s.name, value: s.value, itemStyle: { color: s.colour, borderColor: '#fff', borderWidth: 1 } }; }),
+          label: { show: true, formatter: function (p) { return p.value[2]; }, color: '#000', fontSize: rem(0.7), fontWeight: 'bold' } }
+      ]
+    });
+    return true;
+  }
+  function drawRanking(d) {
+    var c = chart('s-ranking');
+    if (!c) { return false; }
+    var rows = (d.ranking || []).slice().reverse(); // best at the top
+    c.setOption({
+      grid: { left: 8, right: 48, top: 4, bottom: 4, containLabel: true },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      xAxis: { type: 'value', axisLabel: { show: false }, splitLine: { lineStyle: { color: '#17365f' } } },
+      yAxis: { type: 'category', data: rows.map(function (r) { return r.name; }), axisLabel: { color: '#d8e6ff', fontSize: rem(0.8) }, axisLine: { lineStyle: { color: '#2a5b9a' } } },
+      series: [{ type: 'bar', barWidth: '60%', data: rows.map(function (r) {
+        var v = r.pm25;
+        var target = d.pm25 ? parseFloat(d.pm25.Target) : NaN;
+        return { value: v, itemStyle: { borderRadius: [0, 4, 4, 0], color: (v !== null && v > target) ? '#ff7e00' : '#33c1ff' } };
+      }), label: { show: true, position: 'right', color: '#fff', fontSize: rem(0.8) } }]
+    });
+    return true;
+  }
+  function drawCases(d) {
+    var c = chart('s-cases');
+    if (!c) { return false; }
+    var st = (d.cases && d.cases.ByState) || [];
+    c.setOption({
+      grid: { left: 8, right: 8, top: 28, bottom: 4, containLabel: true },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      xAxis: { type: 'category', data: st.map(function (s) { return s.label; }), axisLabel: { color: '#d8e6ff', fontSize: rem(0.75), interval: 0 }, axisLine: { lineStyle: { color: '#2a5b9a' } } },
+      yAxis: { type: 'value', axisLabel: axisText, splitLine: { lineStyle: { color: '#17365f' } } },
+      series: [{ type: 'bar', barWidth: '55%', data: st.map(function (s) { return { value: s.n, itemStyle: { color: s.state === 'closed' ? '#33d17a' : '#3fa9ff', borderRadius: [4, 4, 0, 0] } }; }),
+        label: { show: true, position: 'top', color: '#fff', fontSize: rem(0.85) } }]
+    });
+    return true;
+  }
+  var pendingDraw = 0;
+  function drawAll(d) {
+    var ok = drawMap(d) & drawRanking(d) & drawCases(d);
+    // A container not laid out yet: try again next frame (a minute at most).
+    if (!ok && pendingDraw < 600) { pendingDraw++; requestAnimationFrame(function () { drawAll(data); }); return; }
+    body.setAttribute('data-drawn', 'true');
+  }
+
+  // Texts and colours.
+  function setTexts(d) {
+    var t = d.text || {};
+    document.querySelectorAll('[data-t]').forEach(function (n) {
+      var k = n.getAttribute('data-t');
+      if (Object.prototype.hasOwnProperty.call(t, k) && n.textContent !== t[k]) { n.textContent = t[k]; }
+    });
+    var box = document.getElementById('city-aqi-box');
+    if (d.city) { box.style.background = d.city.colour; box.style.color = d.city.fg; }
+    var w = d.warning || {};
+    document.getElementById('warn-label').style.color = w.colour;
+    document.getElementById('warn-tile').style.borderColor = w.colour;
+    var list = document.getElementById('alarm-list');
+    var alarms = (d.alarms && d.alarms.Latest) || [];
+    var items = alarms.map(function (a) {
+      var li = document.createElement('li');
+      [['time', a.Time, ''], ['span', a.County, 's-county'], ['span', a.Title, 's-title']].forEach(function (x) {
+        var n = document.createElement(x[0]);
+        n.textContent = x[1];
+        if (x[2]) { n.className = x[2]; }
+        if (x[2] === 's-title') { n.title = x[1]; }
+        li.appendChild(n);
+      });
+      return li;
+    });
+    if (!items.length) {
+      var none = document.createElement('li');
+      none.className = 's-none';
+      none.textContent = list.getAttribute('data-none');
+      items = [none];
+    }
+    list.replaceChildren.apply(list, items);
+  }
+
+  var refreshes = 0;
+  function refresh() {
+    return fetch('/screen/data.json?lang=' + encodeURIComponent(lang), { credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) {
+        // A failed fetch (network, a session that ended) keeps the figures
+        // shown; the next round tries again.
+        if (!d) { return false; }
+        data = d;
+        setTexts(d);
+        drawMap(d); drawRanking(d); drawCases(d);
+        refreshes++;
+        body.setAttribute('data-refreshed', String(refreshes));
+        return true;
+      })
+      .catch(function () { return false; });
+  }
+  // For tests and operators: refresh now.
+  window.ecowatchScreenRefresh = refresh;
+
+  setTexts(data);
+  drawAll(data);
+  setInterval(refresh, REFRESH_MS);
+
+  // Resize once per frame and only live charts with a size (see app.js);
+  // the fonts follow the width, so the options are set again.
+  var pending = false;
+  window.addEventListener('resize', function () {
+    if (pending) { return; }
+    pending = true;
+    requestAnimationFrame(function () {
+      pending = false;
+      Object.keys(charts).forEach(function (id) {
+        var c = charts[id], n = document.getElementById(id);
+        if (c.isDisposed() || !n.clientWidth || !n.clientHeight) { return; }
+        c.resize();
+      });
+      drawMap(data); drawRanking(data); drawCases(data);
+    });
+  });
+})();
