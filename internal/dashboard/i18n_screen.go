@@ -39,9 +39,7 @@ var screenMessages = map[string][2]string{
 	"screen.warn.orange":   {"橙色预警（Ⅱ级）", "Orange (level II)"},
 	"screen.warn.red":      {"红色预警（Ⅰ级）", "Red (level I)"},
 	"screen.warn.until":    {"至 %s", "until %s"},
-	"screen.unit.aqi":      {"AQI", "AQI"},
-	"screen.unit.pieces":   {"件", ""},
-	"screen.unit.count":    {"家", ""},
+	"screen.unit.pieces":   {"件", "petitions"},
 	"screen.unit.days":     {"天", "days"},
 	"screen.back":          {"返回工作台", "Back to the dashboard"},
 }
