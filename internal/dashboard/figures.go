@@ -52,7 +52,7 @@ type figureEntry struct {
 
 const (
 	figureMaxAge     = 60 * time.Second
-	figureMinAge     = 10 * time.Second
+	figureMinAge     = 30 * time.Second
 	figureMaxEntries = 256
 )
 

@@ -137,12 +137,12 @@ func TestFigureCacheDataVersion(t *testing.T) {
 	}
 	get()
 	tc.ver.Store(1)
-	tc.advance(5 * time.Second)
+	tc.advance(20 * time.Second)
 	get()
 	if c := n.Load(); c != 1 {
 		t.Errorf("recomputed %d times within the minimum age", c-1)
 	}
-	tc.advance(6 * time.Second) // 11 s, version changed
+	tc.advance(11 * time.Second) // 31 s, version changed
 	get()
 	if c := n.Load(); c != 2 {
 		t.Errorf("%d computations after a data change past the minimum age, want 2", c)
@@ -150,7 +150,7 @@ func TestFigureCacheDataVersion(t *testing.T) {
 	if v := get(); v != 2 {
 		t.Errorf("figures %d after the refresh, want 2", v)
 	}
-	tc.advance(20 * time.Second) // same version, 20 s old: fresh
+	tc.advance(25 * time.Second) // same version, 25 s old: fresh
 	get()
 	if c := n.Load(); c != 2 {
 		t.Errorf("recomputed without a data change within the maximum age")
