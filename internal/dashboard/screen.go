@@ -410,7 +410,7 @@ func (h *Handler) screenMonitoring(ctx context.Context, reg *model.Registry, now
 		if e == "" {
 			continue
 		}
-		switch st := deriveState(seen[d.MN], now, h.cfg.OfflineAfter); {
+		switch st := model.DeviceStateAt(seen[d.MN], now, h.cfg.OfflineAfter); {
 		case st == model.DeviceOnline:
 			state[e] = model.DeviceOnline
 		case st == model.DeviceOffline && state[e] != model.DeviceOnline:
