@@ -477,6 +477,8 @@ func TestBrowser(t *testing.T) {
 		shot("overview-phone")
 	})
 
+	t.Run("patrol on a phone", func(t *testing.T) { patrolOnPhone(t, ctx, base, s, shot) })
+
 	for _, e := range consoleErrors() {
 		// The refused action's 409 is the one error the test provokes;
 		// Chromium logs every failed request.

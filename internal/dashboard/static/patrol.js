@@ -58,6 +58,7 @@
     var p = { t: new Date(pos.timestamp).toISOString(), lat: pos.coords.latitude, lon: pos.coords.longitude, acc: Math.round(pos.coords.accuracy || 0) };
     buf.push(p);
     points++;
+    box.setAttribute('data-fixes', String((parseInt(box.getAttribute('data-fixes'), 10) || 0) + 1));
     if (p.acc <= 100) {
       if (last) { km += hav(last, p); }
       last = p;
