@@ -12,6 +12,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -29,6 +30,10 @@ func TestUsersCasesPetitionsCommands(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "ecowatch.db"), store.Options{})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// Users are only of counties and enterprises in the registry.
+	if err := st.ImportRegistry(ctx, registry.DemoCity(1)); err != nil {
 		t.Fatal(err)
 	}
 	svc := &casesvc.Service{St: st, DataDir: dir}
@@ -55,6 +60,11 @@ func TestUsersCasesPetitionsCommands(t *testing.T) {
 	}
 	if _, errs, code := runIn(t, "long-enough-pw\n", "users", "add", "--role", "enterprise", "--password-stdin", dd, "ent-y"); code != 2 || !strings.Contains(errs, "enterprise") {
 		t.Errorf("enterprise user without --enterprise: %d %s", code, errs)
+	}
+	for _, bad := range [][]string{{"--role", "county", "--county", "379999"}, {"--role", "enterprise", "--enterprise", "91370000000000000X"}} {
+		if _, errs, code := runIn(t, "", append(append([]string{"users", "add"}, bad...), dd, "ghost")...); code != 1 || !strings.Contains(errs, "registry") {
+			t.Errorf("user of a unit not in the registry %v: %d %s", bad, code, errs)
+		}
 	}
 	if _, _, code := runIn(t, "", "users", "add", "--role", "county", "--county", "371502", dd, "county-x"); code != 1 {
 		t.Errorf("duplicate user: %d", code)

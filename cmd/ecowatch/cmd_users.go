@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -124,6 +125,10 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		u := model.User{ID: pos[0], Name: *name, Role: *role, County: *county, Enterprise: *ent, CreatedAt: now}
 		if err := auth.ValidateUser(u); err != nil {
 			return usageError{err}
+		}
+		// A county or enterprise must be in the registry.
+		if err := casesvc.CheckUserScope(ctx, st, u); err != nil {
+			return fmt.Errorf("user %s: --%w", u.ID, err)
 		}
 		if _, err := st.User(ctx, u.ID); err == nil {
 			return fmt.Errorf("user %s exists (use passwd to change the password)", u.ID)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -229,6 +230,9 @@ func (s *server) usersAdd(w http.ResponseWriter, r *http.Request) error {
 	if err := auth.ValidateUser(u); err != nil {
 		return &Error{Code: CodeInvalidBody, Message: err.Error()}
 	}
+	if err := s.checkUserScope(r, u); err != nil {
+		return err
+	}
 	if _, err := cs.St.User(r.Context(), u.ID); err == nil {
 		return &Error{Code: CodeConflict, Message: "user " + u.ID + " exists"}
 	}
@@ -277,6 +281,9 @@ func (s *server) usersUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err := auth.ValidateUser(u); err != nil {
 		return &Error{Code: CodeInvalidBody, Message: err.Error()}
 	}
+	if err := s.checkUserScope(r, u); err != nil {
+		return err
+	}
 	if body.Password != nil {
 		if u.PasswordHash, err = auth.HashPassword(*body.Password, s.cfg.Auth.Params); err != nil {
 			return &Error{Code: CodeInvalidBody, Field: "password", Message: err.Error()}
@@ -288,6 +295,17 @@ func (s *server) usersUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, u)
 	return nil
+}
+
+// checkUserScope refuses a user of a county or enterprise that is not in
+// the registry.
+func (s *server) checkUserScope(r *http.Request, u model.User) error {
+	err := casesvc.CheckUserScope(r.Context(), s.st, u)
+	var se *casesvc.UserScopeError
+	if errors.As(err, &se) {
+		return &Error{Code: CodeInvalidBody, Field: se.Field, Message: se.Error(), err: err}
+	}
+	return err
 }
 
 func (s *server) auditList(w http.ResponseWriter, r *http.Request) error {
@@ -506,40 +524,61 @@ func (s *server) publicEvidence(w http.ResponseWriter, r *http.Request) error {
 	if !cs.PublicLimit().Take("ev:"+auth.ClientIP(r), s.cfg.Now()) {
 		return &Error{Code: CodeRateLimited, Message: "too many submissions from your address; retry later"}
 	}
-	a, err := cs.PutEvidence(r.Context(), http.MaxBytesReader(w, r.Body, casesvc.MaxEvidence+1), "", "public")
+	a, err := cs.PutEvidence(r.Context(), http.MaxBytesReader(w, r.Body, casesvc.MaxEvidence+1), "", casesvc.PublicUploader)
 	if err != nil {
 		return caseError(err)
+	}
+	// Recorded like staff uploads: bytes stored once are attachable by
+	// each party that uploaded them (casesvc.UploadedBy).
+	au := s.audit(r, "evidence.upload", "evidence/"+a.Hash, nil, a)
+	au.Actor, au.Role = casesvc.PublicUploader, model.RolePublic
+	if err := cs.St.AppendAudit(r.Context(), *au); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"hash": a.Hash, "type": a.Type})
 	return nil
 }
 
-// evidenceDownload serves an attachment to the city, or to a caller whose
-// visible cases reference it (checked on the case named by ?case=), or to
-// whoever uploaded it.
+// evidenceDownload serves an attachment to the city, to whoever uploaded
+// it, or to a caller whose visible case references it (checked on the
+// case named by ?case=). Machines read only what they uploaded: they hold
+// no evidence-export right. An unknown hash and a file the caller may not
+// read get the same answer.
 func (s *server) evidenceDownload(w http.ResponseWriter, r *http.Request) error {
 	cs, err := s.caseSvc()
 	if err != nil {
 		return err
 	}
 	hash := r.PathValue("hash")
+	missing := notFound("hash", "no evidence %q", hash)
 	p := principal(r.Context())
+	a, err := cs.St.Attachment(r.Context(), hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return missing
+	}
+	if err != nil {
+		return err
+	}
+	ok, err := cs.UploadedBy(r.Context(), a, p.User)
+	if err != nil {
+		return err
+	}
+	if !ok && p.Role != model.RoleMachine {
+		ok = scopeOf(r.Context()).All
+		if !ok && r.URL.Query().Get("case") != "" {
+			if c, err := s.loadCase(r, cs, r.URL.Query().Get("case")); err == nil {
+				ok = slices.Contains(c.Evidence, hash)
+			}
+		}
+	}
+	if !ok {
+		return missing
+	}
 	f, a, err := cs.OpenEvidence(r.Context(), hash)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	ok := scopeOf(r.Context()).All || a.CreatedBy == p.User && p.User != ""
-	if !ok && r.URL.Query().Get("case") != "" {
-		if c, err := s.loadCase(r, cs, r.URL.Query().Get("case")); err == nil {
-			for _, h := range c.Evidence {
-				ok = ok || h == hash
-			}
-		}
-	}
-	if !ok {
-		return notFound("hash", "no evidence %q", hash)
-	}
 	w.Header().Set("Content-Type", a.Type)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Disposition", "attachment")
@@ -570,7 +609,10 @@ func (s *server) petitionIntake(w http.ResponseWriter, r *http.Request) error {
 	if rules == nil {
 		rules = cases.DefaultRules()
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"code": cases.FormatTrackingCode(sp.Code), "case": c.ID,
+	// The rating key is shown here once and never again: the satisfaction
+	// callback needs it, staff never see it. The case's internal number
+	// is not the petitioner's business: the tracking code is.
+	writeJSON(w, http.StatusCreated, map[string]any{"code": cases.FormatTrackingCode(sp.Code), "rating_key": sp.RatingKey,
 		"deadlines": cases.Deadlines(c, rules.Policy(c))})
 	return nil
 }
@@ -617,8 +659,11 @@ func (s *server) petitionTrack(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// petitionCallback is the petitioner's satisfaction answer (回访), with the
-// tracking code as the credential.
+// petitionCallback is the petitioner's satisfaction answer (回访). The
+// tracking code names the petition; the rating key given only to the
+// petitioner at submission is the credential, so staff who read the code
+// on the desk cannot rate. The caller is anonymous: no answer names the
+// case's internal number or lists staff moves.
 func (s *server) petitionCallback(w http.ResponseWriter, r *http.Request) error {
 	cs, err := s.caseSvc()
 	if err != nil {
@@ -627,24 +672,48 @@ func (s *server) petitionCallback(w http.ResponseWriter, r *http.Request) error 
 	if !cs.PublicLimit().Take("cb:"+auth.ClientIP(r), s.cfg.Now()) {
 		return &Error{Code: CodeRateLimited, Message: "too many submissions from your address; retry later"}
 	}
-	sp, c, err := s.petitionOf(r, cs)
+	sp, _, err := s.petitionOf(r, cs)
 	if err != nil {
 		return err
 	}
 	var body struct {
+		RatingKey    string             `json:"rating_key"`
 		Satisfaction cases.Satisfaction `json:"satisfaction"`
 		Comment      string             `json:"comment,omitempty"`
 	}
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
-	pub := auth.Principal{Role: model.RolePublic, Petition: sp.Code, Via: "tracking-code"}
-	n, _, err := cs.Act(r.Context(), c.ID, 0, cases.Action{Kind: cases.ActRate, Satisfaction: body.Satisfaction, Reason: body.Comment}, pub)
+	if body.RatingKey == "" {
+		return &Error{Code: CodeInvalidBody, Field: "rating_key", Message: "rating_key: required: the key shown when the petition was submitted (提交时显示的评价码)"}
+	}
+	n, err := cs.Rate(r.Context(), sp.Code, body.RatingKey, body.Satisfaction, body.Comment)
 	if err != nil {
-		return caseError(err)
+		return publicCaseError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"state": n.State, "satisfaction": n.Satisfaction})
 	return nil
+}
+
+// publicCaseError is caseError for anonymous callers: the same codes, with
+// messages that carry no internal identifier (case number, staff moves).
+func publicCaseError(err error) error {
+	var te *cases.TransitionError
+	var fe *cases.FieldError
+	var pe *cases.PermissionError
+	switch {
+	case errors.Is(err, casesvc.ErrRatingKey):
+		return &Error{Code: CodeForbidden, Field: "rating_key", Message: "rating_key: does not match this petition's key (提交时显示的评价码)", err: err}
+	case errors.As(err, &te):
+		return &Error{Code: CodeInvalidTransition, Message: "the petition can be rated once its handling is closed; it is now " + string(te.State), err: err}
+	case errors.As(err, &fe):
+		return &Error{Code: CodeInvalidBody, Field: fe.Field, Message: fe.Field + ": " + fe.Reason, err: err}
+	case errors.As(err, &pe):
+		return &Error{Code: CodeForbidden, Message: "not permitted", err: err}
+	case errors.Is(err, store.ErrNotFound):
+		return notFound("code", "no petition with this tracking code")
+	}
+	return err
 }
 
 func (s *server) petitionsList(w http.ResponseWriter, r *http.Request) error {
@@ -676,6 +745,9 @@ func (s *server) petitionsList(w http.ResponseWriter, r *http.Request) error {
 		for i := range ps {
 			ps[i].Contact = ""
 		}
+	}
+	for i := range ps {
+		ps[i].RatingKeyHash = "" // the petitioner's credential, even hashed
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"petitions": ps})
 	return nil

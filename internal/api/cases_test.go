@@ -46,6 +46,7 @@ type roleFixture struct {
 	caseX  cases.Case
 	caseY  cases.Case
 	petX   string // tracking code of a petition in county X
+	keyX   string // its rating key (the petitioner's)
 	evX    string // evidence hash attached to caseX
 	n      atomic.Int64
 }
@@ -97,7 +98,9 @@ func newRoleFixture(t *testing.T, st store.Store) *roleFixture {
 		fx.tokens[role] = tok
 	}
 	city := principalFor("city")
-	a, err := fx.svc.PutEvidence(ctx, bytes.NewReader(pngBytes), "x.png", "someone")
+	// Bytes of its own: a party that uploads the same bytes has them,
+	// and may attach and read them (casesvc.UploadedBy).
+	a, err := fx.svc.PutEvidence(ctx, bytes.NewReader(append(append([]byte{}, pngBytes...), "X-MARK evidence"...)), "x.png", "someone")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +120,7 @@ func newRoleFixture(t *testing.T, st store.Store) *roleFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx.petX = sp.Code
+	fx.petX, fx.keyX = sp.Code, sp.RatingKey
 	for _, c := range []string{countyX, countyY} {
 		mark := map[string]string{countyX: "X-MARK", countyY: "Y-MARK"}[c]
 		if _, err := fx.svc.Patrol(ctx, store.Patrol{County: c, Area: mark + " river reach", StartedAt: testNow.Add(-2 * time.Hour), EndedAt: testNow.Add(-time.Hour)}, city); err != nil {
@@ -209,7 +212,9 @@ var roleSamples = map[string]func(fx *roleFixture) roleRequest{
 		return roleRequest{method: "POST", path: "/api/v1/evidence?name=p.png", body: pngBytes, ok: 201}
 	},
 	"GET /api/v1/evidence/{hash}": func(fx *roleFixture) roleRequest {
-		return roleRequest{path: "/api/v1/evidence/" + fx.evX + "?case=" + fx.caseX.ID, owner: "X"}
+		// Machines read case lists, not evidence files: the same answer
+		// as a file that does not exist.
+		return roleRequest{path: "/api/v1/evidence/" + fx.evX + "?case=" + fx.caseX.ID, owner: "X", want: map[string]int{"machine": 404}}
 	},
 	"POST /api/v1/public/evidence": func(fx *roleFixture) roleRequest {
 		return roleRequest{method: "POST", path: "/api/v1/public/evidence", body: pngBytes, ok: 201}
@@ -222,9 +227,10 @@ var roleSamples = map[string]func(fx *roleFixture) roleRequest{
 		return roleRequest{path: "/api/v1/public/petitions/" + cases.FormatTrackingCode(fx.petX), owner: "public"}
 	},
 	"POST /api/v1/public/petitions/{code}/callback": func(fx *roleFixture) roleRequest {
-		// Not closed yet: the rules refuse the rating, for everyone alike.
+		// Not closed yet: the rules refuse the rating, for everyone alike
+		// (with the petitioner's key; without it, 400 or 403).
 		return roleRequest{method: "POST", path: "/api/v1/public/petitions/" + fx.petX + "/callback", ok: 409, owner: "public",
-			body: jsonBody(map[string]string{"satisfaction": "satisfied"})}
+			body: jsonBody(map[string]string{"satisfaction": "satisfied", "rating_key": fx.keyX})}
 	},
 	"GET /api/v1/petitions": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/petitions"} },
 	"POST /api/v1/petitions/{code}/reply": func(fx *roleFixture) roleRequest {
@@ -623,10 +629,19 @@ func TestPetitionFlow(t *testing.T) {
 		t.Fatalf("intake: %d %s", rec.Code, rec.Body)
 	}
 	var in struct {
-		Code string `json:"code"`
-		Case string `json:"case"`
+		Code      string `json:"code"`
+		RatingKey string `json:"rating_key"`
+		Case      string
 	}
 	_ = json.Unmarshal(rec.Body.Bytes(), &in)
+	if in.RatingKey == "" || strings.Contains(rec.Body.String(), `"case"`) {
+		t.Errorf("intake answer: want a rating key and no case number: %s", rec.Body)
+	}
+	sp, err := fx.st.Petition(context.Background(), in.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Case = sp.Case
 	track := func() publicPetition {
 		rec := fx.do(t, "anonymous", roleRequest{path: "/api/v1/public/petitions/" + strings.ToLower(in.Code)})
 		if rec.Code != 200 {
@@ -642,15 +657,20 @@ func TestPetitionFlow(t *testing.T) {
 	if p := track(); p.State != cases.StateRegistered || p.Deadlines.AcceptBy.IsZero() {
 		t.Errorf("tracking %+v", p)
 	}
+	up := fx.do(t, "countyY", roleRequest{method: "POST", path: "/api/v1/evidence?name=done.png", body: append(append([]byte{}, pngBytes...), "county Y's photo"...)})
+	var ev store.Attachment
+	if err := json.Unmarshal(up.Body.Bytes(), &ev); err != nil || up.Code != 201 {
+		t.Fatalf("upload: %d %s", up.Code, up.Body)
+	}
 	for _, a := range []map[string]any{
 		{"kind": "accept"}, {"kind": "assign", "assignees": []string{"county-y"}}, {"kind": "start"},
-		{"kind": "submit", "evidence": []string{fx.evX}}, {"kind": "verify"}, {"kind": "close"},
+		{"kind": "submit", "evidence": []string{ev.Hash}}, {"kind": "verify"}, {"kind": "close"},
 	} {
 		if rec := fx.do(t, "countyY", roleRequest{method: "POST", path: "/api/v1/cases/" + in.Case + "/actions", body: jsonBody(a)}); rec.Code != 200 {
 			t.Fatalf("%v: %d %s", a, rec.Code, rec.Body)
 		}
 	}
-	rec = fx.do(t, "anonymous", roleRequest{method: "POST", path: "/api/v1/public/petitions/" + in.Code + "/callback", body: jsonBody(map[string]string{"satisfaction": "basically-satisfied"})})
+	rec = fx.do(t, "anonymous", roleRequest{method: "POST", path: "/api/v1/public/petitions/" + in.Code + "/callback", body: jsonBody(map[string]string{"satisfaction": "basically-satisfied", "rating_key": in.RatingKey})})
 	if rec.Code != 200 {
 		t.Fatalf("callback: %d %s", rec.Code, rec.Body)
 	}

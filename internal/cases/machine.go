@@ -157,7 +157,10 @@ func roles(a ActionKind) []Role {
 	case ActEscalate:
 		return []Role{RoleCity, RoleSystem}
 	case ActRate:
-		return []Role{RoleCity, RoleCounty, RolePublic}
+		// Only the petitioner rates the handling of their petition (回访):
+		// staff who handled it, or read its tracking code on the desk,
+		// never do.
+		return []Role{RolePublic}
 	case ActFlagReview:
 		return []Role{RoleCity, RoleCounty, RoleSystem}
 	case ActAddFinding:

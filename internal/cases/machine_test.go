@@ -119,7 +119,7 @@ func TestRoleMatrix(t *testing.T) {
 		ActRegister: {C, Y, S}, ActAccept: {C, Y}, ActReject: {C, Y}, ActAssign: {C, Y},
 		ActStart: {Y, E}, ActSubmit: {Y, E}, ActVerify: {C, Y}, ActClose: {C, Y}, ActReturn: {C, Y}, ActReopen: {C, Y},
 		ActRequestExtension: {Y, E}, ActApproveExtension: {C}, ActDenyExtension: {C},
-		ActEscalate: {C, S}, ActRate: {C, Y, P}, ActFlagReview: {C, Y, S}, ActAddFinding: {S},
+		ActEscalate: {C, S}, ActRate: {P}, ActFlagReview: {C, Y, S}, ActAddFinding: {S},
 	}
 	if len(want) != len(Actions()) {
 		t.Fatalf("matrix has %d actions, machine %d", len(want), len(Actions()))
@@ -228,7 +228,6 @@ func TestPayloadRefusals(t *testing.T) {
 		{"escalate off-ladder level", StateRectifying, newCase("C1"), Action{Kind: ActEscalate, Level: "jail"}, city, "level", ErrInvalid},
 		{"notice without number", StateRectifying, newCase("C1"), Action{Kind: ActEscalate, Level: LevelNotice}, city, "doc", ErrInvalid},
 		{"notice with other prefix", StateRectifying, newCase("C1"), Action{Kind: ActEscalate, Level: LevelNotice, Doc: "济环督〔2026〕1号"}, city, "doc", ErrInvalid},
-		{"rate a non-petition", StateClosed, newCase("C1"), Action{Kind: ActRate, Satisfaction: Satisfied}, city, "petition", ErrInvalid},
 		{"rate with nonsense", StateClosed, newPetitionCase("C1"), Action{Kind: ActRate, Satisfaction: "meh"}, publicA, "satisfaction", ErrInvalid},
 		{"flag without reason", StateClosed, newCase("C1"), Action{Kind: ActFlagReview}, city, "reason", ErrInvalid},
 	}

@@ -193,6 +193,7 @@ var messages = map[string][2]string{
 	"pet.noscript":        {"提交需要浏览器启用脚本功能；也可拨打12369环保举报热线。", "Submitting needs JavaScript; or call 12369."},
 	"pet.done":            {"已受理，查询码：", "Received. Your tracking code:"},
 	"pet.error":           {"提交失败：", "Could not submit:"},
+	"pet.ratingkey":       {"评价码（只显示这一次，请保存；办结后评价满意度时需要）：", "Rating key (shown only this once; keep it to rate the handling when it is closed):"},
 	"pet.track":           {"查询办理进度", "Track a petition"},
 	"pet.code":            {"查询码", "Tracking code"},
 	"pet.find":            {"查询", "Find"},

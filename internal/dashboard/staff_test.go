@@ -388,7 +388,9 @@ func TestPetitionsDesk(t *testing.T) {
 		{cases.Satisfied, `id="sat-rate">100.0%<`},
 		{cases.BasicallySatisfied, `id="sat-rate">100.0%<`},
 		{cases.Dissatisfied, `id="sat-rate">0.0%<`},
-		{"", `data-url="/api/v1/cases/`}, // closed, not rated: the callback form
+		// Closed, not rated: only the petitioner rates (with the rating key
+		// given at intake), so the desk offers staff no rating form.
+		{"", `—</td>`},
 	} {
 		hr, err := New(Config{Auth: au, Now: func() time.Time { return testNow }}, ratedStore{st, tc.sat, cases.StateClosed})
 		if err != nil {
@@ -397,6 +399,9 @@ func TestPetitionsDesk(t *testing.T) {
 		body := do(t, hr, "GET", "/petitions", toks["p-county"], nil).Body.String()
 		if !strings.Contains(body, tc.want) {
 			t.Errorf("satisfaction %q: page lacks %s", tc.sat, tc.want)
+		}
+		if strings.Contains(body, `name="kind" value="rate"`) {
+			t.Errorf("satisfaction %q: the desk offers staff a rating form", tc.sat)
 		}
 	}
 }

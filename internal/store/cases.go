@@ -97,6 +97,11 @@ type StoredPetition struct {
 	cases.Petition
 	Case  string `json:"case,omitempty"`
 	Reply string `json:"reply,omitempty"`
+	// RatingKeyHash is the hash of the petitioner's rating key, which
+	// the satisfaction callback needs; the key itself (RatingKey) is
+	// returned once, at intake, and never stored.
+	RatingKeyHash string `json:"rating_key_hash,omitempty"`
+	RatingKey     string `json:"-"`
 }
 
 // Attachment is what the store knows about an evidence file; the bytes

@@ -430,7 +430,11 @@ func testCaseStatsMatchSummarize(t *testing.T, tg target) {
 		default:
 			continue
 		}
-		n, evs, err := r.Apply(c, a, city, now.Add(-time.Hour))
+		who := city
+		if a.Kind == cases.ActRate {
+			who = cases.Actor{ID: "public:" + c.Petition, Role: cases.RolePublic, Petition: c.Petition}
+		}
+		n, evs, err := r.Apply(c, a, who, now.Add(-time.Hour))
 		if err != nil {
 			t.Fatalf("%s %s: %v", c.ID, a.Kind, err)
 		}

@@ -11,6 +11,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -133,17 +135,21 @@ func audit(p auth.Principal, action, target string, before, after any, at time.T
 	return a
 }
 
-// NewCaseID allocates the next case number of the year: C2026-000001.
-func (s *Service) NewCaseID(ctx context.Context, now time.Time) (string, error) {
+// newCaseID draws the next case number of the year in tx: C2026-000001.
+// Numbers have no gaps: one drawn in a transaction that does not commit
+// is drawn again by the next.
+func newCaseID(tx store.CaseTx, now time.Time) (string, error) {
 	y := now.In(chinatime.Zone).Year()
-	n, err := s.St.NextNumber(ctx, fmt.Sprintf("case:%d", y))
+	n, err := tx.NextNumber(fmt.Sprintf("case:%d", y))
 	if err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("C%d-%06d", y, n), nil
 }
 
-// Register files a new case (state registered) as p.
+// Register files a new case (state registered) as p. The case number is
+// drawn in the transaction that stores the case, so a refused
+// registration uses up no number.
 func (s *Service) Register(ctx context.Context, c cases.Case, p auth.Principal) (cases.Case, error) {
 	now := s.now()
 	if c.Source == cases.SourcePetition || c.Petition != "" {
@@ -151,7 +157,7 @@ func (s *Service) Register(ctx context.Context, c cases.Case, p auth.Principal) 
 		// public intake creates a petition's case.
 		return c, &cases.FieldError{Action: cases.ActRegister, Field: "source", Reason: "petitions come in through the public intake", Err: cases.ErrInvalid}
 	}
-	if err := s.checkEvidence(ctx, c.Evidence); err != nil {
+	if err := s.checkEvidence(ctx, c.Evidence, p, p.User, nil); err != nil {
 		return c, err
 	}
 	// Only what an intake may say; history, dates and answers come from
@@ -165,16 +171,27 @@ func (s *Service) Register(ctx context.Context, c cases.Case, p auth.Principal) 
 		a.Findings = slices.Clone(a.Findings)
 		in.Alert = &a
 	}
-	id, err := s.NewCaseID(ctx, now)
-	if err != nil {
+	// The rules judge the case before a number exists: a refusal then
+	// costs no transaction at all.
+	probe := in
+	probe.ID = "C0" // numbered below, once the rules accept it
+	if _, _, err := s.rules().Apply(probe, cases.Action{Kind: cases.ActRegister, Evidence: c.Evidence}, ActorOf(p), now); err != nil {
 		return c, err
 	}
-	in.ID = id
-	n, evs, err := s.rules().Apply(in, cases.Action{Kind: cases.ActRegister, Evidence: c.Evidence}, ActorOf(p), now)
+	var n cases.Case
+	err := s.St.InCaseTx(ctx, func(tx store.CaseTx) error {
+		id, err := newCaseID(tx, now)
+		if err != nil {
+			return err
+		}
+		in.ID = id
+		var evs []cases.Event
+		if n, evs, err = s.rules().Apply(in, cases.Action{Kind: cases.ActRegister, Evidence: c.Evidence}, ActorOf(p), now); err != nil {
+			return err
+		}
+		return tx.CreateCase(n, evs, audit(p, "case.register", "case/"+id, nil, n, now))
+	})
 	if err != nil {
-		return c, err
-	}
-	if err := s.St.CreateCase(ctx, n, evs, audit(p, "case.register", "case/"+id, nil, n, now)); err != nil {
 		return c, err
 	}
 	s.notify(ctx, n, "case.registered", "new case "+n.ID+": "+n.Title)
@@ -245,7 +262,7 @@ func (s *Service) Act(ctx context.Context, id string, seq int, a cases.Action, p
 			}
 		}
 	}
-	if err := s.checkEvidence(ctx, a.Evidence); err != nil {
+	if err := s.checkEvidence(ctx, a.Evidence, p, p.User, c.Evidence); err != nil {
 		return c, nil, err
 	}
 	if a.Kind == cases.ActAssign {
@@ -271,17 +288,61 @@ func (s *Service) Act(ctx context.Context, id string, seq int, a cases.Action, p
 	return n, evs, nil
 }
 
-// checkEvidence refuses hashes of files that were never uploaded.
-func (s *Service) checkEvidence(ctx context.Context, hs []string) error {
+// ErrNoEvidence refuses an evidence hash the caller may not attach: a
+// file never uploaded and a file of another party get the same answer,
+// so that the refusal tells nothing about other parties' files.
+var ErrNoEvidence = fmt.Errorf("no such evidence: %w", cases.ErrInvalid)
+
+// checkEvidence refuses hashes the caller may not attach: a case takes
+// only files its caller uploaded (as uploader), files the caller may
+// already read (the city reads all), or files already on the case.
+func (s *Service) checkEvidence(ctx context.Context, hs []string, p auth.Principal, uploader string, onCase []string) error {
 	for _, h := range hs {
-		if _, err := s.St.Attachment(ctx, h); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return &cases.FieldError{Action: cases.ActSubmit, Field: "evidence", Reason: "no uploaded file " + h + ": upload it first", Err: cases.ErrInvalid}
-			}
+		ok, err := s.mayAttach(ctx, h, p, uploader, onCase)
+		if err != nil {
 			return err
+		}
+		if !ok {
+			return &cases.FieldError{Action: cases.ActSubmit, Field: "evidence", Reason: "no uploaded file " + h + " of yours: upload it first (POST /api/v1/evidence)", Err: ErrNoEvidence}
 		}
 	}
 	return nil
+}
+
+func (s *Service) mayAttach(ctx context.Context, h string, p auth.Principal, uploader string, onCase []string) (bool, error) {
+	a, err := s.St.Attachment(ctx, h)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if p.Role == model.RoleCity || slices.Contains(onCase, h) {
+		return true, nil
+	}
+	return s.UploadedBy(ctx, a, uploader)
+}
+
+// UploadedBy reports whether who uploaded the file a: its first upload,
+// or a later upload of the same bytes (stored once, each upload audited
+// as evidence.upload). Bringing the bytes proves having them.
+func (s *Service) UploadedBy(ctx context.Context, a store.Attachment, who string) (bool, error) {
+	if who == "" {
+		return false, nil
+	}
+	if a.CreatedBy == who {
+		return true, nil
+	}
+	as, err := s.St.Audit(ctx, "evidence/"+a.Hash, 1000)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range as {
+		if r.Action == "evidence.upload" && r.Actor == who {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // notify writes the inbox of the case's county, its enterprise and the
@@ -349,12 +410,18 @@ func (s *Service) post(url string, body []byte) {
 	}
 }
 
-// Intake takes a petition from the public: it gives it a tracking code,
-// validates it and opens its case under the 12369 policy, all in one
-// transaction. Rate limiting is the caller's (per IP).
+// Intake takes a petition from the public: it gives it a tracking code
+// and a rating key, validates it and opens its case under the 12369
+// policy, all in one transaction (the case number too). Rate limiting is
+// the caller's (per IP). The returned petition's RatingKey is the only
+// copy of the key: the store keeps its hash.
 func (s *Service) Intake(ctx context.Context, pet cases.Petition) (store.StoredPetition, cases.Case, error) {
 	now := s.now()
 	code, err := cases.TrackingCode(rand.Reader)
+	if err != nil {
+		return store.StoredPetition{}, cases.Case{}, err
+	}
+	key, err := newRatingKey()
 	if err != nil {
 		return store.StoredPetition{}, cases.Case{}, err
 	}
@@ -362,62 +429,141 @@ func (s *Service) Intake(ctx context.Context, pet cases.Petition) (store.StoredP
 	if err := pet.Validate(); err != nil {
 		return store.StoredPetition{}, cases.Case{}, err
 	}
-	if err := s.checkEvidence(ctx, pet.Photos); err != nil {
-		return store.StoredPetition{}, cases.Case{}, err
-	}
-	id, err := s.NewCaseID(ctx, now)
-	if err != nil {
-		return store.StoredPetition{}, cases.Case{}, err
-	}
-	oc := pet.OpenCase(id)
-	oc.Evidence = nil // added by the registration's action, once
-	c, evs, err := s.rules().Apply(oc, cases.Action{Kind: cases.ActRegister, Evidence: pet.Photos},
-		cases.Actor{ID: "intake", Role: cases.RoleSystem}, now)
-	if err != nil {
-		return store.StoredPetition{}, cases.Case{}, err
-	}
-	sp := store.StoredPetition{Petition: pet, Case: id}
 	p := auth.Principal{Role: model.RolePublic, Petition: code}
-	if err := s.St.PutPetition(ctx, sp, c, evs, audit(p, "petition.intake", "petition/"+code, nil, sp, now)); err != nil {
+	// Photos come from the public upload (POST /api/v1/public/evidence):
+	// a petition cannot pull in staff's files by their hash.
+	if err := s.checkEvidence(ctx, pet.Photos, p, PublicUploader, nil); err != nil {
+		return store.StoredPetition{}, cases.Case{}, err
+	}
+	intake := cases.Actor{ID: "intake", Role: cases.RoleSystem}
+	if _, _, err := s.rules().Apply(pet.OpenCase("C0"), cases.Action{Kind: cases.ActRegister, Evidence: pet.Photos}, intake, now); err != nil {
+		return store.StoredPetition{}, cases.Case{}, err
+	}
+	var sp store.StoredPetition
+	var c cases.Case
+	err = s.St.InCaseTx(ctx, func(tx store.CaseTx) error {
+		id, err := newCaseID(tx, now)
+		if err != nil {
+			return err
+		}
+		oc := pet.OpenCase(id)
+		oc.Evidence = nil // added by the registration's action, once
+		var evs []cases.Event
+		if c, evs, err = s.rules().Apply(oc, cases.Action{Kind: cases.ActRegister, Evidence: pet.Photos}, intake, now); err != nil {
+			return err
+		}
+		sp = store.StoredPetition{Petition: pet, Case: id, RatingKeyHash: hashRatingKey(key)}
+		return tx.PutPetition(sp, c, evs, audit(p, "petition.intake", "petition/"+code, nil, sp, now))
+	})
+	if err != nil {
 		return sp, c, err
 	}
+	sp.RatingKey = key
 	s.notify(ctx, c, "petition.received", "new petition "+code+" ("+string(pet.Category)+")")
 	return sp, c, nil
 }
 
+// PublicUploader is who public uploads (petition photos) are recorded as.
+const PublicUploader = "public"
+
+// ErrRatingKey refuses a satisfaction rating without the petition's
+// rating key.
+var ErrRatingKey = errors.New("rating key does not match")
+
+// newRatingKey returns a petitioner's rating key: 120 random bits in
+// base32, grouped by four (XXXX-XXXX-XXXX-XXXX-XXXX-XXXX).
+func newRatingKey() (string, error) {
+	var b [15]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("rating key: %w", err)
+	}
+	k := base32.StdEncoding.EncodeToString(b[:])
+	var out strings.Builder
+	for i := 0; i < len(k); i += 4 {
+		if i > 0 {
+			out.WriteByte('-')
+		}
+		out.WriteString(k[i:min(i+4, len(k))])
+	}
+	return out.String(), nil
+}
+
+// hashRatingKey is what the store keeps of a rating key: SHA-256 of its
+// normalised form (upper case, without separators), in hex.
+func hashRatingKey(k string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(k) {
+		if r != '-' && r != ' ' {
+			b.WriteRune(r)
+		}
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:])
+}
+
+// Rate records the petitioner's satisfaction (回访) with the petition's
+// case. key is the rating key given at intake, which only the petitioner
+// has (staff see the tracking code, never the key): without it the
+// rating is refused with ErrRatingKey.
+func (s *Service) Rate(ctx context.Context, code, key string, sat cases.Satisfaction, comment string) (cases.Case, error) {
+	sp, err := s.St.Petition(ctx, code)
+	if err != nil {
+		return cases.Case{}, err
+	}
+	if sp.RatingKeyHash == "" || subtle.ConstantTimeCompare([]byte(hashRatingKey(key)), []byte(sp.RatingKeyHash)) != 1 {
+		return cases.Case{}, ErrRatingKey
+	}
+	pub := auth.Principal{Role: model.RolePublic, Petition: sp.Code, Via: "rating-key"}
+	n, _, err := s.Act(ctx, sp.Case, 0, cases.Action{Kind: cases.ActRate, Satisfaction: sat, Reason: comment}, pub)
+	return n, err
+}
+
 // Patrol records a patrol; each finding opens a case (source patrol) in
-// the same transaction.
+// the same transaction, which also draws the patrol's and the cases'
+// numbers.
 func (s *Service) Patrol(ctx context.Context, pt store.Patrol, p auth.Principal) (store.Patrol, error) {
 	now := s.now()
 	if pt.County == "" || pt.Area == "" || pt.StartedAt.IsZero() || pt.EndedAt.Before(pt.StartedAt) {
 		return pt, fmt.Errorf("patrol: county, area and start required, end not before start: %w", cases.ErrInvalid)
 	}
-	n, err := s.St.NextNumber(ctx, "patrol")
-	if err != nil {
-		return pt, err
+	for i, f := range pt.Findings {
+		if err := s.checkEvidence(ctx, f.Photos, p, p.User, nil); err != nil {
+			return pt, fmt.Errorf("finding %d: %w", i+1, err)
+		}
 	}
-	pt.ID, pt.By = fmt.Sprintf("P%06d", n), p.User
 	var opened []cases.Case
-	var evs [][]cases.Event
-	for i := range pt.Findings {
-		f := &pt.Findings[i]
-		id, err := s.NewCaseID(ctx, now)
+	err := s.St.InCaseTx(ctx, func(tx store.CaseTx) error {
+		n, err := tx.NextNumber("patrol")
 		if err != nil {
-			return pt, err
+			return err
 		}
-		c := cases.Case{ID: id, Source: cases.SourcePatrol, Ref: pt.ID, Line: f.Line, County: pt.County, Enterprise: f.Enterprise,
-			Location: f.Location, Severity: cases.SeverityGeneral, Title: firstLine(f.Description), Description: f.Description}
-		if err := s.checkEvidence(ctx, f.Photos); err != nil {
-			return pt, fmt.Errorf("finding %d: %w", i+1, err)
+		out := pt
+		out.Findings = slices.Clone(pt.Findings)
+		out.ID, out.By = fmt.Sprintf("P%06d", n), p.User
+		var evs [][]cases.Event
+		opened = opened[:0]
+		for i := range out.Findings {
+			f := &out.Findings[i]
+			id, err := newCaseID(tx, now)
+			if err != nil {
+				return err
+			}
+			c := cases.Case{ID: id, Source: cases.SourcePatrol, Ref: out.ID, Line: f.Line, County: out.County, Enterprise: f.Enterprise,
+				Location: f.Location, Severity: cases.SeverityGeneral, Title: firstLine(f.Description), Description: f.Description}
+			nc, ev, err := s.rules().Apply(c, cases.Action{Kind: cases.ActRegister, Evidence: f.Photos}, ActorOf(p), now)
+			if err != nil {
+				return fmt.Errorf("finding %d: %w", i+1, err)
+			}
+			f.Case = id
+			opened, evs = append(opened, nc), append(evs, ev)
 		}
-		nc, ev, err := s.rules().Apply(c, cases.Action{Kind: cases.ActRegister, Evidence: f.Photos}, ActorOf(p), now)
-		if err != nil {
-			return pt, fmt.Errorf("finding %d: %w", i+1, err)
+		if err := tx.PutPatrol(out, opened, evs, audit(p, "patrol.record", "patrol/"+out.ID, nil, out, now)); err != nil {
+			return err
 		}
-		f.Case = id
-		opened, evs = append(opened, nc), append(evs, ev)
-	}
-	if err := s.St.PutPatrol(ctx, pt, opened, evs, audit(p, "patrol.record", "patrol/"+pt.ID, nil, pt, now)); err != nil {
+		pt = out
+		return nil
+	})
+	if err != nil {
 		return pt, err
 	}
 	for _, c := range opened {

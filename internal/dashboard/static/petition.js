@@ -1,6 +1,7 @@
 // The public petition form: photos go to POST /api/v1/public/evidence (one
 // request each, the body is the file), then the petition to POST
-// /api/v1/public/petitions as JSON; the answer's tracking code is shown.
+// /api/v1/public/petitions as JSON; the answer's tracking code and the
+// rating key (shown this once) are shown.
 (function () {
   'use strict';
   var form = document.getElementById('petition-form');
@@ -43,6 +44,7 @@
       .then(function (res) {
         form.hidden = true;
         document.getElementById('tracking-code').textContent = res.code;
+        document.getElementById('rating-key').textContent = res.rating_key;
         document.getElementById('track-link').href = '/petition/track?code=' + encodeURIComponent(res.code);
         document.getElementById('petition-result').hidden = false;
       })
