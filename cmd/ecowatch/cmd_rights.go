@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/atomicfile"
@@ -35,8 +36,19 @@ Subcommands:
                                    balances (g/a) and what is spendable now
   history --pollutant P --serial N trace one unit from its creation to its end
   export [FILE]                    the ledger as JSON lines (stdout without FILE)
-  verify [FILE]                    verify the store's ledger, or an export without
-                                   any database: hash chain and invariants
+  verify [FILE] [--head HEX] [--checkpoints DIR]
+                                   verify the store's ledger, or an export without
+                                   any database: hash chain and invariants, and that
+                                   the last checkpoint's entry is still there with its
+                                   hash (the file in DIR, default <data-dir>/rights-
+                                   checkpoints, and the audit log), so that entries
+                                   removed from the end are detected; --head: the
+                                   ledger must end with this hash instead
+  checkpoint [--dir DIR]           verify the ledger and publish its head: a JSON line
+                                   added to DIR/rights-checkpoints.jsonl (default
+                                   <data-dir>/rights-checkpoints; written atomically,
+                                   for the bureau to post) and an audit record. serve
+                                   does this daily
   reservoir [--account A] [--pollutant P] [--year Y]
                                    receipts and spending of the reservoirs and the reserve
   report reservoir|projects|trades|statement [--year Y] [--county C] [--account A]
@@ -67,6 +79,8 @@ func runRights(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return rightsExport(ctx, rest, stdout, stderr)
 	case "verify":
 		return rightsVerify(ctx, rest, stdout, stderr)
+	case "checkpoint":
+		return rightsCheckpoint(ctx, rest, stdout, stderr)
 	case "reservoir":
 		return rightsReservoir(ctx, rest, stdout, stderr)
 	case "report":
@@ -257,15 +271,21 @@ func rightsExport(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
+// defaultCheckpoints is where serve and the CLI keep the checkpoint file
+// unless told otherwise.
+func defaultCheckpoints(dataDir string) string { return filepath.Join(dataDir, "rights-checkpoints") }
+
 func rightsVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("rights verify", "rights verify [FILE] [--head HEX]", stderr)
+	fs := newFlagSet("rights verify", "rights verify [FILE] [--head HEX | --checkpoints DIR]", stderr)
 	headFlag := fs.String("head", "", "a published head hash the ledger must end with (detects truncation)")
+	cpDir := fs.String("checkpoints", "", "directory of the checkpoint file (default <data-dir>/rights-checkpoints when it exists)")
 	var sf registryStoreFlags
 	pos, err := rightsFlags(fs, &sf, args, 1)
 	if err != nil {
 		return err
 	}
 	var es []rights.Entry
+	var au rightsvc.Auditor
 	source := ""
 	if len(pos) == 1 {
 		source = pos[0]
@@ -293,7 +313,9 @@ func rightsVerify(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if es, err = rightsvc.LoadEntries(ctx, st); err != nil {
 			return err
 		}
+		au = st
 	}
+	var cps []rightsvc.Checkpoint
 	if *headFlag != "" {
 		var want rights.Digest
 		if b, err := hex.DecodeString(*headFlag); err != nil || len(b) != len(want) {
@@ -303,7 +325,16 @@ func rightsVerify(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		err = rights.VerifyHead(es, want)
 	} else {
-		err = rights.Verify(es)
+		dir := *cpDir
+		if dir == "" {
+			if _, serr := os.Stat(defaultCheckpoints(sf.dataDir)); serr == nil {
+				dir = defaultCheckpoints(sf.dataDir)
+			}
+		}
+		if cps, err = rightsvc.LastCheckpoints(ctx, dir, au); err != nil {
+			return err
+		}
+		err = rightsvc.VerifyCheckpoints(es, cps)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: ledger NOT verified: %w", source, err)
@@ -313,6 +344,40 @@ func rightsVerify(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		head = es[len(es)-1].Hash
 	}
 	fmt.Fprintf(stdout, "%s: verified %d entries (hash chain, commands, invariants); head %s\n", source, len(es), head)
+	for _, c := range cps {
+		fmt.Fprintf(stdout, "checkpoint of %s holds: entry %d, %s\n", c.At.Format(time.RFC3339), c.Seq, c.Head)
+	}
+	if *headFlag == "" && len(cps) == 0 {
+		fmt.Fprintln(stderr, "warning: no checkpoint found: entries removed from the end would go unnoticed (ecowatch rights checkpoint, or --head)")
+	}
+	return nil
+}
+
+func rightsCheckpoint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rights checkpoint", "rights checkpoint [--dir DIR]", stderr)
+	dir := fs.String("dir", "", "directory of the checkpoint file (default <data-dir>/rights-checkpoints)")
+	var sf registryStoreFlags
+	if _, err := rightsFlags(fs, &sf, args, 0); err != nil {
+		return err
+	}
+	if *dir == "" {
+		*dir = defaultCheckpoints(sf.dataDir)
+	}
+	st, err := openRightsStore(ctx, &sf, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, ok, err := rightsvc.TakeCheckpoint(ctx, st, st, *dir, cliActor, time.Now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintln(stdout, "the ledger is empty: nothing to checkpoint")
+		return nil
+	}
+	fmt.Fprintf(stdout, "checkpoint: entry %d, head %s, at %s, in %s and the audit log\n", c.Seq, c.Head, c.At.Format(time.RFC3339),
+		filepath.Join(*dir, rightsvc.CheckpointFile))
 	return nil
 }
 

@@ -116,6 +116,62 @@ func TestRightsCommands(t *testing.T) {
 	}
 }
 
+// Deleting the last entries leaves an intact chain; the checkpoint (file
+// and audit record) detects it, and a new checkpoint is refused rather
+// than anchoring the cut ledger.
+func TestRightsCheckpointDetectsTruncation(t *testing.T) {
+	dir := t.TempDir()
+	db := []string{"--data-dir", dir}
+	if _, errs, code := rightsRun(t, "", append([]string{"apply", "testdata/rights/basic.jsonl", "--now", "2025-03-01T09:00:00+08:00"}, db...)...); code != 1 {
+		t.Fatalf("apply: %d %s", code, errs)
+	}
+	_, errs, code := rightsRun(t, "", append([]string{"verify"}, db...)...)
+	if code != 0 || !strings.Contains(errs, "no checkpoint") {
+		t.Fatalf("verify without a checkpoint: %d %q", code, errs)
+	}
+	out, errs, code := rightsRun(t, "", append([]string{"checkpoint"}, db...)...)
+	if code != 0 || !strings.Contains(out, "checkpoint: entry 18") {
+		t.Fatalf("checkpoint: %d %q %q", code, out, errs)
+	}
+	file := filepath.Join(dir, "rights-checkpoints", "rights-checkpoints.jsonl")
+	b, err := os.ReadFile(file)
+	if err != nil || strings.Count(string(b), "\n") != 1 || !strings.Contains(string(b), `"seq":18`) {
+		t.Fatalf("checkpoint file: %v %q", err, b)
+	}
+	if out, _, code := rightsRun(t, "", append([]string{"verify"}, db...)...); code != 0 || strings.Count(out, "checkpoint of") != 2 {
+		t.Fatalf("verify with checkpoints: %d %q", code, out)
+	}
+	sq, err := sql.Open("sqlite", filepath.Join(dir, "ecowatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	if _, err := sq.Exec(`DELETE FROM rights_entries WHERE seq > 15`); err != nil {
+		t.Fatal(err)
+	}
+	// An export of the cut ledger against the file; the store against the
+	// file and the audit record; then against the audit record alone.
+	export := filepath.Join(t.TempDir(), "cut.jsonl")
+	if _, errs, code := rightsRun(t, "", append([]string{"export", export}, db...)...); code != 0 {
+		t.Fatalf("export: %s", errs)
+	}
+	for _, args := range [][]string{{"verify", export, "--checkpoints", filepath.Dir(file)}, append([]string{"verify"}, db...)} {
+		_, errs, code := rightsRun(t, "", args...)
+		if code == 0 || !strings.Contains(errs, "NOT verified") || !strings.Contains(errs, "entries were removed") {
+			t.Errorf("%v after truncation: code %d, %q", args, code, errs)
+		}
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := rightsRun(t, "", append([]string{"verify"}, db...)...); code == 0 || !strings.Contains(errs, "entries were removed") {
+		t.Errorf("verify against the audit record: code %d, %q", code, errs)
+	}
+	if _, errs, code := rightsRun(t, "", append([]string{"checkpoint"}, db...)...); code == 0 || !strings.Contains(errs, "refused") {
+		t.Errorf("checkpoint of a cut ledger: code %d, %q", code, errs)
+	}
+}
+
 func TestRightsUsage(t *testing.T) {
 	for _, args := range [][]string{{}, {"frobnicate"}, {"history"}, {"balance", "extra"}} {
 		if _, _, code := rightsRun(t, "", args...); code != 2 {

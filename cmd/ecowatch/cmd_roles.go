@@ -183,6 +183,7 @@ func runWeb(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	httpAddr := fs.String("http-addr", envOr("ECOWATCH_HTTP_ADDR", ":8080"), "HTTP address for the API and dashboard ($ECOWATCH_HTTP_ADDR)")
 	dataDir := fs.String("data-dir", envOr("ECOWATCH_DATA_DIR", "ecowatch-data"), "directory for case evidence files (shared storage when several web instances run)")
 	readyFile := fs.String("ready-file", "", "write the bound addresses as JSON to this file once listening")
+	checkpoints := fs.String("rights-checkpoints", "", "directory of the ledger's daily checkpoint file (default <data-dir>/rights-checkpoints)")
 	alerts := fs.Bool("alerts", true, "run the alert rules here; enable on exactly one web instance")
 	natsURL := fs.String("nats", os.Getenv("ECOWATCH_NATS"), "NATS URL(s): the alert rules follow the writers' committed feed (empty: they poll the store) ($ECOWATCH_NATS)")
 	subject := fs.String("subject", envOr("ECOWATCH_SUBJECT", "ecowatch.frames"), "subject prefix of the frames, as the writers have it ($ECOWATCH_SUBJECT)")
@@ -200,7 +201,7 @@ func runWeb(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		return err
 	}
 	cfg := app.Config{DSN: *dsn, ReadDSN: *readDSN, DataDir: *dataDir, DisableGateway: true, HTTPAddr: *httpAddr, HTTP: sec,
-		DisableAlerts: !*alerts, RegistryReload: *reload, ReadyFile: *readyFile, Logger: log}
+		DisableAlerts: !*alerts, RegistryReload: *reload, ReadyFile: *readyFile, RightsCheckpoints: *checkpoints, Logger: log}
 	cfg.Alerts.MeterFile = *meterFile
 	if *natsURL != "" && *alerts {
 		cfg.Bus = &bus.Config{URL: *natsURL, Subject: *subject}

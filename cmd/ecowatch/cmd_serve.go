@@ -23,6 +23,7 @@ type serveFlags struct {
 	dataDir, dsn, sync    string
 	gatewayAddr, httpAddr string
 	readyFile             string
+	rightsCheckpoints     string
 	batchFrames           int
 	batchInterval         time.Duration
 	idleTimeout           time.Duration
@@ -59,6 +60,7 @@ func (f *serveFlags) register(fs interface {
 	fs.StringVar(&f.gatewayAddr, "gateway-addr", defGateway, "TCP address for HJ 212 devices")
 	fs.StringVar(&f.httpAddr, "http-addr", defHTTP, "HTTP address for the API and dashboard (empty disables)")
 	fs.StringVar(&f.readyFile, "ready-file", "", "write the bound addresses as JSON to this file once listening")
+	fs.StringVar(&f.rightsCheckpoints, "rights-checkpoints", "", "directory of the emission-rights ledger's checkpoint file, written at start and daily for the bureau to post (default <data-dir>/rights-checkpoints)")
 	fs.IntVar(&f.batchFrames, "batch-frames", d.BatchFrames, "group commit: commit when this many frames are pending")
 	fs.DurationVar(&f.batchInterval, "batch-interval", d.BatchInterval, "group commit: commit this long after the first pending frame")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", d.IdleTimeout, "close a device connection silent for this long")
@@ -120,20 +122,21 @@ func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
 		return app.Config{}, usageError{fmt.Errorf("-bus: want embedded or a nats:// URL, got %q", f.bus)}
 	}
 	return app.Config{
-		Bus:            bc,
-		BusDir:         busDir,
-		DSN:            f.dsn,
-		DataDir:        f.dataDir,
-		SQLiteSync:     f.sync,
-		HTTPAddr:       f.httpAddr,
-		HTTP:           sec,
-		Gateway:        gc,
-		RegistryReload: f.registryReload,
-		ReadyFile:      f.readyFile,
-		Webhooks:       f.webhooks,
-		Alerts:         alertsvc.Config{MeterFile: f.meterFile},
-		Mailer:         mailer,
-		Logger:         slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})),
+		Bus:               bc,
+		BusDir:            busDir,
+		DSN:               f.dsn,
+		DataDir:           f.dataDir,
+		SQLiteSync:        f.sync,
+		HTTPAddr:          f.httpAddr,
+		HTTP:              sec,
+		Gateway:           gc,
+		RegistryReload:    f.registryReload,
+		ReadyFile:         f.readyFile,
+		RightsCheckpoints: f.rightsCheckpoints,
+		Webhooks:          f.webhooks,
+		Alerts:            alertsvc.Config{MeterFile: f.meterFile},
+		Mailer:            mailer,
+		Logger:            slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
 }
 

@@ -78,6 +78,12 @@ type Config struct {
 	// RegistryReload is how often the device table is reloaded from the
 	// store (so that a registry import reaches a running gateway).
 	RegistryReload time.Duration
+	// RightsCheckpoints is the directory of the emission-rights ledger's
+	// checkpoint file (rightsvc.CheckpointFile), which the process that
+	// runs the ledger writes at start and then daily; empty means
+	// <DataDir>/rights-checkpoints (only the audit record without
+	// DataDir).
+	RightsCheckpoints string
 	// ReadyFile, when set, receives a JSON object with the bound
 	// addresses once everything listens (for scripts and tests).
 	ReadyFile string
@@ -378,6 +384,24 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, err
 		}
 		a.loop("escalation ladder", func(stop <-chan struct{}) { wcfg.Cases.RunLadder(stop, 10*time.Minute) })
+		if a.Rights != nil {
+			// The ledger's head is anchored outside its table: now (so a
+			// start after a cut is noticed at once) and once a day.
+			dir := cfg.RightsCheckpoints
+			if dir == "" && cfg.DataDir != "" {
+				dir = filepath.Join(cfg.DataDir, "rights-checkpoints")
+			}
+			if err := a.step("ledger checkpoints"); err != nil {
+				return nil, err
+			}
+			clog := log.With("component", "rights")
+			cctx, cancel := context.WithTimeout(ctx, time.Minute)
+			checkpointLedger(cctx, st, dir, clog)
+			cancel()
+			a.loop("ledger checkpoints", func(stop <-chan struct{}) {
+				every(stop, time.Hour, func(ctx context.Context) { checkpointLedger(ctx, st, dir, clog) })
+			})
+		}
 	}
 
 	if cfg.RegistryReload > 0 {
@@ -548,4 +572,29 @@ func redactDSN(dsn string) string {
 		return u
 	}
 	return dsn
+}
+
+// CheckpointEvery is how often the ledger's head is checkpointed.
+const CheckpointEvery = 24 * time.Hour
+
+// checkpointLedger checkpoints the ledger's head when the last checkpoint
+// is a day old. A ledger that no longer holds its last checkpoint is not
+// anchored anew: that is logged as an error for the bureau to look into.
+func checkpointLedger(ctx context.Context, st store.Store, dir string, log *slog.Logger) {
+	now := time.Now()
+	due, err := rightsvc.CheckpointDue(ctx, st, dir, now, CheckpointEvery)
+	if err != nil {
+		log.Error("ledger checkpoint: cannot read the last one", "dir", dir, "err", err)
+		return
+	}
+	if !due {
+		return
+	}
+	c, ok, err := rightsvc.TakeCheckpoint(ctx, st, st, dir, "system:checkpoint", now)
+	switch {
+	case err != nil:
+		log.Error("ledger checkpoint failed", "dir", dir, "err", err)
+	case ok:
+		log.Info("ledger checkpoint", "seq", c.Seq, "head", c.Head.String(), "dir", dir)
+	}
 }

@@ -110,6 +110,27 @@ func VerifyHead(entries []Entry, head Digest) error {
 	return nil
 }
 
+// VerifyCheckpoint is Verify plus a check that entry seq is still in the
+// ledger with hash head: a checkpoint published earlier (the ledger may
+// have grown since). A ledger that ends before seq has lost entries; one
+// whose entry seq has another hash was rewritten.
+func VerifyCheckpoint(entries []Entry, seq int64, head Digest) error {
+	if _, err := Replay(entries); err != nil {
+		return err
+	}
+	if seq <= 0 {
+		return nil
+	}
+	if int64(len(entries)) < seq {
+		return &ChainError{Seq: int64(len(entries)), Err: ErrTampered,
+			Reason: fmt.Sprintf("the ledger ends at entry %d but a checkpoint holds entry %d: entries were removed", len(entries), seq)}
+	}
+	if got := entries[seq-1].Hash; got != head {
+		return &ChainError{Seq: seq, Err: ErrTampered, Reason: fmt.Sprintf("entry %d has hash %s, the checkpoint %s: the ledger was rewritten", seq, got, head)}
+	}
+	return nil
+}
+
 // Check audits the whole state, independently of how it was built: for each
 // pollutant, the blocks cover every serial ever issued exactly once, each
 // holding's balance is the sum of its blocks, no holder is negative, the

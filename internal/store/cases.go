@@ -600,6 +600,7 @@ type CaseTx interface {
 	CreateCase(c cases.Case, evs []cases.Event, audit *model.AuditRecord) error
 	PutPetition(p StoredPetition, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error
 	PutPatrol(p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error
+	UpdatePatrol(p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error
 }
 
 type caseTx struct {
@@ -617,6 +618,9 @@ func (t caseTx) PutPetition(p StoredPetition, c cases.Case, evs []cases.Event, a
 }
 func (t caseTx) PutPatrol(p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error {
 	return t.s.putPatrolTx(t.ctx, t.tx, p, opened, evs, audit)
+}
+func (t caseTx) UpdatePatrol(p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error {
+	return t.s.updatePatrolTx(t.ctx, t.tx, p, opened, evs, audit)
 }
 
 // fnError carries fn's own error through inTx unwrapped.

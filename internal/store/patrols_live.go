@@ -43,6 +43,10 @@ func (s *sqlBase) Patrol(ctx context.Context, id string) (Patrol, error) {
 
 // UpdatePatrol implements PatrolTracker.
 func (s *sqlBase) UpdatePatrol(ctx context.Context, p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error {
+	return s.inTx(ctx, "update patrol "+p.ID, func(tx *sql.Tx) error { return s.updatePatrolTx(ctx, tx, p, opened, evs, audit) })
+}
+
+func (s *sqlBase) updatePatrolTx(ctx context.Context, tx *sql.Tx, p Patrol, opened []cases.Case, evs [][]cases.Event, audit *model.AuditRecord) error {
 	if len(evs) != len(opened) {
 		return fmt.Errorf("update patrol: %d cases but %d event lists", len(opened), len(evs))
 	}
@@ -50,22 +54,20 @@ func (s *sqlBase) UpdatePatrol(ctx context.Context, p Patrol, opened []cases.Cas
 	if err != nil {
 		return fmt.Errorf("update patrol: %w", err)
 	}
-	return s.inTx(ctx, "update patrol "+p.ID, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE patrols SET area = ?, ended_at = ?, doc = ? WHERE id = ? AND ended_at = 0`),
-			cleanText(p.Area), us(p.EndedAt), cleanText(string(doc)), p.ID)
-		if err != nil {
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE patrols SET area = ?, ended_at = ?, doc = ? WHERE id = ? AND ended_at = 0`),
+		cleanText(p.Area), us(p.EndedAt), cleanText(string(doc)), p.ID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return fmt.Errorf("patrol %s has ended or does not exist: %w", p.ID, ErrConflict)
+	}
+	for i := range opened {
+		if err := s.insertCaseTx(ctx, tx, &opened[i], evs[i]); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n != 1 {
-			return fmt.Errorf("patrol %s has ended or does not exist: %w", p.ID, ErrConflict)
-		}
-		for i := range opened {
-			if err := s.insertCaseTx(ctx, tx, &opened[i], evs[i]); err != nil {
-				return err
-			}
-		}
-		return s.insertAudit(ctx, tx, audit)
-	})
+	}
+	return s.insertAudit(ctx, tx, audit)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,13 +39,18 @@ func (s *Service) StartPatrol(ctx context.Context, county, area string, p auth.P
 	if len([]rune(area)) > 200 {
 		return store.Patrol{}, &cases.FieldError{Action: "patrol", Field: "area", Reason: "at most 200 characters", Err: cases.ErrInvalid}
 	}
-	n, err := s.St.NextNumber(ctx, "patrol")
-	if err != nil {
-		return store.Patrol{}, err
-	}
 	now := s.now()
-	pt := store.Patrol{ID: fmt.Sprintf("P%06d", n), County: county, By: p.User, Area: area, StartedAt: now}
-	if err := s.St.PutPatrol(ctx, pt, nil, nil, audit(p, "patrol.start", "patrol/"+pt.ID, nil, pt, now)); err != nil {
+	var pt store.Patrol
+	// The patrol's number is drawn in the transaction that stores it.
+	err := s.St.InCaseTx(ctx, func(tx store.CaseTx) error {
+		n, err := tx.NextNumber("patrol")
+		if err != nil {
+			return err
+		}
+		pt = store.Patrol{ID: fmt.Sprintf("P%06d", n), County: county, By: p.User, Area: area, StartedAt: now}
+		return tx.PutPatrol(pt, nil, nil, audit(p, "patrol.start", "patrol/"+pt.ID, nil, pt, now))
+	})
+	if err != nil {
 		return store.Patrol{}, err
 	}
 	return pt, nil
@@ -103,7 +109,7 @@ func (s *Service) PatrolFinding(ctx context.Context, id string, f store.PatrolFi
 	if err := (cases.TrackPoint{T: s.now(), Lat: f.Lat, Lon: f.Lon}).Check(); err != nil {
 		return store.Patrol{}, cases.Case{}, &cases.FieldError{Action: "patrol", Field: "lat, lon", Reason: err.Error(), Err: cases.ErrInvalid}
 	}
-	if err := s.checkEvidence(ctx, f.Photos); err != nil {
+	if err := s.checkEvidence(ctx, f.Photos, p, p.User, nil); err != nil {
 		return store.Patrol{}, cases.Case{}, err
 	}
 	patrolMu.Lock()
@@ -113,25 +119,40 @@ func (s *Service) PatrolFinding(ctx context.Context, id string, f store.PatrolFi
 		return pt, cases.Case{}, err
 	}
 	now := s.now()
-	cid, err := s.NewCaseID(ctx, now)
-	if err != nil {
-		return pt, cases.Case{}, err
-	}
 	loc := f.Location
 	if loc == "" {
 		loc = pt.Area
 	}
-	c := cases.Case{ID: cid, Source: cases.SourcePatrol, Ref: pt.ID, Line: f.Line, County: pt.County, Enterprise: f.Enterprise,
+	c := cases.Case{ID: "C0", Source: cases.SourcePatrol, Ref: pt.ID, Line: f.Line, County: pt.County, Enterprise: f.Enterprise,
 		Location: loc, Lat: f.Lat, Lon: f.Lon, Severity: cases.SeverityGeneral, Title: firstLine(f.Description), Description: f.Description}
 	// The patroller registers the case: a county's staff in their county,
-	// the city anywhere.
-	nc, evs, err := s.rules().Apply(c, cases.Action{Kind: cases.ActRegister, Evidence: f.Photos}, ActorOf(p), now)
-	if err != nil {
+	// the city anywhere. Judged first, numbered in the transaction that
+	// stores it, so a refusal uses up no case number.
+	if _, _, err := s.rules().Apply(c, cases.Action{Kind: cases.ActRegister, Evidence: f.Photos}, ActorOf(p), now); err != nil {
 		return pt, cases.Case{}, err
 	}
-	f.Case, f.At, f.Location = cid, now, loc
-	pt.Findings = append(pt.Findings, f)
-	if err := s.St.UpdatePatrol(ctx, pt, []cases.Case{nc}, [][]cases.Event{evs}, audit(p, "patrol.finding", "patrol/"+pt.ID, nil, f, now)); err != nil {
+	var nc cases.Case
+	err = s.St.InCaseTx(ctx, func(tx store.CaseTx) error {
+		cid, err := newCaseID(tx, now)
+		if err != nil {
+			return err
+		}
+		c.ID = cid
+		var evs []cases.Event
+		if nc, evs, err = s.rules().Apply(c, cases.Action{Kind: cases.ActRegister, Evidence: f.Photos}, ActorOf(p), now); err != nil {
+			return err
+		}
+		g := f
+		g.Case, g.At, g.Location = cid, now, loc
+		next := pt
+		next.Findings = append(slices.Clone(pt.Findings), g)
+		if err := tx.UpdatePatrol(next, []cases.Case{nc}, [][]cases.Event{evs}, audit(p, "patrol.finding", "patrol/"+pt.ID, nil, g, now)); err != nil {
+			return err
+		}
+		pt = next
+		return nil
+	})
+	if err != nil {
 		return pt, cases.Case{}, err
 	}
 	s.notify(ctx, nc, "case.registered", "巡查发现问题 "+nc.ID+"："+nc.Title)
