@@ -58,9 +58,19 @@ func SeedCases(ctx context.Context, st store.Store, dataDir string, c City, now 
 	for _, cy := range c.Registry.Counties {
 		names[cy.Code] = cy.Name
 	}
-	photo, err := at(now).PutEvidence(ctx, bytes.NewReader(demoPhoto()), "整改后现场照片.png", "county")
-	if err != nil {
-		return fmt.Errorf("demo evidence: %w", err)
+	// Each county's staff upload their own photo: a case takes only
+	// evidence its caller uploaded.
+	photos := map[string]string{}
+	photoOf := func(p auth.Principal) (string, error) {
+		if h, ok := photos[p.User]; ok {
+			return h, nil
+		}
+		a, err := at(now).PutEvidence(ctx, bytes.NewReader(append(demoPhoto(), p.User...)), "整改后现场照片.png", p.User)
+		if err != nil {
+			return "", fmt.Errorf("demo evidence: %w", err)
+		}
+		photos[p.User] = a.Hash
+		return a.Hash, nil
 	}
 	counties := c.Registry.Counties
 	n := 0
@@ -80,13 +90,17 @@ func SeedCases(ctx context.Context, st store.Store, dataDir string, c City, now 
 		case "registered":
 			start = now.Add(-20 * time.Hour) // waiting for acceptance, in time
 		}
-		_, cs, err := at(start).Intake(ctx, cases.Petition{Category: p.cat, County: cy.Code, Location: p.where, Description: p.what, Anonymous: i%3 == 0,
+		sp, cs, err := at(start).Intake(ctx, cases.Petition{Category: p.cat, County: cy.Code, Location: p.where, Description: p.what, Anonymous: i%3 == 0,
 			Contact: map[bool]string{true: "", false: fmt.Sprintf("1386350%04d", 1000+i*37)}[i%3 == 0]})
 		if err != nil {
 			return fmt.Errorf("demo petition %d: %w", i+1, err)
 		}
 		n++
 		county := countyOf(cy.Code)
+		photo, err := photoOf(county)
+		if err != nil {
+			return err
+		}
 		steps := []struct {
 			after time.Duration
 			a     cases.Action
@@ -96,7 +110,7 @@ func SeedCases(ctx context.Context, st store.Store, dataDir string, c City, now 
 			{1 * day, cases.Action{Kind: cases.ActAccept}, city, "accepted"},
 			{2 * day, cases.Action{Kind: cases.ActAssign, Assignees: []string{names[cy.Code] + "生态环境分局"}}, city, "assigned"},
 			{3 * day, cases.Action{Kind: cases.ActStart}, county, "rectifying"},
-			{8 * day, cases.Action{Kind: cases.ActSubmit, Evidence: []string{photo.Hash}, Report: "已现场核实并责令整改，整改完成，附现场照片。"}, county, "submitted"},
+			{8 * day, cases.Action{Kind: cases.ActSubmit, Evidence: []string{photo}, Report: "已现场核实并责令整改，整改完成，附现场照片。"}, county, "submitted"},
 			{9 * day, cases.Action{Kind: cases.ActVerify}, city, "verifying"},
 			{10 * day, cases.Action{Kind: cases.ActClose}, city, "closed"},
 		}
@@ -121,7 +135,8 @@ func SeedCases(ctx context.Context, st store.Store, dataDir string, c City, now 
 			}
 		}
 		if rating != "" {
-			if _, _, err := at(start.Add(11*day)).Act(ctx, cs.ID, 0, cases.Action{Kind: cases.ActRate, Satisfaction: cases.Satisfaction(rating)}, city); err != nil {
+			// The petitioner rates, with the rating key given at intake.
+			if _, err := at(start.Add(11*day)).Rate(ctx, sp.Code, sp.RatingKey, cases.Satisfaction(rating), ""); err != nil {
 				return fmt.Errorf("demo petition %d (rate): %w", i+1, err)
 			}
 		}
