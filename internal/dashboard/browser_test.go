@@ -322,6 +322,10 @@ func TestBrowser(t *testing.T) {
 		if len(code) < 8 {
 			t.Fatalf("tracking code %q", code)
 		}
+		// The rating key, shown this once, is not the tracking code.
+		if key := text(ctx, t, "#rating-key"); len(key) < 24 || key == code {
+			t.Errorf("rating key %q", key)
+		}
 		if err := chromedp.Do(pctx, chromedp.Click("#track-link"), chromedp.WaitVisible("#petition-status")); err != nil {
 			t.Fatal(err)
 		}

@@ -44,7 +44,8 @@
       .then(function (res) {
         form.hidden = true;
         document.getElementById('tracking-code').textContent = res.code;
-        document.getElementById('rating-key').textContent = res.rating_key;
+        var key = document.getElementById('rating-key');
+        if (key) { key.textContent = res.rating_key; }
         document.getElementById('track-link').href = '/petition/track?code=' + encodeURIComponent(res.code);
         document.getElementById('petition-result').hidden = false;
       })
