@@ -30,7 +30,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/bus"
 )
 
-// Helpers of the scaled-out tests (issue 9): a NATS JetStream cluster in
+// Helpers of the scaled-out tests: a NATS JetStream cluster in
 // the test process, a PostgreSQL database of the test's own, and the
 // gateway, writer and web roles as processes of the built binary.
 

@@ -18,7 +18,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-// TestScaleOut runs the scaled-out deployment of issue 9 on this machine: a
+// TestScaleOut runs the scaled-out deployment on this machine: a
 // three-node NATS JetStream cluster (in the test process, on loopback
 // ports of its own), PostgreSQL, two gateway and two writer processes of
 // the built binary, and 2,000 test devices spread over the gateways. In

@@ -15,7 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/gateway"
 )
 
-// The scaled-out roles (issue 9): gateway, writer and web. Each flag has
+// The scaled-out roles: gateway, writer and web. Each flag has
 // an environment variable as its default, so that a unit file or an
 // orchestrator configures a role without a command line.
 

@@ -1,4 +1,4 @@
-// Package accountability is the pure core of issue 8: how the city holds
+// Package accountability is the pure core of county accountability: how the city holds
 // its counties to account and how it checks enterprises in heavy-pollution
 // episodes. It does no I/O, reads no clock (now is always passed in) and
 // keeps no globals: data in, data out. The store, the HTTP API and the CLI

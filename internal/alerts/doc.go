@@ -1,5 +1,5 @@
 // Package alerts is the streaming rule engine over the monitoring data of
-// the gateway (issue 5, part 5). It is pure: no I/O, no clock (times come
+// the gateway. It is pure: no I/O, no clock (times come
 // with the samples and with Tick), no globals.
 //
 // The rules:

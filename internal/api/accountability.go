@@ -16,7 +16,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-// County accountability (issue 8): assessment, ecological compensation,
+// County accountability: assessment, ecological compensation,
 // summons triggers, the bulletin, heavy-pollution warnings, soil duties
 // and governance projects, as JSON or (tables) an Excel workbook. GETs read
 // what was computed and stored; POSTs compute a period and store it. The

@@ -13,7 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
-// The ambient air endpoints (issue 3) read the store's air data through
+// The ambient air endpoints read the store's air data through
 // airreport.Store. store.Store implements it; a store that does not (the
 // older test fakes) answers them with "unavailable".
 

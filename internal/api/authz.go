@@ -10,7 +10,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
-// Authorization (issue 5): with Config.Auth set, every route is checked
+// Authorization: with Config.Auth set, every route is checked
 // by its scope in the role → scope table (auth.Allowed), and the registry
 // the handlers read is cut to the caller's county or enterprise
 // (scopeRegistry), so the registry, device, measurement and frame routes

@@ -17,7 +17,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-// The closed loop's endpoints (issue 5): login, users, cases, evidence,
+// The closed loop's endpoints: login, users, cases, evidence,
 // petitions, patrols, statistics, the inbox and the audit log. They need
 // Config.Auth and Config.Cases.
 

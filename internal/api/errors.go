@@ -27,7 +27,7 @@ const (
 	CodeTimeout          Code = "timeout"
 	CodeUnavailable      Code = "unavailable"
 	CodeInternal         Code = "internal"
-	// Closed loop (issue 5).
+	// Closed loop.
 	CodeInvalidBody       Code = "invalid_body"
 	CodeConflict          Code = "conflict"
 	CodeInvalidTransition Code = "invalid_transition"

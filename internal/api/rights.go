@@ -14,7 +14,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-// The emission-rights endpoints (issue 6) read the ledger state held by
+// The emission-rights endpoints read the ledger state held by
 // Config.Rights and send commands through it. Without a service they
 // answer "unavailable".
 
@@ -50,7 +50,7 @@ func init() {
 
 // rightsScope is the caller's row scope over the ledger: with Config.Auth,
 // an enterprise sees and trades only its own account and a county only its
-// reservoir (issue 6 §5); without it (static tokens, the demo) everything.
+// reservoir; without it (static tokens, the demo) everything.
 func (s *server) rightsScope(r *http.Request) auth.Scope {
 	if s.cfg.Auth == nil {
 		return auth.Scope{All: true}

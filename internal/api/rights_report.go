@@ -13,7 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-// The emission-rights reports (issue 6 §4) as JSON or an Excel workbook,
+// The emission-rights reports as JSON or an Excel workbook,
 // built by internal/rights/rightsreport from the stored ledger. Rows follow the
 // scope of rights.go: an enterprise sees its own account only, a county its
 // own reservoir and the projects in its county.

@@ -17,7 +17,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 )
 
-// The surface-water endpoints (issue 4) read the water registry and the
+// The surface-water endpoints read the water registry and the
 // water samples through waterStore; store.Store implements it, a store
 // that does not (the older test fakes) answers them with "unavailable".
 // Water quality of sections and sources is published city-wide, so the

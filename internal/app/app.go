@@ -54,7 +54,7 @@ type Config struct {
 	DisableGateway bool
 
 	// Bus, when set, puts NATS JetStream between the gateway and the store
-	// inside this one process (issue 9): the gateway acknowledges after the
+	// inside this one process: the gateway acknowledges after the
 	// stream's PubAck and a writer commits from the stream, as the scaled-
 	// out roles do. BusDir, when set, starts an embedded JetStream server
 	// with its storage there and connects Bus to it.
@@ -70,8 +70,8 @@ type Config struct {
 	Gateway  gateway.Config
 	Web      api.Config
 
-	// Alerts configures the alert rules over the gateway's data (issue 5,
-	// part 5); DisableAlerts turns them off.
+	// Alerts configures the alert rules over the gateway's data;
+	// DisableAlerts turns them off.
 	Alerts        alertsvc.Config
 	DisableAlerts bool
 

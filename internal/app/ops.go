@@ -13,7 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/auth"
 )
 
-// Operations endpoints of the gateway and writer roles (issue 9, part 6).
+// Operations endpoints of the gateway and writer roles.
 // The web role serves the same three paths beside its API.
 //
 //	GET /healthz  200 while the process runs (liveness: restart me if not)

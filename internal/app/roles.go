@@ -18,7 +18,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-// The scaled-out roles of issue 9. `serve` runs everything in one process
+// The scaled-out roles. `serve` runs everything in one process
 // (Start); a province runs the same binary as several processes:
 //
 //	gateway  devices → JetStream (acks 9014 after the stream's PubAck)

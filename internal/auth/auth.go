@@ -1,4 +1,4 @@
-// Package auth is ecowatch's users, roles and scopes (issue 5, part 1):
+// Package auth is ecowatch's users, roles and scopes:
 // argon2id password hashes, web sessions in cookies with a CSRF token, API
 // tokens for machines (hashed at rest), login rate limits, the role →
 // scope table and the row-level scope of a principal. The store keeps the

@@ -1,5 +1,5 @@
 // Package bus carries received HJ 212 frames from stateless gateways to
-// writers over NATS JetStream (issue 9): a gateway acknowledges a device
+// writers over NATS JetStream: a gateway acknowledges a device
 // only once the frame is persisted in the stream, writers commit to the
 // store idempotently and acknowledge the stream afterwards.
 //

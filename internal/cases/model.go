@@ -8,7 +8,7 @@ import (
 // Source is where a case came from (问题来源).
 type Source string
 
-// Sources of cases (issue 5, part 2).
+// Sources of cases.
 const (
 	SourcePatrol     Source = "patrol"            // 巡查, 巡河
 	SourceOnline     Source = "online-alert"      // 在线监测 alert rule
@@ -173,7 +173,7 @@ type Issued struct {
 // Role is the kind of user acting on a case.
 type Role string
 
-// Roles (issue 5, part 1). RoleSystem is the platform itself: intake of
+// Roles. RoleSystem is the platform itself: intake of
 // petitions, alert rules and deadline timers.
 const (
 	RoleCity       Role = "city"       // city bureau: everything

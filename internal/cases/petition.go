@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Category is a petition's category (issue 5, part 3).
+// Category is a petition's category.
 type Category string
 
 // Petition categories.

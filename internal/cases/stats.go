@@ -60,7 +60,7 @@ type LineYear struct {
 	Closed int    `json:"closed"`
 }
 
-// Summary is the statistics of a set of cases (issue 5, part 6).
+// Summary is the statistics of a set of cases.
 type Summary struct {
 	Total    int            `json:"total"`
 	BySource map[Source]int `json:"by_source"`

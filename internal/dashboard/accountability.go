@@ -17,7 +17,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-// County accountability (issue 8): the stored assessment, ecological
+// County accountability: the stored assessment, ecological
 // compensation and trigger firings of a period, heavy-pollution warnings,
 // overdue soil duties and governance projects. The page only reads what
 // is stored: computing is the city's act (POST on the API or the CLI's

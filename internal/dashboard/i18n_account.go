@@ -1,6 +1,6 @@
 package dashboard
 
-// accountMessages are the labels of the accountability page (issue 8),
+// accountMessages are the labels of the accountability page,
 // merged into messages at start.
 var accountMessages = map[string][2]string{
 	"nav.accountability":                   {"考核问责", "Accountability"},

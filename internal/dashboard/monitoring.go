@@ -270,7 +270,7 @@ type deviceData struct {
 	Live   []liveValue
 	Frames []frameRow
 	// Trend is the last 30 days' daily means per factor, read from the
-	// day roll-ups the store keeps (issue 9: long ranges are served from
+	// day roll-ups the store keeps (long ranges are served from
 	// roll-ups, never from the minute rows).
 	Trend trendTable
 }

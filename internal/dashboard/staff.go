@@ -13,7 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-// Staff pages of the closed loop (issue 5) beyond the board: supervision
+// Staff pages of the closed loop beyond the board: supervision
 // notices and the petitions desk. Writes go through the JSON API, as on
 // the case page (static/case.js).
 func init() {

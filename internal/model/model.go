@@ -262,7 +262,7 @@ const (
 	BodyReservoir = "reservoir" // assessed with lake limits (湖、库)
 )
 
-// WaterRegistry is the surface-water part of the registry (issue 4): the
+// WaterRegistry is the surface-water part of the registry: the
 // river network with its monitoring sections, drinking-water sources and
 // the outfalls (入河排污口) of the enterprises' water outlets. It is
 // imported and stored as a whole, because the network is only valid as a

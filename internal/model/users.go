@@ -2,7 +2,7 @@ package model
 
 import "time"
 
-// Users, sessions, API tokens and the audit log (issue 5, part 1). The
+// Users, sessions, API tokens and the audit log. The
 // logic is in internal/auth; these are the rows the store keeps.
 
 // User roles. A user's role and scope (County, Enterprise) decide what the

@@ -12,7 +12,7 @@ import (
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 )
 
-// AccountabilityStore persists county accountability (issue 8, migration
+// AccountabilityStore persists county accountability (migration
 // 0006). Each value of internal/accountability is kept as JSON beside the
 // columns that key it. Every Put/Save writes all of its argument in one
 // transaction or nothing; values the core refuses (an overlapping warning,

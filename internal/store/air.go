@@ -16,7 +16,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
-// AirStore is the ambient air-quality part of the store (issue 3).
+// AirStore is the ambient air-quality part of the store.
 //
 // Hourly concentrations are kept one row per station and natural day
 // (China Standard Time), the 6 pollutants x 24 hours packed in a blob.

@@ -13,7 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
-// The closed loop's tables (issue 5, migration 0005): users, sessions, API
+// The closed loop's tables (migration 0005): users, sessions, API
 // tokens, the audit log, cases and their event log, petitions, attachment
 // metadata, the in-app inbox, patrols and number counters. Times are unix
 // microseconds in both dialects.

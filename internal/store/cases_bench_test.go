@@ -13,7 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases"
 )
 
-// Case list and statistics with 100,000 cases (issue 5: p99 at most 50 ms).
+// Case list and statistics with 100,000 cases (p99 at most 50 ms).
 // Run: go test ./internal/store -run xxx -bench Cases -benchtime 200x
 // (ECOWATCH_TEST_PG adds PostgreSQL).
 

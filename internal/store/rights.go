@@ -12,7 +12,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/rights"
 )
 
-// RightsStore persists the emission-rights ledger (issue 6): the entries of
+// RightsStore persists the emission-rights ledger: the entries of
 // internal/rights, one row each, append-only (migration 0004).
 type RightsStore interface {
 	// AppendRights appends the entries of one or more whole commands in

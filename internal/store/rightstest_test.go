@@ -12,7 +12,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/rights"
 )
 
-// runRightsSuite is the shared suite of RightsStore (issue 6).
+// runRightsSuite is the shared suite of RightsStore.
 func runRightsSuite(t *testing.T, tg target) {
 	tests := []struct {
 		name string

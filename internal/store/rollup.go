@@ -16,7 +16,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
-// Roll-ups (issue 9): the store keeps hour and day aggregates of each
+// Roll-ups: the store keeps hour and day aggregates of each
 // device's minute data (HJ 212-2017 CN 2051, DataTime the start of the
 // minute, §6.3.3) so that reports over months and years read a few rows
 // per day instead of 1440 uploads. CommitBatch marks the CST hours whose

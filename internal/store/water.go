@@ -11,7 +11,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
-// WaterStore is the surface-water part of the store (issue 4): the water
+// WaterStore is the surface-water part of the store: the water
 // registry and the values measured at sections and drinking-water sources.
 type WaterStore interface {
 	// PutWaterRegistry replaces the stored water registry with r in one

@@ -1,4 +1,4 @@
-// Package accountsvc runs county accountability (issue 8) on the store:
+// Package accountsvc runs county accountability on the store:
 // it gathers the inputs of internal/accountability (air statistics from
 // internal/air/airreport, given values and targets, governance projects and
 // the versioned schemes, formulas and rules from the store), runs the pure

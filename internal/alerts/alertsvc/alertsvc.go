@@ -1,7 +1,7 @@
 // Package alertsvc runs the alert rules (internal/alerts) over the live
 // data of the gateway and turns their outcomes into the closed loop
 // (internal/casesvc.AlertBridge): a self-check notice to the enterprise
-// first, one case per persisting episode for the county (issue 5, part 5).
+// first, one case per persisting episode for the county.
 //
 // Data path: the gateway calls Enqueue with each committed batch
 // (gateway.Config.OnCommit). Enqueue copies what the rules need into a

@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// Mailer sends notifications by email when SMTP is configured (issue 5:
-// "email when SMTP is configured"). Recipients are the same keys as the
+// Mailer sends notifications by email when SMTP is configured.
+// Recipients are the same keys as the
 // in-app inbox ("city", "county:<code>", "enterprise:<uscc>", a user ID);
 // To maps each key to the addresses that receive its mail. A key without
 // addresses gets its inbox entry only.

@@ -1,4 +1,4 @@
-// Package rightsreport builds the emission-rights reports of issue 6 §4
+// Package rightsreport builds the emission-rights reports
 // from the ledger's entries: the reservoirs' receipts and spending (调蓄库
 // 收支), the construction projects served (项目配置), trade volumes and
 // prices (交易统计) and account statements (账户对账单). It is pure: it reads

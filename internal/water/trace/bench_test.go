@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// bigNetwork is the network of the performance requirement of issue 4:
+// bigNetwork is the network of the tracing performance requirement:
 // 10,000 reaches, 5,000 outfalls, 500 sections, and a year of hourly
 // concentration and flow for every outfall and section. To keep the
 // benchmark's memory small on a shared machine, the background series

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// TestScenarios is the acceptance test of issue 4: in generated networks
+// TestScenarios is the acceptance test of upstream tracing: in generated networks
 // where a known outfall injects a pulse into noisy background, the true
 // source must rank first in at least 90 % of the scenarios. The same
 // scenarios ranked by proximity alone (the nearest outfall first) must do

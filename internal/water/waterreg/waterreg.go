@@ -1,5 +1,5 @@
 // Package waterreg reads, validates and writes the surface-water part of
-// the registry (issue 4): rivers, the river network (nodes and reaches),
+// the registry: rivers, the river network (nodes and reaches),
 // monitoring sections, drinking-water sources and outfalls. It is a file
 // of its own (water.yaml, or a directory of CSV files) that refers to the
 // main registry's counties, water outlets and ST=21 devices, and it is
