@@ -54,7 +54,7 @@
       } },
       geo: { map: '聊城', roam: false, layoutCenter: ['50%', '50%'], layoutSize: '98%', aspectScale: 0.85,
         itemStyle: { areaColor: '#18365f', borderColor: '#6fb8ff', borderWidth: 1.5, shadowColor: 'rgba(47,140,255,.6)', shadowBlur: 12 },
-        label: { show: true, color: '#fff', fontSize: rem(0.95), fontWeight: 'bold', textBorderColor: '#06122a', textBorderWidth: 3,
+        label: { show: true, color: '#fff', fontSize: rem(0.95), fontWeight: 'bold', textBorderColor: '#06122a', textBorderWidth: 3, offset: [0, rem(1.6)],
           formatter: function (p) { return labelOf[p.name] || p.name; } },
         emphasis: { label: { color: '#fff' }, itemStyle: { areaColor: '#2f6db5' } },
         regions: regions.map(function (r) { return { name: r.name, itemStyle: { areaColor: r.itemStyle.areaColor, opacity: 0.85 } }; }) },
