@@ -28,6 +28,7 @@ func floodLogins(t *testing.T, n int, user func(i int) string, ip func(i int) st
 	events := make(chan struct{}, n)
 	release := make(chan struct{})
 	opt.Params = cheap
+	opt.MaxChecks = n // the limits alone are under test here
 	opt.Verify = func(hash, pw string) (bool, error) {
 		checks.Add(1)
 		events <- struct{}{}
@@ -225,6 +226,39 @@ func TestLimiterTakeIsAtomicAndBounded(t *testing.T) {
 	}
 	if b.Len() > 100 {
 		t.Fatalf("limiter holds %d keys, bound 100", b.Len())
+	}
+}
+
+// However many logins pass the limits (many names from many addresses),
+// at most MaxChecks passwords are checked at once: the rest wait, so a
+// flood costs time, not memory (19 MiB per argon2id check).
+func TestPasswordChecksBoundedInFlight(t *testing.T) {
+	m := newMem()
+	var in, peak atomic.Int64
+	entered := make(chan struct{}, 100)
+	release := make(chan struct{})
+	s := New(m, Options{Params: cheap, MaxChecks: 3, Verify: func(h, pw string) (bool, error) {
+		n := in.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		entered <- struct{}{}
+		<-release
+		in.Add(-1)
+		return VerifyPassword(h, pw)
+	}})
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Go(func() {
+			_, _, _ = s.Login(context.Background(), fmt.Sprintf("u%d", i), "wrong-password", fmt.Sprintf("10.10.0.%d", i))
+		})
+	}
+	for range 3 {
+		<-entered // three checks are in progress: the bound is reached
+	}
+	close(release)
+	wg.Wait()
+	if peak.Load() != 3 || len(entered) != 27 {
+		t.Fatalf("peak %d checks at once (bound 3); %d more checks after", peak.Load(), len(entered))
 	}
 }
 

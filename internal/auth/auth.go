@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -87,6 +88,7 @@ type Service struct {
 	userLimit  *Limiter
 	ipLimit    *Limiter
 	verify     func(hash, password string) (bool, error)
+	checks     chan struct{} // one token per password check in progress
 	audit      *loginAudit
 	public     publicLimits
 	Params     Params
@@ -103,6 +105,10 @@ type Options struct {
 	// Verify checks a password against a stored hash; nil means
 	// VerifyPassword. Tests count the (slow) checks through it.
 	Verify func(hash, password string) (bool, error)
+	// MaxChecks bounds the password checks in progress at once (each
+	// argon2id check holds 19 MiB): a flood queues instead of growing
+	// memory. Default 2 × GOMAXPROCS.
+	MaxChecks int
 	// AuditWindow is how long failed logins of one (user name, address)
 	// are gathered into one audit row; default Window.
 	AuditWindow time.Duration
@@ -135,6 +141,9 @@ func New(st Store, o Options) *Service {
 	if o.Verify == nil {
 		o.Verify = VerifyPassword
 	}
+	if o.MaxChecks <= 0 {
+		o.MaxChecks = 2 * runtime.GOMAXPROCS(0)
+	}
 	if o.AuditWindow <= 0 {
 		o.AuditWindow = o.Window
 	}
@@ -146,6 +155,7 @@ func New(st Store, o Options) *Service {
 	}
 	return &Service{st: st, now: o.Now, sessionTTL: o.SessionTTL,
 		userLimit: NewLimiter(o.PerUser, o.Window), ipLimit: NewLimiter(o.PerIP, o.Window), verify: o.Verify,
+		checks: make(chan struct{}, o.MaxChecks),
 		audit:  newLoginAudit(st, o.AuditWindow),
 		public: publicLimits{read: NewLimiter(o.PublicPerMinute, time.Minute), lookup: NewLimiter(o.LookupsPer10Min, 10*time.Minute)},
 		Params: o.Params}
@@ -212,16 +222,22 @@ func (s *Service) Login(ctx context.Context, user, password, ip string) (string,
 		s.ipLimit.Release(ikey, now)
 		return "", Anonymous, err
 	}
-	ok := false
+	select {
+	case s.checks <- struct{}{}:
+	case <-ctx.Done():
+		return "", Anonymous, ctx.Err() // the reservation stays: the attempt was made
+	}
+	ok, verr := false, error(nil)
 	if err == nil && !u.Disabled && u.PasswordHash != "" {
-		ok, err = s.verify(u.PasswordHash, password)
-		if err != nil {
-			return "", Anonymous, err
-		}
+		ok, verr = s.verify(u.PasswordHash, password)
 	} else {
 		// Spend the same time on unknown users, so timing does not tell
 		// which names exist.
 		_, _ = s.verify(dummyHash(s.Params), password)
+	}
+	<-s.checks
+	if verr != nil {
+		return "", Anonymous, verr
 	}
 	if !ok {
 		return "", Anonymous, ErrUnauthenticated
