@@ -67,6 +67,7 @@ var casesMessages = map[string][2]string{
 	"pub.late":             {"已超期", "late"},
 	"pub.rate.title":       {"满意度评价", "How satisfied are you?"},
 	"pub.rate.lead":        {"您的举报已办结，请对办理结果进行评价。", "Your report has been handled; please rate the result."},
+	"pub.rate.key":         {"评价码（提交举报时获得）", "Rating key (given when you reported)"},
 	"pub.rate.comment":     {"意见建议（可不填）", "Comment (optional)"},
 	"pub.rate.submit":      {"提交评价", "Send rating"},
 	"pub.rate.done":        {"感谢您的评价。", "Thank you for your rating."},

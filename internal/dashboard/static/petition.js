@@ -58,8 +58,8 @@
 })();
 
 // The petitioner's satisfaction rating (回访) on the tracking page: posted
-// with the tracking code (in the address) and the rating key of the
-// petitioner's link, when there is one.
+// with the tracking code (in the address) and the rating key the
+// petitioner was given at submission.
 (function () {
   'use strict';
   var form = document.getElementById('rate-form');
@@ -71,7 +71,8 @@
     if (!pick) { return; }
     var body = { satisfaction: pick.value };
     if (form.comment.value) { body.comment = form.comment.value; }
-    if (form.key && form.key.value) { body.key = form.key.value; }
+    // Only the petitioner rates: the rating key shown once at submission.
+    body.rating_key = form.rating_key.value.trim();
     form.querySelector('button[type=submit]').disabled = true;
     fetch('/api/v1/public/petitions/' + encodeURIComponent(form.getAttribute('data-code')) + '/callback', {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'same-origin'
