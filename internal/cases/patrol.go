@@ -107,6 +107,8 @@ func PatrolStats(rs []PatrolRecord) []PatrolMonth {
 		m.Findings += r.Findings
 		m.Closed += r.Closed
 	}
-	slices.SortFunc(out, func(a, b PatrolMonth) int { return cmp.Or(cmp.Compare(b.Month, a.Month), cmp.Compare(a.County, b.County)) })
+	slices.SortFunc(out, func(a, b PatrolMonth) int {
+		return cmp.Or(cmp.Compare(b.Month, a.Month), cmp.Compare(a.County, b.County))
+	})
 	return out
 }

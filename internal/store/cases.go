@@ -44,8 +44,8 @@ type CaseQuery struct {
 	// ignoring ASCII case.
 	Search string
 	Now    time.Time
-	Limit        int // 0 means 100; at most 1000
-	Offset       int
+	Limit  int // 0 means 100; at most 1000
+	Offset int
 }
 
 // PatrolQuery selects patrols.

@@ -8,9 +8,9 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/alerts"
 	"github.com/ecowatch/ecowatch/internal/auth"
-	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/factors"
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
