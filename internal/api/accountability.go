@@ -48,8 +48,6 @@ var accountRoutes = []route{
 	{"GET /api/v1/accountability/soil/reviews", ScopeAccountRead, (*server).accountReviews},
 }
 
-func init() { routes = append(routes, accountRoutes...) }
-
 func (s *server) accountSvc() (*accountsvc.Service, error) {
 	st, ok := s.st.(accountsvc.Store)
 	if !ok {

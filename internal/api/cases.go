@@ -60,8 +60,6 @@ var casesRoutes = []route{
 	{"GET /api/v1/patrols", ScopePatrols, (*server).patrolsList},
 }
 
-func init() { routes = append(routes, casesRoutes...) }
-
 const maxBody = 1 << 20
 
 func (s *server) caseSvc() (*casesvc.Service, error) {

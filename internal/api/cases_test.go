@@ -316,7 +316,7 @@ func TestRoleMatrixPostgres(t *testing.T) { testRoleMatrix(t, seed(t, openPostgr
 // its scope does not cover the route, and no answer may carry foreign rows.
 func testRoleMatrix(t *testing.T, st store.Store) {
 	fx := newRoleFixture(t, st)
-	for _, rt := range routes {
+	for _, rt := range routeTable() {
 		method, pattern, _ := strings.Cut(rt.pattern, " ")
 		for _, role := range roleNames {
 			t.Run(rt.pattern+"/"+role, func(t *testing.T) {

@@ -22,11 +22,6 @@ var patrolLiveRoutes = []route{
 
 // They are closed-loop routes (they need Config.Auth and Config.Cases):
 // cases.go's init has run by now (files initialise in name order).
-func init() {
-	casesRoutes = append(casesRoutes, patrolLiveRoutes...)
-	routes = append(routes, patrolLiveRoutes...)
-}
-
 func (s *server) patrolStart(w http.ResponseWriter, r *http.Request) error {
 	cs, err := s.caseSvc()
 	if err != nil {

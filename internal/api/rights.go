@@ -43,7 +43,6 @@ var rightsRoutes = []route{
 }
 
 func init() {
-	routes = append(routes, rightsRoutes...)
 	catalogue = append(catalogue, catalogueEntry{CodeRefused, http.StatusUnprocessableEntity,
 		"a rights command was refused by the ledger's rules (overdraft, unverified or expired credit, no ratio rule, idempotency key reused with another body); `field` names the command field at fault and nothing was written"})
 }

@@ -25,14 +25,6 @@ var rightsReportRoutes = []route{
 	{"GET /api/v1/rights/reports/statement", ScopeRightsRead, (*server).rightsReportStatement},
 }
 
-func init() {
-	routes = append(routes, rightsReportRoutes...)
-	// They are rights routes for the tests that treat those apart (they
-	// need Config.Rights); rights.go's init has already added its own to
-	// the route table, so this adds nothing twice.
-	rightsRoutes = append(rightsRoutes, rightsReportRoutes...)
-}
-
 // reportFormat reads format=json|xlsx (json by default).
 func reportFormat(q url.Values) (string, error) {
 	switch f := q.Get("format"); f {

@@ -340,7 +340,7 @@ func TestRightsRowScope(t *testing.T) {
 }
 
 func isRightsRoute(pattern string) bool {
-	for _, rt := range rightsRoutes {
+	for _, rt := range rightsRouteTable() {
 		if rt.pattern == pattern {
 			return true
 		}
@@ -369,7 +369,7 @@ func TestRightsAuth(t *testing.T) {
 	open, svc := rightsHandler(t, st)
 	seedRights(t, open)
 	secured := New(Config{Now: func() time.Time { return rightsNow }, Rights: svc, Tokens: map[string]string{"tok-1": "clerk"}}, st, nil)
-	for _, rt := range rightsRoutes {
+	for _, rt := range rightsRouteTable() {
 		target, ok := rightsSamples[rt.pattern]
 		if !ok {
 			t.Errorf("route %s has no sample in rightsSamples", rt.pattern)

@@ -24,8 +24,6 @@ var rollupRoutes = []route{
 	{"GET /api/v1/rollups", ScopeData, (*server).rollups},
 }
 
-func init() { routes = append(routes, rollupRoutes...) }
-
 // rollupStore is what the endpoint reads; store.Store implements it, a
 // store that does not answers "unavailable".
 type rollupStore interface {

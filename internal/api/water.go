@@ -38,8 +38,6 @@ var waterRoutes = []route{
 	{"GET /api/v1/water/trace", ScopeWaterTrace, (*server).waterTrace},
 }
 
-func init() { routes = append(routes, waterRoutes...) }
-
 // waterStore is what the water endpoints read.
 type waterStore interface {
 	Registry(ctx context.Context) (*model.Registry, error)

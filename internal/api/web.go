@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,9 +102,9 @@ type route struct {
 	handle  func(s *server, w http.ResponseWriter, r *http.Request) error
 }
 
-// routes is the API's route table. Every route is GET (ServeMux also
-// serves HEAD for it).
-var routes = []route{
+// coreRoutes are the registry, data, raw-frame and air routes. Every one
+// is GET (ServeMux also serves HEAD for it).
+var coreRoutes = []route{
 	{"GET /api/v1/health", ScopePublic, (*server).health},
 	{"GET /metrics", ScopeMetrics, (*server).metrics},
 	{"GET /api/v1/counties", ScopeRegistry, (*server).counties},
@@ -122,6 +123,21 @@ var routes = []route{
 	{"GET /api/v1/air/targets", ScopeData, (*server).airTargets},
 	{"GET /api/v1/air/rankings", ScopeData, (*server).airRankings},
 }
+
+// routeTable is the API's whole route table, built in one place so that
+// what New serves is visible here rather than spread over init functions.
+func routeTable() []route {
+	return slices.Concat(coreRoutes, waterRoutes, rollupRoutes, accountRoutes,
+		casesRouteTable(), rightsRouteTable())
+}
+
+// casesRouteTable is every closed-loop route (they need Config.Auth and
+// Config.Cases), live patrol tracks included.
+func casesRouteTable() []route { return slices.Concat(casesRoutes, patrolLiveRoutes) }
+
+// rightsRouteTable is every emission-rights route (they need
+// Config.Rights), the reports included.
+func rightsRouteTable() []route { return slices.Concat(rightsRoutes, rightsReportRoutes) }
 
 // server holds the handlers' dependencies.
 type server struct {
@@ -155,7 +171,7 @@ func New(cfg Config, st Store, log *slog.Logger) http.Handler {
 		mux:   http.NewServeMux(),
 		stats: newHTTPMetrics(),
 	}
-	for _, rt := range routes {
+	for _, rt := range routeTable() {
 		s.mux.Handle(rt.pattern, s.endpoint(rt))
 	}
 	// Anything else gets a JSON 404 or 405 rather than ServeMux's text.

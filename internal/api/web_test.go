@@ -292,7 +292,7 @@ func TestAuthMatrix(t *testing.T) {
 	cfg := Config{Now: func() time.Time { return testNow }, Tokens: map[string]string{"tok-dashboard-1": "dashboard", "tok-ops-2": "ops"}}
 	secured := New(cfg, newFixtureStore(), nil)
 	open := testHandler(newFixtureStore())
-	for _, rt := range routes {
+	for _, rt := range routeTable() {
 		if isCasesRoute(rt.pattern) {
 			continue // needs Config.Auth; TestRoleMatrix covers it for every role
 		}
@@ -693,7 +693,7 @@ func TestAPIDocumentation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, rt := range routes {
+	for _, rt := range routeTable() {
 		if !bytes.Contains(doc, []byte("`"+rt.pattern)) {
 			t.Errorf("API.md does not document %s", rt.pattern)
 		}

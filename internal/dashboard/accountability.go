@@ -24,7 +24,6 @@ import (
 // `ecowatch account assess|compensate|triggers`), never a side effect of
 // viewing.
 func init() {
-	pageRoutes = append(pageRoutes, pageRoute{"GET /accountability", accessAccount, (*Handler).accountabilityPage})
 	funcs["wholeYuan"] = wholeYuan
 }
 

@@ -123,7 +123,7 @@ func New(cfg Config, st Store) (*Handler, error) {
 	h.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
 	})
-	for _, rt := range pageRoutes {
+	for _, rt := range pageTable() {
 		h.mux.HandleFunc(rt.pattern, h.wrap(rt))
 	}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -156,24 +156,38 @@ type pageRoute struct {
 	handle  func(h *Handler, w http.ResponseWriter, r *http.Request, p *page) error
 }
 
-var pageRoutes = []pageRoute{
-	{"GET /{$}", accessPublic, (*Handler).overview},
-	{"GET /air", accessPublic, (*Handler).airPage},
-	{"GET /air/stations/{code}", accessPublic, (*Handler).stationPage},
-	{"GET /monitoring", accessStaff, (*Handler).monitoring},
-	{"GET /monitoring/enterprises/{uscc}", accessStaff, (*Handler).enterprisePage},
-	{"GET /monitoring/devices/{mn}", accessStaff, (*Handler).devicePage},
-	{"GET /monitoring/quarantine", accessQuarantine, (*Handler).quarantinePage},
-	{"GET /water", accessPublic, (*Handler).waterPage},
-	{"GET /rights", accessRights, (*Handler).rightsPage},
-	{"GET /cases", accessCases, (*Handler).casesBoard},
-	{"GET /cases/{id}", accessCases, (*Handler).casePage},
-	{"GET /petition", accessPublic, (*Handler).petitionForm},
-	{"GET /petition/track", accessPublic, (*Handler).petitionTrack},
-	{"GET /screen", accessScreen, (*Handler).screenPage},
-	{"GET /screen/data.json", accessScreen, (*Handler).screenJSON},
-	{"GET /reports/monthly", accessPublic, (*Handler).monthlyReport},
-	{"GET /reports/monthly.xlsx", accessPublic, (*Handler).monthlyXLSX},
+// pageTable is every page, built in one place and called by New.
+func pageTable() []pageRoute {
+	return []pageRoute{
+		{"GET /{$}", accessPublic, (*Handler).overview},
+		{"GET /air", accessPublic, (*Handler).airPage},
+		{"GET /air/stations/{code}", accessPublic, (*Handler).stationPage},
+		{"GET /monitoring", accessStaff, (*Handler).monitoring},
+		{"GET /monitoring/enterprises/{uscc}", accessStaff, (*Handler).enterprisePage},
+		{"GET /monitoring/devices/{mn}", accessStaff, (*Handler).devicePage},
+		{"GET /monitoring/quarantine", accessQuarantine, (*Handler).quarantinePage},
+		{"GET /water", accessPublic, (*Handler).waterPage},
+		{"GET /rights", accessRights, (*Handler).rightsPage},
+		{"GET /cases", accessCases, (*Handler).casesBoard},
+		{"GET /cases/{id}", accessCases, (*Handler).casePage},
+		{"GET /petition", accessPublic, (*Handler).petitionForm},
+		{"GET /petition/track", accessPublic, (*Handler).petitionTrack},
+		{"GET /screen", accessScreen, (*Handler).screenPage},
+		{"GET /screen/data.json", accessScreen, (*Handler).screenJSON},
+		{"GET /reports/monthly", accessPublic, (*Handler).monthlyReport},
+		{"GET /reports/monthly.xlsx", accessPublic, (*Handler).monthlyXLSX},
+		{"GET /accountability", accessAccount, (*Handler).accountabilityPage},
+		{"GET /login", accessPublic, (*Handler).loginPage},
+		{"POST /login", accessPublic, (*Handler).loginPost},
+		{"POST /logout", accessPublic, (*Handler).logoutPost},
+		{"GET /notices", accessCases, (*Handler).noticesPage},
+		{"GET /notices/{case}/{n}", accessCases, (*Handler).noticePrint},
+		{"GET /petitions", "petitions:read", (*Handler).petitionsStaff},
+		{"GET /patrol", auth.ScopePatrols, (*Handler).patrolPage},
+		{"GET /patrols/stats", auth.ScopePatrols, (*Handler).patrolStatsPage},
+		{"GET /public", accessPublic, (*Handler).publicInfo},
+		{"GET /water/trace", accessTrace, (*Handler).tracePage},
+	}
 }
 
 // page is what every template receives.

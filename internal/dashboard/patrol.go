@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -15,14 +14,6 @@ import (
 // through the JSON API (static/patrol.js: the browser's geolocation track,
 // findings with photos at a position); /patrols/stats is the staff page of
 // patrol statistics by county and month.
-
-func init() {
-	pageRoutes = append(pageRoutes,
-		pageRoute{"GET /patrol", auth.ScopePatrols, (*Handler).patrolPage},
-		pageRoute{"GET /patrols/stats", auth.ScopePatrols, (*Handler).patrolStatsPage},
-	)
-	portalNames = append(portalNames, "patrol")
-}
 
 // patrolStore is what the patrol pages read (store.Store implements it).
 type patrolStore interface {

@@ -23,7 +23,7 @@ import (
 var portalFS embed.FS
 
 // portalNames are the pages under the portal's layout.
-var portalNames = []string{"petition", "track", "public"}
+var portalNames = []string{"petition", "track", "public", "patrol"}
 
 var (
 	portalOnce  sync.Once
@@ -226,8 +226,4 @@ func (h *Handler) publicInfo(w http.ResponseWriter, r *http.Request, p *page) er
 	}
 	p.Nav, p.Title, p.Data = "public", p.T("pub.title"), d
 	return h.renderPortal(w, http.StatusOK, "public", p)
-}
-
-func init() {
-	pageRoutes = append(pageRoutes, pageRoute{"GET /public", accessPublic, (*Handler).publicInfo})
 }

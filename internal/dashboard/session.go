@@ -15,14 +15,6 @@ import (
 // auth.Service does the checking, the rate limiting and the cookies, so
 // a session opened here is the API's session (the case page's actions
 // then post to the API with its CSRF token).
-func init() {
-	pageRoutes = append(pageRoutes,
-		pageRoute{"GET /login", accessPublic, (*Handler).loginPage},
-		pageRoute{"POST /login", accessPublic, (*Handler).loginPost},
-		pageRoute{"POST /logout", accessPublic, (*Handler).logoutPost},
-	)
-}
-
 type loginData struct {
 	User  string
 	Next  string

@@ -16,14 +16,6 @@ import (
 // Staff pages of the closed loop beyond the board: supervision
 // notices and the petitions desk. Writes go through the JSON API, as on
 // the case page (static/case.js).
-func init() {
-	pageRoutes = append(pageRoutes,
-		pageRoute{"GET /notices", accessCases, (*Handler).noticesPage},
-		pageRoute{"GET /notices/{case}/{n}", accessCases, (*Handler).noticePrint},
-		pageRoute{"GET /petitions", "petitions:read", (*Handler).petitionsStaff},
-	)
-}
-
 // noticeLevels are the escalation steps that are numbered documents:
 // 督办 (a 督办函), 挂牌督办 and 约谈; a reminder (提醒) is only a message.
 var noticeLevels = []cases.Level{cases.LevelNotice, cases.LevelListed, cases.LevelSummons}

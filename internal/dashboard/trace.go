@@ -21,10 +21,6 @@ import (
 // auth grants it to no role but the city: unknown scopes fail closed.
 const accessTrace = "water:trace"
 
-func init() {
-	pageRoutes = append(pageRoutes, pageRoute{"GET /water/trace", accessTrace, (*Handler).tracePage})
-}
-
 // traceStore is what tracing reads (store.Store implements it).
 type traceStore interface {
 	Registry(ctx context.Context) (*model.Registry, error)
