@@ -300,6 +300,9 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		}
 		v, tables = ps, []accountsvc.Table{accountsvc.ProjectsTable(ps)}
 	}
+	for i := range tables {
+		tables[i] = tables[i].In(accountsvc.Chinese)
+	}
 	return atomicfile.Out(*out, stdout, func(w io.Writer) error {
 		switch *format {
 		case "json":

@@ -77,7 +77,7 @@ func accountError(err error) error {
 // accountPeriodRequest reads the ?period=&format= of the period tables
 // (assessment, compensation, triggers) and the service that serves them.
 func (s *server) accountPeriodRequest(r *http.Request) (acc.Period, string, *accountsvc.Service, error) {
-	q, err := query(r, "period", "format")
+	q, err := query(r, "period", "format", "lang")
 	if err != nil {
 		return acc.Period{}, "", nil, err
 	}
@@ -109,10 +109,18 @@ func periodParam(q url.Values) (acc.Period, error) {
 }
 
 // writeAccount answers with v as JSON or the tables as a workbook.
-func writeAccount(w http.ResponseWriter, status int, format, name string, v any, tables ...accountsvc.Table) error {
+// The workbook speaks the language of ?lang= (zh, the default, or en).
+func writeAccount(w http.ResponseWriter, r *http.Request, status int, format, name string, v any, tables ...accountsvc.Table) error {
+	lang, err := accountsvc.ParseLang(r.URL.Query().Get("lang"))
+	if err != nil {
+		return paramError("lang", "%q: want zh or en", r.URL.Query().Get("lang"))
+	}
 	if format != "xlsx" {
 		writeJSON(w, status, v)
 		return nil
+	}
+	for i := range tables {
+		tables[i] = tables[i].In(lang)
 	}
 	var buf bytes.Buffer
 	if err := accountsvc.WriteXLSX(&buf, tables...); err != nil {
@@ -183,7 +191,7 @@ func (s *server) accountAssessmentDo(w http.ResponseWriter, r *http.Request, com
 		return accountError(err)
 	}
 	a = scopeAssessment(s.accountScope(r), a)
-	return writeAccount(w, status, format, "assessment-"+p.String(), a, accountsvc.AssessmentTable(a))
+	return writeAccount(w, r, status, format, "assessment-"+p.String(), a, accountsvc.AssessmentTable(a))
 }
 
 func (s *server) accountCompensation(w http.ResponseWriter, r *http.Request) error {
@@ -214,7 +222,7 @@ func (s *server) accountCompensationDo(w http.ResponseWriter, r *http.Request, c
 		return accountError(err)
 	}
 	st = scopeSettlement(s.accountScope(r), st)
-	return writeAccount(w, status, format, "compensation-"+p.String(), st, accountsvc.SettlementTable(st))
+	return writeAccount(w, r, status, format, "compensation-"+p.String(), st, accountsvc.SettlementTable(st))
 }
 
 func (s *server) accountTriggers(w http.ResponseWriter, r *http.Request) error {
@@ -227,7 +235,7 @@ func (s *server) accountTriggers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	fs = scopeFirings(s.accountScope(r), fs)
-	return writeAccount(w, http.StatusOK, format, "triggers-"+p.String(), fs, accountsvc.FiringsTable(p, fs))
+	return writeAccount(w, r, http.StatusOK, format, "triggers-"+p.String(), fs, accountsvc.FiringsTable(p, fs))
 }
 
 // accountEvaluate evaluates the triggers of a period; open_cases=true
@@ -295,7 +303,7 @@ func (s *server) accountBulletin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) accountWarnings(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "format")
+	q, err := query(r, "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -314,7 +322,7 @@ func (s *server) accountWarnings(w http.ResponseWriter, r *http.Request) error {
 	if ws == nil {
 		ws = []acc.Warning{}
 	}
-	return writeAccount(w, http.StatusOK, format, "warnings", ws, accountsvc.WarningsTable(ws))
+	return writeAccount(w, r, http.StatusOK, format, "warnings", ws, accountsvc.WarningsTable(ws))
 }
 
 // accountAddWarning issues a warning; one overlapping another in a shared
@@ -339,7 +347,7 @@ func (s *server) accountAddWarning(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *server) accountSoil(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "year", "format")
+	q, err := query(r, "year", "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -367,11 +375,11 @@ func (s *server) accountSoil(w http.ResponseWriter, r *http.Request) error {
 	if ds == nil {
 		ds = []accountsvc.DutyRow{}
 	}
-	return writeAccount(w, http.StatusOK, format, fmt.Sprintf("soil-duties-%d", year), ds, accountsvc.DutiesTable(int(year), ds))
+	return writeAccount(w, r, http.StatusOK, format, fmt.Sprintf("soil-duties-%d", year), ds, accountsvc.DutiesTable(int(year), ds))
 }
 
 func (s *server) accountProjects(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "format")
+	q, err := query(r, "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -392,7 +400,7 @@ func (s *server) accountProjects(w http.ResponseWriter, r *http.Request) error {
 	if ps == nil {
 		ps = []accountsvc.ProjectRow{}
 	}
-	return writeAccount(w, http.StatusOK, format, "projects", ps, accountsvc.ProjectsTable(ps))
+	return writeAccount(w, r, http.StatusOK, format, "projects", ps, accountsvc.ProjectsTable(ps))
 }
 
 // accountSoilCases opens a case for each of the year's soil duties overdue
@@ -430,7 +438,7 @@ func (s *server) accountSoilCases(w http.ResponseWriter, r *http.Request) error 
 // accountReduction is a year's emergency reduction list (a county: its
 // enterprises).
 func (s *server) accountReduction(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "year", "format")
+	q, err := query(r, "year", "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -458,7 +466,7 @@ func (s *server) accountReduction(w http.ResponseWriter, r *http.Request) error 
 	if es == nil {
 		es = []acc.ReductionEntry{}
 	}
-	return writeAccount(w, http.StatusOK, format, fmt.Sprintf("reduction-%d", year), es, accountsvc.ReductionTable(int(year), es))
+	return writeAccount(w, r, http.StatusOK, format, fmt.Sprintf("reduction-%d", year), es, accountsvc.ReductionTable(int(year), es))
 }
 
 // visiblePlots are the plots in the caller's scope, by id.
@@ -480,7 +488,7 @@ func (s *server) visiblePlots(r *http.Request, svc *accountsvc.Service) ([]acc.P
 }
 
 func (s *server) accountPlots(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "format")
+	q, err := query(r, "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -496,12 +504,12 @@ func (s *server) accountPlots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeAccount(w, http.StatusOK, format, "soil-plots", ps, accountsvc.PlotsTable(ps))
+	return writeAccount(w, r, http.StatusOK, format, "soil-plots", ps, accountsvc.PlotsTable(ps))
 }
 
 // accountReviews lists survey report reviews (a county: of its plots).
 func (s *server) accountReviews(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "format")
+	q, err := query(r, "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -525,7 +533,7 @@ func (s *server) accountReviews(w http.ResponseWriter, r *http.Request) error {
 	if rs == nil {
 		rs = []acc.Review{}
 	}
-	return writeAccount(w, http.StatusOK, format, "soil-reviews", rs, accountsvc.ReviewsTable(rs))
+	return writeAccount(w, r, http.StatusOK, format, "soil-reviews", rs, accountsvc.ReviewsTable(rs))
 }
 
 // accountCheckWarning checks the year's reduction list during warning id

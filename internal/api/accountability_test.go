@@ -193,8 +193,17 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 	}
 	if f, err := excelize.OpenReader(rec.Body); err != nil {
 		t.Fatal(err)
-	} else if rows, _ := f.GetRows("考核 assessment"); len(rows) != 5 {
+	} else if rows, _ := f.GetRows("考核"); len(rows) != 5 || rows[1][0] != "排名" || rows[1][3] != "总分" {
 		t.Fatalf("xlsx rows %q", rows)
+	}
+	rec = fx.do(t, "city", roleRequest{method: "GET", path: a + "&format=xlsx&lang=en"})
+	if f, err := excelize.OpenReader(rec.Body); rec.Code != 200 || err != nil {
+		t.Fatalf("English xlsx: %d %v", rec.Code, err)
+	} else if rows, _ := f.GetRows("assessment"); len(rows) != 5 || rows[1][0] != "rank" || rows[1][3] != "total" {
+		t.Fatalf("English xlsx sheets %v rows %q", f.GetSheetList(), rows)
+	}
+	if rec := fx.do(t, "city", roleRequest{method: "GET", path: a + "&format=xlsx&lang=fr"}); rec.Code != 400 || !strings.Contains(rec.Body.String(), "lang") {
+		t.Fatalf("lang=fr: %d %s", rec.Code, rec.Body)
 	}
 
 	post("city", "/api/v1/accountability/compensation?period=2025Q3", nil, 201)

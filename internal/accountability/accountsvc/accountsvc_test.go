@@ -202,18 +202,18 @@ func TestWholePeriod(t *testing.T) {
 
 	var buf bytes.Buffer
 	fs, _ := st.Firings(ctx, q3)
-	if err := WriteXLSX(&buf, AssessmentTable(a), SettlementTable(s), FiringsTable(q3, fs)); err != nil {
+	if err := WriteXLSX(&buf, AssessmentTable(a).In(Chinese), SettlementTable(s).In(Chinese), FiringsTable(q3, fs).In(Chinese)); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := f.GetRows("考核 assessment")
+	rows, err := f.GetRows("考核")
 	if err != nil || len(rows) != 4 || rows[2][1] != a.Counties[0].County {
 		t.Fatalf("assessment sheet %v %v", rows, err)
 	}
-	if rows, _ := f.GetRows("触发 triggers"); len(rows) != 3 || rows[2][6] != fs[0].CaseID {
+	if rows, _ := f.GetRows("触发"); len(rows) != 3 || rows[2][6] != fs[0].CaseID {
 		t.Fatalf("triggers sheet %v", rows)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
@@ -14,12 +15,91 @@ import (
 )
 
 // Table is one exported table: a sheet of the workbook, a block of the
-// text output. Headers are Chinese with the English name after a space.
+// text output. Sheet names and headers are written "中文 English" (the
+// Chinese, a space, then the English) and In picks one language, so a
+// reader never sees the two mixed in one header row.
 type Table struct {
 	Title  string
 	Sheet  string
 	Header []string
 	Rows   [][]any
+}
+
+// Lang is the language of an exported table: "zh" (the default) or "en".
+type Lang string
+
+const (
+	Chinese Lang = "zh"
+	English Lang = "en"
+)
+
+// ParseLang reads a request's language; empty means Chinese.
+func ParseLang(s string) (Lang, error) {
+	switch s {
+	case "", "zh":
+		return Chinese, nil
+	case "en":
+		return English, nil
+	}
+	return "", fmt.Errorf("language %q: want zh or en", s)
+}
+
+// In returns the table with its sheet name and header in one language.
+func (t Table) In(l Lang) Table {
+	t.Sheet = pick(t.Sheet, l)
+	h := make([]string, len(t.Header))
+	for i, s := range t.Header {
+		h[i] = pick(s, l)
+	}
+	t.Header = h
+	return t
+}
+
+// pick splits a "中文 English" label at the first space after its last
+// Chinese character (Han or full-width punctuation) and keeps one side; a
+// label with no Chinese, or nothing after it, is the same in both.
+func pick(s string, l Lang) string {
+	last := -1
+	for i, r := range s {
+		if unicode.Is(unicode.Han, r) || (r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xffef) {
+			last = i
+		}
+	}
+	if last < 0 {
+		return s
+	}
+	sp := strings.IndexByte(s[last:], ' ')
+	if sp < 0 {
+		return s
+	}
+	if l == English {
+		return s[last+sp+1:]
+	}
+	return s[:last+sp]
+}
+
+// indicatorNames are the Chinese and English names of an assessment
+// indicator; an unknown indicator shows its code in both.
+func indicatorNames(i acc.Indicator) (zh, en string) {
+	switch i {
+	case acc.PM25:
+		return "细颗粒物浓度", "PM2.5"
+	case acc.GoodDays:
+		return "优良天数比例", "good-days ratio"
+	case acc.AirIndex:
+		return "空气质量综合指数", "air quality index"
+	case acc.AirIndexChange:
+		return "综合指数变化率", "air index change"
+	case acc.WaterCompliance:
+		return "断面达标率", "water compliance"
+	case acc.CWQI:
+		return "城市水质指数", "CWQI"
+	case acc.TotalQuantity:
+		return "总量减排完成率", "total-quantity reduction"
+	case acc.Governance:
+		return "治理任务完成率", "governance completion"
+	}
+	return string(i), string(i)
 }
 
 func day(t time.Time) string {
@@ -39,8 +119,8 @@ func AssessmentTable(a acc.Assessment) Table {
 	t := Table{Title: fmt.Sprintf("%s 考核结果 assessment (%s)", a.Period.Chinese(), a.Scheme), Sheet: "考核 assessment",
 		Header: []string{"排名 rank", "县区代码 county", "县区 name", "总分 total"}}
 	for _, r := range a.Rules {
-		ind := string(r.Indicator)
-		t.Header = append(t.Header, ind+" 数值 value", ind+" 目标 target", ind+" 排名 rank", ind+" 得分 score")
+		zh, en := indicatorNames(r.Indicator)
+		t.Header = append(t.Header, zh+"数值 "+en+" value", zh+"目标 "+en+" target", zh+"排名 "+en+" rank", zh+"得分 "+en+" score")
 	}
 	for _, c := range a.Counties {
 		row := []any{c.Rank, c.County, c.Name, c.Total}
@@ -59,7 +139,7 @@ func AssessmentTable(a acc.Assessment) Table {
 // SettlementTable has one row per county and a total row.
 func SettlementTable(s acc.Settlement) Table {
 	t := Table{Title: fmt.Sprintf("%s 生态补偿 compensation (%s)", s.Period.Chinese(), s.Formula), Sheet: "补偿 compensation",
-		Header: []string{"县区代码 county", "县区 name", "得分 score", "系数 factor‰", "优良天数变化 good-days pp", "金额 amount ¥", "应收 receivable ¥", "应缴 payable ¥", "免于考核 exempt"}}
+		Header: []string{"县区代码 county", "县区 name", "得分 score", "系数（‰） factor ‰", "优良天数变化（百分点） good-days change pp", "金额（元） amount ¥", "应收（元） receivable ¥", "应缴（元） payable ¥", "免于考核 exempt"}}
 	for _, l := range s.Lines {
 		t.Rows = append(t.Rows, []any{l.County, l.Name, l.Score, l.Factor, l.GoodDaysPP, l.Amount, l.Receivable, l.Payable, l.Exempt})
 	}
@@ -197,7 +277,7 @@ func BreachesTable(id string, bs []acc.Breach) Table {
 // enterprise with the measure of each warning level.
 func ReductionTable(year int, es []acc.ReductionEntry) Table {
 	t := Table{Title: fmt.Sprintf("%d年 重污染天气应急减排清单 emergency reduction list", year), Sheet: "减排清单 reduction list",
-		Header: []string{"企业 enterprise", "县区 county", "绩效分级 grade", "黄色 yellow", "橙色 orange", "红色 red", "正常负荷 normal kW", "停产负荷 stop kW", "正常排放速率 normal rate"}}
+		Header: []string{"企业 enterprise", "县区 county", "绩效分级 grade", "黄色 yellow", "橙色 orange", "红色 red", "正常负荷（千瓦） normal load kW", "停产负荷（千瓦） stop load kW", "正常排放速率 normal rate"}}
 	measure := func(e acc.ReductionEntry, l acc.WarnLevel) string {
 		m, ok := e.Measures[l]
 		if !ok {
