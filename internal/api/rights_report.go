@@ -38,13 +38,18 @@ func reportFormat(q url.Values) (string, error) {
 }
 
 // writeReport answers with the report as JSON or as a workbook named name.
-func writeReport(w http.ResponseWriter, format, name string, rep rightsreport.Report) error {
+// The workbook's headers speak the language of ?lang= (zh, the default, or en).
+func writeReport(w http.ResponseWriter, r *http.Request, format, name string, rep rightsreport.Report) error {
+	lang, err := rightsreport.ParseLang(r.URL.Query().Get("lang"))
+	if err != nil {
+		return paramError("lang", "%q: want zh or en", r.URL.Query().Get("lang"))
+	}
 	if format != "xlsx" {
 		writeJSON(w, http.StatusOK, rep)
 		return nil
 	}
 	var buf bytes.Buffer
-	if err := rightsreport.WriteXLSX(&buf, rep); err != nil {
+	if err := rightsreport.WriteXLSX(&buf, lang, rep); err != nil {
 		return err
 	}
 	h := w.Header()
@@ -81,7 +86,7 @@ func reportName(kind string, year int64) string {
 // rightsReportReservoir: receipts and spending per reservoir, pollutant and
 // year.
 func (s *server) rightsReportReservoir(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "year", "county", "pollutant", "format")
+	q, err := query(r, "year", "county", "pollutant", "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -100,12 +105,12 @@ func (s *server) rightsReportReservoir(w http.ResponseWriter, r *http.Request) e
 	rep := rightsreport.Reservoir(es, rightsreport.ReservoirFilter{Year: int(year), County: q.Get("county"), Pollutant: q.Get("pollutant")})
 	sc := s.rightsScope(r)
 	rep.Rows = slices.DeleteFunc(rep.Rows, func(x rightsreport.ReservoirRow) bool { return !visible(sc, x.Account) })
-	return writeReport(w, format, reportName("reservoir", year), rep)
+	return writeReport(w, r, format, reportName("reservoir", year), rep)
 }
 
 // rightsReportProjects: construction projects served, with their totals.
 func (s *server) rightsReportProjects(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "year", "county", "pollutant", "format")
+	q, err := query(r, "year", "county", "pollutant", "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -133,7 +138,7 @@ func (s *server) rightsReportProjects(w http.ResponseWriter, r *http.Request) er
 		})
 		rep.Summary = rightsreport.Summarize(rep.Projects)
 	}
-	return writeReport(w, format, reportName("projects", year), rep)
+	return writeReport(w, r, format, reportName("projects", year), rep)
 }
 
 // rightsPeriodParams reads year, from and to (YYYY-MM-DD, China time, both days
@@ -163,7 +168,7 @@ func rightsPeriodParams(q url.Values) (rightsreport.Range, int64, error) {
 // rightsReportTrades: trade volumes and prices per pollutant and month.
 // Outside the city, only the caller's own trades count.
 func (s *server) rightsReportTrades(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "year", "from", "to", "pollutant", "format")
+	q, err := query(r, "year", "from", "to", "pollutant", "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -187,12 +192,12 @@ func (s *server) rightsReportTrades(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return writeReport(w, format, reportName("trades", year), rep)
+	return writeReport(w, r, format, reportName("trades", year), rep)
 }
 
 // rightsReportStatement: one account's statement for a period.
 func (s *server) rightsReportStatement(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "account", "year", "from", "to", "format")
+	q, err := query(r, "account", "year", "from", "to", "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -219,5 +224,5 @@ func (s *server) rightsReportStatement(w http.ResponseWriter, r *http.Request) e
 		return notFound("account", "no account %q in the ledger", a)
 	}
 	rep := rightsreport.Statement(es, a, p)
-	return writeReport(w, format, reportName("statement", year), rep)
+	return writeReport(w, r, format, reportName("statement", year), rep)
 }

@@ -63,15 +63,27 @@ func testRightsReports(t *testing.T, st store.Store) {
 		defer f.Close()
 		// The agreement (3 t at 30,000 yuan/t) and the fill of B-1 against
 		// S-1 (0.5 t at the listing's 32,000): 3.5 t, 106,000 yuan.
-		for cell, want := range map[string]string{"A2": "污染物", "A3": "pollutant", "A4": "NOx", "C4": "2", "G4": "3.5", "K4": "106000"} {
+		for cell, want := range map[string]string{"A2": "污染物", "B2": "月份", "A3": "NOx", "C3": "2", "G3": "3.5", "K3": "106000"} {
 			if got, _ := f.GetCellValue("交易统计", cell, excelize.Options{RawCellValue: true}); got != want {
 				t.Errorf("交易统计!%s = %q, want %q", cell, got, want)
+			}
+		}
+		rec = do(t, h, "GET", "/api/v1/rights/reports/trades?year=2025&format=xlsx&lang=en")
+		en, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+		if rec.Code != 200 || err != nil {
+			t.Fatalf("English: %d %v", rec.Code, err)
+		}
+		defer en.Close()
+		for cell, want := range map[string]string{"A2": "pollutant", "B2": "month", "A3": "NOx", "K3": "106000"} {
+			if got, _ := en.GetCellValue("trades", cell, excelize.Options{RawCellValue: true}); got != want {
+				t.Errorf("English trades!%s = %q, want %q (sheets %v)", cell, got, want, en.GetSheetList())
 			}
 		}
 	})
 
 	for _, c := range []struct{ target, code, field string }{
 		{"/api/v1/rights/reports/reservoir?format=csv", "invalid_parameter", "format"},
+		{"/api/v1/rights/reports/reservoir?format=xlsx&lang=fr", "invalid_parameter", "lang"},
 		{"/api/v1/rights/reports/reservoir?year=twenty", "invalid_parameter", "year"},
 		{"/api/v1/rights/reports/projects?yr=2025", "invalid_parameter", "yr"},
 		{"/api/v1/rights/reports/trades?from=2025/01/01", "invalid_parameter", "from"},

@@ -89,7 +89,7 @@ func BenchmarkReports(b *testing.B) {
 	b.Run("xlsx_trades", func(b *testing.B) {
 		rep, _ := Trades(es, TradeFilter{})
 		for b.Loop() {
-			if err := WriteXLSX(io.Discard, rep); err != nil {
+			if err := WriteXLSX(io.Discard, Chinese, rep); err != nil {
 				b.Fatal(err)
 			}
 		}

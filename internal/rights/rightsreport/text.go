@@ -11,11 +11,11 @@ import (
 )
 
 // Encode writes the report as "table" (plain text, aligned), "json" or
-// "xlsx".
+// "xlsx" (Chinese headers).
 func Encode(w io.Writer, rep Report, format string) error {
 	switch format {
 	case "xlsx":
-		return WriteXLSX(w, rep)
+		return WriteXLSX(w, Chinese, rep)
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)

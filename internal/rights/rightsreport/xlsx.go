@@ -14,11 +14,32 @@ type Report interface {
 	sheets() []sheet
 }
 
-// sheet is one worksheet: a title row, the Chinese headers (the bureau's
-// reading) with the English beneath, then the rows.
+// Lang is the language of a workbook's sheet names and headers: "zh" (the
+// bureau's reading, the default) or "en".
+type Lang string
+
+const (
+	Chinese Lang = "zh"
+	English Lang = "en"
+)
+
+// ParseLang reads a request's language; empty means Chinese.
+func ParseLang(s string) (Lang, error) {
+	switch s {
+	case "", "zh":
+		return Chinese, nil
+	case "en":
+		return English, nil
+	}
+	return "", fmt.Errorf("language %q: want zh or en", s)
+}
+
+// sheet is one worksheet: a title row, one header row in the workbook's
+// language, then the rows. cols are Chinese and English header pairs.
 type sheet struct {
-	name  string
-	title string
+	name   string
+	nameEN string
+	title  string
 	cols  [][2]string
 	rows  [][]any
 }
@@ -33,7 +54,7 @@ const (
 // WriteXLSX writes the reports as one workbook, one sheet per report (the
 // project report adds a summary sheet). Quantities are numbers in t/a and
 // money in yuan, formatted; the exact values are the JSON strings.
-func WriteXLSX(w io.Writer, reports ...Report) error {
+func WriteXLSX(w io.Writer, lang Lang, reports ...Report) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	tonnes, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr(fmtTonnes)})
@@ -51,6 +72,9 @@ func WriteXLSX(w io.Writer, reports ...Report) error {
 	first := true
 	for _, r := range reports {
 		for _, sh := range r.sheets() {
+			if lang == English {
+				sh.name = sh.nameEN
+			}
 			if first {
 				if err := f.SetSheetName("Sheet1", sh.name); err != nil {
 					return fmt.Errorf("xlsx: %w", err)
@@ -59,7 +83,7 @@ func WriteXLSX(w io.Writer, reports ...Report) error {
 			} else if _, err := f.NewSheet(sh.name); err != nil {
 				return fmt.Errorf("xlsx: sheet %s: %w", sh.name, err)
 			}
-			if err := writeSheet(f, sh, tonnes, yuan, bold); err != nil {
+			if err := writeSheet(f, sh, lang, tonnes, yuan, bold); err != nil {
 				return fmt.Errorf("xlsx: sheet %s: %w", sh.name, err)
 			}
 		}
@@ -72,7 +96,7 @@ func WriteXLSX(w io.Writer, reports ...Report) error {
 
 func ptr[T any](v T) *T { return &v }
 
-func writeSheet(f *excelize.File, sh sheet, tonnes, yuan, bold int) error {
+func writeSheet(f *excelize.File, sh sheet, lang Lang, tonnes, yuan, bold int) error {
 	cell := func(col, row int) string {
 		c, _ := excelize.CoordinatesToCellName(col, row) // col, row ≥ 1
 		return c
@@ -81,22 +105,23 @@ func writeSheet(f *excelize.File, sh sheet, tonnes, yuan, bold int) error {
 		return err
 	}
 	for i, c := range sh.cols {
-		if err := f.SetCellStr(sh.name, cell(i+1, 2), c[0]); err != nil {
-			return err
+		h := c[0]
+		if lang == English {
+			h = c[1]
 		}
-		if err := f.SetCellStr(sh.name, cell(i+1, 3), c[1]); err != nil {
+		if err := f.SetCellStr(sh.name, cell(i+1, 2), h); err != nil {
 			return err
 		}
 		if err := f.SetColWidth(sh.name, colName(i+1), colName(i+1), float64(max(10, 2*len([]rune(c[0])), len(c[1]))+2)); err != nil {
 			return err
 		}
 	}
-	if err := f.SetCellStyle(sh.name, "A2", cell(len(sh.cols), 3), bold); err != nil {
+	if err := f.SetCellStyle(sh.name, "A2", cell(len(sh.cols), 2), bold); err != nil {
 		return err
 	}
 	for ri, row := range sh.rows {
 		for ci, v := range row {
-			at := cell(ci+1, ri+4)
+			at := cell(ci+1, ri+3)
 			var err error
 			switch v := v.(type) {
 			case Grams:
@@ -120,7 +145,7 @@ func writeSheet(f *excelize.File, sh sheet, tonnes, yuan, bold int) error {
 			}
 		}
 	}
-	return f.SetPanes(sh.name, &excelize.Panes{Freeze: true, YSplit: 3, TopLeftCell: "A4", ActivePane: "bottomLeft"})
+	return f.SetPanes(sh.name, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"})
 }
 
 func colName(i int) string {
@@ -143,7 +168,7 @@ func setNumber(f *excelize.File, sheet, at, decimal string, style int) error {
 }
 
 func (r ReservoirReport) sheets() []sheet {
-	sh := sheet{name: "调蓄库收支", title: "调蓄库收支表 reservoir receipts and spending (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
+	sh := sheet{name: "调蓄库收支", nameEN: "reservoir", title: "调蓄库收支表 reservoir receipts and spending (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
 		cols: [][2]string{
 			{"年度", "year"}, {"区县", "county"}, {"账户", "account"}, {"污染物", "pollutant"}, {"期初余额", "opening"},
 			{"减排入库", "banked"}, {"划入", "transfer in"}, {"回购收回", "bought back"}, {"退回", "returned"}, {"其他收入", "other in"},
@@ -159,7 +184,7 @@ func (r ReservoirReport) sheets() []sheet {
 }
 
 func (r ProjectReport) sheets() []sheet {
-	detail := sheet{name: "项目配置", title: "建设项目总量指标配置 projects served (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
+	detail := sheet{name: "项目配置", nameEN: "projects", title: "建设项目总量指标配置 projects served (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
 		cols: [][2]string{
 			{"年度", "year"}, {"区县", "county"}, {"污染物", "pollutant"}, {"配置编号", "allocation"}, {"环评批复文号", "EIA approval"},
 			{"建设单位", "project"}, {"项目类型", "project type"}, {"达标情况", "attainment"}, {"替代比例", "ratio"}, {"依据", "basis"},
@@ -177,7 +202,7 @@ func (r ProjectReport) sheets() []sheet {
 			string(x.Project), x.ProjectType, x.Attainment, x.Ratio, x.Basis,
 			x.Need, x.Offset, x.Granted, x.WrittenOff, credits, x.Status})
 	}
-	sum := sheet{name: "项目配置汇总", title: "建设项目总量指标配置汇总 projects served by county, pollutant and year (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
+	sum := sheet{name: "项目配置汇总", nameEN: "project summary", title: "建设项目总量指标配置汇总 projects served by county, pollutant and year (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
 		cols: [][2]string{
 			{"年度", "year"}, {"区县", "county"}, {"污染物", "pollutant"}, {"已配置项目数", "projects served"},
 			{"新增排放量", "need"}, {"替代削减量", "offset"}, {"待配置项目数", "pending"}, {"待配置削减量", "pending offset"}, {"已释放项目数", "released"},
@@ -189,7 +214,7 @@ func (r ProjectReport) sheets() []sheet {
 }
 
 func (r TradeReport) sheets() []sheet {
-	sh := sheet{name: "交易统计", title: "排污权交易统计 trade volumes and prices (t/a; 元/吨 yuan per tonne)" + filterTitle(0, "", r.Pollutant) + periodTitle(r.Period),
+	sh := sheet{name: "交易统计", nameEN: "trades", title: "排污权交易统计 trade volumes and prices (t/a; 元/吨 yuan per tonne)" + filterTitle(0, "", r.Pollutant) + periodTitle(r.Period),
 		cols: [][2]string{
 			{"污染物", "pollutant"}, {"月份", "month"}, {"成交笔数", "trades"}, {"挂牌成交", "order book"}, {"拍卖", "auctions"}, {"协议转让", "agreements"},
 			{"成交量", "quantity"}, {"最低价", "min price"}, {"均价", "avg price"}, {"最高价", "max price"}, {"成交金额(元)", "value (yuan)"},
@@ -202,7 +227,7 @@ func (r TradeReport) sheets() []sheet {
 }
 
 func (r StatementReport) sheets() []sheet {
-	sh := sheet{name: "账户对账单", title: "账户对账单 account statement " + string(r.Account) + periodTitle(r.Period) + " (rights t/a; money 元 yuan)",
+	sh := sheet{name: "账户对账单", nameEN: "statement", title: "账户对账单 account statement " + string(r.Account) + periodTitle(r.Period) + " (rights t/a; money 元 yuan)",
 		cols: [][2]string{
 			{"资产", "asset"}, {"序号", "seq"}, {"时间", "time"}, {"命令", "command"}, {"操作", "operation"}, {"对象", "ref"},
 			{"文号", "document"}, {"对方账户", "counterparty"}, {"收入", "in"}, {"支出", "out"}, {"余额", "balance"},
