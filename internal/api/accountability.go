@@ -48,12 +48,8 @@ var accountRoutes = []route{
 	{"GET /api/v1/accountability/soil/reviews", ScopeAccountRead, (*server).accountReviews},
 }
 
-func (s *server) accountSvc() (*accountsvc.Service, error) {
-	st, ok := s.st.(accountsvc.Store)
-	if !ok {
-		return nil, &Error{Code: CodeUnavailable, Message: "this store holds no accountability data"}
-	}
-	return &accountsvc.Service{St: st, Cases: s.cfg.Cases, Now: s.cfg.Now}, nil
+func (s *server) accountSvc() *accountsvc.Service {
+	return &accountsvc.Service{St: s.st, Cases: s.cfg.Cases, Now: s.cfg.Now}
 }
 
 // accountScope is the caller's row scope (everything without Config.Auth).
@@ -89,10 +85,7 @@ func (s *server) accountPeriodRequest(r *http.Request) (acc.Period, string, *acc
 	if err != nil {
 		return acc.Period{}, "", nil, err
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return acc.Period{}, "", nil, err
-	}
+	svc := s.accountSvc()
 	return p, format, svc, nil
 }
 
@@ -257,10 +250,7 @@ func (s *server) accountEvaluate(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return paramError("open_cases", "%q: want true or false", v)
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return err
-	}
+	svc := s.accountSvc()
 	if open && svc.Cases == nil {
 		return &Error{Code: CodeUnavailable, Message: "cases are not configured on this server"}
 	}
@@ -283,10 +273,7 @@ func (s *server) accountBulletin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return err
-	}
+	svc := s.accountSvc()
 	if _, err := svc.St.Assessment(r.Context(), p); errors.Is(err, store.ErrNotFound) {
 		return notFound("period", "no assessment of %s stored (POST /api/v1/accountability/assessment first)", p)
 	} else if err != nil {
@@ -311,10 +298,7 @@ func (s *server) accountWarnings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return err
-	}
+	svc := s.accountSvc()
 	ws, err := svc.St.Warnings(r.Context())
 	if err != nil {
 		return err
@@ -335,10 +319,7 @@ func (s *server) accountAddWarning(w http.ResponseWriter, r *http.Request) error
 	if err := decodeBody(r, &wa); err != nil {
 		return err
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return err
-	}
+	svc := s.accountSvc()
 	if err := svc.St.AddWarning(r.Context(), wa); err != nil {
 		return accountError(err)
 	}
@@ -362,10 +343,7 @@ func (s *server) accountSoil(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return err
-	}
+	svc := s.accountSvc()
 	ds, err := svc.SoilDuties(r.Context(), int(year))
 	if err != nil {
 		return accountError(err)
@@ -387,10 +365,7 @@ func (s *server) accountProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return err
-	}
+	svc := s.accountSvc()
 	ps, err := svc.Projects(r.Context())
 	if err != nil {
 		return err
@@ -417,10 +392,7 @@ func (s *server) accountSoilCases(w http.ResponseWriter, r *http.Request) error 
 	if year == 0 {
 		return missingError("year", "required")
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return err
-	}
+	svc := s.accountSvc()
 	if svc.Cases == nil {
 		return &Error{Code: CodeUnavailable, Message: "cases are not configured on this server"}
 	}
@@ -453,10 +425,7 @@ func (s *server) accountReduction(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return err
-	}
+	svc := s.accountSvc()
 	es, err := svc.St.ReductionEntries(r.Context(), int(year))
 	if err != nil {
 		return err
@@ -496,10 +465,7 @@ func (s *server) accountPlots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return err
-	}
+	svc := s.accountSvc()
 	ps, _, err := s.visiblePlots(r, svc)
 	if err != nil {
 		return err
@@ -517,10 +483,7 @@ func (s *server) accountReviews(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return err
-	}
+	svc := s.accountSvc()
 	_, ids, err := s.visiblePlots(r, svc)
 	if err != nil {
 		return err
@@ -566,10 +529,7 @@ func (s *server) accountCheckWarning(w http.ResponseWriter, r *http.Request) err
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
-	svc, err := s.accountSvc()
-	if err != nil {
-		return err
-	}
+	svc := s.accountSvc()
 	if open && svc.Cases == nil {
 		return &Error{Code: CodeUnavailable, Message: "cases are not configured on this server"}
 	}

@@ -23,14 +23,6 @@ const (
 	maxAirDailyRange  = 366 * 24 * time.Hour
 )
 
-func (s *server) airStore() (airreport.Store, error) {
-	a, ok := s.st.(airreport.Store)
-	if !ok {
-		return nil, &Error{Code: CodeUnavailable, Message: "this store holds no air data"}
-	}
-	return a, nil
-}
-
 // airError maps an unknown county or station to not_found.
 func airError(field string, err error) error {
 	if errors.Is(err, airreport.ErrUnknown) {
@@ -92,10 +84,7 @@ func (s *server) airHourly(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.airStore()
-	if err != nil {
-		return err
-	}
+	st := s.st
 	station := q.Get("station")
 	if station == "" {
 		return missingError("station", "give the station code")
@@ -138,10 +127,7 @@ func (s *server) airDaily(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.airStore()
-	if err != nil {
-		return err
-	}
+	st := s.st
 	code, field := q.Get("station"), "station"
 	switch {
 	case code != "" && q.Get("county") != "":
@@ -232,10 +218,7 @@ func (s *server) airReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.airStore()
-	if err != nil {
-		return err
-	}
+	st := s.st
 	per, err := periodParams(q)
 	if err != nil {
 		return err
@@ -275,10 +258,7 @@ func (s *server) airTargets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.airStore()
-	if err != nil {
-		return err
-	}
+	st := s.st
 	now := s.cfg.Now().In(chinaTime)
 	asOf := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, chinaTime).AddDate(0, 0, -1)
 	if v := q.Get("as_of"); v != "" {
@@ -328,10 +308,7 @@ func (s *server) airRankings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.airStore()
-	if err != nil {
-		return err
-	}
+	st := s.st
 	if q.Get("period") == "" {
 		return missingError("period", "give period=YYYY, YYYY-Qn or YYYY-MM")
 	}

@@ -160,12 +160,3 @@ func testAir(t *testing.T, st store.Store) {
 		}
 	})
 }
-
-// Without air data support in the store, the air endpoints say so.
-func TestAirUnavailable(t *testing.T) {
-	h := testHandler(struct{ Store }{newFixtureStore()})
-	rec := do(t, h, "GET", "/api/v1/air/report?year=2026")
-	if rec.Code != 503 || decodeError(t, rec).Error.Code != "unavailable" {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
-}

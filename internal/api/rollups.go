@@ -24,8 +24,7 @@ var rollupRoutes = []route{
 	{"GET /api/v1/rollups", ScopeData, (*server).rollups},
 }
 
-// rollupStore is what the endpoint reads; store.Store implements it, a
-// store that does not answers "unavailable".
+// rollupStore is what the endpoint reads (store.Store implements it).
 type rollupStore interface {
 	Rollups(ctx context.Context, q store.RollupQuery) ([]model.Rollup, error)
 }
@@ -65,10 +64,7 @@ func (s *server) rollups(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, ok := s.st.(rollupStore)
-	if !ok {
-		return &Error{Code: CodeUnavailable, Message: "this store keeps no roll-ups"}
-	}
+	st := s.st
 	step := q.Get("step")
 	if step == "" {
 		step = model.RollupHour

@@ -46,14 +46,6 @@ type waterStore interface {
 	Uploads(ctx context.Context, q store.UploadQuery) ([]model.Upload, error)
 }
 
-func (s *server) waterStore() (waterStore, error) {
-	w, ok := s.st.(waterStore)
-	if !ok {
-		return nil, &Error{Code: CodeUnavailable, Message: "this store holds no water data"}
-	}
-	return w, nil
-}
-
 // waterSections lists the monitoring sections, optionally of one county
 // or river.
 func (s *server) waterSections(w http.ResponseWriter, r *http.Request) error {
@@ -61,10 +53,7 @@ func (s *server) waterSections(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.waterStore()
-	if err != nil {
-		return err
-	}
+	st := s.st
 	wr, err := st.WaterRegistry(r.Context())
 	if err != nil {
 		return err
@@ -107,10 +96,7 @@ func hasRiver(w *model.WaterRegistry, code string) bool {
 // waterPeriodReport parses period (required) and compare, and builds the
 // report.
 func (s *server) waterPeriodReport(r *http.Request, q url.Values) (*waterreport.Report, error) {
-	st, err := s.waterStore()
-	if err != nil {
-		return nil, err
-	}
+	st := s.st
 	v := q.Get("period")
 	if v == "" {
 		return nil, missingError("period", "give the period: YYYY-MM, YYYYQn or YYYY")
@@ -222,10 +208,7 @@ func (s *server) waterTrace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.waterStore()
-	if err != nil {
-		return err
-	}
+	st := s.st
 	tq := tracesvc.Query{Section: q.Get("section"), Factor: q.Get("factor")}
 	if tq.Section == "" {
 		return missingError("section", "give the section code")

@@ -228,12 +228,3 @@ func testWater(t *testing.T, st store.Store) {
 		}
 	})
 }
-
-// Without water data support in the store, the water endpoints say so.
-func TestWaterUnavailable(t *testing.T) {
-	h := testHandler(struct{ Store }{newFixtureStore()})
-	rec := do(t, h, "GET", "/api/v1/water/report?period=2026")
-	if rec.Code != 503 || decodeError(t, rec).Error.Code != "unavailable" {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
-}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/accountability/accountsvc"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -27,6 +28,12 @@ type Store interface {
 	RawFrames(ctx context.Context, q store.RawQuery) ([]model.RawFrame, error)
 	Contacts(ctx context.Context) ([]model.Contact, error)
 	Ping(ctx context.Context) error
+
+	// What the air, accountability, water and roll-up endpoints read,
+	// each declared where it is used.
+	accountsvc.Store
+	waterStore
+	rollupStore
 }
 
 // Config configures the API. The zero value is usable: open access, the

@@ -27,14 +27,6 @@ type casesStore interface {
 	Petition(ctx context.Context, code string) (store.StoredPetition, error)
 }
 
-func (h *Handler) casesStore() (casesStore, error) {
-	cs, ok := h.st.(casesStore)
-	if !ok {
-		return nil, errStatus(http.StatusNotFound)
-	}
-	return cs, nil
-}
-
 // open reports whether a case still needs work.
 func open(c cases.Case) bool {
 	return c.State != cases.StateClosed && c.State != cases.StateRejected
@@ -128,10 +120,7 @@ func (f caseFilter) url(page int) string {
 // overdue ones first (earliest deadline first), within the caller's row
 // scope.
 func (h *Handler) casesBoard(w http.ResponseWriter, r *http.Request, p *page) error {
-	cs, err := h.casesStore()
-	if err != nil {
-		return err
-	}
+	cs := h.st
 	reg, err := h.st.Registry(r.Context())
 	if err != nil {
 		return err
@@ -232,10 +221,7 @@ type evidenceRow struct {
 // through the API (POST /api/v1/cases/{id}/actions), which checks the
 // role and the state machine.
 func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) error {
-	cs, err := h.casesStore()
-	if err != nil {
-		return err
-	}
+	cs := h.st
 	c, err := cs.Case(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err // store.ErrNotFound: 404
@@ -289,9 +275,8 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 			d.Findings = append(d.Findings, fr)
 		}
 	}
-	if as, ok := h.st.(interface {
-		Attachment(ctx context.Context, hash string) (store.Attachment, error)
-	}); ok {
+	{
+		as := h.st
 		for _, hs := range c.Evidence {
 			er := evidenceRow{Hash: hs, Name: hs[:min(12, len(hs))]}
 			if a, err := as.Attachment(r.Context(), hs); err == nil {
@@ -303,10 +288,8 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 			d.Evidence = append(d.Evidence, er)
 		}
 	}
-	if us, ok := h.st.(interface {
-		Users(ctx context.Context) ([]model.User, error)
-	}); ok && len(d.Offers) > 0 {
-		all, err := us.Users(r.Context())
+	if len(d.Offers) > 0 {
+		all, err := h.st.Users(r.Context())
 		if err != nil {
 			return err
 		}

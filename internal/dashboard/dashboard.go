@@ -53,6 +53,17 @@ type Store interface {
 	Rollups(ctx context.Context, q store.RollupQuery) ([]model.Rollup, error)
 	AirDays(ctx context.Context, q store.AirDayQuery, fn func(*model.AirDay) error) error
 	AirTargets(ctx context.Context, year int) ([]model.AirTarget, error)
+
+	// What the water, accountability, case, patrol and tracing pages
+	// read: each is declared beside the page that uses it.
+	waterStore
+	accountStore
+	casesStore
+	patrolStore
+	traceStore
+	Petitions(ctx context.Context, q store.PetitionQuery) ([]store.StoredPetition, error)
+	Attachment(ctx context.Context, hash string) (store.Attachment, error)
+	Users(ctx context.Context) ([]model.User, error)
 }
 
 // Config configures the pages. The zero value is usable: open access,

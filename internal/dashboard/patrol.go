@@ -41,10 +41,7 @@ func patroller(p *page) string {
 // patrolPage: start a patrol, or go on with the caller's patrol that has
 // not ended.
 func (h *Handler) patrolPage(w http.ResponseWriter, r *http.Request, p *page) error {
-	ps, ok := h.st.(patrolStore)
-	if !ok {
-		return errStatus(http.StatusNotFound)
-	}
+	ps := h.st
 	reg, err := h.st.Registry(r.Context())
 	if err != nil {
 		return err
@@ -90,10 +87,7 @@ type patrolRow struct {
 // county and month over the last twelve months, and the latest patrols,
 // within the caller's county.
 func (h *Handler) patrolStatsPage(w http.ResponseWriter, r *http.Request, p *page) error {
-	ps, ok := h.st.(patrolStore)
-	if !ok {
-		return errStatus(http.StatusNotFound)
-	}
+	ps := h.st
 	reg, err := h.st.Registry(r.Context())
 	if err != nil {
 		return err

@@ -141,10 +141,7 @@ func publicSteps(sp store.StoredPetition, c cases.Case, evs []cases.Event, now t
 // public's words, with the timeline and deadlines, and the satisfaction
 // rating once it is done; no staff names, no contact.
 func (h *Handler) petitionTrack(w http.ResponseWriter, r *http.Request, p *page) error {
-	cs, err := h.casesStore()
-	if err != nil {
-		return err
-	}
+	cs := h.st
 	d := &trackData{Code: r.URL.Query().Get("code"), Key: r.URL.Query().Get("key"),
 		Satisfied: []cases.Satisfaction{cases.Satisfied, cases.BasicallySatisfied, cases.Dissatisfied}}
 	if d.Code != "" {
@@ -209,20 +206,19 @@ func (h *Handler) publicInfo(w http.ResponseWriter, r *http.Request, p *page) er
 	if d.Stations, err = h.latestHours(r.Context(), reg, p.Lang); err != nil {
 		return err
 	}
-	if ws, ok := h.st.(waterStore); ok {
-		t := today(h.cfg.Now())
-		per, err := waterreport.ParsePeriod(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, cst).AddDate(0, -1, 0).Format("2006-01"))
-		if err != nil {
-			return err
-		}
-		rep, err := waterreport.Build(r.Context(), ws, per, waterreport.Options{})
-		if err != nil {
-			return err
-		}
-		d.Water = rep
-		for c := 1; c <= 6; c++ {
-			d.Classes = append(d.Classes, classInfo{Label: classLabel(c), Colour: classColour(c), Count: rep.Summary.ByClass[c-1]})
-		}
+	ws := h.st
+	t := today(h.cfg.Now())
+	per, err := waterreport.ParsePeriod(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, cst).AddDate(0, -1, 0).Format("2006-01"))
+	if err != nil {
+		return err
+	}
+	rep, err := waterreport.Build(r.Context(), ws, per, waterreport.Options{})
+	if err != nil {
+		return err
+	}
+	d.Water = rep
+	for c := 1; c <= 6; c++ {
+		d.Classes = append(d.Classes, classInfo{Label: classLabel(c), Colour: classColour(c), Count: rep.Summary.ByClass[c-1]})
 	}
 	p.Nav, p.Title, p.Data = "public", p.T("pub.title"), d
 	return h.renderPortal(w, http.StatusOK, "public", p)

@@ -90,10 +90,7 @@ type reportData struct {
 // the month against their targets (waterreport); nil when the store has no
 // water registry.
 func (h *Handler) monthlyWater(r *http.Request, per air.Period) (*waterreport.Report, error) {
-	ws, ok := h.st.(waterStore)
-	if !ok {
-		return nil, nil
-	}
+	ws := h.st
 	wp, err := waterreport.ParsePeriod(fmt.Sprintf("%04d-%02d", per.Year, per.N))
 	if err != nil {
 		return nil, err

@@ -438,13 +438,7 @@ func (h *Handler) screenMonitoring(ctx context.Context, reg *model.Registry, now
 // alert rules' cases opened today), enterprises with an open exceedance
 // case, this month's petitions and the year's satisfaction.
 func (h *Handler) screenCases(ctx context.Context, now time.Time, lang string, names map[string]string, f *screenFigures) error {
-	cs, ok := h.st.(interface {
-		Cases(ctx context.Context, q store.CaseQuery) ([]cases.Case, error)
-		CaseStats(ctx context.Context, q store.CaseQuery) (cases.Summary, error)
-	})
-	if !ok {
-		return nil
-	}
+	cs := h.st
 	sum, err := cs.CaseStats(ctx, store.CaseQuery{Now: now})
 	if err != nil {
 		return err
@@ -506,10 +500,7 @@ func (h *Handler) screenCases(ctx context.Context, now time.Time, lang string, n
 // screenWater: the sections of the last ended month against their target
 // classes (GB 3838).
 func (h *Handler) screenWater(ctx context.Context, day time.Time, f *screenFigures) error {
-	ws, ok := h.st.(waterStore)
-	if !ok {
-		return nil
-	}
+	ws := h.st
 	per, err := waterreport.ParsePeriod(time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, cst).AddDate(0, -1, 0).Format("2006-01"))
 	if err != nil {
 		return err
@@ -527,10 +518,7 @@ func (h *Handler) screenWater(ctx context.Context, day time.Time, f *screenFigur
 // most severe if several counties differ.
 func (h *Handler) screenWarning(ctx context.Context, now time.Time, lang string, f *screenFigures) error {
 	f.Warning = screenWarning{Label: tr(lang, "screen.warn.none"), Colour: "#2e7d32"}
-	as, ok := h.st.(accountStore)
-	if !ok {
-		return nil
-	}
+	as := h.st
 	ws, err := as.Warnings(ctx)
 	if err != nil {
 		return err

@@ -36,10 +36,7 @@ type noticesData struct {
 
 // scopedCases are the cases in the caller's row scope.
 func (h *Handler) scopedCases(ctx context.Context, p *page) (casesStore, []cases.Case, error) {
-	cs, err := h.casesStore()
-	if err != nil {
-		return nil, nil, err
-	}
+	cs := h.st
 	all, err := cs.Cases(ctx, store.CaseQuery{Now: h.cfg.Now(), Limit: 5000})
 	if err != nil {
 		return nil, nil, err
@@ -83,10 +80,7 @@ func (h *Handler) noticesPage(w http.ResponseWriter, r *http.Request, p *page) e
 // noticePrint is one notice as a printable document (the print
 // stylesheet hides the header and nav).
 func (h *Handler) noticePrint(w http.ResponseWriter, r *http.Request, p *page) error {
-	cs, err := h.casesStore()
-	if err != nil {
-		return err
-	}
+	cs := h.st
 	c, err := cs.Case(r.Context(), r.PathValue("case"))
 	if err != nil {
 		return err
@@ -138,16 +132,8 @@ type countyOpt struct{ Code, Name string }
 // to the petitioner, the callback's satisfaction and the rate over the
 // rated ones (满意率 = (满意 + 基本满意) / 已回访).
 func (h *Handler) petitionsStaff(w http.ResponseWriter, r *http.Request, p *page) error {
-	cs, err := h.casesStore()
-	if err != nil {
-		return err
-	}
-	ps, ok := cs.(interface {
-		Petitions(ctx context.Context, q store.PetitionQuery) ([]store.StoredPetition, error)
-	})
-	if !ok {
-		return errStatus(http.StatusNotFound)
-	}
+	cs := h.st
+	ps := h.st
 	reg, err := h.st.Registry(r.Context())
 	if err != nil {
 		return err

@@ -154,10 +154,7 @@ func parseTraceTime(s string) (time.Time, bool) {
 // /api/v1/water/trace) and draws the river network with the section, the
 // upstream path and the ranked candidate outfalls.
 func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request, p *page) error {
-	ts, ok := h.st.(traceStore)
-	if !ok {
-		return errStatus(http.StatusNotFound)
-	}
+	ts := h.st
 	wr, err := ts.WaterRegistry(r.Context())
 	if err != nil {
 		return err

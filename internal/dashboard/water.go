@@ -10,9 +10,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 )
 
-// waterStore is what the water page reads (store.Store implements it);
-// a Store without it answers the page with 404, like a capability that
-// is not there.
+// waterStore is what the water page reads (store.Store implements it).
 type waterStore interface {
 	Registry(ctx context.Context) (*model.Registry, error)
 	WaterRegistry(ctx context.Context) (*model.WaterRegistry, error)
@@ -57,10 +55,7 @@ func classLabel(c int) string {
 // the drinking-water sources of a month (default: the last ended month),
 // quarter or year (?period=YYYY-MM, YYYYQn, YYYY), from waterreport.
 func (h *Handler) waterPage(w http.ResponseWriter, r *http.Request, p *page) error {
-	ws, ok := h.st.(waterStore)
-	if !ok {
-		return errStatus(http.StatusNotFound)
-	}
+	ws := h.st
 	ps := r.URL.Query().Get("period")
 	if ps == "" {
 		d := today(h.cfg.Now())
