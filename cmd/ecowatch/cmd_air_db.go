@@ -290,7 +290,7 @@ func runAirReport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 			enc.SetIndent("", "  ")
 			return enc.Encode(rep)
 		case "xlsx":
-			return airreport.WriteXLSX(w, rep)
+			return airreport.WriteXLSX(w, airreport.Chinese, rep)
 		}
 		return airreport.WriteTable(w, rep)
 	})

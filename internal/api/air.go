@@ -214,7 +214,7 @@ func periodParams(q url.Values) (air.Period, error) {
 
 // airReport: the evaluation table, JSON or an Excel workbook.
 func (s *server) airReport(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "year", "month", "quarter", "period", "county", "rules", "format")
+	q, err := query(r, "year", "month", "quarter", "period", "county", "rules", "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -231,13 +231,17 @@ func (s *server) airReport(w http.ResponseWriter, r *http.Request) error {
 	if format != "" && format != "json" && format != "xlsx" {
 		return paramError("format", "%q: want json or xlsx", format)
 	}
+	lang, err := airreport.ParseLang(q.Get("lang"))
+	if err != nil {
+		return paramError("lang", "%q: want zh or en", q.Get("lang"))
+	}
 	rep, err := airreport.Build(r.Context(), st, airreport.Options{Period: per, County: q.Get("county"), Rules: rules})
 	if err != nil {
 		return airError("county", err)
 	}
 	if format == "xlsx" {
 		var buf bytes.Buffer
-		if err := airreport.WriteXLSX(&buf, rep); err != nil {
+		if err := airreport.WriteXLSX(&buf, lang, rep); err != nil {
 			return err
 		}
 		h := w.Header()

@@ -155,8 +155,19 @@ func testAir(t *testing.T, st store.Store) {
 			t.Fatal(err)
 		}
 		rows, _ := f.GetRows("评价表")
-		if len(rows) != 3+1+2+3 || rows[3][2] != "全市" {
+		if len(rows) != 2+1+2+3 || rows[1][0] != "类别" || rows[2][2] != "全市" {
 			t.Fatalf("workbook rows %q", rows)
+		}
+		rec = do(t, h, "GET", "/api/v1/air/report?year=2026&format=xlsx&lang=en")
+		en, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+		if rec.Code != 200 || err != nil {
+			t.Fatalf("English: %d %v", rec.Code, err)
+		}
+		if rows, _ := en.GetRows("evaluation"); len(rows) != 2+1+2+3 || rows[1][0] != "kind" || rows[1][9] != "SO2 mean" {
+			t.Fatalf("English workbook %v rows %q", en.GetSheetList(), rows)
+		}
+		if rec := do(t, h, "GET", "/api/v1/air/report?year=2026&format=xlsx&lang=fr"); rec.Code != 400 || decodeError(t, rec).Error.Field != "lang" {
+			t.Fatalf("lang=fr: %d %s", rec.Code, rec.Body)
 		}
 	})
 }

@@ -330,6 +330,18 @@ func TestMonthlyXLSX(t *testing.T) {
 	if !found {
 		t.Errorf("the water sheets %v hold no section of class 劣Ⅴ (seeded)", water)
 	}
+	if rows, _ := f.GetRows("评价表"); len(rows) < 3 || rows[1][0] != "类别" {
+		t.Errorf("Chinese air sheet %v: rows %q", f.GetSheetList(), rows)
+	}
+	// In English the air sheets speak English.
+	en, err := excelize.OpenReader(bytes.NewReader(get(t, h, "/reports/monthly.xlsx?month=2025-05&lang=en").Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer en.Close()
+	if rows, _ := en.GetRows("evaluation"); len(rows) < 3 || rows[1][0] != "kind" {
+		t.Errorf("English air sheet %v: rows %q", en.GetSheetList(), rows)
+	}
 }
 
 func TestStaticGzip(t *testing.T) {

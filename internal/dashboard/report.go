@@ -150,8 +150,12 @@ func (h *Handler) monthlyXLSX(w http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
+	lang := airreport.Chinese
+	if p.En() {
+		lang = airreport.English
+	}
 	var buf bytes.Buffer
-	if err := airreport.WriteXLSX(&buf, rep); err != nil {
+	if err := airreport.WriteXLSX(&buf, lang, rep); err != nil {
 		return err
 	}
 	wrep, err := h.monthlyWater(r, per)

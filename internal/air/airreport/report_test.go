@@ -7,8 +7,10 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
@@ -142,7 +144,7 @@ func TestAnnualReportGolden(t *testing.T) {
 
 	// The workbook opens and carries the table.
 	var buf bytes.Buffer
-	if err := WriteXLSX(&buf, rep); err != nil {
+	if err := WriteXLSX(&buf, Chinese, rep); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -153,7 +155,7 @@ func TestAnnualReportGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3+1+2+4 || rows[3][0] != "全市" || rows[9][1] != "D" {
+	if len(rows) != 2+1+2+4 || rows[1][0] != "类别" || rows[2][0] != "全市" || rows[8][1] != "D" {
 		t.Fatalf("workbook rows %d: %q", len(rows), rows)
 	}
 	if ex, _ := f.GetRows("剔除说明"); len(ex) != 1+4*6 {
@@ -267,5 +269,51 @@ func TestTargetsHandChecked(t *testing.T) {
 	rep, _ = Targets(ctx, st, 2025, time.Date(2026, 2, 1, 0, 0, 0, 0, air.CST), 0)
 	if p := rep.Areas[0].PM25; rep.Remaining != 0 || p.Status != StatusMissed {
 		t.Errorf("after the year: remaining %d, %+v", rep.Remaining, p)
+	}
+}
+
+// Each workbook's sheet names and header rows speak one language: no
+// English word in the Chinese one (pollutant symbols aside, which the
+// Chinese headers spell out), no Han character in the English one.
+func TestWorkbookLanguage(t *testing.T) {
+	asciiWord := regexp.MustCompile(`[A-Za-z]{2,}`)
+	hasHan := func(s string) bool {
+		for _, r := range s {
+			if unicode.Is(unicode.Han, r) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, l := range []Lang{Chinese, English} {
+		var buf bytes.Buffer
+		if err := WriteXLSX(&buf, l, &Report{}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, sh := range f.GetSheetList() {
+			rows, _ := f.GetRows(sh)
+			hr := 1 // the evaluation table has a title row above its header
+			if i == 1 {
+				hr = 0
+			}
+			if len(rows) <= hr {
+				t.Fatalf("%s: sheet %q rows %q", l, sh, rows)
+			}
+			for _, c := range append([]string{sh}, rows[hr]...) {
+				if l == Chinese && (asciiWord.MatchString(c) || !hasHan(c)) {
+					t.Errorf("Chinese sheet %q: %q is not Chinese", sh, c)
+				}
+				if l == English && (hasHan(c) || c == "") {
+					t.Errorf("English sheet %q: %q is not English", sh, c)
+				}
+			}
+		}
+	}
+	if _, err := ParseLang("fr"); err == nil {
+		t.Error("ParseLang accepted fr")
 	}
 }

@@ -10,20 +10,53 @@ import (
 	"github.com/ecowatch/ecowatch/internal/air"
 )
 
-// xlsxColumns are the evaluation table's columns, Chinese first (the
-// bureau's reading) with the English beneath in the header's second row.
+// xlsxColumns are the evaluation table's columns, Chinese (the bureau's
+// reading) and English; a workbook shows one of the two.
 var xlsxColumns = [][2]string{
 	{"类别", "kind"}, {"代码", "code"}, {"名称", "name"}, {"所属区县", "county"}, {"点位数", "stations"},
-	{"有效天数", "days"}, {"优良天数", "good days"}, {"优良天数比例(%)", "good ratio %"}, {"重污染天数", "heavy days"},
-	{"SO2年均", "SO2 mean"}, {"SO2-98per", "SO2 P98"},
-	{"NO2年均", "NO2 mean"}, {"NO2-98per", "NO2 P98"},
-	{"CO-95per", "CO P95"},
-	{"O3-8h-90per", "O3 8h P90"},
-	{"PM10年均", "PM10 mean"}, {"PM10-95per", "PM10 P95"},
-	{"PM2.5年均", "PM2.5 mean"}, {"PM2.5-95per", "PM2.5 P95"},
+	{"有效天数", "days"}, {"优良天数", "good days"}, {"优良天数比例（%）", "good ratio %"}, {"重污染天数", "heavy days"},
+	{"二氧化硫年均浓度", "SO2 mean"}, {"二氧化硫第98百分位数", "SO2 P98"},
+	{"二氧化氮年均浓度", "NO2 mean"}, {"二氧化氮第98百分位数", "NO2 P98"},
+	{"一氧化碳第95百分位数", "CO P95"},
+	{"臭氧日最大8小时第90百分位数", "O3 8h P90"},
+	{"可吸入颗粒物年均浓度", "PM10 mean"}, {"可吸入颗粒物第95百分位数", "PM10 P95"},
+	{"细颗粒物年均浓度", "PM2.5 mean"}, {"细颗粒物第95百分位数", "PM2.5 P95"},
 	{"综合指数", "index"}, {"首要污染物", "largest"}, {"达标", "compliant"},
-	{"综合指数排名", "index rank"}, {"PM2.5排名", "PM2.5 rank"}, {"优良比例排名", "good ratio rank"},
-	{"综合指数同比(%)", "index y/y %"}, {"PM2.5同比(%)", "PM2.5 y/y %"}, {"优良比例同比(百分点)", "good ratio y/y pp"},
+	{"综合指数排名", "index rank"}, {"细颗粒物排名", "PM2.5 rank"}, {"优良比例排名", "good ratio rank"},
+	{"综合指数同比（%）", "index y/y %"}, {"细颗粒物同比（%）", "PM2.5 y/y %"}, {"优良比例同比（百分点）", "good ratio y/y pp"},
+}
+
+// exclusionColumns are the exclusions sheet's columns.
+var exclusionColumns = [][2]string{
+	{"点位", "station"}, {"污染物", "pollutant"}, {"应有小时", "expected"}, {"有效小时", "valid"},
+	{"缺失小时", "missing"}, {"剔除小时", "excluded"}, {"剔除原因", "reasons"}, {"无效日", "invalid days"},
+}
+
+// Lang is the language of a workbook's sheet names and headers: "zh" (the
+// default) or "en".
+type Lang string
+
+const (
+	Chinese Lang = "zh"
+	English Lang = "en"
+)
+
+// ParseLang reads a request's language; empty means Chinese.
+func ParseLang(s string) (Lang, error) {
+	switch s {
+	case "", "zh":
+		return Chinese, nil
+	case "en":
+		return English, nil
+	}
+	return "", fmt.Errorf("language %q: want zh or en", s)
+}
+
+func (l Lang) pick(c [2]string) string {
+	if l == English {
+		return c[1]
+	}
+	return c[0]
 }
 
 func entityRow(e *Entity) []any {
@@ -71,11 +104,12 @@ func entityRow(e *Entity) []any {
 }
 
 // WriteXLSX writes the report as an Excel workbook: the evaluation table
-// (city, counties, stations) and the exclusions sheet.
-func WriteXLSX(w io.Writer, rep *Report) error {
+// (city, counties, stations) and the exclusions sheet, with sheet names and
+// one header row in lang.
+func WriteXLSX(w io.Writer, lang Lang, rep *Report) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	const main = "评价表"
+	main := lang.pick([2]string{"评价表", "evaluation"})
 	if err := f.SetSheetName("Sheet1", main); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
@@ -91,14 +125,11 @@ func WriteXLSX(w io.Writer, rep *Report) error {
 		return fmt.Errorf("xlsx: %w", err)
 	}
 	for i, c := range xlsxColumns {
-		if err := set(main, i+1, 2, c[0]); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-		if err := set(main, i+1, 3, c[1]); err != nil {
+		if err := set(main, i+1, 2, lang.pick(c)); err != nil {
 			return fmt.Errorf("xlsx: %w", err)
 		}
 	}
-	row := 4
+	row := 3
 	write := func(e *Entity) error {
 		for i, v := range entityRow(e) {
 			if err := set(main, i+1, row, v); err != nil {
@@ -123,18 +154,17 @@ func WriteXLSX(w io.Writer, rep *Report) error {
 			return fmt.Errorf("xlsx: %w", err)
 		}
 	}
-	if err := f.SetPanes(main, &excelize.Panes{Freeze: true, YSplit: 3, XSplit: 3, TopLeftCell: "D4", ActivePane: "bottomRight"}); err != nil {
+	if err := f.SetPanes(main, &excelize.Panes{Freeze: true, YSplit: 2, XSplit: 3, TopLeftCell: "D3", ActivePane: "bottomRight"}); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
 
 	// Exclusions: per station and pollutant, what was dropped and why.
-	const ex = "剔除说明"
+	ex := lang.pick([2]string{"剔除说明", "exclusions"})
 	if _, err := f.NewSheet(ex); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	head := []string{"点位 station", "污染物 pollutant", "应有小时 expected", "有效小时 valid", "缺失小时 missing", "剔除小时 excluded", "剔除原因 reasons", "无效日 invalid days"}
-	for i, h := range head {
-		if err := set(ex, i+1, 1, h); err != nil {
+	for i, h := range exclusionColumns {
+		if err := set(ex, i+1, 1, lang.pick(h)); err != nil {
 			return fmt.Errorf("xlsx: %w", err)
 		}
 	}

@@ -40,8 +40,8 @@ type sheet struct {
 	name   string
 	nameEN string
 	title  string
-	cols  [][2]string
-	rows  [][]any
+	cols   [][2]string
+	rows   [][]any
 }
 
 // Number formats: quantities in tonnes with all six decimals (exact to the
