@@ -130,6 +130,9 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 	q := url.QueryEscape(per.String())
 	d := &accountData{Period: per.String(), PeriodName: per.String(), Prev: per.Previous().String(), Next: next(per).String(),
 		City: p.Scope.All, Bulletin: "/api/v1/accountability/bulletin?period=" + q, XLSX: "/api/v1/accountability/assessment?period=" + q + "&format=xlsx"}
+	if p.En() {
+		d.XLSX += "&lang=en" // the workbook in the page's language
+	}
 	if !p.En() {
 		d.PeriodName = per.Chinese()
 	}

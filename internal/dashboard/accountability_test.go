@@ -129,7 +129,7 @@ func TestAccountabilityPage(t *testing.T) {
 		}, []string{`id="acc-none"`}},
 		// The default is the last ended quarter.
 		{"/accountability", 200, []string{"2025年第一季度", `id="assessment"`}, nil},
-		{"/accountability?period=2025Q1&lang=en", 200, []string{"County assessment and accountability", "2025-Q1", "summons", "orange", "in force", "Whole city", "Toxic-substance annual report"}, []string{"约谈"}},
+		{"/accountability?period=2025Q1&lang=en", 200, []string{"County assessment and accountability", "2025-Q1", "summons", "orange", "in force", "Whole city", "Toxic-substance annual report", `href="/api/v1/accountability/assessment?period=2025-Q1&amp;format=xlsx&amp;lang=en"`}, []string{"约谈"}},
 		// Nothing stored: said so, with the CLI and the API to compute it.
 		{"/accountability?period=2024-07", 200, []string{`id="acc-none"`, `<form id="acc-run" class="toolbar" data-period="2024-M07">`, "/static/account.js", "本期无考核结果"},
 			[]string{`id="assessment"`, `id="firings"`}},
