@@ -1,0 +1,168 @@
+package marking
+
+import (
+	"fmt"
+	"time"
+)
+
+// FlagEffect is what a device's own data flag (HJ 212-2017 table 8) makes
+// of a value: N (normal) and T (over the upper measuring limit: a real
+// high value) are valid and judged; F (instrument stopped), M
+// (maintenance), S (manually set value), D (fault), C (calibration) and B
+// (communication failure between instrument and data logger) are invalid.
+// No flag counts as N; an unknown flag is invalid (the set is extensible
+// and an unknown state is not normal data).
+func FlagEffect(flag byte) Effect {
+	switch flag {
+	case 0, 'N', 'T':
+		return EffectNone
+	}
+	return EffectInvalid
+}
+
+// Verdict is what the rules make of one value (or one hour of data).
+type Verdict struct {
+	Effect Effect `json:"effect"`
+	// Rule names what decided: "flag:M" (the device's flag), "mark:startup"
+	// (a mark's type), or "" for normal data.
+	Rule string `json:"rule,omitempty"`
+	Mark string `json:"mark,omitempty"` // the deciding mark's ID
+}
+
+// Due reports whether the value was due (counts in the transmission rate).
+func (v Verdict) Due() bool { return v.Effect != EffectNotDue }
+
+// Valid reports whether the value counts as valid data.
+func (v Verdict) Valid() bool {
+	return v.Effect == EffectNone || v.Effect == EffectExcluded || v.Effect == EffectRecord
+}
+
+// Judged reports whether the value is used to judge an exceedance.
+func (v Verdict) Judged() bool { return v.Effect == EffectNone || v.Effect == EffectRecord }
+
+// Judge combines a value's device flag and the marks in force covering
+// it: the strongest effect decides (not due, then invalid, then excluded
+// from judgement, then recorded). A mark cannot make flagged data valid:
+// the device's flag keeps its effect when it is the stronger. Marks not in
+// force (rejected, late) and marks of other devices are ignored.
+func Judge(r *RuleSet, mn, factor string, t time.Time, flag byte, marks []Mark) Verdict {
+	v := Verdict{Effect: FlagEffect(flag)}
+	if v.Effect != EffectNone {
+		v.Rule = fmt.Sprintf("flag:%c", flag)
+	}
+	for i := range marks {
+		m := &marks[i]
+		if m.MN != mn || !m.InForce() || !m.Covers(t, factor) {
+			continue
+		}
+		ty, ok := r.Type(m.Type)
+		if !ok {
+			continue
+		}
+		if ty.Effect.Stronger(v.Effect) {
+			v = Verdict{Effect: ty.Effect, Rule: "mark:" + ty.Code, Mark: m.ID}
+		}
+	}
+	return v
+}
+
+// Explanation is the rules' answer about an exceedance: whether marks in
+// force exclude every exceeding value of the episode from judgement.
+type Explanation struct {
+	Excused bool   `json:"excused"`
+	Rule    string `json:"rule"` // the deciding rule, e.g. "mark:startup"
+	Mark    string `json:"mark,omitempty"`
+	// Late lists marks that would have covered the values but came late.
+	Late []string `json:"late,omitempty"`
+}
+
+// Explain judges the exceeding values at times ts of one device and
+// factor: excused when every one of them is not judged (Judge) because
+// of a mark; the rule of the last deciding mark is named. The rule
+// "no-mark" means nothing covered some value; "late-mark" that only late
+// marks did.
+func Explain(r *RuleSet, mn, factor string, ts []time.Time, marks []Mark) Explanation {
+	var ex Explanation
+	if len(ts) == 0 {
+		return ex
+	}
+	excused := true
+	for _, t := range ts {
+		v := Judge(r, mn, factor, t, 0, marks)
+		if v.Judged() {
+			excused = false
+		} else {
+			ex.Rule, ex.Mark = v.Rule, v.Mark
+		}
+	}
+	for i := range marks {
+		m := &marks[i]
+		if m.MN == mn && m.Late && m.Status != StatusRejected {
+			for _, t := range ts {
+				if m.Covers(t, factor) {
+					ex.Late = append(ex.Late, m.ID)
+					break
+				}
+			}
+		}
+	}
+	ex.Excused = excused
+	if !excused {
+		ex.Rule, ex.Mark = "no-mark", ""
+		if len(ex.Late) > 0 {
+			ex.Rule = "late-mark"
+		}
+	}
+	return ex
+}
+
+// FalseStop reports whether a mark saying production (or the monitored
+// facility) was not running is contradicted by production running
+// (electricity sub-meters): runningAt lists times production was seen
+// running.
+func FalseStop(r *RuleSet, m *Mark, runningAt []time.Time) (bool, time.Time) {
+	ty, ok := r.Type(m.Type)
+	if !ok || !ty.Production || m.Status == StatusRejected {
+		return false, time.Time{}
+	}
+	for _, t := range runningAt {
+		if m.Covers(t, "") {
+			return true, t
+		}
+	}
+	return false, time.Time{}
+}
+
+// Outcome is what the platform did about an exceedance or a mark.
+type Outcome string
+
+// Outcomes of decisions.
+const (
+	OutcomeExcused   Outcome = "excused"    // marks in force exclude the exceedance: no case
+	OutcomeOpened    Outcome = "opened"     // no mark excused it: the case opened
+	OutcomeAnnotated Outcome = "annotated"  // a mark in time arrived for an open case: noted on it
+	OutcomeLate      Outcome = "late"       // a late mark: a case opened
+	OutcomeFalseStop Outcome = "false-stop" // a not-running mark while production ran: a case opened
+	OutcomeBelowRate Outcome = "below-rate" // effective transmission rate under the threshold: a case opened
+)
+
+// Decision is a row of mark_decisions: which rule decided what, about
+// which exceedance or mark.
+type Decision struct {
+	At         time.Time `json:"at"`
+	MN         string    `json:"mn"`
+	Outlet     string    `json:"outlet,omitempty"`
+	Enterprise string    `json:"enterprise"`
+	County     string    `json:"county"`
+	Factor     string    `json:"factor,omitempty"`
+	Period     string    `json:"period,omitempty"`
+	Since      time.Time `json:"since,omitzero"`
+	Until      time.Time `json:"until,omitzero"`
+	Value      float64   `json:"value,omitempty"`
+	Limit      float64   `json:"limit,omitempty"`
+	Outcome    Outcome   `json:"outcome"`
+	Rule       string    `json:"rule"`
+	Rules      string    `json:"rules"` // RuleSet.Version
+	Mark       string    `json:"mark,omitempty"`
+	Case       string    `json:"case,omitempty"`
+}
