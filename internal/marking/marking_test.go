@@ -71,7 +71,9 @@ func TestCheck(t *testing.T) {
 		{"too long", func(m *Mark) { m.To = m.From.Add(r.MaxSpan + time.Hour) }},
 		{"no reason", func(m *Mark) { m.Reason = "" }},
 		{"no device", func(m *Mark) { m.MN = "" }},
-		{"before the rules", func(m *Mark) { m.From, m.To = time.Date(2022, 6, 1, 0, 0, 0, 0, cst), time.Date(2022, 6, 1, 2, 0, 0, 0, cst) }},
+		{"before the rules", func(m *Mark) {
+			m.From, m.To = time.Date(2022, 6, 1, 0, 0, 0, 0, cst), time.Date(2022, 6, 1, 2, 0, 0, 0, cst)
+		}},
 	}
 	for _, b := range bad {
 		m := mark("B", "startup", t0, 3)
