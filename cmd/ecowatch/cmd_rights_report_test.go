@@ -47,7 +47,7 @@ func TestRightsReportCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) < 3 || rows[1][0] != "年度" || rows[2][2] != "county:371502" {
+	if len(rows) < 3 || rows[1][0] != "年度" || rows[2][2] != "区县调蓄库 371502" {
 		t.Fatalf("workbook rows: %q", rows)
 	}
 

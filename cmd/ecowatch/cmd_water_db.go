@@ -304,7 +304,7 @@ func runWaterReport(ctx context.Context, args []string, _ io.Reader, stdout, std
 			enc.SetIndent("", "  ")
 			return enc.Encode(rep)
 		case "xlsx":
-			return waterreport.WriteXLSX(w, rep)
+			return waterreport.WriteXLSX(w, waterreport.Chinese, rep)
 		}
 		return waterreport.WriteText(w, rep)
 	})

@@ -63,7 +63,7 @@ func testRightsReports(t *testing.T, st store.Store) {
 		defer f.Close()
 		// The agreement (3 t at 30,000 yuan/t) and the fill of B-1 against
 		// S-1 (0.5 t at the listing's 32,000): 3.5 t, 106,000 yuan.
-		for cell, want := range map[string]string{"A2": "污染物", "B2": "月份", "A3": "NOx", "C3": "2", "G3": "3.5", "K3": "106000"} {
+		for cell, want := range map[string]string{"A2": "污染物", "B2": "月份", "A3": "氮氧化物", "C3": "2", "G3": "3.5", "K3": "106000"} {
 			if got, _ := f.GetCellValue("交易统计", cell, excelize.Options{RawCellValue: true}); got != want {
 				t.Errorf("交易统计!%s = %q, want %q", cell, got, want)
 			}

@@ -133,7 +133,7 @@ func (s *server) waterClasses(w http.ResponseWriter, r *http.Request) error {
 
 // waterReport: the whole period report, JSON or an Excel workbook.
 func (s *server) waterReport(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "period", "compare", "format")
+	q, err := query(r, "period", "compare", "format", "lang")
 	if err != nil {
 		return err
 	}
@@ -141,13 +141,17 @@ func (s *server) waterReport(w http.ResponseWriter, r *http.Request) error {
 	if format != "" && format != "json" && format != "xlsx" {
 		return paramError("format", "%q: want json or xlsx", format)
 	}
+	lang, err := waterreport.ParseLang(q.Get("lang"))
+	if err != nil {
+		return paramError("lang", "%q: want zh or en", q.Get("lang"))
+	}
 	rep, err := s.waterPeriodReport(r, q)
 	if err != nil {
 		return err
 	}
 	if format == "xlsx" {
 		var buf bytes.Buffer
-		if err := waterreport.WriteXLSX(&buf, rep); err != nil {
+		if err := waterreport.WriteXLSX(&buf, lang, rep); err != nil {
 			return err
 		}
 		h := w.Header()

@@ -223,8 +223,19 @@ func testWater(t *testing.T, st store.Store) {
 			t.Fatal(err)
 		}
 		rows, _ := f.GetRows("断面")
-		if len(rows) != 4 || rows[1][0] != "WA1" || rows[1][6] != "Ⅳ" {
+		if len(rows) != 5 || rows[1][0] != "断面编码" || rows[2][0] != "WA1" || rows[2][6] != "Ⅳ类" {
 			t.Fatalf("workbook rows %q", rows)
+		}
+		rec = do(t, h, "GET", "/api/v1/water/report?period=2026-02&format=xlsx&lang=en")
+		en, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+		if rec.Code != 200 || err != nil {
+			t.Fatalf("English: %d %v", rec.Code, err)
+		}
+		if rows, _ := en.GetRows("sections"); len(rows) != 5 || rows[1][0] != "code" || rows[2][6] != "Ⅳ" {
+			t.Fatalf("English workbook %v rows %q", en.GetSheetList(), rows)
+		}
+		if rec := do(t, h, "GET", "/api/v1/water/report?period=2026-02&format=xlsx&lang=fr"); rec.Code != 400 || decodeError(t, rec).Error.Field != "lang" {
+			t.Fatalf("lang=fr: %d %s", rec.Code, rec.Body)
 		}
 	})
 }

@@ -311,7 +311,7 @@ func TestMonthlyXLSX(t *testing.T) {
 	defer f.Close()
 	var water []string
 	for _, name := range f.GetSheetList() {
-		if strings.HasPrefix(name, "水 ") {
+		if strings.HasPrefix(name, "水质 ") {
 			water = append(water, name)
 		}
 	}
@@ -341,6 +341,9 @@ func TestMonthlyXLSX(t *testing.T) {
 	defer en.Close()
 	if rows, _ := en.GetRows("evaluation"); len(rows) < 3 || rows[1][0] != "kind" {
 		t.Errorf("English air sheet %v: rows %q", en.GetSheetList(), rows)
+	}
+	if rows, _ := en.GetRows("water sections"); len(rows) < 3 || rows[1][0] != "code" {
+		t.Errorf("English water sheet %v: rows %q", en.GetSheetList(), rows)
 	}
 }
 

@@ -164,10 +164,14 @@ func (h *Handler) monthlyXLSX(w http.ResponseWriter, r *http.Request, p *page) e
 	}
 	if wrep != nil {
 		var wbuf bytes.Buffer
-		if err := waterreport.WriteXLSX(&wbuf, wrep); err != nil {
+		wlang, prefix := waterreport.Chinese, "水质 "
+		if p.En() {
+			wlang, prefix = waterreport.English, "water "
+		}
+		if err := waterreport.WriteXLSX(&wbuf, wlang, wrep); err != nil {
 			return err
 		}
-		merged, err := appendSheets(buf.Bytes(), wbuf.Bytes(), "水 ")
+		merged, err := appendSheets(buf.Bytes(), wbuf.Bytes(), prefix)
 		if err != nil {
 			return err
 		}

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"regexp"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/alerts"
+	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 // asciiWord is a run of two or more Latin letters: a header in Chinese may
@@ -109,5 +112,43 @@ func TestPick(t *testing.T) {
 	}
 	if _, err := ParseLang("fr"); err == nil {
 		t.Error("ParseLang accepted fr")
+	}
+}
+
+// The cells speak the table's language too: kinds, statuses, levels,
+// measures, grades, outcomes and yes/no are words of the language, not the
+// engine's codes. Codes (credit codes, county codes, ids with digits) and
+// names are data.
+func TestCellsInOneLanguage(t *testing.T) {
+	d := time.Date(2026, 3, 1, 0, 0, 0, 0, acc.CST())
+	word := regexp.MustCompile(`\b[A-Za-z]{2,}\b`)
+	tables := []Table{
+		SettlementTable(acc.Settlement{Lines: []acc.CompLine{{County: "371502", Name: "东昌府区", Exempt: true}}}),
+		FiringsTable(acc.Period{Year: 2026, N: 1, Kind: acc.Quarter}, []store.StoredFiring{{Firing: acc.Firing{Rule: "R1", County: "371502", Step: acc.StepSummons, Period: acc.Period{Year: 2026, N: 1, Kind: acc.Quarter}}}}),
+		WarningsTable([]acc.Warning{{ID: "W1", Level: acc.Orange, Start: d, End: d}, {ID: "W2", Level: acc.Red, Start: d, End: d, Counties: []string{"371502"}}}),
+		DutiesTable(2026, []DutyRow{{Duty: acc.Duty{Unit: "U1", Enterprise: "91371500MA3C000001", County: "371502", Kind: acc.DutyGroundwater, Due: d}, Status: acc.StatusOverdue}}),
+		ProjectsTable([]ProjectRow{{Project: acc.Project{ID: "P1", County: "371502", Kind: acc.UltraLow, Name: "1号锅炉超低排放", Due: d}, Done: true}}),
+		BreachesTable("W1", []acc.Breach{{Enterprise: "91371500MA3C000001", Series: "electricity", Measure: acc.MeasureLimit, From: d, To: d}}),
+		ReductionTable(2026, []acc.ReductionEntry{{Enterprise: "91371500MA3C000001", Grade: acc.GradeB, Measures: map[acc.WarnLevel]acc.Measure{
+			acc.Yellow: {Kind: acc.MeasureLimit, LoadPermille: 700}, acc.Orange: {Kind: acc.MeasureStagger, Windows: []alerts.DayWindow{{Start: 360, End: 600}}}, acc.Red: {Kind: acc.MeasureStop}}}}),
+		PlotsTable([]acc.Plot{{ID: "PL1", Name: "原化肥厂地块", Priority: true}}),
+		ReviewsTable([]acc.Review{{ID: "RV1", Plot: "PL1", Stage: 2, Outcome: acc.OutcomeRevision, AboveRisk: true}}),
+	}
+	for _, tb := range tables {
+		zh, en := tb.In(Chinese), tb.In(English)
+		if word.MatchString(zh.Title) || hasHan(en.Title) || en.Title == "" {
+			t.Errorf("titles %q / %q", zh.Title, en.Title)
+		}
+		for i := range zh.Rows {
+			for j := range zh.Rows[i] {
+				z, e := cell(zh.Rows[i][j]), cell(en.Rows[i][j])
+				if word.MatchString(z) {
+					t.Errorf("%s row %d col %s: Chinese cell %q", zh.Sheet, i, zh.Header[j], z)
+				}
+				if hasHan(e) && e != "原化肥厂地块" && e != "1号锅炉超低排放" && e != "东昌府区" {
+					t.Errorf("%s row %d col %s: English cell %q", en.Sheet, i, en.Header[j], e)
+				}
+			}
+		}
 	}
 }

@@ -15,14 +15,36 @@ import (
 )
 
 // Table is one exported table: a sheet of the workbook, a block of the
-// text output. Sheet names and headers are written "中文 English" (the
-// Chinese, a space, then the English) and In picks one language, so a
-// reader never sees the two mixed in one header row.
+// text output. Titles, sheet names and headers are written "中文 English"
+// (the Chinese, a space, then the English), and cells naming a kind,
+// status or level are Words; In picks one language, so a reader never sees
+// the two mixed.
 type Table struct {
 	Title  string
 	Sheet  string
 	Header []string
 	Rows   [][]any
+	// TitleEN is the English title when Title cannot be split by pick
+	// (a Chinese name after the English words).
+	TitleEN string
+}
+
+// Word is a cell that names something in Chinese and English; In keeps
+// one, the text output of an unpicked table shows both.
+type Word [2]string
+
+func (w Word) String() string {
+	if w[0] == w[1] || w[1] == "" {
+		return w[0]
+	}
+	return w[0] + " " + w[1]
+}
+
+func yesNo(b bool) Word {
+	if b {
+		return Word{"是", "yes"}
+	}
+	return Word{"", ""}
 }
 
 // Lang is the language of an exported table: "zh" (the default) or "en".
@@ -44,15 +66,79 @@ func ParseLang(s string) (Lang, error) {
 	return "", fmt.Errorf("language %q: want zh or en", s)
 }
 
-// In returns the table with its sheet name and header in one language.
+// In returns the table with its title, sheet name, header and words in
+// one language.
 func (t Table) In(l Lang) Table {
+	if l == English && t.TitleEN != "" {
+		t.Title = t.TitleEN
+	} else {
+		t.Title = pick(t.Title, l)
+	}
+	t.TitleEN = ""
 	t.Sheet = pick(t.Sheet, l)
 	h := make([]string, len(t.Header))
 	for i, s := range t.Header {
 		h[i] = pick(s, l)
 	}
 	t.Header = h
+	rows := make([][]any, len(t.Rows))
+	for i, r := range t.Rows {
+		row := make([]any, len(r))
+		for j, v := range r {
+			if w, ok := v.(Word); ok {
+				v = w[0]
+				if l == English {
+					v = w[1]
+				}
+			}
+			row[j] = v
+		}
+		rows[i] = row
+	}
+	t.Rows = rows
 	return t
+}
+
+// Words of the exported tables' cells, by the engine's codes.
+var (
+	dutyWords = map[acc.DutyKind]Word{
+		acc.DutyToxicReport:   {"有毒有害物质排放年度报告", "toxic-substance annual report"},
+		acc.DutyScreening:     {"土壤污染隐患排查", "hidden-danger screening"},
+		acc.DutySurfaceSoil:   {"表层土壤自行监测", "surface-soil self-monitoring"},
+		acc.DutyDeepSoil:      {"深层土壤自行监测", "deep-soil self-monitoring"},
+		acc.DutyGroundwater:   {"地下水自行监测", "groundwater self-monitoring"},
+		acc.DutyDisclosure:    {"监测数据公开", "disclosure of monitoring data"},
+		acc.DutySupplementary: {"补充隐患排查", "supplementary screening"},
+	}
+	dutyStatusWords = map[acc.DutyStatus]Word{
+		acc.StatusPending: {"未到期", "pending"}, acc.StatusDueSoon: {"即将到期", "due soon"},
+		acc.StatusDone: {"已完成", "done"}, acc.StatusLate: {"逾期完成", "done late"}, acc.StatusOverdue: {"已逾期", "overdue"},
+	}
+	projectWords = map[acc.ProjectKind]Word{
+		acc.UltraLow: {"超低排放改造", "ultra-low-emission retrofit"}, acc.VOCsSubstitute: {"挥发性有机物源头替代", "VOCs source substitution"},
+		acc.Other: {"其他", "other"},
+	}
+	outcomeWords = map[acc.Outcome]Word{
+		acc.OutcomePending: {"待评审", "pending"}, acc.OutcomePass: {"通过", "passed"},
+		acc.OutcomeRevision: {"修改后通过", "passed after revision"}, acc.OutcomeFail: {"不通过", "failed"},
+	}
+	gradeWords = map[acc.Grade]Word{
+		acc.GradeA: {"A级", "A"}, acc.GradeB: {"B级", "B"}, acc.GradeC: {"C级", "C"}, acc.GradeD: {"D级", "D"},
+		acc.GradeExempt: {"保障类（豁免）", "exempt"},
+	}
+	measureWords = map[acc.MeasureKind]Word{
+		acc.MeasureNone: {"自主减排", "voluntary reduction"}, acc.MeasureStop: {"停产", "stop"},
+		acc.MeasureLimit: {"限产", "limit"}, acc.MeasureStagger: {"错峰生产", "staggered"},
+	}
+	seriesWords = map[string]Word{"electricity": {"用电监控", "electricity"}, "online": {"在线监测", "online monitoring"}}
+)
+
+// word looks a code up, showing the code itself when it is not known.
+func word[K ~string](m map[K]Word, k K) Word {
+	if w, ok := m[k]; ok {
+		return w
+	}
+	return Word{string(k), string(k)}
 }
 
 // pick splits a "中文 English" label at the first space after its last
@@ -116,7 +202,7 @@ func minute(t time.Time) string {
 // AssessmentTable has one row per county: rank, total, then value, rank
 // and score of each indicator in the scheme's order.
 func AssessmentTable(a acc.Assessment) Table {
-	t := Table{Title: fmt.Sprintf("%s 考核结果 assessment (%s)", a.Period.Chinese(), a.Scheme), Sheet: "考核 assessment",
+	t := Table{Title: fmt.Sprintf("%s考核结果（%s）", a.Period.Chinese(), a.Scheme), TitleEN: fmt.Sprintf("Assessment %s (%s)", a.Period, a.Scheme), Sheet: "考核 assessment",
 		Header: []string{"排名 rank", "县区代码 county", "县区 name", "总分 total"}}
 	for _, r := range a.Rules {
 		zh, en := indicatorNames(r.Indicator)
@@ -138,55 +224,55 @@ func AssessmentTable(a acc.Assessment) Table {
 
 // SettlementTable has one row per county and a total row.
 func SettlementTable(s acc.Settlement) Table {
-	t := Table{Title: fmt.Sprintf("%s 生态补偿 compensation (%s)", s.Period.Chinese(), s.Formula), Sheet: "补偿 compensation",
+	t := Table{Title: fmt.Sprintf("%s生态补偿（%s）", s.Period.Chinese(), s.Formula), TitleEN: fmt.Sprintf("Ecological compensation %s (%s)", s.Period, s.Formula), Sheet: "补偿 compensation",
 		Header: []string{"县区代码 county", "县区 name", "得分 score", "系数（‰） factor ‰", "优良天数变化（百分点） good-days change pp", "金额（元） amount ¥", "应收（元） receivable ¥", "应缴（元） payable ¥", "免于考核 exempt"}}
 	for _, l := range s.Lines {
-		t.Rows = append(t.Rows, []any{l.County, l.Name, l.Score, l.Factor, l.GoodDaysPP, l.Amount, l.Receivable, l.Payable, l.Exempt})
+		t.Rows = append(t.Rows, []any{l.County, l.Name, l.Score, l.Factor, l.GoodDaysPP, l.Amount, l.Receivable, l.Payable, yesNo(l.Exempt)})
 	}
-	t.Rows = append(t.Rows, []any{"合计 total", "", "", "", "", s.Receivable - s.Payable, s.Receivable, s.Payable, ""})
+	t.Rows = append(t.Rows, []any{Word{"合计", "total"}, "", "", "", "", s.Receivable - s.Payable, s.Receivable, s.Payable, ""})
 	return t
 }
 
 // FiringsTable lists trigger firings with their ladder step and case.
 func FiringsTable(p acc.Period, fs []store.StoredFiring) Table {
-	t := Table{Title: fmt.Sprintf("%s 约谈触发 trigger firings", p.Chinese()), Sheet: "触发 triggers",
+	t := Table{Title: p.Chinese() + "约谈触发", TitleEN: "Trigger firings " + p.String(), Sheet: "触发 triggers",
 		Header: []string{"规则 rule", "期间 period", "县区 county", "层级 step", "原因 reason", "报告期限 report due", "案件 case"}}
 	for _, f := range fs {
-		t.Rows = append(t.Rows, []any{f.Rule, f.Period.String(), f.County, f.Step.Chinese() + " " + f.Step.String(), f.Reason, day(f.ReportDue), f.CaseID})
+		t.Rows = append(t.Rows, []any{f.Rule, f.Period.String(), f.County, Word{f.Step.Chinese(), f.Step.String()}, f.Reason, day(f.ReportDue), f.CaseID})
 	}
 	return t
 }
 
 // WarningsTable lists heavy-pollution warnings.
 func WarningsTable(ws []acc.Warning) Table {
-	t := Table{Title: "重污染天气预警 heavy-pollution warnings", Sheet: "预警 warnings",
+	t := Table{Title: "重污染天气预警 Heavy-pollution warnings", Sheet: "预警 warnings",
 		Header: []string{"编号 id", "级别 level", "开始 start", "结束 end", "范围 counties"}}
 	for _, w := range ws {
-		area := strings.Join(w.Counties, ",")
-		if area == "" {
-			area = "全市 city"
+		area := Word{strings.Join(w.Counties, "、"), strings.Join(w.Counties, ", ")}
+		if len(w.Counties) == 0 {
+			area = Word{"全市", "whole city"}
 		}
-		t.Rows = append(t.Rows, []any{w.ID, w.Level.Chinese() + " " + w.Level.String(), minute(w.Start), minute(w.End), area})
+		t.Rows = append(t.Rows, []any{w.ID, Word{w.Level.Chinese(), w.Level.String()}, minute(w.Start), minute(w.End), area})
 	}
 	return t
 }
 
 // DutiesTable lists soil duties with their status.
 func DutiesTable(year int, ds []DutyRow) Table {
-	t := Table{Title: fmt.Sprintf("%d年 土壤重点监管单位法定义务 soil duties", year), Sheet: "土壤义务 soil duties",
+	t := Table{Title: fmt.Sprintf("%d年土壤重点监管单位法定义务", year), TitleEN: fmt.Sprintf("Soil duties of key units, %d", year), Sheet: "土壤义务 soil duties",
 		Header: []string{"单位 unit", "企业 enterprise", "县区 county", "义务 kind", "序号 seq", "期限 due", "完成 done", "状态 status", "依据 basis"}}
 	for _, d := range ds {
-		t.Rows = append(t.Rows, []any{d.Unit, d.Enterprise, d.County, string(d.Kind), d.Seq, day(d.Due), day(d.Done), string(d.Status), d.Basis})
+		t.Rows = append(t.Rows, []any{d.Unit, d.Enterprise, d.County, word(dutyWords, d.Kind), d.Seq, day(d.Due), day(d.Done), word(dutyStatusWords, d.Status), d.Basis})
 	}
 	return t
 }
 
 // ProjectsTable lists governance projects.
 func ProjectsTable(ps []ProjectRow) Table {
-	t := Table{Title: "治理项目 governance projects", Sheet: "治理项目 projects",
+	t := Table{Title: "治理项目 Governance projects", Sheet: "治理项目 projects",
 		Header: []string{"编号 id", "县区 county", "企业 enterprise", "类型 kind", "名称 name", "单位 unit", "目标 target", "进度 progress", "完成比例 ratio", "期限 due", "验收 completed", "已完成 done"}}
 	for _, p := range ps {
-		t.Rows = append(t.Rows, []any{p.ID, p.County, p.Enterprise, string(p.Kind), p.Name, p.Unit, p.Target, p.Progress, p.Ratio, day(p.Due), day(p.Completed), p.Done})
+		t.Rows = append(t.Rows, []any{p.ID, p.County, p.Enterprise, word(projectWords, p.Kind), p.Name, p.Unit, p.Target, p.Progress, p.Ratio, day(p.Due), day(p.Completed), yesNo(p.Done)})
 	}
 	return t
 }
@@ -265,10 +351,10 @@ func WriteXLSX(w io.Writer, ts ...Table) error {
 
 // BreachesTable lists breaches of emergency measures.
 func BreachesTable(id string, bs []acc.Breach) Table {
-	t := Table{Title: "预警 " + id + " 应急减排措施落实核查 breaches", Sheet: "核查 breaches",
+	t := Table{Title: "预警" + id + "应急减排措施落实核查", TitleEN: "Breaches of emergency measures, warning " + id, Sheet: "核查 breaches",
 		Header: []string{"企业 enterprise", "县区 county", "数据 series", "措施 measure", "起 from", "止 to", "样本 samples", "最大值 max", "允许值 allowed"}}
 	for _, b := range bs {
-		t.Rows = append(t.Rows, []any{b.Enterprise, b.County, b.Series, string(b.Measure), minute(b.From), minute(b.To), b.Samples, b.Max, b.Allowed})
+		t.Rows = append(t.Rows, []any{b.Enterprise, b.County, word(seriesWords, b.Series), word(measureWords, b.Measure), minute(b.From), minute(b.To), b.Samples, b.Max, b.Allowed})
 	}
 	return t
 }
@@ -276,47 +362,48 @@ func BreachesTable(id string, bs []acc.Breach) Table {
 // ReductionTable lists a year's emergency reduction list, one row per
 // enterprise with the measure of each warning level.
 func ReductionTable(year int, es []acc.ReductionEntry) Table {
-	t := Table{Title: fmt.Sprintf("%d年 重污染天气应急减排清单 emergency reduction list", year), Sheet: "减排清单 reduction list",
+	t := Table{Title: fmt.Sprintf("%d年重污染天气应急减排清单", year), TitleEN: fmt.Sprintf("Emergency reduction list %d", year), Sheet: "减排清单 reduction list",
 		Header: []string{"企业 enterprise", "县区 county", "绩效分级 grade", "黄色 yellow", "橙色 orange", "红色 red", "正常负荷（千瓦） normal load kW", "停产负荷（千瓦） stop load kW", "正常排放速率 normal rate"}}
-	measure := func(e acc.ReductionEntry, l acc.WarnLevel) string {
+	measure := func(e acc.ReductionEntry, l acc.WarnLevel) Word {
 		m, ok := e.Measures[l]
 		if !ok {
-			return ""
+			return Word{}
 		}
+		w := word(measureWords, m.Kind)
 		switch m.Kind {
 		case acc.MeasureLimit:
-			return fmt.Sprintf("limit %d‰", m.LoadPermille)
+			return Word{fmt.Sprintf("限产至%d‰", m.LoadPermille), fmt.Sprintf("limit to %d‰", m.LoadPermille)}
 		case acc.MeasureStagger:
 			var ws []string
 			for _, w := range m.Windows {
 				ws = append(ws, fmt.Sprintf("%02d:%02d-%02d:%02d", w.Start/60, w.Start%60, w.End/60, w.End%60))
 			}
-			return "stagger " + strings.Join(ws, ",")
+			return Word{w[0] + " " + strings.Join(ws, "、"), w[1] + " " + strings.Join(ws, ", ")}
 		}
-		return string(m.Kind)
+		return w
 	}
 	for _, e := range es {
-		t.Rows = append(t.Rows, []any{e.Enterprise, e.County, string(e.Grade), measure(e, acc.Yellow), measure(e, acc.Orange), measure(e, acc.Red), e.NormalKW, e.StopKW, e.NormalRate})
+		t.Rows = append(t.Rows, []any{e.Enterprise, e.County, word(gradeWords, e.Grade), measure(e, acc.Yellow), measure(e, acc.Orange), measure(e, acc.Red), e.NormalKW, e.StopKW, e.NormalRate})
 	}
 	return t
 }
 
 // PlotsTable lists the supervised construction-land plots.
 func PlotsTable(ps []acc.Plot) Table {
-	t := Table{Title: "建设用地地块 supervised plots", Sheet: "地块 plots",
+	t := Table{Title: "建设用地地块 Supervised plots", Sheet: "地块 plots",
 		Header: []string{"编号 id", "名称 name", "县区 county", "原用途 former use", "规划用途 planned use", "使用权人 holder", "优先监管 priority", "列入名录 listed", "移出名录 removed"}}
 	for _, p := range ps {
-		t.Rows = append(t.Rows, []any{p.ID, p.Name, p.County, p.FormerUse, p.PlannedUse, p.Holder, p.Priority, day(p.ControlListed), day(p.ControlRemoved)})
+		t.Rows = append(t.Rows, []any{p.ID, p.Name, p.County, p.FormerUse, p.PlannedUse, p.Holder, yesNo(p.Priority), day(p.ControlListed), day(p.ControlRemoved)})
 	}
 	return t
 }
 
 // ReviewsTable lists survey report reviews.
 func ReviewsTable(rs []acc.Review) Table {
-	t := Table{Title: "调查报告评审 survey report reviews", Sheet: "评审 reviews",
+	t := Table{Title: "调查报告评审 Survey report reviews", Sheet: "评审 reviews",
 		Header: []string{"编号 id", "地块 plot", "阶段 stage", "编制单位 consultant", "提交 submitted", "评审会 meeting", "结论 outcome", "修改要求 conditions", "修改期限 revision due", "修改完成 revised", "超管制值 above control"}}
 	for _, r := range rs {
-		t.Rows = append(t.Rows, []any{r.ID, r.Plot, int(r.Stage), r.Consultant, day(r.Submitted), day(r.Meeting), string(r.Outcome), strings.Join(r.Conditions, ";"), day(r.RevisionDue), day(r.Revised), r.AboveRisk})
+		t.Rows = append(t.Rows, []any{r.ID, r.Plot, int(r.Stage), r.Consultant, day(r.Submitted), day(r.Meeting), word(outcomeWords, r.Outcome), strings.Join(r.Conditions, "；"), day(r.RevisionDue), day(r.Revised), yesNo(r.AboveRisk)})
 	}
 	return t
 }

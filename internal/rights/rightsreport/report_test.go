@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -413,7 +415,7 @@ func TestXLSX(t *testing.T) {
 	}{
 		{"调蓄库收支", "A2", "年度", ""},
 		{"调蓄库收支", "F2", "减排入库", ""},
-		{"调蓄库收支", "C3", "county:371502", ""},
+		{"调蓄库收支", "C3", "区县调蓄库 371502", ""},
 		{"调蓄库收支", "F3", "30", fmtTonnes}, // banked
 		{"调蓄库收支", "K3", "10", fmtTonnes}, // allocated
 		{"调蓄库收支", "Q3", "20", fmtTonnes}, // closing
@@ -426,10 +428,10 @@ func TestXLSX(t *testing.T) {
 		{"交易统计", "G3", "25", fmtTonnes},
 		{"交易统计", "I3", "25600", fmtYuan},
 		{"交易统计", "K3", "640000", fmtYuan},
-		{"账户对账单", "D3", "期初余额 opening", ""},
+		{"账户对账单", "D3", "期初余额", ""},
 		{"账户对账单", "B4", "10", ""},
 		{"账户对账单", "I4", "20", fmtTonnes},
-		{"账户对账单", "H5", "escrow:order/S1", ""},
+		{"账户对账单", "H5", "托管 order/S1", ""},
 		{"账户对账单", "K7", "2", fmtTonnes},      // NOx closing
 		{"账户对账单", "K12", "-160000", fmtYuan}, // money closing
 	} {
@@ -449,6 +451,46 @@ func TestXLSX(t *testing.T) {
 			t.Errorf("%s!%s: style %+v, want format %s", c.sheet, c.cell, st, c.format)
 		}
 	}
+	// Each language throughout: titles, headers and words in the cells
+	// (accounts, pollutants, commands, operations, statuses); references,
+	// document numbers, bases and credit codes are data.
+	word := regexp.MustCompile(`\b[A-Za-z]{2,}\b`)
+	han := regexp.MustCompile(`\p{Han}`)
+	for _, l := range []Lang{Chinese, English} {
+		var b bytes.Buffer
+		if err := WriteXLSX(&b, l, Reservoir(es, ReservoirFilter{Year: 2024}), proj, tr, Statement(es, accB, Range{})); err != nil {
+			t.Fatal(err)
+		}
+		g, err := excelize.OpenReader(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range g.GetSheetList() {
+			rows, _ := g.GetRows(sh)
+			data := map[int]bool{}
+			for i, h := range rows[1] {
+				switch h {
+				case "对象", "ref", "文号", "document", "环评批复文号", "EIA approval", "依据", "basis", "配置编号", "allocation", "来源减排量", "credits", "项目类型", "project type":
+					data[i] = true
+				}
+			}
+			for i, row := range rows {
+				for j, c := range row {
+					if i > 1 && data[j] {
+						continue
+					}
+					if l == Chinese && word.MatchString(c) && !strings.Contains(c, "order/") {
+						t.Errorf("Chinese %s!%d,%d: %q", sh, i+1, j+1, c)
+					}
+					if l == English && han.MatchString(c) {
+						t.Errorf("English %s!%d,%d: %q", sh, i+1, j+1, c)
+					}
+				}
+			}
+		}
+		g.Close()
+	}
+
 	// A fraction of a gram's worth of tonnes survives the trip.
 	buf.Reset()
 	if err := WriteXLSX(&buf, Chinese, ReservoirReport{Rows: []ReservoirRow{{Account: rights.City, Closing: 123_456_789_012_345}}}); err != nil {

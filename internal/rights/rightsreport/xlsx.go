@@ -37,11 +37,12 @@ func ParseLang(s string) (Lang, error) {
 // sheet is one worksheet: a title row, one header row in the workbook's
 // language, then the rows. cols are Chinese and English header pairs.
 type sheet struct {
-	name   string
-	nameEN string
-	title  string
-	cols   [][2]string
-	rows   [][]any
+	name    string
+	nameEN  string
+	title   string
+	titleEN string
+	cols    [][2]string
+	rows    [][]any
 }
 
 // Number formats: quantities in tonnes with all six decimals (exact to the
@@ -101,7 +102,11 @@ func writeSheet(f *excelize.File, sh sheet, lang Lang, tonnes, yuan, bold int) e
 		c, _ := excelize.CoordinatesToCellName(col, row) // col, row ≥ 1
 		return c
 	}
-	if err := f.SetCellStr(sh.name, "A1", sh.title); err != nil {
+	title := sh.title
+	if lang == English {
+		title = sh.titleEN
+	}
+	if err := f.SetCellStr(sh.name, "A1", title); err != nil {
 		return err
 	}
 	for i, c := range sh.cols {
@@ -136,6 +141,8 @@ func writeSheet(f *excelize.File, sh sheet, lang Lang, tonnes, yuan, bold int) e
 				err = f.SetCellStr(sh.name, at, v.In(cst).Format("2006-01-02 15:04:05"))
 			case string:
 				err = f.SetCellStr(sh.name, at, v)
+			case word:
+				err = f.SetCellStr(sh.name, at, v.in(lang))
 			case nil:
 			default:
 				err = fmt.Errorf("cell %s: unexpected %T", at, v)
@@ -168,7 +175,8 @@ func setNumber(f *excelize.File, sheet, at, decimal string, style int) error {
 }
 
 func (r ReservoirReport) sheets() []sheet {
-	sh := sheet{name: "调蓄库收支", nameEN: "reservoir", title: "调蓄库收支表 reservoir receipts and spending (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
+	sh := sheet{name: "调蓄库收支", nameEN: "reservoir", title: "调蓄库收支表（吨/年）" + filterTitle(Chinese, r.Year, r.County, r.Pollutant),
+		titleEN: "Reservoir receipts and spending (t/a)" + filterTitle(English, r.Year, r.County, r.Pollutant),
 		cols: [][2]string{
 			{"年度", "year"}, {"区县", "county"}, {"账户", "account"}, {"污染物", "pollutant"}, {"期初余额", "opening"},
 			{"减排入库", "banked"}, {"划入", "transfer in"}, {"回购收回", "bought back"}, {"退回", "returned"}, {"其他收入", "other in"},
@@ -176,7 +184,7 @@ func (r ReservoirReport) sheets() []sheet {
 			{"期末余额", "closing"},
 		}}
 	for _, x := range r.Rows {
-		sh.rows = append(sh.rows, []any{x.Year, x.County, string(x.Account), x.Pollutant, x.Opening,
+		sh.rows = append(sh.rows, []any{x.Year, lookup(regionWords, x.County), accountWord(x.Account), lookup(pollutantWords, x.Pollutant), x.Opening,
 			x.Banked, x.TransferIn, x.BoughtBack, x.Returned, x.OtherIn,
 			x.Allocated, x.Sold, x.TransferOut, x.Retired, x.Expired, x.OtherOut, x.Closing})
 	}
@@ -184,7 +192,8 @@ func (r ReservoirReport) sheets() []sheet {
 }
 
 func (r ProjectReport) sheets() []sheet {
-	detail := sheet{name: "项目配置", nameEN: "projects", title: "建设项目总量指标配置 projects served (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
+	detail := sheet{name: "项目配置", nameEN: "projects", title: "建设项目总量指标配置（吨/年）" + filterTitle(Chinese, r.Year, r.County, r.Pollutant),
+		titleEN: "Projects served (t/a)" + filterTitle(English, r.Year, r.County, r.Pollutant),
 		cols: [][2]string{
 			{"年度", "year"}, {"区县", "county"}, {"污染物", "pollutant"}, {"配置编号", "allocation"}, {"环评批复文号", "EIA approval"},
 			{"建设单位", "project"}, {"项目类型", "project type"}, {"达标情况", "attainment"}, {"替代比例", "ratio"}, {"依据", "basis"},
@@ -198,74 +207,81 @@ func (r ProjectReport) sheets() []sheet {
 			}
 			credits += c
 		}
-		detail.rows = append(detail.rows, []any{x.Year, x.County, x.Pollutant, x.Allocation, x.EIA,
-			string(x.Project), x.ProjectType, x.Attainment, x.Ratio, x.Basis,
-			x.Need, x.Offset, x.Granted, x.WrittenOff, credits, x.Status})
+		detail.rows = append(detail.rows, []any{x.Year, x.County, lookup(pollutantWords, x.Pollutant), x.Allocation, x.EIA,
+			accountWord(x.Project), x.ProjectType, lookup(attainmentWords, x.Attainment), x.Ratio, x.Basis,
+			x.Need, x.Offset, x.Granted, x.WrittenOff, credits, lookup(allocStatusWords, x.Status)})
 	}
-	sum := sheet{name: "项目配置汇总", nameEN: "project summary", title: "建设项目总量指标配置汇总 projects served by county, pollutant and year (t/a)" + filterTitle(r.Year, r.County, r.Pollutant),
+	sum := sheet{name: "项目配置汇总", nameEN: "project summary", title: "建设项目总量指标配置汇总（吨/年）" + filterTitle(Chinese, r.Year, r.County, r.Pollutant),
+		titleEN: "Projects served by county, pollutant and year (t/a)" + filterTitle(English, r.Year, r.County, r.Pollutant),
 		cols: [][2]string{
 			{"年度", "year"}, {"区县", "county"}, {"污染物", "pollutant"}, {"已配置项目数", "projects served"},
 			{"新增排放量", "need"}, {"替代削减量", "offset"}, {"待配置项目数", "pending"}, {"待配置削减量", "pending offset"}, {"已释放项目数", "released"},
 		}}
 	for _, x := range r.Summary {
-		sum.rows = append(sum.rows, []any{x.Year, x.County, x.Pollutant, x.Served, x.Need, x.Offset, x.Pending, x.PendingOffset, x.Released})
+		sum.rows = append(sum.rows, []any{x.Year, x.County, lookup(pollutantWords, x.Pollutant), x.Served, x.Need, x.Offset, x.Pending, x.PendingOffset, x.Released})
 	}
 	return []sheet{detail, sum}
 }
 
 func (r TradeReport) sheets() []sheet {
-	sh := sheet{name: "交易统计", nameEN: "trades", title: "排污权交易统计 trade volumes and prices (t/a; 元/吨 yuan per tonne)" + filterTitle(0, "", r.Pollutant) + periodTitle(r.Period),
+	sh := sheet{name: "交易统计", nameEN: "trades", title: "排污权交易统计（吨/年；元/吨）" + filterTitle(Chinese, 0, "", r.Pollutant) + periodTitle(r.Period),
+		titleEN: "Trade volumes and prices (t/a; yuan per tonne)" + filterTitle(English, 0, "", r.Pollutant) + periodTitle(r.Period),
 		cols: [][2]string{
 			{"污染物", "pollutant"}, {"月份", "month"}, {"成交笔数", "trades"}, {"挂牌成交", "order book"}, {"拍卖", "auctions"}, {"协议转让", "agreements"},
 			{"成交量", "quantity"}, {"最低价", "min price"}, {"均价", "avg price"}, {"最高价", "max price"}, {"成交金额(元)", "value (yuan)"},
 		}}
 	for _, x := range r.Rows {
-		sh.rows = append(sh.rows, []any{x.Pollutant, x.Month, x.Count, x.OrderBook, x.Auctions, x.Agreements,
+		sh.rows = append(sh.rows, []any{lookup(pollutantWords, x.Pollutant), x.Month, x.Count, x.OrderBook, x.Auctions, x.Agreements,
 			x.Quantity, x.MinPrice, x.AvgPrice, x.MaxPrice, x.Value})
 	}
 	return []sheet{sh}
 }
 
 func (r StatementReport) sheets() []sheet {
-	sh := sheet{name: "账户对账单", nameEN: "statement", title: "账户对账单 account statement " + string(r.Account) + periodTitle(r.Period) + " (rights t/a; money 元 yuan)",
+	acct := accountWord(r.Account)
+	sh := sheet{name: "账户对账单", nameEN: "statement", title: "账户对账单 " + acct.in(Chinese) + periodTitle(r.Period) + "（排污权：吨/年；资金：元）",
+		titleEN: "Account statement " + acct.in(English) + periodTitle(r.Period) + " (rights t/a; money yuan)",
 		cols: [][2]string{
 			{"资产", "asset"}, {"序号", "seq"}, {"时间", "time"}, {"命令", "command"}, {"操作", "operation"}, {"对象", "ref"},
 			{"文号", "document"}, {"对方账户", "counterparty"}, {"收入", "in"}, {"支出", "out"}, {"余额", "balance"},
 		}}
 	section := func(asset string, opening, in, out, closing any, lines [][]any) {
-		sh.rows = append(sh.rows, []any{asset, nil, nil, "期初余额 opening", nil, nil, nil, nil, nil, nil, opening})
+		a := lookup(pollutantWords, asset)
+		sh.rows = append(sh.rows, []any{a, nil, nil, word{"期初余额", "opening balance"}, nil, nil, nil, nil, nil, nil, opening})
 		sh.rows = append(sh.rows, lines...)
-		sh.rows = append(sh.rows, []any{asset, nil, nil, "期末余额 closing", nil, nil, nil, nil, in, out, closing})
+		sh.rows = append(sh.rows, []any{a, nil, nil, word{"期末余额", "closing balance"}, nil, nil, nil, nil, in, out, closing})
 	}
 	for _, s := range r.Rights {
 		var lines [][]any
 		for _, l := range s.Lines {
-			lines = append(lines, []any{s.Asset, l.Seq, l.Time, l.Cmd, l.Op, l.Ref, l.Doc, string(l.Counterparty), l.In, l.Out, l.Balance})
+			lines = append(lines, []any{lookup(pollutantWords, s.Asset), l.Seq, l.Time, lookup(cmdWords, l.Cmd), lookup(opWords, l.Op), l.Ref, l.Doc, accountWord(l.Counterparty), l.In, l.Out, l.Balance})
 		}
 		section(s.Asset, s.Opening, s.In, s.Out, s.Closing, lines)
 	}
 	m := r.Money
 	var lines [][]any
 	for _, l := range m.Lines {
-		lines = append(lines, []any{m.Asset, l.Seq, l.Time, l.Cmd, l.Op, l.Ref, l.Doc, string(l.Counterparty), l.In, l.Out, l.Balance})
+		lines = append(lines, []any{lookup(pollutantWords, m.Asset), l.Seq, l.Time, lookup(cmdWords, l.Cmd), lookup(opWords, l.Op), l.Ref, l.Doc, accountWord(l.Counterparty), l.In, l.Out, l.Balance})
 	}
 	section(m.Asset, m.Opening, m.In, m.Out, m.Closing, lines)
 	return []sheet{sh}
 }
 
-func filterTitle(year int, county, pollutant string) string {
+func filterTitle(lang Lang, year int, county, pollutant string) string {
 	s := ""
 	if year != 0 {
-		s += fmt.Sprintf(" %d年", year)
+		s += fmt.Sprintf(lang.pickf(" %d年", " %d"), year)
 	}
 	if county != "" {
-		s += " 区县 " + county
+		s += lang.pickf(" 区县 ", " county ") + county
 	}
 	if pollutant != "" {
-		s += " " + pollutant
+		s += " " + lookup(pollutantWords, pollutant).in(lang)
 	}
 	return s
 }
+
+func (l Lang) pickf(zh, en string) string { return word{zh, en}.in(l) }
 
 func periodTitle(p Range) string {
 	if p.From.IsZero() && p.To.IsZero() {

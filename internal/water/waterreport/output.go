@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/xuri/excelize/v2"
 )
 
 var classNames = [...]string{"", "Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ"}
@@ -116,87 +115,3 @@ func optCell(p *float64) any {
 	return *p
 }
 
-// WriteXLSX writes the report as an Excel workbook: sheets 断面 (sections),
-// 河流 (rivers), CWQI (counties and sections), 饮用水源 (drinking-water
-// sources) and 汇总 (summary).
-func WriteXLSX(out io.Writer, r *Report) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	sheet := func(name string, header []string, rows [][]any) error {
-		if _, err := f.NewSheet(name); err != nil {
-			return err
-		}
-		if err := f.SetSheetRow(name, "A1", &header); err != nil {
-			return err
-		}
-		for i, row := range rows {
-			cell, _ := excelize.CoordinatesToCellName(1, i+2)
-			if err := f.SetSheetRow(name, cell, &row); err != nil {
-				return err
-			}
-		}
-		return f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
-	}
-	sm := r.Summary
-	summary := [][]any{
-		{"时段 period", r.Period}, {"对比时段 base", r.Base},
-		{"考核断面数 assessed sections", sm.Sections}, {"有数据断面 evaluated", sm.Evaluated},
-		{"Ⅰ类", sm.ByClass[0]}, {"Ⅱ类", sm.ByClass[1]}, {"Ⅲ类", sm.ByClass[2]}, {"Ⅳ类", sm.ByClass[3]}, {"Ⅴ类", sm.ByClass[4]}, {"劣Ⅴ类", sm.ByClass[5]},
-		{"Ⅰ-Ⅲ类比例(%)", sm.GoodShare}, {"劣Ⅴ类比例(%)", sm.WorseV}, {"达标断面 meeting target", sm.Meeting}, {"达标率(%)", sm.MeetShare},
-		{"水质状况 status", sm.Status}, {"变化 change", sm.Change},
-		{"CWQI", r.CWQI.City}, {"CWQI 对比", optCell(r.CWQI.Base)}, {"CWQI 变化率(%)", optCell(r.CWQI.ChangeRate)},
-	}
-	if err := sheet("汇总", []string{"项目 item", "值 value"}, summary); err != nil {
-		return err
-	}
-	var rows [][]any
-	for _, s := range r.Sections {
-		meets := ""
-		if s.Class != 0 {
-			meets = map[bool]string{true: "是", false: "否"}[s.Meets]
-		}
-		rows = append(rows, []any{s.Code, s.Name, s.Level, s.RiverName, s.CountyName, s.TargetLabel, label(s.Class), meets,
-			pollutants(s.MainPollutants), optCell(s.CWQI), s.Rank, label(s.BaseClass), s.Change, optCell(s.ChangeRate), s.Samples})
-	}
-	if err := sheet("断面", []string{"断面代码", "断面名称", "级别", "河流", "区县", "目标", "水质类别", "达标", "主要污染指标(类别,超标倍数)", "CWQI", "排名", "对比类别", "变化", "CWQI变化率(%)", "样本数"}, rows); err != nil {
-		return err
-	}
-	rows = nil
-	for _, rv := range append(append([]River{}, r.Rivers...), r.Basins...) {
-		var mp []string
-		for _, x := range rv.MainPollutants {
-			mp = append(mp, fmt.Sprintf("%s %.1f%%", x.Item, x.Rate))
-		}
-		rows = append(rows, []any{rv.Name, rv.Basin, rv.Sections, rv.Method, rv.Status, rv.GoodShare, strings.Join(mp, ", "), rv.BaseStatus, rv.Change})
-	}
-	if err := sheet("河流", []string{"河流", "流域", "断面数", "方法", "水质状况", "Ⅰ-Ⅲ类比例(%)", "主要污染指标", "对比状况", "变化"}, rows); err != nil {
-		return err
-	}
-	rows = nil
-	for _, c := range r.CWQI.Counties {
-		rows = append(rows, []any{"区县", c.Rank, c.Code, c.Name, c.CWQI, optCell(c.Base), optCell(c.ChangeRate)})
-	}
-	for _, s := range r.CWQI.Sections {
-		rows = append(rows, []any{"断面", s.Rank, s.Code, s.Name, s.CWQI, "", optCell(s.ChangeRate)})
-	}
-	if err := sheet("CWQI", []string{"类别", "排名", "代码", "名称", "CWQI", "对比", "变化率(%)"}, rows); err != nil {
-		return err
-	}
-	rows = nil
-	for _, d := range r.Drinking {
-		pass := ""
-		if d.Samples > 0 {
-			pass = map[bool]string{true: "达标", false: "不达标"}[d.Pass]
-		}
-		rows = append(rows, []any{d.Code, d.Name, d.CountyName, d.Samples, label(d.Class), strings.Join(d.Failed, ","), pass, strings.Join(d.Unmeasured, ",")})
-	}
-	if err := sheet("饮用水源", []string{"代码", "名称", "区县", "样本数", "表1类别", "超标补充/特定项目", "评价", "未监测项目"}, rows); err != nil {
-		return err
-	}
-	if err := f.DeleteSheet("Sheet1"); err != nil {
-		return err
-	}
-	f.SetActiveSheet(0)
-	_, err := f.WriteTo(out)
-	return err
-}

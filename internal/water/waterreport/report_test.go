@@ -7,6 +7,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,7 +199,7 @@ func TestReport(t *testing.T) {
 	golden(t, "report_2026-10.txt.golden", text.Bytes())
 
 	var x bytes.Buffer
-	if err := WriteXLSX(&x, r); err != nil {
+	if err := WriteXLSX(&x, Chinese, r); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&x)
@@ -205,8 +207,72 @@ func TestReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, _ := f.GetRows("断面")
-	if len(rows) != 1+len(r.Sections) || rows[1][0] != "A1" || rows[1][6] != "Ⅴ" {
-		t.Errorf("sections sheet: %v", rows[:2])
+	if len(rows) != 2+len(r.Sections) || rows[2][0] != "A1" || rows[2][6] != "Ⅴ类" {
+		t.Errorf("sections sheet: %v", rows[:3])
+	}
+	testWorkbookLanguage(t, r)
+}
+
+// testWorkbookLanguage: the Chinese workbook has no Latin word outside
+// parentheses (a code or unit may follow a name there) and in the code
+// column, the English one no Han character outside the registry's names
+// (sections, rivers, basins, counties, sources).
+func testWorkbookLanguage(t *testing.T, r *Report) {
+	t.Helper()
+	names := map[string]bool{}
+	for _, s := range r.Sections {
+		names[s.Name], names[s.RiverName], names[s.CountyName] = true, true, true
+	}
+	for _, rv := range append(append([]River{}, r.Rivers...), r.Basins...) {
+		names[rv.Name], names[rv.Basin] = true, true
+	}
+	for _, c := range r.CWQI.Counties {
+		names[c.Name] = true
+	}
+	for _, d := range r.Drinking {
+		names[d.Name], names[d.CountyName] = true, true
+	}
+	latin := regexp.MustCompile(`[A-Za-z]{2,}`)
+	paren := regexp.MustCompile(`[（(][^）)]*[）)]`)
+	han := regexp.MustCompile(`\p{Han}`)
+	for _, l := range []Lang{Chinese, English} {
+		var x bytes.Buffer
+		if err := WriteXLSX(&x, l, r); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.GetSheetList()) != 5 {
+			t.Errorf("%s: sheets %v", l, f.GetSheetList())
+		}
+		for _, sh := range f.GetSheetList() {
+			rows, _ := f.GetRows(sh)
+			if len(rows) < 3 {
+				t.Errorf("%s %s: %d rows", l, sh, len(rows))
+				continue
+			}
+			codeCol := -1
+			for i, h := range rows[1] {
+				if h == "code" || strings.HasSuffix(h, "编码") {
+					codeCol = i
+				}
+			}
+			for i, row := range append([][]string{{sh}}, rows...) {
+				for j, c := range row {
+					if names[c] || (i > 2 && j == codeCol) {
+						continue
+					}
+					if l == Chinese && latin.MatchString(paren.ReplaceAllString(c, "")) {
+						t.Errorf("Chinese sheet %s row %d: %q", sh, i, c)
+					}
+					if l == English && han.MatchString(c) {
+						t.Errorf("English sheet %s row %d: %q", sh, i, c)
+					}
+				}
+			}
+		}
 	}
 }
 
