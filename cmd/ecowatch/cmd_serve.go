@@ -38,6 +38,7 @@ type serveFlags struct {
 	meterFile             string
 	bus                   string
 	http                  httpSecFlags
+	backup                backupFlags
 }
 
 // listFlag is a repeatable string flag.
@@ -76,6 +77,7 @@ func (f *serveFlags) register(fs interface {
 	fs.StringVar(&f.smtpFrom, "smtp-from", "ecowatch@localhost", "sender of notification mail")
 	fs.StringVar(&f.smtpUser, "smtp-user", "", "SMTP user (PLAIN auth); the password comes from $ECOWATCH_SMTP_PASSWORD, never a flag")
 	f.http.register(fs)
+	f.backup.register(fs)
 	fs.Var(&f.emailTo, "email-to", "mail a notification recipient's inbox to addresses: KEY=addr[,addr] with KEY city, county:<code>, enterprise:<uscc> or a user ID (repeatable)")
 }
 
@@ -121,7 +123,12 @@ func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
 	default:
 		return app.Config{}, usageError{fmt.Errorf("-bus: want embedded or a nats:// URL, got %q", f.bus)}
 	}
+	bsch, err := f.backup.schedule(f.dsn)
+	if err != nil {
+		return app.Config{}, err
+	}
 	return app.Config{
+		Backup:            bsch,
 		Bus:               bc,
 		BusDir:            busDir,
 		DSN:               f.dsn,

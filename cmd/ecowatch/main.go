@@ -40,7 +40,9 @@ var commands = map[string]command{
 	"writer":    {"scaled out: commit the bus's frames to PostgreSQL, keep roll-ups and retention", runWriter},
 	"web":       {"scaled out: the API and dashboard on PostgreSQL without a gateway", runWeb},
 	"bus":       {"NATS JetStream bus: create or update the stream, show its state (init|status)", runBus},
-	"version":   {"print the version", runVersion},
+	"backup":    {"take or verify a backup of a running single-machine ecowatch (store, evidence, ledger checkpoints)", runBackup},
+	"restore":   {"restore a backup into a data directory, verified", runRestore},
+	"version":   {"print the version and the schema version it needs (and that of --db)", runVersion},
 }
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -106,13 +108,4 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
-}
-
-func runVersion(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("version", "version", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "ecowatch", version)
-	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/api"
 	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/backup"
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
@@ -84,6 +86,10 @@ type Config struct {
 	// <DataDir>/rights-checkpoints (only the audit record without
 	// DataDir).
 	RightsCheckpoints string
+	// Backup, when set, takes scheduled backups of the SQLite store, the
+	// evidence and the ledger's checkpoints (backup.Schedule; its Options
+	// are filled from DataDir, the DSN and RightsCheckpoints).
+	Backup *backup.Schedule
 	// ReadyFile, when set, receives a JSON object with the bound
 	// addresses once everything listens (for scripts and tests).
 	ReadyFile string
@@ -422,6 +428,24 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 					log.Warn("roll-up failed", "err", err)
 				}
 			})
+		})
+	}
+	if cfg.Backup != nil {
+		if err := a.step("scheduled backups"); err != nil {
+			return nil, err
+		}
+		sch := *cfg.Backup
+		if strings.HasPrefix(dsn, "postgres") {
+			return nil, errors.New("scheduled backups need the SQLite store: back up PostgreSQL with pg_dump (README: Backups, restore and upgrades)")
+		}
+		sch.Options.DataDir = cfg.DataDir
+		sch.Options.DB = strings.TrimPrefix(dsn, "sqlite:")
+		sch.Options.CheckpointDir = cfg.RightsCheckpoints
+		sch.Options.Log = log.With("component", "backup")
+		bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		a.loop("scheduled backups", func(stop <-chan struct{}) {
+			go func() { <-stop; cancel() }()
+			sch.Run(bctx)
 		})
 	}
 	a.ready = ready

@@ -110,7 +110,7 @@ func migrate(ctx context.Context, db *sql.DB, d migrateDialect) (int, error) {
 			return 0, fmt.Errorf("read schema version: %w", err)
 		}
 		if version > 0 {
-			return 0, fmt.Errorf("%w: database at version %d, binary knows 0", ErrSchemaTooNew, version)
+			return 0, fmt.Errorf("%w: the database is at schema version %d, this binary's newest migration is 0", ErrSchemaTooNew, version)
 		}
 	}
 	return version, nil
@@ -134,7 +134,7 @@ func applyMigration(ctx context.Context, db *sql.DB, d migrateDialect, m migrati
 		return 0, fmt.Errorf("migration %s: read schema version: %w", m.name, err)
 	}
 	if current > known {
-		return 0, fmt.Errorf("%w: database at version %d, binary knows %d", ErrSchemaTooNew, current, known)
+		return 0, fmt.Errorf("%w: the database is at schema version %d, this binary's newest migration is %d (run the ecowatch that migrated it, or restore a backup taken before that upgrade)", ErrSchemaTooNew, current, known)
 	}
 	if current >= m.version {
 		return current, nil
