@@ -247,7 +247,7 @@ func (t *tx) pick(a Account, p string, q int64, keep func(*Block) bool) ([]span,
 			break
 		}
 		b := ps.blocks[st]
-		if b.ValidUntil <= now || (keep != nil && !keep(&b)) {
+		if b.ValidUntil <= now || b.ValidFrom > now || (keep != nil && !keep(&b)) {
 			continue
 		}
 		n := min(b.Len, q-got)
@@ -280,9 +280,42 @@ func (t *tx) move(op, ref string, p string, from, to Account, spans []span, vali
 func (t *tx) spend(field, op, ref, p string, from, to Account, q int64, keep func(*Block) bool, paid *bool) error {
 	spans, got, ok := t.pick(from, p, q, keep)
 	if !ok {
-		return t.refuse(field, ErrOverdraft, "%s holds %s of %s valid now, %s needed", from, grams(got), p, grams(q))
+		return t.short(field, from, p, got, q)
 	}
 	return t.move(op, ref, p, from, to, spans, time.Time{}, paid)
+}
+
+// short refuses a spend of q when a holds only got valid now. When the
+// rest is held but its permit is not valid yet, the refusal says so
+// (ErrNotYetValid, as a reduction is refused before its effective date):
+// rights are sold, transferred or bought back only within their permit's
+// validity period (国办发〔2014〕38号; 财税〔2015〕61号: the right is valid for
+// the period the permit confirms).
+func (t *tx) short(field string, a Account, p string, got, q int64) error {
+	if pending, from := t.s.notYetValid(a, p, t.now.UnixMicro()); pending > 0 && got+pending >= q {
+		return t.refuse(field, ErrNotYetValid, "%s holds %s of %s valid now and %s valid only from %s (its permit's valid_from), %s needed",
+			a, grams(got), p, grams(pending), time.UnixMicro(from).UTC().Format(time.RFC3339), grams(q))
+	}
+	return t.refuse(field, ErrOverdraft, "%s holds %s of %s valid now, %s needed", a, grams(got), p, grams(q))
+}
+
+// notYetValid sums what a holds of p that is not valid yet at now (µs), and
+// the earliest date from which some of it is.
+func (s *State) notYetValid(a Account, p string, now int64) (n, from int64) {
+	h, ps := s.hold[hkey{a, p}], s.pol[p]
+	if h == nil || ps == nil {
+		return 0, 0
+	}
+	for _, st := range h.starts {
+		b := ps.blocks[st]
+		if b.ValidFrom > now && b.ValidUntil > now {
+			n += b.Len
+			if from == 0 || b.ValidFrom < from {
+				from = b.ValidFrom
+			}
+		}
+	}
+	return n, from
 }
 
 // returnAll moves everything in an escrow account back where it came from.

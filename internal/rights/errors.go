@@ -15,6 +15,7 @@ var (
 	ErrOverdraft   = errors.New("insufficient rights")
 	ErrExpired     = errors.New("expired")
 	ErrUnverified  = errors.New("credit not verified")
+	ErrNotYetValid = errors.New("not valid yet")
 	ErrNoRatioRule = errors.New("no replacement ratio rule")
 	ErrNoPrice     = errors.New("no price")
 	ErrKeyReused   = errors.New("idempotency key reused with a different body")

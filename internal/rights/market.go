@@ -22,7 +22,7 @@ func payee(seller Account) Account {
 func (t *tx) settle(moneyOp, ref string, from Account, tr Trade) error {
 	spans, got, ok := t.pick(from, tr.Pollutant, tr.Quantity, nil)
 	if !ok {
-		return t.refuse("quantity", ErrOverdraft, "%s holds %s of %s valid now, %s needed", from, grams(got), tr.Pollutant, grams(tr.Quantity))
+		return t.short("quantity", from, tr.Pollutant, got, tr.Quantity)
 	}
 	amount, ok := TradeValue(tr.Quantity, tr.Price)
 	if !ok {
@@ -353,7 +353,7 @@ func (t *tx) buyBack(c BuyBack) error {
 	}
 	spans, got, ok := t.pick(ent, c.Pollutant, c.Quantity, nil)
 	if !ok {
-		return t.refuse("quantity", ErrOverdraft, "%s holds %s of %s valid now, %s needed", ent, grams(got), c.Pollutant, grams(c.Quantity))
+		return t.short("quantity", ent, c.Pollutant, got, c.Quantity)
 	}
 	// Units the enterprise paid for are bought back (有偿回购); units it got
 	// free are taken back without payment (无偿收回) (Hebei reserve rules).

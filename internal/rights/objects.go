@@ -193,6 +193,7 @@ type Block struct {
 	Start, Len int64
 	Owner      Account
 	Origin     string  // the permit or credit that created the units
+	ValidFrom  int64   // Unix microseconds; a permit's units may not be spent before then (0: from issuance)
 	ValidUntil int64   // Unix microseconds; the units may not be spent from then on
 	Paid       bool    // the holder paid for them (有偿); decides 有偿回购 vs 无偿收回
 	Back       Account // while in escrow: where the units return on release or cancel

@@ -297,8 +297,15 @@ func (s *State) foldRights(e *Entry) error {
 		h := s.holdingFor(e.From, p)
 		s.touchHolding(h)
 		h.bal -= e.Amount
+		// A permit's rights exist from its allocation but are valid only
+		// from its valid_from (国办发〔2014〕38号: the right is what the permit
+		// confirms, for the permit's period).
+		var from int64
+		if pm := s.permits[e.Ref+"/"+p]; pm != nil && e.From == Issuance && pm.ValidFrom.UnixMicro() > t {
+			from = pm.ValidFrom.UnixMicro()
+		}
 		s.place(ps, Block{Pollutant: p, Start: e.Start, Len: e.Amount, Owner: e.To,
-			Origin: e.Ref, ValidUntil: e.ValidUntil.UnixMicro(), Paid: e.Paid})
+			Origin: e.Ref, ValidFrom: from, ValidUntil: e.ValidUntil.UnixMicro(), Paid: e.Paid})
 		return nil
 	case kindSink:
 		return ferr(ErrDoubleSpend, "%s serials %d-%d: nothing leaves %s", p, e.Start, e.End()-1, e.From)
@@ -382,7 +389,7 @@ func (s *State) place(ps *pstate, nb Block) {
 	h.bal += nb.Len
 	if n := len(h.starts); n > 0 {
 		last := ps.blocks[h.starts[n-1]]
-		if last.Start+last.Len == nb.Start && last.Origin == nb.Origin &&
+		if last.Start+last.Len == nb.Start && last.Origin == nb.Origin && last.ValidFrom == nb.ValidFrom &&
 			last.ValidUntil == nb.ValidUntil && last.Paid == nb.Paid && last.Back == nb.Back {
 			last.Len += nb.Len
 			setMap(s, ps.blocks, last.Start, last)
@@ -728,7 +735,8 @@ func (s *State) Balance(a Account, p string) int64 {
 	return 0
 }
 
-// Spendable returns the rights of p held by a that are still valid at now.
+// Spendable returns the rights of p held by a that are valid at now: not
+// expired, and past their permit's valid_from.
 func (s *State) Spendable(a Account, p string, now time.Time) int64 {
 	return s.sumValid(a, p, now.UnixMicro(), "")
 }
@@ -741,7 +749,7 @@ func (s *State) sumValid(a Account, p string, t int64, origin string) int64 {
 	var n int64
 	for _, st := range h.starts {
 		b := ps.blocks[st]
-		if b.ValidUntil > t && (origin == "" || b.Origin == origin) {
+		if b.ValidUntil > t && b.ValidFrom <= t && (origin == "" || b.Origin == origin) {
 			n += b.Len
 		}
 	}
