@@ -7,7 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
+	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -81,6 +86,10 @@ type Error struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Reason names the kind of refusal behind the error when the engine
+	// gave one (e.g. rights.overdraft, cases.transition, acc.formula): a
+	// stable key a page maps to a message in its own language.
+	Reason string `json:"reason,omitempty"`
 	// Allowed lists the moves a case allows (invalid_transition only).
 	Allowed []Move `json:"allowed,omitempty"`
 	err     error  // cause, for logs only
@@ -129,12 +138,47 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if unexpected {
 		log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
+	if apiErr.Reason == "" && apiErr.err != nil {
+		apiErr.Reason = reasonOf(apiErr.err)
+	}
 	if apiErr.Code == CodeUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="ecowatch"`)
 	}
 	writeJSON(w, statusOf(apiErr.Code), struct {
 		Error *Error `json:"error"`
 	}{apiErr})
+}
+
+// reasons are the engines' sentinel errors and their stable keys, the
+// most specific first (a cases.FieldError wraps ErrInvalid, a TransitionError
+// ErrTransition).
+var reasons = []struct {
+	err error
+	key string
+}{
+	{rights.ErrOverdraft, "rights.overdraft"}, {rights.ErrState, "rights.state"}, {rights.ErrExpired, "rights.expired"},
+	{rights.ErrUnverified, "rights.unverified"}, {rights.ErrNoRatioRule, "rights.no_ratio_rule"}, {rights.ErrNoPrice, "rights.no_price"},
+	{rights.ErrKeyReused, "rights.key_reused"}, {rights.ErrClock, "rights.clock"}, {rights.ErrDuplicate, "rights.duplicate"},
+	{rights.ErrNotFound, "rights.not_found"}, {rights.ErrInvalid, "rights.invalid"},
+	{cases.ErrTransition, "cases.transition"}, {cases.ErrPermission, "cases.permission"}, {cases.ErrDuplicate, "cases.duplicate"},
+	{casesvc.ErrRatingKey, "cases.rating_key"}, {casesvc.ErrEvidence, "cases.evidence"}, {cases.ErrInvalid, "cases.invalid"},
+	{store.ErrConflict, "conflict"},
+}
+
+// reasonOf is the key of the engine's refusal behind err: an
+// accountability refusal by what it concerns (acc.formula, acc.value…),
+// otherwise the first sentinel err wraps; "" when none is known.
+func reasonOf(err error) string {
+	var ae *acc.Error
+	if errors.As(err, &ae) {
+		return "acc." + strings.ReplaceAll(ae.What, " ", "_")
+	}
+	for _, r := range reasons {
+		if errors.Is(err, r.err) {
+			return r.key
+		}
+	}
+	return ""
 }
 
 // writeJSON writes v with status. Encoding errors can only be write errors

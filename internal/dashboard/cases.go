@@ -305,6 +305,11 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 	for _, st := range cases.States() {
 		d.Labels[string(st)] = p.T("case." + string(st))
 	}
+	for k := range messages {
+		if a, ok := strings.CutPrefix(k, "act."); ok {
+			d.Labels["act:"+a] = p.T(k)
+		}
+	}
 	p.Nav, p.Title, p.Data = "cases", d.Heading, d
 	return h.render(w, http.StatusOK, "case", p)
 }

@@ -8,3 +8,8 @@ var (
 	TestNow     = testNow
 	ExpectedNow = expectedNow
 )
+
+// ErrorText is errorText for the app-level test of the forms' refusals.
+func ErrorText(lang, code, reason, field, message string) string {
+	return errorText(lang, apiError{Code: code, Reason: reason, Field: field, Message: message})
+}

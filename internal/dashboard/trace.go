@@ -188,7 +188,10 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request, p *page) err
 				// A section without a target, an item without a limit,
 				// a network without reaches: say so on the page.
 				h.log.Warn("trace failed", "section", d.Section, "err", err)
-				d.Error, d.ErrorDetail, status = p.T("trace.failed"), err.Error(), http.StatusUnprocessableEntity
+				d.Error, status = p.T("trace.failed"), http.StatusUnprocessableEntity
+				if p.En() {
+					d.ErrorDetail = err.Error() // the engine speaks English
+				}
 			default:
 				d.Report = rep
 				if err := h.suspects(r.Context(), ts, wr, d, p.Lang); err != nil {

@@ -29,7 +29,7 @@
       .then(function () { window.location.reload(); })
       .catch(function (err) {
         btn.disabled = false;
-        if (out) { out.className = 'bad'; out.textContent = (err && err.message) || String(err); }
+        if (out) { out.className = 'bad'; out.textContent = window.ewError(err); }
       });
   });
 })();

@@ -25,9 +25,9 @@
     return h;
   }
   function fail(err) {
-    var msg = (err && err.message) || String(err);
+    var msg = window.ewError(err);
     if (err && err.allowed) {
-      var next = err.allowed.map(function (m) { return m.action + ' → ' + (labels[m.to] || m.to); });
+      var next = err.allowed.map(function (m) { return (labels['act:' + m.action] || m.action) + ' → ' + (labels[m.to] || m.to); });
       msg += (en ? ' Allowed: ' : ' 当前允许：') + (next.length ? next.join(', ') : (en ? 'nothing' : '无'));
     }
     out.className = 'bad';
@@ -108,7 +108,7 @@
           if (!res.ok) { throw (b && b.error) || new Error(res.statusText); }
         });
       }).then(function () { window.location.reload(); }).catch(function (err) {
-        if (out) { out.className = 'bad'; out.textContent = (err && err.message) || String(err); }
+        if (out) { out.className = 'bad'; out.textContent = window.ewError(err); }
       });
     });
   });

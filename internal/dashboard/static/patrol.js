@@ -30,7 +30,7 @@
     return fetch(url, { method: 'POST', credentials: 'same-origin', headers: h, body: type ? body : JSON.stringify(body) })
       .then(function (r) {
         return r.json().then(function (j) {
-          if (!r.ok) { throw new Error((j.error && j.error.message) || r.statusText); }
+          if (!r.ok) { throw j.error || new Error(r.statusText); }
           return j;
         });
       });
@@ -52,7 +52,7 @@
     var batch = buf.splice(0, buf.length);
     lastFlush = Date.now();
     return post('/api/v1/patrols/' + encodeURIComponent(id) + '/track', { points: batch })
-      .catch(function (e) { buf = batch.concat(buf); say(e.message, true); });
+      .catch(function (e) { buf = batch.concat(buf); say(window.ewError(e), true); });
   }
   function onPos(pos) {
     var p = { t: new Date(pos.timestamp).toISOString(), lat: pos.coords.latitude, lon: pos.coords.longitude, acc: Math.round(pos.coords.accuracy || 0) };
@@ -68,7 +68,7 @@
     if (buf.length >= 5 || Date.now() - lastFlush > 20000) { flush(); }
   }
   function onErr(err) {
-    say(err.code === 1 ? box.getAttribute('data-msg-denied') : err.message, true);
+    say(box.getAttribute(err.code === 1 ? 'data-msg-denied' : 'data-msg-nofix'), true);
   }
   function track() {
     if (!navigator.geolocation) { say(box.getAttribute('data-msg-nogeo'), true); return; }
@@ -90,7 +90,7 @@
         $('finding').hidden = false;
         say('');
         track();
-      }).catch(function (e) { say(e.message, true); startForm.querySelector('button').disabled = false; });
+      }).catch(function (e) { say(window.ewError(e), true); startForm.querySelector('button').disabled = false; });
     });
   }
   if (id) { track(); show(); }
@@ -108,7 +108,7 @@
       $('patrol-done').hidden = false;
       $('done-summary').textContent = r.km.toFixed(2) + ' km · ' + r.points + ' · ' + r.findings;
       say(box.getAttribute('data-msg-ended'));
-    }).catch(function (e) { say(e.message, true); btn.disabled = false; });
+    }).catch(function (e) { say(window.ewError(e), true); btn.disabled = false; });
   });
 
   var ff = $('finding-form');
@@ -143,7 +143,7 @@
       $('pt-findings').textContent = String(r.findings);
       say(box.getAttribute('data-msg-saved') + ' ' + r.case.id);
       ff.reset();
-    }).catch(function (e) { say(e.message, true); })
+    }).catch(function (e) { say(window.ewError(e), true); })
       .then(function () { ff.querySelector('button').disabled = false; });
   });
 })();

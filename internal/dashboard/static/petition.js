@@ -17,7 +17,7 @@
     if (t) { h['X-CSRF-Token'] = t; }
     return fetch(url, { method: 'POST', headers: h, body: body, credentials: 'same-origin' }).then(function (r) {
       return r.json().then(function (j) {
-        if (!r.ok) { throw new Error((j.error && j.error.message) || r.statusText); }
+        if (!r.ok) { throw j.error || new Error(r.statusText); }
         return j;
       });
     });
@@ -50,7 +50,7 @@
         document.getElementById('petition-result').hidden = false;
       })
       .catch(function (e) {
-        err.textContent = form.getAttribute('data-msg-error') + ' ' + e.message;
+        err.textContent = form.getAttribute('data-msg-error') + ' ' + window.ewError(e);
         err.hidden = false;
         form.querySelector('button[type=submit]').disabled = false;
       });
@@ -78,14 +78,14 @@
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'same-origin'
     }).then(function (r) {
       return r.json().then(function (j) {
-        if (!r.ok) { throw new Error((j.error && j.error.message) || r.statusText); }
+        if (!r.ok) { throw j.error || new Error(r.statusText); }
         form.hidden = true;
         out.className = '';
         out.textContent = form.getAttribute('data-msg-done');
       });
     }).catch(function (e) {
       out.className = 'bad';
-      out.textContent = e.message;
+      out.textContent = window.ewError(e);
       form.querySelector('button[type=submit]').disabled = false;
     });
   });

@@ -39,7 +39,7 @@
         return res.json().then(function (b) { throw (b && b.error) || new Error(res.statusText); });
       }).then(function () { window.location.reload(); }).catch(function (err) {
         if (btn) { btn.disabled = false; }
-        if (out) { out.className = 'bad'; out.textContent = (err && err.message) || String(err); window.scrollTo(0, 0); }
+        if (out) { out.className = 'bad'; out.textContent = window.ewError(err); window.scrollTo(0, 0); }
       });
     });
   });

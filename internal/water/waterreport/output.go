@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-
 )
 
 var classNames = [...]string{"", "Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ"}
@@ -114,4 +113,3 @@ func optCell(p *float64) any {
 	}
 	return *p
 }
-
