@@ -86,9 +86,20 @@ var (
 // migrate applies the pending embedded migrations of d to db and returns
 // the schema version.
 func migrate(ctx context.Context, db *sql.DB, d migrateDialect) (int, error) {
+	return migrateTo(ctx, db, d, 0)
+}
+
+// migrateTo applies the pending migrations up to version upTo (0: all);
+// the upgrade tests build each earlier schema with it. A database newer
+// than every embedded migration is refused whatever upTo is.
+func migrateTo(ctx context.Context, db *sql.DB, d migrateDialect, upTo int) (int, error) {
 	ms, err := loadMigrations(d.name)
 	if err != nil {
 		return 0, err
+	}
+	known := len(ms)
+	if upTo > 0 && upTo < len(ms) {
+		ms = ms[:upTo]
 	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
@@ -98,7 +109,7 @@ func migrate(ctx context.Context, db *sql.DB, d migrateDialect) (int, error) {
 	}
 	version := 0
 	for _, m := range ms {
-		applied, err := applyMigration(ctx, db, d, m, len(ms))
+		applied, err := applyMigration(ctx, db, d, m, known)
 		if err != nil {
 			return 0, err
 		}
