@@ -1,26 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
-	"github.com/ecowatch/ecowatch/internal/air/airfile"
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
-	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/bench"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
-	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 // The air subcommands that use the store: import, sync, report, targets,
@@ -29,196 +23,57 @@ import (
 // airNow is the clock of the air commands (tests set it).
 var airNow = time.Now
 
-// runAirImport: ecowatch air import [--format auto|cnemc|long] FILE...
 func runAirImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("air import", "air import [--format auto|cnemc|long] [--data-dir DIR | --db DSN] FILE...", stderr)
 	format := fs.String("format", "auto", "input format: cnemc (date,hour,type,<stations...>), long (station,time,pollutant,value,flag) or auto")
-	var sf registryStoreFlags
-	sf.register(fs)
+	sf := storeFlagsOf(fs)
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
-	switch *format {
-	case "auto", "cnemc", "long":
-	default:
-		return usageError{fmt.Errorf("--format %q: want auto, cnemc or long", *format)}
+	if err := oneOf("format", *format, "auto", "cnemc", "long"); err != nil {
+		return err
 	}
 	if len(files) == 0 {
 		return usageError{errors.New("no input files")}
 	}
-	st, err := sf.open(ctx, false)
+	st, reg, err := sf.openRegistry(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	reg, err := st.Registry(ctx)
-	if err != nil {
-		return err
-	}
-	if len(reg.Stations) == 0 {
-		return errors.New("the registry has no air stations: import them first (ecowatch registry import, stations.csv or stations: in YAML)")
-	}
-	known := airimport.KnownStations(reg.Stations)
-	var failed []string
-	for _, name := range files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		f, err := readAirFileProgress(name, *format, stdin, stderr)
-		if err != nil {
-			// The error names file, line and column; nothing of the file is stored.
-			fmt.Fprintf(stderr, "ecowatch air import: %v (nothing stored)\n", err)
-			failed = append(failed, name)
-			continue
-		}
-		res, err := airimport.Import(ctx, st, f, filepath.Base(name), known, airNow())
-		if err != nil {
-			fmt.Fprintf(stderr, "ecowatch air import: %v (nothing stored)\n", err)
-			failed = append(failed, name)
-			continue
-		}
-		fmt.Fprintln(stdout, res.Summary())
-		for _, code := range airimport.SortedCodes(res.UnknownStations) {
-			fmt.Fprintf(stderr, "ecowatch air import: %s: station %s is not in the registry: %d station-hours excluded (unknown_station)\n",
-				name, code, res.UnknownStations[code])
-		}
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d files not imported: %s", len(failed), len(files), strings.Join(failed, ", "))
-	}
-	return nil
-}
-
-// readAirFileProgress reads and parses a file, drawing a progress bar on
-// stderr for a large file when stderr is a terminal.
-func readAirFileProgress(name, format string, stdin io.Reader, stderr io.Writer) (*airfile.File, error) {
-	if name == "-" {
-		return readAirFile(name, format, stdin)
-	}
-	fh, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	var r io.Reader = fh
-	if fi, err := fh.Stat(); err == nil && fi.Size() > 4<<20 && isTerminal(stderr) {
-		p := &progressReader{r: fh, w: stderr, total: fi.Size(), label: filepath.Base(name)}
-		defer p.done()
-		r = p
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	f, err := airfile.Parse(data, format)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return f, nil
-}
-
-// isTerminal reports whether w is a character device (a terminal), with
-// the standard library only.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// progressReader draws "name [#####.....]  42% 12.0/28.6 MiB" as it reads,
-// at most ten times a second.
-type progressReader struct {
-	r     io.Reader
-	w     io.Writer
-	total int64
-	n     int64
-	last  time.Time
-	label string
-}
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	p.n += int64(n)
-	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond {
-		p.last = now
-		p.draw()
-	}
-	return n, err
-}
-
-func (p *progressReader) draw() {
-	const width = 30
-	frac := float64(p.n) / float64(max(p.total, 1))
-	fill := int(frac * width)
-	fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% %.1f/%.1f MiB", p.label, strings.Repeat("#", fill), strings.Repeat(".", width-fill),
-		int(frac*100), float64(p.n)/(1<<20), float64(p.total)/(1<<20))
-}
-
-func (p *progressReader) done() {
-	p.draw()
-	fmt.Fprintln(p.w)
-}
-
-// parseDay reads YYYY-MM-DD in CST.
-func parseDay(flagName, s string) (time.Time, error) {
-	t, err := time.ParseInLocation(time.DateOnly, s, air.CST)
-	if err != nil {
-		return time.Time{}, usageError{fmt.Errorf("--%s %q: want YYYY-MM-DD", flagName, s)}
-	}
-	return t, nil
+	return airimport.ImportFiles(ctx, st, reg.Stations, files, airimport.Files{Format: *format, At: airNow(), Stdin: stdin,
+		Out: stdout, Errs: prefixed(stderr, "ecowatch air import: "), Progress: terminal(stderr)})
 }
 
 // syncDays is the [from, to) range of the sync commands: --from and --to
 // are days in China time, to included; the default is the last three days
 // and today.
-func syncDays(now time.Time, fromS, toS string) (from, to time.Time, err error) {
-	now = now.In(air.CST)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, air.CST)
-	from, to = today.AddDate(0, 0, -3), today.AddDate(0, 0, 1)
-	if fromS != "" {
-		if from, err = parseDay("from", fromS); err != nil {
-			return from, to, err
-		}
+func syncDays(now time.Time, from, to string) (time.Time, time.Time, error) {
+	f, t, err := chinatime.DayRange(now, from, to, 3)
+	if err != nil {
+		return f, t, usageError{fmt.Errorf("--%w", err)}
 	}
-	if toS != "" {
-		if to, err = parseDay("to", toS); err != nil {
-			return from, to, err
-		}
-		to = to.AddDate(0, 0, 1)
-	}
-	return from, to, nil
+	return f, t, nil
 }
 
-// runAirSync: ecowatch air sync [--from DATE] [--to DATE]
 func runAirSync(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("air sync", "air sync [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--data-dir DIR | --db DSN]", stderr)
 	fromS := fs.String("from", "", "first day of the devices' hourly uploads to take (default: 3 days ago)")
 	toS := fs.String("to", "", "last day (default: today)")
-	var sf registryStoreFlags
-	sf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	sf := storeFlagsOf(fs)
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	from, to, err := syncDays(airNow(), *fromS, *toS)
 	if err != nil {
 		return err
 	}
-	st, err := sf.open(ctx, false)
+	st, reg, err := sf.openRegistry(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	reg, err := st.Registry(ctx)
-	if err != nil {
-		return err
-	}
 	res, err := airimport.Sync(ctx, st, reg.Stations, from, to)
 	if err != nil {
 		return err
@@ -227,124 +82,74 @@ func runAirSync(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	return nil
 }
 
-type airReportFlags struct {
-	year, month, quarter int
-	county, rules, std   string
-	format, out          string
-	sync                 bool
-	sf                   registryStoreFlags
-}
+var airStandards = map[string]air.Standard{"auto": 0, "2012": air.GB3095_2012, "2026-transition": air.GB3095_2026Transition, "2026": air.GB3095_2026}
 
-// runAirReport: ecowatch air report --year Y [--month M|--quarter Q] ...
 func runAirReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("air report", "air report --year YYYY [--month M | --quarter Q] [--county CODE] [--rules 2012|2026] [--format table|json|xlsx] [--out FILE]", stderr)
-	var f airReportFlags
-	fs.IntVar(&f.year, "year", 0, "year to evaluate (required)")
-	fs.IntVar(&f.month, "month", 0, "evaluate one month (1-12) instead of the year")
-	fs.IntVar(&f.quarter, "quarter", 0, "evaluate one quarter (1-4) instead of the year")
-	fs.StringVar(&f.county, "county", "", "only this county (its code) and its stations")
-	fs.StringVar(&f.rules, "rules", "auto", "rule version: auto (2012 before 2026-03-01, 2026 from then), 2012 or 2026")
-	fs.StringVar(&f.std, "standard", "auto", "GB 3095 limits: auto (in force at the period's end), 2012, 2026-transition or 2026")
-	fs.StringVar(&f.format, "format", "table", "output: table, json or xlsx")
-	fs.StringVar(&f.out, "out", "", "write to this file instead of stdout (required for xlsx)")
-	fs.BoolVar(&f.sync, "sync", false, "first take the stations' HJ 212 hourly uploads of the period into the air data (air sync)")
-	f.sf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	year := fs.Int("year", 0, "year to evaluate (required)")
+	month := fs.Int("month", 0, "evaluate one month (1-12) instead of the year")
+	quarter := fs.Int("quarter", 0, "evaluate one quarter (1-4) instead of the year")
+	county := fs.String("county", "", "only this county (its code) and its stations")
+	rules := fs.String("rules", "auto", "rule version: auto (2012 before 2026-03-01, 2026 from then), 2012 or 2026")
+	std := fs.String("standard", "auto", "GB 3095 limits: auto (in force at the period's end), 2012, 2026-transition or 2026")
+	out := outFlagsOf(fs, "table", "json", "xlsx")
+	sync := fs.Bool("sync", false, "first take the stations' HJ 212 hourly uploads of the period into the air data (air sync)")
+	sf := storeFlagsOf(fs)
+	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	o := airreport.Options{County: *county}
+	if *year < 2000 || *year > 2100 {
+		return usageError{errors.New("--year YYYY is required (2000-2100)")}
 	}
-	opts, err := f.options()
-	if err != nil {
+	switch {
+	case *month != 0 && *quarter != 0:
+		return usageError{errors.New("give --month or --quarter, not both")}
+	case *month != 0:
+		if *month < 1 || *month > 12 {
+			return usageError{fmt.Errorf("--month %d: want 1-12", *month)}
+		}
+		o.Period = air.Period{Kind: air.Month, Year: *year, N: *month}
+	case *quarter != 0:
+		if *quarter < 1 || *quarter > 4 {
+			return usageError{fmt.Errorf("--quarter %d: want 1-4", *quarter)}
+		}
+		o.Period = air.Period{Kind: air.Quarter, Year: *year, N: *quarter}
+	default:
+		o.Period = air.Period{Kind: air.Year, Year: *year}
+	}
+	var err error
+	if o.Rules, err = parseRules(*rules); err != nil {
 		return err
 	}
-	if f.format == "xlsx" && f.out == "" {
-		return usageError{errors.New("--format xlsx needs --out FILE")}
+	s, ok := airStandards[*std]
+	if !ok {
+		return usageError{fmt.Errorf("--standard %q: want auto, 2012, 2026-transition or 2026", *std)}
 	}
-	st, err := f.sf.open(ctx, false)
+	o.Standard = s
+	if err := out.check(); err != nil {
+		return err
+	}
+	st, reg, err := sf.openRegistry(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if f.sync {
-		reg, err := st.Registry(ctx)
-		if err != nil {
-			return err
-		}
-		res, err := airimport.Sync(ctx, st, reg.Stations, opts.Period.Start(), opts.Period.End())
+	if *sync {
+		res, err := airimport.Sync(ctx, st, reg.Stations, o.Period.Start(), o.Period.End())
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(stderr, res.Summary())
 	}
-	rep, err := airreport.Build(ctx, st, opts)
+	rep, err := airreport.Build(ctx, st, o)
 	if err != nil {
 		return err
 	}
-	return atomicfile.Out(f.out, stdout, func(w io.Writer) error {
-		switch f.format {
-		case "json":
-			enc := json.NewEncoder(w)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			return enc.Encode(rep)
-		case "xlsx":
-			return airreport.WriteXLSX(w, airreport.Chinese, rep)
-		}
-		return airreport.WriteTable(w, rep)
-	})
+	return out.write(stdout, rep, func(w io.Writer) error { return airreport.WriteXLSX(w, airreport.Chinese, rep) },
+		func(w io.Writer) error { return airreport.WriteTable(w, rep) })
 }
 
-func (f *airReportFlags) options() (airreport.Options, error) {
-	var o airreport.Options
-	if f.year < 2000 || f.year > 2100 {
-		return o, usageError{errors.New("--year YYYY is required (2000-2100)")}
-	}
-	switch {
-	case f.month != 0 && f.quarter != 0:
-		return o, usageError{errors.New("give --month or --quarter, not both")}
-	case f.month != 0:
-		if f.month < 1 || f.month > 12 {
-			return o, usageError{fmt.Errorf("--month %d: want 1-12", f.month)}
-		}
-		o.Period = air.Period{Kind: air.Month, Year: f.year, N: f.month}
-	case f.quarter != 0:
-		if f.quarter < 1 || f.quarter > 4 {
-			return o, usageError{fmt.Errorf("--quarter %d: want 1-4", f.quarter)}
-		}
-		o.Period = air.Period{Kind: air.Quarter, Year: f.year, N: f.quarter}
-	default:
-		o.Period = air.Period{Kind: air.Year, Year: f.year}
-	}
-	o.County = f.county
-	if f.rules != "auto" {
-		v, ok := air.ParseVersion(f.rules)
-		if !ok {
-			return o, usageError{fmt.Errorf("--rules %q: want auto, 2012 or 2026", f.rules)}
-		}
-		o.Rules = v
-	}
-	switch f.std {
-	case "auto":
-	case "2012":
-		o.Standard = air.GB3095_2012
-	case "2026-transition":
-		o.Standard = air.GB3095_2026Transition
-	case "2026":
-		o.Standard = air.GB3095_2026
-	default:
-		return o, usageError{fmt.Errorf("--standard %q: want auto, 2012, 2026-transition or 2026", f.std)}
-	}
-	switch f.format {
-	case "table", "json", "xlsx":
-	default:
-		return o, usageError{fmt.Errorf("--format %q: want table, json or xlsx", f.format)}
-	}
-	return o, nil
-}
-
-// runAirTargets: ecowatch air targets [set|import] ...
 func runAirTargets(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -358,35 +163,27 @@ func runAirTargets(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	year := fs.Int("year", 0, "year of the targets (default: this year)")
 	asOfS := fs.String("as-of", "", "last day counted (default: yesterday)")
 	rules := fs.String("rules", "auto", "rule version: auto, 2012 or 2026")
-	format := fs.String("format", "table", "output: table or json")
-	var sf registryStoreFlags
-	sf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	out := outFlagsOf(fs, "table", "json")
+	sf := storeFlagsOf(fs)
+	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q (subcommands: set, import)", fs.Arg(0))}
-	}
-	now := airNow().In(air.CST)
-	asOf := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, air.CST).AddDate(0, 0, -1)
+	asOf := chinatime.Day(airNow()).AddDate(0, 0, -1)
 	if *asOfS != "" {
 		var err error
-		if asOf, err = parseDay("as-of", *asOfS); err != nil {
-			return err
+		if asOf, err = chinatime.ParseDay(*asOfS); err != nil {
+			return usageError{fmt.Errorf("--as-of: %w", err)}
 		}
 	}
 	if *year == 0 {
 		*year = asOf.Year()
 	}
-	var v air.Version
-	if *rules != "auto" {
-		var ok bool
-		if v, ok = air.ParseVersion(*rules); !ok {
-			return usageError{fmt.Errorf("--rules %q: want auto, 2012 or 2026", *rules)}
-		}
+	v, err := parseRules(*rules)
+	if err != nil {
+		return err
 	}
-	if *format != "table" && *format != "json" {
-		return usageError{fmt.Errorf("--format %q: want table or json", *format)}
+	if err := out.check(); err != nil {
+		return err
 	}
 	st, err := sf.open(ctx, false)
 	if err != nil {
@@ -397,13 +194,7 @@ func runAirTargets(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	}
-	return airreport.WriteTargets(stdout, rep)
+	return out.write(stdout, rep, nil, func(w io.Writer) error { return airreport.WriteTargets(w, rep) })
 }
 
 // optFloat is a float flag that records whether it was given.
@@ -418,11 +209,8 @@ func (o *optFloat) String() string {
 
 func (o *optFloat) Set(s string) error {
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return err
-	}
 	o.v = &f
-	return nil
+	return err
 }
 
 func runAirTargetsSet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -434,21 +222,15 @@ func runAirTargetsSet(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.Var(&good, "good-ratio", "good-day ratio target, percent (at least)")
 	heavy := fs.Int("heavy-days", -1, "heavily polluted days target (at most)")
 	fs.Var(&idx, "index", "comprehensive index target (at most)")
-	var sf registryStoreFlags
-	sf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	sf := storeFlagsOf(fs)
+	if err := parseNone(fs, args); err != nil {
 		return err
 	}
 	t := model.AirTarget{Year: *year, Area: *area, PM25: pm.v, GoodRatio: good.v, Index: idx.v}
 	if *heavy >= 0 {
 		t.HeavyDays = heavy
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := putTargets(ctx, st, []model.AirTarget{t}); err != nil {
+	if err := putTargets(ctx, sf, []model.AirTarget{t}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "targets of %s for %d stored\n", t.Area, t.Year)
@@ -456,11 +238,12 @@ func runAirTargetsSet(ctx context.Context, args []string, stdout, stderr io.Writ
 }
 
 // putTargets checks targets against the registry's counties and stores them.
-func putTargets(ctx context.Context, st store.Store, ts []model.AirTarget) error {
-	reg, err := st.Registry(ctx)
+func putTargets(ctx context.Context, sf *storeFlags, ts []model.AirTarget) error {
+	st, reg, err := sf.openRegistry(ctx)
 	if err != nil {
 		return err
 	}
+	defer st.Close()
 	if err := airreport.CheckTargets(reg, ts); err != nil {
 		return usageError{err}
 	}
@@ -469,8 +252,7 @@ func putTargets(ctx context.Context, st store.Store, ts []model.AirTarget) error
 
 func runAirTargetsImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("air targets import", "air targets import FILE.yaml  (targets: [{year, area, pm25, good_ratio, heavy_days, index}, ...])", stderr)
-	var sf registryStoreFlags
-	sf.register(fs)
+	sf := storeFlagsOf(fs)
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -478,41 +260,42 @@ func runAirTargetsImport(ctx context.Context, args []string, stdin io.Reader, st
 	if len(files) != 1 {
 		return usageError{errors.New("want one YAML file")}
 	}
-	var data []byte
-	if files[0] == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(files[0])
-	}
+	r, done, err := openInput(files[0], stdin)
 	if err != nil {
 		return err
 	}
-	targets, err := airreport.ReadTargets(bytes.NewReader(data))
+	defer done()
+	targets, err := airreport.ReadTargets(r)
 	if err != nil {
 		return fmt.Errorf("%s: %w", files[0], err)
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := putTargets(ctx, st, targets); err != nil {
+	if err := putTargets(ctx, sf, targets); err != nil {
 		return fmt.Errorf("%s: %w", files[0], err)
 	}
 	fmt.Fprintf(stdout, "%d targets stored\n", len(targets))
 	return nil
 }
 
-// runAirBench: ecowatch air bench — a year of hourly data of N stations
-// from the store to the annual report.
+// openInput opens a named input file; "-" is stdin.
+func openInput(name string, stdin io.Reader) (io.Reader, func(), error) {
+	if name == "-" {
+		return stdin, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
 func runAirBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("air bench", "air bench [--stations 2000] [--year 2025] [--db DSN | --dir DIR]", stderr)
+	fs := newFlagSet("air bench", "air bench [--stations 2000] [--year 2025] [--db DSN | --dir DIR]  (a year of hourly data of N stations from the store to the annual report)", stderr)
 	var cfg bench.AirReportConfig
 	fs.IntVar(&cfg.Stations, "stations", 2000, "stations (each a year of synthetic hourly data)")
 	fs.IntVar(&cfg.Year, "year", 2025, "year")
 	fs.StringVar(&cfg.DSN, "db", "", "store to fill (default: a new SQLite file in --dir); it must be empty")
 	fs.StringVar(&cfg.Dir, "dir", "", "directory for the SQLite file (default: a temporary one, removed afterwards)")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if cfg.Stations < 1 {

@@ -15,7 +15,7 @@ func TestBenchUsage(t *testing.T) {
 		}
 	}
 	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"bench", "--help"}, nil, &out, &errb); code != 0 || !strings.Contains(out.String(), "ingest") {
-		t.Errorf("bench --help: exit %d, %q", code, out.String())
+	if code := run(context.Background(), []string{"bench", "--help"}, nil, &out, &errb); code != 0 || !strings.Contains(out.String()+errb.String(), "ingest") {
+		t.Errorf("bench --help: exit %d, %q", code, out.String()+errb.String())
 	}
 }

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
@@ -18,158 +16,201 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-const casesUsage = `Usage: ecowatch cases <subcommand> [flags]
+var runCases = group("cases", "", map[string]command{
+	"list": {"cases, overdue first, then newest first (--state S[,S] --county --enterprise --line --source --limit --json)", casesList},
+	"show": {"a case and its timeline (ID)", casesShow},
+	"act":  {"apply an action as a stored user, their role and scope applying (--as USER ... ID ACTION)", casesAct},
+})
 
-Subcommands:
-  list [--state S[,S]] [--county C] [--enterprise E] [--line L] [--source S] [--limit N] [--json]
-        overdue cases first, then newest first
-  show [--json] ID                 a case and its timeline
-  act --as USER [--seq N] [--reason R] [--assignee U]... [--due 2026-05-01] [--level L]
-      [--doc D] [--satisfaction S] [--evidence HASH]... ID ACTION
-        apply an action as a stored user (their role and scope apply);
-        a refused action prints the reason and the allowed moves
-`
+var runPetitions = group("petitions", "", map[string]command{
+	"list": {"public petitions, newest first (--county --limit --json)", petitionsList},
+	"show": {"a petition (any spelling of the tracking code) and its case (CODE)", petitionsShow},
+})
 
 type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-func runCases(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, casesUsage)
-		return usageError{errors.New("missing subcommand (list, show or act)")}
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stderr, casesUsage)
-		return flag.ErrHelp
-	case "list", "show", "act":
-	default:
-		fmt.Fprint(stderr, casesUsage)
-		return usageError{fmt.Errorf("unknown subcommand %q", args[0])}
-	}
-	sub := args[0]
-	fs := newFlagSet("cases "+sub, "cases "+sub+" [flags]", stderr)
-	var sf registryStoreFlags
-	sf.register(fs)
+func casesList(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("cases list", "cases list [flags]", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
-	state := fs.String("state", "", "states, comma-separated (list)")
-	county := fs.String("county", "", "county code (list)")
-	ent := fs.String("enterprise", "", "enterprise USCC (list)")
-	line := fs.String("line", "", "work line (list)")
-	source := fs.String("source", "", "source (list)")
-	limit := fs.Int("limit", 50, "at most this many (list)")
-	as := fs.String("as", "", "act as this user (act)")
-	seq := fs.Int("seq", 0, "the seq you last saw; refused if the case changed since (act)")
-	reason := fs.String("reason", "", "reason (act)")
-	due := fs.String("due", "", "new due date YYYY-MM-DD, China time (act)")
-	level := fs.String("level", "", "escalation level (act)")
-	doc := fs.String("doc", "", "document number (act; default: the next of the rung's prefix)")
-	sat := fs.String("satisfaction", "", "satisfied, basically-satisfied or dissatisfied (act)")
-	var assignees, evidence multiFlag
-	fs.Var(&assignees, "assignee", "assignee (act, repeatable)")
-	fs.Var(&evidence, "evidence", "evidence hash (act, repeatable)")
-	pos, err := parseInterleaved(fs, args[1:])
-	if err != nil {
+	state := fs.String("state", "", "states, comma-separated")
+	q := store.CaseQuery{OverdueFirst: true, Now: time.Now()}
+	fs.StringVar(&q.County, "county", "", "county code")
+	fs.StringVar(&q.Enterprise, "enterprise", "", "enterprise USCC")
+	fs.StringVar(&q.Line, "line", "", "work line")
+	source := fs.String("source", "", "source")
+	fs.IntVar(&q.Limit, "limit", 50, "at most this many")
+	sf := storeFlagsOf(fs)
+	if _, err := parsePositional(fs, args, 0); err != nil {
 		return err
 	}
-	want := map[string]int{"list": 0, "show": 1, "act": 2}[sub]
-	if len(pos) != want {
-		return usageError{fmt.Errorf("want %d argument(s), got %q", want, pos)}
+	q.Source = cases.Source(*source)
+	if *state != "" {
+		for s := range strings.SplitSeq(*state, ",") {
+			q.States = append(q.States, cases.State(s))
+		}
 	}
 	st, err := sf.open(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rules := cases.DefaultRules()
-	now := time.Now()
-	switch sub {
-	case "list":
-		q := store.CaseQuery{County: *county, Enterprise: *ent, Line: *line, Source: cases.Source(*source), OverdueFirst: true, Now: now, Limit: *limit}
-		if *state != "" {
-			for s := range strings.SplitSeq(*state, ",") {
-				q.States = append(q.States, cases.State(s))
-			}
-		}
-		cs, err := st.Cases(ctx, q)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return writeJSONOut(stdout, cs)
-		}
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSTATE\tOVERDUE\tCOUNTY\tLINE\tSOURCE\tTITLE")
-		for _, c := range cs {
-			late := ""
-			if l := cases.Overdue(c, rules.Policy(c), now); l.Overdue {
-				late = fmt.Sprintf("%dd", int(l.By.Hours()/24))
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.State, late, c.County, c.Line, c.Source, c.Title)
-		}
-		return tw.Flush()
-	case "show":
-		c, err := st.Case(ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		evs, err := st.CaseEvents(ctx, c.ID)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return writeJSONOut(stdout, map[string]any{"case": c, "timeline": evs})
-		}
-		fmt.Fprintf(stdout, "%s  %s  [%s]  %s / %s / %s\n", c.ID, c.Title, c.State, c.County, c.Line, c.Source)
-		if l := cases.Overdue(c, rules.Policy(c), now); l.Overdue {
-			fmt.Fprintf(stdout, "OVERDUE since %s\n", l.Due.Format("2006-01-02 15:04"))
-		}
-		for _, e := range evs {
-			fmt.Fprintf(stdout, "  %3d  %s  %-18s %-10s → %-10s by %s (%s) %s\n", e.Seq, e.At.Format("2006-01-02 15:04"), e.Action, e.From, e.To, e.Actor, e.Role, e.Reason)
-		}
-		fmt.Fprint(stdout, "allowed next:")
-		for _, m := range cases.Allowed(c.State) {
-			fmt.Fprintf(stdout, " %s→%s", m.Action, m.To)
-		}
-		fmt.Fprintln(stdout)
-		return nil
-	default: // act
-		if *as == "" {
-			return usageError{errors.New("--as USER is required: actions are taken as a stored user")}
-		}
-		u, err := st.User(ctx, *as)
-		if err != nil {
-			return err
-		}
-		a := cases.Action{Kind: cases.ActionKind(pos[1]), Reason: *reason, Assignees: assignees, Evidence: evidence,
-			Level: cases.Level(*level), Doc: *doc, Satisfaction: cases.Satisfaction(*sat)}
-		if *due != "" {
-			d, err := time.ParseInLocation("2006-01-02", *due, chinatime.Zone)
-			if err != nil {
-				return usageError{fmt.Errorf("--due: %w", err)}
-			}
-			a.Due = d
-		}
-		svc := &casesvc.Service{St: st, Rules: rules, DataDir: sf.dataDir}
-		p := auth.Principal{User: u.ID, Role: u.Role, County: u.County, Enterprise: u.Enterprise, Via: "cli"}
-		n, _, err := svc.Act(ctx, pos[0], *seq, a, p)
-		if err != nil {
-			var te *cases.TransitionError
-			if errors.As(err, &te) {
-				return fmt.Errorf("%w (allowed next states: %v)", err, te.NextStates())
-			}
-			return err
-		}
-		fmt.Fprintf(stdout, "%s: %s → %s (seq %d)\n", n.ID, a.Kind, n.State, n.Seq)
-		return nil
+	cs, err := st.Cases(ctx, q)
+	if err != nil {
+		return err
 	}
+	if *asJSON {
+		return writeJSON(stdout, cs)
+	}
+	return casesvc.WriteCases(stdout, cs, cases.DefaultRules(), q.Now)
 }
 
-func writeJSONOut(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+func casesShow(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("cases show", "cases show [--json] ID", stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	sf := storeFlagsOf(fs)
+	id, err := oneArg(fs, args)
+	if err != nil {
+		return err
+	}
+	st, err := sf.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, err := st.Case(ctx, id)
+	if err != nil {
+		return err
+	}
+	evs, err := st.CaseEvents(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, map[string]any{"case": c, "timeline": evs})
+	}
+	return casesvc.WriteCase(stdout, c, evs, cases.DefaultRules(), time.Now())
+}
+
+// oneArg parses flags and exactly one positional argument.
+func oneArg(fs *flag.FlagSet, args []string) (string, error) {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", usageError{fmt.Errorf("want 1 argument, got %q", pos)}
+	}
+	return pos[0], nil
+}
+
+func casesAct(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("cases act", "cases act --as USER [--seq N] [--reason R] [--assignee U]... [--due 2026-05-01] [--level L] [--doc D] [--satisfaction S] [--evidence HASH]... ID ACTION", stderr)
+	as := fs.String("as", "", "act as this user (required)")
+	seq := fs.Int("seq", 0, "the seq you last saw; refused if the case changed since")
+	reason := fs.String("reason", "", "reason")
+	due := fs.String("due", "", "new due date YYYY-MM-DD, China time")
+	level := fs.String("level", "", "escalation level")
+	doc := fs.String("doc", "", "document number (default: the next of the rung's prefix)")
+	sat := fs.String("satisfaction", "", "satisfied, basically-satisfied or dissatisfied")
+	var assignees, evidence multiFlag
+	fs.Var(&assignees, "assignee", "assignee (repeatable)")
+	fs.Var(&evidence, "evidence", "evidence hash (repeatable)")
+	sf := storeFlagsOf(fs)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageError{fmt.Errorf("want 2 argument(s), got %q", pos)}
+	}
+	if *as == "" {
+		return usageError{errors.New("--as USER is required: actions are taken as a stored user")}
+	}
+	a := cases.Action{Kind: cases.ActionKind(pos[1]), Reason: *reason, Assignees: assignees, Evidence: evidence,
+		Level: cases.Level(*level), Doc: *doc, Satisfaction: cases.Satisfaction(*sat)}
+	if *due != "" {
+		if a.Due, err = time.ParseInLocation("2006-01-02", *due, chinatime.Zone); err != nil {
+			return usageError{fmt.Errorf("--due: %w", err)}
+		}
+	}
+	st, err := sf.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.User(ctx, *as)
+	if err != nil {
+		return err
+	}
+	svc := &casesvc.Service{St: st, Rules: cases.DefaultRules(), DataDir: sf.dataDir}
+	p := auth.Principal{User: u.ID, Role: u.Role, County: u.County, Enterprise: u.Enterprise, Via: "cli"}
+	n, _, err := svc.Act(ctx, pos[0], *seq, a, p)
+	if err != nil {
+		var te *cases.TransitionError
+		if errors.As(err, &te) {
+			return fmt.Errorf("%w (allowed next states: %v)", err, te.NextStates())
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %s → %s (seq %d)\n", n.ID, a.Kind, n.State, n.Seq)
+	return nil
+}
+
+func petitionsList(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("petitions list", "petitions list [--county C] [--limit N] [--json]", stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	var q store.PetitionQuery
+	fs.StringVar(&q.County, "county", "", "county code")
+	fs.IntVar(&q.Limit, "limit", 50, "at most this many")
+	sf := storeFlagsOf(fs)
+	if _, err := parsePositional(fs, args, 0); err != nil {
+		return err
+	}
+	st, err := sf.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ps, err := st.Petitions(ctx, q)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, ps)
+	}
+	return casesvc.WritePetitions(stdout, ps)
+}
+
+func petitionsShow(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("petitions show", "petitions show [--json] CODE", stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	sf := storeFlagsOf(fs)
+	arg, err := oneArg(fs, args)
+	if err != nil {
+		return err
+	}
+	code, ok := cases.NormaliseTrackingCode(arg)
+	if !ok {
+		return usageError{fmt.Errorf("%q is not a valid tracking code", arg)}
+	}
+	st, err := sf.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := st.Petition(ctx, cases.FormatTrackingCode(code))
+	if err != nil {
+		return err
+	}
+	c, err := st.Case(ctx, p.Case)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, map[string]any{"petition": p, "case": c})
+	}
+	return casesvc.WritePetition(stdout, p, c)
 }

@@ -19,14 +19,6 @@ import (
 // an environment variable as its default, so that a unit file or an
 // orchestrator configures a role without a command line.
 
-// envOr returns $name, or def when it is unset or empty.
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
 		return v
@@ -62,7 +54,7 @@ func (f *busFlags) config(name string, log *slog.Logger) bus.Config {
 // parseRole parses a role's flags: no arguments, a DSN (what it is for
 // names it in the error) and the JSON logger at the level asked for.
 func parseRole(fs *flag.FlagSet, args []string, dsn *string, what string, level *string, stderr io.Writer) (*slog.Logger, error) {
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {

@@ -47,13 +47,7 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, " ") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-func (f *serveFlags) register(fs interface {
-	Var(flag.Value, string, string)
-	StringVar(*string, string, string, string)
-	IntVar(*int, string, int, string)
-	DurationVar(*time.Duration, string, time.Duration, string)
-	BoolVar(*bool, string, bool, string)
-}, defGateway, defHTTP string) {
+func (f *serveFlags) register(fs *flag.FlagSet, defGateway, defHTTP string) {
 	d := gateway.DefaultConfig()
 	fs.StringVar(&f.dataDir, "data-dir", "ecowatch-data", "data directory (SQLite file ecowatch.db lives here)")
 	fs.StringVar(&f.dsn, "db", "", "store DSN: sqlite:<path> or postgres://user@host:5432/db (default: SQLite in --data-dir)")
@@ -151,7 +145,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs := newFlagSet("serve", "serve [flags]\n\nRuns the HJ 212 device gateway and the HTTP API until interrupted (SIGINT/SIGTERM),\nthen drains: pending frames are committed and acknowledged before exit.", stderr)
 	var f serveFlags
 	f.register(fs, ":9212", ":8080")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

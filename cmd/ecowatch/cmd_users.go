@@ -3,196 +3,176 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-const usersUsage = `Usage: ecowatch users <subcommand> [flags]
+var runUsers = group("users", `Passwords are hashed with argon2id (m=19 MiB, t=2, p=1); without --password-stdin a random
+password is generated and printed once. A new password or disabling a user ends all the user's
+sessions and revokes all their API tokens. Every change is written to the audit log (actor "cli").`, map[string]command{
+	"add":     {"--role city|county|enterprise|machine [--county CODE] [--enterprise USCC] [--name NAME] [--password-stdin] ID", usersAdd},
+	"list":    {"the users", usersList},
+	"passwd":  {"[--password-stdin] ID", usersPasswd},
+	"disable": {"ID", usersDisable(true)},
+	"enable":  {"ID", usersDisable(false)},
+	"token":   {"[add] [--name NAME] [--ttl 720h] ID: a new API token (shown once) | list [ID] | revoke TOKEN-ID", usersToken},
+})
 
-Subcommands:
-  add --role city|county|enterprise|machine [--county CODE] [--enterprise USCC] [--name NAME] [--password-stdin] ID
-  list
-  passwd [--password-stdin] ID
-  disable ID | enable ID
-  token [add] [--name NAME] [--ttl 720h] ID   print a new API token (shown once)
-  token list [ID]                            tokens (all users' or one's): id, name, created, expiry, last use, revocation
-  token revoke TOKEN-ID                      revoke a token by the id token list shows
+// usersFlags parses the store flags and want positional arguments (or
+// up to want when upTo) and opens the store.
+func usersFlags(ctx context.Context, fs *flag.FlagSet, args []string, want int, upTo, create bool) (store.Store, []string, error) {
+	sf := storeFlagsOf(fs)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pos) != want && !(upTo && len(pos) < want) {
+		return nil, nil, usageError{fmt.Errorf("want %d argument(s), got %q", want, pos)}
+	}
+	st, err := sf.open(ctx, create)
+	return st, pos, err
+}
 
-Passwords are hashed with argon2id (m=19 MiB, t=2, p=1). Without
---password-stdin a random password is generated and printed once.
-A new password (passwd, or a change through the API) or disabling a user
-ends all the user's sessions and revokes all their API tokens.
-Every change is written to the audit log (actor "cli").
-`
+// password reads the password from stdin's first line, or generates one.
+func password(fromStdin bool, stdin io.Reader) (pw string, generated bool, err error) {
+	if !fromStdin {
+		return auth.RandomPassword(), true, nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", false, fmt.Errorf("read password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), false, nil
+}
 
-func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usersUsage)
-		return usageError{errors.New("missing subcommand (add, list, passwd, disable, enable or token)")}
+// userErr makes a refused user or password a usage error.
+func userErr(err error) error {
+	if errors.Is(err, auth.ErrBadUser) {
+		return usageError{err}
 	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stderr, usersUsage)
-		return flag.ErrHelp
-	case "add", "passwd", "list", "token", "disable", "enable":
-	default:
-		fmt.Fprint(stderr, usersUsage)
-		return usageError{fmt.Errorf("unknown subcommand %q", args[0])}
-	}
-	sub := args[0]
-	tokenOp := ""
-	if sub == "token" && len(args) > 1 {
-		switch args[1] {
-		case "add", "list", "revoke":
-			tokenOp, args = args[1], append([]string{sub}, args[2:]...)
-		}
-	}
-	fs := newFlagSet("users "+strings.TrimSpace(sub+" "+tokenOp), "users "+sub+" [flags] [ID]", stderr)
-	var sf registryStoreFlags
-	sf.register(fs)
-	role := fs.String("role", "", "role: city, county, enterprise or machine (add)")
+	return err
+}
+
+func usersAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("users add", "users add --role ROLE [flags] ID", stderr)
+	role := fs.String("role", "", "role: city, county, enterprise or machine")
 	county := fs.String("county", "", "county code (county users)")
 	ent := fs.String("enterprise", "", "enterprise USCC (enterprise users)")
-	name := fs.String("name", "", "display name (add) or token name (token)")
+	name := fs.String("name", "", "display name")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
-	ttl := fs.Duration("ttl", 0, "token lifetime (0: no expiry)")
-	pos, err := parseInterleaved(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	want := 1
-	switch {
-	case sub == "list":
-		want = 0
-	case tokenOp == "list" && len(pos) <= 1:
-		want = len(pos) // all users' tokens, or one user's
-	}
-	if len(pos) != want {
-		return usageError{fmt.Errorf("want %d argument(s), got %q", want, pos)}
-	}
-	st, err := sf.open(ctx, sub == "add")
+	st, pos, err := usersFlags(ctx, fs, args, 1, false, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	now := time.Now()
-	audit := func(action, target string, before, after any) *model.AuditRecord {
-		a := &model.AuditRecord{At: now, Actor: "cli", Role: "system", Action: action, Target: target}
-		if before != nil {
-			a.Before = fmt.Sprintf("%+v", before)
-		}
-		if after != nil {
-			a.After = fmt.Sprintf("%+v", after)
-		}
-		return a
+	u := model.User{ID: pos[0], Name: *name, Role: *role, County: *county, Enterprise: *ent, CreatedAt: time.Now()}
+	if err := auth.ValidateUser(u); err != nil {
+		return usageError{err}
 	}
-	password := func() (string, bool, error) {
-		if *pwStdin {
-			line, err := bufio.NewReader(stdin).ReadString('\n')
-			if err != nil && line == "" {
-				return "", false, fmt.Errorf("read password from stdin: %w", err)
-			}
-			return strings.TrimRight(line, "\r\n"), false, nil
-		}
-		b := make([]byte, 15)
-		_, _ = rand.Read(b)
-		return base64.RawURLEncoding.EncodeToString(b), true, nil
+	// A county or enterprise must be in the registry.
+	if err := casesvc.CheckUserScope(ctx, st, u); err != nil {
+		return fmt.Errorf("user %s: --%w", u.ID, err)
 	}
-	switch sub {
-	case "list":
-		us, err := st.Users(ctx)
+	pw, generated, err := password(*pwStdin, stdin)
+	if err != nil {
+		return err
+	}
+	if err := auth.AddUser(ctx, st, u, pw); err != nil {
+		return userErr(err)
+	}
+	fmt.Fprintf(stdout, "user %s added (%s)\n", u.ID, u.Role)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n", pw)
+	}
+	return nil
+}
+
+func usersList(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	st, _, err := usersFlags(ctx, newFlagSet("users list", "users list", stderr), args, 0, false, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	us, err := st.Users(ctx)
+	if err != nil {
+		return err
+	}
+	return auth.WriteUsers(stdout, us)
+}
+
+func usersPasswd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("users passwd", "users passwd [--password-stdin] ID", stderr)
+	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
+	st, pos, err := usersFlags(ctx, fs, args, 1, false, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.User(ctx, pos[0]); err != nil {
+		return err
+	}
+	pw, generated, err := password(*pwStdin, stdin)
+	if err != nil {
+		return err
+	}
+	if err := auth.SetPassword(ctx, st, pos[0], pw, time.Now()); err != nil {
+		return userErr(err)
+	}
+	fmt.Fprintf(stdout, "password of %s changed; their sessions ended and API tokens revoked\n", pos[0])
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n", pw)
+	}
+	return nil
+}
+
+func usersDisable(disable bool) runFunc {
+	sub := map[bool]string{true: "disable", false: "enable"}[disable]
+	return func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+		st, pos, err := usersFlags(ctx, newFlagSet("users "+sub, "users "+sub+" ID", stderr), args, 1, false, false)
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tROLE\tCOUNTY\tENTERPRISE\tNAME\tDISABLED")
-		for _, u := range us {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", u.ID, u.Role, u.County, u.Enterprise, u.Name, u.Disabled)
-		}
-		return tw.Flush()
-	case "add":
-		u := model.User{ID: pos[0], Name: *name, Role: *role, County: *county, Enterprise: *ent, CreatedAt: now}
-		if err := auth.ValidateUser(u); err != nil {
-			return usageError{err}
-		}
-		// A county or enterprise must be in the registry.
-		if err := casesvc.CheckUserScope(ctx, st, u); err != nil {
-			return fmt.Errorf("user %s: --%w", u.ID, err)
-		}
-		if _, err := st.User(ctx, u.ID); err == nil {
-			return fmt.Errorf("user %s exists (use passwd to change the password)", u.ID)
-		}
-		pw, generated, err := password()
-		if err != nil {
+		defer st.Close()
+		if err := auth.SetDisabled(ctx, st, pos[0], disable, time.Now()); err != nil {
 			return err
 		}
-		if u.PasswordHash, err = auth.HashPassword(pw, auth.DefaultParams); err != nil {
-			return usageError{err}
-		}
-		shown := u
-		shown.PasswordHash = ""
-		if err := st.PutUser(ctx, u, audit("user.add", "user/"+u.ID, nil, shown)); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "user %s added (%s)\n", u.ID, u.Role)
-		if generated {
-			fmt.Fprintf(stdout, "password: %s\n", pw)
-		}
-		return nil
-	case "passwd":
-		u, err := st.User(ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		pw, generated, err := password()
-		if err != nil {
-			return err
-		}
-		if u.PasswordHash, err = auth.HashPassword(pw, auth.DefaultParams); err != nil {
-			return usageError{err}
-		}
-		if err := st.PutUser(ctx, u, audit("user.passwd", "user/"+u.ID, nil, nil)); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "password of %s changed; their sessions ended and API tokens revoked\n", u.ID)
-		if generated {
-			fmt.Fprintf(stdout, "password: %s\n", pw)
-		}
-		return nil
-	case "disable", "enable":
-		u, err := st.User(ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		before := u.Disabled
-		u.Disabled = sub == "disable"
-		if err := st.PutUser(ctx, u, audit("user."+sub, "user/"+u.ID, map[string]bool{"disabled": before}, map[string]bool{"disabled": u.Disabled})); err != nil {
-			return err
-		}
-		if u.Disabled {
-			fmt.Fprintf(stdout, "user %s disabled; their sessions ended and API tokens revoked\n", u.ID)
+		if disable {
+			fmt.Fprintf(stdout, "user %s disabled; their sessions ended and API tokens revoked\n", pos[0])
 		} else {
-			fmt.Fprintf(stdout, "user %s enabled (revoked tokens stay revoked)\n", u.ID)
+			fmt.Fprintf(stdout, "user %s enabled (revoked tokens stay revoked)\n", pos[0])
 		}
 		return nil
 	}
+}
+
+func usersToken(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	op := "add"
+	if len(args) > 0 && (args[0] == "add" || args[0] == "list" || args[0] == "revoke") {
+		op, args = args[0], args[1:]
+	}
+	fs := newFlagSet("users token "+op, "users token "+op+" [flags] ID", stderr)
+	name := fs.String("name", "cli", "token name (add)")
+	ttl := fs.Duration("ttl", 0, "token lifetime (add; 0: no expiry)")
+	st, pos, err := usersFlags(ctx, fs, args, 1, op == "list", false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	svc := auth.New(st, auth.Options{})
-	switch tokenOp {
+	now := time.Now()
+	switch op {
 	case "list":
-		user := ""
-		if len(pos) == 1 {
-			user = pos[0]
+		user := firstOr(pos, "")
+		if user != "" {
 			if _, err := st.User(ctx, user); err != nil {
 				return err
 			}
@@ -201,52 +181,19 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		return printTokens(stdout, ts)
+		return auth.WriteTokens(stdout, ts, now)
 	case "revoke":
-		t, err := svc.RevokeToken(ctx, pos[0], "revoked by cli", audit("token.revoke", "", nil, nil))
+		t, err := svc.RevokeToken(ctx, pos[0], "revoked by cli", auth.CLIAudit(now, "token.revoke", "", nil, nil))
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "token %s (%s of %s) revoked\n", t.ID(), t.Name, t.User)
 		return nil
 	}
-	tname := *name
-	if tname == "" {
-		tname = "cli"
-	}
-	tok, err := svc.NewToken(ctx, pos[0], tname, *ttl, audit("token.add", "user/"+pos[0], nil, map[string]string{"token": tname}))
+	tok, err := svc.NewToken(ctx, pos[0], *name, *ttl, auth.CLIAudit(now, "token.add", "user/"+pos[0], nil, map[string]string{"token": *name}))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, tok)
 	return nil
-}
-
-// printTokens lists tokens with their last use and state, times in
-// China Standard Time.
-func printTokens(w io.Writer, ts []model.APIToken) error {
-	cst := time.FixedZone("CST", 8*3600)
-	at := func(t time.Time) string {
-		if t.IsZero() {
-			return "-"
-		}
-		return t.In(cst).Format("2006-01-02 15:04")
-	}
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tUSER\tNAME\tCREATED\tEXPIRES\tLAST USED\tFROM\tSTATE")
-	for _, t := range ts {
-		state := "active"
-		switch {
-		case !t.RevokedAt.IsZero():
-			state = "revoked " + at(t.RevokedAt) + " (" + t.RevokedWhy + ")"
-		case !t.ExpiresAt.IsZero() && !time.Now().Before(t.ExpiresAt):
-			state = "expired"
-		}
-		from := t.LastUsedFrom
-		if from == "" {
-			from = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID(), t.User, t.Name, at(t.CreatedAt), at(t.ExpiresAt), at(t.LastUsedAt), from, state)
-	}
-	return tw.Flush()
 }

@@ -11,7 +11,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -87,15 +89,53 @@ type usageError struct{ error }
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "ecowatch: the ecology and environment bureau's platform (生态环境局业务平台)")
 	fmt.Fprintln(w, "\nUsage: ecowatch <command> [flags]\n\nCommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
+	listCommands(w, commands)
+	fmt.Fprintln(w, "\nRun 'ecowatch <command> --help' for a command's flags.")
+}
+
+func listCommands(w io.Writer, cs map[string]command) {
+	names := make([]string, 0, len(cs))
+	for n := range cs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+		if cs[n].summary != "" { // an empty summary: internal, not listed
+			fmt.Fprintf(w, "  %-10s %s\n", n, cs[n].summary)
+		}
 	}
-	fmt.Fprintln(w, "\nRun 'ecowatch <command> --help' for a command's flags.")
+}
+
+type runFunc = func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
+
+// group is a command of subcommands: args[0] names one of subs; about
+// follows the list of subcommands in the usage.
+func group(name, about string, subs map[string]command) runFunc {
+	return func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+		usage := func(w io.Writer) {
+			fmt.Fprintf(w, "Usage: ecowatch %s <subcommand> [flags]\n\nSubcommands:\n", name)
+			listCommands(w, subs)
+			if about != "" {
+				fmt.Fprintf(w, "\n%s\n", about)
+			}
+			fmt.Fprintf(w, "\nRun 'ecowatch %s <subcommand> --help' for its flags.\n", name)
+		}
+		if len(args) == 0 {
+			usage(stderr)
+			return usageError{errors.New("missing subcommand")}
+		}
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			usage(stderr) // as the flag sets print theirs
+			return flag.ErrHelp
+		}
+		c, ok := subs[args[0]]
+		if !ok {
+			usage(stderr)
+			return usageError{fmt.Errorf("unknown subcommand %q", args[0])}
+		}
+		return c.run(ctx, args[1:], stdin, stdout, stderr)
+	}
 }
 
 // newFlagSet returns a flag set that prints its usage to stderr and
@@ -108,4 +148,34 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// parse parses flags; a bad flag (which the flag set has printed, with
+// its usage) is a usage error, exit status 2.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil && !errors.Is(err, flag.ErrHelp) {
+		return usageError{err}
+	} else {
+		return err
+	}
+}
+
+// parseNone parses flags that take no positional argument.
+func parseNone(fs *flag.FlagSet, args []string) error {
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	}
+	return nil
+}
+
+// oneOf checks a flag's value against the allowed ones.
+func oneOf(name, v string, allowed ...string) error {
+	if slices.Contains(allowed, v) {
+		return nil
+	}
+	n := len(allowed) - 1
+	return usageError{fmt.Errorf("--%s %q: want %s or %s", name, v, strings.Join(allowed[:n], ", "), allowed[n])}
 }

@@ -37,3 +37,24 @@ func ParseDay(s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// DayRange is the [from, to) range of days named by from and to
+// (YYYY-MM-DD, to included); an empty from is back days before now's
+// day, an empty to is now's day.
+func DayRange(now time.Time, from, to string, back int) (time.Time, time.Time, error) {
+	today := Day(now)
+	f, t := today.AddDate(0, 0, -back), today.AddDate(0, 0, 1)
+	var err error
+	if from != "" {
+		if f, err = ParseDay(from); err != nil {
+			return f, t, fmt.Errorf("from: %w", err)
+		}
+	}
+	if to != "" {
+		if t, err = ParseDay(to); err != nil {
+			return f, t, fmt.Errorf("to: %w", err)
+		}
+		t = t.AddDate(0, 0, 1)
+	}
+	return f, t, nil
+}

@@ -20,6 +20,7 @@ package registry
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -177,4 +178,22 @@ func Save(path, format string, r *model.Registry) error {
 	default:
 		return fmt.Errorf("unknown registry format %q (want yaml or csv)", format)
 	}
+}
+
+// CheckAlone validates r by itself, before a store is touched (or
+// created): it fails only on problems that no registry already stored can
+// resolve, and passes unknown references to counties, enterprises and
+// outlets on to Import.
+func CheckAlone(r *model.Registry, src *Source) error {
+	err := Validate(r, nil, src)
+	var list ErrorList
+	if err == nil || !errors.As(err, &list) {
+		return err
+	}
+	for _, e := range list {
+		if !e.Unresolved {
+			return err
+		}
+	}
+	return nil
 }

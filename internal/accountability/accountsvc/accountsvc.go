@@ -33,6 +33,7 @@ import (
 // Store is what the service reads and writes.
 type Store interface {
 	airreport.Store
+	waterreport.Store
 	store.AccountabilityStore
 }
 
@@ -281,10 +282,6 @@ func needsWater(sc acc.Scheme) bool {
 // water samples (internal/water/waterreport). A county without an evaluated
 // section gets neither: the core then refuses it rather than assume.
 func (s *Service) waterValues(ctx context.Context, p acc.Period) (map[string]map[acc.Indicator]float64, error) {
-	ws, ok := s.St.(waterreport.Store)
-	if !ok {
-		return nil, nil
-	}
 	var wp waterreport.Period
 	var err error
 	switch p.Kind {
@@ -300,7 +297,7 @@ func (s *Service) waterValues(ctx context.Context, p acc.Period) (map[string]map
 	if err != nil {
 		return nil, err
 	}
-	rep, err := waterreport.Build(ctx, ws, wp, waterreport.Options{})
+	rep, err := waterreport.Build(ctx, s.St, wp, waterreport.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("water report %s: %w", p, err)
 	}

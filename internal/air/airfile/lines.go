@@ -1,10 +1,14 @@
 package airfile
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
@@ -215,4 +219,70 @@ func concJSON(c air.Conc) any {
 		return nil
 	}
 	return json.Number(c.String())
+}
+
+// ReadFile reads and parses a file in format (auto, cnemc or long); "-"
+// is stdin. Errors name the file, line and column.
+func ReadFile(name, format string, stdin io.Reader) (*File, error) {
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	f, err := Parse(data, format)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return f, nil
+}
+
+// Evaluate reads the files and writes their evaluation as JSON lines to
+// out: each record's hourly AQI (daily false), or the daily values of
+// every station-day gathered from all the files. A file that cannot be
+// read is reported on errs and contributes nothing; the others are
+// evaluated, the error then names the files not read. The values excluded
+// are summarised on errs.
+func Evaluate(ctx context.Context, files []string, format string, daily bool, o Options, stdin io.Reader, out, errs io.Writer) error {
+	w := bufio.NewWriter(out)
+	defer w.Flush()
+	var excluded air.Exclusions
+	var failed []string
+	var days Days
+	for _, name := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		f, err := ReadFile(name, format, stdin)
+		if err != nil {
+			fmt.Fprintln(errs, err)
+			failed = append(failed, name)
+			continue
+		}
+		MergeExclusions(&excluded, &f.Excluded)
+		if daily {
+			days.Add(f, &excluded)
+		} else if err := WriteHourly(w, f, o); err != nil {
+			return err
+		}
+	}
+	if daily {
+		if err := days.Write(w, o); err != nil {
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if n := excluded.Total(); n > 0 {
+		fmt.Fprintf(errs, "%d values excluded: %s\n", n, Summary(&excluded))
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d of %d files not read: %s", len(failed), len(files), strings.Join(failed, ", "))
+	}
+	return nil
 }

@@ -207,3 +207,47 @@ func sortedOps(m map[string]int64) []string {
 	}
 	return out
 }
+
+// Export writes the stored ledger as JSON lines and returns the number of
+// entries and the head hash.
+func Export(ctx context.Context, st store.RightsStore, w io.Writer) (n int, head rights.Digest, err error) {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	if err := st.RightsEntries(ctx, store.RightsQuery{}, func(e *rights.Entry) error {
+		n++
+		head = e.Hash
+		return enc.Encode(e)
+	}); err != nil {
+		return n, head, err
+	}
+	return n, head, bw.Flush()
+}
+
+// Verified is what VerifyLedger found.
+type Verified struct {
+	Entries     int
+	Head        rights.Digest
+	Checkpoints []Checkpoint // those the ledger was held against
+}
+
+// VerifyLedger verifies entries — hash chain, commands, invariants — and
+// that the ledger still ends where it was published: with head when it is
+// given, else at the last checkpoints of the file in dir and of the audit
+// log (au; either may be absent), so that entries removed from the end are
+// detected.
+func VerifyLedger(ctx context.Context, es []rights.Entry, head *rights.Digest, dir string, au Auditor) (Verified, error) {
+	v := Verified{Entries: len(es)}
+	if len(es) > 0 {
+		v.Head = es[len(es)-1].Hash
+	}
+	if head != nil {
+		return v, rights.VerifyHead(es, *head)
+	}
+	cps, err := LastCheckpoints(ctx, dir, au)
+	if err != nil {
+		return v, err
+	}
+	v.Checkpoints = cps
+	return v, VerifyCheckpoints(es, cps)
+}

@@ -1,8 +1,10 @@
 package tracesvc
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -61,5 +63,33 @@ func Case(rep *trace.Report, w *model.WaterRegistry, reg *model.Registry) (cases
 		return c, nil
 	}
 	c.Title = fmt.Sprintf("溯源: %s; 上游排口无数据, 需现场排查", what)
+	return c, nil
+}
+
+// Registrar registers a case in the closed loop (casesvc.Service).
+type Registrar interface {
+	Register(ctx context.Context, c cases.Case, p auth.Principal) (cases.Case, error)
+}
+
+// OpenCase opens the case of rep (see Case) in the closed loop, registered
+// by the tracing system as an alert rule would be; via names the channel
+// (cli, api).
+func OpenCase(ctx context.Context, st Store, loop Registrar, rep *trace.Report, via string) (cases.Case, error) {
+	w, err := st.WaterRegistry(ctx)
+	if err != nil {
+		return cases.Case{}, err
+	}
+	reg, err := st.Registry(ctx)
+	if err != nil {
+		return cases.Case{}, err
+	}
+	c, err := Case(rep, w, reg)
+	if err != nil {
+		return cases.Case{}, err
+	}
+	c, err = loop.Register(ctx, c, auth.Principal{User: "water-trace", Role: model.RoleMachine, Via: via})
+	if err != nil {
+		return cases.Case{}, fmt.Errorf("open case: %w", err)
+	}
 	return c, nil
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/ecowatch/ecowatch/internal/water"
@@ -329,4 +330,38 @@ func jsonKind(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// ClassifyFiles classifies the files in turn ("-" is stdin) into out and
+// fails, after the last file, when a line was malformed.
+func ClassifyFiles(ctx context.Context, o water.Options, def *water.WaterBody, files []string, stdin io.Reader, out io.Writer) error {
+	c := &Classifier{Options: o, Default: def, Out: bufio.NewWriter(out)}
+	for _, name := range files {
+		if err := c.runFile(ctx, name, stdin); err != nil {
+			c.Out.Flush()
+			return err
+		}
+	}
+	if err := c.Out.Flush(); err != nil {
+		return err
+	}
+	if c.Bad > 0 {
+		return fmt.Errorf("%d of %d lines malformed", c.Bad, c.Lines)
+	}
+	return nil
+}
+
+func (c *Classifier) runFile(ctx context.Context, name string, stdin io.Reader) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if name == "-" {
+		return c.Run(ctx, stdin, "")
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return c.Run(ctx, f, name)
 }

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/ecowatch/ecowatch/internal/app"
+	"github.com/ecowatch/ecowatch/internal/atomicfile"
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// The flag groups several commands share, each defined once.
+
+// storeFlags select the store: --data-dir (SQLite in it) or --db.
+type storeFlags struct {
+	dataDir, dsn string
+}
+
+func storeFlagsOf(fs *flag.FlagSet) *storeFlags {
+	f := &storeFlags{}
+	fs.StringVar(&f.dataDir, "data-dir", "ecowatch-data", "data directory: the SQLite store is <data-dir>/ecowatch.db")
+	fs.StringVar(&f.dsn, "db", "", "store DSN instead of --data-dir: sqlite:<path> or postgres://user@host:5432/db")
+	return f
+}
+
+func (f *storeFlags) sqlitePath() string { return filepath.Join(f.dataDir, "ecowatch.db") }
+
+// exists reports whether a store was named (--db) or is there (SQLite).
+func (f *storeFlags) exists() bool {
+	_, err := os.Stat(f.sqlitePath())
+	return f.dsn != "" || err == nil
+}
+
+// describe names the store for messages without any password in a DSN.
+func (f *storeFlags) describe() string {
+	if f.dsn == "" {
+		return f.sqlitePath()
+	}
+	if u, err := url.Parse(f.dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return f.dsn
+}
+
+// open opens the store. create allows a new SQLite database (import);
+// reading commands refuse to conjure an empty one from a mistyped path.
+func (f *storeFlags) open(ctx context.Context, create bool) (store.Store, error) {
+	dsn := f.dsn
+	if dsn == "" {
+		path := f.sqlitePath()
+		if create {
+			if err := os.MkdirAll(f.dataDir, 0o750); err != nil {
+				return nil, fmt.Errorf("data directory: %w", err)
+			}
+		} else if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("no store at %s (import a registry first, or give --data-dir or --db): %w", path, err)
+		}
+		dsn = "sqlite:" + path
+	}
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", f.describe(), err)
+	}
+	return st, nil
+}
+
+// openRegistry opens the store and reads its registry.
+func (f *storeFlags) openRegistry(ctx context.Context) (store.Store, *model.Registry, error) {
+	st, err := f.open(ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg, err := st.Registry(ctx)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, reg, nil
+}
+
+// parseInterleaved parses flags that may come before or after the
+// positional arguments (ecowatch registry import city.yaml --db ...),
+// which the flag package alone does not allow. A bad flag is a usage
+// error (exit status 2).
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// parsePositional parses interleaved flags and at most max positional
+// arguments.
+func parsePositional(fs *flag.FlagSet, args []string, max int) ([]string, error) {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) > max {
+		return nil, usageError{fmt.Errorf("unexpected arguments: %q", pos[max:])}
+	}
+	return pos, nil
+}
+
+// outFlags are --format (the first of formats is the default) and, when
+// xlsx is one of them, --out.
+type outFlags struct {
+	format, out string
+	formats     []string
+}
+
+func outFlagsOf(fs *flag.FlagSet, formats ...string) *outFlags {
+	o := &outFlags{formats: formats}
+	fs.StringVar(&o.format, "format", formats[0], "output: "+fmt.Sprint(formats))
+	if slices.Contains(formats, "xlsx") {
+		fs.StringVar(&o.out, "out", "", "write to this file instead of stdout (required for xlsx)")
+	}
+	return o
+}
+
+func (o *outFlags) check() error {
+	if err := oneOf("format", o.format, o.formats...); err != nil {
+		return err
+	}
+	if o.format == "xlsx" && (o.out == "" || o.out == "-") {
+		return usageError{errors.New("--format xlsx needs --out FILE")}
+	}
+	return nil
+}
+
+// write writes v as JSON, or with xlsx or text, to stdout or atomically
+// to --out.
+func (o *outFlags) write(stdout io.Writer, v any, xlsx, text func(io.Writer) error) error {
+	return atomicfile.Out(o.out, stdout, func(w io.Writer) error {
+		switch o.format {
+		case "json":
+			return writeJSON(w, v)
+		case "xlsx":
+			return xlsx(w)
+		}
+		return text(w)
+	})
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// prefixWriter puts a prefix before each write (each a whole line).
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, p.prefix); err != nil {
+		return 0, err
+	}
+	return p.w.Write(b)
+}
+
+func prefixed(w io.Writer, prefix string) io.Writer { return prefixWriter{w, prefix} }
+
+// terminal returns w when it is a terminal (a character device), else nil.
+func terminal(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return w
+		}
+	}
+	return nil
+}
+
+// envOr returns $name, or def when it is unset or empty: each flag of the
+// roles has an environment variable as its default, so that a unit file
+// or an orchestrator configures a role without a command line.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// httpSecFlags are the HTTP transport flags every role with an HTTP
+// listener has: TLS and the trusted reverse proxies.
+type httpSecFlags struct {
+	cert, key, proxies string
+}
+
+func (f *httpSecFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.cert, "tls-cert", envOr("ECOWATCH_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain after the leaf); needs --tls-key ($ECOWATCH_TLS_CERT)")
+	fs.StringVar(&f.key, "tls-key", envOr("ECOWATCH_TLS_KEY", ""), "the PEM private key of --tls-cert ($ECOWATCH_TLS_KEY)")
+	fs.StringVar(&f.proxies, "trusted-proxies", envOr("ECOWATCH_TRUSTED_PROXIES", ""),
+		"comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (empty: none; the TCP peer is the client) ($ECOWATCH_TRUSTED_PROXIES)")
+}
+
+func (f *httpSecFlags) config() (app.HTTPSecurity, error) {
+	if (f.cert == "") != (f.key == "") {
+		return app.HTTPSecurity{}, usageError{fmt.Errorf("-tls-cert and -tls-key go together")}
+	}
+	ps, err := auth.ParseProxies(f.proxies)
+	if err != nil {
+		return app.HTTPSecurity{}, usageError{fmt.Errorf("-trusted-proxies: %w", err)}
+	}
+	return app.HTTPSecurity{CertFile: f.cert, KeyFile: f.key, TrustedProxies: ps}, nil
+}
