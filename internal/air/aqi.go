@@ -270,7 +270,10 @@ func NewDayValues() DayValues {
 //   - 2012 (HJ 633-2012 §5.1): 7 indicators — SO2, NO2, CO, PM10, PM2.5 24-h
 //     means, the O3 daily maximum 1-h value and the O3 daily maximum 8-h mean;
 //   - 2026 (HJ 633-2026 §4.2.2): 6 indicators — the O3 maximum 1-h value is
-//     no longer one; concentrations are rounded per GB/T 8170 first.
+//     no longer one.
+//
+// Under both, each concentration is rounded per GB/T 8170 (HJ 663-2013
+// 数据修约) before its IAQI; see dailyExact.
 func Daily(v Version, d *DayValues) Result {
 	var m dayMeans
 	for p := range d.Mean {
@@ -313,18 +316,21 @@ func dailyExact(v Version, m *dayMeans) Result {
 			r.Missing |= 1 << s.slot
 			continue
 		}
-		if v == V2026 {
-			mu = ratio{int64(mu.round(p.roundStep())), 1}
-		}
+		// Both versions: the IAQI is computed from the daily concentration
+		// as reported, rounded per GB/T 8170 (whole µg/m³, CO 0.1 mg/m³).
+		// HJ 633-2026 §4.2.2 says so; HJ 633-2012 §4.1 takes C_P as "the
+		// concentration of pollutant P" without saying how it is rounded,
+		// and the daily concentration it reports is the one HJ 663-2013
+		// (数据修约) rounds, so that a day of PM10 150 µg/m³ is not an
+		// exceedance day (GB 3095-2012 table 1) and has IAQI 100, not 101.
+		mu = ratio{int64(mu.round(p.roundStep())), 1}
 		r.set(v, s.slot, s.ind, t[s.ind].iaqiRatio(mu.num, mu.den))
 	}
 	o8 := m.o3max8h
 	if o8.num < 0 {
 		r.Missing |= 1 << IO3_8h
 	} else {
-		if v == V2026 {
-			o8 = ratio{int64(o8.round(1000)), 1}
-		}
+		o8 = ratio{int64(o8.round(1000)), 1} // as the means above
 		r.set(v, IO3_8h, O3_8h, t[O3_8h].iaqiRatio(o8.num, o8.den))
 	}
 	if v == V2012 {

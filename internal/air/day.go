@@ -56,8 +56,8 @@ type DayResult struct {
 // 3095-2026 §3.10: within the natural day; HJ 663-2013), valid when ≥ 14
 // windows are valid or, with fewer, when the maximum exceeds 160 µg/m³.
 //
-// The 2012 daily AQI is computed from the exact means; the 2026 one from
-// the rounded means (HJ 633-2026 §4.2.2).
+// The daily AQI is computed from the rounded means under both versions
+// (HJ 633-2026 §4.2.2; for 2012 see dailyExact).
 func EvaluateDay(v Version, d *DayHours) DayResult {
 	var res DayResult
 	var m dayMeans

@@ -42,14 +42,48 @@ func TestDailyMeanRounding(t *testing.T) {
 	if r12.Values.Mean[PM25] != 76000 {
 		t.Fatalf("mean %v", r12.Values.Mean[PM25])
 	}
-	// 2012: IAQI from the exact mean 75.5: 100 + 50·0.5/40 = 100.625 → 101.
-	if r12.AQI.IAQI[IPM25] != 101 {
+	// 2012: IAQI from the reported 76 as well: 100 + 50·1/40 = 101.25 → 102.
+	if r12.AQI.IAQI[IPM25] != 102 {
 		t.Errorf("2012 IAQI %d", r12.AQI.IAQI[IPM25])
 	}
 	// 2026: from the rounded 76 on the 2026 table: 100 + 50·16/55 = 114.5 → 115.
 	r26 := EvaluateDay(V2026, &d)
 	if r26.AQI.IAQI[IPM25] != 115 {
 		t.Errorf("2026 IAQI %d", r26.AQI.IAQI[IPM25])
+	}
+}
+
+// The daily PM10 edge at the class-2 limit of 150 µg/m³ under the 2012
+// rules: the IAQI is computed from the reported (rounded) daily mean, so a
+// day reported as 150 is neither an exceedance day nor above IAQI 100.
+func TestDailyPM10LimitEdge2012(t *testing.T) {
+	cases := []struct {
+		last     float64 // 23 hours of 150 and this one
+		reported Conc
+		iaqi     int16
+		exceeds  bool
+	}{
+		{150, 150000, 100, false},
+		{159.6, 150000, 100, false}, // mean 150.4 → 150
+		{162, 150000, 100, false},   // mean 150.5 → 150 (GB/T 8170: half to even)
+		{174, 151000, 101, true},    // mean 151.0 → 151: 100 + 50·1/100 = 100.5 → 101
+		{163.2, 151000, 101, true},  // mean 150.55 → 151
+		{126, 149000, 100, false},   // mean 149.0: 50 + 50·99/100 = 99.5 → 100
+	}
+	for _, c := range cases {
+		d := fullDay(10)
+		for h := range 23 {
+			d.C[PM10][h] = FromFloat(150)
+		}
+		d.C[PM10][23] = FromFloat(c.last)
+		r := EvaluateDay(V2012, &d)
+		if r.Values.Mean[PM10] != c.reported || r.AQI.IAQI[IPM10] != c.iaqi || r.AQI.Exceeding().Has(IPM10) != c.exceeds {
+			t.Errorf("last hour %v: reported %v IAQI %d exceeding %v; want %v %d %v",
+				c.last, r.Values.Mean[PM10], r.AQI.IAQI[IPM10], r.AQI.Exceeding().Has(IPM10), c.reported, c.iaqi, c.exceeds)
+		}
+		if d := Daily(V2012, &r.Values); d.IAQI[IPM10] != c.iaqi {
+			t.Errorf("last hour %v: Daily from the reported values gives IAQI %d, EvaluateDay %d", c.last, d.IAQI[IPM10], c.iaqi)
+		}
 	}
 }
 
@@ -299,3 +333,4 @@ func TestCheck(t *testing.T) {
 		t.Error("Check")
 	}
 }
+
