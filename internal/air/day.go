@@ -49,7 +49,8 @@ type DayResult struct {
 
 // EvaluateDay computes the daily means (GB 3095 §3: mean of the 1-h values
 // of a natural day, valid with ≥ 20 hours), the O3 daily maximum 8-h mean
-// and maximum 1-h value, and the daily AQI under version v.
+// and maximum 1-h value (from any valid hours), and the daily AQI under
+// version v.
 //
 // O3 8-h: the mean of the 8 hours ending at t, valid with ≥ 6 hours; the
 // daily maximum is taken over the 17 windows ending 08:00 … 24:00 (GB
@@ -83,17 +84,21 @@ func EvaluateDay(v Version, d *DayHours) DayResult {
 		res.Values.Mean[p] = m.mean[p].round(p.roundStep())
 	}
 
-	// O3 maximum 1-h value: only with a valid day of hours, like the means.
+	// O3 maximum 1-h value: the largest valid 1-h mean of the day. GB
+	// 3095-2012 table 4 (and GB 3095-2026 table 4) sets a day's minimum of
+	// 20 hourly values only for the 24-h means (SO2, NO2, CO, PM10, PM2.5,
+	// NOx), 6 of 8 hours for the O3 8-h mean and 45 minutes for each 1-h
+	// mean; it sets none for the O3 daily maximum 1-h value, and no other
+	// text found (HJ 633-2012, HJ 663-2013 as quoted) does. So any valid
+	// hour counts; Hours[O3] tells how many there were.
 	o3 := &d.C[O3]
 	m.o3max1h = NA
-	if res.Hours[O3] >= MinHoursPerDay {
-		for _, c := range o3 {
-			if c > m.o3max1h {
-				m.o3max1h = c
-			}
+	for _, c := range o3 {
+		if c > m.o3max1h {
+			m.o3max1h = c
 		}
-		res.Values.O3Max1h = m.o3max1h
 	}
+	res.Values.O3Max1h = m.o3max1h
 
 	// O3 8-h windows: window w covers start hours w … w+7 (ends w+8:00).
 	best := ratio{-1, 1}

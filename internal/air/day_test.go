@@ -334,3 +334,32 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// The O3 daily maximum 1-h value needs no minimum number of hours (GB 3095
+// table 4 sets none for it): 19 or even 1 valid hour give a value, none
+// gives NA.
+func TestO3Max1hAnyValidHour(t *testing.T) {
+	cases := []struct {
+		hours int
+		want  Conc
+	}{{24, 250000}, {20, 250000}, {19, 250000}, {1, 250000}, {0, NA}}
+	for _, c := range cases {
+		d := fullDay(10)
+		for h := range 24 {
+			d.C[O3][h] = NA
+			if h < c.hours {
+				d.C[O3][h] = FromFloat(40)
+			}
+		}
+		if c.hours > 0 {
+			d.C[O3][c.hours-1] = FromFloat(250) // the day's maximum, in the last valid hour
+		}
+		r := EvaluateDay(V2012, &d)
+		if r.Values.O3Max1h != c.want || r.Hours[O3] != c.hours {
+			t.Errorf("%d hours: O3 max 1-h %v (hours %d), want %v", c.hours, r.Values.O3Max1h, r.Hours[O3], c.want)
+		}
+		// 250 µg/m³ on the 2012 O3 1-h column (200 → 100, 300 → 150): 125.
+		if want := int16(-1); c.want < 0 && r.AQI.IAQI[IO3_1h] != want || c.want >= 0 && r.AQI.IAQI[IO3_1h] != 125 {
+			t.Errorf("%d hours: O3 1-h IAQI %d", c.hours, r.AQI.IAQI[IO3_1h])
+		}
+	}
+}
