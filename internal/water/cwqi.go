@@ -69,30 +69,53 @@ type CityIndex struct {
 	Value         float64     // the city's CWQI
 }
 
+// PHAveraging is how a city's CWQI averages the pH of its sections before
+// the pH item index.
+type PHAveraging uint8
+
+const (
+	// PHByHydrogen averages through the hydrogen-ion concentration,
+	// pH = -lg(mean(10^-pH)): 地表水环境质量监测数据统计技术规定(试行)
+	// (环办监测函〔2020〕82号), the statistics rules of the surface-water
+	// data every evaluation and ranking uses. The default.
+	PHByHydrogen PHAveraging = iota
+	// PHArithmetic averages the pH values themselves, as the worked example
+	// of our reference notes does; kept to show the difference.
+	PHArithmetic
+)
+
 // CityCWQI computes a city's CWQI from its ranking sections' period values
 // (each section's value is already its period mean): the concentrations of
-// the river sections are averaged item by item (pH through [H+], our choice
-// following the 2020 statistics rules; the 2017 rules predate them) and
-// indexed with river limits, the lake and reservoir points likewise with
-// lake limits, and the city index is the mean of the two weighted by the
-// number of sections and points:
+// the river sections are averaged item by item ("参与排名的所有断面平均后各
+// 单项指标水质指数之和", confirmed by a provincial bulletin quoting the
+// rules) and indexed with river limits, the lake and reservoir points
+// likewise with lake limits, and the city index is the mean of the two
+// weighted by the number of sections and points:
 //
 //	CWQI_city = (CWQI_river·M_river + CWQI_lake·M_lake) / (M_river + M_lake)
 //
-// The weighting follows our reference notes (from memory of the rules);
-// "参与排名的所有断面平均后各单项指标水质指数之和" is confirmed by a
-// provincial bulletin. Deducting upstream inflow that misses its target is
-// the caller's job (exclude or adjust those sections first).
+// pH is averaged through [H+] (PHByHydrogen). The text of 环办监测〔2017〕51号
+// was found only as its table of contents (section 五 "数据统计和计算", "数据
+// 修约"); its pH clause was not read, so the averaging is that of the 2020
+// statistics rules, which postdate it and govern the period and spatial
+// means of surface-water data. The weighting follows our reference notes
+// (from memory of the rules). Deducting upstream inflow that misses its
+// target is the caller's job (exclude or adjust those sections first).
 func CityCWQI(rivers, lakes []Sample) CityIndex {
+	return CityCWQIWith(rivers, lakes, PHByHydrogen)
+}
+
+// CityCWQIWith is CityCWQI with the pH averaging given.
+func CityCWQIWith(rivers, lakes []Sample, ph PHAveraging) CityIndex {
 	var c CityIndex
 	c.NRiver, c.NLake = len(rivers), len(lakes)
 	if c.NRiver > 0 {
-		m := MeanSample(rivers)
+		m := meanForIndex(rivers, ph)
 		m.Body = River
 		c.River = Index(&m)
 	}
 	if c.NLake > 0 {
-		m := MeanSample(lakes)
+		m := meanForIndex(lakes, ph)
 		m.Body = Lake
 		c.Lake = Index(&m)
 	}
@@ -100,6 +123,24 @@ func CityCWQI(rivers, lakes []Sample) CityIndex {
 		c.Value = (c.River.Value*float64(c.NRiver) + c.Lake.Value*float64(c.NLake)) / float64(n)
 	}
 	return c
+}
+
+func meanForIndex(samples []Sample, ph PHAveraging) Sample {
+	m := MeanSample(samples)
+	if ph != PHArithmetic {
+		return m
+	}
+	var sum, n int64
+	for i := range samples {
+		if v, ok := samples[i].Get(PH); ok {
+			sum += int64(v)
+			n++
+		}
+	}
+	if n > 0 {
+		_ = m.Set(PH, divRound(Dec(sum), n))
+	}
+	return m
 }
 
 // ChangeRate returns the CWQI change rate in percent, (current - base) / base

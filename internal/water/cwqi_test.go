@@ -46,8 +46,9 @@ func TestItemIndex(t *testing.T) {
 // River means: pH through [H+] 7.0371 (index 0.018569), DO 5.1 (5/5.1 =
 // 0.980392), CODMn 5.8 (0.966667), NH3-N 1.2 (1.2), TP 0.215 (1.075) ->
 // 4.240628. Lake: 0.7 + 0.625 + 0.65 + 0.2 + 1.2 = 3.375. City:
-// (4.240628·2 + 3.375)/3 = 3.952085. (The notes' 4.3221 used the arithmetic
-// pH mean 7.2; we average pH through [H+].)
+// (4.240628·2 + 3.375)/3 = 3.952085, the project's value (pH through [H+],
+// 环办监测函〔2020〕82号). The notes' 4.0064 averages pH arithmetically (7.2,
+// index 0.1, river 4.3221): CityCWQIWith(PHArithmetic) reproduces it.
 func TestCityCWQI(t *testing.T) {
 	a := *sample(River, "pH", "7.6", "DO", "6.2", "CODMn", "4.5", "NH3-N", "0.80", "TP", "0.16")
 	b := *sample(River, "pH", "6.8", "DO", "4.0", "CODMn", "7.1", "NH3-N", "1.60", "TP", "0.27")
@@ -74,6 +75,14 @@ func TestCityCWQI(t *testing.T) {
 	}
 	if _, ok := ChangeRate(1, 0); ok {
 		t.Error("zero base ok")
+	}
+	ar := CityCWQIWith([]Sample{a, b}, []Sample{l}, PHArithmetic)
+	if !near(ar.River.Items[PH], 0.1) || !near(ar.River.Value, 4.322059) || !near(ar.Value, 4.006373) {
+		t.Errorf("arithmetic pH: river pH index %.6f river %.6f city %.6f, want 0.1 4.322059 4.006373 (the notes' 4.0064)",
+			ar.River.Items[PH], ar.River.Value, ar.Value)
+	}
+	if ar.Lake.Value != c.Lake.Value {
+		t.Error("one lake point: its pH mean is the same either way")
 	}
 	only := CityCWQI([]Sample{a, b}, nil)
 	if !near(only.Value, only.River.Value) {
