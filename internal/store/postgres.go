@@ -288,6 +288,12 @@ func (s *pgStore) CommitBatch(ctx context.Context, b *Batch) error {
 			} else if _, err := tx.Exec(ctx, pgUpsertUploads, sc.mns, sc.cns, sc.times, sc.vals); err != nil {
 				return fmt.Errorf("uploads: %w", err)
 			}
+			// Forwarding to upper platforms: the queue entries are
+			// written in this transaction, so a committed upload is
+			// never missing from a target's queue.
+			if _, err := tx.Exec(ctx, pgEnqueueForward, sc.mns, sc.cns, sc.times); err != nil {
+				return fmt.Errorf("forward queue: %w", err)
+			}
 		}
 		if plain > 0 {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"raw_frames"}, rawColumns, &rawIter{frames: b.Raw, i: -1}); err != nil {

@@ -247,6 +247,9 @@ func (s *sqliteStore) CommitBatch(ctx context.Context, b *Batch) (err error) {
 	if err := s.insertUploads(ctx, tx, ups); err != nil {
 		return fmt.Errorf("commit batch: uploads: %w", err)
 	}
+	if err := s.enqueueForward(ctx, tx, ups); err != nil {
+		return fmt.Errorf("commit batch: forward queue: %w", err)
+	}
 	if err := s.markHours(ctx, tx, ups); err != nil {
 		return fmt.Errorf("commit batch: roll-up marks: %w", err)
 	}

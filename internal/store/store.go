@@ -96,6 +96,8 @@ type Store interface {
 	CasesStore
 	// AccountabilityStore: county accountability (accountability.go).
 	AccountabilityStore
+	// ForwardStore: the outbound queue to upper platforms (forward.go).
+	ForwardStore
 
 	// Ping checks the connection.
 	Ping(ctx context.Context) error

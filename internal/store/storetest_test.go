@@ -129,6 +129,7 @@ func runSuite(t *testing.T, tg target) {
 		{"Rights", runRightsSuite},
 		{"Cases", runCasesSuite},
 		{"Accountability", runAccountabilitySuite},
+		{"Forward", runForwardSuite},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, tg) })
