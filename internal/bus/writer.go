@@ -206,18 +206,18 @@ func (w *Writer) leaseRound(ctx context.Context) {
 		runs = append(runs, r)
 	}
 	w.mu.Unlock()
+	// Renewals go out together: one at a time, a partition's renewal
+	// waits behind all the others' round trips, and on a loaded machine
+	// the last ones missed their deadline although NATS answered each.
+	var wg sync.WaitGroup
 	for _, r := range runs {
-		sent := mono()
-		rev, err := kv.Update(rctx, w.partitionKey(r.p), id, r.rev)
-		if err != nil {
-			w.log.Warn("bus: lease renewal failed, giving the partition up", slog.Int("partition", r.p), slog.Any("err", err))
-			w.lost.Add(1)
-			w.stopPartition(r, false)
-			continue
-		}
-		r.rev = rev
-		r.renewed.Store(sent)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.renew(rctx, kv, r, id)
+		}()
 	}
+	wg.Wait()
 	cctx, cancel2 := context.WithTimeout(ctx, w.cfg.LeaseTTL/3)
 	defer cancel2()
 	writers, leased, err := w.census(cctx)
@@ -273,6 +273,43 @@ func (w *Writer) leaseRound(ctx context.Context) {
 	lctx, cancel3 := context.WithTimeout(ctx, w.cfg.LeaseTTL/3)
 	defer cancel3()
 	w.updateLag(lctx)
+}
+
+// renew renews r's lease. A renewal that fails without an answer (a
+// timeout, a lost connection) keeps the partition: the lease may still be
+// ours, and fresh stops the partition's fetches once the last renewal is
+// too old for a fetch to end before the lease could expire, so keeping it
+// is safe, and giving it up would make a slow machine churn its leases
+// (each handover waits for the previous owner's deliveries). The lease is
+// given up only when NATS answers that the key is not ours at this
+// revision: then the key is read, and if it still holds this writer's ID
+// (an earlier renewal that timed out had in fact been stored) its
+// revision is adopted and the renewal retried once.
+func (w *Writer) renew(ctx context.Context, kv jetstream.KeyValue, r *partRun, id []byte) {
+	key := w.partitionKey(r.p)
+	for attempt := 0; ; attempt++ {
+		sent := mono()
+		rev, err := kv.Update(ctx, key, id, r.rev)
+		if err == nil {
+			r.rev = rev
+			r.renewed.Store(sent)
+			return
+		}
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyNotFound) {
+			w.logf("renew", "bus: lease renewal unanswered, keeping the partition until it is known lost", err, slog.Int("partition", r.p))
+			return
+		}
+		if attempt == 0 {
+			if e, gerr := kv.Get(ctx, key); gerr == nil && string(e.Value()) == string(id) && e.Revision() != r.rev {
+				r.rev = e.Revision()
+				continue
+			}
+		}
+		w.log.Warn("bus: lease renewal refused, giving the partition up", slog.Int("partition", r.p), slog.Any("err", err))
+		w.lost.Add(1)
+		w.stopPartition(r, false)
+		return
+	}
 }
 
 // census counts the live writers (at least this one) and the leased
