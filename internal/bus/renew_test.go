@@ -60,18 +60,20 @@ func TestRenewKeepsOrGivesUp(t *testing.T) {
 		updates  []error
 		getValue string
 		getRev   uint64
+		old      bool // the last renewal is a lease's life ago
 		kept     bool
 		rev      uint64   // the lease's revision afterwards
 		called   []uint64 // revisions Update was called with
 		renewed  bool
 	}{
-		{"answered", []error{nil}, "", 0, true, 11, []uint64{10}, true},
-		{"timeout keeps it", []error{context.DeadlineExceeded}, "", 0, true, 10, []uint64{10}, false},
-		{"no responders keep it", []error{jetstream.ErrNoStreamResponse}, "", 0, true, 10, []uint64{10}, false},
-		{"an earlier renewal was stored", []error{mismatch, nil}, "w1", 12, true, 13, []uint64{10, 12}, true},
-		{"taken by another writer", []error{mismatch}, "w2", 12, false, 10, []uint64{10}, false},
-		{"expired", []error{jetstream.ErrKeyNotFound}, "", 0, false, 10, []uint64{10}, false},
-		{"ours but refused twice", []error{mismatch, mismatch}, "w1", 12, false, 12, []uint64{10, 12}, false},
+		{"answered", []error{nil}, "", 0, false, true, 11, []uint64{10}, true},
+		{"timeout keeps it", []error{context.DeadlineExceeded}, "", 0, false, true, 10, []uint64{10}, false},
+		{"no responders keep it", []error{jetstream.ErrNoStreamResponse}, "", 0, false, true, 10, []uint64{10}, false},
+		{"an earlier renewal was stored", []error{mismatch, nil}, "w1", 12, false, true, 13, []uint64{10, 12}, true},
+		{"taken by another writer", []error{mismatch}, "w2", 12, false, false, 10, []uint64{10}, false},
+		{"unanswered for a lease's life", []error{context.DeadlineExceeded}, "", 0, true, false, 10, []uint64{10}, false},
+		{"expired", []error{jetstream.ErrKeyNotFound}, "", 0, false, false, 10, []uint64{10}, false},
+		{"ours but refused twice", []error{mismatch, mismatch}, "w1", 12, false, false, 12, []uint64{10, 12}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -80,7 +82,11 @@ func TestRenewKeepsOrGivesUp(t *testing.T) {
 			done := make(chan struct{})
 			close(done)
 			r := &partRun{p: 3, rev: 10, cancel: func() {}, done: done}
-			r.renewed.Store(-1)
+			before := mono()
+			if c.old {
+				before -= int64(w.cfg.LeaseTTL)
+			}
+			r.renewed.Store(before)
 			w.owned[3] = r
 			kv := &leaseKV{updates: c.updates, getValue: c.getValue, getRev: c.getRev}
 			w.renew(context.Background(), kv, r, []byte("w1"))
@@ -96,7 +102,7 @@ func TestRenewKeepsOrGivesUp(t *testing.T) {
 			if fmt.Sprint(kv.updated) != fmt.Sprint(c.called) {
 				t.Errorf("Update called with %v, want %v", kv.updated, c.called)
 			}
-			if got := r.renewed.Load() != -1; got != c.renewed {
+			if got := r.renewed.Load() != before; got != c.renewed {
 				t.Errorf("renewal recorded = %v, want %v", got, c.renewed)
 			}
 			if lost := w.lost.Load(); (lost == 1) == c.kept {

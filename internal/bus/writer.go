@@ -276,13 +276,14 @@ func (w *Writer) leaseRound(ctx context.Context) {
 }
 
 // renew renews r's lease. A renewal that fails without an answer (a
-// timeout, a lost connection) keeps the partition: the lease may still be
-// ours, and fresh stops the partition's fetches once the last renewal is
-// too old for a fetch to end before the lease could expire, so keeping it
-// is safe, and giving it up would make a slow machine churn its leases
-// (each handover waits for the previous owner's deliveries). The lease is
-// given up only when NATS answers that the key is not ours at this
-// revision: then the key is read, and if it still holds this writer's ID
+// timeout, a lost connection) keeps the partition while the last
+// successful renewal is less than a TTL old: the lease may still be ours,
+// and fresh stops the partition's fetches once the last renewal is too old
+// for a fetch to end before the lease could expire, so keeping it is safe,
+// while giving it up at the first timeout made a slow machine churn its
+// leases (each handover waits for the previous owner's deliveries). After
+// a TTL without an answer the partition is given up. It is given up at
+// once when NATS answers that the key is not ours at this revision: then the key is read, and if it still holds this writer's ID
 // (an earlier renewal that timed out had in fact been stored) its
 // revision is adopted and the renewal retried once.
 func (w *Writer) renew(ctx context.Context, kv jetstream.KeyValue, r *partRun, id []byte) {
@@ -296,7 +297,15 @@ func (w *Writer) renew(ctx context.Context, kv jetstream.KeyValue, r *partRun, i
 			return
 		}
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyNotFound) {
-			w.logf("renew", "bus: lease renewal unanswered, keeping the partition until it is known lost", err, slog.Int("partition", r.p))
+			if mono()-r.renewed.Load() < int64(w.cfg.LeaseTTL) {
+				w.logf("renew", "bus: lease renewal unanswered, keeping the partition while its lease may live", err, slog.Int("partition", r.p))
+				return
+			}
+			// A lease TTL without a renewal: it has expired, or will
+			// before another round could renew it.
+			w.log.Warn("bus: lease renewals unanswered for a lease's life, giving the partition up", slog.Int("partition", r.p), slog.Any("err", err))
+			w.lost.Add(1)
+			w.stopPartition(r, false)
 			return
 		}
 		if attempt == 0 {
