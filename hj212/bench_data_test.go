@@ -11,3 +11,10 @@ const benchSegment2051 = "QN=20240315103000123;ST=31;CN=2051;PW=123456;MN=010000
 	"a01013-Cou=0,a01013-Min=-0.12,a01013-Avg=-0.09,a01013-Max=-0.05,a01013-Flag=N;" +
 	"a01014-Cou=0,a01014-Min=8.1,a01014-Avg=8.92,a01014-Max=9.7,a01014-Flag=N;" +
 	"a00000-Cou=123456.7,a00000-Min=32.1,a00000-Avg=35.68,a00000-Max=39.2,a00000-Flag=N&&"
+
+// benchSegment2011 is a typical real-time upload (CN 2011) of the same
+// outlet: 8 factors, each with -Rtd and -Flag.
+const benchSegment2011 = "QN=20250312090000000;ST=31;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=5;CP=&&DataTime=20250312090000;" +
+	"a00000-Rtd=38.22,a00000-Flag=N;a21026-Rtd=100.67,a21026-Flag=N;a21002-Rtd=112.79,a21002-Flag=N;" +
+	"a34013-Rtd=11.39,a34013-Flag=N;a19001-Rtd=9.07,a19001-Flag=N;a01012-Rtd=73.2,a01012-Flag=N;" +
+	"a01013-Rtd=0.307,a01013-Flag=N;a01014-Rtd=11.41,a01014-Flag=N&&"

@@ -1,6 +1,9 @@
 package hj212
 
-import "strings"
+import (
+	"encoding/binary"
+	"strings"
+)
 
 // Code tables. A code of 1 to 7 bytes is packed into a word, its bytes
 // little-endian and its length in the top byte, and looked up in a small
@@ -10,10 +13,19 @@ import "strings"
 
 // codeWord packs a code of 1..7 bytes; ok is false for other lengths.
 func codeWord(b []byte) (w uint64, ok bool) {
-	if len(b) == 0 || len(b) > 7 {
+	n := len(b)
+	switch {
+	case n >= 4 && n <= 7:
+		// Two overlapping four-byte loads; the shared bytes agree.
+		w = uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<((n-4)*8)
+	case n >= 2 && n <= 3:
+		w = uint64(binary.LittleEndian.Uint16(b)) | uint64(binary.LittleEndian.Uint16(b[n-2:]))<<((n-2)*8)
+	case n == 1:
+		w = uint64(b[0])
+	default:
 		return 0, false
 	}
-	return packLE(b) | uint64(len(b))<<56, true
+	return w | uint64(n)<<56, true
 }
 
 type codeSet struct {

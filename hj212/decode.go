@@ -72,16 +72,26 @@ var rankNames = [rankCount]string{"QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", 
 
 // Decode decodes one frame, from "##" through the CRC, with or without its
 // CR LF, into f. It reuses f's CP slice and does not allocate once that
-// slice has grown to the frame's item count. f's byte slices alias b.
+// slice has grown to the frame's item count.
+//
+// The caller owns b and f. Decode only reads b, and keeps no reference to
+// either after it returns; f's byte slices alias b, so they are valid
+// until the caller reuses b (Frame.Clone copies them out).
 //
 // Fields are found by name, not position (§6.3.2). In Tolerant mode every
 // departure from the standard is recorded in f.Deviations and only frames
 // that cannot be read are rejected: no "##", no length digits, no CRC
-// digits, no CN, no MN, no CP data area, a CP item without '=', or a
-// segment over Options.MaxSegment. A CRC mismatch is not an error in
-// Tolerant mode: f.CRCOK is false and the caller decides (the standard
-// drops such frames, §6.3.1). In Strict mode a CRC mismatch and the
-// deviations the standard does not allow are errors.
+// digits, no CN, no CP data area, a CP item without '=', or a segment
+// over Options.MaxSegment. A missing or empty MN ("MN=;", a data logger
+// never configured) is DevMissingMN, not an error: the frame is decoded
+// with an empty f.MN, and since it names no device the caller keeps it as
+// evidence only. A CRC mismatch is not an error in Tolerant mode: f.CRCOK
+// is false and the caller decides (the standard drops such frames,
+// §6.3.1). In Strict mode the deviations the standard does not allow (all
+// but strictAccepted) and a CRC mismatch are errors; the error is the first
+// found, in this order: the envelope (ending, CRC digits, length, size),
+// the header fields, the header's checks against the edition, the CP
+// items, and last the CRC value.
 //
 // On error f holds what was decoded before the error was found.
 func Decode(b []byte, f *Frame, opts Options) error {
@@ -310,7 +320,10 @@ func (d *decoder) header(seg []byte, base int) error {
 		return errAt(base, "CN", "no CN")
 	}
 	if len(f.MN) == 0 {
-		return errAt(max(base, offs[rankMN]), "MN", "no MN")
+		// A data logger whose MN was never configured sends "MN=;".
+		if err := d.dev(DevMissingMN, max(base, offs[rankMN]), "MN", "no MN"); err != nil {
+			return err
+		}
 	}
 	if err := d.check(&offs, seen, base); err != nil {
 		return err
@@ -360,7 +373,7 @@ func (d *decoder) check(offs *[rankCount]int, seen uint16, base int) error {
 	}
 
 	switch {
-	case len(f.MN) == 24:
+	case len(f.MN) == 24, len(f.MN) == 0: // an empty MN is DevMissingMN
 	case len(f.MN) == 14:
 		if f.Version != V2005 {
 			if err := d.dev(DevMN2005, offs[rankMN], "MN", "14-character (2005) MN in a later edition's frame"); err != nil {
@@ -461,179 +474,255 @@ func (d *decoder) items(c []byte, base int) error {
 	return err
 }
 
+// itemState is what the scan of a data area carries from one item to the
+// next.
+type itemState struct {
+	prevFactor uint64 // codeWord of the previous item's pollutant code; 0 when none
+	prevKnown  bool   // that code is known (and, on the fast path, plain)
+	sep        byte   // the separator before the current item; 0 at the start
+	devs       Deviation
+}
+
 // scanItems appends the items of c to cp. It works on a local slice that
 // its caller stores back once: writing the slice header into the heap
-// Frame per item costs write barriers.
+// Frame per item costs write barriers. Deviations found here are gathered
+// in a local set and recorded once, on every way out.
+//
+// An item of the usual shape takes the fast path: "code-Field=value" with
+// a pollutant code of 1 to 7 bytes that is known and plain (no space, '='
+// or separator in it), a field name of table 4 of 1 to 7 bytes, or a plain
+// key of table 4 ("DataTime=..."), with no "//" value and no ',' that
+// would join two pollutants. Such an item can show no deviation, so the
+// fast path only finds its bounds: the key's words are read 8 bytes at a
+// time, the separators found with SWAR masks, the code and field name come
+// out of those words ready for their tables, and a run of fields of one
+// pollutant looks its code up once. Every other item takes the general
+// path (item), which handles every form and records every deviation; the
+// fast path leaves an item to it before changing anything.
 func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
-	f := d.f
-	var prevFactor uint64
-	prevKnown := true
-	sep := byte(0) // the separator before the current item; 0 at the start
+	st := itemState{prevKnown: true}
 	j := 0
 	for {
-		if j == len(c) {
-			// A separator before the closing "&&".
-			return cp, d.dev(DevStraySemicolon, base+j-1, "CP", "separator before the closing &&")
-		}
-		k := j
-		if c[k] == ' ' {
-			for k < len(c) && c[k] == ' ' {
-				k++
-			}
-			// Appendix C.25 prints "; LA-Rtd=50.1".
-			f.Deviations |= DevSpaceAfterSemicolon
-		}
-		ks := k
-		// Find the key's end: '=', or ';'/',' for a malformed item. The
-		// scan is inlined by hand: calls per item show in profiles.
-		//
-		// The word that holds the '=' usually holds the value's end too:
-		// valEnd keeps the separators found after the '=' in that word
-		// (bit 7 of each byte, bits shifted so that bit 7 is the byte
-		// after '='), and wordEnd where that word ends.
-		var valEnd uint64
-		wordEnd := -1
-		for {
-			if k+8 > len(c) {
-				for k < len(c) && c[k] != '=' && c[k] != ';' && c[k] != ',' {
-					k++
-				}
-				break
-			}
-			x := binary.LittleEndian.Uint64(c[k:])
-			ms := zeroMask(x^(swarLo*';')) | zeroMask(x^(swarLo*','))
-			if m := zeroMask(x^(swarLo*'=')) | ms; m != 0 {
-				p := bits.TrailingZeros64(m) >> 3
-				// Only the lowest bit of a zeroMask is exact, and it
-				// is the '=' here in a well-formed item: the bits of ms
-				// above it are exact up to its own lowest one, all that
-				// is used.
-				valEnd, wordEnd = ms>>((p+1)*8), k+8
-				k += p
-				break
-			}
-			k += 8
-		}
-		if k == len(c) || c[k] != '=' {
-			if k > ks {
-				return cp, errAt(base+ks, "CP", "item without '='")
-			}
-			if err := d.dev(DevStraySemicolon, base+ks, "CP", "empty item"); err != nil {
-				return cp, err
-			}
-			if k == len(c) {
+		var done bool
+		if len(c) >= 8 {
+			cp, j, done = scanFast(cp, c, j, &st, d.f.Version)
+			if done {
+				d.f.Deviations |= st.devs
 				return cp, nil
 			}
-			sep = c[k]
-			j = k + 1
-			continue
 		}
-		if k == ks {
-			return cp, errAt(base+ks, "CP", "empty key")
+		var err error
+		cp, j, err = d.item(cp, c, j, base, &st)
+		if err != nil || j < 0 {
+			d.f.Deviations |= st.devs
+			return cp, err
 		}
-		key := c[ks:k]
-		if key[len(key)-1] == ' ' {
-			// Appendix C.42 prints "i12003-Info =0".
-			key = bytes.TrimRight(key, " ")
-			f.Deviations |= DevSpaceBeforeEquals
-			if len(key) == 0 {
-				return cp, errAt(base+ks, "CP", "empty key")
-			}
-		}
-		k++
-		vs := k
-		switch {
-		case len(c)-k >= 4 && c[k] == '/' && c[k+1] == '/':
-			// Site information and logs are sent between "//" and "//"
-			// (§6.3.3, CN 3020) and may hold ';' or ','.
-			if e := bytes.Index(c[k+2:], []byte("//")); e >= 0 {
-				k += 2 + e + 2
-			}
-		case valEnd != 0:
-			k += bits.TrailingZeros64(valEnd) >> 3
-			goto valueFound
-		case wordEnd >= 0:
-			k = wordEnd // no separator in the rest of the word
-		}
-		for {
-			if k+8 > len(c) {
-				for k < len(c) && c[k] != ';' && c[k] != ',' {
-					k++
-				}
+	}
+}
+
+// scanFast is the fast path of scanItems: it appends the items from c[j]
+// on while they have the usual shape, and returns where the first other
+// item starts, or done after the last item. c holds at least 8 bytes.
+func scanFast(cp []Pair, c []byte, j int, st *itemState, v Version) (_ []Pair, _ int, done bool) {
+	prevFactor, prevKnown, sep := st.prevFactor, st.prevKnown, st.sep
+	for j < len(c) {
+		x0 := load8(c, j)
+		var factor uint64
+		vs := 0 // where the value starts
+		if dm := zeroMask(x0 ^ (swarLo * '-')); dm != 0 {
+			// "code-Field=": the code is the bytes before the dash.
+			dash := bits.TrailingZeros64(dm) >> 3
+			if dash == 0 {
 				break
 			}
-			x := binary.LittleEndian.Uint64(c[k:])
-			if m := zeroMask(x^(swarLo*';')) | zeroMask(x^(swarLo*',')); m != 0 {
+			factor = x0&(1<<(dash*8&63)-1) | uint64(dash)<<56
+			if factor != prevFactor {
+				if sep == ',' || !plainPollutant(factor, c[j:j+dash], v) {
+					break
+				}
+			} else if !prevKnown {
+				break
+			}
+			fs := j + dash + 1
+			y := load8(c, fs)
+			fl := bits.TrailingZeros64(zeroMask(y^(swarLo*'='))|zeroMask(y^(swarLo*';'))|zeroMask(y^(swarLo*','))) >> 3
+			if fl == 0 || fl == 8 || c[fs+fl] != '=' || !fieldTable.hasWord(y&(1<<(fl*8&63)-1)|uint64(fl)<<56) {
+				break
+			}
+			vs = fs + fl + 1
+		} else {
+			// A key without a code: "DataTime=".
+			p := 0
+			if m := zeroMask(x0^(swarLo*'=')) | zeroMask(x0^(swarLo*';')) | zeroMask(x0^(swarLo*',')); m != 0 {
+				p = bits.TrailingZeros64(m) >> 3
+			} else {
+				x1 := load8(c, j+8)
+				m := zeroMask(x1^(swarLo*'=')) | zeroMask(x1^(swarLo*';')) | zeroMask(x1^(swarLo*','))
+				p = 8 + bits.TrailingZeros64(m)>>3
+			}
+			if p == 0 || p == 16 || sep == ',' || c[j+p] != '=' || !knownPlainKey(c[j:j+p]) {
+				break
+			}
+			vs = j + p + 1
+		}
+		// The value runs to the next ';' or ',', or to the end.
+		z := load8(c, vs)
+		if z&0xFFFF == '/'|'/'<<8 && len(c)-vs >= 4 {
+			break // "//...//" may hold separators
+		}
+		k := vs
+		for {
+			if m := zeroMask(z^(swarLo*';')) | zeroMask(z^(swarLo*',')); m != 0 {
 				k += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			k += 8
+			if k >= len(c) {
+				k = len(c)
+				break
+			}
+			z = load8(c, k)
 		}
-	valueFound:
-		// Set the fields in place: building a Pair and copying it makes the
-		// compiler store it to the stack and reload it with wider moves,
-		// a store-forwarding stall that showed as a third of the time.
 		if len(cp) < cap(cp) {
 			cp = cp[:len(cp)+1]
 		} else {
 			cp = append(cp, Pair{})
 		}
-		p := &cp[len(cp)-1]
-		p.Key = key
-		p.Value = c[vs:k]
-
-		// Vocabulary checks: never fatal for unknown codes or fields. The
-		// pollutant code and field name are looked up as words (codeWord),
-		// and a run of fields of the same pollutant looks its code up once.
-		dash := -1
-		var factor uint64 // codeWord of the pollutant code; 0 when none
-		if len(key) >= 8 {
-			x := binary.LittleEndian.Uint64(key)
-			if m := zeroMask(x ^ (swarLo * '-')); m != 0 {
-				dash = bits.TrailingZeros64(m) >> 3
-				factor = x&(1<<(dash*8)-1) | uint64(dash)<<56
-			}
-		}
-		if dash < 0 {
-			dash = bytes.IndexByte(key, '-')
-			if dash >= 0 {
-				factor, _ = codeWord(key[:dash])
-			}
-		}
-		if dash < 0 {
-			if !knownPlainKey(key) {
-				f.Deviations |= DevUnknownField
-			}
-		} else {
-			if factor != prevFactor || factor == 0 {
-				prevKnown = knownPollutant(key[:dash], f.Version)
-			}
-			if !prevKnown {
-				f.Deviations |= DevUnknownPollutant
-			}
-			fs, fl := ks+dash+1, len(key)-dash-1
-			if fl >= 1 && fl <= 7 && fs+8 <= len(c) {
-				w := binary.LittleEndian.Uint64(c[fs:])&(1<<(fl*8)-1) | uint64(fl)<<56
-				if !fieldTable.hasWord(w) {
-					f.Deviations |= DevUnknownField
-				}
-			} else if !knownField(key[dash+1:]) {
-				f.Deviations |= DevUnknownField
-			}
-		}
-		if sep == ',' && (factor == 0 || factor != prevFactor) {
-			if err := d.dev(DevCommaBetweenFactors, base+ks, "CP", "',' between different pollutants"); err != nil {
-				return cp, err
-			}
-		}
+		pr := &cp[len(cp)-1]
+		pr.Key = c[j : vs-1]
+		pr.Value = c[vs:k]
 		prevFactor = factor
-
+		if factor != 0 {
+			prevKnown = true
+		}
 		if k == len(c) {
-			return cp, nil
+			return cp, k, true
 		}
 		sep = c[k]
 		j = k + 1
 	}
+	st.prevFactor, st.prevKnown, st.sep = prevFactor, prevKnown, sep
+	return cp, j, false
+}
+
+// item is the general path of scanItems: it appends the item that starts
+// at c[j] and returns where the next one starts, or -1 after the last.
+func (d *decoder) item(cp []Pair, c []byte, j, base int, st *itemState) ([]Pair, int, error) {
+	if j == len(c) {
+		// A separator before the closing "&&".
+		return cp, -1, d.dev(DevStraySemicolon, base+j-1, "CP", "separator before the closing &&")
+	}
+	k := j
+	if c[k] == ' ' {
+		for k < len(c) && c[k] == ' ' {
+			k++
+		}
+		// Appendix C.25 prints "; LA-Rtd=50.1".
+		st.devs |= DevSpaceAfterSemicolon
+	}
+	ks := k
+	// The key runs to '=', or to ';'/',' for a malformed item.
+	for k < len(c) && c[k] != '=' && c[k] != ';' && c[k] != ',' {
+		k++
+	}
+	if k == len(c) || c[k] != '=' {
+		if k > ks {
+			return cp, -1, errAt(base+ks, "CP", "item without '='")
+		}
+		if err := d.dev(DevStraySemicolon, base+ks, "CP", "empty item"); err != nil {
+			return cp, -1, err
+		}
+		if k == len(c) {
+			return cp, -1, nil
+		}
+		st.sep = c[k]
+		return cp, k + 1, nil
+	}
+	if k == ks {
+		return cp, -1, errAt(base+ks, "CP", "empty key")
+	}
+	key := c[ks:k]
+	if key[len(key)-1] == ' ' {
+		// Appendix C.42 prints "i12003-Info =0".
+		key = bytes.TrimRight(key, " ")
+		st.devs |= DevSpaceBeforeEquals
+		if len(key) == 0 {
+			return cp, -1, errAt(base+ks, "CP", "empty key")
+		}
+	}
+	k++
+	vs := k
+	if len(c)-k >= 4 && c[k] == '/' && c[k+1] == '/' {
+		// Site information and logs are sent between "//" and "//"
+		// (§6.3.3, CN 3020) and may hold ';' or ','.
+		if e := bytes.Index(c[k+2:], []byte("//")); e >= 0 {
+			k += 2 + e + 2
+		}
+	}
+	for k < len(c) && c[k] != ';' && c[k] != ',' {
+		k++
+	}
+	cp = append(cp, Pair{Key: key, Value: c[vs:k]})
+
+	// Vocabulary checks: never fatal for unknown codes or fields.
+	var factor uint64 // codeWord of the pollutant code; 0 when none
+	if dash := bytes.IndexByte(key, '-'); dash < 0 {
+		if !knownPlainKey(key) {
+			st.devs |= DevUnknownField
+		}
+	} else {
+		factor, _ = codeWord(key[:dash])
+		if factor != st.prevFactor || factor == 0 {
+			st.prevKnown = knownPollutant(key[:dash], d.f.Version)
+		}
+		if !st.prevKnown {
+			st.devs |= DevUnknownPollutant
+		}
+		if !knownField(key[dash+1:]) {
+			st.devs |= DevUnknownField
+		}
+	}
+	if st.sep == ',' && (factor == 0 || factor != st.prevFactor) {
+		if err := d.dev(DevCommaBetweenFactors, base+ks, "CP", "',' between different pollutants"); err != nil {
+			return cp, -1, err
+		}
+	}
+	st.prevFactor = factor
+	if k == len(c) {
+		return cp, -1, nil
+	}
+	st.sep = c[k]
+	return cp, k + 1, nil
+}
+
+// load8 returns the 8 bytes of c from i, little-endian; bytes past the
+// end of c read as zeros, which match none of the bytes the scanners look
+// for. c holds at least 8 bytes.
+func load8(c []byte, i int) uint64 {
+	if uint(i)+8 <= uint(len(c)) {
+		return binary.LittleEndian.Uint64(c[i : i+8 : i+8])
+	}
+	return loadTail(c, i)
+}
+
+func loadTail(c []byte, i int) uint64 {
+	n := len(c) - i
+	if n <= 0 {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(c[len(c)-8:]) >> ((8 - n) * 8)
+}
+
+// plainPollutant reports whether code, packed in w (codeWord), is a known
+// pollutant code (knownPollutant) that holds no space, '=', ';' or ','.
+func plainPollutant(w uint64, code []byte, v Version) bool {
+	if pollutantTable.hasWord(w) {
+		return true
+	}
+	if !knownPollutant(code, v) {
+		return false
+	}
+	return zeroMask(w^(swarLo*' '))|zeroMask(w^(swarLo*'='))|zeroMask(w^(swarLo*';'))|zeroMask(w^(swarLo*',')) == 0
 }
 
 // The scanners below test eight bytes at a time (SWAR): zeroMask sets the
@@ -661,16 +750,6 @@ func indexSemicolon(b []byte, i int) int {
 		}
 	}
 	return i
-}
-
-// packLE packs up to 8 bytes little-endian; longer input keeps its
-// first 8.
-func packLE(b []byte) uint64 {
-	var v uint64
-	for i := min(len(b), 8) - 1; i >= 0; i-- {
-		v = v<<8 | uint64(b[i])
-	}
-	return v
 }
 
 // unpaddedCRC returns n when b ends with "&&" and 1 to 3 hex digits.

@@ -232,6 +232,8 @@ func TestDecodeDeviations(t *testing.T) {
 		{"unknown header field", segFrame(strings.Replace(seg17, "Flag=5;", "Flag=5;XX=1;", 1)), Options{}, DevUnknownHeaderField, "segment", false, true},
 		{"split without PNUM", segFrame(strings.Replace(seg17, "Flag=5", "Flag=7", 1)), Options{}, DevSplitFields, "PNUM", false, true},
 		{"PNUM without D bit", segFrame(strings.Replace(seg17, "Flag=5;", "Flag=5;PNUM=2;PNO=1;", 1)), Options{}, DevSplitFields, "PNUM", false, true},
+		{"empty MN", segFrame(strings.Replace(seg17, "MN=010000A8900016F000169DC0", "MN=", 1)), Options{}, DevMissingMN, "MN", false, true},
+		{"no MN", segFrame(strings.Replace(seg17, "MN=010000A8900016F000169DC0;", "", 1)), Options{}, DevMissingMN, "MN", false, true},
 		{"bad CRC", withCRC(segFrame(seg17), "0000"), Options{}, 0, "CRC", true, true},
 		{"unpadded CRC", unpadded(), Options{}, DevUnpaddedCRC, "CRC", false, true},
 		{"Modbus CRC not accepted", modbus(seg17), Options{}, 0, "CRC", true, true},
@@ -293,8 +295,6 @@ func TestDecodeErrors(t *testing.T) {
 		{"too short", "##0000\r\n", 6, "CRC"},
 		{"CRC not hex", "##0101" + appendixASegment + "1C8G\r\n", 107, "CRC"},
 		{"no CN", segFrame("QN=20160801085857223;ST=32;PW=123456;MN=010000A8900016F000169DC0;Flag=5;CP=&&&&"), 6, "CN"},
-		{"no MN", segFrame("QN=20160801085857223;ST=32;CN=2011;PW=123456;Flag=5;CP=&&&&"), 6, "MN"},
-		{"empty MN", segFrame("QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=;Flag=5;CP=&&&&"), 54, "MN"},
 		{"no CP", segFrame("QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=5"), 85, "CP"},
 		{"CP not opened", segFrame(hdr17 + "CP=DataTime=1&&"), 89, "CP"},
 		{"CP not closed", segFrame(hdr17 + "CP=&&DataTime=1"), 89, "CP"},
@@ -323,6 +323,29 @@ func TestDecodeErrors(t *testing.T) {
 				t.Errorf("Error() = %q", err.Error())
 			}
 		})
+	}
+}
+
+// A data logger whose MN was never configured sends "MN=;". Tolerant mode
+// decodes the frame and records the missing MN; Strict mode refuses it
+// where the empty value starts, as it did before Tolerant mode took it.
+func TestDecodeEmptyMN(t *testing.T) {
+	frame := []byte(segFrame("QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=;Flag=5;CP=&&DataTime=20160801085857;w01018-Rtd=50.1,w01018-Flag=N&&"))
+	var f Frame
+	if err := Decode(frame, &f, Options{Mode: Tolerant}); err != nil {
+		t.Fatalf("Tolerant: %v", err)
+	}
+	if f.Deviations != DevMissingMN || len(f.MN) != 0 || !f.CRCOK || string(f.CN) != "2011" || len(f.CP) != 3 || f.Version != V2017 {
+		t.Errorf("Tolerant: deviations %v, MN %q, CRCOK %v, CN %s, %d items, version %v", f.Deviations, f.MN, f.CRCOK, f.CN, len(f.CP), f.Version)
+	}
+	if f.Deviations.String() != "missing-mn" {
+		t.Errorf("name %q", f.Deviations.String())
+	}
+	err := Decode(frame, &f, Options{Mode: Strict})
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Offset != 54 || de.Field != "MN" || de.Deviation != DevMissingMN ||
+		err.Error() != "hj212: offset 54: field MN: no MN" {
+		t.Errorf("Strict: %v (%+v)", err, de)
 	}
 }
 

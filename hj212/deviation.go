@@ -75,6 +75,11 @@ const (
 	// DevUnpaddedCRC: the CRC has fewer than four hex digits, its leading
 	// zeros dropped ("880" for 0880), a bug of several implementations.
 	DevUnpaddedCRC
+	// DevMissingMN: no MN, or an empty one ("MN=;"), as sent by a data
+	// logger whose MN was never configured (§6.3.2, table 3: MN is
+	// mandatory). The frame identifies no device; a receiver keeps it as
+	// evidence, never as a device's data.
+	DevMissingMN
 
 	devCount = iota
 )
@@ -108,6 +113,7 @@ var deviationNames = [devCount]string{
 	"unknown-pollutant",
 	"unknown-field",
 	"unpadded-crc",
+	"missing-mn",
 }
 
 // strictAccepted are the deviations Strict mode records but accepts:

@@ -3,6 +3,7 @@ package hj212
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -98,4 +99,53 @@ func FuzzSplitter(f *testing.F) {
 			t.Fatalf("frame %q lost in %q (reads %v)", want[0], stream, sizes)
 		}
 	})
+}
+
+// FuzzDecodeReference checks Decode against the reference decoder
+// (decoderef_test.go) in every mode: the same error (offset, field,
+// deviation, message) or the same frame, deviations included.
+func FuzzDecodeReference(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(segFrame(benchSegment2011)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkAgainstReference(t, data)
+	})
+}
+
+func checkAgainstReference(t *testing.T, data []byte) {
+	t.Helper()
+	for _, opts := range []Options{{Mode: Strict}, {Mode: Tolerant}, {Mode: Tolerant, AcceptModbusCRC: true}, {Mode: Strict, MaxSegment: 9999}} {
+		var got, want Frame
+		errGot := Decode(data, &got, opts)
+		errWant := refDecode(data, &want, opts)
+		if (errGot == nil) != (errWant == nil) {
+			t.Fatalf("mode %v: Decode error %v, reference %v\n%q", opts, errGot, errWant, data)
+		}
+		if errGot != nil {
+			var a, b *DecodeError
+			if !errors.As(errGot, &a) || !errors.As(errWant, &b) || *a != *b {
+				t.Fatalf("mode %v: Decode error %v, reference %v\n%q", opts, errGot, errWant, data)
+			}
+			continue
+		}
+		if !equalFrames(&got, &want) {
+			t.Fatalf("mode %v: frames differ\n got %+v %v\nwant %+v %v\n%q", opts, messageOf(&got), got.Deviations, messageOf(&want), want.Deviations, data)
+		}
+	}
+}
+
+func equalFrames(a, b *Frame) bool {
+	if !bytes.Equal(a.QN, b.QN) || !bytes.Equal(a.ST, b.ST) || !bytes.Equal(a.CN, b.CN) || !bytes.Equal(a.PW, b.PW) ||
+		!bytes.Equal(a.MN, b.MN) || a.Flag != b.Flag || a.PNUM != b.PNUM || a.PNO != b.PNO || a.Version != b.Version ||
+		a.Length != b.Length || a.CRC != b.CRC || a.CRCOK != b.CRCOK || a.Deviations != b.Deviations || len(a.CP) != len(b.CP) {
+		return false
+	}
+	for i := range a.CP {
+		if !bytes.Equal(a.CP[i].Key, b.CP[i].Key) || !bytes.Equal(a.CP[i].Value, b.CP[i].Value) {
+			return false
+		}
+	}
+	return true
 }

@@ -52,6 +52,7 @@ var langMessages = map[string][2]string{
 	"frame.rejected":                    {"已拒收", "rejected"},
 	"frame.duplicate":                   {"重复报文", "duplicate"},
 	"reason.unknown MN":                 {"未登记的设备编号(MN)", "unknown MN"},
+	"reason.empty MN":                   {"设备编号(MN)为空，数采仪未配置", "empty MN: data logger not configured"},
 	"reason.wrong password":             {"访问密码错误", "wrong password"},
 	"reason.bad CRC":                    {"CRC校验错误", "bad CRC"},
 	"reason.bad DataTime":               {"数据时间(DataTime)无效", "bad DataTime"},
@@ -94,6 +95,7 @@ var langMessages = map[string][2]string{
 	"dev.unknown-pollutant":     {"未知污染物编码", "unknown pollutant code"},
 	"dev.unknown-field":         {"未知字段", "unknown field"},
 	"dev.unpadded-crc":          {"CRC未补零", "unpadded CRC"},
+	"dev.missing-mn":            {"缺少设备编号(MN)", "no MN"},
 
 	// Emission-rights ledger operations and trade kinds.
 	"rights.escrowof":          {"托管", " escrow"},

@@ -1,10 +1,12 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -137,6 +139,7 @@ func TestQuarantine(t *testing.T) {
 	}{
 		{"unknown MN", "FFFF00000000000000000000", "123456", reasonUnknownMN},
 		{"wrong password", testDevices[0].MN, "000000", reasonWrongPW},
+		{"empty MN", "", "123456", reasonEmptyMN},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +157,14 @@ func TestQuarantine(t *testing.T) {
 			if ack := d.next("9014"); string(ack.QN) != "20261128120000000" {
 				t.Fatalf("ack for QN %s", ack.QN)
 			}
-			d.write(d.dataFrame("20261128120000001", "2051", t0.Add(-10*time.Minute), minuteVals...))
+			bad := d.dataFrame("20261128120000001", "2051", t0.Add(-10*time.Minute), minuteVals...)
+			if tc.mn == "" {
+				// The encoder leaves out an empty field; a data logger
+				// never configured sends "MN=;".
+				seg := bytes.Replace(bad[6:len(bad)-6], []byte("PW=123456;"), []byte("PW=123456;MN=;"), 1)
+				bad = hj212.AppendFrame(nil, seg)
+			}
+			d.write(bad)
 			d.write(g.dataFrame("20261128120000002", "2051", t0.Add(-10*time.Minute), minuteVals...))
 			ack := d.next("9014")
 			if string(ack.QN) != "20261128120000002" {
@@ -169,6 +179,9 @@ func TestQuarantine(t *testing.T) {
 			q := st.rawByStatus(model.RawQuarantined)
 			if len(q) != 1 || q[0].Reason != tc.reason || q[0].MN != tc.mn || len(q[0].Raw) == 0 {
 				t.Fatalf("quarantined raw frames = %+v, want one with reason %q", q, tc.reason)
+			}
+			if tc.mn == "" && (!slices.Equal(q[0].Deviations, []string{"missing-mn"}) || !bytes.Contains(q[0].Raw, []byte(";MN=;"))) {
+				t.Errorf("quarantined frame: deviations %v, raw %q; want missing-mn and the frame as sent", q[0].Deviations, q[0].Raw)
 			}
 			st.mu.Lock()
 			_, hasContact := st.contacts[tc.mn]

@@ -19,6 +19,7 @@ import (
 // Quarantine and rejection reasons, stored with the raw frame.
 const (
 	reasonUnknownMN   = "unknown MN"
+	reasonEmptyMN     = "empty MN" // a data logger whose MN was never configured
 	reasonWrongPW     = "wrong password"
 	reasonBadCRC      = "bad CRC"
 	reasonBadDataTime = "bad DataTime: "
@@ -67,6 +68,13 @@ func (c *conn) handleFrame(tok []byte, recv time.Time) {
 	it.at = recv
 	c.fill(it, tok, f)
 	mn := it.raw.MN
+	if mn == "" {
+		// "MN=;" (hj212.DevMissingMN): the frame names no device, so it
+		// can only be evidence, typically of a data logger installed
+		// without its MN configured.
+		c.quarantine(it, reasonEmptyMN)
+		return
+	}
 	if !known || dev.MN != mn {
 		dev, known = s.devices.Device(mn)
 	}
@@ -468,8 +476,8 @@ func (c *conn) refuseAuth(it *item, v guardVerdict) {
 	c.quarantine(it, reason)
 }
 
-// quarantine keeps a frame of an unknown device or with a wrong password
-// for review. It never becomes official data and is not acknowledged, so
+// quarantine keeps a frame of an unknown device (or of none: an empty MN)
+// or with a wrong password for review. It never becomes official data and is not acknowledged, so
 // the device keeps its data until its registration is fixed.
 func (c *conn) quarantine(it *item, reason string) {
 	s := c.s

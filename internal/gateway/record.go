@@ -33,6 +33,9 @@ func RecordOf(raw []byte, recv time.Time, remote string) (Record, error) {
 	if !f.CRCOK {
 		return Record{}, fmt.Errorf("gateway: %s", reasonBadCRC)
 	}
+	if len(f.MN) == 0 {
+		return Record{}, fmt.Errorf("gateway: %s", reasonEmptyMN)
+	}
 	var it item
 	it.at = recv
 	c.fill(&it, raw, f)
