@@ -15,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/app"
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/forward"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 )
 
@@ -39,6 +40,7 @@ type serveFlags struct {
 	bus                   string
 	http                  httpSecFlags
 	backup                backupFlags
+	forwardConfig         string
 }
 
 // listFlag is a repeatable string flag.
@@ -72,6 +74,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, defGateway, defHTTP string) {
 	fs.StringVar(&f.smtpUser, "smtp-user", "", "SMTP user (PLAIN auth); the password comes from $ECOWATCH_SMTP_PASSWORD, never a flag")
 	f.http.register(fs)
 	f.backup.register(fs)
+	fs.StringVar(&f.forwardConfig, "forward-config", "", "YAML or JSON file of the upper platforms to forward the chosen devices' data to over HJ 212 (README: Forwarding to upper platforms)")
 	fs.Var(&f.emailTo, "email-to", "mail a notification recipient's inbox to addresses: KEY=addr[,addr] with KEY city, county:<code>, enterprise:<uscc> or a user ID (repeatable)")
 }
 
@@ -121,8 +124,19 @@ func (f *serveFlags) config(stderr io.Writer) (app.Config, error) {
 	if err != nil {
 		return app.Config{}, err
 	}
+	var fwd *forward.Config
+	if f.forwardConfig != "" {
+		data, err := os.ReadFile(f.forwardConfig)
+		if err != nil {
+			return app.Config{}, fmt.Errorf("-forward-config: %w", err)
+		}
+		if fwd, err = forward.Parse(f.forwardConfig, data); err != nil {
+			return app.Config{}, fmt.Errorf("-forward-config:\n%w", err)
+		}
+	}
 	return app.Config{
 		Backup:            bsch,
+		Forward:           fwd,
 		Bus:               bc,
 		BusDir:            busDir,
 		DSN:               f.dsn,

@@ -30,6 +30,8 @@ import (
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
+	"github.com/ecowatch/ecowatch/internal/forward"
+	"github.com/ecowatch/ecowatch/internal/forward/forwardsvc"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -86,6 +88,11 @@ type Config struct {
 	// <DataDir>/rights-checkpoints (only the audit record without
 	// DataDir).
 	RightsCheckpoints string
+	// Forward, when set, forwards the chosen devices' data to upper
+	// platforms (forwardsvc); without it a single process clears the
+	// stored routes, so nothing more is queued.
+	Forward *forward.Config
+
 	// Backup, when set, takes scheduled backups of the SQLite store, the
 	// evidence and the ledger's checkpoints (backup.Schedule; its Options
 	// are filled from DataDir, the DSN and RightsCheckpoints).
@@ -118,6 +125,8 @@ type App struct {
 	Rights *rightsvc.Service
 	// Alerts runs the alert rules and opens cases; nil when disabled.
 	Alerts *alertsvc.Service
+	// Forward forwards to upper platforms; nil without Config.Forward.
+	Forward *forwardsvc.Service
 
 	httpLn net.Listener
 
@@ -206,6 +215,11 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := a.reloadDevices(ctx); err != nil {
 		return nil, err
 	}
+	// Forwarding's routes are in the store before the first commit, so
+	// that every upload committed from now on is queued for its targets.
+	if err := a.startForward(ctx); err != nil {
+		return nil, err
+	}
 	gcfg := cfg.Gateway
 	cases := cfg.Web.Cases
 	if cases == nil {
@@ -291,6 +305,9 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 				}
 				if a.Alerts != nil {
 					a.Alerts.WriteMetrics(w)
+				}
+				if a.Forward != nil {
+					a.Forward.WriteMetrics(w)
 				}
 				if a.busWriter != nil {
 					gst.(*bus.Publisher).WriteMetrics(w)
@@ -557,6 +574,11 @@ func (a *App) reloadDevices(ctx context.Context) error {
 		return fmt.Errorf("cannot load registry: %w", err)
 	}
 	a.Devices.Replace(reg.Devices)
+	if a.Forward != nil {
+		if err := a.Forward.Reload(ctx); err != nil {
+			a.log.Warn("forwarding routes not reloaded", "err", err)
+		}
+	}
 	if a.Alerts != nil {
 		// The alert rules' series follow the registry too (in the
 		// background: the service may be replaying).
@@ -621,4 +643,30 @@ func checkpointLedger(ctx context.Context, st store.Store, dir string, log *slog
 	case ok:
 		log.Info("ledger checkpoint", "seq", c.Seq, "head", c.Head.String(), "dir", dir)
 	}
+}
+
+// startForward starts forwarding to upper platforms (Config.Forward);
+// without it, a single process (gateway and store together) clears the
+// stored routes so that nothing more is queued for targets no longer
+// configured (entries already queued are kept).
+func (a *App) startForward(ctx context.Context) error {
+	if err := a.step("forwarding"); err != nil {
+		return err
+	}
+	if a.cfg.Forward == nil {
+		if a.cfg.DisableGateway {
+			return nil
+		}
+		if err := a.Store.SetForwardRoutes(ctx, nil); err != nil {
+			return fmt.Errorf("cannot clear the forwarding routes: %w", err)
+		}
+		return nil
+	}
+	fw := forwardsvc.New(a.Store, a.cfg.Forward, forwardsvc.Options{Log: a.log.With("component", "forward")})
+	if err := fw.Start(ctx); err != nil {
+		return fmt.Errorf("cannot start forwarding: %w", err)
+	}
+	a.Forward = fw
+	a.started("forwarding", func(context.Context) error { fw.Stop(); return nil })
+	return nil
 }

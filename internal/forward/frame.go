@@ -41,6 +41,9 @@ func STFor(id Identity, u *model.Upload) string {
 	if id.ST != "" {
 		return id.ST
 	}
+	if u == nil {
+		return "31"
+	}
 	for _, v := range u.Values {
 		if len(v.Factor) > 0 && v.Factor[0] == 'w' {
 			return "32"

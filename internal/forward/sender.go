@@ -20,13 +20,14 @@ type Rules struct {
 
 // Entry is a queue entry in flight: its packets and which were answered.
 type Entry struct {
-	ID, Gen int64
-	Packets []Packet
-	acked   []bool
-	left    int
-	sentAt  time.Time
-	tries   int // sends after the first
-	first   time.Time
+	ID, Gen    int64
+	Packets    []Packet
+	EnqueuedAt time.Time // when the queue took it, for the lag
+	acked      []bool
+	left       int
+	sentAt     time.Time
+	tries      int // sends after the first
+	first      time.Time
 }
 
 // Sender is the state of one connection's uploads waiting for their 9014
