@@ -285,6 +285,78 @@ type trendTable struct {
 	Names map[string]string `json:"names"`
 	Units map[string]string `json:"units"`
 	Axes  []string          `json:"axes"`
+	// Groups are the small charts the trend is drawn as: factors grouped
+	// by unit, at most two units (two value axes) per chart.
+	Groups []trendGroup `json:"groups"`
+}
+
+// trendGroup is one small chart of a device's trend.
+type trendGroup struct {
+	Title   string   `json:"title"`
+	Units   []string `json:"units"` // one value axis each, at most two
+	Factors []string `json:"factors"`
+}
+
+// unitFamilies are the units drawn together, in the order of the charts:
+// concentrations, flow and velocity, the shares (O₂, humidity),
+// temperature with pressure; water's concentrations and flows. A unit of
+// none of them gets a chart with the next such unit.
+var unitFamilies = []struct {
+	key   string
+	units []string
+}{
+	{"mon.grp.conc", []string{"mg/m³", "μg/m³"}},
+	{"mon.grp.flow", []string{"m³/h", "m³/s", "m/s", "L/s"}},
+	{"mon.grp.share", []string{"%"}},
+	{"mon.grp.tp", []string{"℃", "kPa"}},
+	{"mon.grp.conc", []string{"mg/L", "μg/L"}},
+}
+
+// trendGroups splits the factors into charts by unit family, each chart
+// with at most two units.
+func trendGroups(t *trendTable, lang string) []trendGroup {
+	byUnit := map[string][]string{}
+	for _, f := range t.Factors {
+		byUnit[t.Units[f]] = append(byUnit[t.Units[f]], f)
+	}
+	var out []trendGroup
+	done := map[string]bool{}
+	add := func(title string, units []string) {
+		for len(units) > 0 {
+			n := min(2, len(units))
+			g := trendGroup{Title: title, Units: units[:n]}
+			for _, u := range units[:n] {
+				g.Factors = append(g.Factors, byUnit[u]...)
+				done[u] = true
+			}
+			if g.Title == "" {
+				var names []string
+				for _, f := range g.Factors {
+					names = append(names, t.Names[f])
+				}
+				g.Title = strings.Join(names, tr(lang, "list.sep"))
+			}
+			out = append(out, g)
+			units = units[n:]
+		}
+	}
+	for _, fam := range unitFamilies {
+		var present []string
+		for _, u := range fam.units {
+			if len(byUnit[u]) > 0 && !done[u] {
+				present = append(present, u)
+			}
+		}
+		add(tr(lang, fam.key), present)
+	}
+	var rest []string
+	for _, u := range t.Axes {
+		if !done[u] {
+			rest = append(rest, u)
+		}
+	}
+	add("", rest)
+	return out
 }
 
 // trend reads a device's day roll-ups of the 30 days up to today (CST).
@@ -329,6 +401,7 @@ func (h *Handler) trend(r *http.Request, mn, lang string) (trendTable, error) {
 			t.Axes = append(t.Axes, t.Units[f])
 		}
 	}
+	t.Groups = trendGroups(&t, lang)
 	return t, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -18,7 +19,7 @@ import (
 // patrolStore is what the patrol pages read (store.Store implements it).
 type patrolStore interface {
 	Patrols(ctx context.Context, q store.PatrolQuery) ([]store.Patrol, error)
-	Case(ctx context.Context, id string) (cases.Case, error)
+	CaseStates(ctx context.Context, ids []string) (map[string]cases.State, error)
 }
 
 type patrolData struct {
@@ -105,25 +106,16 @@ func (h *Handler) patrolStatsPage(w http.ResponseWriter, r *http.Request, p *pag
 	if err != nil {
 		return err
 	}
-	var rs []cases.PatrolRecord
+	rs, err := casesvc.PatrolRecords(r.Context(), ps, list)
+	if err != nil {
+		return err
+	}
 	d := &patrolStatsData{}
-	for _, pt := range list {
-		rec := cases.PatrolRecord{County: pt.County, Start: pt.StartedAt, Km: pt.Km, Findings: len(pt.Findings)}
-		if pt.EndedAt.IsZero() {
-			rec.Km = cases.TrackKm(pt.Track)
+	for i, pt := range list {
+		if len(d.Recent) == 20 {
+			break
 		}
-		for _, f := range pt.Findings {
-			if f.Case == "" {
-				continue
-			}
-			if c, err := ps.Case(r.Context(), f.Case); err == nil && c.State == cases.StateClosed {
-				rec.Closed++
-			}
-		}
-		rs = append(rs, rec)
-		if len(d.Recent) < 20 {
-			d.Recent = append(d.Recent, patrolRow{Patrol: pt, CountyName: names[pt.County], KmNow: rec.Km})
-		}
+		d.Recent = append(d.Recent, patrolRow{Patrol: pt, CountyName: names[pt.County], KmNow: rs[i].Km})
 	}
 	for _, m := range cases.PatrolStats(rs) {
 		d.Months = append(d.Months, patrolMonthRow{PatrolMonth: m, CountyName: names[m.County]})

@@ -168,6 +168,9 @@ type CasesStore interface {
 	CreateCase(ctx context.Context, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error
 	UpdateCase(ctx context.Context, c cases.Case, evs []cases.Event, audit *model.AuditRecord) error
 	Case(ctx context.Context, id string) (cases.Case, error)
+	// CaseStates returns the state of each of the cases ids names (those
+	// that exist), read in one query per thousand ids.
+	CaseStates(ctx context.Context, ids []string) (map[string]cases.State, error)
 	Cases(ctx context.Context, q CaseQuery) ([]cases.Case, error)
 	CaseEvents(ctx context.Context, id string) ([]cases.Event, error)
 	// CaseStats summarises the cases q selects (Limit, Offset and order
@@ -805,6 +808,37 @@ func (s *sqlBase) Case(ctx context.Context, id string) (cases.Case, error) {
 		return c, fmt.Errorf("case %q: decode: %w", id, err)
 	}
 	return c, nil
+}
+
+func (s *sqlBase) CaseStates(ctx context.Context, ids []string) (map[string]cases.State, error) {
+	out := make(map[string]cases.State, len(ids))
+	const chunk = 1000 // well under SQLite's and PostgreSQL's bound on parameters
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, state FROM cases WHERE id IN (?`+strings.Repeat(`, ?`, n-1)+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("case states: %w", err)
+		}
+		for rows.Next() {
+			var id, st string
+			if err := rows.Scan(&id, &st); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("case states: %w", err)
+			}
+			out[id] = cases.State(st)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("case states: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }
 
 func caseWhere(q CaseQuery) (string, []any) {

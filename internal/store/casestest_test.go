@@ -541,6 +541,18 @@ func testPatrolOpensCases(t *testing.T, tg target) {
 	if got, err := s.Case(ctx, "C9"); err != nil || got.Source != cases.SourcePatrol {
 		t.Errorf("case of the finding: %+v %v", got, err)
 	}
+	// The states of many cases in one read: unknown ids are left out, and
+	// more ids than one query takes are read in several.
+	ids := []string{"C9", "nope"}
+	for i := range 2500 {
+		ids = append(ids, fmt.Sprintf("Z%d", i))
+	}
+	if st, err := s.CaseStates(ctx, ids); err != nil || len(st) != 1 || st["C9"] != cases.StateRegistered {
+		t.Errorf("CaseStates = %v, %v", st, err)
+	}
+	if st, err := s.CaseStates(ctx, nil); err != nil || len(st) != 0 {
+		t.Errorf("CaseStates(nil) = %v, %v", st, err)
+	}
 	if ps, _ := s.Patrols(ctx, PatrolQuery{From: t0.Add(time.Minute)}); len(ps) != 0 {
 		t.Errorf("patrols from a later start: %d", len(ps))
 	}

@@ -2,7 +2,6 @@ package casesvc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -181,28 +180,46 @@ func (s *Service) PatrolStats(ctx context.Context, county string, from, to time.
 	if err != nil {
 		return nil, err
 	}
-	var rs []cases.PatrolRecord
+	rs, err := PatrolRecords(ctx, s.St, ps)
+	if err != nil {
+		return nil, err
+	}
+	return cases.PatrolStats(rs), nil
+}
+
+// caseStater reads the states of many cases at once.
+type caseStater interface {
+	CaseStates(ctx context.Context, ids []string) (map[string]cases.State, error)
+}
+
+// PatrolRecords are the patrols' figures for the statistics: kilometres
+// (so far, for one under way), findings, and how many of the findings'
+// cases are closed — their states read in one query, not one per finding.
+func PatrolRecords(ctx context.Context, st caseStater, ps []store.Patrol) ([]cases.PatrolRecord, error) {
+	var ids []string
+	for _, pt := range ps {
+		for _, f := range pt.Findings {
+			if f.Case != "" {
+				ids = append(ids, f.Case)
+			}
+		}
+	}
+	states, err := st.CaseStates(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("patrol statistics: %w", err)
+	}
+	rs := make([]cases.PatrolRecord, 0, len(ps))
 	for _, pt := range ps {
 		r := cases.PatrolRecord{County: pt.County, Start: pt.StartedAt, Km: pt.Km, Findings: len(pt.Findings)}
 		if pt.EndedAt.IsZero() {
 			r.Km = cases.TrackKm(pt.Track) // so far
 		}
 		for _, f := range pt.Findings {
-			if f.Case == "" {
-				continue
-			}
-			c, err := s.St.Case(ctx, f.Case)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			if c.State == cases.StateClosed {
+			if f.Case != "" && states[f.Case] == cases.StateClosed {
 				r.Closed++
 			}
 		}
 		rs = append(rs, r)
 	}
-	return cases.PatrolStats(rs), nil
+	return rs, nil
 }

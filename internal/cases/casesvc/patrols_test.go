@@ -109,3 +109,29 @@ func TestPatrolLive(t *testing.T) {
 		t.Errorf("stats %+v, want %+v", stats, wantStats)
 	}
 }
+
+// countStates counts the reads of case states.
+type countStates struct{ n, ids int }
+
+func (c *countStates) CaseStates(_ context.Context, ids []string) (map[string]cases.State, error) {
+	c.n++
+	c.ids += len(ids)
+	return map[string]cases.State{"C1": cases.StateClosed, "C3": cases.StateClosed}, nil
+}
+
+// The statistics read the findings' cases in one query, not one per
+// finding.
+func TestPatrolRecordsOneRead(t *testing.T) {
+	var ps []store.Patrol
+	for range 50 {
+		ps = append(ps, store.Patrol{County: "X", Findings: []store.PatrolFinding{{Case: "C1"}, {Case: "C2"}, {Case: "C3"}, {}}})
+	}
+	var c countStates
+	rs, err := PatrolRecords(context.Background(), &c, ps)
+	if err != nil || len(rs) != 50 || rs[0].Closed != 2 || rs[0].Findings != 4 {
+		t.Fatalf("%+v %v", rs, err)
+	}
+	if c.n != 1 || c.ids != 150 {
+		t.Errorf("%d reads of %d ids, want 1 of 150", c.n, c.ids)
+	}
+}

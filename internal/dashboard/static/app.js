@@ -99,20 +99,26 @@
     });
   }
   if (data.trend && data.trend.factors) {
-    // One value axis per unit: flow, O₂ % and mg/m³ never share a scale.
-    var tr = data.trend, axes = tr.axes && tr.axes.length ? tr.axes : [''];
-    chart('device-trend', {
-      tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 },
-      grid: { left: 60 * Math.ceil(axes.length / 2), right: Math.max(16, 60 * Math.floor(axes.length / 2)), top: 48, bottom: 30 },
-      xAxis: { type: 'category', data: tr.dates },
-      yAxis: axes.map(function (u, i) {
-        return { type: 'value', name: u, position: i % 2 ? 'right' : 'left', offset: 60 * Math.floor(i / 2),
-          alignTicks: true, axisLine: { show: true }, splitLine: { show: i === 0 } };
-      }),
-      series: tr.factors.map(function (f) {
-        var u = (tr.units && tr.units[f]) || '', name = ((tr.names && tr.names[f]) || f) + (u ? ' (' + u + ')' : '');
-        return { name: name, type: 'line', yAxisIndex: Math.max(0, axes.indexOf(u)), data: tr.avg[f], connectNulls: false, showSymbol: false };
-      })
+    // Small charts grouped by unit, one value axis per unit and at most two
+    // per chart: concentrations together, flow apart from O₂ %, temperature
+    // beside pressure; the unit names its axis.
+    var tr = data.trend;
+    (tr.groups || []).forEach(function (g, gi) {
+      var units = g.units && g.units.length ? g.units : [''];
+      chart('device-trend-' + gi, {
+        tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 },
+        grid: { left: 56, right: units.length > 1 ? 56 : 16, top: 40, bottom: 28 },
+        xAxis: { type: 'category', data: tr.dates },
+        yAxis: units.map(function (u, i) {
+          return { type: 'value', name: u, position: i ? 'right' : 'left', alignTicks: true, axisLine: { show: true },
+            splitLine: { show: i === 0 }, nameTextStyle: { fontWeight: 'bold' } };
+        }),
+        series: g.factors.map(function (f) {
+          var u = (tr.units && tr.units[f]) || '';
+          return { name: (tr.names && tr.names[f]) || f, type: 'line', yAxisIndex: Math.max(0, units.indexOf(u)), data: tr.avg[f],
+            connectNulls: false, showSymbol: false, tooltip: { valueFormatter: function (v) { return v == null ? '—' : v + (u ? ' ' + u : ''); } } };
+        })
+      });
     });
   }
   // Resize once per frame, after layout, and only charts that are alive
