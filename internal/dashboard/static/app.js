@@ -106,8 +106,8 @@
     (tr.groups || []).forEach(function (g, gi) {
       var units = g.units && g.units.length ? g.units : [''];
       chart('device-trend-' + gi, {
-        tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 },
-        grid: { left: 56, right: units.length > 1 ? 56 : 16, top: 40, bottom: 28 },
+        tooltip: { trigger: 'axis' }, legend: { type: 'scroll', bottom: 0 },
+        grid: { left: 12, right: 12, top: 30, bottom: 34, containLabel: true },
         xAxis: { type: 'category', data: tr.dates },
         yAxis: units.map(function (u, i) {
           return { type: 'value', name: u, position: i ? 'right' : 'left', alignTicks: true, axisLine: { show: true },
