@@ -1,4 +1,4 @@
-package dashboard
+package dashboard_test
 
 import (
 	"context"
@@ -8,10 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
+	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/demo"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
+
+// The test lives outside the package: internal/demo imports internal/app,
+// which imports the dashboard.
 
 // The demo's own data (what a new user meets) in both languages: every
 // page, with the demo's enterprises, devices, cases, petitions, ledger,
@@ -23,6 +28,7 @@ func TestLanguageDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	cst := chinatime.Zone
 	now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
 	c := demo.NewCity(1)
 	if err := demo.Import(ctx, st, c); err != nil {
@@ -39,7 +45,7 @@ func TestLanguageDemo(t *testing.T) {
 	if err := demo.SeedWork(ctx, st, rs, t.TempDir(), c, now, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{Now: func() time.Time { return now }, Rights: rs}, st)
+	h, err := dashboard.New(dashboard.Config{Now: func() time.Time { return now }, Rights: rs}, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,9 +59,9 @@ func TestLanguageDemo(t *testing.T) {
 		"/water/trace?section=" + ev.Section + "&time=" + ev.Arrive.Add(2*time.Hour).In(cst).Format("2006-01-02T15:04") + "&factor=NH3-N"}
 	// Every case and notice the lists link to.
 	for _, list := range []string{"/cases", "/notices"} {
-		for _, m := range regexp.MustCompile(`href="(/(?:cases/C|notices/C)[^"?]*)"`).FindAllStringSubmatch(get(t, h, list).Body.String(), 20) {
+		for _, m := range regexp.MustCompile(`href="(/(?:cases/C|notices/C)[^"?]*)"`).FindAllStringSubmatch(dashboard.Get(t, h, list).Body.String(), 20) {
 			paths = append(paths, m[1])
 		}
 	}
-	checkLanguage(t, h, paths)
+	dashboard.CheckLanguage(t, h, paths)
 }

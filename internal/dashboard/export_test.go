@@ -7,6 +7,10 @@ var (
 	SeedRights  = seedRights
 	TestNow     = testNow
 	ExpectedNow = expectedNow
+	// For TestLanguageDemo, outside the package (internal/demo imports
+	// internal/app, which imports this package).
+	Get           = get
+	CheckLanguage = checkLanguage
 )
 
 // ErrorText is errorText for the app-level test of the forms' refusals.
