@@ -74,7 +74,7 @@ func newCodeSet(list string) codeSet {
 	}
 }
 
-func (s *codeSet) slot(w uint64) int { return int((w * s.mul) >> s.shift) }
+func (s *codeSet) slot(w uint64) int { return int((w * s.mul) >> (s.shift & 63)) }
 
 func (s *codeSet) hasWord(w uint64) bool { return s.slots[s.slot(w)] == w }
 
