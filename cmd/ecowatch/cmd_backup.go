@@ -60,11 +60,8 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	ckpt := fs.String("rights-checkpoints", "", "ledger checkpoint directory if not <data-dir>/rights-checkpoints")
 	out := fs.String("out", "", "backup directory to create (default ./"+backup.Prefix+"<UTC time>)")
 	method := fs.String("method", store.SnapshotVacuumInto, "how the store is copied: "+store.SnapshotVacuumInto+" or "+store.SnapshotBackupAPI)
-	if err := fs.Parse(args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
 	}
 	if *out == "" {
 		*out = backup.Name(time.Now())
@@ -79,7 +76,7 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 
 func runBackupVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("backup verify", "backup verify <backup-dir>\n\nVerifies a backup against its manifest without restoring it.", stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -113,11 +110,8 @@ func runRestore(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	db := fs.String("db", "", "target SQLite store file if not <data-dir>/ecowatch.db")
 	ckpt := fs.String("rights-checkpoints", "", "target ledger checkpoint directory if not <data-dir>/rights-checkpoints")
 	force := fs.Bool("force", false, "replace an existing store (not one in use)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
 	}
 	if *from == "" || *dataDir == "" {
 		return usageError{errors.New("need --from and --data-dir")}

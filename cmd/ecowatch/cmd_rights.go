@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/atomicfile"
@@ -296,45 +295,24 @@ func rightsCheckpoint(ctx context.Context, args []string, _ io.Reader, stdout, s
 // a report over a broken chain would certify nothing).
 func rightsReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rights report", "rights report reservoir|projects|trades|statement [flags]  (years, months, days in China time; --to included)", stderr)
-	year := fs.Int("year", 0, "calendar year (reservoir, projects; trades and statement: the period)")
-	county := fs.String("county", "", "county code, or city / reserve (reservoir, projects)")
-	pollutant := fs.String("pollutant", "", "pollutant code, e.g. NOx")
-	account := fs.String("account", "", "statement: ent:<USCC>, county:<code>, city or reserve")
-	from := fs.String("from", "", "first day of the period, YYYY-MM-DD (trades, statement)")
-	to := fs.String("to", "", "last day of the period, YYYY-MM-DD, included (trades, statement)")
+	var q rightsreport.Query
+	fs.IntVar(&q.Year, "year", 0, "calendar year (reservoir, projects; trades and statement: the period)")
+	fs.StringVar(&q.County, "county", "", "county code, or city / reserve (reservoir, projects)")
+	fs.StringVar(&q.Pollutant, "pollutant", "", "pollutant code, e.g. NOx")
+	fs.StringVar(&q.Account, "account", "", "statement: ent:<USCC>, county:<code>, city or reserve")
+	fs.StringVar(&q.From, "from", "", "first day of the period, YYYY-MM-DD (trades, statement)")
+	fs.StringVar(&q.To, "to", "", "last day of the period, YYYY-MM-DD, included (trades, statement)")
 	out := outFlagsOf(fs, "table", "json", "xlsx")
 	sf := storeFlagsOf(fs)
 	pos, err := parsePositional(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	kind := firstOr(pos, "")
-	if err := oneOf("report", kind, "reservoir", "projects", "trades", "statement"); err != nil {
-		return err
-	}
+	q.Kind = firstOr(pos, "")
 	if err := out.check(); err != nil {
 		return err
 	}
-	// A flag that does not apply to the report is an error, not silently
-	// ignored: a "county" trade report that shows the whole city misleads.
-	applies := map[string][]string{"county": {"reservoir", "projects"}, "account": {"statement"},
-		"from": {"trades", "statement"}, "to": {"trades", "statement"}}
-	var misfit error
-	fs.Visit(func(fl *flag.Flag) {
-		if kinds, ok := applies[fl.Name]; ok && !slices.Contains(kinds, kind) && misfit == nil {
-			misfit = usageError{fmt.Errorf("--%s does not apply to the %s report", fl.Name, kind)}
-		}
-	})
-	switch {
-	case misfit != nil:
-		return misfit
-	case kind == "statement" && *account == "":
-		return usageError{errors.New("statement needs --account")}
-	case *year > 0 && (*from != "" || *to != ""):
-		return usageError{errors.New("give --year or --from/--to, not both")}
-	}
-	period, err := rightsreport.DayRange(*year, *from, *to)
-	if err != nil {
+	if _, err := q.Check(); err != nil {
 		return usageError{err}
 	}
 	st, err := sf.open(ctx, false)
@@ -349,17 +327,7 @@ func rightsReport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	if err := rights.Verify(es); err != nil {
 		return fmt.Errorf("the stored ledger fails verification, no report: %w", err)
 	}
-	var rep rightsreport.Report
-	switch kind {
-	case "reservoir":
-		rep = rightsreport.Reservoir(es, rightsreport.ReservoirFilter{Year: *year, County: *county, Pollutant: *pollutant})
-	case "projects":
-		rep, err = rightsreport.Projects(es, rightsreport.ProjectFilter{Year: *year, County: *county, Pollutant: *pollutant})
-	case "trades":
-		rep, err = rightsreport.Trades(es, rightsreport.TradeFilter{Pollutant: *pollutant, Period: period})
-	case "statement":
-		rep = rightsreport.Statement(es, rights.Account(*account), period)
-	}
+	rep, err := rightsreport.Build(es, q)
 	if err != nil {
 		return err
 	}

@@ -43,11 +43,8 @@ func binaryVersion() string {
 func runVersion(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("version", "version [--db DSN]\n\nPrints the binary's version and the schema version it migrates to; with --db, also the\nschema version of that store (read without migrating it) and whether this binary can open it.", stderr)
 	dsn := fs.String("db", "", "store DSN to inspect: sqlite:<path>, a file path, or postgres://…")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
 	}
 	latest := store.LatestSchemaVersion()
 	fmt.Fprintln(stdout, "ecowatch", binaryVersion())

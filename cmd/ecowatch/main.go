@@ -72,6 +72,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		var fe flagError
+		if errors.As(err, &fe) {
+			fmt.Fprintln(stderr, fe)
+			return 2
+		}
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintf(stderr, "ecowatch %s: %v\n", args[0], err)
@@ -154,11 +159,19 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 // its usage) is a usage error, exit status 2.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil && !errors.Is(err, flag.ErrHelp) {
-		return usageError{err}
+		return usageError{flagError{fs.Name(), err}}
 	} else {
 		return err
 	}
 }
+
+// flagError is a bad flag, named with its subcommand ("ecowatch air import").
+type flagError struct {
+	cmd string
+	err error
+}
+
+func (e flagError) Error() string { return e.cmd + ": " + e.err.Error() }
 
 // parseNone parses flags that take no positional argument.
 func parseNone(fs *flag.FlagSet, args []string) error {

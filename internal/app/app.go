@@ -270,6 +270,8 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, err
 		}
 		gst, gcfg.OnCommit = pub, nil // the writer calls OnCommit after its commits
+	} else {
+		gcfg.Purger, gcfg.Health = st, st // the gateway commits to the store itself
 	}
 	if !cfg.DisableGateway {
 		if err := a.step("gateway"); err != nil {
@@ -433,7 +435,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 		a.loop("registry reload", func(stop <-chan struct{}) { a.reloadLoop(stop, cfg.RegistryReload) })
 	}
-	if ru, ok := st.(rollUpper); ok && !cfg.DisableGateway {
+	if !cfg.DisableGateway {
 		// The hour and day roll-ups of the minute data this process
 		// commits (in a scaled-out deployment the writers keep them).
 		if err := a.step("roll-ups"); err != nil {
@@ -441,7 +443,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 		a.loop("roll-ups", func(stop <-chan struct{}) {
 			every(stop, RollupEvery, func(ctx context.Context) {
-				if _, err := ru.RollUp(ctx); err != nil {
+				if _, err := st.RollUp(ctx); err != nil {
 					log.Warn("roll-up failed", "err", err)
 				}
 			})

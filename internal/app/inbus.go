@@ -50,7 +50,7 @@ func (a *App) startBus(ctx context.Context, bc bus.Config, onCommit func(*store.
 	if err := a.step("bus writer"); err != nil {
 		return nil, err
 	}
-	w := bus.NewWriter(b, a.Store, bus.WriterConfig{ID: "serve", OnCommit: onCommit})
+	w := bus.NewWriter(b, a.Store, bus.WriterConfig{ID: "serve", OnCommit: onCommit, Health: a.Store})
 	a.busWriter = w
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})

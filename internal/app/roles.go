@@ -207,18 +207,6 @@ type WriterRoleConfig struct {
 // most that much.
 const RollupEvery = 5 * time.Minute
 
-// rollUpper and purger are what the writer's housekeeping needs of the
-// store (both stores have them).
-type rollUpper interface {
-	RollUp(ctx context.Context) (int, error)
-}
-type uploadPurger interface {
-	PurgeUploadsBefore(ctx context.Context, t time.Time) (int64, error)
-}
-type rollupPurger interface {
-	PurgeRollupsBefore(ctx context.Context, step string, t time.Time) (int64, error)
-}
-
 // WriterRole is a running writer process.
 type WriterRole struct {
 	log    *slog.Logger
@@ -267,6 +255,9 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 			}
 		}
 	}
+	if wc.Health == nil {
+		wc.Health = st
+	}
 	r.Writer = bus.NewWriter(b, st, wc)
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r.cancel = cancel
@@ -280,12 +271,12 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 	if cfg.RollupEvery == 0 {
 		cfg.RollupEvery = RollupEvery
 	}
-	if ru, ok := st.(rollUpper); ok && cfg.RollupEvery > 0 {
+	if cfg.RollupEvery > 0 {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
 			every(r.stop, cfg.RollupEvery, func(ctx context.Context) {
-				n, err := ru.RollUp(ctx)
+				n, err := st.RollUp(ctx)
 				if err != nil {
 					r.rollErrs.Add(1)
 					log.Warn("roll-up failed", "err", err)
@@ -338,8 +329,8 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 
 func (r *WriterRole) purge(ctx context.Context, cfg WriterRoleConfig) {
 	now := time.Now()
-	if p, ok := r.Store.(uploadPurger); ok && cfg.Retention > 0 {
-		n, err := p.PurgeUploadsBefore(ctx, now.Add(-cfg.Retention))
+	if cfg.Retention > 0 {
+		n, err := r.Store.PurgeUploadsBefore(ctx, now.Add(-cfg.Retention))
 		if err != nil {
 			r.log.Warn("retention: purge of uploads failed", "err", err)
 		} else if n > 0 {
@@ -363,9 +354,9 @@ func (r *WriterRole) purge(ctx context.Context, cfg WriterRoleConfig) {
 			r.log.Info("retention: raw frames purged", "rows", n)
 		}
 	}
-	if p, ok := r.Store.(rollupPurger); ok && cfg.RollupRetention > 0 {
+	if cfg.RollupRetention > 0 {
 		for _, step := range []string{"hour", "day"} {
-			if _, err := p.PurgeRollupsBefore(ctx, step, now.Add(-cfg.RollupRetention)); err != nil {
+			if _, err := r.Store.PurgeRollupsBefore(ctx, step, now.Add(-cfg.RollupRetention)); err != nil {
 				r.log.Warn("retention: purge of roll-ups failed", "step", step, "err", err)
 			}
 		}

@@ -80,6 +80,7 @@ func Ingest(ctx context.Context, cfg IngestConfig, stdout, stderr io.Writer) err
 	gcfg.MaxConns = cfg.Devices + 1024
 	gcfg.MaxConnsPerIP = cfg.Devices + 1024
 	gcfg.BackfillWindow = -1 // flat-out devices have no history to fill in
+	gcfg.Purger, gcfg.Health = h.st, h.st
 	if cfg.Batch > 0 {
 		gcfg.BatchFrames = cfg.Batch
 	}

@@ -224,6 +224,9 @@ func (s *fakeStore) counts() (uploads, raw int) {
 // and returns it with its cancel function, which waits for Run to return.
 func runWriter(t testing.TB, b *Bus, st Committer, cfg WriterConfig) (*Writer, func()) {
 	t.Helper()
+	if p, ok := st.(Pinger); ok && cfg.Health == nil {
+		cfg.Health = p // wired as the app wires a store that answers Ping
+	}
 	w := NewWriter(b, st, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

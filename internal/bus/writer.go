@@ -33,6 +33,10 @@ type WriterConfig struct {
 	MaxWait  time.Duration // longest wait for a batch to fill, default 200ms
 	LeaseTTL time.Duration // partition lease TTL, default 6s (renewed every TTL/3)
 	OnCommit func(*store.Batch)
+	// Health, when set, tells a store that is down from a batch it
+	// refuses, so that the frames it refuses are isolated; nil: a
+	// failed batch is retried whole. store.Store is one.
+	Health Pinger
 }
 
 // Writer consumes the partitions it holds leases for and commits their
@@ -845,8 +849,8 @@ const stopGrace = 10 * time.Second
 // a reachable store (Ping) keeps refusing is committed frame by frame.
 const isolateAfter = 3
 
-// pinger is implemented by stores that can tell "down" from "refusing".
-type pinger interface {
+// Pinger is implemented by stores that can tell "down" from "refusing".
+type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
@@ -911,8 +915,8 @@ func (w *Writer) commit(ctx context.Context, batch *store.Batch, msgs []jetstrea
 }
 
 func (w *Writer) storeUp(ctx context.Context) bool {
-	pg, ok := w.st.(pinger)
-	if !ok {
+	pg := w.cfg.Health
+	if pg == nil {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -193,8 +193,8 @@ func (s *Server) commit(br *batchRun) {
 }
 
 func (s *Server) storeUp() bool {
-	p, ok := s.st.(pinger)
-	if !ok {
+	p := s.cfg.Health
+	if p == nil {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(s.commitCtx, 5*time.Second)

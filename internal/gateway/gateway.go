@@ -40,21 +40,17 @@ type Store interface {
 	UploadTimes(ctx context.Context, mn, cn string, from, to time.Time) ([]time.Time, error)
 }
 
-// rawPurger is implemented by stores that can drop old raw frames; the
-// gateway runs the retention purge only when the store has it.
-type rawPurger interface {
+// Purger drops old archived raw frames: all of them (RawRetention), or
+// those of some statuses only (the archive of rejected and quarantined
+// frames has its own retention). store.Store is one.
+type Purger interface {
 	PurgeRawBefore(ctx context.Context, t time.Time) (int64, error)
-}
-
-// archivePurger is implemented by stores that can drop old raw frames of
-// some statuses only (the archive of rejected and quarantined frames has
-// its own retention).
-type archivePurger interface {
 	PurgeRawStatusBefore(ctx context.Context, t time.Time, statuses ...string) (int64, error)
 }
 
-// pinger tells a store that is down from a batch the store refuses.
-type pinger interface {
+// Pinger tells a store that is down from a batch the store refuses.
+// store.Store is one.
+type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
@@ -123,6 +119,14 @@ type Config struct {
 	// them forever. PurgeInterval is how often the purge runs.
 	RawRetention  time.Duration
 	PurgeInterval time.Duration
+	// Purger runs the retention purges (RawRetention, ArchiveRetention);
+	// nil when the gateway does not commit to the store that keeps the
+	// archive (a bus publisher: the writers' side purges).
+	Purger Purger
+	// Health, when set, tells a store that is down from a batch it
+	// refuses, so that the frames it refuses are isolated; nil: a failed
+	// batch is retried whole (a bus publisher cannot tell).
+	Health Pinger
 
 	// The archive of frames that are not official data (rejected and
 	// quarantined) is bounded: identical bytes are archived once while
@@ -409,9 +413,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		go s.acker()
 		s.bgWG.Add(1)
 		go s.backfillLoop()
-		_, raw := s.st.(rawPurger)
-		_, arch := s.st.(archivePurger)
-		if (s.cfg.RawRetention > 0 && raw) || (s.cfg.ArchiveRetention > 0 && arch) {
+		if s.cfg.Purger != nil && (s.cfg.RawRetention > 0 || s.cfg.ArchiveRetention > 0) {
 			s.bgWG.Add(1)
 			go s.purgeLoop()
 		}

@@ -207,6 +207,13 @@ func testConfig(clk *testClock) Config {
 
 func startServer(t *testing.T, cfg Config, st Store) *Server {
 	t.Helper()
+	// Wired as the app wires a store that purges and answers Ping.
+	if p, ok := st.(Purger); ok && cfg.Purger == nil {
+		cfg.Purger = p
+	}
+	if p, ok := st.(Pinger); ok && cfg.Health == nil {
+		cfg.Health = p
+	}
 	s := New(cfg, st, NewDeviceTable(testDevices), nil)
 	s.backfillTick = 5 * time.Millisecond
 	if err := s.Start(context.Background()); err != nil {

@@ -396,13 +396,14 @@ func (s *Server) purgeLoop() {
 					slog.String("retention", keep.String()))
 			}
 		}
-		if p, ok := s.st.(archivePurger); ok && s.cfg.ArchiveRetention > 0 &&
+		p := s.cfg.Purger
+		if s.cfg.ArchiveRetention > 0 &&
 			(s.cfg.RawRetention <= 0 || s.cfg.ArchiveRetention < s.cfg.RawRetention) {
 			purge("rejected and quarantined", s.cfg.ArchiveRetention, func(t time.Time) (int64, error) {
 				return p.PurgeRawStatusBefore(s.bgCtx, t, model.RawRejected, model.RawQuarantined)
 			})
 		}
-		if p, ok := s.st.(rawPurger); ok && s.cfg.RawRetention > 0 {
+		if s.cfg.RawRetention > 0 {
 			purge("all", s.cfg.RawRetention, func(t time.Time) (int64, error) { return p.PurgeRawBefore(s.bgCtx, t) })
 		}
 		if s.bgCtx.Err() != nil {
