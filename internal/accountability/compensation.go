@@ -70,6 +70,10 @@ type Formula struct {
 	// (10000: whole 万元, as the province publishes); 0 or 1: to the yuan.
 	// The exact rational amount is rounded once, never in steps.
 	RoundYuan int64 `json:"round_yuan" yaml:"round_yuan"`
+	// Source names the notice the version transcribes (document number,
+	// where it was published); Notes what was read or assumed.
+	Source string `json:"source,omitempty" yaml:"source,omitempty"`
+	Notes  string `json:"notes,omitempty" yaml:"notes,omitempty"`
 }
 
 // FormulaFor picks the version valid for p; none or two are refused.

@@ -22,8 +22,15 @@ var shandongJSON []byte
 //     stations). Its one-off annual awards (¥6M for PM2.5 or PM10 at class
 //     2, ¥3M NO2 and ¥2M SO2 at class 1) are not modelled here.
 //
-// Later versions were not found, so periods after 2019 Q1 are refused
-// until one is added as data.
+// Later versions: the provincial environment department reported on
+// 2021-03-05 (sthj.shandong.gov.cn/dtxx/mykhb/202103/t20210305_3544015.html,
+// seen in a copy of 2021-04-09) a revision that adds O3 as an indicator
+// with its own weight and re-weights the four others; its weights,
+// coefficients, dates and document number were not found, so it is not
+// transcribed (and O3 is not yet an indicator here). Periods after 2019 Q1
+// are refused until a version is added as data: by file (ParseFormulas)
+// or by staff on the accountability page (ValidateFormula, then
+// accountsvc.AddFormula).
 //
 // The versions are data (data/shandong_air_compensation.json, parsed by
 // ParseFormulas); a bureau's own scheme is loaded the same way.
@@ -49,58 +56,82 @@ func ParseFormulas(b []byte) ([]Formula, error) {
 	if err := dec.Decode(&fs); err != nil {
 		return nil, fmt.Errorf("compensation formulas: %w", err)
 	}
-	seen := map[string]bool{}
 	for i, f := range fs {
-		bad := func(format string, args ...any) error {
-			return refuse("formula", fmt.Sprintf("#%d %s", i+1, f.Version), format, args...)
-		}
-		if f.Version == "" || seen[f.Version] {
-			return nil, bad("missing or duplicate version")
-		}
-		seen[f.Version] = true
-		var sum int64
-		var pols []Pollutant
-		for _, w := range f.Weights {
-			if !slices.Contains([]Pollutant{PolPM25, PolPM10, PolSO2, PolNO2}, w.Pollutant) || slices.Contains(pols, w.Pollutant) {
-				return nil, bad("unknown or repeated pollutant %q", w.Pollutant)
-			}
-			if w.Permille <= 0 {
-				return nil, bad("weight of %s must be positive", w.Pollutant)
-			}
-			pols = append(pols, w.Pollutant)
-			sum += w.Permille
-		}
-		switch {
-		case sum != 1000:
-			return nil, bad("weights sum to %d‰, not 1000‰", sum)
-		case f.YuanPerUg <= 0 || f.YuanPerPoint < 0:
-			return nil, bad("coefficients must be positive")
-		case f.DefaultFactor <= 0:
-			return nil, bad("default area factor must be positive")
-		case f.From.IsZero() || !f.To.IsZero() && !f.To.After(f.From):
-			return nil, bad("from must be set and before to")
-		case len(f.Kinds) == 0:
-			return nil, bad("no period kind")
-		case f.RoundYuan < 0:
-			return nil, bad("negative rounding unit")
-		}
-		for c, v := range f.Factors {
-			if v <= 0 {
-				return nil, bad("area factor of %s must be positive", c)
-			}
-		}
-		for _, k := range f.Kinds {
-			if !(Period{Kind: k, Year: 2000, N: 1}).Valid() {
-				return nil, bad("unknown period kind %q", k)
-			}
-		}
-		for _, g := range fs[:i] {
-			if overlapKinds(f, g) && (g.To.IsZero() || f.From.Before(g.To)) && (f.To.IsZero() || g.From.Before(f.To)) {
-				return nil, bad("overlaps version %s", g.Version)
-			}
+		if field, reason := checkFormula(f, fs[:i]); field != "" {
+			return nil, refuse("formula", fmt.Sprintf("#%d %s", i+1, f.Version), "%s: %s", field, reason)
 		}
 	}
 	return fs, nil
+}
+
+// ValidateFormula checks one new version against the existing ones, as
+// ParseFormulas checks a file: the error is an *Error whose What names the
+// field at fault (version, weights, yuan_per_ug, yuan_per_point,
+// default_factor, factors, from, to, kinds, round_yuan), so that staff
+// adding a provincial notice on the page see which field to correct.
+func ValidateFormula(existing []Formula, f Formula) error {
+	if field, reason := checkFormula(f, existing); field != "" {
+		return refuse(field, f.Version, "%s", reason)
+	}
+	return nil
+}
+
+// checkFormula returns the field at fault and why, or "".
+func checkFormula(f Formula, before []Formula) (field, reason string) {
+	if f.Version == "" || len(f.Version) > 200 {
+		return "version", "required, at most 200 bytes"
+	}
+	for _, g := range before {
+		if g.Version == f.Version {
+			return "version", "a version of this name exists"
+		}
+	}
+	var sum int64
+	var pols []Pollutant
+	for _, w := range f.Weights {
+		if !slices.Contains([]Pollutant{PolPM25, PolPM10, PolSO2, PolNO2}, w.Pollutant) || slices.Contains(pols, w.Pollutant) {
+			return "weights", fmt.Sprintf("unknown or repeated pollutant %q (want pm25, pm10, so2, no2, each once)", w.Pollutant)
+		}
+		if w.Permille <= 0 {
+			return "weights", fmt.Sprintf("weight of %s must be positive", w.Pollutant)
+		}
+		pols = append(pols, w.Pollutant)
+		sum += w.Permille
+	}
+	switch {
+	case sum != 1000:
+		return "weights", fmt.Sprintf("weights sum to %d‰, not 1000‰", sum)
+	case f.YuanPerUg <= 0:
+		return "yuan_per_ug", "the coefficient per µg/m³ must be positive"
+	case f.YuanPerPoint < 0:
+		return "yuan_per_point", "the coefficient per percentage point must not be negative"
+	case f.DefaultFactor <= 0:
+		return "default_factor", "default area factor must be positive"
+	case f.From.IsZero():
+		return "from", "required"
+	case !f.To.IsZero() && !f.To.After(f.From):
+		return "to", "must be after from"
+	case len(f.Kinds) == 0:
+		return "kinds", "no period kind"
+	case f.RoundYuan < 0:
+		return "round_yuan", "negative rounding unit"
+	}
+	for c, v := range f.Factors {
+		if v <= 0 {
+			return "factors", fmt.Sprintf("area factor of %s must be positive", c)
+		}
+	}
+	for _, k := range f.Kinds {
+		if !(Period{Kind: k, Year: 2000, N: 1}).Valid() {
+			return "kinds", fmt.Sprintf("unknown period kind %q", k)
+		}
+	}
+	for _, g := range before {
+		if overlapKinds(f, g) && (g.To.IsZero() || f.From.Before(g.To)) && (f.To.IsZero() || g.From.Before(f.To)) {
+			return "from", fmt.Sprintf("overlaps version %s", g.Version)
+		}
+	}
+	return "", ""
 }
 
 func overlapKinds(a, b Formula) bool {

@@ -46,6 +46,8 @@ var accountRoutes = []route{
 	{"GET /api/v1/accountability/reduction", ScopeAccountRead, (*server).accountReduction},
 	{"GET /api/v1/accountability/soil/plots", ScopeAccountRead, (*server).accountPlots},
 	{"GET /api/v1/accountability/soil/reviews", ScopeAccountRead, (*server).accountReviews},
+	{"GET /api/v1/accountability/formulas", ScopeAccountRead, (*server).accountFormulas},
+	{"POST /api/v1/accountability/formulas", ScopeAccountWrite, (*server).accountAddFormula},
 }
 
 func (s *server) accountSvc() *accountsvc.Service {
@@ -548,5 +550,44 @@ func (s *server) accountCheckWarning(w http.ResponseWriter, r *http.Request) err
 		Breaches []acc.Breach `json:"breaches"`
 		Opened   []string     `json:"opened"`
 	}{bs, ids})
+	return nil
+}
+
+// accountFormulas lists the stored compensation formula versions.
+func (s *server) accountFormulas(w http.ResponseWriter, r *http.Request) error {
+	if _, err := query(r); err != nil {
+		return err
+	}
+	fs, err := s.accountSvc().Formulas(r.Context())
+	if err != nil {
+		return err
+	}
+	if fs == nil {
+		fs = []acc.Formula{}
+	}
+	writeJSON(w, http.StatusOK, fs)
+	return nil
+}
+
+// accountAddFormula adds a compensation formula version (a new provincial
+// notice) from its JSON: the city's act only — a county's account:write
+// covers its own rows, not the province's scheme. A refusal names the
+// field (acc.ValidateFormula).
+func (s *server) accountAddFormula(w http.ResponseWriter, r *http.Request) error {
+	if _, err := query(r); err != nil {
+		return err
+	}
+	if !s.accountScope(r).All {
+		return &Error{Code: CodeForbidden, Message: "only the city adds a compensation formula version"}
+	}
+	var f acc.Formula
+	if err := decodeBody(r, &f); err != nil {
+		return err
+	}
+	fs, err := s.accountSvc().AddFormula(r.Context(), f)
+	if err != nil {
+		return accountError(err)
+	}
+	writeJSON(w, http.StatusCreated, fs)
 	return nil
 }

@@ -87,6 +87,8 @@ func init() {
 	routeSamples["GET /api/v1/accountability/reduction"] = "/api/v1/accountability/reduction?year=2026"
 	routeSamples["GET /api/v1/accountability/soil/plots"] = "/api/v1/accountability/soil/plots"
 	routeSamples["GET /api/v1/accountability/soil/reviews"] = "/api/v1/accountability/soil/reviews"
+	routeSamples["GET /api/v1/accountability/formulas"] = "/api/v1/accountability/formulas"
+	routeSamples["POST /api/v1/accountability/formulas"] = "/api/v1/accountability/formulas"
 }
 
 // seedAccount adds air stations in both counties of the role fixture, two
@@ -283,6 +285,32 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 		t.Fatalf("county X projects %+v %v", ps, err)
 	}
 	get("city", "/api/v1/accountability/soil", 400)
+
+	// Compensation formula versions: every reader lists them; only the
+	// city adds one, and a bad one is refused naming its field.
+	const fp = "/api/v1/accountability/formulas"
+	var vs []acc.Formula
+	if err := json.Unmarshal(get("countyX", fp, 200).Bytes(), &vs); err != nil || len(vs) != 1 || vs[0].Version != "LC-2025" {
+		t.Fatalf("formulas %+v %v", vs, err)
+	}
+	get("enterpriseA", fp, 403)
+	nf := `{"version":"LC-2026","title":"测试","from":"2026-01-01T00:00:00+08:00","kinds":["quarter"],` +
+		`"weights":[{"pollutant":"pm25","permille":600},{"pollutant":"pm10","permille":150},{"pollutant":"so2","permille":150},{"pollutant":"no2","permille":100}],` +
+		`"yuan_per_ug":800000,"yuan_per_point":200000,"factors":{},"default_factor":1000,"round_yuan":1,"source":"测试通知"}`
+	post("countyX", fp, []byte(nf), 403)
+	post("enterpriseA", fp, []byte(nf), 403)
+	var refusal struct {
+		Error struct {
+			Field string `json:"field"`
+		} `json:"error"`
+	}
+	badW := strings.Replace(nf, `"permille":600`, `"permille":500`, 1)
+	if err := json.Unmarshal(post("city", fp, []byte(badW), 422).Bytes(), &refusal); err != nil || refusal.Error.Field != "weights" {
+		t.Fatalf("bad weights: field %q %v", refusal.Error.Field, err)
+	}
+	if err := json.Unmarshal(post("city", fp, []byte(nf), 201).Bytes(), &vs); err != nil || len(vs) != 2 || vs[0].To.IsZero() || vs[1].Source != "测试通知" {
+		t.Fatalf("after the add: %+v %v", fs, err)
+	}
 
 	// Registers: a county sees its own enterprises' entries, plots and
 	// the reviews of its plots.
