@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,5 +191,62 @@ func TestCasePageAssign(t *testing.T) {
 	body = get(t, h, "/cases/"+id).Body.String()
 	if !strings.Contains(body, "张伟（dcf-zhang）") {
 		t.Error("the history does not name the assignee")
+	}
+}
+
+// TestCaseListDeadlines: the overdue badge names the deadline missed —
+// acceptance for a registered case, assignment for an accepted one, the
+// closure deadline — from the engine's policy, not the closure deadline
+// alone; a case within its times shows its next deadline by name.
+func TestCaseListDeadlines(t *testing.T) {
+	st, svc := caseStore(t, 1) // one case accepted 60 days ago
+	ctx := context.Background()
+	city := auth.Principal{User: "city-admin", Role: model.RoleCity, Via: "test"}
+	then := testNow.Add(-20 * 24 * time.Hour)
+	old := &casesvc.Service{St: st, DataDir: t.TempDir(), Now: func() time.Time { return then }}
+	late, err := old.Register(ctx, cases.Case{Source: cases.SourceInspection, Line: "air-dust", County: "371502", Severity: cases.SeverityGeneral,
+		Title: "未受理的案件", Description: "x"}, city)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := svc.Register(ctx, cases.Case{Source: cases.SourceInspection, Line: "air-dust", County: "371502", Severity: cases.SeverityGeneral,
+		Title: "新案件", Description: "x"}, city)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Config{Now: func() time.Time { return testNow }}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(body, id string) string {
+		i := strings.Index(body, `<td><a href="/cases/`+id+`">`)
+		if i < 0 {
+			t.Fatalf("%s not listed", id)
+		}
+		return body[i : i+strings.Index(body[i:], "</tr>")]
+	}
+	body := get(t, h, "/cases?lang=zh").Body.String()
+	if r := row(body, late.ID); !strings.Contains(r, "超期未受理") || !strings.Contains(r, "受理期限") {
+		t.Errorf("registered 20 days ago: %s", r)
+	}
+	if r := row(body, fresh.ID); strings.Contains(r, "超期") || !strings.Contains(r, "受理期限") {
+		t.Errorf("registered an hour ago: %s", r)
+	}
+	var accepted string
+	for _, id := range listed(body) {
+		if id != late.ID && id != fresh.ID {
+			accepted = id
+		}
+	}
+	if r := row(body, accepted); !strings.Contains(r, "超期未交办") {
+		t.Errorf("accepted 60 days ago: %s", r)
+	}
+	// The overdue filter (the store's) and the badges agree.
+	ov := listed(get(t, h, "/cases?overdue=1").Body.String())
+	if len(ov) != 2 || !slices.Contains(ov, late.ID) || !slices.Contains(ov, accepted) {
+		t.Errorf("overdue filter lists %v", ov)
+	}
+	if b := get(t, h, "/cases?lang=en").Body.String(); !strings.Contains(row(b, late.ID), "acceptance overdue") {
+		t.Errorf("English: %s", row(b, late.ID))
 	}
 }

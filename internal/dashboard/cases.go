@@ -32,15 +32,74 @@ func open(c cases.Case) bool {
 	return c.State != cases.StateClosed && c.State != cases.StateRejected
 }
 
-// overdue: open and past its closure deadline.
+// caseRules are the rules the store derives its overdue filter from; the
+// pages judge lateness by the same ones.
+var caseRules = cases.DefaultRules()
+
+// overdue: open and past a deadline the engine sets for it — its stage's
+// (acceptance, assignment, verification) or its closure deadline.
 func overdue(c cases.Case, now time.Time) bool {
-	return open(c) && !c.Due.IsZero() && now.After(c.Due)
+	return cases.Overdue(c, caseRules.Policy(c), now).Overdue
+}
+
+// stageKey names the deadline of the case's stage: accepting a
+// registered case, assigning an accepted one, rectifying, verifying.
+func stageKey(st cases.State) string {
+	switch st {
+	case cases.StateRegistered:
+		return "accept"
+	case cases.StateAccepted:
+		return "assign"
+	case cases.StateAssigned, cases.StateRectifying:
+		return "rectify"
+	case cases.StateSubmitted, cases.StateVerifying:
+		return "verify"
+	}
+	return "close"
+}
+
+// deadlineInfo is what a list shows of a case's deadlines: the one that
+// matters now (the earliest missed, else the next) named, and each missed
+// one named.
+type deadlineInfo struct {
+	Overdue bool
+	Due     time.Time
+	DueKey  string   // cases.dl.<stage|close>: which deadline Due is
+	Missed  []string // cases.late.<stage|close>, one per missed deadline
+}
+
+func deadlinesOf(c cases.Case, now time.Time) deadlineInfo {
+	p := caseRules.Policy(c)
+	l := cases.Overdue(c, p, now)
+	d := deadlineInfo{Overdue: l.Overdue, Due: l.Due}
+	if !c.State.Open() {
+		d.Due, d.DueKey = c.Due, "cases.dl.close"
+		return d
+	}
+	stage, _ := cases.StageDue(c, p)
+	key := stageKey(c.State)
+	if l.Stage && key != "rectify" { // rectifying is due at the closure deadline itself
+		d.Missed = append(d.Missed, "cases.late."+key)
+	}
+	if l.Case {
+		d.Missed = append(d.Missed, "cases.late.close")
+	}
+	switch {
+	case !d.Due.IsZero() && d.Due.Equal(stage) && key != "rectify":
+		d.DueKey = "cases.dl." + key
+	case key == "rectify":
+		d.DueKey = "cases.dl.rectify"
+	default:
+		d.DueKey = "cases.dl.close"
+	}
+	return d
 }
 
 type caseRow struct {
 	cases.Case
 	CountyName string
 	Overdue    bool
+	Deadline   deadlineInfo
 	// Heading is the title in the page's language.
 	Heading string
 }
@@ -170,7 +229,8 @@ func (h *Handler) casesBoard(w http.ResponseWriter, r *http.Request, p *page) er
 		d.More, list = true, list[:casePageSize]
 	}
 	for _, c := range list {
-		d.Cases = append(d.Cases, caseRow{Case: c, CountyName: names[c.County], Overdue: overdue(c, now), Heading: c.TitleIn(p.Lang)})
+		dl := deadlinesOf(c, now)
+		d.Cases = append(d.Cases, caseRow{Case: c, CountyName: names[c.County], Overdue: dl.Overdue, Deadline: dl, Heading: c.TitleIn(p.Lang)})
 	}
 	d.First = (pg-1)*casePageSize + 1
 	d.TotalShown = d.First + len(d.Cases) - 1
@@ -237,7 +297,8 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 	if err != nil {
 		return err
 	}
-	d := &caseData{caseRow: caseRow{Case: c, CountyName: countyNames(reg, p.Lang)[c.County], Overdue: overdue(c, h.cfg.Now()), Heading: c.TitleIn(p.Lang)},
+	dl := deadlinesOf(c, h.cfg.Now())
+	d := &caseData{caseRow: caseRow{Case: c, CountyName: countyNames(reg, p.Lang)[c.County], Overdue: dl.Overdue, Deadline: dl, Heading: c.TitleIn(p.Lang)},
 		Offers: caseOffers(c, p), Labels: map[string]string{}}
 	for _, e := range reg.Enterprises {
 		if e.USCC == c.Enterprise {

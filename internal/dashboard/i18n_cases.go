@@ -9,6 +9,15 @@ import (
 // casesMessages are the labels of the case list and case page, the public
 // portal and the patrol pages; merged into messages at start.
 var casesMessages = map[string][2]string{
+	"cases.dl.accept":   {"受理期限", "accept by"},
+	"cases.dl.assign":   {"交办期限", "assign by"},
+	"cases.dl.rectify":  {"整改期限", "rectify by"},
+	"cases.dl.verify":   {"核查期限", "verify by"},
+	"cases.dl.close":    {"办结期限", "close by"},
+	"cases.late.accept": {"超期未受理", "acceptance overdue"},
+	"cases.late.assign": {"超期未交办", "assignment overdue"},
+	"cases.late.verify": {"超期未核查", "verification overdue"},
+	"cases.late.close":  {"超过办结期限", "past the closing deadline"},
 	"cases.search":      {"搜索案件编号、企业、排放口、因子…", "Search number, enterprise, outlet, factor…"},
 	"cases.allcounties": {"全部区县", "All counties"},
 	"cases.alllines":    {"全部工作线", "All work lines"},
