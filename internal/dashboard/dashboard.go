@@ -61,6 +61,7 @@ type Store interface {
 	casesStore
 	patrolStore
 	traceStore
+	forwardStore
 	Petitions(ctx context.Context, q store.PetitionQuery) ([]store.StoredPetition, error)
 	Attachment(ctx context.Context, hash string) (store.Attachment, error)
 	Users(ctx context.Context) ([]model.User, error)
@@ -177,6 +178,7 @@ func pageTable() []pageRoute {
 		{"GET /monitoring/enterprises/{uscc}", accessStaff, (*Handler).enterprisePage},
 		{"GET /monitoring/devices/{mn}", accessStaff, (*Handler).devicePage},
 		{"GET /monitoring/quarantine", accessQuarantine, (*Handler).quarantinePage},
+		{"GET /monitoring/forwarding", accessStaff, (*Handler).forwardingPage},
 		{"GET /water", accessPublic, (*Handler).waterPage},
 		{"GET /rights", accessRights, (*Handler).rightsPage},
 		{"GET /cases", accessCases, (*Handler).casesBoard},

@@ -16,7 +16,7 @@ import (
 // user reaches them.
 func langPages(t *testing.T, s *seeded) []string {
 	return []string{"/", "/air", "/air/stations/371511A", "/monitoring", "/monitoring?county=" + s.Reg.Counties[0].Code,
-		"/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine",
+		"/monitoring/devices/" + s.Device.MN, "/monitoring/enterprises/" + s.Outlet.Enterprise, "/monitoring/quarantine", "/monitoring/forwarding",
 		"/reports/monthly", "/reports/monthly?month=2025-05", "/water", "/water?period=2025-05", "/rights", "/cases", "/cases/" + s.OverdueCase,
 		"/petition", "/petition/track?code=" + s.PetitionCode, "/nope", "/notices", "/notices/" + s.OverdueCase + "/0", "/petitions",
 		"/accountability", "/screen", "/water/trace", "/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N",
@@ -33,7 +33,7 @@ var (
 	// such as a21026, MN numbers or PM2.5 mix in digits and do not count).
 	asciiWord = regexp.MustCompile(`\b[A-Za-z]{3,}\b`)
 	// A message key that was not found renders as itself.
-	msgKey = regexp.MustCompile(`\b(app|nav|lang|overview|air|col|mon|state|status|report|err|unit|login|act|notices|level|pets|sat|trace|role|case|cases|acc|rights|water|pet|frame|reason|dev|industry|factor|screen)\.[a-z_-]+[a-z]\b`)
+	msgKey = regexp.MustCompile(`\b(fwd|app|nav|lang|overview|air|col|mon|state|status|report|err|unit|login|act|notices|level|pets|sat|trace|role|case|cases|acc|rights|water|pet|frame|reason|dev|industry|factor|screen)\.[a-z_-]+[a-z]\b`)
 )
 
 // allowedASCII are the words a Chinese page writes in Latin letters

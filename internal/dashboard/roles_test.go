@@ -83,6 +83,8 @@ func TestRoles(t *testing.T) {
 		{"/monitoring/devices/" + s.Device.MN, auth.ScopeRaw, []row{{"10.1.2.3:5000", ent.County, ent.USCC}}, false, true},
 		// The API's scope for the quarantine: the city only, not machines.
 		{"/monitoring/quarantine", auth.ScopeQuarantine, nil, true, false},
+		// Forwarding: the city's links to upper platforms.
+		{"/monitoring/forwarding", auth.ScopeRaw, nil, true, false},
 		{"/rights", accessRights, nil, true, false},
 		{"/cases", auth.ScopeCasesRead, []row{{s.OverdueCase, "371502", ""}}, false, false},
 		{"/cases/" + s.OverdueCase, auth.ScopeCasesRead, []row{{"扬尘未覆盖", "371502", ""}}, false, true},

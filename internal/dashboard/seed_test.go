@@ -131,6 +131,16 @@ func seed(t testing.TB, st store.Store) *seeded {
 		t.Fatal(err)
 	}
 	seedCases(t, st, s)
+	// One upper platform that forwards, one that is down.
+	for _, fs := range []store.ForwardState{
+		{Target: "province", Address: "10.0.0.1:9212", Connected: true, Sent: 120, Acked: 118, Resent: 2, LastAckAt: testNow, UpdatedAt: testNow},
+		{Target: "nation", Address: "10.0.0.2:9212", Errors: 4, LastError: "connect: dial tcp 10.0.0.2:9212: connection refused",
+			LastErrorAt: testNow, UpdatedAt: testNow},
+	} {
+		if err := st.SaveForwardState(ctx, fs); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return s
 }
 

@@ -151,7 +151,7 @@ func (c *client) session(ctx context.Context, conn net.Conn) (progressed bool, e
 	// not sent again meanwhile.
 	var done []store.ForwardDone
 	doneSet := map[int64]bool{}
-	var nextPoll time.Time
+	var nextPoll, doneSince time.Time
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -209,6 +209,9 @@ func (c *client) session(ctx context.Context, conn net.Conn) (progressed bool, e
 		if !nextPoll.IsZero() && snd.Room() > 0 {
 			wait = min(wait, max(0, nextPoll.Sub(now)))
 		}
+		if !doneSince.IsZero() {
+			wait = min(wait, max(0, doneSince.Add(ackFlush).Sub(now)))
+		}
 		timer.Reset(wait)
 		select {
 		case <-c.s.stop:
@@ -260,7 +263,13 @@ func (c *client) session(ctx context.Context, conn net.Conn) (progressed bool, e
 				}
 			}
 		}
-		if len(done) > 0 {
+		// Removals are written together (one transaction, one fsync per
+		// 256 entries or 100 ms): until then the entries are not sent
+		// again; after a crash they are, and the receiver keeps one.
+		if len(done) > 0 && doneSince.IsZero() {
+			doneSince = time.Now()
+		}
+		if len(done) > 0 && (len(done) >= 256 || time.Since(doneSince) >= ackFlush || snd.InFlight() == 0) {
 			if _, err := c.s.st.ForwardAcked(ctx, t.Name, done); err != nil {
 				// Kept: retried after the next event; meanwhile these
 				// entries are not sent again.
@@ -269,6 +278,7 @@ func (c *client) session(ctx context.Context, conn net.Conn) (progressed bool, e
 			}
 			clear(doneSet)
 			done = done[:0]
+			doneSince = time.Time{}
 		}
 	}
 }
@@ -368,6 +378,10 @@ func (c *client) handle(ctx context.Context, ev event, snd *forward.Sender, qns 
 }
 
 var errWrite = errors.New("write")
+
+// ackFlush is the longest acknowledged entries wait for their removal
+// from the queue.
+const ackFlush = 100 * time.Millisecond
 
 // maxHistory bounds the uploads one history request is answered with.
 const maxHistory = 1500

@@ -35,7 +35,7 @@ type upper struct {
 	changed chan struct{}
 }
 
-func newUpper(t *testing.T) *upper {
+func newUpper(t testing.TB) *upper {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func (u *upper) waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func setup(t *testing.T, yaml string) (store.Store, *forward.Config) {
+func setup(t testing.TB, yaml string) (store.Store, *forward.Config) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "e.db"), store.Options{})
