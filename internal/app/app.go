@@ -575,12 +575,14 @@ func (a *App) reloadDevices(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cannot load registry: %w", err)
 	}
-	a.Devices.Replace(reg.Devices)
+	// Forwarding's routes first: a device the gateway starts accepting
+	// has its route already, so none of its uploads misses the queue.
 	if a.Forward != nil {
 		if err := a.Forward.Reload(ctx); err != nil {
 			a.log.Warn("forwarding routes not reloaded", "err", err)
 		}
 	}
+	a.Devices.Replace(reg.Devices)
 	if a.Alerts != nil {
 		// The alert rules' series follow the registry too (in the
 		// background: the service may be replaying).
