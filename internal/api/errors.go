@@ -157,7 +157,7 @@ var reasons = []struct {
 	key string
 }{
 	{rights.ErrOverdraft, "rights.overdraft"}, {rights.ErrState, "rights.state"}, {rights.ErrExpired, "rights.expired"},
-	{rights.ErrUnverified, "rights.unverified"}, {rights.ErrNoRatioRule, "rights.no_ratio_rule"}, {rights.ErrNoPrice, "rights.no_price"},
+	{rights.ErrUnverified, "rights.unverified"}, {rights.ErrNotYetValid, "rights.not_yet_valid"}, {rights.ErrNoRatioRule, "rights.no_ratio_rule"}, {rights.ErrNoPrice, "rights.no_price"},
 	{rights.ErrKeyReused, "rights.key_reused"}, {rights.ErrClock, "rights.clock"}, {rights.ErrDuplicate, "rights.duplicate"},
 	{rights.ErrNotFound, "rights.not_found"}, {rights.ErrInvalid, "rights.invalid"},
 	{cases.ErrTransition, "cases.transition"}, {cases.ErrPermission, "cases.permission"}, {cases.ErrDuplicate, "cases.duplicate"},

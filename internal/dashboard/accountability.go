@@ -40,6 +40,7 @@ type accountStore interface {
 	SoilUnits(ctx context.Context) ([]acc.SoilUnit, error)
 	Duties(ctx context.Context, year int) ([]acc.Duty, error)
 	Projects(ctx context.Context) ([]acc.Project, error)
+	AccountConfig(ctx context.Context) (store.AccountConfig, error)
 }
 
 type accountData struct {
@@ -63,7 +64,21 @@ type accountData struct {
 	// caller may compute it (the city, account:write), from the page
 	// through the API's own endpoints (static/account.js).
 	Ended, CanRun bool
+	// Formulas are the compensation formula versions stored, oldest
+	// first; CanAddFormula: the caller may add one (the city with
+	// account:write, through POST /api/v1/accountability/formulas).
+	Formulas      []formulaRow
+	CanAddFormula bool
 }
+
+type formulaRow struct {
+	acc.Formula
+	To      string // the end day, "" while in force
+	Weights string // e.g. PM2.5 60%、PM10 15%…
+}
+
+// formulaPollutantNames are the factor names of the formula's pollutants.
+var formulaPollutantNames = map[acc.Pollutant]string{acc.PolPM25: "PM2.5", acc.PolPM10: "PM10", acc.PolSO2: "SO2", acc.PolNO2: "NO2"}
 
 type firingRow struct {
 	store.StoredFiring
@@ -199,6 +214,24 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 			d.Projects = append(d.Projects, projectRow{Project: pr, CountyName: names[pr.County], Percent: pr.Ratio() * 100, Done: pr.Done(now)})
 		}
 	}
+	cfg, err := as.AccountConfig(ctx)
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(cfg.Formulas, func(a, b acc.Formula) int { return a.From.Compare(b.From) })
+	for _, f := range cfg.Formulas {
+		r := formulaRow{Formula: f}
+		if !f.To.IsZero() {
+			r.To = f.To.AddDate(0, 0, -1).In(cst).Format(time.DateOnly) // the last day in force
+		}
+		ws := make([]string, len(f.Weights))
+		for i, w := range f.Weights {
+			ws[i] = formulaPollutantNames[w.Pollutant] + " " + strconv.FormatFloat(float64(w.Permille)/10, 'f', -1, 64) + "%"
+		}
+		r.Weights = strings.Join(ws, "、")
+		d.Formulas = append(d.Formulas, r)
+	}
+	d.CanAddFormula = p.Scope.All && p.Can(auth.ScopeAccountWrite) && (h.cfg.Auth == nil || p.User.Authenticated())
 	p.Nav, p.Title, p.Data = "accountability", p.T("acc.title"), d
 	return h.render(w, http.StatusOK, "accountability", p)
 }
