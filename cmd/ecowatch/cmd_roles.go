@@ -51,19 +51,49 @@ func (f *busFlags) config(name string, log *slog.Logger) bus.Config {
 		MaxPending: f.maxPending, MaxPendingBytes: f.maxPendingBytes, DuplicateWindow: f.dupWindow, Name: name, Log: log}
 }
 
-// parseRole parses a role's flags: no arguments, a DSN (what it is for
-// names it in the error) and the JSON logger at the level asked for.
-func parseRole(fs *flag.FlagSet, args []string, dsn *string, what string, level *string, stderr io.Writer) (*slog.Logger, error) {
-	if err := parse(fs, args); err != nil {
-		return nil, err
+// roleFlags are the flags every scaled-out role has: its store, its
+// HTTP listener and its security, the ready file and the log level.
+type roleFlags struct {
+	dsn, httpAddr, readyFile, level string
+	http                            httpSecFlags
+}
+
+func roleFlagsOf(fs *flag.FlagSet, dsnHelp, httpEnv, httpDef, httpHelp string) *roleFlags {
+	f := &roleFlags{}
+	fs.StringVar(&f.dsn, "db", envOr("ECOWATCH_DB", ""), dsnHelp+" ($ECOWATCH_DB)")
+	fs.StringVar(&f.httpAddr, "http-addr", envOr(httpEnv, httpDef), httpHelp+" ($"+httpEnv+")")
+	fs.StringVar(&f.readyFile, "ready-file", "", "write the bound addresses as JSON to this file once listening")
+	fs.StringVar(&f.level, "log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	f.http.register(fs)
+	return f
+}
+
+// parse parses a role's flags: no arguments, a DSN (what it is for names
+// it in the error), the JSON logger at the level asked for and the HTTP
+// security.
+func (f *roleFlags) parse(fs *flag.FlagSet, args []string, what string, stderr io.Writer) (*slog.Logger, app.HTTPSecurity, error) {
+	if err := parseNone(fs, args); err != nil {
+		return nil, app.HTTPSecurity{}, err
 	}
-	if fs.NArg() > 0 {
-		return nil, usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	if f.dsn == "" {
+		return nil, app.HTTPSecurity{}, usageError{fmt.Errorf("-db (or $ECOWATCH_DB) is required: %s", what)}
 	}
-	if *dsn == "" {
-		return nil, usageError{fmt.Errorf("-db (or $ECOWATCH_DB) is required: %s", what)}
+	log, err := newLogger(f.level, stderr)
+	if err != nil {
+		return nil, app.HTTPSecurity{}, err
 	}
-	return newLogger(*level, stderr)
+	sec, err := f.http.config()
+	return log, sec, err
+}
+
+// started prints what a role serves, then runs it until ctx ends.
+func started(ctx context.Context, stdout io.Writer, what string, sec app.HTTPSecurity, ops string, shutdown func(context.Context) error) error {
+	fmt.Fprint(stdout, what)
+	if ops != "" {
+		fmt.Fprintf(stdout, ", ops on %s://%s/", sec.Scheme(), ops)
+	}
+	fmt.Fprintln(stdout)
+	return untilDone(ctx, shutdown)
 }
 
 // untilDone waits for the end of ctx (SIGINT, SIGTERM), then shuts down
@@ -84,117 +114,77 @@ func newLogger(level string, stderr io.Writer) (*slog.Logger, error) {
 }
 
 func runGateway(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("gateway", "gateway [flags]\n\nRuns a stateless HJ 212 gateway of a scaled-out deployment: devices' frames go to the\nNATS JetStream bus and a device is acknowledged (9014) once the stream holds the frame\nwith the configured replication. The registry and the back-fill gaps are read from\nPostgreSQL; writers (ecowatch writer) store the frames.", stderr)
+	fs := newFlagSet("gateway", "gateway [flags]\n\nRuns a stateless HJ 212 gateway of a scaled-out deployment: devices' frames go to the NATS\nJetStream bus and a device is acknowledged (9014) once the stream holds the frame with the\nconfigured replication. The registry and back-fill gaps are read from PostgreSQL.", stderr)
 	var bf busFlags
 	bf.register(fs)
-	d := gateway.DefaultConfig()
-	dsn := fs.String("db", envOr("ECOWATCH_DB", ""), "PostgreSQL DSN: the registry and stored DataTimes ($ECOWATCH_DB)")
-	addr := fs.String("gateway-addr", envOr("ECOWATCH_GATEWAY_ADDR", ":9212"), "TCP address for HJ 212 devices ($ECOWATCH_GATEWAY_ADDR)")
-	ops := fs.String("http-addr", envOr("ECOWATCH_OPS_ADDR", ":9100"), "HTTP address of /healthz, /readyz and /metrics (empty disables) ($ECOWATCH_OPS_ADDR)")
-	readyFile := fs.String("ready-file", "", "write the bound addresses as JSON to this file once listening")
-	batchFrames := fs.Int("batch-frames", d.BatchFrames, "frames published together (one wait for the stream's acknowledgements)")
-	batchInterval := fs.Duration("batch-interval", d.BatchInterval, "publish this long after the first pending frame")
-	idle := fs.Duration("idle-timeout", d.IdleTimeout, "close a device connection silent for this long")
-	perIP := fs.Int("max-conns-per-ip", d.MaxConnsPerIP, "device connections allowed from one address")
-	quarantine := fs.Bool("quarantine-unknown", true, "archive frames of unknown devices or with wrong passwords for review")
+	gc := gateway.DefaultConfig()
+	rf := roleFlagsOf(fs, "PostgreSQL DSN: the registry and stored DataTimes", "ECOWATCH_OPS_ADDR", ":9100", "HTTP address of /healthz, /readyz and /metrics (empty disables)")
+	fs.StringVar(&gc.Addr, "gateway-addr", envOr("ECOWATCH_GATEWAY_ADDR", ":9212"), "TCP address for HJ 212 devices ($ECOWATCH_GATEWAY_ADDR)")
+	fs.IntVar(&gc.BatchFrames, "batch-frames", gc.BatchFrames, "frames published together (one wait for the stream's acknowledgements)")
+	fs.DurationVar(&gc.BatchInterval, "batch-interval", gc.BatchInterval, "publish this long after the first pending frame")
+	fs.DurationVar(&gc.IdleTimeout, "idle-timeout", gc.IdleTimeout, "close a device connection silent for this long")
+	fs.IntVar(&gc.MaxConnsPerIP, "max-conns-per-ip", gc.MaxConnsPerIP, "device connections allowed from one address")
+	gc.QuarantineUnknown = true
+	fs.BoolVar(&gc.QuarantineUnknown, "quarantine-unknown", true, "archive frames of unknown devices or with wrong passwords for review")
 	reload := fs.Duration("registry-reload", 30*time.Second, "reload the device table from the registry this often")
-	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
-	var hf httpSecFlags
-	hf.register(fs)
-	log, err := parseRole(fs, args, dsn, "the PostgreSQL holding the registry", level, stderr)
+	log, sec, err := rf.parse(fs, args, "the PostgreSQL holding the registry", stderr)
 	if err != nil {
 		return err
 	}
-	sec, err := hf.config()
+	r, err := app.StartGatewayRole(ctx, app.GatewayRoleConfig{DSN: rf.dsn, Bus: bf.config("ecowatch-gateway", log.With("component", "bus")),
+		Gateway: gc, OpsAddr: rf.httpAddr, OpsHTTP: sec, RegistryReload: *reload, ReadyFile: rf.readyFile, Logger: log})
 	if err != nil {
 		return err
 	}
-	gc := d
-	gc.Addr = *addr
-	gc.BatchFrames, gc.BatchInterval, gc.IdleTimeout = *batchFrames, *batchInterval, *idle
-	gc.MaxConnsPerIP, gc.QuarantineUnknown = *perIP, *quarantine
-	r, err := app.StartGatewayRole(ctx, app.GatewayRoleConfig{DSN: *dsn, Bus: bf.config("ecowatch-gateway", log.With("component", "bus")),
-		Gateway: gc, OpsAddr: *ops, OpsHTTP: sec, RegistryReload: *reload, ReadyFile: *readyFile, Logger: log})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "ecowatch gateway: devices on %s, bus %s", r.Addr(), bf.url)
-	if h := r.OpsAddr(); h != "" {
-		fmt.Fprintf(stdout, ", ops on %s://%s/", sec.Scheme(), h)
-	}
-	fmt.Fprintln(stdout)
-	return untilDone(ctx, r.Shutdown)
+	return started(ctx, stdout, fmt.Sprintf("ecowatch gateway: devices on %s, bus %s", r.Addr(), bf.url), sec, r.OpsAddr(), r.Shutdown)
 }
 
 func runWriter(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("writer", "writer [flags]\n\nRuns a writer of a scaled-out deployment: it takes a fair share of the bus's partitions\n(leases in JetStream KV; a dead writer's partitions move to the others), commits their\nframes to PostgreSQL idempotently and acknowledges the stream only after the commit.\nIt also keeps the hour and day roll-ups and the retention.", stderr)
+	fs := newFlagSet("writer", "writer [flags]\n\nRuns a writer of a scaled-out deployment: it takes a fair share of the bus's partitions (leases\nin JetStream KV; a dead writer's partitions move to the others), commits their frames to\nPostgreSQL idempotently, acknowledges the stream after the commit, and keeps roll-ups and retention.", stderr)
 	var bf busFlags
 	bf.register(fs)
 	host, _ := os.Hostname()
-	dsn := fs.String("db", envOr("ECOWATCH_DB", ""), "PostgreSQL DSN ($ECOWATCH_DB)")
-	id := fs.String("id", envOr("ECOWATCH_WRITER_ID", fmt.Sprintf("%s-%d", host, os.Getpid())), "this writer's name in the partition leases ($ECOWATCH_WRITER_ID)")
-	ops := fs.String("http-addr", envOr("ECOWATCH_OPS_ADDR", ":9101"), "HTTP address of /healthz, /readyz and /metrics (empty disables) ($ECOWATCH_OPS_ADDR)")
-	readyFile := fs.String("ready-file", "", "write the bound addresses as JSON to this file once started")
-	batch := fs.Int("batch", 1000, "frames committed per transaction and partition (at most)")
-	maxWait := fs.Duration("max-wait", 200*time.Millisecond, "wait at most this long to fill a batch")
-	leaseTTL := fs.Duration("lease-ttl", 6*time.Second, "partition lease lifetime: a dead writer's partitions move after this")
-	rollup := fs.Duration("rollup-every", app.RollupEvery, "roll minute data up into hours and days this often (negative: never)")
-	retention := fs.Duration("retention", 0, "drop minute and real-time data older than this, whole months at a time (0 keeps all)")
-	rollRetention := fs.Duration("rollup-retention", 0, "drop roll-ups older than this (0 keeps all)")
-	rawRetention := fs.Duration("raw-retention", 0, "drop archived raw frames older than this (0 keeps all)")
-	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
-	var hf httpSecFlags
-	hf.register(fs)
-	log, err := parseRole(fs, args, dsn, "the PostgreSQL the writer commits to", level, stderr)
+	rf := roleFlagsOf(fs, "PostgreSQL DSN", "ECOWATCH_OPS_ADDR", ":9101", "HTTP address of /healthz, /readyz and /metrics (empty disables)")
+	cfg := app.WriterRoleConfig{Writer: bus.WriterConfig{ID: envOr("ECOWATCH_WRITER_ID", fmt.Sprintf("%s-%d", host, os.Getpid()))}}
+	fs.StringVar(&cfg.Writer.ID, "id", cfg.Writer.ID, "this writer's name in the partition leases ($ECOWATCH_WRITER_ID)")
+	fs.IntVar(&cfg.Writer.Batch, "batch", 1000, "frames committed per transaction and partition (at most)")
+	fs.DurationVar(&cfg.Writer.MaxWait, "max-wait", 200*time.Millisecond, "wait at most this long to fill a batch")
+	fs.DurationVar(&cfg.Writer.LeaseTTL, "lease-ttl", 6*time.Second, "partition lease lifetime: a dead writer's partitions move after this")
+	fs.DurationVar(&cfg.RollupEvery, "rollup-every", app.RollupEvery, "roll minute data up into hours and days this often (negative: never)")
+	fs.DurationVar(&cfg.Retention, "retention", 0, "drop minute and real-time data older than this, whole months at a time (0 keeps all)")
+	fs.DurationVar(&cfg.RollupRetention, "rollup-retention", 0, "drop roll-ups older than this (0 keeps all)")
+	fs.DurationVar(&cfg.RawRetention, "raw-retention", 0, "drop archived raw frames older than this (0 keeps all)")
+	log, sec, err := rf.parse(fs, args, "the PostgreSQL the writer commits to", stderr)
 	if err != nil {
 		return err
 	}
-	sec, err := hf.config()
+	log = log.With("writer", cfg.Writer.ID)
+	cfg.DSN, cfg.Bus, cfg.OpsAddr, cfg.OpsHTTP, cfg.ReadyFile, cfg.Logger = rf.dsn, bf.config("ecowatch-writer-"+cfg.Writer.ID, log.With("component", "bus")),
+		rf.httpAddr, sec, rf.readyFile, log
+	r, err := app.StartWriterRole(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	log = log.With("writer", *id)
-	r, err := app.StartWriterRole(ctx, app.WriterRoleConfig{DSN: *dsn, Bus: bf.config("ecowatch-writer-"+*id, log.With("component", "bus")),
-		Writer:  bus.WriterConfig{ID: *id, Batch: *batch, MaxWait: *maxWait, LeaseTTL: *leaseTTL},
-		OpsAddr: *ops, OpsHTTP: sec, RollupEvery: *rollup, Retention: *retention, RollupRetention: *rollRetention, RawRetention: *rawRetention, ReadyFile: *readyFile, Logger: log})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "ecowatch writer %s: bus %s", *id, bf.url)
-	if h := r.OpsAddr(); h != "" {
-		fmt.Fprintf(stdout, ", ops on %s://%s/", sec.Scheme(), h)
-	}
-	fmt.Fprintln(stdout)
-	return untilDone(ctx, r.Shutdown)
+	return started(ctx, stdout, fmt.Sprintf("ecowatch writer %s: bus %s", cfg.Writer.ID, bf.url), sec, r.OpsAddr(), r.Shutdown)
 }
 
 func runWeb(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("web", "web [flags]\n\nRuns the API and the dashboard of a scaled-out deployment on PostgreSQL, with no device\ngateway: writers fill the store. The monitoring read paths may use a read replica\n(--db-read). Run --alerts on exactly one web instance.", stderr)
-	dsn := fs.String("db", envOr("ECOWATCH_DB", ""), "PostgreSQL DSN of the primary ($ECOWATCH_DB)")
-	readDSN := fs.String("db-read", envOr("ECOWATCH_DB_READ", ""), "PostgreSQL DSN of a read replica for the monitoring read paths ($ECOWATCH_DB_READ)")
-	httpAddr := fs.String("http-addr", envOr("ECOWATCH_HTTP_ADDR", ":8080"), "HTTP address for the API and dashboard ($ECOWATCH_HTTP_ADDR)")
-	dataDir := fs.String("data-dir", envOr("ECOWATCH_DATA_DIR", "ecowatch-data"), "directory for case evidence files (shared storage when several web instances run)")
-	readyFile := fs.String("ready-file", "", "write the bound addresses as JSON to this file once listening")
-	checkpoints := fs.String("rights-checkpoints", "", "directory of the ledger's daily checkpoint file (default <data-dir>/rights-checkpoints)")
+	fs := newFlagSet("web", "web [flags]\n\nRuns the API and the dashboard of a scaled-out deployment on PostgreSQL, with no device gateway:\nwriters fill the store. The monitoring read paths may use a read replica (--db-read).\nRun --alerts on exactly one web instance.", stderr)
+	rf := roleFlagsOf(fs, "PostgreSQL DSN of the primary", "ECOWATCH_HTTP_ADDR", ":8080", "HTTP address for the API and dashboard")
+	cfg := app.Config{DisableGateway: true}
+	fs.StringVar(&cfg.ReadDSN, "db-read", envOr("ECOWATCH_DB_READ", ""), "PostgreSQL DSN of a read replica for the monitoring read paths ($ECOWATCH_DB_READ)")
+	fs.StringVar(&cfg.DataDir, "data-dir", envOr("ECOWATCH_DATA_DIR", "ecowatch-data"), "directory for case evidence files (shared storage when several web instances run)")
+	fs.StringVar(&cfg.RightsCheckpoints, "rights-checkpoints", "", "directory of the ledger's daily checkpoint file (default <data-dir>/rights-checkpoints)")
 	alerts := fs.Bool("alerts", true, "run the alert rules here; enable on exactly one web instance")
 	natsURL := fs.String("nats", os.Getenv("ECOWATCH_NATS"), "NATS URL(s): the alert rules follow the writers' committed feed (empty: they poll the store) ($ECOWATCH_NATS)")
 	subject := fs.String("subject", envOr("ECOWATCH_SUBJECT", "ecowatch.frames"), "subject prefix of the frames, as the writers have it ($ECOWATCH_SUBJECT)")
-	meterFile := fs.String("meter-file", "", "YAML file naming the electricity sub-meters, for the alert rules")
-	reload := fs.Duration("registry-reload", 30*time.Second, "reload the registry this often")
-	level := fs.String("log-level", envOr("ECOWATCH_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
-	var hf httpSecFlags
-	hf.register(fs)
-	log, err := parseRole(fs, args, dsn, "the PostgreSQL primary", level, stderr)
+	fs.StringVar(&cfg.Alerts.MeterFile, "meter-file", "", "YAML file naming the electricity sub-meters, for the alert rules")
+	fs.DurationVar(&cfg.RegistryReload, "registry-reload", 30*time.Second, "reload the registry this often")
+	log, sec, err := rf.parse(fs, args, "the PostgreSQL primary", stderr)
 	if err != nil {
 		return err
 	}
-	sec, err := hf.config()
-	if err != nil {
-		return err
-	}
-	cfg := app.Config{DSN: *dsn, ReadDSN: *readDSN, DataDir: *dataDir, DisableGateway: true, HTTPAddr: *httpAddr, HTTP: sec,
-		DisableAlerts: !*alerts, RegistryReload: *reload, ReadyFile: *readyFile, RightsCheckpoints: *checkpoints, Logger: log}
-	cfg.Alerts.MeterFile = *meterFile
+	cfg.DSN, cfg.HTTPAddr, cfg.HTTP, cfg.DisableAlerts, cfg.ReadyFile, cfg.Logger = rf.dsn, rf.httpAddr, sec, !*alerts, rf.readyFile, log
 	if *natsURL != "" && *alerts {
 		cfg.Bus = &bus.Config{URL: *natsURL, Subject: *subject}
 	}
