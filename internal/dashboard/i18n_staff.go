@@ -66,7 +66,7 @@ var staffMessages = map[string][2]string{
 	"pets.reply":              {"答复", "Reply"},
 	"pets.send":               {"发送答复", "Send reply"},
 	"pets.callback":           {"回访满意度", "Callback"},
-	"pets.record":             {"记录", "Record"},
+	"pets.awaiting":           {"待群众评价", "awaiting the petitioner's rating"},
 	"sat.satisfied":           {"满意", "Satisfied"},
 	"sat.basically-satisfied": {"基本满意", "Basically satisfied"},
 	"sat.dissatisfied":        {"不满意", "Dissatisfied"},

@@ -109,19 +109,19 @@ type petitionRow struct {
 	Deadlines  cases.PetitionDeadlines
 	Overdue    bool // past the acceptance or closure deadline, still open
 	CanReply   bool
-	CanRate    bool // closed and not yet rated: the callback (回访)
 }
 
 type petitionsData struct {
-	Rows       []petitionRow
-	County     string
-	State      string
-	Counties   []countyOpt
-	States     []cases.State
-	Rate       float64
-	Rated      int
-	RateOK     bool
-	BySat      map[cases.Satisfaction]int
+	Rows     []petitionRow
+	County   string
+	State    string
+	Counties []countyOpt
+	States   []cases.State
+	Rate     float64
+	Rated    int
+	RateOK   bool
+	BySat    map[cases.Satisfaction]int
+	// Satisfacts are the answers counted in the satisfaction cards.
 	Satisfacts []cases.Satisfaction
 }
 
@@ -164,7 +164,6 @@ func (h *Handler) petitionsStaff(w http.ResponseWriter, r *http.Request, p *page
 	rules := cases.DefaultRules()
 	now := h.cfg.Now()
 	canWrite := p.Can("petitions:reply")
-	who, _ := caseRole(p)
 	var answers []cases.Satisfaction
 	for _, sp := range list {
 		if !p.Scope.Sees(sp.County, "") {
@@ -183,8 +182,6 @@ func (h *Handler) petitionsStaff(w http.ResponseWriter, r *http.Request, p *page
 				open := c.State.Open()
 				row.Overdue = open && ((c.AcceptedAt.IsZero() && !row.Deadlines.AcceptBy.IsZero() && now.After(row.Deadlines.AcceptBy)) ||
 					(!row.Deadlines.CloseBy.IsZero() && now.After(row.Deadlines.CloseBy)))
-				row.CanRate = c.State == cases.StateClosed && c.Satisfaction == "" && p.Can("cases:write") &&
-					cases.Permitted(who.Role, cases.ActRate) && cases.InScope(who, c)
 				answers = append(answers, c.Satisfaction)
 				if c.Satisfaction != "" {
 					d.BySat[c.Satisfaction]++

@@ -389,8 +389,9 @@ func TestPetitionsDesk(t *testing.T) {
 		{cases.BasicallySatisfied, `id="sat-rate">100.0%<`},
 		{cases.Dissatisfied, `id="sat-rate">0.0%<`},
 		// Closed, not rated: only the petitioner rates (with the rating key
-		// given at intake), so the desk offers staff no rating form.
-		{"", `—</td>`},
+		// given at intake), so the desk offers staff no rating form: it
+		// says the rating is awaited.
+		{"", `待群众评价`},
 	} {
 		hr, err := New(Config{Auth: au, Now: func() time.Time { return testNow }}, ratedStore{st, tc.sat, cases.StateClosed})
 		if err != nil {
