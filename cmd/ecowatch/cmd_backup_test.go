@@ -58,6 +58,7 @@ func TestVersionAndNewerSchema(t *testing.T) {
 	}
 	code, _, errs = runOps(t, "serve", "--data-dir", dir, "--gateway-addr", "127.0.0.1:0", "--http-addr", "")
 	want := fmt.Sprintf("the database is at schema version %d, this binary's newest migration is %d", latest+3, latest)
+	t.Logf("serve on a newer database: %s", errs)
 	if code != 1 || !strings.Contains(errs, want) {
 		t.Fatalf("serve on a newer database: exit %d, stderr %q; want exit 1 naming %q", code, errs, want)
 	}

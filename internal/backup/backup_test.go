@@ -407,3 +407,45 @@ func TestScheduleKeeps(t *testing.T) {
 		t.Fatalf("kept %v, want %v", got, made[2:])
 	}
 }
+
+// TestServeSchedulesBackups: the wiring of serve --backup-dir: a running
+// app takes backups on its schedule and keeps the newest Keep.
+func TestServeSchedulesBackups(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	seedStore(t, data)
+	bdir := filepath.Join(dir, "backups")
+	gc := gateway.DefaultConfig()
+	gc.Addr = "127.0.0.1:0"
+	a, err := app.Start(ctx, app.Config{DataDir: data, Gateway: gc, DisableAlerts: true,
+		Backup: &backup.Schedule{Dir: bdir, Every: 20 * time.Millisecond, Keep: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Names have a resolution of one second: more than Keep names seen
+	// over time and Keep complete now shows the pruning.
+	seen := map[string]bool{}
+	var complete []string
+	waitFor(t, "a third scheduled backup and the pruning", func() bool {
+		des, _ := os.ReadDir(bdir)
+		complete = complete[:0]
+		for _, de := range des {
+			if _, err := os.Stat(filepath.Join(bdir, de.Name(), backup.ManifestName)); err == nil {
+				complete = append(complete, de.Name())
+				seen[de.Name()] = true
+			}
+		}
+		return len(seen) > 2 && len(complete) == 2
+	})
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := a.Shutdown(c); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range complete {
+		if _, err := backup.Verify(ctx, filepath.Join(bdir, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
