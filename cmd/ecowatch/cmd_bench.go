@@ -13,12 +13,13 @@ import (
 )
 
 var runBench = group("bench", "Each benchmark runs in one process and reports figures measured in the same run.", map[string]command{
-	"ingest":       {"gateway + store + simulated devices flat out: acknowledged frames/s, values/s, ack latency, peak RSS, raw insert rate", benchIngest},
-	"store":        {"only the raw insert rate of a fresh store (uploads/s via CommitBatch)", benchStore},
-	"conns":        {"N concurrent idle device connections to an in-process gateway: RSS and KiB per connection", benchConns},
-	"conns-client": {"", benchConnsClient}, // internal: the client side of bench conns
-	"decode":       {"HJ 212 decode rate of a typical 2051 frame with 8 factors", benchDecode},
-	"bus":          {"scaled out: devices → gateway(s) → NATS JetStream → writer(s) → PostgreSQL", benchBus},
+	"ingest":        {"gateway + store + simulated devices flat out: acknowledged frames/s, values/s, ack latency, peak RSS, raw insert rate", benchIngest},
+	"store":         {"only the raw insert rate of a fresh store (uploads/s via CommitBatch)", benchStore},
+	"conns":         {"N concurrent idle device connections to an in-process gateway: RSS and KiB per connection", benchConns},
+	"conns-client":  {"", benchConnsClient},  // internal: the client side of bench conns
+	"ingest-client": {"", benchIngestClient}, // internal: the devices of bench ingest --sim-process
+	"decode":        {"HJ 212 decode rate of a typical 2051 frame with 8 factors", benchDecode},
+	"bus":           {"scaled out: devices → gateway(s) → NATS JetStream → writer(s) → PostgreSQL", benchBus},
 })
 
 // benchErr turns a benchmark's configuration error into a usage error
@@ -47,6 +48,7 @@ func benchIngest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&cfg.Verbose, "v", false, "log the gateway's warnings to stderr")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured run to this file")
+	fs.BoolVar(&cfg.SimProcess, "sim-process", false, "run the simulated devices in a child process (the profile and RSS are then the gateway's and store's alone)")
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
@@ -133,4 +135,19 @@ func benchBus(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	return benchErr(bench.Bus(ctx, cfg, stdout, stderr))
+}
+
+func benchIngestClient(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var cfg bench.IngestClientConfig
+	fs := newFlagSet("bench ingest-client", "bench ingest-client (internal: started by bench ingest --sim-process)", stderr)
+	fs.StringVar(&cfg.Addr, "addr", "", "gateway address")
+	fs.IntVar(&cfg.Devices, "devices", 0, "simulated devices")
+	fs.Int64Var(&cfg.Seed, "seed", 1, "data seed")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "frames per second per device (0: back to back)")
+	fs.StringVar(&cfg.Start, "start", "", "first DataTime (RFC 3339)")
+	fs.DurationVar(&cfg.OverTime, "overtime", 10*time.Second, "device OverTime")
+	if err := parseNone(fs, args); err != nil {
+		return err
+	}
+	return benchErr(bench.IngestClient(ctx, cfg, stdin, stdout))
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -33,6 +32,9 @@ type IngestConfig struct {
 	JSON          bool   // report as JSON
 	Verbose       bool   // the gateway's warnings to stderr
 	CPUProfile    string // CPU profile of the run written here
+	// SimProcess runs the simulated devices in a child process (ecowatch
+	// bench ingest-client) rather than in this one.
+	SimProcess bool
 }
 
 // Ingest runs a fresh store, the gateway and simulated devices sending
@@ -55,12 +57,17 @@ func Ingest(ctx context.Context, cfg IngestConfig, stdout, stderr io.Writer) err
 	if cfg.Devices <= 0 || cfg.Duration <= 0 {
 		return UsageError{errors.New("--devices and --duration must be positive")}
 	}
-	// Both ends of every device connection live in this process.
-	need := uint64(2*cfg.Devices + 256)
+	// Both ends of every device connection live in this process, unless
+	// the devices run in a child.
+	ends := uint64(2)
+	if cfg.SimProcess {
+		ends = 1
+	}
+	need := ends*uint64(cfg.Devices) + 256
 	if lim, err := RaiseNoFile(need); err != nil {
 		return err
 	} else if lim < need {
-		return fmt.Errorf("RLIMIT_NOFILE can only be raised to %d here, and %d devices need %d descriptors (both ends of each connection are in this process): use --devices %d or less, or raise the hard limit (ulimit -Hn)", lim, cfg.Devices, need, (lim-256)/2)
+		return fmt.Errorf("RLIMIT_NOFILE can only be raised to %d here, and %d devices need %d descriptors: use --devices %d or less, or raise the hard limit (ulimit -Hn)", lim, cfg.Devices, need, (lim-256)/ends)
 	}
 	h, err := openStore(ctx, cfg.DB, cfg.SQLiteSync)
 	if err != nil {
@@ -122,63 +129,76 @@ func Ingest(ctx context.Context, cfg IngestConfig, stdout, stderr io.Writer) err
 		}
 	}()
 
-	acked := make([]int, len(devs)) // per device; each index written by its device's goroutine only
-	var fmu sync.Mutex
-	failed := map[int][]time.Time{}
-	sim, err := simulator.New(simulator.Config{
-		Addr: gw.Addr().String(), Devices: devs, Seed: cfg.Seed, FlatOut: true, Rate: cfg.Rate,
-		MinInterval: time.Minute, FlatOutStart: flatBase, OverTime: cfg.OverTime, ReCount: 3,
-		ReconnectDelay: time.Second, DialTimeout: 30 * time.Second,
-		OnAck: func(e simulator.AckEvent) {
-			if e.CN == "2051" {
-				acked[e.Device]++
-			}
-		},
-		OnFail: func(e simulator.AckEvent) {
-			fmu.Lock()
-			failed[e.Device] = append(failed[e.Device], e.DataTime)
-			fmu.Unlock()
-		},
-	})
+	var sim loadSim
+	if cfg.SimProcess {
+		sim, err = newProcSim(cfg, gw.Addr().String(), flatBase)
+	} else {
+		sim, err = newInprocSim(ctx, simulator.Config{
+			Addr: gw.Addr().String(), Devices: devs, Seed: cfg.Seed, FlatOut: true, Rate: cfg.Rate,
+			MinInterval: time.Minute, FlatOutStart: flatBase, OverTime: cfg.OverTime, ReCount: 3,
+			ReconnectDelay: time.Second, DialTimeout: 30 * time.Second,
+		})
+	}
 	if err != nil {
 		return err
 	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			sim.Stop()
+		}
+	}()
+	rep.SimProcess = cfg.SimProcess
 	if !cfg.JSON {
 		fmt.Fprintf(stdout, "connecting %d devices to the gateway at %s...\n", cfg.Devices, gw.Addr())
 	}
-	sim.Start(ctx)
 	connectBy := time.Now().Add(60*time.Second + time.Duration(cfg.Devices)*time.Millisecond)
-	for sim.Stats().Connected < cfg.Devices {
+	for {
+		st, err := sim.Stats()
+		if err != nil {
+			return err
+		}
+		if st.Connected >= cfg.Devices {
+			break
+		}
 		if time.Now().After(connectBy) {
-			sim.Stop()
-			return fmt.Errorf("only %d of %d devices connected", sim.Stats().Connected, cfg.Devices)
+			return fmt.Errorf("only %d of %d devices connected", st.Connected, cfg.Devices)
 		}
 		if !sleep(ctx, 50*time.Millisecond) {
-			sim.Stop()
 			return ctx.Err()
 		}
 	}
 	// Warm up a second, then measure.
 	sleep(ctx, time.Second)
-	sim.ResetLatency()
-	a := sim.Stats()
+	if err := sim.ResetLatency(); err != nil {
+		return err
+	}
+	a, err := sim.Stats()
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
 	if !cfg.JSON {
 		fmt.Fprintf(stdout, "all connected; measuring for %v...\n", cfg.Duration)
 	}
 	sleep(ctx, cfg.Duration)
-	b := sim.Stats()
+	b, err := sim.Stats()
+	if err != nil {
+		return err
+	}
 	elapsed := time.Since(t0)
 	if ctx.Err() != nil {
-		sim.Stop()
 		return ctx.Err()
 	}
 
 	// 3. Let every device finish its pending frame, then stop the gateway
 	// (it drains and acknowledges what it committed).
 	dctx, cancel := context.WithTimeout(ctx, cfg.OverTime*5+30*time.Second)
-	derr := sim.Drain(dctx)
+	acked, failed, derr := sim.Drain(dctx)
 	cancel()
+	final, ferr := sim.Stats()
+	sim.Stop()
+	stopped = true
 	sctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	serr := gw.Shutdown(sctx)
 	cancel()
@@ -186,10 +206,12 @@ func Ingest(ctx context.Context, cfg IngestConfig, stdout, stderr io.Writer) err
 	if derr != nil {
 		return fmt.Errorf("draining the devices: %w", derr)
 	}
+	if ferr != nil {
+		return ferr
+	}
 	if serr != nil {
 		return fmt.Errorf("gateway shutdown: %w", serr)
 	}
-	final := sim.Stats()
 	gs := gw.Stats()
 
 	rep.Duration = elapsed.Seconds()
@@ -259,6 +281,8 @@ type IngestReport struct {
 	QueueFullWaits uint64  `json:"gateway_queue_full_waits"`
 	GatewayP99Ms   float64 `json:"gateway_ack_p99_ms"`
 
+	SimProcess bool `json:"sim_process"` // the devices ran in a child process
+
 	GOMAXPROCS int    `json:"gomaxprocs"`
 	NumCPU     int    `json:"num_cpu"`
 	GoVersion  string `json:"go_version"`
@@ -267,7 +291,11 @@ type IngestReport struct {
 func printIngest(w io.Writer, r *IngestReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "store\t%s\n", r.DB)
-	fmt.Fprintf(tw, "devices\t%d\n", r.Devices)
+	where := "in this process"
+	if r.SimProcess {
+		where = "in a child process"
+	}
+	fmt.Fprintf(tw, "devices\t%d\t(simulated %s)\n", r.Devices, where)
 	fmt.Fprintf(tw, "measured\t%.1f s\n", r.Duration)
 	fmt.Fprintf(tw, "acknowledged frames/s\t%.0f\t(%d frames)\n", r.FramesPerSec, r.FramesAcked)
 	fmt.Fprintf(tw, "values/s\t%.0f\t(%.1f per frame)\n", r.ValuesPerSec, r.ValuesPerFrame)
