@@ -61,9 +61,12 @@ type area struct {
 type collection struct {
 	from, to time.Time // [from, to), whole days in CST
 	rules    air.Version
-	days     map[string][]air.Day // per station, by date
-	counts   map[string]*counts
-	areas    map[string]*area // CityCode and county codes
+	// basis: air.SameBasis evaluates each day under the rules of the day a
+	// year later (a year-on-year base period on the current period's rules).
+	basis  air.Basis
+	days   map[string][]air.Day // per station, by date
+	counts map[string]*counts
+	areas  map[string]*area // CityCode and county codes
 	// results keeps each day's AQI result beside days (by station or area
 	// code) when asked for: the daily series shows the sub-indices.
 	results map[string][]air.Result
@@ -74,7 +77,7 @@ func (c *collection) versionFor(d time.Time) air.Version {
 	if c.rules != 0 {
 		return c.rules
 	}
-	return air.VersionAt(d)
+	return air.VersionOn(c.basis, d)
 }
 
 // collect reads the stored days of stations in [from, to) and evaluates
@@ -82,7 +85,13 @@ func (c *collection) versionFor(d time.Time) air.Version {
 // which areas to build (CityCode and/or county codes).
 func collect(ctx context.Context, st Store, stations []model.Station, areaCodes []string, names map[string]string,
 	from, to time.Time, rules air.Version, keep bool) (*collection, error) {
-	c := &collection{from: from, to: to, rules: rules, days: map[string][]air.Day{}, counts: map[string]*counts{}, areas: map[string]*area{}}
+	return collectOn(ctx, st, stations, areaCodes, names, from, to, rules, air.ByDate, keep)
+}
+
+// collectOn is collect with each day evaluated on basis (see collection.basis).
+func collectOn(ctx context.Context, st Store, stations []model.Station, areaCodes []string, names map[string]string,
+	from, to time.Time, rules air.Version, basis air.Basis, keep bool) (*collection, error) {
+	c := &collection{from: from, to: to, rules: rules, basis: basis, days: map[string][]air.Day{}, counts: map[string]*counts{}, areas: map[string]*area{}}
 	if keep {
 		c.results = map[string][]air.Result{}
 	}

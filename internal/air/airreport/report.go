@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
@@ -87,9 +86,16 @@ type Entity struct {
 	Index     *Index `json:"index"` // null without all six pollutants
 	Rank      Ranks  `json:"rank"`
 	// Previous is the same period a year earlier, when stored; Change the
-	// year-over-year change (同比).
+	// year-over-year change (同比). Both by date (按日期): each day of the
+	// previous period under the rules in force on its date.
 	Previous *Previous `json:"previous,omitempty"`
 	Change   *Change   `json:"change,omitempty"`
+	// PreviousSameBasis and ChangeSameBasis are the same on the same basis
+	// (同口径): the previous period's days under the rules of the current
+	// period's corresponding days (air.SameBasisVersion). They differ from
+	// the by-date figures only when the two periods straddle 2026-03-01.
+	PreviousSameBasis *Previous `json:"previous_same_basis,omitempty"`
+	ChangeSameBasis   *Change   `json:"change_same_basis,omitempty"`
 	// Hours are a station's hours by state over the period, per pollutant.
 	Hours map[string]HourCounts `json:"hours,omitempty"`
 	stats air.PeriodStats
@@ -175,12 +181,20 @@ func Build(ctx context.Context, st Store, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("air report: %w", err)
 	}
-	var prev *collection
+	var prev, same *collection
 	if !opts.NoPrevious {
 		pp := opts.Period
 		pp.Year--
 		if prev, err = collect(ctx, st, sel.stations, sel.areas, sel.names, pp.Start(), pp.End(), opts.Rules, false); err != nil {
 			return nil, fmt.Errorf("air report: previous year: %w", err)
+		}
+		same = prev
+		// With fixed rules (opts.Rules) or a previous year wholly on the
+		// current rules, the same basis is the by-date evaluation.
+		if opts.Rules == 0 && pp.Start().Before(air.Cutover) && opts.Period.End().After(air.Cutover) {
+			if same, err = collectOn(ctx, st, sel.stations, sel.areas, sel.names, pp.Start(), pp.End(), 0, air.SameBasis, false); err != nil {
+				return nil, fmt.Errorf("air report: previous year on the same basis: %w", err)
+			}
 		}
 	}
 	rules := "by date"
@@ -195,22 +209,24 @@ func Build(ctx context.Context, st Store, opts Options) (*Report, error) {
 	period := opts.Period
 	prevPeriod := period
 	prevPeriod.Year--
-	entity := func(kind, code string, days []air.Day, prevDays []air.Day) Entity {
+	entity := func(kind, code string, days, prevDays, sameDays []air.Day) Entity {
 		e := fromStats(air.Evaluate(period, days, std))
 		e.Kind, e.Code = kind, code
 		if prev != nil && countAQI(prevDays) > 0 {
 			ps := air.Evaluate(prevPeriod, prevDays, std)
 			e.Previous, e.Change = previous(&ps, &e.stats)
+			ss := air.Evaluate(prevPeriod, sameDays, std)
+			e.PreviousSameBasis, e.ChangeSameBasis = previous(&ss, &e.stats)
 		}
 		return e
 	}
 	for _, code := range sel.areas {
 		a := cur.areas[code]
-		var pd []air.Day
+		var pd, sd []air.Day
 		if prev != nil {
-			pd = prev.areas[code].days
+			pd, sd = prev.areas[code].days, same.areas[code].days
 		}
-		e := entity("county", code, a.days, pd)
+		e := entity("county", code, a.days, pd, sd)
 		e.Name, e.Stations = a.name, len(a.stations)
 		if code == CityCode {
 			e.Kind = "city"
@@ -221,11 +237,11 @@ func Build(ctx context.Context, st Store, opts Options) (*Report, error) {
 	}
 	days := period.Days()
 	for _, s := range sel.stations {
-		var pd []air.Day
+		var pd, sd []air.Day
 		if prev != nil {
-			pd = prev.days[s.Code]
+			pd, sd = prev.days[s.Code], same.days[s.Code]
 		}
-		e := entity("station", s.Code, cur.days[s.Code], pd)
+		e := entity("station", s.Code, cur.days[s.Code], pd, sd)
 		e.Name, e.County, e.Level = s.Name, s.County, s.Level
 		e.Hours = hourCounts(cur.counts[s.Code], days)
 		for p, hc := range e.Hours {
@@ -283,25 +299,20 @@ func fromStats(st air.PeriodStats) Entity {
 
 func previous(ps, cur *air.PeriodStats) (*Previous, *Change) {
 	p := &Previous{Days: ps.AQIDays, PM25: Conc(ps.Pollutants[air.PM25].Mean), GoodRatio: ps.GoodRatio}
-	ch := &Change{}
 	if ps.Index.Valid {
 		v := ps.Index.Sum
 		p.Index = &v
-		if cur.Index.Valid {
-			if r, ok := air.ChangeRate(cur.Index.Sum, v); ok {
-				ch.Index = &r
-			}
-		}
 	}
-	if last, now := ps.Pollutants[air.PM25].Mean, cur.Pollutants[air.PM25].Mean; last > 0 && now >= 0 {
-		if r, ok := air.ChangeRate(float64(now), float64(last)); ok {
-			ch.PM25 = &r
-		}
+	yc := air.ChangeOf(cur, ps)
+	ch := &Change{}
+	if yc.IndexOK {
+		ch.Index = &yc.Index
 	}
-	if ps.AQIDays > 0 && cur.AQIDays > 0 {
-		// Both ratios have one decimal: the difference is exact in tenths.
-		d := math.Round((cur.GoodRatio-ps.GoodRatio)*10) / 10
-		ch.GoodRatio = &d
+	if yc.PM25OK {
+		ch.PM25 = &yc.PM25
+	}
+	if yc.GoodRatioOK {
+		ch.GoodRatio = &yc.GoodRatio
 	}
 	return p, ch
 }

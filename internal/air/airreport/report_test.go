@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 	"unicode"
@@ -315,5 +316,54 @@ func TestWorkbookLanguage(t *testing.T) {
 	}
 	if _, err := ParseLang("fr"); err == nil {
 		t.Error("ParseLang accepted fr")
+	}
+}
+
+// TestYearOnYearBothBases: station A has PM2.5 70 µg/m³ every hour of
+// 2025-03 and 20 of 2026-03 (other pollutants low). 2025-03 by date is
+// under HJ 633-2012 (IAQI 50 + 50·35/40 = 93.75 → 94: good, 31/31), on the
+// same basis under HJ 633-2026 (50 + 50·35/25 = 120: not good, 0/31).
+// 2026-03: IAQI 29, 31/31 good. Change: 0.0 points by date, +100.0 on the
+// same basis.
+func TestYearOnYearBothBases(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	base := constHours("A", time.Date(2025, 3, 1, 0, 0, 0, 0, air.CST), 31, [6]float64{5, 10, 0.5, 50, 40, 70})
+	cur := constHours("A", time.Date(2026, 3, 1, 0, 0, 0, 0, air.CST), 31, [6]float64{5, 10, 0.5, 50, 40, 20})
+	for _, hs := range [][]model.AirHour{base, cur} {
+		if _, err := st.PutAirHours(ctx, hs, store.AirPut{Source: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Build(ctx, st, Options{Period: air.Period{Kind: air.Month, Year: 2026, N: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a *Entity
+	for i := range rep.Stations {
+		if rep.Stations[i].Code == "A" {
+			a = &rep.Stations[i]
+		}
+	}
+	for _, e := range []*Entity{a, rep.City} {
+		if e == nil || e.Previous == nil || e.PreviousSameBasis == nil || e.Change == nil || e.ChangeSameBasis == nil ||
+			e.Change.GoodRatio == nil || e.ChangeSameBasis.GoodRatio == nil {
+			t.Fatalf("year-on-year missing: %+v", e)
+		}
+		if e.GoodRatio != 100 || e.Previous.GoodRatio != 100 || e.PreviousSameBasis.GoodRatio != 0 ||
+			*e.Change.GoodRatio != 0 || *e.ChangeSameBasis.GoodRatio != 100 {
+			t.Errorf("%s: now %v, by date %v (%v pp), same basis %v (%v pp)", e.Code, e.GoodRatio,
+				e.Previous.GoodRatio, *e.Change.GoodRatio, e.PreviousSameBasis.GoodRatio, *e.ChangeSameBasis.GoodRatio)
+		}
+	}
+	var b strings.Builder
+	if err := WriteTable(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "good y/y pp same basis") {
+		t.Errorf("table without the same-basis column:\n%s", b.String())
 	}
 }

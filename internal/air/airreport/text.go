@@ -21,7 +21,7 @@ import (
 func WriteTable(w io.Writer, rep *Report) error {
 	fmt.Fprintf(w, "Air quality evaluation %s (%s to %s), %s, rules %s\n\n", rep.Period, rep.From, rep.To, rep.Standard, rep.Rules)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "kind\tcode\tname\tdays\tgood%\theavy\tPM2.5\tPM10\tSO2\tNO2\tCO-95\tO3-8h-90\tindex\trank\tindex y/y%\tPM2.5 y/y%\t")
+	fmt.Fprintln(tw, "kind\tcode\tname\tdays\tgood%\theavy\tPM2.5\tPM10\tSO2\tNO2\tCO-95\tO3-8h-90\tindex\trank\tindex y/y%\tPM2.5 y/y%\tgood y/y pp by date\tgood y/y pp same basis\t")
 	row := func(e *Entity) {
 		p := e.Pollutants
 		idx, rank := "-", "-"
@@ -31,7 +31,13 @@ func WriteTable(w io.Writer, rep *Report) error {
 		if e.Rank.Index > 0 {
 			rank = strconv.Itoa(e.Rank.Index)
 		}
-		yoyI, yoyP := "-", "-"
+		yoyI, yoyP, yoyG, yoyS := "-", "-", "-", "-"
+		if e.Change != nil && e.Change.GoodRatio != nil {
+			yoyG = strconv.FormatFloat(*e.Change.GoodRatio, 'f', 1, 64)
+		}
+		if e.ChangeSameBasis != nil && e.ChangeSameBasis.GoodRatio != nil {
+			yoyS = strconv.FormatFloat(*e.ChangeSameBasis.GoodRatio, 'f', 1, 64)
+		}
 		if e.Change != nil {
 			if e.Change.Index != nil {
 				yoyI = strconv.FormatFloat(*e.Change.Index, 'f', 1, 64)
@@ -46,9 +52,9 @@ func WriteTable(w io.Writer, rep *Report) error {
 			}
 			return "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", e.Kind, e.Code, e.Name, e.Days, e.GoodRatio, e.HeavyDays,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", e.Kind, e.Code, e.Name, e.Days, e.GoodRatio, e.HeavyDays,
 			c(p[air.PM25].Mean), c(p[air.PM10].Mean), c(p[air.SO2].Mean), c(p[air.NO2].Mean), c(p[air.CO].Percentile), c(p[air.O3].Percentile),
-			idx, rank, yoyI, yoyP)
+			idx, rank, yoyI, yoyP, yoyG, yoyS)
 	}
 	if rep.City != nil {
 		row(rep.City)

@@ -23,7 +23,8 @@ var xlsxColumns = [][2]string{
 	{"细颗粒物年均浓度", "PM2.5 mean"}, {"细颗粒物第95百分位数", "PM2.5 P95"},
 	{"综合指数", "index"}, {"首要污染物", "largest"}, {"达标", "compliant"},
 	{"综合指数排名", "index rank"}, {"细颗粒物排名", "PM2.5 rank"}, {"优良比例排名", "good ratio rank"},
-	{"综合指数同比（%）", "index y/y %"}, {"细颗粒物同比（%）", "PM2.5 y/y %"}, {"优良比例同比（百分点）", "good ratio y/y pp"},
+	{"综合指数同比（%）", "index y/y %"}, {"细颗粒物同比（%）", "PM2.5 y/y %"}, {"优良比例同比（百分点，按日期）", "good ratio y/y pp, by date"},
+	{"优良比例同比（百分点，同口径）", "good ratio y/y pp, same basis"},
 }
 
 // exclusionColumns are the exclusions sheet's columns.
@@ -99,6 +100,11 @@ func entityRow(e *Entity) []any {
 		row = append(row, opt(e.Change.Index), opt(e.Change.PM25), opt(e.Change.GoodRatio))
 	} else {
 		row = append(row, "", "", "")
+	}
+	if e.ChangeSameBasis != nil {
+		row = append(row, opt(e.ChangeSameBasis.GoodRatio))
+	} else {
+		row = append(row, "")
 	}
 	return row
 }
