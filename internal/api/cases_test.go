@@ -17,6 +17,8 @@ import (
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/marking"
+	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -48,6 +50,7 @@ type roleFixture struct {
 	petX   string // tracking code of a petition in county X
 	keyX   string // its rating key (the petitioner's)
 	evX    string // evidence hash attached to caseX
+	marks  *marksvc.Service
 	n      atomic.Int64
 }
 
@@ -77,7 +80,8 @@ func newRoleFixture(t *testing.T, st store.Store) *roleFixture {
 	fx := &roleFixture{st: st, tokens: map[string]string{}}
 	fx.au = auth.New(st, auth.Options{Now: now, Params: cheap})
 	fx.svc = &casesvc.Service{St: st, DataDir: t.TempDir(), Now: now}
-	fx.h = New(Config{Now: now, Auth: fx.au, Cases: fx.svc}, st, nil)
+	fx.marks = &marksvc.Service{St: st, Cases: fx.svc, Now: now}
+	fx.h = New(Config{Now: now, Auth: fx.au, Cases: fx.svc, Marks: fx.marks}, st, nil)
 	for _, role := range roleNames {
 		u, ok := roleUsers[role]
 		if !ok {
@@ -245,6 +249,46 @@ var roleSamples = map[string]func(fx *roleFixture) roleRequest{
 			want: map[string]int{"countyY": 403}}
 	},
 	"GET /api/v1/patrols": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/patrols"} },
+	"GET /api/v1/marks":   func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/marks"} },
+	"POST /api/v1/marks": func(fx *roleFixture) roleRequest {
+		// Only the enterprise marks, and only its own devices.
+		return roleRequest{method: "POST", path: "/api/v1/marks", ok: 201, owner: "X", body: jsonBody(markInput()),
+			want: map[string]int{"countyX": 403, "countyY": 403, "city": 403, "machine": 403}}
+	},
+	"GET /api/v1/marks/{id}": func(fx *roleFixture) roleRequest {
+		return roleRequest{path: "/api/v1/marks/" + fx.freshMark().ID, owner: "X"}
+	},
+	"POST /api/v1/marks/{id}": func(fx *roleFixture) roleRequest {
+		m := fx.freshMark()
+		in := markInput()
+		in.Reason = "X-MARK 更正"
+		return roleRequest{method: "POST", path: "/api/v1/marks/" + m.ID, owner: "X", body: jsonBody(map[string]any{"version": m.Version, "mn": in.MN,
+			"type": in.Type, "from": in.From, "to": in.To, "reason": in.Reason}),
+			want: map[string]int{"countyX": 403, "city": 403, "machine": 403}}
+	},
+	"POST /api/v1/marks/{id}/review": func(fx *roleFixture) roleRequest {
+		m := fx.freshMark()
+		// The bureau reviews; enterprises and machines never do.
+		return roleRequest{method: "POST", path: "/api/v1/marks/" + m.ID + "/review", owner: "X",
+			body: jsonBody(map[string]any{"version": m.Version, "accept": true}),
+			want: map[string]int{"enterpriseA": 403, "enterpriseB": 403, "machine": 403}}
+	},
+	"GET /api/v1/marks-rules":    func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/marks-rules"} },
+	"GET /api/v1/mark-decisions": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/mark-decisions"} },
+	"GET /api/v1/rates":          func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/rates?day=2026-03-15"} },
+}
+
+func markInput() marksvc.Input {
+	return marksvc.Input{MN: mnPlant, Type: "eq-maintenance", From: testNow.Add(-time.Hour), To: testNow.Add(time.Hour), Reason: "X-MARK 例行维护"}
+}
+
+// freshMark records a new mark of enterprise A.
+func (fx *roleFixture) freshMark() marking.Mark {
+	m, err := fx.marks.Create(context.Background(), markInput(), principalFor("enterpriseA"))
+	if err != nil {
+		panic(err)
+	}
+	return m
 }
 
 // freshCase registers a new case in county X for enterprise A.

@@ -16,6 +16,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/accountability/accountsvc"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -68,6 +69,9 @@ type Config struct {
 	// Cases runs cases, petitions, patrols and evidence (cases*.go); nil
 	// answers those routes with "unavailable".
 	Cases *casesvc.Service
+	// Marks runs the data marking and the transmission rates (marks.go);
+	// nil answers those routes with 503.
+	Marks *marksvc.Service
 }
 
 // Default configuration values.
@@ -140,7 +144,7 @@ func routeTable() []route {
 
 // casesRouteTable is every closed-loop route (they need Config.Auth and
 // Config.Cases), live patrol tracks included.
-func casesRouteTable() []route { return slices.Concat(casesRoutes, patrolLiveRoutes) }
+func casesRouteTable() []route { return slices.Concat(casesRoutes, patrolLiveRoutes, marksRoutes) }
 
 // rightsRouteTable is every emission-rights route (they need
 // Config.Rights), the reports included.

@@ -29,6 +29,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/backup"
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/forward"
 	"github.com/ecowatch/ecowatch/internal/forward/forwardsvc"
@@ -226,6 +227,19 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		cases = &casesvc.Service{St: st, DataDir: cfg.DataDir, Log: log.With("component", "cases"),
 			Webhooks: cfg.Webhooks, Mailer: cfg.Mailer}
 	}
+	// The data marking: the alert rules judge exceedances against the
+	// enterprises' marks; the API takes the marks; a daily check opens
+	// the cases of outlets below the effective transmission rate.
+	marks := cfg.Web.Marks
+	if marks == nil {
+		marks = &marksvc.Service{St: st, Cases: cases, Log: log.With("component", "marking"),
+			Running: alertsvc.ProductionRunning(st, cfg.Alerts.MeterFile)}
+	}
+	if !cfg.DisableAlerts {
+		stopRates := make(chan struct{})
+		go marks.RunDaily(stopRates)
+		a.started("rate check", func(context.Context) error { close(stopRates); return nil })
+	}
 	if !cfg.DisableAlerts {
 		// The alert rules see every committed batch (they only enqueue on
 		// the commit path) and open cases through the closed loop. They
@@ -234,6 +248,9 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		// The web role follows the writers' committed feed when it has
 		// the bus, else it polls the store.
 		acfg.Poll = acfg.Poll || (cfg.DisableGateway && cfg.Bus == nil)
+		if acfg.Marks == nil {
+			acfg.Marks = marks
+		}
 		if acfg.Log == nil {
 			acfg.Log = log.With("component", "alerts")
 		}
@@ -316,6 +333,9 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 					a.busWriter.WriteMetrics(w)
 				}
 			}
+		}
+		if wcfg.Marks == nil {
+			wcfg.Marks = marks
 		}
 		if wcfg.Auth == nil {
 			// Users and scopes: fail closed unless Web.Open.

@@ -29,6 +29,7 @@ const (
 	ActRate             ActionKind = "rate"           // 回访: satisfaction callback
 	ActFlagReview       ActionKind = "flag-review"    // 建章立制 review, reason required
 	ActAddFinding       ActionKind = "add-finding"    // the alert episode goes on: another finding on the same outlet
+	ActNote             ActionKind = "note"           // the platform notes a fact on the case (a data mark that explains it), reason required
 )
 
 // Action is what an actor asks to do, with its payload.
@@ -103,6 +104,13 @@ var transitions = [...]transition{
 	{StateRectifying, ActAddFinding, StateNone},
 	{StateSubmitted, ActAddFinding, StateNone},
 	{StateVerifying, ActAddFinding, StateNone},
+
+	{StateRegistered, ActNote, StateNone},
+	{StateAccepted, ActNote, StateNone},
+	{StateAssigned, ActNote, StateNone},
+	{StateRectifying, ActNote, StateNone},
+	{StateSubmitted, ActNote, StateNone},
+	{StateVerifying, ActNote, StateNone},
 }
 
 // Actions lists every action kind in table order.
@@ -163,7 +171,7 @@ func roles(a ActionKind) []Role {
 		return []Role{RolePublic}
 	case ActFlagReview:
 		return []Role{RoleCity, RoleCounty, RoleSystem}
-	case ActAddFinding:
+	case ActAddFinding, ActNote:
 		return []Role{RoleSystem}
 	}
 	return nil
@@ -419,6 +427,10 @@ func (r *Rules) Apply(c Case, a Action, who Actor, now time.Time) (Case, []Event
 		}
 		f := *a.Finding
 		ev.Finding = &f
+	case ActNote:
+		if !needReason() {
+			return bad("reason", "a reason is required")
+		}
 	}
 	n.State = ev.To
 	n.UpdatedAt = now

@@ -14,17 +14,17 @@ import (
 // table in machine.go: a change to one without the other fails.
 var wantMoves = map[State][]Move{
 	StateNone:       {{ActRegister, StateRegistered}},
-	StateRegistered: {{ActAccept, StateAccepted}, {ActReject, StateRejected}, {ActEscalate, StateRegistered}, {ActFlagReview, StateRegistered}, {ActAddFinding, StateRegistered}},
-	StateAccepted:   {{ActAssign, StateAssigned}, {ActEscalate, StateAccepted}, {ActFlagReview, StateAccepted}, {ActAddFinding, StateAccepted}},
+	StateRegistered: {{ActAccept, StateAccepted}, {ActReject, StateRejected}, {ActEscalate, StateRegistered}, {ActFlagReview, StateRegistered}, {ActAddFinding, StateRegistered}, {ActNote, StateRegistered}},
+	StateAccepted:   {{ActAssign, StateAssigned}, {ActEscalate, StateAccepted}, {ActFlagReview, StateAccepted}, {ActAddFinding, StateAccepted}, {ActNote, StateAccepted}},
 	StateRejected:   nil,
 	StateAssigned: {{ActStart, StateRectifying}, {ActRequestExtension, StateAssigned}, {ActApproveExtension, StateAssigned},
-		{ActDenyExtension, StateAssigned}, {ActEscalate, StateAssigned}, {ActFlagReview, StateAssigned}, {ActAddFinding, StateAssigned}},
+		{ActDenyExtension, StateAssigned}, {ActEscalate, StateAssigned}, {ActFlagReview, StateAssigned}, {ActAddFinding, StateAssigned}, {ActNote, StateAssigned}},
 	StateRectifying: {{ActSubmit, StateSubmitted}, {ActRequestExtension, StateRectifying}, {ActApproveExtension, StateRectifying},
-		{ActDenyExtension, StateRectifying}, {ActEscalate, StateRectifying}, {ActFlagReview, StateRectifying}, {ActAddFinding, StateRectifying}},
+		{ActDenyExtension, StateRectifying}, {ActEscalate, StateRectifying}, {ActFlagReview, StateRectifying}, {ActAddFinding, StateRectifying}, {ActNote, StateRectifying}},
 	StateSubmitted: {{ActVerify, StateVerifying}, {ActApproveExtension, StateSubmitted}, {ActDenyExtension, StateSubmitted},
-		{ActEscalate, StateSubmitted}, {ActFlagReview, StateSubmitted}, {ActAddFinding, StateSubmitted}},
+		{ActEscalate, StateSubmitted}, {ActFlagReview, StateSubmitted}, {ActAddFinding, StateSubmitted}, {ActNote, StateSubmitted}},
 	StateVerifying: {{ActClose, StateClosed}, {ActReturn, StateRectifying}, {ActApproveExtension, StateVerifying},
-		{ActDenyExtension, StateVerifying}, {ActEscalate, StateVerifying}, {ActFlagReview, StateVerifying}, {ActAddFinding, StateVerifying}},
+		{ActDenyExtension, StateVerifying}, {ActEscalate, StateVerifying}, {ActFlagReview, StateVerifying}, {ActAddFinding, StateVerifying}, {ActNote, StateVerifying}},
 	StateClosed: {{ActReopen, StateRectifying}, {ActRate, StateClosed}, {ActFlagReview, StateClosed}},
 }
 
@@ -119,7 +119,7 @@ func TestRoleMatrix(t *testing.T) {
 		ActRegister: {C, Y, S}, ActAccept: {C, Y}, ActReject: {C, Y}, ActAssign: {C, Y},
 		ActStart: {Y, E}, ActSubmit: {Y, E}, ActVerify: {C, Y}, ActClose: {C, Y}, ActReturn: {C, Y}, ActReopen: {C, Y},
 		ActRequestExtension: {Y, E}, ActApproveExtension: {C}, ActDenyExtension: {C},
-		ActEscalate: {C, S}, ActRate: {P}, ActFlagReview: {C, Y, S}, ActAddFinding: {S},
+		ActEscalate: {C, S}, ActRate: {P}, ActFlagReview: {C, Y, S}, ActAddFinding: {S}, ActNote: {S},
 	}
 	if len(want) != len(Actions()) {
 		t.Fatalf("matrix has %d actions, machine %d", len(want), len(Actions()))

@@ -44,6 +44,7 @@ var casesMessages = map[string][2]string{
 	"act.report":        {"整改情况说明", "Report"},
 	"act.report.hint":   {"整改措施、完成情况、复测结果等", "Measures taken, completion, re-measurements"},
 	"act.add-finding":   {"追加超标记录", "Finding added"},
+	"act.note":          {"平台备注", "Platform note"},
 
 	// Public portal.
 	"pub.brand":            {"聊城市生态环境局公众服务", "Liaocheng Ecology and Environment Bureau"},

@@ -98,6 +98,8 @@ type Store interface {
 	AccountabilityStore
 	// ForwardStore: the outbound queue to upper platforms (forward.go).
 	ForwardStore
+	// MarkStore: data marks and the marking rules' decisions (marks.go).
+	MarkStore
 
 	// Ping checks the connection.
 	Ping(ctx context.Context) error

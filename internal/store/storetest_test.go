@@ -130,6 +130,7 @@ func runSuite(t *testing.T, tg target) {
 		{"Cases", runCasesSuite},
 		{"Accountability", runAccountabilitySuite},
 		{"Forward", runForwardSuite},
+		{"Marks", testMarks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, tg) })

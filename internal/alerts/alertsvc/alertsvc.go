@@ -49,6 +49,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/alerts"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -85,6 +86,11 @@ type Config struct {
 	// MeterFile is the electricity sub-meter configuration (see
 	// MeterFile); empty: no meters.
 	MeterFile string
+	// Marks, when set, judges each exceedance episode against the
+	// enterprises' data marks before its case opens: an episode the marks
+	// in force excuse opens no case, and an opened case notes which rule
+	// decided (internal/marking).
+	Marks *marksvc.Service
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	Log *slog.Logger
@@ -128,6 +134,7 @@ type Stats struct {
 	Outcomes    uint64 // engine outcomes
 	Notices     uint64 // self-check notices sent
 	CasesOpened uint64
+	Excused     uint64 // exceedance episodes the data marks excused (no case)
 	Errors      uint64
 }
 
@@ -168,6 +175,7 @@ type Service struct {
 
 	batches, drops, catchUps, uploads, outcomes, notices, opened, errs atomic.Uint64
 	lockouts, lockDrops, lockAlarms                                    atomic.Uint64
+	excused                                                            atomic.Uint64
 
 	// Owned by the run goroutine.
 	eng     *alerts.Engine
@@ -259,7 +267,7 @@ func (s *Service) Gap() { s.dropped.Store(true) }
 
 func (s *Service) Stats() Stats {
 	return Stats{Batches: s.batches.Load(), Dropped: s.drops.Load(), CatchUps: s.catchUps.Load(), Uploads: s.uploads.Load(),
-		Outcomes: s.outcomes.Load(), Notices: s.notices.Load(), CasesOpened: s.opened.Load(), Errors: s.errs.Load()}
+		Outcomes: s.outcomes.Load(), Notices: s.notices.Load(), CasesOpened: s.opened.Load(), Excused: s.excused.Load(), Errors: s.errs.Load()}
 }
 
 // Start loads the registry, builds the engine, replays the recent window
@@ -762,7 +770,29 @@ func (s *Service) flushOutcomes(ctx context.Context) {
 	// One at a time, so that an outcome the bridge cannot act on (a device
 	// without a county) does not hold back the others.
 	for i := range outs {
+		why := ""
+		if o := outs[i]; o.Kind == alerts.OpenCase && o.Rule == alerts.RuleExceedance && s.cfg.Marks != nil && o.Series != alerts.NoSeries {
+			k := s.eng.Key(o.Series)
+			excused, w, err := s.cfg.Marks.JudgeExceedance(ctx, marksvc.Exceedance{MN: k.MN, Outlet: k.Outlet, Enterprise: k.Enterprise,
+				County: k.County, Factor: k.Factor, Period: k.Period, Since: time.Unix(o.Since, 0).UTC(), At: time.Unix(o.At, 0).UTC(),
+				Value: o.Value, Limit: o.Threshold})
+			if err != nil {
+				s.errs.Add(1)
+				s.log.Warn("alerts: cannot judge an exceedance against the marks", "key", o.Key(), "err", err)
+			}
+			if excused {
+				s.excused.Add(1)
+				s.log.Info("alerts: exceedance excused by a data mark", "key", s.stableKey(o), "why", w)
+				continue
+			}
+			why = w
+		}
 		opened, err := s.bridge.Handle(ctx, outs[i:i+1])
+		if why != "" {
+			for _, c := range opened {
+				s.cfg.Marks.NoteOpened(ctx, c, why)
+			}
+		}
 		s.opened.Add(uint64(len(opened)))
 		for _, c := range opened {
 			s.log.Info("alerts: case opened", "case", c.ID, "ref", c.Ref, "county", c.County, "enterprise", c.Enterprise)

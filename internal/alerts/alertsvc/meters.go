@@ -1,14 +1,18 @@
 package alertsvc
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ecowatch/ecowatch/internal/alerts"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
+	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
+	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 // MeterFile is the electricity sub-meter configuration (分表计电): which
@@ -110,4 +114,42 @@ func (s ScheduleSpec) schedule() alerts.Schedule {
 	from, _ := time.ParseInLocation(time.DateOnly, s.From, cst)
 	to, _ := time.ParseInLocation(time.DateOnly, s.To, cst)
 	return alerts.Schedule{Class: s.Class, Kind: s.Kind, From: from, To: to, Windows: s.Windows}
+}
+
+// ProductionRunning reads when an enterprise's production meters (of the
+// meter file at path) read at least the group's ProductionOnKW: the
+// marking rules check "stopped" and "maintenance" marks against it.
+func ProductionRunning(st store.Store, path string) marksvc.Running {
+	return func(ctx context.Context, enterprise string, from, to time.Time) ([]time.Time, error) {
+		mf, err := LoadMeterFile(path)
+		if err != nil {
+			return nil, err
+		}
+		var out []time.Time
+		for _, g := range mf.Groups {
+			if g.Enterprise != enterprise {
+				continue
+			}
+			for _, m := range g.Production {
+				factor := m.Factor
+				if factor == "" {
+					factor = meterFactor
+				}
+				for _, cn := range []string{cnRealtime, cnMinute} {
+					us, err := st.Uploads(ctx, store.UploadQuery{MNs: []string{m.MN}, CN: cn, From: from, To: to})
+					if err != nil {
+						return nil, err
+					}
+					for _, u := range us {
+						for _, v := range u.Values {
+							if x, err := strconv.ParseFloat(v.Value, 64); err == nil && v.Factor == factor && v.Field == "Pt" && x >= g.ProductionOnKW {
+								out = append(out, u.DataTime)
+							}
+						}
+					}
+				}
+			}
+		}
+		return out, nil
+	}
 }

@@ -1,0 +1,149 @@
+package alertsvc
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/marking"
+	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// Exceedance judgement uses the enterprise's marks: a start-up marked in
+// time opens no case; an unmarked exceedance opens one that names the
+// rule, and a mark in time is then noted on it; a late mark excuses
+// nothing and opens a case of its own.
+func TestMarksJudgeExceedanceSQLite(t *testing.T)   { testMarksJudgeExceedance(t, "sqlite") }
+func TestMarksJudgeExceedancePostgres(t *testing.T) { testMarksJudgeExceedance(t, "postgres") }
+
+func testMarksJudgeExceedance(t *testing.T, backend string) {
+	ctx := context.Background()
+	st := newStore(t, backend)
+	base := time.Now().Truncate(time.Hour).Add(-72 * time.Hour)
+	now := base
+	clock := func() time.Time { return now }
+	cw := &casesvc.Service{St: st, DataDir: t.TempDir(), Now: clock}
+	ms := &marksvc.Service{St: st, Cases: cw, Now: clock}
+	s := New(st, cw, Config{Marks: ms, Now: clock})
+	if err := s.rebuild(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	s.replay(ctx)
+	ent := auth.Principal{User: "ent-user", Role: model.RoleEnterprise, Enterprise: tEnt, County: tCounty, Via: "session"}
+	commit := func(h time.Time, zs string) {
+		now = h.Add(time.Hour)
+		u := hourUpload(h, zs)
+		b := &store.Batch{Uploads: []model.Upload{u}, Contacts: []model.Contact{{MN: u.MN, At: now, CN: u.CN}}}
+		if err := st.CommitBatch(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		s.Enqueue(b)
+		s.drain(ctx)
+	}
+	exceedCases := func() []cases.Case {
+		cs, err := st.Cases(ctx, store.CaseQuery{Enterprise: tEnt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []cases.Case
+		for _, c := range cs {
+			out = append(out, c)
+		}
+		return out
+	}
+
+	// 1. A start-up marked during its first hour: the three hours over the
+	// limit open no case.
+	h0 := base
+	commit(h0, "50")
+	m, err := ms.Create(ctx, marksvc.Input{MN: tMN, Type: "startup", From: h0, To: h0.Add(3 * time.Hour), Reason: "1号锅炉冷态启炉"}, ent)
+	if err != nil || m.Late {
+		t.Fatalf("mark: %v late=%v", err, m.Late)
+	}
+	commit(h0.Add(time.Hour), "51")
+	commit(h0.Add(2*time.Hour), "52")
+	commit(h0.Add(3*time.Hour), "10") // back under the limit
+	if cs := exceedCases(); len(cs) != 0 {
+		t.Fatalf("a marked start-up opened cases: %+v", cs)
+	}
+	if s.Stats().Excused != 1 {
+		t.Fatalf("stats %+v, want 1 excused", s.Stats())
+	}
+	ds, _ := st.Decisions(ctx, store.DecisionQuery{Enterprise: tEnt})
+	if len(ds) != 1 || ds[0].Outcome != marking.OutcomeExcused || ds[0].Rule != "mark:startup" || ds[0].Mark != m.ID {
+		t.Fatalf("decisions %+v", ds)
+	}
+
+	// 2. An unmarked episode: the case opens and its history names the
+	// rule; a mark within the time limit is then noted on it.
+	h1 := h0.Add(12 * time.Hour)
+	for i := range 3 {
+		commit(h1.Add(time.Duration(i)*time.Hour), "60")
+	}
+	commit(h1.Add(3*time.Hour), "10")
+	cs := exceedCases()
+	if len(cs) != 1 || cs[0].ProblemType != "exceedance" {
+		t.Fatalf("cases %+v", cs)
+	}
+	evs, err := st.CaseEvents(ctx, cs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "no-mark") {
+		t.Fatalf("the opened case does not say which rule decided: %+v", last)
+	}
+	if _, err := ms.Create(ctx, marksvc.Input{MN: tMN, Type: "shutdown", From: h1, To: h1.Add(3 * time.Hour), Reason: "停炉检修前降负荷"}, ent); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ = st.CaseEvents(ctx, cs[0].ID)
+	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "mark:shutdown") {
+		t.Fatalf("a mark in time was not noted on the open case: %+v", last)
+	}
+
+	// 3. A late mark (more than the time limit after the period's start)
+	// excuses nothing and opens a case.
+	h2 := h1.Add(12 * time.Hour)
+	for i := range 3 {
+		commit(h2.Add(time.Duration(i)*time.Hour), "70")
+	}
+	commit(h2.Add(3*time.Hour), "10")
+	now = h2.Add(25 * time.Hour)
+	lm, err := ms.Create(ctx, marksvc.Input{MN: tMN, Type: "startup", From: h2, To: h2.Add(3 * time.Hour), Reason: "补标启炉"}, ent)
+	if err != nil || !lm.Late {
+		t.Fatalf("late mark: %v late=%v", err, lm.Late)
+	}
+	var late int
+	for _, c := range exceedCases() {
+		if c.ProblemType == "mark-late" {
+			late++
+		}
+	}
+	if late != 1 {
+		t.Fatalf("%d late-mark cases, want 1", late)
+	}
+
+	// The enterprise's marks are its own: another enterprise's device is
+	// as if it did not exist; the county reviews, the enterprise may not.
+	other := auth.Principal{User: "x", Role: model.RoleEnterprise, Enterprise: "91371500MA3C0000XX", Via: "session"}
+	if _, err := ms.Create(ctx, marksvc.Input{MN: tMN, Type: "startup", From: h2, To: h2.Add(time.Hour), Reason: "别人的设备"}, other); err == nil {
+		t.Fatal("another enterprise marked this device")
+	}
+	if _, err := ms.Review(ctx, m.ID, m.Version, true, "", ent); err == nil {
+		t.Fatal("the enterprise reviewed its own mark")
+	}
+	county := auth.Principal{User: "c", Role: model.RoleCounty, County: tCounty, Via: "session"}
+	rv, err := ms.Review(ctx, m.ID, m.Version, false, "电量数据显示生产正常，非启炉", county)
+	if err != nil || rv.Version != 2 || rv.Status != marking.StatusRejected {
+		t.Fatalf("review: %+v %v", rv, err)
+	}
+	hist, _ := ms.History(ctx, m.ID, county)
+	if len(hist) != 2 || hist[0].Status != marking.StatusPending {
+		t.Fatalf("history %+v", hist)
+	}
+}

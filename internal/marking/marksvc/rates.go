@@ -1,0 +1,211 @@
+package marksvc
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/marking"
+	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// cnHour is the HJ 212-2017 command of hourly data, the unit the rates
+// count: one hourly value is due per device and hour.
+const cnHour = "2061"
+
+// Report is the effective transmission rates of a period, ranked at each
+// level.
+type Report struct {
+	From        time.Time     `json:"from"`
+	To          time.Time     `json:"to"`
+	Threshold   float64       `json:"threshold"`
+	Rules       string        `json:"rules"`
+	Outlets     []marking.Row `json:"outlets"`
+	Enterprises []marking.Row `json:"enterprises"`
+	Counties    []marking.Row `json:"counties"`
+	City        marking.Row   `json:"city"`
+}
+
+// Rates counts every device of the caller's scope over [from, to): hours
+// due from each device's first stored hourly value (the registry holds no
+// commissioning date) and the marks, received and valid, summed per
+// outlet, enterprise, county and the city, ranked.
+func (s *Service) Rates(ctx context.Context, from, to time.Time, p auth.Principal) (Report, error) {
+	rep := Report{From: from, To: to, Threshold: s.threshold(), Rules: s.rules().Version}
+	reg, err := s.St.Registry(ctx)
+	if err != nil {
+		return rep, err
+	}
+	sc := auth.ScopeOf(p)
+	ents := map[string]model.Enterprise{}
+	for _, e := range reg.Enterprises {
+		ents[e.USCC] = e
+	}
+	counties := map[string]string{}
+	for _, c := range reg.Counties {
+		counties[c.Code] = c.Name
+	}
+	outlets := map[string]model.Outlet{}
+	for _, o := range reg.Outlets {
+		outlets[o.ID] = o
+	}
+	marks, err := s.St.Marks(ctx, store.MarkQuery{From: from, To: to, Limit: 100000})
+	if err != nil {
+		return rep, err
+	}
+	byMN := map[string][]marking.Mark{}
+	for _, m := range marks {
+		byMN[m.MN] = append(byMN[m.MN], m)
+	}
+	oc, ec, cc := map[string]marking.Count{}, map[string]marking.Count{}, map[string]marking.Count{}
+	var city marking.Count
+	for _, d := range reg.Devices {
+		o, ok := outlets[d.Outlet]
+		if !ok {
+			continue
+		}
+		e := ents[o.Enterprise]
+		if !sc.Sees(e.County, e.USCC) {
+			continue
+		}
+		c, err := s.countDevice(ctx, d.MN, from, to, byMN[d.MN])
+		if err != nil {
+			return rep, err
+		}
+		oc[o.ID] = oc[o.ID].Add(c)
+		ec[e.USCC] = ec[e.USCC].Add(c)
+		cc[e.County] = cc[e.County].Add(c)
+		city = city.Add(c)
+	}
+	th := s.threshold()
+	for id, c := range oc {
+		o := outlets[id]
+		rep.Outlets = append(rep.Outlets, marking.Row{Key: id, Name: ents[o.Enterprise].Name + " " + o.Name, Count: c})
+	}
+	for id, c := range ec {
+		rep.Enterprises = append(rep.Enterprises, marking.Row{Key: id, Name: ents[id].Name, Count: c})
+	}
+	for id, c := range cc {
+		rep.Counties = append(rep.Counties, marking.Row{Key: id, Name: counties[id], Count: c})
+	}
+	rep.Outlets = marking.Rank(rep.Outlets, th)
+	rep.Enterprises = marking.Rank(rep.Enterprises, th)
+	rep.Counties = marking.Rank(rep.Counties, th)
+	rep.City = marking.Row{Key: "city", Name: "全市", Count: city, Rank: 1, Below: city.Effective() < th}
+	return rep, nil
+}
+
+func (s *Service) countDevice(ctx context.Context, mn string, from, to time.Time, marks []marking.Mark) (marking.Count, error) {
+	first, err := s.St.Uploads(ctx, store.UploadQuery{MNs: []string{mn}, CN: cnHour, Limit: 1})
+	if err != nil {
+		return marking.Count{}, fmt.Errorf("first hourly data of %s: %w", mn, err)
+	}
+	if len(first) == 0 || !first[0].DataTime.Before(to) {
+		return marking.Count{}, nil
+	}
+	start := from
+	if first[0].DataTime.After(start) {
+		start = first[0].DataTime.Truncate(time.Hour)
+	}
+	var hours []marking.Hour
+	q := store.UploadQuery{MNs: []string{mn}, CN: cnHour, From: start, To: to, Limit: 5000}
+	for {
+		us, err := s.St.Uploads(ctx, q)
+		if err != nil {
+			return marking.Count{}, fmt.Errorf("hourly data of %s: %w", mn, err)
+		}
+		for _, u := range us {
+			hours = append(hours, marking.Hour{Start: u.DataTime, Received: true, Flag: worstFlag(u.Values)})
+		}
+		if len(us) < q.Limit {
+			break
+		}
+		q.From = us[len(us)-1].DataTime.Add(time.Second)
+	}
+	return marking.CountDevice(s.rules(), mn, start, to, hours, marks), nil
+}
+
+// worstFlag is the first abnormal data flag of an upload's factors (0 when
+// all are normal).
+func worstFlag(vs []model.Value) byte {
+	for _, v := range vs {
+		if v.Field == "Flag" && v.Value != "" && marking.FlagEffect(v.Value[0]) != marking.EffectNone {
+			return v.Value[0]
+		}
+	}
+	return 0
+}
+
+// CheckRates opens a case for every outlet whose effective transmission
+// rate over [from, to) is below the threshold, once per outlet and period
+// (a store counter); it returns the cases opened.
+func (s *Service) CheckRates(ctx context.Context, from, to time.Time) ([]cases.Case, error) {
+	if s.Cases == nil {
+		return nil, nil
+	}
+	rep, err := s.Rates(ctx, from, to, auth.Principal{User: "system:marking", Role: model.RoleMachine, Via: "marking"})
+	if err != nil {
+		return nil, err
+	}
+	reg, err := s.St.Registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	outlets := map[string]model.Outlet{}
+	for _, o := range reg.Outlets {
+		outlets[o.ID] = o
+	}
+	ents := map[string]model.Enterprise{}
+	for _, e := range reg.Enterprises {
+		ents[e.USCC] = e
+	}
+	var opened []cases.Case
+	period := from.In(cst).Format("2006-01-02") + "/" + to.In(cst).Format("2006-01-02")
+	for _, row := range rep.Outlets {
+		if !row.Below || row.Count.Due == 0 {
+			continue
+		}
+		o := outlets[row.Key]
+		e := ents[o.Enterprise]
+		key := "rate:" + row.Key + ":" + period
+		n, err := s.St.NextNumber(ctx, "marking:"+key)
+		if err != nil {
+			return opened, err
+		}
+		if n > 1 {
+			continue
+		}
+		title := fmt.Sprintf("%s 传输有效率 %.2f%% 低于 %.0f%%（%s）", row.Name, 100*row.Count.Effective(), 100*rep.Threshold, period)
+		c, err := s.Cases.Register(ctx, cases.Case{Source: cases.SourceOnline, Ref: key, Line: "air-industry", ProblemType: "transmission-rate",
+			County: e.County, Enterprise: e.USCC, Severity: cases.SeverityGeneral, Title: title, Location: o.Name,
+			Description: row.Count.Arithmetic("zh") + "；依据 " + s.rules().Source(marking.SrcRate).Ref}, casesvc.AlertSystem)
+		if err != nil {
+			return opened, err
+		}
+		s.decide(ctx, marking.Decision{MN: "", Outlet: o.ID, Enterprise: e.USCC, County: e.County, Since: from, Until: to,
+			Outcome: marking.OutcomeBelowRate, Rule: "rate-threshold", Case: c.ID})
+		opened = append(opened, c)
+	}
+	return opened, nil
+}
+
+// RunDaily checks yesterday's rates now and after every midnight (China
+// Standard Time) until stop closes.
+func (s *Service) RunDaily(stop <-chan struct{}) {
+	for {
+		now := s.now().In(cst)
+		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, cst)
+		if _, err := s.CheckRates(context.Background(), today.AddDate(0, 0, -1), today); err != nil {
+			s.log().Warn("marking: daily rate check", "err", err)
+		}
+		select {
+		case <-stop:
+			return
+		case <-time.After(time.Until(today.AddDate(0, 0, 1).Add(5 * time.Minute))):
+		}
+	}
+}
