@@ -219,4 +219,3 @@ func ratePeriod(r *http.Request, now time.Time) (time.Time, time.Time, error) {
 	today := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, cstZone)
 	return today.AddDate(0, 0, -1), today, nil
 }
-
