@@ -365,7 +365,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, err
 		}
 		dcfg := dashboard.Config{Now: wcfg.Now, OfflineAfter: wcfg.OfflineAfter, Auth: wcfg.Auth, Open: wcfg.Open,
-			Rights: wcfg.Rights, Logger: log.With("component", "dashboard")}
+			Rights: wcfg.Rights, Marks: wcfg.Marks, Logger: log.With("component", "dashboard")}
 		if gw := a.Gateway; gw != nil {
 			// The dashboard's shared figures follow the gateway's commits.
 			dcfg.DataVersion = func() uint64 { return gw.Stats().Commits }

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -87,6 +88,9 @@ type Config struct {
 	// Rights is the emission-rights ledger service (the API's); nil
 	// answers the rights page with 404.
 	Rights *rightsvc.Service
+	// Marks runs the data marking and transmission rates (the API's);
+	// nil answers /desk and /rates with 404.
+	Marks *marksvc.Service
 	// Logger receives page errors. Nil discards them.
 	Logger *slog.Logger
 	// DataVersion, when set, changes whenever monitoring data is committed
@@ -200,6 +204,8 @@ func pageTable() []pageRoute {
 		{"GET /patrols/stats", auth.ScopePatrols, (*Handler).patrolStatsPage},
 		{"GET /public", accessPublic, (*Handler).publicInfo},
 		{"GET /water/trace", accessTrace, (*Handler).tracePage},
+		{"GET /desk", accessCases, (*Handler).deskPage},
+		{"GET /rates", auth.ScopeData, (*Handler).ratesPage},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"flag"
+	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -87,6 +88,9 @@ func newTestHandler(t testing.TB, cfg Config) (*Handler, *seeded) {
 	}
 	if cfg.Rights == nil {
 		cfg.Rights = fixRts
+	}
+	if cfg.Marks == nil {
+		cfg.Marks = &marksvc.Service{St: st, Now: cfg.Now}
 	}
 	h, err := New(cfg, st)
 	if err != nil {

@@ -21,7 +21,8 @@ func langPages(t *testing.T, s *seeded) []string {
 		"/petition", "/petition/track?code=" + s.PetitionCode, "/nope", "/notices", "/notices/" + s.OverdueCase + "/0", "/petitions",
 		"/accountability", "/screen", "/water/trace", "/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N",
 		"/water/trace?section=" + traceSection(t) + "&time=2025-05-10T10:00&factor=NH3-N&whatif=1",
-		"/public", "/patrol", "/patrols/stats", "/cases?county=371502&overdue=1&q=%E6%89%AC%E5%B0%98"}
+		"/public", "/patrol", "/patrols/stats", "/cases?county=371502&overdue=1&q=%E6%89%AC%E5%B0%98",
+		"/desk", "/desk?enterprise=" + s.Outlet.Enterprise, "/rates", "/rates?month=2026-03"}
 }
 
 var (
@@ -33,7 +34,7 @@ var (
 	// such as a21026, MN numbers or PM2.5 mix in digits and do not count).
 	asciiWord = regexp.MustCompile(`\b[A-Za-z]{3,}\b`)
 	// A message key that was not found renders as itself.
-	msgKey = regexp.MustCompile(`\b(fwd|app|nav|lang|overview|air|col|mon|state|status|report|err|unit|login|act|notices|level|pets|sat|trace|role|case|cases|acc|rights|water|pet|frame|reason|dev|industry|factor|screen)\.[a-z_-]+[a-z]\b`)
+	msgKey = regexp.MustCompile(`(fwd|app|nav|lang|overview|air|col|mon|state|status|report|err|unit|login|act|notices|level|pets|sat|trace|role|case|cases|acc|rights|water|pet|frame|reason|dev|industry|factor|screen|desk|mark|rates)\.[a-z_-]+[a-z]`)
 )
 
 // allowedASCII are the words a Chinese page writes in Latin letters

@@ -153,9 +153,9 @@ func TestNav(t *testing.T) {
 		want []string // nav hrefs shown; the others of all are not
 	}{
 		{"", []string{"/", "/air", "/water", "/petition", "/reports/monthly"}},
-		{"n-city", []string{"/", "/screen", "/air", "/monitoring", "/water", "/water/trace", "/cases", "/notices", "/patrols/stats", "/petitions", "/petition", "/rights", "/accountability", "/reports/monthly"}},
-		{"n-county", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/patrols/stats", "/petitions", "/petition", "/accountability", "/reports/monthly"}},
-		{"n-ent", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/petition", "/reports/monthly"}},
+		{"n-city", []string{"/", "/screen", "/air", "/monitoring", "/water", "/water/trace", "/cases", "/notices", "/patrols/stats", "/petitions", "/petition", "/rights", "/accountability", "/desk", "/rates", "/reports/monthly"}},
+		{"n-county", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/patrols/stats", "/petitions", "/petition", "/accountability", "/desk", "/rates", "/reports/monthly"}},
+		{"n-ent", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/petition", "/desk", "/rates", "/reports/monthly"}},
 	}
 	navRE := regexp.MustCompile(`(?s)<nav>(.*?)</nav>`)
 	hrefRE := regexp.MustCompile(`href="([^"]*)"`)
