@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -29,7 +30,7 @@ func TestDevicesTroubleIsDeterministic(t *testing.T) {
 	}
 	unreg, wrong, exceed := 0, 0, 0
 	for i := range a {
-		if a[i].MN != b[i].MN || a[i].Behaviour != b[i].Behaviour {
+		if a[i].MN != b[i].MN || !reflect.DeepEqual(a[i].Behaviour, b[i].Behaviour) {
 			t.Fatalf("device %d differs between two runs of the same seed", i)
 		}
 		if strings.HasPrefix(a[i].MN, "UNREG") {

@@ -64,6 +64,9 @@ func Run(ctx context.Context, cfg app.Config, o Options, out, errs io.Writer) er
 		if err := SeedWork(ctx, a.Store, a.Rights, cfg.DataDir, c, time.Now(), out); err != nil {
 			return err
 		}
+		if err := SeedStartUp(ctx, a.Store, c.Registry, time.Now(), out); err != nil {
+			return err
+		}
 	} else {
 		fmt.Fprintf(out, "reusing %s (%d devices registered)\n", db, len(existing.Devices))
 	}
@@ -97,7 +100,7 @@ Press Ctrl-C to stop.
 		<-ctx.Done()
 		return nil
 	}
-	sim, err := simulator.New(simulator.Config{Addr: a.GatewayAddr(), Devices: Devices(city, o.Seed), Seed: o.Seed,
+	sim, err := simulator.New(simulator.Config{Addr: a.GatewayAddr(), Devices: WithStartUp(Devices(city, o.Seed), city, time.Now()), Seed: o.Seed,
 		Speed: o.Speed, ReconnectDelay: 2 * time.Second})
 	if err != nil {
 		return err

@@ -122,6 +122,9 @@ type Behaviour struct {
 	// ExceedEvery and ExceedFor: every ExceedEvery, for ExceedFor, the
 	// primary pollutants run above their limit (pH below it).
 	ExceedEvery, ExceedFor time.Duration
+	// Episodes are exceedances at fixed times (a boiler's start-up, say),
+	// besides the periodic ones.
+	Episodes []Episode
 	// OfflineEvery and OfflineFor: every OfflineEvery, for OfflineFor,
 	// the device is disconnected. It keeps recording, and answers the
 	// gateway's back-fill requests after it reconnects.
@@ -136,6 +139,12 @@ type Behaviour struct {
 	Split bool
 	// Quirks are the device's deviations from the standard on the wire.
 	Quirks Quirk
+}
+
+// Episode is one exceedance at a fixed time: [From, From+For).
+type Episode struct {
+	From time.Time
+	For  time.Duration
 }
 
 // Device is a simulated data logger.

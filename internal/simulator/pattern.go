@@ -129,6 +129,7 @@ type gen struct {
 
 	exceedEvery, exceedFor int64 // minutes; 0: never exceeds
 	exceedPhase            int64
+	episodes               [][2]int64 // fixed exceedances, [from, to) in Unix minutes
 }
 
 // Sample is one factor's value at one minute.
@@ -222,6 +223,10 @@ func newGen(seed int64, d *Device) *gen {
 			g.level[i] /= 1.25
 		}
 	}
+	for _, e := range d.Behaviour.Episodes {
+		from := e.From.Unix() / 60
+		g.episodes = append(g.episodes, [2]int64{from, from + int64(e.For/time.Minute)})
+	}
 	if b := d.Behaviour; b.ExceedEvery > 0 && b.ExceedFor > 0 {
 		g.exceedEvery = int64(b.ExceedEvery / time.Minute)
 		g.exceedFor = int64(b.ExceedFor / time.Minute)
@@ -253,6 +258,11 @@ func findLimit(ls []model.Limit, code string) *model.Limit {
 // exceeding reports whether the device is in an exceedance window at the
 // given Unix minute.
 func (g *gen) exceeding(min int64) bool {
+	for _, e := range g.episodes {
+		if min >= e[0] && min < e[1] {
+			return true
+		}
+	}
 	if g.exceedEvery == 0 {
 		return false
 	}

@@ -219,3 +219,22 @@ func TestFromRegistry(t *testing.T) {
 		t.Errorf("FromRegistry: %+v", ds)
 	}
 }
+
+// An episode at a fixed time (a start-up) exceeds inside it only.
+func TestEpisodeExceedsInsideOnly(t *testing.T) {
+	max := 50.0
+	d := Generate(1, GenerateOptions{Kind: KindAir})[0]
+	d.Limits = []model.Limit{{Pollutant: "a21026", Unit: "mg/m3", Kind: model.LimitConverted, Period: model.PeriodHour, Max: &max}}
+	d.Behaviour.Episodes = []Episode{{From: t0.Add(5 * time.Hour), For: 2 * time.Hour}}
+	g := NewGenerator(1, d)
+	for h := 0; h < 12; h++ {
+		for _, a := range g.Period(t0.Add(time.Duration(h)*time.Hour), time.Hour) {
+			if a.Code != "a21026" {
+				continue
+			}
+			if in := h == 5 || h == 6; in != (a.ZsAvg > max) {
+				t.Errorf("hour %d: mean %g, inside the episode %v", h, a.ZsAvg, in)
+			}
+		}
+	}
+}
