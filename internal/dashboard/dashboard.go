@@ -63,6 +63,7 @@ type Store interface {
 	patrolStore
 	traceStore
 	forwardStore
+	deskStore
 	Petitions(ctx context.Context, q store.PetitionQuery) ([]store.StoredPetition, error)
 	Attachment(ctx context.Context, hash string) (store.Attachment, error)
 	Users(ctx context.Context) ([]model.User, error)

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -41,7 +42,14 @@ type deskDecision struct {
 	OutletName string
 }
 
+// deskStore is what the desk reads besides the shared Store: the
+// enterprise's inbox (self-check notices of the alert rules).
+type deskStore interface {
+	Notifications(ctx context.Context, recipients []string, limit int) ([]store.Notification, error)
+}
+
 type deskData struct {
+	Notices     []store.Notification
 	Enterprise  model.Enterprise
 	Enterprises []model.Enterprise // the bureau's choice
 	CanMark     bool
@@ -133,6 +141,9 @@ func (h *Handler) deskPage(w http.ResponseWriter, r *http.Request, p *page) erro
 	}
 	cs, err := h.st.Cases(ctx, store.CaseQuery{Enterprise: ent.USCC, OverdueFirst: true, Now: now, Limit: 50})
 	if err != nil {
+		return err
+	}
+	if d.Notices, err = h.st.Notifications(ctx, []string{"enterprise:" + ent.USCC}, 10); err != nil {
 		return err
 	}
 	rules := cases.DefaultRules()

@@ -35,6 +35,10 @@ type Report struct {
 // commissioning date) and the marks, received and valid, summed per
 // outlet, enterprise, county and the city, ranked.
 func (s *Service) Rates(ctx context.Context, from, to time.Time, p auth.Principal) (Report, error) {
+	// Nothing is due after the current hour.
+	if now := s.now().Truncate(time.Hour); to.After(now) {
+		to = now
+	}
 	rep := Report{From: from, To: to, Threshold: s.threshold(), Rules: s.rules().Version}
 	reg, err := s.St.Registry(ctx)
 	if err != nil {
@@ -75,6 +79,9 @@ func (s *Service) Rates(ctx context.Context, from, to time.Time, p auth.Principa
 		c, err := s.countDevice(ctx, d.MN, from, to, byMN[d.MN])
 		if err != nil {
 			return rep, err
+		}
+		if c.Due == 0 && c.Received == 0 {
+			continue // nothing due: not ranked
 		}
 		oc[o.ID] = oc[o.ID].Add(c)
 		ec[e.USCC] = ec[e.USCC].Add(c)
