@@ -236,11 +236,6 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			Running: alertsvc.ProductionRunning(st, cfg.Alerts.MeterFile)}
 	}
 	if !cfg.DisableAlerts {
-		stopRates := make(chan struct{})
-		go marks.RunDaily(stopRates)
-		a.started("rate check", func(context.Context) error { close(stopRates); return nil })
-	}
-	if !cfg.DisableAlerts {
 		// The alert rules see every committed batch (they only enqueue on
 		// the commit path) and open cases through the closed loop. They
 		// start before what feeds them and stop after it.
@@ -262,7 +257,11 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, fmt.Errorf("cannot start the alert rules: %w", err)
 		}
 		a.Alerts = alerts
-		a.started("alert rules", func(context.Context) error { alerts.Stop(); return nil })
+		// The daily check of the effective transmission rates runs and
+		// stops with the alert rules.
+		stopRates := make(chan struct{})
+		go marks.RunDaily(stopRates)
+		a.started("alert rules", func(context.Context) error { close(stopRates); alerts.Stop(); return nil })
 		if prev := gcfg.OnCommit; prev != nil {
 			gcfg.OnCommit = func(b *store.Batch) { prev(b); alerts.Enqueue(b) }
 		} else {
