@@ -28,6 +28,9 @@ type Report struct {
 	Enterprises []marking.Row `json:"enterprises"`
 	Counties    []marking.Row `json:"counties"`
 	City        marking.Row   `json:"city"`
+	// partial holds the outlets whose devices first reported inside the
+	// period: their rate is shown, but they open no case for it.
+	partial map[string]bool
 }
 
 // Rates counts every device of the caller's scope over [from, to): hours
@@ -39,7 +42,7 @@ func (s *Service) Rates(ctx context.Context, from, to time.Time, p auth.Principa
 	if now := s.now().Truncate(time.Hour); to.After(now) {
 		to = now
 	}
-	rep := Report{From: from, To: to, Threshold: s.threshold(), Rules: s.rules().Version}
+	rep := Report{From: from, To: to, Threshold: s.threshold(), Rules: s.rules().Version, partial: map[string]bool{}}
 	reg, err := s.St.Registry(ctx)
 	if err != nil {
 		return rep, err
@@ -76,9 +79,12 @@ func (s *Service) Rates(ctx context.Context, from, to time.Time, p auth.Principa
 		if !sc.Sees(e.County, e.USCC) {
 			continue
 		}
-		c, err := s.countDevice(ctx, d.MN, from, to, byMN[d.MN])
+		c, whole, err := s.countDevice(ctx, d.MN, from, to, byMN[d.MN])
 		if err != nil {
 			return rep, err
+		}
+		if !whole {
+			rep.partial[o.ID] = true
 		}
 		if c.Due == 0 && c.Received == 0 {
 			continue // nothing due: not ranked
@@ -106,24 +112,26 @@ func (s *Service) Rates(ctx context.Context, from, to time.Time, p auth.Principa
 	return rep, nil
 }
 
-func (s *Service) countDevice(ctx context.Context, mn string, from, to time.Time, marks []marking.Mark) (marking.Count, error) {
+// countDevice counts one device; whole is false when the device first
+// reported inside the period.
+func (s *Service) countDevice(ctx context.Context, mn string, from, to time.Time, marks []marking.Mark) (c marking.Count, whole bool, err error) {
 	first, err := s.St.Uploads(ctx, store.UploadQuery{MNs: []string{mn}, CN: cnHour, Limit: 1})
 	if err != nil {
-		return marking.Count{}, fmt.Errorf("first hourly data of %s: %w", mn, err)
+		return c, false, fmt.Errorf("first hourly data of %s: %w", mn, err)
 	}
 	if len(first) == 0 || !first[0].DataTime.Before(to) {
-		return marking.Count{}, nil
+		return c, false, nil
 	}
-	start := from
+	start, whole := from, true
 	if first[0].DataTime.After(start) {
-		start = first[0].DataTime.Truncate(time.Hour)
+		start, whole = first[0].DataTime.Truncate(time.Hour), false
 	}
 	var hours []marking.Hour
 	q := store.UploadQuery{MNs: []string{mn}, CN: cnHour, From: start, To: to, Limit: 5000}
 	for {
 		us, err := s.St.Uploads(ctx, q)
 		if err != nil {
-			return marking.Count{}, fmt.Errorf("hourly data of %s: %w", mn, err)
+			return c, false, fmt.Errorf("hourly data of %s: %w", mn, err)
 		}
 		for _, u := range us {
 			hours = append(hours, marking.Hour{Start: u.DataTime, Received: true, Flag: worstFlag(u.Values)})
@@ -133,7 +141,7 @@ func (s *Service) countDevice(ctx context.Context, mn string, from, to time.Time
 		}
 		q.From = us[len(us)-1].DataTime.Add(time.Second)
 	}
-	return marking.CountDevice(s.rules(), mn, start, to, hours, marks), nil
+	return marking.CountDevice(s.rules(), mn, start, to, hours, marks), whole, nil
 }
 
 // worstFlag is the first abnormal data flag of an upload's factors (0 when
@@ -173,8 +181,8 @@ func (s *Service) CheckRates(ctx context.Context, from, to time.Time) ([]cases.C
 	var opened []cases.Case
 	period := from.In(cst).Format("2006-01-02") + "/" + to.In(cst).Format("2006-01-02")
 	for _, row := range rep.Outlets {
-		if !row.Below || row.Count.Due == 0 {
-			continue
+		if !row.Below || row.Count.Due == 0 || rep.partial[row.Key] {
+			continue // a device that started reporting in the period is not judged on it
 		}
 		o := outlets[row.Key]
 		e := ents[o.Enterprise]
