@@ -71,6 +71,7 @@ var markingMessages = map[string][2]string{
 	"rates.enterprises":       {"企业排名", "Enterprises ranked"},
 	"rates.outlets":           {"排放口（由低到高，最多100个）", "Outlets (lowest first, at most 100)"},
 	"rates.rank":              {"名次", "Rank"},
+	"rates.name":              {"名称", "Name"},
 	"rates.due":               {"应传输", "Due"},
 	"rates.received":          {"实际传输", "Received"},
 	"rates.valid":             {"有效", "Valid"},
