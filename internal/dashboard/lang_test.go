@@ -34,7 +34,7 @@ var (
 	// such as a21026, MN numbers or PM2.5 mix in digits and do not count).
 	asciiWord = regexp.MustCompile(`\b[A-Za-z]{3,}\b`)
 	// A message key that was not found renders as itself.
-	msgKey = regexp.MustCompile(`(fwd|app|nav|lang|overview|air|col|mon|state|status|report|err|unit|login|act|notices|level|pets|sat|trace|role|case|cases|acc|rights|water|pet|frame|reason|dev|industry|factor|screen|desk|mark|rates)\.[a-z_-]+[a-z]`)
+	msgKey = regexp.MustCompile(`\b(fwd|app|nav|lang|overview|air|col|mon|state|status|report|err|unit|login|act|notices|level|pets|sat|trace|role|case|cases|acc|rights|water|pet|frame|reason|dev|industry|factor|screen|desk|mark|rates)\.[a-z_-]+[a-z]\b`)
 )
 
 // allowedASCII are the words a Chinese page writes in Latin letters
