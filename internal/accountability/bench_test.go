@@ -16,7 +16,7 @@ func benchInput() ([]CountyValues, []Target, []CompInput) {
 		f := float64(i % 37)
 		vs = append(vs, cv(c, c, 30+f, 50+f/2, 3+f/10, f-18, 60+f, 80+f/2))
 		ts = append(ts, Target{c, PM25, 45}, Target{c, GoodDays, 60}, Target{c, WaterCompliance, 90}, Target{c, TotalQuantity, 100})
-		cs = append(cs, CompInput{County: c, Current: AirValues{conc(40+f, 80, 10, 30), ptr(70)}, LastYear: AirValues{conc(45, 82+f/3, 11, 30), ptr(68.4)}})
+		cs = append(cs, CompInput{County: c, Current: AirValues{Conc: conc(40+f, 80, 10, 30), GoodDays: ptr(70)}, LastYear: AirValues{Conc: conc(45, 82+f/3, 11, 30), GoodDays: ptr(68.4)}})
 	}
 	return vs, ts, cs
 }

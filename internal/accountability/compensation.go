@@ -100,6 +100,11 @@ func FormulaFor(fs []Formula, p Period) (Formula, error) {
 type AirValues struct {
 	Conc     map[Pollutant]float64 `json:"conc"`                // µg/m³
 	GoodDays *float64              `json:"good_days,omitempty"` // %; nil: not given
+	// GoodDaysByDate is, for a base period (last year) across 2026-03-01,
+	// its good-day ratio by date (按日期, each day under the rules of its
+	// date) when GoodDays holds the same-basis one (同口径, under the
+	// current period's rules), which the amount uses. Display only.
+	GoodDaysByDate *float64 `json:"good_days_by_date,omitempty"`
 }
 
 // CompInput is one county's input for a period.
@@ -124,11 +129,15 @@ type CompLine struct {
 	// form, this float is for display.
 	Score      float64 `json:"score"`
 	Factor     int64   `json:"factor_permille"`
-	GoodDaysPP float64 `json:"good_days_pp"`    // change in percentage points
-	ExactFen   int64   `json:"exact_fen"`       // before rounding, truncated to the fen (display only)
-	Amount     int64   `json:"amount_yuan"`     // rounded, signed
-	Receivable int64   `json:"receivable_yuan"` // upper level pays the county
-	Payable    int64   `json:"payable_yuan"`    // the county pays
+	GoodDaysPP float64 `json:"good_days_pp"` // change in percentage points (同口径, same basis)
+	// GoodDaysPPByDate is the change by date (按日期) when last year's
+	// ratio by date was given (AirValues.GoodDaysByDate); display only,
+	// not stored with the line.
+	GoodDaysPPByDate *float64 `json:"good_days_pp_by_date,omitempty"`
+	ExactFen         int64    `json:"exact_fen"`       // before rounding, truncated to the fen (display only)
+	Amount           int64    `json:"amount_yuan"`     // rounded, signed
+	Receivable       int64    `json:"receivable_yuan"` // upper level pays the county
+	Payable          int64    `json:"payable_yuan"`    // the county pays
 }
 
 // Settlement is the result for a period.
@@ -207,6 +216,12 @@ func Compensate(fs []Formula, p Period, in []CompInput) (Settlement, error) {
 				return Settlement{}, refuse("value", c.County, "invalid good-day ratio")
 			}
 			line.GoodDaysPP = float64(gc-go_) / 10
+			if c.LastYear.GoodDaysByDate != nil {
+				if gb, ok := tenths(*c.LastYear.GoodDaysByDate); ok {
+					d := float64(gc-gb) / 10
+					line.GoodDaysPPByDate = &d
+				}
+			}
 			// ΔGD/10 × Y = ΔGD × Y × 10^6 / 10^7
 			gd := new(big.Int).Mul(big.NewInt(gc-go_), big.NewInt(f.YuanPerPoint))
 			gd.Mul(gd, big.NewInt(1_000_000))

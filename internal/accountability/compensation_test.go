@@ -84,11 +84,11 @@ func TestCompensateHand(t *testing.T) {
 		// 2017 Q3 (43号): 0.6×4 − 0.15×2 + 0.15×3 = 2.55 µg/m³ × 80万 = 204万;
 		// +2.5 pp × 20万 = 50万; 254万.
 		{"2017-inland", fs, Period{Kind: Quarter, Year: 2017, N: 3},
-			CompInput{County: "371500", Current: AirValues{conc(40, 82, 10, 30), ptr(75.0)}, LastYear: AirValues{conc(44, 80, 13, 30), ptr(72.5)}},
+			CompInput{County: "371500", Current: AirValues{Conc: conc(40, 82, 10, 30), GoodDays: ptr(75.0)}, LastYear: AirValues{Conc: conc(44, 80, 13, 30), GoodDays: ptr(72.5)}},
 			2_540_000, 254_000_000},
 		// Same with the coastal factor: 2.55 × 80万 × 1.5 = 306万, +50万.
 		{"2017-coastal", fs, Period{Kind: Quarter, Year: 2017, N: 3},
-			CompInput{County: "370200", Current: AirValues{conc(40, 82, 10, 30), ptr(75.0)}, LastYear: AirValues{conc(44, 80, 13, 30), ptr(72.5)}},
+			CompInput{County: "370200", Current: AirValues{Conc: conc(40, 82, 10, 30), GoodDays: ptr(75.0)}, LastYear: AirValues{Conc: conc(44, 80, 13, 30), GoodDays: ptr(72.5)}},
 			3_560_000, 356_000_000},
 		// 2016 Q1 (40万): NO2 worse by 0.3: −0.03 × 40万 = −¥12,000 exactly,
 		// rounded to 万元 half away from zero → −1万.
@@ -144,7 +144,7 @@ func TestCompensateSettlement(t *testing.T) {
 }
 
 func TestCompensateRefused(t *testing.T) {
-	ok := CompInput{County: "a", Current: AirValues{conc(50, 90, 20, 30), ptr(70)}, LastYear: AirValues{conc(55, 90, 20, 30), ptr(68)}}
+	ok := CompInput{County: "a", Current: AirValues{Conc: conc(50, 90, 20, 30), GoodDays: ptr(70)}, LastYear: AirValues{Conc: conc(55, 90, 20, 30), GoodDays: ptr(68)}}
 	noGD := CompInput{County: "a", Current: AirValues{Conc: conc(50, 90, 20, 30)}, LastYear: AirValues{Conc: conc(55, 90, 20, 30)}}
 	noSO2 := CompInput{County: "a", Current: AirValues{Conc: map[Pollutant]float64{PolPM25: 1, PolPM10: 1, PolNO2: 1}}, LastYear: ok.LastYear}
 	tests := []struct {
@@ -203,5 +203,22 @@ func TestParseFormulas(t *testing.T) {
 				t.Fatalf("err %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// The amount pays on last year's ratio as given in GoodDays (the same
+// basis); the ratio by date is carried to the line and changes nothing:
+// 2017 Q3 as in "2017-inland" (2.55 µg/m³ × 80万 + 2.5 pp × 20万 = 254万)
+// with a by-date ratio of 80.0 (−5.0 pp by date).
+func TestCompensateCarriesByDate(t *testing.T) {
+	in := CompInput{County: "371500", Current: AirValues{Conc: conc(40, 82, 10, 30), GoodDays: ptr(75.0)},
+		LastYear: AirValues{Conc: conc(44, 80, 13, 30), GoodDays: ptr(72.5), GoodDaysByDate: ptr(80.0)}}
+	s, err := Compensate(ShandongFormulas(), Period{Kind: Quarter, Year: 2017, N: 3}, []CompInput{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := s.Lines[0]
+	if l.Amount != 2_540_000 || l.GoodDaysPP != 2.5 || l.GoodDaysPPByDate == nil || *l.GoodDaysPPByDate != -5 {
+		t.Errorf("line %+v (by date %v)", l, l.GoodDaysPPByDate)
 	}
 }

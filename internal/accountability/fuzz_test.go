@@ -11,8 +11,8 @@ func FuzzCompensate(f *testing.F) {
 	f.Add(-1.0, 1e7, 0.05, 0.15, 0.0, 0.0, uint8(1))
 	f.Fuzz(func(t *testing.T, c1, l1, c2, l2, g1, g2 float64, q uint8) {
 		in := []CompInput{
-			{County: "a", Current: AirValues{conc(c1, c2, 10, 20), &g1}, LastYear: AirValues{conc(l1, l2, 11, 20), &g2}},
-			{County: "370200", Current: AirValues{conc(c2, c1, 10, 20), &g2}, LastYear: AirValues{conc(l2, l1, 10, 21), &g1}},
+			{County: "a", Current: AirValues{Conc: conc(c1, c2, 10, 20), GoodDays: &g1}, LastYear: AirValues{Conc: conc(l1, l2, 11, 20), GoodDays: &g2}},
+			{County: "370200", Current: AirValues{Conc: conc(c2, c1, 10, 20), GoodDays: &g2}, LastYear: AirValues{Conc: conc(l2, l1, 10, 21), GoodDays: &g1}},
 		}
 		s, err := Compensate(ShandongFormulas(), Period{Kind: Quarter, Year: 2014 + int(q%6), N: 1 + int(q%4)}, in)
 		if err != nil {

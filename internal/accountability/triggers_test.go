@@ -145,8 +145,8 @@ func TestBulletinGolden(t *testing.T) {
 	f := ShandongFormulas()[2]
 	f.Version, f.From, f.To, f.YuanPerUg, f.YuanPerPoint, f.Factors = "LC-BC-2026", day0(2026, 1, 1), time.Time{}, 400_000, 100_000, nil
 	s, err := Compensate([]Formula{f}, q.Period, []CompInput{
-		{County: "371521", Current: AirValues{conc(48, 85, 9, 28), ptr(63.3)}, LastYear: AirValues{conc(52, 90, 10, 30), ptr(58.9)}},
-		{County: "371581", Current: AirValues{conc(58, 99, 12, 33), ptr(52.2)}, LastYear: AirValues{conc(56, 97, 12, 32), ptr(54.4)}},
+		{County: "371521", Current: AirValues{Conc: conc(48, 85, 9, 28), GoodDays: ptr(63.3)}, LastYear: AirValues{Conc: conc(52, 90, 10, 30), GoodDays: ptr(58.9)}},
+		{County: "371581", Current: AirValues{Conc: conc(58, 99, 12, 33), GoodDays: ptr(52.2)}, LastYear: AirValues{Conc: conc(56, 97, 12, 32), GoodDays: ptr(54.4)}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -381,7 +381,8 @@ func (s *Service) Compensate(ctx context.Context, p acc.Period) (acc.Settlement,
 		return acc.Settlement{}, err
 	}
 	lp, _ := airPeriod(p.LastYear())
-	cur, err := airreport.Build(ctx, s.St, airreport.Options{Period: ap, NoPrevious: true})
+	// With the previous year: its good-day ratio on the same basis (同口径).
+	cur, err := airreport.Build(ctx, s.St, airreport.Options{Period: ap})
 	if err != nil {
 		return acc.Settlement{}, fmt.Errorf("air statistics %s: %w", p, err)
 	}
@@ -399,6 +400,14 @@ func (s *Service) Compensate(ctx context.Context, p acc.Period) (acc.Settlement,
 		ci := acc.CompInput{County: e.Code, Name: e.Name, Current: compValues(e)}
 		if l, ok := lastBy[e.Code]; ok {
 			ci.LastYear = compValues(l)
+			// The amount uses last year's good-day ratio on the same basis
+			// as this period (同口径: its days under this period's rules);
+			// the ratio by date (按日期) is carried beside it. No provincial
+			// text found says which; the same basis compares like with like.
+			if sb := e.PreviousSameBasis; sb != nil && sb.Days > 0 && ci.LastYear.GoodDays != nil {
+				byDate, same := *ci.LastYear.GoodDays, sb.GoodRatio
+				ci.LastYear.GoodDaysByDate, ci.LastYear.GoodDays = &byDate, &same
+			}
 		} else {
 			ci.LastYear = acc.AirValues{Conc: map[acc.Pollutant]float64{}}
 		}
