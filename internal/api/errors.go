@@ -68,6 +68,7 @@ var catalogue = []catalogueEntry{
 	{CodeRateLimited, http.StatusTooManyRequests, "too many login attempts or public submissions; retry later"},
 	{CodeTooLarge, http.StatusRequestEntityTooLarge, "an attachment or body over the size limit"},
 	{CodeUnsupportedType, http.StatusUnsupportedMediaType, "an attachment of a type that is not accepted"},
+	{CodeRefused, http.StatusUnprocessableEntity, "a rights command was refused by the ledger's rules (overdraft, unverified or expired credit, no ratio rule, idempotency key reused with another body); `field` names the command field at fault and nothing was written"},
 }
 
 // statusOf returns the HTTP status of a code.

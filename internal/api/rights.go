@@ -42,11 +42,6 @@ var rightsRoutes = []route{
 	{"POST /api/v1/rights/commands", ScopeRightsWrite, (*server).rightsCommand},
 }
 
-func init() {
-	catalogue = append(catalogue, catalogueEntry{CodeRefused, http.StatusUnprocessableEntity,
-		"a rights command was refused by the ledger's rules (overdraft, unverified or expired credit, no ratio rule, idempotency key reused with another body); `field` names the command field at fault and nothing was written"})
-}
-
 // rightsScope is the caller's row scope over the ledger: with Config.Auth,
 // an enterprise sees and trades only its own account and a county only its
 // reservoir; without it (static tokens, the demo) everything.

@@ -23,9 +23,6 @@ import (
 // is stored: computing is the city's act (POST on the API or the CLI's
 // `ecowatch account assess|compensate|triggers`), never a side effect of
 // viewing.
-func init() {
-	funcs["wholeYuan"] = wholeYuan
-}
 
 // accessAccount is internal/api's ScopeAccountRead: the city sees every
 // county, a county its own rows; enterprises and the public are refused.

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
@@ -350,6 +351,12 @@ var funcs = template.FuncMap{
 	"tonnes":      tonnes,
 	"yuan":        yuan,
 	"dateOf":      dateOf,
+	"wholeYuan":   wholeYuan,
+	"cnum":        cases.Num,
+	"cday":        caseDay,
+	"reasonLabel": reasonLabel,
+	"deref64":     func(p *float64) float64 { return *p },
+	"airUnit":     airUnit,
 }
 
 // sub is a partial template's argument: the page (for T) and its rows.

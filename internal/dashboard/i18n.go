@@ -18,7 +18,27 @@ const (
 // messages is the UI's message table: every label a page shows, by key,
 // in Chinese and English. A key missing here renders as the key itself,
 // which the handler tests catch.
-var messages = map[string][2]string{
+var messages = buildCatalogue()
+
+// buildCatalogue composes the message table from the per-area tables
+// (the general labels here, the others in i18n_*.go), then names the
+// default work lines that no table names.
+func buildCatalogue() map[string][2]string {
+	m := make(map[string][2]string)
+	for _, t := range []map[string][2]string{
+		generalMessages, accountMessages, casesMessages, errorMessages,
+		langMessages, screenMessages, staffMessages,
+	} {
+		for k, v := range t {
+			m[k] = v
+		}
+	}
+	addWorkLines(m)
+	return m
+}
+
+// generalMessages are the labels the layout and the monitoring pages share.
+var generalMessages = map[string][2]string{
 	"app.title":           {"生态环境监管平台", "Eco-environment supervision"},
 	"app.city":            {"聊城市", "Liaocheng"},
 	"nav.overview":        {"总览", "Overview"},

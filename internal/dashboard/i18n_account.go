@@ -93,9 +93,3 @@ var accountMessages = map[string][2]string{
 	"acc.kind.vocs-substitution":           {"VOCs源头替代", "VOCs source substitution"},
 	"acc.kind.other":                       {"其他", "Other"},
 }
-
-func init() {
-	for k, v := range accountMessages {
-		messages[k] = v
-	}
-}

@@ -126,15 +126,13 @@ var casesMessages = map[string][2]string{
 	"nav.patrols":         {"巡河", "Patrols"},
 }
 
-func init() {
-	funcs["cnum"] = cases.Num
-	// A deadline falls at the start of the day after the last one: show
-	// the last day.
-	funcs["cday"] = func(t time.Time) string { return t.In(cst).Add(-time.Second).Format("2006-01-02") }
-	for k, v := range casesMessages {
-		messages[k] = v
-	}
-	// Work lines: Chinese names from the configuration, English here.
+// caseDay is a deadline's last day: a deadline falls at the start of the
+// day after it.
+func caseDay(t time.Time) string { return t.In(cst).Add(-time.Second).Format("2006-01-02") }
+
+// addWorkLines adds the names of the default work lines to m where it has
+// none: Chinese from the configuration, English here.
+func addWorkLines(m map[string][2]string) {
 	en := map[string]string{
 		"air-industry": "Industrial deep treatment", "air-vocs": "VOCs control", "air-kiln": "Industrial kilns",
 		"air-dust": "Dust control", "air-mobile": "Diesel trucks and mobile sources", "air-coal": "Loose coal and coal boilers",
@@ -143,8 +141,8 @@ func init() {
 		"ecology": "Ecological protection", "other": "Other",
 	}
 	for _, l := range cases.DefaultWorkLines() {
-		if _, ok := messages["line."+l.Code]; !ok {
-			messages["line."+l.Code] = [2]string{l.Name, en[l.Code]}
+		if _, ok := m["line."+l.Code]; !ok {
+			m["line."+l.Code] = [2]string{l.Name, en[l.Code]}
 		}
 	}
 }

@@ -113,12 +113,6 @@ var errorMessages = map[string][2]string{
 	"err.reason.acc.round_yuan":       {"生态补偿办法版本填写有误", "The compensation formula version is invalid"},
 }
 
-func init() {
-	for k, v := range errorMessages {
-		messages[k] = v
-	}
-}
-
 // apiError is the API's error body as a page's script receives it.
 type apiError struct {
 	Code    string `json:"code"`

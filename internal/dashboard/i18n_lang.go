@@ -180,19 +180,13 @@ var langMessages = map[string][2]string{
 	"rule.last-twice": {"连续两期排名末位", "last twice in a row"},
 }
 
-func init() {
-	for k, v := range langMessages {
-		messages[k] = v
+// airUnit is a pollutant's ambient concentration unit: µg/m³ except CO
+// in mg/m³ (GB 3095).
+func airUnit(p string) string {
+	if p == "CO" {
+		return "mg/m³"
 	}
-	funcs["reasonLabel"] = reasonLabel
-	funcs["deref64"] = func(p *float64) float64 { return *p }
-	// Ambient concentrations are µg/m³ except CO in mg/m³ (GB 3095).
-	funcs["airUnit"] = func(p string) string {
-		if p == "CO" {
-			return "mg/m³"
-		}
-		return "μg/m³"
-	}
+	return "μg/m³"
 }
 
 // trOr is the message of prefix+key, or key itself when the catalogue

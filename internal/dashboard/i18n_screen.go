@@ -43,9 +43,3 @@ var screenMessages = map[string][2]string{
 	"screen.unit.days":     {"天", "days"},
 	"screen.back":          {"返回工作台", "Back to the dashboard"},
 }
-
-func init() {
-	for k, v := range screenMessages {
-		messages[k] = v
-	}
-}

@@ -106,9 +106,3 @@ var staffMessages = map[string][2]string{
 	"trace.mass":              {"超出背景的通量", "excess mass"},
 	"trace.device":            {"在线监测", "monitoring"},
 }
-
-func init() {
-	for k, v := range staffMessages {
-		messages[k] = v
-	}
-}
