@@ -27,7 +27,7 @@ func buildCatalogue() map[string][2]string {
 	m := make(map[string][2]string)
 	for _, t := range []map[string][2]string{
 		generalMessages, accountMessages, casesMessages, errorMessages,
-		langMessages, screenMessages, staffMessages,
+		langMessages, screenMessages, staffMessages, forwardMessages,
 	} {
 		for k, v := range t {
 			m[k] = v

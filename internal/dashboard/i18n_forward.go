@@ -33,9 +33,3 @@ var forwardMessages = map[string][2]string{
 	"fwd.err.link":    {"连接中断", "connection lost"},
 	"mon.forwarding":  {"数据转发", "Forwarding"},
 }
-
-func init() {
-	for k, v := range forwardMessages {
-		messages[k] = v
-	}
-}
