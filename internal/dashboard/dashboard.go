@@ -403,7 +403,7 @@ func (h *Handler) parseTemplates() error {
 		if base == "layout.html" || strings.HasPrefix(base, "partial-") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partial-*.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).Funcs(markingFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partial-*.html", n)
 		if err != nil {
 			return fmt.Errorf("dashboard: template %s: %w", base, err)
 		}

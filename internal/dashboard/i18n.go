@@ -28,6 +28,7 @@ func buildCatalogue() map[string][2]string {
 	for _, t := range []map[string][2]string{
 		generalMessages, accountMessages, casesMessages, errorMessages,
 		langMessages, screenMessages, staffMessages, forwardMessages,
+		markingMessages,
 	} {
 		for k, v := range t {
 			m[k] = v

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"html/template"
 	"strconv"
 	"strings"
 
@@ -83,23 +84,22 @@ var markingMessages = map[string][2]string{
 	"rates.how":               {"以小时数据为单位：应传输 = 时段小时数 − 停运标记时段（设备首条数据前不计）；有效 = 设备标志为正常（N/T）且未被无效标记覆盖；传输有效率 = 传输率 × 有效率。", "Counted in hourly data: due = hours less those marked stopped (none before the device's first data); valid = device flag normal (N/T) and no invalidating mark; effective = transmission × validity."},
 }
 
-func init() {
-	for k, v := range markingMessages {
-		messages[k] = v
-	}
-	funcs["markRule"] = markRule
-	funcs["arith"] = func(p *page, c marking.Count) string { return c.Arithmetic(p.Lang) }
-	funcs["rate"] = pctOf
-	funcs["mul100"] = func(v float64) float64 { return 100 * v }
-	funcs["rateRows"] = func(p *page, title string, rows []marking.Row, id string) map[string]any {
+// markingFuncs are the template functions of the marking and rates pages,
+// added to the layout's functions where the templates are parsed.
+var markingFuncs = template.FuncMap{
+	"markRule": markRule,
+	"arith":    func(p *page, c marking.Count) string { return c.Arithmetic(p.Lang) },
+	"rate":     pctOf,
+	"mul100":   func(v float64) float64 { return 100 * v },
+	"rateRows": func(p *page, title string, rows []marking.Row, id string) map[string]any {
 		return map[string]any{"page": p, "Title": title, "Rows": rows, "ID": id}
-	}
-	funcs["factorName"] = func(p *page, code string) string {
+	},
+	"factorName": func(p *page, code string) string {
 		if code == "" {
 			return ""
 		}
 		return factors.Name(code, p.Lang)
-	}
+	},
 }
 
 // pctOf writes a rate as a percentage with two decimals.

@@ -34,7 +34,7 @@ var (
 func parsePortal() {
 	portalPages = map[string]*template.Template{}
 	for _, n := range portalNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(portalFS, "templates/portal/layout.html", "templates/portal/"+n+".html")
+		t, err := template.New("layout.html").Funcs(funcs).Funcs(markingFuncs).ParseFS(portalFS, "templates/portal/layout.html", "templates/portal/"+n+".html")
 		if err != nil {
 			portalErr = fmt.Errorf("dashboard: portal template %s: %w", n, err)
 			return
