@@ -18,6 +18,7 @@ var runBench = group("bench", "Each benchmark runs in one process and reports fi
 	"conns":         {"N concurrent idle device connections to an in-process gateway: RSS and KiB per connection", benchConns},
 	"conns-client":  {"", benchConnsClient},  // internal: the client side of bench conns
 	"ingest-client": {"", benchIngestClient}, // internal: the devices of bench ingest --sim-process
+	"storage":       {"bytes per minute frame in rows and in compacted blocks; reads of a device-day from each", benchStorage},
 	"decode":        {"HJ 212 decode rate of a typical 2051 frame with 8 factors", benchDecode},
 	"bus":           {"scaled out: devices → gateway(s) → NATS JetStream → writer(s) → PostgreSQL", benchBus},
 })
@@ -150,4 +151,18 @@ func benchIngestClient(ctx context.Context, args []string, stdin io.Reader, stdo
 		return err
 	}
 	return benchErr(bench.IngestClient(ctx, cfg, stdin, stdout))
+}
+
+func benchStorage(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	var cfg bench.StorageConfig
+	fs := newFlagSet("bench storage", "bench storage [flags]  (closed days of 2051 minute frames into a fresh store, compacted; bytes per frame and device-day reads before and after)", stderr)
+	fs.StringVar(&cfg.DB, "db", "sqlite", "store: sqlite or a postgres:// DSN (a fresh database, dropped afterwards)")
+	fs.IntVar(&cfg.Devices, "devices", 50, "devices")
+	fs.IntVar(&cfg.Days, "days", 2, "closed days of minute data")
+	fs.IntVar(&cfg.Rounds, "rounds", 21, "device-day reads per layout")
+	fs.BoolVar(&cfg.JSON, "json", false, "print JSON")
+	if err := parseNone(fs, args); err != nil {
+		return err
+	}
+	return benchErr(bench.Storage(ctx, cfg, stdout))
 }

@@ -286,6 +286,13 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 			})
 		}()
 	}
+	if c, ok := st.(store.Compactor); ok {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			compactEvery(r.stop, CompactEvery, c, log)
+		}()
+	}
 	if cfg.ArchiveRetention == 0 {
 		cfg.ArchiveRetention = gateway.DefaultConfig().ArchiveRetention
 	}
@@ -397,6 +404,45 @@ func (r *WriterRole) Shutdown(ctx context.Context) error {
 }
 
 // every runs f every d until stop is closed, each run bounded by d.
+// CompactEvery is how often closed days are compacted into blocks. A run
+// with nothing to do costs one index seek per device; one that is stopped
+// (shutdown, its hour's time limit) is resumed by the next.
+const CompactEvery = time.Hour
+
+// compactEvery compacts closed days a minute after start, then every d.
+// A stop cancels a run at once: its current step rolls back whole.
+func compactEvery(stop <-chan struct{}, d time.Duration, c store.Compactor, log *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	wait := time.Minute
+	for {
+		select {
+		case <-stop:
+			return
+		case <-time.After(wait):
+		}
+		wait = d
+		st, err := c.Compact(ctx, time.Now())
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("compaction failed", "err", err, "upload_blocks", st.UploadBlocks, "raw_blocks", st.RawBlocks)
+			}
+			continue
+		}
+		if st != (store.CompactStats{}) {
+			log.Info("closed days compacted", "upload_blocks", st.UploadBlocks, "uploads", st.Uploads,
+				"raw_blocks", st.RawBlocks, "raw_frames", st.RawFrames)
+		}
+	}
+}
+
 func every(stop <-chan struct{}, d time.Duration, f func(ctx context.Context)) {
 	t := time.NewTicker(d)
 	defer t.Stop()

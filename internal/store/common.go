@@ -333,6 +333,14 @@ func (s *sqlBase) Uploads(ctx context.Context, q UploadQuery) ([]model.Upload, e
 	if err != nil {
 		return nil, fmt.Errorf("query uploads: %w", err)
 	}
+	// Closed days may be compacted into blocks (compact.go).
+	blocks, err := s.blockUploads(ctx, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("query uploads: %w", err)
+	}
+	if len(blocks) > 0 {
+		out = mergeSorted(blocks, out, limit)
+	}
 	return out, nil
 }
 
@@ -361,7 +369,11 @@ func (s *sqlBase) UploadTimes(ctx context.Context, mn, cn string, from, to time.
 	if err != nil {
 		return nil, fmt.Errorf("query upload times of %s/%s: %w", mn, cn, err)
 	}
-	return out, nil
+	bt, err := s.blockTimes(ctx, mn, cn, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("query upload times of %s/%s: %w", mn, cn, err)
+	}
+	return mergeTimes(bt, out), nil
 }
 
 // RawFrames implements Store.
@@ -392,28 +404,16 @@ func (s *sqlBase) RawFrames(ctx context.Context, q RawQuery) ([]model.RawFrame, 
 	if limit <= 0 {
 		limit = defaultRawLimit
 	}
-	query := `SELECT id, received_at, remote, mn, cn, qn, status, reason, deviations, raw, COALESCE(bus_seq, 0) FROM raw_frames`
+	query := rawSelect
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += " ORDER BY id DESC LIMIT " + strconv.Itoa(limit)
 	var out []model.RawFrame
 	err := s.query(ctx, query, args, func(rows *sql.Rows) error {
-		var f model.RawFrame
-		var t dbTime
-		var dev []byte
-		if err := rows.Scan(&f.ID, &t, &f.Remote, &f.MN, &f.CN, &f.QN, &f.Status, &f.Reason, &dev, &f.Raw, &f.BusSeq); err != nil {
+		f, err := scanRaw(rows)
+		if err != nil {
 			return err
-		}
-		f.ReceivedAt = time.Time(t)
-		if err := json.Unmarshal(dev, &f.Deviations); err != nil {
-			return fmt.Errorf("raw frame %d deviations: %w", f.ID, err)
-		}
-		if len(f.Deviations) == 0 {
-			f.Deviations = nil
-		}
-		if f.Raw == nil {
-			f.Raw = []byte{}
 		}
 		out = append(out, f)
 		return nil
@@ -421,7 +421,32 @@ func (s *sqlBase) RawFrames(ctx context.Context, q RawQuery) ([]model.RawFrame, 
 	if err != nil {
 		return nil, fmt.Errorf("query raw frames: %w", err)
 	}
+	// Closed days' accepted frames may be compacted (compact.go).
+	if out, err = s.blockRaw(ctx, q, out, limit); err != nil {
+		return nil, fmt.Errorf("query raw frames: %w", err)
+	}
 	return out, nil
+}
+
+// scanRaw scans a row of rawSelect.
+func scanRaw(rows *sql.Rows) (model.RawFrame, error) {
+	var f model.RawFrame
+	var t dbTime
+	var dev []byte
+	if err := rows.Scan(&f.ID, &t, &f.Remote, &f.MN, &f.CN, &f.QN, &f.Status, &f.Reason, &dev, &f.Raw, &f.BusSeq); err != nil {
+		return f, err
+	}
+	f.ReceivedAt = time.Time(t)
+	if err := json.Unmarshal(dev, &f.Deviations); err != nil {
+		return f, fmt.Errorf("raw frame %d deviations: %w", f.ID, err)
+	}
+	if len(f.Deviations) == 0 {
+		f.Deviations = nil
+	}
+	if f.Raw == nil {
+		f.Raw = []byte{}
+	}
+	return f, nil
 }
 
 // PurgeRawBefore implements Store. It deletes in chunks, each its own
@@ -436,7 +461,10 @@ func (s *sqlBase) PurgeRawBefore(ctx context.Context, t time.Time) (int64, error
 // statuses only (the rejected and quarantined frames have their own
 // retention).
 func (s *sqlBase) PurgeRawStatusBefore(ctx context.Context, t time.Time, statuses ...string) (int64, error) {
-	var total int64
+	total, err := s.purgeRawBlocks(ctx, t, statuses)
+	if err != nil {
+		return total, fmt.Errorf("purge raw frames before %s: %w", t.Format(time.RFC3339), err)
+	}
 	for _, st := range statuses {
 		for {
 			res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM raw_frames WHERE id IN (

@@ -14,7 +14,11 @@ import (
 // once in rowid order (an index on data_time would slow every insert for
 // a daily job).
 func (s *sqliteStore) PurgeUploadsBefore(ctx context.Context, t time.Time) (int64, error) {
-	var total, after int64
+	total, err := s.purgeUploadBlocks(ctx, t)
+	if err != nil {
+		return total, fmt.Errorf("purge uploads before %s: %w", t.Format(time.RFC3339), err)
+	}
+	var after int64
 	for {
 		var ids []any
 		err := s.query(ctx, `SELECT id FROM uploads WHERE id > ? AND data_time < ? ORDER BY id LIMIT `+strconv.Itoa(purgeChunk),
@@ -89,7 +93,10 @@ func (s *pgStore) PurgeUploadsBefore(ctx context.Context, t time.Time) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("purge uploads: list partitions: %w", err)
 	}
-	var total int64
+	total, err := s.purgeUploadBlocks(ctx, t)
+	if err != nil {
+		return total, fmt.Errorf("purge uploads before %s: %w", t.Format(time.RFC3339), err)
+	}
 	for _, p := range parts {
 		if err := s.dropPartition(ctx, p.name); err != nil {
 			return total, fmt.Errorf("purge uploads: %w", err)

@@ -422,6 +422,10 @@ func (s *sqlBase) rollUpOnce(ctx context.Context) (int, bool, error) {
 	if err != nil {
 		return 0, false, fmt.Errorf("read minute data: %w", err)
 	}
+	// Hours of compacted days: the block and the rows merged.
+	if err := s.blockMinutes(ctx, tx, hours, aggs, cstDay(time.Now().Add(24*time.Hour))); err != nil {
+		return 0, false, fmt.Errorf("read compacted minute data: %w", err)
+	}
 	// An hour without minute rows keeps its roll-ups: its minutes were
 	// purged by retention (roll-ups outlive them), not changed.
 	var redo, days []devPeriod

@@ -119,6 +119,7 @@ func runSuite(t *testing.T, tg target) {
 		{"RollUpConcurrent", testRollUpConcurrent},
 		{"PurgeUploads", testPurgeUploads},
 		{"ReadReplica", testReadReplica},
+		{"Compact", runCompactSuite},
 		{"AirHoursRoundTrip", testAirHoursRoundTrip},
 		{"AirHoursIdempotent", testAirHoursIdempotent},
 		{"AirHoursCorrection", testAirHoursCorrection},
