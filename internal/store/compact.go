@@ -155,8 +155,9 @@ func (s *sqlBase) distinctKeys(ctx context.Context, table, cols string) ([][2]st
 		switch {
 		case first:
 		case two:
-			q += ` WHERE mn > ? OR (mn = ? AND cn > ?)`
-			args = []any{last[0], last[0], last[1]}
+			// A row value, which both planners turn into one index seek.
+			q += ` WHERE (mn, cn) > (?, ?)`
+			args = []any{last[0], last[1]}
 		default:
 			q += ` WHERE mn > ?`
 			args = []any{last[0]}
