@@ -486,13 +486,13 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			sch.Run(bctx)
 		})
 	}
-	if c, ok := st.(store.Compactor); ok && !cfg.DisableGateway {
+	if !cfg.DisableGateway {
 		// Closed days into compacted blocks (store/compact.go): resumable
 		// steps, so an hourly run finishes what a stopped one left.
 		if err := a.step("compaction"); err != nil {
 			return nil, err
 		}
-		a.loop("compaction", func(stop <-chan struct{}) { compactEvery(stop, CompactEvery, c, log) })
+		a.loop("compaction", func(stop <-chan struct{}) { compactEvery(stop, CompactEvery, st, log) })
 	}
 	a.ready = ready
 	if cfg.ReadyFile != "" {

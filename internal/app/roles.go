@@ -286,13 +286,11 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 			})
 		}()
 	}
-	if c, ok := st.(store.Compactor); ok {
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			compactEvery(r.stop, CompactEvery, c, log)
-		}()
-	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		compactEvery(r.stop, CompactEvery, st, log)
+	}()
 	if cfg.ArchiveRetention == 0 {
 		cfg.ArchiveRetention = gateway.DefaultConfig().ArchiveRetention
 	}

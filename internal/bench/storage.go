@@ -132,12 +132,8 @@ func Storage(ctx context.Context, cfg StorageConfig, stdout io.Writer) error {
 	if rep.ReadRowsMs, rep.RawRowsMs, err = readRounds(); err != nil {
 		return err
 	}
-	c, ok := h.st.(store.Compactor)
-	if !ok {
-		return fmt.Errorf("%s store does not compact", h.kind)
-	}
 	t := time.Now()
-	if rep.Stats, err = c.Compact(ctx, time.Now()); err != nil {
+	if rep.Stats, err = h.st.Compact(ctx, time.Now()); err != nil {
 		return err
 	}
 	rep.CompactSeconds = time.Since(t).Seconds()

@@ -281,7 +281,7 @@ func runCompactSuite(t *testing.T, tg target) {
 	t.Run("ReadsUnchanged", func(t *testing.T) {
 		s := openStore(t, tg.dsn(t))
 		fx := fillCompactFixture(t, s)
-		st, err := s.(Compactor).Compact(context.Background(), fx.now)
+		st, err := s.Compact(context.Background(), fx.now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,7 +292,7 @@ func runCompactSuite(t *testing.T, tg target) {
 		}
 		checkSame(t, s, fx)
 		// Again: nothing left to do.
-		if st, err := s.(Compactor).Compact(context.Background(), fx.now); err != nil || st != (CompactStats{}) {
+		if st, err := s.Compact(context.Background(), fx.now); err != nil || st != (CompactStats{}) {
 			t.Fatalf("second run %+v, %v", st, err)
 		}
 		checkSame(t, s, fx)
@@ -301,7 +301,7 @@ func runCompactSuite(t *testing.T, tg target) {
 		s := openStore(t, tg.dsn(t))
 		ctx := context.Background()
 		fx := fillCompactFixture(t, s)
-		if _, err := s.(Compactor).Compact(ctx, fx.now); err != nil {
+		if _, err := s.Compact(ctx, fx.now); err != nil {
 			t.Fatal(err)
 		}
 		rb, ok := s.(RollupStore)
@@ -371,7 +371,7 @@ func runCompactSuite(t *testing.T, tg target) {
 			t.Fatalf("roll-up of a21026: %d minutes before, %d after the back-fill; want 6, 7", n(before), n(after))
 		}
 		// The next compaction folds the rows into the block.
-		st, err := s.(Compactor).Compact(ctx, fx.now)
+		st, err := s.Compact(ctx, fx.now)
 		if err != nil || st.UploadBlocks != 1 || st.Uploads != 2 {
 			t.Fatalf("second compaction %+v, %v", st, err)
 		}
@@ -381,7 +381,7 @@ func runCompactSuite(t *testing.T, tg target) {
 		s := openStore(t, tg.dsn(t))
 		ctx := context.Background()
 		fx := fillCompactFixture(t, s)
-		if _, err := s.(Compactor).Compact(ctx, fx.now); err != nil {
+		if _, err := s.Compact(ctx, fx.now); err != nil {
 			t.Fatal(err)
 		}
 		cut := cstDay(fx.now).AddDate(0, 0, -1).Add(7*time.Hour + 5*time.Minute)
@@ -444,11 +444,11 @@ func testCompactKilled(t *testing.T, tg target) {
 				t.Fatalf("child was not killed: %v\n%s", err, out)
 			}
 			checkSame(t, s, fx)
-			if _, err := s.(Compactor).Compact(context.Background(), fx.now); err != nil {
+			if _, err := s.Compact(context.Background(), fx.now); err != nil {
 				t.Fatal(err)
 			}
 			checkSame(t, s, fx)
-			if st, err := s.(Compactor).Compact(context.Background(), fx.now); err != nil || st != (CompactStats{}) {
+			if st, err := s.Compact(context.Background(), fx.now); err != nil || st != (CompactStats{}) {
 				t.Fatalf("after recovery: %+v, %v", st, err)
 			}
 		})
@@ -479,6 +479,6 @@ func TestCompactChild(t *testing.T) {
 			}
 		}
 	}
-	_, err = s.(Compactor).Compact(context.Background(), now)
+	_, err = s.Compact(context.Background(), now)
 	t.Fatalf("compaction finished without reaching %s: %v", point, err)
 }

@@ -86,6 +86,9 @@ type Store interface {
 	// uploads and roll-ups (rollup.go, purge.go).
 	RollupStore
 
+	// Compactor: closed days into compacted blocks (compact.go).
+	Compactor
+
 	// AirStore: ambient air stations' hourly data and targets (air.go).
 	AirStore
 	// RightsStore: the emission-rights ledger (rights.go).
