@@ -54,7 +54,7 @@ type roleFixture struct {
 	n      atomic.Int64
 }
 
-var roleNames = []string{"anonymous", "public", "enterpriseA", "enterpriseB", "countyX", "countyY", "city", "machine"}
+var roleNames = []string{"anonymous", "public", "enterpriseA", "enterpriseB", "countyX", "countyY", "city", "machine", "display"}
 
 var roleUsers = map[string]model.User{
 	"enterpriseA": {ID: "ent-a", Name: "A", Role: model.RoleEnterprise, Enterprise: usccPlant, County: countyX},
@@ -63,6 +63,7 @@ var roleUsers = map[string]model.User{
 	"countyY":     {ID: "county-y", Name: "Y", Role: model.RoleCounty, County: countyY},
 	"city":        {ID: "city", Name: "city", Role: model.RoleCity},
 	"machine":     {ID: "bot", Name: "alert rules", Role: model.RoleMachine},
+	"display":     {ID: "wall", Name: "指挥中心大屏", Role: model.RoleDisplay},
 }
 
 func principalFor(role string) auth.Principal {
@@ -192,7 +193,18 @@ var roleSamples = map[string]func(fx *roleFixture) roleRequest{
 	"POST /api/v1/users/{id}": func(fx *roleFixture) roleRequest {
 		return roleRequest{method: "POST", path: "/api/v1/users/county-y", body: jsonBody(map[string]string{"name": "临清市环保分局"})}
 	},
-	"GET /api/v1/audit": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/audit"} },
+	"GET /api/v1/audit":    func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/audit"} },
+	"GET /api/v1/displays": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/displays"} },
+	"POST /api/v1/displays": func(fx *roleFixture) roleRequest {
+		return roleRequest{method: "POST", path: "/api/v1/displays", ok: 201, body: jsonBody(map[string]any{"name": "指挥中心大屏", "days": 7})}
+	},
+	"POST /api/v1/displays/{id}/revoke": func(fx *roleFixture) roleRequest {
+		_, c, err := fx.au.NewDisplayCode(context.Background(), "会商室", 0, nil)
+		if err != nil {
+			panic(err)
+		}
+		return roleRequest{method: "POST", path: "/api/v1/displays/" + c.ID + "/revoke"}
+	},
 	"GET /api/v1/cases": func(fx *roleFixture) roleRequest { return roleRequest{path: "/api/v1/cases"} },
 	"POST /api/v1/cases": func(fx *roleFixture) roleRequest {
 		return roleRequest{method: "POST", path: "/api/v1/cases", ok: 201, owner: "X",

@@ -144,7 +144,9 @@ func routeTable() []route {
 
 // casesRouteTable is every closed-loop route (they need Config.Auth and
 // Config.Cases), live patrol tracks included.
-func casesRouteTable() []route { return slices.Concat(casesRoutes, patrolLiveRoutes, marksRoutes) }
+func casesRouteTable() []route {
+	return slices.Concat(casesRoutes, patrolLiveRoutes, marksRoutes, displayRoutes)
+}
 
 // rightsRouteTable is every emission-rights route (they need
 // Config.Rights), the reports included.

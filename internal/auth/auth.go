@@ -360,8 +360,17 @@ func CheckCSRF(r *http.Request, p Principal) error {
 // session), SameSite=Lax, Secure when the request came over HTTPS
 // (directly, or through a trusted proxy: see Transport).
 func (s *Service) SetSessionCookies(w http.ResponseWriter, r *http.Request, tok string, p Principal) {
+	s.setCookies(w, r, tok, p, s.now().Add(s.sessionTTL))
+}
+
+// SetDisplayCookies writes a display session's cookies, lasting until exp
+// (the display code's expiry).
+func (s *Service) SetDisplayCookies(w http.ResponseWriter, r *http.Request, tok string, p Principal, exp time.Time) {
+	s.setCookies(w, r, tok, p, exp)
+}
+
+func (s *Service) setCookies(w http.ResponseWriter, r *http.Request, tok string, p Principal, exp time.Time) {
 	secure := IsHTTPS(r)
-	exp := s.now().Add(s.sessionTTL)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", Expires: exp, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: CSRFCookie, Value: p.CSRF, Path: "/", Expires: exp, Secure: secure, SameSite: http.SameSiteLaxMode})
 }

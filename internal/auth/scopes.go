@@ -51,13 +51,17 @@ var roleScopes = map[string][]string{
 	// A machine token also drives a wall display of the big screen.
 	model.RoleMachine: {ScopeSelf, ScopeRegistry, ScopeData, ScopeRaw, ScopeMetrics, ScopeCasesRead, ScopeCasesWrite, ScopeScreen},
 	model.RolePublic:  {},
+	// A wall display reads the big screen and nothing else.
+	model.RoleDisplay: {ScopeScreen},
 }
 
 // Allowed reports whether p may use a route of scope. Anonymous callers
 // get ScopePublic only.
 func Allowed(p Principal, scope string) bool {
 	if scope == ScopePublic {
-		return true
+		// A wall display's session opens the big screen only, not even
+		// what anyone may read.
+		return p.Role != model.RoleDisplay
 	}
 	if !p.Authenticated() {
 		return false
@@ -81,6 +85,9 @@ type Scope struct {
 func ScopeOf(p Principal) Scope {
 	switch p.Role {
 	case model.RoleCity, model.RoleMachine:
+		return Scope{All: true}
+	case model.RoleDisplay:
+		// The big screen's city-wide figures (its only scope).
 		return Scope{All: true}
 	case model.RoleCounty:
 		return Scope{County: p.County}

@@ -355,7 +355,7 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 			return err
 		}
 		for _, u := range all {
-			if u.Disabled || u.Role == model.RoleMachine || u.Role == model.RolePublic {
+			if u.Disabled || u.Role == model.RoleMachine || u.Role == model.RolePublic || u.Role == model.RoleDisplay {
 				continue
 			}
 			if auth.ScopeOf(auth.Principal{Role: u.Role, County: u.County, Enterprise: u.Enterprise}).Sees(c.County, c.Enterprise) {

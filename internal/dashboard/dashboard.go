@@ -193,6 +193,8 @@ func pageTable() []pageRoute {
 		{"GET /petition/track", accessPublic, (*Handler).petitionTrack},
 		{"GET /screen", accessScreen, (*Handler).screenPage},
 		{"GET /screen/data.json", accessScreen, (*Handler).screenJSON},
+		{"GET /screen/login", accessPublic, (*Handler).screenLoginPage},
+		{"POST /screen/login", accessPublic, (*Handler).screenLoginPost},
 		{"GET /reports/monthly", accessPublic, (*Handler).monthlyReport},
 		{"GET /reports/monthly.xlsx", accessPublic, (*Handler).monthlyXLSX},
 		{"GET /accountability", accessAccount, (*Handler).accountabilityPage},
@@ -291,6 +293,10 @@ func (h *Handler) wrap(rt pageRoute) http.HandlerFunc {
 				h.renderError(w, r, lang, http.StatusTooManyRequests)
 				return
 			}
+		}
+		if displayRefused(p, rt) {
+			h.renderError(w, r, lang, http.StatusForbidden)
+			return
 		}
 		if rt.access != accessPublic {
 			if !p.Can(rt.access) {

@@ -4,6 +4,11 @@ package dashboard
 // into messages at start.
 var screenMessages = map[string][2]string{
 	"nav.screen":           {"指挥大屏", "Command screen"},
+	"screenlogin.title":    {"大屏显示终端登录", "Sign in a wall display"},
+	"screenlogin.help":     {"请输入市局管理员发放的大屏登录码（不区分大小写，可省略短横线）。", "Enter the display code the city bureau's administrator issued (case does not matter, dashes may be left out)."},
+	"screenlogin.code":     {"大屏登录码", "Display code"},
+	"screenlogin.submit":   {"进入大屏", "Open the screen"},
+	"screenlogin.wrong":    {"登录码无效、已过期或已吊销。", "The code is wrong, expired or revoked."},
 	"screen.title":         {"聊城市生态环境监管指挥中心", "Liaocheng Ecology and Environment Command Centre"},
 	"screen.updated":       {"数据更新", "Figures of"},
 	"screen.air":           {"全市空气质量", "City air quality"},

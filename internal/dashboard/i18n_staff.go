@@ -19,6 +19,7 @@ var staffMessages = map[string][2]string{
 	"role.county":             {"区县", "county"},
 	"role.enterprise":         {"企业", "enterprise"},
 	"role.machine":            {"系统", "machine"},
+	"role.display":            {"大屏终端", "wall display"},
 	"role.public":             {"公众", "public"},
 	"act.title":               {"办理", "Actions"},
 	"act.none":                {"当前状态下您的角色没有可执行的操作。", "Your role has no action on this case in its state."},

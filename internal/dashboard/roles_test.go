@@ -42,6 +42,7 @@ func TestRoles(t *testing.T) {
 		{ID: "r-ent", Role: model.RoleEnterprise, Enterprise: ent.USCC},
 		{ID: "r-ent-other", Role: model.RoleEnterprise, Enterprise: other.USCC},
 		{ID: "r-machine", Role: model.RoleMachine},
+		{ID: "r-display", Role: model.RoleDisplay},
 	}
 	tokens := map[string]string{"anonymous": ""}
 	principals := map[string]auth.Principal{"anonymous": auth.Anonymous}
@@ -95,11 +96,12 @@ func TestRoles(t *testing.T) {
 		// Counties see their own rows, with their rank among all counties.
 		{"/accountability?period=2025Q1", accessAccount, []row{{accReason(ent.County), ent.County, ""}, {accReason(other.County), other.County, ""},
 			{accProject(ent.County), ent.County, ""}, {accProject(other.County), other.County, ""}}, false, false},
-		// The big screen: city-wide figures, for the city and display
-		// (machine) accounts only.
+		// The big screen: city-wide figures, for the city, machine
+		// accounts and wall displays only.
 		{"/screen", auth.ScopeScreen, nil, true, false},
 		{"/screen/data.json", auth.ScopeScreen, nil, true, false},
 		{"/login", "", nil, false, false},
+		{"/screen/login", "", nil, false, false},
 	}
 	for who, tok := range tokens {
 		p := principals[who]
@@ -115,6 +117,9 @@ func TestRoles(t *testing.T) {
 
 			want := http.StatusOK
 			switch {
+			case pg.scope == "" && p.Role == model.RoleDisplay && pg.path != "/screen/login":
+				// A wall display opens the big screen and nothing else.
+				want = http.StatusForbidden
 			case pg.scope == "":
 			case !auth.Allowed(p, pg.scope):
 				want = http.StatusForbidden

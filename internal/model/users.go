@@ -13,6 +13,7 @@ const (
 	RoleEnterprise = "enterprise" // an enterprise: its own data only
 	RolePublic     = "public"     // a petitioner (not a stored user: the tracking code is the credential)
 	RoleMachine    = "machine"    // a service account for machines (API tokens only)
+	RoleDisplay    = "display"    // a wall display of the big screen (signed in with a display code)
 )
 
 // User is one account. PasswordHash is a PHC-format argon2id string
