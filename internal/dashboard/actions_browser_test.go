@@ -66,7 +66,7 @@ func TestBrowserStaffActions(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	if msg := text(ctx, t, "#action-result"); !strings.Contains(msg, "scheme") {
+	if msg := text(ctx, t, "#action-result"); !strings.Contains(msg, "没有适用于本期的考核办法") {
 		t.Errorf("refusal shown as %q", msg)
 	}
 	for _, e := range consoleErrors() {

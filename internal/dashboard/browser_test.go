@@ -403,7 +403,7 @@ func TestBrowser(t *testing.T) {
 		); err != nil {
 			t.Fatal(err)
 		}
-		if msg := text(ctx, t, "#action-result"); !strings.Contains(msg, "当前允许") || !strings.Contains(msg, "start → 整改中") {
+		if msg := text(ctx, t, "#action-result"); !strings.Contains(msg, "当前允许") || !strings.Contains(msg, "签收并整改 → 整改中") {
 			t.Errorf("refusal shown as %q", msg)
 		}
 		// Start, then submit with evidence: the photo is uploaded first
