@@ -34,9 +34,11 @@ import (
 	"github.com/ecowatch/ecowatch/internal/forward/forwardsvc"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
+	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config configures a running system.
@@ -128,6 +130,8 @@ type App struct {
 	Alerts *alertsvc.Service
 	// Forward forwards to upper platforms; nil without Config.Forward.
 	Forward *forwardsvc.Service
+	// Metrics is the process's metrics registry, served at /metrics.
+	Metrics *prometheus.Registry
 
 	httpLn net.Listener
 
@@ -171,7 +175,9 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &App{cfg: cfg, log: log}
+	// The process's metrics: each component that counts registers here,
+	// and /metrics serves them all.
+	a := &App{cfg: cfg, log: log, Metrics: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
 			// A fresh context: ctx may be what failed the start.
@@ -253,6 +259,9 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, err
 		}
 		alerts := alertsvc.New(st, cases, acfg)
+		if err := alerts.RegisterMetrics(a.Metrics); err != nil {
+			return nil, err
+		}
 		if err := alerts.Start(ctx); err != nil {
 			return nil, fmt.Errorf("cannot start the alert rules: %w", err)
 		}
@@ -321,11 +330,10 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 				if a.Gateway != nil {
 					a.Gateway.WriteMetrics(w)
 				}
-				if a.Alerts != nil {
-					a.Alerts.WriteMetrics(w)
-				}
-				if a.Forward != nil {
-					a.Forward.WriteMetrics(w)
+				if text, err := metrics.Text(a.Metrics); err != nil {
+					a.log.Warn("metrics", "err", err)
+				} else {
+					io.WriteString(w, text)
 				}
 				if a.busWriter != nil {
 					gst.(*bus.Publisher).WriteMetrics(w)
@@ -694,6 +702,9 @@ func (a *App) startForward(ctx context.Context) error {
 		return nil
 	}
 	fw := forwardsvc.New(a.Store, a.cfg.Forward, forwardsvc.Options{Log: a.log.With("component", "forward")})
+	if err := fw.RegisterMetrics(a.Metrics); err != nil {
+		return err
+	}
 	if err := fw.Start(ctx); err != nil {
 		return fmt.Errorf("cannot start forwarding: %w", err)
 	}

@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ecowatch/ecowatch/internal/alerts"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -135,10 +138,18 @@ func testDroppedBatchesCaughtUp(t *testing.T, backend string) {
 	if st2.CatchUps != catchUps+1 {
 		t.Errorf("catch-ups %d → %d, want one more", catchUps, st2.CatchUps)
 	}
-	var m strings.Builder
-	s.WriteMetrics(&m)
-	if !strings.Contains(m.String(), "\necowatch_alerts_batches_dropped_total 3\n") || !strings.Contains(m.String(), "\necowatch_alerts_uploads_total 5\n") {
-		t.Errorf("metrics:\n%s", m.String())
+	reg := prometheus.NewRegistry()
+	if err := s.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
+	m, err := metrics.Text(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# TYPE ecowatch_alerts_batches_dropped_total counter\n", "\necowatch_alerts_batches_dropped_total 3\n", "\necowatch_alerts_uploads_total 5\n"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %q:\n%s", want, m)
+		}
 	}
 	cs, err := st.Cases(ctx, store.CaseQuery{})
 	if err != nil {

@@ -16,12 +16,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -253,55 +251,6 @@ func (s *Service) Status() []Status {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Target < out[j].Target })
 	return out
-}
-
-// WriteMetrics writes the per-target figures in the Prometheus text
-// format.
-func (s *Service) WriteMetrics(w io.Writer) {
-	sts := s.Status()
-	gauge := func(name, help string, v func(*Status) string) {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
-		for i := range sts {
-			fmt.Fprintf(w, "%s{target=%s} %s\n", name, strconv.Quote(sts[i].Target), v(&sts[i]))
-		}
-	}
-	counter := func(name, help string, v func(*Status) int64) {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n", name, help, name)
-		for i := range sts {
-			fmt.Fprintf(w, "%s{target=%s} %d\n", name, strconv.Quote(sts[i].Target), v(&sts[i]))
-		}
-	}
-	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
-	gauge("ecowatch_forward_connected", "1 while the connection to the upper platform is up.", func(s *Status) string {
-		if s.Connected {
-			return "1"
-		}
-		return "0"
-	})
-	gauge("ecowatch_forward_queue_depth", "Uploads waiting in the outbound queue.", func(s *Status) string { return i64(s.Depth) })
-	gauge("ecowatch_forward_lag_seconds", "Age of the oldest upload waiting in the outbound queue.",
-		func(s *Status) string { return strconv.FormatFloat(s.Lag.Seconds(), 'f', 3, 64) })
-	gauge("ecowatch_forward_last_ack_timestamp_seconds", "When the upper platform last acknowledged an upload (0: never).",
-		func(s *Status) string {
-			if s.LastAckAt.IsZero() {
-				return "0"
-			}
-			return strconv.FormatFloat(float64(s.LastAckAt.UnixMilli())/1000, 'f', 3, 64)
-		})
-	gauge("ecowatch_forward_devices", "Devices the target's selection chooses.", func(s *Status) string { return i64(s.Devices) })
-	counter("ecowatch_forward_sent_total", "Uploads sent (first sends).", func(s *Status) int64 { return s.Sent })
-	counter("ecowatch_forward_acked_total", "Uploads acknowledged by the upper platform (9014).", func(s *Status) int64 { return s.Acked })
-	counter("ecowatch_forward_resent_total", "Frames sent again after the acknowledgement timeout.", func(s *Status) int64 { return s.Resent })
-	counter("ecowatch_forward_errors_total", "Connection failures, refused connections and store errors.", func(s *Status) int64 { return s.Errors })
-	counter("ecowatch_forward_evicted_total", "Queue entries evicted by the queue's bound.", func(s *Status) int64 { return s.Evicted })
-	counter("ecowatch_forward_missing_total", "Queue entries whose upload was purged by retention before it was sent.", func(s *Status) int64 { return s.Missing })
-	counter("ecowatch_forward_requests_total", "Requests of the upper platform answered.", func(s *Status) int64 { return s.Requests })
-	fmt.Fprintf(w, "# HELP ecowatch_forward_ack_lag_seconds Time from the commit of an upload to its acknowledgement by the upper platform.\n# TYPE ecowatch_forward_ack_lag_seconds summary\n")
-	for i := range sts {
-		q := strconv.Quote(sts[i].Target)
-		fmt.Fprintf(w, "ecowatch_forward_ack_lag_seconds_sum{target=%s} %g\n", q, sts[i].AckLagSum.Seconds())
-		fmt.Fprintf(w, "ecowatch_forward_ack_lag_seconds_count{target=%s} %d\n", q, sts[i].AckLagCount)
-	}
 }
 
 // backoff is the reconnect delay after n failures in a row: BackoffMin

@@ -13,8 +13,10 @@ import (
 
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/forward"
+	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 const (
@@ -209,6 +211,24 @@ func TestForwardsEverythingAndAnswers(t *testing.T) {
 	s := svc.Status()[0]
 	if s.Acked != 100 || s.Resent < 2 || s.LastAckAt.IsZero() || s.Devices != 1 {
 		t.Errorf("status %+v", s)
+	}
+	// The scrape shows the same figures, typed and labelled by target.
+	reg := prometheus.NewRegistry()
+	if err := svc.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
+	text, err := metrics.Text(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"# TYPE ecowatch_forward_acked_total counter\n", `ecowatch_forward_acked_total{target="prov"} 100` + "\n",
+		"# TYPE ecowatch_forward_connected gauge\n", `ecowatch_forward_devices{target="prov"} 1` + "\n",
+		"# TYPE ecowatch_forward_ack_lag_seconds summary\n", `ecowatch_forward_ack_lag_seconds_count{target="prov"} 100` + "\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %q:\n%s", want, text)
+		}
 	}
 
 	// The upper platform asks for an hour of minute data (Appendix C.21)
