@@ -1,86 +1,68 @@
 package api
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ecowatch/ecowatch/internal/metrics"
 )
 
 // httpMetrics counts requests per route and status. Routes come from the
 // fixed route table (unmatched requests count under "other"), so the label
 // set stays small whatever clients send.
 type httpMetrics struct {
-	mu       sync.Mutex
-	requests map[routeStatus]uint64
-	seconds  map[string]float64
-	count    map[string]uint64
+	requests *prometheus.CounterVec
+	seconds  *prometheus.SummaryVec // sum and count, no quantiles
 }
 
-type routeStatus struct {
-	route  string
-	status int
-}
-
-func newHTTPMetrics() *httpMetrics {
-	return &httpMetrics{
-		requests: make(map[routeStatus]uint64),
-		seconds:  make(map[string]float64),
-		count:    make(map[string]uint64),
+func newHTTPMetrics(r prometheus.Registerer) (*httpMetrics, error) {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ecowatch_http_requests_total",
+		Help: "HTTP API requests by route and status."}, []string{"route", "code"})
+	seconds := prometheus.NewSummaryVec(prometheus.SummaryOpts{Name: "ecowatch_http_request_duration_seconds",
+		Help: "Time spent serving HTTP API requests."}, []string{"route"})
+	var err error
+	// A second API handler on the same registry counts in the first one's
+	// families (AlreadyRegisteredError hands them over).
+	if requests, err = registerOnce(r, requests); err != nil {
+		return nil, err
 	}
+	if seconds, err = registerOnce(r, seconds); err != nil {
+		return nil, err
+	}
+	return &httpMetrics{requests: requests, seconds: seconds}, nil
+}
+
+func registerOnce[C prometheus.Collector](r prometheus.Registerer, c C) (C, error) {
+	err := r.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	if err != nil {
+		return c, fmt.Errorf("register the API's metrics: %w", err)
+	}
+	return c, nil
 }
 
 func (m *httpMetrics) observe(route string, status int, d time.Duration) {
 	if route == "" {
 		route = "other"
 	}
-	m.mu.Lock()
-	m.requests[routeStatus{route, status}]++
-	m.seconds[route] += d.Seconds()
-	m.count[route]++
-	m.mu.Unlock()
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.seconds.WithLabelValues(route).Observe(d.Seconds())
 }
 
-// metrics serves the Prometheus text exposition format (version 0.0.4):
-// the API's own request counters, then whatever Config.Metrics adds.
-func (s *server) metrics(w http.ResponseWriter, _ *http.Request) error {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	bw := bufio.NewWriter(w)
-
-	s.stats.mu.Lock()
-	keys := make([]routeStatus, 0, len(s.stats.requests))
-	for k := range s.stats.requests {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].route != keys[j].route {
-			return keys[i].route < keys[j].route
-		}
-		return keys[i].status < keys[j].status
-	})
-	fmt.Fprintln(bw, "# HELP ecowatch_http_requests_total HTTP API requests by route and status.")
-	fmt.Fprintln(bw, "# TYPE ecowatch_http_requests_total counter")
-	for _, k := range keys {
-		fmt.Fprintf(bw, "ecowatch_http_requests_total{route=%s,code=\"%d\"} %d\n", strconv.Quote(k.route), k.status, s.stats.requests[k])
-	}
-	routes := make([]string, 0, len(s.stats.count))
-	for r := range s.stats.count {
-		routes = append(routes, r)
-	}
-	sort.Strings(routes)
-	fmt.Fprintln(bw, "# HELP ecowatch_http_request_duration_seconds Time spent serving HTTP API requests.")
-	fmt.Fprintln(bw, "# TYPE ecowatch_http_request_duration_seconds summary")
-	for _, r := range routes {
-		fmt.Fprintf(bw, "ecowatch_http_request_duration_seconds_sum{route=%s} %g\n", strconv.Quote(r), s.stats.seconds[r])
-		fmt.Fprintf(bw, "ecowatch_http_request_duration_seconds_count{route=%s} %d\n", strconv.Quote(r), s.stats.count[r])
-	}
-	s.stats.mu.Unlock()
-
-	if s.cfg.Metrics != nil {
-		s.cfg.Metrics(bw)
-	}
-	return bw.Flush()
+// metrics serves the process's registry (Config.Metrics: the API's own
+// request counters and whatever the other components registered) in the
+// format the scraper asks for, the Prometheus text format by default.
+func (s *server) metrics(w http.ResponseWriter, r *http.Request) error {
+	metrics.Handler(s.reg).ServeHTTP(w, r)
+	return nil
 }

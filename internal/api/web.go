@@ -6,7 +6,6 @@ package api
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Store is the part of store.Store the API reads.
@@ -52,9 +52,11 @@ type Config struct {
 	Now func() time.Time
 	// RequestTimeout bounds each request's store work. Zero means 60 s.
 	RequestTimeout time.Duration
-	// Metrics, when set, appends more Prometheus text-format metrics to
-	// GET /metrics (the wiring passes the gateway's counters here).
-	Metrics func(w io.Writer)
+	// Metrics is the process's registry, served at GET /metrics: the API
+	// registers its request counters there beside the other components'
+	// (the wiring passes the one the gateway counts in). Nil: a registry
+	// of the API's own.
+	Metrics *prometheus.Registry
 	// Rights runs the emission-rights ledger (rights.go); nil answers
 	// those routes with "unavailable".
 	Rights *rightsvc.Service
@@ -160,6 +162,7 @@ type server struct {
 	auth  *tokenAuth
 	mux   *http.ServeMux
 	stats *httpMetrics
+	reg   prometheus.Gatherer
 }
 
 // New returns the API handler. log may be nil (nothing is logged).
@@ -176,13 +179,26 @@ func New(cfg Config, st Store, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	reg := cfg.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	stats, err := newHTTPMetrics(reg)
+	if err != nil {
+		// Only a registry holding other families of the same names gets
+		// here: count in a registry of the API's own rather than fail.
+		log.Error("API metrics", "err", err)
+		reg = prometheus.NewRegistry()
+		stats, _ = newHTTPMetrics(reg) // a fresh registry holds nothing to clash with
+	}
 	s := &server{
 		cfg:   cfg,
 		st:    st,
 		log:   log,
 		auth:  newTokenAuth(cfg.Tokens),
 		mux:   http.NewServeMux(),
-		stats: newHTTPMetrics(),
+		stats: stats,
+		reg:   reg,
 	}
 	for _, rt := range routeTable() {
 		s.mux.Handle(rt.pattern, s.endpoint(rt))

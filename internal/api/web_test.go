@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -651,10 +651,12 @@ func TestLoggingNeverShowsTokens(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	h := New(Config{Metrics: func(w io.Writer) {
-		fmt.Fprintln(w, "# TYPE ecowatch_gateway_frames_total counter")
-		fmt.Fprintln(w, "ecowatch_gateway_frames_total 42")
-	}}, newFixtureStore(), nil)
+	// The process's registry: another component's family is served too.
+	reg := prometheus.NewRegistry()
+	frames := prometheus.NewCounter(prometheus.CounterOpts{Name: "ecowatch_gateway_frames_received_total", Help: "Frames."})
+	reg.MustRegister(frames)
+	frames.Add(42)
+	h := New(Config{Metrics: reg}, newFixtureStore(), nil)
 	do(t, h, "GET", "/api/v1/counties")
 	do(t, h, "GET", "/api/v1/counties")
 	do(t, h, "GET", "/api/v1/devices/NOPE")
@@ -663,20 +665,28 @@ func TestMetrics(t *testing.T) {
 	if rec.Code != 200 {
 		t.Fatalf("status %d", rec.Code)
 	}
-	if ct := rec.Header().Get("Content-Type"); ct != "text/plain; version=0.0.4; charset=utf-8" {
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4; charset=utf-8") {
 		t.Errorf("Content-Type %q", ct)
 	}
 	body := rec.Body.String()
 	for _, want := range []string{
-		`ecowatch_http_requests_total{route="GET /api/v1/counties",code="200"} 2` + "\n",
-		`ecowatch_http_requests_total{route="GET /api/v1/devices/{mn}",code="404"} 1` + "\n",
-		`ecowatch_http_requests_total{route="other",code="404"} 1` + "\n",
+		"# TYPE ecowatch_http_requests_total counter\n",
+		`ecowatch_http_requests_total{code="200",route="GET /api/v1/counties"} 2` + "\n",
+		`ecowatch_http_requests_total{code="404",route="GET /api/v1/devices/{mn}"} 1` + "\n",
+		`ecowatch_http_requests_total{code="404",route="other"} 1` + "\n",
+		"# TYPE ecowatch_http_request_duration_seconds summary\n",
 		`ecowatch_http_request_duration_seconds_count{route="GET /api/v1/counties"} 2` + "\n",
-		"ecowatch_gateway_frames_total 42\n",
+		"ecowatch_gateway_frames_received_total 42\n",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q:\n%s", want, body)
 		}
+	}
+	// A second handler on the same registry counts in the same families.
+	h2 := New(Config{Metrics: reg}, newFixtureStore(), nil)
+	do(t, h2, "GET", "/api/v1/counties")
+	if body := do(t, h2, "GET", "/metrics").Body.String(); !strings.Contains(body, `ecowatch_http_requests_total{code="200",route="GET /api/v1/counties"} 3`+"\n") {
+		t.Errorf("second handler's metrics:\n%s", body)
 	}
 }
 

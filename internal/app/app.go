@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -34,7 +33,6 @@ import (
 	"github.com/ecowatch/ecowatch/internal/forward/forwardsvc"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
-	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/nats-io/nats-server/v2/server"
@@ -303,6 +301,9 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, err
 		}
 		gw := gateway.New(gcfg, gst, a.Devices, log.With("component", "gateway"))
+		if err := gw.RegisterMetrics(a.Metrics); err != nil {
+			return nil, err
+		}
 		if err := gw.Start(ctx); err != nil {
 			return nil, fmt.Errorf("cannot start gateway: %w", err)
 		}
@@ -326,20 +327,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.HTTPAddr != "" {
 		wcfg := cfg.Web
 		if wcfg.Metrics == nil {
-			wcfg.Metrics = func(w io.Writer) {
-				if a.Gateway != nil {
-					a.Gateway.WriteMetrics(w)
-				}
-				if text, err := metrics.Text(a.Metrics); err != nil {
-					a.log.Warn("metrics", "err", err)
-				} else {
-					io.WriteString(w, text)
-				}
-				if a.busWriter != nil {
-					gst.(*bus.Publisher).WriteMetrics(w)
-					a.busWriter.WriteMetrics(w)
-				}
-			}
+			wcfg.Metrics = a.Metrics
 		}
 		if wcfg.Marks == nil {
 			wcfg.Marks = marks

@@ -52,6 +52,9 @@ func (a *App) startBus(ctx context.Context, bc bus.Config, onCommit func(*store.
 	}
 	w := bus.NewWriter(b, a.Store, bus.WriterConfig{ID: "serve", OnCommit: onCommit, Health: a.Store})
 	a.busWriter = w
+	if err := w.RegisterMetrics(a.Metrics); err != nil {
+		return nil, err
+	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
@@ -72,7 +75,11 @@ func (a *App) startBus(ctx context.Context, bc bus.Config, onCommit func(*store.
 			return fmt.Errorf("bus writer did not stop: %w", ctx.Err())
 		}
 	})
-	return bus.NewPublisher(b, a.Store), nil
+	pub := bus.NewPublisher(b, a.Store)
+	if err := pub.RegisterMetrics(a.Metrics); err != nil {
+		return nil, err
+	}
+	return pub, nil
 }
 
 // followCommitted feeds the alert rules from the writers' committed feed

@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/metrics"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Operations endpoints of the gateway and writer roles.
@@ -34,7 +35,7 @@ type authenticator interface {
 	Authenticate(r *http.Request) (auth.Principal, error)
 }
 
-func opsHandler(metrics func(io.Writer), ready readyFunc, az authenticator, log *slog.Logger) http.Handler {
+func opsHandler(reg prometheus.Gatherer, ready readyFunc, az authenticator, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeProbe(w, http.StatusOK, "ok", "")
@@ -62,8 +63,7 @@ func opsHandler(metrics func(io.Writer), ready readyFunc, az authenticator, log 
 			http.Error(w, "the token lacks metrics:read", http.StatusForbidden)
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		metrics(w)
+		metrics.Handler(reg).ServeHTTP(w, r)
 	})
 	return mux
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -14,8 +13,10 @@ import (
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/gateway"
+	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // The scaled-out roles. `serve` runs everything in one process
@@ -55,10 +56,13 @@ type GatewayRole struct {
 	Publisher *bus.Publisher
 	Gateway   *gateway.Server
 	Devices   *gateway.DeviceTable
-	ops       *opsServer
-	stop      chan struct{}
-	wg        sync.WaitGroup
-	ready     Ready
+	// Metrics is the process's registry: the gateway's and the
+	// publisher's series, served at /metrics on OpsAddr.
+	Metrics *prometheus.Registry
+	ops     *opsServer
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	ready   Ready
 }
 
 // StartGatewayRole connects to the store and the bus and starts the
@@ -69,7 +73,7 @@ func StartGatewayRole(ctx context.Context, cfg GatewayRoleConfig) (*GatewayRole,
 	if err != nil {
 		return nil, fmt.Errorf("cannot open store: %w", err)
 	}
-	r := &GatewayRole{log: log, Store: st, stop: make(chan struct{}), Devices: gateway.NewDeviceTable(nil)}
+	r := &GatewayRole{log: log, Store: st, stop: make(chan struct{}), Devices: gateway.NewDeviceTable(nil), Metrics: prometheus.NewRegistry()}
 	if err := r.reload(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -87,6 +91,11 @@ func StartGatewayRole(ctx context.Context, cfg GatewayRoleConfig) (*GatewayRole,
 	}
 	r.Publisher = bus.NewPublisher(r.Bus, st)
 	r.Gateway = gateway.New(cfg.Gateway, r.Publisher, r.Devices, log.With("component", "gateway"))
+	if err := errors.Join(r.Gateway.RegisterMetrics(r.Metrics), r.Publisher.RegisterMetrics(r.Metrics)); err != nil {
+		r.Bus.Close()
+		st.Close()
+		return nil, err
+	}
 	if err := r.Gateway.Start(ctx); err != nil {
 		r.Bus.Close()
 		st.Close()
@@ -94,7 +103,6 @@ func StartGatewayRole(ctx context.Context, cfg GatewayRoleConfig) (*GatewayRole,
 	}
 	r.ready = Ready{PID: os.Getpid(), Gateway: r.Gateway.Addr().String(), DSN: redactDSN(cfg.DSN)}
 	if cfg.OpsAddr != "" {
-		metrics := func(w io.Writer) { r.Gateway.WriteMetrics(w); r.Publisher.WriteMetrics(w) }
 		ready := func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return fmt.Errorf("store: %w", err)
@@ -104,7 +112,7 @@ func StartGatewayRole(ctx context.Context, cfg GatewayRoleConfig) (*GatewayRole,
 			}
 			return nil
 		}
-		h := opsHandler(metrics, ready, auth.New(st, auth.Options{}), log)
+		h := opsHandler(r.Metrics, ready, auth.New(st, auth.Options{}), log)
 		if r.ops, err = startOps(cfg.OpsAddr, cfg.OpsHTTP, h, log); err != nil {
 			r.Shutdown(ctx)
 			return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.OpsAddr, err)
@@ -213,12 +221,15 @@ type WriterRole struct {
 	Store  store.Store
 	Bus    *bus.Bus
 	Writer *bus.Writer
-	ops    *opsServer
-	cancel context.CancelFunc
-	done   chan struct{}
-	stop   chan struct{}
-	wg     sync.WaitGroup
-	ready  Ready
+	// Metrics is the process's registry: the writer's series and the
+	// roll-up and retention counters, served at /metrics on OpsAddr.
+	Metrics *prometheus.Registry
+	ops     *opsServer
+	cancel  context.CancelFunc
+	done    chan struct{}
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	ready   Ready
 
 	rolled, rollErrs, purged atomic.Int64
 }
@@ -242,7 +253,7 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 		st.Close()
 		return nil, fmt.Errorf("cannot connect to the bus: %w", err)
 	}
-	r := &WriterRole{log: log, Store: st, Bus: b, done: make(chan struct{}), stop: make(chan struct{})}
+	r := &WriterRole{log: log, Store: st, Bus: b, done: make(chan struct{}), stop: make(chan struct{}), Metrics: prometheus.NewRegistry()}
 	wc := cfg.Writer
 	if wc.OnCommit == nil {
 		// Announce each commit on the committed feed, which the web
@@ -259,6 +270,11 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 		wc.Health = st
 	}
 	r.Writer = bus.NewWriter(b, st, wc)
+	if err := errors.Join(r.Writer.RegisterMetrics(r.Metrics), r.registerMetrics()); err != nil {
+		b.Close()
+		st.Close()
+		return nil, err
+	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r.cancel = cancel
 	go func() {
@@ -316,7 +332,7 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 			}
 			return r.Writer.Ready()
 		}
-		if r.ops, err = startOps(cfg.OpsAddr, cfg.OpsHTTP, opsHandler(r.writeMetrics, ready, auth.New(st, auth.Options{}), log), log); err != nil {
+		if r.ops, err = startOps(cfg.OpsAddr, cfg.OpsHTTP, opsHandler(r.Metrics, ready, auth.New(st, auth.Options{}), log), log); err != nil {
 			r.Shutdown(ctx)
 			return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.OpsAddr, err)
 		}
@@ -368,11 +384,16 @@ func (r *WriterRole) purge(ctx context.Context, cfg WriterRoleConfig) {
 	}
 }
 
-func (r *WriterRole) writeMetrics(w io.Writer) {
-	r.Writer.WriteMetrics(w)
-	fmt.Fprintf(w, "# HELP ecowatch_rollup_hours_total Hours rolled up from minute data.\n# TYPE ecowatch_rollup_hours_total counter\necowatch_rollup_hours_total %d\n", r.rolled.Load())
-	fmt.Fprintf(w, "# HELP ecowatch_rollup_errors_total Failed roll-up runs.\n# TYPE ecowatch_rollup_errors_total counter\necowatch_rollup_errors_total %d\n", r.rollErrs.Load())
-	fmt.Fprintf(w, "# HELP ecowatch_retention_rows_purged_total Upload rows dropped by the retention.\n# TYPE ecowatch_retention_rows_purged_total counter\necowatch_retention_rows_purged_total %d\n", r.purged.Load())
+// registerMetrics registers the roll-up and retention counters.
+func (r *WriterRole) registerMetrics() error {
+	set := metrics.NewSet(func() *WriterRole { return r })
+	set.Counter("ecowatch_rollup_hours_total", "Hours rolled up from minute data.", func(r *WriterRole) float64 { return float64(r.rolled.Load()) })
+	set.Counter("ecowatch_rollup_errors_total", "Failed roll-up runs.", func(r *WriterRole) float64 { return float64(r.rollErrs.Load()) })
+	set.Counter("ecowatch_retention_rows_purged_total", "Upload rows dropped by the retention.", func(r *WriterRole) float64 { return float64(r.purged.Load()) })
+	if err := r.Metrics.Register(set); err != nil {
+		return fmt.Errorf("register the roll-up metrics: %w", err)
+	}
+	return nil
 }
 
 // OpsAddr is the ops HTTP address ("" when disabled).

@@ -15,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/app"
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/gateway"
+	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/simulator"
@@ -22,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // BusConfig configures Bus (`ecowatch bench bus`).
@@ -363,7 +365,7 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 	rep.PeakRSSMiB = mib(procStatus("VmHWM"))
 	rep.Sent, rep.Acked, rep.Retransmitted, rep.Failed = res.Final.Sent, res.Final.Acked, res.Final.Retransmitted, res.Final.Failed
 	for _, w := range wrs {
-		rep.WriterRedelivery += metric(w.Writer.WriteMetrics, "ecowatch_writer_redeliveries_total")
+		rep.WriterRedelivery += metric(w.Metrics, "ecowatch_writer_redeliveries_total")
 	}
 
 	var upBytes, rawBytes, rawN int64
@@ -500,10 +502,12 @@ func waitDrained(ctx context.Context, bc bus.Config, stored func() (int64, error
 }
 
 // metric reads one counter from a role's Prometheus text.
-func metric(write func(io.Writer), name string) uint64 {
-	var sb strings.Builder
-	write(&sb)
-	for _, line := range strings.Split(sb.String(), "\n") {
+func metric(g prometheus.Gatherer, name string) uint64 {
+	text, err := metrics.Text(g)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(text, "\n") {
 		if rest, ok := strings.CutPrefix(line, name+" "); ok {
 			var v uint64
 			fmt.Sscan(rest, &v)

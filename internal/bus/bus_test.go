@@ -9,7 +9,9 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -158,10 +160,9 @@ func TestPublishWriteEndToEnd(t *testing.T) {
 	// duplicates, nothing is committed twice.
 	commitsBefore := func() int { st.mu.Lock(); defer st.mu.Unlock(); return st.frames }()
 	publish(t, pub, gw)
-	var sb strings.Builder
-	pub.WriteMetrics(&sb)
-	if !strings.Contains(sb.String(), "ecowatch_bus_publish_duplicates_total 100") {
-		t.Errorf("metrics:\n%s", sb.String())
+	if m := scrape(t, pub); !strings.Contains(m, "# TYPE ecowatch_bus_publish_duplicates_total counter\necowatch_bus_publish_duplicates_total 100\n") ||
+		!strings.Contains(m, "# TYPE ecowatch_bus_publish_seconds histogram\n") {
+		t.Errorf("metrics:\n%s", m)
 	}
 	if n, _ := b.Lag(context.Background()); n != 0 {
 		t.Errorf("duplicates reached the stream: lag %d", n)
@@ -170,14 +171,15 @@ func TestPublishWriteEndToEnd(t *testing.T) {
 		t.Errorf("duplicates committed: %d frames before, %d after", commitsBefore, after)
 	}
 	// The lag is measured (lease rounds, batches), so it settles.
+	var m string
 	eventually(t, "partition lag 0", 30*time.Second, func() bool {
-		sb.Reset()
-		w.WriteMetrics(&sb)
-		return strings.Contains(sb.String(), `ecowatch_writer_partition_lag_messages{partition="3"} 0`)
+		m = scrape(t, w)
+		return strings.Contains(m, `ecowatch_writer_partition_lag_messages{partition="3"} 0`)
 	})
-	for _, want := range []string{"ecowatch_writer_frames_total ", "ecowatch_writer_commit_seconds_count ", "ecowatch_writer_partitions_owned 4", "ecowatch_writer_lag_messages ", `ecowatch_writer_partition_lag_messages{partition="3"} `} {
-		if !strings.Contains(sb.String(), want) {
-			t.Errorf("writer metrics lack %q:\n%s", want, sb.String())
+	for _, want := range []string{"ecowatch_writer_frames_total ", "ecowatch_writer_commit_seconds_count ", "ecowatch_writer_partitions_owned 4", "ecowatch_writer_lag_messages ", `ecowatch_writer_partition_lag_messages{partition="3"} `,
+		"# TYPE ecowatch_writer_frames_total counter\n", "# TYPE ecowatch_writer_partition_lag_messages gauge\n", "# TYPE ecowatch_writer_commit_seconds histogram\n"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("writer metrics lack %q:\n%s", want, m)
 		}
 	}
 }
@@ -206,4 +208,20 @@ func TestUndecodableMessage(t *testing.T) {
 	if r.Status != model.RawRejected || !strings.Contains(r.Reason, "version") || !bytes.Equal(r.Raw, []byte{9, 9, 9}) {
 		t.Errorf("undecodable message archived as %+v", r)
 	}
+}
+
+// scrape is the Prometheus text of c's metrics.
+func scrape(t *testing.T, c interface {
+	RegisterMetrics(prometheus.Registerer) error
+}) string {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	if err := c.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
+	text, err := metrics.Text(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
 }

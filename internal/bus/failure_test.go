@@ -387,10 +387,8 @@ func TestOrderAcrossLostDelivery(t *testing.T) {
 	if !slices.IsSortedFunc(order, func(a, b time.Time) int { return a.Compare(b) }) {
 		t.Errorf("frames committed out of order: %v", order)
 	}
-	var m strings.Builder
-	w.WriteMetrics(&m)
-	if !strings.Contains(m.String(), "ecowatch_writer_settle_waits_total ") || strings.Contains(m.String(), "ecowatch_writer_settle_waits_total 0\n") {
-		t.Errorf("no settle wait counted:\n%s", m.String())
+	if m := scrape(t, w); !strings.Contains(m, "ecowatch_writer_settle_waits_total ") || strings.Contains(m, "ecowatch_writer_settle_waits_total 0\n") {
+		t.Errorf("no settle wait counted:\n%s", m)
 	}
 }
 

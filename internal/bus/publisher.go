@@ -3,12 +3,12 @@ package bus
 import (
 	"context"
 	"fmt"
-	"io"
 	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -34,13 +34,14 @@ type Publisher struct {
 	errors     atomic.Uint64
 	duplicates atomic.Uint64
 	batches    atomic.Uint64
-	latency    *histogram
+	latency    prometheus.Histogram
 }
 
 // NewPublisher returns a publisher on b. reads may be nil: then no stored
 // DataTimes are known and the gateway asks for no back-fill.
 func NewPublisher(b *Bus, reads UploadTimer) *Publisher {
-	return &Publisher{b: b, reads: reads, latency: newHistogram()}
+	return &Publisher{b: b, reads: reads,
+		latency: newLatency("ecowatch_bus_publish_seconds", "Time from a batch's first publish to its last PubAck.")}
 }
 
 // CommitBatch publishes one message per frame of batch (asynchronously)
@@ -111,7 +112,7 @@ func (p *Publisher) CommitBatch(ctx context.Context, batch *store.Batch) error {
 		return firstErr
 	}
 	p.batches.Add(1)
-	p.latency.observe(time.Since(t0))
+	p.latency.Observe(time.Since(t0).Seconds())
 	return nil
 }
 
@@ -181,16 +182,6 @@ func (p *Publisher) UploadTimes(ctx context.Context, mn, cn string, from, to tim
 		return nil, nil
 	}
 	return p.reads.UploadTimes(ctx, mn, cn, from, to)
-}
-
-// WriteMetrics writes the publisher's metrics in the Prometheus text
-// format.
-func (p *Publisher) WriteMetrics(w io.Writer) {
-	writeCounter(w, "ecowatch_bus_publish_frames_total", "Frames persisted in the stream (PubAck received).", &p.published)
-	writeCounter(w, "ecowatch_bus_publish_errors_total", "Frames whose publish failed (the batch is retried by the gateway).", &p.errors)
-	writeCounter(w, "ecowatch_bus_publish_duplicates_total", "Frames the stream reported as duplicates (retransmissions, retried batches).", &p.duplicates)
-	writeCounter(w, "ecowatch_bus_publish_batches_total", "Batches fully persisted.", &p.batches)
-	p.latency.write(w, "ecowatch_bus_publish_seconds", "Time from a batch's first publish to its last PubAck.")
 }
 
 var _ interface {

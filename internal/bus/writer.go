@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"slices"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -65,7 +65,7 @@ type Writer struct {
 	refused      atomic.Uint64 // frames the store refused, archived as rejected raw frames
 	dropped      atomic.Uint64 // frames the store refused in every form (terminated)
 	lost         atomic.Uint64
-	latency      *histogram
+	latency      prometheus.Histogram
 }
 
 type partRun struct {
@@ -107,7 +107,7 @@ func NewWriter(b *Bus, st Committer, cfg WriterConfig) *Writer {
 		owned:    make(map[int]*partRun),
 		stopping: make(map[int]chan struct{}),
 		lag:      make(map[int]int64),
-		latency:  newHistogram(),
+		latency:  newLatency("ecowatch_writer_commit_seconds", "Store commit time of one batch."),
 	}
 }
 
@@ -886,7 +886,7 @@ func (w *Writer) commit(ctx context.Context, batch *store.Batch, msgs []jetstrea
 		t0 := time.Now()
 		err := w.st.CommitBatch(cctx, batch)
 		if err == nil {
-			w.latency.observe(time.Since(t0))
+			w.latency.Observe(time.Since(t0).Seconds())
 			w.commits.Add(1)
 			w.frames.Add(uint64(len(msgs)))
 			return true, nil
@@ -1030,41 +1030,6 @@ func (w *Writer) logf(key, msg string, err error, attrs ...any) {
 	if n, ok := w.rl.allow(key); ok {
 		w.log.Warn(msg, append(attrs, slog.Any("err", err), slog.Int("suppressed", n))...)
 	}
-}
-
-// WriteMetrics writes the writer's metrics in the Prometheus text format.
-func (w *Writer) WriteMetrics(wr io.Writer) {
-	writeCounter(wr, "ecowatch_writer_frames_total", "Bus messages (frames) committed to the store.", &w.frames)
-	writeCounter(wr, "ecowatch_writer_commits_total", "Batches committed.", &w.commits)
-	writeCounter(wr, "ecowatch_writer_commit_errors_total", "Failed commit attempts (retried).", &w.commitErrors)
-	writeCounter(wr, "ecowatch_writer_redeliveries_total", "Messages delivered more than once (a writer died or lost its lease before acknowledging).", &w.redeliveries)
-	writeCounter(wr, "ecowatch_writer_settle_waits_total", "Times a batch waited for older deliveries of its partition (lost in a node failure or held by a previous owner), to keep each device's order.", &w.waits)
-	writeCounter(wr, "ecowatch_writer_consumer_resets_total", "Partition consumers started anew because the older deliveries a batch waited for never came back.", &w.resets)
-	writeCounter(wr, "ecowatch_writer_undecodable_total", "Messages that could not be decoded (archived as rejected raw frames).", &w.undecodable)
-	writeCounter(wr, "ecowatch_writer_refused_total", "Frames the store refused, archived as rejected raw frames instead.", &w.refused)
-	writeCounter(wr, "ecowatch_writer_dropped_total", "Frames the store refused in every form, terminated in the stream (logged).", &w.dropped)
-	writeCounter(wr, "ecowatch_writer_leases_lost_total", "Partition leases lost (renewal failed).", &w.lost)
-	w.latency.write(wr, "ecowatch_writer_commit_seconds", "Store commit time of one batch.")
-	w.mu.Lock()
-	var lag int64
-	parts := make([]int, 0, len(w.lag))
-	for p, l := range w.lag {
-		lag += l
-		parts = append(parts, p)
-	}
-	slices.Sort(parts)
-	perPart := make([]int64, len(parts))
-	for i, p := range parts {
-		perPart[i] = w.lag[p]
-	}
-	owned := len(w.owned)
-	w.mu.Unlock()
-	writeGauge(wr, "ecowatch_writer_lag_messages", "Messages waiting in the partitions this writer owns (at the last lease round).", lag)
-	fmt.Fprintf(wr, "# HELP ecowatch_writer_partition_lag_messages Messages waiting in each partition this writer owns.\n# TYPE ecowatch_writer_partition_lag_messages gauge\n")
-	for i, p := range parts {
-		fmt.Fprintf(wr, "ecowatch_writer_partition_lag_messages{partition=\"%d\"} %d\n", p, perPart[i])
-	}
-	writeGauge(wr, "ecowatch_writer_partitions_owned", "Partitions this writer holds a lease for.", int64(owned))
 }
 
 // rateLog lets one log line per key through every 10 seconds and counts

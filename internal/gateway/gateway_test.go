@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"syscall"
@@ -13,7 +16,9 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/hj212"
+	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestUploadStoredAndAcked(t *testing.T) {
@@ -800,21 +805,77 @@ func TestRateLog(t *testing.T) {
 	}
 }
 
-func TestWriteMetrics(t *testing.T) {
-	s := New(DefaultConfig(), newFakeStore(), NewDeviceTable(nil), nil)
-	s.stats.framesAccepted.Add(3)
-	s.stats.ackLatency.observe(3 * time.Millisecond)
-	var b strings.Builder
-	s.WriteMetrics(&b)
-	for _, want := range []string{
-		`ecowatch_gateway_frames_total{status="accepted"} 3`,
-		`ecowatch_gateway_ack_seconds_bucket{le="0.005"} 1`,
-		`ecowatch_gateway_ack_seconds_count 1`,
-		"# TYPE ecowatch_gateway_connections_open gauge",
-	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("metrics lack %q", want)
+// TestMetricsFollowFrames scrapes /metrics as Prometheus does: one frame
+// in and acknowledged moves the frame, commit and ack series by one, with
+// their types and the histogram's buckets.
+func TestMetricsFollowFrames(t *testing.T) {
+	clk := newClock(t0)
+	st := newFakeStore()
+	s := startServer(t, testConfig(clk), st)
+	reg := prometheus.NewRegistry()
+	if err := s.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(metrics.Handler(reg))
+	defer srv.Close()
+	scrape := func() string {
+		t.Helper()
+		resp, err := http.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
 		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("scrape: %d %v", resp.StatusCode, err)
+		}
+		return string(b)
+	}
+	before := scrape()
+	for _, want := range []string{
+		"# TYPE ecowatch_gateway_frames_received_total counter\necowatch_gateway_frames_received_total 0\n",
+		`ecowatch_gateway_frames_total{status="accepted"} 0` + "\n",
+		"# TYPE ecowatch_gateway_connections_open gauge\n",
+		"# TYPE ecowatch_gateway_ack_seconds histogram\n",
+		"ecowatch_gateway_ack_seconds_count 0\n",
+		`ecowatch_gateway_archive_skipped_total{why="total-cap"} 0` + "\n",
+	} {
+		if !strings.Contains(before, want) {
+			t.Errorf("before the frame, metrics lack %q:\n%s", want, before)
+		}
+	}
+	dev := testDevices[0]
+	d := dialDevice(t, s.Addr().String(), dev.MN, dev.Password)
+	d.write(d.dataFrame("20261128115000001", "2051", t0.Add(-10*time.Minute), minuteVals...))
+	d.next("9014")
+	after := scrape()
+	for _, want := range []string{
+		"ecowatch_gateway_frames_received_total 1\n",
+		`ecowatch_gateway_frames_total{status="accepted"} 1` + "\n",
+		"ecowatch_gateway_commit_frames_total 1\n",
+		"ecowatch_gateway_acks_sent_total 1\n",
+		"ecowatch_gateway_connections_accepted_total 1\n",
+		"ecowatch_gateway_connections_open 1\n",
+		"ecowatch_gateway_ack_seconds_count 1\n",
+		`ecowatch_gateway_ack_seconds_bucket{le="+Inf"} 1` + "\n",
+		"ecowatch_gateway_commit_seconds_count 1\n",
+	} {
+		if !strings.Contains(after, want) {
+			t.Errorf("after one frame, metrics lack %q:\n%s", want, after)
+		}
+	}
+}
+
+// TestHistogramBuckets: the exposition's buckets are cumulative and in
+// seconds.
+func TestHistogramBuckets(t *testing.T) {
+	var h histogram
+	h.observe(3 * time.Millisecond)
+	h.observe(3 * time.Millisecond)
+	h.observe(time.Minute)
+	m := h.snapshot().metrics()
+	if m.Count != 3 || m.Buckets[0.002] != 0 || m.Buckets[0.005] != 2 || m.Buckets[10] != 2 || m.Sum < 60 {
+		t.Errorf("histogram %+v", m)
 	}
 }
 

@@ -2,11 +2,12 @@ package gateway
 
 import (
 	"fmt"
-	"io"
 	"sync/atomic"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // latencyBuckets are the upper bounds of the latency histograms.
@@ -269,89 +270,81 @@ func (s *Server) counterStats(c *counters) Stats {
 	}
 }
 
-// WriteMetrics writes the counters in the Prometheus text format, for
-// the /metrics endpoint.
-func (s *Server) WriteMetrics(w io.Writer) {
-	st := s.Stats()
-	counter := func(name, help string, v uint64) {
-		fmt.Fprintf(w, "# HELP ecowatch_gateway_%s %s\n# TYPE ecowatch_gateway_%s counter\necowatch_gateway_%s %d\n",
-			name, help, name, name, v)
+// RegisterMetrics registers the gateway's counters (ecowatch_gateway_*) in
+// the process's registry. The counting stays in the gateway's own atomics
+// and lock-free histograms (every frame passes here); a scrape reads one
+// Stats snapshot.
+func (s *Server) RegisterMetrics(r prometheus.Registerer) error {
+	set := metrics.NewSet(s.Stats)
+	set.CounterVec("ecowatch_gateway_frames_total", "Committed frames by archived status.", []string{"status"}, func(st Stats, emit metrics.Emit) {
+		emit(float64(st.FramesAccepted), model.RawAccepted)
+		emit(float64(st.FramesDuplicate), model.RawDuplicate)
+		emit(float64(st.FramesQuarantined), model.RawQuarantined)
+		emit(float64(st.FramesRejected), model.RawRejected)
+	})
+	set.Counter("ecowatch_gateway_frames_received_total", "Frames framed out of device byte streams.", func(st Stats) float64 { return float64(st.FramesReceived) })
+	set.Counter("ecowatch_gateway_frames_quarantined_received_total", "Frames of unknown devices or with a wrong password.", func(st Stats) float64 { return float64(st.QuarantinedReceived) })
+	set.Counter("ecowatch_gateway_frames_rejected_received_total", "Undecodable frames (bad CRC, bad length, ...).", func(st Stats) float64 { return float64(st.RejectedReceived) })
+	set.Counter("ecowatch_gateway_frames_dropped_total", "Frames not archived (quarantine disabled, shutdown).", func(st Stats) float64 { return float64(st.FramesDropped) })
+	set.Counter("ecowatch_gateway_frames_uncommitted_total", "Frames whose batch never committed; never acknowledged.", func(st Stats) float64 { return float64(st.FramesUncommitted) })
+	set.Counter("ecowatch_gateway_frames_refused_by_store_total", "Frames a working store refused.", func(st Stats) float64 { return float64(st.FramesRefusedByStore) })
+	set.Counter("ecowatch_gateway_bytes_received_total", "Bytes read from devices.", func(st Stats) float64 { return float64(st.BytesReceived) })
+	set.Counter("ecowatch_gateway_bytes_skipped_total", "Bytes skipped while resynchronising.", func(st Stats) float64 { return float64(st.BytesSkipped) })
+	set.Counter("ecowatch_gateway_connections_accepted_total", "Accepted device connections.", func(st Stats) float64 { return float64(st.ConnsAccepted) })
+	set.Gauge("ecowatch_gateway_connections_open", "Open device connections.", func(st Stats) float64 { return float64(st.ConnsOpen) })
+	set.Counter("ecowatch_gateway_connections_refused_total", "Connections refused by the connection limits.", func(st Stats) float64 { return float64(st.ConnsRefused) })
+	set.Counter("ecowatch_gateway_connections_idle_closed_total", "Connections closed for idleness.", func(st Stats) float64 { return float64(st.ConnsIdleClosed) })
+	set.Counter("ecowatch_gateway_connections_frame_timeout_total", "Connections closed for a frame not completed in time.", func(st Stats) float64 { return float64(st.ConnsFrameTimeout) })
+	set.Counter("ecowatch_gateway_connections_slow_closed_total", "Connections closed for not reading replies.", func(st Stats) float64 { return float64(st.ConnsSlowClosed) })
+	set.Gauge("ecowatch_gateway_queue_frames", "Frames waiting for the committer.", func(st Stats) float64 { return float64(st.QueueLen) })
+	set.Counter("ecowatch_gateway_queue_full_waits_total", "Times a connection waited for queue room.", func(st Stats) float64 { return float64(st.QueueFullWaits) })
+	set.Counter("ecowatch_gateway_commits_total", "Committed batches.", func(st Stats) float64 { return float64(st.Commits) })
+	set.Counter("ecowatch_gateway_commit_frames_total", "Frames in committed batches.", func(st Stats) float64 { return float64(st.CommitFrames) })
+	set.Counter("ecowatch_gateway_commit_errors_total", "Failed commit attempts.", func(st Stats) float64 { return float64(st.CommitErrors) })
+	set.Counter("ecowatch_gateway_acks_sent_total", "9014 replies written after commit.", func(st Stats) float64 { return float64(st.AcksSent) })
+	set.Counter("ecowatch_gateway_time_calibrations_total", "1012 time calibrations sent.", func(st Stats) float64 { return float64(st.TimeCalibrations) })
+	set.Counter("ecowatch_gateway_commands_done_total", "Requests completed by the device.", func(st Stats) float64 { return float64(st.CommandsDone) })
+	set.Counter("ecowatch_gateway_commands_rejected_total", "Requests rejected by the device (QnRtn).", func(st Stats) float64 { return float64(st.CommandsRejected) })
+	set.Counter("ecowatch_gateway_commands_failed_total", "Requests failed on the device (ExeRtn).", func(st Stats) float64 { return float64(st.CommandsFailed) })
+	set.Counter("ecowatch_gateway_commands_timed_out_total", "Requests without answer in time.", func(st Stats) float64 { return float64(st.CommandsTimedOut) })
+	set.Counter("ecowatch_gateway_backfill_requests_total", "History requests (2051/2061) sent for gaps.", func(st Stats) float64 { return float64(st.BackfillRequests) })
+	set.Counter("ecowatch_gateway_backfill_done_total", "History requests completed.", func(st Stats) float64 { return float64(st.BackfillDone) })
+	set.Counter("ecowatch_gateway_backfill_no_data_total", "History requests answered with no data.", func(st Stats) float64 { return float64(st.BackfillNoData) })
+	set.Counter("ecowatch_gateway_backfill_rejected_total", "History requests rejected.", func(st Stats) float64 { return float64(st.BackfillRejected) })
+	set.Counter("ecowatch_gateway_backfill_failed_total", "History requests failed.", func(st Stats) float64 { return float64(st.BackfillFailed) })
+	set.Counter("ecowatch_gateway_backfill_timed_out_total", "History requests without answer in time.", func(st Stats) float64 { return float64(st.BackfillTimedOut) })
+	set.Counter("ecowatch_gateway_raw_purged_total", "Raw frames purged by retention.", func(st Stats) float64 { return float64(st.RawPurged) })
+	set.Counter("ecowatch_gateway_implausible_time_total", "Frames quarantined for a DataTime in the future or before the floor.", func(st Stats) float64 { return float64(st.ImplausibleTime) })
+	set.Counter("ecowatch_gateway_auth_failures_total", "Wrong passwords for registered devices.", func(st Stats) float64 { return float64(st.AuthFailures) })
+	set.Counter("ecowatch_gateway_auth_refused_total", "Authentications refused unchecked (source delayed or locked out, device guarded).", func(st Stats) float64 { return float64(st.AuthRefused) })
+	set.Counter("ecowatch_gateway_auth_lockouts_total", "Sources locked out for failed device authentications.", func(st Stats) float64 { return float64(st.AuthLockouts) })
+	set.Counter("ecowatch_gateway_auth_device_alarms_total", "Devices whose password was guessed from several addresses.", func(st Stats) float64 { return float64(st.AuthDeviceAlarms) })
+	set.Counter("ecowatch_gateway_auth_network_refused_total", "Device frames refused from outside the device's allowed networks.", func(st Stats) float64 { return float64(st.AuthNetworkRefused) })
+	set.Gauge("ecowatch_gateway_auth_sources_tracked", "Sources with their own authentication failure state.", func(st Stats) float64 { return float64(st.AuthSourcesTracked) })
+	set.Gauge("ecowatch_gateway_auth_devices_tracked", "Devices with usual addresses or failures.", func(st Stats) float64 { return float64(st.AuthDevicesTracked) })
+	set.Counter("ecowatch_gateway_archive_frames_total", "Rejected and quarantined frames admitted to the raw archive.", func(st Stats) float64 { return float64(st.ArchiveFrames) })
+	set.Counter("ecowatch_gateway_archive_bytes_total", "Raw bytes of the rejected and quarantined frames archived.", func(st Stats) float64 { return float64(st.ArchiveBytes) })
+	set.CounterVec("ecowatch_gateway_archive_skipped_total", "Rejected and quarantined frames not archived, by budget.", []string{"why"}, func(st Stats, emit metrics.Emit) {
+		emit(float64(st.ArchiveSkippedDuplicate), skipDuplicate)
+		emit(float64(st.ArchiveSkippedSource), skipSource)
+		emit(float64(st.ArchiveSkippedTotal), skipTotal)
+	})
+	set.Gauge("ecowatch_gateway_archive_sources_tracked", "Sources with their own archive budget.", func(st Stats) float64 { return float64(st.ArchiveSourcesTracked) })
+	set.Histogram("ecowatch_gateway_commit_seconds", "Commit latency of a batch.", func(st Stats) metrics.Histogram { return st.CommitLatency.metrics() })
+	set.Histogram("ecowatch_gateway_ack_seconds", "Latency from frame receipt to its 9014 reply.", func(st Stats) metrics.Histogram { return st.AckLatency.metrics() })
+	if err := r.Register(set); err != nil {
+		return fmt.Errorf("register the gateway's metrics: %w", err)
 	}
-	gauge := func(name, help string, v int64) {
-		fmt.Fprintf(w, "# HELP ecowatch_gateway_%s %s\n# TYPE ecowatch_gateway_%s gauge\necowatch_gateway_%s %d\n",
-			name, help, name, name, v)
-	}
-	fmt.Fprintf(w, "# HELP ecowatch_gateway_frames_total Committed frames by archived status.\n# TYPE ecowatch_gateway_frames_total counter\n")
-	for _, x := range []struct {
-		status string
-		v      uint64
-	}{
-		{model.RawAccepted, st.FramesAccepted}, {model.RawDuplicate, st.FramesDuplicate},
-		{model.RawQuarantined, st.FramesQuarantined}, {model.RawRejected, st.FramesRejected},
-	} {
-		fmt.Fprintf(w, "ecowatch_gateway_frames_total{status=%q} %d\n", x.status, x.v)
-	}
-	counter("frames_received_total", "Frames framed out of device byte streams.", st.FramesReceived)
-	counter("frames_quarantined_received_total", "Frames of unknown devices or with a wrong password.", st.QuarantinedReceived)
-	counter("frames_rejected_received_total", "Undecodable frames (bad CRC, bad length, ...).", st.RejectedReceived)
-	counter("frames_dropped_total", "Frames not archived (quarantine disabled, shutdown).", st.FramesDropped)
-	counter("frames_uncommitted_total", "Frames whose batch never committed; never acknowledged.", st.FramesUncommitted)
-	counter("frames_refused_by_store_total", "Frames a working store refused.", st.FramesRefusedByStore)
-	counter("bytes_received_total", "Bytes read from devices.", st.BytesReceived)
-	counter("bytes_skipped_total", "Bytes skipped while resynchronising.", st.BytesSkipped)
-	counter("connections_accepted_total", "Accepted device connections.", st.ConnsAccepted)
-	gauge("connections_open", "Open device connections.", st.ConnsOpen)
-	counter("connections_refused_total", "Connections refused by the connection limits.", st.ConnsRefused)
-	counter("connections_idle_closed_total", "Connections closed for idleness.", st.ConnsIdleClosed)
-	counter("connections_frame_timeout_total", "Connections closed for a frame not completed in time.", st.ConnsFrameTimeout)
-	counter("connections_slow_closed_total", "Connections closed for not reading replies.", st.ConnsSlowClosed)
-	gauge("queue_frames", "Frames waiting for the committer.", st.QueueLen)
-	counter("queue_full_waits_total", "Times a connection waited for queue room.", st.QueueFullWaits)
-	counter("commits_total", "Committed batches.", st.Commits)
-	counter("commit_frames_total", "Frames in committed batches.", st.CommitFrames)
-	counter("commit_errors_total", "Failed commit attempts.", st.CommitErrors)
-	counter("acks_sent_total", "9014 replies written after commit.", st.AcksSent)
-	counter("time_calibrations_total", "1012 time calibrations sent.", st.TimeCalibrations)
-	counter("commands_done_total", "Requests completed by the device.", st.CommandsDone)
-	counter("commands_rejected_total", "Requests rejected by the device (QnRtn).", st.CommandsRejected)
-	counter("commands_failed_total", "Requests failed on the device (ExeRtn).", st.CommandsFailed)
-	counter("commands_timed_out_total", "Requests without answer in time.", st.CommandsTimedOut)
-	counter("backfill_requests_total", "History requests (2051/2061) sent for gaps.", st.BackfillRequests)
-	counter("backfill_done_total", "History requests completed.", st.BackfillDone)
-	counter("backfill_no_data_total", "History requests answered with no data.", st.BackfillNoData)
-	counter("backfill_rejected_total", "History requests rejected.", st.BackfillRejected)
-	counter("backfill_failed_total", "History requests failed.", st.BackfillFailed)
-	counter("backfill_timed_out_total", "History requests without answer in time.", st.BackfillTimedOut)
-	counter("raw_purged_total", "Raw frames purged by retention.", st.RawPurged)
-	counter("implausible_time_total", "Frames quarantined for a DataTime in the future or before the floor.", st.ImplausibleTime)
-	counter("auth_failures_total", "Wrong passwords for registered devices.", st.AuthFailures)
-	counter("auth_refused_total", "Authentications refused unchecked (source delayed or locked out, device guarded).", st.AuthRefused)
-	counter("auth_lockouts_total", "Sources locked out for failed device authentications.", st.AuthLockouts)
-	counter("auth_device_alarms_total", "Devices whose password was guessed from several addresses.", st.AuthDeviceAlarms)
-	counter("auth_network_refused_total", "Device frames refused from outside the device's allowed networks.", st.AuthNetworkRefused)
-	gauge("auth_sources_tracked", "Sources with their own authentication failure state.", st.AuthSourcesTracked)
-	gauge("auth_devices_tracked", "Devices with usual addresses or failures.", st.AuthDevicesTracked)
-	counter("archive_frames_total", "Rejected and quarantined frames admitted to the raw archive.", st.ArchiveFrames)
-	counter("archive_bytes_total", "Raw bytes of the rejected and quarantined frames archived.", st.ArchiveBytes)
-	fmt.Fprintf(w, "# HELP ecowatch_gateway_archive_skipped_total Rejected and quarantined frames not archived, by budget.\n# TYPE ecowatch_gateway_archive_skipped_total counter\n")
-	for _, x := range []struct {
-		why string
-		v   uint64
-	}{{skipDuplicate, st.ArchiveSkippedDuplicate}, {skipSource, st.ArchiveSkippedSource}, {skipTotal, st.ArchiveSkippedTotal}} {
-		fmt.Fprintf(w, "ecowatch_gateway_archive_skipped_total{why=%q} %d\n", x.why, x.v)
-	}
-	gauge("archive_sources_tracked", "Sources with their own archive budget.", st.ArchiveSourcesTracked)
-	writeHist(w, "commit_seconds", "Commit latency of a batch.", st.CommitLatency)
-	writeHist(w, "ack_seconds", "Latency from frame receipt to its 9014 reply.", st.AckLatency)
+	return nil
 }
 
-func writeHist(w io.Writer, name, help string, h Histogram) {
-	fmt.Fprintf(w, "# HELP ecowatch_gateway_%s %s\n# TYPE ecowatch_gateway_%s histogram\n", name, help, name)
+// metrics is the histogram with cumulative buckets in seconds.
+func (h Histogram) metrics() metrics.Histogram {
+	out := metrics.Histogram{Count: h.Count, Sum: h.Sum.Seconds(), Buckets: make(map[float64]uint64, len(h.Bounds))}
 	var acc uint64
 	for i, b := range h.Bounds {
 		acc += h.Counts[i]
-		fmt.Fprintf(w, "ecowatch_gateway_%s_bucket{le=\"%g\"} %d\n", name, b.Seconds(), acc)
+		out.Buckets[b.Seconds()] = acc
 	}
-	fmt.Fprintf(w, "ecowatch_gateway_%s_bucket{le=\"+Inf\"} %d\n", name, h.Count)
-	fmt.Fprintf(w, "ecowatch_gateway_%s_sum %g\necowatch_gateway_%s_count %d\n", name, h.Sum.Seconds(), name, h.Count)
+	return out
 }
