@@ -121,8 +121,14 @@ func testRoles(t *testing.T, backend string) {
 	}
 
 	for _, role := range []struct {
-		name, addr, metric string
-	}{{"gateway", g.OpsAddr(), "ecowatch_gateway_acks_sent_total 1"}, {"writer", w.OpsAddr(), "ecowatch_writer_"}} {
+		name, addr string
+		metrics    []string
+	}{
+		{"gateway", g.OpsAddr(), []string{"# TYPE ecowatch_gateway_acks_sent_total counter\necowatch_gateway_acks_sent_total 1\n",
+			"ecowatch_gateway_frames_received_total 1\n", "ecowatch_bus_publish_frames_total 1\n", "# TYPE ecowatch_bus_publish_seconds histogram\n"}},
+		{"writer", w.OpsAddr(), []string{"# TYPE ecowatch_writer_frames_total counter\necowatch_writer_frames_total 1\n",
+			"# TYPE ecowatch_writer_partitions_owned gauge\n", "# TYPE ecowatch_rollup_hours_total counter\n", "# TYPE ecowatch_writer_commit_seconds histogram\n"}},
+	} {
 		base := "http://" + role.addr
 		if code, _ := get(t, base+"/healthz", ""); code != 200 {
 			t.Errorf("%s /healthz %d", role.name, code)
@@ -134,9 +140,17 @@ func testRoles(t *testing.T, backend string) {
 		if code, _ := get(t, base+"/metrics", "ewt_not_a_token"); code != 401 {
 			t.Errorf("%s /metrics with a bad token: %d, want 401", role.name, code)
 		}
-		code, body := get(t, base+"/metrics", token)
-		if code != 200 || !strings.Contains(body, role.metric) {
-			t.Errorf("%s /metrics with a token: %d, want 200 with %q:\n%.2000s", role.name, code, role.metric, body)
+		// The writer counts its commit just after the store has it.
+		var code int
+		var body string
+		waitFor(t, role.name+" /metrics", func() bool {
+			code, body = get(t, base+"/metrics", token)
+			return code == 200 && strings.Contains(body, role.metrics[0])
+		})
+		for _, want := range role.metrics {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s /metrics with a token: %d, want 200 with %q:\n%.3000s", role.name, code, want, body)
+			}
 		}
 	}
 

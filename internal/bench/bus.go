@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -509,9 +510,9 @@ func metric(g prometheus.Gatherer, name string) uint64 {
 	}
 	for _, line := range strings.Split(text, "\n") {
 		if rest, ok := strings.CutPrefix(line, name+" "); ok {
-			var v uint64
-			fmt.Sscan(rest, &v)
-			return v
+			// Floats, as the text format writes them (1.2e+06).
+			v, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			return uint64(v)
 		}
 	}
 	return 0
