@@ -4,11 +4,13 @@
 //
 // Each process (an app role) owns a prometheus.Registry and passes it to
 // the components that count (their RegisterMetrics methods); nothing
-// registers in the library's global registry. A component keeps counting
-// with its own atomics on the hot path and describes its families once in
-// a Set: at each scrape the Set takes one snapshot of the component and
-// turns it into typed, documented families, so a scrape reads consistent
-// figures and costs the hot path nothing.
+// registers in the library's global registry. A component that counts on
+// a hot path (the gateway: every frame) keeps counting with its own
+// atomics and describes its families once in a Set: at each scrape the Set
+// takes one snapshot of the component and turns it into typed, documented
+// families, so a scrape reads consistent figures and costs the hot path
+// nothing. Figures counted once a request or a batch use the library's
+// own counters and histograms.
 package metrics
 
 import (
