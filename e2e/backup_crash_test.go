@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // TestBackupDuringCrashLoop takes backups with `ecowatch backup` (a
@@ -31,7 +32,7 @@ func TestBackupDuringCrashLoop(t *testing.T) {
 	if err := os.MkdirAll(data, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "ecowatch.db"), store.Options{})
+	st, err := store.Open(ctx, storetest.SQLiteDSN(data), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestBackupDuringCrashLoop(t *testing.T) {
 		if out, err := exec.Command(binPath, "restore", "--from", b.out, "--data-dir", target).CombinedOutput(); err != nil {
 			t.Fatalf("ecowatch restore %s: %v\n%s", b.out, err, out)
 		}
-		rst, err := store.Open(ctx, "sqlite:"+filepath.Join(target, "ecowatch.db"), store.Options{})
+		rst, err := store.Open(ctx, storetest.SQLiteDSN(target), store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"sort"
 	"sync/atomic"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // TestCrashNoAckedValueLost runs `ecowatch serve` as a separate process,
@@ -28,7 +28,7 @@ func TestCrashNoAckedValueLost(t *testing.T) {
 	)
 	dir := t.TempDir()
 	ctx := context.Background()
-	dsn := "sqlite:" + filepath.Join(dir, "ecowatch.db")
+	dsn := storetest.SQLiteDSN(dir)
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)

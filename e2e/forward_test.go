@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // TestForwardCrash runs two ecowatch processes: the city's, which devices
@@ -32,7 +33,7 @@ func TestForwardCrash(t *testing.T) {
 	ctx := context.Background()
 	cityDir, provDir := t.TempDir(), t.TempDir()
 	for _, dir := range []string{cityDir, provDir} {
-		st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "ecowatch.db"), store.Options{})
+		st, err := store.Open(ctx, storetest.SQLiteDSN(dir), store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +99,7 @@ func TestForwardCrash(t *testing.T) {
 
 	// Wait until the province holds every upload the city acknowledged;
 	// fail only when nothing arrives for 90 s.
-	pst, err := store.Open(ctx, "sqlite:"+filepath.Join(provDir, "ecowatch.db"), store.Options{})
+	pst, err := store.Open(ctx, storetest.SQLiteDSN(provDir), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,10 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +16,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // creates the crash test's database
+
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // rightsCmd is one command line of the stream fed to `ecowatch rights
@@ -90,38 +90,9 @@ func TestRightsCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test")
 	}
-	dir := t.TempDir()
-	testRightsCrash(t, dir, []string{"--data-dir", dir})
-}
-
-// TestRightsCrashPostgres is the same against PostgreSQL, in a database of
-// its own on ECOWATCH_TEST_PG.
-func TestRightsCrashPostgres(t *testing.T) {
-	admin := os.Getenv("ECOWATCH_TEST_PG")
-	if admin == "" {
-		t.Skip("ECOWATCH_TEST_PG not set")
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("ecowatch_rights_crash_%d", time.Now().UnixNano())
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		db.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		defer db.Close()
-		if _, err := db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		testRightsCrash(t, t.TempDir(), []string{"--db", storetest.DSN(t, b)})
 	})
-	u.Path = "/" + name
-	testRightsCrash(t, t.TempDir(), []string{"--db", u.String()})
 }
 
 func testRightsCrash(t *testing.T, dir string, storeArgs []string) {

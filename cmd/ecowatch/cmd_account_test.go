@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,11 +11,11 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
-
-var updateAccount = flag.Bool("update-account", false, "rewrite testdata/account/*.golden")
 
 func accountCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
@@ -26,30 +24,13 @@ func accountCLI(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
-func accountGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "account", name)
-	if *updateAccount {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update-account)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (rerun with -update-account and review the diff):\n%s", path, got)
-	}
-}
-
 // seedAccountStore makes a data directory with two counties and two years
 // of synthetic air data.
 func seedAccountStore(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "ecowatch.db"), store.Options{Synchronous: "normal"})
+	st, err := store.Open(ctx, storetest.SQLiteDSN(dir), store.Options{Synchronous: "normal"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,10 +72,10 @@ func TestAccountCLI(t *testing.T) {
 		t.Fatalf("assess without scheme: %d %s", code, errs)
 	}
 	must("load", "testdata/account/load.json")
-	accountGolden(t, "assess.golden", must("assess", "--period", "2026Q3"))
-	accountGolden(t, "compensate.golden", must("compensate", "--period", "2026Q3"))
+	golden.CheckString(t, "testdata/account/assess.golden", must("assess", "--period", "2026Q3"))
+	golden.CheckString(t, "testdata/account/compensate.golden", must("compensate", "--period", "2026Q3"))
 	first := must("triggers", "--period", "2026Q3", "--open-cases", "--format", "json")
-	accountGolden(t, "triggers.json.golden", first)
+	golden.CheckString(t, "testdata/account/triggers.json.golden", first)
 	if again := must("triggers", "--period", "2026Q3", "--open-cases", "--format", "json"); again != first {
 		t.Fatalf("re-run changed the firings:\n%s", again)
 	}
@@ -112,24 +93,24 @@ func TestAccountCLI(t *testing.T) {
 	if n := strings.Count(cs.String(), "\nC2026-"); n != 1 {
 		t.Fatalf("%d cases opened over two runs, want 1:\n%s", n, cs.String())
 	}
-	accountGolden(t, "bulletin.golden", must("bulletin", "--period", "2026Q3", "--number", "聊环通〔2026〕9号"))
+	golden.CheckString(t, "testdata/account/bulletin.golden", must("bulletin", "--period", "2026Q3", "--number", "聊环通〔2026〕9号"))
 
 	must("warnings", "add", "--id", "W1", "--level", "orange", "--start", "2026-12-01T08:00", "--end", "2026-12-03T08:00")
 	_, errs, code := accountCLI(t, append([]string{"warnings", "add", "--id", "W2", "--level", "red", "--start", "2026-12-02T08:00", "--end", "2026-12-04T08:00", "--counties", "371502"}, db...)...)
 	if code != 1 || !strings.Contains(errs, "overlaps W1") {
 		t.Fatalf("overlapping warning: code %d: %s", code, errs)
 	}
-	accountGolden(t, "warnings.golden", must("warnings", "list"))
-	accountGolden(t, "entries.golden", must("warnings", "entries", "--year", "2026"))
-	accountGolden(t, "check.golden", must("warnings", "check", "--id", "W1", "--year", "2026", "--samples", "testdata/account/samples.jsonl"))
+	golden.CheckString(t, "testdata/account/warnings.golden", must("warnings", "list"))
+	golden.CheckString(t, "testdata/account/entries.golden", must("warnings", "entries", "--year", "2026"))
+	golden.CheckString(t, "testdata/account/check.golden", must("warnings", "check", "--id", "W1", "--year", "2026", "--samples", "testdata/account/samples.jsonl"))
 	for i := range 2 {
 		_, errs, code := accountCLI(t, append([]string{"warnings", "check", "--id", "W1", "--year", "2026", "--samples", "testdata/account/samples.jsonl", "--open-cases"}, db...)...)
 		if code != 0 || strings.Count(errs, "opened case") != 1-i {
 			t.Fatalf("check run %d: code %d: %s", i, code, errs)
 		}
 	}
-	accountGolden(t, "projects.golden", must("projects", "list"))
-	accountGolden(t, "soil.golden", must("soil", "duties", "--year", "2026"))
+	golden.CheckString(t, "testdata/account/projects.golden", must("projects", "list"))
+	golden.CheckString(t, "testdata/account/soil.golden", must("soil", "duties", "--year", "2026"))
 	_, errs, code = accountCLI(t, append([]string{"soil", "duties", "--year", "2026", "--open-cases"}, db...)...)
 	if code != 0 || strings.Count(errs, "opened case") != 3 {
 		t.Fatalf("soil cases: code %d: %s", code, errs)

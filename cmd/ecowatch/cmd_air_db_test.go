@@ -11,6 +11,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // airStore creates a data directory with a registry of two stations.
@@ -18,7 +19,7 @@ func airStore(t *testing.T) (dir string, open func() store.Store) {
 	t.Helper()
 	dir = t.TempDir()
 	open = func() store.Store {
-		st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(dir, "ecowatch.db"), store.Options{})
+		st, err := store.Open(context.Background(), storetest.SQLiteDSN(dir), store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,38 +5,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var updateAir = flag.Bool("update-air", false, "rewrite cmd/ecowatch/testdata/air golden files")
+	"github.com/ecowatch/ecowatch/internal/golden"
+)
 
 func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = run(context.Background(), args, strings.NewReader(""), &out, &errb)
 	return out.String(), errb.String(), code
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "air", name)
-	if *updateAir {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update-air)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (rerun with -update-air and review the diff):\n%s", path, got)
-	}
 }
 
 // TestAirHourlyCNEMC runs the command on real CNEMC data (125 stations of
@@ -48,7 +29,7 @@ func TestAirHourlyCNEMC(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	golden(t, "cnemc_20220104_16.hourly.golden", out)
+	golden.CheckString(t, "testdata/air/cnemc_20220104_16.hourly.golden", out)
 
 	published := publishedAQI(t, file)
 	sc := bufio.NewScanner(strings.NewReader(out))
@@ -119,7 +100,7 @@ func TestAirDailyLong(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	golden(t, "long_20250601.daily.golden", out)
+	golden.CheckString(t, "testdata/air/long_20250601.daily.golden", out)
 	// Bad values are excluded with reasons, never taken as zero.
 	if !strings.Contains(errOut, "8 values excluded: duplicate=2 flagged=5 negative=1") {
 		t.Errorf("stderr: %s", errOut)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 func runIn(t *testing.T, stdin string, args ...string) (string, string, int) {
@@ -28,7 +28,7 @@ func runIn(t *testing.T, stdin string, args ...string) (string, string, int) {
 func TestUsersCasesPetitionsCommands(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "ecowatch.db"), store.Options{})
+	st, err := store.Open(ctx, storetest.SQLiteDSN(dir), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestUsersCasesPetitionsCommands(t *testing.T) {
 	if _, _, code := runIn(t, "new-password-1\n", "users", "passwd", "--password-stdin", dd, "county-x"); code != 0 {
 		t.Errorf("passwd: %d", code)
 	}
-	st, _ = store.Open(ctx, "sqlite:"+filepath.Join(dir, "ecowatch.db"), store.Options{})
+	st, _ = store.Open(ctx, storetest.SQLiteDSN(dir), store.Options{})
 	u, _ := st.User(ctx, "county-x")
 	if ok, _ := auth.VerifyPassword(u.PasswordHash, "new-password-1"); !ok {
 		t.Error("passwd did not set the password")

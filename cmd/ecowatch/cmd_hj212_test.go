@@ -4,38 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
-)
 
-var updateHJ212 = flag.Bool("update-hj212", false, "rewrite cmd/ecowatch/testdata/hj212 golden files")
+	"github.com/ecowatch/ecowatch/internal/golden"
+)
 
 func runHJ212Cmd(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
 	return out.String(), errb.String(), code
-}
-
-func goldenHJ212(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "hj212", name)
-	if *updateHJ212 {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run with -update-hj212 to rewrite)\n got:\n%s\nwant:\n%s", path, got, want)
-	}
 }
 
 func readHJ212Testdata(t *testing.T, name string) string {
@@ -61,7 +43,7 @@ func TestHJ212Decode(t *testing.T) {
 			if code != 0 || errOut != "" {
 				t.Fatalf("exit %d, stderr %q", code, errOut)
 			}
-			goldenHJ212(t, tt.golden, out)
+			golden.CheckString(t, "testdata/hj212/"+tt.golden, out)
 			// One valid JSON object per non-blank input line, none lost.
 			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 			nonBlank := 0
@@ -103,7 +85,7 @@ func TestHJ212EncodeRoundTrip(t *testing.T) {
 	in := readHJ212Testdata(t, "decode.in")
 	decoded, _, _ := runHJ212Cmd(t, in, "hj212", "decode")
 	out, errOut, code := runHJ212Cmd(t, decoded, "hj212", "encode")
-	goldenHJ212(t, "encode.golden", out)
+	golden.CheckString(t, "testdata/hj212/encode.golden", out)
 	if code != 1 || !strings.Contains(errOut, "records a decode error") {
 		t.Errorf("exit %d, stderr %q; the error lines of decode should be reported", code, errOut)
 	}

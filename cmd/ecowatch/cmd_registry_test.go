@@ -3,14 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var updateRegistry = flag.Bool("update-registry", false, "rewrite testdata/registry golden files")
+	"github.com/ecowatch/ecowatch/internal/golden"
+)
 
 // runRegistryCmd runs the binary's entry point and returns exit code, stdout and
 // stderr.
@@ -19,24 +18,6 @@ func runRegistryCmd(t *testing.T, stdin string, args ...string) (int, string, st
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
-}
-
-func registryGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "registry", name)
-	if *updateRegistry {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update-registry to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
 }
 
 func TestRegistryUsage(t *testing.T) {
@@ -73,14 +54,14 @@ func TestRegistryInvalidFile(t *testing.T) {
 	if code != 1 || stdout != "" {
 		t.Fatalf("validate: exit %d, stdout %q", code, stdout)
 	}
-	registryGolden(t, "invalid.validate.golden", stderr)
+	golden.CheckString(t, "testdata/registry/invalid.validate.golden", stderr)
 
 	dir := filepath.Join(t.TempDir(), "data")
 	code, stdout, stderr = runRegistryCmd(t, "", "registry", "import", file, "--data-dir", dir)
 	if code != 1 || stdout != "" {
 		t.Fatalf("import: exit %d, stdout %q", code, stdout)
 	}
-	registryGolden(t, "invalid.import.golden", stderr)
+	golden.CheckString(t, "testdata/registry/invalid.import.golden", stderr)
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("an invalid import created %s (%v)", dir, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/ecowatch/ecowatch/internal/golden"
 )
 
 // TestRightsReportCLI applies the basic script and prints each report as a
@@ -31,7 +33,7 @@ func TestRightsReportCLI(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%v: code %d: %s", s.args, code, errs)
 		}
-		rightsGolden(t, s.golden, out)
+		golden.CheckString(t, "testdata/rights/"+s.golden, out)
 	}
 
 	path := filepath.Join(dir, "reservoir.xlsx")

@@ -4,37 +4,19 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var updateRights = flag.Bool("update-rights", false, "rewrite cmd/ecowatch/testdata/rights golden files")
+	"github.com/ecowatch/ecowatch/internal/golden"
+)
 
 func rightsRun(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), append([]string{"rights"}, args...), strings.NewReader(stdin), &out, &errb)
 	return out.String(), errb.String(), code
-}
-
-func rightsGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "rights", name)
-	if *updateRights {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update-rights)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (rerun with -update-rights and review the diff):\n%s", path, got)
-	}
 }
 
 // TestRightsCommands applies a script with refusals (an overdraft, a key
@@ -48,7 +30,7 @@ func TestRightsCommands(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "9 applied, 3 refused") {
 		t.Fatalf("apply: code %d, stderr %q", code, errs)
 	}
-	rightsGolden(t, "basic.apply.golden", out)
+	golden.CheckString(t, "testdata/rights/basic.apply.golden", out)
 
 	// Applying the same file again changes nothing: every accepted command
 	// is a repeat that returns its original result (the refusals are judged
@@ -72,7 +54,7 @@ func TestRightsCommands(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%v: code %d: %s", s.args, code, errs)
 		}
-		rightsGolden(t, s.golden, out)
+		golden.CheckString(t, "testdata/rights/"+s.golden, out)
 	}
 
 	export := filepath.Join(dir, "ledger.jsonl")

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // users passwd, disable and token revoke end what they should: a session
@@ -34,7 +34,7 @@ func TestUsersPasswdAndTokensEndCredentials(t *testing.T) {
 	// (the commands open it themselves).
 	withAuth := func(f func(a *auth.Service)) {
 		t.Helper()
-		st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "ecowatch.db"), store.Options{})
+		st, err := store.Open(ctx, storetest.SQLiteDSN(dir), store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 )
 
@@ -124,7 +125,7 @@ func TestWaterTraceOpenCase(t *testing.T) {
 	dir := waterDemoStore(t)
 	data := filepath.Join(dir, "data")
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "ecowatch.db"), store.Options{})
+	st, err := store.Open(ctx, storetest.SQLiteDSN(data), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

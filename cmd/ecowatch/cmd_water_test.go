@@ -3,15 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var updateWater = flag.Bool("update-water", false, "rewrite testdata/water golden files")
+	"github.com/ecowatch/ecowatch/internal/golden"
+)
 
 // TestWaterClassifyGolden runs "ecowatch water classify" through run() and
 // compares stdout, stderr and the exit status with golden files.
@@ -46,19 +45,7 @@ func TestWaterClassifyGolden(t *testing.T) {
 			code := run(context.Background(), append([]string{"water", "classify"}, tt.args...), bytes.NewReader(stdin), &stdout, &stderr)
 			got := fmt.Sprintf("exit %d\n-- stdout --\n%s-- stderr --\n%s", code, stdout.String(), stderr.String())
 			path := filepath.Join("testdata/water", tt.name+".golden")
-			if *updateWater {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestWaterClassifyGolden -update-water)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s:\n%s", path, got)
-			}
+			golden.CheckString(t, path, got)
 		})
 	}
 }

@@ -2,16 +2,11 @@ package accountability
 
 import (
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestRank(t *testing.T) {
 	tests := []struct {
@@ -170,22 +165,5 @@ func TestAssessRefused(t *testing.T) {
 				t.Fatalf("err %v, want %q", err, tt.want)
 			}
 		})
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Fatalf("%s differs (go test -run %s -update to accept):\n%s", p, t.Name(), got)
 	}
 }

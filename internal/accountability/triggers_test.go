@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/golden"
 )
 
 func testRules() []TriggerRule {
@@ -156,7 +157,7 @@ func TestBulletinGolden(t *testing.T) {
 		names[c.County] = c.Name
 	}
 	got := Bulletin(BulletinInput{Issuer: "聊城市生态环境局", Number: "聊环通〔2026〕3号", Assessment: q, Firings: fs, Settlement: &s, Names: names})
-	golden(t, "bulletin_2026Q1.md", got)
+	golden.CheckString(t, "testdata/bulletin_2026Q1.md", got)
 	if again := Bulletin(BulletinInput{Issuer: "聊城市生态环境局", Number: "聊环通〔2026〕3号", Assessment: q, Firings: fs, Settlement: &s, Names: names}); again != got {
 		t.Fatal("bulletin not deterministic")
 	}

@@ -3,16 +3,14 @@ package air
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/ecowatch/ecowatch/internal/golden"
+)
 
 // syntheticYear generates a deterministic year of hourly data for one
 // station: seasonal PM (winter high), summer O3 afternoons, a few gaps that
@@ -113,18 +111,7 @@ func TestSyntheticYear(t *testing.T) {
 				}
 			}
 			path := fmt.Sprintf("testdata/synthetic_year_%d.golden", year)
-			if *update {
-				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("output differs from %s; rerun with -update and review the diff", path)
-			}
+			golden.Check(t, path, out.Bytes())
 		})
 	}
 }

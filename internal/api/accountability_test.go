@@ -12,8 +12,10 @@ import (
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // The fixture fake holds no accountability data: reads answer empty (an
@@ -138,8 +140,7 @@ func seedAccount(t *testing.T, st store.Store) {
 	}
 }
 
-func TestAccountabilityAPISQLite(t *testing.T)   { testAccountabilityAPI(t, openSQLite(t)) }
-func TestAccountabilityAPIPostgres(t *testing.T) { testAccountabilityAPI(t, openPostgres(t)) }
+func TestAccountabilityAPI(t *testing.T) { storetest.Run(t, testAccountabilityAPI) }
 
 // testAccountabilityAPI runs a period through the API on a store seeded
 // with the role fixture and synthetic air data; the city's answers are
@@ -170,7 +171,7 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 	post("city", a, nil, 201)
 	get("enterpriseA", a, 403)
 	cityA := get("city", a, 200).Bytes()
-	checkGolden(t, "accountability_assessment.golden", cityA)
+	golden.Check(t, "testdata/accountability_assessment.golden", cityA)
 	var all acc.Assessment
 	if err := json.Unmarshal(cityA, &all); err != nil || len(all.Counties) != 3 {
 		t.Fatalf("city assessment: %+v %v", all, err)
@@ -209,7 +210,7 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 	}
 
 	post("city", "/api/v1/accountability/compensation?period=2025Q3", nil, 201)
-	checkGolden(t, "accountability_compensation.golden", get("city", "/api/v1/accountability/compensation?period=2025Q3", 200).Bytes())
+	golden.Check(t, "testdata/accountability_compensation.golden", get("city", "/api/v1/accountability/compensation?period=2025Q3", 200).Bytes())
 	var sx acc.Settlement
 	if err := json.Unmarshal(get("countyX", "/api/v1/accountability/compensation?period=2025Q3", 200).Bytes(), &sx); err != nil ||
 		len(sx.Lines) != 1 || sx.Lines[0].County != countyX || sx.Receivable != sx.Lines[0].Receivable {
@@ -221,7 +222,7 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 		post("city", tr+"&open_cases=true", nil, 200)
 	}
 	cityF := get("city", tr, 200).Bytes()
-	checkGolden(t, "accountability_triggers.golden", cityF)
+	golden.Check(t, "testdata/accountability_triggers.golden", cityF)
 	var fs []store.StoredFiring
 	if err := json.Unmarshal(cityF, &fs); err != nil || len(fs) != 1 || fs[0].CaseID == "" {
 		t.Fatalf("firings %+v %v", fs, err)

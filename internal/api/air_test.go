@@ -10,8 +10,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecowatch/ecowatch/internal/air"
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // The fixture fake holds no air data: its air reads return nothing, so
@@ -98,8 +100,9 @@ var airHappyPaths = []struct{ name, target string }{
 	{"air_rankings", "/api/v1/air/rankings?period=2026-03"},
 }
 
-func TestAirSQLite(t *testing.T)   { testAir(t, seedAir(t, openSQLite(t))) }
-func TestAirPostgres(t *testing.T) { testAir(t, seedAir(t, openPostgres(t))) }
+func TestAir(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st store.Store) { testAir(t, seedAir(t, st)) })
+}
 
 func testAir(t *testing.T, st store.Store) {
 	h := New(Config{Now: func() time.Time { return testNow }}, st, nil)
@@ -109,7 +112,7 @@ func testAir(t *testing.T, st store.Store) {
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status %d, body %s", rec.Code, rec.Body)
 			}
-			checkGolden(t, tc.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
+			golden.Check(t, "testdata/"+tc.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
 		})
 	}
 	for _, tc := range []struct {

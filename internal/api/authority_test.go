@@ -16,6 +16,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // Authority comes from the session: the ledger's actor is the logged-in
@@ -25,7 +26,7 @@ import (
 // rightsFixture is the role fixture with a ledger behind the API.
 func rightsFixture(t *testing.T) (*roleFixture, http.Handler, *rightsvc.Service) {
 	t.Helper()
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	svc, err := rightsvc.Open(context.Background(), fx.st, rightsvc.Options{Now: func() time.Time { return rightsNow }})
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +111,7 @@ func TestLedgerActorFromSession(t *testing.T) {
 // petitioner's own rating is then accepted. No answer to the anonymous
 // caller names the case's internal number.
 func TestOnlyPetitionerRates(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	rec := fx.do(t, "anonymous", roleRequest{method: "POST", path: "/api/v1/public/petitions",
 		body: jsonBody(map[string]any{"category": "water", "county": countyY, "location": "bridge", "description": "black water", "anonymous": true})})
 	var in struct {
@@ -190,7 +191,7 @@ func TestOnlyPetitionerRates(t *testing.T) {
 // unknown hash and another party's get the same answer, on attaching and
 // on downloading.
 func TestEvidenceOfAnotherParty(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	up := fx.do(t, "countyX", roleRequest{method: "POST", path: "/api/v1/evidence", body: append(append([]byte{}, pngBytes...), "county X's secret photo"...)})
 	var theirs struct{ Hash string }
 	if err := json.Unmarshal(up.Body.Bytes(), &theirs); err != nil || up.Code != 201 {
@@ -243,7 +244,7 @@ func TestEvidenceOfAnotherParty(t *testing.T) {
 
 // Refused registrations use up no case number.
 func TestCaseNumbersGapless(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	register := func(who string, c cases.Case) *httptest.ResponseRecorder {
 		return fx.do(t, who, roleRequest{method: "POST", path: "/api/v1/cases", body: jsonBody(c)})
 	}
@@ -290,7 +291,7 @@ func TestCaseNumbersGapless(t *testing.T) {
 
 // Users only of counties and enterprises in the registry.
 func TestUsersOnlyForRegisteredUnits(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	for _, tc := range []struct {
 		body  map[string]string
 		field string

@@ -21,6 +21,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // The closed loop's API: every route of the route table (including routes
@@ -363,8 +364,9 @@ func (fx *roleFixture) do(t *testing.T, role string, rr roleRequest) *httptest.R
 	return rec
 }
 
-func TestRoleMatrixSQLite(t *testing.T)   { testRoleMatrix(t, seed(t, openSQLite(t))) }
-func TestRoleMatrixPostgres(t *testing.T) { testRoleMatrix(t, seed(t, openPostgres(t))) }
+func TestRoleMatrix(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st store.Store) { testRoleMatrix(t, seed(t, st)) })
+}
 
 // testRoleMatrix runs every route of the route table for every role. Routes
 // without a sample (added by other files) still run: with their path
@@ -415,7 +417,7 @@ func testRoleMatrix(t *testing.T, st store.Store) {
 // A county user's case list holds exactly their county's cases, and a
 // filter naming the other county gives none.
 func TestCaseListScope(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	type list struct {
 		Cases []caseView `json:"cases"`
 	}
@@ -494,7 +496,7 @@ func login(t *testing.T, h http.Handler, user, pw string) (*http.Cookie, string,
 }
 
 func TestSessionCSRF(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	sess, csrf, _ := login(t, fx.h, "county-x", "password-county-x")
 	act := func(hdr string) *httptest.ResponseRecorder {
 		c := fx.freshCase()
@@ -543,7 +545,7 @@ func TestSessionCSRF(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	for i := range 5 {
 		if _, _, code := login(t, fx.h, "county-x", "wrong"); code != 401 {
 			t.Fatalf("attempt %d: %d, want 401", i+1, code)
@@ -585,7 +587,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestCaseActions(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	c := fx.freshCase()
 	post := func(role string, body any) *httptest.ResponseRecorder {
 		return fx.do(t, role, roleRequest{method: "POST", path: "/api/v1/cases/" + c.ID + "/actions", body: jsonBody(body)})
@@ -644,7 +646,7 @@ func TestCaseActions(t *testing.T) {
 }
 
 func TestEvidenceLimits(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	up := func(body []byte) *httptest.ResponseRecorder {
 		return fx.do(t, "countyX", roleRequest{method: "POST", path: "/api/v1/evidence", body: body})
 	}
@@ -678,7 +680,7 @@ func TestEvidenceLimits(t *testing.T) {
 // A petition's life: intake, tracking, handling, callback, statistics; and
 // the public intake rate limit.
 func TestPetitionFlow(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	rec := fx.do(t, "anonymous", roleRequest{method: "POST", path: "/api/v1/public/petitions",
 		body: jsonBody(map[string]any{"category": "water", "county": countyY, "location": "bridge", "description": "black water\nsince Monday", "contact": "13900000000"})})
 	if rec.Code != 201 {
@@ -764,7 +766,7 @@ func TestPetitionFlow(t *testing.T) {
 }
 
 func TestOpenModeOnlyWhenConfigured(t *testing.T) {
-	st := seed(t, openSQLite(t))
+	st := seed(t, storetest.Open(t, storetest.SQLite))
 	au := auth.New(st, auth.Options{Params: cheap})
 	svc := &casesvc.Service{St: st, DataDir: t.TempDir()}
 	closed := New(Config{Auth: au, Cases: svc}, st, nil)
@@ -798,7 +800,7 @@ func TestOpenModeOnlyWhenConfigured(t *testing.T) {
 // Disabling a user through the API ends their access at once, and the
 // audit shows the change without the password hash.
 func TestUserDisable(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	if rec := fx.do(t, "countyY", roleRequest{path: "/api/v1/me"}); rec.Code != 200 {
 		t.Fatalf("before: %d", rec.Code)
 	}
@@ -822,7 +824,7 @@ func TestUserDisable(t *testing.T) {
 
 // A POST-only route answers other methods with 405 and Allow: POST.
 func TestMethodNotAllowedOnWrites(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	for _, tc := range []struct{ method, path, allow string }{
 		{"GET", "/api/v1/login", "POST"},
 		{"DELETE", "/api/v1/cases/" + fx.caseX.ID + "/actions", "POST"},

@@ -10,12 +10,13 @@ import (
 	"testing"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // A login with a 900 KB user name is refused as bad input naming the field,
 // and writes no row holding the name.
 func TestLoginUserNameCapped(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	huge := strings.Repeat("x", 900<<10) // the body limit is 1 MiB
 	req := httptest.NewRequest("POST", "/api/v1/login", strings.NewReader(`{"user":"`+huge+`","password":"whatever-1"}`))
 	rec := httptest.NewRecorder()
@@ -44,7 +45,7 @@ func TestLoginUserNameCapped(t *testing.T) {
 // is refused (guessing codes by the thousand is not possible), while
 // another address still gets its answers.
 func TestTrackingLookupsRateLimited(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	lookup := func(remote string) int {
 		req := httptest.NewRequest("GET", "/api/v1/public/petitions/"+fx.petX, nil)
 		req.RemoteAddr = remote
@@ -75,7 +76,7 @@ func TestTrackingLookupsRateLimited(t *testing.T) {
 // A password change through the API ends the user's sessions and API
 // tokens; so does disabling the user.
 func TestPasswordChangeEndsSessionsAndTokens(t *testing.T) {
-	fx := newRoleFixture(t, seed(t, openSQLite(t)))
+	fx := newRoleFixture(t, seed(t, storetest.Open(t, storetest.SQLite)))
 	ctx := context.Background()
 	me := func(set func(r *http.Request)) int {
 		req := httptest.NewRequest("GET", "/api/v1/me", nil)
@@ -121,7 +122,7 @@ func TestPasswordChangeEndsSessionsAndTokens(t *testing.T) {
 // A login whose password check overlaps a password change opens no
 // session: the store opens it only while the checked hash is current.
 func TestLoginRacingPasswordChangeOpensNothing(t *testing.T) {
-	st := seed(t, openSQLite(t))
+	st := seed(t, storetest.Open(t, storetest.SQLite))
 	newRoleFixture(t, st) // the role users, county-x among them
 	ctx := context.Background()
 	au := auth.New(st, auth.Options{Params: cheap, Verify: func(h, pw string) (bool, error) {

@@ -11,8 +11,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 func init() {
@@ -34,8 +36,7 @@ var rightsReportGets = []struct{ name, target string }{
 	{"report_statement", "/api/v1/rights/reports/statement?account=ent:91371500MA3C000002&from=2025-01-01&to=2025-12-31"},
 }
 
-func TestRightsReportsSQLite(t *testing.T)   { testRightsReports(t, openSQLite(t)) }
-func TestRightsReportsPostgres(t *testing.T) { testRightsReports(t, openPostgres(t)) }
+func TestRightsReports(t *testing.T) { storetest.Run(t, testRightsReports) }
 
 func testRightsReports(t *testing.T, st store.Store) {
 	h, _ := rightsHandler(t, st)
@@ -46,7 +47,7 @@ func testRightsReports(t *testing.T, st store.Store) {
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", rec.Code, rec.Body)
 			}
-			checkGolden(t, "rights/"+g.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
+			golden.Check(t, "testdata/rights/"+g.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
 		})
 	}
 
@@ -103,7 +104,7 @@ func testRightsReports(t *testing.T, st store.Store) {
 // an enterprise sees its own account and trades, a county its reservoir
 // and the projects in it, the city everything.
 func TestRightsReportScope(t *testing.T) {
-	st := openSQLite(t)
+	st := storetest.Open(t, storetest.SQLite)
 	open, svc := rightsHandler(t, st)
 	seedRights(t, open)
 	ctx := context.Background()

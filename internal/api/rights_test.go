@@ -16,9 +16,11 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 var rightsNow = time.Date(2025, 3, 1, 1, 0, 0, 0, time.UTC)
@@ -86,19 +88,18 @@ var rightsGets = []struct{ name, target string }{
 	{"trace", "/api/v1/rights/trace?pollutant=NOx&serial=2000000"},
 }
 
-func TestRightsSQLite(t *testing.T)   { testRights(t, openSQLite(t)) }
-func TestRightsPostgres(t *testing.T) { testRights(t, openPostgres(t)) }
+func TestRights(t *testing.T) { storetest.Run(t, testRights) }
 
 func testRights(t *testing.T, st store.Store) {
 	h, svc := rightsHandler(t, st)
-	checkGolden(t, "rights/commands.json.golden", seedRights(t, h))
+	golden.Check(t, "testdata/rights/commands.json.golden", seedRights(t, h))
 	for _, g := range rightsGets {
 		t.Run(g.name, func(t *testing.T) {
 			rec := do(t, h, "GET", g.target)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", rec.Code, rec.Body)
 			}
-			checkGolden(t, "rights/"+g.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
+			golden.Check(t, "testdata/rights/"+g.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
 		})
 	}
 
@@ -177,7 +178,7 @@ func TestRightsUnavailable(t *testing.T) {
 // rights at once: no invariant breaks, every 200 is in the ledger, and the
 // balances equal a replay of the store.
 func TestRightsHTTPConcurrent(t *testing.T) {
-	st := openSQLite(t)
+	st := storetest.Open(t, storetest.SQLite)
 	h, svc := rightsHandler(t, st)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -365,7 +366,7 @@ var rightsSamples = map[string]string{
 
 // TestRightsAuth: with static tokens, every rights route needs one.
 func TestRightsAuth(t *testing.T) {
-	st := openSQLite(t)
+	st := storetest.Open(t, storetest.SQLite)
 	open, svc := rightsHandler(t, st)
 	seedRights(t, open)
 	secured := New(Config{Now: func() time.Time { return rightsNow }, Rights: svc, Tokens: map[string]string{"tok-1": "clerk"}}, st, nil)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 func init() {
@@ -68,7 +69,7 @@ func fmtPoint(sr *rollupSeries, p rollupPoint) string {
 // 10:20 minute is flagged M and left out), the factor filter, and the
 // parameter errors.
 func TestRollupsAPI(t *testing.T) {
-	st := seed(t, openSQLite(t))
+	st := seed(t, storetest.Open(t, storetest.SQLite))
 	if _, err := st.RollUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -5,66 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // The API against the real stores: every happy path must give the same
 // answer as against the fake, byte for byte (the same golden files).
-
-func openSQLite(t *testing.T) store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "ecowatch.db"), store.Options{})
-	if err != nil {
-		t.Fatalf("open sqlite store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-// openPostgres creates a fresh database on the server named by
-// ECOWATCH_TEST_PG, opens the store on it, and drops it after the test.
-func openPostgres(t *testing.T) store.Store {
-	t.Helper()
-	dsn := os.Getenv("ECOWATCH_TEST_PG")
-	if dsn == "" {
-		t.Skip("ECOWATCH_TEST_PG not set")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to ECOWATCH_TEST_PG: %v", err)
-	}
-	name := fmt.Sprintf("ecowatch_web_test_%d", time.Now().UnixNano())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close(ctx)
-		t.Fatalf("create database: %v", err)
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	st, err := store.Open(ctx, u.String(), store.Options{})
-	if err != nil {
-		t.Fatalf("open postgres store: %v", err)
-	}
-	t.Cleanup(func() {
-		st.Close()
-		if _, err := admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database: %v", err)
-		}
-		admin.Close(ctx)
-	})
-	return st
-}
 
 // seed writes the test fixture through the store's own write path.
 func seed(t *testing.T, st store.Store) store.Store {
@@ -90,8 +40,9 @@ func seed(t *testing.T, st store.Store) store.Store {
 	return st
 }
 
-func TestSQLite(t *testing.T)   { testRealStore(t, seed(t, openSQLite(t))) }
-func TestPostgres(t *testing.T) { testRealStore(t, seed(t, openPostgres(t))) }
+func TestRealStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st store.Store) { testRealStore(t, seed(t, st)) })
+}
 
 func testRealStore(t *testing.T, st store.Store) {
 	h := New(Config{Now: func() time.Time { return testNow }}, st, nil)
@@ -101,10 +52,10 @@ func testRealStore(t *testing.T, st store.Store) {
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status %d, body %s", rec.Code, rec.Body)
 			}
-			if *update {
+			if golden.Updating() {
 				return // the goldens come from the fake store's run
 			}
-			checkGolden(t, tc.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
+			golden.Check(t, "testdata/"+tc.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
 		})
 	}
 
@@ -140,7 +91,7 @@ func testRealStore(t *testing.T, st store.Store) {
 		if rec.Code != 200 {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
-		checkGolden(t, "min_csv.golden", rec.Body.Bytes())
+		golden.Check(t, "testdata/min_csv.golden", rec.Body.Bytes())
 	})
 
 	// Frames paging through the real store's before_id.

@@ -11,8 +11,10 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // The fixture fake holds a one-section water network whose section F1
@@ -165,8 +167,9 @@ var waterHappyPaths = []struct{ name, target string }{
 	{"water_trace", "/api/v1/water/trace?section=WA2&time=2026-03-15T07:00&factor=NH3-N"},
 }
 
-func TestWaterSQLite(t *testing.T)   { testWater(t, seedWater(t, openSQLite(t))) }
-func TestWaterPostgres(t *testing.T) { testWater(t, seedWater(t, openPostgres(t))) }
+func TestWater(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st store.Store) { testWater(t, seedWater(t, st)) })
+}
 
 func testWater(t *testing.T, st store.Store) {
 	h := New(Config{Now: func() time.Time { return testNow }}, st, nil)
@@ -176,7 +179,7 @@ func testWater(t *testing.T, st store.Store) {
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status %d, body %s", rec.Code, rec.Body)
 			}
-			checkGolden(t, tc.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
+			golden.Check(t, "testdata/"+tc.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
 		})
 	}
 	// The pulsing outfall ranks first.

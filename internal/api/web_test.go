@@ -6,23 +6,20 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 // do serves one request and returns the recorded response.
 func do(t *testing.T, h http.Handler, method, target string, hdr ...string) *httptest.ResponseRecorder {
@@ -38,28 +35,6 @@ func do(t *testing.T, h http.Handler, method, target string, hdr ...string) *htt
 
 func testHandler(st Store) http.Handler {
 	return New(Config{Now: func() time.Time { return testNow }}, st, nil)
-}
-
-// checkGolden compares got with testdata/name, or rewrites it with -update.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
 }
 
 func indentJSON(t *testing.T, b []byte) []byte {
@@ -114,7 +89,7 @@ func TestHappyPathsGolden(t *testing.T) {
 			if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
 				t.Errorf("Content-Type %q", ct)
 			}
-			checkGolden(t, tc.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
+			golden.Check(t, "testdata/"+tc.name+".json.golden", indentJSON(t, rec.Body.Bytes()))
 		})
 	}
 }
@@ -521,7 +496,7 @@ func TestMeasurementsCSV(t *testing.T) {
 			if !strings.HasPrefix(body, "\ufefftime,mn,factor,field,value,flag\r\n") {
 				t.Errorf("CSV does not start with BOM and header: %q", body[:min(len(body), 60)])
 			}
-			checkGolden(t, tc.name+".golden", rec.Body.Bytes())
+			golden.Check(t, "testdata/"+tc.name+".golden", rec.Body.Bytes())
 		})
 	}
 	// Accept with JSON preferred stays JSON.

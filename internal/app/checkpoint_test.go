@@ -9,6 +9,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // Serve anchors the ledger's head when it starts (and daily after): a
@@ -17,7 +18,7 @@ import (
 func TestServeCheckpointsTheLedger(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	dsn := "sqlite:" + filepath.Join(dir, "ecowatch.db")
+	dsn := storetest.SQLiteDSN(dir)
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // selfSigned writes a self-signed certificate for 127.0.0.1 and its key
@@ -68,7 +69,7 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 func startWeb(t *testing.T, sec HTTPSecurity) (*App, store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	a, err := Start(ctx, Config{DSN: testDSN(t, "sqlite"), DataDir: t.TempDir(), DisableGateway: true, DisableAlerts: true,
+	a, err := Start(ctx, Config{DSN: storetest.DSN(t, storetest.SQLite), DataDir: t.TempDir(), DisableGateway: true, DisableAlerts: true,
 		HTTPAddr: "127.0.0.1:0", HTTP: sec})
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +142,7 @@ func TestHTTPSWithSelfSignedCertificate(t *testing.T) {
 		}
 	}
 	// A key that does not exist is a clear start error.
-	_, err := Start(context.Background(), Config{DSN: testDSN(t, "sqlite"), DataDir: t.TempDir(), DisableGateway: true, DisableAlerts: true,
+	_, err := Start(context.Background(), Config{DSN: storetest.DSN(t, storetest.SQLite), DataDir: t.TempDir(), DisableGateway: true, DisableAlerts: true,
 		HTTPAddr: "127.0.0.1:0", HTTP: HTTPSecurity{CertFile: certFile, KeyFile: keyFile + ".missing"}})
 	if err == nil || !strings.Contains(err.Error(), "key.pem.missing") {
 		t.Errorf("missing key: %v", err)

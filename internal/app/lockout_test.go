@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/alerts/alertsvc"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // TestLockoutOpensCase: the wiring of serve. A source guessing a device's
@@ -21,7 +21,7 @@ import (
 func TestLockoutOpensCase(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	dsn := "sqlite:" + filepath.Join(dir, "ecowatch.db")
+	dsn := storetest.SQLiteDSN(dir)
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -18,8 +18,8 @@ import (
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/model"
-	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 const testMN = "ROLE0A890000000000000001"
@@ -33,26 +33,15 @@ func testRegistry() *model.Registry {
 	}
 }
 
-// testDSN returns a fresh store DSN: a SQLite file, or a PostgreSQL
-// database of its own on ECOWATCH_TEST_PG, dropped after the test.
-func testDSN(t *testing.T, backend string) string {
-	t.Helper()
-	if backend == "sqlite" {
-		return "sqlite:" + filepath.Join(t.TempDir(), "ecowatch.db")
-	}
-	return pgtest.Database(t, "ecowatch_app_test")
-}
-
-func TestRolesSQLite(t *testing.T)   { testRoles(t, "sqlite") }
-func TestRolesPostgres(t *testing.T) { testRoles(t, "postgres") }
+func TestRoles(t *testing.T) { storetest.Each(t, testRoles) }
 
 // testRoles runs a gateway role and a writer role on one embedded
 // JetStream server: a device's upload is acknowledged and lands in the
 // store through the bus, and both roles answer their probes and guard
 // their metrics.
-func testRoles(t *testing.T, backend string) {
+func testRoles(t *testing.T, backend storetest.Backend) {
 	ctx := context.Background()
-	dsn := testDSN(t, backend)
+	dsn := storetest.DSN(t, backend)
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +153,7 @@ func testRoles(t *testing.T, backend string) {
 
 func TestWebRoleProbes(t *testing.T) {
 	ctx := context.Background()
-	dsn := testDSN(t, "sqlite")
+	dsn := storetest.DSN(t, storetest.SQLite)
 	a, err := Start(ctx, Config{DSN: dsn, DataDir: t.TempDir(), DisableGateway: true, HTTPAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
@@ -247,7 +236,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestServeWithEmbeddedBus(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	dsn := testDSN(t, "sqlite")
+	dsn := storetest.DSN(t, storetest.SQLite)
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +283,7 @@ func TestServeWithEmbeddedBus(t *testing.T) {
 // older than their bounds go, recent ones stay.
 func TestWriterRetention(t *testing.T) {
 	ctx := context.Background()
-	dsn := testDSN(t, "sqlite")
+	dsn := storetest.DSN(t, storetest.SQLite)
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -341,7 +330,7 @@ func TestWriterRetention(t *testing.T) {
 // acknowledged upload reaches them as a batch, not by polling.
 func TestWebRoleFollowsCommittedFeed(t *testing.T) {
 	ctx := context.Background()
-	dsn := testDSN(t, "sqlite")
+	dsn := storetest.DSN(t, storetest.SQLite)
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -385,7 +374,7 @@ func TestWebRoleFollowsCommittedFeed(t *testing.T) {
 // primary.
 func TestReadReplica(t *testing.T) {
 	ctx := context.Background()
-	primary, replica := testDSN(t, "sqlite"), testDSN(t, "sqlite")
+	primary, replica := storetest.DSN(t, storetest.SQLite), storetest.DSN(t, storetest.SQLite)
 	for _, dsn := range []string{primary, replica} {
 		st, err := store.Open(ctx, dsn, store.Options{})
 		if err != nil {

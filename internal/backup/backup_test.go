@@ -24,6 +24,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 func mn(i int) string { return fmt.Sprintf("BKP0A890%016d", i) }
@@ -150,7 +151,7 @@ func TestBackupWhileIngesting(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	dsn := "sqlite:" + filepath.Join(data, "ecowatch.db")
+	dsn := storetest.SQLiteDSN(data)
 	os.MkdirAll(data, 0o750)
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
@@ -234,7 +235,7 @@ func TestBackupWhileIngesting(t *testing.T) {
 	if _, err := backup.Restore(ctx, backup.RestoreOptions{From: out, DataDir: target}); err != nil {
 		t.Fatal(err)
 	}
-	rst, err := store.Open(ctx, "sqlite:"+filepath.Join(target, "ecowatch.db"), store.Options{})
+	rst, err := store.Open(ctx, storetest.SQLiteDSN(target), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +276,7 @@ func seedStore(t *testing.T, data string) {
 	t.Helper()
 	ctx := context.Background()
 	os.MkdirAll(data, 0o750)
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "ecowatch.db"), store.Options{})
+	st, err := store.Open(ctx, storetest.SQLiteDSN(data), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +309,7 @@ func TestRestoreRefusals(t *testing.T) {
 	if _, err := backup.Restore(ctx, backup.RestoreOptions{From: out, DataDir: target}); !errors.Is(err, backup.ErrExists) {
 		t.Fatalf("restore over a store without force: %v", err)
 	}
-	live, err := store.Open(ctx, "sqlite:"+filepath.Join(target, "ecowatch.db"), store.Options{})
+	live, err := store.Open(ctx, storetest.SQLiteDSN(target), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

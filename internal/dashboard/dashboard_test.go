@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"flag"
-	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/golden"
+	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
+
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecowatch/ecowatch/internal/air"
@@ -26,8 +27,6 @@ import (
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 // The seeded store is shared by the package's tests: seeding a year of 15
 // stations takes seconds.
@@ -417,18 +416,7 @@ func TestLegendGolden(t *testing.T) {
 	if m == "" {
 		t.Fatal("no legend")
 	}
-	golden := filepath.Join("testdata", "legend.golden")
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		os.WriteFile(golden, []byte(m+"\n"), 0o644)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m+"\n" != string(want) {
-		t.Errorf("legend:\n%s\nwant:\n%s", m, want)
-	}
+	golden.CheckString(t, "testdata/legend.golden", m+"\n")
 	// The colours are the engine's (HJ 633).
 	for _, aqi := range []int{25, 75, 125, 175, 250, 400} {
 		if !strings.Contains(m, air.LevelOf(aqi).HexColour) {

@@ -3,7 +3,6 @@ package dashboard_test
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/demo"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
-	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // The test lives outside the package: internal/demo imports internal/app,
@@ -23,11 +22,7 @@ import (
 // assessments and its tracing episode.
 func TestLanguageDemo(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), store.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t, storetest.SQLite)
 	cst := chinatime.Zone
 	now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
 	c := demo.NewCity(1)

@@ -19,6 +19,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 	"github.com/ecowatch/ecowatch/internal/water/waterreg"
 )
 
@@ -249,10 +250,6 @@ func seedRights(t testing.TB, svc *rightsvc.Service) {
 // openSeeded opens a temporary SQLite store with seed's data.
 func openSeeded(t testing.TB) (store.Store, *seeded) {
 	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "test.db"), store.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, storetest.SQLite)
 	return st, seed(t, st)
 }

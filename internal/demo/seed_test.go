@@ -3,7 +3,6 @@ package demo
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 )
@@ -21,11 +21,7 @@ import (
 // of the year assessed, compensated and triggered with a summons case.
 func TestSeedFillsThePages(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), store.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t, storetest.SQLite)
 	now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
 	c := NewCity(1)
 	if err := Import(ctx, st, c); err != nil {
@@ -102,11 +98,7 @@ func TestSeedFillsThePages(t *testing.T) {
 // findings opened cases, and supervision notices on the overdue cases.
 func TestSeedCases(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), store.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t, storetest.SQLite)
 	now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
 	c := NewCity(1)
 	if err := Import(ctx, st, c); err != nil {
@@ -168,11 +160,7 @@ func TestSeedCases(t *testing.T) {
 // section exceeds, and the outfall that discharged ranks first.
 func TestSeedTraceEpisode(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), store.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t, storetest.SQLite)
 	now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
 	c := NewCity(1)
 	if err := Import(ctx, st, c); err != nil {

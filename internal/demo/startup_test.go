@@ -3,7 +3,6 @@ package demo
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // The demo's start-up: the enterprise user marks its boiler's start-up on
@@ -22,11 +22,7 @@ import (
 // episode of the day before is late and opens one.
 func TestDemoStartUpMarked(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), store.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t, storetest.SQLite)
 	c := NewCity(1)
 	if err := Import(ctx, st, c); err != nil {
 		t.Fatal(err)

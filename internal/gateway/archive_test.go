@@ -13,6 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // badFrame is a frame of about size bytes whose CRC does not match: what
@@ -139,7 +140,7 @@ func TestArchiveBudgetUnit(t *testing.T) {
 // frames from one anonymous connection cause (README, "Abuse limits").
 func TestArchiveGrowthSQLite(t *testing.T) {
 	dir := t.TempDir()
-	dsn := "sqlite:" + filepath.Join(dir, "ecowatch.db")
+	dsn := storetest.SQLiteDSN(dir)
 	size := func() int64 {
 		var n int64
 		for _, f := range []string{"ecowatch.db", "ecowatch.db-wal"} {

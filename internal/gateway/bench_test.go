@@ -14,6 +14,7 @@ import (
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // benchFactors are the eight factors of a typical flue-gas minute frame.
@@ -27,7 +28,7 @@ var benchFactors = []string{"a21026", "a21002", "a34013", "a19001", "a01012", "a
 // and the p99 ack latency (bucket bound) seen by the gateway.
 func BenchmarkGatewayIngest(b *testing.B) {
 	for _, n := range []int{100, 1000, 5000} {
-		b.Run(fmt.Sprintf("devices=%d", n), func(b *testing.B) { benchIngest(b, n, openSQLite(b)) })
+		b.Run(fmt.Sprintf("devices=%d", n), func(b *testing.B) { benchIngest(b, n, storetest.Open(b, storetest.SQLite)) })
 	}
 	// The gateway's own cost: a store that commits instantly.
 	b.Run("devices=1000/store=null", func(b *testing.B) { benchIngest(b, 1000, nullStore{}) })
@@ -135,7 +136,7 @@ func benchIngest(b *testing.B, ndev int, st Store) {
 // the same frames committed straight to the same kind of store in batches
 // of 500, with no network, decoding or acks.
 func BenchmarkStoreCommitDirect(b *testing.B) {
-	st := openSQLite(b)
+	st := storetest.Open(b, storetest.SQLite)
 	const batch = 500
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var f hj212.Frame

@@ -10,10 +10,10 @@ import (
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
-func TestImplausibleTimeSQLite(t *testing.T)   { testImplausibleTime(t, openSQLite(t)) }
-func TestImplausibleTimePostgres(t *testing.T) { testImplausibleTime(t, openPostgres(t)) }
+func TestImplausibleTime(t *testing.T) { storetest.Run(t, testImplausibleTime) }
 
 // frameAt builds a minute upload whose DataTime is given as sent (year 0
 // has no time.Time that FormatTime would print as 0000).
@@ -121,8 +121,7 @@ func testImplausibleTime(t *testing.T, st store.Store) {
 	}
 }
 
-func TestValuesExactOrRefusedSQLite(t *testing.T)   { testValuesExactOrRefused(t, openSQLite(t)) }
-func TestValuesExactOrRefusedPostgres(t *testing.T) { testValuesExactOrRefused(t, openPostgres(t)) }
+func TestValuesExactOrRefused(t *testing.T) { storetest.Run(t, testValuesExactOrRefused) }
 
 // testValuesExactOrRefused: a value with a NUL, another control byte or
 // broken UTF-8 is quarantined with a named deviation and its bytes kept

@@ -2,70 +2,16 @@ package gateway
 
 import (
 	"context"
-	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
-// openSQLite opens a real SQLite store in a temporary directory.
-func openSQLite(t testing.TB) store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "ecowatch.db"), store.Options{})
-	if err != nil {
-		t.Fatalf("open SQLite store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-// openPostgres creates a fresh database on the server named by
-// ECOWATCH_TEST_PG, opens the store on it and drops it after the test.
-func openPostgres(t *testing.T) store.Store {
-	t.Helper()
-	dsn := os.Getenv("ECOWATCH_TEST_PG")
-	if dsn == "" {
-		t.Skip("ECOWATCH_TEST_PG not set")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect %s: %v", dsn, err)
-	}
-	name := fmt.Sprintf("ecowatch_gateway_test_%d", time.Now().UnixNano())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close(ctx)
-		t.Fatalf("create database: %v", err)
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	st, err := store.Open(ctx, u.String(), store.Options{})
-	if err != nil {
-		t.Fatalf("open PostgreSQL store: %v", err)
-	}
-	t.Cleanup(func() {
-		st.Close()
-		if _, err := admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database: %v", err)
-		}
-		admin.Close(ctx)
-	})
-	return st
-}
-
-func TestEndToEndSQLite(t *testing.T)   { testEndToEnd(t, openSQLite(t)) }
-func TestEndToEndPostgres(t *testing.T) { testEndToEnd(t, openPostgres(t)) }
+func TestEndToEnd(t *testing.T) { storetest.Run(t, testEndToEnd) }
 
 // testEndToEnd runs devices against the gateway on a real store: every
 // acknowledged value is stored exactly once, retransmissions and split
@@ -187,8 +133,9 @@ func testEndToEnd(t *testing.T, st store.Store) {
 }
 
 // TestRawRetentionPurge checks the background purge on a real store.
-func TestRawRetentionPurge(t *testing.T) {
-	st := openSQLite(t)
+func TestRawRetentionPurge(t *testing.T) { storetest.Run(t, testRawRetentionPurge) }
+
+func testRawRetentionPurge(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	old := model.RawFrame{ReceivedAt: t0.Add(-48 * time.Hour), Remote: "x", Status: model.RawRejected, Raw: []byte("##")}
 	recent := old

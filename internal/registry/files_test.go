@@ -2,7 +2,6 @@ package registry
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,29 +11,9 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or writes it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 // loadAndValidate is what `ecowatch registry validate` does.
 func loadAndValidate(path string) error {
@@ -58,7 +37,7 @@ func TestFileErrors(t *testing.T) {
 			if _, ok := err.(ErrorList); !ok {
 				t.Fatalf("error is %T, want ErrorList: %v", err, err)
 			}
-			golden(t, name+".golden", []byte(err.Error()+"\n"))
+			golden.Check(t, "testdata/"+name+".golden", []byte(err.Error()+"\n"))
 		})
 	}
 }
@@ -69,7 +48,7 @@ func TestDemoCityGolden(t *testing.T) {
 	if err := WriteYAML(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "demo-city.yaml", b.Bytes())
+	golden.Check(t, "testdata/demo-city.yaml", b.Bytes())
 
 	// The golden itself is a valid registry that reads back as DemoCity(1).
 	got, src, err := Load(filepath.Join("testdata", "demo-city.yaml"), "")

@@ -3,14 +3,13 @@ package rights
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/ecowatch/ecowatch/internal/golden"
+)
 
 // scenario is a small year of the reservoir and the market with fixed
 // times: the golden export, the tamper tests and the trace test use it.
@@ -50,17 +49,10 @@ func TestGoldenExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join("testdata", "scenario.jsonl")
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	golden.Check(t, path, buf.Bytes())
 	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Fatalf("export differs from %s (run with -update if the change is intended):\n%s", path, diffLines(string(want), buf.String()))
 	}
 	// Anyone can check the export alone.
 	es, err := Import(bytes.NewReader(want))

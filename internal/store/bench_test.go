@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/pgtest"
 )
 
 // BenchmarkCommitBatch commits gateway-shaped batches: 1000 frames, each
@@ -20,18 +22,18 @@ func BenchmarkCommitBatch(b *testing.B) {
 		benchCommit(b, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"), nil)
 	})
 	b.Run("postgres/copy", func(b *testing.B) {
-		benchCommit(b, newPGDatabase(b), func(s *pgStore) { s.uploadsByCopy = true })
+		benchCommit(b, pgtest.Database(b, "ecowatch_test"), func(s *pgStore) { s.uploadsByCopy = true })
 	})
 	b.Run("postgres/unnest", func(b *testing.B) {
-		benchCommit(b, newPGDatabase(b), func(s *pgStore) { s.uploadsByCopy = false })
+		benchCommit(b, pgtest.Database(b, "ecowatch_test"), func(s *pgStore) { s.uploadsByCopy = false })
 	})
 	// Both on one database, batch by batch in turn, so that the load of
 	// the machine weighs on both alike.
 	b.Run("postgres/alternate", func(b *testing.B) {
-		benchCommitAlternate(b, newPGDatabase(b))
+		benchCommitAlternate(b, pgtest.Database(b, "ecowatch_test"))
 	})
 	b.Run("postgres/copy-busraw", func(b *testing.B) {
-		benchCommit(b, newPGDatabase(b), func(s *pgStore) { s.uploadsByCopy = true; s.benchBusSeq = true })
+		benchCommit(b, pgtest.Database(b, "ecowatch_test"), func(s *pgStore) { s.uploadsByCopy = true; s.benchBusSeq = true })
 	})
 }
 
@@ -155,7 +157,7 @@ func BenchmarkRollUp(b *testing.B) {
 			`INSERT OR IGNORE INTO rollup_dirty (mn, hour) SELECT mn, data_time / 3600000000 * 3600000000 FROM uploads WHERE cn = '2051'`)
 	})
 	b.Run("postgres", func(b *testing.B) {
-		benchRollUp(b, newPGDatabase(b),
+		benchRollUp(b, pgtest.Database(b, "ecowatch_test"),
 			`INSERT INTO rollup_dirty (mn, hour) SELECT DISTINCT mn, date_bin('1 hour', data_time, TIMESTAMPTZ '2000-01-01 00:00:00+00') FROM uploads WHERE cn = '2051'`)
 	})
 }

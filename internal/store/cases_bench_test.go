@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/pgtest"
 )
 
 // Case list and statistics with 100,000 cases (p99 at most 50 ms).
@@ -103,7 +104,7 @@ func BenchmarkCasesPostgres(b *testing.B) {
 	if os.Getenv("ECOWATCH_TEST_PG") == "" {
 		b.Skip("ECOWATCH_TEST_PG not set")
 	}
-	dsn := newPGDatabase(b)
+	dsn := pgtest.Database(b, "ecowatch_test")
 	s, err := Open(context.Background(), dsn, Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -2,11 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,57 +12,12 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/pgtest"
 )
-
-// pgAdminDSN is the DSN of a database where the tests may create and
-// drop databases; the PostgreSQL tests skip without it.
-func pgAdminDSN(t testing.TB) string {
-	dsn := os.Getenv("ECOWATCH_TEST_PG")
-	if dsn == "" {
-		t.Skip("ECOWATCH_TEST_PG not set: skipping PostgreSQL tests")
-	}
-	return dsn
-}
-
-// newPGDatabase creates a fresh database ecowatch_test_<random> and drops
-// it when the test ends; it returns the DSN of the new database.
-func newPGDatabase(t testing.TB) string {
-	admin := pgAdminDSN(t)
-	u, err := url.Parse(admin)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("ECOWATCH_TEST_PG must be a postgres:// URL: %q", admin)
-	}
-	var rnd [6]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		t.Fatal(err)
-	}
-	name := "ecowatch_test_" + hex.EncodeToString(rnd[:])
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", admin)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
 
 func pgTarget() target {
 	return target{
-		dsn: func(t *testing.T) string { return newPGDatabase(t) },
+		dsn: func(t *testing.T) string { return pgtest.Database(t, "ecowatch_test") },
 		raw: func(t *testing.T, dsn string) *sql.DB {
 			db, err := sql.Open("pgx", dsn)
 			if err != nil {
@@ -80,7 +31,6 @@ func pgTarget() target {
 }
 
 func TestPostgres(t *testing.T) {
-	pgAdminDSN(t)
 	runSuite(t, pgTarget())
 }
 
@@ -88,7 +38,7 @@ func TestPostgres(t *testing.T) {
 // China Standard Time months, rows already in the default partition moved
 // into a new month's partition, far-off times kept in the default one.
 func TestPostgresPartitions(t *testing.T) {
-	dsn := newPGDatabase(t)
+	dsn := pgtest.Database(t, "ecowatch_test")
 	s := openStore(t, dsn)
 	db := pgTarget().raw(t, dsn)
 	ctx := context.Background()
@@ -143,7 +93,7 @@ func TestPostgresPartitions(t *testing.T) {
 // nothing leaves the stored row version untouched (no write), while one
 // adding a field writes it.
 func TestPostgresRetransmissionNoWrite(t *testing.T) {
-	dsn := newPGDatabase(t)
+	dsn := pgtest.Database(t, "ecowatch_test")
 	s := openStore(t, dsn)
 	db := pgTarget().raw(t, dsn)
 	u := upload("M1", "2051", t0, "a21026-Avg", "1", "a21026-Flag", "N")
@@ -171,7 +121,7 @@ func TestPostgresRetransmissionNoWrite(t *testing.T) {
 // cuts is kept whole, rows before t in the default partition are deleted
 // and the later ones kept.
 func TestPostgresPurgePartitions(t *testing.T) {
-	dsn := newPGDatabase(t)
+	dsn := pgtest.Database(t, "ecowatch_test")
 	s := openStore(t, dsn)
 	db := pgTarget().raw(t, dsn)
 	ctx := context.Background()
@@ -221,7 +171,7 @@ func TestPostgresPurgePartitions(t *testing.T) {
 // tables vanished (a pooler, DISCARD TEMP) creates them again instead of
 // failing every batch after.
 func TestPostgresStagingTablesLost(t *testing.T) {
-	dsn := newPGDatabase(t)
+	dsn := pgtest.Database(t, "ecowatch_test")
 	s, err := Open(context.Background(), dsn, Options{MaxConns: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -2,15 +2,14 @@ package water
 
 import (
 	"encoding/csv"
-	"flag"
 	"fmt"
 	"math/big"
 	"os"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/ecowatch/ecowatch/internal/golden"
+)
 
 // csvItem maps the reference CSV's English names to items.
 var csvItem = map[string]Item{
@@ -103,7 +102,7 @@ func oracle(row csvRow, v *big.Rat) Class {
 // its neighbours one Dec unit and one unit of the 5th decimal away, against
 // the CSV oracle, and pins the whole set in a golden file.
 func TestTable1Limits(t *testing.T) {
-	var golden strings.Builder
+	var table strings.Builder
 	n := 0
 	for _, row := range readTable1(t) {
 		if row.direction == "special" {
@@ -159,7 +158,7 @@ func TestTable1Limits(t *testing.T) {
 				if got != want {
 					t.Errorf("%s (%s) %s: class %v, want %v", row.name, row.body, d, got, want)
 				}
-				fmt.Fprintf(&golden, "%s\t%s\t%s\t%s\n", row.item, row.body, d, got.Label())
+				fmt.Fprintf(&table, "%s\t%s\t%s\t%s\n", row.item, row.body, d, got.Label())
 				n++
 			}
 		}
@@ -167,24 +166,7 @@ func TestTable1Limits(t *testing.T) {
 	if n < 250 {
 		t.Fatalf("only %d boundary cases generated", n)
 	}
-	checkGolden(t, "testdata/limits.golden", golden.String())
-}
-
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs; run go test -update and review the diff", path)
-	}
+	golden.CheckString(t, "testdata/limits.golden", table.String())
 }
 
 // TestItemClassExamples are hand-written cases, independent of the CSV.

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 
 	"github.com/xuri/excelize/v2"
 
@@ -55,11 +55,7 @@ func setup(t *testing.T) (*Service, store.Store) { return setupB(t) }
 func setupB(t testing.TB) (*Service, store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "a.db"), store.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, storetest.SQLite)
 	reg := testRegistry()
 	if err := st.ImportRegistry(ctx, reg); err != nil {
 		t.Fatal(err)

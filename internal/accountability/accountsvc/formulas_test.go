@@ -3,32 +3,15 @@ package accountsvc
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
-	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
-func TestAddFormulaSQLite(t *testing.T) {
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "f.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	testAddFormula(t, st)
-}
-
-func TestAddFormulaPostgres(t *testing.T) {
-	st, err := store.Open(context.Background(), pgtest.Database(t, "acc_formula"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	testAddFormula(t, st)
-}
+func TestAddFormula(t *testing.T) { storetest.Run(t, testAddFormula) }
 
 // A new provincial notice added as data: a later version ends the open one
 // in force, a bad one is refused naming the field and leaves the stored

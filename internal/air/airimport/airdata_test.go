@@ -2,13 +2,13 @@ package airimport
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 func TestHourFromUpload(t *testing.T) {
@@ -35,13 +35,10 @@ func TestHourFromUpload(t *testing.T) {
 	}
 }
 
-func TestSyncFillsOnly(t *testing.T) {
+func TestSyncFillsOnly(t *testing.T) { storetest.Run(t, testSyncFillsOnly) }
+
+func testSyncFillsOnly(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	start := time.Date(2025, 6, 1, 7, 0, 0, 0, time.UTC)
 	var ups []model.Upload
 	for h := range 3 {

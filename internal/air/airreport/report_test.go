@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,39 +14,11 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run with -update and review the diff)", path)
-	}
-}
-
-func openStore(t testing.TB) store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "air.db"), store.Options{Synchronous: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
 
 // testRegistry: two counties; the city is evaluated on A and B; county
 // 371502 on A and B, county 371581 on C; D is a county-level station
@@ -82,8 +51,9 @@ func seedYears(t testing.TB, st store.Store, years ...int) {
 	}
 }
 
-func TestAnnualReportGolden(t *testing.T) {
-	st := openStore(t)
+func TestAnnualReportGolden(t *testing.T) { storetest.Run(t, testAnnualReportGolden) }
+
+func testAnnualReportGolden(t *testing.T, st store.Store) {
 	seedYears(t, st, 2024, 2025)
 	rep, err := Build(context.Background(), st, Options{Period: air.Period{Kind: air.Year, Year: 2025}})
 	if err != nil {
@@ -93,7 +63,7 @@ func TestAnnualReportGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report_2025.json.golden", append(js, '\n'))
+	golden.Check(t, "testdata/report_2025.json.golden", append(js, '\n'))
 
 	// What the golden must show, asserted so a regenerated golden cannot
 	// hide a regression.
@@ -189,8 +159,9 @@ func constHours(station string, start time.Time, days int, c [6]float64) []model
 //	Good days: 8 of 10; 85.0% of 365 needs 311 good days (310 gives
 //	84.9%): 303 more good days of 355, so 52 may be non-good.
 //	Heavy days: 2 of at most 3: one left.
-func TestTargetsHandChecked(t *testing.T) {
-	st := openStore(t)
+func TestTargetsHandChecked(t *testing.T) { storetest.Run(t, testTargetsHandChecked) }
+
+func testTargetsHandChecked(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
 		t.Fatal(err)
@@ -325,8 +296,9 @@ func TestWorkbookLanguage(t *testing.T) {
 // same basis under HJ 633-2026 (50 + 50·35/25 = 120: not good, 0/31).
 // 2026-03: IAQI 29, 31/31 good. Change: 0.0 points by date, +100.0 on the
 // same basis.
-func TestYearOnYearBothBases(t *testing.T) {
-	st := openStore(t)
+func TestYearOnYearBothBases(t *testing.T) { storetest.Run(t, testYearOnYearBothBases) }
+
+func testYearOnYearBothBases(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 const (
@@ -42,13 +43,9 @@ func registry() *model.Registry {
 	}
 }
 
-func newStore(t *testing.T, backend string) store.Store {
+func newStore(t *testing.T, backend storetest.Backend) store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), DSNForTest(t, backend), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, backend)
 	if err := st.ImportRegistry(context.Background(), registry()); err != nil {
 		t.Fatal(err)
 	}
@@ -97,10 +94,9 @@ func hourUpload(h time.Time, zs string) model.Upload {
 // Batches dropped because the queue was full are read back from the store
 // before anything newer is handled: every hour is evaluated once and the
 // exceedance still opens its case.
-func TestDroppedBatchesCaughtUpSQLite(t *testing.T)   { testDroppedBatchesCaughtUp(t, "sqlite") }
-func TestDroppedBatchesCaughtUpPostgres(t *testing.T) { testDroppedBatchesCaughtUp(t, "postgres") }
+func TestDroppedBatchesCaughtUp(t *testing.T) { storetest.Each(t, testDroppedBatchesCaughtUp) }
 
-func testDroppedBatchesCaughtUp(t *testing.T, backend string) {
+func testDroppedBatchesCaughtUp(t *testing.T, backend storetest.Backend) {
 	ctx := context.Background()
 	st := newStore(t, backend)
 	now := time.Now().Truncate(time.Hour)
@@ -164,7 +160,7 @@ func testDroppedBatchesCaughtUp(t *testing.T, backend string) {
 // runs notifies the enterprise.
 func TestMeters(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t, "sqlite")
+	st := newStore(t, storetest.SQLite)
 	path := writeMeterFile(t)
 	now := time.Now().Truncate(time.Minute)
 	s := New(st, &casesvc.Service{St: st, DataDir: t.TempDir()}, Config{MeterFile: path, Now: func() time.Time { return now }})
@@ -200,7 +196,7 @@ func TestMeters(t *testing.T) {
 // like HJ 212 ones; a bad line stores nothing.
 func TestImportMeterReadings(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t, "sqlite")
+	st := newStore(t, storetest.SQLite)
 	now := time.Date(2026, 11, 28, 10, 0, 0, 0, cst)
 	s := New(st, &casesvc.Service{St: st, DataDir: t.TempDir()}, Config{MeterFile: writeMeterFile(t), Now: func() time.Time { return now }})
 	if err := s.rebuild(ctx, true); err != nil {
@@ -270,10 +266,9 @@ func TestLoadMeterFileErrors(t *testing.T) {
 // A device registered while the service runs is evaluated after a reload,
 // including the data it sent before (the rebuilt engine replays the
 // window).
-func TestReloadSQLite(t *testing.T)   { testReload(t, "sqlite") }
-func TestReloadPostgres(t *testing.T) { testReload(t, "postgres") }
+func TestReload(t *testing.T) { storetest.Each(t, testReload) }
 
-func testReload(t *testing.T, backend string) {
+func testReload(t *testing.T, backend storetest.Backend) {
 	ctx := context.Background()
 	st := newStore(t, backend)
 	now := time.Now().Truncate(time.Hour)
@@ -350,10 +345,9 @@ func testReload(t *testing.T, backend string) {
 
 // In poll mode (the web role of a scaled-out deployment) nothing is
 // enqueued: the service finds the writers' committed uploads in the store.
-func TestPollFindsStoredUploadsSQLite(t *testing.T)   { testPollFindsStoredUploads(t, "sqlite") }
-func TestPollFindsStoredUploadsPostgres(t *testing.T) { testPollFindsStoredUploads(t, "postgres") }
+func TestPollFindsStoredUploads(t *testing.T) { storetest.Each(t, testPollFindsStoredUploads) }
 
-func testPollFindsStoredUploads(t *testing.T, backend string) {
+func testPollFindsStoredUploads(t *testing.T, backend storetest.Backend) {
 	ctx := context.Background()
 	st := newStore(t, backend)
 	now := time.Now().Truncate(time.Hour)

@@ -18,6 +18,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 const (
@@ -126,13 +127,12 @@ func notices(t *testing.T, st store.Store, recip, substr string) []store.Notific
 
 // The whole path: devices report over TCP to the real gateway, the SQLite
 // store commits, the alert service evaluates and casework opens cases.
-func TestEndToEndSQLite(t *testing.T)   { testEndToEnd(t, "sqlite") }
-func TestEndToEndPostgres(t *testing.T) { testEndToEnd(t, "postgres") }
+func TestEndToEnd(t *testing.T) { storetest.Each(t, testEndToEnd) }
 
-func testEndToEnd(t *testing.T, backend string) {
+func testEndToEnd(t *testing.T, backend storetest.Backend) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	dsn := alertsvc.DSNForTest(t, backend)
+	dsn := storetest.DSN(t, backend)
 	st0, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)

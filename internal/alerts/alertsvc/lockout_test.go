@@ -9,16 +9,16 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
-func TestLockoutAlarmAndCaseSQLite(t *testing.T)   { testLockoutAlarmAndCase(t, "sqlite") }
-func TestLockoutAlarmAndCasePostgres(t *testing.T) { testLockoutAlarmAndCase(t, "postgres") }
+func TestLockoutAlarmAndCase(t *testing.T) { storetest.Each(t, testLockoutAlarmAndCase) }
 
 // testLockoutAlarmAndCase: a lockout raises one alarm to the city bureau
 // and opens one case for the device's county per device and day, however
 // often the attack trips it; a device without a county gets the alarm
 // only.
-func testLockoutAlarmAndCase(t *testing.T, backend string) {
+func testLockoutAlarmAndCase(t *testing.T, backend storetest.Backend) {
 	st := newStore(t, backend)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC)

@@ -13,16 +13,16 @@ import (
 	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // Exceedance judgement uses the enterprise's marks: a start-up marked in
 // time opens no case; an unmarked exceedance opens one that names the
 // rule, and a mark in time is then noted on it; a late mark excuses
 // nothing and opens a case of its own.
-func TestMarksJudgeExceedanceSQLite(t *testing.T)   { testMarksJudgeExceedance(t, "sqlite") }
-func TestMarksJudgeExceedancePostgres(t *testing.T) { testMarksJudgeExceedance(t, "postgres") }
+func TestMarksJudgeExceedance(t *testing.T) { storetest.Each(t, testMarksJudgeExceedance) }
 
-func testMarksJudgeExceedance(t *testing.T, backend string) {
+func testMarksJudgeExceedance(t *testing.T, backend storetest.Backend) {
 	ctx := context.Background()
 	st := newStore(t, backend)
 	base := time.Now().Truncate(time.Hour).Add(-72 * time.Hour)

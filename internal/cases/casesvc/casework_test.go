@@ -20,6 +20,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 var (
@@ -30,11 +31,7 @@ var (
 
 func newService(t *testing.T) (*Service, *time.Time) {
 	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "e.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, storetest.SQLite)
 	now := t0
 	return &Service{St: st, DataDir: t.TempDir(), Now: func() time.Time { return now }}, &now
 }

@@ -5,18 +5,19 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/forward"
 	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 const (
@@ -129,11 +130,7 @@ func (u *upper) waitFor(t *testing.T, what string, cond func() bool) {
 func setup(t testing.TB, yaml string) (store.Store, *forward.Config) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "e.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, storetest.SQLite)
 	reg := &model.Registry{
 		Counties:    []model.County{{Code: "371502", Name: "东昌府区"}},
 		Enterprises: []model.Enterprise{{USCC: "91371500000000000X", Name: "甲", County: "371502"}},

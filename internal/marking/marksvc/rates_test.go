@@ -2,25 +2,22 @@ package marksvc
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // A device that sent 20 of a day's 24 hourly values, one of them flagged
 // for maintenance: 20/24 received, 19/20 valid, 79.17 % effective, under
 // 90 %: one case for the outlet, once.
-func TestRatesAndBelowThresholdCase(t *testing.T) {
+func TestRatesAndBelowThresholdCase(t *testing.T) { storetest.Run(t, testRatesAndBelowThresholdCase) }
+
+func testRatesAndBelowThresholdCase(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "m.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	reg := &model.Registry{
 		Counties:    []model.County{{Code: "371502", Name: "东昌府区"}},
 		Enterprises: []model.Enterprise{{USCC: "E1", Name: "某热电", County: "371502", Industry: "power"}},

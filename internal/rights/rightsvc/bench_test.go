@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // BenchmarkTransferSQLite and BenchmarkTransferPostgres measure
@@ -15,12 +16,12 @@ import (
 // from 64 concurrent clients: Apply, group commit to the store, answer.
 // The store is opened as in production (SQLite synchronous=FULL).
 func BenchmarkTransferSQLite(b *testing.B) {
-	st, _ := openSQLite(b)
+	st := storetest.Open(b, storetest.SQLite)
 	benchTransfers(b, st)
 }
 
 func BenchmarkTransferPostgres(b *testing.B) {
-	st := openDSN(b, newPGDatabase(b))
+	st := storetest.Open(b, storetest.Postgres)
 	benchTransfers(b, st)
 }
 
@@ -60,7 +61,7 @@ func benchTransfers(b *testing.B, st store.RightsStore) {
 // the full verification, build the indexes. It is also the cost of the
 // reload after a failed write.
 func BenchmarkOpen100k(b *testing.B) {
-	st, _ := openSQLite(b)
+	st := storetest.Open(b, storetest.SQLite)
 	c := newClock()
 	svc := open(b, st, c)
 	seedEnterprises(b, svc, 100, 1_000_000*t1)

@@ -2,15 +2,10 @@ package rightsvc
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"net/url"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,68 +14,12 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/store"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // the admin connection that creates test databases
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 const t1 = 1_000_000 // one tonne per year in g/a
 
 func uscc(i int) string { return fmt.Sprintf("913715000000%06d", i) }
-
-// openSQLite opens a fresh SQLite store.
-func openSQLite(t testing.TB) (store.Store, string) {
-	t.Helper()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "ecowatch.db")
-	return openDSN(t, dsn), dsn
-}
-
-func openDSN(t testing.TB, dsn string) store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), dsn, store.Options{})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-// newPGDatabase creates a fresh database on ECOWATCH_TEST_PG, dropped when
-// the test ends, or skips the test.
-func newPGDatabase(t testing.TB) string {
-	t.Helper()
-	admin := os.Getenv("ECOWATCH_TEST_PG")
-	if admin == "" {
-		t.Skip("ECOWATCH_TEST_PG not set: skipping PostgreSQL tests")
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatalf("ECOWATCH_TEST_PG: %v", err)
-	}
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	name := "ecowatch_rights_" + hex.EncodeToString(rnd[:])
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", admin)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
 
 // clock is a test clock that advances a millisecond per reading.
 type clock struct {
@@ -163,21 +102,13 @@ func audit(t *testing.T, svc *Service, st store.RightsStore) []rights.Entry {
 	return es
 }
 
-func TestConcurrentSpendsSQLite(t *testing.T) {
-	st, _ := openSQLite(t)
-	testConcurrentSpends(t, st)
-}
-
-func TestConcurrentSpendsPostgres(t *testing.T) {
-	st := openDSN(t, newPGDatabase(t))
-	testConcurrentSpends(t, st)
-}
+func TestConcurrentSpends(t *testing.T) { storetest.Run(t, testConcurrentSpends) }
 
 // testConcurrentSpends runs 64 clients that sell the rights of the same 8
 // enterprises (conflicting spends: most would overdraw if two were applied
 // against the same balance), retire some, repeat some commands and reuse
 // some keys with another body.
-func testConcurrentSpends(t *testing.T, st store.RightsStore) {
+func testConcurrentSpends(t *testing.T, st store.Store) {
 	const (
 		clients = 64
 		perCli  = 25
@@ -303,14 +234,13 @@ func (c *countingStore) AppendRights(ctx context.Context, es []rights.Entry, au 
 	return err
 }
 
-func TestTwoWritersSQLite(t *testing.T) {
-	st, dsn := openSQLite(t)
-	testTwoWriters(t, st, openDSN(t, dsn))
-}
-
-func TestTwoWritersPostgres(t *testing.T) {
-	dsn := newPGDatabase(t)
-	testTwoWriters(t, openDSN(t, dsn), openDSN(t, dsn))
+// TestTwoWriters runs two services on one database, each through a store
+// of its own.
+func TestTwoWriters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		dsn := storetest.DSN(t, b)
+		testTwoWriters(t, storetest.OpenDSN(t, dsn), storetest.OpenDSN(t, dsn))
+	})
 }
 
 // testTwoWriters runs two services on one database, as two processes
@@ -390,8 +320,9 @@ func (f *failingStore) AppendRights(ctx context.Context, es []rights.Entry, au [
 // TestWriteFailureRebuilds checks that a failed write answers with an
 // error, keeps nothing of the command in memory, and that the next
 // commands are judged against the stored ledger.
-func TestWriteFailureRebuilds(t *testing.T) {
-	st, _ := openSQLite(t)
+func TestWriteFailureRebuilds(t *testing.T) { storetest.Run(t, testWriteFailureRebuilds) }
+
+func testWriteFailureRebuilds(t *testing.T, st store.Store) {
 	fs := &failingStore{RightsStore: st}
 	c := newClock()
 	svc := open(t, fs, c)
@@ -440,8 +371,9 @@ func (f *flakyStore) RightsEntries(ctx context.Context, q store.RightsQuery, fn 
 // TestStoreDown: while the store is down every command fails with an error
 // (never a refusal judged against a state that is not the store's); when it
 // is back, the service reloads and goes on.
-func TestStoreDown(t *testing.T) {
-	st, _ := openSQLite(t)
+func TestStoreDown(t *testing.T) { storetest.Run(t, testStoreDown) }
+
+func testStoreDown(t *testing.T, st store.Store) {
 	fs := &flakyStore{RightsStore: st}
 	c := newClock()
 	svc := open(t, fs, c)
@@ -465,7 +397,9 @@ func TestStoreDown(t *testing.T) {
 // TestReopen checks that a service opened on a stored ledger has the same
 // state, refuses a tampered ledger, and keeps idempotency across restarts.
 func TestReopen(t *testing.T) {
-	st, dsn := openSQLite(t)
+	// SQLite only: the tampering below writes the file directly.
+	dsn := storetest.DSN(t, storetest.SQLite)
+	st := storetest.OpenDSN(t, dsn)
 	c := newClock()
 	svc := open(t, st, c)
 	seedEnterprises(t, svc, 3, 5*t1)
@@ -532,8 +466,9 @@ func TestDecodeCommand(t *testing.T) {
 
 // TestClose: commands after Close fail with ErrClosed instead of hanging,
 // and those answered before it are durable.
-func TestClose(t *testing.T) {
-	st, _ := openSQLite(t)
+func TestClose(t *testing.T) { storetest.Run(t, testClose) }
+
+func testClose(t *testing.T, st store.Store) {
 	c := newClock()
 	svc := open(t, st, c)
 	seedEnterprises(t, svc, 1, t1)

@@ -7,14 +7,17 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/rights"
+	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // A permit allocated before its valid_from is held but not spendable: a
 // listing is refused with nothing written, the balances say so, and a
 // reopened service (which rebuilds the state from the stored ledger)
 // refuses it too, until the clock reaches valid_from.
-func TestPermitNotValidYetOnStore(t *testing.T) {
-	st, _ := openSQLite(t)
+func TestPermitNotValidYetOnStore(t *testing.T) { storetest.Run(t, testPermitNotValidYetOnStore) }
+
+func testPermitNotValidYetOnStore(t *testing.T, st store.Store) {
 	c := newClock()
 	svc := open(t, st, c)
 	mustApply(t, svc, config())

@@ -4,19 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"maps"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/ecowatch/ecowatch/internal/golden"
+)
 
 // pulse is an extra load injected by one outfall, timed to reach the
 // target section T of edgeNetwork at hour arrive of the record.
@@ -448,20 +446,7 @@ func TestReportGolden(t *testing.T) {
 		file string
 		got  []byte
 	}{{"report.golden.json", append(js, '\n')}, {"report.golden.txt", []byte(rep.Text())}} {
-		path := filepath.Join("testdata", g.file)
-		if *update {
-			if err := os.WriteFile(path, g.got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run with -update to create)", err)
-		}
-		if !bytes.Equal(g.got, want) {
-			t.Errorf("%s differs (run with -update after checking):\n%s", path, g.got)
-		}
+		golden.Check(t, filepath.Join("testdata", g.file), g.got)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 	"github.com/ecowatch/ecowatch/internal/water/waterreg"
 )
 
@@ -36,11 +36,7 @@ func scenario(t testing.TB, seed uint64, src int) (store.Store, time.Time) {
 func scenarioVia(t testing.TB, seed uint64, src int, stationUploads bool) (store.Store, time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "w.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, storetest.SQLite)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	reg := &model.Registry{Counties: []model.County{{Code: "371502", Name: "东昌府区"}}}
 	w := &model.WaterRegistry{

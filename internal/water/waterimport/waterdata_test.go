@@ -2,24 +2,14 @@ package waterimport
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
-
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "w.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
 
 var points = map[string]bool{"WS01": true, "WD01": true}
 
@@ -75,8 +65,9 @@ func TestReadLabErrors(t *testing.T) {
 	}
 }
 
-func TestImportLabIdempotent(t *testing.T) {
-	st := openStore(t)
+func TestImportLabIdempotent(t *testing.T) { storetest.Run(t, testImportLabIdempotent) }
+
+func testImportLabIdempotent(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	in := "section,time,item,value\nWS01,2026-10-08 10:00,NH3-N,0.52\nWS01,2026-10-08 10:00,TP,0.1\n"
 	s, err := ReadLab(strings.NewReader(in), "a.csv", points)
@@ -100,8 +91,9 @@ func TestImportLabIdempotent(t *testing.T) {
 	}
 }
 
-func TestSync(t *testing.T) {
-	st := openStore(t)
+func TestSync(t *testing.T) { storetest.Run(t, testSync) }
+
+func testSync(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 10, 8, 2, 0, 0, 0, time.UTC)
 	up := func(mn string, h int, kv ...string) model.Upload {

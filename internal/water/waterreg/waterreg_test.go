@@ -3,37 +3,16 @@ package waterreg
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output (go test -update to accept):\n%s", name, got)
-	}
-}
 
 // demoCity is the demo registry with the water stations' devices.
 func demoCity(t testing.TB) (*model.Registry, *model.WaterRegistry) {
@@ -80,7 +59,7 @@ func TestDemo(t *testing.T) {
 	if err := WriteYAML(&b, w); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "demo-water.yaml", b.Bytes())
+	golden.Check(t, "testdata/demo-water.yaml", b.Bytes())
 	got, _, err := Load(filepath.Join("testdata", "demo-water.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +120,7 @@ func TestValidateYAML(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			golden(t, strings.TrimSuffix(name, ".yaml")+".golden", []byte(errorLines(err)))
+			golden.Check(t, "testdata/"+strings.TrimSuffix(name, ".yaml")+".golden", []byte(errorLines(err)))
 		})
 	}
 }
@@ -166,5 +145,5 @@ func TestValidateCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "invalid-csv.golden", []byte(errorLines(Validate(w, city, src))))
+	golden.Check(t, "testdata/invalid-csv.golden", []byte(errorLines(Validate(w, city, src))))
 }

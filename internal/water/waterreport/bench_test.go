@@ -2,7 +2,6 @@ package waterreport
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 	"github.com/ecowatch/ecowatch/internal/water/waterreg"
 )
 
@@ -19,11 +19,7 @@ import (
 // SQLite; the report also reads the previous year (empty here).
 func BenchmarkReportYear(b *testing.B) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "w.db"), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(b, storetest.SQLite)
 	city := registry.DemoCity(1)
 	w, devs := waterreg.Demo(city)
 	city.Devices = append(city.Devices, devs...)

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,29 +11,11 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update to accept):\n%s", name, got)
-	}
-}
 
 // scenario is a small city: river A with 5 sections (the proportion
 // method), river B with 2 (the average method), a lake section and a
@@ -45,11 +24,7 @@ func golden(t *testing.T, name string, got []byte) {
 func scenario(t *testing.T) store.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "w.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, storetest.SQLite)
 	reg := &model.Registry{Counties: []model.County{{Code: "371502", Name: "东昌府区"}, {Code: "371521", Name: "阳谷县"}}}
 	if err := st.ImportRegistry(ctx, reg); err != nil {
 		t.Fatal(err)
@@ -191,12 +166,12 @@ func TestReport(t *testing.T) {
 		t.Errorf("basins = %+v", r.Basins)
 	}
 	b, _ := json.MarshalIndent(r, "", "  ")
-	golden(t, "report_2026-10.json.golden", append(b, '\n'))
+	golden.Check(t, "testdata/report_2026-10.json.golden", append(b, '\n'))
 	var text bytes.Buffer
 	if err := WriteText(&text, r); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report_2026-10.txt.golden", text.Bytes())
+	golden.Check(t, "testdata/report_2026-10.txt.golden", text.Bytes())
 
 	var x bytes.Buffer
 	if err := WriteXLSX(&x, Chinese, r); err != nil {

@@ -1,0 +1,89 @@
+// Package storetest gives a test fresh stores, on SQLite and on
+// PostgreSQL, so that code which runs on the store is tested on both
+// (Run) the same way everywhere. PostgreSQL databases come from pgtest
+// (ECOWATCH_TEST_PG, which ./test.sh provides): a missing server fails the
+// test instead of skipping it.
+//
+// It is imported by tests only, never by the running system. The store
+// package's own tests cannot import it (it imports the store); they use
+// pgtest directly.
+package storetest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/ecowatch/ecowatch/internal/pgtest"
+	"github.com/ecowatch/ecowatch/internal/store"
+)
+
+// Backend names one store implementation.
+type Backend string
+
+const (
+	SQLite   Backend = "sqlite"
+	Postgres Backend = "postgres"
+)
+
+// Backends lists every implementation, in the order Run runs them.
+var Backends = []Backend{SQLite, Postgres}
+
+// Options are those Open and OpenDSN use. SQLite's synchronous pragma is
+// "normal": a test process may crash but never loses power, and "normal"
+// survives a crash (see store.Options.Synchronous) while saving an fsync
+// per commit. PostgreSQL ignores it.
+var Options = store.Options{Synchronous: "normal"}
+
+// SQLiteDSN is the DSN of the database file ecowatch.db in dir, for tests
+// that keep the database in a data directory of their own (backups,
+// restarts) or hand the DSN to a command.
+func SQLiteDSN(dir string) string {
+	return "sqlite:" + filepath.Join(dir, "ecowatch.db")
+}
+
+// DSN returns the DSN of a fresh, empty database of b, removed when t
+// ends.
+func DSN(t testing.TB, b Backend) string {
+	t.Helper()
+	switch b {
+	case SQLite:
+		return SQLiteDSN(t.TempDir())
+	case Postgres:
+		return pgtest.Database(t, "ecowatch_test")
+	}
+	t.Fatalf("storetest: unknown backend %q", b)
+	return ""
+}
+
+// OpenDSN opens (and migrates) the store at dsn and closes it when t ends.
+func OpenDSN(t testing.TB, dsn string) store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn, Options)
+	if err != nil {
+		t.Fatalf("storetest: open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// Open opens a fresh, empty store of b, closed and removed when t ends.
+func Open(t testing.TB, b Backend) store.Store {
+	t.Helper()
+	return OpenDSN(t, DSN(t, b))
+}
+
+// Each runs fn as one subtest per backend, named for it, for tests that
+// need the DSN itself (to reopen the store, or to hand it to a command).
+func Each(t *testing.T, fn func(t *testing.T, b Backend)) {
+	t.Helper()
+	for _, b := range Backends {
+		t.Run(string(b), func(t *testing.T) { fn(t, b) })
+	}
+}
+
+// Run runs fn as one subtest per backend, each on a fresh store.
+func Run(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	t.Helper()
+	Each(t, func(t *testing.T, b Backend) { fn(t, Open(t, b)) })
+}
