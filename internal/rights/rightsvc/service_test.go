@@ -418,7 +418,8 @@ func TestReopen(t *testing.T) {
 	}
 	again.Close()
 	// Tamper with one stored amount: the ledger no longer opens.
-	db, err := sql.Open("sqlite", dsn[len("sqlite:"):])
+	// The store still holds the file: wait for its lock rather than fail.
+	db, err := sql.Open("sqlite", dsn[len("sqlite:"):]+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
