@@ -8,10 +8,9 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/xuri/excelize/v2"
-
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // Table is one exported table: a sheet of the workbook, a block of the
@@ -313,40 +312,14 @@ func cell(v any) string {
 	return fmt.Sprint(v)
 }
 
-// WriteXLSX writes tables as a workbook, one sheet each: the title in row
-// 1, the header in row 2, rows from row 3, header frozen.
+// WriteXLSX writes tables as a workbook, one sheet each, in the
+// reports' layout (workbook).
 func WriteXLSX(w io.Writer, ts ...Table) error {
-	f := excelize.NewFile()
-	defer f.Close()
+	sheets := make([]workbook.Sheet, len(ts))
 	for i, t := range ts {
-		sheet := t.Sheet
-		if i == 0 {
-			if err := f.SetSheetName("Sheet1", sheet); err != nil {
-				return fmt.Errorf("xlsx: %w", err)
-			}
-		} else if _, err := f.NewSheet(sheet); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-		if err := f.SetCellValue(sheet, "A1", t.Title); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-		if err := f.SetSheetRow(sheet, "A2", &t.Header); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-		for j, r := range t.Rows {
-			row := r
-			if err := f.SetSheetRow(sheet, fmt.Sprintf("A%d", j+3), &row); err != nil {
-				return fmt.Errorf("xlsx: %w", err)
-			}
-		}
-		if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
+		sheets[i] = workbook.Sheet{Name: t.Sheet, Title: t.Title, Header: t.Header, Rows: t.Rows}
 	}
-	if err := f.Write(w); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	return nil
+	return workbook.Write(w, sheets...)
 }
 
 // BreachesTable lists breaches of emergency measures.

@@ -5,9 +5,8 @@ import (
 	"io"
 	"sort"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/ecowatch/ecowatch/internal/air"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // xlsxColumns are the evaluation table's columns, Chinese (the bureau's
@@ -110,71 +109,35 @@ func entityRow(e *Entity) []any {
 }
 
 // WriteXLSX writes the report as an Excel workbook: the evaluation table
-// (city, counties, stations) and the exclusions sheet, with sheet names and
-// one header row in lang.
+// (city, counties, stations) and the exclusions sheet, each with a title
+// row above one header row in lang (workbook's layout).
 func WriteXLSX(w io.Writer, lang Lang, rep *Report) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	main := lang.pick([2]string{"评价表", "evaluation"})
-	if err := f.SetSheetName("Sheet1", main); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
+	main := workbook.Sheet{
+		Name:       lang.pick([2]string{"评价表", "evaluation"}),
+		Title:      fmt.Sprintf("环境空气质量评价 %s (%s – %s), %s, rules %s", rep.Period, rep.From, rep.To, rep.Standard, rep.Rules),
+		FreezeCols: 3, // kind, code, name
 	}
-	title := fmt.Sprintf("环境空气质量评价 %s (%s – %s), %s, rules %s", rep.Period, rep.From, rep.To, rep.Standard, rep.Rules)
-	set := func(sheet string, col, row int, v any) error {
-		cell, err := excelize.CoordinatesToCellName(col, row)
-		if err != nil {
-			return err
-		}
-		return f.SetCellValue(sheet, cell, v)
-	}
-	if err := set(main, 1, 1, title); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	for i, c := range xlsxColumns {
-		if err := set(main, i+1, 2, lang.pick(c)); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-	}
-	row := 3
-	write := func(e *Entity) error {
-		for i, v := range entityRow(e) {
-			if err := set(main, i+1, row, v); err != nil {
-				return err
-			}
-		}
-		row++
-		return nil
+	for _, c := range xlsxColumns {
+		main.Header = append(main.Header, lang.pick(c))
 	}
 	if rep.City != nil {
-		if err := write(rep.City); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
+		main.Rows = append(main.Rows, entityRow(rep.City))
 	}
 	for i := range rep.Counties {
-		if err := write(&rep.Counties[i]); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
+		main.Rows = append(main.Rows, entityRow(&rep.Counties[i]))
 	}
 	for i := range rep.Stations {
-		if err := write(&rep.Stations[i]); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-	}
-	if err := f.SetPanes(main, &excelize.Panes{Freeze: true, YSplit: 2, XSplit: 3, TopLeftCell: "D3", ActivePane: "bottomRight"}); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
+		main.Rows = append(main.Rows, entityRow(&rep.Stations[i]))
 	}
 
 	// Exclusions: per station and pollutant, what was dropped and why.
-	ex := lang.pick([2]string{"剔除说明", "exclusions"})
-	if _, err := f.NewSheet(ex); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
+	ex := workbook.Sheet{
+		Name:  lang.pick([2]string{"剔除说明", "exclusions"}),
+		Title: lang.pick([2]string{"剔除说明（" + rep.Period + "）", "Exclusions (" + rep.Period + ")"}),
 	}
-	for i, h := range exclusionColumns {
-		if err := set(ex, i+1, 1, lang.pick(h)); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
+	for _, h := range exclusionColumns {
+		ex.Header = append(ex.Header, lang.pick(h))
 	}
-	row = 2
 	for _, s := range rep.Stations {
 		for p := air.Pollutant(0); p < air.NumPollutants; p++ {
 			hc := s.Hours[p.String()]
@@ -191,16 +154,8 @@ func WriteXLSX(w io.Writer, lang Lang, rep *Report) error {
 				}
 				reasons += fmt.Sprintf("%s=%d", k, hc.Excluded[k])
 			}
-			for i, v := range []any{s.Code, p.String(), hc.Expected, hc.Valid, hc.Missing, n, reasons, hc.InvalidDays} {
-				if err := set(ex, i+1, row, v); err != nil {
-					return fmt.Errorf("xlsx: %w", err)
-				}
-			}
-			row++
+			ex.Rows = append(ex.Rows, []any{s.Code, p.String(), hc.Expected, hc.Valid, hc.Missing, n, reasons, hc.InvalidDays})
 		}
 	}
-	if _, err := f.WriteTo(w); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	return nil
+	return workbook.Write(w, main, ex)
 }

@@ -5,11 +5,10 @@ import (
 	"io"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/ecowatch/ecowatch/internal/factors"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/water"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // Lang is the language of a workbook: its sheet names, title rows, headers
@@ -158,29 +157,13 @@ func (l Lang) pollutants(ps []Pollutant) string {
 // items) are in lang; section, river, county and source names are the
 // registry's.
 func WriteXLSX(out io.Writer, lang Lang, r *Report) error {
-	f := excelize.NewFile()
-	defer f.Close()
+	var sheets []workbook.Sheet
 	period := r.Period
 	if r.Base != "" {
 		period = fmt.Sprintf(lang.pick("%s，对比 %s", "%s, compared with %s"), r.Period, r.Base)
 	}
-	sheet := func(name, title string, header []string, rows [][]any) error {
-		if _, err := f.NewSheet(name); err != nil {
-			return err
-		}
-		if err := f.SetCellStr(name, "A1", title+lang.pick("（", " (")+period+lang.pick("）", ")")); err != nil {
-			return err
-		}
-		if err := f.SetSheetRow(name, "A2", &header); err != nil {
-			return err
-		}
-		for i, row := range rows {
-			cell, _ := excelize.CoordinatesToCellName(1, i+3)
-			if err := f.SetSheetRow(name, cell, &row); err != nil {
-				return err
-			}
-		}
-		return f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"})
+	sheet := func(name, title string, header []string, rows [][]any) {
+		sheets = append(sheets, workbook.Sheet{Name: name, Title: title + lang.pick("（", " (") + period + lang.pick("）", ")"), Header: header, Rows: rows})
 	}
 	sm := r.Summary
 	summary := [][]any{
@@ -202,10 +185,8 @@ func WriteXLSX(out io.Writer, lang Lang, r *Report) error {
 		[]any{lang.pick("对比时段水质指数", "CWQI compared with"), optCell(r.CWQI.Base)},
 		[]any{lang.pick("水质指数变化率（%）", "CWQI change (%)"), optCell(r.CWQI.ChangeRate)},
 	)
-	if err := sheet(lang.pick("汇总", "summary"), lang.pick("地表水水质汇总", "Surface water summary"),
-		lang.cols([][2]string{{"项目", "item"}, {"数值", "value"}}), summary); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
+	sheet(lang.pick("汇总", "summary"), lang.pick("地表水水质汇总", "Surface water summary"),
+		lang.cols([][2]string{{"项目", "item"}, {"数值", "value"}}), summary)
 	var rows [][]any
 	for _, s := range r.Sections {
 		meets := ""
@@ -220,15 +201,13 @@ func WriteXLSX(out io.Writer, lang Lang, r *Report) error {
 			lang.classWord(s.Class), meets, lang.pollutants(s.MainPollutants), optCell(s.CWQI), rank,
 			lang.classWord(s.BaseClass), lang.word(changeEnglish, s.Change), optCell(s.ChangeRate), s.Samples})
 	}
-	if err := sheet(lang.pick("断面", "sections"), lang.pick("断面水质", "Section water quality"), lang.cols([][2]string{
+	sheet(lang.pick("断面", "sections"), lang.pick("断面水质", "Section water quality"), lang.cols([][2]string{
 		{"断面编码", "code"}, {"断面名称", "section"}, {"级别", "level"}, {"河流", "river"}, {"区县", "county"},
 		{"水质目标", "target"}, {"水质类别", "class"}, {"是否达标", "meets target"},
 		{"主要污染指标（类别，超标倍数）", "main pollutants (class, times over)"},
 		{"水质指数", "CWQI"}, {"水质指数排名", "CWQI rank"}, {"对比时段类别", "class compared with"}, {"变化", "change"},
 		{"水质指数变化率（%）", "CWQI change (%)"}, {"样本数", "samples"},
-	}), rows); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
+	}), rows)
 	rows = nil
 	for _, rv := range append(append([]River{}, r.Rivers...), r.Basins...) {
 		var mp []string
@@ -238,13 +217,11 @@ func WriteXLSX(out io.Writer, lang Lang, r *Report) error {
 		rows = append(rows, []any{rv.Name, rv.Basin, rv.Sections, lang.method(rv.Method), lang.word(statusEnglish, rv.Status), rv.GoodShare,
 			strings.Join(mp, lang.pick("、", ", ")), lang.word(statusEnglish, rv.BaseStatus), lang.word(changeEnglish, rv.Change)})
 	}
-	if err := sheet(lang.pick("河流", "rivers"), lang.pick("河流及流域水质", "Rivers and basins"), lang.cols([][2]string{
+	sheet(lang.pick("河流", "rivers"), lang.pick("河流及流域水质", "Rivers and basins"), lang.cols([][2]string{
 		{"河流", "river"}, {"流域", "basin"}, {"断面数", "sections"}, {"评价方法", "method"}, {"水质状况", "water quality"},
 		{"Ⅰ～Ⅲ类比例（%）", "share of classes Ⅰ–Ⅲ (%)"}, {"主要污染指标（劣于Ⅲ类断面比例）", "main pollutants (share of sections worse than Ⅲ)"},
 		{"对比时段水质状况", "quality compared with"}, {"变化", "change"},
-	}), rows); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
+	}), rows)
 	rows = nil
 	for _, c := range r.CWQI.Counties {
 		rows = append(rows, []any{lang.pick("区县", "county"), c.Rank, c.Code, c.Name, c.CWQI, optCell(c.Base), optCell(c.ChangeRate)})
@@ -252,12 +229,10 @@ func WriteXLSX(out io.Writer, lang Lang, r *Report) error {
 	for _, s := range r.CWQI.Sections {
 		rows = append(rows, []any{lang.pick("断面", "section"), s.Rank, s.Code, s.Name, s.CWQI, "", optCell(s.ChangeRate)})
 	}
-	if err := sheet(lang.pick("水质指数", "CWQI"), lang.pick("城市水质指数排名", "Water-quality index (CWQI) ranking"), lang.cols([][2]string{
+	sheet(lang.pick("水质指数", "CWQI"), lang.pick("城市水质指数排名", "Water-quality index (CWQI) ranking"), lang.cols([][2]string{
 		{"类别", "kind"}, {"排名", "rank"}, {"编码", "code"}, {"名称", "name"}, {"水质指数", "CWQI"},
 		{"对比时段水质指数", "CWQI compared with"}, {"变化率（%）", "change (%)"},
-	}), rows); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
+	}), rows)
 	rows = nil
 	for _, d := range r.Drinking {
 		pass := ""
@@ -269,18 +244,9 @@ func WriteXLSX(out io.Writer, lang Lang, r *Report) error {
 		}
 		rows = append(rows, []any{d.Code, d.Name, d.CountyName, d.Samples, lang.classWord(d.Class), lang.items(d.Failed), pass, lang.items(d.Unmeasured)})
 	}
-	if err := sheet(lang.pick("饮用水源", "drinking water"), lang.pick("集中式饮用水水源地水质", "Drinking-water sources"), lang.cols([][2]string{
+	sheet(lang.pick("饮用水源", "drinking water"), lang.pick("集中式饮用水水源地水质", "Drinking-water sources"), lang.cols([][2]string{
 		{"编码", "code"}, {"水源地", "source"}, {"区县", "county"}, {"样本数", "samples"}, {"基本项目类别", "class (table 1)"},
 		{"超标的补充及特定项目", "supplementary and specific items over the limit"}, {"评价", "assessment"}, {"未监测项目", "items not measured"},
-	}), rows); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	if err := f.DeleteSheet("Sheet1"); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	f.SetActiveSheet(0)
-	if _, err := f.WriteTo(out); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	return nil
+	}), rows)
+	return workbook.Write(out, sheets...)
 }
