@@ -110,3 +110,19 @@ func (s Scope) Sees(county, enterprise string) bool {
 	}
 	return false
 }
+
+// Narrow sets a listing's county or enterprise filter to the scope (an
+// enterprise sees its own rows, a county its county's; All leaves the
+// filters as asked) and reports false when the scope sees no rows at all.
+func (s Scope) Narrow(county, enterprise *string) bool {
+	switch {
+	case s.All:
+	case s.Enterprise != "":
+		*enterprise = s.Enterprise
+	case s.County != "":
+		*county = s.County
+	default:
+		return false
+	}
+	return true
+}

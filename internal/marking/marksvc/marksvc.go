@@ -270,14 +270,7 @@ func (s *Service) History(ctx context.Context, id string, p auth.Principal) ([]m
 
 // List returns the latest versions of the marks in the caller's scope.
 func (s *Service) List(ctx context.Context, q store.MarkQuery, p auth.Principal) ([]marking.Mark, error) {
-	sc := auth.ScopeOf(p)
-	switch {
-	case sc.All:
-	case sc.Enterprise != "":
-		q.Enterprise = sc.Enterprise
-	case sc.County != "":
-		q.County = sc.County
-	default:
+	if !auth.ScopeOf(p).Narrow(&q.County, &q.Enterprise) {
 		return nil, nil
 	}
 	return s.St.Marks(ctx, q)
@@ -285,14 +278,7 @@ func (s *Service) List(ctx context.Context, q store.MarkQuery, p auth.Principal)
 
 // Decisions returns the decisions in the caller's scope, newest first.
 func (s *Service) Decisions(ctx context.Context, q store.DecisionQuery, p auth.Principal) ([]marking.Decision, error) {
-	sc := auth.ScopeOf(p)
-	switch {
-	case sc.All:
-	case sc.Enterprise != "":
-		q.Enterprise = sc.Enterprise
-	case sc.County != "":
-		q.County = sc.County
-	default:
+	if !auth.ScopeOf(p).Narrow(&q.County, &q.Enterprise) {
 		return nil, nil
 	}
 	return s.St.Decisions(ctx, q)
