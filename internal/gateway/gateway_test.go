@@ -497,8 +497,14 @@ func TestNotify1013Answered9013(t *testing.T) {
 		t.Errorf("9013 = QN %s ST %s", r.QN, r.ST)
 	}
 	d.next("1012")
+	// The 1013 frame is committed as evidence like any frame; a 9014 for
+	// it would follow its commit. A data frame sent after it is committed
+	// in the same batch or a later one and acknowledged after it, so once
+	// that frame's 9014 is here, any 9014 for the 1013 would be too.
+	d.write(d.dataFrame("20261128120000124", "2011", t0, "w01018-Rtd", "1"))
+	d.ackOf("20261128120000124")
 	for _, f := range d.drained() {
-		if string(f.CN) == "9014" {
+		if string(f.CN) == "9014" && string(f.QN) == "20261128120000123" {
 			t.Error("a 1013 notify got a 9014 data answer")
 		}
 	}

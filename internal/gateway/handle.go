@@ -111,15 +111,22 @@ func (c *conn) handleFrame(tok []byte, recv time.Time) {
 	cn := it.raw.CN
 	switch {
 	case cn == "9011" || cn == "9012":
+		// An answer is never answered (HJ 212-2017 §6.3: 9014 is the
+		// reply to an upload), whatever its Flag asks.
+		it.ack = nil
 		ss.onAnswer(f, recv)
 	case cn == "1013":
 		// HJ 212-2017 Appendix C.4: the device asks for time calibration;
-		// answer with a notify reply (9013), then calibrate (1012).
+		// answer with a notify reply (9013), then calibrate (1012). The
+		// 9013 is its answer: no 9014 follows the frame's commit.
 		var buf [256]byte
 		c.send(hj212.AppendReply(buf[:0], f, "9013", ""))
+		it.ack = nil
 		first = true
 	case strings.HasPrefix(cn, "90"):
-		// 9013/9014 answers of the device: archived, nothing to do.
+		// 9013/9014 answers of the device: archived, nothing to do, and
+		// not answered.
+		it.ack = nil
 	default:
 		if dev, reason := badValue(it.vals); dev != "" {
 			// Stored exactly as sent or not at all: a value the store
