@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
@@ -16,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
+	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 const accountSynopsis = `account load FILE | assess|compensate|triggers|bulletin --period P |
@@ -51,18 +51,6 @@ func runAccount(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return usageError{fmt.Errorf("account: unknown subcommand %q", sub)}
 	}
 	return accountRun(ctx, sub, rest, stdout, stderr)
-}
-
-func parseAccountTime(name, v string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	for _, l := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(l, v, chinatime.Zone); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, usageError{fmt.Errorf("--%s %q: want RFC 3339 or YYYY-MM-DDTHH:MM (China time)", name, v)}
 }
 
 func accountRun(ctx context.Context, sub string, args []string, stdout, stderr io.Writer) error {
@@ -115,27 +103,14 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 	}
 	now := time.Now()
 	if *nowFlag != "" {
-		if now, err = parseAccountTime("now", *nowFlag); err != nil {
-			return err
+		if now, err = chinatime.ParseTime(*nowFlag); err != nil {
+			return usageError{fmt.Errorf("--now %w", err)}
 		}
 	}
 	var w acc.Warning
 	if sub == "warnings add" {
-		if *wID == "" || *wLevel == "" || *wStart == "" || *wEnd == "" {
-			return usageError{errors.New("warnings add needs --id, --level, --start and --end")}
-		}
-		w.ID = *wID
-		if err := w.Level.UnmarshalText([]byte(*wLevel)); err != nil {
+		if w, err = accountsvc.NewWarning(*wID, *wLevel, *wStart, *wEnd, *wCounties); err != nil {
 			return usageError{err}
-		}
-		if w.Start, err = parseAccountTime("start", *wStart); err != nil {
-			return err
-		}
-		if w.End, err = parseAccountTime("end", *wEnd); err != nil {
-			return err
-		}
-		if *wCounties != "" {
-			w.Counties = strings.Split(*wCounties, ",")
 		}
 	}
 	if sub == "warnings check" {
@@ -150,38 +125,35 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		}
 	}
 
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	clock := func() time.Time { return now }
-	svc := &accountsvc.Service{St: st, Now: clock, Cases: &casesvc.Service{St: st, DataDir: sf.dataDir, Now: clock}}
-	switch sub {
-	case "load":
-		f, err := os.Open(pos[0])
+	return sf.with(ctx, func(st store.Store) error {
+		clock := func() time.Time { return now }
+		svc := &accountsvc.Service{St: st, Now: clock, Cases: &casesvc.Service{St: st, DataDir: sf.dataDir, Now: clock}}
+		switch sub {
+		case "load":
+			f, err := os.Open(pos[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return accountsvc.Load(ctx, st, f, pos[0], stdout)
+		case "bulletin":
+			md, err := svc.Bulletin(ctx, q.Period, *number)
+			if err != nil {
+				return err
+			}
+			return atomicfile.Out(out.out, stdout, func(w io.Writer) error { _, err := io.WriteString(w, md); return err })
+		case "warnings add":
+			if err := st.AddWarning(ctx, w); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "warning %s (%s) %s – %s added\n", w.ID, w.Level, w.Start.In(chinatime.Zone).Format("2006-01-02 15:04"), w.End.In(chinatime.Zone).Format("2006-01-02 15:04"))
+			return nil
+		}
+		v, tables, err := svc.Tables(ctx, q, func(c cases.Case) { fmt.Fprintf(stderr, "opened case %s: %s\n", c.ID, c.Title) })
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		return accountsvc.Load(ctx, st, f, pos[0], stdout)
-	case "bulletin":
-		md, err := svc.Bulletin(ctx, q.Period, *number)
-		if err != nil {
-			return err
-		}
-		return atomicfile.Out(out.out, stdout, func(w io.Writer) error { _, err := io.WriteString(w, md); return err })
-	case "warnings add":
-		if err := st.AddWarning(ctx, w); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "warning %s (%s) %s – %s added\n", w.ID, w.Level, w.Start.In(chinatime.Zone).Format("2006-01-02 15:04"), w.End.In(chinatime.Zone).Format("2006-01-02 15:04"))
-		return nil
-	}
-	v, tables, err := svc.Tables(ctx, q, func(c cases.Case) { fmt.Fprintf(stderr, "opened case %s: %s\n", c.ID, c.Title) })
-	if err != nil {
-		return err
-	}
-	return out.write(stdout, v, func(w io.Writer) error { return accountsvc.WriteXLSX(w, tables...) },
-		func(w io.Writer) error { return accountsvc.WriteText(w, tables...) })
+		return out.write(stdout, v, func(w io.Writer) error { return accountsvc.WriteXLSX(w, tables...) },
+			func(w io.Writer) error { return accountsvc.WriteText(w, tables...) })
+	})
 }

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airfile"
+	"github.com/ecowatch/ecowatch/internal/air/airreport"
 )
 
 var runAir = group("air", `hourly and daily read the CNEMC hourly format (date,hour,type,<stations...>) or the long
@@ -24,12 +24,9 @@ use the store (--data-dir DIR or --db DSN).`, map[string]command{
 
 // parseRules reads --rules: auto (0), 2012 or 2026.
 func parseRules(s string) (air.Version, error) {
-	if s == "auto" {
-		return 0, nil
-	}
-	v, ok := air.ParseVersion(s)
-	if !ok {
-		return 0, usageError{fmt.Errorf("--rules %q: want auto, 2012 or 2026", s)}
+	v, err := airreport.ParseRules(s)
+	if err != nil {
+		return 0, usageError{err}
 	}
 	return v, nil
 }

@@ -9,12 +9,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/bench"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 // The air subcommands that use the store: import, sync, report, targets,
@@ -37,13 +37,10 @@ func runAirImport(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if len(files) == 0 {
 		return usageError{errors.New("no input files")}
 	}
-	st, reg, err := sf.openRegistry(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return airimport.ImportFiles(ctx, st, reg.Stations, files, airimport.Files{Format: *format, At: airNow(), Stdin: stdin,
-		Out: stdout, Errs: prefixed(stderr, "ecowatch air import: "), Progress: terminal(stderr)})
+	return sf.withRegistry(ctx, func(st store.Store, reg *model.Registry) error {
+		return airimport.ImportFiles(ctx, st, reg.Stations, files, airimport.Files{Format: *format, At: airNow(), Stdin: stdin,
+			Out: stdout, Errs: prefixed(stderr, "ecowatch air import: "), Progress: terminal(stderr)})
+	})
 }
 
 // syncDays is the [from, to) range of the sync commands: --from and --to
@@ -69,85 +66,53 @@ func runAirSync(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	st, reg, err := sf.openRegistry(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	res, err := airimport.Sync(ctx, st, reg.Stations, from, to)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, res.Summary())
-	return nil
+	return sf.withRegistry(ctx, func(st store.Store, reg *model.Registry) error {
+		res, err := airimport.Sync(ctx, st, reg.Stations, from, to)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, res.Summary())
+		return nil
+	})
 }
-
-var airStandards = map[string]air.Standard{"auto": 0, "2012": air.GB3095_2012, "2026-transition": air.GB3095_2026Transition, "2026": air.GB3095_2026}
 
 func runAirReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("air report", "air report --year YYYY [--month M | --quarter Q] [--county CODE] [--rules 2012|2026] [--format table|json|xlsx] [--out FILE]", stderr)
-	year := fs.Int("year", 0, "year to evaluate (required)")
-	month := fs.Int("month", 0, "evaluate one month (1-12) instead of the year")
-	quarter := fs.Int("quarter", 0, "evaluate one quarter (1-4) instead of the year")
-	county := fs.String("county", "", "only this county (its code) and its stations")
-	rules := fs.String("rules", "auto", "rule version: auto (2012 before 2026-03-01, 2026 from then), 2012 or 2026")
-	std := fs.String("standard", "auto", "GB 3095 limits: auto (in force at the period's end), 2012, 2026-transition or 2026")
+	var c airreport.Choice
+	fs.IntVar(&c.Year, "year", 0, "year to evaluate (required)")
+	fs.IntVar(&c.Month, "month", 0, "evaluate one month (1-12) instead of the year")
+	fs.IntVar(&c.Quarter, "quarter", 0, "evaluate one quarter (1-4) instead of the year")
+	fs.StringVar(&c.County, "county", "", "only this county (its code) and its stations")
+	fs.StringVar(&c.Rules, "rules", "auto", "rule version: auto (2012 before 2026-03-01, 2026 from then), 2012 or 2026")
+	fs.StringVar(&c.Standard, "standard", "auto", "GB 3095 limits: auto (in force at the period's end), 2012, 2026-transition or 2026")
 	out := outFlagsOf(fs, "table", "json", "xlsx")
 	sync := fs.Bool("sync", false, "first take the stations' HJ 212 hourly uploads of the period into the air data (air sync)")
 	sf := storeFlagsOf(fs)
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	o := airreport.Options{County: *county}
-	if *year < 2000 || *year > 2100 {
-		return usageError{errors.New("--year YYYY is required (2000-2100)")}
+	o, err := c.Options()
+	if err != nil {
+		return usageError{err}
 	}
-	switch {
-	case *month != 0 && *quarter != 0:
-		return usageError{errors.New("give --month or --quarter, not both")}
-	case *month != 0:
-		if *month < 1 || *month > 12 {
-			return usageError{fmt.Errorf("--month %d: want 1-12", *month)}
-		}
-		o.Period = air.Period{Kind: air.Month, Year: *year, N: *month}
-	case *quarter != 0:
-		if *quarter < 1 || *quarter > 4 {
-			return usageError{fmt.Errorf("--quarter %d: want 1-4", *quarter)}
-		}
-		o.Period = air.Period{Kind: air.Quarter, Year: *year, N: *quarter}
-	default:
-		o.Period = air.Period{Kind: air.Year, Year: *year}
-	}
-	var err error
-	if o.Rules, err = parseRules(*rules); err != nil {
-		return err
-	}
-	s, ok := airStandards[*std]
-	if !ok {
-		return usageError{fmt.Errorf("--standard %q: want auto, 2012, 2026-transition or 2026", *std)}
-	}
-	o.Standard = s
 	if err := out.check(); err != nil {
 		return err
 	}
-	st, reg, err := sf.openRegistry(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if *sync {
-		res, err := airimport.Sync(ctx, st, reg.Stations, o.Period.Start(), o.Period.End())
+	return sf.withRegistry(ctx, func(st store.Store, reg *model.Registry) error {
+		if *sync {
+			res, err := airimport.Sync(ctx, st, reg.Stations, o.Period.Start(), o.Period.End())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stderr, res.Summary())
+		}
+		rep, err := airreport.Build(ctx, st, o)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stderr, res.Summary())
-	}
-	rep, err := airreport.Build(ctx, st, o)
-	if err != nil {
-		return err
-	}
-	return out.write(stdout, rep, func(w io.Writer) error { return airreport.WriteXLSX(w, airreport.Chinese, rep) },
-		func(w io.Writer) error { return airreport.WriteTable(w, rep) })
+		return out.write(stdout, rep, func(w io.Writer) error { return airreport.WriteXLSX(w, airreport.Chinese, rep) },
+			func(w io.Writer) error { return airreport.WriteTable(w, rep) })
+	})
 }
 
 func runAirTargets(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -185,16 +150,13 @@ func runAirTargets(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if err := out.check(); err != nil {
 		return err
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	rep, err := airreport.Targets(ctx, st, *year, asOf, v)
-	if err != nil {
-		return err
-	}
-	return out.write(stdout, rep, nil, func(w io.Writer) error { return airreport.WriteTargets(w, rep) })
+	return sf.with(ctx, func(st store.Store) error {
+		rep, err := airreport.Targets(ctx, st, *year, asOf, v)
+		if err != nil {
+			return err
+		}
+		return out.write(stdout, rep, nil, func(w io.Writer) error { return airreport.WriteTargets(w, rep) })
+	})
 }
 
 // optFloat is a float flag that records whether it was given.
@@ -239,15 +201,12 @@ func runAirTargetsSet(ctx context.Context, args []string, stdout, stderr io.Writ
 
 // putTargets checks targets against the registry's counties and stores them.
 func putTargets(ctx context.Context, sf *storeFlags, ts []model.AirTarget) error {
-	st, reg, err := sf.openRegistry(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := airreport.CheckTargets(reg, ts); err != nil {
-		return usageError{err}
-	}
-	return st.PutAirTargets(ctx, ts)
+	return sf.withRegistry(ctx, func(st store.Store, reg *model.Registry) error {
+		if err := airreport.CheckTargets(reg, ts); err != nil {
+			return usageError{err}
+		}
+		return st.PutAirTargets(ctx, ts)
+	})
 }
 
 func runAirTargetsImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

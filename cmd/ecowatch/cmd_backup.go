@@ -69,7 +69,7 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	m, err := backup.Create(ctx, backup.Options{DataDir: *dataDir, DB: *db, CheckpointDir: *ckpt, Out: *out, Method: *method,
 		Binary: version, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if m != nil {
-		printManifest(stdout, *out, m)
+		fmt.Fprintln(stdout, m.Summary(*out))
 	}
 	return err
 }
@@ -86,18 +86,9 @@ func runBackupVerify(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	printManifest(stdout, fs.Arg(0), m)
+	fmt.Fprintln(stdout, m.Summary(fs.Arg(0)))
 	fmt.Fprintln(stdout, "verified")
 	return nil
-}
-
-func printManifest(w io.Writer, dir string, m *backup.Manifest) {
-	fmt.Fprintf(w, "backup %s: schema %d, %d rows in %d tables, integrity %s, ledger %d entries (head %.16s), %d evidence files",
-		dir, m.SchemaVersion, m.Rows(), len(m.Tables), m.IntegrityCheck, m.Ledger.Entries, m.Ledger.Head, len(m.Evidence))
-	if len(m.MissingEvidence) > 0 {
-		fmt.Fprintf(w, " (%d missing)", len(m.MissingEvidence))
-	}
-	fmt.Fprintf(w, ", %d bytes, taken in %.2f s\n", m.Bytes(), m.Seconds)
 }
 
 func runRestore(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {

@@ -52,19 +52,16 @@ func casesList(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			q.States = append(q.States, cases.State(s))
 		}
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	cs, err := st.Cases(ctx, q)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(stdout, cs)
-	}
-	return casesvc.WriteCases(stdout, cs, cases.DefaultRules(), q.Now)
+	return sf.with(ctx, func(st store.Store) error {
+		cs, err := st.Cases(ctx, q)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, cs)
+		}
+		return casesvc.WriteCases(stdout, cs, cases.DefaultRules(), q.Now)
+	})
 }
 
 func casesShow(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -75,23 +72,20 @@ func casesShow(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	c, err := st.Case(ctx, id)
-	if err != nil {
-		return err
-	}
-	evs, err := st.CaseEvents(ctx, c.ID)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(stdout, map[string]any{"case": c, "timeline": evs})
-	}
-	return casesvc.WriteCase(stdout, c, evs, cases.DefaultRules(), time.Now())
+	return sf.with(ctx, func(st store.Store) error {
+		c, err := st.Case(ctx, id)
+		if err != nil {
+			return err
+		}
+		evs, err := st.CaseEvents(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, map[string]any{"case": c, "timeline": evs})
+		}
+		return casesvc.WriteCase(stdout, c, evs, cases.DefaultRules(), time.Now())
+	})
 }
 
 // oneArg parses flags and exactly one positional argument.
@@ -136,27 +130,24 @@ func casesAct(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			return usageError{fmt.Errorf("--due: %w", err)}
 		}
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	u, err := st.User(ctx, *as)
-	if err != nil {
-		return err
-	}
-	svc := &casesvc.Service{St: st, Rules: cases.DefaultRules(), DataDir: sf.dataDir}
-	p := auth.Principal{User: u.ID, Role: u.Role, County: u.County, Enterprise: u.Enterprise, Via: "cli"}
-	n, _, err := svc.Act(ctx, pos[0], *seq, a, p)
-	if err != nil {
-		var te *cases.TransitionError
-		if errors.As(err, &te) {
-			return fmt.Errorf("%w (allowed next states: %v)", err, te.NextStates())
+	return sf.with(ctx, func(st store.Store) error {
+		u, err := st.User(ctx, *as)
+		if err != nil {
+			return err
 		}
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: %s → %s (seq %d)\n", n.ID, a.Kind, n.State, n.Seq)
-	return nil
+		svc := &casesvc.Service{St: st, Rules: cases.DefaultRules(), DataDir: sf.dataDir}
+		p := auth.Principal{User: u.ID, Role: u.Role, County: u.County, Enterprise: u.Enterprise, Via: "cli"}
+		n, _, err := svc.Act(ctx, pos[0], *seq, a, p)
+		if err != nil {
+			var te *cases.TransitionError
+			if errors.As(err, &te) {
+				return fmt.Errorf("%w (allowed next states: %v)", err, te.NextStates())
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: %s → %s (seq %d)\n", n.ID, a.Kind, n.State, n.Seq)
+		return nil
+	})
 }
 
 func petitionsList(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -169,19 +160,16 @@ func petitionsList(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	if _, err := parsePositional(fs, args, 0); err != nil {
 		return err
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ps, err := st.Petitions(ctx, q)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(stdout, ps)
-	}
-	return casesvc.WritePetitions(stdout, ps)
+	return sf.with(ctx, func(st store.Store) error {
+		ps, err := st.Petitions(ctx, q)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, ps)
+		}
+		return casesvc.WritePetitions(stdout, ps)
+	})
 }
 
 func petitionsShow(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -196,21 +184,18 @@ func petitionsShow(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	if !ok {
 		return usageError{fmt.Errorf("%q is not a valid tracking code", arg)}
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	p, err := st.Petition(ctx, cases.FormatTrackingCode(code))
-	if err != nil {
-		return err
-	}
-	c, err := st.Case(ctx, p.Case)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(stdout, map[string]any{"petition": p, "case": c})
-	}
-	return casesvc.WritePetition(stdout, p, c)
+	return sf.with(ctx, func(st store.Store) error {
+		p, err := st.Petition(ctx, cases.FormatTrackingCode(code))
+		if err != nil {
+			return err
+		}
+		c, err := st.Case(ctx, p.Case)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, map[string]any{"petition": p, "case": c})
+		}
+		return casesvc.WritePetition(stdout, p, c)
+	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
+	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 var runRegistry = group("registry", `A registry is YAML (a .yaml or .yml file, or - for stdin) or CSV: a directory holding
@@ -64,25 +65,6 @@ func readRegistry(path, format string, stdin io.Reader) (*model.Registry, *regis
 	return registry.Load(path, format)
 }
 
-// reportProblems prints a registry's problems one per line and returns the
-// error that makes the command exit with status 1.
-func reportProblems(err error, path, what string, stderr io.Writer) error {
-	var list registry.ErrorList
-	if !errors.As(err, &list) {
-		return err
-	}
-	for _, e := range list {
-		fmt.Fprintln(stderr, e)
-	}
-	s := map[bool]string{true: "", false: "s"}[len(list) == 1]
-	return fmt.Errorf("%d problem%s in %s; %s", len(list), s, path, what)
-}
-
-func counts(r *model.Registry) string {
-	return fmt.Sprintf("%d counties, %d enterprises, %d outlets, %d devices",
-		len(r.Counties), len(r.Enterprises), len(r.Outlets), len(r.Devices))
-}
-
 func registryValidate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("registry validate", "registry validate [flags] PATH\n\nPrints every problem as file:line: field: message (exit status 1 if any).\nWith --data-dir or --db it also resolves references to what is already stored, as import does.\n"+registryFormats, stderr)
 	sf := storeFlagsOf(fs)
@@ -92,24 +74,21 @@ func registryValidate(ctx context.Context, args []string, stdin io.Reader, stdou
 	}
 	r, src, err := readRegistry(pos[0], format, stdin)
 	if err != nil {
-		return reportProblems(err, pos[0], "not valid", stderr)
+		return registry.PrintProblems(stderr, err, pos[0], "not valid")
 	}
-	var existing *model.Registry
+	validate := func(_ store.Store, existing *model.Registry) error {
+		if err := registry.Validate(r, existing, src); err != nil {
+			return registry.PrintProblems(stderr, err, pos[0], "not valid")
+		}
+		fmt.Fprintf(stdout, "%s: valid (%s)\n", pos[0], registry.Counts(r))
+		return nil
+	}
 	given := false
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "data-dir" || f.Name == "db" })
 	if given {
-		st, reg, err := sf.openRegistry(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		existing = reg
+		return sf.withRegistry(ctx, validate)
 	}
-	if err := registry.Validate(r, existing, src); err != nil {
-		return reportProblems(err, pos[0], "not valid", stderr)
-	}
-	fmt.Fprintf(stdout, "%s: valid (%s)\n", pos[0], counts(r))
-	return nil
+	return validate(nil, nil)
 }
 
 func registryImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -124,18 +103,15 @@ func registryImport(ctx context.Context, args []string, stdin io.Reader, stdout,
 		err = registry.CheckAlone(r, src) // a bad file leaves no trace, not even an empty database
 	}
 	if err != nil {
-		return reportProblems(err, pos[0], "nothing imported", stderr)
+		return registry.PrintProblems(stderr, err, pos[0], "nothing imported")
 	}
-	st, err := sf.open(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := registry.Import(ctx, st, r, src); err != nil {
-		return reportProblems(err, pos[0], "nothing imported", stderr)
-	}
-	fmt.Fprintf(stdout, "imported %s from %s into %s\n", counts(r), pos[0], sf.describe())
-	return nil
+	return sf.withNew(ctx, func(st store.Store) error {
+		if err := registry.Import(ctx, st, r, src); err != nil {
+			return registry.PrintProblems(stderr, err, pos[0], "nothing imported")
+		}
+		fmt.Fprintf(stdout, "imported %s from %s into %s\n", registry.Counts(r), pos[0], sf.describe())
+		return nil
+	})
 }
 
 func registryExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -145,16 +121,13 @@ func registryExport(ctx context.Context, args []string, _ io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	r, err := registry.Export(ctx, st)
-	if err != nil {
-		return err
-	}
-	return writeRegistry(r, pos, format, stdout)
+	return sf.with(ctx, func(st store.Store) error {
+		r, err := registry.Export(ctx, st)
+		if err != nil {
+			return err
+		}
+		return writeRegistry(r, pos, format, stdout)
+	})
 }
 
 func registryDemo(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -174,6 +147,6 @@ func writeRegistry(r *model.Registry, pos []string, format string, stdout io.Wri
 	if err := registry.Save(pos[0], format, r); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s to %s\n", counts(r), pos[0])
+	fmt.Fprintf(stdout, "wrote %s to %s\n", registry.Counts(r), pos[0])
 	return nil
 }

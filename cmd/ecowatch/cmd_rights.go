@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsreport"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 var runRights = group("rights", `The emission-rights ledger (排污权账本) and the indicator reservoirs (调蓄库). Quantities are
@@ -56,50 +56,23 @@ func rightsApply(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		}
 		clock = func() time.Time { return t }
 	}
-	in, done := stdin, func() {}
-	if len(pos) == 1 {
-		if in, done, err = openInput(pos[0], stdin); err != nil {
-			return err
-		}
+	in, done, err := openInput(firstOr(pos, "-"), stdin)
+	if err != nil {
+		return err
 	}
 	defer done()
-	st, err := sf.open(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc, err := rightsvc.Open(ctx, st, rightsvc.Options{Now: clock})
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	applied, refused, err := rightsvc.ApplyLines(ctx, svc, in, stdout, cliActor, *pipeline)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "%d applied, %d refused\n", applied, refused)
-	if refused > 0 {
-		return fmt.Errorf("%d of %d commands refused", refused, applied+refused)
-	}
-	return nil
+	return sf.withNew(ctx, func(st store.Store) error {
+		return rightsvc.ApplyFile(ctx, st, clock, in, stdout, stderr, cliActor, *pipeline)
+	})
 }
 
-// rightsService parses a table command's flags and opens the service.
-func rightsService(ctx context.Context, fs *flag.FlagSet, args []string) (*rightsvc.Service, func(), error) {
+// withRights parses a table command's flags and runs fn on the service.
+func withRights(ctx context.Context, fs *flag.FlagSet, args []string, fn func(*rightsvc.Service) error) error {
 	sf := storeFlagsOf(fs)
 	if _, err := parsePositional(fs, args, 0); err != nil {
-		return nil, nil, err
+		return err
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	svc, err := rightsvc.Open(ctx, st, rightsvc.Options{})
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return svc, func() { svc.Close(); st.Close() }, nil
+	return sf.with(ctx, func(st store.Store) error { return rightsvc.With(ctx, st, rightsvc.Options{}, fn) })
 }
 
 func rightsBalance(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -107,16 +80,13 @@ func rightsBalance(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	account := fs.String("account", "", "one account: ent:<USCC>, county:<code>, city, reserve, escrow:<ref>, sys:<name>")
 	pollutant := fs.String("pollutant", "", "one pollutant code, e.g. NOx")
 	asJSON := fs.Bool("json", false, "JSON instead of a table")
-	svc, done, err := rightsService(ctx, fs, args)
-	if err != nil {
-		return err
-	}
-	defer done()
-	hs := svc.Balances(rights.Account(*account), *pollutant)
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(hs)
-	}
-	return rightsvc.WriteBalances(stdout, hs)
+	return withRights(ctx, fs, args, func(svc *rightsvc.Service) error {
+		hs := svc.Balances(rights.Account(*account), *pollutant)
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(hs)
+		}
+		return rightsvc.WriteBalances(stdout, hs)
+	})
 }
 
 func rightsReservoir(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -125,16 +95,13 @@ func rightsReservoir(ctx context.Context, args []string, _ io.Reader, stdout, st
 	pollutant := fs.String("pollutant", "", "pollutant code (default all)")
 	year := fs.Int("year", 0, "calendar year, China Standard Time (default all)")
 	asJSON := fs.Bool("json", false, "JSON instead of a table")
-	svc, done, err := rightsService(ctx, fs, args)
-	if err != nil {
-		return err
-	}
-	defer done()
-	flows := svc.Reservoir(rights.Account(*account), *pollutant, *year)
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(flows)
-	}
-	return rightsvc.WriteFlows(stdout, flows)
+	return withRights(ctx, fs, args, func(svc *rightsvc.Service) error {
+		flows := svc.Reservoir(rights.Account(*account), *pollutant, *year)
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(flows)
+		}
+		return rightsvc.WriteFlows(stdout, flows)
+	})
 }
 
 func rightsHistory(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -149,22 +116,18 @@ func rightsHistory(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	if *pollutant == "" || *serial <= 0 {
 		return usageError{errors.New("--pollutant and a positive --serial are required")}
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	trace, err := rightsvc.UnitHistory(ctx, st, *pollutant, *serial)
-	if err != nil {
-		return err
-	}
-	if len(trace) == 0 {
-		return fmt.Errorf("no unit %d of %s in the ledger", *serial, *pollutant)
-	}
-	if *asJSON {
-		return rights.Export(stdout, trace)
-	}
-	return rightsvc.WriteHistory(stdout, trace)
+	return sf.with(ctx, func(st store.Store) error {
+		trace, err := rightsvc.UnitHistory(ctx, st, *pollutant, *serial)
+		switch {
+		case err != nil:
+			return err
+		case len(trace) == 0:
+			return fmt.Errorf("no unit %d of %s in the ledger", *serial, *pollutant)
+		case *asJSON:
+			return rights.Export(stdout, trace)
+		}
+		return rightsvc.WriteHistory(stdout, trace)
+	})
 }
 
 func rightsExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -174,22 +137,18 @@ func rightsExport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var n int
-	var head rights.Digest
-	err = atomicfile.Out(firstOr(pos, ""), stdout, func(w io.Writer) (err error) {
-		n, head, err = rightsvc.Export(ctx, st, w)
+	return sf.with(ctx, func(st store.Store) error {
+		var n int
+		var head rights.Digest
+		err := atomicfile.Out(firstOr(pos, ""), stdout, func(w io.Writer) (err error) {
+			n, head, err = rightsvc.Export(ctx, st, w)
+			return err
+		})
+		if err == nil {
+			fmt.Fprintf(stderr, "exported %d entries, head %s\n", n, head)
+		}
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "exported %d entries, head %s\n", n, head)
-	return nil
 }
 
 func firstOr(pos []string, def string) string {
@@ -198,10 +157,6 @@ func firstOr(pos []string, def string) string {
 	}
 	return def
 }
-
-// defaultCheckpoints is where serve and the CLI keep the checkpoint file
-// unless told otherwise.
-func defaultCheckpoints(dataDir string) string { return filepath.Join(dataDir, "rights-checkpoints") }
 
 func rightsVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rights verify", "rights verify [FILE] [--head HEX | --checkpoints DIR]  (without --head: against the last checkpoint of the file and the audit log)", stderr)
@@ -212,55 +167,42 @@ func rightsVerify(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return err
 	}
-	var head *rights.Digest
-	if *headFlag != "" {
-		var want rights.Digest
-		if b, err := hex.DecodeString(*headFlag); err != nil || len(b) != len(want) {
-			return usageError{fmt.Errorf("--head: want %d hex digits", 2*len(want))}
-		} else {
-			copy(want[:], b)
-		}
-		head = &want
-	}
-	var es []rights.Entry
-	var au rightsvc.Auditor
-	source := firstOr(pos, sf.describe())
-	if len(pos) == 1 {
-		r, done, err := openInput(pos[0], stdin)
-		if err != nil {
-			return err
-		}
-		defer done()
-		if es, err = rights.Import(r); err != nil {
-			return err
-		}
-	} else {
-		st, err := sf.open(ctx, false)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		if es, err = rightsvc.LoadEntries(ctx, st); err != nil {
-			return err
-		}
-		au = st
+	head, err := rightsvc.ParseHead(*headFlag)
+	if err != nil {
+		return usageError{fmt.Errorf("--head: %w", err)}
 	}
 	dir := *cpDir
-	if _, serr := os.Stat(defaultCheckpoints(sf.dataDir)); dir == "" && serr == nil {
-		dir = defaultCheckpoints(sf.dataDir)
+	if _, serr := os.Stat(rightsvc.CheckpointDir(sf.dataDir)); dir == "" && serr == nil {
+		dir = rightsvc.CheckpointDir(sf.dataDir)
 	}
-	v, err := rightsvc.VerifyLedger(ctx, es, head, dir, au)
+	source := firstOr(pos, sf.describe())
+	verify := func(es []rights.Entry, au rightsvc.Auditor) error {
+		v, err := rightsvc.VerifyLedger(ctx, es, head, dir, au)
+		if err != nil {
+			return fmt.Errorf("%s: ledger NOT verified: %w", source, err)
+		}
+		v.WriteTo(stdout, stderr, source, head != nil)
+		return nil
+	}
+	if len(pos) == 0 {
+		return sf.with(ctx, func(st store.Store) error {
+			es, err := rightsvc.LoadEntries(ctx, st)
+			if err != nil {
+				return err
+			}
+			return verify(es, st)
+		})
+	}
+	r, done, err := openInput(pos[0], stdin)
 	if err != nil {
-		return fmt.Errorf("%s: ledger NOT verified: %w", source, err)
+		return err
 	}
-	fmt.Fprintf(stdout, "%s: verified %d entries (hash chain, commands, invariants); head %s\n", source, v.Entries, v.Head)
-	for _, c := range v.Checkpoints {
-		fmt.Fprintf(stdout, "checkpoint of %s holds: entry %d, %s\n", c.At.Format(time.RFC3339), c.Seq, c.Head)
+	defer done()
+	es, err := rights.Import(r)
+	if err != nil {
+		return err
 	}
-	if head == nil && len(v.Checkpoints) == 0 {
-		fmt.Fprintln(stderr, "warning: no checkpoint found: entries removed from the end would go unnoticed (ecowatch rights checkpoint, or --head)")
-	}
-	return nil
+	return verify(es, nil)
 }
 
 func rightsCheckpoint(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -271,28 +213,24 @@ func rightsCheckpoint(ctx context.Context, args []string, _ io.Reader, stdout, s
 		return err
 	}
 	if *dir == "" {
-		*dir = defaultCheckpoints(sf.dataDir)
+		*dir = rightsvc.CheckpointDir(sf.dataDir)
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	c, ok, err := rightsvc.TakeCheckpoint(ctx, st, st, *dir, cliActor, time.Now())
-	if err != nil {
-		return err
-	}
-	if !ok {
-		fmt.Fprintln(stdout, "the ledger is empty: nothing to checkpoint")
+	return sf.with(ctx, func(st store.Store) error {
+		c, ok, err := rightsvc.TakeCheckpoint(ctx, st, st, *dir, cliActor, time.Now())
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			fmt.Fprintln(stdout, "the ledger is empty: nothing to checkpoint")
+		default:
+			fmt.Fprintf(stdout, "checkpoint: entry %d, head %s, at %s, in %s and the audit log\n", c.Seq, c.Head, c.At.Format(time.RFC3339),
+				filepath.Join(*dir, rightsvc.CheckpointFile))
+		}
 		return nil
-	}
-	fmt.Fprintf(stdout, "checkpoint: entry %d, head %s, at %s, in %s and the audit log\n", c.Seq, c.Head, c.At.Format(time.RFC3339),
-		filepath.Join(*dir, rightsvc.CheckpointFile))
-	return nil
+	})
 }
 
-// rightsReport builds one report from the stored ledger (verified first:
-// a report over a broken chain would certify nothing).
+// rightsReport builds one report from the stored ledger.
 func rightsReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rights report", "rights report reservoir|projects|trades|statement [flags]  (years, months, days in China time; --to included)", stderr)
 	var q rightsreport.Query
@@ -315,21 +253,11 @@ func rightsReport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	if _, err := q.Check(); err != nil {
 		return usageError{err}
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	es, err := rightsvc.LoadEntries(ctx, st)
-	if err != nil {
-		return err
-	}
-	if err := rights.Verify(es); err != nil {
-		return fmt.Errorf("the stored ledger fails verification, no report: %w", err)
-	}
-	rep, err := rightsreport.Build(es, q)
-	if err != nil {
-		return err
-	}
-	return atomicfile.Out(out.out, stdout, func(w io.Writer) error { return rightsreport.Encode(w, rep, out.format) })
+	return sf.with(ctx, func(st store.Store) error {
+		rep, err := rightsvc.Report(ctx, st, q)
+		if err != nil {
+			return err
+		}
+		return atomicfile.Out(out.out, stdout, func(w io.Writer) error { return rightsreport.Encode(w, rep, out.format) })
+	})
 }

@@ -79,38 +79,3 @@ func TestSimulateUsageErrors(t *testing.T) {
 		t.Errorf("--help: exit %d: %s", code, errb.String())
 	}
 }
-
-func TestSimulateDemoBehaviours(t *testing.T) {
-	var f simulateFlags
-	fs := newFlagSet("simulate", "", &bytes.Buffer{})
-	f.register(fs)
-	if err := fs.Parse([]string{"--demo-seed", "1", "--exceed", "0.5", "--offline", "0.25", "--quirks", "lf-only", "--quirk-share", "0.5"}); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := f.config(map[string]bool{"demo-seed": true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := len(cfg.Devices)
-	if n < 100 {
-		t.Fatalf("demo city has %d devices", n)
-	}
-	var exceed, offline, quirky int
-	for _, d := range cfg.Devices {
-		if d.Behaviour.ExceedEvery > 0 {
-			exceed++
-		}
-		if d.Behaviour.OfflineEvery > 0 {
-			offline++
-		}
-		if d.Behaviour.Quirks == simulator.QuirkLFOnly {
-			quirky++
-		}
-	}
-	// Shares are drawn per device: allow generous slack.
-	for name, c := range map[string][2]int{"exceed": {exceed, n / 2}, "offline": {offline, n / 4}, "quirks": {quirky, n / 2}} {
-		if c[0] < c[1]*2/3 || c[0] > c[1]*4/3 {
-			t.Errorf("%s: %d of %d devices, want about %d", name, c[0], n, c[1])
-		}
-	}
-}

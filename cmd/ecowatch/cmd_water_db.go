@@ -9,7 +9,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
-	"github.com/ecowatch/ecowatch/internal/registry"
+	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
 	"github.com/ecowatch/ecowatch/internal/water/waterimport"
 	"github.com/ecowatch/ecowatch/internal/water/waterreg"
@@ -46,69 +46,26 @@ func waterRegistryCmd(sub string) runFunc {
 		if len(files) != 1 {
 			return usageError{errors.New("want one file (YAML) or directory (CSV)")}
 		}
-		if sub == "export" {
-			return waterRegistryExport(ctx, sf, *demo, *devices, files[0], stdout)
-		}
-		w, src, err := waterreg.Load(files[0])
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return errors.New("not valid: nothing imported")
-		}
-		var reg *model.Registry
-		if sub == "import" || sf.exists() {
-			st, r, err := sf.openRegistry(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if sub == "import" {
-				if err := waterreg.Import(ctx, st, w, src); err != nil {
-					fmt.Fprintln(stderr, err)
-					return errors.New("not valid: nothing imported")
+		switch {
+		case sub == "export" && *demo:
+			return waterreg.ExportDemo(files[0], *devices, stdout)
+		case sub == "export":
+			return sf.with(ctx, func(st store.Store) error {
+				w, err := st.WaterRegistry(ctx)
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(stdout, "water registry imported: %d rivers, %d nodes, %d reaches, %d sections, %d drinking-water sources, %d outfalls\n",
-					len(w.Rivers), len(w.Nodes), len(w.Reaches), len(w.Sections), len(w.Sources), len(w.Outfalls))
-				return nil
-			}
-			reg = r
+				return waterreg.ExportFile(files[0], w, stdout)
+			})
+		case sub == "import":
+			return sf.with(ctx, func(st store.Store) error { return waterreg.ImportFile(ctx, st, files[0], stdout, stderr) })
+		case sf.exists():
+			return sf.withRegistry(ctx, func(_ store.Store, reg *model.Registry) error {
+				return waterreg.ValidateFile(files[0], reg, stdout, stderr)
+			})
 		}
-		if err := waterreg.Validate(w, reg, src); err != nil {
-			fmt.Fprintln(stderr, err)
-			return errors.New("not valid")
-		}
-		if reg == nil {
-			fmt.Fprintln(stdout, "valid (counties, outlets and devices not checked: no store)")
-		} else {
-			fmt.Fprintln(stdout, "valid")
-		}
-		return nil
+		return waterreg.ValidateFile(files[0], nil, stdout, stderr)
 	}
-}
-
-func waterRegistryExport(ctx context.Context, sf *storeFlags, demo bool, devices, path string, stdout io.Writer) error {
-	var w *model.WaterRegistry
-	if demo {
-		var devs []model.Device
-		w, devs = waterreg.Demo(registry.DemoCity(1))
-		if devices != "" {
-			if err := registry.Save(devices, "", &model.Registry{Devices: devs}); err != nil {
-				return err
-			}
-		}
-	} else {
-		st, err := sf.open(ctx, false)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		if w, err = st.WaterRegistry(ctx); err != nil {
-			return err
-		}
-	}
-	if path == "-" {
-		return waterreg.WriteYAML(stdout, w)
-	}
-	return waterreg.Save(path, w)
 }
 
 func runWaterImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -127,12 +84,9 @@ Importing a file again changes nothing; a corrected value replaces the stored on
 	if len(files) == 0 {
 		return usageError{errors.New("no input files")}
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return waterimport.ImportFiles(ctx, st, files, stdin, stdout, stderr)
+	return sf.with(ctx, func(st store.Store) error {
+		return waterimport.ImportFiles(ctx, st, files, stdin, stdout, stderr)
+	})
 }
 
 func runWaterSync(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -147,21 +101,18 @@ func runWaterSync(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	w, err := st.WaterRegistry(ctx)
-	if err != nil {
-		return err
-	}
-	res, err := waterimport.Sync(ctx, st, w, from, to)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, res)
-	return nil
+	return sf.with(ctx, func(st store.Store) error {
+		w, err := st.WaterRegistry(ctx)
+		if err != nil {
+			return err
+		}
+		res, err := waterimport.Sync(ctx, st, w, from, to)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, res)
+		return nil
+	})
 }
 
 func runWaterReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -187,28 +138,25 @@ func runWaterReport(ctx context.Context, args []string, _ io.Reader, stdout, std
 	if err := out.check(); err != nil {
 		return err
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if *sync {
-		w, err := st.WaterRegistry(ctx)
+	return sf.with(ctx, func(st store.Store) error {
+		if *sync {
+			w, err := st.WaterRegistry(ctx)
+			if err != nil {
+				return err
+			}
+			res, err := waterimport.Sync(ctx, st, w, p.Start(), p.End())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "synced %d values from %d hourly uploads\n", res.Put.Added, res.Uploads)
+		}
+		rep, err := waterreport.Build(ctx, st, p, waterreport.Options{Compare: *compare})
 		if err != nil {
 			return err
 		}
-		res, err := waterimport.Sync(ctx, st, w, p.Start(), p.End())
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "synced %d values from %d hourly uploads\n", res.Put.Added, res.Uploads)
-	}
-	rep, err := waterreport.Build(ctx, st, p, waterreport.Options{Compare: *compare})
-	if err != nil {
-		return err
-	}
-	return out.write(stdout, rep, func(w io.Writer) error { return waterreport.WriteXLSX(w, waterreport.Chinese, rep) },
-		func(w io.Writer) error { return waterreport.WriteText(w, rep) })
+		return out.write(stdout, rep, func(w io.Writer) error { return waterreport.WriteXLSX(w, waterreport.Chinese, rep) },
+			func(w io.Writer) error { return waterreport.WriteText(w, rep) })
+	})
 }
 
 func runWaterTrace(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -236,29 +184,26 @@ func runWaterTrace(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	if *horizon <= 0 {
 		return usageError{errors.New("--horizon must be positive")}
 	}
-	st, err := sf.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	q := tracesvc.Query{Section: *section, Time: t, Factor: *factor, Horizon: *horizon, After: *after, Jump: *jump, Limit: *limit}
-	if *after == 0 {
-		q.After = -1
-	}
-	rep, err := tracesvc.Run(ctx, st, q)
-	if err != nil {
-		return err
-	}
-	if *openCase {
-		c, err := tracesvc.OpenCase(ctx, st, &casesvc.Service{St: st, DataDir: sf.dataDir}, rep, "cli")
+	return sf.with(ctx, func(st store.Store) error {
+		q := tracesvc.Query{Section: *section, Time: t, Factor: *factor, Horizon: *horizon, After: *after, Jump: *jump, Limit: *limit}
+		if *after == 0 {
+			q.After = -1
+		}
+		rep, err := tracesvc.Run(ctx, st, q)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "case %s opened: %s\n", c.ID, c.Title)
-	}
-	if *asJSON {
-		return writeJSON(stdout, rep)
-	}
-	_, err = io.WriteString(stdout, rep.Text())
-	return err
+		if *openCase {
+			c, err := tracesvc.OpenCase(ctx, st, &casesvc.Service{St: st, DataDir: sf.dataDir}, rep, "cli")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "case %s opened: %s\n", c.ID, c.Title)
+		}
+		if *asJSON {
+			return writeJSON(stdout, rep)
+		}
+		_, err = io.WriteString(stdout, rep.Text())
+		return err
+	})
 }

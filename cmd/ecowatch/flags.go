@@ -74,18 +74,34 @@ func (f *storeFlags) open(ctx context.Context, create bool) (store.Store, error)
 	return st, nil
 }
 
-// openRegistry opens the store and reads its registry.
-func (f *storeFlags) openRegistry(ctx context.Context) (store.Store, *model.Registry, error) {
-	st, err := f.open(ctx, false)
+// with opens the store, which must exist, runs fn on it and closes it.
+func (f *storeFlags) with(ctx context.Context, fn func(store.Store) error) error {
+	return f.run(ctx, false, fn)
+}
+
+// withNew is with for the commands that may create a new SQLite store.
+func (f *storeFlags) withNew(ctx context.Context, fn func(store.Store) error) error {
+	return f.run(ctx, true, fn)
+}
+
+func (f *storeFlags) run(ctx context.Context, create bool, fn func(store.Store) error) error {
+	st, err := f.open(ctx, create)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	reg, err := st.Registry(ctx)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return st, reg, nil
+	defer st.Close()
+	return fn(st)
+}
+
+// withRegistry is with, fn also getting the stored registry.
+func (f *storeFlags) withRegistry(ctx context.Context, fn func(store.Store, *model.Registry) error) error {
+	return f.with(ctx, func(st store.Store) error {
+		reg, err := st.Registry(ctx)
+		if err != nil {
+			return err
+		}
+		return fn(st, reg)
+	})
 }
 
 // parseInterleaved parses flags that may come before or after the

@@ -78,7 +78,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return 2
 		}
 		var ue usageError
-		if errors.As(err, &ue) {
+		var pu interface{ IsUsage() bool } // a package's flag-value error
+		if errors.As(err, &ue) || errors.As(err, &pu) && pu.IsUsage() {
 			fmt.Fprintf(stderr, "ecowatch %s: %v\n", args[0], err)
 			return 2
 		}

@@ -1,12 +1,14 @@
 package auth
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -37,6 +39,20 @@ func RandomPassword() string {
 	b := make([]byte, 15)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ReadPassword reads a password from the first line of r (its line end
+// dropped) when fromStdin, else generates one (generated is then true:
+// the caller shows it once).
+func ReadPassword(fromStdin bool, r io.Reader) (pw string, generated bool, err error) {
+	if !fromStdin {
+		return RandomPassword(), true, nil
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && line == "" {
+		return "", false, fmt.Errorf("read password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), false, nil
 }
 
 // AddUser stores a new user with password (hashed with argon2id).

@@ -101,6 +101,16 @@ func (m *Manifest) Rows() int64 {
 	return n
 }
 
+// Summary is the one line the command line prints of the backup in dir.
+func (m *Manifest) Summary(dir string) string {
+	s := fmt.Sprintf("backup %s: schema %d, %d rows in %d tables, integrity %s, ledger %d entries (head %.16s), %d evidence files",
+		dir, m.SchemaVersion, m.Rows(), len(m.Tables), m.IntegrityCheck, m.Ledger.Entries, m.Ledger.Head, len(m.Evidence))
+	if len(m.MissingEvidence) > 0 {
+		s += fmt.Sprintf(" (%d missing)", len(m.MissingEvidence))
+	}
+	return s + fmt.Sprintf(", %d bytes, taken in %.2f s", m.Bytes(), m.Seconds)
+}
+
 // ErrMissingEvidence is returned (with a complete, verified backup) when
 // the store refers to evidence files that the data directory lacks: the
 // backup holds everything that exists, and names what does not.

@@ -35,6 +35,9 @@ type UsageError struct{ Err error }
 func (e UsageError) Error() string { return e.Err.Error() }
 func (e UsageError) Unwrap() error { return e.Err }
 
+// IsUsage marks it for the command line (exit status 2).
+func (UsageError) IsUsage() bool { return true }
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // storeHandle is a fresh store for one benchmark run, removed at close.

@@ -58,3 +58,17 @@ func DayRange(now time.Time, from, to string, back int) (time.Time, time.Time, e
 	}
 	return f, t, nil
 }
+
+// ParseTime reads a time given on a command line: RFC 3339, or
+// YYYY-MM-DDTHH:MM, YYYY-MM-DD HH:MM or YYYY-MM-DD in China time.
+func ParseTime(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	for _, l := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(l, v, Zone); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q: want RFC 3339 or YYYY-MM-DDTHH:MM (China time)", v)
+}
