@@ -10,6 +10,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsreport"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 func TestParseHead(t *testing.T) {
@@ -62,14 +63,7 @@ const runScript = `# a configuration, a permit, an overdraft
 {"cmd":"no_such_command","key":"x"}
 `
 
-func TestApplyFileAndReportSQLite(t *testing.T) {
-	st, _ := openSQLite(t)
-	testApplyFileAndReport(t, st)
-}
-
-func TestApplyFileAndReportPostgres(t *testing.T) {
-	testApplyFileAndReport(t, openDSN(t, newPGDatabase(t)))
-}
+func TestApplyFileAndReport(t *testing.T) { storetest.Run(t, testApplyFileAndReport) }
 
 // testApplyFileAndReport applies a script with a refusal (the run fails
 // after every line, counting both), then builds a report from the
