@@ -22,13 +22,13 @@ func SeedDemo(ctx context.Context, st Store, reg *model.Registry, w io.Writer) e
 		return err
 	}
 	now := time.Now()
-	users := []model.User{{ID: "city", Name: "市局 demo", Role: model.RoleCity}}
+	users := []model.User{{ID: "city", Name: "市局（演示）", Role: model.RoleCity}}
 	if len(reg.Counties) > 0 {
-		users = append(users, model.User{ID: "county", Name: reg.Counties[0].Name + " demo", Role: model.RoleCounty, County: reg.Counties[0].Code})
+		users = append(users, model.User{ID: "county", Name: reg.Counties[0].Name + "（演示）", Role: model.RoleCounty, County: reg.Counties[0].Code})
 	}
 	if len(reg.Enterprises) > 0 {
 		e := reg.Enterprises[0]
-		users = append(users, model.User{ID: "enterprise", Name: e.Name + " demo", Role: model.RoleEnterprise, Enterprise: e.USCC, County: e.County})
+		users = append(users, model.User{ID: "enterprise", Name: e.Name + "（演示）", Role: model.RoleEnterprise, Enterprise: e.USCC, County: e.County})
 	}
 	fmt.Fprintf(w, "demo logins (password %q): POST /api/v1/login {\"user\":…,\"password\":…}\n", DemoPassword)
 	for _, u := range users {

@@ -53,12 +53,19 @@ func chromium(t *testing.T) string {
 // demo's open mode, and returns its base URL.
 func browserApp(t *testing.T) (string, *dashboard.Seeded) {
 	t.Helper()
+	return browserAppMode(t, true)
+}
+
+// browserAppMode is browserApp, in the open mode or not (every staff page
+// then needs a login).
+func browserAppMode(t *testing.T, open bool) (string, *dashboard.Seeded) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	a, err := app.Start(ctx, app.Config{
 		DSN: "sqlite:" + filepath.Join(dir, "e.db"), DataDir: dir, SQLiteSync: "normal",
 		HTTPAddr: "127.0.0.1:0",
-		Web:      api.Config{Now: func() time.Time { return dashboard.TestNow }, Open: true},
+		Web:      api.Config{Now: func() time.Time { return dashboard.TestNow }, Open: open},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -210,6 +210,7 @@ func pageTable() []pageRoute {
 		{"GET /water/trace", accessTrace, (*Handler).tracePage},
 		{"GET /desk", accessCases, (*Handler).deskPage},
 		{"GET /rates", auth.ScopeData, (*Handler).ratesPage},
+		{"GET /displays", auth.ScopeUsersAdmin, (*Handler).displaysPage},
 	}
 }
 
@@ -299,6 +300,12 @@ func (h *Handler) wrap(rt pageRoute) http.HandlerFunc {
 			return
 		}
 		if rt.access != accessPublic {
+			if rt.pattern == "GET /screen" && !p.Can(rt.access) && !p.User.Authenticated() {
+				// A wall display without a session (first start, or its
+				// code expired or was revoked) is sent to its sign-in.
+				http.Redirect(w, r, screenLoginURL(r), http.StatusSeeOther)
+				return
+			}
 			if !p.Can(rt.access) {
 				h.renderError(w, r, lang, http.StatusForbidden)
 				return
@@ -363,6 +370,7 @@ var funcs = template.FuncMap{
 	"reasonLabel": reasonLabel,
 	"deref64":     func(p *float64) float64 { return *p },
 	"airUnit":     airUnit,
+	"timeOr":      timeOr,
 }
 
 // sub is a partial template's argument: the page (for T) and its rows.

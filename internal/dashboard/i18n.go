@@ -28,7 +28,7 @@ func buildCatalogue() map[string][2]string {
 	for _, t := range []map[string][2]string{
 		generalMessages, accountMessages, casesMessages, errorMessages,
 		langMessages, screenMessages, staffMessages, forwardMessages,
-		markingMessages,
+		markingMessages, displayMessages,
 	} {
 		for k, v := range t {
 			m[k] = v

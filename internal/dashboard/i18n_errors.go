@@ -98,6 +98,8 @@ var errorMessages = map[string][2]string{
 	"err.field.default_factor":        {"默认调整系数", "default factor"},
 	"err.field.factors":               {"各区县调整系数", "factors"},
 	"err.field.from":                  {"施行日期", "from"},
+	"err.field.name":                  {"名称", "name"},
+	"err.field.days":                  {"有效天数", "days"},
 	"err.field.to":                    {"截止日期", "to"},
 	"err.field.kinds":                 {"考核周期", "period"},
 	"err.field.round_yuan":            {"取整单位", "rounding unit"},

@@ -78,6 +78,10 @@ func checkLanguage(t *testing.T, h http.Handler, paths []string) {
 			if m := msgKey.FindString(text); m != "" {
 				t.Errorf("%s (%s): untranslated key %q", path, lang, m)
 			}
+			// A value formatted with the wrong verb (fmt's "%!f(*float64=…)").
+			if i := strings.Index(text, "%!"); i >= 0 {
+				t.Errorf("%s (%s): formatting error %q", path, lang, text[i:min(len(text), i+40)])
+			}
 			if lang == "zh" {
 				var bad []string
 				for _, m := range asciiWord.FindAllString(text, -1) {

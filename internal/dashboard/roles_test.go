@@ -102,6 +102,8 @@ func TestRoles(t *testing.T) {
 		{"/screen/data.json", auth.ScopeScreen, nil, true, false},
 		{"/login", "", nil, false, false},
 		{"/screen/login", "", nil, false, false},
+		// Display codes: whoever administers users (the city).
+		{"/displays", auth.ScopeUsersAdmin, nil, true, false},
 	}
 	for who, tok := range tokens {
 		p := principals[who]
@@ -117,6 +119,9 @@ func TestRoles(t *testing.T) {
 
 			want := http.StatusOK
 			switch {
+			case pg.path == "/screen" && who == "anonymous":
+				// Sent to the wall display's sign-in, not refused.
+				want = http.StatusSeeOther
 			case pg.scope == "" && p.Role == model.RoleDisplay && pg.path != "/screen/login":
 				// A wall display opens the big screen and nothing else.
 				want = http.StatusForbidden

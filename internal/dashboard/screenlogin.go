@@ -3,6 +3,8 @@ package dashboard
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -15,6 +17,26 @@ import (
 
 type screenLoginData struct {
 	Error string // message key
+	Next  string // where to go once signed in: the big screen, with its query
+}
+
+// screenLoginURL is the sign-in for a request to /screen: the query the
+// screen was opened with (its language, a chosen view) is kept as next.
+func screenLoginURL(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return "/screen/login"
+	}
+	return "/screen/login?next=" + url.QueryEscape(r.URL.RequestURI())
+}
+
+// screenNext keeps a sign-in's return path on the big screen: a display
+// session opens nothing else, and anything else would be an open
+// redirect. Empty when next is not the screen.
+func screenNext(next string) string {
+	if next == "/screen" || strings.HasPrefix(next, "/screen?") {
+		return safeNext(next)
+	}
+	return ""
 }
 
 // displayRoutes are the pages a display session may open besides those of
@@ -35,7 +57,7 @@ func (h *Handler) screenLoginPage(w http.ResponseWriter, r *http.Request, p *pag
 	if code := r.URL.Query().Get("code"); code != "" {
 		return h.screenSignIn(w, r, p, code)
 	}
-	p.Nav, p.Title, p.Data = "screen", p.T("screenlogin.title"), &screenLoginData{}
+	p.Nav, p.Title, p.Data = "screen", p.T("screenlogin.title"), &screenLoginData{Next: screenNext(r.URL.Query().Get("next"))}
 	return h.render(w, http.StatusOK, "screenlogin", p)
 }
 
@@ -50,13 +72,22 @@ func (h *Handler) screenLoginPost(w http.ResponseWriter, r *http.Request, p *pag
 	return h.screenSignIn(w, r, p, r.PostForm.Get("code"))
 }
 
+// screenNextOf is the return path a sign-in carries: the form's hidden
+// field, or the address's next with ?code=.
+func screenNextOf(r *http.Request) string {
+	if n := r.PostFormValue("next"); n != "" {
+		return screenNext(n)
+	}
+	return screenNext(r.URL.Query().Get("next"))
+}
+
 func (h *Handler) screenSignIn(w http.ResponseWriter, r *http.Request, p *page, code string) error {
 	ip := auth.ClientIP(r)
 	tok, pr, exp, err := h.cfg.Auth.DisplayLogin(r.Context(), code, ip)
 	if aerr := h.cfg.Auth.RecordLogin(r.Context(), "display-code", ip, pr, err); aerr != nil {
 		h.log.Warn("display sign-in not audited", "err", aerr)
 	}
-	d := &screenLoginData{}
+	d := &screenLoginData{Next: screenNextOf(r)}
 	status := http.StatusOK
 	switch {
 	case errors.Is(err, auth.ErrRateLimited):
@@ -72,9 +103,12 @@ func (h *Handler) screenSignIn(w http.ResponseWriter, r *http.Request, p *page, 
 		return h.render(w, status, "screenlogin", p)
 	}
 	h.cfg.Auth.SetDisplayCookies(w, r, tok, pr, exp)
-	next := "/screen"
-	if p.Lang == langEN {
-		next += "?lang=en"
+	next := d.Next
+	if next == "" {
+		next = "/screen"
+		if p.Lang == langEN {
+			next += "?lang=en"
+		}
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil

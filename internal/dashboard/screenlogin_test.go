@@ -91,12 +91,15 @@ func TestScreenLogin(t *testing.T) {
 		t.Fatalf("GET ?code=: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 
-	// Revoked: the open session ends.
+	// Revoked: the open session ends; the display is back at its sign-in.
 	if _, err := au.RevokeDisplayCode(ctx, c.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := with("/screen"); got != 403 {
-		t.Errorf("after revocation /screen: %d, want 403", got)
+	if got := with("/screen"); got != http.StatusSeeOther {
+		t.Errorf("after revocation /screen: %d, want 303 to the sign-in", got)
+	}
+	if got := with("/screen/data.json"); got != 403 {
+		t.Errorf("after revocation /screen/data.json: %d, want 403", got)
 	}
 
 	// Wrong codes: 401 with the form again, then 429 from this address.

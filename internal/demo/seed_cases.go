@@ -50,7 +50,7 @@ func SeedCases(ctx context.Context, st store.Store, dataDir string, c City, now 
 		return &casesvc.Service{St: st, DataDir: dataDir, Now: func() time.Time { return t }}
 	}
 	day := 24 * time.Hour
-	city := auth.Principal{User: "city", Name: "市局 demo", Role: model.RoleCity, Via: "demo"}
+	city := auth.Principal{User: "city", Name: "市局（演示）", Role: model.RoleCity, Via: "demo"}
 	countyOf := func(code string) auth.Principal {
 		return auth.Principal{User: "county-" + code, Role: model.RoleCounty, County: code, Via: "demo"}
 	}

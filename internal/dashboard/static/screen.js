@@ -143,7 +143,12 @@
   var refreshes = 0;
   function refresh() {
     return fetch('/screen/data.json?lang=' + encodeURIComponent(lang), { credentials: 'same-origin', cache: 'no-store' })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        // The session ended (the display's code expired or was revoked):
+        // reload, which leads to the display sign-in.
+        if (r.status === 401 || r.status === 403) { window.location.reload(); }
+        return r.ok ? r.json() : null;
+      })
       .then(function (d) {
         // A failed fetch (network, a session that ended) keeps the figures
         // shown; the next round tries again.

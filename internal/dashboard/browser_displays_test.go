@@ -1,0 +1,143 @@
+package dashboard_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/dashboard"
+	"github.com/ecowatch/ecowatch/internal/model"
+)
+
+// City staff make a display code on the page (through the API, with the
+// session's CSRF token): the code and its sign-in link are shown once,
+// the link signs a wall display in; revoking it, confirmed, ends it, and a
+// wall whose code is revoked goes back to its sign-in by itself. Not in
+// the demo's open mode, where anyone may watch the screen.
+func TestBrowserDisplays(t *testing.T) {
+	exe := chromium(t)
+	base, s := browserAppMode(t, false)
+	ctx, consoleErrors := browser(t, exe)
+	hash, err := auth.HashPassword("city-password", auth.DefaultParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.St.PutUser(context.Background(), model.User{ID: "admin", Name: "市局管理员", Role: model.RoleCity, PasswordHash: hash, CreatedAt: dashboard.TestNow}, nil); err != nil {
+		t.Fatal(err)
+	}
+	actx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(actx,
+		chromedp.Navigate(base+"/login?lang=zh"),
+		chromedp.WaitVisible("#login-form"),
+		chromedp.SendKeys("#login-user", "admin"),
+		chromedp.SendKeys("#login-password", "city-password"),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#nav-displays"),
+		chromedp.Click("#nav-displays"),
+		chromedp.WaitVisible("#no-displays"),
+		chromedp.SendKeys("#display-name", "指挥中心主屏"),
+		chromedp.Click("#display-create"),
+		chromedp.WaitVisible("#display-created"),
+	); err != nil {
+		if msg, _ := chromedp.Run(ctx, chromedp.TextContent("#action-result")); msg != "" {
+			t.Fatalf("%v: %s", err, msg)
+		}
+		t.Fatal(err)
+	}
+	code := text(ctx, t, "#display-code")
+	link := eval[string](ctx, t, `document.getElementById('display-link').value`)
+	if len(code) < 20 || link != base+"/screen/login?code="+code {
+		t.Fatalf("code %q, link %q", code, link)
+	}
+	if row := text(ctx, t, "#displays tbody tr"); !strings.Contains(row, "指挥中心主屏") || !strings.Contains(row, "有效") {
+		t.Errorf("new row %q", row)
+	}
+	for _, v := range viewports {
+		if err := chromedp.Do(ctx, emulate(v.width, v.height, v.phone)); err != nil {
+			t.Fatal(err)
+		}
+		if sw, iw := eval[int](ctx, t, `document.documentElement.scrollWidth`), eval[int](ctx, t, `window.innerWidth`); sw > iw {
+			t.Errorf("%s: page %d px wide in a %d px window", v.name, sw, iw)
+		}
+		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(screenshotDir(t), "displays-"+v.name+".png"), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(ctx, emulate(1366, 900, false)); err != nil {
+		t.Fatal(err)
+	}
+	// Shown once: a reload no longer has it.
+	if err := chromedp.Do(actx, chromedp.Reload(), chromedp.WaitVisible("#displays")); err != nil {
+		t.Fatal(err)
+	}
+	if shown := eval[bool](ctx, t, `!document.getElementById('display-created').hidden || document.body.innerText.includes(`+"`"+code+"`"+`)`); shown {
+		t.Error("the code is shown again after a reload")
+	}
+	signIn := func() int {
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := c.Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := signIn(); got != http.StatusSeeOther {
+		t.Fatalf("the link signs in with %d, want 303 to the screen", got)
+	}
+	// Revoking asks first, by name; answered no, nothing happens.
+	eval[bool](ctx, t, `(window.confirm = m => (window.__asked = m, false), document.querySelector('#displays form.display-revoke button').click(), true)`)
+	if asked := eval[string](ctx, t, `window.__asked || ''`); !strings.Contains(asked, "确定吊销“指挥中心主屏”") {
+		t.Errorf("revoking asked %q", asked)
+	}
+	if got := signIn(); got != http.StatusSeeOther {
+		t.Errorf("declined, the code signs in with %d, want 303", got)
+	}
+	eval[bool](ctx, t, `(window.confirm = m => true, true)`)
+	if err := chromedp.Do(actx, chromedp.Click("#displays form.display-revoke button"), chromedp.WaitNotPresent("#displays form.display-revoke")); err != nil {
+		t.Fatal(err)
+	}
+	if row := text(ctx, t, "#displays tbody tr"); !strings.Contains(row, "已吊销") {
+		t.Errorf("after revoking: %q", row)
+	}
+	if got := signIn(); got != http.StatusUnauthorized {
+		t.Errorf("the revoked link signs in with %d, want 401", got)
+	}
+
+	// A wall signed in with a second code: revoked meanwhile, its next
+	// refresh takes it back to the sign-in.
+	au := auth.New(s.St, auth.Options{})
+	code2, c2, err := au.NewDisplayCode(context.Background(), "会商室", 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(actx, chromedp.Navigate(base+"/screen/login?code="+code2), chromedp.WaitVisible(`body[data-drawn="true"]`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := au.RevokeDisplayCode(context.Background(), c2.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](ctx, t, `(window.ecowatchScreenRefresh(), true)`)
+	if err := chromedp.Do(actx, chromedp.WaitVisible("#screenlogin-form")); err != nil {
+		t.Fatalf("revoked display: not back at the sign-in: %v", err)
+	}
+	for _, e := range consoleErrors() {
+		// The refused refresh is the one error the test provokes.
+		if strings.Contains(e, "/screen/data.json") && strings.Contains(e, "403") {
+			continue
+		}
+		t.Errorf("browser: %s", e)
+	}
+}

@@ -1,0 +1,31 @@
+package dashboard
+
+// displayMessages are the labels of the display codes page (displays.go).
+var displayMessages = map[string][2]string{
+	"nav.displays":           {"大屏终端", "Wall displays"},
+	"displays.title":         {"大屏终端登录码", "Wall display codes"},
+	"displays.help":          {"会商室、指挥中心的大屏电脑用登录码登录指挥大屏，只能查看大屏，不能打开其他页面。登录码只在生成时显示一次，系统只保存其摘要；不再使用的大屏请及时吊销。", "Wall displays in the command centre and meeting rooms sign in to the big screen with a code; they open the big screen and nothing else. A code is shown once, when it is made (only its hash is kept); revoke the codes of displays no longer in use."},
+	"displays.new":           {"生成登录码", "Make a code"},
+	"displays.name":          {"大屏名称", "Display name"},
+	"displays.name.ph":       {"如：指挥中心主屏", "e.g. Command centre main wall"},
+	"displays.days":          {"有效天数", "Valid for (days)"},
+	"displays.days.note":     {"1～366 天，默认 30 天；到期后需重新生成。", "1 to 366 days, 30 by default; make a new code when it expires."},
+	"displays.create":        {"生成", "Make the code"},
+	"displays.created":       {"登录码已生成：请现在复制，离开本页后不再显示。", "The code is made: copy it now, it is not shown again."},
+	"displays.code":          {"登录码", "Code"},
+	"displays.link":          {"登录链接（在大屏电脑的浏览器中打开，或设为开机启动页）", "Sign-in link (open it in the display's browser, or make it the kiosk's start page)"},
+	"displays.copy":          {"复制", "Copy"},
+	"displays.copied":        {"已复制", "Copied"},
+	"displays.list":          {"已发放的登录码", "Codes issued"},
+	"displays.col.created":   {"生成时间", "Made"},
+	"displays.col.expires":   {"到期时间", "Expires"},
+	"displays.col.used":      {"最近使用", "Last used"},
+	"displays.col.from":      {"来源地址", "From"},
+	"displays.col.state":     {"状态", "State"},
+	"displays.state.active":  {"有效", "Active"},
+	"displays.state.expired": {"已过期", "Expired"},
+	"displays.state.revoked": {"已吊销", "Revoked"},
+	"displays.revoke":        {"吊销", "Revoke"},
+	"displays.revoke.ask":    {"确定吊销“%s”的登录码吗？该大屏将在下次刷新时退出登录，且无法恢复。", "Revoke the code of “%s”? That display is signed out at its next refresh; this cannot be undone."},
+	"displays.none":          {"还没有发放大屏登录码。在上方填写大屏名称、点击“生成”，再在大屏电脑上打开显示的登录链接。", "No display code has been issued. Enter the display's name above, make a code, then open the sign-in link shown on the display's computer."},
+}
