@@ -20,6 +20,11 @@
   document.querySelectorAll('select[data-autosubmit]').forEach(function (s) {
     s.addEventListener('change', function () { s.form.submit(); });
   });
+  // The phone's one-row menu scrolls sideways: show the current entry.
+  var active = document.querySelector('header.top nav a.active');
+  if (active && active.parentNode.scrollWidth > active.parentNode.clientWidth) {
+    active.parentNode.scrollLeft = active.offsetLeft - active.parentNode.offsetLeft - 40;
+  }
   document.querySelectorAll('[data-print]').forEach(function (b) {
     b.addEventListener('click', function () { window.print(); });
   });
