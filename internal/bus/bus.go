@@ -235,11 +235,20 @@ func retryable(err error) bool {
 	if errors.As(err, &apiErr) {
 		// 503: JetStream not ready (no meta leader, insufficient
 		// resources while a cluster forms); 500: a cluster still
-		// electing. Anything else (400: bad config) is final.
-		return apiErr.Code >= 500
+		// electing; 400 "no suitable peers for placement": the meta
+		// leader is elected but has not yet heard from enough peers
+		// for the replicas (a forming cluster; a cluster really too
+		// small keeps refusing until the caller's context ends, and
+		// Connect reports it then). Anything else (400: bad config)
+		// is final.
+		return apiErr.Code >= 500 || apiErr.ErrorCode == errCodeNoPeers
 	}
 	return true
 }
+
+// errCodeNoPeers is the NATS server's JSClusterNoPeersErrF ("no suitable
+// peers for placement"), which nats.go names no constant for.
+const errCodeNoPeers jetstream.ErrorCode = 10005
 
 // configError is a refusal of the configuration (not retried).
 type configError struct{ msg string }
