@@ -54,6 +54,8 @@ type Service struct {
 	Running   Running
 	Now       func() time.Time
 	Log       *slog.Logger
+
+	cache rateCache // the rates' day counts (ratecache.go)
 }
 
 func (s *Service) rules() *marking.RuleSet {
@@ -174,6 +176,7 @@ func (s *Service) Create(ctx context.Context, in Input, p auth.Principal) (marki
 	if err := s.St.PutMark(ctx, m); err != nil {
 		return m, err
 	}
+	s.forgetMark(m)
 	s.audit(ctx, p, "mark.create", m)
 	s.react(ctx, m)
 	return m, nil
@@ -205,6 +208,7 @@ func (s *Service) Correct(ctx context.Context, id string, version int, in Input,
 		}
 		return m, err
 	}
+	s.forgetMark(cur, m)
 	s.audit(ctx, p, "mark.correct", m)
 	s.react(ctx, m)
 	return m, nil
@@ -240,6 +244,7 @@ func (s *Service) Review(ctx context.Context, id string, version int, accept boo
 		}
 		return m, err
 	}
+	s.forgetMark(m)
 	s.audit(ctx, p, "mark.review", m)
 	return m, nil
 }

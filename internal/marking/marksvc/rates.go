@@ -39,6 +39,7 @@ type Report struct {
 // outlet, enterprise, county and the city, ranked.
 func (s *Service) Rates(ctx context.Context, from, to time.Time, p auth.Principal) (Report, error) {
 	// Nothing is due after the current hour.
+	end := to
 	if now := s.now().Truncate(time.Hour); to.After(now) {
 		to = now
 	}
@@ -60,16 +61,13 @@ func (s *Service) Rates(ctx context.Context, from, to time.Time, p auth.Principa
 	for _, o := range reg.Outlets {
 		outlets[o.ID] = o
 	}
-	marks, err := s.St.Marks(ctx, store.MarkQuery{From: from, To: to, Limit: 100000})
-	if err != nil {
-		return rep, err
+	type placed struct {
+		mn     string
+		outlet model.Outlet
+		ent    model.Enterprise
 	}
-	byMN := map[string][]marking.Mark{}
-	for _, m := range marks {
-		byMN[m.MN] = append(byMN[m.MN], m)
-	}
-	oc, ec, cc := map[string]marking.Count{}, map[string]marking.Count{}, map[string]marking.Count{}
-	var city marking.Count
+	var devs []placed
+	var mns []string
 	for _, d := range reg.Devices {
 		o, ok := outlets[d.Outlet]
 		if !ok {
@@ -79,19 +77,26 @@ func (s *Service) Rates(ctx context.Context, from, to time.Time, p auth.Principa
 		if !sc.Sees(e.County, e.USCC) {
 			continue
 		}
-		c, whole, err := s.countDevice(ctx, d.MN, from, to, byMN[d.MN])
-		if err != nil {
-			return rep, err
-		}
-		if !whole {
-			rep.partial[o.ID] = true
+		devs = append(devs, placed{d.MN, o, e})
+		mns = append(mns, d.MN)
+	}
+	counts, whole, err := s.counts(ctx, mns, from, end, to)
+	if err != nil {
+		return rep, err
+	}
+	oc, ec, cc := map[string]marking.Count{}, map[string]marking.Count{}, map[string]marking.Count{}
+	var city marking.Count
+	for _, d := range devs {
+		c := counts[d.mn]
+		if !whole[d.mn] {
+			rep.partial[d.outlet.ID] = true
 		}
 		if c.Due == 0 && c.Received == 0 {
 			continue // nothing due: not ranked
 		}
-		oc[o.ID] = oc[o.ID].Add(c)
-		ec[e.USCC] = ec[e.USCC].Add(c)
-		cc[e.County] = cc[e.County].Add(c)
+		oc[d.outlet.ID] = oc[d.outlet.ID].Add(c)
+		ec[d.ent.USCC] = ec[d.ent.USCC].Add(c)
+		cc[d.ent.County] = cc[d.ent.County].Add(c)
 		city = city.Add(c)
 	}
 	th := s.threshold()
@@ -112,36 +117,43 @@ func (s *Service) Rates(ctx context.Context, from, to time.Time, p auth.Principa
 	return rep, nil
 }
 
-// countDevice counts one device; whole is false when the device first
-// reported inside the period.
-func (s *Service) countDevice(ctx context.Context, mn string, from, to time.Time, marks []marking.Mark) (c marking.Count, whole bool, err error) {
-	first, err := s.St.Uploads(ctx, store.UploadQuery{MNs: []string{mn}, CN: cnHour, Limit: 1})
+// counts counts every device of mns over [from, end) up to the current
+// hour `to`; whole[mn] is false when the device first reported inside the
+// period. Days and months come from the per-day cache (ratecache.go);
+// other periods are counted directly.
+func (s *Service) counts(ctx context.Context, mns []string, from, end, to time.Time) (map[string]marking.Count, map[string]bool, error) {
+	if aligned(from) && aligned(end) {
+		return s.dayCounts(ctx, mns, from, end, to)
+	}
+	counts, whole := map[string]marking.Count{}, map[string]bool{}
+	marks, err := s.St.Marks(ctx, store.MarkQuery{From: from, To: to, Limit: 100000})
 	if err != nil {
-		return c, false, fmt.Errorf("first hourly data of %s: %w", mn, err)
+		return nil, nil, err
 	}
-	if len(first) == 0 || !first[0].DataTime.Before(to) {
-		return c, false, nil
+	byMN := map[string][]marking.Mark{}
+	for _, m := range marks {
+		byMN[m.MN] = append(byMN[m.MN], m)
 	}
-	start, whole := from, true
-	if first[0].DataTime.After(start) {
-		start, whole = first[0].DataTime.Truncate(time.Hour), false
-	}
-	var hours []marking.Hour
-	q := store.UploadQuery{MNs: []string{mn}, CN: cnHour, From: start, To: to, Limit: 5000}
-	for {
-		us, err := s.St.Uploads(ctx, q)
+	for _, mn := range mns {
+		first, err := s.St.Uploads(ctx, store.UploadQuery{MNs: []string{mn}, CN: cnHour, Limit: 1})
 		if err != nil {
-			return c, false, fmt.Errorf("hourly data of %s: %w", mn, err)
+			return nil, nil, fmt.Errorf("first hourly data of %s: %w", mn, err)
 		}
-		for _, u := range us {
-			hours = append(hours, marking.Hour{Start: u.DataTime, Received: true, Flag: worstFlag(u.Values)})
+		if len(first) == 0 || !first[0].DataTime.Before(to) {
+			continue
 		}
-		if len(us) < q.Limit {
-			break
+		start := from
+		whole[mn] = !first[0].DataTime.After(start)
+		if !whole[mn] {
+			start = first[0].DataTime.Truncate(time.Hour)
 		}
-		q.From = us[len(us)-1].DataTime.Add(time.Second)
+		hours, err := s.hourlyData(ctx, mn, start, to)
+		if err != nil {
+			return nil, nil, err
+		}
+		counts[mn] = marking.CountDevice(s.rules(), mn, start, to, hours, byMN[mn])
 	}
-	return marking.CountDevice(s.rules(), mn, start, to, hours, marks), whole, nil
+	return counts, whole, nil
 }
 
 // worstFlag is the first abnormal data flag of an upload's factors (0 when

@@ -2,6 +2,11 @@ package marksvc
 
 import (
 	"context"
+	"fmt"
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/marking"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,4 +73,147 @@ func testRatesAndBelowThresholdCase(t *testing.T, st store.Store) {
 	if rep.City.Count.Due != 5 {
 		t.Errorf("due so far today: %d, want 5", rep.City.Count.Due)
 	}
+}
+
+// rateFixture is a store with n devices (one outlet each) sending every
+// hourly value of `days` days from day, all valid.
+func rateFixture(tb testing.TB, n, days int, day time.Time) store.Store {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "m.db"), store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	reg := &model.Registry{
+		Counties:    []model.County{{Code: "371502", Name: "东昌府区"}},
+		Enterprises: []model.Enterprise{{USCC: "E1", Name: "某热电", County: "371502", Industry: "power"}},
+	}
+	for i := range n {
+		id := fmt.Sprintf("E1-DA%03d", i)
+		reg.Outlets = append(reg.Outlets, model.Outlet{ID: id, Enterprise: "E1", Name: id, Kind: model.OutletAir})
+		reg.Devices = append(reg.Devices, model.Device{MN: fmt.Sprintf("MN%03d", i), Password: "p", Protocol: "2017", Outlet: id})
+	}
+	if err := st.ImportRegistry(ctx, reg); err != nil {
+		tb.Fatal(err)
+	}
+	for d := range days {
+		var b store.Batch
+		for _, dev := range reg.Devices {
+			for h := range 24 {
+				b.Uploads = append(b.Uploads, model.Upload{MN: dev.MN, CN: "2061", DataTime: day.AddDate(0, 0, d).Add(time.Duration(h) * time.Hour).UTC(),
+					Values: []model.Value{{Factor: "a21026", Field: "Avg", Value: "10"}, {Factor: "a21026", Field: "Flag", Value: "N"}}})
+			}
+		}
+		if err := st.CommitBatch(ctx, &b); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return st
+}
+
+// The day counts are computed once: a second request asks the store
+// nothing; a mark over a closed day forgets that device's day (and only
+// it), and the next request counts the mark; today's count is reused for
+// TodayMaxAge, then recounted.
+func TestRatesCache(t *testing.T) {
+	ctx := context.Background()
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, cst)
+	st := rateFixture(t, 3, 3, day)
+	now := day.AddDate(0, 0, 2).Add(20*time.Hour + 30*time.Minute) // the third day, 20:30
+	ms := &Service{St: st, Now: func() time.Time { return now }}
+	month := func() Report {
+		t.Helper()
+		rep, err := ms.Rates(ctx, day, day.AddDate(0, 1, 0), casesvc.AlertSystem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	rep := month()
+	if c := rep.City.Count; c != (marking.Count{Due: 3 * (48 + 20), Received: 3 * (48 + 20), Valid: 3 * (48 + 20)}) {
+		t.Fatalf("month so far %+v", c)
+	}
+	q := ms.cache.queries
+	if rep = month(); ms.cache.queries != q {
+		t.Fatalf("a second request made %d device queries", ms.cache.queries-q)
+	}
+	// A production stop marked over the second day's last two hours, in
+	// time (22.5 h after their start): those hours leave the due count.
+	_, err := ms.Create(ctx, Input{MN: "MN001", Type: "stopped", From: day.Add(46 * time.Hour), To: day.Add(48 * time.Hour), Reason: "检修"},
+		auth.Principal{User: "ent", Role: model.RoleEnterprise, Enterprise: "E1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep = month()
+	if got, want := rep.City.Count.Due, 3*(48+20)-2; got != want {
+		t.Errorf("due after the mark %d, want %d", got, want)
+	}
+	if got := ms.cache.queries - q; got != 1 {
+		t.Errorf("the mark made %d device queries, want 1 (the marked device's day)", got)
+	}
+	// Later today: the figure is reused for TodayMaxAge, then recounted
+	// with the hours that became due.
+	q = ms.cache.queries
+	now = day.AddDate(0, 0, 2).Add(20*time.Hour + 30*time.Minute).Add(TodayMaxAge - time.Second)
+	if month(); ms.cache.queries != q {
+		t.Errorf("today's count recomputed before TodayMaxAge")
+	}
+	now = now.Add(2 * time.Second)
+	if month(); ms.cache.queries == q {
+		t.Errorf("today's count not recomputed after TodayMaxAge")
+	}
+	now = now.Add(time.Hour)
+	rep = month()
+	if got, want := rep.City.Count.Due, 3*(48+21)-2; got != want {
+		t.Errorf("due an hour later %d, want %d", got, want)
+	}
+}
+
+// Concurrent requests for the same period compute it once.
+func TestRatesCacheSingleFlight(t *testing.T) {
+	ctx := context.Background()
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, cst)
+	st := rateFixture(t, 4, 2, day)
+	now := day.AddDate(0, 0, 5)
+	ms := &Service{St: st, Now: func() time.Time { return now }}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := ms.Rates(ctx, day, day.AddDate(0, 1, 0), casesvc.AlertSystem); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// 4 devices: one first-value query and one data query each.
+	if ms.cache.queries != 8 {
+		t.Errorf("%d device queries for 8 concurrent requests, want 8 (one computation)", ms.cache.queries)
+	}
+}
+
+// BenchmarkRatesMonth measures a month's rates counted from the store
+// (cold: what every request cost before the cache) against the cached
+// day counts, and reports the ratio.
+func BenchmarkRatesMonth(b *testing.B) {
+	ctx := context.Background()
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, cst)
+	st := rateFixture(b, 40, 30, day)
+	now := day.AddDate(0, 1, 0).Add(time.Hour)
+	var cold, warm time.Duration
+	for b.Loop() {
+		ms := &Service{St: st, Now: func() time.Time { return now }}
+		t0 := time.Now()
+		if _, err := ms.Rates(ctx, day, day.AddDate(0, 1, 0), casesvc.AlertSystem); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := ms.Rates(ctx, day, day.AddDate(0, 1, 0), casesvc.AlertSystem); err != nil {
+			b.Fatal(err)
+		}
+		cold, warm = cold+t1.Sub(t0), warm+time.Since(t1)
+	}
+	b.ReportMetric(float64(cold.Microseconds())/float64(b.N), "cold-µs/op")
+	b.ReportMetric(float64(warm.Microseconds())/float64(b.N), "cached-µs/op")
+	b.ReportMetric(float64(cold)/float64(warm), "cold/cached")
 }
