@@ -15,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/marking"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
@@ -57,6 +58,7 @@ type screenFigures struct {
 	Petitions   screenPetitions   `json:"petitions"`
 	Water       *screenWater      `json:"water"`
 	Warning     screenWarning     `json:"warning"`
+	Rates       *screenRates      `json:"rates"` // nil: no marking service
 
 	// Text is every figure as the screen prints it, by element id: the
 	// page and its refresh script show the same strings.
@@ -136,6 +138,17 @@ type screenWater struct {
 	Sections, Meeting int
 	Share             float64
 	Good              float64
+}
+
+// screenRates is this month's effective transmission rate (传输有效率) of
+// the city with its arithmetic, and the lowest outlets and county.
+type screenRates struct {
+	Month     string
+	City      marking.Count
+	Threshold float64
+	Below     int           // outlets under the threshold
+	Lowest    []marking.Row // the three lowest outlets
+	County    *marking.Row  // the lowest county
 }
 
 type screenWarning struct {
@@ -326,6 +339,9 @@ func (h *Handler) screenFigures(ctx context.Context, lang string) (*screenFigure
 	if err := h.screenWarning(ctx, now, lang, f); err != nil {
 		return nil, err
 	}
+	if err := h.screenRates(ctx, day, f); err != nil {
+		return nil, err
+	}
 	f.Text = screenText(f, lang)
 	return f, nil
 }
@@ -381,6 +397,7 @@ func screenText(f *screenFigures, lang string) map[string]string {
 		t["water-share"] = pct(w.Share)
 		t["water-period"] = w.Period
 	}
+	screenRateText(t, f.Rates, lang)
 	t["warn-label"], t["warn-until"] = f.Warning.Label, ""
 	if f.Warning.Until != "" {
 		t["warn-until"] = fmt.Sprintf(tr(lang, "screen.warn.until"), f.Warning.Until)
@@ -533,4 +550,62 @@ func (h *Handler) screenWarning(ctx context.Context, now time.Time, lang string,
 		f.Warning.Until = w.End.In(cst).Format("01-02 15:04")
 	}
 	return nil
+}
+
+// screenRates: the month so far, counted by the marking service (its day
+// counts are cached: closed days until a mark changes them, today's at
+// most marksvc.TodayMaxAge old).
+func (h *Handler) screenRates(ctx context.Context, day time.Time, f *screenFigures) error {
+	ms := h.cfg.Marks
+	if ms == nil {
+		return nil
+	}
+	month := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, cst)
+	rep, err := ms.Rates(ctx, month, month.AddDate(0, 1, 0), auth.Principal{User: "screen", Role: model.RoleCity, Via: "screen"})
+	if err != nil {
+		return fmt.Errorf("screen: rates of %s: %w", month.Format("2006-01"), err)
+	}
+	r := &screenRates{Month: month.Format("2006-01"), City: rep.City.Count, Threshold: rep.Threshold}
+	for _, o := range rep.Outlets {
+		if o.Below {
+			r.Below++
+		}
+	}
+	// Rows are ranked best first: the lowest are at the end.
+	for i := len(rep.Outlets) - 1; i >= 0 && len(r.Lowest) < 3; i-- {
+		r.Lowest = append(r.Lowest, rep.Outlets[i])
+	}
+	if n := len(rep.Counties); n > 0 {
+		r.County = &rep.Counties[n-1]
+	}
+	f.Rates = r
+	return nil
+}
+
+// screenRateText writes the rates' texts: the city's rate, its
+// arithmetic (due, received, valid), the outlets below the threshold, the
+// lowest county and the three lowest outlets.
+func screenRateText(t map[string]string, r *screenRates, lang string) {
+	dash := "—"
+	t["rate-city"], t["rate-arith"], t["rate-below"], t["rate-county"], t["rate-month"] = dash, "", dash, dash, ""
+	for i := range 3 {
+		t[fmt.Sprintf("rate-low%d", i)], t[fmt.Sprintf("rate-low%d-v", i)] = "", ""
+	}
+	if r == nil {
+		return
+	}
+	pct := func(c marking.Count) string { return fmt.Sprintf("%.2f%%", 100*c.Effective()) }
+	t["rate-month"] = r.Month
+	if r.City.Due > 0 {
+		t["rate-city"] = pct(r.City)
+		t["rate-arith"] = fmt.Sprintf(tr(lang, "screen.rate.arith"), r.City.Due, r.City.Received, r.City.Valid,
+			100*r.City.Transmission(), 100*r.City.Validity())
+	}
+	t["rate-below"] = fmt.Sprintf(tr(lang, "screen.rate.below"), 100*r.Threshold, r.Below)
+	if c := r.County; c != nil {
+		t["rate-county"] = c.Name + " " + pct(c.Count)
+	}
+	for i, o := range r.Lowest {
+		t[fmt.Sprintf("rate-low%d", i)], t[fmt.Sprintf("rate-low%d-v", i)] = o.Name, pct(o.Count)
+	}
 }

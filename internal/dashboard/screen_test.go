@@ -3,9 +3,14 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/cases"
@@ -91,4 +96,93 @@ func TestScreenFigures(t *testing.T) {
 	if !strings.Contains(en, "Command Centre") || strings.Contains(en, "指挥中心") {
 		t.Error("the English screen is not in English")
 	}
+}
+
+// The screen shows this month's effective transmission rate as the
+// marking service counts it, with its arithmetic (due, received, valid),
+// the lowest county and outlets; Chinese on the Chinese page, English on
+// the English one.
+func TestScreenRates(t *testing.T) {
+	ctx := context.Background()
+	day := today(testNow)
+	month := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, cst)
+	h, _ := newTestHandler(t, Config{Marks: &marksvc.Service{St: ratesStore(t, month), Now: func() time.Time { return testNow }}})
+	rep, err := h.cfg.Marks.Rates(ctx, month, month.AddDate(0, 1, 0), auth.Principal{User: "t", Role: model.RoleCity})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.City.Count.Due == 0 || len(rep.Outlets) != 3 {
+		t.Fatalf("the fixture has nothing due this month: %+v", rep.City)
+	}
+	c := rep.City.Count
+	low := rep.Outlets[len(rep.Outlets)-1]
+	if low.Key != "O3" || rep.Counties[len(rep.Counties)-1].Name != "阳谷县" {
+		t.Fatalf("lowest outlet %s, county %s", low.Key, rep.Counties[len(rep.Counties)-1].Name)
+	}
+	for _, tc := range []struct {
+		path  string
+		want  []string
+		avoid string
+	}{
+		{"/screen", []string{"本月传输有效率", fmt.Sprintf("%.2f%%", 100*c.Effective()),
+			fmt.Sprintf("应传 %d · 实传 %d · 有效 %d", c.Due, c.Received, c.Valid), "最低区县", "阳谷县 50.00%", "最低排口", low.Name, "50.00%"}, "Effective"},
+		{"/screen?lang=en", []string{"Effective transmission rate this month", fmt.Sprintf("%.2f%%", 100*c.Effective()),
+			fmt.Sprintf("due %d · received %d · valid %d", c.Due, c.Received, c.Valid), "Lowest county", "Lowest outlets"}, "传输有效率"},
+	} {
+		page := get(t, h, tc.path).Body.String()
+		for _, w := range tc.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s lacks %q", tc.path, w)
+			}
+		}
+		if strings.Contains(page, tc.avoid) {
+			t.Errorf("%s shows %q", tc.path, tc.avoid)
+		}
+	}
+	var f screenFigures
+	if err := json.Unmarshal(get(t, h, "/screen/data.json").Body.Bytes(), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Rates == nil || f.Rates.City != c || f.Text["rate-low0"] != low.Name {
+		t.Errorf("data.json rates %+v, low0 %q; the service counts %+v, lowest %q", f.Rates, f.Text["rate-low0"], c, low.Name)
+	}
+}
+
+// ratesStore is a store of two counties' three outlets whose devices sent
+// the hourly values of the month from `from` up to testNow, with gaps: the
+// first every hour, the second three hours in four, the third half.
+func ratesStore(t *testing.T, from time.Time) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "rates.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	reg := &model.Registry{
+		Counties: []model.County{{Code: "371502", Name: "东昌府区"}, {Code: "371521", Name: "阳谷县"}},
+		Enterprises: []model.Enterprise{{USCC: "E1", Name: "甲热电", County: "371502", Industry: "power"},
+			{USCC: "E2", Name: "乙水泥", County: "371521", Industry: "cement"}},
+		Outlets: []model.Outlet{{ID: "O1", Enterprise: "E1", Name: "1号排口", Kind: model.OutletAir},
+			{ID: "O2", Enterprise: "E1", Name: "2号排口", Kind: model.OutletAir}, {ID: "O3", Enterprise: "E2", Name: "窑尾排口", Kind: model.OutletAir}},
+		Devices: []model.Device{{MN: "M1", Password: "p", Protocol: "2017", Outlet: "O1"},
+			{MN: "M2", Password: "p", Protocol: "2017", Outlet: "O2"}, {MN: "M3", Password: "p", Protocol: "2017", Outlet: "O3"}},
+	}
+	if err := st.ImportRegistry(ctx, reg); err != nil {
+		t.Fatal(err)
+	}
+	var b store.Batch
+	for i, at := 0, from; at.Before(testNow.Truncate(time.Hour)); i, at = i+1, at.Add(time.Hour) {
+		for j, mn := range []string{"M1", "M2", "M3"} {
+			if (j == 1 && i%4 == 3) || (j == 2 && i%2 == 1) {
+				continue
+			}
+			b.Uploads = append(b.Uploads, model.Upload{MN: mn, CN: "2061", DataTime: at.UTC(),
+				Values: []model.Value{{Factor: "a34013", Field: "Avg", Value: "5"}, {Factor: "a34013", Field: "Flag", Value: "N"}}})
+		}
+	}
+	if err := st.CommitBatch(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

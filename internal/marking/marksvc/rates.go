@@ -229,6 +229,13 @@ func (s *Service) RunDaily(stop <-chan struct{}) {
 		if _, err := s.CheckRates(context.Background(), today.AddDate(0, 0, -1), today); err != nil {
 			s.log().Warn("marking: daily rate check", "err", err)
 		}
+		// Count the rest of the month now, so that the first viewer of the
+		// month's rates (the big screen, the monthly report) finds it
+		// counted.
+		month := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, cst)
+		if _, err := s.Rates(context.Background(), month, month.AddDate(0, 1, 0), auth.Principal{User: "system:marking", Role: model.RoleMachine, Via: "marking"}); err != nil {
+			s.log().Warn("marking: counting the month's rates", "err", err)
+		}
 		select {
 		case <-stop:
 			return
