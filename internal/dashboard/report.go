@@ -3,12 +3,16 @@ package dashboard
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/marking"
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 	"github.com/xuri/excelize/v2"
 )
@@ -84,7 +88,93 @@ type reportData struct {
 	Counties []airreport.Entity
 	Stations []airreport.Entity
 	Water    *waterreport.Report // nil when the store keeps no water data
+	Rates    *reportRates        // nil without the marking service
 }
+
+// reportRates is the monthly report's part on the enterprises' online
+// monitoring: the month's effective transmission rates (传输有效率) of the
+// city and the counties with their arithmetic, and the lowest outlets.
+type reportRates struct {
+	City      marking.Row
+	Counties  []marking.Row
+	Lowest    []marking.Row // at most reportLowest, lowest first
+	Below     int
+	Threshold float64
+	Rules     string
+}
+
+// reportLowest is how many of the lowest outlets the report lists.
+const reportLowest = 10
+
+// monthlyRates counts the month's rates (the marking service's day counts,
+// shared with the big screen and /rates).
+func (h *Handler) monthlyRates(r *http.Request, per air.Period) (*reportRates, error) {
+	ms := h.cfg.Marks
+	if ms == nil {
+		return nil, nil
+	}
+	from := time.Date(per.Year, time.Month(per.N), 1, 0, 0, 0, 0, cst)
+	rep, err := ms.Rates(r.Context(), from, from.AddDate(0, 1, 0), auth.Principal{User: "report", Role: model.RoleCity, Via: "report"})
+	if err != nil {
+		return nil, fmt.Errorf("monthly report: rates: %w", err)
+	}
+	out := &reportRates{City: rep.City, Counties: rep.Counties, Threshold: rep.Threshold, Rules: ms.RuleSet().Source(marking.SrcRate).Ref}
+	for i := len(rep.Outlets) - 1; i >= 0; i-- {
+		if rep.Outlets[i].Below {
+			out.Below++
+		}
+		if len(out.Lowest) < reportLowest {
+			out.Lowest = append(out.Lowest, rep.Outlets[i])
+		}
+	}
+	return out, nil
+}
+
+// writeRatesSheet adds the rates as a sheet of the monthly workbook: one
+// row per subject with due, received, valid, the two rates, their product
+// and the arithmetic in words.
+func writeRatesSheet(book []byte, rr *reportRates, lang string) ([]byte, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(book))
+	if err != nil {
+		return nil, fmt.Errorf("monthly workbook: %w", err)
+	}
+	defer f.Close()
+	sheet := tr(lang, "report.rates.sheet")
+	if _, err := f.NewSheet(sheet); err != nil {
+		return nil, fmt.Errorf("monthly workbook: sheet %s: %w", sheet, err)
+	}
+	rows := [][]any{{tr(lang, "report.rates.level"), tr(lang, "rates.name"), tr(lang, "rates.due"), tr(lang, "rates.received"), tr(lang, "rates.valid"),
+		tr(lang, "rates.transmission"), tr(lang, "rates.validity"), tr(lang, "rates.effective"), tr(lang, "rates.arith")}}
+	add := func(level string, x marking.Row) {
+		name := x.Name
+		if x.Key == "city" {
+			name = tr(lang, "report.city")
+		}
+		rows = append(rows, []any{tr(lang, level), name, x.Count.Due, x.Count.Received, x.Count.Valid,
+			round4(x.Count.Transmission()), round4(x.Count.Validity()), round4(x.Count.Effective()), x.Count.Arithmetic(lang)})
+	}
+	add("report.rates.city", rr.City)
+	for _, c := range rr.Counties {
+		add("report.rates.county", c)
+	}
+	for _, o := range rr.Lowest {
+		add("report.rates.outlet", o)
+	}
+	for i, row := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
+			return nil, fmt.Errorf("monthly workbook: %s row %d: %w", sheet, i+1, err)
+		}
+	}
+	var out bytes.Buffer
+	if err := f.Write(&out); err != nil {
+		return nil, fmt.Errorf("monthly workbook: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// round4 keeps a rate to four decimals (0.9722 = 97.22 %), as printed.
+func round4(v float64) float64 { return math.Round(v*10000) / 10000 }
 
 // monthlyWater is the water part of the monthly report: the sections of
 // the month against their targets (waterreport); nil when the store has no
@@ -129,6 +219,9 @@ func (h *Handler) monthlyReport(w http.ResponseWriter, r *http.Request, p *page)
 	d := &reportData{Month: m.Format("2006-01"), Prev: m.AddDate(0, -1, 0).Format("2006-01"), Next: m.AddDate(0, 1, 0).Format("2006-01"),
 		Report: rep, Counties: rankedByIndex(rep.Counties), Stations: rankedByIndex(rep.Stations)}
 	if d.Water, err = h.monthlyWater(r, per); err != nil {
+		return err
+	}
+	if d.Rates, err = h.monthlyRates(r, per); err != nil {
 		return err
 	}
 	if c := rep.City; c != nil {
@@ -177,6 +270,18 @@ func (h *Handler) monthlyXLSX(w http.ResponseWriter, r *http.Request, p *page) e
 		}
 		buf.Reset()
 		buf.Write(merged)
+	}
+	rr, err := h.monthlyRates(r, per)
+	if err != nil {
+		return err
+	}
+	if rr != nil {
+		withRates, err := writeRatesSheet(buf.Bytes(), rr, p.Lang)
+		if err != nil {
+			return err
+		}
+		buf.Reset()
+		buf.Write(withRates)
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

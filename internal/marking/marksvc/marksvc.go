@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
@@ -60,11 +61,17 @@ type Service struct {
 
 func (s *Service) rules() *marking.RuleSet {
 	if s.Rules == nil {
-		r := marking.DefaultRules()
-		s.Rules = &r
+		// Not stored in s: concurrent requests would race on the write.
+		return defaultRules()
 	}
 	return s.Rules
 }
+
+// defaultRules is marking.DefaultRules, built once.
+var defaultRules = sync.OnceValue(func() *marking.RuleSet {
+	r := marking.DefaultRules()
+	return &r
+})
 
 // RuleSet returns the rules in force.
 func (s *Service) RuleSet() *marking.RuleSet { return s.rules() }
