@@ -46,7 +46,7 @@ var screenMessages = map[string][2]string{
 	"screen.warn.until":    {"至 %s", "until %s"},
 	"screen.unit.pieces":   {"件", "petitions"},
 	"screen.unit.days":     {"天", "days"},
-	"screen.rate":          {"本月传输有效率", "Effective transmission rate this month"},
+	"screen.rate":          {"本月传输有效率", "Effective transmission rate"},
 	"screen.rate.arith":    {"应传 %d · 实传 %d · 有效 %d（传输率 %.2f%% × 有效率 %.2f%%）", "due %d · received %d · valid %d (transmission %.2f%% × validity %.2f%%)"},
 	"screen.rate.below":    {"低于 %.0f%% 的排口 %d 个", "%[2]d outlets below %.0[1]f%%"},
 	"screen.rate.county":   {"最低区县", "Lowest county"},

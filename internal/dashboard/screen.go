@@ -339,7 +339,7 @@ func (h *Handler) screenFigures(ctx context.Context, lang string) (*screenFigure
 	if err := h.screenWarning(ctx, now, lang, f); err != nil {
 		return nil, err
 	}
-	if err := h.screenRates(ctx, day, f); err != nil {
+	if err := h.screenRates(ctx, day, names, f); err != nil {
 		return nil, err
 	}
 	f.Text = screenText(f, lang)
@@ -555,7 +555,7 @@ func (h *Handler) screenWarning(ctx context.Context, now time.Time, lang string,
 // screenRates: the month so far, counted by the marking service (its day
 // counts are cached: closed days until a mark changes them, today's at
 // most marksvc.TodayMaxAge old).
-func (h *Handler) screenRates(ctx context.Context, day time.Time, f *screenFigures) error {
+func (h *Handler) screenRates(ctx context.Context, day time.Time, names map[string]string, f *screenFigures) error {
 	ms := h.cfg.Marks
 	if ms == nil {
 		return nil
@@ -576,7 +576,11 @@ func (h *Handler) screenRates(ctx context.Context, day time.Time, f *screenFigur
 		r.Lowest = append(r.Lowest, rep.Outlets[i])
 	}
 	if n := len(rep.Counties); n > 0 {
-		r.County = &rep.Counties[n-1]
+		c := rep.Counties[n-1]
+		if names[c.Key] != "" {
+			c.Name = names[c.Key] // in the page's language
+		}
+		r.County = &c
 	}
 	f.Rates = r
 	return nil

@@ -126,7 +126,7 @@ func TestScreenRates(t *testing.T) {
 	}{
 		{"/screen", []string{"本月传输有效率", fmt.Sprintf("%.2f%%", 100*c.Effective()),
 			fmt.Sprintf("应传 %d · 实传 %d · 有效 %d", c.Due, c.Received, c.Valid), "最低区县", "阳谷县 50.00%", "最低排口", low.Name, "50.00%"}, "Effective"},
-		{"/screen?lang=en", []string{"Effective transmission rate this month", fmt.Sprintf("%.2f%%", 100*c.Effective()),
+		{"/screen?lang=en", []string{"Effective transmission rate", "Yanggu County 50.00%", fmt.Sprintf("%.2f%%", 100*c.Effective()),
 			fmt.Sprintf("due %d · received %d · valid %d", c.Due, c.Received, c.Valid), "Lowest county", "Lowest outlets"}, "传输有效率"},
 	} {
 		page := get(t, h, tc.path).Body.String()
