@@ -296,11 +296,13 @@ func (h *Handler) airFigures(ctx context.Context, lang string, per *air.Period) 
 		return nil, err
 	}
 	// Rankings of the year so far: the report of the year's months up to
-	// the latest complete day.
+	// the latest complete day, with the change against the same period a
+	// year earlier both by date and on the same basis (同口径): across
+	// 2026-03-01 the two differ (HJ 633-2012 vs HJ 633-2026 days).
 	if per == nil {
 		per = &air.Period{Kind: air.Year, Year: asOf.Year()}
 	}
-	rep, err := airreport.Build(ctx, h.st, airreport.Options{Period: *per, NoPrevious: true})
+	rep, err := airreport.Build(ctx, h.st, airreport.Options{Period: *per})
 	if err != nil {
 		return nil, err
 	}

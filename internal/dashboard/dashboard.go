@@ -355,6 +355,7 @@ var funcs = template.FuncMap{
 	"liveOne":     func(p *page, rows []liveValue) sub { return sub{page: p, Rows: rows, One: true} },
 	"framesOf":    func(p *page, rows []frameRow) sub { return sub{page: p, Rows: rows} },
 	"pct":         func(v float64) string { return fmt.Sprintf("%.1f%%", v) },
+	"chg":         signedChange,
 	"cst":         func(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") },
 	"join":        strings.Join,
 	"deref":       func(p *int) int { return *p },
@@ -371,6 +372,21 @@ var funcs = template.FuncMap{
 	"deref64":     func(p *float64) float64 { return *p },
 	"airUnit":     airUnit,
 	"timeOr":      timeOr,
+}
+
+// signedChange writes a year-on-year change with its sign and one
+// decimal (+1.2, -0.4, 0.0), or — when it could not be computed.
+func signedChange(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	if *v > 0 {
+		return fmt.Sprintf("+%.1f", *v)
+	}
+	if *v == 0 { // no "-0.0"
+		return "0.0"
+	}
+	return fmt.Sprintf("%.1f", *v)
 }
 
 // sub is a partial template's argument: the page (for T) and its rows.
