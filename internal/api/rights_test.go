@@ -125,6 +125,12 @@ func testRights(t *testing.T, st store.Store) {
 			"refused", "credits[0]", 422},
 		{"no ratio rule", "res-3", `{"cmd":"reserve_allocation","allocation":"AL-3","eia":"E-3","project":"91371500MA3C000005","region":"371502","pollutant":"NOx","attainment":"attain","year":2025,"project_type":"power","need":1000,"credits":["CR-2025-001"]}`,
 			"refused", "project_type", 422},
+		// The city's trading rules in force on the application's date
+		// (2025-03-01: the 2023 细则): 10 t of air pollutants must be traded.
+		{"must trade", "res-4", `{"cmd":"reserve_allocation","allocation":"AL-4","eia":"E-4","project":"91371500MA3C000005","region":"371502","pollutant":"NOx","attainment":"nonattain","year":2025,"project_type":"power","need":1000000,"credits":["CR-2025-001"],"additions":{"NOx":1000000,"SO2":9000000}}`,
+			"refused", "additions", 422},
+		{"application after today", "res-5", `{"cmd":"reserve_allocation","allocation":"AL-5","eia":"E-5","project":"91371500MA3C000005","region":"371502","pollutant":"NOx","attainment":"nonattain","year":2025,"project_type":"power","need":1000,"credits":["CR-2025-001"],"applied":"2026-06-01T00:00:00+08:00"}`,
+			"refused", "applied", 422},
 		{"missing key", "", `{"cmd":"expire"}`, "missing_parameter", "Idempotency-Key", 400},
 		{"key differs from the header", "k-1", `{"cmd":"expire","key":"k-2"}`, "invalid_body", "key", 400},
 		{"unknown command", "k-1", `{"cmd":"mint"}`, "invalid_body", "cmd", 400},
@@ -140,6 +146,35 @@ func testRights(t *testing.T, st store.Store) {
 	}
 	if s2, _ := svc.Head(); s2 != seq {
 		t.Errorf("refused commands wrote entries %d-%d", seq+1, s2)
+	}
+	// The refusal names the rule version, the factor sum and the amount.
+	if e := decodeError(t, post(t, h, "res-4", `{"cmd":"reserve_allocation","allocation":"AL-4","eia":"E-4","project":"91371500MA3C000005","region":"371502","pollutant":"NOx","attainment":"nonattain","year":2025,"project_type":"power","need":1000000,"credits":["CR-2025-001"],"additions":{"NOx":1000000,"SO2":9000000}}`)); !strings.Contains(e.Error.Message, "聊城市排污权有偿使用和交易实施细则(试行)") ||
+		!strings.Contains(e.Error.Message, "adds 10000000 g/a (10.000000 t/a) ≥ 10000000 g/a") {
+		t.Errorf("must-trade refusal: %q", e.Error.Message)
+	}
+	// A project adding under 0.1 t/a of every factor is exempt: reserved,
+	// then on its grant written off by the county; the allocation shows
+	// the decision.
+	for i, c := range []string{
+		`{"cmd":"reserve_allocation","allocation":"AL-6","eia":"E-6","project":"91371500MA3C000005","region":"371502","pollutant":"NOx","attainment":"nonattain","year":2025,"project_type":"power","need":50000,"credits":["CR-2025-001"],"applied":"2025-02-20T09:00:00+08:00","additions":{"NOx":50000,"NH3-N":9999}}`,
+		`{"cmd":"lock_allocation","allocation":"AL-6"}`,
+		`{"cmd":"grant_allocation","allocation":"AL-6"}`,
+	} {
+		if rec := post(t, h, fmt.Sprintf("exempt-%d", i), c); rec.Code != http.StatusOK {
+			t.Fatalf("exempt allocation, step %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	rec := do(t, h, "GET", "/api/v1/rights/allocations/AL-6")
+	var al struct {
+		Status  string                `json:"status"`
+		Trading rights.Classification `json:"trading"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &al); err != nil {
+		t.Fatalf("%s: %v", rec.Body, err)
+	}
+	if al.Status != rights.AllocWrittenOff || al.Trading.Obligation != rights.ExemptSource || al.Trading.Applied != "2025-02-20" ||
+		!al.Trading.Stated || al.Trading.Additions["NH3-N"] != 9999 {
+		t.Errorf("exempt allocation: %s", rec.Body)
 	}
 	for _, c := range []struct{ target, code, field string }{
 		{"/api/v1/rights/accounts/ent:NOPE", "not_found", "account"},

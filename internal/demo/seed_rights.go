@@ -17,7 +17,9 @@ import (
 // paid-use prices, offset ratios), initial permits of enterprises in three
 // counties with their paid-use fees, closures declared, reviewed by the
 // county and confirmed by the city (banked in the reservoir), a reservoir
-// allocation to a new project that is granted and one still reserved,
+// allocation to a new project that is granted and one still reserved (both
+// applied under the 2023 trading rules), a small exempt project written off
+// by its county,
 // negotiated transfers, and an order book with open asks and bids.
 func SeedRights(ctx context.Context, svc *rightsvc.Service, reg *model.Registry, now time.Time, out io.Writer) error {
 	if svc == nil {
@@ -73,18 +75,38 @@ func SeedRights(ctx context.Context, svc *rightsvc.Service, reg *model.Registry,
 		cmd("review_reduction", "rev-"+county, "actor", "county:"+county, "credit", credit, "approve", true)
 		cmd("confirm_reduction", "conf-"+county, "actor", "city", "credit", credit, "approve", true)
 	}
+	// The two larger projects applied before the city's 2025 rules took
+	// effect on 2026-06-01 (from then on anything above 0.1 t/a must be
+	// traded): under the 2023 细则 4 t and 3 t of NOx follow the
+	// total-quantity system. The small one applies today and is exempt.
+	applied := now
+	if last := time.Date(2026, 5, 29, 9, 0, 0, 0, cst); applied.After(last) {
+		applied = last
+	}
+	appliedAt := applied.Format(time.RFC3339)
 	if len(counties) > 0 {
 		c0 := counties[0]
 		cmd("reserve_allocation", "res-1", "allocation", fmt.Sprintf("AL-%d-1", year), "eia", fmt.Sprintf("聊环审〔%d〕7号", year),
 			"project", ent(c0, 5), "region", c0, "pollutant", "NOx", "attainment", "nonattain", "year", year, "project_type", "power",
-			"need", 4_000_000, "credits", []string{fmt.Sprintf("CR-%d-001", year)})
+			"need", 4_000_000, "credits", []string{fmt.Sprintf("CR-%d-001", year)},
+			"applied", appliedAt, "additions", map[string]int64{"NOx": 4_000_000, "SO2": 1_500_000})
 		cmd("lock_allocation", "lock-1", "allocation", fmt.Sprintf("AL-%d-1", year))
 		cmd("grant_allocation", "grant-1", "allocation", fmt.Sprintf("AL-%d-1", year), "paid", true)
 		if len(counties) > 1 {
 			c1 := counties[1]
 			cmd("reserve_allocation", "res-2", "allocation", fmt.Sprintf("AL-%d-2", year), "eia", fmt.Sprintf("聊环审〔%d〕12号", year),
 				"project", ent(c1, 5), "region", c1, "pollutant", "NOx", "attainment", "nonattain", "year", year, "project_type", "chemicals",
-				"need", 3_000_000, "credits", []string{fmt.Sprintf("CR-%d-002", year)})
+				"need", 3_000_000, "credits", []string{fmt.Sprintf("CR-%d-002", year)}, "applied", appliedAt)
+		}
+		if len(counties) > 2 {
+			// A workshop adding 0.08 t/a of NOx: below every threshold, so
+			// the county replaces and writes the indicators off on the grant.
+			c2, al := counties[2], fmt.Sprintf("AL-%d-3", year)
+			cmd("reserve_allocation", "res-3", "allocation", al, "eia", fmt.Sprintf("聊环审〔%d〕21号", year),
+				"project", ent(c2, 5), "region", c2, "pollutant", "NOx", "attainment", "nonattain", "year", year, "project_type", "machinery",
+				"need", 80_000, "credits", []string{fmt.Sprintf("CR-%d-003", year)}, "additions", map[string]int64{"NOx": 80_000, "VOCs": 60_000})
+			cmd("lock_allocation", "lock-3", "allocation", al)
+			cmd("grant_allocation", "grant-3", "allocation", al)
 		}
 		// Reductions still on their way: one awaiting the county's
 		// review, one the city's confirmation (the page's to-do list).

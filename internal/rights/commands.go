@@ -72,6 +72,14 @@ type ConfirmReduction struct {
 // construction project: Need × ratio, drawn from the listed credits in
 // order. Each credit's units are taken from its county reservoir, then the
 // city reservoir, then the reserve.
+//
+// The application is first classified by the city's trading rules in
+// force on its date (ClassifyApplication): a project that must obtain its
+// rights by trading is refused (ErrMustTrade); otherwise the decision is
+// recorded with the allocation. Applied is the application's date (zero:
+// now); Additions are every factor the project adds, g/a (empty: only
+// Pollutant, Need — enough to refuse a must-trade project, but an exempt
+// decision then rests on that factor alone, which the record says).
 type ReserveAllocation struct {
 	Meta
 	Allocation  string   `json:"allocation"`
@@ -84,6 +92,9 @@ type ReserveAllocation struct {
 	ProjectType string   `json:"project_type"`
 	Need        int64    `json:"need"`
 	Credits     []string `json:"credits"`
+	// Applied and Additions feed the trading rules (see above).
+	Applied   time.Time        `json:"applied,omitzero"`
+	Additions map[string]int64 `json:"additions,omitempty"`
 }
 
 // LockAllocation locks (锁定) a reserved allocation while the EIA is decided.
@@ -94,7 +105,10 @@ type LockAllocation struct {
 
 // GrantAllocation grants (出让) a locked allocation: Need goes to the
 // project, valid for the validity period from now; the rest stays in escrow
-// until it is written off. If Paid, the paid-use fee is recorded.
+// until it is written off. If Paid, the paid-use fee is recorded. An
+// allocation the trading rules exempt (ExemptSource, CountyWriteOff) is
+// written off in the same command: the county replaces and writes off
+// (核销) the indicators of such small projects itself.
 type GrantAllocation struct {
 	Meta
 	Allocation string `json:"allocation"`

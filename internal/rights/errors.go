@@ -18,6 +18,7 @@ var (
 	ErrNotYetValid = errors.New("not valid yet")
 	ErrNoRatioRule = errors.New("no replacement ratio rule")
 	ErrNoPrice     = errors.New("no price")
+	ErrMustTrade   = errors.New("must obtain its rights by trading")
 	ErrKeyReused   = errors.New("idempotency key reused with a different body")
 	ErrClock       = errors.New("time before the last entry")
 	ErrDoubleSpend = errors.New("double spend")

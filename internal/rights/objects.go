@@ -114,6 +114,25 @@ type Allocation struct {
 	Rule        RatioRule `json:"rule"`
 	Credits     []string  `json:"credits"`
 	Status      string    `json:"status,omitempty"`
+	// Trading is the classification under the city's trading rules, absent
+	// on allocations recorded before the rules were applied.
+	Trading Classification `json:"trading,omitzero"`
+}
+
+// Classification is an application's decision under the trading rules as
+// recorded with its allocation: the rules, the date that chose them, what
+// the project adds, and whether the additions were stated in full.
+type Classification struct {
+	Decision
+	Applied   string           `json:"applied"` // China calendar day
+	Additions map[string]int64 `json:"additions,omitempty"`
+	Stated    bool             `json:"stated,omitempty"` // false: only the allocation's own pollutant was known
+}
+
+// Exempt reports whether the county replaces and writes off the project's
+// indicators itself (ExemptSource, CountyWriteOff).
+func (c Classification) Exempt() bool {
+	return c.Obligation == ExemptSource || c.Obligation == CountyWriteOff
 }
 
 // Order sides.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 func (t *tx) plan(cmd Command) error {
@@ -374,6 +376,10 @@ func (t *tx) reserveAllocation(c ReserveAllocation) error {
 	if len(c.Credits) == 0 {
 		return t.refuse("credits", ErrInvalid, "name at least one credit to draw from")
 	}
+	cls, err := t.classify(c)
+	if err != nil {
+		return err
+	}
 	rule, ok := s.Ratio(c.Region, c.Pollutant, c.Attainment, c.Year, c.ProjectType)
 	if !ok {
 		return t.refuse("project_type", ErrNoRatioRule, "no rule for region %s, %s, %s, year %d, project type %s",
@@ -413,7 +419,7 @@ func (t *tx) reserveAllocation(c ReserveAllocation) error {
 	}
 	a := Allocation{ID: c.Allocation, EIA: c.EIA, Project: project, Region: c.Region, Pollutant: c.Pollutant,
 		Attainment: c.Attainment, Year: c.Year, ProjectType: c.ProjectType, Need: c.Need, Offset: offset,
-		Rule: rule, Credits: c.Credits}
+		Rule: rule, Credits: c.Credits, Trading: cls}
 	if err := t.event(EvAlloc, a.ID, AllocReserved, a); err != nil {
 		return err
 	}
@@ -433,6 +439,54 @@ func (t *tx) reserveAllocation(c ReserveAllocation) error {
 		}
 	}
 	return nil
+}
+
+// classify applies the city's trading rules in force on the application's
+// date (聊城市排污权有偿使用和交易实施细则(试行) until 2026-06-01, 聊政办字〔2025〕11号
+// 管理办法 from then; rights-cases-accountability.md §1.3) to the project's
+// additions: a project that must trade is refused a reservoir allocation.
+func (t *tx) classify(c ReserveAllocation) (Classification, error) {
+	applied := t.now
+	if !c.Applied.IsZero() {
+		applied = c.Applied
+		if chinaDay(applied).After(chinaDay(t.now)) {
+			return Classification{}, t.refuse("applied", ErrInvalid, "the application date %s is after today", chinaDay(applied).Format(time.DateOnly))
+		}
+	}
+	adds := map[string]int64{c.Pollutant: c.Need}
+	stated := len(c.Additions) > 0
+	if stated {
+		adds = make(map[string]int64, len(c.Additions))
+		for p, q := range c.Additions {
+			if q < 0 || q > maxQuantity {
+				return Classification{}, t.refuse("additions", ErrInvalid, "%s: %d g/a: want 0 to %d", p, q, int64(maxQuantity))
+			}
+			adds[p] = q
+		}
+		if adds[c.Pollutant] < c.Need {
+			return Classification{}, t.refuse("additions", ErrInvalid, "the project adds %s of %s, less than the need %s",
+				grams(adds[c.Pollutant]), c.Pollutant, grams(c.Need))
+		}
+	}
+	d, err := ClassifyApplication(t.s.tradingRules(), applied, adds)
+	if err != nil {
+		return Classification{}, t.refuse("applied", ErrInvalid, "%v", err)
+	}
+	if d.Obligation == MustTrade {
+		field := "additions"
+		if !stated {
+			field = "need"
+		}
+		return Classification{}, t.refuse(field, ErrMustTrade, "%s (applied %s): %s: a new project must obtain these rights by trading (交易取得), not from the reservoir",
+			d.Version, chinaDay(applied).Format(time.DateOnly), d.Reason)
+	}
+	return Classification{Decision: d, Applied: chinaDay(applied).Format(time.DateOnly), Additions: adds, Stated: stated}, nil
+}
+
+// chinaDay is 00:00 China time of t's calendar day there.
+func chinaDay(t time.Time) time.Time {
+	d := t.In(chinatime.Zone)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, chinatime.Zone)
 }
 
 // creditAccounts lists where a credit's units may sit, in drawing order.
@@ -500,7 +554,15 @@ func (t *tx) grantAllocation(c GrantAllocation) error {
 			return err
 		}
 	}
-	return t.event(EvPermitChange, a.ID, "", permitChange{a.Project, a.Pollutant, s.Balance(a.Project, a.Pollutant)})
+	if err := t.event(EvPermitChange, a.ID, "", permitChange{a.Project, a.Pollutant, s.Balance(a.Project, a.Pollutant)}); err != nil {
+		return err
+	}
+	if a.Trading.Exempt() {
+		// Below the thresholds the county writes the replacement off
+		// itself (核销); nothing is left waiting in escrow.
+		return t.writeOffAllocation(WriteOffAllocation{Allocation: a.ID})
+	}
+	return nil
 }
 
 type permitChange struct {

@@ -102,7 +102,16 @@ func TestRefusals(t *testing.T) {
 		{"unknown credit", reserve("r7", func(c *ReserveAllocation) { c.Credits = []string{"CR9"} }), ErrNotFound, "credits[0]"},
 		{"credit of another pollutant", reserve("r8", func(c *ReserveAllocation) { c.Credits = []string{"CRCOD"} }), ErrInvalid, "credits[0]"},
 		{"credit listed twice", reserve("r9", func(c *ReserveAllocation) { c.Credits = []string{"CR1", "CR1"} }), ErrInvalid, "credits[1]"},
-		{"overdraft at 2:1", reserve("r10", func(c *ReserveAllocation) { c.Need = 25 * t1 }), ErrOverdraft, "need"},
+		{"overdraft", reserve("r10", func(c *ReserveAllocation) {
+			c.Pollutant, c.Attainment, c.Credits, c.Need = "COD", Attain, []string{"CRCOD"}, 5*t1+1 // under the 10 t water sum
+		}), ErrOverdraft, "need"},
+		// The city's trading rules in force on the application's date.
+		{"must trade: air sum 10 t", reserve("r10a", func(c *ReserveAllocation) { c.Additions = map[string]int64{"NOx": t1, "SO2": 9 * t1} }), ErrMustTrade, "additions"},
+		{"must trade: need alone 10 t", reserve("r10b", func(c *ReserveAllocation) { c.Need = 10 * t1 }), ErrMustTrade, "need"},
+		{"additions below the need", reserve("r10c", func(c *ReserveAllocation) { c.Additions = map[string]int64{"NOx": t1 - 1} }), ErrInvalid, "additions"},
+		{"negative addition", reserve("r10d", func(c *ReserveAllocation) { c.Additions = map[string]int64{"NOx": t1, "SO2": -1} }), ErrInvalid, "additions"},
+		{"applied after today", reserve("r10e", func(c *ReserveAllocation) { c.Applied = cst(2024, 3, 2, 0) }), ErrInvalid, "applied"},
+		{"applied before any rules", reserve("r10f", func(c *ReserveAllocation) { c.Applied = cst(2023, 9, 23, 0) }), ErrInvalid, "applied"},
 		{"no credits", reserve("r11", func(c *ReserveAllocation) { c.Credits = nil }), ErrInvalid, "credits"},
 		{"existing allocation", reserve("r12", func(c *ReserveAllocation) { c.Allocation = "A1" }), ErrDuplicate, "allocation"},
 		{"grant before lock", GrantAllocation{Meta: Meta{Key: "g1"}, Allocation: "A1"}, ErrState, "allocation"},
@@ -173,7 +182,8 @@ func TestRefuseExpired(t *testing.T) {
 	l.refuse(Agreement{Meta: Meta{Key: "ag"}, Contract: "HT", Seller: accA, Buyer: entB, Pollutant: "NOx", Quantity: t1, Price: 1},
 		ErrOverdraft, "quantity")
 	r := l.refuse(ReserveAllocation{Meta: Meta{Key: "res2"}, Allocation: "A2", EIA: "E2", Project: entB, Region: dongchangfu,
-		Pollutant: "NOx", Attainment: Attain, Year: 2029, ProjectType: "steel", Need: t1, Credits: []string{"CR1"}}, ErrExpired, "credits[0]")
+		Pollutant: "NOx", Attainment: Attain, Year: 2029, ProjectType: "steel", Need: t1, Credits: []string{"CR1"},
+		Applied: cst(2026, 5, 31, 0)}, ErrExpired, "credits[0]") // applied under the 2023 rules: 1 t need not be traded
 	t.Log(r)
 	l.refuse(GrantAllocation{Meta: Meta{Key: "grant"}, Allocation: "A1"}, ErrExpired, "allocation")
 	// Releasing returns the expired units to the reservoir; expiry then sweeps them.

@@ -64,6 +64,7 @@ type State struct {
 	pollutants     map[string]Pollutant
 	prices         map[priceKey]int64
 	ratios         map[ratioKey]RatioRule
+	trading        []TradingRules // the city's trading rules, read once
 
 	pol       map[string]*pstate
 	hold      map[hkey]*holding
@@ -137,6 +138,17 @@ func (s *State) init() {
 	s.contracts = map[string]bool{}
 	s.idem = map[string]*Result{}
 	s.touched = map[any]struct{}{}
+}
+
+// tradingRules returns the trading rules applications are classified by:
+// the versions shipped with the program (data/liaocheng_trading_rules.json).
+// Each allocation records its decision, so a later change of the rules
+// never changes what a replay shows.
+func (s *State) tradingRules() []TradingRules {
+	if s.trading == nil {
+		s.trading = DefaultTradingRules()
+	}
+	return s.trading
 }
 
 // ---- undo log -------------------------------------------------------------

@@ -1,6 +1,7 @@
 package rights
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -110,4 +111,91 @@ func FuzzParseTradingRules(f *testing.F) {
 			_, _ = r.Classify(map[string]int64{"COD": 1, "NH3-N": 1})
 		}
 	})
+}
+
+// TestReserveAllocationTradingRules: a reservoir allocation is classified
+// by the trading rules in force on the application's date (China day); a
+// project that must trade is refused with the rule version, the factor
+// and the amount; an exempt one is written off by the county when
+// granted; the decision is stored with the allocation and survives a
+// replay.
+func TestReserveAllocationTradingRules(t *testing.T) {
+	l := newLedger(t)
+	l.credit("CR1", dongchangfu, "NOx", 50*t1)
+	l.now = cst(2026, 6, 1, 10)
+	const (
+		tenthT = t1 / 10
+		nh3T   = t1 / 100
+	)
+	old, now := cst(2026, 5, 31, 0), cst(2026, 6, 1, 0)
+	n := 0
+	reserve := func(applied time.Time, need int64, adds map[string]int64) ReserveAllocation {
+		n++
+		return ReserveAllocation{Meta: Meta{Key: fmt.Sprintf("res-%d", n)}, Allocation: fmt.Sprintf("A%d", n), EIA: "聊环审〔2026〕1号",
+			Project: entB, Region: dongchangfu, Pollutant: "NOx", Attainment: NonAttain, Year: 2026, ProjectType: "steel",
+			Need: need, Credits: []string{"CR1"}, Applied: applied, Additions: adds}
+	}
+	refused := []struct {
+		name  string
+		cmd   ReserveAllocation
+		field string
+		says  []string
+	}{
+		{"old: air sum exactly 10 t", reserve(old, t1, map[string]int64{"NOx": t1, "SO2": 9 * t1}), "additions",
+			[]string{"实施细则(试行)", "applied 2026-05-31", "10000000 g/a (10.000000 t/a) ≥ 10000000 g/a"}},
+		{"old: water sum exactly 10 t", reserve(old, t1, map[string]int64{"NOx": t1, "COD": 10*t1 - nh3T, "NH3-N": nh3T}), "additions",
+			[]string{"water [COD NH3-N] adds 10000000 g/a"}},
+		{"new: NOx 0.1 t + 1 g", reserve(now, tenthT+1, map[string]int64{"NOx": tenthT + 1}), "additions",
+			[]string{"管理办法", "applied 2026-06-01", "NOx adds 100001 g/a (0.100001 t/a) > 100000 g/a"}},
+		{"new: NH3-N 0.01 t + 1 g", reserve(now, tenthT, map[string]int64{"NOx": tenthT, "NH3-N": nh3T + 1}), "additions",
+			[]string{"NH3-N adds 10001 g/a (0.010001 t/a) > 10000 g/a"}},
+		{"new, today, need alone", reserve(time.Time{}, tenthT+1, nil), "need", []string{"applied 2026-06-01", "NOx adds 100001 g/a"}},
+		// 2026-05-31 16:00 UTC is already 2026-06-01 in China: the new rules.
+		{"new by the China day", reserve(time.Date(2026, 5, 31, 16, 0, 0, 0, time.UTC), t1, nil), "need", []string{"管理办法"}},
+	}
+	for _, c := range refused {
+		r := l.refuse(c.cmd, ErrMustTrade, c.field)
+		for _, s := range c.says {
+			if !strings.Contains(r.Reason, s) {
+				t.Errorf("%s: %q lacks %q", c.name, r.Reason, s)
+			}
+		}
+	}
+	accepted := []struct {
+		name    string
+		cmd     ReserveAllocation
+		want    Obligation
+		version string
+	}{
+		{"old: air sum 10 t − 1 g", reserve(old, t1, map[string]int64{"NOx": t1, "SO2": 9*t1 - 1}), TotalSystem, "实施细则(试行)"},
+		{"old: 9 t need alone", reserve(old, 9*t1, nil), TotalSystem, "实施细则(试行)"},
+		{"old: NOx exactly 0.1 t", reserve(old, tenthT, map[string]int64{"NOx": tenthT}), TotalSystem, "实施细则(试行)"},
+		{"old: every factor below", reserve(old, tenthT-1, map[string]int64{"NOx": tenthT - 1, "NH3-N": nh3T - 1}), ExemptSource, "实施细则(试行)"},
+		{"new: NOx exactly 0.1 t", reserve(now, tenthT, map[string]int64{"NOx": tenthT, "NH3-N": nh3T}), CountyWriteOff, "管理办法"},
+	}
+	for _, c := range accepted {
+		l.apply(c.cmd)
+		a, _ := l.s.Allocation(c.cmd.Allocation)
+		if a.Trading.Obligation != c.want || !strings.Contains(a.Trading.Version, c.version) || a.Trading.Stated != (c.cmd.Additions != nil) ||
+			a.Trading.Applied != chinaDay(c.cmd.Applied).Format(time.DateOnly) {
+			t.Errorf("%s: recorded %+v, want %s under %s", c.name, a.Trading, c.want, c.version)
+		}
+	}
+	// Granting an exempt allocation writes the replaced share off at once
+	// (2:1 here: the project gets the need, the county writes off as much).
+	for _, c := range accepted {
+		l.apply(LockAllocation{Meta: Meta{Key: "lock-" + c.cmd.Allocation}, Allocation: c.cmd.Allocation})
+		off := l.s.Balance(WrittenOff, "NOx")
+		r := l.apply(GrantAllocation{Meta: Meta{Key: "grant-" + c.cmd.Allocation}, Allocation: c.cmd.Allocation})
+		a, _ := l.s.Allocation(c.cmd.Allocation)
+		wantStatus, wantOff := AllocGranted, int64(0)
+		if c.want == ExemptSource || c.want == CountyWriteOff {
+			wantStatus, wantOff = AllocWrittenOff, c.cmd.Need
+		}
+		if r.Status != wantStatus || a.Status != wantStatus || l.s.Balance(WrittenOff, "NOx")-off != wantOff {
+			t.Errorf("%s: grant → %s (result %s), written off %d; want %s, %d", c.name, a.Status, r.Status,
+				l.s.Balance(WrittenOff, "NOx")-off, wantStatus, wantOff)
+		}
+	}
+	l.replayed()
 }
