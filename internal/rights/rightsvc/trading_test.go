@@ -9,16 +9,10 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/rights"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
-func TestTradingRulesOnStoreSQLite(t *testing.T) {
-	st, _ := openSQLite(t)
-	testTradingRulesOnStore(t, st)
-}
-
-func TestTradingRulesOnStorePostgres(t *testing.T) {
-	testTradingRulesOnStore(t, openDSN(t, newPGDatabase(t)))
-}
+func TestTradingRulesOnStore(t *testing.T) { storetest.Run(t, testTradingRulesOnStore) }
 
 // testTradingRulesOnStore: through the service, a reservoir allocation is
 // classified by the trading rules in force on its application date (the
