@@ -25,6 +25,7 @@ const accountSynopsis = `account load FILE | assess|compensate|triggers|bulletin
   (once: a re-run opens nothing twice); warnings check --samples: JSON lines {"enterprise",
   "series": "electricity"|"online", "at", "value"}; bulletin: the 通报 as Markdown.
 Periods: 2026, 2026Q3, 2026-07, 2026H1; times RFC 3339 or YYYY-MM-DDTHH:MM (China time).
+Tables and workbooks are in one language: --lang zh (the default) or en.
 The load file is one JSON object with any of "schemes", "formulas", "rules" (arrays of
 versions), "targets" and "values" (period → array), "projects", "soil_units", "plots",
 "reviews" and "reduction_entries" (year → array); "formulas": "shandong" loads the province's.`
@@ -67,6 +68,7 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 	wStart := fs.String("start", "", "warnings add: start time")
 	wEnd := fs.String("end", "", "warnings add: end time")
 	wCounties := fs.String("counties", "", "warnings add: county codes, comma separated (none: the whole city)")
+	langS := fs.String("lang", "zh", "language of the table and workbook: zh or en")
 	sf := storeFlagsOf(fs)
 	pos, err := parsePositional(fs, args, 1)
 	if err != nil {
@@ -75,7 +77,11 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 	if err := out.check(); err != nil {
 		return err
 	}
-	q := accountsvc.Query{Kind: sub, Year: *year, OpenCases: *openCases, Warning: *wID}
+	lang, err := accountsvc.ParseLang(*langS)
+	if err != nil {
+		return usageError{err}
+	}
+	q := accountsvc.Query{Kind: sub, Year: *year, OpenCases: *openCases, Warning: *wID, Lang: lang}
 	switch sub {
 	case "load":
 		if len(pos) != 1 {

@@ -24,20 +24,22 @@ const (
 	Governance      Indicator = "governance"       // 治理任务完成率, % (see Completion)
 )
 
-// indicatorInfo gives the display name and whether lower is better.
+// indicatorInfo gives the display names (the Chinese one carries its
+// unit; unit is the English one's, "" for an index) and whether lower is
+// better.
 var indicatorInfo = map[Indicator]struct {
-	zh, en   string
-	lower    bool
-	decimals int
+	zh, en, unit string
+	lower        bool
+	decimals     int
 }{
-	PM25:            {"PM2.5浓度(μg/m³)", "PM2.5", true, 0},
-	GoodDays:        {"优良天数比例(%)", "good-day ratio", false, 1},
-	AirIndex:        {"综合指数", "air quality index", true, 2},
-	AirIndexChange:  {"综合指数变化率(%)", "index change", true, 1},
-	WaterCompliance: {"断面达标率(%)", "section compliance", false, 1},
-	CWQI:            {"水质指数CWQI", "CWQI", true, 2},
-	TotalQuantity:   {"总量任务完成率(%)", "total-quantity tasks", false, 1},
-	Governance:      {"治理任务完成率(%)", "governance tasks", false, 1},
+	PM25:            {"PM2.5浓度(μg/m³)", "PM2.5", " µg/m³", true, 0},
+	GoodDays:        {"优良天数比例(%)", "good-day ratio", "%", false, 1},
+	AirIndex:        {"综合指数", "air quality index", "", true, 2},
+	AirIndexChange:  {"综合指数变化率(%)", "air quality index change", "%", true, 1},
+	WaterCompliance: {"断面达标率(%)", "section compliance", "%", false, 1},
+	CWQI:            {"水质指数CWQI", "CWQI", "", true, 2},
+	TotalQuantity:   {"总量任务完成率(%)", "total-quantity task completion", "%", false, 1},
+	Governance:      {"治理任务完成率(%)", "governance task completion", "%", false, 1},
 }
 
 // LowerBetter reports whether a smaller value of ind is better.

@@ -82,7 +82,11 @@ type Firing struct {
 	Period Period `json:"period"`
 	County string `json:"county"`
 	Step   Step   `json:"step"`
-	Reason string `json:"reason"`
+	// Reason says why the rule fired, in Chinese; ReasonEN in English.
+	// Both are written from the same figures (why.text). Firings stored
+	// before ReasonEN existed have it empty: ReasonIn derives it.
+	Reason   string `json:"reason"`
+	ReasonEN string `json:"reason_en,omitempty"`
 	// ReportDue is the deadline of the written rectification report: 30
 	// days (山东省环境保护约谈办法, procedure step 6), counted as
 	// cases.DueAfter does.
@@ -125,21 +129,21 @@ func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Ste
 				}
 				items[i] = it
 			}
-			var reason string
+			var w *why
 			switch r.Predicate {
 			case BottomBoth:
 				if r.N <= 0 {
 					return nil, refuse("trigger", r.ID, "n must be positive")
 				}
 				if bl.bottom(a, need[0], items[0].Rank, r.N) && bl.bottom(a, need[1], items[1].Rank, r.N) {
-					reason = fmt.Sprintf("综合指数排名第%d、改善幅度排名第%d,均列后%d位", items[0].Rank, items[1].Rank, r.N)
+					w = &why{Predicate: BottomBoth, Rank: items[0].Rank, Rank2: items[1].Rank, N: r.N}
 				}
 			case Bottom:
 				if r.N <= 0 {
 					return nil, refuse("trigger", r.ID, "n must be positive")
 				}
 				if bl.bottom(a, r.Indicator, items[0].Rank, r.N) {
-					reason = fmt.Sprintf("%s排名第%d,列后%d位", indicatorInfo[r.Indicator].zh, items[0].Rank, r.N)
+					w = &why{Predicate: Bottom, Indicator: r.Indicator, Rank: items[0].Rank, N: r.N}
 				}
 			case Deteriorated:
 				v := items[0].Value
@@ -148,27 +152,27 @@ func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Ste
 					worse = v < r.Threshold
 				}
 				if worse {
-					reason = fmt.Sprintf("%s为%s,同比恶化", indicatorInfo[r.Indicator].zh, fmtVal(r.Indicator, v))
+					w = &why{Predicate: Deteriorated, Indicator: r.Indicator, Value: v}
 				}
 			case TargetMissed:
 				if !items[0].HasTarget {
 					return nil, refuse("target", c.County, "no target for %s in %s", r.Indicator, a.Period)
 				}
 				if !items[0].Met {
-					reason = fmt.Sprintf("%s为%s,未完成目标%s", indicatorInfo[r.Indicator].zh,
-						fmtVal(r.Indicator, items[0].Value), fmtVal(r.Indicator, items[0].Target))
+					w = &why{Predicate: TargetMissed, Indicator: r.Indicator, Value: items[0].Value, Target: items[0].Target}
 				}
 			default:
 				return nil, refuse("trigger", r.ID, "unknown predicate %q", r.Predicate)
 			}
-			if reason == "" {
+			if w == nil {
 				continue
 			}
+			reason := w.text(false)
 			step := r.Step
 			if p, ok := prior[r.ID][c.County]; ok && p >= step {
 				step = min(p+1, StepListed)
 			}
-			f := Firing{Rule: r.ID, Period: a.Period, County: c.County, Step: step, Reason: reason,
+			f := Firing{Rule: r.ID, Period: a.Period, County: c.County, Step: step, Reason: reason, ReasonEN: w.text(true),
 				ReportDue: cases.DueAfter(at, ReportDays)}
 			f.Case = cases.Case{
 				ID:          fmt.Sprintf("acct-%s-%s-%s", r.ID, a.Period, c.County),

@@ -227,6 +227,10 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 	if err := json.Unmarshal(cityF, &fs); err != nil || len(fs) != 1 || fs[0].CaseID == "" {
 		t.Fatalf("firings %+v %v", fs, err)
 	}
+	// Both languages of the reason: reason as before, reason_en added.
+	if fs[0].ReasonEN != "air quality index ranked 3, among the last 1" || fs[0].Reason != "综合指数排名第3,列后1位" {
+		t.Fatalf("reasons %q / %q", fs[0].Reason, fs[0].ReasonEN)
+	}
 	cs, err := st.Cases(context.Background(), store.CaseQuery{County: fs[0].County, Source: "assignment"})
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("cases of the firing after two runs: %d %v", len(cs), err)

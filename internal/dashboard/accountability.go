@@ -81,6 +81,11 @@ type firingRow struct {
 	store.StoredFiring
 	CountyName string
 	StepName   string
+	// ReasonText is the reason in the page's language; Untranslated: a
+	// firing stored by an older binary in words the engine cannot read
+	// back, shown in Chinese on the English page with a mark.
+	ReasonText   string
+	Untranslated bool
 }
 
 type warningRow struct {
@@ -194,7 +199,8 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 		if p.En() {
 			step = f.Step.String()
 		}
-		d.Firings = append(d.Firings, firingRow{StoredFiring: f, CountyName: names[f.County], StepName: step})
+		reason, ok := f.ReasonIn(p.Lang)
+		d.Firings = append(d.Firings, firingRow{StoredFiring: f, CountyName: names[f.County], StepName: step, ReasonText: reason, Untranslated: !ok})
 	}
 	if d.Warnings, err = h.currentWarnings(ctx, as, p, names, now); err != nil {
 		return err

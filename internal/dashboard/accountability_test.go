@@ -21,8 +21,12 @@ import (
 var accPeriod = acc.Period{Kind: acc.Quarter, Year: 2025, N: 1}
 
 // accReason is the seeded firing's reason for a county: a row of that
-// county only (the role matrix looks for it).
-func accReason(county string) string { return "连续两期排名末位-" + county }
+// county only (the role matrix looks for it). It is in the engine's
+// words, stored without its English as an older binary did: the English
+// page shows accReasonEN, read back from it.
+func accReason(county string) string { return "PM2.5浓度(μg/m³)为" + county + ",未完成目标42" }
+
+func accReasonEN(county string) string { return "PM2.5 " + county + " µg/m³, target 42 µg/m³ not met" }
 
 // accProject is the seeded governance project's name of a county.
 func accProject(county string) string { return "VOCs源头替代项目-" + county }
@@ -129,7 +133,8 @@ func TestAccountabilityPage(t *testing.T) {
 		}, []string{`id="acc-none"`}},
 		// The default is the last ended quarter.
 		{"/accountability", 200, []string{"2025年第一季度", `id="assessment"`}, nil},
-		{"/accountability?period=2025Q1&lang=en", 200, []string{"County assessment and accountability", "2025-Q1", "summons", "orange", "in force", "Whole city", "Toxic-substance annual report", `href="/api/v1/accountability/assessment?period=2025-Q1&amp;format=xlsx&amp;lang=en"`}, []string{"约谈"}},
+		{"/accountability?period=2025Q1&lang=en", 200, []string{"County assessment and accountability", "2025-Q1", "summons", "orange", "in force", "Whole city", "Toxic-substance annual report", `href="/api/v1/accountability/assessment?period=2025-Q1&amp;format=xlsx&amp;lang=en"`,
+			accReasonEN(first.Code)}, []string{"约谈", accReason(first.Code), "recorded in Chinese only"}},
 		// Nothing stored: said so, with the CLI and the API to compute it.
 		{"/accountability?period=2024-07", 200, []string{`id="acc-none"`, `<form id="acc-run" class="toolbar" data-period="2024-M07">`, "/static/account.js", "本期无考核结果"},
 			[]string{`id="assessment"`, `id="firings"`}},
@@ -157,6 +162,20 @@ func TestAccountabilityPage(t *testing.T) {
 		}
 		if m := key.FindStringSubmatch(body); m != nil && tc.status == 200 {
 			t.Errorf("%s: message key %q shown untranslated", tc.path, m[1])
+		}
+	}
+
+	// The reason column speaks the page's language, every row of it.
+	cell, han := regexp.MustCompile(`<td class="reason">(.*?)</td>`), regexp.MustCompile(`\p{Han}`)
+	for _, lang := range []string{"zh", "en"} {
+		cells := cell.FindAllStringSubmatch(get(t, h, "/accountability?period=2025Q1&lang="+lang).Body.String(), -1)
+		if len(cells) != len(s.Reg.Counties) {
+			t.Fatalf("%s: %d reasons, want one per county (%d)", lang, len(cells), len(s.Reg.Counties))
+		}
+		for _, c := range cells {
+			if han.MatchString(c[1]) != (lang == "zh") {
+				t.Errorf("%s page: reason %q", lang, c[1])
+			}
 		}
 	}
 }

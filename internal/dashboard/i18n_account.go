@@ -59,6 +59,7 @@ var accountMessages = map[string][2]string{
 	"acc.rule":                             {"规则", "Rule"},
 	"acc.step":                             {"层级", "Step"},
 	"acc.reason":                           {"原因", "Reason"},
+	"acc.reason.zhonly":                    {"（仅中文）", "(recorded in Chinese only)"},
 	"acc.reportdue":                        {"整改报告期限", "Report due"},
 	"acc.case":                             {"案件", "Case"},
 	"acc.warnings":                         {"重污染天气预警", "Heavy-pollution warnings"},

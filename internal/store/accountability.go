@@ -438,6 +438,11 @@ func (s *sqlBase) Firings(ctx context.Context, p acc.Period) ([]StoredFiring, er
 		if err := json.Unmarshal([]byte(doc), &f.Firing); err != nil {
 			return fmt.Errorf("decode stored firing: %w", err)
 		}
+		if f.ReasonEN == "" {
+			// Stored before firings carried their English reason: read
+			// from the Chinese one ("" when it cannot be).
+			f.ReasonEN = acc.EnglishReason(f.Reason)
+		}
 		out = append(out, f)
 		return nil
 	})

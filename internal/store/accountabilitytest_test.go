@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,6 +128,58 @@ func testAccFirings(t *testing.T, tg target) {
 	}
 	if _, err := s.RecordFirings(ctx, accQ3, []acc.Firing{{Rule: "r1", Period: accQ3.LastYear(), County: "C"}}); err == nil {
 		t.Fatal("a firing of another period was accepted")
+	}
+	testAccFiringReasons(t, tg)
+}
+
+// Both languages of a firing's reason survive the store; a firing stored
+// before it carried its English reason (a row of the older binary) reads
+// the English derived from the Chinese.
+func testAccFiringReasons(t *testing.T, tg target) {
+	dsn := tg.dsn(t)
+	s := openStore(t, dsn)
+	ctx := context.Background()
+	f := acc.Firing{Rule: "r2", Period: accQ3, County: "A", Step: acc.StepSummons,
+		Reason: "PM2.5浓度(μg/m³)为48,未完成目标45", ReasonEN: "PM2.5 48 µg/m³, target 45 µg/m³ not met"}
+	if _, err := s.RecordFirings(ctx, accQ3, []acc.Firing{f}); err != nil {
+		t.Fatal(err)
+	}
+	raw := tg.raw(t, dsn)
+	// The older binary wrote the same document without reason_en.
+	for _, o := range []acc.Firing{
+		{Rule: "r3", Period: accQ3, County: "B", Step: acc.StepSummons, Reason: "综合指数变化率(%)为3.2,同比恶化"},
+		{Rule: "r4", Period: accQ3, County: "C", Step: acc.StepBulletin, Reason: "连续两期排名末位"},
+	} {
+		doc, err := json.Marshal(o)
+		if err != nil || strings.Contains(string(doc), "reason_en") {
+			t.Fatalf("%s %v", doc, err)
+		}
+		q := fmt.Sprintf("INSERT INTO acc_firings (rule, period, county, step, doc) VALUES (%s, %s, %s, %s, %s)", tg.ph(1), tg.ph(2), tg.ph(3), tg.ph(4), tg.ph(5))
+		if _, err := raw.ExecContext(ctx, q, o.Rule, accQ3.String(), o.County, int(o.Step), string(doc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Firings(ctx, accQ3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{
+		"r2": {f.Reason, f.ReasonEN},
+		"r3": {"综合指数变化率(%)为3.2,同比恶化", "air quality index change 3.2%, worse than a year before"},
+		"r4": {"连续两期排名末位", ""},
+	}
+	for _, g := range got {
+		w, ok := want[g.Rule]
+		if !ok {
+			continue
+		}
+		delete(want, g.Rule)
+		if g.Reason != w[0] || g.ReasonEN != w[1] {
+			t.Errorf("%s: reason %q / %q, want %q / %q", g.Rule, g.Reason, g.ReasonEN, w[0], w[1])
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not read back: %v", want)
 	}
 }
 

@@ -3,6 +3,7 @@ package accountsvc
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 	"unicode"
@@ -148,6 +149,53 @@ func TestCellsInOneLanguage(t *testing.T) {
 				if hasHan(e) && e != "原化肥厂地块" && e != "1号锅炉超低排放" && e != "东昌府区" {
 					t.Errorf("%s row %d col %s: English cell %q", en.Sheet, i, en.Header[j], e)
 				}
+			}
+		}
+	}
+}
+
+// The reason of a firing is in the workbook's language: the English
+// workbook has no Chinese in its reason column, also for a firing stored
+// before firings carried their English reason, and the Chinese workbook
+// the engine's Chinese reason.
+func TestFiringReasonInWorkbookLanguage(t *testing.T) {
+	p := acc.Period{Year: 2026, N: 1, Kind: acc.Quarter}
+	han := regexp.MustCompile(`\p{Han}`)
+	fs := []store.StoredFiring{
+		{Firing: acc.Firing{Rule: "tq", Period: p, County: "371502", Step: acc.StepBulletin,
+			Reason: "总量任务完成率(%)为80.0,未完成目标100.0", ReasonEN: "total-quantity task completion 80.0%, target 100.0% not met"}},
+		{Firing: acc.Firing{Rule: "worse", Period: p, County: "371521", Step: acc.StepSummons, Reason: "综合指数变化率(%)为3.2,同比恶化"}},
+	}
+	for _, c := range []struct {
+		lang Lang
+		want []string
+	}{
+		{Chinese, []string{fs[0].Reason, fs[1].Reason}},
+		{English, []string{fs[0].ReasonEN, "air quality index change 3.2%, worse than a year before"}},
+	} {
+		var buf bytes.Buffer
+		if err := WriteXLSX(&buf, FiringsTable(p, fs).In(c.lang)); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows(f.GetSheetList()[0])
+		if err != nil || len(rows) != 4 {
+			t.Fatalf("%s: %v %v", c.lang, rows, err)
+		}
+		col := slices.Index(rows[1], map[Lang]string{Chinese: "原因", English: "reason"}[c.lang])
+		if col < 0 {
+			t.Fatalf("%s: no reason column in %q", c.lang, rows[1])
+		}
+		for i, want := range c.want {
+			got := rows[i+2][col]
+			if got != want {
+				t.Errorf("%s row %d: reason %q, want %q", c.lang, i, got, want)
+			}
+			if c.lang == English && han.MatchString(got) {
+				t.Errorf("English workbook, row %d: reason %q has Chinese", i, got)
 			}
 		}
 	}

@@ -19,18 +19,23 @@ type Query struct {
 	OpenCases bool       // triggers, warnings check, soil duties: open a case for each firing, breach or overdue duty without one
 	Warning   string     // warnings check: the warning's id
 	Samples   map[string]Series
+	Lang      Lang // of the tables: Chinese when empty
 }
 
 // Tables runs q and returns its result (for JSON; an empty list rather
-// than none) and its tables in Chinese (for text and Excel). opened is
+// than none) and its tables in q.Lang (for text and Excel). opened is
 // called for each case opened.
 func (s *Service) Tables(ctx context.Context, q Query, opened func(cases.Case)) (any, []Table, error) {
 	v, t, err := s.tables(ctx, q, opened)
 	if err != nil {
 		return nil, nil, err
 	}
+	l := q.Lang
+	if l == "" {
+		l = Chinese
+	}
 	for i := range t {
-		t[i] = t[i].In(Chinese)
+		t[i] = t[i].In(l)
 	}
 	return v, t, nil
 }

@@ -237,9 +237,20 @@ func FiringsTable(p acc.Period, fs []store.StoredFiring) Table {
 	t := Table{Title: p.Chinese() + "约谈触发", TitleEN: "Trigger firings " + p.String(), Sheet: "触发 triggers",
 		Header: []string{"规则 rule", "期间 period", "县区 county", "层级 step", "原因 reason", "报告期限 report due", "案件 case"}}
 	for _, f := range fs {
-		t.Rows = append(t.Rows, []any{f.Rule, f.Period.String(), f.County, Word{f.Step.Chinese(), f.Step.String()}, f.Reason, day(f.ReportDue), f.CaseID})
+		t.Rows = append(t.Rows, []any{f.Rule, f.Period.String(), f.County, Word{f.Step.Chinese(), f.Step.String()}, reasonWord(f.Firing), day(f.ReportDue), f.CaseID})
 	}
 	return t
+}
+
+// reasonWord is a firing's reason in both languages; one whose English
+// cannot be had (stored by an older binary in words the engine never
+// wrote) is marked as Chinese in the English table.
+func reasonWord(f acc.Firing) Word {
+	en, ok := f.ReasonIn(string(English))
+	if !ok {
+		en = "(in Chinese) " + en
+	}
+	return Word{f.Reason, en}
 }
 
 // WarningsTable lists heavy-pollution warnings.
