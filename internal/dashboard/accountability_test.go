@@ -24,9 +24,13 @@ var accPeriod = acc.Period{Kind: acc.Quarter, Year: 2025, N: 1}
 // county only (the role matrix looks for it). It is in the engine's
 // words, stored without its English as an older binary did: the English
 // page shows accReasonEN, read back from it.
-func accReason(county string) string { return "PM2.5浓度(μg/m³)为" + county + ",未完成目标42" }
+func accReason(county string) string {
+	return "PM2.5浓度(μg/m³)为" + county + ",未完成目标42"
+}
 
-func accReasonEN(county string) string { return "PM2.5 " + county + " µg/m³, target 42 µg/m³ not met" }
+func accReasonEN(county string) string {
+	return "PM2.5 " + county + " µg/m³, target 42 µg/m³ not met"
+}
 
 // accProject is the seeded governance project's name of a county.
 func accProject(county string) string { return "VOCs源头替代项目-" + county }
