@@ -80,9 +80,9 @@ func TestAccountCLI(t *testing.T) {
 		t.Fatalf("re-run changed the firings:\n%s", again)
 	}
 	// The table in each language: the reason too (issue 13).
-	accountGolden(t, "triggers.golden", must("triggers", "--period", "2026Q3"))
-	accountGolden(t, "triggers.en.golden", must("triggers", "--period", "2026Q3", "--lang", "en"))
-	accountGolden(t, "assess.en.golden", must("assess", "--period", "2026Q3", "--lang", "en"))
+	golden.CheckString(t, "testdata/account/triggers.golden", must("triggers", "--period", "2026Q3"))
+	golden.CheckString(t, "testdata/account/triggers.en.golden", must("triggers", "--period", "2026Q3", "--lang", "en"))
+	golden.CheckString(t, "testdata/account/assess.en.golden", must("assess", "--period", "2026Q3", "--lang", "en"))
 	if _, errs, code := accountCLI(t, append([]string{"assess", "--period", "2026Q3", "--lang", "fr"}, db...)...); code != 2 || !strings.Contains(errs, "want zh or en") {
 		t.Fatalf("--lang fr: code %d: %s", code, errs)
 	}
