@@ -188,13 +188,13 @@ func TestRightsActions(t *testing.T) {
 
 // TestRightsTradingClassification: the allocations table shows each
 // allocation's classification under the city's trading rules (the
-// fixture's AL-1: 4 t of NOx applied on 2025-06-15 under the 2023 rules,
+// fixture's AL-1: 4 t of NOx applied on 2025-06-01 under the 2023 rules,
 // only its own pollutant stated) in the page's language.
 func TestRightsTradingClassification(t *testing.T) {
 	h, _ := newTestHandler(t, Config{})
 	for _, c := range []struct{ lang, obligation, rules string }{
-		{"zh", "执行总量制度（可自愿交易）（仅按本污染物认定）", "2023年实施细则(试行) · 2025-06-15"},
-		{"en", "total-quantity system (trading voluntary) (on this pollutant only)", "2023 implementing rules (trial) · 2025-06-15"},
+		{"zh", "执行总量制度（可自愿交易）（仅按本污染物认定）", "2023年实施细则(试行) · 2025-06-01"},
+		{"en", "total-quantity system (trading voluntary) (on this pollutant only)", "2023 implementing rules (trial) · 2025-06-01"},
 	} {
 		body := get(t, h, "/rights?lang="+c.lang).Body.String()
 		row := regexp.MustCompile(`(?s)<tr data-allocation="AL-1">.*?</tr>`).FindString(body)
