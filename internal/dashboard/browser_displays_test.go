@@ -32,7 +32,7 @@ func TestBrowserDisplays(t *testing.T) {
 	if err := s.St.PutUser(context.Background(), model.User{ID: "admin", Name: "市局管理员", Role: model.RoleCity, PasswordHash: hash, CreatedAt: dashboard.TestNow}, nil); err != nil {
 		t.Fatal(err)
 	}
-	actx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	actx, cancel := context.WithTimeout(ctx, 3*time.Minute) // generous: -race on a busy machine
 	defer cancel()
 	if err := chromedp.Do(actx,
 		chromedp.Navigate(base+"/login?lang=zh"),

@@ -153,7 +153,7 @@ func TestNav(t *testing.T) {
 		want []string // nav hrefs shown; the others of all are not
 	}{
 		{"", []string{"/", "/air", "/water", "/petition", "/reports/monthly"}},
-		{"n-city", []string{"/", "/screen", "/air", "/monitoring", "/water", "/water/trace", "/cases", "/notices", "/patrols/stats", "/petitions", "/petition", "/rights", "/accountability", "/desk", "/rates", "/reports/monthly"}},
+		{"n-city", []string{"/", "/screen", "/displays", "/air", "/monitoring", "/water", "/water/trace", "/cases", "/notices", "/patrols/stats", "/petitions", "/petition", "/rights", "/accountability", "/desk", "/rates", "/reports/monthly"}},
 		{"n-county", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/patrols/stats", "/petitions", "/petition", "/accountability", "/desk", "/rates", "/reports/monthly"}},
 		{"n-ent", []string{"/", "/air", "/monitoring", "/water", "/cases", "/notices", "/petition", "/desk", "/rates", "/reports/monthly"}},
 	}
