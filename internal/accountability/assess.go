@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // Indicator is an assessed quantity. Values are in the unit noted; the
@@ -69,17 +71,17 @@ type Rule struct {
 // Scheme is a versioned scoring scheme (考核办法), valid for periods that
 // start on or after From and end on or before To (zero To: open).
 type Scheme struct {
-	Version string    `json:"version" yaml:"version"`
-	Title   string    `json:"title" yaml:"title"`
-	From    time.Time `json:"from" yaml:"from"`
-	To      time.Time `json:"to,omitzero" yaml:"to,omitempty"`
-	Kinds   []Kind    `json:"kinds" yaml:"kinds"` // period kinds it applies to
-	Rules   []Rule    `json:"rules" yaml:"rules"`
+	Version string           `json:"version" yaml:"version"`
+	Title   string           `json:"title" yaml:"title"`
+	From    time.Time        `json:"from" yaml:"from"`
+	To      time.Time        `json:"to,omitzero" yaml:"to,omitempty"`
+	Kinds   []chinatime.Kind `json:"kinds" yaml:"kinds"` // period kinds it applies to
+	Rules   []Rule           `json:"rules" yaml:"rules"`
 }
 
 // SchemeFor picks the scheme valid for p. None, or more than one, is
 // refused: the scheme of a period is never guessed.
-func SchemeFor(schemes []Scheme, p Period) (Scheme, error) {
+func SchemeFor(schemes []Scheme, p chinatime.Period) (Scheme, error) {
 	var found []Scheme
 	for _, s := range schemes {
 		if slices.Contains(s.Kinds, p.Kind) && p.Within(s.From, s.To) {
@@ -146,11 +148,11 @@ func (c CountyScore) Item(ind Indicator) (Item, bool) {
 // Assessment is the result for a period, counties in rank order (then by
 // code).
 type Assessment struct {
-	Period   Period        `json:"period"`
-	Scheme   string        `json:"scheme"`
-	Title    string        `json:"title"`
-	Rules    []Rule        `json:"rules"`
-	Counties []CountyScore `json:"counties"`
+	Period   chinatime.Period `json:"period"`
+	Scheme   string           `json:"scheme"`
+	Title    string           `json:"title"`
+	Rules    []Rule           `json:"rules"`
+	Counties []CountyScore    `json:"counties"`
 }
 
 // County returns the score of a county.
@@ -169,7 +171,7 @@ func (a Assessment) County(code string) (CountyScore, bool) {
 // refused. Indicator ranks (competition ranking at the published
 // precision) are computed for every indicator; scores are rounded to 2
 // decimals; the total is ranked descending.
-func Assess(schemes []Scheme, p Period, values []CountyValues, targets []Target) (Assessment, error) {
+func Assess(schemes []Scheme, p chinatime.Period, values []CountyValues, targets []Target) (Assessment, error) {
 	if !p.Valid() {
 		return Assessment{}, refuse("period", fmt.Sprint(p), "not a valid period")
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 func TestRank(t *testing.T) {
@@ -33,36 +35,14 @@ func TestRank(t *testing.T) {
 	}
 }
 
-func TestPeriod(t *testing.T) {
-	tests := []struct {
-		p          Period
-		s, zh      string
-		start, end string
-	}{
-		{Period{Kind: Month, Year: 2026, N: 12}, "2026-M12", "2026年12月", "2026-12-01", "2027-01-01"},
-		{Period{Kind: Quarter, Year: 2026, N: 2}, "2026-Q2", "2026年第二季度", "2026-04-01", "2026-07-01"},
-		{Period{Kind: Half, Year: 2026, N: 2}, "2026-H2", "2026年下半年", "2026-07-01", "2027-01-01"},
-		{Period{Kind: Year, Year: 2026, N: 1}, "2026", "2026年", "2026-01-01", "2027-01-01"},
-	}
-	for _, tt := range tests {
-		if !tt.p.Valid() || tt.p.String() != tt.s || tt.p.Chinese() != tt.zh ||
-			tt.p.Start().Format(time.DateOnly) != tt.start || tt.p.End().Format(time.DateOnly) != tt.end {
-			t.Errorf("%v: %s %s %s %s", tt.p, tt.p, tt.p.Chinese(), tt.p.Start(), tt.p.End())
-		}
-	}
-	for _, p := range []Period{{Kind: Month, Year: 2026, N: 13}, {Kind: Quarter, Year: 2026, N: 0}, {Kind: Year, Year: 2026, N: 2}, {Kind: "week", Year: 2026, N: 1}} {
-		if p.Valid() {
-			t.Errorf("%v valid", p)
-		}
-	}
+func day0(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, chinatime.Zone)
 }
-
-func day0(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, CST()) }
 
 func testSchemes() []Scheme {
 	return []Scheme{{
 		Version: "LC-2026-1", Title: "聊城市县(市、区)生态环境质量考核办法(试行)",
-		From: day0(2026, 1, 1), To: day0(2027, 1, 1), Kinds: []Kind{Month, Quarter, Year},
+		From: day0(2026, 1, 1), To: day0(2027, 1, 1), Kinds: []chinatime.Kind{chinatime.Month, chinatime.Quarter, chinatime.Year},
 		Rules: []Rule{
 			{Indicator: PM25, Method: ByTarget, Points: 30, DeductPerUnit: 3},
 			{Indicator: GoodDays, Method: ByTarget, Points: 20, DeductPerUnit: 2},
@@ -98,7 +78,7 @@ func testTargets() []Target {
 }
 
 func TestAssess(t *testing.T) {
-	a, err := Assess(testSchemes(), Period{Kind: Quarter, Year: 2026, N: 1}, testValues(), testTargets())
+	a, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +112,7 @@ func TestAssessTotalTie(t *testing.T) {
 	for _, c := range []string{"a", "b", "c"} {
 		ts = append(ts, Target{c, PM25, 50}, Target{c, GoodDays, 60}, Target{c, WaterCompliance, 100}, Target{c, TotalQuantity, 100})
 	}
-	a, err := Assess(testSchemes(), Period{Kind: Month, Year: 2026, N: 4}, vs, ts)
+	a, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Month, Year: 2026, N: 4}, vs, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,16 +127,16 @@ func TestAssessRefused(t *testing.T) {
 	delete(noValue[2].Values, WaterCompliance)
 	tests := []struct {
 		name    string
-		p       Period
+		p       chinatime.Period
 		values  []CountyValues
 		targets []Target
 		want    string
 	}{
-		{"target-missing", Period{Kind: Quarter, Year: 2026, N: 1}, testValues(), noTarget, "target 371502: no target for pm25"},
-		{"value-missing", Period{Kind: Quarter, Year: 2026, N: 1}, noValue, testTargets(), "value 371522: no value for water_compliance"},
-		{"scheme-missing", Period{Kind: Quarter, Year: 2027, N: 1}, testValues(), testTargets(), "no assessment scheme version covers"},
-		{"kind-not-in-scheme", Period{Kind: Half, Year: 2026, N: 1}, testValues(), testTargets(), "no assessment scheme version covers"},
-		{"no-counties", Period{Kind: Quarter, Year: 2026, N: 1}, nil, testTargets(), "no county values"},
+		{"target-missing", chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), noTarget, "target 371502: no target for pm25"},
+		{"value-missing", chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, noValue, testTargets(), "value 371522: no value for water_compliance"},
+		{"scheme-missing", chinatime.Period{Kind: chinatime.Quarter, Year: 2027, N: 1}, testValues(), testTargets(), "no assessment scheme version covers"},
+		{"kind-not-in-scheme", chinatime.Period{Kind: chinatime.Half, Year: 2026, N: 1}, testValues(), testTargets(), "no assessment scheme version covers"},
+		{"no-counties", chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, nil, testTargets(), "no county values"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

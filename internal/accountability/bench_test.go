@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // 159 counties: the size of Shandong's county ranking.
@@ -23,9 +25,9 @@ func benchInput() ([]CountyValues, []Target, []CompInput) {
 
 func BenchmarkAssessAndTrigger159(b *testing.B) {
 	vs, ts, _ := benchInput()
-	at := time.Date(2026, 4, 10, 0, 0, 0, 0, CST())
+	at := time.Date(2026, 4, 10, 0, 0, 0, 0, chinatime.Zone)
 	for b.Loop() {
-		a, err := Assess(testSchemes(), Period{Kind: Quarter, Year: 2026, N: 1}, vs, ts)
+		a, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, vs, ts)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -38,7 +40,7 @@ func BenchmarkAssessAndTrigger159(b *testing.B) {
 func BenchmarkCompensate159(b *testing.B) {
 	_, _, cs := benchInput()
 	for b.Loop() {
-		if _, err := Compensate(ShandongFormulas(), Period{Kind: Quarter, Year: 2018, N: 1}, cs); err != nil {
+		if _, err := Compensate(ShandongFormulas(), chinatime.Period{Kind: chinatime.Quarter, Year: 2018, N: 1}, cs); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // Pollutant names a pollutant of the compensation formula.
@@ -49,12 +51,12 @@ type Weight struct {
 // The formula maps to compensation_formulas with its weights and factors as
 // child rows.
 type Formula struct {
-	Version string    `json:"version" yaml:"version"`
-	Title   string    `json:"title" yaml:"title"`
-	From    time.Time `json:"from" yaml:"from"`
-	To      time.Time `json:"to,omitzero" yaml:"to,omitempty"`
-	Kinds   []Kind    `json:"kinds" yaml:"kinds"` // periods settled (quarter for the province)
-	Weights []Weight  `json:"weights" yaml:"weights"`
+	Version string           `json:"version" yaml:"version"`
+	Title   string           `json:"title" yaml:"title"`
+	From    time.Time        `json:"from" yaml:"from"`
+	To      time.Time        `json:"to,omitzero" yaml:"to,omitempty"`
+	Kinds   []chinatime.Kind `json:"kinds" yaml:"kinds"` // periods settled (quarter for the province)
+	Weights []Weight         `json:"weights" yaml:"weights"`
 	// YuanPerUg is the coefficient per µg/m³ of weighted improvement.
 	YuanPerUg int64 `json:"yuan_per_ug" yaml:"yuan_per_ug"`
 	// YuanPerPoint is paid per percentage point of good-day ratio change;
@@ -77,7 +79,7 @@ type Formula struct {
 }
 
 // FormulaFor picks the version valid for p; none or two are refused.
-func FormulaFor(fs []Formula, p Period) (Formula, error) {
+func FormulaFor(fs []Formula, p chinatime.Period) (Formula, error) {
 	var found []Formula
 	for _, f := range fs {
 		if slices.Contains(f.Kinds, p.Kind) && p.Within(f.From, f.To) {
@@ -142,11 +144,11 @@ type CompLine struct {
 
 // Settlement is the result for a period.
 type Settlement struct {
-	Period     Period     `json:"period"`
-	Formula    string     `json:"formula"`
-	Lines      []CompLine `json:"lines"` // by amount descending, then county
-	Receivable int64      `json:"receivable_yuan"`
-	Payable    int64      `json:"payable_yuan"`
+	Period     chinatime.Period `json:"period"`
+	Formula    string           `json:"formula"`
+	Lines      []CompLine       `json:"lines"` // by amount descending, then county
+	Receivable int64            `json:"receivable_yuan"`
+	Payable    int64            `json:"payable_yuan"`
 }
 
 func tenths(v float64) (int64, bool) {
@@ -159,7 +161,7 @@ func tenths(v float64) (int64, bool) {
 // Compensate settles period p under the formula version valid for it.
 // Every county must have both years' values of every weighted pollutant,
 // and the good-day ratio when the version pays on it.
-func Compensate(fs []Formula, p Period, in []CompInput) (Settlement, error) {
+func Compensate(fs []Formula, p chinatime.Period, in []CompInput) (Settlement, error) {
 	if !p.Valid() {
 		return Settlement{}, refuse("period", fmt.Sprint(p), "not a valid period")
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 func conc(pm25, pm10, so2, no2 float64) map[Pollutant]float64 {
@@ -23,24 +25,24 @@ func TestCompensatePublished(t *testing.T) {
 	fs := ShandongFormulas()
 	tests := []struct {
 		name   string
-		period Period
+		period chinatime.Period
 		in     CompInput
 		score  float64
 		amount int64
 	}{
 		// 2014 Q1: 聊城 first with score 47.5 and ¥9.5M (人民日报 2014-04-14;
 		// rights-cases-accountability.md §3.1). 0.6×50+0.15×60+0.15×40+0.1×25 = 47.5.
-		{"liaocheng-2014Q1", Period{Kind: Quarter, Year: 2014, N: 1},
+		{"liaocheng-2014Q1", chinatime.Period{Kind: chinatime.Quarter, Year: 2014, N: 1},
 			CompInput{County: "371500", Current: AirValues{Conc: conc(150, 200, 80, 50)}, LastYear: AirValues{Conc: conc(200, 260, 120, 75)}},
 			47.5, 9_500_000},
 		// 2014 Q1: 烟台 last with score 1.05 and ¥320,000: 1.05 × 20万 × 1.5
 		// = 31.5万, published in whole 万元 (yzxslawyer.com, 2015).
-		{"yantai-2014Q1", Period{Kind: Quarter, Year: 2014, N: 1},
+		{"yantai-2014Q1", chinatime.Period{Kind: chinatime.Quarter, Year: 2014, N: 1},
 			CompInput{County: "370600", Current: AirValues{Conc: conc(70, 121, 40, 40)}, LastYear: AirValues{Conc: conc(72, 120, 40, 40)}},
 			1.05, 320_000},
 		// 2015 Q3: 菏泽 paid the province ¥360,000 (山东省财政厅 2015-10-30),
 		// still ¥200,000 per µg/m³: score −1.8.
-		{"heze-2015Q3", Period{Kind: Quarter, Year: 2015, N: 3},
+		{"heze-2015Q3", chinatime.Period{Kind: chinatime.Quarter, Year: 2015, N: 3},
 			CompInput{County: "371700", Current: AirValues{Conc: conc(63, 100, 30, 30)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
 			-1.8, -360_000},
 	}
@@ -76,34 +78,34 @@ func TestCompensateHand(t *testing.T) {
 	tests := []struct {
 		name  string
 		fs    []Formula
-		p     Period
+		p     chinatime.Period
 		in    CompInput
 		want  int64
 		exFen int64
 	}{
 		// 2017 Q3 (43号): 0.6×4 − 0.15×2 + 0.15×3 = 2.55 µg/m³ × 80万 = 204万;
 		// +2.5 pp × 20万 = 50万; 254万.
-		{"2017-inland", fs, Period{Kind: Quarter, Year: 2017, N: 3},
+		{"2017-inland", fs, chinatime.Period{Kind: chinatime.Quarter, Year: 2017, N: 3},
 			CompInput{County: "371500", Current: AirValues{Conc: conc(40, 82, 10, 30), GoodDays: ptr(75.0)}, LastYear: AirValues{Conc: conc(44, 80, 13, 30), GoodDays: ptr(72.5)}},
 			2_540_000, 254_000_000},
 		// Same with the coastal factor: 2.55 × 80万 × 1.5 = 306万, +50万.
-		{"2017-coastal", fs, Period{Kind: Quarter, Year: 2017, N: 3},
+		{"2017-coastal", fs, chinatime.Period{Kind: chinatime.Quarter, Year: 2017, N: 3},
 			CompInput{County: "370200", Current: AirValues{Conc: conc(40, 82, 10, 30), GoodDays: ptr(75.0)}, LastYear: AirValues{Conc: conc(44, 80, 13, 30), GoodDays: ptr(72.5)}},
 			3_560_000, 356_000_000},
 		// 2016 Q1 (40万): NO2 worse by 0.3: −0.03 × 40万 = −¥12,000 exactly,
 		// rounded to 万元 half away from zero → −1万.
-		{"2016-small", fs, Period{Kind: Quarter, Year: 2016, N: 1},
+		{"2016-small", fs, chinatime.Period{Kind: chinatime.Quarter, Year: 2016, N: 1},
 			CompInput{County: "371400", Current: AirValues{Conc: conc(60, 100, 30, 30.3)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
 			-10_000, -1_200_000},
-		{"2016-small-to-yuan", exact(fs), Period{Kind: Quarter, Year: 2016, N: 1},
+		{"2016-small-to-yuan", exact(fs), chinatime.Period{Kind: chinatime.Quarter, Year: 2016, N: 1},
 			CompInput{County: "371400", Current: AirValues{Conc: conc(60, 100, 30, 30.3)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
 			-12_000, -1_200_000},
 		// Half away from zero on a deterioration: −1.05 × 20万 × 1.5 = −31.5万 → −32万.
-		{"half-away-negative", fs, Period{Kind: Quarter, Year: 2014, N: 2},
+		{"half-away-negative", fs, chinatime.Period{Kind: chinatime.Quarter, Year: 2014, N: 2},
 			CompInput{County: "371000", Current: AirValues{Conc: conc(72, 120, 40, 40)}, LastYear: AirValues{Conc: conc(70, 121, 40, 40)}},
 			-320_000, -31_500_000},
 		// Concentrations finer than 0.1 are taken at 0.1: 0.04 → 0.
-		{"below-precision", exact(fs), Period{Kind: Quarter, Year: 2014, N: 2},
+		{"below-precision", exact(fs), chinatime.Period{Kind: chinatime.Quarter, Year: 2014, N: 2},
 			CompInput{County: "370100", Current: AirValues{Conc: conc(60.04, 100, 30, 30)}, LastYear: AirValues{Conc: conc(60, 100, 30, 30)}},
 			0, 0},
 	}
@@ -127,7 +129,7 @@ func TestCompensateSettlement(t *testing.T) {
 		{County: "371000", Exempt: true},
 		{County: "c", Current: AirValues{Conc: conc(50, 90, 20, 30)}, LastYear: AirValues{Conc: conc(50, 90, 20, 30)}}, // 0
 	}
-	s, err := Compensate(ShandongFormulas(), Period{Kind: Quarter, Year: 2015, N: 2}, in)
+	s, err := Compensate(ShandongFormulas(), chinatime.Period{Kind: chinatime.Quarter, Year: 2015, N: 2}, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,17 +151,17 @@ func TestCompensateRefused(t *testing.T) {
 	noSO2 := CompInput{County: "a", Current: AirValues{Conc: map[Pollutant]float64{PolPM25: 1, PolPM10: 1, PolNO2: 1}}, LastYear: ok.LastYear}
 	tests := []struct {
 		name string
-		p    Period
+		p    chinatime.Period
 		in   []CompInput
 		want string
 	}{
-		{"before-first-version", Period{Kind: Quarter, Year: 2013, N: 4}, []CompInput{ok}, "no compensation formula version covers"},
-		{"after-last-known-version", Period{Kind: Quarter, Year: 2019, N: 2}, []CompInput{ok}, "no compensation formula version covers"},
-		{"monthly-not-settled", Period{Kind: Month, Year: 2018, N: 5}, []CompInput{ok}, "no compensation formula version covers"},
-		{"good-days-missing-2017", Period{Kind: Quarter, Year: 2018, N: 1}, []CompInput{noGD}, "no good-day ratio"},
-		{"pollutant-missing", Period{Kind: Quarter, Year: 2018, N: 1}, []CompInput{noSO2}, "no so2"},
-		{"duplicate-county", Period{Kind: Quarter, Year: 2018, N: 1}, []CompInput{ok, ok}, "duplicate"},
-		{"bad-period", Period{Kind: Quarter, Year: 2018, N: 5}, []CompInput{ok}, "not a valid period"},
+		{"before-first-version", chinatime.Period{Kind: chinatime.Quarter, Year: 2013, N: 4}, []CompInput{ok}, "no compensation formula version covers"},
+		{"after-last-known-version", chinatime.Period{Kind: chinatime.Quarter, Year: 2019, N: 2}, []CompInput{ok}, "no compensation formula version covers"},
+		{"monthly-not-settled", chinatime.Period{Kind: chinatime.Month, Year: 2018, N: 5}, []CompInput{ok}, "no compensation formula version covers"},
+		{"good-days-missing-2017", chinatime.Period{Kind: chinatime.Quarter, Year: 2018, N: 1}, []CompInput{noGD}, "no good-day ratio"},
+		{"pollutant-missing", chinatime.Period{Kind: chinatime.Quarter, Year: 2018, N: 1}, []CompInput{noSO2}, "no so2"},
+		{"duplicate-county", chinatime.Period{Kind: chinatime.Quarter, Year: 2018, N: 1}, []CompInput{ok, ok}, "duplicate"},
+		{"bad-period", chinatime.Period{Kind: chinatime.Quarter, Year: 2018, N: 5}, []CompInput{ok}, "not a valid period"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,7 +174,7 @@ func TestCompensateRefused(t *testing.T) {
 	// Two versions covering one period are refused, not picked.
 	fs := append(ShandongFormulas(), ShandongFormulas()[0])
 	fs[3].Version = "dup"
-	if _, err := Compensate(fs, Period{Kind: Quarter, Year: 2014, N: 1}, []CompInput{noGD}); err == nil || !strings.Contains(err.Error(), "both cover") {
+	if _, err := Compensate(fs, chinatime.Period{Kind: chinatime.Quarter, Year: 2014, N: 1}, []CompInput{noGD}); err == nil || !strings.Contains(err.Error(), "both cover") {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -213,7 +215,7 @@ func TestParseFormulas(t *testing.T) {
 func TestCompensateCarriesByDate(t *testing.T) {
 	in := CompInput{County: "371500", Current: AirValues{Conc: conc(40, 82, 10, 30), GoodDays: ptr(75.0)},
 		LastYear: AirValues{Conc: conc(44, 80, 13, 30), GoodDays: ptr(72.5), GoodDaysByDate: ptr(80.0)}}
-	s, err := Compensate(ShandongFormulas(), Period{Kind: Quarter, Year: 2017, N: 3}, []CompInput{in})
+	s, err := Compensate(ShandongFormulas(), chinatime.Period{Kind: chinatime.Quarter, Year: 2017, N: 3}, []CompInput{in})
 	if err != nil {
 		t.Fatal(err)
 	}

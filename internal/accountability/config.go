@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // MarshalText writes a step by name (bulletin, warning, summons, listed).
@@ -78,7 +80,7 @@ func ParseSchemes(b []byte) ([]Scheme, error) {
 			return nil, bad("no period kind or no rule")
 		}
 		for _, k := range s.Kinds {
-			if !(Period{Kind: k, Year: 2000, N: 1}).Valid() {
+			if !(chinatime.Period{Kind: k, Year: 2000, N: 1}).Valid() {
 				return nil, bad("unknown period kind %q", k)
 			}
 		}
@@ -96,7 +98,7 @@ func ParseSchemes(b []byte) ([]Scheme, error) {
 			}
 		}
 		for _, o := range ss[:i] {
-			shared := slices.ContainsFunc(s.Kinds, func(k Kind) bool { return slices.Contains(o.Kinds, k) })
+			shared := slices.ContainsFunc(s.Kinds, func(k chinatime.Kind) bool { return slices.Contains(o.Kinds, k) })
 			if shared && (o.To.IsZero() || s.From.Before(o.To)) && (s.To.IsZero() || o.From.Before(s.To)) {
 				return nil, bad("overlaps version %s", o.Version)
 			}

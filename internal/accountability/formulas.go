@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 //go:embed data/shandong_air_compensation.json
@@ -122,7 +124,7 @@ func checkFormula(f Formula, before []Formula) (field, reason string) {
 		}
 	}
 	for _, k := range f.Kinds {
-		if !(Period{Kind: k, Year: 2000, N: 1}).Valid() {
+		if !(chinatime.Period{Kind: k, Year: 2000, N: 1}).Valid() {
 			return "kinds", fmt.Sprintf("unknown period kind %q", k)
 		}
 	}

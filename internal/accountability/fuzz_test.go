@@ -2,6 +2,8 @@ package accountability
 
 import (
 	"testing"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // FuzzCompensate: any numbers either settle with receivable − payable equal
@@ -14,7 +16,7 @@ func FuzzCompensate(f *testing.F) {
 			{County: "a", Current: AirValues{Conc: conc(c1, c2, 10, 20), GoodDays: &g1}, LastYear: AirValues{Conc: conc(l1, l2, 11, 20), GoodDays: &g2}},
 			{County: "370200", Current: AirValues{Conc: conc(c2, c1, 10, 20), GoodDays: &g2}, LastYear: AirValues{Conc: conc(l2, l1, 10, 21), GoodDays: &g1}},
 		}
-		s, err := Compensate(ShandongFormulas(), Period{Kind: Quarter, Year: 2014 + int(q%6), N: 1 + int(q%4)}, in)
+		s, err := Compensate(ShandongFormulas(), chinatime.Period{Kind: chinatime.Quarter, Year: 2014 + int(q%6), N: 1 + int(q%4)}, in)
 		if err != nil {
 			return
 		}

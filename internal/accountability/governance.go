@@ -4,6 +4,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // ProjectKind is a kind of governance task (治理任务).
@@ -51,7 +53,7 @@ func (p Project) Done(at time.Time) bool {
 // share (%) of its projects due in or before p that were done by their due
 // day. Counties with no project due are absent (the scheme's rule then
 // finds no value and refuses: a rate is not guessed).
-func Completion(projects []Project, p Period) map[string]float64 {
+func Completion(projects []Project, p chinatime.Period) map[string]float64 {
 	due, done := map[string]int{}, map[string]int{}
 	end := p.End()
 	for _, x := range projects {

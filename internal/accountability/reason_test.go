@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 var han = regexp.MustCompile(`\p{Han}`)
@@ -11,16 +13,16 @@ var han = regexp.MustCompile(`\p{Han}`)
 // Every firing of every predicate says why in both languages: the same
 // figures, Chinese in Reason, no Chinese in ReasonEN.
 func TestFiringReasonInBothLanguages(t *testing.T) {
-	at := time.Date(2026, 4, 10, 10, 0, 0, 0, CST())
-	q, err := Assess(testSchemes(), Period{Kind: Quarter, Year: 2026, N: 1}, testValues(), testTargets())
+	at := time.Date(2026, 4, 10, 10, 0, 0, 0, chinatime.Zone)
+	q, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
 	if err != nil {
 		t.Fatal(err)
 	}
-	y, err := Assess(testSchemes(), Period{Kind: Year, Year: 2026, N: 1}, testValues(), testTargets())
+	y, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Year, Year: 2026, N: 1}, testValues(), testTargets())
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules := append(testRules(), TriggerRule{ID: "pm", Predicate: Bottom, Indicator: PM25, N: 1, Kinds: []Kind{Quarter}, Step: StepBulletin, Line: "air-general"})
+	rules := append(testRules(), TriggerRule{ID: "pm", Predicate: Bottom, Indicator: PM25, N: 1, Kinds: []chinatime.Kind{chinatime.Quarter}, Step: StepBulletin, Line: "air-general"})
 	want := map[string][2]string{
 		"bottom-both/371522": {"综合指数排名第4、改善幅度排名第4,均列后2位", "air quality index ranked 4 and its improvement ranked 4, both among the last 2"},
 		"pm/371581":          {"PM2.5浓度(μg/m³)排名第5,列后1位", "PM2.5 ranked 5, among the last 1"},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 func dutyKeys(ds []Duty) []string {
@@ -78,7 +79,7 @@ func TestDuties(t *testing.T) {
 func TestDutyStatusAndReminders(t *testing.T) {
 	d := Duty{Unit: "U1", Enterprise: "E1", County: "371581", Kind: DutyToxicReport, Year: 2026, Seq: 1, Due: day0(2026, 3, 31), Basis: "2025年度有毒有害物质排放情况报告"}
 	done := d
-	done.Done = time.Date(2026, 3, 31, 23, 59, 0, 0, CST())
+	done.Done = time.Date(2026, 3, 31, 23, 59, 0, 0, chinatime.Zone)
 	late := d
 	late.Done = day0(2026, 4, 1)
 	tests := []struct {
@@ -89,7 +90,7 @@ func TestDutyStatusAndReminders(t *testing.T) {
 	}{
 		{"pending", d, day0(2026, 3, 1), StatusPending},
 		{"due-soon-lead-start", d, day0(2026, 3, 17), StatusDueSoon},
-		{"last-minute-of-due-day", d, time.Date(2026, 3, 31, 23, 59, 59, 0, CST()), StatusDueSoon},
+		{"last-minute-of-due-day", d, time.Date(2026, 3, 31, 23, 59, 59, 0, chinatime.Zone), StatusDueSoon},
 		{"overdue-at-midnight", d, day0(2026, 4, 1), StatusOverdue},
 		{"done-on-due-day", done, day0(2026, 5, 1), StatusDone},
 		{"done-late", late, day0(2026, 5, 1), StatusLate},
@@ -156,7 +157,7 @@ func TestReview(t *testing.T) {
 		})
 	}
 	rv := tests[5].r
-	if rv.RevisionOverdue(time.Date(2026, 4, 20, 23, 0, 0, 0, CST())) || !rv.RevisionOverdue(day0(2026, 4, 21)) {
+	if rv.RevisionOverdue(time.Date(2026, 4, 20, 23, 0, 0, 0, chinatime.Zone)) || !rv.RevisionOverdue(day0(2026, 4, 21)) {
 		t.Fatal("revision deadline: due day included, overdue from the next day")
 	}
 }
@@ -181,7 +182,7 @@ func TestGovernanceCompletion(t *testing.T) {
 		{ID: "5", County: "b", Kind: UltraLow, Target: 2, Progress: 2, Due: day0(2026, 1, 31), Completed: day0(2026, 1, 5)},
 		{ID: "6", County: "b", Kind: UltraLow, Target: 2, Progress: 2, Due: day0(2026, 1, 31), Completed: day0(2026, 1, 5)},
 	}
-	got := Completion(ps, Period{Kind: Quarter, Year: 2026, N: 1})
+	got := Completion(ps, chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1})
 	if len(got) != 2 || got["a"] != 50 || got["b"] != 66.7 {
 		t.Fatalf("%v", got)
 	}
@@ -189,12 +190,12 @@ func TestGovernanceCompletion(t *testing.T) {
 		t.Fatalf("ratio %v", r)
 	}
 	// The rate feeds the assessment as the Governance indicator.
-	s := []Scheme{{Version: "g", Title: "t", From: day0(2026, 1, 1), Kinds: []Kind{Quarter}, Rules: []Rule{{Indicator: Governance, Method: ByTarget, Points: 10, DeductPerUnit: 0.1}}}}
+	s := []Scheme{{Version: "g", Title: "t", From: day0(2026, 1, 1), Kinds: []chinatime.Kind{chinatime.Quarter}, Rules: []Rule{{Indicator: Governance, Method: ByTarget, Points: 10, DeductPerUnit: 0.1}}}}
 	var vs []CountyValues
 	for _, c := range []string{"a", "b"} {
 		vs = append(vs, CountyValues{County: c, Name: c, Values: map[Indicator]float64{Governance: got[c]}})
 	}
-	a, err := Assess(s, Period{Kind: Quarter, Year: 2026, N: 1}, vs, []Target{{"a", Governance, 100}, {"b", Governance, 100}})
+	a, err := Assess(s, chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, vs, []Target{{"a", Governance, 100}, {"b", Governance, 100}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // Step is a rung of the accountability ladder (rights-cases-accountability.md
@@ -64,24 +65,24 @@ const (
 
 // TriggerRule is one data-configured trigger; it maps to trigger_rules.
 type TriggerRule struct {
-	ID        string    `json:"id" yaml:"id"`
-	Title     string    `json:"title" yaml:"title"` // Chinese, used as the case title
-	Predicate Predicate `json:"predicate" yaml:"predicate"`
-	Indicator Indicator `json:"indicator,omitempty" yaml:"indicator,omitempty"`
-	N         int       `json:"n,omitempty" yaml:"n,omitempty"`
-	Threshold float64   `json:"threshold,omitempty" yaml:"threshold,omitempty"`
-	Kinds     []Kind    `json:"kinds" yaml:"kinds"` // periods it is evaluated on
-	Step      Step      `json:"step" yaml:"step"`   // first rung when it fires
-	Line      string    `json:"line" yaml:"line"`   // cases.WorkLine code
+	ID        string           `json:"id" yaml:"id"`
+	Title     string           `json:"title" yaml:"title"` // Chinese, used as the case title
+	Predicate Predicate        `json:"predicate" yaml:"predicate"`
+	Indicator Indicator        `json:"indicator,omitempty" yaml:"indicator,omitempty"`
+	N         int              `json:"n,omitempty" yaml:"n,omitempty"`
+	Threshold float64          `json:"threshold,omitempty" yaml:"threshold,omitempty"`
+	Kinds     []chinatime.Kind `json:"kinds" yaml:"kinds"` // periods it is evaluated on
+	Step      Step             `json:"step" yaml:"step"`   // first rung when it fires
+	Line      string           `json:"line" yaml:"line"`   // cases.WorkLine code
 }
 
 // Firing is one rule firing for one county; it maps to trigger_firings,
 // unique on (Rule, Period, County), with the id of the case it opened.
 type Firing struct {
-	Rule   string `json:"rule"`
-	Period Period `json:"period"`
-	County string `json:"county"`
-	Step   Step   `json:"step"`
+	Rule   string           `json:"rule"`
+	Period chinatime.Period `json:"period"`
+	County string           `json:"county"`
+	Step   Step             `json:"step"`
 	// Reason says why the rule fired, in Chinese; ReasonEN in English.
 	// Both are written from the same figures (why.text). Firings stored
 	// before ReasonEN existed have it empty: ReasonIn derives it.
@@ -175,9 +176,11 @@ func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Ste
 			f := Firing{Rule: r.ID, Period: a.Period, County: c.County, Step: step, Reason: reason, ReasonEN: w.text(true),
 				ReportDue: cases.DueAfter(at, ReportDays)}
 			f.Case = cases.Case{
-				ID:          fmt.Sprintf("acct-%s-%s-%s", r.ID, a.Period, c.County),
+				// The case's ID and ref carry the period's stored key, so
+				// that a re-run names the same case.
+				ID:          fmt.Sprintf("acct-%s-%s-%s", r.ID, a.Period.Key(), c.County),
 				Source:      cases.SourceAssignment,
-				Ref:         fmt.Sprintf("trigger:%s:%s", r.ID, a.Period),
+				Ref:         fmt.Sprintf("trigger:%s:%s", r.ID, a.Period.Key()),
 				Line:        r.Line,
 				ProblemType: "accountability-" + step.String(),
 				County:      c.County,

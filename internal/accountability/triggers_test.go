@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/golden"
 )
 
 func testRules() []TriggerRule {
 	return []TriggerRule{
-		{ID: "bottom-both", Title: "综合指数及改善幅度均列后位", Predicate: BottomBoth, N: 2, Kinds: []Kind{Month, Quarter}, Step: StepWarning, Line: "air-general"},
-		{ID: "annual-worse", Title: "年度环境空气质量恶化", Predicate: Deteriorated, Indicator: AirIndexChange, Kinds: []Kind{Year}, Step: StepSummons, Line: "air-general"},
-		{ID: "tq-missed", Title: "未完成主要污染物总量控制任务", Predicate: TargetMissed, Indicator: TotalQuantity, Kinds: []Kind{Quarter, Year}, Step: StepBulletin, Line: "other"},
+		{ID: "bottom-both", Title: "综合指数及改善幅度均列后位", Predicate: BottomBoth, N: 2, Kinds: []chinatime.Kind{chinatime.Month, chinatime.Quarter}, Step: StepWarning, Line: "air-general"},
+		{ID: "annual-worse", Title: "年度环境空气质量恶化", Predicate: Deteriorated, Indicator: AirIndexChange, Kinds: []chinatime.Kind{chinatime.Year}, Step: StepSummons, Line: "air-general"},
+		{ID: "tq-missed", Title: "未完成主要污染物总量控制任务", Predicate: TargetMissed, Indicator: TotalQuantity, Kinds: []chinatime.Kind{chinatime.Quarter, chinatime.Year}, Step: StepBulletin, Line: "other"},
 	}
 }
 
@@ -28,12 +29,12 @@ func firingKeys(fs []Firing) []string {
 }
 
 func TestEvaluate(t *testing.T) {
-	at := time.Date(2026, 4, 10, 10, 0, 0, 0, CST())
-	q, err := Assess(testSchemes(), Period{Kind: Quarter, Year: 2026, N: 1}, testValues(), testTargets())
+	at := time.Date(2026, 4, 10, 10, 0, 0, 0, chinatime.Zone)
+	q, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
 	if err != nil {
 		t.Fatal(err)
 	}
-	y, err := Assess(testSchemes(), Period{Kind: Year, Year: 2026, N: 1}, testValues(), testTargets())
+	y, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Year, Year: 2026, N: 1}, testValues(), testTargets())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,11 +53,11 @@ func TestEvaluate(t *testing.T) {
 			[]string{"bottom-both/371522/warning", "bottom-both/371581/listed"}},
 		{"ladder-top", q, testRules()[:1], map[string]map[string]Step{"bottom-both": {"371581": StepListed}},
 			[]string{"bottom-both/371522/warning", "bottom-both/371581/listed"}},
-		{"last-one-only", q, []TriggerRule{{ID: "b1", Predicate: BottomBoth, N: 1, Kinds: []Kind{Quarter}, Step: StepWarning, Line: "air-general"}}, nil,
+		{"last-one-only", q, []TriggerRule{{ID: "b1", Predicate: BottomBoth, N: 1, Kinds: []chinatime.Kind{chinatime.Quarter}, Step: StepWarning, Line: "air-general"}}, nil,
 			[]string{"b1/371581/warning"}},
 		// 莘县 is 4th on the index (one county below it): inside the last 2,
 		// outside the last 1; 临清 is last on PM2.5.
-		{"bottom-edge", q, []TriggerRule{{ID: "pm", Predicate: Bottom, Indicator: PM25, N: 1, Kinds: []Kind{Quarter}, Step: StepBulletin, Line: "air-general"}}, nil,
+		{"bottom-edge", q, []TriggerRule{{ID: "pm", Predicate: Bottom, Indicator: PM25, N: 1, Kinds: []chinatime.Kind{chinatime.Quarter}, Step: StepBulletin, Line: "air-general"}}, nil,
 			[]string{"pm/371581/bulletin"}},
 	}
 	for _, tt := range tests {
@@ -73,7 +74,7 @@ func TestEvaluate(t *testing.T) {
 
 	fs, _ := Evaluate(testRules(), q, nil, at)
 	f := fs[0]
-	if want := time.Date(2026, 5, 11, 0, 0, 0, 0, CST()); !f.ReportDue.Equal(want) {
+	if want := time.Date(2026, 5, 11, 0, 0, 0, 0, chinatime.Zone); !f.ReportDue.Equal(want) {
 		t.Fatalf("report due %v, want %v (30 days after 10 April, the 10th not counted)", f.ReportDue, want)
 	}
 	if !strings.Contains(f.Reason, "综合指数排名第4、改善幅度排名第4,均列后2位") {
@@ -95,11 +96,11 @@ func TestEvaluateTies(t *testing.T) {
 	for _, c := range []string{"a", "b", "c", "d"} {
 		ts = append(ts, Target{c, PM25, 50}, Target{c, GoodDays, 60}, Target{c, WaterCompliance, 100}, Target{c, TotalQuantity, 100})
 	}
-	a, err := Assess(testSchemes(), Period{Kind: Month, Year: 2026, N: 5}, vs, ts)
+	a, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Month, Year: 2026, N: 5}, vs, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, err := Evaluate([]TriggerRule{{ID: "b1", Predicate: BottomBoth, N: 1, Kinds: []Kind{Month}, Step: StepWarning, Line: "air-general"}}, a, nil, time.Now())
+	fs, err := Evaluate([]TriggerRule{{ID: "b1", Predicate: BottomBoth, N: 1, Kinds: []chinatime.Kind{chinatime.Month}, Step: StepWarning, Line: "air-general"}}, a, nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,17 +110,17 @@ func TestEvaluateTies(t *testing.T) {
 }
 
 func TestEvaluateRefused(t *testing.T) {
-	q, _ := Assess(testSchemes(), Period{Kind: Quarter, Year: 2026, N: 1}, testValues(), testTargets())
+	q, _ := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
 	tests := []struct {
 		name string
 		r    TriggerRule
 		want string
 	}{
-		{"no-such-indicator", TriggerRule{ID: "x", Predicate: Bottom, Indicator: CWQI, N: 1, Kinds: []Kind{Quarter}, Step: StepBulletin}, "has no cwqi"},
-		{"bad-n", TriggerRule{ID: "x", Predicate: Bottom, Indicator: PM25, Kinds: []Kind{Quarter}, Step: StepBulletin}, "n must be positive"},
-		{"bad-step", TriggerRule{ID: "x", Predicate: Bottom, Indicator: PM25, N: 1, Kinds: []Kind{Quarter}}, "step"},
-		{"no-target", TriggerRule{ID: "x", Predicate: TargetMissed, Indicator: AirIndex, Kinds: []Kind{Quarter}, Step: StepBulletin}, "no target for air_index"},
-		{"predicate", TriggerRule{ID: "x", Predicate: "vibes", Indicator: PM25, Kinds: []Kind{Quarter}, Step: StepBulletin}, "unknown predicate"},
+		{"no-such-indicator", TriggerRule{ID: "x", Predicate: Bottom, Indicator: CWQI, N: 1, Kinds: []chinatime.Kind{chinatime.Quarter}, Step: StepBulletin}, "has no cwqi"},
+		{"bad-n", TriggerRule{ID: "x", Predicate: Bottom, Indicator: PM25, Kinds: []chinatime.Kind{chinatime.Quarter}, Step: StepBulletin}, "n must be positive"},
+		{"bad-step", TriggerRule{ID: "x", Predicate: Bottom, Indicator: PM25, N: 1, Kinds: []chinatime.Kind{chinatime.Quarter}}, "step"},
+		{"no-target", TriggerRule{ID: "x", Predicate: TargetMissed, Indicator: AirIndex, Kinds: []chinatime.Kind{chinatime.Quarter}, Step: StepBulletin}, "no target for air_index"},
+		{"predicate", TriggerRule{ID: "x", Predicate: "vibes", Indicator: PM25, Kinds: []chinatime.Kind{chinatime.Quarter}, Step: StepBulletin}, "unknown predicate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,8 +133,8 @@ func TestEvaluateRefused(t *testing.T) {
 }
 
 func TestBulletinGolden(t *testing.T) {
-	at := time.Date(2026, 4, 10, 10, 0, 0, 0, CST())
-	q, err := Assess(testSchemes(), Period{Kind: Quarter, Year: 2026, N: 1}, testValues(), testTargets())
+	at := time.Date(2026, 4, 10, 10, 0, 0, 0, chinatime.Zone)
+	q, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,10 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/alerts"
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
-func at(d, h, m int) time.Time { return time.Date(2026, 12, d, h, m, 0, 0, CST()) }
+func at(d, h, m int) time.Time { return time.Date(2026, 12, d, h, m, 0, 0, chinatime.Zone) }
 
 func TestAddWarning(t *testing.T) {
 	base := []Warning{
@@ -106,7 +107,7 @@ func TestCheckCompliance(t *testing.T) {
 			}
 			var got []string
 			for _, b := range bs {
-				got = append(got, b.Series+" "+b.From.In(CST()).Format("02T15:04")+"-"+b.To.In(CST()).Format("02T15:04")+
+				got = append(got, b.Series+" "+b.From.In(chinatime.Zone).Format("02T15:04")+"-"+b.To.In(chinatime.Zone).Format("02T15:04")+
 					" n="+itoa(b.Samples)+" max="+trim(b.Max)+" allowed="+trim(b.Allowed))
 			}
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") {

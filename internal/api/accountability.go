@@ -74,31 +74,31 @@ func accountError(err error) error {
 
 // accountPeriodRequest reads the ?period=&format= of the period tables
 // (assessment, compensation, triggers) and the service that serves them.
-func (s *server) accountPeriodRequest(r *http.Request) (acc.Period, string, *accountsvc.Service, error) {
+func (s *server) accountPeriodRequest(r *http.Request) (chinatime.Period, string, *accountsvc.Service, error) {
 	q, err := query(r, "period", "format", "lang")
 	if err != nil {
-		return acc.Period{}, "", nil, err
+		return chinatime.Period{}, "", nil, err
 	}
 	p, err := periodParam(q)
 	if err != nil {
-		return acc.Period{}, "", nil, err
+		return chinatime.Period{}, "", nil, err
 	}
 	format, err := reportFormat(q)
 	if err != nil {
-		return acc.Period{}, "", nil, err
+		return chinatime.Period{}, "", nil, err
 	}
 	svc := s.accountSvc()
 	return p, format, svc, nil
 }
 
-func periodParam(q url.Values) (acc.Period, error) {
+func periodParam(q url.Values) (chinatime.Period, error) {
 	v := q.Get("period")
 	if v == "" {
-		return acc.Period{}, missingError("period", "required: 2026, 2026Q3, 2026-07 or 2026H1")
+		return chinatime.Period{}, missingError("period", "required: 2026, 2026Q3, 2026-07 or 2026H1")
 	}
 	p, err := chinatime.ParsePeriod(v)
 	if err != nil {
-		return acc.Period{}, paramError("period", "%q: want 2026, 2026Q3, 2026-07 or 2026H1", v)
+		return chinatime.Period{}, paramError("period", "%q: want 2026, 2026Q3, 2026-07 or 2026H1", v)
 	}
 	return p, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -24,29 +25,29 @@ func (f *fakeStore) PutAccountConfig(context.Context, store.AccountConfig) error
 func (f *fakeStore) AccountConfig(context.Context) (store.AccountConfig, error) {
 	return store.AccountConfig{}, nil
 }
-func (f *fakeStore) PutTargets(context.Context, acc.Period, []acc.Target) error { return nil }
-func (f *fakeStore) Targets(context.Context, acc.Period) ([]acc.Target, error)  { return nil, nil }
-func (f *fakeStore) PutCountyValues(context.Context, acc.Period, []acc.CountyValues) error {
+func (f *fakeStore) PutTargets(context.Context, chinatime.Period, []acc.Target) error { return nil }
+func (f *fakeStore) Targets(context.Context, chinatime.Period) ([]acc.Target, error)  { return nil, nil }
+func (f *fakeStore) PutCountyValues(context.Context, chinatime.Period, []acc.CountyValues) error {
 	return nil
 }
-func (f *fakeStore) CountyValues(context.Context, acc.Period) ([]acc.CountyValues, error) {
+func (f *fakeStore) CountyValues(context.Context, chinatime.Period) ([]acc.CountyValues, error) {
 	return nil, nil
 }
 func (f *fakeStore) SaveAssessment(context.Context, acc.Assessment, time.Time) error { return nil }
-func (f *fakeStore) Assessment(_ context.Context, p acc.Period) (acc.Assessment, error) {
+func (f *fakeStore) Assessment(_ context.Context, p chinatime.Period) (acc.Assessment, error) {
 	return acc.Assessment{Period: p}, nil
 }
 func (f *fakeStore) SaveSettlement(context.Context, acc.Settlement, time.Time) error { return nil }
-func (f *fakeStore) Settlement(_ context.Context, p acc.Period) (acc.Settlement, error) {
+func (f *fakeStore) Settlement(_ context.Context, p chinatime.Period) (acc.Settlement, error) {
 	return acc.Settlement{Period: p}, nil
 }
-func (f *fakeStore) RecordFirings(context.Context, acc.Period, []acc.Firing) ([]store.StoredFiring, error) {
+func (f *fakeStore) RecordFirings(context.Context, chinatime.Period, []acc.Firing) ([]store.StoredFiring, error) {
 	return nil, nil
 }
-func (f *fakeStore) Firings(context.Context, acc.Period) ([]store.StoredFiring, error) {
+func (f *fakeStore) Firings(context.Context, chinatime.Period) ([]store.StoredFiring, error) {
 	return nil, nil
 }
-func (f *fakeStore) SetFiringCase(context.Context, string, acc.Period, string, string) error {
+func (f *fakeStore) SetFiringCase(context.Context, string, chinatime.Period, string, string) error {
 	return nil
 }
 func (f *fakeStore) AddWarning(context.Context, acc.Warning) error   { return nil }
@@ -113,18 +114,18 @@ func seedAccount(t *testing.T, st store.Store) {
 			}
 		}
 	}
-	q3 := acc.Period{Kind: acc.Quarter, Year: 2025, N: 3}
+	q3 := chinatime.Period{Kind: chinatime.Quarter, Year: 2025, N: 3}
 	f := acc.ShandongFormulas()[len(acc.ShandongFormulas())-1]
-	f.Version, f.From, f.To, f.RoundYuan = "LC-2025", time.Date(2025, 1, 1, 0, 0, 0, 0, acc.CST()), time.Time{}, 1
+	f.Version, f.From, f.To, f.RoundYuan = "LC-2025", time.Date(2025, 1, 1, 0, 0, 0, 0, chinatime.Zone), time.Time{}, 1
 	cfg := store.AccountConfig{
-		Schemes: []acc.Scheme{{Version: "LC-T", Title: "测试考核办法", From: time.Date(2025, 1, 1, 0, 0, 0, 0, acc.CST()),
-			Kinds: []acc.Kind{acc.Quarter}, Rules: []acc.Rule{
+		Schemes: []acc.Scheme{{Version: "LC-T", Title: "测试考核办法", From: time.Date(2025, 1, 1, 0, 0, 0, 0, chinatime.Zone),
+			Kinds: []chinatime.Kind{chinatime.Quarter}, Rules: []acc.Rule{
 				{Indicator: acc.PM25, Method: acc.ByTarget, Points: 50, DeductPerUnit: 2},
 				{Indicator: acc.AirIndex, Method: acc.ByRank, Points: 50},
 			}}},
 		Formulas: []acc.Formula{f},
 		Rules: []acc.TriggerRule{{ID: "last-index", Title: "综合指数排名末位", Predicate: acc.Bottom, Indicator: acc.AirIndex, N: 1,
-			Kinds: []acc.Kind{acc.Quarter}, Step: acc.StepWarning, Line: "air-general"}},
+			Kinds: []chinatime.Kind{chinatime.Quarter}, Step: acc.StepWarning, Line: "air-general"}},
 	}
 	if err := st.PutAccountConfig(ctx, cfg); err != nil {
 		t.Fatal(err)
@@ -248,7 +249,7 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 	}
 
 	const wp = "/api/v1/accountability/warnings"
-	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, acc.CST())
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, chinatime.Zone)
 	w1 := jsonBody(acc.Warning{ID: "W1", Level: acc.Orange, Start: t0, End: t0.Add(48 * time.Hour)})
 	post("countyX", wp, w1, 403)
 	post("city", wp, w1, 201)
@@ -331,7 +332,7 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 	if err := st.PutPlots(ctx, []acc.Plot{{ID: "PX", Name: "X地块", County: countyX}, {ID: "PY", Name: "Y地块", County: countyY}}); err != nil {
 		t.Fatal(err)
 	}
-	sub := time.Date(2025, 5, 1, 0, 0, 0, 0, acc.CST())
+	sub := time.Date(2025, 5, 1, 0, 0, 0, 0, chinatime.Zone)
 	if err := st.PutReviews(ctx, []acc.Review{{ID: "RX", Plot: "PX", Stage: acc.StageIdentification, Submitted: sub, Outcome: acc.OutcomePending},
 		{ID: "RY", Plot: "PY", Stage: acc.StageIdentification, Submitted: sub, Outcome: acc.OutcomePending}}); err != nil {
 		t.Fatal(err)

@@ -30,9 +30,9 @@ const accessAccount = auth.ScopeAccountRead
 
 // accountStore is what the page reads (store.Store implements it).
 type accountStore interface {
-	Assessment(ctx context.Context, p acc.Period) (acc.Assessment, error)
-	Settlement(ctx context.Context, p acc.Period) (acc.Settlement, error)
-	Firings(ctx context.Context, p acc.Period) ([]store.StoredFiring, error)
+	Assessment(ctx context.Context, p chinatime.Period) (acc.Assessment, error)
+	Settlement(ctx context.Context, p chinatime.Period) (acc.Settlement, error)
+	Firings(ctx context.Context, p chinatime.Period) ([]store.StoredFiring, error)
 	Warnings(ctx context.Context) ([]acc.Warning, error)
 	SoilUnits(ctx context.Context) ([]acc.SoilUnit, error)
 	Duties(ctx context.Context, year int) ([]acc.Duty, error)
@@ -110,28 +110,13 @@ type projectRow struct {
 	Done       bool
 }
 
-// lastQuarter is the default period: the last quarter that has ended.
-func lastQuarter(now time.Time) acc.Period {
-	n := now.In(cst)
-	return acc.Period{Kind: acc.Quarter, Year: n.Year(), N: (int(n.Month())-1)/3 + 1}.Previous()
-}
-
-// next is the period after p of the same kind.
-func next(p acc.Period) acc.Period {
-	n := map[acc.Kind]int{acc.Month: 12, acc.Quarter: 4, acc.Half: 2, acc.Year: 1}[p.Kind]
-	if p.N < n {
-		return acc.Period{Kind: p.Kind, Year: p.Year, N: p.N + 1}
-	}
-	return acc.Period{Kind: p.Kind, Year: p.Year + 1, N: 1}
-}
-
 // accountabilityPage: /accountability?period=2026Q3 (also 2026, 2026-07,
 // 2026H1; default the last ended quarter).
 func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *page) error {
 	as := h.st
 	ctx := r.Context()
 	now := h.cfg.Now()
-	per := lastQuarter(now)
+	per := chinatime.PeriodOf(chinatime.Quarter, now).Previous() // the last quarter that has ended
 	if v := r.URL.Query().Get("period"); v != "" {
 		var err error
 		if per, err = chinatime.ParsePeriod(v); err != nil {
@@ -145,7 +130,7 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 	names := countyNames(reg, p.Lang)
 	sees := func(county string) bool { return p.Scope.Sees(county, "") }
 	q := url.QueryEscape(per.String())
-	d := &accountData{Period: per.String(), PeriodName: per.String(), Prev: per.Previous().String(), Next: next(per).String(),
+	d := &accountData{Period: per.String(), PeriodName: per.String(), Prev: per.Previous().String(), Next: per.Next().String(),
 		City: p.Scope.All, Bulletin: "/api/v1/accountability/bulletin?period=" + q, XLSX: "/api/v1/accountability/assessment?period=" + q + "&format=xlsx"}
 	if p.En() {
 		d.XLSX += "&lang=en" // the workbook in the page's language

@@ -12,13 +12,14 @@ import (
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 // accPeriod is the seeded period: the last quarter ended at testNow, the
 // page's default.
-var accPeriod = acc.Period{Kind: acc.Quarter, Year: 2025, N: 1}
+var accPeriod = chinatime.Period{Kind: chinatime.Quarter, Year: 2025, N: 1}
 
 // accReason is the seeded firing's reason for a county: a row of that
 // county only (the role matrix looks for it). It is in the engine's
@@ -140,7 +141,7 @@ func TestAccountabilityPage(t *testing.T) {
 		{"/accountability?period=2025Q1&lang=en", 200, []string{"County assessment and accountability", "2025-Q1", "summons", "orange", "in force", "Whole city", "Toxic-substance annual report", `href="/api/v1/accountability/assessment?period=2025-Q1&amp;format=xlsx&amp;lang=en"`,
 			accReasonEN(first.Code)}, []string{"约谈", accReason(first.Code), "recorded in Chinese only"}},
 		// Nothing stored: said so, with the CLI and the API to compute it.
-		{"/accountability?period=2024-07", 200, []string{`id="acc-none"`, `<form id="acc-run" class="toolbar" data-period="2024-M07">`, "/static/account.js", "本期无考核结果"},
+		{"/accountability?period=2024-07", 200, []string{`id="acc-none"`, `<form id="acc-run" class="toolbar" data-period="2024-07">`, "/static/account.js", "本期无考核结果"},
 			[]string{`id="assessment"`, `id="firings"`}},
 		{"/accountability?period=2025Q5", 400, nil, nil},
 	}
@@ -201,7 +202,7 @@ func TestAccountabilityPageWritesNothing(t *testing.T) {
 	if len(ds) != 0 {
 		t.Errorf("viewing the page stored %d duties", len(ds))
 	}
-	if _, err := as.Assessment(context.Background(), acc.Period{Kind: acc.Month, Year: 2024, N: 7}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := as.Assessment(context.Background(), chinatime.Period{Kind: chinatime.Month, Year: 2024, N: 7}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("an assessment of 2024-07 exists after viewing: %v", err)
 	}
 }

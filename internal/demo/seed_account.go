@@ -10,6 +10,7 @@ import (
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/accountability/accountsvc"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -22,17 +23,17 @@ func demoAccountConfig(now time.Time) store.AccountConfig {
 	from := time.Date(now.In(cst).Year()-1, 1, 1, 0, 0, 0, 0, cst)
 	return store.AccountConfig{
 		Schemes: []acc.Scheme{{Version: "LC-DEMO", Title: "聊城市县（市、区）环境空气质量考核办法（演示）", From: from,
-			Kinds: []acc.Kind{acc.Quarter, acc.Year}, Rules: []acc.Rule{
+			Kinds: []chinatime.Kind{chinatime.Quarter, chinatime.Year}, Rules: []acc.Rule{
 				{Indicator: acc.PM25, Method: acc.ByTarget, Points: 40, DeductPerUnit: 2},
 				{Indicator: acc.GoodDays, Method: acc.ByTarget, Points: 20, DeductPerUnit: 1},
 				{Indicator: acc.AirIndex, Method: acc.ByRank, Points: 20},
 				{Indicator: acc.AirIndexChange, Method: acc.ByRank, Points: 20},
 			}}},
-		Formulas: []acc.Formula{{Version: "LC-DEMO", Title: "聊城市环境空气质量生态补偿办法（演示）", From: from, Kinds: []acc.Kind{acc.Quarter},
+		Formulas: []acc.Formula{{Version: "LC-DEMO", Title: "聊城市环境空气质量生态补偿办法（演示）", From: from, Kinds: []chinatime.Kind{chinatime.Quarter},
 			Weights:   []acc.Weight{{Pollutant: "pm25", Permille: 600}, {Pollutant: "pm10", Permille: 150}, {Pollutant: "so2", Permille: 150}, {Pollutant: "no2", Permille: 100}},
 			YuanPerUg: 800000, YuanPerPoint: 200000, DefaultFactor: 1000, RoundYuan: 1}},
 		Rules: []acc.TriggerRule{{ID: "last-index", Title: "综合指数排名末位", Predicate: acc.Bottom, Indicator: acc.AirIndex, N: 1,
-			Kinds: []acc.Kind{acc.Quarter}, Step: acc.StepSummons, Line: "air-general"}},
+			Kinds: []chinatime.Kind{chinatime.Quarter}, Step: acc.StepSummons, Line: "air-general"}},
 	}
 }
 
@@ -54,7 +55,7 @@ func SeedAccountability(ctx context.Context, st store.Store, cs *casesvc.Service
 	year := n.Year()
 	assessed := 0
 	for q := 1; q <= 4; q++ {
-		p := acc.Period{Kind: acc.Quarter, Year: year, N: q}
+		p := chinatime.Period{Kind: chinatime.Quarter, Year: year, N: q}
 		if now.Before(p.End()) {
 			break
 		}

@@ -8,6 +8,7 @@ import (
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
@@ -72,7 +73,7 @@ func TestSeedFillsThePages(t *testing.T) {
 
 	as := st.(store.AccountabilityStore)
 	for q := 1; q <= 3; q++ {
-		p := acc.Period{Kind: acc.Quarter, Year: 2026, N: q}
+		p := chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: q}
 		a, err := as.Assessment(ctx, p)
 		if err != nil {
 			t.Errorf("%s: %v\n%s", p, err, out.String())
@@ -89,7 +90,7 @@ func TestSeedFillsThePages(t *testing.T) {
 			t.Errorf("%s firings %+v (%v): want a summons (or the next rung) with its case", p, fs, err)
 		}
 	}
-	if _, err := as.Assessment(ctx, acc.Period{Kind: acc.Quarter, Year: 2026, N: 4}); err == nil {
+	if _, err := as.Assessment(ctx, chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 4}); err == nil {
 		t.Error("the quarter not yet ended was assessed")
 	}
 }

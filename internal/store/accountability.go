@@ -10,6 +10,7 @@ import (
 	"time"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // AccountabilityStore persists county accountability (migration
@@ -26,29 +27,29 @@ type AccountabilityStore interface {
 
 	// PutTargets and PutCountyValues upsert a period's targets and given
 	// values (indicators not computed from stored data).
-	PutTargets(ctx context.Context, p acc.Period, ts []acc.Target) error
-	Targets(ctx context.Context, p acc.Period) ([]acc.Target, error)
-	PutCountyValues(ctx context.Context, p acc.Period, vs []acc.CountyValues) error
-	CountyValues(ctx context.Context, p acc.Period) ([]acc.CountyValues, error)
+	PutTargets(ctx context.Context, p chinatime.Period, ts []acc.Target) error
+	Targets(ctx context.Context, p chinatime.Period) ([]acc.Target, error)
+	PutCountyValues(ctx context.Context, p chinatime.Period, vs []acc.CountyValues) error
+	CountyValues(ctx context.Context, p chinatime.Period) ([]acc.CountyValues, error)
 
 	// SaveAssessment replaces the stored assessment of a.Period.
 	SaveAssessment(ctx context.Context, a acc.Assessment, at time.Time) error
 	// Assessment returns the stored assessment of p, or ErrNotFound.
-	Assessment(ctx context.Context, p acc.Period) (acc.Assessment, error)
+	Assessment(ctx context.Context, p chinatime.Period) (acc.Assessment, error)
 	// SaveSettlement replaces the stored settlement of s.Period.
 	SaveSettlement(ctx context.Context, s acc.Settlement, at time.Time) error
 	// Settlement returns the stored settlement of p, or ErrNotFound.
-	Settlement(ctx context.Context, p acc.Period) (acc.Settlement, error)
+	Settlement(ctx context.Context, p chinatime.Period) (acc.Settlement, error)
 
 	// RecordFirings stores the firings not stored yet (unique on rule,
 	// period and county: a re-evaluation keeps the first firing and its
 	// case) and returns every stored firing of p.
-	RecordFirings(ctx context.Context, p acc.Period, fs []acc.Firing) ([]StoredFiring, error)
+	RecordFirings(ctx context.Context, p chinatime.Period, fs []acc.Firing) ([]StoredFiring, error)
 	// Firings returns the stored firings of p (all periods when p is the
 	// zero Period), by rule, period, county.
-	Firings(ctx context.Context, p acc.Period) ([]StoredFiring, error)
+	Firings(ctx context.Context, p chinatime.Period) ([]StoredFiring, error)
 	// SetFiringCase records the case a firing opened.
-	SetFiringCase(ctx context.Context, rule string, p acc.Period, county, caseID string) error
+	SetFiringCase(ctx context.Context, rule string, p chinatime.Period, county, caseID string) error
 
 	// AddWarning stores a warning unless it overlaps a stored one in a
 	// shared area (accountability.AddWarning decides, inside the write
@@ -184,11 +185,11 @@ func rowsOf[T any](vs []T, keyf func(T) []any) ([]docRow, error) {
 	return rows, nil
 }
 
-func periodKey(p acc.Period) (string, error) {
+func periodKey(p chinatime.Period) (string, error) {
 	if !p.Valid() {
 		return "", fmt.Errorf("invalid period %v", p)
 	}
-	return p.String(), nil
+	return p.Key(), nil
 }
 
 // PutAccountConfig implements AccountabilityStore.
@@ -246,7 +247,7 @@ func (s *sqlBase) AccountConfig(ctx context.Context) (AccountConfig, error) {
 }
 
 // PutTargets implements AccountabilityStore.
-func (s *sqlBase) PutTargets(ctx context.Context, p acc.Period, ts []acc.Target) error {
+func (s *sqlBase) PutTargets(ctx context.Context, p chinatime.Period, ts []acc.Target) error {
 	return s.putIndicatorRows(ctx, "put targets", "acc_targets", p, func(add func(county string, ind acc.Indicator, v float64)) {
 		for _, t := range ts {
 			add(t.County, t.Indicator, t.Value)
@@ -255,7 +256,7 @@ func (s *sqlBase) PutTargets(ctx context.Context, p acc.Period, ts []acc.Target)
 }
 
 // PutCountyValues implements AccountabilityStore.
-func (s *sqlBase) PutCountyValues(ctx context.Context, p acc.Period, vs []acc.CountyValues) error {
+func (s *sqlBase) PutCountyValues(ctx context.Context, p chinatime.Period, vs []acc.CountyValues) error {
 	return s.putIndicatorRows(ctx, "put county values", "acc_values", p, func(add func(county string, ind acc.Indicator, v float64)) {
 		for _, c := range vs {
 			for ind, v := range c.Values {
@@ -265,7 +266,7 @@ func (s *sqlBase) PutCountyValues(ctx context.Context, p acc.Period, vs []acc.Co
 	})
 }
 
-func (s *sqlBase) putIndicatorRows(ctx context.Context, what, table string, p acc.Period, each func(add func(string, acc.Indicator, float64))) error {
+func (s *sqlBase) putIndicatorRows(ctx context.Context, what, table string, p chinatime.Period, each func(add func(string, acc.Indicator, float64))) error {
 	pk, err := periodKey(p)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -285,9 +286,9 @@ func (s *sqlBase) putIndicatorRows(ctx context.Context, what, table string, p ac
 }
 
 // Targets implements AccountabilityStore.
-func (s *sqlBase) Targets(ctx context.Context, p acc.Period) ([]acc.Target, error) {
+func (s *sqlBase) Targets(ctx context.Context, p chinatime.Period) ([]acc.Target, error) {
 	var out []acc.Target
-	err := s.query(ctx, "SELECT county, indicator, value FROM acc_targets WHERE period = ? ORDER BY county, indicator", []any{p.String()}, func(rows *sql.Rows) error {
+	err := s.query(ctx, "SELECT county, indicator, value FROM acc_targets WHERE period = ? ORDER BY county, indicator", []any{p.Key()}, func(rows *sql.Rows) error {
 		var t acc.Target
 		var ind string
 		if err := rows.Scan(&t.County, &ind, &t.Value); err != nil {
@@ -304,9 +305,9 @@ func (s *sqlBase) Targets(ctx context.Context, p acc.Period) ([]acc.Target, erro
 }
 
 // CountyValues implements AccountabilityStore. Name is left empty.
-func (s *sqlBase) CountyValues(ctx context.Context, p acc.Period) ([]acc.CountyValues, error) {
+func (s *sqlBase) CountyValues(ctx context.Context, p chinatime.Period) ([]acc.CountyValues, error) {
 	var out []acc.CountyValues
-	err := s.query(ctx, "SELECT county, indicator, value FROM acc_values WHERE period = ? ORDER BY county, indicator", []any{p.String()}, func(rows *sql.Rows) error {
+	err := s.query(ctx, "SELECT county, indicator, value FROM acc_values WHERE period = ? ORDER BY county, indicator", []any{p.Key()}, func(rows *sql.Rows) error {
 		var county, ind string
 		var v float64
 		if err := rows.Scan(&county, &ind, &v); err != nil {
@@ -351,8 +352,8 @@ func (s *sqlBase) SaveAssessment(ctx context.Context, a acc.Assessment, at time.
 }
 
 // Assessment implements AccountabilityStore.
-func (s *sqlBase) Assessment(ctx context.Context, p acc.Period) (acc.Assessment, error) {
-	as, err := docs[acc.Assessment](ctx, s, "assessment", "SELECT doc FROM acc_assessments WHERE period = ?", p.String())
+func (s *sqlBase) Assessment(ctx context.Context, p chinatime.Period) (acc.Assessment, error) {
+	as, err := docs[acc.Assessment](ctx, s, "assessment", "SELECT doc FROM acc_assessments WHERE period = ?", p.Key())
 	if err != nil {
 		return acc.Assessment{}, err
 	}
@@ -377,8 +378,8 @@ func (s *sqlBase) SaveSettlement(ctx context.Context, st acc.Settlement, at time
 }
 
 // Settlement implements AccountabilityStore.
-func (s *sqlBase) Settlement(ctx context.Context, p acc.Period) (acc.Settlement, error) {
-	ss, err := docs[acc.Settlement](ctx, s, "settlement", "SELECT doc FROM acc_settlements WHERE period = ?", p.String())
+func (s *sqlBase) Settlement(ctx context.Context, p chinatime.Period) (acc.Settlement, error) {
+	ss, err := docs[acc.Settlement](ctx, s, "settlement", "SELECT doc FROM acc_settlements WHERE period = ?", p.Key())
 	if err != nil {
 		return acc.Settlement{}, err
 	}
@@ -389,7 +390,7 @@ func (s *sqlBase) Settlement(ctx context.Context, p acc.Period) (acc.Settlement,
 }
 
 // RecordFirings implements AccountabilityStore.
-func (s *sqlBase) RecordFirings(ctx context.Context, p acc.Period, fs []acc.Firing) ([]StoredFiring, error) {
+func (s *sqlBase) RecordFirings(ctx context.Context, p chinatime.Period, fs []acc.Firing) ([]StoredFiring, error) {
 	pk, err := periodKey(p)
 	if err != nil {
 		return nil, fmt.Errorf("record firings: %w", err)
@@ -423,10 +424,10 @@ func (s *sqlBase) RecordFirings(ctx context.Context, p acc.Period, fs []acc.Firi
 }
 
 // Firings implements AccountabilityStore.
-func (s *sqlBase) Firings(ctx context.Context, p acc.Period) ([]StoredFiring, error) {
+func (s *sqlBase) Firings(ctx context.Context, p chinatime.Period) ([]StoredFiring, error) {
 	q, args := "SELECT doc, case_id FROM acc_firings ORDER BY rule, period, county", []any(nil)
-	if p != (acc.Period{}) {
-		q, args = "SELECT doc, case_id FROM acc_firings WHERE period = ? ORDER BY rule, county", []any{p.String()}
+	if p != (chinatime.Period{}) {
+		q, args = "SELECT doc, case_id FROM acc_firings WHERE period = ? ORDER BY rule, county", []any{p.Key()}
 	}
 	var out []StoredFiring
 	err := s.query(ctx, q, args, func(rows *sql.Rows) error {
@@ -453,8 +454,8 @@ func (s *sqlBase) Firings(ctx context.Context, p acc.Period) ([]StoredFiring, er
 }
 
 // SetFiringCase implements AccountabilityStore.
-func (s *sqlBase) SetFiringCase(ctx context.Context, rule string, p acc.Period, county, caseID string) error {
-	res, err := s.w.ExecContext(ctx, s.q("UPDATE acc_firings SET case_id = ? WHERE rule = ? AND period = ? AND county = ?"), caseID, rule, p.String(), county)
+func (s *sqlBase) SetFiringCase(ctx context.Context, rule string, p chinatime.Period, county, caseID string) error {
+	res, err := s.w.ExecContext(ctx, s.q("UPDATE acc_firings SET case_id = ? WHERE rule = ? AND period = ? AND county = ?"), caseID, rule, p.Key(), county)
 	if err != nil {
 		return fmt.Errorf("set firing case: %w", err)
 	}

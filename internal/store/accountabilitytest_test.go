@@ -11,6 +11,7 @@ import (
 	"time"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 func runAccountabilitySuite(t *testing.T, tg target) {
@@ -24,21 +25,22 @@ func runAccountabilitySuite(t *testing.T, tg target) {
 		{"WarningOverlapRefused", testAccWarnings},
 		{"AllOrNothing", testAccAllOrNothing},
 		{"Registers", testAccRegisters},
+		{"MonthKeyStable", testAccMonthKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, tg) })
 	}
 }
 
-var accQ3 = acc.Period{Kind: acc.Quarter, Year: 2026, N: 3}
+var accQ3 = chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 3}
 
 func testAccConfig(t *testing.T, tg target) {
 	s := openStore(t, tg.dsn(t))
 	ctx := context.Background()
 	c := AccountConfig{
-		Schemes:  []acc.Scheme{{Version: "S1", Title: "t", From: time.Date(2026, 1, 1, 0, 0, 0, 0, acc.CST()), Kinds: []acc.Kind{acc.Quarter}, Rules: []acc.Rule{{Indicator: acc.PM25, Method: acc.ByRank, Points: 10}}}},
+		Schemes:  []acc.Scheme{{Version: "S1", Title: "t", From: time.Date(2026, 1, 1, 0, 0, 0, 0, chinatime.Zone), Kinds: []chinatime.Kind{chinatime.Quarter}, Rules: []acc.Rule{{Indicator: acc.PM25, Method: acc.ByRank, Points: 10}}}},
 		Formulas: acc.ShandongFormulas(),
-		Rules:    []acc.TriggerRule{{ID: "r1", Title: "x", Predicate: acc.Bottom, Indicator: acc.PM25, N: 1, Kinds: []acc.Kind{acc.Quarter}, Step: acc.StepWarning, Line: "air-general"}},
+		Rules:    []acc.TriggerRule{{ID: "r1", Title: "x", Predicate: acc.Bottom, Indicator: acc.PM25, N: 1, Kinds: []chinatime.Kind{chinatime.Quarter}, Step: acc.StepWarning, Line: "air-general"}},
 	}
 	if err := s.PutAccountConfig(ctx, c); err != nil {
 		t.Fatal(err)
@@ -186,7 +188,7 @@ func testAccFiringReasons(t *testing.T, tg target) {
 func testAccWarnings(t *testing.T, tg target) {
 	s := openStore(t, tg.dsn(t))
 	ctx := context.Background()
-	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, acc.CST())
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, chinatime.Zone)
 	w1 := acc.Warning{ID: "W1", Level: acc.Orange, Start: t0, End: t0.Add(48 * time.Hour)}
 	if err := s.AddWarning(ctx, w1); err != nil {
 		t.Fatal(err)
@@ -236,7 +238,7 @@ func testAccAllOrNothing(t *testing.T, tg target) {
 func testAccRegisters(t *testing.T, tg target) {
 	s := openStore(t, tg.dsn(t))
 	ctx := context.Background()
-	u := acc.SoilUnit{ID: "U1", Enterprise: "E1", County: "A", Name: "n", Listed: time.Date(2024, 3, 1, 0, 0, 0, 0, acc.CST())}
+	u := acc.SoilUnit{ID: "U1", Enterprise: "E1", County: "A", Name: "n", Listed: time.Date(2024, 3, 1, 0, 0, 0, 0, chinatime.Zone)}
 	if err := s.PutSoilUnits(ctx, []acc.SoilUnit{u}); err != nil {
 		t.Fatal(err)
 	}
@@ -264,5 +266,31 @@ func testAccRegisters(t *testing.T, tg target) {
 	}
 	if ps, _ := s.Projects(ctx); len(ps) != 1 || ps[0].Progress != 100 {
 		t.Fatalf("projects %v", ps)
+	}
+}
+
+// testAccMonthKey: a month is stored under 2026-M07 (chinatime.Period.Key),
+// the form the rows were written in before the period's text became
+// 2026-07, and read back by either form of the period.
+func testAccMonthKey(t *testing.T, tg target) {
+	dsn := tg.dsn(t)
+	s := openStore(t, dsn)
+	ctx := context.Background()
+	jul := chinatime.Period{Kind: chinatime.Month, Year: 2026, N: 7}
+	if err := s.PutTargets(ctx, jul, []acc.Target{{County: "371502", Indicator: acc.PM25, Value: 40}}); err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	if err := tg.raw(t, dsn).QueryRow("SELECT period FROM acc_targets").Scan(&key); err != nil || key != "2026-M07" {
+		t.Fatalf("stored key %q, %v; want 2026-M07", key, err)
+	}
+	for _, in := range []string{"2026-07", "2026-M07"} {
+		p, err := chinatime.ParsePeriod(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ts, err := s.Targets(ctx, p); err != nil || len(ts) != 1 {
+			t.Errorf("targets of %s: %v, %v", in, ts, err)
+		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 )
@@ -57,7 +58,7 @@ func (s *Service) now() time.Time {
 
 // airPeriod maps an assessment period to an air evaluation period; halves
 // are not evaluated by internal/air.
-func airPeriod(p acc.Period) (air.Period, error) {
+func airPeriod(p chinatime.Period) (air.Period, error) {
 	if ap, ok := air.PeriodOf(p); ok {
 		return ap, nil
 	}
@@ -88,7 +89,7 @@ func pollutant(e *airreport.Entity, name string) (airreport.Pollutant, bool) {
 
 // airValues are the air indicators of each county for p, from the stored
 // air data, and why a county has none (incomplete data, no index).
-func (s *Service) airValues(ctx context.Context, p acc.Period) (map[string]map[acc.Indicator]float64, map[string]string, error) {
+func (s *Service) airValues(ctx context.Context, p chinatime.Period) (map[string]map[acc.Indicator]float64, map[string]string, error) {
 	ap, err := airPeriod(p)
 	if err != nil {
 		return nil, nil, err
@@ -126,13 +127,13 @@ func (s *Service) airValues(ctx context.Context, p acc.Period) (map[string]map[a
 // Inputs gathers the values and targets of p: air indicators from the
 // stored air data, given values from the store (they win over computed
 // ones: a correction is given), governance completion from the projects.
-func (s *Service) Inputs(ctx context.Context, p acc.Period) ([]acc.CountyValues, []acc.Target, error) {
+func (s *Service) Inputs(ctx context.Context, p chinatime.Period) ([]acc.CountyValues, []acc.Target, error) {
 	vs, ts, _, err := s.inputs(ctx, p)
 	return vs, ts, err
 }
 
 // inputs is Inputs with the reasons counties have no air values.
-func (s *Service) inputs(ctx context.Context, p acc.Period) (_ []acc.CountyValues, _ []acc.Target, why map[string]string, err error) {
+func (s *Service) inputs(ctx context.Context, p chinatime.Period) (_ []acc.CountyValues, _ []acc.Target, why map[string]string, err error) {
 	defer func() {
 		if err != nil {
 			why = nil
@@ -213,7 +214,7 @@ func (s *Service) inputs(ctx context.Context, p acc.Period) (_ []acc.CountyValue
 
 // notOver refuses a period that has not ended at now: its statistics
 // would be partial, and a score from them a guess.
-func (s *Service) notOver(p acc.Period) error {
+func (s *Service) notOver(p chinatime.Period) error {
 	if now := s.now(); now.Before(p.End()) {
 		return &acc.Error{What: "period", Key: p.String(), Reason: "not over yet (ends " + p.End().Format("2006-01-02 15:04") + " CST)"}
 	}
@@ -223,7 +224,7 @@ func (s *Service) notOver(p acc.Period) error {
 // Assess computes, stores and returns the assessment of p. A county of the
 // registry without data is refused by the core (every county must be
 // assessed), with the air statistics' reason when that is why.
-func (s *Service) Assess(ctx context.Context, p acc.Period) (acc.Assessment, error) {
+func (s *Service) Assess(ctx context.Context, p chinatime.Period) (acc.Assessment, error) {
 	if err := s.notOver(p); err != nil {
 		return acc.Assessment{}, err
 	}
@@ -281,15 +282,15 @@ func needsWater(sc acc.Scheme) bool {
 // with data that meet their target class) and CWQI for p, from the stored
 // water samples (internal/water/waterreport). A county without an evaluated
 // section gets neither: the core then refuses it rather than assume.
-func (s *Service) waterValues(ctx context.Context, p acc.Period) (map[string]map[acc.Indicator]float64, error) {
+func (s *Service) waterValues(ctx context.Context, p chinatime.Period) (map[string]map[acc.Indicator]float64, error) {
 	var wp waterreport.Period
 	var err error
 	switch p.Kind {
-	case acc.Month:
+	case chinatime.Month:
 		wp, err = waterreport.ParsePeriod(fmt.Sprintf("%d-%02d", p.Year, p.N))
-	case acc.Quarter:
+	case chinatime.Quarter:
 		wp, err = waterreport.ParsePeriod(fmt.Sprintf("%dQ%d", p.Year, p.N))
-	case acc.Year:
+	case chinatime.Year:
 		wp, err = waterreport.ParsePeriod(strconv.Itoa(p.Year))
 	default:
 		return nil, &acc.Error{What: "period", Key: p.String(), Reason: "water is evaluated by month, quarter or year"}
@@ -339,7 +340,7 @@ func needsAir(sc acc.Scheme) bool {
 
 // Assessment returns the stored assessment of p, computing it first when
 // none is stored.
-func (s *Service) Assessment(ctx context.Context, p acc.Period) (acc.Assessment, error) {
+func (s *Service) Assessment(ctx context.Context, p chinatime.Period) (acc.Assessment, error) {
 	a, err := s.St.Assessment(ctx, p)
 	if errors.Is(err, store.ErrNotFound) {
 		return s.Assess(ctx, p)
@@ -365,7 +366,7 @@ func compValues(e *airreport.Entity) acc.AirValues {
 
 // Compensate computes, stores and returns the compensation settlement of p
 // from the stored air data of p and of the same period last year.
-func (s *Service) Compensate(ctx context.Context, p acc.Period) (acc.Settlement, error) {
+func (s *Service) Compensate(ctx context.Context, p chinatime.Period) (acc.Settlement, error) {
 	if err := s.notOver(p); err != nil {
 		return acc.Settlement{}, err
 	}
@@ -428,7 +429,7 @@ func (s *Service) Compensate(ctx context.Context, p acc.Period) (acc.Settlement,
 // when open is set, opens a case for each firing without one. Opening is
 // idempotent: a firing's case is recorded on it, and a store counter per
 // firing guards against two runs at once.
-func (s *Service) Triggers(ctx context.Context, p acc.Period, open bool) ([]store.StoredFiring, error) {
+func (s *Service) Triggers(ctx context.Context, p chinatime.Period, open bool) ([]store.StoredFiring, error) {
 	cfg, err := s.St.AccountConfig(ctx)
 	if err != nil {
 		return nil, err
@@ -554,7 +555,7 @@ func (s *Service) SoilCases(ctx context.Context, year int) ([]cases.Case, error)
 
 // Bulletin renders the bulletin of p from the stored assessment (computed
 // if not stored), the period's firings and its settlement when stored.
-func (s *Service) Bulletin(ctx context.Context, p acc.Period, number string) (string, error) {
+func (s *Service) Bulletin(ctx context.Context, p chinatime.Period, number string) (string, error) {
 	a, err := s.Assessment(ctx, p)
 	if err != nil {
 		return "", err

@@ -16,11 +16,12 @@ import (
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
-var q3 = acc.Period{Kind: acc.Quarter, Year: 2026, N: 3}
+var q3 = chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 3}
 
 func testRegistry() *model.Registry {
 	return &model.Registry{
@@ -37,8 +38,8 @@ func testRegistry() *model.Registry {
 // whole input.
 func testConfig() store.AccountConfig {
 	return store.AccountConfig{
-		Schemes: []acc.Scheme{{Version: "LC-T", Title: "测试考核办法", From: time.Date(2026, 1, 1, 0, 0, 0, 0, acc.CST()),
-			Kinds: []acc.Kind{acc.Quarter, acc.Year}, Rules: []acc.Rule{
+		Schemes: []acc.Scheme{{Version: "LC-T", Title: "测试考核办法", From: time.Date(2026, 1, 1, 0, 0, 0, 0, chinatime.Zone),
+			Kinds: []chinatime.Kind{chinatime.Quarter, chinatime.Year}, Rules: []acc.Rule{
 				{Indicator: acc.PM25, Method: acc.ByTarget, Points: 40, DeductPerUnit: 2},
 				{Indicator: acc.GoodDays, Method: acc.ByTarget, Points: 20, DeductPerUnit: 1},
 				{Indicator: acc.AirIndex, Method: acc.ByRank, Points: 20},
@@ -46,7 +47,7 @@ func testConfig() store.AccountConfig {
 			}}},
 		Formulas: acc.ShandongFormulas(), // none covers 2026: refused until the city's own is added
 		Rules: []acc.TriggerRule{{ID: "last-index", Title: "综合指数排名末位", Predicate: acc.Bottom, Indicator: acc.AirIndex, N: 1,
-			Kinds: []acc.Kind{acc.Quarter}, Step: acc.StepWarning, Line: "air-general"}},
+			Kinds: []chinatime.Kind{chinatime.Quarter}, Step: acc.StepWarning, Line: "air-general"}},
 	}
 }
 
@@ -67,7 +68,7 @@ func setupB(t testing.TB) (*Service, store.Store) {
 			}
 		}
 	}
-	now := func() time.Time { return time.Date(2026, 10, 10, 9, 0, 0, 0, acc.CST()) }
+	now := func() time.Time { return time.Date(2026, 10, 10, 9, 0, 0, 0, chinatime.Zone) }
 	svc := &Service{St: st, Now: now, Issuer: "聊城市生态环境局",
 		Cases: &casesvc.Service{St: st, DataDir: t.TempDir(), Now: now}}
 	return svc, st
@@ -91,7 +92,7 @@ func TestWholePeriod(t *testing.T) {
 	ctx := context.Background()
 
 	// A period not over yet: refused.
-	early := &Service{St: st, Now: func() time.Time { return time.Date(2026, 9, 30, 23, 0, 0, 0, acc.CST()) }}
+	early := &Service{St: st, Now: func() time.Time { return time.Date(2026, 9, 30, 23, 0, 0, 0, chinatime.Zone) }}
 	if _, err := early.Assess(ctx, q3); !errors.Is(err, acc.ErrRefused) || !strings.Contains(err.Error(), "not over") {
 		t.Fatalf("unfinished period: %v", err)
 	}
@@ -140,7 +141,7 @@ func TestWholePeriod(t *testing.T) {
 		t.Fatalf("a refused settlement was stored: %v", err)
 	}
 	city := acc.ShandongFormulas()[len(acc.ShandongFormulas())-1]
-	city.Version, city.From, city.To = "LC-2026", time.Date(2026, 1, 1, 0, 0, 0, 0, acc.CST()), time.Time{}
+	city.Version, city.From, city.To = "LC-2026", time.Date(2026, 1, 1, 0, 0, 0, 0, chinatime.Zone), time.Time{}
 	city.RoundYuan = 1
 	if err := st.PutAccountConfig(ctx, store.AccountConfig{Formulas: []acc.Formula{city}}); err != nil {
 		t.Fatal(err)
@@ -229,7 +230,7 @@ func lastOnIndex(a acc.Assessment) string {
 func TestSoilCases(t *testing.T) {
 	svc, st := setup(t)
 	ctx := context.Background()
-	u := acc.SoilUnit{ID: "SU-1", Enterprise: "91371500MA3C000001", County: "371502", Name: "某化工", Listed: time.Date(2024, 3, 1, 0, 0, 0, 0, acc.CST()), GroundwaterClass: 1}
+	u := acc.SoilUnit{ID: "SU-1", Enterprise: "91371500MA3C000001", County: "371502", Name: "某化工", Listed: time.Date(2024, 3, 1, 0, 0, 0, 0, chinatime.Zone), GroundwaterClass: 1}
 	if err := st.PutSoilUnits(ctx, []acc.SoilUnit{u}); err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +277,7 @@ func TestWaterIndicators(t *testing.T) {
 	}
 	var samples []model.WaterSample
 	five := func(point string, year int, ph, do, codmn, nh3n, tp string) {
-		tm := time.Date(year, 8, 8, 10, 0, 0, 0, acc.CST())
+		tm := time.Date(year, 8, 8, 10, 0, 0, 0, chinatime.Zone)
 		for _, kv := range [][2]string{{"pH", ph}, {"DO", do}, {"CODMn", codmn}, {"NH3-N", nh3n}, {"TP", tp}} {
 			samples = append(samples, model.WaterSample{Point: point, Time: tm, Item: kv[0], Value: kv[1], Source: "test"})
 		}
@@ -289,8 +290,8 @@ func TestWaterIndicators(t *testing.T) {
 	if _, err := st.PutWaterSamples(ctx, samples, store.WaterPut{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := store.AccountConfig{Schemes: []acc.Scheme{{Version: "LC-W", Title: "水考核", From: time.Date(2026, 1, 1, 0, 0, 0, 0, acc.CST()),
-		Kinds: []acc.Kind{acc.Quarter}, Rules: []acc.Rule{
+	cfg := store.AccountConfig{Schemes: []acc.Scheme{{Version: "LC-W", Title: "水考核", From: time.Date(2026, 1, 1, 0, 0, 0, 0, chinatime.Zone),
+		Kinds: []chinatime.Kind{chinatime.Quarter}, Rules: []acc.Rule{
 			{Indicator: acc.WaterCompliance, Method: acc.ByTarget, Points: 50, DeductPerUnit: 1},
 			{Indicator: acc.CWQI, Method: acc.ByRank, Points: 50},
 		}}}}
@@ -327,7 +328,7 @@ func TestWaterIndicators(t *testing.T) {
 func TestCheckWarning(t *testing.T) {
 	svc, st := setup(t)
 	ctx := context.Background()
-	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, acc.CST())
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, chinatime.Zone)
 	if err := st.AddWarning(ctx, acc.Warning{ID: "W1", Level: acc.Orange, Start: t0, End: t0.Add(24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
+	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
@@ -25,9 +27,9 @@ func testAddFormula(t *testing.T, st store.Store) {
 	if err := st.PutAccountConfig(ctx, store.AccountConfig{Formulas: append(shandong[:len(shandong)-1:len(shandong)-1], open)}); err != nil {
 		t.Fatal(err)
 	}
-	cst := acc.CST()
+	cst := chinatime.Zone
 	next := acc.Formula{Version: "鲁政办字〔2021〕测试", Title: "山东省环境空气质量生态补偿办法(测试)",
-		From: time.Date(2021, 1, 1, 0, 0, 0, 0, cst), Kinds: []acc.Kind{acc.Quarter},
+		From: time.Date(2021, 1, 1, 0, 0, 0, 0, cst), Kinds: []chinatime.Kind{chinatime.Quarter},
 		Weights:   []acc.Weight{{Pollutant: acc.PolPM25, Permille: 500}, {Pollutant: acc.PolPM10, Permille: 200}, {Pollutant: acc.PolSO2, Permille: 100}, {Pollutant: acc.PolNO2, Permille: 200}},
 		YuanPerUg: 1_000_000, YuanPerPoint: 200_000, DefaultFactor: 1000, RoundYuan: 10000,
 		Source: "test notice", Notes: "weights invented for the test"}
@@ -47,7 +49,7 @@ func testAddFormula(t *testing.T, st store.Store) {
 		{"from", func(f *acc.Formula) { f.From = time.Time{} }},
 		{"to", func(f *acc.Formula) { f.To = f.From }},
 		{"kinds", func(f *acc.Formula) { f.Kinds = nil }},
-		{"kinds", func(f *acc.Formula) { f.Kinds = []acc.Kind{"week"} }},
+		{"kinds", func(f *acc.Formula) { f.Kinds = []chinatime.Kind{"week"} }},
 		{"from", func(f *acc.Formula) { f.From = time.Date(2015, 1, 1, 0, 0, 0, 0, cst) }}, // inside the closed 2014 version
 	}
 	before, err := svc.Formulas(ctx)
@@ -81,11 +83,11 @@ func testAddFormula(t *testing.T, st store.Store) {
 		t.Fatalf("after the add: %s to %v, then %s (%q)", prev.Version, prev.To, last.Version, last.Source)
 	}
 	// The stored set is valid as a whole, and picks the new version for 2021 Q1.
-	f, err := acc.FormulaFor(fs, acc.Period{Kind: acc.Quarter, Year: 2021, N: 1})
+	f, err := acc.FormulaFor(fs, chinatime.Period{Kind: chinatime.Quarter, Year: 2021, N: 1})
 	if err != nil || f.Version != next.Version {
 		t.Fatalf("2021 Q1: %s, %v", f.Version, err)
 	}
-	f, err = acc.FormulaFor(fs, acc.Period{Kind: acc.Quarter, Year: 2020, N: 4})
+	f, err = acc.FormulaFor(fs, chinatime.Period{Kind: chinatime.Quarter, Year: 2020, N: 4})
 	if err != nil || f.Version != open.Version {
 		t.Fatalf("2020 Q4: %s, %v", f.Version, err)
 	}

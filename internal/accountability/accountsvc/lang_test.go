@@ -12,6 +12,7 @@ import (
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/alerts"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -34,7 +35,7 @@ func allTables() []Table {
 		rules = append(rules, acc.Rule{Indicator: i})
 	}
 	return []Table{
-		AssessmentTable(acc.Assessment{Rules: rules}), SettlementTable(acc.Settlement{}), FiringsTable(acc.Period{}, nil),
+		AssessmentTable(acc.Assessment{Rules: rules}), SettlementTable(acc.Settlement{}), FiringsTable(chinatime.Period{}, nil),
 		WarningsTable(nil), DutiesTable(2026, nil), ProjectsTable(nil), BreachesTable("W1", nil),
 		ReductionTable(2026, nil), PlotsTable(nil), ReviewsTable(nil),
 	}
@@ -121,11 +122,11 @@ func TestPick(t *testing.T) {
 // engine's codes. Codes (credit codes, county codes, ids with digits) and
 // names are data.
 func TestCellsInOneLanguage(t *testing.T) {
-	d := time.Date(2026, 3, 1, 0, 0, 0, 0, acc.CST())
+	d := time.Date(2026, 3, 1, 0, 0, 0, 0, chinatime.Zone)
 	word := regexp.MustCompile(`\b[A-Za-z]{2,}\b`)
 	tables := []Table{
 		SettlementTable(acc.Settlement{Lines: []acc.CompLine{{County: "371502", Name: "东昌府区", Exempt: true}}}),
-		FiringsTable(acc.Period{Year: 2026, N: 1, Kind: acc.Quarter}, []store.StoredFiring{{Firing: acc.Firing{Rule: "R1", County: "371502", Step: acc.StepSummons, Period: acc.Period{Year: 2026, N: 1, Kind: acc.Quarter}}}}),
+		FiringsTable(chinatime.Period{Year: 2026, N: 1, Kind: chinatime.Quarter}, []store.StoredFiring{{Firing: acc.Firing{Rule: "R1", County: "371502", Step: acc.StepSummons, Period: chinatime.Period{Year: 2026, N: 1, Kind: chinatime.Quarter}}}}),
 		WarningsTable([]acc.Warning{{ID: "W1", Level: acc.Orange, Start: d, End: d}, {ID: "W2", Level: acc.Red, Start: d, End: d, Counties: []string{"371502"}}}),
 		DutiesTable(2026, []DutyRow{{Duty: acc.Duty{Unit: "U1", Enterprise: "91371500MA3C000001", County: "371502", Kind: acc.DutyGroundwater, Due: d}, Status: acc.StatusOverdue}}),
 		ProjectsTable([]ProjectRow{{Project: acc.Project{ID: "P1", County: "371502", Kind: acc.UltraLow, Name: "1号锅炉超低排放", Due: d}, Done: true}}),
@@ -159,7 +160,7 @@ func TestCellsInOneLanguage(t *testing.T) {
 // before firings carried their English reason, and the Chinese workbook
 // the engine's Chinese reason.
 func TestFiringReasonInWorkbookLanguage(t *testing.T) {
-	p := acc.Period{Year: 2026, N: 1, Kind: acc.Quarter}
+	p := chinatime.Period{Year: 2026, N: 1, Kind: chinatime.Quarter}
 	han := regexp.MustCompile(`\p{Han}`)
 	fs := []store.StoredFiring{
 		{Firing: acc.Firing{Rule: "tq", Period: p, County: "371502", Step: acc.StepBulletin,

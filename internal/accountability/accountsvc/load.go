@@ -53,7 +53,7 @@ func Load(ctx context.Context, st store.AccountabilityStore, r io.Reader, path s
 			return fmt.Errorf("%s: formulas: %w", path, err)
 		}
 	}
-	tp := map[accountability.Period][]accountability.Target{}
+	tp := map[chinatime.Period][]accountability.Target{}
 	for k, ts := range l.Targets {
 		p, err := chinatime.ParsePeriod(k)
 		if err != nil {
@@ -61,7 +61,7 @@ func Load(ctx context.Context, st store.AccountabilityStore, r io.Reader, path s
 		}
 		tp[p] = ts
 	}
-	vp := map[accountability.Period][]accountability.CountyValues{}
+	vp := map[chinatime.Period][]accountability.CountyValues{}
 	for k, vs := range l.Values {
 		p, err := chinatime.ParsePeriod(k)
 		if err != nil {

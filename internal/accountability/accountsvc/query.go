@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // Query is one of the tables the command line shows (ecowatch account).
@@ -14,10 +14,10 @@ type Query struct {
 	// entries, warnings list, soil plots, soil reviews, soil duties or
 	// projects list.
 	Kind      string
-	Period    acc.Period // assess, compensate, triggers
-	Year      int        // warnings check and entries, soil duties
-	OpenCases bool       // triggers, warnings check, soil duties: open a case for each firing, breach or overdue duty without one
-	Warning   string     // warnings check: the warning's id
+	Period    chinatime.Period // assess, compensate, triggers
+	Year      int              // warnings check and entries, soil duties
+	OpenCases bool             // triggers, warnings check, soil duties: open a case for each firing, breach or overdue duty without one
+	Warning   string           // warnings check: the warning's id
 	Samples   map[string]Series
 	Lang      Lang // of the tables: Chinese when empty
 }

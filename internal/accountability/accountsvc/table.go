@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/workbook"
 )
@@ -191,11 +192,11 @@ func day(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(acc.CST()).Format("2006-01-02")
+	return t.In(chinatime.Zone).Format("2006-01-02")
 }
 
 func minute(t time.Time) string {
-	return t.In(acc.CST()).Format("2006-01-02 15:04")
+	return t.In(chinatime.Zone).Format("2006-01-02 15:04")
 }
 
 // AssessmentTable has one row per county: rank, total, then value, rank
@@ -233,7 +234,7 @@ func SettlementTable(s acc.Settlement) Table {
 }
 
 // FiringsTable lists trigger firings with their ladder step and case.
-func FiringsTable(p acc.Period, fs []store.StoredFiring) Table {
+func FiringsTable(p chinatime.Period, fs []store.StoredFiring) Table {
 	t := Table{Title: p.Chinese() + "约谈触发", TitleEN: "Trigger firings " + p.String(), Sheet: "触发 triggers",
 		Header: []string{"规则 rule", "期间 period", "县区 county", "层级 step", "原因 reason", "报告期限 report due", "案件 case"}}
 	for _, f := range fs {
