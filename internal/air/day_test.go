@@ -3,6 +3,8 @@ package air
 import (
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 func fullDay(v float64) DayHours {
@@ -197,18 +199,22 @@ func TestCompleteness(t *testing.T) {
 	full := [12]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 	cases := []struct {
 		name   string
-		period Period
+		period chinatime.Period
 		counts [12]int
 		want   bool
 	}{
-		{"month 27", Period{Month, 2025, 3}, [12]int{2: 27}, true},
-		{"month 26", Period{Month, 2025, 3}, [12]int{2: 26}, false},
-		{"feb 25", Period{Month, 2025, 2}, [12]int{1: 25}, true},
-		{"feb 24", Period{Month, 2025, 2}, [12]int{1: 24}, false},
-		{"year 324", Period{Year, 2025, 0}, [12]int{27, 25, 27, 27, 27, 27, 27, 27, 27, 27, 27, 29}, true},
-		{"year 323", Period{Year, 2025, 0}, [12]int{27, 25, 27, 27, 27, 27, 27, 27, 27, 27, 27, 28}, false},
-		{"year full but a short month", Period{Year, 2025, 0}, func() [12]int { c := full; c[5] = 26; return c }(), false},
-		{"quarter", Period{Quarter, 2025, 1}, [12]int{27, 25, 27}, true},
+		{"month 27", chinatime.Period{Kind: chinatime.Month, Year: 2025, N: 3}, [12]int{2: 27}, true},
+		{"month 26", chinatime.Period{Kind: chinatime.Month, Year: 2025, N: 3}, [12]int{2: 26}, false},
+		{"feb 25", chinatime.Period{Kind: chinatime.Month, Year: 2025, N: 2}, [12]int{1: 25}, true},
+		{"feb 24", chinatime.Period{Kind: chinatime.Month, Year: 2025, N: 2}, [12]int{1: 24}, false},
+		{"year 324", chinatime.Period{Kind: chinatime.Year, Year: 2025, N: 1}, [12]int{27, 25, 27, 27, 27, 27, 27, 27, 27, 27, 27, 29}, true},
+		{"year 323", chinatime.Period{Kind: chinatime.Year, Year: 2025, N: 1}, [12]int{27, 25, 27, 27, 27, 27, 27, 27, 27, 27, 27, 28}, false},
+		{"year full but a short month", chinatime.Period{Kind: chinatime.Year, Year: 2025, N: 1}, func() [12]int { c := full; c[5] = 26; return c }(), false},
+		{"quarter", chinatime.Period{Kind: chinatime.Quarter, Year: 2025, N: 1}, [12]int{27, 25, 27}, true},
+		{"quarter 4, December short", chinatime.Period{Kind: chinatime.Quarter, Year: 2025, N: 4}, [12]int{9: 27, 10: 27, 11: 26}, false},
+		{"half", chinatime.Period{Kind: chinatime.Half, Year: 2025, N: 2}, [12]int{6: 27, 7: 27, 8: 27, 9: 27, 10: 27, 11: 27}, true},
+		{"half, a short month", chinatime.Period{Kind: chinatime.Half, Year: 2025, N: 1}, [12]int{27, 24, 27, 27, 27, 27}, false},
+		{"not a period", chinatime.Period{Kind: chinatime.Year, Year: 2025}, full, false},
 	}
 	for _, c := range cases {
 		st := Evaluate(c.period, yearDays(c.period.Year, c.counts, 20), GB3095_2012)
@@ -218,11 +224,11 @@ func TestCompleteness(t *testing.T) {
 	}
 	// Leap year: 29 February is a day of the year and of the month.
 	leap := [12]int{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
-	st := Evaluate(Period{Year, 2024, 0}, yearDays(2024, leap, 20), GB3095_2012)
+	st := Evaluate(chinatime.Period{Kind: chinatime.Year, Year: 2024, N: 1}, yearDays(2024, leap, 20), GB3095_2012)
 	if st.Pollutants[PM25].Days != 366 || st.Period.Days() != 366 {
 		t.Errorf("leap year days %d / %d", st.Pollutants[PM25].Days, st.Period.Days())
 	}
-	if (Period{Month, 2024, 2}).Days() != 29 || (Period{Month, 2025, 2}).Days() != 28 {
+	if (chinatime.Period{Kind: chinatime.Month, Year: 2024, N: 2}).Days() != 29 || (chinatime.Period{Kind: chinatime.Month, Year: 2025, N: 2}).Days() != 28 {
 		t.Error("february length")
 	}
 }
@@ -230,11 +236,11 @@ func TestCompleteness(t *testing.T) {
 func TestEvaluateCompliance(t *testing.T) {
 	full := [12]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 	days := yearDays(2025, full, 33) // PM2.5 annual 33 ≤ 35 (2012) but > 30 (2026 transition)
-	st12 := Evaluate(Period{Year, 2025, 0}, days, GB3095_2012)
+	st12 := Evaluate(chinatime.Period{Kind: chinatime.Year, Year: 2025, N: 1}, days, GB3095_2012)
 	if !st12.Pollutants[PM25].Compliant {
 		t.Error("2012: PM2.5 33 should comply")
 	}
-	st26 := Evaluate(Period{Year, 2025, 0}, days, GB3095_2026Transition)
+	st26 := Evaluate(chinatime.Period{Kind: chinatime.Year, Year: 2025, N: 1}, days, GB3095_2026Transition)
 	ps := st26.Pollutants[PM25]
 	if ps.Compliant || ps.MeanMultiple != 0.1 {
 		t.Errorf("2026 transition: PM2.5 33 vs 30: compliant %v multiple %v", ps.Compliant, ps.MeanMultiple)

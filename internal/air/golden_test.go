@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/golden"
 )
 
@@ -92,14 +93,14 @@ func TestSyntheticYear(t *testing.T) {
 				out.WriteByte('\n')
 			}
 			std := StandardFor(start.AddDate(1, 0, -1))
-			var periods []Period
+			var periods []chinatime.Period
 			for m := 1; m <= 12; m++ {
-				periods = append(periods, Period{Month, year, m})
+				periods = append(periods, chinatime.Period{Kind: chinatime.Month, Year: year, N: m})
 			}
 			for q := 1; q <= 4; q++ {
-				periods = append(periods, Period{Quarter, year, q})
+				periods = append(periods, chinatime.Period{Kind: chinatime.Quarter, Year: year, N: q})
 			}
-			periods = append(periods, Period{Year, year, 0})
+			periods = append(periods, chinatime.Period{Kind: chinatime.Year, Year: year, N: 1})
 			for _, p := range periods {
 				st := Evaluate(p, days, std)
 				fmt.Fprintf(&out, "%s %s good=%d/%d (%.1f%%) heavy=%d levels=%v index=%.2f largest=%v complete_pm25=%v compliant=%v short=%v\n",

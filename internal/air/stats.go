@@ -133,73 +133,6 @@ type Day struct {
 	AQI    int       // daily AQI; -1 when none was published
 }
 
-// PeriodKind is the kind of an evaluation period.
-type PeriodKind uint8
-
-// Period kinds.
-const (
-	Month PeriodKind = iota + 1
-	Quarter
-	Year
-)
-
-// Period is a calendar month, quarter or year.
-type Period struct {
-	Kind PeriodKind
-	Year int
-	N    int // month 1–12 or quarter 1–4; ignored for Year
-}
-
-// PeriodOf is the evaluation period of a calendar period; ok is false for
-// a half-year, which is not evaluated.
-func PeriodOf(c chinatime.Period) (p Period, ok bool) {
-	switch c.Kind {
-	case chinatime.Month:
-		return Period{Kind: Month, Year: c.Year, N: c.N}, true
-	case chinatime.Quarter:
-		return Period{Kind: Quarter, Year: c.Year, N: c.N}, true
-	case chinatime.Year:
-		return Period{Kind: Year, Year: c.Year}, true
-	}
-	return Period{}, false
-}
-
-// Start returns the first day of the period (00:00 CST).
-func (p Period) Start() time.Time {
-	switch p.Kind {
-	case Month:
-		return time.Date(p.Year, time.Month(p.N), 1, 0, 0, 0, 0, CST)
-	case Quarter:
-		return time.Date(p.Year, time.Month(3*p.N-2), 1, 0, 0, 0, 0, CST)
-	}
-	return time.Date(p.Year, 1, 1, 0, 0, 0, 0, CST)
-}
-
-// End returns the first day after the period.
-func (p Period) End() time.Time {
-	switch p.Kind {
-	case Month:
-		return p.Start().AddDate(0, 1, 0)
-	case Quarter:
-		return p.Start().AddDate(0, 3, 0)
-	}
-	return p.Start().AddDate(1, 0, 0)
-}
-
-// Days returns the number of calendar days of the period.
-func (p Period) Days() int { return int(p.End().Sub(p.Start()).Hours()+0.5) / 24 }
-
-// String formats the period as 2025, 2025-Q1 or 2025-03.
-func (p Period) String() string {
-	switch p.Kind {
-	case Month:
-		return fmt.Sprintf("%04d-%02d", p.Year, p.N)
-	case Quarter:
-		return fmt.Sprintf("%04d-Q%d", p.Year, p.N)
-	}
-	return fmt.Sprintf("%04d", p.Year)
-}
-
 // MonthMinimum returns the valid daily values a month needs for the annual
 // statistic (GB 3095 table 4): 27, or 25 in February.
 func MonthMinimum(m time.Month) int {
@@ -233,7 +166,7 @@ type PollutantStats struct {
 
 // PeriodStats is the evaluation of one station or city over a period.
 type PeriodStats struct {
-	Period       Period
+	Period       chinatime.Period // a month, quarter, half or year
 	Standard     Standard
 	Pollutants   [NumPollutants]PollutantStats
 	AQIDays      int     // days with a daily AQI
@@ -275,7 +208,7 @@ func multiple(c, s Conc) float64 {
 // Evaluate computes the statistics of period from days (of one station or
 // city) against the limits of std for zone class 2. Days outside the period
 // and repeated dates are ignored (counted in Excluded / DuplicateDay).
-func Evaluate(period Period, days []Day, std Standard) PeriodStats {
+func Evaluate(period chinatime.Period, days []Day, std Standard) PeriodStats {
 	st := PeriodStats{Period: period, Standard: std}
 	limits, _ := LimitsOf(std, 2)
 	start, end := period.Start(), period.End()
@@ -369,7 +302,7 @@ func Evaluate(period Period, days []Day, std Standard) PeriodStats {
 		st.MonthsShort = append(st.MonthsShort, m)
 	}
 	slices.Sort(st.MonthsShort)
-	if period.Kind != Year {
+	if period.Kind != chinatime.Year {
 		st.Compliant = false // annual compliance is defined for a year only
 	}
 	st.Index = CompositeIndexOf(&st)
@@ -377,24 +310,21 @@ func Evaluate(period Period, days []Day, std Standard) PeriodStats {
 }
 
 // completeness applies GB 3095 table 4: a year needs ≥ 324 valid days and
-// each month ≥ 27 (February ≥ 25); a month needs its own minimum; a quarter
-// each of its months.
-func completeness(period Period, n int, perMonth *[13]int, short map[int]bool) bool {
-	first, last := 1, 12
-	switch period.Kind {
-	case Month:
-		first, last = period.N, period.N
-	case Quarter:
-		first, last = 3*period.N-2, 3*period.N
+// each month ≥ 27 (February ≥ 25); a month needs its own minimum; a
+// quarter (or a half) each of its months.
+func completeness(period chinatime.Period, n int, perMonth *[13]int, short map[int]bool) bool {
+	if !period.Valid() {
+		return false // no months to count (a year with N 0, say)
 	}
+	first, last := period.MonthSpan()
 	ok := true
 	for m := first; m <= last; m++ {
-		if perMonth[m] < MonthMinimum(time.Month(m)) {
+		if perMonth[m] < MonthMinimum(m) {
 			ok = false
-			short[m] = true
+			short[int(m)] = true
 		}
 	}
-	if period.Kind == Year && n < MinDaysPerYear {
+	if period.Kind == chinatime.Year && n < MinDaysPerYear {
 		ok = false
 	}
 	return ok

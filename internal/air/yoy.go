@@ -3,6 +3,8 @@ package air
 import (
 	"math"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // Basis names how the base period of a year-on-year comparison (同比) is
@@ -102,9 +104,8 @@ type YearOnYear struct {
 // by date) and the base period's days both by date and on the same basis,
 // all against the limits of std (the current period's), and returns both
 // changes. The base period is period one year earlier.
-func CompareYearOnYear(period Period, cur []Day, base []BaseDay, std Standard) YearOnYear {
-	bp := period
-	bp.Year--
+func CompareYearOnYear(period chinatime.Period, cur []Day, base []BaseDay, std Standard) YearOnYear {
+	bp := period.LastYear()
 	byDate := make([]Day, len(base))
 	same := make([]Day, len(base))
 	for i := range base {

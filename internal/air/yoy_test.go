@@ -3,6 +3,8 @@ package air
 import (
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // cleanDay is a day of low concentrations but PM2.5 at pm25 µg/m³ every
@@ -44,7 +46,7 @@ func TestYearOnYearAcrossCutover(t *testing.T) {
 	flat := func(time.Time) float64 { return 20 }
 	cases := []struct {
 		name              string
-		period            Period
+		period            chinatime.Period
 		curFrom, curTo    time.Time
 		baseFrom, baseTo  time.Time
 		byDate, sameBasis float64 // base good-day ratio, %
@@ -53,21 +55,21 @@ func TestYearOnYearAcrossCutover(t *testing.T) {
 	}{
 		// 2026-03 vs 2025-03: the base by date is all 2012 (31/31 good);
 		// on the same basis all 2026: 21/31 = 67.74 → 67.7 %.
-		{"month", Period{Kind: Month, Year: 2026, N: 3}, d(2026, 3, 1), d(2026, 4, 1), d(2025, 3, 1), d(2025, 4, 1),
+		{"month", chinatime.Period{Kind: chinatime.Month, Year: 2026, N: 3}, d(2026, 3, 1), d(2026, 4, 1), d(2025, 3, 1), d(2025, 4, 1),
 			100, 67.7, 0, 32.3, 21},
 		// 2026-02 vs 2025-02: both periods before the cutover: the two
 		// bases agree.
-		{"month before", Period{Kind: Month, Year: 2026, N: 2}, d(2026, 2, 1), d(2026, 3, 1), d(2025, 2, 1), d(2025, 3, 1),
+		{"month before", chinatime.Period{Kind: chinatime.Month, Year: 2026, N: 2}, d(2026, 2, 1), d(2026, 3, 1), d(2025, 2, 1), d(2025, 3, 1),
 			100, 100, 0, 0, 28},
 		// 2026 Q1 straddles: January and February 2026 were under 2012,
 		// March under 2026. The base 2025 Q1 mirrors it day by day: its
 		// January and February days stay good (2012), its 1st–10th March
 		// are not (2026): 80/90 = 88.9 %. (Under the rules of the current
 		// period's last day it would be 60/90 = 66.7 %; not done.)
-		{"quarter straddling", Period{Kind: Quarter, Year: 2026, N: 1}, d(2026, 1, 1), d(2026, 4, 1), d(2025, 1, 1), d(2025, 4, 1),
+		{"quarter straddling", chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, d(2026, 1, 1), d(2026, 4, 1), d(2025, 1, 1), d(2025, 4, 1),
 			100, 88.9, 0, 11.1, 80},
 		// 2027-03 vs 2026-03: both under 2026 by date already.
-		{"month after", Period{Kind: Month, Year: 2027, N: 3}, d(2027, 3, 1), d(2027, 4, 1), d(2026, 3, 1), d(2026, 4, 1),
+		{"month after", chinatime.Period{Kind: chinatime.Month, Year: 2027, N: 3}, d(2027, 3, 1), d(2027, 4, 1), d(2026, 3, 1), d(2026, 4, 1),
 			67.7, 67.7, 32.3, 32.3, 21},
 	}
 	for _, c := range cases {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -174,25 +175,25 @@ func (s *server) airDaily(w http.ResponseWriter, r *http.Request) error {
 }
 
 // periodParams reads year (with month or quarter) or period.
-func periodParams(q url.Values) (air.Period, error) {
+func periodParams(q url.Values) (chinatime.Period, error) {
 	if p := q.Get("period"); p != "" {
 		if q.Get("year") != "" {
-			return air.Period{}, paramError("period", "give period or year, not both")
+			return chinatime.Period{}, paramError("period", "give period or year, not both")
 		}
-		per, err := airreport.ParsePeriod(p)
+		per, err := chinatime.ParsePeriod(p, airreport.Kinds...)
 		if err != nil {
-			return air.Period{}, paramError("period", "%q: want YYYY, YYYY-Qn or YYYY-MM", p)
+			return chinatime.Period{}, paramError("period", "%q: want YYYY, YYYY-Qn or YYYY-MM", p)
 		}
 		return per, nil
 	}
 	if q.Get("year") == "" {
-		return air.Period{}, missingError("year", "give the year (or period=YYYY, YYYY-Qn, YYYY-MM)")
+		return chinatime.Period{}, missingError("year", "give the year (or period=YYYY, YYYY-Qn, YYYY-MM)")
 	}
 	y, err := intParam(q, "year", 0, 2000, 2100)
 	if err != nil {
-		return air.Period{}, err
+		return chinatime.Period{}, err
 	}
-	per := air.Period{Kind: air.Year, Year: int(y)}
+	per := chinatime.Period{Kind: chinatime.Year, Year: int(y), N: 1}
 	m, err := intParam(q, "month", 0, 1, 12)
 	if err != nil {
 		return per, err
@@ -205,9 +206,9 @@ func periodParams(q url.Values) (air.Period, error) {
 	case m != 0 && qu != 0:
 		return per, paramError("quarter", "give month or quarter, not both")
 	case m != 0:
-		per.Kind, per.N = air.Month, int(m)
+		per.Kind, per.N = chinatime.Month, int(m)
 	case qu != 0:
-		per.Kind, per.N = air.Quarter, int(qu)
+		per.Kind, per.N = chinatime.Quarter, int(qu)
 	}
 	return per, nil
 }

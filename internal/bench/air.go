@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -69,7 +69,7 @@ func AirReport(ctx context.Context, cfg AirReportConfig, stdout io.Writer) error
 	load := time.Since(t0)
 	fmt.Fprintf(stdout, "loaded %d stations, %d station-hours in %.1f s (%.0f station-hours/s)\n", cfg.Stations, hours, load.Seconds(), float64(hours)/load.Seconds())
 	t0 = time.Now()
-	rep, err := airreport.Build(ctx, st, airreport.Options{Period: air.Period{Kind: air.Year, Year: cfg.Year}, NoPrevious: true})
+	rep, err := airreport.Build(ctx, st, airreport.Options{Period: chinatime.Period{Kind: chinatime.Year, Year: cfg.Year, N: 1}, NoPrevious: true})
 	if err != nil {
 		return err
 	}

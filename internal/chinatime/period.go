@@ -10,7 +10,7 @@ import (
 // Kind is the length of a reporting period.
 type Kind string
 
-// Period kinds. The air evaluation (HJ 663-2013 §5: month, quarter, year),
+// Period kinds. The air evaluation (HJ 663-2013: month, quarter, year),
 // the surface water evaluation (环办〔2011〕22号 and the CWQI ranking of
 // 环办监测〔2017〕51号: month, quarter, year) and the county assessment
 // (which also counts halves) name their periods with them.

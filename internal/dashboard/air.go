@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -264,9 +265,9 @@ type airData struct {
 
 func (h *Handler) airPage(w http.ResponseWriter, r *http.Request, p *page) error {
 	ps := r.URL.Query().Get("period")
-	var per *air.Period
+	var per *chinatime.Period
 	if ps != "" {
-		x, err := airreport.ParsePeriod(ps)
+		x, err := chinatime.ParsePeriod(ps, airreport.Kinds...)
 		if err != nil {
 			return errStatus(http.StatusBadRequest)
 		}
@@ -284,7 +285,7 @@ func (h *Handler) airPage(w http.ResponseWriter, r *http.Request, p *page) error
 
 // airFigures computes the air page: the targets up to yesterday, the
 // rankings of per (nil: the year so far) and the stations' latest hours.
-func (h *Handler) airFigures(ctx context.Context, lang string, per *air.Period) (*airData, error) {
+func (h *Handler) airFigures(ctx context.Context, lang string, per *chinatime.Period) (*airData, error) {
 	reg, err := h.st.Registry(ctx)
 	if err != nil {
 		return nil, err
@@ -300,7 +301,7 @@ func (h *Handler) airFigures(ctx context.Context, lang string, per *air.Period) 
 	// year earlier both by date and on the same basis (同口径): across
 	// 2026-03-01 the two differ (HJ 633-2012 vs HJ 633-2026 days).
 	if per == nil {
-		per = &air.Period{Kind: air.Year, Year: asOf.Year()}
+		per = &chinatime.Period{Kind: chinatime.Year, Year: asOf.Year(), N: 1}
 	}
 	rep, err := airreport.Build(ctx, h.st, airreport.Options{Period: *per})
 	if err != nil {

@@ -6,11 +6,10 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"time"
 
-	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/marking"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
@@ -66,17 +65,15 @@ func appendSheets(dst, src []byte, prefix string) ([]byte, error) {
 
 // reportMonth reads ?month=YYYY-MM; the default is the last month that
 // has ended.
-func (h *Handler) reportMonth(r *http.Request) (air.Period, error) {
+func (h *Handler) reportMonth(r *http.Request) (chinatime.Period, error) {
 	if s := r.URL.Query().Get("month"); s != "" {
-		t, err := time.ParseInLocation("2006-01", s, cst)
-		if err != nil || t.Year() < 2000 || t.Year() > 2100 {
-			return air.Period{}, errStatus(http.StatusBadRequest)
+		p, err := chinatime.ParsePeriod(s, chinatime.Month)
+		if err != nil {
+			return chinatime.Period{}, errStatus(http.StatusBadRequest)
 		}
-		return air.Period{Kind: air.Month, Year: t.Year(), N: int(t.Month())}, nil
+		return p, nil
 	}
-	d := today(h.cfg.Now())
-	first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, cst).AddDate(0, -1, 0)
-	return air.Period{Kind: air.Month, Year: first.Year(), N: int(first.Month())}, nil
+	return chinatime.PeriodOf(chinatime.Month, h.cfg.Now()).Previous(), nil
 }
 
 type reportData struct {
@@ -108,13 +105,12 @@ const reportLowest = 10
 
 // monthlyRates counts the month's rates (the marking service's day counts,
 // shared with the big screen and /rates).
-func (h *Handler) monthlyRates(r *http.Request, per air.Period) (*reportRates, error) {
+func (h *Handler) monthlyRates(r *http.Request, per chinatime.Period) (*reportRates, error) {
 	ms := h.cfg.Marks
 	if ms == nil {
 		return nil, nil
 	}
-	from := time.Date(per.Year, time.Month(per.N), 1, 0, 0, 0, 0, cst)
-	rep, err := ms.Rates(r.Context(), from, from.AddDate(0, 1, 0), auth.Principal{User: "report", Role: model.RoleCity, Via: "report"})
+	rep, err := ms.Rates(r.Context(), per.Start(), per.End(), auth.Principal{User: "report", Role: model.RoleCity, Via: "report"})
 	if err != nil {
 		return nil, fmt.Errorf("monthly report: rates: %w", err)
 	}
@@ -179,7 +175,7 @@ func round4(v float64) float64 { return math.Round(v*10000) / 10000 }
 // monthlyWater is the water part of the monthly report: the sections of
 // the month against their targets (waterreport); nil when the store has no
 // water registry.
-func (h *Handler) monthlyWater(r *http.Request, per air.Period) (*waterreport.Report, error) {
+func (h *Handler) monthlyWater(r *http.Request, per chinatime.Period) (*waterreport.Report, error) {
 	ws := h.st
 	wp, err := waterreport.ParsePeriod(fmt.Sprintf("%04d-%02d", per.Year, per.N))
 	if err != nil {
@@ -215,8 +211,7 @@ func (h *Handler) monthlyReport(w http.ResponseWriter, r *http.Request, p *page)
 	if err != nil {
 		return err
 	}
-	m := time.Date(per.Year, time.Month(per.N), 1, 0, 0, 0, 0, cst)
-	d := &reportData{Month: m.Format("2006-01"), Prev: m.AddDate(0, -1, 0).Format("2006-01"), Next: m.AddDate(0, 1, 0).Format("2006-01"),
+	d := &reportData{Month: per.String(), Prev: per.Previous().String(), Next: per.Next().String(),
 		Report: rep, Counties: rankedByIndex(rep.Counties), Stations: rankedByIndex(rep.Stations)}
 	if d.Water, err = h.monthlyWater(r, per); err != nil {
 		return err

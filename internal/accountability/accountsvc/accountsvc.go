@@ -56,13 +56,13 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// airPeriod maps an assessment period to an air evaluation period; halves
-// are not evaluated by internal/air.
-func airPeriod(p chinatime.Period) (air.Period, error) {
-	if ap, ok := air.PeriodOf(p); ok {
-		return ap, nil
+// airEvaluated refuses a period the air quality is not evaluated on (a
+// half-year: airreport.Kinds).
+func airEvaluated(p chinatime.Period) error {
+	if !slices.Contains(airreport.Kinds, p.Kind) {
+		return &acc.Error{What: "period", Key: p.String(), Reason: "air statistics are evaluated by month, quarter or year"}
 	}
-	return air.Period{}, &acc.Error{What: "period", Key: p.String(), Reason: "air statistics are evaluated by month, quarter or year"}
+	return nil
 }
 
 // Names returns county code → name from the registry.
@@ -90,11 +90,10 @@ func pollutant(e *airreport.Entity, name string) (airreport.Pollutant, bool) {
 // airValues are the air indicators of each county for p, from the stored
 // air data, and why a county has none (incomplete data, no index).
 func (s *Service) airValues(ctx context.Context, p chinatime.Period) (map[string]map[acc.Indicator]float64, map[string]string, error) {
-	ap, err := airPeriod(p)
-	if err != nil {
+	if err := airEvaluated(p); err != nil {
 		return nil, nil, err
 	}
-	rep, err := airreport.Build(ctx, s.St, airreport.Options{Period: ap})
+	rep, err := airreport.Build(ctx, s.St, airreport.Options{Period: p})
 	if err != nil {
 		return nil, nil, fmt.Errorf("air statistics %s: %w", p, err)
 	}
@@ -377,17 +376,15 @@ func (s *Service) Compensate(ctx context.Context, p chinatime.Period) (acc.Settl
 	if _, err := acc.FormulaFor(cfg.Formulas, p); err != nil {
 		return acc.Settlement{}, err
 	}
-	ap, err := airPeriod(p)
-	if err != nil {
+	if err := airEvaluated(p); err != nil {
 		return acc.Settlement{}, err
 	}
-	lp, _ := airPeriod(p.LastYear())
 	// With the previous year: its good-day ratio on the same basis (同口径).
-	cur, err := airreport.Build(ctx, s.St, airreport.Options{Period: ap})
+	cur, err := airreport.Build(ctx, s.St, airreport.Options{Period: p})
 	if err != nil {
 		return acc.Settlement{}, fmt.Errorf("air statistics %s: %w", p, err)
 	}
-	last, err := airreport.Build(ctx, s.St, airreport.Options{Period: lp, NoPrevious: true})
+	last, err := airreport.Build(ctx, s.St, airreport.Options{Period: p.LastYear(), NoPrevious: true})
 	if err != nil {
 		return acc.Settlement{}, fmt.Errorf("air statistics %s: %w", p.LastYear(), err)
 	}

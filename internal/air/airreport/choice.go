@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ecowatch/ecowatch/internal/air"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
 // Choice is a report as the command line names it: a year, or one month
@@ -44,14 +45,14 @@ func (c Choice) Options() (Options, error) {
 		if c.Month < 1 || c.Month > 12 {
 			return o, fmt.Errorf("--month %d: want 1-12", c.Month)
 		}
-		o.Period = air.Period{Kind: air.Month, Year: c.Year, N: c.Month}
+		o.Period = chinatime.Period{Kind: chinatime.Month, Year: c.Year, N: c.Month}
 	case c.Quarter != 0:
 		if c.Quarter < 1 || c.Quarter > 4 {
 			return o, fmt.Errorf("--quarter %d: want 1-4", c.Quarter)
 		}
-		o.Period = air.Period{Kind: air.Quarter, Year: c.Year, N: c.Quarter}
+		o.Period = chinatime.Period{Kind: chinatime.Quarter, Year: c.Year, N: c.Quarter}
 	default:
-		o.Period = air.Period{Kind: air.Year, Year: c.Year}
+		o.Period = chinatime.Period{Kind: chinatime.Year, Year: c.Year, N: 1}
 	}
 	var err error
 	if o.Rules, err = ParseRules(c.Rules); err != nil {

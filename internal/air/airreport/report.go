@@ -15,9 +15,9 @@ var ErrUnknown = errors.New("unknown")
 
 // Options selects a report.
 type Options struct {
-	Period air.Period
-	County string      // only this county and its stations; "" for the city, all counties and stations
-	Rules  air.Version // 0: by date (2012 rules before 2026-03-01, 2026 from then)
+	Period chinatime.Period // a month, quarter or year (Kinds)
+	County string           // only this county and its stations; "" for the city, all counties and stations
+	Rules  air.Version      // 0: by date (2012 rules before 2026-03-01, 2026 from then)
 	// Standard overrides the GB 3095 limits; 0: those in force on the
 	// period's last day (air.StandardFor).
 	Standard air.Standard
@@ -172,10 +172,13 @@ func Build(ctx context.Context, st Store, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !opts.Period.Valid() {
+		return nil, fmt.Errorf("air report: %+v is not a period", opts.Period)
+	}
 	from, to := opts.Period.Start(), opts.Period.End()
 	std := opts.Standard
 	if std == 0 {
-		std = air.StandardFor(to.AddDate(0, 0, -1))
+		std = air.StandardFor(opts.Period.LastDay())
 	}
 	cur, err := collect(ctx, st, sel.stations, sel.areas, sel.names, from, to, opts.Rules, false)
 	if err != nil {
@@ -183,8 +186,7 @@ func Build(ctx context.Context, st Store, opts Options) (*Report, error) {
 	}
 	var prev, same *collection
 	if !opts.NoPrevious {
-		pp := opts.Period
-		pp.Year--
+		pp := opts.Period.LastYear()
 		if prev, err = collect(ctx, st, sel.stations, sel.areas, sel.names, pp.Start(), pp.End(), opts.Rules, false); err != nil {
 			return nil, fmt.Errorf("air report: previous year: %w", err)
 		}
@@ -202,13 +204,12 @@ func Build(ctx context.Context, st Store, opts Options) (*Report, error) {
 		rules = opts.Rules.String()
 	}
 	rep := &Report{
-		Period: opts.Period.String(), From: from.Format(time.DateOnly), To: to.AddDate(0, 0, -1).Format(time.DateOnly),
+		Period: opts.Period.String(), From: from.Format(time.DateOnly), To: opts.Period.LastDay().Format(time.DateOnly),
 		Rules: rules, Standard: std.String(), County: opts.County,
 		Counties: []Entity{}, Stations: []Entity{}, Excluded: map[string]int{}, InvalidDays: map[string]int{},
 	}
 	period := opts.Period
-	prevPeriod := period
-	prevPeriod.Year--
+	prevPeriod := period.LastYear()
 	entity := func(kind, code string, days, prevDays, sameDays []air.Day) Entity {
 		e := fromStats(air.Evaluate(period, days, std))
 		e.Kind, e.Code = kind, code
@@ -373,13 +374,7 @@ func rank(es []Entity) {
 	}, false, func(e *Entity, r int) { e.Rank.GoodRatio = r })
 }
 
-// ParsePeriod reads an evaluation period: 2025, 2025-Q1 or 2025-03 (the
-// forms of chinatime.ParsePeriod but halves).
-func ParsePeriod(s string) (air.Period, error) {
-	c, err := chinatime.ParsePeriod(s)
-	p, ok := air.PeriodOf(c)
-	if err != nil || !ok {
-		return air.Period{}, fmt.Errorf("period %q: want YYYY, YYYY-Qn or YYYY-MM", s)
-	}
-	return p, nil
-}
+// Kinds are the periods the air quality is evaluated on: month, quarter
+// and year, as HJ 663-2013 evaluates them; a half-year is not among them. Read a period
+// with chinatime.ParsePeriod(s, Kinds...).
+var Kinds = []chinatime.Kind{chinatime.Year, chinatime.Quarter, chinatime.Month}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airimport"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -55,7 +56,7 @@ func TestAnnualReportGolden(t *testing.T) { storetest.Run(t, testAnnualReportGol
 
 func testAnnualReportGolden(t *testing.T, st store.Store) {
 	seedYears(t, st, 2024, 2025)
-	rep, err := Build(context.Background(), st, Options{Period: air.Period{Kind: air.Year, Year: 2025}})
+	rep, err := Build(context.Background(), st, Options{Period: chinatime.Period{Kind: chinatime.Year, Year: 2025, N: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func testAnnualReportGolden(t *testing.T, st store.Store) {
 	}
 
 	// The county report has the county and its stations only.
-	cr, err := Build(context.Background(), st, Options{Period: air.Period{Kind: air.Quarter, Year: 2025, N: 1}, County: "371581", NoPrevious: true})
+	cr, err := Build(context.Background(), st, Options{Period: chinatime.Period{Kind: chinatime.Quarter, Year: 2025, N: 1}, County: "371581", NoPrevious: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func testAnnualReportGolden(t *testing.T, st store.Store) {
 	if c, s := cr.Counties[0].Pollutants[air.PM25], cr.Stations[0].Pollutants[air.PM25]; c.Mean != s.Mean || c.Percentile != s.Percentile {
 		t.Errorf("single-station county %+v differs from its station %+v", c, s)
 	}
-	if _, err := Build(context.Background(), st, Options{Period: air.Period{Kind: air.Year, Year: 2025}, County: "999999"}); err == nil {
+	if _, err := Build(context.Background(), st, Options{Period: chinatime.Period{Kind: chinatime.Year, Year: 2025, N: 1}, County: "999999"}); err == nil {
 		t.Error("unknown county accepted")
 	}
 
@@ -307,7 +308,7 @@ func testYearOnYearBothBases(t *testing.T, st store.Store) {
 			t.Fatal(err)
 		}
 	}
-	rep, err := Build(ctx, st, Options{Period: air.Period{Kind: air.Month, Year: 2026, N: 3}})
+	rep, err := Build(ctx, st, Options{Period: chinatime.Period{Kind: chinatime.Month, Year: 2026, N: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/air"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -123,7 +124,7 @@ func Targets(ctx context.Context, st Store, year int, asOf time.Time, rules air.
 		rulesName = rules.String()
 	}
 	rep := &TargetReport{Year: year, AsOf: day.Format(time.DateOnly), Elapsed: elapsed, Remaining: remaining, Rules: rulesName}
-	period := air.Period{Kind: air.Year, Year: year}
+	period := chinatime.Period{Kind: chinatime.Year, Year: year, N: 1}
 	for _, code := range sel.areas {
 		ar := c.areas[code]
 		stats := air.Evaluate(period, ar.days, air.StandardFor(day))
