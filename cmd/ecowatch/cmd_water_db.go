@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
@@ -128,7 +129,7 @@ func runWaterReport(ctx context.Context, args []string, _ io.Reader, stdout, std
 	if *periodS == "" {
 		return usageError{errors.New("--period is required")}
 	}
-	p, err := waterreport.ParsePeriod(*periodS)
+	p, err := chinatime.ParsePeriod(*periodS, waterreport.Kinds...)
 	if err != nil {
 		return usageError{err}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water"
@@ -101,7 +102,7 @@ func (s *server) waterPeriodReport(r *http.Request, q url.Values) (*waterreport.
 	if v == "" {
 		return nil, missingError("period", "give the period: YYYY-MM, YYYYQn or YYYY")
 	}
-	p, err := waterreport.ParsePeriod(v)
+	p, err := chinatime.ParsePeriod(v, waterreport.Kinds...)
 	if err != nil {
 		return nil, paramError("period", "%q: want YYYY-MM, YYYYQn or YYYY", v)
 	}

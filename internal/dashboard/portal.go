@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
@@ -207,11 +208,7 @@ func (h *Handler) publicInfo(w http.ResponseWriter, r *http.Request, p *page) er
 		return err
 	}
 	ws := h.st
-	t := today(h.cfg.Now())
-	per, err := waterreport.ParsePeriod(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, cst).AddDate(0, -1, 0).Format("2006-01"))
-	if err != nil {
-		return err
-	}
+	per := chinatime.PeriodOf(chinatime.Month, h.cfg.Now()).Previous() // the last month that has ended
 	rep, err := waterreport.Build(r.Context(), ws, per, waterreport.Options{})
 	if err != nil {
 		return err

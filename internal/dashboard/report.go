@@ -177,11 +177,7 @@ func round4(v float64) float64 { return math.Round(v*10000) / 10000 }
 // water registry.
 func (h *Handler) monthlyWater(r *http.Request, per chinatime.Period) (*waterreport.Report, error) {
 	ws := h.st
-	wp, err := waterreport.ParsePeriod(fmt.Sprintf("%04d-%02d", per.Year, per.N))
-	if err != nil {
-		return nil, err
-	}
-	rep, err := waterreport.Build(r.Context(), ws, wp, waterreport.Options{})
+	rep, err := waterreport.Build(r.Context(), ws, per, waterreport.Options{})
 	if err != nil {
 		return nil, err
 	}

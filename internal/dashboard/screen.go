@@ -15,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/marking"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -518,10 +519,7 @@ func (h *Handler) screenCases(ctx context.Context, now time.Time, lang string, n
 // classes (GB 3838).
 func (h *Handler) screenWater(ctx context.Context, day time.Time, f *screenFigures) error {
 	ws := h.st
-	per, err := waterreport.ParsePeriod(time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, cst).AddDate(0, -1, 0).Format("2006-01"))
-	if err != nil {
-		return err
-	}
+	per := chinatime.PeriodOf(chinatime.Month, day).Previous() // the last month that has ended
 	rep, err := waterreport.Build(ctx, ws, per, waterreport.Options{})
 	if err != nil {
 		return err

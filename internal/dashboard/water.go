@@ -3,8 +3,8 @@ package dashboard
 import (
 	"context"
 	"net/http"
-	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
@@ -56,14 +56,12 @@ func classLabel(c int) string {
 // quarter or year (?period=YYYY-MM, YYYYQn, YYYY), from waterreport.
 func (h *Handler) waterPage(w http.ResponseWriter, r *http.Request, p *page) error {
 	ws := h.st
-	ps := r.URL.Query().Get("period")
-	if ps == "" {
-		d := today(h.cfg.Now())
-		ps = time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, cst).AddDate(0, -1, 0).Format("2006-01")
-	}
-	per, err := waterreport.ParsePeriod(ps)
-	if err != nil {
-		return errStatus(http.StatusBadRequest)
+	per := chinatime.PeriodOf(chinatime.Month, h.cfg.Now()).Previous() // the last month that has ended
+	if ps := r.URL.Query().Get("period"); ps != "" {
+		var err error
+		if per, err = chinatime.ParsePeriod(ps, waterreport.Kinds...); err != nil {
+			return errStatus(http.StatusBadRequest)
+		}
 	}
 	rep, err := waterreport.Build(r.Context(), ws, per, waterreport.Options{})
 	if err != nil {

@@ -41,7 +41,7 @@ func TestSeedFillsThePages(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 
-	per, err := waterreport.ParsePeriod("2026-10")
+	per, err := chinatime.ParsePeriod("2026-10")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -282,22 +281,10 @@ func needsWater(sc acc.Scheme) bool {
 // water samples (internal/water/waterreport). A county without an evaluated
 // section gets neither: the core then refuses it rather than assume.
 func (s *Service) waterValues(ctx context.Context, p chinatime.Period) (map[string]map[acc.Indicator]float64, error) {
-	var wp waterreport.Period
-	var err error
-	switch p.Kind {
-	case chinatime.Month:
-		wp, err = waterreport.ParsePeriod(fmt.Sprintf("%d-%02d", p.Year, p.N))
-	case chinatime.Quarter:
-		wp, err = waterreport.ParsePeriod(fmt.Sprintf("%dQ%d", p.Year, p.N))
-	case chinatime.Year:
-		wp, err = waterreport.ParsePeriod(strconv.Itoa(p.Year))
-	default:
+	if !slices.Contains(waterreport.Kinds, p.Kind) {
 		return nil, &acc.Error{What: "period", Key: p.String(), Reason: "water is evaluated by month, quarter or year"}
 	}
-	if err != nil {
-		return nil, err
-	}
-	rep, err := waterreport.Build(ctx, s.St, wp, waterreport.Options{})
+	rep, err := waterreport.Build(ctx, s.St, p, waterreport.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("water report %s: %w", p, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -58,7 +59,7 @@ func BenchmarkReportYear(b *testing.B) {
 	if _, err := st.PutWaterSamples(ctx, samples, store.WaterPut{}); err != nil {
 		b.Fatal(err)
 	}
-	p, _ := ParsePeriod("2026")
+	p, _ := chinatime.ParsePeriod("2026")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

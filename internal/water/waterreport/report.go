@@ -16,6 +16,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/water"
@@ -199,7 +200,10 @@ func round(x float64, dp int) float64 {
 func fptr(x float64) *float64 { return &x }
 
 // Build computes the report of period p.
-func Build(ctx context.Context, st Store, p Period, o Options) (*Report, error) {
+func Build(ctx context.Context, st Store, p chinatime.Period, o Options) (*Report, error) {
+	if !p.Valid() {
+		return nil, fmt.Errorf("water report: %+v is not a period", p)
+	}
 	reg, err := st.Registry(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("water report: %w", err)
@@ -208,7 +212,7 @@ func Build(ctx context.Context, st Store, p Period, o Options) (*Report, error) 
 	if err != nil {
 		return nil, fmt.Errorf("water report: %w", err)
 	}
-	base := p.YearBefore()
+	base := p.LastYear()
 	if o.Compare == "prev" {
 		base = p.Previous()
 	} else if o.Compare != "" && o.Compare != "yoy" {
@@ -228,7 +232,7 @@ func Build(ctx context.Context, st Store, p Period, o Options) (*Report, error) 
 }
 
 // evaluate computes one period without comparison.
-func evaluate(ctx context.Context, st Store, reg *model.Registry, w *model.WaterRegistry, p Period) (*Report, error) {
+func evaluate(ctx context.Context, st Store, reg *model.Registry, w *model.WaterRegistry, p chinatime.Period) (*Report, error) {
 	r := &Report{Period: p.String(), From: p.Start().UTC(), To: p.End().UTC(),
 		Sections: []Section{}, Rivers: []River{}, Basins: []River{}, Drinking: []DrinkingPoint{}}
 	points := make([]string, 0, len(w.Sections)+len(w.Sources))
@@ -297,7 +301,7 @@ func evaluate(ctx context.Context, st Store, reg *model.Registry, w *model.Water
 // monthly means of each item, then the mean of the monthly means
 // (环办〔2011〕22号; pH through [H+], below the detection limit as half
 // of it: water.Mean).
-func periodSamples(samples []model.WaterSample, p Period, r *Report) (map[string]water.Sample, map[string]int) {
+func periodSamples(samples []model.WaterSample, p chinatime.Period, r *Report) (map[string]water.Sample, map[string]int) {
 	type key struct{ point, item string }
 	readings := map[key][]water.Reading{}
 	counts := map[string]int{}
@@ -321,9 +325,10 @@ func periodSamples(samples []model.WaterSample, p Period, r *Report) (map[string
 	}
 	sort.Strings(r.Notes)
 	out := map[string]water.Sample{}
+	first, last := months(p)
 	for k, rs := range readings {
 		it, _ := water.LookupItem(k.item)
-		m, ok := water.PeriodMean(it, water.MonthlyMeans(it, rs), p.First, p.Last)
+		m, ok := water.PeriodMean(it, water.MonthlyMeans(it, rs), first, last)
 		if !ok {
 			continue
 		}

@@ -11,10 +11,12 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
+	"github.com/ecowatch/ecowatch/internal/water"
 )
 
 // scenario is a small city: river A with 5 sections (the proportion
@@ -89,36 +91,37 @@ func scenario(t *testing.T) store.Store {
 	return st
 }
 
+// TestPeriods: the months whose monthly means make a period's mean, and
+// the kinds the water evaluation accepts.
 func TestPeriods(t *testing.T) {
-	for _, tc := range []struct{ in, str, prev, yoy string }{
-		{"2026-10", "2026-10", "2026-09", "2025-10"},
-		{"2026-01", "2026-01", "2025-12", "2025-01"},
-		{"2026Q3", "2026Q3", "2026Q2", "2025Q3"},
-		{"2026-q1", "2026Q1", "2025Q4", "2025Q1"},
-		{"2026", "2026", "2025", "2025"},
+	for _, tc := range []struct {
+		in          string
+		first, last water.YearMonth
+	}{
+		{"2026-10", water.YearMonth{Year: 2026, Month: 10}, water.YearMonth{Year: 2026, Month: 10}},
+		{"2026-01", water.YearMonth{Year: 2026, Month: 1}, water.YearMonth{Year: 2026, Month: 1}},
+		{"2026Q3", water.YearMonth{Year: 2026, Month: 7}, water.YearMonth{Year: 2026, Month: 9}},
+		{"2026-q4", water.YearMonth{Year: 2026, Month: 10}, water.YearMonth{Year: 2026, Month: 12}},
+		{"2026", water.YearMonth{Year: 2026, Month: 1}, water.YearMonth{Year: 2026, Month: 12}},
 	} {
-		p, err := ParsePeriod(tc.in)
+		p, err := chinatime.ParsePeriod(tc.in, Kinds...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.String() != tc.str || p.Previous().String() != tc.prev || p.YearBefore().String() != tc.yoy {
-			t.Errorf("%s: %s, prev %s, yoy %s", tc.in, p, p.Previous(), p.YearBefore())
+		if f, l := months(p); f != tc.first || l != tc.last {
+			t.Errorf("%s: months %v – %v, want %v – %v", tc.in, f, l, tc.first, tc.last)
 		}
 	}
-	p, _ := ParsePeriod("2026Q3")
-	if !p.Start().Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, cst)) || !p.End().Equal(time.Date(2026, 10, 1, 0, 0, 0, 0, cst)) {
-		t.Errorf("2026Q3 = [%v, %v)", p.Start(), p.End())
-	}
-	for _, bad := range []string{"", "26", "2026-13", "2026Q5", "2026-1", "1999"} {
-		if _, err := ParsePeriod(bad); err == nil {
-			t.Errorf("%q accepted", bad)
+	for _, bad := range []string{"2026H1", "2026-h2"} {
+		if _, err := chinatime.ParsePeriod(bad, Kinds...); err == nil || !strings.Contains(err.Error(), "half-year") {
+			t.Errorf("%q: %v, want a half-year refused", bad, err)
 		}
 	}
 }
 
 func TestReport(t *testing.T) {
 	st := scenario(t)
-	p, _ := ParsePeriod("2026-10")
+	p, _ := chinatime.ParsePeriod("2026-10")
 	r, err := Build(context.Background(), st, p, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -255,7 +258,7 @@ func testWorkbookLanguage(t *testing.T, r *Report) {
 // an unknown compare is refused.
 func TestReportComparePrev(t *testing.T) {
 	st := scenario(t)
-	p, _ := ParsePeriod("2026-10")
+	p, _ := chinatime.ParsePeriod("2026-10")
 	r, err := Build(context.Background(), st, p, Options{Compare: "prev"})
 	if err != nil {
 		t.Fatal(err)
