@@ -8,7 +8,6 @@ import (
 
 	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
-	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
