@@ -44,6 +44,7 @@ func TestBrowserDisplays(t *testing.T) {
 		chromedp.Click("#nav-displays"),
 		chromedp.WaitVisible("#no-displays"),
 		chromedp.SendKeys("#display-name", "指挥中心主屏"),
+		chromedp.WaitEnabled("#display-create"), // bound by displays.js
 		chromedp.Click("#display-create"),
 		chromedp.WaitVisible("#display-created"),
 	); err != nil {
@@ -79,7 +80,8 @@ func TestBrowserDisplays(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Shown once: a reload no longer has it.
-	if err := chromedp.Do(actx, chromedp.Reload(), chromedp.WaitVisible("#displays")); err != nil {
+	if err := chromedp.Do(actx, chromedp.Reload(), chromedp.WaitVisible("#displays"),
+		chromedp.WaitEnabled("#displays form.display-revoke button")); err != nil {
 		t.Fatal(err)
 	}
 	if shown := eval[bool](ctx, t, `!document.getElementById('display-created').hidden || document.body.innerText.includes(`+"`"+code+"`"+`)`); shown {

@@ -66,6 +66,9 @@
         })
         .catch(fail(btn));
     });
+    // The buttons come disabled: a click before this script has bound
+    // them would submit the form natively (a GET of this page).
+    form.querySelector('button').disabled = false;
   }
   document.querySelectorAll('form.display-revoke').forEach(function (f) {
     f.addEventListener('submit', function (ev) {
@@ -77,5 +80,6 @@
         .then(function () { window.location.reload(); })
         .catch(fail(btn));
     });
+    f.querySelector('button').disabled = false;
   });
 })();
