@@ -15,7 +15,9 @@ var runBench = group("bench", "Each benchmark runs in one process and reports fi
 				return bench.Ingest(ctx, c, stdout, stderr)
 			})},
 	"store": {"only the raw insert rate of a fresh store (uploads/s via CommitBatch)", benchCmd("store", "[flags]",
-		func(ctx context.Context, c bench.StoreConfig, _ io.Reader, stdout, _ io.Writer) error { return bench.Store(ctx, c, stdout) })},
+		func(ctx context.Context, c bench.StoreConfig, _ io.Reader, stdout, _ io.Writer) error {
+			return bench.Store(ctx, c, stdout)
+		})},
 	"conns": {"N concurrent idle device connections to an in-process gateway: RSS and KiB per connection",
 		benchCmd("conns", "[flags]  (listeners on 127.0.0.x; clients in child processes, so the RSS is the gateway's alone)",
 			func(ctx context.Context, c bench.ConnsConfig, _ io.Reader, stdout, stderr io.Writer) error {
@@ -33,9 +35,13 @@ var runBench = group("bench", "Each benchmark runs in one process and reports fi
 		})},
 	"storage": {"bytes per minute frame in rows and in compacted blocks; reads of a device-day from each",
 		benchCmd("storage", "[flags]  (closed days of 2051 minute frames into a fresh store, compacted; bytes per frame and device-day reads before and after)",
-			func(ctx context.Context, c bench.StorageConfig, _ io.Reader, stdout, _ io.Writer) error { return bench.Storage(ctx, c, stdout) })},
+			func(ctx context.Context, c bench.StorageConfig, _ io.Reader, stdout, _ io.Writer) error {
+				return bench.Storage(ctx, c, stdout)
+			})},
 	"decode": {"HJ 212 decode rate of a typical 2051 frame with 8 factors", benchCmd("decode", "[flags]",
-		func(_ context.Context, c bench.DecodeConfig, _ io.Reader, stdout, _ io.Writer) error { return bench.Decode(c, stdout) })},
+		func(_ context.Context, c bench.DecodeConfig, _ io.Reader, stdout, _ io.Writer) error {
+			return bench.Decode(c, stdout)
+		})},
 	"bus": {"scaled out: devices → gateway(s) → NATS JetStream → writer(s) → PostgreSQL",
 		benchCmd("bus", "[flags]  (embedded NATS or --nats, a fresh PostgreSQL database; drains and checks every acknowledged upload is stored)",
 			func(ctx context.Context, c bench.BusConfig, _ io.Reader, stdout, stderr io.Writer) error {
