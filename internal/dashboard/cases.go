@@ -119,14 +119,7 @@ type boardData struct {
 	Sources  []cases.Source
 	Overdue  int
 	Filter   caseFilter
-	// Page is the 1-based page number; More is true when a next page
-	// exists.
-	Page       int
-	More       bool
-	First      int // number of the first row shown
-	PrevURL    string
-	NextURL    string
-	TotalShown int
+	Pager    pager
 }
 
 // caseFilter is what the case list's form asks for.
@@ -187,10 +180,9 @@ func (h *Handler) casesBoard(w http.ResponseWriter, r *http.Request, p *page) er
 	now := h.cfg.Now()
 	qv := r.URL.Query()
 	f := caseFilter{Q: strings.TrimSpace(qv.Get("q")), County: qv.Get("county"), Line: qv.Get("line"), Source: qv.Get("source"), State: qv.Get("state"), Overdue: qv.Get("overdue") == "1"}
-	pg, _ := strconv.Atoi(qv.Get("page"))
-	pg = max(pg, 1)
+	pg := pageParam(qv)
 	names := countyNames(reg, p.Lang)
-	d := &boardData{States: cases.States(), Counties: reg.Counties, Lines: cases.DefaultWorkLines(), Sources: cases.Sources(), Filter: f, Page: pg}
+	d := &boardData{States: cases.States(), Counties: reg.Counties, Lines: cases.DefaultWorkLines(), Sources: cases.Sources(), Filter: f}
 	if !p.Scope.All {
 		d.Counties = nil
 		for _, c := range reg.Counties {
@@ -225,21 +217,15 @@ func (h *Handler) casesBoard(w http.ResponseWriter, r *http.Request, p *page) er
 	if err != nil {
 		return err
 	}
-	if len(list) > casePageSize {
-		d.More, list = true, list[:casePageSize]
+	more := len(list) > casePageSize
+	if more {
+		list = list[:casePageSize]
 	}
 	for _, c := range list {
 		dl := deadlinesOf(c, now)
 		d.Cases = append(d.Cases, caseRow{Case: c, CountyName: names[c.County], Overdue: dl.Overdue, Deadline: dl, Heading: c.TitleIn(p.Lang)})
 	}
-	d.First = (pg-1)*casePageSize + 1
-	d.TotalShown = d.First + len(d.Cases) - 1
-	if pg > 1 {
-		d.PrevURL = f.url(pg - 1)
-	}
-	if d.More {
-		d.NextURL = f.url(pg + 1)
-	}
+	d.Pager = newPager(pg, casePageSize, len(d.Cases), more, f.url)
 	p.Nav, p.Title, p.Data = "cases", p.T("cases.title"), d
 	return h.render(w, http.StatusOK, "cases", p)
 }

@@ -354,6 +354,7 @@ var funcs = template.FuncMap{
 	// liveOne is liveOf for one device's page: no outlet column.
 	"liveOne":     func(p *page, rows []liveValue) sub { return sub{page: p, Rows: rows, One: true} },
 	"framesOf":    func(p *page, rows []frameRow) sub { return sub{page: p, Rows: rows} },
+	"pagerOf":     pagerOf,
 	"pct":         func(v float64) string { return fmt.Sprintf("%.1f%%", v) },
 	"chg":         signedChange,
 	"cst":         func(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") },

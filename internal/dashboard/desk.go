@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
@@ -199,36 +202,89 @@ type ratesData struct {
 	Threshold   float64
 	City        marking.Row
 	Counties    []marking.Row
-	Enterprises []marking.Row
+	Enterprises []marking.Row // this page of the enterprises the filter keeps
 	Outlets     []marking.Row
 	Below       int
 	Rules       string
+	Filter      ratesFilter
+	// CountyChoice: the counties ranked (those of the caller's scope with
+	// data due), for the filter.
+	CountyChoice []marking.Row
+	Found        int // enterprises the filter keeps
+	Pager        pager
+	ResetURL     string // the period without the search
+}
+
+// ratesPageSize is the number of enterprises on one page of /rates (the
+// demo city has 300).
+const ratesPageSize = 20
+
+// ratesFilter is what /rates asks for: a period (a day or a month) and
+// the enterprises to list — by name or unified social credit code, and
+// by county.
+type ratesFilter struct {
+	Day, Month, Q, County string
+}
+
+// url is /rates with the filter and a page number, for the pager.
+func (f ratesFilter) url(page int) string {
+	v := url.Values{}
+	for k, x := range map[string]string{"day": f.Day, "month": f.Month, "q": f.Q, "county": f.County} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return "/rates"
+	}
+	return "/rates?" + v.Encode()
+}
+
+// keeps reports whether an enterprise passes the filter: its county, and
+// the search text within its name or its credit code (codes are upper
+// case; users type them in either).
+func (f ratesFilter) keeps(e model.Enterprise) bool {
+	if f.County != "" && e.County != f.County {
+		return false
+	}
+	if f.Q == "" {
+		return true
+	}
+	return strings.Contains(e.Name, f.Q) || strings.Contains(strings.ToUpper(e.USCC), strings.ToUpper(f.Q))
 }
 
 // ratesPage ranks by effective transmission rate: ?day=YYYY-MM-DD
-// (default yesterday) or ?month=YYYY-MM.
+// (default yesterday) or ?month=YYYY-MM. The enterprises come a page at a
+// time, narrowed by ?q= (name or credit code) and ?county=; the outlets
+// listed are the worst hundred of the enterprises kept.
 func (h *Handler) ratesPage(w http.ResponseWriter, r *http.Request, p *page) error {
 	ms := h.cfg.Marks
 	if ms == nil {
 		return errStatus(http.StatusNotFound)
 	}
+	qv := r.URL.Query()
 	n := h.cfg.Now().In(cst)
 	today := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, cst)
 	from, to := today.AddDate(0, 0, -1), today
+	f := ratesFilter{Q: strings.TrimSpace(qv.Get("q")), County: qv.Get("county")}
 	d := &ratesData{Period: from.Format("2006-01-02")}
-	if m := r.URL.Query().Get("month"); m != "" {
+	if m := qv.Get("month"); m != "" {
 		t, err := time.ParseInLocation("2006-01", m, cst)
 		if err != nil {
 			return errStatus(http.StatusBadRequest)
 		}
-		from, to, d.Period, d.Month = t, t.AddDate(0, 1, 0), m, true
-	} else if day := r.URL.Query().Get("day"); day != "" {
+		from, to, d.Period, d.Month, f.Month = t, t.AddDate(0, 1, 0), m, true, m
+	} else if day := qv.Get("day"); day != "" {
 		t, err := time.ParseInLocation("2006-01-02", day, cst)
 		if err != nil {
 			return errStatus(http.StatusBadRequest)
 		}
-		from, to, d.Period = t, t.AddDate(0, 0, 1), day
+		from, to, d.Period, f.Day = t, t.AddDate(0, 0, 1), day, day
 	}
+	d.Filter, d.ResetURL = f, ratesFilter{Day: f.Day, Month: f.Month}.url(1)
 	rep, err := ms.Rates(r.Context(), from, to, p.User)
 	if err != nil {
 		return err
@@ -239,10 +295,47 @@ func (h *Handler) ratesPage(w http.ResponseWriter, r *http.Request, p *page) err
 			return err
 		}
 	}
-	d.Threshold, d.City, d.Counties, d.Enterprises, d.Outlets, d.Rules = rep.Threshold, rep.City, rep.Counties, rep.Enterprises, rep.Outlets, ms.RuleSet().Source(marking.SrcMEE2022).Ref
+	// The registry the report was counted from, for the enterprises'
+	// counties and codes.
+	reg, err := ms.St.Registry(r.Context())
+	if err != nil {
+		return err
+	}
+	ents := map[string]model.Enterprise{}
+	for _, e := range reg.Enterprises {
+		ents[e.USCC] = e
+	}
+	outletEnt := map[string]string{}
+	for _, o := range reg.Outlets {
+		outletEnt[o.ID] = o.Enterprise
+	}
+	// Counties by their name in the page's language (the report names
+	// them in Chinese).
+	names := countyNames(reg, p.Lang)
+	for i := range rep.Counties {
+		if n := names[rep.Counties[i].Key]; n != "" {
+			rep.Counties[i].Name = n
+		}
+	}
+	d.Threshold, d.City, d.Counties, d.Rules = rep.Threshold, rep.City, rep.Counties, ms.RuleSet().Source(marking.SrcMEE2022).Ref
+	d.CountyChoice = slices.Clone(rep.Counties)
+	slices.SortFunc(d.CountyChoice, func(a, b marking.Row) int { return strings.Compare(a.Key, b.Key) })
 	for _, o := range rep.Outlets {
 		if o.Below {
 			d.Below++
+		}
+	}
+	var kept []marking.Row
+	for _, e := range rep.Enterprises {
+		if f.keeps(ents[e.Key]) {
+			kept = append(kept, e)
+		}
+	}
+	d.Found = len(kept)
+	d.Enterprises, d.Pager = pageOf(kept, pageParam(qv), ratesPageSize, f.url)
+	for _, o := range rep.Outlets {
+		if f.keeps(ents[outletEnt[o.Key]]) {
+			d.Outlets = append(d.Outlets, o)
 		}
 	}
 	if len(d.Outlets) > 100 {
