@@ -30,9 +30,6 @@ The load file is one JSON object with any of "schemes", "formulas", "rules" (arr
 versions), "targets" and "values" (period → array), "projects", "soil_units", "plots",
 "reviews" and "reduction_entries" (year → array); "formulas": "shandong" loads the province's.`
 
-var accountKinds = []string{"load", "assess", "compensate", "triggers", "bulletin", "warnings add", "warnings list", "warnings check",
-	"warnings entries", "soil plots", "soil reviews", "soil duties", "projects list"}
-
 func runAccount(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(stderr, "usage: ecowatch "+accountSynopsis)
@@ -48,7 +45,7 @@ func runAccount(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		sub, rest = sub+" "+rest[0], rest[1:]
 	}
-	if !slices.Contains(accountKinds, sub) {
+	if !slices.Contains(accountsvc.Kinds, sub) {
 		return usageError{fmt.Errorf("account: unknown subcommand %q", sub)}
 	}
 	return accountRun(ctx, sub, rest, stdout, stderr)
@@ -77,32 +74,12 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 	if err := out.check(); err != nil {
 		return err
 	}
-	lang, err := accountsvc.ParseLang(*langS)
+	q, err := accountsvc.Args{Kind: sub, Period: *period, Warning: *wID, Samples: *samplesFile, Lang: *langS, Year: *year, OpenCases: *openCases}.Query()
 	if err != nil {
 		return usageError{err}
 	}
-	q := accountsvc.Query{Kind: sub, Year: *year, OpenCases: *openCases, Warning: *wID, Lang: lang}
-	switch sub {
-	case "load":
-		if len(pos) != 1 {
-			return usageError{errors.New("load: which file?")}
-		}
-	case "assess", "compensate", "triggers", "bulletin":
-		if *period == "" {
-			return usageError{errors.New("--period is required")}
-		}
-		if q.Period, err = chinatime.ParsePeriod(*period); err != nil {
-			return usageError{err}
-		}
-	case "warnings check":
-		if *wID == "" || *samplesFile == "" {
-			return usageError{errors.New("warnings check needs --id, --year and --samples")}
-		}
-		fallthrough
-	case "soil duties", "warnings entries":
-		if *year < 2000 || *year > 2100 {
-			return usageError{errors.New("--year is required (2000-2100)")}
-		}
+	if sub == "load" && len(pos) != 1 {
+		return usageError{errors.New("load: which file?")}
 	}
 	if sub != "load" && len(pos) > 0 {
 		return usageError{fmt.Errorf("unexpected arguments: %q", pos)}
@@ -120,13 +97,7 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		}
 	}
 	if sub == "warnings check" {
-		f, err := os.Open(*samplesFile)
-		if err != nil {
-			return err
-		}
-		q.Samples, err = accountsvc.ReadSamples(f, *samplesFile)
-		f.Close()
-		if err != nil {
+		if q.Samples, err = accountsvc.ReadSamplesFile(*samplesFile); err != nil {
 			return err
 		}
 	}

@@ -6,45 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/backup"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
-
-// backupFlags are serve's scheduled-backup flags.
-type backupFlags struct {
-	dir   string
-	every time.Duration
-	keep  int
-}
-
-func (b *backupFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-	IntVar(*int, string, int, string)
-	DurationVar(*time.Duration, string, time.Duration, string)
-}) {
-	fs.StringVar(&b.dir, "backup-dir", "", "take scheduled backups of the SQLite store, evidence and ledger checkpoints into this directory (empty: none)")
-	fs.DurationVar(&b.every, "backup-every", 24*time.Hour, "with --backup-dir: how often to take a backup")
-	fs.IntVar(&b.keep, "backup-keep", 7, "with --backup-dir: how many backups to keep (the oldest beyond it are removed)")
-}
-
-func (b *backupFlags) schedule(dsn string) (*backup.Schedule, error) {
-	if b.dir == "" {
-		return nil, nil
-	}
-	if strings.HasPrefix(dsn, "postgres") {
-		return nil, usageError{errors.New("-backup-dir: scheduled backups are for the SQLite store; back up PostgreSQL with pg_dump (README: Backups, restore and upgrades)")}
-	}
-	if b.every < time.Minute {
-		return nil, usageError{fmt.Errorf("-backup-every: %s is under a minute", b.every)}
-	}
-	if b.keep < 1 {
-		return nil, usageError{fmt.Errorf("-backup-keep: want at least 1, got %d", b.keep)}
-	}
-	return &backup.Schedule{Dir: b.dir, Every: b.every, Keep: b.keep, Options: backup.Options{Binary: version}}, nil
-}
 
 func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "verify" {

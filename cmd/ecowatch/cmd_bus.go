@@ -8,6 +8,7 @@ import (
 
 	"fmt"
 
+	"github.com/ecowatch/ecowatch/internal/app"
 	"github.com/ecowatch/ecowatch/internal/bus"
 )
 
@@ -20,15 +21,15 @@ var runBus = group("bus", "", map[string]command{
 func busInitStatus(sub string) runFunc {
 	return func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fs := newFlagSet("bus "+sub, "bus "+sub+" [flags]", stderr)
-		var bf busFlags
-		bf.register(fs)
+		var bf app.BusFlags
+		bf.Register(fs)
 		if err := parseNone(fs, args); err != nil {
 			return err
 		}
-		log, _ := newLogger("warn", stderr)
+		log, _ := app.NewJSONLogger("warn", stderr)
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		bc := bf.config("ecowatch-bus-"+sub, log)
+		bc := bf.Config("ecowatch-bus-"+sub, log)
 		bc.Manage = sub == "init" // only init changes an existing stream; the roles adopt it as it is
 		b, err := bus.Connect(cctx, bc)
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
@@ -32,6 +31,20 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
+// show runs fn on the store and prints its result as JSON or text.
+func show(ctx context.Context, sf *storeFlags, stdout io.Writer, asJSON bool, fn func(store.Store) (casesvc.Shown, error)) error {
+	return sf.with(ctx, func(st store.Store) error {
+		s, err := fn(st)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return writeJSON(stdout, s.V)
+		}
+		return s.Text(stdout)
+	})
+}
+
 func casesList(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("cases list", "cases list [flags]", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -52,16 +65,7 @@ func casesList(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			q.States = append(q.States, cases.State(s))
 		}
 	}
-	return sf.with(ctx, func(st store.Store) error {
-		cs, err := st.Cases(ctx, q)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return writeJSON(stdout, cs)
-		}
-		return casesvc.WriteCases(stdout, cs, cases.DefaultRules(), q.Now)
-	})
+	return show(ctx, sf, stdout, *asJSON, func(st store.Store) (casesvc.Shown, error) { return casesvc.ListCases(ctx, st, q) })
 }
 
 func casesShow(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -72,20 +76,7 @@ func casesShow(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	return sf.with(ctx, func(st store.Store) error {
-		c, err := st.Case(ctx, id)
-		if err != nil {
-			return err
-		}
-		evs, err := st.CaseEvents(ctx, c.ID)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return writeJSON(stdout, map[string]any{"case": c, "timeline": evs})
-		}
-		return casesvc.WriteCase(stdout, c, evs, cases.DefaultRules(), time.Now())
-	})
+	return show(ctx, sf, stdout, *asJSON, func(st store.Store) (casesvc.Shown, error) { return casesvc.ShowCase(ctx, st, id, time.Now()) })
 }
 
 // oneArg parses flags and exactly one positional argument.
@@ -130,24 +121,7 @@ func casesAct(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			return usageError{fmt.Errorf("--due: %w", err)}
 		}
 	}
-	return sf.with(ctx, func(st store.Store) error {
-		u, err := st.User(ctx, *as)
-		if err != nil {
-			return err
-		}
-		svc := &casesvc.Service{St: st, Rules: cases.DefaultRules(), DataDir: sf.dataDir}
-		p := auth.Principal{User: u.ID, Role: u.Role, County: u.County, Enterprise: u.Enterprise, Via: "cli"}
-		n, _, err := svc.Act(ctx, pos[0], *seq, a, p)
-		if err != nil {
-			var te *cases.TransitionError
-			if errors.As(err, &te) {
-				return fmt.Errorf("%w (allowed next states: %v)", err, te.NextStates())
-			}
-			return err
-		}
-		fmt.Fprintf(stdout, "%s: %s → %s (seq %d)\n", n.ID, a.Kind, n.State, n.Seq)
-		return nil
-	})
+	return sf.with(ctx, func(st store.Store) error { return casesvc.ActAs(ctx, st, sf.dataDir, *as, pos[0], *seq, a, stdout) })
 }
 
 func petitionsList(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -160,16 +134,7 @@ func petitionsList(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	if _, err := parsePositional(fs, args, 0); err != nil {
 		return err
 	}
-	return sf.with(ctx, func(st store.Store) error {
-		ps, err := st.Petitions(ctx, q)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return writeJSON(stdout, ps)
-		}
-		return casesvc.WritePetitions(stdout, ps)
-	})
+	return show(ctx, sf, stdout, *asJSON, func(st store.Store) (casesvc.Shown, error) { return casesvc.ListPetitions(ctx, st, q) })
 }
 
 func petitionsShow(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -184,18 +149,5 @@ func petitionsShow(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	if !ok {
 		return usageError{fmt.Errorf("%q is not a valid tracking code", arg)}
 	}
-	return sf.with(ctx, func(st store.Store) error {
-		p, err := st.Petition(ctx, cases.FormatTrackingCode(code))
-		if err != nil {
-			return err
-		}
-		c, err := st.Case(ctx, p.Case)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return writeJSON(stdout, map[string]any{"petition": p, "case": c})
-		}
-		return casesvc.WritePetition(stdout, p, c)
-	})
+	return show(ctx, sf, stdout, *asJSON, func(st store.Store) (casesvc.Shown, error) { return casesvc.ShowPetition(ctx, st, code) })
 }

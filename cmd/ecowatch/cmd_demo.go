@@ -4,13 +4,14 @@ import (
 	"context"
 	"io"
 
+	"github.com/ecowatch/ecowatch/internal/app"
 	"github.com/ecowatch/ecowatch/internal/demo"
 )
 
 func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", "demo [flags]  (a whole demo city: data directory, registry, gateway, HTTP API and simulated devices;\nre-running reuses the data directory; stop with Ctrl-C)", stderr)
-	var f serveFlags
-	f.register(fs, "127.0.0.1:9212", "127.0.0.1:8080")
+	var f app.ServeFlags
+	f.Register(fs, "127.0.0.1:9212", "127.0.0.1:8080")
 	var o demo.Options
 	fs.Int64Var(&o.Seed, "seed", 1, "demo city seed (same seed, same city and data)")
 	fs.Float64Var(&o.Speed, "speed", 1, "simulated seconds per real second (1: real time)")
@@ -26,7 +27,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	cfg, err := f.config(stderr)
+	cfg, err := f.Config(stderr, version)
 	if err != nil {
 		return err
 	}

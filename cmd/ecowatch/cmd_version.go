@@ -4,41 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 
+	"github.com/ecowatch/ecowatch/internal/app"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
-
-// binaryVersion is the version set at build time, else the VCS revision
-// the Go toolchain recorded.
-func binaryVersion() string {
-	if version != "dev" {
-		return version
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return version
-	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev == "" {
-		return version
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "+dirty"
-	}
-	return version + " (" + rev + ")"
-}
 
 func runVersion(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("version", "version [--db DSN]\n\nPrints the binary's version and the schema version it migrates to; with --db, also the\nschema version of that store (read without migrating it) and whether this binary can open it.", stderr)
@@ -47,7 +16,7 @@ func runVersion(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		return err
 	}
 	latest := store.LatestSchemaVersion()
-	fmt.Fprintln(stdout, "ecowatch", binaryVersion())
+	fmt.Fprintln(stdout, "ecowatch", app.BinaryVersion(version))
 	fmt.Fprintln(stdout, "schema version", latest)
 	if *dsn == "" {
 		return nil

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ecowatch/ecowatch/internal/app"
 )
 
 // TestDeployUnit keeps deploy/ecowatch.service and deploy/ecowatch.env in
@@ -59,8 +61,8 @@ func TestDeployUnit(t *testing.T) {
 		switch name {
 		case "serve":
 			fs = flag.NewFlagSet("serve", flag.ContinueOnError)
-			var sf serveFlags
-			sf.register(fs, ":9212", ":8080")
+			var sf app.ServeFlags
+			sf.Register(fs, ":9212", ":8080")
 		case "version":
 			fs = flag.NewFlagSet("version", flag.ContinueOnError)
 			fs.String("db", "", "")
@@ -73,12 +75,12 @@ func TestDeployUnit(t *testing.T) {
 			t.Errorf("%s: ecowatch %s %s: %v", key, name, strings.Join(words[2:], " "), err)
 		}
 		if name == "serve" {
-			var sf serveFlags
+			var sf app.ServeFlags
 			fs2 := flag.NewFlagSet("serve", flag.ContinueOnError)
-			sf.register(fs2, ":9212", ":8080")
+			sf.Register(fs2, ":9212", ":8080")
 			fs2.SetOutput(io.Discard)
 			fs2.Parse(words[2:])
-			if _, err := sf.config(io.Discard); err != nil {
+			if _, err := sf.Config(io.Discard, version); err != nil {
 				t.Errorf("the unit's serve flags do not configure: %v", err)
 			}
 		}

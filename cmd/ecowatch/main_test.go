@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ecowatch/ecowatch/internal/accountability/accountsvc"
 )
 
 // TestEveryCommandHasHelp checks that each command answers --help with its
@@ -74,7 +76,7 @@ func subcommandPaths(t *testing.T) [][]string {
 	for name := range commands {
 		walk([]string{name})
 	}
-	for _, k := range accountKinds {
+	for _, k := range accountsvc.Kinds {
 		paths = append(paths, append([]string{"account"}, strings.Fields(k)...))
 	}
 	return paths
