@@ -13,7 +13,7 @@ import (
 )
 
 var runRegistry = group("registry", `A registry is YAML (a .yaml or .yml file, or - for stdin) or CSV: a directory holding
-counties.csv, enterprises.csv, outlets.csv, limits.csv and devices.csv, or one of those files.
+counties.csv, enterprises.csv, outlets.csv, limits.csv, devices.csv and device_factors.csv, or one of those files.
 Exports include the devices' HJ 212 passwords: keep them as confidential as the devices.`, map[string]command{
 	"validate": {"check a registry file and print every problem with its file and line", registryValidate},
 	"import":   {"validate a registry file and store it, all or nothing", registryImport},
@@ -23,15 +23,18 @@ Exports include the devices' HJ 212 passwords: keep them as confidential as the 
 
 const registryFormats = `
   YAML: one document with the lists counties, enterprises, outlets (each with its limits) and
-        devices; see internal/registry/testdata/demo-city.yaml.
+        devices (each with its analysers' factors); see internal/registry/testdata/demo-city.yaml.
   CSV:  a directory of files with a header row naming the columns (any order; * required):
           counties.csv     code*, name*, name_en
           enterprises.csv  uscc*, name*, county*, industry, lat, lon
           outlets.csv      id*, enterprise*, name, kind*
           limits.csv       outlet*, pollutant*, unit*, kind*, period*, min, max
           devices.csv      mn*, password*, protocol*, outlet, st, tolerances (a|b)
+          device_factors.csv  mn*, factor*, unit*, range_min, range_max, detection_limit
+                           (measuring range 量程 and detection limit 检出限 per analyser)
         A missing file contributes nothing, but outlets.csv needs limits.csv (an import
-        replaces each outlet's limits).
+        replaces each outlet's limits); devices.csv without device_factors.csv keeps the
+        stored devices' analysers.
 `
 
 // registryFlags parses --format and the paths (at most max; exactly one

@@ -24,6 +24,8 @@ import (
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -148,7 +150,10 @@ func TestPages(t *testing.T) {
 		{"/monitoring?county=" + ent.County, []string{ent.Name}},
 		{"/monitoring/enterprises/" + ent.USCC, []string{ent.Name, s.Device.MN, `class="exceed"`, "当前超标: 1", "在线"}},
 		{"/monitoring/devices/" + s.Device.MN, []string{s.Device.MN, `id="frames"`, "PW=" + strings.Repeat("*", len(s.Password)) + ";", `class="exceed"`, "10.1.2.3:5000",
-			`id="device-trend"`, `<tr><td>06-14</td><td>15</td></tr>`, `"trend":{"dates":`}},
+			`id="device-trend"`, `<tr><td>06-14</td><td>15</td></tr>`, `"trend":{"dates":`,
+			// The analysers (registry, migration 0013) with their units.
+			"分析仪量程与检出限", `id="analysers"`, analyserCell(s.Device.Factors[0], "zh")}},
+		{"/monitoring/devices/" + s.Device.MN + "?lang=en", []string{"Analysers: measuring range and detection limit", "2 % of the range", analyserCell(s.Device.Factors[0], "en")}},
 		{"/monitoring/quarantine", []string{s.QuarantMN, "unknown MN", "PW=******"}},
 		{"/reports/monthly?month=2025-05", []string{"环境质量月报", "2025-05-01", "2025-05-31", "全市AQI有效天数", `id="report-counties"`, "/reports/monthly.xlsx?month=2025-05", "@media print"[:0],
 			`id="water-summary"`, `id="report-sections"`, "劣Ⅴ", "Ⅰ-Ⅲ类比例"}},
@@ -466,4 +471,14 @@ func TestOverviewTransfer(t *testing.T) {
 	if total > 1_500_000 {
 		t.Errorf("overview transfer %d bytes, budget 1.5 MB", total)
 	}
+}
+
+// analyserCell is the measuring-range cell the device page shows for an
+// analyser, e.g. <td>0–500 mg/m³</td>.
+func analyserCell(f model.DeviceFactor, lang string) string {
+	u := strings.ReplaceAll(f.Unit, "m3", "m³")
+	if f.Unit == "无量纲" {
+		u = tr(lang, "unit.none")
+	}
+	return "<td>" + cases.Num(f.RangeMin) + "–" + cases.Num(*f.RangeMax) + " " + u + "</td>"
 }

@@ -97,6 +97,16 @@ var markingFuncs = template.FuncMap{
 	"rateRows": func(p *page, title string, rows []marking.Row, id string) map[string]any {
 		return map[string]any{"page": p, "Title": title, "Rows": rows, "ID": id}
 	},
+	// unitText writes a registry unit as a reader expects it: m3 as m³,
+	// 无量纲 in the page's language.
+	"unitText": func(p *page, u string) string {
+		if u == "无量纲" || u == "" {
+			return p.T("unit.none")
+		}
+		return strings.ReplaceAll(u, "m3", "m³")
+	},
+	// band2 is 2 % of a measuring range (sign 22 of the screening list).
+	"band2": func(lo, hi float64) float64 { return 0.02 * (hi - lo) },
 	"factorName": func(p *page, code string) string {
 		if code == "" {
 			return ""

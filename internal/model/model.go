@@ -74,6 +74,35 @@ type Device struct {
 	// single addresses) the device may connect from; empty allows any.
 	// The gateway refuses the device's password from elsewhere.
 	Networks []string `json:"networks,omitempty" yaml:"networks,omitempty"`
+	// Factors are the device's analysers: for each factor it measures, the
+	// measuring range (量程) it is set to and its method's detection limit
+	// (检出限). The falsification screening needs them (values long within
+	// 2 % of the range, or hovering around the detection limit); a factor
+	// not listed is not screened for those signs.
+	Factors []DeviceFactor `json:"factors,omitempty" yaml:"factors,omitempty"`
+}
+
+// DeviceFactor is one analyser of a device: its measuring range
+// [RangeMin, RangeMax] and its detection limit, in Unit (the unit of the
+// values the device sends, e.g. mg/m3).
+type DeviceFactor struct {
+	Factor   string   `json:"factor" yaml:"factor"` // HJ 212 code, e.g. a21002
+	Unit     string   `json:"unit" yaml:"unit"`
+	RangeMin float64  `json:"range_min" yaml:"range_min"`
+	RangeMax *float64 `json:"range_max,omitempty" yaml:"range_max,omitempty"` // nil: not known
+	// DetectionLimit is the method's detection limit (方法检出限); nil when
+	// not known or when the factor has none (pH, flow).
+	DetectionLimit *float64 `json:"detection_limit,omitempty" yaml:"detection_limit,omitempty"`
+}
+
+// FactorOf returns the device's analyser of factor, if it lists one.
+func (d Device) FactorOf(factor string) (DeviceFactor, bool) {
+	for _, f := range d.Factors {
+		if f.Factor == factor {
+			return f, true
+		}
+	}
+	return DeviceFactor{}, false
 }
 
 // Registry is the whole registry, as imported and exported.

@@ -17,7 +17,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
-// The CSV form of a registry is a directory of up to six files, one per
+// The CSV form of a registry is a directory of up to seven files, one per
 // kind, each with a header row naming its columns (in any order; columns
 // marked * are required, the others may be left out):
 //
@@ -26,6 +26,7 @@ import (
 //	outlets.csv      id*, enterprise*, name, kind*
 //	limits.csv       outlet*, pollutant*, unit*, kind*, period*, min, max
 //	devices.csv      mn*, password*, protocol*, outlet, st, tolerances, networks
+//	device_factors.csv  mn*, factor*, unit*, range_min, range_max, detection_limit
 //	stations.csv     code*, name*, county*, level*, lat, lon, city_eval, county_eval, mn
 //
 // limits.csv has one row per limit, attached to the outlet it names, in
@@ -34,17 +35,23 @@ import (
 // quoted per RFC 4180. A missing file contributes nothing, except that
 // outlets.csv needs limits.csv beside it: an import replaces an outlet's
 // limits, so outlets without their limits file would lose them.
+// device_factors.csv (each device's analysers: measuring range and
+// detection limit) has one row per factor, attached to the device it
+// names; devices.csv read without it leaves the stored devices' analysers
+// as they are (Import keeps them), so a bureau that never keeps the file
+// loses nothing.
 const (
 	CountiesCSV    = "counties.csv"
 	EnterprisesCSV = "enterprises.csv"
 	OutletsCSV     = "outlets.csv"
 	LimitsCSV      = "limits.csv"
 	DevicesCSV     = "devices.csv"
+	FactorsCSV     = "device_factors.csv"
 	StationsCSV    = "stations.csv"
 )
 
 // CSVFiles are the CSV file names in the order they are read and written.
-var CSVFiles = []string{CountiesCSV, EnterprisesCSV, OutletsCSV, LimitsCSV, DevicesCSV, StationsCSV}
+var CSVFiles = []string{CountiesCSV, EnterprisesCSV, OutletsCSV, LimitsCSV, DevicesCSV, FactorsCSV, StationsCSV}
 
 var csvColumns = map[string][]string{
 	CountiesCSV:    {"code", "name", "name_en"},
@@ -52,6 +59,7 @@ var csvColumns = map[string][]string{
 	OutletsCSV:     {"id", "enterprise", "name", "kind"},
 	LimitsCSV:      {"outlet", "pollutant", "unit", "kind", "period", "min", "max"},
 	DevicesCSV:     {"mn", "password", "protocol", "outlet", "st", "tolerances", "networks"},
+	FactorsCSV:     {"mn", "factor", "unit", "range_min", "range_max", "detection_limit"},
 	StationsCSV:    {"code", "name", "county", "level", "lat", "lon", "city_eval", "county_eval", "mn"},
 }
 
@@ -61,6 +69,7 @@ var csvRequired = map[string][]string{
 	OutletsCSV:     {"id", "enterprise", "kind"},
 	LimitsCSV:      {"outlet", "pollutant", "unit", "kind", "period"},
 	DevicesCSV:     {"mn", "password", "protocol"},
+	FactorsCSV:     {"mn", "factor", "unit"},
 	StationsCSV:    {"code", "name", "county", "level"},
 }
 
@@ -91,7 +100,10 @@ func readCSV(fsys fs.FS, dir string, names []string) (*model.Registry, *Source, 
 	if want[OutletsCSV] {
 		want[LimitsCSV] = true // see the package comment on limits.csv
 	}
-	c := &csvReader{src: NewSource(), reg: &model.Registry{}, outlets: map[string]int{}, dir: dir}
+	if want[DevicesCSV] {
+		want[FactorsCSV] = true // read when it is there; see the package comment
+	}
+	c := &csvReader{src: NewSource(), reg: &model.Registry{}, outlets: map[string]int{}, devices: map[string]int{}, dir: dir}
 	c.src.csv = true
 	found := 0
 	for _, name := range CSVFiles {
@@ -102,6 +114,9 @@ func readCSV(fsys fs.FS, dir string, names []string) (*model.Registry, *Source, 
 		if errors.Is(err, fs.ErrNotExist) {
 			if name == LimitsCSV && c.haveOutlets {
 				c.errs = append(c.errs, &Error{File: c.path(LimitsCSV), Msg: "missing: an import replaces each outlet's limits, so outlets.csv needs limits.csv beside it (a header row alone clears them)"})
+			}
+			if name == FactorsCSV && len(c.reg.Devices) > 0 {
+				c.src.keepFactors = true
 			}
 			continue
 		}
@@ -128,6 +143,7 @@ type csvReader struct {
 	reg         *model.Registry
 	errs        ErrorList
 	outlets     map[string]int // outlet id → index, for limits.csv
+	devices     map[string]int // MN → index, for device_factors.csv
 	haveOutlets bool
 	dir         string // prefix of the file names in errors
 }
@@ -328,7 +344,30 @@ func (c *csvReader) record(r *row) {
 		if t := r.get("networks", p+".networks"); t != "" {
 			d.Networks = strings.Split(t, tolerancesSep)
 		}
+		if _, dup := c.devices[d.MN]; !dup {
+			c.devices[d.MN] = len(reg.Devices)
+		}
 		reg.Devices = append(reg.Devices, d)
+	case FactorsCSV:
+		mn := r.rec[r.cols["mn"]]
+		k, ok := c.devices[mn]
+		if !ok {
+			c.errorf(r.file, r.lines[r.cols["mn"]], "mn", "device %q is not in %s", mn, DevicesCSV)
+			return
+		}
+		d := &reg.Devices[k]
+		p := fmt.Sprintf("devices[%d].factors[%d]", k, len(d.Factors))
+		mark(p)
+		f := model.DeviceFactor{
+			Factor:         r.get("factor", p+".factor"),
+			Unit:           r.get("unit", p+".unit"),
+			RangeMax:       r.num("range_max", p+".range_max"),
+			DetectionLimit: r.num("detection_limit", p+".detection_limit"),
+		}
+		if x := r.num("range_min", p+".range_min"); x != nil {
+			f.RangeMin = *x
+		}
+		d.Factors = append(d.Factors, f)
 	case StationsCSV:
 		p := fmt.Sprintf("stations[%d]", len(reg.Stations))
 		mark(p)
@@ -366,7 +405,7 @@ func hasKey(m map[string]int, k string) bool {
 	return ok
 }
 
-// WriteCSV writes r as the six CSV files into dir (created if needed),
+// WriteCSV writes r as the seven CSV files into dir (created if needed),
 // with every column, in the form ReadCSV reads. Device passwords are
 // included (devices.csv). Files are written whole to a temporary name and
 // renamed, so an interrupted export leaves no half-written file.
@@ -390,7 +429,7 @@ func WriteCSV(dir string, r *model.Registry) error {
 	return nil
 }
 
-// EncodeCSV returns the contents of the six CSV files of r, by file name.
+// EncodeCSV returns the contents of the seven CSV files of r, by file name.
 func EncodeCSV(r *model.Registry) map[string][]byte {
 	out := map[string][]byte{}
 	enc := func(name string, rows [][]string) {
@@ -424,11 +463,16 @@ func EncodeCSV(r *model.Registry) map[string][]byte {
 	enc(LimitsCSV, limits)
 
 	rows = nil
+	var factors [][]string
 	for _, d := range r.Devices {
 		rows = append(rows, []string{d.MN, d.Password, d.Protocol, d.Outlet, d.ST, strings.Join(d.Tolerances, tolerancesSep),
 			strings.Join(d.Networks, tolerancesSep)})
+		for _, f := range d.Factors {
+			factors = append(factors, []string{d.MN, f.Factor, f.Unit, formatNum(&f.RangeMin), formatNum(f.RangeMax), formatNum(f.DetectionLimit)})
+		}
 	}
 	enc(DevicesCSV, rows)
+	enc(FactorsCSV, factors)
 
 	rows = nil
 	for _, s := range r.Stations {

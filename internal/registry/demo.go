@@ -156,6 +156,57 @@ func (p waterProfile) limits() []model.Limit {
 	}
 }
 
+// demoDetection are the detection limits of the demo's analysers, in the
+// units of the limits: the manual reference methods' figures as commonly
+// quoted (SO2 HJ 57-2017 and NOx HJ 693-2014, fixed-potential
+// electrolysis, 3 mg/m3; low-concentration particulates HJ 836-2017,
+// 1.0 mg/m3; COD HJ 828-2017, 4 mg/L; ammonia nitrogen HJ 535-2009,
+// 0.025 mg/L; total phosphorus GB 11893-89, 0.01 mg/L; total nitrogen HJ
+// 636-2012, 0.05 mg/L). Demo values, not checked against the standards'
+// text; a real registry takes each analyser's own figures.
+var demoDetection = map[string]float64{
+	"a21026": 3, "a21002": 3, "a34013": 1,
+	"w01018": 4, "w21003": 0.025, "w21011": 0.01, "w21001": 0.05,
+}
+
+// demoFullScales are the full-scale settings analysers offer.
+var demoFullScales = []float64{1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 2000, 5000}
+
+// demoAnalysers returns the analysers of a device at an outlet: one per
+// limited factor, set to the smallest full scale at least 2.5 times the
+// limit (so a CEMS NOx analyser of a 150 mg/m3 boiler reads 0–500 mg/m3),
+// oxygen 0–25 %, pH 0–14; flow has no analyser row. It draws no random
+// numbers, so the rest of the demo city does not change.
+func demoAnalysers(limits []model.Limit) []model.DeviceFactor {
+	var out []model.DeviceFactor
+	for _, l := range limits {
+		f := model.DeviceFactor{Factor: l.Pollutant, Unit: l.Unit}
+		switch {
+		case l.Pollutant == "w01001":
+			f.RangeMax = fp(14)
+		case l.Pollutant == "a19001":
+			f.RangeMax = fp(25)
+		case l.Max == nil:
+			continue
+		default:
+			for _, fs := range demoFullScales {
+				if fs >= 2.5**l.Max {
+					f.RangeMax = fp(fs)
+					break
+				}
+			}
+			if f.RangeMax == nil {
+				f.RangeMax = fp(demoFullScales[len(demoFullScales)-1])
+			}
+		}
+		if dl, ok := demoDetection[l.Pollutant]; ok {
+			f.DetectionLimit = fp(dl)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 type demoOutlet struct {
 	kind   string
 	name   string
@@ -284,7 +335,7 @@ func DemoCity(seed int64) *model.Registry {
 						id, st = fmt.Sprintf("%s-DW%03d", e.USCC, nWater), "32"
 					}
 					r.Outlets = append(r.Outlets, model.Outlet{ID: id, Enterprise: e.USCC, Name: o.name, Kind: o.kind, Limits: o.limits})
-					d := model.Device{Outlet: id, ST: st, Password: fmt.Sprintf("%06d", rng.IntN(1_000_000))}
+					d := model.Device{Outlet: id, ST: st, Password: fmt.Sprintf("%06d", rng.IntN(1_000_000)), Factors: demoAnalysers(o.limits)}
 					switch x := rng.IntN(100); {
 					case x < 3:
 						// HJ/T 212-2005 loggers: 14-character MN, here

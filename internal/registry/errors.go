@@ -102,6 +102,9 @@ type Pos struct {
 type Source struct {
 	pos map[string]Pos
 	csv bool // errors name CSV columns rather than paths
+	// keepFactors: devices were read from devices.csv without
+	// device_factors.csv beside it, so Import keeps the stored analysers.
+	keepFactors bool
 }
 
 // NewSource returns an empty Source.

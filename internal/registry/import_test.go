@@ -215,3 +215,59 @@ func roundTripThroughStore(t *testing.T, open func(t *testing.T) Store) {
 func TestRoundTripFakeStore(t *testing.T) {
 	roundTripThroughStore(t, func(*testing.T) Store { return &fakeStore{} })
 }
+
+// TestDevicesCSVKeepsAnalysers: devices.csv without device_factors.csv
+// beside it leaves the stored analysers (measuring range, detection
+// limit) as they are; with the file, the import replaces them, and a
+// header row alone clears them.
+func TestDevicesCSVKeepsAnalysers(t *testing.T) {
+	ctx := context.Background()
+	st := &fakeStore{}
+	base := baseRegistry()
+	base.Devices[0].Factors = []model.DeviceFactor{{Factor: "a21026", Unit: "mg/m3", RangeMax: fp(200), DetectionLimit: fp(3)}}
+	if err := Import(ctx, st, base, nil); err != nil {
+		t.Fatal(err)
+	}
+	files := EncodeCSV(&model.Registry{Devices: base.Devices})
+	stored := func() []model.DeviceFactor {
+		t.Helper()
+		r, err := Export(ctx, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range r.Devices {
+			if d.MN == base.Devices[0].MN {
+				return d.Factors
+			}
+		}
+		t.Fatal("device gone")
+		return nil
+	}
+	tests := []struct {
+		name  string
+		fsys  map[string][]byte
+		wantN int
+	}{
+		{"devices.csv alone keeps them", map[string][]byte{DevicesCSV: files[DevicesCSV]}, 1},
+		{"with device_factors.csv", map[string][]byte{DevicesCSV: files[DevicesCSV], FactorsCSV: []byte("mn,factor,unit,range_max\n" +
+			base.Devices[0].MN + ",a21026,mg/m3,500\n" + base.Devices[0].MN + ",a21002,mg/m3,500\n")}, 2},
+		{"a header row alone clears them", map[string][]byte{DevicesCSV: files[DevicesCSV], FactorsCSV: []byte("mn,factor,unit\n")}, 0},
+	}
+	for _, tt := range tests {
+		r, src, err := ReadCSV(csvFS(tt.fsys))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if err := Import(ctx, st, r, src); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := stored(); len(got) != tt.wantN {
+			t.Errorf("%s: %d analysers stored %+v, want %d", tt.name, len(got), got, tt.wantN)
+		}
+	}
+	// A row for a device not in devices.csv is an error with its line.
+	_, _, err := ReadCSV(csvFS(map[string][]byte{DevicesCSV: files[DevicesCSV], FactorsCSV: []byte("mn,factor,unit\nNOSUCH,a21026,mg/m3\n")}))
+	if err == nil || !strings.Contains(err.Error(), `device_factors.csv:2: mn: device "NOSUCH" is not in devices.csv`) {
+		t.Errorf("unknown device: %v", err)
+	}
+}

@@ -53,10 +53,30 @@ func Import(ctx context.Context, st Store, r *model.Registry, src *Source) error
 	if err := Validate(r, existing, src); err != nil {
 		return err
 	}
+	if src != nil && src.keepFactors {
+		r = keepFactors(r, existing)
+	}
 	if err := st.ImportRegistry(ctx, r); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	return nil
+}
+
+// keepFactors returns r with each device's stored analysers: its
+// devices came from a devices.csv without device_factors.csv beside it,
+// and an import replaces a device's analysers (the caller's r is not
+// changed).
+func keepFactors(r, existing *model.Registry) *model.Registry {
+	stored := map[string][]model.DeviceFactor{}
+	for _, d := range existing.Devices {
+		stored[d.MN] = d.Factors
+	}
+	out := *r
+	out.Devices = slices.Clone(r.Devices)
+	for i := range out.Devices {
+		out.Devices[i].Factors = stored[out.Devices[i].MN]
+	}
+	return &out
 }
 
 // Export returns the stored registry in canonical order (see Sort).

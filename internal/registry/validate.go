@@ -191,6 +191,10 @@ func (v *validator) validate(r *model.Registry, existing *model.Registry) {
 				v.errorf(np, "%v", err)
 			}
 		}
+		factors := keySet{}
+		for j, f := range d.Factors {
+			v.deviceFactor(fmt.Sprintf("%s.factors[%d]", p, j), f, factors)
+		}
 	}
 	v.stations(r, existing, counties)
 }
@@ -377,6 +381,46 @@ func (v *validator) limit(p string, l model.Limit, seen keySet) {
 		key := l.Pollutant + "/" + l.Kind + "/" + l.Period
 		if first, ok := seen.add(key, p); !ok {
 			v.errorf(p, "a second %s %s limit of %s (first at %s)", l.Kind, l.Period, l.Pollutant, v.src.where(first, p))
+		}
+	}
+}
+
+// deviceFactor checks one analyser of a device: a range whose top is
+// above its bottom, a detection limit inside the range, one row per
+// factor. A factor with neither a range nor a detection limit says
+// nothing and is refused, so a half-filled row does not pass unnoticed.
+func (v *validator) deviceFactor(p string, f model.DeviceFactor, seen keySet) {
+	if msg := PollutantCodeProblem(f.Factor); msg != "" {
+		v.errorf(p+".factor", "%s", msg)
+	} else if first, ok := seen.add(f.Factor, p); !ok {
+		v.errorf(p, "a second analyser of %s (first at %s)", f.Factor, v.src.where(first, p))
+	}
+	v.required(p+".unit", f.Unit)
+	finite := func(name string, x *float64) bool {
+		if x != nil && (math.IsNaN(*x) || math.IsInf(*x, 0)) {
+			v.errorf(p+"."+name, "must be a finite number")
+			return false
+		}
+		return true
+	}
+	ok := finite("range_min", &f.RangeMin)
+	ok = finite("range_max", f.RangeMax) && ok
+	ok = finite("detection_limit", f.DetectionLimit) && ok
+	if !ok {
+		return
+	}
+	if f.RangeMax == nil && f.DetectionLimit == nil {
+		v.errorf(p, "give the measuring range (range_max) or the detection limit, or leave the factor out")
+	}
+	if f.RangeMax != nil && *f.RangeMax <= f.RangeMin {
+		v.errorf(p+".range_max", "%g is not above range_min %g", *f.RangeMax, f.RangeMin)
+	}
+	if dl := f.DetectionLimit; dl != nil {
+		switch {
+		case *dl <= 0:
+			v.errorf(p+".detection_limit", "%g: a detection limit is above zero", *dl)
+		case f.RangeMax != nil && *dl >= *f.RangeMax:
+			v.errorf(p+".detection_limit", "%g is not below range_max %g", *dl, *f.RangeMax)
 		}
 	}
 }

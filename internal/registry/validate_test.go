@@ -196,6 +196,34 @@ func TestValidate(t *testing.T) {
 		{"st malformed", func(r *model.Registry) { r.Devices[0].ST = "3" },
 			nil, []string{`devices[0].st: is "3", want a system code such as 31 or 32`}},
 		{"st of three digits seen in the field", func(r *model.Registry) { r.Devices[0].ST = "101" }, nil, nil},
+		// Analysers: measuring range (量程) and detection limit (检出限).
+		{"analysers valid", func(r *model.Registry) {
+			r.Devices[0].Factors = []model.DeviceFactor{
+				{Factor: "a21026", Unit: "mg/m3", RangeMax: fp(200), DetectionLimit: fp(3)},
+				{Factor: "a19001", Unit: "%", RangeMin: 0.5, RangeMax: fp(25)},
+				{Factor: "a34013", Unit: "mg/m3", DetectionLimit: fp(1)},
+			}
+		}, nil, nil},
+		{"analyser twice", func(r *model.Registry) {
+			r.Devices[0].Factors = []model.DeviceFactor{{Factor: "a21026", Unit: "mg/m3", RangeMax: fp(200)}, {Factor: "a21026", Unit: "mg/m3", RangeMax: fp(500)}}
+		}, nil, []string{"devices[0].factors[1]: a second analyser of a21026 (first at devices[0].factors[0])"}},
+		{"analyser without unit or figures", func(r *model.Registry) { r.Devices[0].Factors = []model.DeviceFactor{{Factor: "a21026"}} },
+			nil, []string{"devices[0].factors[0].unit: required", "devices[0].factors[0]: give the measuring range (range_max) or the detection limit, or leave the factor out"}},
+		{"analyser range upside down", func(r *model.Registry) {
+			r.Devices[0].Factors = []model.DeviceFactor{{Factor: "a21026", Unit: "mg/m3", RangeMin: 10, RangeMax: fp(10)}}
+		}, nil, []string{"devices[0].factors[0].range_max: 10 is not above range_min 10"}},
+		{"analyser detection limit zero", func(r *model.Registry) {
+			r.Devices[0].Factors = []model.DeviceFactor{{Factor: "a21026", Unit: "mg/m3", RangeMax: fp(200), DetectionLimit: fp(0)}}
+		}, nil, []string{"devices[0].factors[0].detection_limit: 0: a detection limit is above zero"}},
+		{"analyser detection limit at the top of the range", func(r *model.Registry) {
+			r.Devices[0].Factors = []model.DeviceFactor{{Factor: "a21026", Unit: "mg/m3", RangeMax: fp(200), DetectionLimit: fp(200)}}
+		}, nil, []string{"devices[0].factors[0].detection_limit: 200 is not below range_max 200"}},
+		{"analyser range not finite", func(r *model.Registry) {
+			r.Devices[0].Factors = []model.DeviceFactor{{Factor: "a21026", Unit: "mg/m3", RangeMax: fp(math.Inf(1))}}
+		}, nil, []string{"devices[0].factors[0].range_max: must be a finite number"}},
+		{"analyser factor code malformed", func(r *model.Registry) {
+			r.Devices[0].Factors = []model.DeviceFactor{{Factor: "a21 026", Unit: "mg/m3", RangeMax: fp(200)}}
+		}, nil, []string{`devices[0].factors[0].factor: "a21 026" is not a pollutant code: only letters, digits and _ are allowed`}},
 		{"tolerance unknown", func(r *model.Registry) { r.Devices[0].Tolerances = []string{"anything-goes"} },
 			nil, []string{`devices[0].tolerances[0]: unknown tolerance "anything-goes" (known: ` + strings.Join(KnownTolerances(), ", ") + ")"}},
 		{"tolerance twice", func(r *model.Registry) {

@@ -381,12 +381,42 @@ func (y *yamlReader) device(n *yaml.Node, p string) (d model.Device) {
 			y.items(v, fp, func(i int, v *yaml.Node) {
 				d.Networks = append(d.Networks, y.str(v, fmt.Sprintf("%s[%d]", fp, i)))
 			})
+		case "factors":
+			y.mark(v, fp)
+			y.items(v, fp, func(i int, v *yaml.Node) {
+				d.Factors = append(d.Factors, y.deviceFactor(v, fmt.Sprintf("%s[%d]", fp, i)))
+			})
 		default:
 			return false
 		}
 		return true
 	})
 	return d
+}
+
+func (y *yamlReader) deviceFactor(n *yaml.Node, p string) (f model.DeviceFactor) {
+	y.mark(n, p)
+	y.fields(n, p, func(key string, v *yaml.Node) bool {
+		fp := p + "." + key
+		switch key {
+		case "factor":
+			f.Factor = y.str(v, fp)
+		case "unit":
+			f.Unit = y.str(v, fp)
+		case "range_min":
+			if x := y.num(v, fp); x != nil {
+				f.RangeMin = *x
+			}
+		case "range_max":
+			f.RangeMax = y.num(v, fp)
+		case "detection_limit":
+			f.DetectionLimit = y.num(v, fp)
+		default:
+			return false
+		}
+		return true
+	})
+	return f
 }
 
 func (y *yamlReader) station(n *yaml.Node, p string) (s model.Station) {
@@ -496,7 +526,7 @@ func WriteYAML(w io.Writer, r *model.Registry) error {
 	return nil
 }
 
-// flowStyle writes each limit and each tolerance list on one line
+// flowStyle writes each limit, each analyser and each tolerance list on one line
 // ({pollutant: a21026, unit: mg/m3, ...}), which is how people read a
 // limit table; the rest stays in block style.
 func flowStyle(root *yaml.Node) {
@@ -528,6 +558,9 @@ func flowStyle(root *yaml.Node) {
 		items(devices, func(d *yaml.Node) {
 			each(d, "tolerances", func(t *yaml.Node) { t.Style = yaml.FlowStyle })
 			each(d, "networks", func(t *yaml.Node) { t.Style = yaml.FlowStyle })
+			each(d, "factors", func(fs *yaml.Node) {
+				items(fs, func(f *yaml.Node) { f.Style = yaml.FlowStyle })
+			})
 		})
 	})
 }

@@ -167,10 +167,19 @@ func (s *sqlBase) ImportRegistry(ctx context.Context, r *model.Registry) (err er
 	for _, d := range r.Devices {
 		tol := appendJSONStrings(nil, d.Tolerances)
 		nets := appendJSONStrings(nil, d.Networks)
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO devices (mn, password, protocol, outlet, st, tolerances, networks) VALUES (?, ?, ?, ?, ?, ?, ?)
+		factors := d.Factors
+		if factors == nil {
+			factors = []model.DeviceFactor{}
+		}
+		fj, err := json.Marshal(factors)
+		if err != nil {
+			return fmt.Errorf("import registry: device %q factors: %w", d.MN, err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO devices (mn, password, protocol, outlet, st, tolerances, networks, factors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (mn) DO UPDATE SET password = excluded.password, protocol = excluded.protocol,
-				outlet = excluded.outlet, st = excluded.st, tolerances = excluded.tolerances, networks = excluded.networks`),
-			d.MN, d.Password, d.Protocol, nullIfEmpty(d.Outlet), d.ST, string(tol), string(nets)); err != nil {
+				outlet = excluded.outlet, st = excluded.st, tolerances = excluded.tolerances, networks = excluded.networks,
+				factors = excluded.factors`),
+			d.MN, d.Password, d.Protocol, nullIfEmpty(d.Outlet), d.ST, string(tol), string(nets), string(fj)); err != nil {
 			// The error names the MN only: never the password.
 			return fmt.Errorf("import registry: device %q: %w", d.MN, err)
 		}
@@ -238,11 +247,17 @@ func (s *sqlBase) Registry(ctx context.Context) (*model.Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read outlets: %w", err)
 	}
-	err = s.query(ctx, `SELECT mn, password, protocol, COALESCE(outlet, ''), st, tolerances, networks FROM devices ORDER BY mn`, nil, func(rows *sql.Rows) error {
+	err = s.query(ctx, `SELECT mn, password, protocol, COALESCE(outlet, ''), st, tolerances, networks, factors FROM devices ORDER BY mn`, nil, func(rows *sql.Rows) error {
 		var d model.Device
-		var tol, nets []byte
-		if err := rows.Scan(&d.MN, &d.Password, &d.Protocol, &d.Outlet, &d.ST, &tol, &nets); err != nil {
+		var tol, nets, factors []byte
+		if err := rows.Scan(&d.MN, &d.Password, &d.Protocol, &d.Outlet, &d.ST, &tol, &nets, &factors); err != nil {
 			return err
+		}
+		if err := json.Unmarshal(factors, &d.Factors); err != nil {
+			return fmt.Errorf("device %q factors: %w", d.MN, err)
+		}
+		if len(d.Factors) == 0 {
+			d.Factors = nil
 		}
 		if err := json.Unmarshal(tol, &d.Tolerances); err != nil {
 			return fmt.Errorf("device %q tolerances: %w", d.MN, err)

@@ -200,7 +200,15 @@ func demoRegistry() *model.Registry {
 		},
 		Devices: []model.Device{
 			{MN: "88888880000001", Password: "123456", Protocol: "2017", Outlet: "91371500MA3C000001-DA001", ST: "31",
-				Tolerances: []string{model.ToleranceModbusCRC}, Networks: []string{"10.20.0.0/16", "2001:db8:1::/48"}},
+				Tolerances: []string{model.ToleranceModbusCRC}, Networks: []string{"10.20.0.0/16", "2001:db8:1::/48"},
+				// Analysers (migration 0013): a range with a detection
+				// limit, a range only, a detection limit with a range
+				// that does not start at zero.
+				Factors: []model.DeviceFactor{
+					{Factor: "a21026", Unit: "mg/m3", RangeMax: ptr(200), DetectionLimit: ptr(1)},
+					{Factor: "a34013", Unit: "mg/m3", RangeMax: ptr(50)},
+					{Factor: "a01014", Unit: "%", RangeMin: 0.5, RangeMax: ptr(40.25), DetectionLimit: ptr(0.1)},
+				}},
 			{MN: "88888880000002", Password: "pw'\"2", Protocol: "2005", Outlet: "91371500MA3C000002-DW001", ST: "32"},
 			{MN: "AIRSTATION0001", Password: "x", Protocol: "2025", ST: "22"}, // a station: no outlet
 		},
@@ -226,10 +234,12 @@ func testRegistry(t *testing.T, tg target) {
 	if !reflect.DeepEqual(got, r) {
 		t.Fatalf("registry round trip:\n got %+v\nwant %+v", got, r)
 	}
-	// A second import upserts what it names and keeps the rest.
+	// A second import upserts what it names and keeps the rest; a device
+	// imported without analysers has none (the import replaces them).
 	r2 := &model.Registry{
 		Counties: []model.County{{Code: "371502", Name: "东昌府区(新)", NameEN: "Dongchangfu"}},
-		Devices:  []model.Device{{MN: "88888880000002", Password: "new", Protocol: "2017", ST: "32"}},
+		Devices: []model.Device{{MN: "88888880000002", Password: "new", Protocol: "2017", ST: "32",
+			Factors: []model.DeviceFactor{{Factor: "w01018", Unit: "mg/L", RangeMax: ptr(500), DetectionLimit: ptr(4)}}}},
 	}
 	if err := s.ImportRegistry(ctx, r2); err != nil {
 		t.Fatal(err)
