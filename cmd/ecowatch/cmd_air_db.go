@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"io"
 	"os"
 	"strconv"
@@ -110,7 +111,7 @@ func runAirReport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		return out.write(stdout, rep, func(w io.Writer) error { return airreport.WriteXLSX(w, airreport.Chinese, rep) },
+		return out.write(stdout, rep, func(w io.Writer) error { return airreport.WriteXLSX(w, workbook.Chinese, rep) },
 			func(w io.Writer) error { return airreport.WriteTable(w, rep) })
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"io"
 	"time"
 
@@ -155,7 +156,7 @@ func runWaterReport(ctx context.Context, args []string, _ io.Reader, stdout, std
 		if err != nil {
 			return err
 		}
-		return out.write(stdout, rep, func(w io.Writer) error { return waterreport.WriteXLSX(w, waterreport.Chinese, rep) },
+		return out.write(stdout, rep, func(w io.Writer) error { return waterreport.WriteXLSX(w, workbook.Chinese, rep) },
 			func(w io.Writer) error { return waterreport.WriteText(w, rep) })
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"net/http"
 	"net/url"
 	"slices"
@@ -106,7 +107,7 @@ func periodParam(q url.Values) (chinatime.Period, error) {
 // writeAccount answers with v as JSON or the tables as a workbook.
 // The workbook speaks the language of ?lang= (zh, the default, or en).
 func writeAccount(w http.ResponseWriter, r *http.Request, status int, format, name string, v any, tables ...accountsvc.Table) error {
-	lang, err := accountsvc.ParseLang(r.URL.Query().Get("lang"))
+	lang, err := workbook.ParseLang(r.URL.Query().Get("lang"))
 	if err != nil {
 		return paramError("lang", "%q: want zh or en", r.URL.Query().Get("lang"))
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"errors"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"net/http"
 	"net/url"
 	"slices"
@@ -232,7 +233,7 @@ func (s *server) airReport(w http.ResponseWriter, r *http.Request) error {
 	if format != "" && format != "json" && format != "xlsx" {
 		return paramError("format", "%q: want json or xlsx", format)
 	}
-	lang, err := airreport.ParseLang(q.Get("lang"))
+	lang, err := workbook.ParseLang(q.Get("lang"))
 	if err != nil {
 		return paramError("lang", "%q: want zh or en", q.Get("lang"))
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"net/http"
 	"net/url"
 	"slices"
@@ -40,7 +41,7 @@ func reportFormat(q url.Values) (string, error) {
 // writeReport answers with the report as JSON or as a workbook named name.
 // The workbook's headers speak the language of ?lang= (zh, the default, or en).
 func writeReport(w http.ResponseWriter, r *http.Request, format, name string, rep rightsreport.Report) error {
-	lang, err := rightsreport.ParseLang(r.URL.Query().Get("lang"))
+	lang, err := workbook.ParseLang(r.URL.Query().Get("lang"))
 	if err != nil {
 		return paramError("lang", "%q: want zh or en", r.URL.Query().Get("lang"))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"net/http"
 	"net/url"
 	"strings"
@@ -142,7 +143,7 @@ func (s *server) waterReport(w http.ResponseWriter, r *http.Request) error {
 	if format != "" && format != "json" && format != "xlsx" {
 		return paramError("format", "%q: want json or xlsx", format)
 	}
-	lang, err := waterreport.ParseLang(q.Get("lang"))
+	lang, err := workbook.ParseLang(q.Get("lang"))
 	if err != nil {
 		return paramError("lang", "%q: want zh or en", q.Get("lang"))
 	}

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"fmt"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"math"
 	"net/http"
 	"strconv"
@@ -234,9 +235,9 @@ func (h *Handler) monthlyXLSX(w http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	lang := airreport.Chinese
+	lang := workbook.Chinese
 	if p.En() {
-		lang = airreport.English
+		lang = workbook.English
 	}
 	var buf bytes.Buffer
 	if err := airreport.WriteXLSX(&buf, lang, rep); err != nil {
@@ -248,9 +249,9 @@ func (h *Handler) monthlyXLSX(w http.ResponseWriter, r *http.Request, p *page) e
 	}
 	if wrep != nil {
 		var wbuf bytes.Buffer
-		wlang, prefix := waterreport.Chinese, "水质 "
+		wlang, prefix := workbook.Chinese, "水质 "
 		if p.En() {
-			wlang, prefix = waterreport.English, "water "
+			wlang, prefix = workbook.English, "water "
 		}
 		if err := waterreport.WriteXLSX(&wbuf, wlang, wrep); err != nil {
 			return err

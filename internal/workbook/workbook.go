@@ -71,3 +71,44 @@ func add(f *excelize.File, first bool, s Sheet) error {
 	}
 	return f.SetPanes(s.Name, panes)
 }
+
+// Lang is the language of a report's workbook, tables and words: "zh"
+// (the bureau's reading, the default) or "en". Each page and file is in
+// one language throughout.
+type Lang string
+
+const (
+	Chinese Lang = "zh"
+	English Lang = "en"
+)
+
+// ParseLang reads a request's language; empty means Chinese.
+func ParseLang(s string) (Lang, error) {
+	switch s {
+	case "", "zh":
+		return Chinese, nil
+	case "en":
+		return English, nil
+	}
+	return "", fmt.Errorf("language %q: want zh or en", s)
+}
+
+// Pick returns zh or en, whichever is in l.
+func (l Lang) Pick(zh, en string) string {
+	if l == English {
+		return en
+	}
+	return zh
+}
+
+// Pair is Pick of a {Chinese, English} pair.
+func (l Lang) Pair(c [2]string) string { return l.Pick(c[0], c[1]) }
+
+// Cols is Pair of each pair: a header row in l.
+func (l Lang) Cols(cs [][2]string) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = l.Pair(c)
+	}
+	return out
+}

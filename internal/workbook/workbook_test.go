@@ -49,3 +49,40 @@ func TestLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestLang: a request's language is zh (also when empty) or en, and
+// nothing else; Pick, Pair and Cols keep the side of that language.
+func TestLang(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Lang
+		ok      bool
+		picked  string
+		headers []string
+	}{
+		{"", Chinese, true, "是", []string{"代码", "数值"}},
+		{"zh", Chinese, true, "是", []string{"代码", "数值"}},
+		{"en", English, true, "yes", []string{"code", "value"}},
+		{"fr", "", false, "", nil},
+		{"EN", "", false, "", nil},
+	}
+	for _, tt := range tests {
+		l, err := ParseLang(tt.in)
+		if (err == nil) != tt.ok || l != tt.want {
+			t.Errorf("ParseLang(%q) = %q, %v; want %q, ok %v", tt.in, l, err, tt.want, tt.ok)
+			continue
+		}
+		if !tt.ok {
+			continue
+		}
+		if got := l.Pick("是", "yes"); got != tt.picked {
+			t.Errorf("%s: Pick = %q, want %q", tt.in, got, tt.picked)
+		}
+		if got := l.Pair([2]string{"是", "yes"}); got != tt.picked {
+			t.Errorf("%s: Pair = %q, want %q", tt.in, got, tt.picked)
+		}
+		if got := l.Cols([][2]string{{"代码", "code"}, {"数值", "value"}}); !reflect.DeepEqual(got, tt.headers) {
+			t.Errorf("%s: Cols = %q, want %q", tt.in, got, tt.headers)
+		}
+	}
+}

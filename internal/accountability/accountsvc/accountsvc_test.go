@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"strings"
 	"testing"
 	"time"
@@ -199,7 +200,7 @@ func TestWholePeriod(t *testing.T) {
 
 	var buf bytes.Buffer
 	fs, _ := st.Firings(ctx, q3)
-	if err := WriteXLSX(&buf, AssessmentTable(a).In(Chinese), SettlementTable(s).In(Chinese), FiringsTable(q3, fs).In(Chinese)); err != nil {
+	if err := WriteXLSX(&buf, AssessmentTable(a).In(workbook.Chinese), SettlementTable(s).In(workbook.Chinese), FiringsTable(q3, fs).In(workbook.Chinese)); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)

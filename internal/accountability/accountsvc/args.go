@@ -2,6 +2,7 @@ package accountsvc
 
 import (
 	"errors"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"os"
 
 	"github.com/ecowatch/ecowatch/internal/chinatime"
@@ -22,7 +23,7 @@ type Args struct {
 // its samples (ReadSamplesFile): every error is the command line's and
 // names the flag at fault.
 func (a Args) Query() (Query, error) {
-	lang, err := ParseLang(a.Lang)
+	lang, err := workbook.ParseLang(a.Lang)
 	if err != nil {
 		return Query{}, err
 	}

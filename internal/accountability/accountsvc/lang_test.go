@@ -2,6 +2,7 @@ package accountsvc
 
 import (
 	"bytes"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"regexp"
 	"slices"
 	"testing"
@@ -43,7 +44,7 @@ func allTables() []Table {
 
 // headerRows writes the tables in one language and reads back each sheet's
 // name and header row, as a reader of the workbook sees them.
-func headerRows(t *testing.T, l Lang) map[string][]string {
+func headerRows(t *testing.T, l workbook.Lang) map[string][]string {
 	t.Helper()
 	var ts []Table
 	for _, x := range allTables() {
@@ -72,7 +73,7 @@ func headerRows(t *testing.T, l Lang) map[string][]string {
 }
 
 func TestChineseHeadersHaveNoEnglish(t *testing.T) {
-	for sh, h := range headerRows(t, Chinese) {
+	for sh, h := range headerRows(t, workbook.Chinese) {
 		if asciiWord.MatchString(sh) || !hasHan(sh) {
 			t.Errorf("sheet name %q is not Chinese", sh)
 		}
@@ -85,7 +86,7 @@ func TestChineseHeadersHaveNoEnglish(t *testing.T) {
 }
 
 func TestEnglishHeadersHaveNoChinese(t *testing.T) {
-	for sh, h := range headerRows(t, English) {
+	for sh, h := range headerRows(t, workbook.English) {
 		if hasHan(sh) {
 			t.Errorf("sheet name %q has Chinese", sh)
 		}
@@ -105,14 +106,14 @@ func TestPick(t *testing.T) {
 		{"code", "code", "code"},
 		{"县区", "县区", "县区"},
 	} {
-		if got := pick(c.in, Chinese); got != c.zh {
+		if got := pick(c.in, workbook.Chinese); got != c.zh {
 			t.Errorf("pick(%q, zh) = %q, want %q", c.in, got, c.zh)
 		}
-		if got := pick(c.in, English); got != c.en {
+		if got := pick(c.in, workbook.English); got != c.en {
 			t.Errorf("pick(%q, en) = %q, want %q", c.in, got, c.en)
 		}
 	}
-	if _, err := ParseLang("fr"); err == nil {
+	if _, err := workbook.ParseLang("fr"); err == nil {
 		t.Error("ParseLang accepted fr")
 	}
 }
@@ -137,7 +138,7 @@ func TestCellsInOneLanguage(t *testing.T) {
 		ReviewsTable([]acc.Review{{ID: "RV1", Plot: "PL1", Stage: 2, Outcome: acc.OutcomeRevision, AboveRisk: true}}),
 	}
 	for _, tb := range tables {
-		zh, en := tb.In(Chinese), tb.In(English)
+		zh, en := tb.In(workbook.Chinese), tb.In(workbook.English)
 		if word.MatchString(zh.Title) || hasHan(en.Title) || en.Title == "" {
 			t.Errorf("titles %q / %q", zh.Title, en.Title)
 		}
@@ -168,11 +169,11 @@ func TestFiringReasonInWorkbookLanguage(t *testing.T) {
 		{Firing: acc.Firing{Rule: "worse", Period: p, County: "371521", Step: acc.StepSummons, Reason: "综合指数变化率(%)为3.2,同比恶化"}},
 	}
 	for _, c := range []struct {
-		lang Lang
+		lang workbook.Lang
 		want []string
 	}{
-		{Chinese, []string{fs[0].Reason, fs[1].Reason}},
-		{English, []string{fs[0].ReasonEN, "air quality index change 3.2%, worse than a year before"}},
+		{workbook.Chinese, []string{fs[0].Reason, fs[1].Reason}},
+		{workbook.English, []string{fs[0].ReasonEN, "air quality index change 3.2%, worse than a year before"}},
 	} {
 		var buf bytes.Buffer
 		if err := WriteXLSX(&buf, FiringsTable(p, fs).In(c.lang)); err != nil {
@@ -186,7 +187,7 @@ func TestFiringReasonInWorkbookLanguage(t *testing.T) {
 		if err != nil || len(rows) != 4 {
 			t.Fatalf("%s: %v %v", c.lang, rows, err)
 		}
-		col := slices.Index(rows[1], map[Lang]string{Chinese: "原因", English: "reason"}[c.lang])
+		col := slices.Index(rows[1], map[workbook.Lang]string{workbook.Chinese: "原因", workbook.English: "reason"}[c.lang])
 		if col < 0 {
 			t.Fatalf("%s: no reason column in %q", c.lang, rows[1])
 		}
@@ -195,7 +196,7 @@ func TestFiringReasonInWorkbookLanguage(t *testing.T) {
 			if got != want {
 				t.Errorf("%s row %d: reason %q, want %q", c.lang, i, got, want)
 			}
-			if c.lang == English && han.MatchString(got) {
+			if c.lang == workbook.English && han.MatchString(got) {
 				t.Errorf("English workbook, row %d: reason %q has Chinese", i, got)
 			}
 		}

@@ -3,6 +3,7 @@ package accountsvc
 import (
 	"context"
 	"fmt"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
@@ -19,7 +20,7 @@ type Query struct {
 	OpenCases bool             // triggers, warnings check, soil duties: open a case for each firing, breach or overdue duty without one
 	Warning   string           // warnings check: the warning's id
 	Samples   map[string]Series
-	Lang      Lang // of the tables: Chinese when empty
+	Lang      workbook.Lang // of the tables: Chinese when empty
 }
 
 // Tables runs q and returns its result (for JSON; an empty list rather
@@ -32,7 +33,7 @@ func (s *Service) Tables(ctx context.Context, q Query, opened func(cases.Case)) 
 	}
 	l := q.Lang
 	if l == "" {
-		l = Chinese
+		l = workbook.Chinese
 	}
 	for i := range t {
 		t[i] = t[i].In(l)

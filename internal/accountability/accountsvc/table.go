@@ -47,29 +47,10 @@ func yesNo(b bool) Word {
 	return Word{"", ""}
 }
 
-// Lang is the language of an exported table: "zh" (the default) or "en".
-type Lang string
-
-const (
-	Chinese Lang = "zh"
-	English Lang = "en"
-)
-
-// ParseLang reads a request's language; empty means Chinese.
-func ParseLang(s string) (Lang, error) {
-	switch s {
-	case "", "zh":
-		return Chinese, nil
-	case "en":
-		return English, nil
-	}
-	return "", fmt.Errorf("language %q: want zh or en", s)
-}
-
 // In returns the table with its title, sheet name, header and words in
 // one language.
-func (t Table) In(l Lang) Table {
-	if l == English && t.TitleEN != "" {
+func (t Table) In(l workbook.Lang) Table {
+	if l == workbook.English && t.TitleEN != "" {
 		t.Title = t.TitleEN
 	} else {
 		t.Title = pick(t.Title, l)
@@ -87,7 +68,7 @@ func (t Table) In(l Lang) Table {
 		for j, v := range r {
 			if w, ok := v.(Word); ok {
 				v = w[0]
-				if l == English {
+				if l == workbook.English {
 					v = w[1]
 				}
 			}
@@ -144,7 +125,7 @@ func word[K ~string](m map[K]Word, k K) Word {
 // pick splits a "中文 English" label at the first space after its last
 // Chinese character (Han or full-width punctuation) and keeps one side; a
 // label with no Chinese, or nothing after it, is the same in both.
-func pick(s string, l Lang) string {
+func pick(s string, l workbook.Lang) string {
 	last := -1
 	for i, r := range s {
 		if unicode.Is(unicode.Han, r) || (r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xffef) {
@@ -158,7 +139,7 @@ func pick(s string, l Lang) string {
 	if sp < 0 {
 		return s
 	}
-	if l == English {
+	if l == workbook.English {
 		return s[last+sp+1:]
 	}
 	return s[:last+sp]
@@ -247,7 +228,7 @@ func FiringsTable(p chinatime.Period, fs []store.StoredFiring) Table {
 // cannot be had (stored by an older binary in words the engine never
 // wrote) is marked as Chinese in the English table.
 func reasonWord(f acc.Firing) Word {
-	en, ok := f.ReasonIn(string(English))
+	en, ok := f.ReasonIn(string(workbook.English))
 	if !ok {
 		en = "(in Chinese) " + en
 	}

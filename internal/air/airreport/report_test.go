@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"regexp"
 	"strings"
 	"testing"
@@ -116,7 +117,7 @@ func testAnnualReportGolden(t *testing.T, st store.Store) {
 
 	// The workbook opens and carries the table.
 	var buf bytes.Buffer
-	if err := WriteXLSX(&buf, Chinese, rep); err != nil {
+	if err := WriteXLSX(&buf, workbook.Chinese, rep); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -258,7 +259,7 @@ func TestWorkbookLanguage(t *testing.T) {
 		}
 		return false
 	}
-	for _, l := range []Lang{Chinese, English} {
+	for _, l := range []workbook.Lang{workbook.Chinese, workbook.English} {
 		var buf bytes.Buffer
 		if err := WriteXLSX(&buf, l, &Report{}); err != nil {
 			t.Fatal(err)
@@ -274,16 +275,16 @@ func TestWorkbookLanguage(t *testing.T) {
 				t.Fatalf("%s: sheet %q rows %q", l, sh, rows)
 			}
 			for _, c := range append([]string{sh}, rows[hr]...) {
-				if l == Chinese && (asciiWord.MatchString(c) || !hasHan(c)) {
+				if l == workbook.Chinese && (asciiWord.MatchString(c) || !hasHan(c)) {
 					t.Errorf("Chinese sheet %q: %q is not Chinese", sh, c)
 				}
-				if l == English && (hasHan(c) || c == "") {
+				if l == workbook.English && (hasHan(c) || c == "") {
 					t.Errorf("English sheet %q: %q is not English", sh, c)
 				}
 			}
 		}
 	}
-	if _, err := ParseLang("fr"); err == nil {
+	if _, err := workbook.ParseLang("fr"); err == nil {
 		t.Error("ParseLang accepted fr")
 	}
 }

@@ -32,33 +32,6 @@ var exclusionColumns = [][2]string{
 	{"缺失小时", "missing"}, {"剔除小时", "excluded"}, {"剔除原因", "reasons"}, {"无效日", "invalid days"},
 }
 
-// Lang is the language of a workbook's sheet names and headers: "zh" (the
-// default) or "en".
-type Lang string
-
-const (
-	Chinese Lang = "zh"
-	English Lang = "en"
-)
-
-// ParseLang reads a request's language; empty means Chinese.
-func ParseLang(s string) (Lang, error) {
-	switch s {
-	case "", "zh":
-		return Chinese, nil
-	case "en":
-		return English, nil
-	}
-	return "", fmt.Errorf("language %q: want zh or en", s)
-}
-
-func (l Lang) pick(c [2]string) string {
-	if l == English {
-		return c[1]
-	}
-	return c[0]
-}
-
 func entityRow(e *Entity) []any {
 	kind := map[string]string{"city": "全市", "county": "区县", "station": "点位"}[e.Kind]
 	row := []any{kind, e.Code, e.Name, e.County, e.Stations, e.Days, e.GoodDays, e.GoodRatio, e.HeavyDays}
@@ -111,14 +84,14 @@ func entityRow(e *Entity) []any {
 // WriteXLSX writes the report as an Excel workbook: the evaluation table
 // (city, counties, stations) and the exclusions sheet, each with a title
 // row above one header row in lang (workbook's layout).
-func WriteXLSX(w io.Writer, lang Lang, rep *Report) error {
+func WriteXLSX(w io.Writer, lang workbook.Lang, rep *Report) error {
 	main := workbook.Sheet{
-		Name:       lang.pick([2]string{"评价表", "evaluation"}),
+		Name:       lang.Pair([2]string{"评价表", "evaluation"}),
 		Title:      fmt.Sprintf("环境空气质量评价 %s (%s – %s), %s, rules %s", rep.Period, rep.From, rep.To, rep.Standard, rep.Rules),
 		FreezeCols: 3, // kind, code, name
 	}
 	for _, c := range xlsxColumns {
-		main.Header = append(main.Header, lang.pick(c))
+		main.Header = append(main.Header, lang.Pair(c))
 	}
 	if rep.City != nil {
 		main.Rows = append(main.Rows, entityRow(rep.City))
@@ -132,11 +105,11 @@ func WriteXLSX(w io.Writer, lang Lang, rep *Report) error {
 
 	// Exclusions: per station and pollutant, what was dropped and why.
 	ex := workbook.Sheet{
-		Name:  lang.pick([2]string{"剔除说明", "exclusions"}),
-		Title: lang.pick([2]string{"剔除说明（" + rep.Period + "）", "Exclusions (" + rep.Period + ")"}),
+		Name:  lang.Pair([2]string{"剔除说明", "exclusions"}),
+		Title: lang.Pair([2]string{"剔除说明（" + rep.Period + "）", "Exclusions (" + rep.Period + ")"}),
 	}
 	for _, h := range exclusionColumns {
-		ex.Header = append(ex.Header, lang.pick(h))
+		ex.Header = append(ex.Header, lang.Pair(h))
 	}
 	for _, s := range rep.Stations {
 		for p := air.Pollutant(0); p < air.NumPollutants; p++ {

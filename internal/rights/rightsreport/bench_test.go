@@ -2,6 +2,7 @@ package rightsreport
 
 import (
 	"fmt"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"io"
 	"testing"
 	"time"
@@ -89,7 +90,7 @@ func BenchmarkReports(b *testing.B) {
 	b.Run("xlsx_trades", func(b *testing.B) {
 		rep, _ := Trades(es, TradeFilter{})
 		for b.Loop() {
-			if err := WriteXLSX(io.Discard, Chinese, rep); err != nil {
+			if err := WriteXLSX(io.Discard, workbook.Chinese, rep); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -2,6 +2,7 @@ package rightsreport
 
 import (
 	"bytes"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"regexp"
 	"testing"
 	"unicode"
@@ -24,7 +25,7 @@ func hasHan(s string) bool {
 
 // headerRows writes every report in one language and reads back each
 // sheet's name and header row.
-func headerRows(t *testing.T, l Lang) map[string][]string {
+func headerRows(t *testing.T, l workbook.Lang) map[string][]string {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := WriteXLSX(&buf, l, ReservoirReport{}, ProjectReport{}, TradeReport{}, StatementReport{}); err != nil {
@@ -50,7 +51,7 @@ func headerRows(t *testing.T, l Lang) map[string][]string {
 }
 
 func TestChineseWorkbookHeadersHaveNoEnglish(t *testing.T) {
-	for sh, h := range headerRows(t, Chinese) {
+	for sh, h := range headerRows(t, workbook.Chinese) {
 		if asciiWord.MatchString(sh) || !hasHan(sh) {
 			t.Errorf("sheet name %q is not Chinese", sh)
 		}
@@ -63,7 +64,7 @@ func TestChineseWorkbookHeadersHaveNoEnglish(t *testing.T) {
 }
 
 func TestEnglishWorkbookHeadersHaveNoChinese(t *testing.T) {
-	for sh, h := range headerRows(t, English) {
+	for sh, h := range headerRows(t, workbook.English) {
 		if hasHan(sh) {
 			t.Errorf("sheet name %q has Chinese", sh)
 		}
@@ -73,7 +74,7 @@ func TestEnglishWorkbookHeadersHaveNoChinese(t *testing.T) {
 			}
 		}
 	}
-	if _, err := ParseLang("fr"); err == nil {
+	if _, err := workbook.ParseLang("fr"); err == nil {
 		t.Error("ParseLang accepted fr")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"os"
 	"reflect"
 	"regexp"
@@ -399,7 +400,7 @@ func TestXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteXLSX(&buf, Chinese, Reservoir(es, ReservoirFilter{Year: 2024}), proj, tr, Statement(es, accB, Range{})); err != nil {
+	if err := WriteXLSX(&buf, workbook.Chinese, Reservoir(es, ReservoirFilter{Year: 2024}), proj, tr, Statement(es, accB, Range{})); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -456,7 +457,7 @@ func TestXLSX(t *testing.T) {
 	// document numbers, bases and credit codes are data.
 	word := regexp.MustCompile(`\b[A-Za-z]{2,}\b`)
 	han := regexp.MustCompile(`\p{Han}`)
-	for _, l := range []Lang{Chinese, English} {
+	for _, l := range []workbook.Lang{workbook.Chinese, workbook.English} {
 		var b bytes.Buffer
 		if err := WriteXLSX(&b, l, Reservoir(es, ReservoirFilter{Year: 2024}), proj, tr, Statement(es, accB, Range{})); err != nil {
 			t.Fatal(err)
@@ -479,10 +480,10 @@ func TestXLSX(t *testing.T) {
 					if i > 1 && data[j] {
 						continue
 					}
-					if l == Chinese && word.MatchString(c) && !strings.Contains(c, "order/") {
+					if l == workbook.Chinese && word.MatchString(c) && !strings.Contains(c, "order/") {
 						t.Errorf("Chinese %s!%d,%d: %q", sh, i+1, j+1, c)
 					}
-					if l == English && han.MatchString(c) {
+					if l == workbook.English && han.MatchString(c) {
 						t.Errorf("English %s!%d,%d: %q", sh, i+1, j+1, c)
 					}
 				}
@@ -493,7 +494,7 @@ func TestXLSX(t *testing.T) {
 
 	// A fraction of a gram's worth of tonnes survives the trip.
 	buf.Reset()
-	if err := WriteXLSX(&buf, Chinese, ReservoirReport{Rows: []ReservoirRow{{Account: rights.City, Closing: 123_456_789_012_345}}}); err != nil {
+	if err := WriteXLSX(&buf, workbook.Chinese, ReservoirReport{Rows: []ReservoirRow{{Account: rights.City, Closing: 123_456_789_012_345}}}); err != nil {
 		t.Fatal(err)
 	}
 	f2, err := excelize.OpenReader(&buf)

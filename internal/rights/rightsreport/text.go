@@ -3,6 +3,7 @@ package rightsreport
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"io"
 	"text/tabwriter"
 	"time"
@@ -15,7 +16,7 @@ import (
 func Encode(w io.Writer, rep Report, format string) error {
 	switch format {
 	case "xlsx":
-		return WriteXLSX(w, Chinese, rep)
+		return WriteXLSX(w, workbook.Chinese, rep)
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)

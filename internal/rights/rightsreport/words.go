@@ -1,6 +1,7 @@
 package rightsreport
 
 import (
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"strings"
 
 	"github.com/ecowatch/ecowatch/internal/rights"
@@ -10,8 +11,8 @@ import (
 // workbook writes the one of its language.
 type word [2]string
 
-func (w word) in(l Lang) string {
-	if l == English {
+func (w word) in(l workbook.Lang) string {
+	if l == workbook.English {
 		return w[1]
 	}
 	return w[0]

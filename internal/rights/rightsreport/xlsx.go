@@ -2,6 +2,7 @@ package rightsreport
 
 import (
 	"fmt"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"io"
 	"strconv"
 	"time"
@@ -12,26 +13,6 @@ import (
 // Report is a report that can be written as worksheets.
 type Report interface {
 	sheets() []sheet
-}
-
-// Lang is the language of a workbook's sheet names and headers: "zh" (the
-// bureau's reading, the default) or "en".
-type Lang string
-
-const (
-	Chinese Lang = "zh"
-	English Lang = "en"
-)
-
-// ParseLang reads a request's language; empty means Chinese.
-func ParseLang(s string) (Lang, error) {
-	switch s {
-	case "", "zh":
-		return Chinese, nil
-	case "en":
-		return English, nil
-	}
-	return "", fmt.Errorf("language %q: want zh or en", s)
 }
 
 // sheet is one worksheet: a title row, one header row in the workbook's
@@ -55,7 +36,7 @@ const (
 // WriteXLSX writes the reports as one workbook, one sheet per report (the
 // project report adds a summary sheet). Quantities are numbers in t/a and
 // money in yuan, formatted; the exact values are the JSON strings.
-func WriteXLSX(w io.Writer, lang Lang, reports ...Report) error {
+func WriteXLSX(w io.Writer, lang workbook.Lang, reports ...Report) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	tonnes, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr(fmtTonnes)})
@@ -73,7 +54,7 @@ func WriteXLSX(w io.Writer, lang Lang, reports ...Report) error {
 	first := true
 	for _, r := range reports {
 		for _, sh := range r.sheets() {
-			if lang == English {
+			if lang == workbook.English {
 				sh.name = sh.nameEN
 			}
 			if first {
@@ -97,13 +78,13 @@ func WriteXLSX(w io.Writer, lang Lang, reports ...Report) error {
 
 func ptr[T any](v T) *T { return &v }
 
-func writeSheet(f *excelize.File, sh sheet, lang Lang, tonnes, yuan, bold int) error {
+func writeSheet(f *excelize.File, sh sheet, lang workbook.Lang, tonnes, yuan, bold int) error {
 	cell := func(col, row int) string {
 		c, _ := excelize.CoordinatesToCellName(col, row) // col, row ≥ 1
 		return c
 	}
 	title := sh.title
-	if lang == English {
+	if lang == workbook.English {
 		title = sh.titleEN
 	}
 	if err := f.SetCellStr(sh.name, "A1", title); err != nil {
@@ -111,7 +92,7 @@ func writeSheet(f *excelize.File, sh sheet, lang Lang, tonnes, yuan, bold int) e
 	}
 	for i, c := range sh.cols {
 		h := c[0]
-		if lang == English {
+		if lang == workbook.English {
 			h = c[1]
 		}
 		if err := f.SetCellStr(sh.name, cell(i+1, 2), h); err != nil {
@@ -175,8 +156,8 @@ func setNumber(f *excelize.File, sheet, at, decimal string, style int) error {
 }
 
 func (r ReservoirReport) sheets() []sheet {
-	sh := sheet{name: "调蓄库收支", nameEN: "reservoir", title: "调蓄库收支表（吨/年）" + filterTitle(Chinese, r.Year, r.County, r.Pollutant),
-		titleEN: "Reservoir receipts and spending (t/a)" + filterTitle(English, r.Year, r.County, r.Pollutant),
+	sh := sheet{name: "调蓄库收支", nameEN: "reservoir", title: "调蓄库收支表（吨/年）" + filterTitle(workbook.Chinese, r.Year, r.County, r.Pollutant),
+		titleEN: "Reservoir receipts and spending (t/a)" + filterTitle(workbook.English, r.Year, r.County, r.Pollutant),
 		cols: [][2]string{
 			{"年度", "year"}, {"区县", "county"}, {"账户", "account"}, {"污染物", "pollutant"}, {"期初余额", "opening"},
 			{"减排入库", "banked"}, {"划入", "transfer in"}, {"回购收回", "bought back"}, {"退回", "returned"}, {"其他收入", "other in"},
@@ -192,8 +173,8 @@ func (r ReservoirReport) sheets() []sheet {
 }
 
 func (r ProjectReport) sheets() []sheet {
-	detail := sheet{name: "项目配置", nameEN: "projects", title: "建设项目总量指标配置（吨/年）" + filterTitle(Chinese, r.Year, r.County, r.Pollutant),
-		titleEN: "Projects served (t/a)" + filterTitle(English, r.Year, r.County, r.Pollutant),
+	detail := sheet{name: "项目配置", nameEN: "projects", title: "建设项目总量指标配置（吨/年）" + filterTitle(workbook.Chinese, r.Year, r.County, r.Pollutant),
+		titleEN: "Projects served (t/a)" + filterTitle(workbook.English, r.Year, r.County, r.Pollutant),
 		cols: [][2]string{
 			{"年度", "year"}, {"区县", "county"}, {"污染物", "pollutant"}, {"配置编号", "allocation"}, {"环评批复文号", "EIA approval"},
 			{"建设单位", "project"}, {"项目类型", "project type"}, {"达标情况", "attainment"}, {"替代比例", "ratio"}, {"依据", "basis"},
@@ -211,8 +192,8 @@ func (r ProjectReport) sheets() []sheet {
 			accountWord(x.Project), x.ProjectType, lookup(attainmentWords, x.Attainment), x.Ratio, x.Basis,
 			x.Need, x.Offset, x.Granted, x.WrittenOff, credits, lookup(allocStatusWords, x.Status)})
 	}
-	sum := sheet{name: "项目配置汇总", nameEN: "project summary", title: "建设项目总量指标配置汇总（吨/年）" + filterTitle(Chinese, r.Year, r.County, r.Pollutant),
-		titleEN: "Projects served by county, pollutant and year (t/a)" + filterTitle(English, r.Year, r.County, r.Pollutant),
+	sum := sheet{name: "项目配置汇总", nameEN: "project summary", title: "建设项目总量指标配置汇总（吨/年）" + filterTitle(workbook.Chinese, r.Year, r.County, r.Pollutant),
+		titleEN: "Projects served by county, pollutant and year (t/a)" + filterTitle(workbook.English, r.Year, r.County, r.Pollutant),
 		cols: [][2]string{
 			{"年度", "year"}, {"区县", "county"}, {"污染物", "pollutant"}, {"已配置项目数", "projects served"},
 			{"新增排放量", "need"}, {"替代削减量", "offset"}, {"待配置项目数", "pending"}, {"待配置削减量", "pending offset"}, {"已释放项目数", "released"},
@@ -224,8 +205,8 @@ func (r ProjectReport) sheets() []sheet {
 }
 
 func (r TradeReport) sheets() []sheet {
-	sh := sheet{name: "交易统计", nameEN: "trades", title: "排污权交易统计（吨/年；元/吨）" + filterTitle(Chinese, 0, "", r.Pollutant) + periodTitle(r.Period),
-		titleEN: "Trade volumes and prices (t/a; yuan per tonne)" + filterTitle(English, 0, "", r.Pollutant) + periodTitle(r.Period),
+	sh := sheet{name: "交易统计", nameEN: "trades", title: "排污权交易统计（吨/年；元/吨）" + filterTitle(workbook.Chinese, 0, "", r.Pollutant) + periodTitle(r.Period),
+		titleEN: "Trade volumes and prices (t/a; yuan per tonne)" + filterTitle(workbook.English, 0, "", r.Pollutant) + periodTitle(r.Period),
 		cols: [][2]string{
 			{"污染物", "pollutant"}, {"月份", "month"}, {"成交笔数", "trades"}, {"挂牌成交", "order book"}, {"拍卖", "auctions"}, {"协议转让", "agreements"},
 			{"成交量", "quantity"}, {"最低价", "min price"}, {"均价", "avg price"}, {"最高价", "max price"}, {"成交金额(元)", "value (yuan)"},
@@ -239,8 +220,8 @@ func (r TradeReport) sheets() []sheet {
 
 func (r StatementReport) sheets() []sheet {
 	acct := accountWord(r.Account)
-	sh := sheet{name: "账户对账单", nameEN: "statement", title: "账户对账单 " + acct.in(Chinese) + periodTitle(r.Period) + "（排污权：吨/年；资金：元）",
-		titleEN: "Account statement " + acct.in(English) + periodTitle(r.Period) + " (rights t/a; money yuan)",
+	sh := sheet{name: "账户对账单", nameEN: "statement", title: "账户对账单 " + acct.in(workbook.Chinese) + periodTitle(r.Period) + "（排污权：吨/年；资金：元）",
+		titleEN: "Account statement " + acct.in(workbook.English) + periodTitle(r.Period) + " (rights t/a; money yuan)",
 		cols: [][2]string{
 			{"资产", "asset"}, {"序号", "seq"}, {"时间", "time"}, {"命令", "command"}, {"操作", "operation"}, {"对象", "ref"},
 			{"文号", "document"}, {"对方账户", "counterparty"}, {"收入", "in"}, {"支出", "out"}, {"余额", "balance"},
@@ -267,21 +248,19 @@ func (r StatementReport) sheets() []sheet {
 	return []sheet{sh}
 }
 
-func filterTitle(lang Lang, year int, county, pollutant string) string {
+func filterTitle(lang workbook.Lang, year int, county, pollutant string) string {
 	s := ""
 	if year != 0 {
-		s += fmt.Sprintf(lang.pickf(" %d年", " %d"), year)
+		s += fmt.Sprintf(lang.Pick(" %d年", " %d"), year)
 	}
 	if county != "" {
-		s += lang.pickf(" 区县 ", " county ") + county
+		s += lang.Pick(" 区县 ", " county ") + county
 	}
 	if pollutant != "" {
 		s += " " + lookup(pollutantWords, pollutant).in(lang)
 	}
 	return s
 }
-
-func (l Lang) pickf(zh, en string) string { return word{zh, en}.in(l) }
 
 func periodTitle(p Range) string {
 	if p.From.IsZero() && p.To.IsZero() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"regexp"
 	"strings"
 	"testing"
@@ -177,7 +178,7 @@ func TestReport(t *testing.T) {
 	golden.Check(t, "testdata/report_2026-10.txt.golden", text.Bytes())
 
 	var x bytes.Buffer
-	if err := WriteXLSX(&x, Chinese, r); err != nil {
+	if err := WriteXLSX(&x, workbook.Chinese, r); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&x)
@@ -213,7 +214,7 @@ func testWorkbookLanguage(t *testing.T, r *Report) {
 	latin := regexp.MustCompile(`[A-Za-z]{2,}`)
 	paren := regexp.MustCompile(`[（(][^）)]*[）)]`)
 	han := regexp.MustCompile(`\p{Han}`)
-	for _, l := range []Lang{Chinese, English} {
+	for _, l := range []workbook.Lang{workbook.Chinese, workbook.English} {
 		var x bytes.Buffer
 		if err := WriteXLSX(&x, l, r); err != nil {
 			t.Fatal(err)
@@ -242,10 +243,10 @@ func testWorkbookLanguage(t *testing.T, r *Report) {
 					if names[c] || (i > 2 && j == codeCol) {
 						continue
 					}
-					if l == Chinese && latin.MatchString(paren.ReplaceAllString(c, "")) {
+					if l == workbook.Chinese && latin.MatchString(paren.ReplaceAllString(c, "")) {
 						t.Errorf("Chinese sheet %s row %d: %q", sh, i, c)
 					}
-					if l == English && han.MatchString(c) {
+					if l == workbook.English && han.MatchString(c) {
 						t.Errorf("English sheet %s row %d: %q", sh, i, c)
 					}
 				}
