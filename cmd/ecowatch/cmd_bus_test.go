@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +83,26 @@ func TestRolesNeedDB(t *testing.T) {
 		if code := run(context.Background(), []string{role, "--db", "postgres://x", "extra"}, strings.NewReader(""), &out, &errb); code != 2 ||
 			!strings.Contains(errb.String(), "unexpected arguments") {
 			t.Errorf("ecowatch %s with an argument: exit %d, %q", role, code, errb.String())
+		}
+	}
+}
+
+// A writer's --forward-config is checked before anything is connected:
+// every error, with its file and line.
+func TestWriterForwardConfig(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "forward.yaml")
+	if err := os.WriteFile(bad, []byte("targets:\n  - name: province\n    address: 10.0.0.1:9212\n    protocol: \"2019\"\n    select: {all: true}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"writer", "--db", "postgres://x", "--forward-config", bad},
+		{"writer", "--db", "postgres://x", "--forward-config", bad + ".missing"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
+		if code == 0 || !strings.Contains(errb.String(), "-forward-config") ||
+			(!strings.HasSuffix(args[4], ".missing") && !strings.Contains(errb.String(), "forward.yaml:4: targets[0].protocol")) {
+			t.Errorf("ecowatch %v: exit %d, %q", args, code, errb.String())
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/app"
 	"github.com/ecowatch/ecowatch/internal/bus"
+	"github.com/ecowatch/ecowatch/internal/forward/forwardsvc"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 )
 
@@ -70,11 +71,17 @@ func runWriter(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	fs.DurationVar(&cfg.Retention, "retention", 0, "drop minute and real-time data older than this, whole months at a time (0 keeps all)")
 	fs.DurationVar(&cfg.RollupRetention, "rollup-retention", 0, "drop roll-ups older than this (0 keeps all)")
 	fs.DurationVar(&cfg.RawRetention, "raw-retention", 0, "drop archived raw frames older than this (0 keeps all)")
+	forwardConfig := fs.String("forward-config", app.EnvOr("ECOWATCH_FORWARD_CONFIG", ""), "YAML or JSON file of the upper platforms to forward to (README: Forwarding to upper platforms); give the same file to every writer: one at a time forwards, the others take over when it dies ($ECOWATCH_FORWARD_CONFIG)")
+	fs.DurationVar(&cfg.ForwardRetry, "forward-retry", forwardsvc.DefaultRetry, "how often a writer that does not forward tries to take over forwarding")
+	fs.DurationVar(&cfg.RegistryReload, "registry-reload", 30*time.Second, "the forwarding writer resolves the forwarding selections against the registry this often")
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
 	log, sec, err := rf.Check("the PostgreSQL the writer commits to", stderr)
 	if err != nil {
+		return err
+	}
+	if cfg.Forward, err = app.LoadForwardConfig(*forwardConfig); err != nil {
 		return err
 	}
 	log = log.With("writer", cfg.Writer.ID)

@@ -325,15 +325,9 @@ func (f *ServeFlags) Config(stderr io.Writer, binary string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	var fwd *forward.Config
-	if f.forwardConfig != "" {
-		data, err := os.ReadFile(f.forwardConfig)
-		if err != nil {
-			return Config{}, fmt.Errorf("-forward-config: %w", err)
-		}
-		if fwd, err = forward.Parse(f.forwardConfig, data); err != nil {
-			return Config{}, fmt.Errorf("-forward-config:\n%w", err)
-		}
+	fwd, err := LoadForwardConfig(f.forwardConfig)
+	if err != nil {
+		return Config{}, err
 	}
 	return Config{
 		Backup:            bsch,
@@ -354,4 +348,21 @@ func (f *ServeFlags) Config(stderr io.Writer, binary string) (Config, error) {
 		Mailer:            mailer,
 		Logger:            slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
+}
+
+// LoadForwardConfig reads and checks --forward-config (nil without one):
+// a wrong file stops the start with every error, each naming its line.
+func LoadForwardConfig(path string) (*forward.Config, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-forward-config: %w", err)
+	}
+	fwd, err := forward.Parse(path, data)
+	if err != nil {
+		return nil, fmt.Errorf("-forward-config:\n%w", err)
+	}
+	return fwd, nil
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/bus"
+	"github.com/ecowatch/ecowatch/internal/forward"
+	"github.com/ecowatch/ecowatch/internal/forward/forwardsvc"
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -24,7 +26,8 @@ import (
 //
 //	gateway  devices → JetStream (acks 9014 after the stream's PubAck)
 //	writer   JetStream → PostgreSQL (acks the stream after the commit),
-//	         keeps the roll-ups and the retention
+//	         keeps the roll-ups and the retention; with Forward, one
+//	         writer at a time forwards to upper platforms
 //	web      the API and the dashboard on PostgreSQL (Start with
 //	         DisableGateway), optionally reading from a replica
 //
@@ -202,8 +205,19 @@ type WriterRoleConfig struct {
 	// than this (gateway.Config.ArchiveRetention: 0 takes the gateway's
 	// default of 7 days, negative keeps them).
 	ArchiveRetention time.Duration
-	ReadyFile        string
-	Logger           *slog.Logger
+	// Forward, when set, makes this writer one of the candidates to
+	// forward to upper platforms: the writers commit the uploads and with
+	// them the outbound queue (store.CommitBatch), and exactly one process
+	// at a time sends it, the holder of the store's session lock
+	// (forwardsvc.Elected); the others try the lock every ForwardRetry
+	// (forwardsvc.DefaultRetry when 0) and take over when the holder's
+	// database session ends. The holder resolves the selections again
+	// every RegistryReload (30 s when 0).
+	Forward        *forward.Config
+	ForwardRetry   time.Duration
+	RegistryReload time.Duration
+	ReadyFile      string
+	Logger         *slog.Logger
 }
 
 // RollupEvery is how often the roll-ups are brought up to date by
@@ -221,6 +235,8 @@ type WriterRole struct {
 	Store  store.Store
 	Bus    *bus.Bus
 	Writer *bus.Writer
+	// Forward is the forwarding candidate; nil without Config.Forward.
+	Forward *forwardsvc.Elected
 	// Metrics is the process's registry: the writer's series and the
 	// roll-up and retention counters, served at /metrics on OpsAddr.
 	Metrics *prometheus.Registry
@@ -274,6 +290,13 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 		b.Close()
 		st.Close()
 		return nil, err
+	}
+	if cfg.Forward != nil {
+		if err := r.startForward(cfg); err != nil {
+			b.Close()
+			st.Close()
+			return nil, err
+		}
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r.cancel = cancel
@@ -348,6 +371,35 @@ func StartWriterRole(ctx context.Context, cfg WriterRoleConfig) (*WriterRole, er
 	return r, nil
 }
 
+// startForward starts the forwarding candidate (WriterRoleConfig.Forward)
+// and the reload of its selections.
+func (r *WriterRole) startForward(cfg WriterRoleConfig) error {
+	locker, ok := r.Store.(store.SessionLocker)
+	if !ok {
+		return fmt.Errorf("forwarding from writers needs a store shared by processes with session locks (PostgreSQL); with SQLite run serve --forward-config")
+	}
+	fw := forwardsvc.NewElected(r.Store, cfg.Forward, locker, forwardsvc.Options{Log: r.log.With("component", "forward")}, cfg.ForwardRetry)
+	if err := fw.RegisterMetrics(r.Metrics); err != nil {
+		return err
+	}
+	fw.Start()
+	r.Forward = fw
+	reload := cfg.RegistryReload
+	if reload <= 0 {
+		reload = 30 * time.Second
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		every(r.stop, reload, func(ctx context.Context) {
+			if err := fw.Reload(ctx); err != nil {
+				r.log.Warn("forwarding routes not reloaded", "err", err)
+			}
+		})
+	}()
+	return nil
+}
+
 func (r *WriterRole) purge(ctx context.Context, cfg WriterRoleConfig) {
 	now := time.Now()
 	if cfg.Retention > 0 {
@@ -407,6 +459,11 @@ func (r *WriterRole) Shutdown(ctx context.Context) error {
 	var errs []error
 	if err := r.ops.shutdown(ctx); err != nil {
 		errs = append(errs, err)
+	}
+	if r.Forward != nil {
+		// First: what is in flight stays queued, and the lock passes to
+		// another writer at its next try.
+		r.Forward.Stop()
 	}
 	r.cancel()
 	select {

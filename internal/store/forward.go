@@ -101,6 +101,14 @@ func (s *sqlBase) SetForwardRoutes(ctx context.Context, routes []ForwardRoute) (
 			_ = tx.Rollback()
 		}
 	}()
+	if s.postgres {
+		// Two forwarders replacing the routes at once (a leader handing
+		// over) would each delete what they see and insert the same keys:
+		// one after the other instead.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, sessionLockKey("forward_routes")); err != nil {
+			return fmt.Errorf("forward routes: lock: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM forward_routes`); err != nil {
 		return fmt.Errorf("forward routes: %w", err)
 	}

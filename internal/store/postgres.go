@@ -27,6 +27,11 @@ type pgStore struct {
 	log  *slog.Logger
 	pool sync.Pool // *pgScratch
 
+	// connCfg opens the dedicated sessions of TrySessionLock, outside
+	// the pool (a pooled connection would keep a session lock after its
+	// holder let it go back).
+	connCfg *pgx.ConnConfig
+
 	pmu   sync.Mutex
 	parts map[int]bool // months (year*12+month-1) whose partition exists
 
@@ -98,7 +103,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (Store, error) 
 		db.Close()
 		return nil, fmt.Errorf("open postgres %s: %w", redactDSN(dsn), err)
 	}
-	s := &pgStore{sqlBase: sqlBase{r: db, w: db, postgres: true}, log: opts.logger(), parts: map[int]bool{}, uploadsByCopy: true}
+	s := &pgStore{sqlBase: sqlBase{r: db, w: db, postgres: true}, log: opts.logger(), parts: map[int]bool{}, uploadsByCopy: true, connCfg: cfg}
 	s.pool.New = func() any { return new(pgScratch) }
 	s.log.Info("store opened", "driver", "postgres", "dsn", redactDSN(dsn), "schema_version", version)
 	return s, nil

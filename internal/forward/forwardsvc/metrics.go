@@ -11,7 +11,12 @@ import (
 // RegisterMetrics registers the per-target figures (ecowatch_forward_*,
 // label target) in the process's registry.
 func (s *Service) RegisterMetrics(r prometheus.Registerer) error {
-	set := metrics.NewSet(s.Status)
+	return registerMetrics(r, s.Status)
+}
+
+// registerMetrics registers the per-target series read from status.
+func registerMetrics(r prometheus.Registerer, status func() []Status) error {
+	set := metrics.NewSet(status)
 	target := []string{"target"}
 	perTarget := func(v func(*Status) float64) func([]Status, metrics.Emit) {
 		return func(sts []Status, emit metrics.Emit) {
