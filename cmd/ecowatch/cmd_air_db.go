@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"io"
 	"os"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // The air subcommands that use the store: import, sync, report, targets,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"io"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/water/waterimport"
 	"github.com/ecowatch/ecowatch/internal/water/waterreg"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // The surface-water subcommands that use the store: registry, import,

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"errors"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // The ambient air endpoints read the store's air data through

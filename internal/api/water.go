@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/water/trace"
 	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // The surface-water endpoints read the water registry and the

@@ -3,7 +3,6 @@ package dashboard
 import (
 	"bytes"
 	"fmt"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"math"
 	"net/http"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/marking"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"github.com/xuri/excelize/v2"
 )
 

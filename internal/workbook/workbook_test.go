@@ -86,3 +86,61 @@ func TestLang(t *testing.T) {
 		}
 	}
 }
+
+// TestCellsAndStyles: a Number is a number cell with its format, other
+// values are written as excelize writes them, the header is bold and
+// Widths set the first columns' widths.
+func TestCellsAndStyles(t *testing.T) {
+	var buf bytes.Buffer
+	err := Write(&buf, Sheet{Name: "s", Title: "t", Header: []string{"数量", "金额", "n"}, Widths: []float64{12, 20},
+		Rows: [][]any{{Number{Value: 123456789.012345, Format: "#,##0.000000"}, Number{Value: -1600, Format: "#,##0.00"}, 7}, {nil, "x", int64(8)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tests := []struct {
+		cell, raw, format string
+	}{
+		{"A3", "123456789.012345", "#,##0.000000"},
+		{"B3", "-1600", "#,##0.00"},
+		{"C3", "7", ""},
+		{"B4", "x", ""},
+		{"C4", "8", ""},
+	}
+	for _, tt := range tests {
+		raw, err := f.GetCellValue("s", tt.cell, excelize.Options{RawCellValue: true})
+		if err != nil || raw != tt.raw {
+			t.Errorf("%s = %q (%v), want %q", tt.cell, raw, err, tt.raw)
+		}
+		id, err := f.GetCellStyle("s", tt.cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if st.CustomNumFmt != nil {
+			got = *st.CustomNumFmt
+		}
+		if got != tt.format {
+			t.Errorf("%s: number format %q, want %q", tt.cell, got, tt.format)
+		}
+	}
+	for _, c := range []string{"A2", "B2", "C2"} {
+		id, _ := f.GetCellStyle("s", c)
+		if st, err := f.GetStyle(id); err != nil || st.Font == nil || !st.Font.Bold {
+			t.Errorf("header %s not bold: %+v %v", c, st, err)
+		}
+	}
+	for col, want := range map[string]float64{"A": 12, "B": 20} {
+		if w, err := f.GetColWidth("s", col); err != nil || w != want {
+			t.Errorf("column %s width %v (%v), want %v", col, w, err, want)
+		}
+	}
+}

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 
 	"github.com/xuri/excelize/v2"
 

@@ -2,10 +2,10 @@ package accountsvc
 
 import (
 	"errors"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"os"
 
 	"github.com/ecowatch/ecowatch/internal/chinatime"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // Kinds are the account subcommands of the command line.

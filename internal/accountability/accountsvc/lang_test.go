@@ -2,7 +2,6 @@ package accountsvc
 
 import (
 	"bytes"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"regexp"
 	"slices"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/alerts"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // asciiWord is a run of two or more Latin letters: a header in Chinese may

@@ -3,10 +3,10 @@ package accountsvc
 import (
 	"context"
 	"fmt"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // Query is one of the tables the command line shows (ecowatch account).

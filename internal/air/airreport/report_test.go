@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // testRegistry: two counties; the city is evaluated on A and B; county

@@ -2,12 +2,12 @@ package rightsreport
 
 import (
 	"fmt"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"io"
 	"testing"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/rights"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // benchLedger builds a ledger of about n entries: 100 enterprises with

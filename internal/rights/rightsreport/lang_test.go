@@ -2,12 +2,13 @@ package rightsreport
 
 import (
 	"bytes"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"regexp"
 	"testing"
 	"unicode"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // asciiWord is a run of two or more Latin letters: a Chinese header may

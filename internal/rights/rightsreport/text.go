@@ -3,12 +3,12 @@ package rightsreport
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"io"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/chinatime"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // Encode writes the report as "table" (plain text, aligned), "json" or

@@ -1,22 +1,17 @@
 package rightsreport
 
 import (
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"strings"
 
 	"github.com/ecowatch/ecowatch/internal/rights"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // word is a cell that names something in Chinese and English; the
 // workbook writes the one of its language.
 type word [2]string
 
-func (w word) in(l workbook.Lang) string {
-	if l == workbook.English {
-		return w[1]
-	}
-	return w[0]
-}
+func (w word) in(l workbook.Lang) string { return l.Pair(w) }
 
 // lookup returns the word of a code, or the code itself in both languages.
 func lookup(m map[string]word, code string) word {

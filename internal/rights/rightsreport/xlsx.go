@@ -2,12 +2,11 @@ package rightsreport
 
 import (
 	"fmt"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"io"
 	"strconv"
 	"time"
 
-	"github.com/xuri/excelize/v2"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // Report is a report that can be written as worksheets.
@@ -33,126 +32,71 @@ const (
 	fmtYuan   = "#,##0.00"
 )
 
-// WriteXLSX writes the reports as one workbook, one sheet per report (the
-// project report adds a summary sheet). Quantities are numbers in t/a and
-// money in yuan, formatted; the exact values are the JSON strings.
+// WriteXLSX writes the reports as one workbook in the shared layout
+// (workbook.Write), one sheet per report (the project report adds a
+// summary sheet). Quantities are numbers in t/a and money in yuan,
+// formatted; the exact values are the JSON strings.
 func WriteXLSX(w io.Writer, lang workbook.Lang, reports ...Report) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	tonnes, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr(fmtTonnes)})
-	if err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	yuan, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr(fmtYuan)})
-	if err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	first := true
+	var sheets []workbook.Sheet
 	for _, r := range reports {
 		for _, sh := range r.sheets() {
-			if lang == workbook.English {
-				sh.name = sh.nameEN
+			ws, err := sh.in(lang)
+			if err != nil {
+				return fmt.Errorf("xlsx: sheet %s: %w", lang.Pick(sh.name, sh.nameEN), err)
 			}
-			if first {
-				if err := f.SetSheetName("Sheet1", sh.name); err != nil {
-					return fmt.Errorf("xlsx: %w", err)
-				}
-				first = false
-			} else if _, err := f.NewSheet(sh.name); err != nil {
-				return fmt.Errorf("xlsx: sheet %s: %w", sh.name, err)
-			}
-			if err := writeSheet(f, sh, lang, tonnes, yuan, bold); err != nil {
-				return fmt.Errorf("xlsx: sheet %s: %w", sh.name, err)
-			}
+			sheets = append(sheets, ws)
 		}
 	}
-	if _, err := f.WriteTo(w); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	return nil
+	return workbook.Write(w, sheets...)
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func writeSheet(f *excelize.File, sh sheet, lang workbook.Lang, tonnes, yuan, bold int) error {
-	cell := func(col, row int) string {
-		c, _ := excelize.CoordinatesToCellName(col, row) // col, row ≥ 1
-		return c
-	}
-	title := sh.title
-	if lang == workbook.English {
-		title = sh.titleEN
-	}
-	if err := f.SetCellStr(sh.name, "A1", title); err != nil {
-		return err
-	}
-	for i, c := range sh.cols {
-		h := c[0]
-		if lang == workbook.English {
-			h = c[1]
-		}
-		if err := f.SetCellStr(sh.name, cell(i+1, 2), h); err != nil {
-			return err
-		}
-		if err := f.SetColWidth(sh.name, colName(i+1), colName(i+1), float64(max(10, 2*len([]rune(c[0])), len(c[1]))+2)); err != nil {
-			return err
-		}
-	}
-	if err := f.SetCellStyle(sh.name, "A2", cell(len(sh.cols), 2), bold); err != nil {
-		return err
+// in is the sheet in lang: the columns as wide as the longer of their
+// two headers (a Han character is two wide), the cells in lang.
+func (sh sheet) in(lang workbook.Lang) (workbook.Sheet, error) {
+	out := workbook.Sheet{Name: lang.Pick(sh.name, sh.nameEN), Title: lang.Pick(sh.title, sh.titleEN), Header: lang.Cols(sh.cols)}
+	for _, c := range sh.cols {
+		out.Widths = append(out.Widths, float64(max(10, 2*len([]rune(c[0])), len(c[1]))+2))
 	}
 	for ri, row := range sh.rows {
+		cells := make([]any, len(row))
 		for ci, v := range row {
-			at := cell(ci+1, ri+3)
 			var err error
-			switch v := v.(type) {
-			case Grams:
-				err = setNumber(f, sh.name, at, v.String(), tonnes)
-			case Fen:
-				err = setNumber(f, sh.name, at, v.String(), yuan)
-			case int:
-				err = f.SetCellInt(sh.name, at, int64(v))
-			case int64:
-				err = f.SetCellInt(sh.name, at, v)
-			case time.Time:
-				err = f.SetCellStr(sh.name, at, v.In(cst).Format("2006-01-02 15:04:05"))
-			case string:
-				err = f.SetCellStr(sh.name, at, v)
-			case word:
-				err = f.SetCellStr(sh.name, at, v.in(lang))
-			case nil:
-			default:
-				err = fmt.Errorf("cell %s: unexpected %T", at, v)
-			}
-			if err != nil {
-				return err
+			if cells[ci], err = cellIn(v, lang); err != nil {
+				return workbook.Sheet{}, fmt.Errorf("row %d, column %d: %w", ri+1, ci+1, err)
 			}
 		}
+		out.Rows = append(out.Rows, cells)
 	}
-	return f.SetPanes(sh.name, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"})
+	return out, nil
 }
 
-func colName(i int) string {
-	s, _ := excelize.ColumnNumberToName(i)
-	return s
+// cellIn is a cell's value as the workbook writes it: quantities and
+// money as formatted numbers, times in China time, words in lang.
+func cellIn(v any, lang workbook.Lang) (any, error) {
+	switch v := v.(type) {
+	case Grams:
+		return number(v.String(), fmtTonnes)
+	case Fen:
+		return number(v.String(), fmtYuan)
+	case time.Time:
+		return v.In(cst).Format("2006-01-02 15:04:05"), nil
+	case word:
+		return v.in(lang), nil
+	case int, int64, string, nil:
+		return v, nil
+	}
+	return nil, fmt.Errorf("unexpected %T", v)
 }
 
-// setNumber writes an exact decimal as the nearest double (at most 16
+// number is an exact decimal as the nearest double (at most 16
 // significant digits for every quantity the ledger allows, so the shown
 // value is the exact one) with a number format.
-func setNumber(f *excelize.File, sheet, at, decimal string, style int) error {
+func number(decimal, format string) (workbook.Number, error) {
 	x, err := strconv.ParseFloat(decimal, 64)
 	if err != nil {
-		return err
+		return workbook.Number{}, err
 	}
-	if err := f.SetCellFloat(sheet, at, x, -1, 64); err != nil {
-		return err
-	}
-	return f.SetCellStyle(sheet, at, at, style)
+	return workbook.Number{Value: x, Format: format}, nil
 }
 
 func (r ReservoirReport) sheets() []sheet {

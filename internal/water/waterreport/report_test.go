@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
 	"github.com/ecowatch/ecowatch/internal/water"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // scenario is a small city: river A with 5 sections (the proportion
