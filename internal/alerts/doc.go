@@ -12,7 +12,11 @@
 //     in a sliding window above a threshold;
 //   - suspicious data (possible falsification, 数据造假): flat lines (the
 //     same value N times in a row), implausible steps, values pinned just
-//     under the limit (a share of values within Band below it);
+//     under the limit (a share of values within Band below it); values
+//     long at the analyser's detection limit and values long within 2 % of
+//     its measuring range (signs 20 and 22 of the list in
+//     internal/marking.Signs; runs of consecutive valid values, for series
+//     whose SeriesSpec carries the registry's analyser);
 //   - electricity sub-meters (分表计电): treatment equipment off or
 //     under-loaded while production runs, and production inside the
 //     restricted windows of the enterprise's class (staggered production,

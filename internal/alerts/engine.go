@@ -165,6 +165,18 @@ type series struct {
 	flags  window // n: all values, hit: M or C
 	pinned window // n: valid values, hit: just under the limit
 
+	// Signs 20 and 22: the analyser's detection limit and range span (0:
+	// not screened), and the current run of valid values near the limit,
+	// and within the narrow band [bandLo, bandHi].
+	dl, span       float64
+	dlStart        int64
+	dlN            int32
+	dlIn           bool
+	bandLo, bandHi float64
+	bandStart      int64
+	bandN          int32
+	bandIn         bool
+
 	ep [numRules]episode
 }
 
@@ -185,6 +197,7 @@ type group struct {
 type Engine struct {
 	cfg                                          Config
 	tExceed, tOff, tFlags, tFlat, tStep, tPinned timing
+	tNearDL, tBand                               timing
 	tElOff, tElUnder, tElRestr                   timing
 	maxAge, offlineAfter                         int64
 
@@ -273,6 +286,7 @@ func New(cfg Config, specs []SeriesSpec, groups []MeterGroup, schedules []Schedu
 		cfg:     cfg,
 		tExceed: toTiming(cfg.Exceedance), tOff: toTiming(cfg.Offline.Timing), tFlags: toTiming(cfg.FlagOveruse.Timing),
 		tFlat: toTiming(cfg.FlatLine.Timing), tStep: toTiming(cfg.Step.Timing), tPinned: toTiming(cfg.Pinned.Timing),
+		tNearDL: toTiming(cfg.NearDetection.Timing), tBand: toTiming(cfg.NarrowBand.Timing),
 		tElOff: toTiming(cfg.Electric.Off), tElUnder: toTiming(cfg.Electric.Underload), tElRestr: toTiming(cfg.Electric.Restricted),
 		maxAge:       int64(cfg.Electric.MaxAge / time.Second),
 		offlineAfter: int64(cfg.Offline.After / time.Second),
@@ -304,6 +318,12 @@ func New(cfg Config, specs []SeriesSpec, groups []MeterGroup, schedules []Schedu
 			s.maxStep = sp.MaxStep
 		case cfg.Step.Factor > 0 && !math.IsNaN(s.max):
 			s.maxStep = cfg.Step.Factor * s.max
+		}
+		if a := sp.Analyser; a != nil && a.DetectionLimit != nil && *a.DetectionLimit > 0 {
+			s.dl = *a.DetectionLimit
+			if a.RangeMax != nil && *a.RangeMax > a.RangeMin {
+				s.span = *a.RangeMax - a.RangeMin
+			}
 		}
 		s.flags = window{w: bucket(cfg.FlagOveruse.Window), ring: ringAll[2*i*cfg.Buckets : (2*i+1)*cfg.Buckets : (2*i+1)*cfg.Buckets]}
 		s.pinned = window{w: bucket(cfg.Pinned.Window), ring: ringAll[(2*i+1)*cfg.Buckets : (2*i+2)*cfg.Buckets : (2*i+2)*cfg.Buckets]}
@@ -499,6 +519,13 @@ func (e *Engine) Observe(s Sample, out []Outcome) []Outcome {
 		}
 	}
 
+	if sr.dl > 0 {
+		out = e.nearDetection(sr, id, t, v, out)
+	}
+	if sr.span > 0 {
+		out = e.narrowBand(sr, id, t, v, out)
+	}
+
 	// Flat line: the same value N times in a row.
 	if sr.hasValid && v == sr.lastValid {
 		sr.flatN++
@@ -537,6 +564,66 @@ func (e *Engine) Observe(s Sample, out []Outcome) []Outcome {
 	}
 
 	sr.lastValid, sr.lastValidT, sr.hasValid = v, t, true
+	return out
+}
+
+// gap reports whether a valid value at t does not continue the series'
+// last one: more than two intervals apart. A run of signs 20 and 22 is of
+// consecutive values; missing data breaks it (sign 19, offline, is
+// another rule).
+func (sr *series) gap(t int64) bool {
+	return !sr.hasValid || t-sr.lastValidT > 2*sr.interval
+}
+
+// nearDetection is sign 20 of the falsification list (marking.Signs, item
+// 20: 数据长期在仪器分析方法检出限上下波动): the run of consecutive valid
+// values at most NearDetection.Factor × the detection limit; it fires once
+// the run has lasted Duration with at least MinCount values. Value is the
+// value, Threshold the bound (Factor × limit), in the factor's unit.
+func (e *Engine) nearDetection(sr *series, id SeriesID, t int64, v float64, out []Outcome) []Outcome {
+	c := e.cfg.NearDetection
+	bound := c.Factor * sr.dl
+	if c.Factor <= 0 || c.Duration <= 0 {
+		return out
+	}
+	if v > bound {
+		sr.dlIn = false
+		return e.clear(&sr.ep[RuleNearDetection], RuleNearDetection, id, sr.dev, t, out)
+	}
+	if !sr.dlIn || sr.gap(t) {
+		sr.dlIn, sr.dlStart, sr.dlN = true, t, 0
+		out = e.clear(&sr.ep[RuleNearDetection], RuleNearDetection, id, sr.dev, t, out)
+	}
+	sr.dlN++
+	if d := t - sr.dlStart; d >= int64(c.Duration/time.Second) && int(sr.dlN) >= max(c.MinCount, 1) {
+		out = e.fire(&sr.ep[RuleNearDetection], e.tNearDL, 0, RuleNearDetection, id, sr.dev, t, v, bound, out)
+	}
+	return out
+}
+
+// narrowBand is sign 22 (item 22: 数据变化幅度长期在量程2%以内波动): the run
+// of consecutive valid values whose highest and lowest differ by at most
+// NarrowBand.Share × the range span; a value that widens the band beyond
+// it starts a new run at itself. It fires once the run has lasted
+// Duration with at least MinCount values. Value is the band's width,
+// Threshold the allowed width, in the factor's unit.
+func (e *Engine) narrowBand(sr *series, id SeriesID, t int64, v float64, out []Outcome) []Outcome {
+	c := e.cfg.NarrowBand
+	if c.Share <= 0 || c.Duration <= 0 {
+		return out
+	}
+	width := c.Share * sr.span
+	lo, hi := min(sr.bandLo, v), max(sr.bandHi, v)
+	if !sr.bandIn || sr.gap(t) || hi-lo > width {
+		sr.bandIn, sr.bandStart, sr.bandN, sr.bandLo, sr.bandHi = true, t, 0, v, v
+		lo, hi = v, v
+		out = e.clear(&sr.ep[RuleNarrowBand], RuleNarrowBand, id, sr.dev, t, out)
+	}
+	sr.bandLo, sr.bandHi = lo, hi
+	sr.bandN++
+	if d := t - sr.bandStart; d >= int64(c.Duration/time.Second) && int(sr.bandN) >= max(c.MinCount, 1) {
+		out = e.fire(&sr.ep[RuleNarrowBand], e.tBand, 0, RuleNarrowBand, id, sr.dev, t, hi-lo, width, out)
+	}
 	return out
 }
 

@@ -130,6 +130,9 @@ var ruleNames = map[string][2]string{
 	"treatment-underload": {"治污设施低负荷运行", "treatment equipment under-loaded"},
 	"restricted":          {"限产时段生产", "production in a restricted window"},
 	"offline":             {"设备离线", "device offline"},
+	// Signs 20 and 22 of the falsification list (internal/marking.Signs).
+	"near-detection-limit": {"数据长期在检出限附近波动", "long hovering around the detection limit"},
+	"narrow-band":          {"数据长期在量程2%以内波动", "long varying within 2 % of the measuring range"},
 }
 
 // RuleName names an alert rule in lang ("zh" or "en").
@@ -212,6 +215,20 @@ func (x Finding) Describe(lang string) string {
 			return fmt.Sprintf("%s for %s h", rule, Num(h))
 		}
 		return fmt.Sprintf("%s %s 小时", rule, Num(h))
+	}
+	switch x.Rule {
+	case "near-detection-limit": // Value: the value; Limit: the bound (1.5 × the detection limit)
+		name := factors.Name(x.Factor, lang)
+		if en {
+			return fmt.Sprintf("%s: %s, %s (at most %s)", name, rule, withUnit(Num(x.Value), u), withUnit(Num(x.Limit), u))
+		}
+		return fmt.Sprintf("%s%s，%s（不高于 %s）", name, rule, withUnit(Num(x.Value), u), withUnit(Num(x.Limit), u))
+	case "narrow-band": // Value: the band's width; Limit: 2 % of the range
+		name := factors.Name(x.Factor, lang)
+		if en {
+			return fmt.Sprintf("%s: %s, spread %s (2 %% of the range: %s)", name, rule, withUnit(Num(x.Value), u), withUnit(Num(x.Limit), u))
+		}
+		return fmt.Sprintf("%s%s，波动幅度 %s（量程的2%%为 %s）", name, rule, withUnit(Num(x.Value), u), withUnit(Num(x.Limit), u))
 	}
 	if _, ok := factors.Lookup(x.Factor); !ok {
 		return rule // an electricity sub-meter's channel, or no factor

@@ -22,6 +22,10 @@ func TestAlertTitle(t *testing.T) {
 	water.Findings = []Finding{cod}
 	flat := base
 	flat.Findings = []Finding{{At: t0, Rule: "flat-line", Factor: "a21026", Value: 12}}
+	nearDL := base
+	nearDL.Findings = []Finding{{At: t0, Rule: "near-detection-limit", Factor: "a34013", Field: "Avg", Period: "hour", Value: 1.2, Limit: 1.5, Unit: "mg/m3"}}
+	band := base
+	band.Findings = []Finding{{At: t0, Rule: "narrow-band", Factor: "a21002", Field: "Avg", Period: "hour", Value: 8.4, Limit: 10, Unit: "mg/m3"}}
 	off := base
 	off.OutletName = ""
 	off.Findings = []Finding{{At: t0, Rule: "offline", Value: 3 * 3600}}
@@ -36,6 +40,10 @@ func TestAlertTitle(t *testing.T) {
 		{water, "聊城某某有限公司 废水总排口 化学需氧量日均值 62.5 mg/L，超标 0.25 倍（限值 50 mg/L）",
 			"聊城某某有限公司 废水总排口: COD daily mean 62.5 mg/L, 0.25 times over the limit (50 mg/L)"},
 		{flat, "聊城某某有限公司 1号锅炉废气排放口 二氧化硫数据恒值", "聊城某某有限公司 1号锅炉废气排放口: SO₂: flat-lined data"},
+		{nearDL, "聊城某某有限公司 1号锅炉废气排放口 烟尘数据长期在检出限附近波动，1.2 mg/m³（不高于 1.5 mg/m³）",
+			"聊城某某有限公司 1号锅炉废气排放口: Smoke dust: long hovering around the detection limit, 1.2 mg/m³ (at most 1.5 mg/m³)"},
+		{band, "聊城某某有限公司 1号锅炉废气排放口 氮氧化物数据长期在量程2%以内波动，波动幅度 8.4 mg/m³（量程的2%为 10 mg/m³）",
+			"聊城某某有限公司 1号锅炉废气排放口: NOx: long varying within 2 % of the measuring range, spread 8.4 mg/m³ (2 % of the range: 10 mg/m³)"},
 		{off, "聊城某某有限公司 设备 MN1 设备离线 3 小时", "聊城某某有限公司 device MN1: device offline for 3 h"},
 	} {
 		if got := AlertTitle(&c.f, "zh"); got != c.zh {

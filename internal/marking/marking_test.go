@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/alerts"
 )
 
 var t0 = time.Date(2026, 3, 15, 6, 0, 0, 0, cst)
@@ -209,5 +211,26 @@ func TestRank(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "a:1 b:2 c:2 d:4" {
 		t.Errorf("ranks %v", got)
+	}
+}
+
+// Every sign of the screening list names an alert rule that exists, with
+// its source; the data signs 19–22 of the cited list are all screened.
+func TestSignsHaveRules(t *testing.T) {
+	rules := map[string]bool{}
+	for r := alerts.Rule(1); r.String() != "unknown"; r++ {
+		rules[r.String()] = true
+	}
+	items := map[int]bool{}
+	for _, s := range Signs() {
+		if !rules[s.Rule] || s.Source == "" || s.Params == "" {
+			t.Errorf("sign %d %s: rule %q, source %q, params %q", s.Item, s.Zh, s.Rule, s.Source, s.Params)
+		}
+		items[s.Item] = true
+	}
+	for i := 19; i <= 22; i++ {
+		if !items[i] {
+			t.Errorf("item %d of %s is not on the list", i, SrcSigns)
+		}
 	}
 }

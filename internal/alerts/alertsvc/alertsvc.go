@@ -475,8 +475,9 @@ func (s *Service) rebuild(ctx context.Context, first bool) error {
 
 // buildSpecs derives the series from the registry: per device of an
 // outlet, one hourly or daily series per limit (Avg for a measured limit,
-// ZsAvg for a converted one) and one minute series per limited factor;
-// per sub-meter one Pt series.
+// ZsAvg for a converted one), one minute series per limited factor, and
+// one hourly Avg series per analyser (registry factors: detection limit
+// and measuring range, for signs 20 and 22); per sub-meter one Pt series.
 func buildSpecs(reg *model.Registry, mf *MeterFile, cfg *alerts.Config) ([]alerts.SeriesSpec, []alerts.MeterGroup, []alerts.Schedule, map[string][2]string, map[string]bool, error) {
 	county := map[string]string{}
 	for _, e := range reg.Enterprises {
@@ -489,9 +490,11 @@ func buildSpecs(reg *model.Registry, mf *MeterFile, cfg *alerts.Config) ([]alert
 	where := map[string][2]string{}
 	seen := map[alerts.SeriesKey]bool{}
 	var specs []alerts.SeriesSpec
+	at := map[alerts.SeriesKey]int{} // position in specs
 	add := func(sp alerts.SeriesSpec) {
 		if !seen[sp.Key] {
 			seen[sp.Key] = true
+			at[sp.Key] = len(specs)
 			specs = append(specs, sp)
 		}
 	}
@@ -522,6 +525,20 @@ func buildSpecs(reg *model.Registry, mf *MeterFile, cfg *alerts.Config) ([]alert
 			if !seen[m] {
 				add(sp)
 			}
+		}
+		// Signs 20 and 22 (marking.Signs) are screened on the hourly
+		// measured values (CN 2061 Avg), which every device sends and the
+		// rates count: the analyser's detection limit and range are of the
+		// measured value, not the converted one (ZsAvg).
+		for i := range d.Factors {
+			a := &d.Factors[i]
+			k := base
+			k.Factor, k.Field, k.Period = a.Factor, "Avg", model.PeriodHour
+			if j, ok := at[k]; ok {
+				specs[j].Analyser = a
+				continue
+			}
+			add(alerts.SeriesSpec{Key: k, Limits: o.Limits, Analyser: a})
 		}
 	}
 	meters := map[string]bool{}
