@@ -78,7 +78,7 @@ func runAirSync(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 }
 
 func runAirReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("air report", "air report --year YYYY [--month M | --quarter Q] [--county CODE] [--rules 2012|2026] [--format table|json|xlsx] [--out FILE]", stderr)
+	fs := newFlagSet("air report", "air report --year YYYY [--month M | --quarter Q] [--county CODE] [--rules 2012|2026] [--format table|json|xlsx] [--lang zh|en] [--out FILE]", stderr)
 	var c airreport.Choice
 	fs.IntVar(&c.Year, "year", 0, "year to evaluate (required)")
 	fs.IntVar(&c.Month, "month", 0, "evaluate one month (1-12) instead of the year")
@@ -88,9 +88,14 @@ func runAirReport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	fs.StringVar(&c.Standard, "standard", "auto", "GB 3095 limits: auto (in force at the period's end), 2012, 2026-transition or 2026")
 	out := outFlagsOf(fs, "table", "json", "xlsx")
 	sync := fs.Bool("sync", false, "first take the stations' HJ 212 hourly uploads of the period into the air data (air sync)")
+	langS := fs.String("lang", "zh", "language of the table and workbook: zh or en")
 	sf := storeFlagsOf(fs)
 	if err := parseNone(fs, args); err != nil {
 		return err
+	}
+	lang, err := workbook.ParseLang(*langS)
+	if err != nil {
+		return usageError{err}
 	}
 	o, err := c.Options()
 	if err != nil {
@@ -111,8 +116,8 @@ func runAirReport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		return out.write(stdout, rep, func(w io.Writer) error { return airreport.WriteXLSX(w, workbook.Chinese, rep) },
-			func(w io.Writer) error { return airreport.WriteTable(w, rep) })
+		return out.write(stdout, rep, func(w io.Writer) error { return airreport.WriteXLSX(w, lang, rep) },
+			func(w io.Writer) error { return airreport.WriteTable(w, lang, rep) })
 	})
 }
 
@@ -130,9 +135,14 @@ func runAirTargets(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	asOfS := fs.String("as-of", "", "last day counted (default: yesterday)")
 	rules := fs.String("rules", "auto", "rule version: auto, 2012 or 2026")
 	out := outFlagsOf(fs, "table", "json")
+	langS := fs.String("lang", "zh", "language of the table: zh or en")
 	sf := storeFlagsOf(fs)
 	if err := parseNone(fs, args); err != nil {
 		return err
+	}
+	lang, err := workbook.ParseLang(*langS)
+	if err != nil {
+		return usageError{err}
 	}
 	asOf := chinatime.Day(airNow()).AddDate(0, 0, -1)
 	if *asOfS != "" {
@@ -156,7 +166,7 @@ func runAirTargets(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		if err != nil {
 			return err
 		}
-		return out.write(stdout, rep, nil, func(w io.Writer) error { return airreport.WriteTargets(w, rep) })
+		return out.write(stdout, rep, nil, func(w io.Writer) error { return airreport.WriteTargets(w, lang, rep) })
 	})
 }
 

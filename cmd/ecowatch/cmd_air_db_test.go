@@ -155,8 +155,24 @@ func TestAirReportAndTargetsCommands(t *testing.T) {
 	if _, _, code := runCmd(t, "air", "targets", "set", "--data-dir", dir, "--year", "2025", "--area", "nowhere", "--pm25", "35"); code != 2 {
 		t.Errorf("target for an unknown area: exit %d, want 2", code)
 	}
-	out, errOut, code = runCmd(t, "air", "targets", "--data-dir", dir, "--year", "2025", "--as-of", "2025-06-02")
-	if code != 0 || !strings.Contains(out, "Targets 2025 as of 2025-06-02: 153 days elapsed, 212 remaining") || !strings.Contains(out, "PM2.5 ≤ 35") {
-		t.Fatalf("targets: exit %d %s\n%s", code, errOut, out)
+	// The table and the targets speak --lang: Chinese by default.
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"air", "report", "--year", "2025", "--month", "6"}, []string{"环境空气质量评价 2025年6月", "优良比例%", "全市"}},
+		{[]string{"air", "report", "--year", "2025", "--month", "6", "--lang", "en"}, []string{"Air quality evaluation 2025-06", "good%", "whole city"}},
+		{[]string{"air", "targets", "--year", "2025", "--as-of", "2025-06-02"}, []string{"2025年目标，截至 2025-06-02：已过 153 天，剩余 212 天", "细颗粒物 ≤ 35"}},
+		{[]string{"air", "targets", "--year", "2025", "--as-of", "2025-06-02", "--lang", "en"}, []string{"Targets 2025 as of 2025-06-02: 153 days elapsed, 212 remaining", "PM2.5 ≤ 35"}},
+	} {
+		out, errOut, code = runCmd(t, append(tc.args, "--data-dir", dir)...)
+		for _, w := range tc.want {
+			if code != 0 || !strings.Contains(out, w) {
+				t.Errorf("%v: exit %d %s, no %q in\n%s", tc.args, code, errOut, w, out)
+			}
+		}
+	}
+	if _, _, code := runCmd(t, "air", "report", "--data-dir", dir, "--year", "2025", "--lang", "fr"); code != 2 {
+		t.Errorf("--lang fr: exit %d, want 2", code)
 	}
 }

@@ -118,14 +118,19 @@ func runWaterSync(ctx context.Context, args []string, _ io.Reader, stdout, stder
 }
 
 func runWaterReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("water report", "water report --period 2026-10|2026Q3|2026 [--compare yoy|prev] [--format table|json|xlsx] [--out FILE] [--sync]", stderr)
+	fs := newFlagSet("water report", "water report --period 2026-10|2026Q3|2026 [--compare yoy|prev] [--format table|json|xlsx] [--lang zh|en] [--out FILE] [--sync]", stderr)
 	periodS := fs.String("period", "", "period: a month (2026-10), a quarter (2026Q3) or a year (2026); required")
 	compare := fs.String("compare", "yoy", "base period: yoy (same period last year, the CWQI change-rate base) or prev (the period before)")
 	out := outFlagsOf(fs, "table", "json", "xlsx")
 	sync := fs.Bool("sync", false, "first take the automatic stations' hourly uploads of the period into the water data (water sync)")
+	langS := fs.String("lang", "zh", "language of the table and workbook: zh or en")
 	sf := storeFlagsOf(fs)
 	if err := parseNone(fs, args); err != nil {
 		return err
+	}
+	lang, err := workbook.ParseLang(*langS)
+	if err != nil {
+		return usageError{err}
 	}
 	if *periodS == "" {
 		return usageError{errors.New("--period is required")}
@@ -156,8 +161,8 @@ func runWaterReport(ctx context.Context, args []string, _ io.Reader, stdout, std
 		if err != nil {
 			return err
 		}
-		return out.write(stdout, rep, func(w io.Writer) error { return waterreport.WriteXLSX(w, workbook.Chinese, rep) },
-			func(w io.Writer) error { return waterreport.WriteText(w, rep) })
+		return out.write(stdout, rep, func(w io.Writer) error { return waterreport.WriteXLSX(w, lang, rep) },
+			func(w io.Writer) error { return waterreport.WriteText(w, lang, rep) })
 	})
 }
 

@@ -102,6 +102,14 @@ func TestWaterImportReport(t *testing.T) {
 	if _, errs, code := runCmd(t, "water", "report", "--period", "2026-13", "--data-dir", data); code != 2 || !strings.Contains(errs, "2026-13") {
 		t.Fatalf("bad period: exit %d %s", code, errs)
 	}
+	for lang, want := range map[string]string{"zh": "地表水水质报告（2026-10，对比 2025-10）", "en": "Surface water report (2026-10, compared with 2025-10)"} {
+		if out, errs, code := runCmd(t, "water", "report", "--period", "2026-10", "--lang", lang, "--data-dir", data); code != 0 || !strings.Contains(out, want) {
+			t.Errorf("--lang %s: exit %d %s\n%s", lang, code, errs, out)
+		}
+	}
+	if _, _, code := runCmd(t, "water", "report", "--period", "2026-10", "--lang", "fr", "--data-dir", data); code != 2 {
+		t.Errorf("--lang fr: exit %d, want 2", code)
+	}
 	xlsx := filepath.Join(dir, "r.xlsx")
 	if _, errs, code := runCmd(t, "water", "report", "--period", "2026", "--format", "xlsx", "--out", xlsx, "--data-dir", data); code != 0 {
 		t.Fatal(errs)

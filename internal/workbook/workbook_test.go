@@ -2,6 +2,7 @@ package workbook
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -141,6 +142,32 @@ func TestCellsAndStyles(t *testing.T) {
 	for col, want := range map[string]float64{"A": 12, "B": 20} {
 		if w, err := f.GetColWidth("s", col); err != nil || w != want {
 			t.Errorf("column %s width %v (%v), want %v", col, w, err, want)
+		}
+	}
+}
+
+// A Chinese table lines up on a terminal: each column starts at the same
+// display column in every line, a Han character counting two.
+func TestTextAlignsByDisplayWidth(t *testing.T) {
+	var b bytes.Buffer
+	tw := NewText(&b, 2, false)
+	fmt.Fprintln(tw, "标题")
+	fmt.Fprintln(tw, "类别\t名称\t天数")
+	fmt.Fprintln(tw, "city\t东昌府区\t361")
+	fmt.Fprintln(tw, "点位\tA\t7")
+	if err := tw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := "标题\n" +
+		"类别  名称      天数\n" +
+		"city  东昌府区  361\n" +
+		"点位  A         7\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	for s, w := range map[string]int{"abc": 3, "东昌府区": 8, "（Ⅲ类）": 7, "µg/m³": 5} {
+		if Width(s) != w {
+			t.Errorf("Width(%q) = %d, want %d", s, Width(s), w)
 		}
 	}
 }

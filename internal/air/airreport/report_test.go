@@ -115,6 +115,8 @@ func testAnnualReportGolden(t *testing.T, st store.Store) {
 		t.Error("unknown county accepted")
 	}
 
+	testReportLanguage(t, rep)
+
 	// The workbook opens and carries the table.
 	var buf bytes.Buffer
 	if err := WriteXLSX(&buf, workbook.Chinese, rep); err != nil {
@@ -289,6 +291,89 @@ func TestWorkbookLanguage(t *testing.T) {
 	}
 }
 
+// keepSymbols may stand in a Chinese report: the pollutants' symbols,
+// units and the standards' numbers, which Chinese documents write so.
+var keepSymbols = []string{"PM2.5", "PM10", "SO2", "NO2", "O3", "CO", "µg/m³", "mg/m³", "GB 3095", "HJ 633", "HJ 663"}
+
+// testReportLanguage: the table (ecowatch air report --lang) and the
+// whole workbook, every cell, speak one language: no English word in the
+// Chinese ones (but keepSymbols and station codes), no Han character in
+// the English ones but the registry's names of counties and stations.
+// The tables match their goldens, and carry the words a reader looks for
+// so that a regenerated golden cannot hide a slip.
+func testReportLanguage(t *testing.T, rep *Report) {
+	t.Helper()
+	names := append([]string{}, keepSymbols...)
+	for _, e := range append(append([]Entity{}, rep.Counties...), rep.Stations...) {
+		names = append(names, e.Name, e.Code, e.County)
+	}
+	for _, tc := range []struct {
+		lang   workbook.Lang
+		golden string
+		want   []string
+	}{
+		{workbook.Chinese, "testdata/table_2025.golden", []string{"环境空气质量评价 2025年", "按日期适用", "全市", "区县", "点位", "优良比例%", "数据标记无效", "细颗粒物"}},
+		{workbook.English, "testdata/table_2025.en.golden", []string{"Air quality evaluation 2025", "HJ 633 by date", "whole city", "county", "station", "good%", "flagged invalid", "missing hour"}},
+	} {
+		var b bytes.Buffer
+		if err := WriteTable(&b, tc.lang, rep); err != nil {
+			t.Fatal(err)
+		}
+		golden.Check(t, tc.golden, b.Bytes())
+		golden.CheckLanguage(t, string(tc.lang), b.String(), names...)
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s table has no %q", tc.lang, w)
+			}
+		}
+		var x bytes.Buffer
+		if err := WriteXLSX(&x, tc.lang, rep); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cells strings.Builder
+		for _, sh := range f.GetSheetList() {
+			rows, _ := f.GetRows(sh)
+			cells.WriteString(sh + "\n")
+			for _, r := range rows {
+				cells.WriteString(strings.Join(r, "\t") + "\n")
+			}
+		}
+		golden.CheckLanguage(t, string(tc.lang), cells.String(), names...)
+		for _, w := range map[workbook.Lang][]string{workbook.Chinese: {"否", "数据标记无效", "二氧化硫", "细颗粒物"}, workbook.English: {"whole city", "flagged invalid", "PM2.5"}}[tc.lang] {
+			if !strings.Contains(cells.String(), w) {
+				t.Errorf("%s workbook has no %q", tc.lang, w)
+			}
+		}
+	}
+	// The targets' table, with every status word.
+	tr := &TargetReport{Year: 2025, AsOf: "2025-06-02", Elapsed: 153, Remaining: 212}
+	for i, st := range []string{StatusMet, StatusMissed, StatusOnTrack, StatusAtRisk, StatusCannotBeMet, StatusAbove} {
+		v := 1.2
+		tr.Areas = append(tr.Areas, TargetStatus{Area: CityCode, Name: "全市",
+			PM25:      &PM25Status{Target: 35, Mean: Conc(30000), Days: 150, Budget: Conc(-1), Feasible: i%2 == 0, Status: st},
+			GoodRatio: &GoodStatus{Target: 80, Ratio: 75, GoodDays: 110, Feasible: i%2 == 1, MaxBadDays: 3, Status: st},
+			HeavyDays: &HeavyStatus{Target: 3, Days: 1, Left: 2, Status: st},
+			Index:     &IndexStatus{Target: 4, Value: &v, Status: st}})
+	}
+	tr.Areas = append(tr.Areas, TargetStatus{Area: "371502", Name: "东昌府区"})
+	for _, l := range []workbook.Lang{workbook.Chinese, workbook.English} {
+		var b bytes.Buffer
+		if err := WriteTargets(&b, l, tr); err != nil {
+			t.Fatal(err)
+		}
+		golden.CheckLanguage(t, string(l), b.String(), append(names, "371502")...)
+		for _, st := range []string{StatusMet, StatusMissed, StatusOnTrack, StatusAtRisk, StatusCannotBeMet, StatusAbove} {
+			if !strings.Contains(b.String(), StatusName(l, st)) {
+				t.Errorf("%s targets: no %q", l, StatusName(l, st))
+			}
+		}
+	}
+}
+
 // TestYearOnYearBothBases: station A has PM2.5 70 µg/m³ every hour of
 // 2025-03 and 20 of 2026-03 (other pollutants low). 2025-03 by date is
 // under HJ 633-2012 (IAQI 50 + 50·35/40 = 93.75 → 94: good, 31/31), on the
@@ -331,7 +416,7 @@ func testYearOnYearBothBases(t *testing.T, st store.Store) {
 		}
 	}
 	var b strings.Builder
-	if err := WriteTable(&b, rep); err != nil {
+	if err := WriteTable(&b, workbook.English, rep); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "good y/y pp same basis") {

@@ -3,10 +3,10 @@ package airreport
 import (
 	"errors"
 	"fmt"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -16,12 +16,29 @@ import (
 // Plain-text renderings of the reports (the command line's table output)
 // and the targets file.
 
-// WriteTable writes the report as a plain-text table: city, counties,
-// stations, then the excluded hours and invalid station-days.
-func WriteTable(w io.Writer, rep *Report) error {
-	fmt.Fprintf(w, "Air quality evaluation %s (%s to %s), %s, rules %s\n\n", rep.Period, rep.From, rep.To, rep.Standard, rep.Rules)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "kind\tcode\tname\tdays\tgood%\theavy\tPM2.5\tPM10\tSO2\tNO2\tCO-95\tO3-8h-90\tindex\trank\tindex y/y%\tPM2.5 y/y%\tgood y/y pp by date\tgood y/y pp same basis\t")
+// tableColumns are the text table's columns, Chinese and English.
+var tableColumns = [][2]string{
+	{"类别", "kind"}, {"代码", "code"}, {"名称", "name"}, {"有效天数", "days"}, {"优良比例%", "good%"}, {"重污染天数", "heavy"},
+	{"细颗粒物", "PM2.5"}, {"可吸入颗粒物", "PM10"}, {"二氧化硫", "SO2"}, {"二氧化氮", "NO2"},
+	{"一氧化碳第95百分位数", "CO-95"}, {"臭氧日最大8小时第90百分位数", "O3-8h-90"},
+	{"综合指数", "index"}, {"排名", "rank"}, {"综合指数同比%", "index y/y%"}, {"细颗粒物同比%", "PM2.5 y/y%"},
+	{"优良比例同比（百分点，按日期）", "good y/y pp by date"}, {"优良比例同比（百分点，同口径）", "good y/y pp same basis"},
+}
+
+// WriteTable writes the report as a plain-text table in lang: city,
+// counties, stations, then the excluded hours and invalid station-days.
+// Concentrations are µg/m³ (CO mg/m³), as the title says.
+func WriteTable(w io.Writer, l workbook.Lang, rep *Report) error {
+	lang := words(l)
+	fmt.Fprintf(w, lang.pick([2]string{"环境空气质量评价 %s（%s 至 %s），%s，%s\n", "Air quality evaluation %s (%s to %s), %s, %s\n"}),
+		lang.period(rep.Period), rep.From, rep.To, lang.standard(rep.Standard), lang.rules(rep.Rules))
+	fmt.Fprintln(w, lang.pick([2]string{"浓度单位：微克/立方米（一氧化碳：毫克/立方米）", "Concentrations in µg/m³ (CO: mg/m³)"}))
+	fmt.Fprintln(w)
+	tw := workbook.NewText(w, 2, true)
+	for _, c := range tableColumns {
+		fmt.Fprintf(tw, "%s\t", lang.pick(c))
+	}
+	fmt.Fprintln(tw)
 	row := func(e *Entity) {
 		p := e.Pollutants
 		idx, rank := "-", "-"
@@ -52,7 +69,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 			}
 			return "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", e.Kind, e.Code, e.Name, e.Days, e.GoodRatio, e.HeavyDays,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", lang.kind(e.Kind), lang.code(e.Code), lang.name(e.Code, e.Name), e.Days, e.GoodRatio, e.HeavyDays,
 			c(p[air.PM25].Mean), c(p[air.PM10].Mean), c(p[air.SO2].Mean), c(p[air.NO2].Mean), c(p[air.CO].Percentile), c(p[air.O3].Percentile),
 			idx, rank, yoyI, yoyP, yoyG, yoyS)
 	}
@@ -68,52 +85,55 @@ func WriteTable(w io.Writer, rep *Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nExcluded hours: %s\n", kvString(rep.Excluded))
-	fmt.Fprintf(w, "Station-days without a valid daily value: %s\n", kvString(rep.InvalidDays))
+	fmt.Fprintf(w, lang.pick([2]string{"\n剔除的小时：%s\n", "\nExcluded hours: %s\n"}), lang.counts(rep.Excluded, lang.Reason))
+	fmt.Fprintf(w, lang.pick([2]string{"无有效日均值的点位日：%s\n", "Station-days without a valid daily value: %s\n"}), lang.counts(rep.InvalidDays, lang.Pollutant))
 	return nil
 }
 
-func kvString(m map[string]int) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	return air.FormatCounts(m)
-}
-
-// WriteTargets writes the targets' attainment as a plain-text table.
-func WriteTargets(w io.Writer, rep *TargetReport) error {
-	fmt.Fprintf(w, "Targets %d as of %s: %d days elapsed, %d remaining\n\n", rep.Year, rep.AsOf, rep.Elapsed, rep.Remaining)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "area\tname\ttarget\tso far\tbudget for the rest\tstatus")
+// WriteTargets writes the targets' attainment as a plain-text table in
+// lang.
+func WriteTargets(w io.Writer, l workbook.Lang, rep *TargetReport) error {
+	lang := words(l)
+	fmt.Fprintf(w, lang.pick([2]string{"%d年目标，截至 %s：已过 %d 天，剩余 %d 天\n\n", "Targets %d as of %s: %d days elapsed, %d remaining\n\n"}), rep.Year, rep.AsOf, rep.Elapsed, rep.Remaining)
+	tw := workbook.NewText(w, 2, false)
+	fmt.Fprintln(tw, lang.pick([2]string{"地区\t名称\t目标\t至今\t余下时段须达到\t状态", "area\tname\ttarget\tso far\tbudget for the rest\tstatus"}))
+	cannot := lang.Status(StatusCannotBeMet)
 	for _, a := range rep.Areas {
+		area, name := a.Area, lang.name(a.Area, a.Name)
+		if a.Area == CityCode {
+			area = lang.kind("city")
+		}
 		if p := a.PM25; p != nil {
-			budget := "cannot be met"
+			budget := cannot
 			if p.Budget >= 0 {
-				budget = "PM2.5 mean ≤ " + p.Budget.String() + " µg/m³"
+				budget = fmt.Sprintf(lang.pick([2]string{"细颗粒物均值 ≤ %s 微克/立方米", "PM2.5 mean ≤ %s µg/m³"}), p.Budget.String())
 			} else if p.Feasible {
 				budget = "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\tPM2.5 ≤ %g\t%s (%d days)\t%s\t%s\n", a.Area, a.Name, p.Target, p.Mean.String(), p.Days, budget, p.Status)
+			fmt.Fprintf(tw, lang.pick([2]string{"%s\t%s\t细颗粒物 ≤ %g\t%s（%d 天）\t%s\t%s\n", "%s\t%s\tPM2.5 ≤ %g\t%s (%d days)\t%s\t%s\n"}),
+				area, name, p.Target, p.Mean.String(), p.Days, budget, lang.Status(p.Status))
 		}
 		if g := a.GoodRatio; g != nil {
-			budget := "cannot be met"
+			budget := cannot
 			if g.Feasible {
-				budget = fmt.Sprintf("≤ %d non-good days", g.MaxBadDays)
+				budget = fmt.Sprintf(lang.pick([2]string{"非优良天数 ≤ %d", "≤ %d non-good days"}), g.MaxBadDays)
 			}
-			fmt.Fprintf(tw, "%s\t%s\tgood ≥ %g%%\t%.1f%% (%d good)\t%s\t%s\n", a.Area, a.Name, g.Target, g.Ratio, g.GoodDays, budget, g.Status)
+			fmt.Fprintf(tw, lang.pick([2]string{"%s\t%s\t优良比例 ≥ %g%%\t%.1f%%（优良 %d 天）\t%s\t%s\n", "%s\t%s\tgood ≥ %g%%\t%.1f%% (%d good)\t%s\t%s\n"}),
+				area, name, g.Target, g.Ratio, g.GoodDays, budget, lang.Status(g.Status))
 		}
 		if h := a.HeavyDays; h != nil {
-			fmt.Fprintf(tw, "%s\t%s\theavy ≤ %d\t%d\t%d more allowed\t%s\n", a.Area, a.Name, h.Target, h.Days, max(h.Left, 0), h.Status)
+			fmt.Fprintf(tw, lang.pick([2]string{"%s\t%s\t重污染天数 ≤ %d\t%d\t还可 %d 天\t%s\n", "%s\t%s\theavy ≤ %d\t%d\t%d more allowed\t%s\n"}),
+				area, name, h.Target, h.Days, max(h.Left, 0), lang.Status(h.Status))
 		}
 		if x := a.Index; x != nil {
 			val := "-"
 			if x.Value != nil {
 				val = strconv.FormatFloat(*x.Value, 'f', 2, 64)
 			}
-			fmt.Fprintf(tw, "%s\t%s\tindex ≤ %g\t%s\t-\t%s\n", a.Area, a.Name, x.Target, val, x.Status)
+			fmt.Fprintf(tw, lang.pick([2]string{"%s\t%s\t综合指数 ≤ %g\t%s\t-\t%s\n", "%s\t%s\tindex ≤ %g\t%s\t-\t%s\n"}), area, name, x.Target, val, lang.Status(x.Status))
 		}
 		if a.PM25 == nil && a.GoodRatio == nil && a.HeavyDays == nil && a.Index == nil {
-			fmt.Fprintf(tw, "%s\t%s\t(no targets)\t\t\t\n", a.Area, a.Name)
+			fmt.Fprintf(tw, lang.pick([2]string{"%s\t%s\t（未设目标）\t\t\t\n", "%s\t%s\t(no targets)\t\t\t\n"}), area, name)
 		}
 	}
 	return tw.Flush()

@@ -3,7 +3,6 @@ package airreport
 import (
 	"fmt"
 	"io"
-	"sort"
 
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/workbook"
@@ -32,9 +31,8 @@ var exclusionColumns = [][2]string{
 	{"缺失小时", "missing"}, {"剔除小时", "excluded"}, {"剔除原因", "reasons"}, {"无效日", "invalid days"},
 }
 
-func entityRow(e *Entity) []any {
-	kind := map[string]string{"city": "全市", "county": "区县", "station": "点位"}[e.Kind]
-	row := []any{kind, e.Code, e.Name, e.County, e.Stations, e.Days, e.GoodDays, e.GoodRatio, e.HeavyDays}
+func entityRow(lang words, e *Entity) []any {
+	row := []any{lang.kind(e.Kind), lang.code(e.Code), lang.name(e.Code, e.Name), e.County, e.Stations, e.Days, e.GoodDays, e.GoodRatio, e.HeavyDays}
 	conc := func(c Conc) any {
 		if c < 0 {
 			return ""
@@ -50,11 +48,11 @@ func entityRow(e *Entity) []any {
 		conc(p[air.PM10].Mean), conc(p[air.PM10].Percentile),
 		conc(p[air.PM25].Mean), conc(p[air.PM25].Percentile))
 	if e.Index != nil {
-		row = append(row, e.Index.Sum, e.Index.Largest)
+		row = append(row, e.Index.Sum, lang.Pollutant(e.Index.Largest))
 	} else {
 		row = append(row, "", "")
 	}
-	row = append(row, map[bool]string{true: "是", false: "否"}[e.Compliant])
+	row = append(row, lang.yesNo(e.Compliant))
 	rk := func(r int) any {
 		if r == 0 {
 			return ""
@@ -84,50 +82,47 @@ func entityRow(e *Entity) []any {
 // WriteXLSX writes the report as an Excel workbook: the evaluation table
 // (city, counties, stations) and the exclusions sheet, each with a title
 // row above one header row in lang (workbook's layout).
-func WriteXLSX(w io.Writer, lang workbook.Lang, rep *Report) error {
+func WriteXLSX(w io.Writer, l workbook.Lang, rep *Report) error {
+	lang := words(l)
 	main := workbook.Sheet{
-		Name:       lang.Pair([2]string{"评价表", "evaluation"}),
-		Title:      fmt.Sprintf("环境空气质量评价 %s (%s – %s), %s, rules %s", rep.Period, rep.From, rep.To, rep.Standard, rep.Rules),
+		Name: lang.pick([2]string{"评价表", "evaluation"}),
+		Title: fmt.Sprintf(lang.pick([2]string{"环境空气质量评价 %s（%s 至 %s），%s，%s；浓度单位：微克/立方米（一氧化碳：毫克/立方米）",
+			"Air quality evaluation %s (%s to %s), %s, %s; concentrations in µg/m³ (CO: mg/m³)"}),
+			lang.period(rep.Period), rep.From, rep.To, lang.standard(rep.Standard), lang.rules(rep.Rules)),
 		FreezeCols: 3, // kind, code, name
 	}
 	for _, c := range xlsxColumns {
-		main.Header = append(main.Header, lang.Pair(c))
+		main.Header = append(main.Header, lang.pick(c))
 	}
 	if rep.City != nil {
-		main.Rows = append(main.Rows, entityRow(rep.City))
+		main.Rows = append(main.Rows, entityRow(lang, rep.City))
 	}
 	for i := range rep.Counties {
-		main.Rows = append(main.Rows, entityRow(&rep.Counties[i]))
+		main.Rows = append(main.Rows, entityRow(lang, &rep.Counties[i]))
 	}
 	for i := range rep.Stations {
-		main.Rows = append(main.Rows, entityRow(&rep.Stations[i]))
+		main.Rows = append(main.Rows, entityRow(lang, &rep.Stations[i]))
 	}
 
 	// Exclusions: per station and pollutant, what was dropped and why.
 	ex := workbook.Sheet{
-		Name:  lang.Pair([2]string{"剔除说明", "exclusions"}),
-		Title: lang.Pair([2]string{"剔除说明（" + rep.Period + "）", "Exclusions (" + rep.Period + ")"}),
+		Name:  lang.pick([2]string{"剔除说明", "exclusions"}),
+		Title: lang.pick([2]string{"剔除说明（" + lang.period(rep.Period) + "）", "Exclusions (" + rep.Period + ")"}),
 	}
 	for _, h := range exclusionColumns {
-		ex.Header = append(ex.Header, lang.Pair(h))
+		ex.Header = append(ex.Header, lang.pick(h))
 	}
 	for _, s := range rep.Stations {
 		for p := air.Pollutant(0); p < air.NumPollutants; p++ {
 			hc := s.Hours[p.String()]
 			n, reasons := 0, ""
-			keys := make([]string, 0, len(hc.Excluded))
-			for k := range hc.Excluded {
-				keys = append(keys, k)
+			for _, c := range hc.Excluded {
+				n += c
 			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				n += hc.Excluded[k]
-				if reasons != "" {
-					reasons += " "
-				}
-				reasons += fmt.Sprintf("%s=%d", k, hc.Excluded[k])
+			if n > 0 {
+				reasons = lang.counts(hc.Excluded, lang.Reason)
 			}
-			ex.Rows = append(ex.Rows, []any{s.Code, p.String(), hc.Expected, hc.Valid, hc.Missing, n, reasons, hc.InvalidDays})
+			ex.Rows = append(ex.Rows, []any{s.Code, lang.Pollutant(p.String()), hc.Expected, hc.Valid, hc.Missing, n, reasons, hc.InvalidDays})
 		}
 	}
 	return workbook.Write(w, main, ex)

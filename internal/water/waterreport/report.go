@@ -50,7 +50,17 @@ type Report struct {
 	Basins   []River         `json:"basins"` // by river basin (流域); Code is the basin's name
 	CWQI     CWQI            `json:"cwqi"`
 	Drinking []DrinkingPoint `json:"drinking"`
-	Notes    []string        `json:"notes,omitempty"`
+	// Notes are what the reader must know about the data (an empty
+	// registry, stored items not evaluated), in Chinese; NotesEN the same
+	// notes in English, in the same order.
+	Notes   []string `json:"notes,omitempty"`
+	NotesEN []string `json:"notes_en,omitempty"`
+}
+
+// note adds a note in both languages.
+func (r *Report) note(zh, en string) {
+	r.Notes = append(r.Notes, zh)
+	r.NotesEN = append(r.NotesEN, en)
 }
 
 // Summary is the assessed (national and provincial) sections together.
@@ -243,7 +253,7 @@ func evaluate(ctx context.Context, st Store, reg *model.Registry, w *model.Water
 		points = append(points, s.Code)
 	}
 	if len(points) == 0 {
-		r.Notes = append(r.Notes, "the water registry has no sections or sources")
+		r.note("水质点位登记中没有断面或水源地", "the water registry has no sections or sources")
 		return r, nil
 	}
 	samples, err := st.WaterSamples(ctx, store.WaterSampleQuery{Points: points, From: p.Start(), To: p.End()})
@@ -320,10 +330,14 @@ func periodSamples(samples []model.WaterSample, p chinatime.Period, r *Report) (
 		readings[k] = append(readings[k], water.Reading{Time: x.Time.In(cst), Value: water.Value{V: v, BelowDL: x.BelowDL}})
 		counts[x.Point]++
 	}
+	names := make([]string, 0, len(unknown))
 	for name := range unknown {
-		r.Notes = append(r.Notes, fmt.Sprintf("stored item %q is unknown: not evaluated", name))
+		names = append(names, name)
 	}
-	sort.Strings(r.Notes)
+	sort.Strings(names)
+	for _, name := range names {
+		r.note(fmt.Sprintf("已存的监测项目“%s”不在 GB 3838-2002 的项目中，未参与评价", name), fmt.Sprintf("stored item %q is unknown: not evaluated", name))
+	}
 	out := map[string]water.Sample{}
 	first, last := months(p)
 	for k, rs := range readings {

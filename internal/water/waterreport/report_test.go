@@ -171,11 +171,7 @@ func TestReport(t *testing.T) {
 	}
 	b, _ := json.MarshalIndent(r, "", "  ")
 	golden.Check(t, "testdata/report_2026-10.json.golden", append(b, '\n'))
-	var text bytes.Buffer
-	if err := WriteText(&text, r); err != nil {
-		t.Fatal(err)
-	}
-	golden.Check(t, "testdata/report_2026-10.txt.golden", text.Bytes())
+	testTextLanguage(t, r)
 
 	var x bytes.Buffer
 	if err := WriteXLSX(&x, workbook.Chinese, r); err != nil {
@@ -190,6 +186,56 @@ func TestReport(t *testing.T) {
 		t.Errorf("sections sheet: %v", rows[:3])
 	}
 	testWorkbookLanguage(t, r)
+}
+
+// testTextLanguage: the text report (ecowatch water report --lang) in
+// each language matches its golden file and speaks that language only:
+// no English word in the Chinese text (section codes such as A1, the
+// registry's names and the index's symbol CWQI aside), no Han character
+// in the English one but the registry's names. The goldens must also
+// carry the words a reader looks for, so a regenerated golden cannot
+// hide a language slip.
+func testTextLanguage(t *testing.T, r *Report) {
+	t.Helper()
+	var names []string
+	for _, s := range r.Sections {
+		names = append(names, s.Name, s.RiverName, s.CountyName)
+	}
+	for _, rv := range append(append([]River{}, r.Rivers...), r.Basins...) {
+		names = append(names, rv.Name, rv.Basin)
+	}
+	for _, d := range r.Drinking {
+		names = append(names, d.Name, d.CountyName)
+	}
+	for _, tc := range []struct {
+		lang   workbook.Lang
+		golden string
+		want   []string
+	}{
+		{workbook.Chinese, "testdata/report_2026-10.txt.golden", []string{"地表水水质报告", "劣Ⅴ类", "国控", "是否达标", "均值法", "断面比例法", "硫酸盐", "不达标", "锰"}},
+		{workbook.English, "testdata/report_2026-10.en.txt.golden", []string{"Surface water report", "worse than Ⅴ", "national", "meets", "mean of sections", "share of sections", "fails"}},
+	} {
+		var text bytes.Buffer
+		if err := WriteText(&text, tc.lang, r); err != nil {
+			t.Fatal(err)
+		}
+		golden.Check(t, tc.golden, text.Bytes())
+		golden.CheckLanguage(t, string(tc.lang), text.String(), append(names, "CWQI")...)
+		for _, w := range tc.want {
+			if !strings.Contains(text.String(), w) {
+				t.Errorf("%s text has no %q:\n%s", tc.lang, w, text.String())
+			}
+		}
+	}
+	// A note reaches the reader in the report's language.
+	n := &Report{}
+	n.note("中文说明", "an workbook.English note")
+	for l, want := range map[workbook.Lang]string{workbook.Chinese: "注：中文说明", workbook.English: "note: an workbook.English note"} {
+		var b bytes.Buffer
+		if err := WriteText(&b, l, n); err != nil || !strings.Contains(b.String(), want) {
+			t.Errorf("%s note: %v %q", l, err, b.String())
+		}
+	}
 }
 
 // testWorkbookLanguage: the Chinese workbook has no Latin word outside

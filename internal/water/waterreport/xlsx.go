@@ -150,6 +150,13 @@ func WriteXLSX(out io.Writer, lang workbook.Lang, r *Report) error {
 		[]any{lang.Pick("对比时段水质指数", "CWQI compared with"), optCell(r.CWQI.Base)},
 		[]any{lang.Pick("水质指数变化率（%）", "CWQI change (%)"), optCell(r.CWQI.ChangeRate)},
 	)
+	notes := r.Notes
+	if lang == workbook.English {
+		notes = r.NotesEN
+	}
+	for _, n := range notes {
+		summary = append(summary, []any{lang.Pick("注", "note"), n})
+	}
 	sheet(lang.Pick("汇总", "summary"), lang.Pick("地表水水质汇总", "Surface water summary"),
 		lang.Cols([][2]string{{"项目", "item"}, {"数值", "value"}}), summary)
 	var rows [][]any
