@@ -300,34 +300,12 @@ func (s *sqlBase) query(ctx context.Context, query string, args []any, fn func(*
 
 // Uploads implements Store.
 func (s *sqlBase) Uploads(ctx context.Context, q UploadQuery) ([]model.Upload, error) {
-	var where []string
-	var args []any
-	if len(q.MNs) > 0 {
-		where = append(where, "mn IN (?"+strings.Repeat(", ?", len(q.MNs)-1)+")")
-		for _, mn := range q.MNs {
-			args = append(args, mn)
-		}
-	}
-	if q.CN != "" {
-		where = append(where, "cn = ?")
-		args = append(args, q.CN)
-	}
-	if !q.From.IsZero() {
-		where = append(where, "data_time >= ?")
-		args = append(args, s.t(q.From))
-	}
-	if !q.To.IsZero() {
-		where = append(where, "data_time < ?")
-		args = append(args, s.t(q.To))
-	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = defaultUploadLimit
 	}
-	query := `SELECT mn, cn, data_time, vals FROM uploads`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
+	where, args := s.uploadWhere(q, "data_time", "data_time")
+	query := `SELECT mn, cn, data_time, vals FROM uploads` + where
 	query += " ORDER BY mn, cn, data_time LIMIT " + strconv.Itoa(limit)
 	var out []model.Upload
 	err := s.query(ctx, query, args, func(rows *sql.Rows) error {
@@ -361,17 +339,9 @@ func (s *sqlBase) Uploads(ctx context.Context, q UploadQuery) ([]model.Upload, e
 
 // UploadTimes implements Store. A zero from or to leaves that end open.
 func (s *sqlBase) UploadTimes(ctx context.Context, mn, cn string, from, to time.Time) ([]time.Time, error) {
-	query := `SELECT data_time FROM uploads WHERE mn = ? AND cn = ?`
-	args := []any{mn, cn}
-	if !from.IsZero() {
-		query += " AND data_time >= ?"
-		args = append(args, s.t(from))
-	}
-	if !to.IsZero() {
-		query += " AND data_time < ?"
-		args = append(args, s.t(to))
-	}
-	query += " ORDER BY data_time"
+	w, a := s.timeWhere(from, to, "data_time", "data_time")
+	query := `SELECT data_time FROM uploads` + whereClause(append([]string{"mn = ?", "cn = ?"}, w...)) + " ORDER BY data_time"
+	args := append([]any{mn, cn}, a...)
 	var out []time.Time
 	err := s.query(ctx, query, args, func(rows *sql.Rows) error {
 		var t dbTime
@@ -393,36 +363,12 @@ func (s *sqlBase) UploadTimes(ctx context.Context, mn, cn string, from, to time.
 
 // RawFrames implements Store.
 func (s *sqlBase) RawFrames(ctx context.Context, q RawQuery) ([]model.RawFrame, error) {
-	var where []string
-	var args []any
-	if q.MN != "" {
-		where = append(where, "mn = ?")
-		args = append(args, q.MN)
-	}
-	if q.Status != "" {
-		where = append(where, "status = ?")
-		args = append(args, q.Status)
-	}
-	if !q.From.IsZero() {
-		where = append(where, "received_at >= ?")
-		args = append(args, s.t(q.From))
-	}
-	if !q.To.IsZero() {
-		where = append(where, "received_at < ?")
-		args = append(args, s.t(q.To))
-	}
-	if q.BeforeID > 0 {
-		where = append(where, "id < ?")
-		args = append(args, q.BeforeID)
-	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = defaultRawLimit
 	}
-	query := rawSelect
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
+	where, args := s.rawWhere(q, "received_at", "received_at", "id")
+	query := rawSelect + where
 	query += " ORDER BY id DESC LIMIT " + strconv.Itoa(limit)
 	var out []model.RawFrame
 	err := s.query(ctx, query, args, func(rows *sql.Rows) error {

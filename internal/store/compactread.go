@@ -18,30 +18,10 @@ import (
 // blockUploads returns up to limit uploads from the blocks matching q,
 // in (MN, CN, DataTime) order.
 func (s *sqlBase) blockUploads(ctx context.Context, q UploadQuery, limit int) ([]model.Upload, error) {
-	where, args := []string{}, []any{}
-	if len(q.MNs) > 0 {
-		where = append(where, "mn IN (?"+strings.Repeat(", ?", len(q.MNs)-1)+")")
-		for _, mn := range q.MNs {
-			args = append(args, mn)
-		}
-	}
-	if q.CN != "" {
-		where = append(where, "cn = ?")
-		args = append(args, q.CN)
-	}
-	if !q.From.IsZero() {
-		where = append(where, "last_time >= ?")
-		args = append(args, s.t(q.From))
-	}
-	if !q.To.IsZero() {
-		where = append(where, "first_time < ?")
-		args = append(args, s.t(q.To))
-	}
-	query := `SELECT mn, cn, data FROM upload_blocks`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY mn, cn, day"
+	// A block overlaps [From, To) when its last time is at or after From
+	// and its first before To.
+	where, args := s.uploadWhere(q, "last_time", "first_time")
+	query := `SELECT mn, cn, data FROM upload_blocks` + where + " ORDER BY mn, cn, day"
 	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
@@ -59,6 +39,72 @@ func (s *sqlBase) blockUploads(ctx context.Context, q UploadQuery, limit int) ([
 		}
 	}
 	return out, rows.Err()
+}
+
+// uploadWhere is the WHERE clause of q ("" when it selects everything)
+// and its arguments, for the rows (one time column) and the blocks (from
+// and to name the columns compared with q.From, >=, and q.To, <).
+func (s *sqlBase) uploadWhere(q UploadQuery, from, to string) (string, []any) {
+	var where []string
+	var args []any
+	if len(q.MNs) > 0 {
+		where = append(where, "mn IN (?"+strings.Repeat(", ?", len(q.MNs)-1)+")")
+		for _, mn := range q.MNs {
+			args = append(args, mn)
+		}
+	}
+	if q.CN != "" {
+		where = append(where, "cn = ?")
+		args = append(args, q.CN)
+	}
+	w, a := s.timeWhere(q.From, q.To, from, to)
+	return whereClause(append(where, w...)), append(args, a...)
+}
+
+// rawWhere is uploadWhere for raw frames; id names the column compared
+// with q.BeforeID (<).
+func (s *sqlBase) rawWhere(q RawQuery, from, to, id string) (string, []any) {
+	var where []string
+	var args []any
+	if q.MN != "" {
+		where = append(where, "mn = ?")
+		args = append(args, q.MN)
+	}
+	if q.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, q.Status)
+	}
+	w, a := s.timeWhere(q.From, q.To, from, to)
+	where, args = append(where, w...), append(args, a...)
+	if q.BeforeID > 0 {
+		where = append(where, id+" < ?")
+		args = append(args, q.BeforeID)
+	}
+	return whereClause(where), args
+}
+
+// timeWhere bounds the column fromCol below by from and toCol above by
+// to (exclusive); a zero time leaves its end open.
+func (s *sqlBase) timeWhere(from, to time.Time, fromCol, toCol string) ([]string, []any) {
+	var where []string
+	var args []any
+	if !from.IsZero() {
+		where = append(where, fromCol+" >= ?")
+		args = append(args, s.t(from))
+	}
+	if !to.IsZero() {
+		where = append(where, toCol+" < ?")
+		args = append(args, s.t(to))
+	}
+	return where, args
+}
+
+// whereClause joins conditions into " WHERE a AND b" ("" for none).
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
 }
 
 // mergeSorted merges rows into block uploads (both in key order) and
@@ -113,33 +159,10 @@ func mergeTimes(a, b []time.Time) []time.Time {
 // match q and belong among the newest limit, and returns the newest
 // limit of all.
 func (s *sqlBase) blockRaw(ctx context.Context, q RawQuery, got []model.RawFrame, limit int) ([]model.RawFrame, error) {
-	var where []string
-	var args []any
-	if q.MN != "" {
-		where = append(where, "mn = ?")
-		args = append(args, q.MN)
-	}
-	if q.Status != "" {
-		where = append(where, "status = ?")
-		args = append(args, q.Status)
-	}
-	if !q.From.IsZero() {
-		where = append(where, "last_at >= ?")
-		args = append(args, s.t(q.From))
-	}
-	if !q.To.IsZero() {
-		where = append(where, "first_at < ?")
-		args = append(args, s.t(q.To))
-	}
-	if q.BeforeID > 0 {
-		where = append(where, "min_id < ?")
-		args = append(args, q.BeforeID)
-	}
-	query := `SELECT max_id, data FROM raw_blocks`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY max_id DESC"
+	// A block may hold a frame of the page when its span overlaps [From,
+	// To) and its smallest ID is below BeforeID.
+	where, args := s.rawWhere(q, "last_at", "first_at", "min_id")
+	query := `SELECT max_id, data FROM raw_blocks` + where + " ORDER BY max_id DESC"
 	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
