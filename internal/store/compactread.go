@@ -251,11 +251,11 @@ func (s *sqlBase) blockMinutes(ctx context.Context, tx *sql.Tx, hours []devPerio
 			return fmt.Errorf("minute rows of %s: %w", h.mn, err)
 		}
 		merged := mergeUploads(slices.Clone(dayUps[i:j]), rows)
-		aggs[k] = periodAgg{}
+		aggs[k] = periodAgg{marks: aggs[k].marks}
 		var buf []byte
 		for m := range merged {
 			buf = appendValuesJSON(buf[:0], merged[m].Values)
-			if err := aggs[k].addMinute(buf); err != nil {
+			if err := aggs[k].addMinute(merged[m].DataTime, buf); err != nil {
 				return err
 			}
 		}

@@ -71,7 +71,10 @@ func (s *sqlBase) PutMark(ctx context.Context, m marking.Mark) error {
 		if err != nil && strings.Contains(strings.ToLower(err.Error()), "unique") || err != nil && strings.Contains(err.Error(), "duplicate key") {
 			return fmt.Errorf("mark %s version %d: %w", m.ID, m.Version, ErrVersionTaken)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.markHoursDirty(ctx, tx, m)
 	})
 }
 
@@ -99,6 +102,54 @@ func (s *sqlBase) MarkVersions(ctx context.Context, id string) ([]marking.Mark, 
 		return nil, fmt.Errorf("mark %s: %w", id, ErrNotFound)
 	}
 	return out, nil
+}
+
+// marksTx returns the latest version of each mark of the devices mns
+// whose period overlaps [from, to), read in tx (the roll-up's).
+func (s *sqlBase) marksTx(ctx context.Context, tx *sql.Tx, mns []string, from, to time.Time) ([]marking.Mark, error) {
+	if len(mns) == 0 {
+		return nil, nil
+	}
+	args := []any{}
+	for _, mn := range mns {
+		args = append(args, mn)
+	}
+	args = append(args, s.t(from), s.t(to))
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT d.doc FROM data_marks d
+		WHERE d.version = (SELECT max(x.version) FROM data_marks x WHERE x.id = d.id)
+		AND d.mn IN (?`+strings.Repeat(", ?", len(mns)-1)+`) AND d.to_t > ? AND d.from_t < ?`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []marking.Mark
+	for rows.Next() {
+		if err := scanMarks(rows, &out); err != nil {
+			return nil, err
+		}
+	}
+	return out, rows.Err()
+}
+
+// markHoursDirty marks for re-rolling the hours a mark covers (see the
+// roll-ups' package comment): a new, corrected or reviewed mark changes
+// which minutes count. Hours without minute data are skipped by RollUp.
+func (s *sqlBase) markHoursDirty(ctx context.Context, tx *sql.Tx, m marking.Mark) error {
+	ins := `INSERT OR IGNORE INTO rollup_dirty (mn, hour) VALUES (?, ?)`
+	if s.postgres {
+		ins = `INSERT INTO rollup_dirty (mn, hour) VALUES ($1, $2)`
+	}
+	// A mark spans at most RuleSet.MaxSpan; the bound keeps a stored
+	// mark of any length from writing without end.
+	const maxHours = 24 * 400
+	n := 0
+	for h := m.From.UTC().Truncate(time.Hour); h.Before(m.To) && n < maxHours; h = h.Add(time.Hour) {
+		if _, err := tx.ExecContext(ctx, ins, m.MN, s.t(h)); err != nil {
+			return fmt.Errorf("mark hours for roll-up: %w", err)
+		}
+		n++
+	}
+	return nil
 }
 
 // Marks implements MarkStore.

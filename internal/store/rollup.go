@@ -7,12 +7,14 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/marking"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -34,6 +36,18 @@ import (
 // Min and Max the extremes of their -Min and -Max (their -Avg where a
 // minute lacks one), Cou the sum of their -Cou. A day's Avg is the mean
 // over all its counted minutes (hours weighted by their N).
+//
+// The enterprises' data marks count too: a minute covered by a mark in
+// force (not rejected, not late) whose type makes data invalid or not due
+// (equipment fault, maintenance, calibration, commissioning, stopped;
+// production stopped) is excluded like a flagged one — 《污染物排放自动监
+// 测设备标记规则》 (MEE announcement 2022 No. 21): data marked invalid is
+// not a basis for judging exceedances, and the hour and day values are
+// what reports and judgements read (marking.Judge, Verdict.Valid; the
+// rule data is marking.DefaultRules). Start-up and shut-down marks leave
+// the data valid (it is excluded from judgement only, and its emissions
+// count). A mark made, corrected or reviewed marks its hours for
+// recomputation (PutMark), so a rejected mark's minutes count again.
 
 // RollupQuery selects roll-ups. Step is required; other zero values mean
 // "any", and From/To bound Start as [From, To).
@@ -111,6 +125,24 @@ type periodAgg struct {
 	acc     map[string]*rollAcc
 	rows    int // minute rows (or hour rows) seen
 	scratch []minuteFactor
+	// marks are the device's marks in force over the period whose type
+	// makes data invalid (or not due): their minutes are excluded.
+	marks []marking.Mark
+}
+
+// markedInvalid reports whether a mark in force makes the factor's value
+// at t invalid data (see the package comment on roll-ups).
+func (p *periodAgg) markedInvalid(t time.Time, factor []byte) bool {
+	if len(p.marks) == 0 {
+		return false
+	}
+	f := string(bytes.TrimSuffix(factor, []byte(zsSuffix)))
+	for i := range p.marks {
+		if p.marks[i].Covers(t, f) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *periodAgg) get(f string) *rollAcc {
@@ -146,9 +178,9 @@ type minuteFactor struct {
 	hasCou                 bool
 }
 
-// addMinute adds one minute upload, its values as stored (a flat JSON
-// object of CP keys to strings).
-func (p *periodAgg) addMinute(raw []byte) error {
+// addMinute adds one minute upload of data time t, its values as stored
+// (a flat JSON object of CP keys to strings).
+func (p *periodAgg) addMinute(t time.Time, raw []byte) error {
 	p.rows++
 	fs := p.scratch[:0]
 	err := scanValuesJSON(raw, func(key, val []byte) {
@@ -202,13 +234,13 @@ func (p *periodAgg) addMinute(raw []byte) error {
 		}
 	}
 	for i := range fs {
-		p.addFactor(&fs[i])
+		p.addFactor(t, &fs[i])
 	}
 	clear(p.scratch)
 	return nil
 }
 
-func (p *periodAgg) addFactor(e *minuteFactor) {
+func (p *periodAgg) addFactor(t time.Time, e *minuteFactor) {
 	// Factors without measured fields (SB1-RS facility states,
 	// SampleTime, ...) are not rolled up.
 	if !(e.hasAvg || e.hasLo || e.hasHi || e.hasCou) {
@@ -218,7 +250,7 @@ func (p *periodAgg) addFactor(e *minuteFactor) {
 	if a == nil {
 		a = p.get(string(e.factor))
 	}
-	if len(e.flag) > 0 && string(e.flag) != "N" {
+	if len(e.flag) > 0 && string(e.flag) != "N" || p.markedInvalid(t, e.factor) {
 		a.excl++
 		return
 	}
@@ -408,11 +440,15 @@ func (s *sqlBase) rollUpOnce(ctx context.Context) (int, bool, error) {
 		return 0, false, nil
 	}
 	aggs := make([]periodAgg, len(hours))
+	if err := s.invalidMarks(ctx, tx, hours, aggs); err != nil {
+		return 0, false, fmt.Errorf("data marks: %w", err)
+	}
 	var raw sql.RawBytes
+	var dt dbTime
 	var scratch []minuteFactor
-	err = s.eachPeriodRow(ctx, tx, minuteRowsSQL, hours, []any{&raw}, func(k int) error {
+	err = s.eachPeriodRow(ctx, tx, minuteRowsSQL, hours, []any{&dt, &raw}, func(k int) error {
 		aggs[k].scratch = scratch
-		err := aggs[k].addMinute(raw)
+		err := aggs[k].addMinute(time.Time(dt), raw)
 		scratch, aggs[k].scratch = aggs[k].scratch, nil
 		if err != nil {
 			return fmt.Errorf("minute data of %s at %s: %w", hours[k].mn, hours[k].start.Format(time.RFC3339), err)
@@ -467,6 +503,49 @@ func (s *sqlBase) rollUpOnce(ctx context.Context) (int, bool, error) {
 		return 0, false, fmt.Errorf("commit: %w", err)
 	}
 	return len(hours), more, nil
+}
+
+// invalidMarks gives each hour's aggregate the device's marks in force
+// over it whose type makes data invalid or not due (one query for all
+// the hours' devices, latest versions only).
+func (s *sqlBase) invalidMarks(ctx context.Context, tx *sql.Tx, hours []devPeriod, aggs []periodAgg) error {
+	mns := map[string]bool{}
+	from, to := hours[0].start, hours[0].start
+	for _, h := range hours {
+		mns[h.mn] = true
+		from, to = minTime(from, h.start), maxTime(to, h.start)
+	}
+	marks, err := s.marksTx(ctx, tx, slices.Sorted(maps.Keys(mns)), from, to.Add(time.Hour))
+	if err != nil {
+		return err
+	}
+	if len(marks) == 0 {
+		return nil
+	}
+	rules := marking.DefaultRules()
+	byMN := map[string][]marking.Mark{}
+	for _, m := range marks {
+		ty, ok := rules.Type(m.Type)
+		if !ok || !m.InForce() || (marking.Verdict{Effect: ty.Effect}).Valid() {
+			continue
+		}
+		byMN[m.MN] = append(byMN[m.MN], m)
+	}
+	for k, h := range hours {
+		for _, m := range byMN[h.mn] {
+			if m.From.Before(h.start.Add(time.Hour)) && m.To.After(h.start) {
+				aggs[k].marks = append(aggs[k].marks, m)
+			}
+		}
+	}
+	return nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // readMarks returns the marked hours, sorted and distinct, and for
@@ -532,8 +611,8 @@ type periodSQL struct {
 
 var (
 	minuteRowsSQL = periodSQL{
-		sqlite: `SELECT vals FROM uploads WHERE mn = ? AND cn = '` + cnMinute + `' AND data_time >= ? AND data_time < ? ORDER BY data_time`,
-		postgres: `SELECT d.k, u.vals FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS d(mn, h, k)
+		sqlite: `SELECT data_time, vals FROM uploads WHERE mn = ? AND cn = '` + cnMinute + `' AND data_time >= ? AND data_time < ? ORDER BY data_time`,
+		postgres: `SELECT d.k, u.data_time, u.vals FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS d(mn, h, k)
 			JOIN uploads u ON u.mn = d.mn AND u.cn = '` + cnMinute + `' AND u.data_time >= d.h AND u.data_time < d.h + interval '1 hour'
 			ORDER BY d.k, u.data_time`,
 		length: time.Hour,

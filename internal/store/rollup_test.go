@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/chinatime"
+	"github.com/ecowatch/ecowatch/internal/marking"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -497,4 +498,67 @@ func TestScanValuesJSON(t *testing.T) {
 			t.Errorf("scanValuesJSON(%s) = %q, %v; want %q, error %v", c.in, got, err, c.want, c.err)
 		}
 	}
+}
+
+// testRollupsMarks: minutes under a mark in force whose type makes data
+// invalid are excluded from the hour and day roll-ups like flagged ones
+// (MEE announcement 2022 No. 21: data marked invalid is not a basis for
+// judging exceedances); a start-up mark (excluded from judgement only), a
+// late mark and a mark of another factor leave them counted; a mark made
+// or reviewed re-rolls its hours, so a rejected mark's minutes count
+// again.
+func testRollupsMarks(t *testing.T, tg target) {
+	s := openStore(t, tg.dsn(t))
+	ctx := context.Background()
+	var ups []model.Upload
+	for i, v := range []string{"10", "20", "30", "40", "50", "60"} {
+		ups = append(ups, upload("M6", "2051", at(14, 9, i), "a21026-Avg", v, "a21026-ZsAvg", v, "a21026-Flag", "N"))
+	}
+	mustCommit(t, s, &Batch{Uploads: ups})
+	mustRollUp(t, s, 1)
+	all := []string{
+		"M6 a21026 03-14T09 n=6 x=0 avg=35 min=10 max=60 cou=-",
+		"M6 a21026-Zs 03-14T09 n=6 x=0 avg=35 min=10 max=60 cou=-",
+	}
+	checkRows(t, "hours before marks", rollupRows(t, s, RollupQuery{Step: model.RollupHour}), all)
+
+	mark := func(id string, version int, typ, factor string, from, to time.Time, late bool, status marking.Status) {
+		t.Helper()
+		m := marking.Mark{ID: id, Version: version, MN: "M6", Outlet: "O6", Enterprise: "E6", County: "371502", Type: typ, Factor: factor,
+			From: from, To: to, Reason: "测试", At: at(14, 10, 0), MarkedAt: at(14, 10, 0), Late: late, Status: status}
+		if err := s.PutMark(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Marks that leave the data counted: a start-up (valid, only not
+	// judged), a late maintenance mark, a fault of another factor.
+	mark("k1", 1, "startup", "", at(14, 9, 0), at(14, 9, 2), false, marking.StatusPending)
+	mark("k2", 1, "eq-maintenance", "", at(14, 9, 4), at(14, 9, 6), true, marking.StatusPending)
+	mark("k3", 1, "eq-fault", "a21002", at(14, 9, 0), at(14, 9, 6), false, marking.StatusPending)
+	mustRollUp(t, s, 1)
+	checkRows(t, "hours under marks that keep the data", rollupRows(t, s, RollupQuery{Step: model.RollupHour}), all)
+
+	// Maintenance over 09:02–09:04, in time: its two minutes (30, 40) are
+	// invalid, measured and converted.
+	mark("k4", 1, "eq-maintenance", "", at(14, 9, 2), at(14, 9, 4), false, marking.StatusPending)
+	mustRollUp(t, s, 1)
+	marked := []string{
+		"M6 a21026 03-14T09 n=4 x=2 avg=35 min=10 max=60 cou=-",
+		"M6 a21026-Zs 03-14T09 n=4 x=2 avg=35 min=10 max=60 cou=-",
+	}
+	checkRows(t, "hours under a maintenance mark", rollupRows(t, s, RollupQuery{Step: model.RollupHour}), marked)
+	// The last minute, 09:05 (60), stopped production (not due) with the
+	// factor named: excluded too.
+	mark("k5", 1, "stopped", "a21026", at(14, 9, 5), at(14, 9, 6), false, marking.StatusAccepted)
+	mustRollUp(t, s, 1)
+	checkRows(t, "day under marks", rollupRows(t, s, RollupQuery{Step: model.RollupDay}), []string{
+		"M6 a21026 03-14T00 n=3 x=3 avg=26.6667 min=10 max=50 cou=-",
+		"M6 a21026-Zs 03-14T00 n=3 x=3 avg=26.6667 min=10 max=50 cou=-",
+	})
+
+	// The bureau rejects both (a new version each): the minutes count again.
+	mark("k4", 2, "eq-maintenance", "", at(14, 9, 2), at(14, 9, 4), false, marking.StatusRejected)
+	mark("k5", 2, "stopped", "a21026", at(14, 9, 5), at(14, 9, 6), false, marking.StatusRejected)
+	mustRollUp(t, s, 1)
+	checkRows(t, "hours after the rejections", rollupRows(t, s, RollupQuery{Step: model.RollupHour}), all)
 }

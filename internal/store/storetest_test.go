@@ -116,6 +116,7 @@ func runSuite(t *testing.T, tg target) {
 		{"RawFramesBusSeq", testRawFramesBusSeq},
 		{"Rollups", testRollups},
 		{"RollupsConverted", testRollupsConverted},
+		{"RollupsMarks", testRollupsMarks},
 		{"RollUpConcurrent", testRollUpConcurrent},
 		{"PurgeUploads", testPurgeUploads},
 		{"ReadReplica", testReadReplica},
