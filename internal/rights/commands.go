@@ -24,6 +24,13 @@ type Configure struct {
 // validity period from ValidFrom. If Paid, the paid-use fee is recorded at
 // the price of the current year for the months remaining. A
 // re-confirmation after five years uses a new permit number or version.
+//
+// ExistingSince is when the unit went into operation or its EIA was
+// approved or filed: a confirmation is for existing units only
+// (ClassifyPermit), so a unit dated on or after the trading rules' first
+// day is refused (ErrMustTrade) and the decision of an existing one is
+// recorded with the permit. Zero: not stated, the permit is recorded
+// unclassified (as before the rule).
 type AllocatePermit struct {
 	Meta
 	Permit     string    `json:"permit"`
@@ -33,6 +40,8 @@ type AllocatePermit struct {
 	Quantity   int64     `json:"quantity"`
 	ValidFrom  time.Time `json:"valid_from"`
 	Paid       bool      `json:"paid"`
+	// ExistingSince: see above.
+	ExistingSince time.Time `json:"existing_since,omitzero"`
 }
 
 // DeclareReduction banks a reduction for verification (申报).

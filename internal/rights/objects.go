@@ -52,6 +52,10 @@ type Permit struct {
 	ValidFrom  time.Time `json:"valid_from"`
 	ValidUntil time.Time `json:"valid_until"`
 	Paid       bool      `json:"paid"`
+	// ExistingSince (China calendar day) and Confirmation are the unit's
+	// date and ClassifyPermit's decision, absent when not stated.
+	ExistingSince string   `json:"existing_since,omitempty"`
+	Confirmation  Decision `json:"confirmation,omitzero"`
 }
 
 // Reduction measures that can be banked.

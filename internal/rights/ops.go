@@ -209,6 +209,23 @@ func (t *tx) allocatePermit(c AllocatePermit) error {
 	if !until.After(t.now) {
 		return t.refuse("valid_from", ErrExpired, "rights valid from %s would have expired at %s", from.Format(time.DateOnly), until.Format(time.DateOnly))
 	}
+	var since string
+	var conf Decision
+	if !c.ExistingSince.IsZero() {
+		// 确权 is for existing units (ClassifyPermit: 聊政办字〔2023〕24号,
+		// 财税〔2015〕61号): a new unit's rights are not created here.
+		day := chinaDay(c.ExistingSince)
+		if day.After(chinaDay(t.now)) {
+			return t.refuse("existing_since", ErrInvalid, "%s is after today", day.Format(time.DateOnly))
+		}
+		if conf, err = ClassifyPermit(s.tradingRules(), day); err != nil {
+			return t.refuse("existing_since", ErrInvalid, "%v", err)
+		}
+		if conf.Obligation == MustTrade {
+			return t.refuse("existing_since", ErrMustTrade, "%s: %s", conf.Version, conf.Reason)
+		}
+		since = day.Format(time.DateOnly)
+	}
 	var fee int64
 	var fd feeDetail
 	if c.Paid {
@@ -217,7 +234,7 @@ func (t *tx) allocatePermit(c AllocatePermit) error {
 		}
 	}
 	p := Permit{No: c.Permit, Enterprise: ent, County: c.County, Pollutant: c.Pollutant,
-		Quantity: c.Quantity, ValidFrom: from, ValidUntil: until, Paid: c.Paid}
+		Quantity: c.Quantity, ValidFrom: from, ValidUntil: until, Paid: c.Paid, ExistingSince: since, Confirmation: conf}
 	if err := t.event(EvPermit, c.Permit, "", p); err != nil {
 		return err
 	}

@@ -802,6 +802,14 @@ func (s *State) Credit(id string) (Credit, bool) {
 	return Credit{}, false
 }
 
+// Permit returns a copy of a permit's allocation of a pollutant.
+func (s *State) Permit(no, pollutant string) (Permit, bool) {
+	if p := s.permits[no+"/"+pollutant]; p != nil {
+		return *p, true
+	}
+	return Permit{}, false
+}
+
 // Allocation returns a copy of an allocation.
 func (s *State) Allocation(id string) (Allocation, bool) {
 	if a := s.allocs[id]; a != nil {

@@ -61,6 +61,9 @@ const (
 	// CountyWriteOff: exempt from trading; the county writes the
 	// replacement off periodically.
 	CountyWriteOff Obligation = "county-writeoff"
+	// ExistingUnit: the confirmation (确权) of an existing unit's rights,
+	// outside the new-project trading rule (ClassifyPermit).
+	ExistingUnit Obligation = "existing-unit"
 )
 
 // TradingSum is a threshold on the sum of several pollutants' additions.
@@ -223,4 +226,52 @@ func ClassifyApplication(rs []TradingRules, applied time.Time, adds map[string]i
 		return Decision{}, err
 	}
 	return r.Classify(adds)
+}
+
+// ClassifyPermit decides whether a confirmation of rights (确权,
+// allocate_permit) is outside the trading rules, for a unit in operation,
+// or whose EIA was approved or filed, on since (a China calendar day).
+//
+// An existing unit is exempt: the rules classify what a new, rebuilt or
+// expanded project adds, and the rights an existing unit discharges under
+// are confirmed, not added.
+//   - 聊政办字〔2023〕24号 (聊城市排污权有偿使用和交易试点暂行办法, 2023-09-24):
+//     an existing unit (现有排污单位) is one in operation, or with its EIA
+//     approved or filed, before the policy; a new unit is one needing a
+//     main-pollutant total indicator after it. The 细则's thresholds apply
+//     to a construction project's additions (新增).
+//   - 财税〔2015〕61号: existing units obtain their rights by 定额出让 (the
+//     paid-use fee at the government price: AllocatePermit.Paid); new
+//     projects, expansions' new increments, and increments an existing unit
+//     needs for its total control go through public sale.
+//   - 国办发〔2014〕38号: existing units' rights are confirmed from
+//     standards, total control and actual emissions; new, rebuilt and
+//     expanded projects' from their EIA.
+//
+// (rights-cases-accountability.md §1.1, §1.3.) So a unit whose date is on
+// or after the first version's From (the policy's date) is a new unit: a
+// confirmation cannot create its rights, which come from the reservoir
+// (ReserveAllocation, classified by Classify) or the market — MustTrade.
+// The 2025 管理办法 keeps "new project" as its subject; its own definition
+// of an existing unit was not found, so the 2023 one (and its date) holds
+// for every version.
+func ClassifyPermit(rs []TradingRules, since time.Time) (Decision, error) {
+	if len(rs) == 0 {
+		return Decision{}, fmt.Errorf("trading rules: no version")
+	}
+	day := since.In(chinatime.Zone)
+	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, chinatime.Zone)
+	first := rs[0]
+	if day.Before(first.from) {
+		return Decision{Obligation: ExistingUnit, Version: first.Version,
+			Reason: fmt.Sprintf("existing unit: in operation or EIA approved or filed on %s, before %s (%s): its rights are confirmed, not traded",
+				day.Format(time.DateOnly), first.From, first.Doc)}, nil
+	}
+	r, err := TradingRulesAt(rs, day)
+	if err != nil {
+		return Decision{}, err
+	}
+	return Decision{Obligation: MustTrade, Version: r.Version,
+		Reason: fmt.Sprintf("new unit: in operation or EIA approved or filed on %s, not before %s (%s): its rights come from the reservoir or by trading, not by confirmation",
+			day.Format(time.DateOnly), first.From, first.Doc)}, nil
 }

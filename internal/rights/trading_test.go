@@ -199,3 +199,64 @@ func TestReserveAllocationTradingRules(t *testing.T) {
 	}
 	l.replayed()
 }
+
+// 确权 is for existing units: in operation, or EIA approved or filed,
+// before the policy's day (聊政办字〔2023〕24号, 2023-09-24, China calendar
+// day); a unit dated on or after it is a new unit whose rights come from
+// the reservoir or the market, under either version of the rules.
+func TestClassifyPermitEdges(t *testing.T) {
+	rs := DefaultTradingRules()
+	for _, c := range []struct {
+		name    string
+		since   time.Time
+		want    Obligation
+		version string
+	}{
+		{"years before", cst(2015, 1, 1, 0), ExistingUnit, "聊城市排污权有偿使用和交易实施细则(试行)"},
+		{"the day before, last second", cst(2023, 9, 23, 23).Add(59*time.Minute + 59*time.Second), ExistingUnit, "聊城市排污权有偿使用和交易实施细则(试行)"},
+		{"the policy's day", cst(2023, 9, 24, 0), MustTrade, "聊城市排污权有偿使用和交易实施细则(试行)"},
+		// 2023-09-23 16:00 UTC is 2023-09-24 00:00 in China: new.
+		{"UTC day before, China day of", time.Date(2023, 9, 23, 16, 0, 0, 0, time.UTC), MustTrade, "聊城市排污权有偿使用和交易实施细则(试行)"},
+		{"UTC 15:59:59, China 23:59:59 the day before", time.Date(2023, 9, 23, 15, 59, 59, 0, time.UTC), ExistingUnit, "聊城市排污权有偿使用和交易实施细则(试行)"},
+		{"under the 2025 rules", cst(2026, 6, 1, 0), MustTrade, "聊城市排污权有偿使用和交易管理办法"},
+	} {
+		d, err := ClassifyPermit(rs, c.since)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if d.Obligation != c.want || d.Version != c.version || !strings.Contains(d.Reason, "2023-09-24") {
+			t.Errorf("%s: %+v, want %s under %s", c.name, d, c.want, c.version)
+		}
+	}
+	if _, err := ClassifyPermit(nil, cst(2020, 1, 1, 0)); err == nil {
+		t.Error("no rules: want an error")
+	}
+}
+
+// allocate_permit with existing_since: an existing unit's confirmation is
+// recorded with its decision (and survives a replay), a new unit's is
+// refused with nothing written, a date after today is refused, and
+// without the date the permit is recorded unclassified as before.
+func TestAllocatePermitExistingUnit(t *testing.T) {
+	l := newLedger(t) // now: 2024-03-01 09:00 China time
+	permit := func(key, no string, since time.Time) AllocatePermit {
+		return AllocatePermit{Meta: Meta{Key: key}, Permit: no, Enterprise: entA, County: dongchangfu,
+			Pollutant: "NOx", Quantity: 5 * t1, ValidFrom: l.now, Paid: true, ExistingSince: since}
+	}
+	l.apply(permit("p1", "PW-OLD", cst(2023, 9, 23, 0)))
+	p, ok := l.s.Permit("PW-OLD", "NOx")
+	if !ok || p.ExistingSince != "2023-09-23" || p.Confirmation.Obligation != ExistingUnit || l.s.Balance(accA, "NOx") != 5*t1 {
+		t.Fatalf("existing unit's permit: %+v (balance %d)", p, l.s.Balance(accA, "NOx"))
+	}
+	r := l.refuse(permit("p2", "PW-NEW", cst(2023, 9, 24, 0)), ErrMustTrade, "existing_since")
+	if !strings.Contains(r.Reason, "new unit") || !strings.Contains(r.Reason, "2023-09-24") {
+		t.Errorf("refusal: %s", r.Reason)
+	}
+	l.refuse(permit("p3", "PW-NEW", time.Date(2023, 9, 23, 16, 0, 0, 0, time.UTC)), ErrMustTrade, "existing_since")
+	l.refuse(permit("p4", "PW-FUT", cst(2024, 3, 2, 0)), ErrInvalid, "existing_since")
+	l.apply(permit("p5", "PW-UNSTATED", time.Time{}))
+	if p, _ := l.s.Permit("PW-UNSTATED", "NOx"); p.ExistingSince != "" || p.Confirmation != (Decision{}) {
+		t.Errorf("unstated: %+v", p)
+	}
+	l.replayed()
+}
