@@ -1,18 +1,14 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/ecowatch/ecowatch/hj212"
-	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
@@ -28,25 +24,12 @@ func TestBackupDuringCrashLoop(t *testing.T) {
 	)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	ctx := context.Background()
 	if err := os.MkdirAll(data, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, storetest.SQLiteDSN(data), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.ImportRegistry(ctx, testRegistry(devices)); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-
-	var addr atomic.Value
-	addr.Store("127.0.0.1:1")
-	stop := make(chan struct{})
-	base := time.Date(2026, 11, 1, 0, 0, 0, 0, hj212.CST())
-	acks, wg := streamDevices(devices, func() string { return addr.Load().(string) }, base, 2*time.Second, stop, nil)
-	defer func() { close(stop); wg.Wait() }()
+	seedRegistry(t, storetest.SQLiteDSN(data), devices)
+	f := startFleet(t, devices)
+	acks := f.acks
 
 	type taken struct {
 		out    string
@@ -55,8 +38,7 @@ func TestBackupDuringCrashLoop(t *testing.T) {
 	var backups []taken
 	rng := rand.New(rand.NewPCG(3, 4))
 	for c := range cycles {
-		s := startServer(t, data, "--batch-interval", "2ms")
-		addr.Store(s.gateway)
+		s := f.serve(t, data, "--batch-interval", "2ms")
 		// Let the devices get acknowledgements in this cycle first.
 		from := acks.count.Load()
 		for acks.count.Load() < from+int64(devices) {
@@ -95,13 +77,7 @@ func TestBackupDuringCrashLoop(t *testing.T) {
 		if out, err := exec.Command(binPath, "restore", "--from", b.out, "--data-dir", target).CombinedOutput(); err != nil {
 			t.Fatalf("ecowatch restore %s: %v\n%s", b.out, err, out)
 		}
-		rst, err := store.Open(ctx, storetest.SQLiteDSN(target), store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		log := &ackLog{acked: b.before}
-		n := verifyAcked(t, rst, devices, log)
-		rst.Close()
+		n := verifyStore(t, storetest.SQLiteDSN(target), devices, &ackLog{acked: b.before})
 		t.Logf("backup %d: %d uploads acknowledged before it began, all present among the %d restored", i, len(b.before), n)
 	}
 }

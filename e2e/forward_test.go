@@ -7,11 +7,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
@@ -33,14 +31,7 @@ func TestForwardCrash(t *testing.T) {
 	ctx := context.Background()
 	cityDir, provDir := t.TempDir(), t.TempDir()
 	for _, dir := range []string{cityDir, provDir} {
-		st, err := store.Open(ctx, storetest.SQLiteDSN(dir), store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.ImportRegistry(ctx, testRegistry(devices)); err != nil {
-			t.Fatal(err)
-		}
-		st.Close()
+		seedRegistry(t, storetest.SQLiteDSN(dir), devices)
 	}
 	// The province listens on a fixed port, so that the city's
 	// configuration can name it across restarts.
@@ -68,11 +59,9 @@ func TestForwardCrash(t *testing.T) {
 
 	prov := startProv()
 	city := startCity()
-	var addr atomic.Value
-	addr.Store(city.gateway)
-	stop := make(chan struct{})
-	base := time.Date(2026, 11, 1, 0, 0, 0, 0, hj212.CST())
-	acks, wg := streamDevices(devices, func() string { return addr.Load().(string) }, base, 2*time.Second, stop, nil)
+	f := startFleet(t, devices)
+	f.aim(city)
+	acks := f.acks
 
 	rng := rand.New(rand.NewPCG(16, 1))
 	for c := range cycles {
@@ -81,7 +70,7 @@ func TestForwardCrash(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			city.kill(t)
 			city = startCity()
-			addr.Store(city.gateway)
+			f.aim(city)
 			t.Logf("cycle %d: killed the city after %d new acks", c, acks.count.Load()-before)
 		} else {
 			prov.kill(t)
@@ -91,11 +80,8 @@ func TestForwardCrash(t *testing.T) {
 			t.Logf("cycle %d: killed the province after %d new acks", c, acks.count.Load()-before)
 		}
 	}
-	close(stop)
-	wg.Wait()
-	if acks.count.Load() < int64(devices*cycles) {
-		t.Fatalf("only %d uploads acknowledged in %d cycles: the test did not exercise forwarding", acks.count.Load(), cycles)
-	}
+	f.halt()
+	f.exercised(t, cycles, "forwarding")
 
 	// Wait until the province holds every upload the city acknowledged;
 	// fail only when nothing arrives for 90 s.

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -309,4 +310,113 @@ func verifyAcked(t *testing.T, st store.Store, n int, log *ackLog) int {
 		t.Fatalf("%d of %d acknowledged uploads lost", lost, len(log.acked))
 	}
 	return len(stored)
+}
+
+// seedRegistry imports the registry of n test devices into the store at
+// dsn (created when it is a new SQLite file), as every crash test starts.
+func seedRegistry(t *testing.T, dsn string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.ImportRegistry(ctx, testRegistry(n)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fleet is n test devices streaming minute uploads from 2026-11-01 (China
+// time) to whichever gateway they were last pointed at (aim), with the log
+// of what was acknowledged: the devices of the SIGKILL crash cycles.
+type fleet struct {
+	n    int
+	addr atomic.Value
+	acks *ackLog
+	stop chan struct{}
+	wg   *sync.WaitGroup
+	once sync.Once
+}
+
+// startFleet starts the devices; until aimed they reach nothing (a
+// closed port) and retransmit. stop ends them.
+func startFleet(t *testing.T, n int) *fleet {
+	f := &fleet{n: n, stop: make(chan struct{})}
+	f.addr.Store("127.0.0.1:1")
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, hj212.CST())
+	f.acks, f.wg = streamDevices(n, func() string { return f.addr.Load().(string) }, base, 2*time.Second, f.stop, nil)
+	t.Cleanup(f.halt)
+	return f
+}
+
+// aim points the devices at s's gateway.
+func (f *fleet) aim(s *server) { f.addr.Store(s.gateway) }
+
+// serve starts `ecowatch serve` on dataDir (startServer) and aims the
+// devices at it.
+func (f *fleet) serve(t *testing.T, dataDir string, extra ...string) *server {
+	s := startServer(t, dataDir, extra...)
+	f.aim(s)
+	return s
+}
+
+// halt stops the devices and waits until each has returned (once).
+func (f *fleet) halt() {
+	f.once.Do(func() {
+		close(f.stop)
+		f.wg.Wait()
+	})
+}
+
+// exercised fails the test when fewer uploads than one a device a cycle
+// were acknowledged: the cycles then tested nothing.
+func (f *fleet) exercised(t *testing.T, cycles int, what string) {
+	t.Helper()
+	if got := f.acks.count.Load(); got < int64(f.n*cycles) {
+		t.Fatalf("only %d uploads acknowledged in %d cycles: the test did not exercise %s", got, cycles, what)
+	}
+}
+
+// verifyStore is verifyAcked on the store at dsn, opened for it.
+func verifyStore(t *testing.T, dsn string, n int, log *ackLog) int {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	return verifyAcked(t, st, n, log)
+}
+
+func sortedValues(u model.Upload) string {
+	parts := make([]string, 0, len(u.Values))
+	for _, v := range u.Values {
+		parts = append(parts, v.Factor+"-"+v.Field+"="+v.Value)
+	}
+	sort.Strings(parts)
+	return fmt.Sprint(parts)
+}
+
+func sortKV(s string) string {
+	parts := splitSemi(s)
+	sort.Strings(parts)
+	return fmt.Sprint(parts)
+}
+
+func splitSemi(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == ';' {
+			if i > start {
+				out = append(out, s[start:i])
+			}
+			start = i + 1
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
 }

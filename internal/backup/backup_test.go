@@ -162,23 +162,7 @@ func TestBackupWhileIngesting(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A ledger and evidence before the system starts.
-	rs, err := rightsvc.Open(ctx, st, rightsvc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rs.Apply(ctx, rights.Configure{Meta: rights.Meta{Key: "cfg", Actor: "city"},
-		Pollutants: []rights.Pollutant{{Code: "NOx", Name: "氮氧化物", Medium: "air"}},
-		Prices:     []rights.Price{{Pollutant: "NOx", FenPerTonneYear: 600_000}}}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 20 {
-		if _, err := rs.Apply(ctx, rights.AllocatePermit{Meta: rights.Meta{Key: fmt.Sprintf("p%d", i)}, Permit: fmt.Sprintf("PW%d", i),
-			Enterprise: fmt.Sprintf("913715000000%06d", i), County: "371502", Pollutant: "NOx", Quantity: 1_000_000,
-			ValidFrom: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Paid: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rs.Close()
+	seedLedger(t, st, 20)
 	cs := &casesvc.Service{St: st, DataDir: data}
 	var sums []string
 	for i := range 3 {
@@ -268,6 +252,31 @@ func TestBackupWhileIngesting(t *testing.T) {
 			t.Fatalf("restored evidence %s: %v", s, err)
 		}
 		f.Close()
+	}
+}
+
+// seedLedger applies to st's emission-rights ledger its configuration
+// (NOx at 6,000 yuan a tonne-year) and n paid permits of 1 t/a each: the
+// ledger whose hash chain a backup or a dump must carry over.
+func seedLedger(t *testing.T, st store.Store, n int) {
+	t.Helper()
+	ctx := context.Background()
+	rs, err := rightsvc.Open(ctx, st, rightsvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	if _, err := rs.Apply(ctx, rights.Configure{Meta: rights.Meta{Key: "cfg", Actor: "city"},
+		Pollutants: []rights.Pollutant{{Code: "NOx", Name: "氮氧化物", Medium: "air"}},
+		Prices:     []rights.Price{{Pollutant: "NOx", FenPerTonneYear: 600_000}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if _, err := rs.Apply(ctx, rights.AllocatePermit{Meta: rights.Meta{Key: fmt.Sprintf("p%d", i)}, Permit: fmt.Sprintf("PW%d", i),
+			Enterprise: fmt.Sprintf("913715000000%06d", i), County: "371502", Pollutant: "NOx", Quantity: 1_000_000,
+			ValidFrom: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Paid: true}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -79,23 +79,7 @@ func TestPostgresDumpRestore(t *testing.T) {
 	if err := st.CommitBatch(ctx, &b); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := rightsvc.Open(ctx, st, rightsvc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rs.Apply(ctx, rights.Configure{Meta: rights.Meta{Key: "cfg", Actor: "city"},
-		Pollutants: []rights.Pollutant{{Code: "NOx", Name: "氮氧化物", Medium: "air"}},
-		Prices:     []rights.Price{{Pollutant: "NOx", FenPerTonneYear: 600_000}}}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 10 {
-		if _, err := rs.Apply(ctx, rights.AllocatePermit{Meta: rights.Meta{Key: fmt.Sprintf("p%d", i)}, Permit: fmt.Sprintf("PW%d", i),
-			Enterprise: fmt.Sprintf("913715000000%06d", i), County: "371502", Pollutant: "NOx", Quantity: 1_000_000,
-			ValidFrom: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Paid: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rs.Close()
+	seedLedger(t, st, 10)
 	if err := st.PutUser(ctx, model.User{ID: "u1", Name: "张伟", Role: "city", CreatedAt: base}, nil); err != nil {
 		t.Fatal(err)
 	}
