@@ -13,6 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/forward"
 	"github.com/ecowatch/ecowatch/internal/gateway"
+	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
@@ -138,6 +139,21 @@ func TestWriterRolesForward(t *testing.T) {
 	waitFor(t, "the upload at the upper platform", func() bool { return up.has(testMN + " " + string(hj212.FormatTime(nil, dt))) })
 	if other.Forward.Leading() || other.Forward.Tries() == 0 {
 		t.Fatalf("the other writer: leading %v after %d tries", other.Forward.Leading(), other.Forward.Tries())
+	}
+	// The scrape says which writer forwards; the per-target series come
+	// from the forwarding one only.
+	for _, c := range []struct {
+		w         *WriterRole
+		want      string
+		perTarget bool
+	}{{leader, "ecowatch_forward_leader 1\n", true}, {other, "ecowatch_forward_leader 0\n", false}} {
+		text, err := metrics.Text(c.w.Metrics)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, c.want) || strings.Contains(text, `ecowatch_forward_acked_total{target="province"}`) != c.perTarget {
+			t.Errorf("writer metrics: want %q, per-target series %v:\n%s", c.want, c.perTarget, text)
+		}
 	}
 
 	if err := leader.Shutdown(ctx); err != nil {
