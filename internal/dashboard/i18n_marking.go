@@ -61,6 +61,7 @@ var markingMessages = map[string][2]string{
 	"mark.rule.no-mark":       {"无有效标记", "no valid mark"},
 	"mark.rule.late-mark":     {"标记逾期", "late mark"},
 	"mark.rule.false-stop":    {"停运标记与用电数据矛盾", "stop contradicted by electricity data"},
+	"mark.rule.mark-rejected": {"标记被驳回，重新判定超标", "mark rejected: exceedance judged again"},
 	"mark.rule.rate":          {"传输有效率低于阈值", "rate below threshold"},
 	"mark.rule.mark":          {"标记", "mark"},
 	"rates.title":             {"传输有效率", "Effective transmission rates"},
@@ -121,7 +122,7 @@ func pctOf(v float64) string { return ftoa2(100*v) + "%" }
 // markRule writes a decision's rule in the reader's language.
 func markRule(p *page, rule string) string {
 	switch {
-	case rule == "no-mark", rule == "late-mark", rule == "false-stop":
+	case rule == "no-mark", rule == "late-mark", rule == "false-stop", rule == "mark-rejected":
 		return p.T("mark.rule." + rule)
 	case rule == "rate-threshold":
 		return p.T("mark.rule.rate")

@@ -146,4 +146,40 @@ func testMarksJudgeExceedance(t *testing.T, backend storetest.Backend) {
 	if len(hist) != 2 || hist[0].Status != marking.StatusPending {
 		t.Fatalf("history %+v", hist)
 	}
+
+	// 4. The rejection judges the start-up's exceedance again: no mark in
+	// force excuses it now, so its case opens, and its history names the
+	// rule that decided and the rejected mark.
+	var rejudged []cases.Case
+	for _, c := range exceedCases() {
+		if c.ProblemType == "exceedance" && c.Alert != nil && c.Alert.Findings[0].At.Equal(h0.Add(2*time.Hour)) {
+			rejudged = append(rejudged, c)
+		}
+	}
+	if len(rejudged) != 1 || !strings.Contains(rejudged[0].Title, "二氧化硫小时均值 52 mg/m³") {
+		t.Fatalf("cases of the start-up's exceedance after the rejection: %+v", rejudged)
+	}
+	evs, _ = st.CaseEvents(ctx, rejudged[0].ID)
+	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "规则 mark-rejected") ||
+		!strings.Contains(last.Reason, m.ID) || !strings.Contains(last.Reason, "电量数据显示生产正常") {
+		t.Fatalf("the re-judged case does not say which rule decided: %+v", last)
+	}
+	ds, _ = st.Decisions(ctx, store.DecisionQuery{Enterprise: tEnt})
+	if ds[0].Outcome != marking.OutcomeOpened || ds[0].Rule != marksvc.RuleRejudged || ds[0].Mark != m.ID || ds[0].Case != rejudged[0].ID {
+		t.Fatalf("latest decision %+v", ds[0])
+	}
+	// Judged once: the shut-down mark of episode 2, rejected too, excused
+	// nothing (its case was open already) and opens nothing.
+	n := len(exceedCases())
+	sd, _ := ms.List(ctx, store.MarkQuery{MNs: []string{tMN}}, county)
+	for _, x := range sd {
+		if x.Type == "shutdown" {
+			if _, err := ms.Review(ctx, x.ID, x.Version, false, "停炉时段与用电数据不符", county); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := len(exceedCases()); got != n {
+		t.Fatalf("%d cases after rejecting a mark that excused nothing, want %d", got, n)
+	}
 }

@@ -3,6 +3,7 @@ package marksvc
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
@@ -77,4 +78,95 @@ func (s *Service) NoteOpened(ctx context.Context, c cases.Case, why string) {
 	if _, _, err := s.Cases.Act(ctx, c.ID, c.Seq, cases.Action{Kind: cases.ActNote, Reason: why}, casesvc.AlertSystem); err != nil {
 		s.log().Warn("marking: note on opened case", "case", c.ID, "err", err)
 	}
+}
+
+// RuleRejudged names the decision taken when a mark that had excused an
+// exceedance is rejected (or corrected) and the exceedance, judged again
+// without it, is no longer excused.
+const RuleRejudged = "mark-rejected"
+
+// rejudge judges again every exceedance the marks had excused on m's
+// device over m's period, now that m (its latest version) is rejected or
+// changed: an episode the marks in force still excuse stays without a
+// case; one they no longer excuse opens the exceedance case it would have
+// opened (once per episode), whose history names the rule that decided
+// (mark-rejected, the rejected mark and the review's reason) — data whose
+// mark was rejected is judged like unmarked data (MEE announcement 2022
+// No. 21).
+func (s *Service) rejudge(ctx context.Context, m marking.Mark) {
+	if s.Cases == nil {
+		return
+	}
+	ds, err := s.St.Decisions(ctx, store.DecisionQuery{MN: m.MN, Limit: 1000})
+	if err != nil {
+		s.log().Warn("marking: decisions to judge again", "mark", m.ID, "err", err)
+		return
+	}
+	r := s.rules()
+	done := map[string]bool{}
+	for _, d := range ds {
+		if d.Outcome != marking.OutcomeExcused || d.Since.IsZero() || !d.Since.Before(m.To) || d.Until.Before(m.From) {
+			continue
+		}
+		key := fmt.Sprintf("rejudge:%s:%s:%s:%d", d.MN, d.Factor, d.Period, d.Since.Unix())
+		if done[key] {
+			continue // the episode's decision is listed once per judgement
+		}
+		done[key] = true
+		e := Exceedance{MN: d.MN, Outlet: d.Outlet, Enterprise: d.Enterprise, County: d.County, Factor: d.Factor, Period: d.Period,
+			Since: d.Since, At: d.Until, Value: d.Value, Limit: d.Limit}
+		marks, err := s.St.Marks(ctx, store.MarkQuery{MNs: []string{e.MN}, From: e.Since, To: e.At.Add(time.Second)})
+		if err != nil {
+			s.log().Warn("marking: marks to judge again", "mark", m.ID, "err", err)
+			return
+		}
+		if ex := marking.Explain(r, e.MN, e.Factor, e.values(), marks); ex.Excused {
+			continue // other marks in force still excuse it
+		}
+		c, err := s.openExceedance(ctx, e, key)
+		if err != nil {
+			continue // opened before, or logged
+		}
+		why := fmt.Sprintf("重新判定：标记 %s（第%d版）已被驳回，理由：%s；%s 至 %s 的超标数据不再被有效标记排除，按 %s 判定超标（规则 %s）。",
+			m.ID, m.Version, m.ReviewReason, e.Since.In(cst).Format("01-02 15:04"), e.At.In(cst).Format("01-02 15:04"),
+			r.Source(marking.SrcMEE2022).Ref, RuleRejudged)
+		if m.Status != marking.StatusRejected {
+			why = fmt.Sprintf("重新判定：标记 %s 更正为第%d版后不再覆盖 %s 至 %s 的超标数据，按 %s 判定超标（规则 %s）。",
+				m.ID, m.Version, e.Since.In(cst).Format("01-02 15:04"), e.At.In(cst).Format("01-02 15:04"),
+				r.Source(marking.SrcMEE2022).Ref, RuleRejudged)
+		}
+		s.NoteOpened(ctx, c, why)
+		d2 := marking.Decision{MN: e.MN, Outlet: e.Outlet, Enterprise: e.Enterprise, County: e.County, Factor: e.Factor, Period: e.Period,
+			Since: e.Since, Until: e.At, Value: e.Value, Limit: e.Limit, Outcome: marking.OutcomeOpened, Rule: RuleRejudged, Mark: m.ID, Case: c.ID}
+		s.decide(ctx, d2)
+	}
+}
+
+// openExceedance opens the exceedance case of an episode judged again,
+// once per key, with the alert rules' facts and title.
+func (s *Service) openExceedance(ctx context.Context, e Exceedance, key string) (cases.Case, error) {
+	n, err := s.St.NextNumber(ctx, "marking:"+key)
+	if err != nil {
+		s.log().Warn("marking: case counter", "key", key, "err", err)
+		return cases.Case{}, err
+	}
+	if n > 1 {
+		return cases.Case{}, fmt.Errorf("case for %s opened before", key)
+	}
+	f := cases.AlertFacts{MN: e.MN, Enterprise: e.Enterprise, Outlet: e.Outlet,
+		Findings: []cases.Finding{{At: e.At, Rule: "exceedance", Factor: e.Factor, Period: e.Period, Value: e.Value, Limit: e.Limit}}}
+	if o, ent, err := s.place(ctx, e.MN); err == nil {
+		f.EnterpriseName, f.OutletName = ent.Name, o.Name
+	}
+	line := "air-industry"
+	if strings.HasPrefix(e.Factor, "w") {
+		line = "water"
+	}
+	c, err := s.Cases.Register(ctx, cases.Case{Source: cases.SourceOnline, Ref: key, Line: line, ProblemType: "exceedance",
+		County: e.County, Enterprise: e.Enterprise, Severity: cases.SeverityMajor, Location: f.OutletName,
+		Title: cases.AlertTitle(&f, "zh"), Alert: &f}, casesvc.AlertSystem)
+	if err != nil {
+		s.log().Warn("marking: cannot open a case", "key", key, "err", err)
+	}
+	return c, err
 }

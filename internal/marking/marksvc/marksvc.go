@@ -218,6 +218,12 @@ func (s *Service) Correct(ctx context.Context, id string, version int, in Input,
 	s.forgetMark(cur, m)
 	s.audit(ctx, p, "mark.correct", m)
 	s.react(ctx, m)
+	// What the first version excused over its period is judged again:
+	// the correction may no longer cover it.
+	old := cur
+	old.From, old.To = minT(cur.From, m.From), maxT(cur.To, m.To)
+	old.Version, old.Status = m.Version, m.Status
+	s.rejudge(ctx, old)
 	return m, nil
 }
 
@@ -253,6 +259,9 @@ func (s *Service) Review(ctx context.Context, id string, version int, accept boo
 	}
 	s.forgetMark(m)
 	s.audit(ctx, p, "mark.review", m)
+	if m.Status == marking.StatusRejected {
+		s.rejudge(ctx, m) // the exceedances it excused are judged again
+	}
 	return m, nil
 }
 
@@ -424,3 +433,17 @@ func (s *Service) openCase(ctx context.Context, m marking.Mark, problem, key, ti
 }
 
 var cst = time.FixedZone("CST", 8*3600)
+
+func minT(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxT(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
