@@ -52,12 +52,15 @@ func testConfig() store.AccountConfig {
 	}
 }
 
-func setup(t *testing.T) (*Service, store.Store) { return setupB(t) }
+func setup(t *testing.T, be storetest.Backend) (*Service, store.Store) { return setupOn(t, be) }
 
-func setupB(t testing.TB) (*Service, store.Store) {
+// setupB is the benchmarks' setup, on SQLite.
+func setupB(t testing.TB) (*Service, store.Store) { return setupOn(t, storetest.SQLite) }
+
+func setupOn(t testing.TB, be storetest.Backend) (*Service, store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	st := storetest.Open(t, storetest.SQLite)
+	st := storetest.Open(t, be)
 	reg := testRegistry()
 	if err := st.ImportRegistry(ctx, reg); err != nil {
 		t.Fatal(err)
@@ -88,8 +91,10 @@ func putTargetsB(t testing.TB, st store.Store) {
 	}
 }
 
-func TestWholePeriod(t *testing.T) {
-	svc, st := setup(t)
+func TestWholePeriod(t *testing.T) { storetest.Each(t, testWholePeriod) }
+
+func testWholePeriod(t *testing.T, be storetest.Backend) {
+	svc, st := setup(t, be)
 	ctx := context.Background()
 
 	// A period not over yet: refused.
@@ -228,8 +233,10 @@ func lastOnIndex(a acc.Assessment) string {
 }
 
 // Overdue soil duties open one case each, once.
-func TestSoilCases(t *testing.T) {
-	svc, st := setup(t)
+func TestSoilCases(t *testing.T) { storetest.Each(t, testSoilCases) }
+
+func testSoilCases(t *testing.T, be storetest.Backend) {
+	svc, st := setup(t, be)
 	ctx := context.Background()
 	u := acc.SoilUnit{ID: "SU-1", Enterprise: "91371500MA3C000001", County: "371502", Name: "某化工", Listed: time.Date(2024, 3, 1, 0, 0, 0, 0, chinatime.Zone), GroundwaterClass: 1}
 	if err := st.PutSoilUnits(ctx, []acc.SoilUnit{u}); err != nil {
@@ -263,8 +270,10 @@ func TestSoilCases(t *testing.T) {
 
 // Water indicators come from the stored water samples: section compliance
 // per county (sections with data meeting their target class) and CWQI.
-func TestWaterIndicators(t *testing.T) {
-	svc, st := setup(t)
+func TestWaterIndicators(t *testing.T) { storetest.Each(t, testWaterIndicators) }
+
+func testWaterIndicators(t *testing.T, be storetest.Backend) {
+	svc, st := setup(t, be)
 	ctx := context.Background()
 	sec := func(code, county string, target int) model.WaterSection {
 		return model.WaterSection{Code: code, Name: code + "断面", Level: "provincial", Body: "river", River: "A", Target: target, County: county, Reach: "R"}
@@ -326,8 +335,10 @@ func TestWaterIndicators(t *testing.T) {
 
 // A limited enterprise running above its share during an orange warning
 // breaches once per run of samples and opens one case per breach, once.
-func TestCheckWarning(t *testing.T) {
-	svc, st := setup(t)
+func TestCheckWarning(t *testing.T) { storetest.Each(t, testCheckWarning) }
+
+func testCheckWarning(t *testing.T, be storetest.Backend) {
+	svc, st := setup(t, be)
 	ctx := context.Background()
 	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, chinatime.Zone)
 	if err := st.AddWarning(ctx, acc.Warning{ID: "W1", Level: acc.Orange, Start: t0, End: t0.Add(24 * time.Hour)}); err != nil {

@@ -10,13 +10,16 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // An hourly converted SO2 over its limit: the first hour asks the
 // enterprise for a self-check, the third opens one case for the county,
 // and the same outcomes again (a restarted engine) open no second case.
-func TestAlertBridge(t *testing.T) {
-	s, _ := newService(t)
+func TestAlertBridge(t *testing.T) { storetest.Each(t, testAlertBridge) }
+
+func testAlertBridge(t *testing.T, be storetest.Backend) {
+	s, _ := newService(t, be)
 	ctx := context.Background()
 	lim := 35.0
 	k := alerts.SeriesKey{MN: "MN1", Outlet: "O1", Enterprise: "E1", County: "371502", Factor: "a21026", Field: "ZsAvg", Period: model.PeriodHour}
@@ -70,8 +73,10 @@ func TestAlertBridge(t *testing.T) {
 // with the names from the registry; another outlet has its own case; the
 // same outlet firing again after a quiet gap longer than the configured
 // one, or after its case was closed, opens a new case.
-func TestAlertBridgeEpisodes(t *testing.T) {
-	s, _ := newService(t)
+func TestAlertBridgeEpisodes(t *testing.T) { storetest.Each(t, testAlertBridgeEpisodes) }
+
+func testAlertBridgeEpisodes(t *testing.T, be storetest.Backend) {
+	s, _ := newService(t, be)
 	ctx := context.Background()
 	so2Lim, noxLim := 100.0, 150.0
 	lims := []model.Limit{

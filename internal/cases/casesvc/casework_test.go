@@ -29,9 +29,9 @@ var (
 	cx   = auth.Principal{User: "cx", Role: model.RoleCounty, County: "371502"}
 )
 
-func newService(t *testing.T) (*Service, *time.Time) {
+func newService(t *testing.T, be storetest.Backend) (*Service, *time.Time) {
 	t.Helper()
-	st := storetest.Open(t, storetest.SQLite)
+	st := storetest.Open(t, be)
 	now := t0
 	return &Service{St: st, DataDir: t.TempDir(), Now: func() time.Time { return now }}, &now
 }
@@ -48,8 +48,10 @@ func register(t *testing.T, s *Service) cases.Case {
 
 // Case numbers run per year; escalations to a rung with a prefix get the
 // next document number of that prefix and year.
-func TestNumbering(t *testing.T) {
-	s, now := newService(t)
+func TestNumbering(t *testing.T) { storetest.Each(t, testNumbering) }
+
+func testNumbering(t *testing.T, be storetest.Backend) {
+	s, now := newService(t, be)
 	ctx := context.Background()
 	a, b := register(t, s), register(t, s)
 	if a.ID != "C2026-000001" || b.ID != "C2026-000002" {
@@ -72,8 +74,10 @@ func TestNumbering(t *testing.T) {
 	}
 }
 
-func TestScopeAndSeq(t *testing.T) {
-	s, _ := newService(t)
+func TestScopeAndSeq(t *testing.T) { storetest.Each(t, testScopeAndSeq) }
+
+func testScopeAndSeq(t *testing.T, be storetest.Backend) {
+	s, _ := newService(t, be)
 	ctx := context.Background()
 	c := register(t, s)
 	other := auth.Principal{User: "cy", Role: model.RoleCounty, County: "371581"}
@@ -101,7 +105,9 @@ func TestScopeAndSeq(t *testing.T) {
 }
 
 // Webhooks are POSTed as JSON and retried until a 2xx answer.
-func TestWebhookRetries(t *testing.T) {
+func TestWebhookRetries(t *testing.T) { storetest.Each(t, testWebhookRetries) }
+
+func testWebhookRetries(t *testing.T, be storetest.Backend) {
 	var mu sync.Mutex
 	var bodies []map[string]any
 	attempts := 0
@@ -122,7 +128,7 @@ func TestWebhookRetries(t *testing.T) {
 		close(done)
 	}))
 	defer srv.Close()
-	s, _ := newService(t)
+	s, _ := newService(t, be)
 	s.Webhooks, s.RetryDelay, s.Retries = []string{srv.URL}, time.Millisecond, 3
 	c := register(t, s)
 	select {
@@ -137,8 +143,10 @@ func TestWebhookRetries(t *testing.T) {
 	}
 }
 
-func TestEvidence(t *testing.T) {
-	s, _ := newService(t)
+func TestEvidence(t *testing.T) { storetest.Each(t, testEvidence) }
+
+func testEvidence(t *testing.T, be storetest.Backend) {
+	s, _ := newService(t, be)
 	ctx := context.Background()
 	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{1}, 100)...)
 	a, err := s.PutEvidence(ctx, bytes.NewReader(png), "p.png", "cx")
@@ -173,8 +181,10 @@ func TestEvidence(t *testing.T) {
 	f.Close()
 }
 
-func TestPatrolAndIntake(t *testing.T) {
-	s, _ := newService(t)
+func TestPatrolAndIntake(t *testing.T) { storetest.Each(t, testPatrolAndIntake) }
+
+func testPatrolAndIntake(t *testing.T, be storetest.Backend) {
+	s, _ := newService(t, be)
 	ctx := context.Background()
 	p, err := s.Patrol(ctx, store.Patrol{County: "371502", Area: "徒骇河 3 段", StartedAt: t0, EndedAt: t0.Add(2 * time.Hour),
 		Findings: []store.PatrolFinding{{Description: "排污口冒黑水", Line: "water"}, {Description: "河岸垃圾", Line: "waste"}}}, cx)
@@ -205,8 +215,10 @@ func TestPatrolAndIntake(t *testing.T) {
 // Registration takes only intake fields: a staff member cannot attach a
 // tracking code (the public's credential), preset answers or history; and
 // evidence must have been uploaded, and is recorded once.
-func TestRegisterSanitises(t *testing.T) {
-	s, _ := newService(t)
+func TestRegisterSanitises(t *testing.T) { storetest.Each(t, testRegisterSanitises) }
+
+func testRegisterSanitises(t *testing.T, be storetest.Backend) {
+	s, _ := newService(t, be)
 	ctx := context.Background()
 	base := cases.Case{Source: cases.SourceInspection, Line: "air-vocs", County: "371502", Severity: 1, Title: "t"}
 	withCode := base
@@ -237,8 +249,10 @@ func TestRegisterSanitises(t *testing.T) {
 
 // The timer issues each due step once: a reminder a week before the
 // deadline, the numbered notice when it passes, nothing twice.
-func TestSweep(t *testing.T) {
-	s, now := newService(t)
+func TestSweep(t *testing.T) { storetest.Each(t, testSweep) }
+
+func testSweep(t *testing.T, be storetest.Backend) {
+	s, now := newService(t, be)
 	ctx := context.Background()
 	c := register(t, s)
 	c, _, err := s.Act(ctx, c.ID, 0, cases.Action{Kind: cases.ActAccept}, city)
@@ -272,8 +286,10 @@ func TestSweep(t *testing.T) {
 // 建章立制: a second case of the same enterprise and work line within the
 // window is flagged for a rule-making review, naming the earlier case; a
 // case of another enterprise is not.
-func TestRecurrenceFlagsReview(t *testing.T) {
-	s, _ := newService(t)
+func TestRecurrenceFlagsReview(t *testing.T) { storetest.Each(t, testRecurrenceFlagsReview) }
+
+func testRecurrenceFlagsReview(t *testing.T, be storetest.Backend) {
+	s, _ := newService(t, be)
 	first := register(t, s)
 	if first.RuleReview {
 		t.Fatal("a first case is flagged for review")

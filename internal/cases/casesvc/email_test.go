@@ -2,6 +2,7 @@ package casesvc
 
 import (
 	"bufio"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 	"mime"
 	"net"
 	"strings"
@@ -120,9 +121,11 @@ func TestParseEmailTo(t *testing.T) {
 // A registered case is mailed to the addresses configured for its inbox
 // recipients (the city and its county), with a UTF-8 subject; recipients
 // without addresses get no mail.
-func TestNotificationMail(t *testing.T) {
+func TestNotificationMail(t *testing.T) { storetest.Each(t, testNotificationMail) }
+
+func testNotificationMail(t *testing.T, be storetest.Backend) {
 	srv := newSMTPServer(t)
-	s, _ := newService(t)
+	s, _ := newService(t, be)
 	s.Mailer = &Mailer{Addr: srv.ln.Addr().String(), From: "ecowatch@bureau.example",
 		To: map[string][]string{"city": {"duty@bureau.example"}, "county:nowhere": {"never@x.example"}}}
 	c := register(t, s)

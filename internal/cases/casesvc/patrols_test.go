@@ -12,6 +12,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // A patrol on a phone: started in the patroller's county, positions added
@@ -19,8 +20,10 @@ import (
 // opens a case there, the end measures the track by haversine; an ended
 // patrol and another user's patrol take nothing more; the statistics
 // count patrols, kilometres, findings and closed cases by county and month.
-func TestPatrolLive(t *testing.T) {
-	s, now := newService(t)
+func TestPatrolLive(t *testing.T) { storetest.Each(t, testPatrolLive) }
+
+func testPatrolLive(t *testing.T, be storetest.Backend) {
+	s, now := newService(t, be)
 	ctx := context.Background()
 	pt, err := s.StartPatrol(ctx, "371521", "徒骇河东昌府段", cx)
 	if err != nil {

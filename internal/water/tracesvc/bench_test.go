@@ -2,6 +2,7 @@ package tracesvc
 
 import (
 	"context"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 	"testing"
 )
 
@@ -10,7 +11,7 @@ import (
 // section's hourly series): registry reads, network build, series reads
 // and the engine.
 func BenchmarkTraceStore(b *testing.B) {
-	st, first := scenario(b, 1, 2)
+	st, first := scenario(b, storetest.SQLite, 1, 2)
 	b.ReportAllocs()
 	for b.Loop() {
 		rep, err := Run(context.Background(), st, Query{Section: "S1", Time: first, Factor: "NH3-N"})

@@ -26,17 +26,17 @@ func fp(f float64) *float64 { return &f }
 // monitors, and 10 days of hourly data in which outfall src discharges
 // an NH3-N pulse at hour 100 for 6 hours. It returns the store and the
 // hour the pulse reaches the section.
-func scenario(t testing.TB, seed uint64, src int) (store.Store, time.Time) {
+func scenario(t testing.TB, be storetest.Backend, seed uint64, src int) (store.Store, time.Time) {
 	t.Helper()
-	return scenarioVia(t, seed, src, false)
+	return scenarioVia(t, be, seed, src, false)
 }
 
 // scenarioVia: with stationUploads the section's series is stored only as
 // the automatic station's hourly uploads (not synced into water samples).
-func scenarioVia(t testing.TB, seed uint64, src int, stationUploads bool) (store.Store, time.Time) {
+func scenarioVia(t testing.TB, be storetest.Backend, seed uint64, src int, stationUploads bool) (store.Store, time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	st := storetest.Open(t, storetest.SQLite)
+	st := storetest.Open(t, be)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	reg := &model.Registry{Counties: []model.County{{Code: "371502", Name: "东昌府区"}}}
 	w := &model.WaterRegistry{
@@ -133,11 +133,13 @@ func scenarioVia(t testing.TB, seed uint64, src int, stationUploads bool) (store
 
 // TestTraceThroughStore: the outfall that discharged the pulse ranks
 // first, whichever of the four it is.
-func TestTraceThroughStore(t *testing.T) {
+func TestTraceThroughStore(t *testing.T) { storetest.Each(t, testTraceThroughStore) }
+
+func testTraceThroughStore(t *testing.T, be storetest.Backend) {
 	for seed := range uint64(8) {
 		src := int(seed % 4)
 		t.Run(fmt.Sprintf("seed%d-O%d", seed, src), func(t *testing.T) {
-			st, first := scenario(t, seed, src)
+			st, first := scenario(t, be, seed, src)
 			rep, err := Run(context.Background(), st, Query{Section: "S1", Time: first, Factor: "NH3-N"})
 			if err != nil {
 				t.Fatal(err)
@@ -155,8 +157,10 @@ func TestTraceThroughStore(t *testing.T) {
 	}
 }
 
-func TestUnknown(t *testing.T) {
-	st, first := scenario(t, 1, 0)
+func TestUnknown(t *testing.T) { storetest.Each(t, testUnknown) }
+
+func testUnknown(t *testing.T, be storetest.Backend) {
+	st, first := scenario(t, be, 1, 0)
 	if _, err := Run(context.Background(), st, Query{Section: "S9", Time: first, Factor: "NH3-N"}); err == nil {
 		t.Error("unknown section traced")
 	}
@@ -167,8 +171,10 @@ func TestUnknown(t *testing.T) {
 
 // A tracing report opens a case against the source's enterprise through
 // the closed loop.
-func TestCase(t *testing.T) {
-	st, first := scenario(t, 2, 1)
+func TestCase(t *testing.T) { storetest.Each(t, testCase) }
+
+func testCase(t *testing.T, be storetest.Backend) {
+	st, first := scenario(t, be, 2, 1)
 	ctx := context.Background()
 	rep, err := Run(ctx, st, Query{Section: "S1", Time: first, Factor: "NH3-N"})
 	if err != nil {
@@ -199,8 +205,10 @@ func TestCase(t *testing.T) {
 
 // An automatic station's series is read from its uploads when it has not
 // been synced into the water samples.
-func TestTraceStationUploads(t *testing.T) {
-	st, first := scenarioVia(t, 5, 2, true)
+func TestTraceStationUploads(t *testing.T) { storetest.Each(t, testTraceStationUploads) }
+
+func testTraceStationUploads(t *testing.T, be storetest.Backend) {
+	st, first := scenarioVia(t, be, 5, 2, true)
 	if ss, _ := st.WaterSamples(context.Background(), store.WaterSampleQuery{}); len(ss) != 0 {
 		t.Fatal("samples stored")
 	}

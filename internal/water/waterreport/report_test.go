@@ -24,10 +24,10 @@ import (
 // method), river B with 2 (the average method), a lake section and a
 // drinking-water source, with laboratory results for October 2025 and
 // October 2026.
-func scenario(t *testing.T) store.Store {
+func scenario(t *testing.T, be storetest.Backend) store.Store {
 	t.Helper()
 	ctx := context.Background()
-	st := storetest.Open(t, storetest.SQLite)
+	st := storetest.Open(t, be)
 	reg := &model.Registry{Counties: []model.County{{Code: "371502", Name: "东昌府区"}, {Code: "371521", Name: "阳谷县"}}}
 	if err := st.ImportRegistry(ctx, reg); err != nil {
 		t.Fatal(err)
@@ -120,8 +120,10 @@ func TestPeriods(t *testing.T) {
 	}
 }
 
-func TestReport(t *testing.T) {
-	st := scenario(t)
+func TestReport(t *testing.T) { storetest.Each(t, testReport) }
+
+func testReport(t *testing.T, be storetest.Backend) {
+	st := scenario(t, be)
 	p, _ := chinatime.ParsePeriod("2026-10")
 	r, err := Build(context.Background(), st, p, Options{})
 	if err != nil {
@@ -303,8 +305,10 @@ func testWorkbookLanguage(t *testing.T, r *Report) {
 
 // compare=prev takes the month before (no data here): no base, no change;
 // an unknown compare is refused.
-func TestReportComparePrev(t *testing.T) {
-	st := scenario(t)
+func TestReportComparePrev(t *testing.T) { storetest.Each(t, testReportComparePrev) }
+
+func testReportComparePrev(t *testing.T, be storetest.Backend) {
+	st := scenario(t, be)
 	p, _ := chinatime.ParsePeriod("2026-10")
 	r, err := Build(context.Background(), st, p, Options{Compare: "prev"})
 	if err != nil {
