@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"time"
 
@@ -107,12 +106,7 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		svc := &accountsvc.Service{St: st, Now: clock, Cases: &casesvc.Service{St: st, DataDir: sf.dataDir, Now: clock}}
 		switch sub {
 		case "load":
-			f, err := os.Open(pos[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			return accountsvc.Load(ctx, st, f, pos[0], stdout)
+			return accountsvc.LoadFile(ctx, st, pos[0], stdout)
 		case "bulletin":
 			md, err := svc.Bulletin(ctx, q.Period, *number)
 			if err != nil {
@@ -120,11 +114,7 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 			}
 			return atomicfile.Out(out.out, stdout, func(w io.Writer) error { _, err := io.WriteString(w, md); return err })
 		case "warnings add":
-			if err := st.AddWarning(ctx, w); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "warning %s (%s) %s – %s added\n", w.ID, w.Level, w.Start.In(chinatime.Zone).Format("2006-01-02 15:04"), w.End.In(chinatime.Zone).Format("2006-01-02 15:04"))
-			return nil
+			return accountsvc.AddWarning(ctx, st, w, stdout)
 		}
 		v, tables, err := svc.Tables(ctx, q, func(c cases.Case) { fmt.Fprintf(stderr, "opened case %s: %s\n", c.ID, c.Title) })
 		if err != nil {

@@ -1,10 +1,15 @@
 package accountsvc
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 
+	acc "github.com/ecowatch/ecowatch/internal/accountability"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
+	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
@@ -57,4 +62,24 @@ func ReadSamplesFile(path string) (map[string]Series, error) {
 	}
 	defer f.Close()
 	return ReadSamples(f, path)
+}
+
+// LoadFile is Load of the file at path.
+func LoadFile(ctx context.Context, st store.AccountabilityStore, path string, out io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return Load(ctx, st, f, path, out)
+}
+
+// AddWarning stores w (refused when it overlaps a stored warning in a
+// shared area) and says so on out, its times in China time.
+func AddWarning(ctx context.Context, st store.AccountabilityStore, w acc.Warning, out io.Writer) error {
+	if err := st.AddWarning(ctx, w); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(out, "warning %s (%s) %s – %s added\n", w.ID, w.Level, w.Start.In(chinatime.Zone).Format("2006-01-02 15:04"), w.End.In(chinatime.Zone).Format("2006-01-02 15:04"))
+	return err
 }
