@@ -312,18 +312,10 @@ func TestScaleOut(t *testing.T) {
 // committed (from frames a gateway published to the bus).
 func TestWebRole(t *testing.T) {
 	const devices = 4
-	ctx := context.Background()
 	dir := t.TempDir()
 	cluster := startNATSCluster(t, 1)
 	dsn := pgtest.Database(t, "ecowatch_web")
-	st, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.ImportRegistry(ctx, testRegistry(devices)); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	seedRegistry(t, dsn, devices)
 	busArgs := []string{"--nats", cluster.URLs()}
 	runCLI(t, append([]string{"bus", "init"}, busArgs...)...)
 	gw := startRole(t, "gateway", dir, append([]string{"gateway", "--db", dsn, "--gateway-addr", "127.0.0.1:0",
