@@ -24,7 +24,7 @@ const accountSynopsis = `account load FILE | assess|compensate|triggers|bulletin
   (once: a re-run opens nothing twice); warnings check --samples: JSON lines {"enterprise",
   "series": "electricity"|"online", "at", "value"}; bulletin: the 通报 as Markdown.
 Periods: 2026, 2026Q3, 2026-07, 2026H1; times RFC 3339 or YYYY-MM-DDTHH:MM (China time).
-Tables and workbooks are in one language: --lang zh (the default) or en.
+Tables, workbooks and the bulletin are in one language: --lang zh (the default) or en.
 The load file is one JSON object with any of "schemes", "formulas", "rules" (arrays of
 versions), "targets" and "values" (period → array), "projects", "soil_units", "plots",
 "reviews" and "reduction_entries" (year → array); "formulas": "shandong" loads the province's.`
@@ -108,7 +108,7 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 		case "load":
 			return accountsvc.LoadFile(ctx, st, pos[0], stdout)
 		case "bulletin":
-			md, err := svc.Bulletin(ctx, q.Period, *number)
+			md, err := svc.Bulletin(ctx, q.Period, *number, q.Lang)
 			if err != nil {
 				return err
 			}

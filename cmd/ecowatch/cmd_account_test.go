@@ -101,6 +101,7 @@ func TestAccountCLI(t *testing.T) {
 		t.Fatalf("%d cases opened over two runs, want 1:\n%s", n, cs.String())
 	}
 	golden.CheckString(t, "testdata/account/bulletin.golden", must("bulletin", "--period", "2026Q3", "--number", "聊环通〔2026〕9号"))
+	golden.CheckString(t, "testdata/account/bulletin.en.golden", must("bulletin", "--period", "2026Q3", "--number", "聊环通〔2026〕9号", "--lang", "en"))
 
 	must("warnings", "add", "--id", "W1", "--level", "orange", "--start", "2026-12-01T08:00", "--end", "2026-12-03T08:00")
 	_, errs, code := accountCLI(t, append([]string{"warnings", "add", "--id", "W2", "--level", "red", "--start", "2026-12-02T08:00", "--end", "2026-12-04T08:00", "--counties", "371502"}, db...)...)

@@ -71,8 +71,10 @@ type Rule struct {
 // Scheme is a versioned scoring scheme (考核办法), valid for periods that
 // start on or after From and end on or before To (zero To: open).
 type Scheme struct {
-	Version string           `json:"version" yaml:"version"`
-	Title   string           `json:"title" yaml:"title"`
+	Version string `json:"version" yaml:"version"`
+	Title   string `json:"title" yaml:"title"`
+	// TitleEN is the scheme's English name, when the bureau gives one.
+	TitleEN string           `json:"title_en,omitempty" yaml:"title_en,omitempty"`
 	From    time.Time        `json:"from" yaml:"from"`
 	To      time.Time        `json:"to,omitzero" yaml:"to,omitempty"`
 	Kinds   []chinatime.Kind `json:"kinds" yaml:"kinds"` // period kinds it applies to
@@ -151,6 +153,7 @@ type Assessment struct {
 	Period   chinatime.Period `json:"period"`
 	Scheme   string           `json:"scheme"`
 	Title    string           `json:"title"`
+	TitleEN  string           `json:"title_en,omitempty"`
 	Rules    []Rule           `json:"rules"`
 	Counties []CountyScore    `json:"counties"`
 }
@@ -208,7 +211,7 @@ func Assess(schemes []Scheme, p chinatime.Period, values []CountyValues, targets
 		}
 	}
 	n := len(values)
-	out := Assessment{Period: p, Scheme: s.Version, Title: s.Title, Rules: s.Rules, Counties: make([]CountyScore, n)}
+	out := Assessment{Period: p, Scheme: s.Version, Title: s.Title, TitleEN: s.TitleEN, Rules: s.Rules, Counties: make([]CountyScore, n)}
 	for i, cv := range values {
 		out.Counties[i] = CountyScore{County: cv.County, Name: cv.Name}
 	}

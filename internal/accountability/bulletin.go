@@ -17,11 +17,19 @@ type BulletinInput struct {
 	Firings    []Firing
 	Settlement *Settlement
 	Names      map[string]string // county code → name, for firings and settlement
+	// Lang is the bulletin's language: "en", or Chinese (the document the
+	// bureau issues). The whole document is in that one language; only
+	// the names of counties, the issuer and the document number are as
+	// given.
+	Lang string
 }
 
-// Bulletin renders a deterministic Markdown bulletin in Chinese with an
-// English summary at the end. Same input, same bytes.
+// Bulletin renders a deterministic Markdown bulletin in in.Lang. Same
+// input, same bytes.
 func Bulletin(in BulletinInput) string {
+	if in.Lang == "en" {
+		return bulletinEN(in)
+	}
 	a := in.Assessment
 	var b strings.Builder
 	name := func(code string) string {
@@ -99,27 +107,128 @@ func Bulletin(in BulletinInput) string {
 	if in.Issuer != "" {
 		fmt.Fprintf(&b, "\n%s\n", in.Issuer)
 	}
-	b.WriteString("\n---\n\n**Summary (English).** ")
-	fmt.Fprintf(&b, "Assessment of %d counties for %s under scheme %s.", len(a.Counties), a.Period, a.Scheme)
-	if len(a.Counties) > 0 {
-		first, last := a.Counties[0], a.Counties[len(a.Counties)-1]
-		fmt.Fprintf(&b, " First: %s (%s, %.2f points); last: %s (%s, %.2f points).", first.County, first.Name, first.Total,
-			last.County, last.Name, last.Total)
-	}
-	fmt.Fprintf(&b, " Counties missing a target: %d.", missed)
-	if len(in.Firings) > 0 {
-		var fs []string
-		for _, f := range in.Firings {
-			fs = append(fs, fmt.Sprintf("%s %s (rule %s, report due %s)", f.County, f.Step, f.Rule,
-				f.ReportDue.Add(-1).In(chinatime.Zone).Format("2006-01-02")))
+	return b.String()
+}
+
+// bulletinEN is the bulletin in English: the same sections, figures and
+// measures as the Chinese, the firings' reasons in English (ReasonIn).
+func bulletinEN(in BulletinInput) string {
+	a := in.Assessment
+	var b strings.Builder
+	name := func(code string) string {
+		if n, ok := in.Names[code]; ok {
+			return n
 		}
-		fmt.Fprintf(&b, " Measures: %s.", strings.Join(fs, "; "))
+		if c, ok := a.County(code); ok && c.Name != "" {
+			return c.Name
+		}
+		return code
 	}
-	if s := in.Settlement; s != nil {
-		fmt.Fprintf(&b, " Compensation (%s): ¥%d paid to counties, ¥%d paid by counties.", s.Formula, s.Receivable, s.Payable)
+	fmt.Fprintf(&b, "# Circular on the environmental-quality assessment of the counties, %s\n\n", a.Period)
+	if in.Number != "" {
+		fmt.Fprintf(&b, "%s\n\n", in.Number)
+	}
+	scheme := "assessment scheme " + a.Scheme
+	if a.TitleEN != "" {
+		scheme = fmt.Sprintf("%s (version %s)", a.TitleEN, a.Scheme)
+	}
+	fmt.Fprintf(&b, "Assessed under the %s: %d counties.\n\n", scheme, len(a.Counties))
+
+	b.WriteString("## 1. Overall ranking\n\n| Rank | County | Score |")
+	for _, r := range a.Rules {
+		info := indicatorInfo[r.Indicator]
+		fmt.Fprintf(&b, " %s%s value (rank/score) |", info.en, unitSuffix(info.unit))
+	}
+	b.WriteString("\n|---:|---|---:|")
+	for range a.Rules {
+		b.WriteString("---:|")
 	}
 	b.WriteString("\n")
+	for _, c := range a.Counties {
+		fmt.Fprintf(&b, "| %d | %s | %.2f |", c.Rank, c.Name, c.Total)
+		for _, it := range c.Items {
+			fmt.Fprintf(&b, " %s (%d/%.2f) |", fmtVal(it.Indicator, it.Value), it.Rank, it.Score)
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("\n## 2. Targets\n\n")
+	missed := 0
+	for _, c := range a.Counties {
+		var parts []string
+		for _, it := range c.Items {
+			if it.HasTarget && !it.Met {
+				info := indicatorInfo[it.Indicator]
+				parts = append(parts, fmt.Sprintf("%s %s%s (target %s%s)", info.en,
+					fmtVal(it.Indicator, it.Value), info.unit, fmtVal(it.Indicator, it.Target), info.unit))
+			}
+		}
+		if len(parts) > 0 {
+			missed++
+			fmt.Fprintf(&b, "- %s did not meet: %s.\n", c.Name, strings.Join(parts, "; "))
+		}
+	}
+	if missed == 0 {
+		b.WriteString("Every county met its targets.\n")
+	}
+
+	if len(in.Firings) > 0 {
+		b.WriteString("\n## 3. Accountability measures\n\n")
+		for _, f := range in.Firings {
+			reason, _ := f.ReasonIn("en")
+			fmt.Fprintf(&b, "- %s: %s (%s); a written rectification report is due by %s.\n", name(f.County), f.Step.English(),
+				reason, f.ReportDue.Add(-1).In(chinatime.Zone).Format("2 January 2006"))
+		}
+	}
+	if s := in.Settlement; s != nil {
+		b.WriteString("\n## 4. Air-quality ecological compensation\n\n")
+		fmt.Fprintf(&b, "Under formula %s, the counties receive %s and pay %s.\n\n", s.Formula, yuanEN(s.Receivable), yuanEN(s.Payable))
+		b.WriteString("| County | Score | Received (+) / paid (−) |\n|---|---:|---:|\n")
+		for _, l := range s.Lines {
+			if l.Exempt {
+				fmt.Fprintf(&b, "| %s | — | not taking part |\n", name(l.County))
+				continue
+			}
+			sign := ""
+			switch {
+			case l.Amount > 0:
+				sign = "+"
+			case l.Amount < 0:
+				sign = "−"
+			}
+			fmt.Fprintf(&b, "| %s | %.2f | %s%s |\n", name(l.County), l.Score, sign, yuanEN(abs64(l.Amount)))
+		}
+	}
+	if in.Issuer != "" {
+		fmt.Fprintf(&b, "\n%s\n", in.Issuer)
+	}
 	return b.String()
+}
+
+func unitSuffix(unit string) string {
+	if u := strings.TrimSpace(unit); u != "" {
+		return " (" + u + ")"
+	}
+	return ""
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// yuanEN writes whole yuan as "¥1,234,567".
+func yuanEN(yuan int64) string {
+	s := fmt.Sprintf("%d", abs64(yuan))
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if yuan < 0 {
+		s = "-" + s
+	}
+	return "¥" + s
 }
 
 // wan formats whole yuan as 万元 with up to 4 decimals, trailing zeros cut.

@@ -9,6 +9,33 @@ import (
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
 
+// dutyNames are the duties' names, Chinese and English.
+var dutyNames = map[DutyKind][2]string{
+	DutyToxicReport:   {"有毒有害物质排放年度报告", "toxic-substance annual report"},
+	DutyScreening:     {"土壤污染隐患排查", "hidden-danger screening"},
+	DutySurfaceSoil:   {"表层土壤自行监测", "surface-soil self-monitoring"},
+	DutyDeepSoil:      {"深层土壤自行监测", "deep-soil self-monitoring"},
+	DutyGroundwater:   {"地下水自行监测", "groundwater self-monitoring"},
+	DutyDisclosure:    {"监测数据公开", "disclosure of monitoring data"},
+	DutySupplementary: {"补充隐患排查", "supplementary screening"},
+}
+
+// Chinese is the duty's Chinese name (the code when unknown).
+func (k DutyKind) Chinese() string {
+	if n, ok := dutyNames[k]; ok {
+		return n[0]
+	}
+	return string(k)
+}
+
+// English is the duty's English name (the code when unknown).
+func (k DutyKind) English() string {
+	if n, ok := dutyNames[k]; ok {
+		return n[1]
+	}
+	return string(k)
+}
+
 // DutyKind is a yearly legal duty of a key supervised unit
 // (土壤污染重点监管单位), rights-cases-accountability.md §4.1.
 type DutyKind string
@@ -224,17 +251,19 @@ func Reminders(duties []Duty, now time.Time, leadDays int) []Reminder {
 		r := Reminder{Duty: d, Status: st, DaysLeft: left}
 		if st == StatusOverdue {
 			r.Case = &cases.Case{
-				ID:          fmt.Sprintf("soil-%s-%s-%d-%d", d.Unit, d.Kind, d.Year, d.Seq),
-				Source:      cases.SourceInspection,
-				Ref:         fmt.Sprintf("soil-duty:%s:%s:%d:%d", d.Unit, d.Kind, d.Year, d.Seq),
-				Line:        "soil",
-				ProblemType: "soil-duty-overdue",
-				County:      d.County,
-				Enterprise:  d.Enterprise,
-				Severity:    cases.SeverityGeneral,
-				Title:       fmt.Sprintf("土壤污染重点监管单位逾期未履行义务:%s", d.Basis),
-				Description: fmt.Sprintf("unit %s, %s %d/%d due %s", d.Unit, d.Kind, d.Year, d.Seq, d.Due.Format("2006-01-02")),
-				Policy:      cases.PolicyDefault,
+				ID:            fmt.Sprintf("soil-%s-%s-%d-%d", d.Unit, d.Kind, d.Year, d.Seq),
+				Source:        cases.SourceInspection,
+				Ref:           fmt.Sprintf("soil-duty:%s:%s:%d:%d", d.Unit, d.Kind, d.Year, d.Seq),
+				Line:          "soil",
+				ProblemType:   "soil-duty-overdue",
+				County:        d.County,
+				Enterprise:    d.Enterprise,
+				Severity:      cases.SeverityGeneral,
+				Title:         fmt.Sprintf("土壤污染重点监管单位逾期未履行义务:%s", d.Basis),
+				TitleEN:       fmt.Sprintf("Key soil-pollution supervised unit overdue on a legal duty: %s", d.Kind.English()),
+				Description:   fmt.Sprintf("单位 %s，%d年%s第%d次，期限 %s", d.Unit, d.Year, d.Kind.Chinese(), d.Seq, d.Due.In(chinatime.Zone).Format("2006-01-02")),
+				DescriptionEN: fmt.Sprintf("unit %s, %s %d no. %d, due %s", d.Unit, d.Kind.English(), d.Year, d.Seq, d.Due.In(chinatime.Zone).Format("2006-01-02")),
+				Policy:        cases.PolicyDefault,
 			}
 		}
 		out = append(out, r)

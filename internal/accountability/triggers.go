@@ -34,6 +34,13 @@ func (s Step) String() string { return stepNames[s][0] }
 // Chinese is the step's Chinese name.
 func (s Step) Chinese() string { return stepNames[s][1] }
 
+// stepEnglish are the steps' English names in a document (String is the
+// stable code).
+var stepEnglish = map[Step]string{StepBulletin: "circular", StepWarning: "early warning", StepSummons: "summons", StepListed: "listed supervision"}
+
+// English is the step's English name.
+func (s Step) English() string { return stepEnglish[s] }
+
 // Level is the matching cases escalation level, when there is one.
 func (s Step) Level() (cases.Level, bool) {
 	switch s {
@@ -65,8 +72,11 @@ const (
 
 // TriggerRule is one data-configured trigger; it maps to trigger_rules.
 type TriggerRule struct {
-	ID        string           `json:"id" yaml:"id"`
-	Title     string           `json:"title" yaml:"title"` // Chinese, used as the case title
+	ID    string `json:"id" yaml:"id"`
+	Title string `json:"title" yaml:"title"` // Chinese, used as the case title
+	// TitleEN is the English title; empty, the engine words it from the
+	// predicate (TitleIn).
+	TitleEN   string           `json:"title_en,omitempty" yaml:"title_en,omitempty"`
 	Predicate Predicate        `json:"predicate" yaml:"predicate"`
 	Indicator Indicator        `json:"indicator,omitempty" yaml:"indicator,omitempty"`
 	N         int              `json:"n,omitempty" yaml:"n,omitempty"`
@@ -74,6 +84,26 @@ type TriggerRule struct {
 	Kinds     []chinatime.Kind `json:"kinds" yaml:"kinds"` // periods it is evaluated on
 	Step      Step             `json:"step" yaml:"step"`   // first rung when it fires
 	Line      string           `json:"line" yaml:"line"`   // cases.WorkLine code
+}
+
+// English is the rule's English title: TitleEN, or the predicate worded
+// by the engine ("air quality index among the last 2").
+func (r TriggerRule) English() string {
+	if r.TitleEN != "" {
+		return r.TitleEN
+	}
+	info := indicatorInfo[r.Indicator]
+	switch r.Predicate {
+	case BottomBoth:
+		return fmt.Sprintf("air quality index and its improvement both among the last %d", r.N)
+	case Bottom:
+		return fmt.Sprintf("%s among the last %d", info.en, r.N)
+	case Deteriorated:
+		return info.en + " worse than a year before"
+	case TargetMissed:
+		return info.en + " target not met"
+	}
+	return r.ID
 }
 
 // Firing is one rule firing for one county; it maps to trigger_firings,
@@ -178,16 +208,18 @@ func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Ste
 			f.Case = cases.Case{
 				// The case's ID and ref carry the period's stored key, so
 				// that a re-run names the same case.
-				ID:          fmt.Sprintf("acct-%s-%s-%s", r.ID, a.Period.Key(), c.County),
-				Source:      cases.SourceAssignment,
-				Ref:         fmt.Sprintf("trigger:%s:%s", r.ID, a.Period.Key()),
-				Line:        r.Line,
-				ProblemType: "accountability-" + step.String(),
-				County:      c.County,
-				Severity:    severity(step),
-				Title:       fmt.Sprintf("%s %s%s:%s", a.Period.Chinese(), c.Name, step.Chinese(), r.Title),
-				Description: reason,
-				Policy:      cases.PolicyDefault,
+				ID:            fmt.Sprintf("acct-%s-%s-%s", r.ID, a.Period.Key(), c.County),
+				Source:        cases.SourceAssignment,
+				Ref:           fmt.Sprintf("trigger:%s:%s", r.ID, a.Period.Key()),
+				Line:          r.Line,
+				ProblemType:   "accountability-" + step.String(),
+				County:        c.County,
+				Severity:      severity(step),
+				Title:         fmt.Sprintf("%s %s%s:%s", a.Period.Chinese(), c.Name, step.Chinese(), r.Title),
+				TitleEN:       fmt.Sprintf("%s %s %s: %s", a.Period, c.Name, step.English(), r.English()),
+				Description:   reason,
+				DescriptionEN: f.ReasonEN,
+				Policy:        cases.PolicyDefault,
 			}
 			fired = append(fired, f)
 		}

@@ -162,4 +162,85 @@ func TestBulletinGolden(t *testing.T) {
 	if again := Bulletin(BulletinInput{Issuer: "聊城市生态环境局", Number: "聊环通〔2026〕3号", Assessment: q, Firings: fs, Settlement: &s, Names: names}); again != got {
 		t.Fatal("bulletin not deterministic")
 	}
+	// The English circular: the same sections and measures, every word in
+	// English; the Chinese one has no English word. Names of counties,
+	// the issuer, the document number, the scheme's and formula's version
+	// codes and the indicators' symbols are what may stay.
+	en := Bulletin(BulletinInput{Issuer: "Liaocheng Ecology and Environment Bureau", Number: "聊环通〔2026〕3号", Assessment: q, Firings: fs, Settlement: &s, Names: names, Lang: "en"})
+	golden.CheckString(t, "testdata/bulletin_2026Q1.en.md", en)
+	keep := []string{"聊环通〔2026〕3号", q.Scheme, s.Formula, "PM2.5", "CWQI", "μg/m³"}
+	for _, n := range names {
+		keep = append(keep, n)
+	}
+	golden.CheckLanguage(t, "zh", got, keep...)
+	golden.CheckLanguage(t, "en", en, keep...)
+	for _, w := range []string{"Circular on the environmental-quality assessment", "## 3. Accountability measures", "early warning", "circular (", "¥1,840,000", "did not meet"} {
+		if !strings.Contains(en, w) {
+			t.Errorf("English circular has no %q:\n%s", w, en)
+		}
+	}
+	// A firing stored before the English reason existed still reads in
+	// English (the engine's wording parsed back).
+	old := append([]Firing(nil), fs...)
+	for i := range old {
+		old[i].ReasonEN = ""
+	}
+	if again := Bulletin(BulletinInput{Issuer: "Liaocheng Ecology and Environment Bureau", Number: "聊环通〔2026〕3号", Assessment: q, Firings: old, Settlement: &s, Names: names, Lang: "en"}); again != en {
+		t.Errorf("an old firing's English differs:\n%s", golden.Diff([]byte(en), []byte(again)))
+	}
+}
+
+// The cases the engine opens carry their title and description in both
+// languages: the Chinese without an English word, the English without a
+// Han character but the county's name.
+func TestCaseTitlesBothLanguages(t *testing.T) {
+	at := time.Date(2026, 4, 10, 10, 0, 0, 0, chinatime.Zone)
+	q, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := append(testRules(), TriggerRule{ID: "pm", Title: "细颗粒物浓度排名末位", Predicate: Bottom, Indicator: PM25, N: 1, Kinds: []chinatime.Kind{chinatime.Quarter}, Step: StepSummons, Line: "air-general"})
+	fs, err := Evaluate(rules, q, nil, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs []cases.Case
+	for _, f := range fs {
+		cs = append(cs, f.Case)
+	}
+	d := Duty{Unit: "U1", Enterprise: "E1", County: "371581", Kind: DutyToxicReport, Year: 2026, Seq: 1, Due: day0(2026, 3, 31), Basis: "2025年度有毒有害物质排放情况报告"}
+	for _, r := range Reminders([]Duty{d}, day0(2026, 5, 1), 30) {
+		if r.Case != nil {
+			cs = append(cs, *r.Case)
+		}
+	}
+	b := Breach{Warning: "W1", Enterprise: "E1", County: "371581", Series: "electricity", Measure: MeasureStop, From: at, To: at.Add(time.Hour), Samples: 4, Max: 80, Allowed: 10}
+	cs = append(cs, b.Case(Orange))
+	if len(cs) < 4 {
+		t.Fatalf("%d cases", len(cs))
+	}
+	var names []string
+	for _, c := range testValues() {
+		names = append(names, c.Name)
+	}
+	keep := append(names, "PM2.5", "U1", "E1", "2026-Q1")
+	for _, c := range cs {
+		if c.TitleEN == "" || c.DescriptionEN == "" || !c.EngineWritten() {
+			t.Errorf("%s: no English: %+v", c.ID, c)
+		}
+		golden.CheckLanguage(t, "zh", c.Title+"\n"+c.Description, keep...)
+		golden.CheckLanguage(t, "en", c.TitleEN+"\n"+c.DescriptionEN, keep...)
+		if en, ok := c.TitleLang("en"); !ok || en != c.TitleEN {
+			t.Errorf("%s: TitleLang(en) = %q %v", c.ID, en, ok)
+		}
+		// Stored before the English existed: the Chinese, marked.
+		old := c
+		old.TitleEN, old.DescriptionEN = "", ""
+		if zh, ok := old.TitleLang("en"); ok || zh != c.Title {
+			t.Errorf("%s: an old case's English title = %q %v, want the Chinese unmarked-as-English", c.ID, zh, ok)
+		}
+	}
+	if !strings.Contains(cs[len(cs)-1].Title, "停产") || strings.Contains(cs[len(cs)-1].Title, "stop") {
+		t.Errorf("breach title names the measure by code: %q", cs[len(cs)-1].Title)
+	}
 }

@@ -39,6 +39,36 @@ func (l WarnLevel) Chinese() string {
 	return map[WarnLevel]string{Yellow: "黄色预警", Orange: "橙色预警", Red: "红色预警"}[l]
 }
 
+// English is the level's English name.
+func (l WarnLevel) English() string {
+	return map[WarnLevel]string{Yellow: "yellow warning", Orange: "orange warning", Red: "red warning"}[l]
+}
+
+// seriesNames name the data a breach was found in, Chinese and English.
+var seriesNames = map[string][2]string{"electricity": {"用电监控", "electricity"}, "online": {"在线监测", "online monitoring"}}
+
+// measureNames are the measures' names, Chinese and English.
+var measureNames = map[MeasureKind][2]string{
+	MeasureNone: {"自主减排", "voluntary reduction"}, MeasureStop: {"停产", "stop"},
+	MeasureLimit: {"限产", "limit"}, MeasureStagger: {"错峰生产", "staggered"},
+}
+
+// Chinese is the measure's Chinese name (the code when unknown).
+func (m MeasureKind) Chinese() string {
+	if n, ok := measureNames[m]; ok {
+		return n[0]
+	}
+	return string(m)
+}
+
+// English is the measure's English name (the code when unknown).
+func (m MeasureKind) English() string {
+	if n, ok := measureNames[m]; ok {
+		return n[1]
+	}
+	return string(m)
+}
+
 // Warning is one issued warning, in force over [Start, End) in the listed
 // counties (none: the whole city). A change of level is issued as a new
 // warning after ending the current one. It maps to pollution_warnings.
@@ -206,8 +236,11 @@ func (b Breach) Case(level WarnLevel) cases.Case {
 		County:      b.County,
 		Enterprise:  b.Enterprise,
 		Severity:    cases.SeverityMajor,
-		Title:       fmt.Sprintf("%s期间未落实应急减排措施(%s)", level.Chinese(), b.Measure),
-		Description: fmt.Sprintf("%s %s–%s: %d samples, max %.1f above the allowed %.1f", b.Series,
+		Title:       fmt.Sprintf("%s期间未落实应急减排措施（%s）", level.Chinese(), b.Measure.Chinese()),
+		TitleEN:     fmt.Sprintf("Emergency reduction measure not carried out during the %s (%s)", level.English(), b.Measure.English()),
+		Description: fmt.Sprintf("%s %s至%s：%d个样本，最大值 %.1f，高于允许值 %.1f", seriesNames[b.Series][0],
+			b.From.In(chinatime.Zone).Format("01-02 15:04"), b.To.In(chinatime.Zone).Format("01-02 15:04"), b.Samples, b.Max, b.Allowed),
+		DescriptionEN: fmt.Sprintf("%s %s–%s: %d samples, max %.1f above the allowed %.1f", seriesNames[b.Series][1],
 			b.From.In(chinatime.Zone).Format("01-02 15:04"), b.To.In(chinatime.Zone).Format("01-02 15:04"), b.Samples, b.Max, b.Allowed),
 		Policy: cases.PolicyDefault,
 	}

@@ -268,9 +268,13 @@ func (s *server) accountEvaluate(w http.ResponseWriter, r *http.Request) error {
 // accountBulletin is the bulletin of a stored assessment as Markdown. It
 // is addressed to every county, so county users read it whole.
 func (s *server) accountBulletin(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r, "period", "number")
+	q, err := query(r, "period", "number", "lang")
 	if err != nil {
 		return err
+	}
+	lang, err := workbook.ParseLang(q.Get("lang"))
+	if err != nil {
+		return paramError("lang", "%q: want zh or en", q.Get("lang"))
 	}
 	p, err := periodParam(q)
 	if err != nil {
@@ -282,7 +286,7 @@ func (s *server) accountBulletin(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	md, err := svc.Bulletin(r.Context(), p, q.Get("number"))
+	md, err := svc.Bulletin(r.Context(), p, q.Get("number"), lang)
 	if err != nil {
 		return accountError(err)
 	}

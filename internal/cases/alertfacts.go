@@ -287,8 +287,47 @@ func AlertTitle(f *AlertFacts, lang string) string {
 // TitleIn is the case's title in lang: written from its facts when it has
 // them, else the title as registered.
 func (c Case) TitleIn(lang string) string {
+	t, _ := c.TitleLang(lang)
+	return t
+}
+
+// TitleLang is the title in lang and whether it is in lang: an English
+// title the platform wrote (TitleEN) or an alert's; else the stored
+// Chinese, with false for a title the platform wrote before it stored
+// the English (accountability's cases), so the page can mark it
+// "recorded in Chinese only". A title a person wrote is theirs and is
+// shown as written (true).
+func (c Case) TitleLang(lang string) (string, bool) {
 	if c.Alert != nil && len(c.Alert.Findings) > 0 {
-		return AlertTitle(c.Alert, lang)
+		return AlertTitle(c.Alert, lang), true
 	}
-	return c.Title
+	if lang != "en" {
+		return c.Title, true
+	}
+	if c.TitleEN != "" {
+		return c.TitleEN, true
+	}
+	return c.Title, !c.EngineWritten()
+}
+
+// DescriptionLang is the description in lang, as TitleLang.
+func (c Case) DescriptionLang(lang string) (string, bool) {
+	if lang != "en" || c.Description == "" {
+		return c.Description, true
+	}
+	if c.DescriptionEN != "" {
+		return c.DescriptionEN, true
+	}
+	return c.Description, !c.EngineWritten()
+}
+
+// engineProblems are the problem types of the cases the platform's own
+// engines open with a title they write (accountability: firings, overdue
+// soil duties, breaches of emergency measures).
+var engineProblems = map[string]bool{"soil-duty-overdue": true, "emergency-measure-breach": true}
+
+// EngineWritten reports whether the platform wrote c's title itself (so
+// an English one is owed), not a person.
+func (c Case) EngineWritten() bool {
+	return engineProblems[c.ProblemType] || strings.HasPrefix(c.ProblemType, "accountability-")
 }

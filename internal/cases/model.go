@@ -120,6 +120,13 @@ type Case struct {
 	Severity    Severity `json:"severity"`
 	Title       string   `json:"title"`
 	Description string   `json:"description,omitempty"`
+	// TitleEN and DescriptionEN are the English of a title and
+	// description the platform wrote itself (accountability's firings,
+	// soil duties, warning breaches), stored beside the Chinese so that
+	// each page shows its own language (TitleLang). Empty on text a person
+	// wrote and on cases stored before they existed.
+	TitleEN       string `json:"title_en,omitempty"`
+	DescriptionEN string `json:"description_en,omitempty"`
 	Evidence    []string `json:"evidence,omitempty"` // content hashes (lowercase hex SHA-256) of attachments
 	Policy      string   `json:"policy"`             // name of the deadline Policy; set from the source at registration
 

@@ -133,7 +133,8 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 	d := &accountData{Period: per.String(), PeriodName: per.String(), Prev: per.Previous().String(), Next: per.Next().String(),
 		City: p.Scope.All, Bulletin: "/api/v1/accountability/bulletin?period=" + q, XLSX: "/api/v1/accountability/assessment?period=" + q + "&format=xlsx"}
 	if p.En() {
-		d.XLSX += "&lang=en" // the workbook in the page's language
+		d.XLSX += "&lang=en" // the workbook and the circular in the page's language
+		d.Bulletin += "&lang=en"
 	}
 	if !p.En() {
 		d.PeriodName = per.Chinese()

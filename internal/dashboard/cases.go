@@ -100,8 +100,22 @@ type caseRow struct {
 	CountyName string
 	Overdue    bool
 	Deadline   deadlineInfo
-	// Heading is the title in the page's language.
-	Heading string
+	// Heading is the title in the page's language, Text the
+	// description; a platform-written text stored before its English was
+	// is shown in Chinese, marked "(recorded in Chinese only)".
+	Heading, Text string
+}
+
+// newCaseRow is c as a row of a page in lang.
+func newCaseRow(c cases.Case, lang, county string, dl deadlineInfo) caseRow {
+	mark := func(s string, ok bool) string {
+		if ok || s == "" {
+			return s
+		}
+		return s + " " + tr(lang, "acc.reason.zhonly")
+	}
+	return caseRow{Case: c, CountyName: county, Overdue: dl.Overdue, Deadline: dl,
+		Heading: mark(c.TitleLang(lang)), Text: mark(c.DescriptionLang(lang))}
 }
 
 type boardCell struct {
@@ -223,7 +237,7 @@ func (h *Handler) casesBoard(w http.ResponseWriter, r *http.Request, p *page) er
 	}
 	for _, c := range list {
 		dl := deadlinesOf(c, now)
-		d.Cases = append(d.Cases, caseRow{Case: c, CountyName: names[c.County], Overdue: dl.Overdue, Deadline: dl, Heading: c.TitleIn(p.Lang)})
+		d.Cases = append(d.Cases, newCaseRow(c, p.Lang, names[c.County], dl))
 	}
 	d.Pager = newPager(pg, casePageSize, len(d.Cases), more, f.url)
 	p.Nav, p.Title, p.Data = "cases", p.T("cases.title"), d
@@ -284,7 +298,7 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 		return err
 	}
 	dl := deadlinesOf(c, h.cfg.Now())
-	d := &caseData{caseRow: caseRow{Case: c, CountyName: countyNames(reg, p.Lang)[c.County], Overdue: dl.Overdue, Deadline: dl, Heading: c.TitleIn(p.Lang)},
+	d := &caseData{caseRow: newCaseRow(c, p.Lang, countyNames(reg, p.Lang)[c.County], dl),
 		Offers: caseOffers(c, p), Labels: map[string]string{}}
 	for _, e := range reg.Enterprises {
 		if e.USCC == c.Enterprise {

@@ -3,7 +3,9 @@ package dashboard_test
 import (
 	"context"
 	"io"
+	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,4 +61,42 @@ func TestLanguageDemo(t *testing.T) {
 		}
 	}
 	dashboard.CheckLanguage(t, h, paths)
+	checkAccountabilityCases(t, h, c)
+}
+
+// The demo's accountability cases (a summons and warnings fired by the
+// engine) read in the page's language: the English case page and list
+// give the English title and description the engine wrote (no Han
+// character but the county's name), the Chinese ones no English word.
+func checkAccountabilityCases(t *testing.T, h http.Handler, c demo.City) {
+	t.Helper()
+	var counties []string
+	for _, co := range c.Registry.Counties {
+		counties = append(counties, co.Name)
+	}
+	links := regexp.MustCompile(`href="(/cases/C[^"?]*)"`).FindAllStringSubmatch(dashboard.Get(t, h, "/cases?q=accountability-").Body.String(), -1)
+	if len(links) == 0 {
+		t.Fatal("the demo has no accountability case")
+	}
+	title := regexp.MustCompile(`(?s)<h1 id="case-title">(.*?)</h1>`)
+	han := regexp.MustCompile(`\p{Han}`)
+	latin := regexp.MustCompile(`[A-Za-z]{2,}`)
+	for _, l := range links {
+		for _, lang := range []string{"zh", "en"} {
+			m := title.FindStringSubmatch(dashboard.Get(t, h, l[1]+"?lang="+lang).Body.String())
+			if m == nil {
+				t.Fatalf("%s (%s): no title", l[1], lang)
+			}
+			rest := m[1]
+			for _, n := range counties {
+				rest = strings.ReplaceAll(rest, n, "")
+			}
+			if lang == "en" && (han.MatchString(rest) || !strings.Contains(rest, ": ")) {
+				t.Errorf("%s (en): title %q is not English", l[1], m[1])
+			}
+			if lang == "zh" && latin.MatchString(rest) {
+				t.Errorf("%s (zh): title %q has English", l[1], m[1])
+			}
+		}
+	}
 }

@@ -26,6 +26,16 @@ type noticeRow struct {
 	Case       cases.Case
 	CountyName string
 	Overdue    bool
+	// Heading and Text are the case's title and description in the
+	// page's language (newCaseRow).
+	Heading, Text string
+}
+
+// withText sets the row's title and description in lang.
+func (n noticeRow) withText(lang string) noticeRow {
+	r := newCaseRow(n.Case, lang, n.CountyName, deadlineInfo{})
+	n.Heading, n.Text = r.Heading, r.Text
+	return n
 }
 
 type noticesData struct {
@@ -69,7 +79,7 @@ func (h *Handler) noticesPage(w http.ResponseWriter, r *http.Request, p *page) e
 			if !slices.Contains(noticeLevels, is.Level) || (d.Level != "" && string(is.Level) != d.Level) {
 				continue
 			}
-			d.Notices = append(d.Notices, noticeRow{Issued: is, N: i, Case: c, CountyName: names[c.County], Overdue: overdue(c, now)})
+			d.Notices = append(d.Notices, noticeRow{Issued: is, N: i, Case: c, CountyName: names[c.County], Overdue: overdue(c, now)}.withText(p.Lang))
 		}
 	}
 	slices.SortStableFunc(d.Notices, func(a, b noticeRow) int { return b.At.Compare(a.At) })
@@ -96,7 +106,7 @@ func (h *Handler) noticePrint(w http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	row := noticeRow{Issued: c.Escalations[n], N: n, Case: c, CountyName: countyNames(reg, p.Lang)[c.County], Overdue: overdue(c, h.cfg.Now())}
+	row := noticeRow{Issued: c.Escalations[n], N: n, Case: c, CountyName: countyNames(reg, p.Lang)[c.County], Overdue: overdue(c, h.cfg.Now())}.withText(p.Lang)
 	p.Nav, p.Title, p.Data = "notices", p.T("level."+string(row.Level)), &row
 	return h.render(w, http.StatusOK, "notice", p)
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 )
 
@@ -44,8 +45,10 @@ type Service struct {
 	// and no case is opened.
 	Cases *casesvc.Service
 	Now   func() time.Time
-	// Issuer names the bureau in bulletins (default 生态环境局).
-	Issuer string
+	// Issuer names the bureau in bulletins (default 生态环境局);
+	// IssuerEN in English ones (default Ecology and Environment Bureau,
+	// the ministry's own English for 生态环境).
+	Issuer, IssuerEN string
 }
 
 func (s *Service) now() time.Time {
@@ -537,9 +540,10 @@ func (s *Service) SoilCases(ctx context.Context, year int) ([]cases.Case, error)
 	return out, nil
 }
 
-// Bulletin renders the bulletin of p from the stored assessment (computed
-// if not stored), the period's firings and its settlement when stored.
-func (s *Service) Bulletin(ctx context.Context, p chinatime.Period, number string) (string, error) {
+// Bulletin renders the bulletin of p in lang from the stored assessment
+// (computed if not stored), the period's firings and its settlement when
+// stored.
+func (s *Service) Bulletin(ctx context.Context, p chinatime.Period, number string, lang workbook.Lang) (string, error) {
 	a, err := s.Assessment(ctx, p)
 	if err != nil {
 		return "", err
@@ -548,9 +552,15 @@ func (s *Service) Bulletin(ctx context.Context, p chinatime.Period, number strin
 	if err != nil {
 		return "", err
 	}
-	in := acc.BulletinInput{Issuer: s.Issuer, Number: number, Assessment: a}
+	in := acc.BulletinInput{Issuer: s.Issuer, Number: number, Assessment: a, Lang: string(lang)}
 	if in.Issuer == "" {
 		in.Issuer = "生态环境局"
+	}
+	if lang == workbook.English {
+		in.Issuer = s.IssuerEN
+		if in.Issuer == "" {
+			in.Issuer = "Ecology and Environment Bureau"
+		}
 	}
 	for _, f := range fs {
 		in.Firings = append(in.Firings, f.Firing)

@@ -193,9 +193,13 @@ func testWholePeriod(t *testing.T, be storetest.Backend) {
 		}
 	}
 
-	md, err := svc.Bulletin(ctx, q3, "聊环通〔2026〕9号")
+	md, err := svc.Bulletin(ctx, q3, "聊环通〔2026〕9号", workbook.Chinese)
 	if err != nil {
 		t.Fatal(err)
+	}
+	en, err := svc.Bulletin(ctx, q3, "聊环通〔2026〕9号", workbook.English)
+	if err != nil || !strings.Contains(en, "Circular on the environmental-quality assessment of the counties, 2026-Q3") || !strings.Contains(en, "Ecology and Environment Bureau") {
+		t.Errorf("English bulletin: %v\n%s", err, en)
 	}
 	for _, want := range []string{"2026年第三季度", "东昌府区", "临清市", "聊环通〔2026〕9号"} {
 		if !strings.Contains(md, want) {

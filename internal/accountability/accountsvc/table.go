@@ -82,15 +82,15 @@ func (t Table) In(l workbook.Lang) Table {
 
 // Words of the exported tables' cells, by the engine's codes.
 var (
-	dutyWords = map[acc.DutyKind]Word{
-		acc.DutyToxicReport:   {"有毒有害物质排放年度报告", "toxic-substance annual report"},
-		acc.DutyScreening:     {"土壤污染隐患排查", "hidden-danger screening"},
-		acc.DutySurfaceSoil:   {"表层土壤自行监测", "surface-soil self-monitoring"},
-		acc.DutyDeepSoil:      {"深层土壤自行监测", "deep-soil self-monitoring"},
-		acc.DutyGroundwater:   {"地下水自行监测", "groundwater self-monitoring"},
-		acc.DutyDisclosure:    {"监测数据公开", "disclosure of monitoring data"},
-		acc.DutySupplementary: {"补充隐患排查", "supplementary screening"},
-	}
+	// Duties and measures are named by the engine, which writes them
+	// into case titles too.
+	dutyWords = func() map[acc.DutyKind]Word {
+		m := map[acc.DutyKind]Word{}
+		for _, k := range []acc.DutyKind{acc.DutyToxicReport, acc.DutyScreening, acc.DutySurfaceSoil, acc.DutyDeepSoil, acc.DutyGroundwater, acc.DutyDisclosure, acc.DutySupplementary} {
+			m[k] = Word{k.Chinese(), k.English()}
+		}
+		return m
+	}()
 	dutyStatusWords = map[acc.DutyStatus]Word{
 		acc.StatusPending: {"未到期", "pending"}, acc.StatusDueSoon: {"即将到期", "due soon"},
 		acc.StatusDone: {"已完成", "done"}, acc.StatusLate: {"逾期完成", "done late"}, acc.StatusOverdue: {"已逾期", "overdue"},
@@ -107,10 +107,13 @@ var (
 		acc.GradeA: {"A级", "A"}, acc.GradeB: {"B级", "B"}, acc.GradeC: {"C级", "C"}, acc.GradeD: {"D级", "D"},
 		acc.GradeExempt: {"保障类（豁免）", "exempt"},
 	}
-	measureWords = map[acc.MeasureKind]Word{
-		acc.MeasureNone: {"自主减排", "voluntary reduction"}, acc.MeasureStop: {"停产", "stop"},
-		acc.MeasureLimit: {"限产", "limit"}, acc.MeasureStagger: {"错峰生产", "staggered"},
-	}
+	measureWords = func() map[acc.MeasureKind]Word {
+		m := map[acc.MeasureKind]Word{}
+		for _, k := range []acc.MeasureKind{acc.MeasureNone, acc.MeasureStop, acc.MeasureLimit, acc.MeasureStagger} {
+			m[k] = Word{k.Chinese(), k.English()}
+		}
+		return m
+	}()
 	seriesWords = map[string]Word{"electricity": {"用电监控", "electricity"}, "online": {"在线监测", "online monitoring"}}
 )
 

@@ -164,6 +164,11 @@ func (s *Service) Register(ctx context.Context, c cases.Case, p auth.Principal) 
 	// the rules.
 	in := cases.Case{Source: c.Source, Ref: c.Ref, Line: c.Line, ProblemType: c.ProblemType, County: c.County, Enterprise: c.Enterprise,
 		Location: c.Location, Lat: c.Lat, Lon: c.Lon, Severity: c.Severity, Title: c.Title, Description: c.Description, Policy: c.Policy}
+	if p.Role == model.RoleMachine {
+		// The English of a title the platform's engines wrote; a person's
+		// words are theirs, in the language they wrote them.
+		in.TitleEN, in.DescriptionEN = c.TitleEN, c.DescriptionEN
+	}
 	if p.Role == model.RoleMachine && c.Alert != nil {
 		// The alert rules' facts (outlet, findings) from which the title is
 		// written in each language; people describe their cases in words.
