@@ -125,10 +125,10 @@ type Case struct {
 	// soil duties, warning breaches), stored beside the Chinese so that
 	// each page shows its own language (TitleLang). Empty on text a person
 	// wrote and on cases stored before they existed.
-	TitleEN       string `json:"title_en,omitempty"`
-	DescriptionEN string `json:"description_en,omitempty"`
-	Evidence    []string `json:"evidence,omitempty"` // content hashes (lowercase hex SHA-256) of attachments
-	Policy      string   `json:"policy"`             // name of the deadline Policy; set from the source at registration
+	TitleEN       string   `json:"title_en,omitempty"`
+	DescriptionEN string   `json:"description_en,omitempty"`
+	Evidence      []string `json:"evidence,omitempty"` // content hashes (lowercase hex SHA-256) of attachments
+	Policy        string   `json:"policy"`             // name of the deadline Policy; set from the source at registration
 
 	State     State    `json:"state"`
 	Assignees []string `json:"assignees,omitempty"`

@@ -27,8 +27,8 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
-	"github.com/ecowatch/ecowatch/internal/workbook"
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
+	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
 // Store is what the service reads and writes.
