@@ -28,6 +28,10 @@ type MarkStore interface {
 	MarkVersions(ctx context.Context, id string) ([]marking.Mark, error)
 	// Marks returns the latest version of each mark matching q, by start.
 	Marks(ctx context.Context, q MarkQuery) ([]marking.Mark, error)
+	// MarkVersionsSince returns up to limit mark versions written at or
+	// after t (their At), oldest first: how each process of a scaled-out
+	// deployment learns of the marks made through the others.
+	MarkVersionsSince(ctx context.Context, t time.Time, limit int) ([]marking.Mark, error)
 	// PutDecision records a decision.
 	PutDecision(ctx context.Context, d marking.Decision) error
 	// Decisions returns decisions matching q, newest first.
@@ -150,6 +154,18 @@ func (s *sqlBase) markHoursDirty(ctx context.Context, tx *sql.Tx, m marking.Mark
 		n++
 	}
 	return nil
+}
+
+// MarkVersionsSince implements MarkStore. data_marks is small (marks are
+// made by hand), so the scan of at is cheap.
+func (s *sqlBase) MarkVersionsSince(ctx context.Context, t time.Time, limit int) ([]marking.Mark, error) {
+	var out []marking.Mark
+	err := s.query(ctx, `SELECT doc FROM data_marks WHERE at >= ? ORDER BY at, id, version LIMIT ?`, []any{s.t(t), limit},
+		func(r *sql.Rows) error { return scanMarks(r, &out) })
+	if err != nil {
+		return nil, fmt.Errorf("mark versions since %s: %w", t.Format(time.RFC3339), err)
+	}
+	return out, nil
 }
 
 // Marks implements MarkStore.

@@ -65,4 +65,17 @@ func testMarks(t *testing.T, tg target) {
 	if ds, _ := s.Decisions(ctx, DecisionQuery{Enterprise: "E2"}); len(ds) != 0 {
 		t.Fatalf("decisions of E2: %+v", ds)
 	}
+	// Versions written since a time (all three are stamped `from`; a
+	// version made later is the only one after it).
+	late := m
+	late.ID, late.MN, late.Enterprise, late.County, late.At = "M3", "MN-C", "E3", "C3", from.Add(time.Hour)
+	if err := s.PutMark(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	if vs, err := s.MarkVersionsSince(ctx, from.Add(time.Minute), 10); err != nil || len(vs) != 1 || vs[0].ID != "M3" {
+		t.Fatalf("versions since: %+v, %v", vs, err)
+	}
+	if vs, err := s.MarkVersionsSince(ctx, from, 2); err != nil || len(vs) != 2 || vs[0].ID != "M1" || vs[0].Version != 1 || vs[1].Version != 2 {
+		t.Fatalf("versions since, limited: %+v, %v", vs, err)
+	}
 }

@@ -221,7 +221,7 @@ func (s *Service) Correct(ctx context.Context, id string, version int, in Input,
 	// What the first version excused over its period is judged again:
 	// the correction may no longer cover it.
 	old := cur
-	old.From, old.To = minT(cur.From, m.From), maxT(cur.To, m.To)
+	old.From, old.To = minTime(cur.From, m.From), maxTime(cur.To, m.To)
 	old.Version, old.Status = m.Version, m.Status
 	s.rejudge(ctx, old)
 	return m, nil
@@ -433,17 +433,3 @@ func (s *Service) openCase(ctx context.Context, m marking.Mark, problem, key, ti
 }
 
 var cst = time.FixedZone("CST", 8*3600)
-
-func minT(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxT(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}

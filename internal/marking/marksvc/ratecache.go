@@ -36,7 +36,25 @@ type rateCache struct {
 	fill  sync.Mutex // single flight of the store queries
 	// queries counts the device queries of fills, for tests.
 	queries int
+
+	// The marks written through other processes (syncMarks): when the
+	// store was last asked, the newest version's time seen, and the
+	// versions already applied (id/version → At), kept for markSlack.
+	synced, seenAt time.Time
+	applied        map[string]time.Time
 }
+
+// MarkSync is how often a process asks the store for the mark versions
+// written since its last look, to forget the counts they change: each
+// web process of a scaled-out deployment keeps its own counts, and a mark
+// made, corrected or reviewed through one of them reaches the others'
+// figures within MarkSync. markSlack re-reads that much before the newest
+// version seen, as versions carry the clock of the process that wrote
+// them (a late clock, a transaction committed after a newer one).
+const (
+	MarkSync  = 10 * time.Second
+	markSlack = 5 * time.Minute
+)
 
 type cellKey struct {
 	mn  string
@@ -86,7 +104,69 @@ func (c *rateCache) forget(mn string, from, to time.Time) {
 func (s *Service) forgetMark(ms ...marking.Mark) {
 	for _, m := range ms {
 		s.cache.forget(m.MN, m.From, m.To)
+		s.cache.mu.Lock()
+		if s.cache.applied == nil {
+			s.cache.applied = map[string]time.Time{}
+		}
+		s.cache.applied[versionKey(m)] = m.At
+		s.cache.mu.Unlock()
 	}
+}
+
+func versionKey(m marking.Mark) string { return fmt.Sprintf("%s/%d", m.ID, m.Version) }
+
+// syncMarks forgets the counts that mark versions written through other
+// processes change, at most every MarkSync. A version after the first
+// also forgets the days of the earlier versions (a correction may move
+// the period). Errors are logged: the rates are then as old as the
+// counts' own ages allow (TodayMaxAge, SettleMaxAge).
+func (s *Service) syncMarks(ctx context.Context) {
+	clock := s.now()
+	c := &s.cache
+	c.mu.Lock()
+	if !c.synced.IsZero() && clock.Sub(c.synced) < MarkSync {
+		c.mu.Unlock()
+		return
+	}
+	since := c.seenAt.Add(-markSlack)
+	if c.seenAt.IsZero() {
+		since = clock.Add(-markSlack) // nothing counted yet before this
+	}
+	c.synced = clock
+	c.mu.Unlock()
+	vs, err := s.St.MarkVersionsSince(ctx, since, 10000)
+	if err != nil {
+		s.log().Warn("marking: marks written elsewhere, for the rates", "err", err)
+		return
+	}
+	for _, m := range vs {
+		c.mu.Lock()
+		if c.applied == nil {
+			c.applied = map[string]time.Time{}
+		}
+		_, done := c.applied[versionKey(m)]
+		if m.At.After(c.seenAt) {
+			c.seenAt = m.At
+		}
+		c.mu.Unlock()
+		if done {
+			continue
+		}
+		forget := []marking.Mark{m}
+		if m.Version > 1 {
+			if all, err := s.St.MarkVersions(ctx, m.ID); err == nil {
+				forget = all
+			}
+		}
+		s.forgetMark(forget...)
+	}
+	c.mu.Lock()
+	for k, at := range c.applied {
+		if at.Before(c.seenAt.Add(-2 * markSlack)) {
+			delete(c.applied, k)
+		}
+	}
+	c.mu.Unlock()
 }
 
 func dayStart(t time.Time) time.Time {
@@ -106,6 +186,7 @@ func (s *Service) dayCounts(ctx context.Context, mns []string, from, end, now ti
 	for d := from; d.Before(end) && d.Before(now); d = d.AddDate(0, 0, 1) {
 		days = append(days, d)
 	}
+	s.syncMarks(ctx)
 	clock := s.now()
 	sum := func() (map[string]marking.Count, map[string]bool, bool) {
 		s.cache.mu.Lock()

@@ -217,3 +217,54 @@ func BenchmarkRatesMonth(b *testing.B) {
 	b.ReportMetric(float64(warm.Microseconds())/float64(b.N), "cached-µs/op")
 	b.ReportMetric(float64(cold)/float64(warm), "cold/cached")
 }
+
+// Two web processes, each with its own counts: a mark made through one
+// reaches the other's figures once MarkSync has passed (it reads the mark
+// versions written since its last look and forgets the days they
+// change); a review (a later version) through the first reaches the
+// second too.
+func TestRatesCacheAcrossProcesses(t *testing.T) {
+	ctx := context.Background()
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, cst)
+	st := rateFixture(t, 2, 3, day)
+	now := day.AddDate(0, 0, 2).Add(20 * time.Hour)
+	clock := func() time.Time { return now }
+	a, b := &Service{St: st, Now: clock}, &Service{St: st, Now: clock}
+	due := func(s *Service) int {
+		t.Helper()
+		rep, err := s.Rates(ctx, day, day.AddDate(0, 1, 0), casesvc.AlertSystem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.City.Count.Due
+	}
+	all := 2 * (48 + 20)
+	if da, db := due(a), due(b); da != all || db != all {
+		t.Fatalf("due %d and %d, want %d", da, db, all)
+	}
+	m, err := a.Create(ctx, Input{MN: "MN001", Type: "stopped", From: day.Add(46 * time.Hour), To: day.Add(48 * time.Hour), Reason: "检修"},
+		auth.Principal{User: "ent", Role: model.RoleEnterprise, Enterprise: "E1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := due(a); got != all-2 {
+		t.Fatalf("the process that took the mark: due %d, want %d", got, all-2)
+	}
+	now = now.Add(MarkSync - time.Second)
+	if got := due(b); got != all {
+		t.Fatalf("the other process before MarkSync: due %d, want its count %d", got, all)
+	}
+	now = now.Add(time.Second)
+	if got := due(b); got != all-2 {
+		t.Fatalf("the other process after MarkSync: due %d, want %d", got, all-2)
+	}
+	// The bureau rejects the mark through a: b counts the hours again.
+	county := auth.Principal{User: "c", Role: model.RoleCity, Via: "session"}
+	if _, err := a.Review(ctx, m.ID, m.Version, false, "生产记录显示未停产", county); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(MarkSync)
+	if got := due(b); got != all {
+		t.Fatalf("the other process after the rejection: due %d, want %d", got, all)
+	}
+}
