@@ -561,4 +561,16 @@ func testRollupsMarks(t *testing.T, tg target) {
 	mark("k5", 2, "stopped", "a21026", at(14, 9, 5), at(14, 9, 6), false, marking.StatusRejected)
 	mustRollUp(t, s, 1)
 	checkRows(t, "hours after the rejections", rollupRows(t, s, RollupQuery{Step: model.RollupHour}), all)
+
+	// A compacted day (its minutes in a block): a fault mark over 09:00
+	// (10) still excludes its minute.
+	if st, err := s.Compact(ctx, at(16, 0, 0)); err != nil || st.Uploads != 6 {
+		t.Fatalf("compaction %+v, %v: want the 6 minutes in a block", st, err)
+	}
+	mark("k6", 1, "eq-fault", "", at(14, 9, 0), at(14, 9, 1), false, marking.StatusPending)
+	mustRollUp(t, s, 1)
+	checkRows(t, "hours of a compacted day under a fault mark", rollupRows(t, s, RollupQuery{Step: model.RollupHour}), []string{
+		"M6 a21026 03-14T09 n=5 x=1 avg=40 min=20 max=60 cou=-",
+		"M6 a21026-Zs 03-14T09 n=5 x=1 avg=40 min=20 max=60 cou=-",
+	})
 }
