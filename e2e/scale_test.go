@@ -45,14 +45,7 @@ func TestScaleOut(t *testing.T) {
 
 	cluster := startNATSCluster(t, 3)
 	dsn := pgtest.Database(t, "ecowatch_scale")
-	st, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.ImportRegistry(ctx, testRegistry(devices)); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	seedRegistry(t, dsn, devices)
 
 	// bus init configures the stream (three replicas); the roles adopt it
 	// as they find it, whatever their own flags say.
@@ -253,7 +246,7 @@ func TestScaleOut(t *testing.T) {
 	t.Logf("ops endpoints checked in %.1f s", time.Since(mark).Seconds())
 	mark = time.Now()
 
-	st, err = store.Open(ctx, dsn, store.Options{})
+	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
