@@ -125,6 +125,7 @@ var generalMessages = map[string][2]string{
 	"mon.analysers.why":    {"数据长期在检出限附近波动、或长期在量程2%以内波动，是弄虚作假的迹象：平台据此筛查并先发自查通知。", "Data long hovering around the detection limit, or long varying within 2 % of the measuring range, are signs of falsified data: the platform screens for them and sends a self-check notice first."},
 	"mon.analysers.none":   {"登记信息中没有该设备的量程和检出限，无法筛查检出限附近和量程2%以内的长期波动。", "The registry holds no measuring range or detection limit for this device, so it is not screened for values near the detection limit or within 2 % of the range."},
 	"mon.unknown":          {"未登记", "not registered"},
+	"mon.nodl":             {"未登记检出限（pH、流量等无检出限），不筛查检出限附近的长期波动", "No detection limit registered (pH, flow and the like have none): not screened for values near it"},
 	"col.range":            {"量程", "Measuring range"},
 	"col.detection":        {"检出限", "Detection limit"},
 	"col.band2":            {"量程的2%", "2 % of the range"},
