@@ -21,21 +21,12 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/forward"
 	"github.com/ecowatch/ecowatch/internal/gateway"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 // The command line's flag groups of what this package starts (serve, demo
 // and the scaled-out roles): each registers its flags on a flag set and
 // builds this package's configuration from them, so that cmd only wires.
-
-// UsageError is an error of the command line (a flag's value), not of
-// the run: the command exits with status 2.
-type UsageError struct{ Err error }
-
-func (e UsageError) Error() string { return e.Err.Error() }
-func (e UsageError) Unwrap() error { return e.Err }
-
-// IsUsage marks it for the command line.
-func (UsageError) IsUsage() bool { return true }
 
 // EnvOr returns $name, or def when it is unset or empty: each flag of the
 // roles has an environment variable as its default, so that a unit file
@@ -101,11 +92,11 @@ func (f *HTTPFlags) Register(fs *flag.FlagSet) {
 
 func (f *HTTPFlags) Config() (HTTPSecurity, error) {
 	if (f.cert == "") != (f.key == "") {
-		return HTTPSecurity{}, UsageError{fmt.Errorf("-tls-cert and -tls-key go together")}
+		return HTTPSecurity{}, usage.Error{Err: fmt.Errorf("-tls-cert and -tls-key go together")}
 	}
 	ps, err := auth.ParseProxies(f.proxies)
 	if err != nil {
-		return HTTPSecurity{}, UsageError{fmt.Errorf("-trusted-proxies: %w", err)}
+		return HTTPSecurity{}, usage.Error{Err: fmt.Errorf("-trusted-proxies: %w", err)}
 	}
 	return HTTPSecurity{CertFile: f.cert, KeyFile: f.key, TrustedProxies: ps}, nil
 }
@@ -159,7 +150,7 @@ func RegisterRoleFlags(fs *flag.FlagSet, dsnHelp, httpEnv, httpDef, httpHelp str
 // HTTP security.
 func (f *RoleFlags) Check(what string, stderr io.Writer) (*slog.Logger, HTTPSecurity, error) {
 	if f.DSN == "" {
-		return nil, HTTPSecurity{}, UsageError{fmt.Errorf("-db (or $ECOWATCH_DB) is required: %s", what)}
+		return nil, HTTPSecurity{}, usage.Error{Err: fmt.Errorf("-db (or $ECOWATCH_DB) is required: %s", what)}
 	}
 	log, err := NewJSONLogger(f.level, stderr)
 	if err != nil {
@@ -173,7 +164,7 @@ func (f *RoleFlags) Check(what string, stderr io.Writer) (*slog.Logger, HTTPSecu
 func NewJSONLogger(level string, w io.Writer) (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
-		return nil, UsageError{fmt.Errorf("-log-level: %w", err)}
+		return nil, usage.Error{Err: fmt.Errorf("-log-level: %w", err)}
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl})), nil
 }
@@ -205,13 +196,13 @@ func (b *backupFlags) schedule(dsn, binary string) (*backup.Schedule, error) {
 		return nil, nil
 	}
 	if strings.HasPrefix(dsn, "postgres") {
-		return nil, UsageError{errors.New("-backup-dir: scheduled backups are for the SQLite store; back up PostgreSQL with pg_dump (README: Backups, restore and upgrades)")}
+		return nil, usage.Error{Err: errors.New("-backup-dir: scheduled backups are for the SQLite store; back up PostgreSQL with pg_dump (README: Backups, restore and upgrades)")}
 	}
 	if b.every < time.Minute {
-		return nil, UsageError{fmt.Errorf("-backup-every: %s is under a minute", b.every)}
+		return nil, usage.Error{Err: fmt.Errorf("-backup-every: %s is under a minute", b.every)}
 	}
 	if b.keep < 1 {
-		return nil, UsageError{fmt.Errorf("-backup-keep: want at least 1, got %d", b.keep)}
+		return nil, usage.Error{Err: fmt.Errorf("-backup-keep: want at least 1, got %d", b.keep)}
 	}
 	return &backup.Schedule{Dir: b.dir, Every: b.every, Keep: b.keep, Options: backup.Options{Binary: binary}}, nil
 }
@@ -282,21 +273,21 @@ func (f *ServeFlags) Register(fs *flag.FlagSet, defGateway, defHTTP string) {
 func (f *ServeFlags) Config(stderr io.Writer, binary string) (Config, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
-		return Config{}, UsageError{fmt.Errorf("-log-level: %w", err)}
+		return Config{}, usage.Error{Err: fmt.Errorf("-log-level: %w", err)}
 	}
 	if f.sync != "full" && f.sync != "normal" {
-		return Config{}, UsageError{fmt.Errorf("-sqlite-sync: want full or normal, got %q", f.sync)}
+		return Config{}, usage.Error{Err: fmt.Errorf("-sqlite-sync: want full or normal, got %q", f.sync)}
 	}
 	var mailer *casesvc.Mailer
 	if f.smtpAddr != "" {
 		to, err := casesvc.ParseEmailTo(f.emailTo)
 		if err != nil {
-			return Config{}, UsageError{fmt.Errorf("-email-to: %w", err)}
+			return Config{}, usage.Error{Err: fmt.Errorf("-email-to: %w", err)}
 		}
 		mailer = &casesvc.Mailer{Addr: f.smtpAddr, From: f.smtpFrom, Username: f.smtpUser,
 			Password: os.Getenv("ECOWATCH_SMTP_PASSWORD"), To: to}
 	} else if len(f.emailTo) > 0 {
-		return Config{}, UsageError{fmt.Errorf("-email-to needs -smtp-addr")}
+		return Config{}, usage.Error{Err: fmt.Errorf("-email-to needs -smtp-addr")}
 	}
 	sec, err := f.http.Config()
 	if err != nil {
@@ -319,7 +310,7 @@ func (f *ServeFlags) Config(stderr io.Writer, binary string) (Config, error) {
 	case strings.HasPrefix(f.bus, "nats://") || strings.HasPrefix(f.bus, "tls://"):
 		bc = &bus.Config{URL: f.bus}
 	default:
-		return Config{}, UsageError{fmt.Errorf("-bus: want embedded or a nats:// URL, got %q", f.bus)}
+		return Config{}, usage.Error{Err: fmt.Errorf("-bus: want embedded or a nats:// URL, got %q", f.bus)}
 	}
 	bsch, err := f.backup.schedule(f.dsn, binary)
 	if err != nil {

@@ -26,17 +26,8 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/simulator"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
-
-// UsageError marks a configuration the benchmark cannot run with (a
-// wrong invocation, not a failure of the system measured).
-type UsageError struct{ Err error }
-
-func (e UsageError) Error() string { return e.Err.Error() }
-func (e UsageError) Unwrap() error { return e.Err }
-
-// IsUsage marks it for the command line (exit status 2).
-func (UsageError) IsUsage() bool { return true }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
@@ -64,11 +55,11 @@ func openStore(ctx context.Context, db, sync string) (*storeHandle, error) {
 		return &storeHandle{st: st, kind: "sqlite", cleanup: func() { st.Close(); os.RemoveAll(dir) }}, nil
 	}
 	if !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
-		return nil, UsageError{fmt.Errorf("--db %q: want sqlite or a postgres:// DSN", db)}
+		return nil, usage.Error{Err: fmt.Errorf("--db %q: want sqlite or a postgres:// DSN", db)}
 	}
 	u, err := url.Parse(db)
 	if err != nil {
-		return nil, UsageError{fmt.Errorf("--db: %w", err)}
+		return nil, usage.Error{Err: fmt.Errorf("--db: %w", err)}
 	}
 	name := fmt.Sprintf("ecowatch_bench_%d_%d", time.Now().Unix(), os.Getpid())
 	admin, err := pgx.Connect(ctx, db)

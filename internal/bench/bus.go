@@ -21,6 +21,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/simulator"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -110,13 +111,13 @@ type BusReport struct {
 // and checks that every acknowledged upload is stored.
 func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 	if cfg.Devices <= 0 || cfg.Duration <= 0 || cfg.Writers <= 0 || cfg.Gateways <= 0 {
-		return UsageError{errors.New("--devices, --duration, --writers and --gateways must be positive")}
+		return usage.Error{Err: errors.New("--devices, --duration, --writers and --gateways must be positive")}
 	}
 	if cfg.DB == "" {
-		return UsageError{errors.New("--db (or $ECOWATCH_TEST_PG) is required: a PostgreSQL server to create the benchmark's database on")}
+		return usage.Error{Err: errors.New("--db (or $ECOWATCH_TEST_PG) is required: a PostgreSQL server to create the benchmark's database on")}
 	}
 	if !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
-		return UsageError{fmt.Errorf("--db %q: want a postgres:// DSN (the writers need PostgreSQL)", cfg.DB)}
+		return usage.Error{Err: fmt.Errorf("--db %q: want a postgres:// DSN (the writers need PostgreSQL)", cfg.DB)}
 	}
 	need := uint64(2*cfg.Devices + 512)
 	if lim, err := RaiseNoFile(need); err != nil {
@@ -419,7 +420,7 @@ func printBus(w io.Writer, r *BusReport) {
 // admin and returns its DSN and a function dropping it.
 func freshPG(ctx context.Context, admin string) (string, func(), error) {
 	if !strings.HasPrefix(admin, "postgres://") && !strings.HasPrefix(admin, "postgresql://") {
-		return "", nil, UsageError{fmt.Errorf("--db %q: want a postgres:// DSN", admin)}
+		return "", nil, usage.Error{Err: fmt.Errorf("--db %q: want a postgres:// DSN", admin)}
 	}
 	dsn, drop, err := pgtest.Create(ctx, admin, "ecowatch_benchbus")
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 // ConnsConfig configures Conns (`ecowatch bench conns`).
@@ -61,10 +62,10 @@ type ConnsReport struct {
 // gateway and reports its RSS growth per connection.
 func Conns(ctx context.Context, cfg ConnsConfig, stdout, stderr io.Writer) error {
 	if cfg.N <= 0 || cfg.PerListener <= 0 || cfg.Parallel <= 0 || cfg.PerClient <= 0 {
-		return UsageError{errors.New("--n, --per-listener, --per-client and --parallel must be positive")}
+		return usage.Error{Err: errors.New("--n, --per-listener, --per-client and --parallel must be positive")}
 	}
 	if cfg.Clients != "process" && cfg.Clients != "inproc" {
-		return UsageError{fmt.Errorf("--clients %q: want process or inproc", cfg.Clients)}
+		return usage.Error{Err: fmt.Errorf("--clients %q: want process or inproc", cfg.Clients)}
 	}
 	need := uint64(cfg.N + 256)
 	if cfg.Clients == "inproc" {

@@ -15,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/simulator"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 // IngestConfig configures Ingest (the flags of `ecowatch bench ingest`).
@@ -55,7 +56,7 @@ func Ingest(ctx context.Context, cfg IngestConfig, stdout, stderr io.Writer) err
 		defer pprof.StopCPUProfile()
 	}
 	if cfg.Devices <= 0 || cfg.Duration <= 0 {
-		return UsageError{errors.New("--devices and --duration must be positive")}
+		return usage.Error{Err: errors.New("--devices and --duration must be positive")}
 	}
 	// Both ends of every device connection live in this process, unless
 	// the devices run in a child.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/simulator"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 // The simulated devices of bench ingest, in this process or in a child
@@ -96,7 +97,7 @@ type clientReply struct {
 func IngestClient(ctx context.Context, cfg IngestClientConfig, stdin io.Reader, stdout io.Writer) error {
 	start, err := time.Parse(time.RFC3339, cfg.Start)
 	if err != nil {
-		return UsageError{fmt.Errorf("--start: %w", err)}
+		return usage.Error{Err: fmt.Errorf("--start: %w", err)}
 	}
 	if _, err := RaiseNoFile(uint64(cfg.Devices + 256)); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/simulator"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 // StorageConfig configures Storage (`ecowatch bench storage`).
@@ -53,7 +54,7 @@ type StorageReport struct {
 // the reads of a device-day, compacts, and measures again.
 func Storage(ctx context.Context, cfg StorageConfig, stdout io.Writer) error {
 	if cfg.Devices <= 0 || cfg.Days <= 0 || cfg.Rounds <= 0 {
-		return UsageError{errors.New("--devices, --days and --rounds must be positive")}
+		return usage.Error{Err: errors.New("--devices, --days and --rounds must be positive")}
 	}
 	h, err := openStore(ctx, cfg.DB, "full")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/simulator"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 // StoreConfig configures Store (`ecowatch bench store`).
@@ -26,7 +27,7 @@ type StoreConfig struct {
 
 func Store(ctx context.Context, cfg StoreConfig, stdout io.Writer) error {
 	if cfg.Batch <= 0 || cfg.Devices <= 0 {
-		return UsageError{errors.New("--batch and --devices must be positive")}
+		return usage.Error{Err: errors.New("--batch and --devices must be positive")}
 	}
 	h, err := openStore(ctx, cfg.DB, cfg.SQLiteSync)
 	if err != nil {

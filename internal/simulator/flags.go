@@ -9,17 +9,8 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/registry"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
-
-// UsageError is an error of the command line (a flag's value), not of
-// the run: the command exits with status 2.
-type UsageError struct{ Err error }
-
-func (e UsageError) Error() string { return e.Err.Error() }
-func (e UsageError) Unwrap() error { return e.Err }
-
-// IsUsage marks it for the command line.
-func (UsageError) IsUsage() bool { return true }
 
 // Flags are the command line's simulator options: device selection,
 // behaviours and timing. Register defines them on a flag set, Config
@@ -78,19 +69,19 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 }
 
 // Config builds the configuration from the flags given (set names them).
-// An error that is the command line's fault is a UsageError.
+// An error that is the command line's fault is a usage.Error.
 func (f *Flags) Config(set map[string]bool) (Config, error) {
 	if n := btoi(set["devices"]) + btoi(set["registry"]) + btoi(set["demo-seed"]); n != 1 {
-		return Config{}, UsageError{errors.New("give exactly one of --devices, --registry and --demo-seed")}
+		return Config{}, usage.Error{Err: errors.New("give exactly one of --devices, --registry and --demo-seed")}
 	}
 	if !slices.Contains([]string{"", "2005", "2017", "2025"}, f.gen.Protocol) {
-		return Config{}, UsageError{fmt.Errorf("--protocol %q: want 2005, 2017 or 2025", f.gen.Protocol)}
+		return Config{}, usage.Error{Err: fmt.Errorf("--protocol %q: want 2005, 2017 or 2025", f.gen.Protocol)}
 	}
 	cfg := f.Cfg
 	switch {
 	case set["devices"]:
 		if f.devices <= 0 {
-			return cfg, UsageError{errors.New("--devices must be positive")}
+			return cfg, usage.Error{Err: errors.New("--devices must be positive")}
 		}
 		cfg.Devices = Generate(f.devices, f.gen)
 	case set["registry"]:
@@ -112,24 +103,24 @@ func (f *Flags) Config(set map[string]bool) (Config, error) {
 	}
 	var err error
 	if f.mix.Quirks, err = ParseQuirks(f.quirks); err != nil {
-		return cfg, UsageError{err}
+		return cfg, usage.Error{Err: err}
 	}
 	if cfg.Uploads, err = ParseUploads(f.uploads); err != nil {
-		return cfg, UsageError{err}
+		return cfg, usage.Error{Err: err}
 	}
 	f.mix.Seed = cfg.Seed
 	if err := f.mix.Apply(cfg.Devices); err != nil {
-		return cfg, UsageError{fmt.Errorf("--%w", err)}
+		return cfg, usage.Error{Err: fmt.Errorf("--%w", err)}
 	}
 	if f.start != "" {
 		if d, err := time.ParseDuration(f.start); err == nil {
 			cfg.Start = time.Now().Add(d)
 		} else if cfg.Start, err = time.Parse(time.RFC3339, f.start); err != nil {
-			return cfg, UsageError{fmt.Errorf("--start %q: want RFC 3339 or a duration such as -24h", f.start)}
+			return cfg, usage.Error{Err: fmt.Errorf("--start %q: want RFC 3339 or a duration such as -24h", f.start)}
 		}
 	}
 	if cfg.Speed <= 0 {
-		return cfg, UsageError{errors.New("--speed must be positive")}
+		return cfg, usage.Error{Err: errors.New("--speed must be positive")}
 	}
 	return cfg, nil
 }

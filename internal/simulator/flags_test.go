@@ -3,12 +3,13 @@ package simulator
 import (
 	"errors"
 	"flag"
+	"github.com/ecowatch/ecowatch/internal/usage"
 	"io"
 	"testing"
 )
 
 // TestFlagsUsageErrors: a bad flag value is the command line's fault (a
-// UsageError, exit status 2); a registry file that cannot be read is not.
+// usage.Error, exit status 2); a registry file that cannot be read is not.
 func TestFlagsUsageErrors(t *testing.T) {
 	for _, c := range []struct {
 		args  []string
@@ -35,7 +36,7 @@ func TestFlagsUsageErrors(t *testing.T) {
 		set := map[string]bool{}
 		fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 		_, err := f.Config(set)
-		var ue UsageError
+		var ue usage.Error
 		if err == nil || errors.As(err, &ue) != c.usage {
 			t.Errorf("%q: %v, want an error, usage %v", c.args, err, c.usage)
 		}
