@@ -34,8 +34,11 @@ const (
 
 // Action is what an actor asks to do, with its payload.
 type Action struct {
-	Kind         ActionKind   `json:"kind"`
-	Reason       string       `json:"reason,omitempty"`
+	Kind   ActionKind `json:"kind"`
+	Reason string     `json:"reason,omitempty"`
+	// ReasonEN is the English of a reason the platform wrote (a note of
+	// the marking rules); kept only from the platform itself.
+	ReasonEN     string       `json:"reason_en,omitempty"`
 	Assignees    []string     `json:"assignees,omitempty"`    // ActAssign
 	Evidence     []string     `json:"evidence,omitempty"`     // ActSubmit (required), ActRegister
 	Due          time.Time    `json:"due,omitzero"`           // ActRequestExtension (required); ActAccept, ActReopen (optional override)
@@ -250,6 +253,9 @@ func (r *Rules) Apply(c Case, a Action, who Actor, now time.Time) (Case, []Event
 	}
 	n := clone(c)
 	ev := Event{Case: c.ID, Seq: c.Seq + 1, At: now, Actor: who.ID, Role: who.Role, Action: a.Kind, From: c.State, To: t.To, Reason: a.Reason}
+	if who.Role == RoleSystem {
+		ev.ReasonEN = a.ReasonEN
+	}
 	if ev.To == StateNone {
 		ev.To = c.State
 	}

@@ -215,6 +215,10 @@ type Event struct {
 	From   State      `json:"from"`
 	To     State      `json:"to"`
 	Reason string     `json:"reason,omitempty"`
+	// ReasonEN is the English of a reason the platform wrote (the marking
+	// rules' judgement); empty for a person's words and for notes stored
+	// before it existed.
+	ReasonEN string `json:"reason_en,omitempty"`
 
 	// Payload, by action.
 	Assignees    []string     `json:"assignees,omitempty"`

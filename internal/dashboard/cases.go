@@ -2,8 +2,10 @@ package dashboard
 
 import (
 	"context"
+	"github.com/ecowatch/ecowatch/internal/marking"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -265,6 +267,35 @@ type caseEvent struct {
 	cases.Event
 	Who     string // assignees: name (id), …
 	Finding string
+	Note    string // the reason in the page's language (eventNote)
+}
+
+// oldRuleCode is a judgement rule's code as notes stored before the
+// rules were named in words wrote it: （规则 no-mark，…）, （规则 mark:TYPE）.
+var oldRuleCode = regexp.MustCompile(`规则 (no-mark|late-mark|mark-rejected|false-stop|mark:[a-z0-9-]+)`)
+
+// eventNote is an event's reason in lang. The platform's notes carry
+// their English (ReasonEN); one stored before shows its Chinese, marked
+// "(recorded in Chinese only)" on an English page, and with its rule's
+// code named in words on a Chinese one (the code stays in the stored
+// decision, for machines). A person's words are shown as written.
+func eventNote(e cases.Event, lang string) string {
+	if e.Reason == "" || e.Role != cases.RoleSystem {
+		return e.Reason
+	}
+	if lang == "en" {
+		if e.ReasonEN != "" {
+			return e.ReasonEN
+		}
+		return e.Reason + " " + tr(lang, "acc.reason.zhonly")
+	}
+	rules := marking.DefaultRules()
+	return oldRuleCode.ReplaceAllStringFunc(e.Reason, func(m string) string {
+		if n := marking.RuleName(&rules, strings.TrimPrefix(m, "规则 "), false); n != "" {
+			return "规则：" + n
+		}
+		return m
+	})
 }
 
 type findingRow struct {
@@ -306,7 +337,7 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 		}
 	}
 	for _, e := range evs {
-		ce := caseEvent{Event: e}
+		ce := caseEvent{Event: e, Note: eventNote(e, p.Lang)}
 		var who []string
 		for i, id := range e.Assignees {
 			n := id

@@ -94,7 +94,7 @@ func (h *Handler) deskPage(w http.ResponseWriter, r *http.Request, p *page) erro
 	if err != nil {
 		return err
 	}
-	d := &deskData{Rules: ms.RuleSet().Source(marking.SrcMEE2022).Ref, Deadline: fmt.Sprint(int(ms.RuleSet().Deadline.Hours()))}
+	d := &deskData{Rules: ms.RuleSet().SourceName(marking.SrcMEE2022, p.En()), Deadline: fmt.Sprint(int(ms.RuleSet().Deadline.Hours()))}
 	want := r.URL.Query().Get("enterprise")
 	if p.User.Role == model.RoleEnterprise {
 		want = p.User.Enterprise
@@ -317,7 +317,7 @@ func (h *Handler) ratesPage(w http.ResponseWriter, r *http.Request, p *page) err
 			rep.Counties[i].Name = n
 		}
 	}
-	d.Threshold, d.City, d.Counties, d.Rules = rep.Threshold, rep.City, rep.Counties, ms.RuleSet().Source(marking.SrcMEE2022).Ref
+	d.Threshold, d.City, d.Counties, d.Rules = rep.Threshold, rep.City, rep.Counties, ms.RuleSet().SourceName(marking.SrcMEE2022, p.En())
 	d.CountyChoice = slices.Clone(rep.Counties)
 	slices.SortFunc(d.CountyChoice, func(a, b marking.Row) int { return strings.Compare(a.Key, b.Key) })
 	for _, o := range rep.Outlets {

@@ -2,6 +2,7 @@ package marking
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -165,4 +166,44 @@ type Decision struct {
 	Rules      string    `json:"rules"` // RuleSet.Version
 	Mark       string    `json:"mark,omitempty"`
 	Case       string    `json:"case,omitempty"`
+}
+
+// ruleNames are the judgement rules' names (the stable codes stay in the
+// decisions, for machines), Chinese and English.
+var ruleNames = map[string][2]string{
+	"no-mark":       {"未标记", "not marked"},
+	"late-mark":     {"标记逾期", "marked late"},
+	"false-stop":    {"停运标记与用电数据矛盾", "stop contradicted by electricity data"},
+	"mark-rejected": {"标记被驳回，重新判定超标", "mark rejected: exceedance judged again"},
+}
+
+// RuleName names a judgement rule in Chinese, or in English when en; a
+// mark's rule ("mark:TYPE") by the mark type's name in r; "" for a code
+// it does not know.
+func RuleName(r *RuleSet, rule string, en bool) string {
+	pick := func(w [2]string) string {
+		if en {
+			return w[1]
+		}
+		return w[0]
+	}
+	if w, ok := ruleNames[rule]; ok {
+		return pick(w)
+	}
+	if code, ok := strings.CutPrefix(rule, "mark:"); ok {
+		if t, ok := r.Type(code); ok {
+			return pick([2]string{"标记：" + t.Zh, "mark: " + t.En})
+		}
+	}
+	return ""
+}
+
+// SourceName is a source's document number in Chinese, or its
+// established English one when en (the Chinese when it has none).
+func (r *RuleSet) SourceName(key string, en bool) string {
+	s := r.Source(key)
+	if en && s.RefEN != "" {
+		return s.RefEN
+	}
+	return s.Ref
 }

@@ -99,9 +99,13 @@ type Type struct {
 type Source struct {
 	Key   string `json:"key"`
 	Title string `json:"title"`
-	Ref   string `json:"ref"`           // document number
-	URL   string `json:"url,omitempty"` // where its text was read
-	Note  string `json:"note,omitempty"`
+	Ref   string `json:"ref"` // document number
+	// TitleEN and RefEN are the document's established English name and
+	// number, for English pages and notes.
+	TitleEN string `json:"title_en,omitempty"`
+	RefEN   string `json:"ref_en,omitempty"`
+	URL     string `json:"url,omitempty"` // where its text was read
+	Note    string `json:"note,omitempty"`
 }
 
 // RuleSet is one version of the marking rules: rule data, not code.
@@ -226,14 +230,19 @@ func DefaultRules() RuleSet {
 		},
 		Sources: []Source{
 			{Key: SrcMEE2022, Title: "污染物排放自动监测设备标记规则", Ref: "生态环境部公告2022年第21号",
+				TitleEN: "Marking Rules for Automatic Monitoring Equipment of Pollutant Emissions", RefEN: "MEE Announcement No. 21 of 2022",
 				URL:  "http://m.niuyw.com/index.php?a=show&catid=191&id=56979",
 				Note: "in force 2023-01-01; answer to the press: data marked invalid is not a basis for judging an exceedance"},
 			{Key: SrcTrial, Title: "火电、水泥和造纸行业排污单位自动监测数据标记规则（试行）", Ref: "执法函〔2020〕21号",
+				TitleEN: "Marking Rules for Automatic Monitoring Data of Thermal Power, Cement and Paper Dischargers (Trial)", RefEN: "MEE Enforcement Letter [2020] No. 21",
 				URL: "http://m.massjnhb.com/display/244114.html"},
 			{Key: SrcGuangxi, Title: "广西火电、水泥和造纸行业排污单位自动监测数据标记规则（试行）", Ref: "桂环函〔2021〕420号",
+				TitleEN: "Guangxi Marking Rules for Automatic Monitoring Data of Thermal Power, Cement and Paper Dischargers (Trial)", RefEN: "Guangxi Environment Letter [2021] No. 420",
 				URL: "http://sthjt.gxzf.gov.cn/zfxxgk/zfxxgkgl/fdzdgknr/hjglywxx/pwxk/t8355364.shtml"},
-			{Key: SrcHJ212, Title: "污染物在线监控（监测）系统数据传输标准", Ref: "HJ 212-2017 表8"},
+			{Key: SrcHJ212, Title: "污染物在线监控（监测）系统数据传输标准", Ref: "HJ 212-2017 表8",
+				TitleEN: "Data Transmission Standard for Online Monitoring Systems of Pollutants", RefEN: "HJ 212-2017 Table 8"},
 			{Key: SrcRate, Title: "数据传输有效率考核及数据修约方法", Ref: "环境保护部污染源监控中心",
+				TitleEN: "Assessment of Effective Data Transmission Rates and Data Rounding", RefEN: "Pollution Source Monitoring Center, Ministry of Environmental Protection",
 				URL: "https://www.renrendoc.com/p-62656122.html", Note: "传输有效率 = 传输率 × 有效率"},
 			{Key: SrcProvince, Title: "重点企业污染源监控数据传输有效率不低于90%", Ref: "山西日报 2022-12-15",
 				URL: "http://epaper.sxrb.com/shtml/sxrb/20221215/822468.shtml"},

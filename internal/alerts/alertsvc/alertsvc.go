@@ -787,7 +787,7 @@ func (s *Service) flushOutcomes(ctx context.Context) {
 	// One at a time, so that an outcome the bridge cannot act on (a device
 	// without a county) does not hold back the others.
 	for i := range outs {
-		why := ""
+		var why marksvc.Why
 		if o := outs[i]; o.Kind == alerts.OpenCase && o.Rule == alerts.RuleExceedance && s.cfg.Marks != nil && o.Series != alerts.NoSeries {
 			k := s.eng.Key(o.Series)
 			excused, w, err := s.cfg.Marks.JudgeExceedance(ctx, marksvc.Exceedance{MN: k.MN, Outlet: k.Outlet, Enterprise: k.Enterprise,
@@ -799,13 +799,13 @@ func (s *Service) flushOutcomes(ctx context.Context) {
 			}
 			if excused {
 				s.excused.Add(1)
-				s.log.Info("alerts: exceedance excused by a data mark", "key", s.stableKey(o), "why", w)
+				s.log.Info("alerts: exceedance excused by a data mark", "key", s.stableKey(o), "why", w.Zh)
 				continue
 			}
 			why = w
 		}
 		opened, err := s.bridge.Handle(ctx, outs[i:i+1])
-		if why != "" {
+		if why.Zh != "" {
 			for _, c := range opened {
 				s.cfg.Marks.NoteOpened(ctx, c, why)
 			}

@@ -95,14 +95,19 @@ func testMarksJudgeExceedance(t *testing.T, backend storetest.Backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "no-mark") {
-		t.Fatalf("the opened case does not say which rule decided: %+v", last)
+	// The note names the rule in words in both languages; the stable
+	// code stays in the decision (for machines), not in the text.
+	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "规则：未标记") ||
+		!strings.Contains(last.ReasonEN, "rule: not marked") || !strings.Contains(last.ReasonEN, "MEE Announcement No. 21 of 2022") ||
+		strings.Contains(last.Reason, "no-mark") || strings.Contains(last.ReasonEN, "no-mark") {
+		t.Fatalf("the opened case does not say which rule decided in both languages: %+v", last)
 	}
 	if _, err := ms.Create(ctx, marksvc.Input{MN: tMN, Type: "shutdown", From: h1, To: h1.Add(3 * time.Hour), Reason: "停炉检修前降负荷"}, ent); err != nil {
 		t.Fatal(err)
 	}
 	evs, _ = st.CaseEvents(ctx, cs[0].ID)
-	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "mark:shutdown") {
+	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "规则：标记：停炉（停机）") ||
+		!strings.Contains(last.ReasonEN, "rule: mark: Shut-down") || strings.Contains(last.Reason, "mark:shutdown") {
 		t.Fatalf("a mark in time was not noted on the open case: %+v", last)
 	}
 
@@ -160,8 +165,8 @@ func testMarksJudgeExceedance(t *testing.T, backend storetest.Backend) {
 		t.Fatalf("cases of the start-up's exceedance after the rejection: %+v", rejudged)
 	}
 	evs, _ = st.CaseEvents(ctx, rejudged[0].ID)
-	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "规则 mark-rejected") ||
-		!strings.Contains(last.Reason, m.ID) || !strings.Contains(last.Reason, "电量数据显示生产正常") {
+	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "规则：标记被驳回") ||
+		!strings.Contains(last.ReasonEN, "rule: mark rejected") || !strings.Contains(last.Reason, m.ID) || !strings.Contains(last.Reason, "电量数据显示生产正常") {
 		t.Fatalf("the re-judged case does not say which rule decided: %+v", last)
 	}
 	ds, _ = st.Decisions(ctx, store.DecisionQuery{Enterprise: tEnt})

@@ -38,11 +38,11 @@ func (e Exceedance) values() []time.Time {
 // JudgeExceedance decides whether an exceedance episode opens a case:
 // excused (no case) when marks in force exclude every exceeding value from
 // judgement. The decision is recorded either way; why names the rule.
-func (s *Service) JudgeExceedance(ctx context.Context, e Exceedance) (excused bool, why string, err error) {
+func (s *Service) JudgeExceedance(ctx context.Context, e Exceedance) (excused bool, why Why, err error) {
 	ts := e.values()
 	marks, err := s.St.Marks(ctx, store.MarkQuery{MNs: []string{e.MN}, From: e.Since, To: e.At.Add(time.Second)})
 	if err != nil {
-		return false, "", fmt.Errorf("marks of %s: %w", e.MN, err)
+		return false, Why{}, fmt.Errorf("marks of %s: %w", e.MN, err)
 	}
 	r := s.rules()
 	ex := marking.Explain(r, e.MN, e.Factor, ts, marks)
@@ -57,25 +57,43 @@ func (s *Service) JudgeExceedance(ctx context.Context, e Exceedance) (excused bo
 				ty, _ = r.Type(m.Type)
 			}
 		}
-		return true, fmt.Sprintf("标记 %s（%s）排除超标判定，规则 %s，依据 %s", ex.Mark, ty.Zh, ex.Rule, r.Source(ty.Source).Ref), nil
+		src := r.Source(ty.Source)
+		return true, Why{
+			Zh: fmt.Sprintf("标记 %s（%s）排除超标判定，依据 %s", ex.Mark, ty.Zh, src.Ref),
+			En: fmt.Sprintf("mark %s (%s) excludes the exceedance judgement, under %s", ex.Mark, ty.En, r.SourceName(ty.Source, true)),
+		}, nil
 	}
 	d.Outcome = marking.OutcomeOpened
 	s.decide(ctx, d)
-	why = fmt.Sprintf("超标判定：%s 至 %s 的超标数据无有效数据标记（规则 %s，%s）", e.Since.In(cst).Format("01-02 15:04"),
-		e.At.In(cst).Format("01-02 15:04"), ex.Rule, r.Source(marking.SrcMEE2022).Ref)
+	from, to := e.Since.In(cst).Format("01-02 15:04"), e.At.In(cst).Format("01-02 15:04")
+	// The rule is named in words; its code stays in the decision (d.Rule).
+	why = Why{
+		Zh: fmt.Sprintf("超标判定：%s 至 %s 的超标数据无有效数据标记（规则：%s，依据 %s）", from, to,
+			marking.RuleName(r, ex.Rule, false), r.SourceName(marking.SrcMEE2022, false)),
+		En: fmt.Sprintf("exceedance judged: the data over the limit from %s to %s carry no valid data mark (rule: %s; %s)", from, to,
+			marking.RuleName(r, ex.Rule, true), r.SourceName(marking.SrcMEE2022, true)),
+	}
 	if ex.Rule == "late-mark" {
-		why = fmt.Sprintf("超标判定：覆盖该时段的标记逾期，不予排除（规则 late-mark，标记 %v）", ex.Late)
+		why = Why{
+			Zh: fmt.Sprintf("超标判定：覆盖该时段的标记逾期，不予排除（规则：%s，标记 %s）", marking.RuleName(r, ex.Rule, false), strings.Join(ex.Late, "、")),
+			En: fmt.Sprintf("exceedance judged: the marks covering the period were made late and do not excuse it (rule: %s; marks %s)",
+				marking.RuleName(r, ex.Rule, true), strings.Join(ex.Late, ", ")),
+		}
 	}
 	return false, why, nil
 }
 
+// Why is a judgement's note in Chinese and English, written from the
+// same facts.
+type Why struct{ Zh, En string }
+
 // NoteOpened writes on a case the alert rules just opened which rule
 // decided it.
-func (s *Service) NoteOpened(ctx context.Context, c cases.Case, why string) {
-	if s.Cases == nil || why == "" {
+func (s *Service) NoteOpened(ctx context.Context, c cases.Case, why Why) {
+	if s.Cases == nil || why.Zh == "" {
 		return
 	}
-	if _, _, err := s.Cases.Act(ctx, c.ID, c.Seq, cases.Action{Kind: cases.ActNote, Reason: why}, casesvc.AlertSystem); err != nil {
+	if _, _, err := s.Cases.Act(ctx, c.ID, c.Seq, cases.Action{Kind: cases.ActNote, Reason: why.Zh, ReasonEN: why.En}, casesvc.AlertSystem); err != nil {
 		s.log().Warn("marking: note on opened case", "case", c.ID, "err", err)
 	}
 }
@@ -127,13 +145,21 @@ func (s *Service) rejudge(ctx context.Context, m marking.Mark) {
 		if err != nil {
 			continue // opened before, or logged
 		}
-		why := fmt.Sprintf("重新判定：标记 %s（第%d版）已被驳回，理由：%s；%s 至 %s 的超标数据不再被有效标记排除，按 %s 判定超标（规则 %s）。",
-			m.ID, m.Version, m.ReviewReason, e.Since.In(cst).Format("01-02 15:04"), e.At.In(cst).Format("01-02 15:04"),
-			r.Source(marking.SrcMEE2022).Ref, RuleRejudged)
+		from, to := e.Since.In(cst).Format("01-02 15:04"), e.At.In(cst).Format("01-02 15:04")
+		why := Why{
+			Zh: fmt.Sprintf("重新判定：标记 %s（第%d版）已被驳回，理由：%s；%s 至 %s 的超标数据不再被有效标记排除，按 %s 判定超标（规则：%s）。",
+				m.ID, m.Version, m.ReviewReason, from, to, r.SourceName(marking.SrcMEE2022, false), marking.RuleName(r, RuleRejudged, false)),
+			// The review's reason is the reviewer's words, quoted as written.
+			En: fmt.Sprintf("judged again: mark %s (version %d) was rejected, reason: %s; the data over the limit from %s to %s are no longer excused by a valid mark and are judged an exceedance under %s (rule: %s).",
+				m.ID, m.Version, m.ReviewReason, from, to, r.SourceName(marking.SrcMEE2022, true), marking.RuleName(r, RuleRejudged, true)),
+		}
 		if m.Status != marking.StatusRejected {
-			why = fmt.Sprintf("重新判定：标记 %s 更正为第%d版后不再覆盖 %s 至 %s 的超标数据，按 %s 判定超标（规则 %s）。",
-				m.ID, m.Version, e.Since.In(cst).Format("01-02 15:04"), e.At.In(cst).Format("01-02 15:04"),
-				r.Source(marking.SrcMEE2022).Ref, RuleRejudged)
+			why = Why{
+				Zh: fmt.Sprintf("重新判定：标记 %s 更正为第%d版后不再覆盖 %s 至 %s 的超标数据，按 %s 判定超标（规则：%s）。",
+					m.ID, m.Version, from, to, r.SourceName(marking.SrcMEE2022, false), marking.RuleName(r, RuleRejudged, false)),
+				En: fmt.Sprintf("judged again: mark %s, corrected to version %d, no longer covers the data over the limit from %s to %s, judged an exceedance under %s (rule: %s).",
+					m.ID, m.Version, from, to, r.SourceName(marking.SrcMEE2022, true), marking.RuleName(r, RuleRejudged, true)),
+			}
 		}
 		s.NoteOpened(ctx, c, why)
 		d2 := marking.Decision{MN: e.MN, Outlet: e.Outlet, Enterprise: e.Enterprise, County: e.County, Factor: e.Factor, Period: e.Period,

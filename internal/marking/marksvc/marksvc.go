@@ -380,10 +380,15 @@ func (s *Service) react(ctx context.Context, m marking.Mark) {
 		if !covered {
 			continue
 		}
-		note := fmt.Sprintf("企业数据标记 %s（第%d版）：%s，%s 至 %s，理由：%s。依据 %s，标记期间数据%s（规则 mark:%s）。",
-			m.ID, m.Version, ty.Zh, m.From.In(cst).Format("01-02 15:04"), m.To.In(cst).Format("01-02 15:04"), m.Reason,
-			r.Source(ty.Source).Ref, effectZh(ty.Effect), ty.Code)
-		if _, _, err := s.Cases.Act(ctx, c.ID, c.Seq, cases.Action{Kind: cases.ActNote, Reason: note}, casesvc.AlertSystem); err != nil {
+		from, to := m.From.In(cst).Format("01-02 15:04"), m.To.In(cst).Format("01-02 15:04")
+		// The enterprise's reason is its own words, quoted as written.
+		note := Why{
+			Zh: fmt.Sprintf("企业数据标记 %s（第%d版）：%s，%s 至 %s，理由：%s。依据 %s，标记期间数据%s（规则：%s）。",
+				m.ID, m.Version, ty.Zh, from, to, m.Reason, r.SourceName(ty.Source, false), effectZh(ty.Effect), marking.RuleName(r, "mark:"+ty.Code, false)),
+			En: fmt.Sprintf("data mark %s (version %d) by the enterprise: %s, %s to %s, reason: %s. Under %s the data of the marked period %s (rule: %s).",
+				m.ID, m.Version, ty.En, from, to, m.Reason, r.SourceName(ty.Source, true), effectEn(ty.Effect), marking.RuleName(r, "mark:"+ty.Code, true)),
+		}
+		if _, _, err := s.Cases.Act(ctx, c.ID, c.Seq, cases.Action{Kind: cases.ActNote, Reason: note.Zh, ReasonEN: note.En}, casesvc.AlertSystem); err != nil {
 			s.log().Warn("marking: note on case", "case", c.ID, "err", err)
 			continue
 		}
@@ -391,6 +396,18 @@ func (s *Service) react(ctx context.Context, m marking.Mark) {
 		d.Outcome, d.Rule, d.Case = marking.OutcomeAnnotated, "mark:"+ty.Code, c.ID
 		s.decide(ctx, d)
 	}
+}
+
+func effectEn(e marking.Effect) string {
+	switch e {
+	case marking.EffectInvalid:
+		return "are invalid and no basis for judging an exceedance"
+	case marking.EffectExcluded:
+		return "take no part in judging an exceedance"
+	case marking.EffectNotDue:
+		return "are not counted as data due"
+	}
+	return "are judged as usual"
 }
 
 func effectZh(e marking.Effect) string {
