@@ -174,7 +174,7 @@ var ruleNames = map[string][2]string{
 	"no-mark":       {"未标记", "not marked"},
 	"late-mark":     {"标记逾期", "marked late"},
 	"false-stop":    {"停运标记与用电数据矛盾", "stop contradicted by electricity data"},
-	"mark-rejected": {"标记被驳回，重新判定超标", "mark rejected: exceedance judged again"},
+	"mark-rejected": {"标记被驳回或更正，重新判定超标", "mark rejected or corrected: exceedance judged again"},
 }
 
 // RuleName names a judgement rule in Chinese, or in English when en; a

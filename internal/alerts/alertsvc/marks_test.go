@@ -165,8 +165,8 @@ func testMarksJudgeExceedance(t *testing.T, backend storetest.Backend) {
 		t.Fatalf("cases of the start-up's exceedance after the rejection: %+v", rejudged)
 	}
 	evs, _ = st.CaseEvents(ctx, rejudged[0].ID)
-	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "规则：标记被驳回") ||
-		!strings.Contains(last.ReasonEN, "rule: mark rejected") || !strings.Contains(last.Reason, m.ID) || !strings.Contains(last.Reason, "电量数据显示生产正常") {
+	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "规则：标记被驳回或更正") ||
+		!strings.Contains(last.ReasonEN, "rule: mark rejected or corrected") || !strings.Contains(last.Reason, m.ID) || !strings.Contains(last.Reason, "电量数据显示生产正常") {
 		t.Fatalf("the re-judged case does not say which rule decided: %+v", last)
 	}
 	ds, _ = st.Decisions(ctx, store.DecisionQuery{Enterprise: tEnt})

@@ -74,7 +74,9 @@ func testRejudgeAfterCorrection(t *testing.T, st store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "更正为第2版") || !strings.Contains(last.Reason, "规则 "+RuleRejudged) {
+	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "更正为第2版") ||
+		!strings.Contains(last.Reason, "规则："+marking.RuleName(defaultRules(), RuleRejudged, false)) || strings.Contains(last.Reason, RuleRejudged) ||
+		!strings.Contains(last.ReasonEN, "corrected to version 2") {
 		t.Fatalf("history %+v", last)
 	}
 	ds, _ := st.Decisions(ctx, store.DecisionQuery{MN: "MN1"})
