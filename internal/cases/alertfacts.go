@@ -323,8 +323,9 @@ func (c Case) DescriptionLang(lang string) (string, bool) {
 
 // engineProblems are the problem types of the cases the platform's own
 // engines open with a title they write (accountability: firings, overdue
-// soil duties, breaches of emergency measures).
-var engineProblems = map[string]bool{"soil-duty-overdue": true, "emergency-measure-breach": true}
+// soil duties, breaches of emergency measures; the alert rules: device
+// password guessing).
+var engineProblems = map[string]bool{"soil-duty-overdue": true, "emergency-measure-breach": true, "device-auth-lockout": true}
 
 // EngineWritten reports whether the platform wrote c's title itself (so
 // an English one is owed), not a person.

@@ -70,14 +70,23 @@ func (s *Service) handleLockout(ctx context.Context, l Lockout) {
 			}
 		}
 		county, ent, line, name := deviceWhere(reg, mn)
-		what := "来源 " + l.Source + " 对设备 " + name
-		whatEN := "source " + l.Source + " against device " + name
-		if l.Scope == "device" {
-			what = "多个来源（最近 " + l.Source + "）对设备 " + name
-			whatEN = "several sources (last " + l.Source + ") against device " + name
+		// The device by its enterprise and outlet (or station), its code
+		// in parentheses, in each language's punctuation.
+		nameZh, nameEN := name, name
+		if name != mn {
+			nameZh, nameEN = name+"（"+mn+"）", name+" ("+mn+")"
 		}
-		msg := fmt.Sprintf("设备访问密码遭猜测：%s 密码错误 %d 次，已锁定至 %s。Device password guessing: %s, %d wrong passwords, locked out until %s.",
-			what, l.Failures, l.Until.In(cst).Format("2006-01-02 15:04"), whatEN, l.Failures, l.Until.In(cst).Format("2006-01-02 15:04"))
+		what := "来源 " + l.Source + " 对设备 " + nameZh
+		whatEN := "source " + l.Source + " against device " + nameEN
+		if l.Scope == "device" {
+			what = "多个来源（最近 " + l.Source + "）对设备 " + nameZh
+			whatEN = "several sources (last " + l.Source + ") against device " + nameEN
+		}
+		until := l.Until.In(cst).Format("2006-01-02 15:04")
+		zh := fmt.Sprintf("设备访问密码遭猜测：%s 密码错误 %d 次，已锁定至 %s。", what, l.Failures, until)
+		en := fmt.Sprintf("Device password guessing: %s, %d wrong passwords, locked out until %s.", whatEN, l.Failures, until)
+		// The bureau's alarm list has one text per alarm: both languages.
+		msg := zh + en
 		if err := s.st.Notify(ctx, store.Notification{Recipient: "city", At: l.At, Kind: lockoutKind, Message: msg}); err != nil {
 			s.errs.Add(1)
 			s.log.Warn("alerts: lockout alarm", "mn", mn, "err", err)
@@ -89,8 +98,10 @@ func (s *Service) handleLockout(ctx context.Context, l Lockout) {
 		}
 		c, err := s.cw.Register(ctx, cases.Case{Source: cases.SourceOnline, Ref: key, Line: line, ProblemType: ProblemAuthLockout,
 			County: county, Enterprise: ent, Severity: cases.SeverityMajor,
-			Title:       "设备访问密码遭猜测 " + name,
-			Description: msg + " 请核实设备密码是否泄露并更换；如需要，限定设备的允许来源网段。Check whether the password leaked and change it; restrict the device's allowed source networks if needed."},
+			Title:         "设备访问密码遭猜测：" + nameZh,
+			TitleEN:       "Device password guessing: " + nameEN,
+			Description:   zh + "请核实设备密码是否泄露并更换；如需要，限定设备的允许来源网段。",
+			DescriptionEN: en + " Check whether the password leaked and change it; restrict the device's allowed source networks if needed."},
 			casesvc.AlertSystem)
 		if err != nil {
 			s.errs.Add(1)
@@ -103,7 +114,8 @@ func (s *Service) handleLockout(ctx context.Context, l Lockout) {
 }
 
 // deviceWhere finds a device's county, enterprise, case work line and a
-// readable name (outlet or station name with the MN).
+// readable name (enterprise and outlet, or station; the MN itself when
+// the registry does not place it).
 func deviceWhere(reg *model.Registry, mn string) (county, ent, line, name string) {
 	name, line = mn, "air-industry"
 	var dev *model.Device
@@ -114,7 +126,7 @@ func deviceWhere(reg *model.Registry, mn string) (county, ent, line, name string
 	}
 	for _, st := range reg.Stations {
 		if st.MN == mn {
-			return st.County, "", "air-general", st.Name + "（" + mn + "）"
+			return st.County, "", "air-general", st.Name
 		}
 	}
 	if dev == nil || dev.Outlet == "" {
@@ -125,7 +137,7 @@ func deviceWhere(reg *model.Registry, mn string) (county, ent, line, name string
 			continue
 		}
 		ent = o.Enterprise
-		name = o.Name + "（" + mn + "）"
+		name = o.Name
 		if o.Kind == model.OutletWater {
 			line = "water"
 		}

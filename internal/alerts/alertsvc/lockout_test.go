@@ -2,6 +2,7 @@ package alertsvc
 
 import (
 	"context"
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,20 @@ func testLockoutAlarmAndCase(t *testing.T, backend storetest.Backend) {
 	if c := got[0]; c.County != tCounty || c.Enterprise != tEnt || c.Source != cases.SourceOnline || !strings.Contains(c.Title, tMN) {
 		t.Errorf("case %+v", c)
 	}
+	// The device is named by its enterprise and outlet, the code only in
+	// parentheses at the end; each language has its own title and
+	// description, the Chinese without an English word.
+	reg, err := st.Registry(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, place := deviceWhere(reg, tMN)
+	c := got[0]
+	if place == tMN || c.Title != "设备访问密码遭猜测："+place+"（"+tMN+"）" || c.TitleEN != "Device password guessing: "+place+" ("+tMN+")" {
+		t.Errorf("titles %q / %q (device %q)", c.Title, c.TitleEN, place)
+	}
+	golden.CheckLanguage(t, "zh", c.Title+"\n"+c.Description, place, tMN, "203.0.113.7/32", "203.0.113.7")
+	golden.CheckLanguage(t, "en", c.TitleEN+"\n"+c.DescriptionEN, place, tMN)
 	if s.lockouts.Load() != 2 || s.lockAlarms.Load() != 2 {
 		t.Errorf("lockouts %d alarms %d", s.lockouts.Load(), s.lockAlarms.Load())
 	}
