@@ -16,7 +16,10 @@ type BulletinInput struct {
 	Assessment Assessment
 	Firings    []Firing
 	Settlement *Settlement
-	Names      map[string]string // county code → name, for firings and settlement
+	// Names are the counties' names by code in the bulletin's language
+	// (the English bulletin names every county by them; the Chinese one
+	// its firings and settlement).
+	Names map[string]string
 	// Lang is the bulletin's language: "en", or Chinese (the document the
 	// bureau issues). The whole document is in that one language; only
 	// the names of counties, the issuer and the document number are as
@@ -145,7 +148,7 @@ func bulletinEN(in BulletinInput) string {
 	}
 	b.WriteString("\n")
 	for _, c := range a.Counties {
-		fmt.Fprintf(&b, "| %d | %s | %.2f |", c.Rank, c.Name, c.Total)
+		fmt.Fprintf(&b, "| %d | %s | %.2f |", c.Rank, name(c.County), c.Total)
 		for _, it := range c.Items {
 			fmt.Fprintf(&b, " %s (%d/%.2f) |", fmtVal(it.Indicator, it.Value), it.Rank, it.Score)
 		}
@@ -165,7 +168,7 @@ func bulletinEN(in BulletinInput) string {
 		}
 		if len(parts) > 0 {
 			missed++
-			fmt.Fprintf(&b, "- %s did not meet: %s.\n", c.Name, strings.Join(parts, "; "))
+			fmt.Fprintf(&b, "- %s did not meet: %s.\n", name(c.County), strings.Join(parts, "; "))
 		}
 	}
 	if missed == 0 {

@@ -573,6 +573,18 @@ func (s *Service) Bulletin(ctx context.Context, p chinatime.Period, number strin
 	if in.Names, err = s.Names(ctx); err != nil {
 		return "", err
 	}
+	if lang == workbook.English {
+		// The counties' English names where the registry has them.
+		reg, err := s.St.Registry(ctx)
+		if err != nil {
+			return "", err
+		}
+		for _, c := range reg.Counties {
+			if c.NameEN != "" {
+				in.Names[c.Code] = c.NameEN
+			}
+		}
+	}
 	return acc.Bulletin(in), nil
 }
 
