@@ -8,8 +8,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/ecowatch/ecowatch/internal/auth"
-	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -22,23 +20,12 @@ func TestBrowserStaffActions(t *testing.T) {
 	exe := chromium(t)
 	base, s := browserApp(t)
 	ctx, consoleErrors := browser(t, exe)
-	hash, err := auth.HashPassword("city-password", auth.DefaultParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.St.PutUser(context.Background(), model.User{ID: "rights-clerk", Name: "市局排污权科", Role: model.RoleCity, PasswordHash: hash, CreatedAt: dashboard.TestNow}, nil); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, s, model.User{ID: "rights-clerk", Name: "市局排污权科", Role: model.RoleCity}, "city-password")
 	actx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	row := `#credits tr[data-credit="CR-2025-002"]`
 	if err := chromedp.Do(actx,
-		chromedp.Navigate(base+"/login?lang=zh"),
-		chromedp.WaitVisible("#login-form"),
-		chromedp.SendKeys("#login-user", "rights-clerk"),
-		chromedp.SendKeys("#login-password", "city-password"),
-		chromedp.Click("#login-submit"),
-		chromedp.WaitVisible("#current-user"),
+		login(base, "rights-clerk", "city-password"),
 		chromedp.Navigate(base+"/rights"),
 		chromedp.WaitVisible(row+" form.rights-cmd button"),
 		chromedp.Click(row+" form.rights-cmd button"), // 分局初审通过

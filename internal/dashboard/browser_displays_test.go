@@ -12,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
-	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
 
@@ -25,21 +24,11 @@ func TestBrowserDisplays(t *testing.T) {
 	exe := chromium(t)
 	base, s := browserAppMode(t, false)
 	ctx, consoleErrors := browser(t, exe)
-	hash, err := auth.HashPassword("city-password", auth.DefaultParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.St.PutUser(context.Background(), model.User{ID: "admin", Name: "市局管理员", Role: model.RoleCity, PasswordHash: hash, CreatedAt: dashboard.TestNow}, nil); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, s, model.User{ID: "admin", Name: "市局管理员", Role: model.RoleCity}, "city-password")
 	actx, cancel := context.WithTimeout(ctx, 3*time.Minute) // generous: -race on a busy machine
 	defer cancel()
 	if err := chromedp.Do(actx,
-		chromedp.Navigate(base+"/login?lang=zh"),
-		chromedp.WaitVisible("#login-form"),
-		chromedp.SendKeys("#login-user", "admin"),
-		chromedp.SendKeys("#login-password", "city-password"),
-		chromedp.Click("#login-submit"),
+		login(base, "admin", "city-password"),
 		chromedp.WaitVisible("#nav-displays"),
 		chromedp.Click("#nav-displays"),
 		chromedp.WaitVisible("#no-displays"),

@@ -350,23 +350,10 @@ func TestBrowser(t *testing.T) {
 		// A county's staff member logs in through the login page, opens
 		// their county's overdue case and assigns it; the page reloads
 		// with the timeline's new entry and the next allowed action.
-		hash, err := auth.HashPassword("county-pw", auth.DefaultParams)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.St.PutUser(context.Background(), model.User{ID: "dcf", Name: "东昌府区执法大队", Role: model.RoleCounty, County: "371502", PasswordHash: hash, CreatedAt: dashboard.TestNow}, nil); err != nil {
-			t.Fatal(err)
-		}
+		addUser(t, s, model.User{ID: "dcf", Name: "东昌府区执法大队", Role: model.RoleCounty, County: "371502"}, "county-pw")
 		actx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		if err := chromedp.Do(actx,
-			chromedp.Navigate(base+"/login?lang=zh"),
-			chromedp.WaitVisible("#login-form"),
-			chromedp.SendKeys("#login-user", "dcf"),
-			chromedp.SendKeys("#login-password", "county-pw"),
-			chromedp.Click("#login-submit"),
-			chromedp.WaitVisible("#current-user"),
-		); err != nil {
+		if err := chromedp.Do(actx, login(base, "dcf", "county-pw")); err != nil {
 			t.Fatal(err)
 		}
 		if u := text(ctx, t, "#current-user"); !strings.Contains(u, "东昌府区执法大队") {
@@ -522,4 +509,30 @@ func eval[T any](ctx context.Context, t *testing.T, js string) T {
 		t.Fatalf("evaluate %s: %v", js, err)
 	}
 	return v
+}
+
+// addUser stores a user with a password, as `ecowatch users add` does.
+func addUser(t *testing.T, s *dashboard.Seeded, u model.User, password string) {
+	t.Helper()
+	hash, err := auth.HashPassword(password, auth.DefaultParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.PasswordHash, u.CreatedAt = hash, dashboard.TestNow
+	if err := s.St.PutUser(context.Background(), u, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// login signs a user in through the login page, as a person does, and
+// waits until the header names them.
+func login(base, user, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/login?lang=zh"),
+		chromedp.WaitVisible("#login-form"),
+		chromedp.SendKeys("#login-user", user),
+		chromedp.SendKeys("#login-password", password),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#current-user"),
+	)
 }

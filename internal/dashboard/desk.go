@@ -213,6 +213,15 @@ type ratesData struct {
 	Found        int // enterprises the filter keeps
 	Pager        pager
 	ResetURL     string // the period without the search
+	// ScopeName names what the first figure covers: the city, or the
+	// county or enterprise of a user who sees only that.
+	ScopeName string
+	// Empty: nothing was due in the period (no device had sent hourly
+	// data yet); the page then says so instead of 0/0 = 100 % and empty
+	// tables.
+	Empty      bool
+	ShowSearch bool // more than one enterprise to choose from, or a search on
+
 }
 
 // ratesPageSize is the number of enterprises on one page of /rates (the
@@ -318,6 +327,15 @@ func (h *Handler) ratesPage(w http.ResponseWriter, r *http.Request, p *page) err
 		}
 	}
 	d.Threshold, d.City, d.Counties, d.Rules = rep.Threshold, rep.City, rep.Counties, ms.RuleSet().SourceName(marking.SrcMEE2022, p.En())
+	d.Empty = d.City.Count.Due == 0 && d.City.Count.Received == 0
+	d.ShowSearch = len(rep.Enterprises) > 1 || f.Q != "" || f.County != ""
+	switch sc := auth.ScopeOf(p.User); {
+	case p.open || sc.All:
+	case sc.Enterprise != "":
+		d.ScopeName = ents[sc.Enterprise].Name
+	default:
+		d.ScopeName = names[sc.County]
+	}
 	d.CountyChoice = slices.Clone(rep.Counties)
 	slices.SortFunc(d.CountyChoice, func(a, b marking.Row) int { return strings.Compare(a.Key, b.Key) })
 	for _, o := range rep.Outlets {

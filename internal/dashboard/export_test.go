@@ -11,6 +11,9 @@ var (
 	// internal/app, which imports this package).
 	Get           = get
 	CheckLanguage = checkLanguage
+	// For the browser tests' role sweep: the same check on a page as the
+	// browser drew it.
+	CheckText = checkText
 )
 
 // ErrorText is errorText for the app-level test of the forms' refusals.

@@ -291,5 +291,5 @@ func langOf(w http.ResponseWriter, r *http.Request) string {
 
 // pollutantLabel shows a pollutant code as the public reads it.
 func pollutantLabel(p string) string {
-	return strings.NewReplacer("PM2.5", "PM₂.₅", "PM10", "PM₁₀", "SO2", "SO₂", "NO2", "NO₂", "O3_8h", "O₃-8h", "O3", "O₃").Replace(p)
+	return strings.NewReplacer("PM2.5", "PM₂.₅", "PM10", "PM₁₀", "SO2", "SO₂", "NO2", "NO₂", "O3_8h", "O₃-8h", "O3_1h", "O₃-1h", "O3", "O₃").Replace(p)
 }

@@ -75,6 +75,7 @@ var markingMessages = map[string][2]string{
 	"rates.rank":              {"名次", "Rank"},
 	"rates.search":            {"企业名称或统一社会信用代码", "Enterprise name or unified social credit code"},
 	"rates.found":             {"共 %d 家企业，第 %d–%d 家", "%d enterprises, %d–%d shown"},
+	"rates.nodata":            {"该时段无应传输数据：设备尚未上传小时数据。请换一个日期或月份查看；设备接入后次日即可统计。", "Nothing was due in this period: no device had sent hourly data. Choose another day or month; a device is counted from the day after it connects."},
 	"rates.none":              {"没有符合条件的企业。请换一个名称、信用代码或区县再查。", "No enterprise matches. Try another name, credit code or county."},
 	"rates.name":              {"名称", "Name"},
 	"rates.due":               {"应传输", "Due"},

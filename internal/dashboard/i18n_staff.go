@@ -4,6 +4,11 @@ package dashboard
 // petitions desk and tracing pages, merged into messages at start.
 var staffMessages = map[string][2]string{
 	"all":                     {"全部", "All"},
+	"mon.nolive":              {"暂无数据：设备尚未上传监测数据。设备接入并上传后，这里显示各因子的最新值与限值；设备状态见上表。", "No data yet: the devices have not sent any measurements. Once they do, each factor's latest value and its limit show here; the devices' state is above."},
+	"form.show":               {"查看", "Show"},
+	"form.period":             {"时段", "Period"},
+	"pets.none":               {"暂无信访件。群众在“信访”页面或拨打12369提交的信访件在此受理、答复和回访。", "No petitions yet. Petitions filed on the public petition page or through the 12369 hotline are accepted, answered and called back here."},
+	"pets.nomatch":            {"没有符合条件的信访件。请换一个状态或区县。", "No petition matches. Try another state or county."},
 	"nav.trace":               {"水质溯源", "Water tracing"},
 	"nav.notices":             {"督办", "Notices"},
 	"nav.petitions.staff":     {"信访办理", "Petitions desk"},

@@ -135,6 +135,16 @@ func TestRatesSearchAndPaging(t *testing.T) {
 			t.Errorf("/rates?%s: no rows and no word on what to do", tc.q)
 		}
 	}
+	// A day nothing was due says so and what to do, not 0/0 = 100 %.
+	for _, tc := range []struct{ q, want string }{
+		{"day=2020-01-01", "该时段无应传输数据"},
+		{"day=2020-01-01&lang=en", "Nothing was due in this period"},
+	} {
+		body := get(t, h, "/rates?"+tc.q).Body.String()
+		if !strings.Contains(body, `id="rates-empty"`) || !strings.Contains(body, tc.want) || strings.Contains(body, "100.00%") || strings.Contains(body, `id="rates-enterprises"`) {
+			t.Errorf("/rates?%s: no empty state", tc.q)
+		}
+	}
 	// The county filter offers the counties ranked, in the page's
 	// language; the empty result speaks it too.
 	en := get(t, h, "/rates?lang=en&q=nothing-like-this").Body.String()

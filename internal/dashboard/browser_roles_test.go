@@ -1,0 +1,167 @@
+package dashboard_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/dashboard"
+)
+
+// roleDetails are the pages one click below a list, as a user reaches
+// them: the list and the selector of the first link to follow on it.
+var roleDetails = []struct{ list, link string }{
+	{"/cases", `#cases tbody a[href^="/cases/C"]`},
+	{"/notices", `#notices a[href^="/notices/"]`},
+	{"/monitoring", `#enterprises a[href^="/monitoring/enterprises/"]`},
+	{"/air", `a[href^="/air/stations/"]`},
+	{"/petitions", `#petitions a[href^="/cases/"]`},
+}
+
+// pageReady waits until the page has loaded and its charts have drawn
+// (app.js marks each chart's container data-drawn once ECharts has it);
+// a chart that has nothing to draw is not waited for past 20 s.
+func pageReady(ctx context.Context, t *testing.T) {
+	t.Helper()
+	const ready = `document.readyState === 'complete' && Array.from(document.querySelectorAll('.chart[id]')).every(n => n.dataset.drawn === 'true' || !n.offsetParent)`
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		if eval[bool](ctx, t, ready) {
+			break
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => setTimeout(() => r(true), 100))`, chromedp.EvalAwaitPromise)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Two frames: the layout the last script change asked for is painted.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// brokenLinks is a script that fetches every distinct link of the page
+// (same site, not the language switch) and names those answering an
+// error or JSON — a person following a link must land on a page or a
+// download.
+const brokenLinks = `(async () => {
+  const seen = new Set(), bad = [];
+  for (const a of document.querySelectorAll('a[href]')) {
+    const u = new URL(a.getAttribute('href'), location.href);
+    if (u.origin !== location.origin || u.searchParams.has('lang') || u.pathname === '/logout' || seen.has(u.href)) continue;
+    seen.add(u.href);
+    const r = await fetch(u.href, {credentials: 'same-origin'});
+    const ct = r.headers.get('content-type') || '';
+    if (r.status >= 400 || ct.includes('json')) bad.push(u.pathname + u.search + ' → ' + r.status + ' ' + ct);
+  }
+  return bad;
+})()`
+
+// TestBrowserRoles opens every page the demo's county user and its
+// enterprise user can reach — their menu and the first entry of each
+// list — in Chinese and English on the three screens, as the demo's
+// users (auth.SeedDemo) through the login page. Each page as drawn must
+// pass the language check of TestLanguage (no English on a Chinese page,
+// no catalogue label in Chinese on an English one, no raw key), must not
+// be wider than the window, and must throw no console error; every link
+// on it must lead to a page, not to an error or JSON. Screenshots go to
+// $ECOWATCH_SCREENSHOTS (role-page-lang-screen.png).
+func TestBrowserRoles(t *testing.T) {
+	exe := chromium(t)
+	base, s := browserAppMode(t, false)
+	if err := auth.SeedDemo(context.Background(), s.St, s.Reg, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	ctx, consoleErrors := browser(t, exe)
+	shots := screenshotDir(t)
+	for _, role := range []string{"county", "enterprise"} {
+		t.Run(role, func(t *testing.T) {
+			if err := chromedp.Do(ctx, emulate(1366, 768, false), login(base, role, auth.DemoPassword),
+				chromedp.Navigate(base+"/?lang=zh"), chromedp.WaitReady("body")); err != nil {
+				t.Fatal(err)
+			}
+			paths := eval[[]string](ctx, t, `Array.from(document.querySelectorAll('header.top nav a')).map(a => a.getAttribute('href'))`)
+			if len(paths) == 0 {
+				t.Fatal("no menu")
+			}
+			for _, d := range roleDetails {
+				if !contains(paths, d.list) {
+					continue
+				}
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+d.list), chromedp.WaitReady("body")); err != nil {
+					t.Fatal(err)
+				}
+				if p := eval[string](ctx, t, `(document.querySelector(`+jsQuote(d.link)+`) || {getAttribute: () => ''}).getAttribute('href')`); p != "" {
+					paths = append(paths, p)
+				}
+			}
+			t.Logf("%s opens %d pages: %s", role, len(paths), strings.Join(paths, " "))
+			for _, path := range paths {
+				for _, lang := range []string{"zh", "en"} {
+					for _, v := range viewports {
+						name := role + " " + path + " (" + lang + ", " + v.name + ")"
+						sep := "?"
+						if strings.Contains(path, "?") {
+							sep = "&"
+						}
+						if err := chromedp.Do(ctx, emulate(v.width, v.height, v.phone)); err != nil {
+							t.Fatal(err)
+						}
+						resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+path+sep+"lang="+lang))
+						if err != nil {
+							t.Fatalf("%s: %v", name, err)
+						}
+						if resp.Status != 200 {
+							t.Errorf("%s: status %d", name, resp.Status)
+						}
+						pageReady(ctx, t)
+						dashboard.CheckText(t, name, lang, eval[string](ctx, t, `document.documentElement.outerHTML`))
+						if sw, iw := eval[int](ctx, t, `document.documentElement.scrollWidth`), eval[int](ctx, t, `window.innerWidth`); sw > iw {
+							t.Errorf("%s: the page is %d px wide in a %d px window", name, sw, iw)
+						}
+						buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+						if err != nil {
+							t.Fatal(err)
+						}
+						file := role + "-" + strings.NewReplacer("/", "_", "?", "_", "=", "_", "&", "_").Replace(strings.Trim(path, "/")) + "-" + lang + "-" + v.name + ".png"
+						if err := os.WriteFile(filepath.Join(shots, file), buf, 0o644); err != nil {
+							t.Fatal(err)
+						}
+						if lang == "zh" && v.name == "1366x768" {
+							bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](brokenLinks, chromedp.EvalAwaitPromise))
+							if err != nil {
+								t.Fatal(err)
+							}
+							for _, b := range bad {
+								t.Errorf("%s: link %s", name, b)
+							}
+						}
+					}
+				}
+			}
+			if err := chromedp.Do(ctx, emulate(1366, 768, false), chromedp.Navigate(base+"/"), chromedp.Click("#logout"), chromedp.WaitVisible("#login-form, #login-link")); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	for _, e := range consoleErrors() {
+		t.Errorf("browser: %s", e)
+	}
+	t.Logf("screenshots in %s", shots)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func jsQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
