@@ -135,6 +135,7 @@ type boardData struct {
 	Sources  []cases.Source
 	Overdue  int
 	Filter   caseFilter
+	Filtered bool // the filter narrows the list (else an empty list means no case at all)
 	Pager    pager
 }
 
@@ -227,6 +228,7 @@ func (h *Handler) casesBoard(w http.ResponseWriter, r *http.Request, p *page) er
 		d.Overdue += sum.Overdue
 		d.Board = append(d.Board, cell)
 	}
+	d.Filtered = f != caseFilter{}
 	q := f.query(p.Scope, now)
 	q.Limit, q.Offset = casePageSize+1, (pg-1)*casePageSize
 	list, err := cs.Cases(r.Context(), q)

@@ -26,6 +26,7 @@ var casesMessages = map[string][2]string{
 	"cases.onlyoverdue": {"仅超期", "Overdue only"},
 	"cases.filter":      {"查询", "Filter"},
 	"cases.reset":       {"清除条件", "Clear"},
+	"cases.empty":       {"暂无案件。在线监测超标、数据异常、巡查和信访发现的问题由系统立案，在此受理、交办和办结。", "No cases yet. Exceedances, data anomalies and problems found on patrols or by petitioners are filed as cases and worked here."},
 	"cases.none":        {"没有符合条件的案件。", "No case matches."},
 	"cases.prev":        {"上一页", "Previous"},
 	"cases.next":        {"下一页", "Next"},

@@ -46,6 +46,7 @@ var markingMessages = map[string][2]string{
 	"desk.rank":               {"全市企业排名：第 %d 名 / 共 %d 家", "City rank: %d of %d enterprises"},
 	"desk.norates":            {"该日无应传输数据", "No data due that day"},
 	"desk.rules":              {"执行规则", "Rules in force"},
+	"desk.rulesin":            {"执行规则：%s", "Rules in force: %s"},
 	"mark.status.pending":     {"待审核", "pending"},
 	"mark.status.accepted":    {"审核通过", "accepted"},
 	"mark.status.rejected":    {"已驳回", "rejected"},
