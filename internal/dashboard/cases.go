@@ -203,6 +203,11 @@ func (h *Handler) casesBoard(w http.ResponseWriter, r *http.Request, p *page) er
 	if !p.Scope.All {
 		d.Counties = nil
 		for _, c := range reg.Counties {
+			// An enterprise's cases are in its own county: the board and
+			// the filter offer that one only.
+			if p.Scope.Enterprise != "" && p.User.County != "" && c.Code != p.User.County {
+				continue
+			}
 			if p.Scope.Sees(c.Code, p.Scope.Enterprise) {
 				d.Counties = append(d.Counties, c)
 			}
