@@ -49,6 +49,8 @@ type accountData struct {
 	// period; rows outside the caller's scope are dropped, the ranks are
 	// those among all counties.
 	Assessment *acc.Assessment
+	// SchemeName is the assessment scheme's title in the page's language.
+	SchemeName string
 	Indicators []string // the assessment's rule names, in order
 	Settlement *acc.Settlement
 	Firings    []firingRow
@@ -72,6 +74,31 @@ type formulaRow struct {
 	acc.Formula
 	To      string // the end day, "" while in force
 	Weights string // e.g. PM2.5 60%、PM10 15%…
+	Name    string // the title in the page's language (officialName)
+}
+
+// officialNames are the established English names of the provincial
+// documents the formulas and schemes are named after; the versions'
+// suffixes (修改 dates, years) are translated with them.
+var officialNames = []struct{ zh, en string }{
+	{"山东省环境空气质量生态补偿暂行办法(2015年12月8日修改)", "Shandong Province Interim Measures for Ecological Compensation for Ambient Air Quality (amended 8 December 2015)"},
+	{"山东省环境空气质量生态补偿暂行办法(2017年)", "Shandong Province Interim Measures for Ecological Compensation for Ambient Air Quality (2017)"},
+	{"山东省环境空气质量生态补偿暂行办法", "Shandong Province Interim Measures for Ecological Compensation for Ambient Air Quality"},
+}
+
+// officialName is a document's title in lang: on an English page its
+// established English name, or the Chinese marked "(recorded in Chinese
+// only)" for a local document that has none (a city's own scheme).
+func officialName(zh, lang string) string {
+	if lang != langEN || zh == "" {
+		return zh
+	}
+	for _, n := range officialNames {
+		if n.zh == zh {
+			return n.en
+		}
+	}
+	return zh + " " + tr(lang, "acc.reason.zhonly")
 }
 
 // formulaPollutantNames are the factor names of the formula's pollutants.
@@ -156,6 +183,12 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 			d.Indicators = append(d.Indicators, p.T("acc.ind."+string(ru.Indicator)))
 		}
 		d.Assessment = &a
+		d.SchemeName = a.Title
+		if p.En() && a.TitleEN != "" {
+			d.SchemeName = a.TitleEN
+		} else {
+			d.SchemeName = officialName(a.Title, p.Lang)
+		}
 	}
 	switch s, err := as.Settlement(ctx, per); {
 	case errors.Is(err, store.ErrNotFound):
@@ -209,7 +242,7 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 	}
 	slices.SortStableFunc(cfg.Formulas, func(a, b acc.Formula) int { return a.From.Compare(b.From) })
 	for _, f := range cfg.Formulas {
-		r := formulaRow{Formula: f}
+		r := formulaRow{Formula: f, Name: officialName(f.Title, p.Lang)}
 		if !f.To.IsZero() {
 			r.To = f.To.AddDate(0, 0, -1).In(cst).Format(time.DateOnly) // the last day in force
 		}
@@ -217,7 +250,7 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 		for i, w := range f.Weights {
 			ws[i] = formulaPollutantNames[w.Pollutant] + " " + strconv.FormatFloat(float64(w.Permille)/10, 'f', -1, 64) + "%"
 		}
-		r.Weights = strings.Join(ws, "、")
+		r.Weights = strings.Join(ws, p.T("list.sep"))
 		d.Formulas = append(d.Formulas, r)
 	}
 	d.CanAddFormula = p.Scope.All && p.Can(auth.ScopeAccountWrite) && (h.cfg.Auth == nil || p.User.Authenticated())

@@ -55,7 +55,7 @@ func seedAccount(t testing.TB, st store.Store, s *seeded) {
 		t.Fatal(err)
 	}
 	cs := s.Reg.Counties
-	a := acc.Assessment{Period: accPeriod, Scheme: "test-2025", Title: "测试考核办法",
+	a := acc.Assessment{Period: accPeriod, Scheme: "test-2025", Title: "测试考核办法", TitleEN: "Test assessment scheme",
 		Rules: []acc.Rule{{Indicator: acc.PM25, Method: acc.ByTarget, Points: 60, DeductPerUnit: 5}, {Indicator: acc.GoodDays, Method: acc.ByRank, Points: 40}}}
 	st2 := acc.Settlement{Period: accPeriod, Formula: "sd-2025"}
 	var fs []acc.Firing
@@ -138,7 +138,7 @@ func TestAccountabilityPage(t *testing.T) {
 		}, []string{`id="acc-none"`}},
 		// The default is the last ended quarter.
 		{"/accountability", 200, []string{"2025年第一季度", `id="assessment"`}, nil},
-		{"/accountability?period=2025Q1&lang=en", 200, []string{"County assessment and accountability", "2025-Q1", "summons", "orange", "in force", "Whole city", "Toxic-substance annual report", `href="/api/v1/accountability/assessment?period=2025-Q1&amp;format=xlsx&amp;lang=en"`,
+		{"/accountability?period=2025Q1&lang=en", 200, []string{"County assessment and accountability", "2025-Q1", "summons", "orange", "in force", "Whole city", "Toxic-substance annual report", "Test assessment scheme", `href="/api/v1/accountability/bulletin?period=2025-Q1&amp;lang=en"`, `href="/api/v1/accountability/assessment?period=2025-Q1&amp;format=xlsx&amp;lang=en"`,
 			accReasonEN(first.Code)}, []string{"约谈", accReason(first.Code), "recorded in Chinese only"}},
 		// Nothing stored: said so, with the CLI and the API to compute it.
 		{"/accountability?period=2024-07", 200, []string{`id="acc-none"`, `<form id="acc-run" class="toolbar" data-period="2024-07">`, "/static/account.js", "本期无考核结果"},

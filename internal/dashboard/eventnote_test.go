@@ -35,3 +35,17 @@ func TestEventNote(t *testing.T) {
 		}
 	}
 }
+
+// A provincial document is named by its established English name on an
+// English page; a city's own scheme without one by its Chinese, marked.
+func TestOfficialName(t *testing.T) {
+	for _, tc := range []struct{ zh, lang, want string }{
+		{"山东省环境空气质量生态补偿暂行办法(2017年)", "en", "Shandong Province Interim Measures for Ecological Compensation for Ambient Air Quality (2017)"},
+		{"山东省环境空气质量生态补偿暂行办法(2017年)", "zh", "山东省环境空气质量生态补偿暂行办法(2017年)"},
+		{"聊城市环境空气质量生态补偿办法（演示）", "en", "聊城市环境空气质量生态补偿办法（演示） (recorded in Chinese only)"},
+	} {
+		if got := officialName(tc.zh, tc.lang); got != tc.want {
+			t.Errorf("%s (%s): %q, want %q", tc.zh, tc.lang, got, tc.want)
+		}
+	}
+}
