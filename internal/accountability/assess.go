@@ -104,8 +104,10 @@ func SchemeFor(schemes []Scheme, p chinatime.Period) (Scheme, error) {
 // published precision, e.g. by internal/air): targets are judged on the
 // values as given, ranks at the indicator's published precision.
 type CountyValues struct {
-	County string                `json:"county"`
-	Name   string                `json:"name"`
+	County string `json:"county"`
+	Name   string `json:"name"`
+	// NameEN is the county's English name, for English case titles.
+	NameEN string                `json:"name_en,omitempty"`
 	Values map[Indicator]float64 `json:"values"`
 }
 
@@ -132,6 +134,7 @@ type Item struct {
 type CountyScore struct {
 	County string  `json:"county"`
 	Name   string  `json:"name"`
+	NameEN string  `json:"name_en,omitempty"`
 	Items  []Item  `json:"items"` // in the scheme's rule order
 	Total  float64 `json:"total"`
 	Rank   int     `json:"rank"`
@@ -213,7 +216,7 @@ func Assess(schemes []Scheme, p chinatime.Period, values []CountyValues, targets
 	n := len(values)
 	out := Assessment{Period: p, Scheme: s.Version, Title: s.Title, TitleEN: s.TitleEN, Rules: s.Rules, Counties: make([]CountyScore, n)}
 	for i, cv := range values {
-		out.Counties[i] = CountyScore{County: cv.County, Name: cv.Name}
+		out.Counties[i] = CountyScore{County: cv.County, Name: cv.Name, NameEN: cv.NameEN}
 	}
 	for _, r := range s.Rules {
 		info, ok := indicatorInfo[r.Indicator]

@@ -1,6 +1,7 @@
 package accountability
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -216,7 +217,7 @@ func Evaluate(rules []TriggerRule, a Assessment, prior map[string]map[string]Ste
 				County:        c.County,
 				Severity:      severity(step),
 				Title:         fmt.Sprintf("%s %s%s:%s", a.Period.Chinese(), c.Name, step.Chinese(), r.Title),
-				TitleEN:       fmt.Sprintf("%s %s %s: %s", a.Period, c.Name, step.English(), r.English()),
+				TitleEN:       fmt.Sprintf("%s %s %s: %s", a.Period, cmp.Or(c.NameEN, c.Name), step.English(), r.English()),
 				Description:   reason,
 				DescriptionEN: f.ReasonEN,
 				Policy:        cases.PolicyDefault,

@@ -256,6 +256,19 @@ func (s *Service) Assess(ctx context.Context, p chinatime.Period) (acc.Assessmen
 		}
 	}
 	slices.SortFunc(values, func(a, b acc.CountyValues) int { return strings.Compare(a.County, b.County) })
+	// The counties' English names, for the English titles of the cases
+	// the assessment's firings open.
+	reg, err := s.St.Registry(ctx)
+	if err != nil {
+		return acc.Assessment{}, err
+	}
+	for i := range values {
+		for _, c := range reg.Counties {
+			if c.Code == values[i].County {
+				values[i].NameEN = c.NameEN
+			}
+		}
+	}
 	a, err := acc.Assess(cfg.Schemes, p, values, targets)
 	if err != nil {
 		var ae *acc.Error
