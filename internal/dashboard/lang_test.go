@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
+	"github.com/ecowatch/ecowatch/internal/store"
 )
 
 // langPages are every page of the dashboard over the seeded store, as a
@@ -214,5 +216,45 @@ func TestRightsTradingClassification(t *testing.T) {
 		if cell == nil || !strings.Contains(cell[1], c.obligation) || !strings.Contains(cell[1], c.rules) {
 			t.Errorf("%s: AL-1's trading cell %q, want %q and %q", c.lang, cell, c.obligation, c.rules)
 		}
+	}
+}
+
+// TestDeskNoticesLanguage: a self-check notice on the enterprise's desk
+// is shown in the page's language — the platform's English wording on an
+// English page, a notice stored before it had one in Chinese marked as
+// such, and the Chinese on a Chinese page.
+func TestDeskNoticesLanguage(t *testing.T) {
+	h, s := newTestHandler(t, Config{})
+	ctx := context.Background()
+	recip := "enterprise:" + s.Outlet.Enterprise
+	at := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	for _, n := range []store.Notification{
+		{Recipient: recip, At: at, Kind: "alert.self-check", Message: "请自查：旧的通知", MessageEN: ""},
+		{Recipient: recip, At: at.Add(time.Hour), Kind: "alert.self-check", Message: "请自查：二氧化硫小时均值", MessageEN: "Please check: SO₂ hourly mean"},
+	} {
+		if err := s.St.Notify(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	notices := func(lang string) string {
+		body := get(t, h, "/desk?enterprise="+s.Outlet.Enterprise+"&lang="+lang).Body.String()
+		i := strings.Index(body, `id="desk-notices"`)
+		if i < 0 {
+			t.Fatalf("%s: no notices on the desk", lang)
+		}
+		return body[i : i+strings.Index(body[i:], "</ul>")]
+	}
+	en := notices("en")
+	for _, want := range []string{"Please check: SO₂ hourly mean", "请自查：旧的通知 (recorded in Chinese only)"} {
+		if !strings.Contains(en, want) {
+			t.Errorf("English desk notices lack %q:\n%s", want, en)
+		}
+	}
+	if strings.Contains(en, "二氧化硫小时均值") {
+		t.Errorf("English desk shows the Chinese of a notice that has its English:\n%s", en)
+	}
+	zh := notices("zh")
+	if !strings.Contains(zh, "请自查：二氧化硫小时均值") || strings.Contains(zh, "Please check") || strings.Contains(zh, "recorded in Chinese") {
+		t.Errorf("Chinese desk notices:\n%s", zh)
 	}
 }

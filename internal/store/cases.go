@@ -123,6 +123,9 @@ type Notification struct {
 	Kind      string    `json:"kind"`
 	Case      string    `json:"case,omitempty"`
 	Message   string    `json:"message"`
+	// MessageEN is the platform's English wording of Message; empty
+	// when the notice was written in Chinese only.
+	MessageEN string    `json:"message_en,omitempty"`
 	ReadAt    time.Time `json:"read_at,omitzero"`
 }
 

@@ -142,8 +142,8 @@ func (s *sqlBase) Attachment(ctx context.Context, hash string) (Attachment, erro
 // Notify implements CasesStore.
 func (s *sqlBase) Notify(ctx context.Context, n Notification) error {
 	return s.inTx(ctx, "notify", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO notifications (recipient, at, kind, case_id, message) VALUES (?, ?, ?, ?, ?)`),
-			n.Recipient, us(n.At), n.Kind, n.Case, cleanText(n.Message))
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO notifications (recipient, at, kind, case_id, message, message_en) VALUES (?, ?, ?, ?, ?, ?)`),
+			n.Recipient, us(n.At), n.Kind, n.Case, cleanText(n.Message), cleanText(n.MessageEN))
 		return err
 	})
 }
@@ -164,7 +164,7 @@ func (s *sqlBase) Notifications(ctx context.Context, recipients []string, limit 
 		args = append(args, r)
 	}
 	args = append(args, limit)
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, recipient, at, kind, case_id, message, read_at FROM notifications
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, recipient, at, kind, case_id, message, message_en, read_at FROM notifications
 		WHERE recipient IN (`+ph+`) ORDER BY id DESC LIMIT ?`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
@@ -173,7 +173,7 @@ func (s *sqlBase) Notifications(ctx context.Context, recipients []string, limit 
 	for rows.Next() {
 		var n Notification
 		var at, rd int64
-		if err := rows.Scan(&n.ID, &n.Recipient, &at, &n.Kind, &n.Case, &n.Message, &rd); err != nil {
+		if err := rows.Scan(&n.ID, &n.Recipient, &at, &n.Kind, &n.Case, &n.Message, &n.MessageEN, &rd); err != nil {
 			return nil, fmt.Errorf("notifications: %w", err)
 		}
 		n.At, n.ReadAt = fromUS(at), fromUS(rd)

@@ -575,12 +575,12 @@ func testNotifications(t *testing.T, tg target) {
 	s := openStore(t, tg.dsn(t))
 	ctx := context.Background()
 	for i, r := range []string{"county:X", "county:Y", "u1", "county:X"} {
-		if err := s.Notify(ctx, Notification{Recipient: r, At: t0.Add(time.Duration(i) * time.Minute), Kind: "k", Case: "C1", Message: fmt.Sprint(i)}); err != nil {
+		if err := s.Notify(ctx, Notification{Recipient: r, At: t0.Add(time.Duration(i) * time.Minute), Kind: "k", Case: "C1", Message: fmt.Sprint(i), MessageEN: fmt.Sprint("en ", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ns, err := s.Notifications(ctx, []string{"county:X", "u1"}, 10)
-	if err != nil || len(ns) != 3 || ns[0].Message != "3" || ns[2].Message != "0" {
+	if err != nil || len(ns) != 3 || ns[0].Message != "3" || ns[2].Message != "0" || ns[0].MessageEN != "en 3" {
 		t.Fatalf("Notifications = %+v, %v", ns, err)
 	}
 	if ns, _ := s.Notifications(ctx, nil, 10); len(ns) != 0 {

@@ -87,8 +87,11 @@ func (b *AlertBridge) Handle(ctx context.Context, outs []alerts.Outcome) ([]case
 			if f.Enterprise != "" {
 				recip = "enterprise:" + f.Enterprise
 			}
+			// 自查通知 self-check notice, in both languages like the
+			// case it may become.
 			msg := "请自查：" + cases.AlertTitle(&f, "zh")
-			if err := b.Svc.St.Notify(ctx, store.Notification{Recipient: recip, At: f.Findings[0].At, Kind: "alert.self-check", Message: msg}); err != nil {
+			msgEN := "Please check: " + cases.AlertTitle(&f, "en")
+			if err := b.Svc.St.Notify(ctx, store.Notification{Recipient: recip, At: f.Findings[0].At, Kind: "alert.self-check", Message: msg, MessageEN: msgEN}); err != nil {
 				return opened, err
 			}
 		case alerts.OpenCase:

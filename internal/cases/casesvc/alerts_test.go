@@ -54,6 +54,11 @@ func testAlertBridge(t *testing.T, be storetest.Backend) {
 	for _, n := range ns {
 		if n.Kind == "alert.self-check" && strings.Contains(n.Message, "二氧化硫小时均值") {
 			self++
+			// The English wording is the platform's own, with no Chinese
+			// but the names it carries (none in this registry).
+			if !strings.HasPrefix(n.MessageEN, "Please check: ") || !strings.Contains(n.MessageEN, "SO") || strings.ContainsFunc(n.MessageEN, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+				t.Errorf("self-check notice in English: %q", n.MessageEN)
+			}
 		}
 	}
 	if self != 1 {
