@@ -35,15 +35,7 @@ func Bulletin(in BulletinInput) string {
 	}
 	a := in.Assessment
 	var b strings.Builder
-	name := func(code string) string {
-		if n, ok := in.Names[code]; ok {
-			return n
-		}
-		if c, ok := a.County(code); ok && c.Name != "" {
-			return c.Name
-		}
-		return code
-	}
+	name := in.countyName
 	fmt.Fprintf(&b, "# 关于%s各县(市、区)生态环境质量考核情况的通报\n\n", a.Period.Chinese())
 	if in.Number != "" {
 		fmt.Fprintf(&b, "%s\n\n", in.Number)
@@ -54,18 +46,7 @@ func Bulletin(in BulletinInput) string {
 	for _, r := range a.Rules {
 		fmt.Fprintf(&b, " %s 数值(排名/得分) |", indicatorInfo[r.Indicator].zh)
 	}
-	b.WriteString("\n|---:|---|---:|")
-	for range a.Rules {
-		b.WriteString("---:|")
-	}
-	b.WriteString("\n")
-	for _, c := range a.Counties {
-		fmt.Fprintf(&b, "| %d | %s | %.2f |", c.Rank, c.Name, c.Total)
-		for _, it := range c.Items {
-			fmt.Fprintf(&b, " %s(%d/%.2f) |", fmtVal(it.Indicator, it.Value), it.Rank, it.Score)
-		}
-		b.WriteString("\n")
-	}
+	rankingRows(&b, a, func(c CountyScore) string { return c.Name }, " %s(%d/%.2f) |")
 
 	b.WriteString("\n## 二、目标完成情况\n\n")
 	missed := 0
@@ -118,15 +99,7 @@ func Bulletin(in BulletinInput) string {
 func bulletinEN(in BulletinInput) string {
 	a := in.Assessment
 	var b strings.Builder
-	name := func(code string) string {
-		if n, ok := in.Names[code]; ok {
-			return n
-		}
-		if c, ok := a.County(code); ok && c.Name != "" {
-			return c.Name
-		}
-		return code
-	}
+	name := in.countyName
 	fmt.Fprintf(&b, "# Circular on the environmental-quality assessment of the counties, %s\n\n", a.Period)
 	if in.Number != "" {
 		fmt.Fprintf(&b, "%s\n\n", in.Number)
@@ -142,18 +115,7 @@ func bulletinEN(in BulletinInput) string {
 		info := indicatorInfo[r.Indicator]
 		fmt.Fprintf(&b, " %s%s value (rank/score) |", info.en, unitSuffix(info.unit))
 	}
-	b.WriteString("\n|---:|---|---:|")
-	for range a.Rules {
-		b.WriteString("---:|")
-	}
-	b.WriteString("\n")
-	for _, c := range a.Counties {
-		fmt.Fprintf(&b, "| %d | %s | %.2f |", c.Rank, name(c.County), c.Total)
-		for _, it := range c.Items {
-			fmt.Fprintf(&b, " %s (%d/%.2f) |", fmtVal(it.Indicator, it.Value), it.Rank, it.Score)
-		}
-		b.WriteString("\n")
-	}
+	rankingRows(&b, a, func(c CountyScore) string { return name(c.County) }, " %s (%d/%.2f) |")
 
 	b.WriteString("\n## 2. Targets\n\n")
 	missed := 0
@@ -258,4 +220,34 @@ func signedWan(yuan int64) string {
 		return "−" + wan(-yuan)
 	}
 	return wan(0)
+}
+
+// countyName is a county's name in the bulletin: the caller's name for
+// the code (the page's language), else the assessment's, else the code.
+func (in BulletinInput) countyName(code string) string {
+	if n, ok := in.Names[code]; ok {
+		return n
+	}
+	if c, ok := in.Assessment.County(code); ok && c.Name != "" {
+		return c.Name
+	}
+	return code
+}
+
+// rankingRows writes the ranking table's alignment row and a row per
+// county: rank, name, total, then each indicator's value, rank and score
+// in item's format (the languages differ only in a space).
+func rankingRows(b *strings.Builder, a Assessment, name func(CountyScore) string, item string) {
+	b.WriteString("\n|---:|---|---:|")
+	for range a.Rules {
+		b.WriteString("---:|")
+	}
+	b.WriteString("\n")
+	for _, c := range a.Counties {
+		fmt.Fprintf(b, "| %d | %s | %.2f |", c.Rank, name(c), c.Total)
+		for _, it := range c.Items {
+			fmt.Fprintf(b, item, fmtVal(it.Indicator, it.Value), it.Rank, it.Score)
+		}
+		b.WriteString("\n")
+	}
 }
