@@ -110,8 +110,8 @@ func (s *sqlBase) upsertTx(ctx context.Context, tx *sql.Tx, table string, cols [
 	for _, c := range cols[nkeys:] {
 		sets = append(sets, c+" = excluded."+c)
 	}
-	q := s.q("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" +
-		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ") ON CONFLICT (" +
+	q := s.q("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ")" +
+		multiRow(" VALUES (", "?", len(cols), ")") + " ON CONFLICT (" +
 		strings.Join(cols[:nkeys], ", ") + ") DO UPDATE SET " + strings.Join(sets, ", "))
 	st, err := tx.PrepareContext(ctx, q)
 	if err != nil {

@@ -316,10 +316,8 @@ func (s *sqlBase) AirDays(ctx context.Context, q AirDayQuery, fn func(*model.Air
 	var where []string
 	var args []any
 	if len(q.Stations) > 0 {
-		where = append(where, "station IN (?"+strings.Repeat(", ?", len(q.Stations)-1)+")")
-		for _, st := range q.Stations {
-			args = append(args, st)
-		}
+		c, a := inList("station", q.Stations)
+		where, args = append(where, c), append(args, a...)
 	}
 	if !q.From.IsZero() {
 		where = append(where, "day >= ?")

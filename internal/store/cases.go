@@ -818,11 +818,8 @@ func (s *sqlBase) CaseStates(ctx context.Context, ids []string) (map[string]case
 	const chunk = 1000 // well under SQLite's and PostgreSQL's bound on parameters
 	for len(ids) > 0 {
 		n := min(chunk, len(ids))
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-		}
-		rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, state FROM cases WHERE id IN (?`+strings.Repeat(`, ?`, n-1)+`)`), args...)
+		in, args := inList("id", ids[:n])
+		rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, state FROM cases WHERE `+in), args...)
 		if err != nil {
 			return nil, fmt.Errorf("case states: %w", err)
 		}
@@ -852,11 +849,8 @@ func caseWhere(q CaseQuery) (string, []any) {
 		args = append(args, v)
 	}
 	if len(q.States) > 0 {
-		ph := strings.TrimSuffix(strings.Repeat("?, ", len(q.States)), ", ")
-		conds = append(conds, "state IN ("+ph+")")
-		for _, st := range q.States {
-			args = append(args, string(st))
-		}
+		c, a := inList("state", q.States)
+		conds, args = append(conds, c), append(args, a...)
 	}
 	if q.County != "" {
 		add("county = ?", q.County)

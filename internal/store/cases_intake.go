@@ -158,14 +158,10 @@ func (s *sqlBase) Notifications(ctx context.Context, recipients []string, limit 
 	if limit <= 0 {
 		limit = 100
 	}
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(recipients)), ", ")
-	args := make([]any, 0, len(recipients)+1)
-	for _, r := range recipients {
-		args = append(args, r)
-	}
+	in, args := inList("recipient", recipients)
 	args = append(args, limit)
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, recipient, at, kind, case_id, message, message_en, read_at FROM notifications
-		WHERE recipient IN (`+ph+`) ORDER BY id DESC LIMIT ?`), args...)
+		WHERE `+in+` ORDER BY id DESC LIMIT ?`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}

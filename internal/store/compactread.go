@@ -48,10 +48,8 @@ func (s *sqlBase) uploadWhere(q UploadQuery, from, to string) (string, []any) {
 	var where []string
 	var args []any
 	if len(q.MNs) > 0 {
-		where = append(where, "mn IN (?"+strings.Repeat(", ?", len(q.MNs)-1)+")")
-		for _, mn := range q.MNs {
-			args = append(args, mn)
-		}
+		c, a := inList("mn", q.MNs)
+		where, args = append(where, c), append(args, a...)
 	}
 	if q.CN != "" {
 		where = append(where, "cn = ?")
@@ -97,6 +95,17 @@ func (s *sqlBase) timeWhere(from, to time.Time, fromCol, toCol string) ([]string
 		args = append(args, s.t(to))
 	}
 	return where, args
+}
+
+// inList is the condition "col IN (?,?,...)" matching any of vals, and
+// its arguments. vals must not be empty: "IN ()" is not SQL, and a caller
+// with nothing to match leaves the condition out.
+func inList[T any](col string, vals []T) (string, []any) {
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	return multiRow(col+" IN (", "?", len(vals), ")"), args
 }
 
 // whereClause joins conditions into " WHERE a AND b" ("" for none).

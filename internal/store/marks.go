@@ -114,14 +114,11 @@ func (s *sqlBase) marksTx(ctx context.Context, tx *sql.Tx, mns []string, from, t
 	if len(mns) == 0 {
 		return nil, nil
 	}
-	args := []any{}
-	for _, mn := range mns {
-		args = append(args, mn)
-	}
+	in, args := inList("d.mn", mns)
 	args = append(args, s.t(from), s.t(to))
 	rows, err := tx.QueryContext(ctx, s.q(`SELECT d.doc FROM data_marks d
 		WHERE d.version = (SELECT max(x.version) FROM data_marks x WHERE x.id = d.id)
-		AND d.mn IN (?`+strings.Repeat(", ?", len(mns)-1)+`) AND d.to_t > ? AND d.from_t < ?`), args...)
+		AND `+in+` AND d.to_t > ? AND d.from_t < ?`), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -173,10 +170,8 @@ func (s *sqlBase) Marks(ctx context.Context, q MarkQuery) ([]marking.Mark, error
 	where := []string{"d.version = (SELECT max(x.version) FROM data_marks x WHERE x.id = d.id)"}
 	var args []any
 	if len(q.MNs) > 0 {
-		where = append(where, "d.mn IN (?"+strings.Repeat(", ?", len(q.MNs)-1)+")")
-		for _, mn := range q.MNs {
-			args = append(args, mn)
-		}
+		c, a := inList("d.mn", q.MNs)
+		where, args = append(where, c), append(args, a...)
 	}
 	if q.Enterprise != "" {
 		where = append(where, "d.enterprise = ?")

@@ -52,6 +52,10 @@ func testMarks(t *testing.T, tg target) {
 	if err != nil || len(got) != 0 {
 		t.Fatalf("MN-B in the first hour: %+v, %v", got, err)
 	}
+	got, err = s.Marks(ctx, MarkQuery{MNs: []string{"MN-B", "MN-A", "MN-Z"}})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("MN-A, MN-B and MN-Z: %+v, %v", got, err)
+	}
 	for i, o := range []marking.Outcome{marking.OutcomeOpened, marking.OutcomeExcused} {
 		d := marking.Decision{At: from.Add(time.Duration(i) * time.Hour), MN: "MN-A", Enterprise: "E1", County: "C1", Outcome: o, Rule: "mark:startup", Mark: "M1"}
 		if err := s.PutDecision(ctx, d); err != nil {

@@ -787,10 +787,8 @@ func (s *sqlBase) Rollups(ctx context.Context, q RollupQuery) ([]model.Rollup, e
 	where := []string{"step = ?"}
 	args := []any{q.Step}
 	if len(q.MNs) > 0 {
-		where = append(where, "mn IN (?"+strings.Repeat(", ?", len(q.MNs)-1)+")")
-		for _, mn := range q.MNs {
-			args = append(args, mn)
-		}
+		c, a := inList("mn", q.MNs)
+		where, args = append(where, c), append(args, a...)
 	}
 	if q.Factor != "" {
 		where = append(where, "factor = ?")

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 )
@@ -751,5 +752,18 @@ func TestAppendValuesJSON(t *testing.T) {
 		if v.Value != "1" {
 			t.Fatalf("duplicate overrode the first value: %+v", v)
 		}
+	}
+}
+
+// TestInList checks the one builder of "col IN (...)": a marker and an
+// argument per value, in order, with the values' own type kept (the
+// drivers convert a named string type such as cases.State).
+func TestInList(t *testing.T) {
+	cond, args := inList("d.mn", []string{"M1", "M2", "M3"})
+	if cond != "d.mn IN (?,?,?)" || fmt.Sprint(args) != "[M1 M2 M3]" {
+		t.Fatalf("three: %q %v", cond, args)
+	}
+	if cond, args := inList("state", []cases.State{cases.StateClosed}); cond != "state IN (?)" || len(args) != 1 || args[0] != cases.StateClosed {
+		t.Fatalf("one: %q %v", cond, args)
 	}
 }

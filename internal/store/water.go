@@ -241,10 +241,8 @@ func (s *sqlBase) WaterSamples(ctx context.Context, q WaterSampleQuery) ([]model
 	var where []string
 	var args []any
 	in := func(col string, vals []string) {
-		where = append(where, col+" IN (?"+strings.Repeat(", ?", len(vals)-1)+")")
-		for _, v := range vals {
-			args = append(args, v)
-		}
+		c, a := inList(col, vals)
+		where, args = append(where, c), append(args, a...)
 	}
 	if len(q.Points) > 0 {
 		in("point", q.Points)
