@@ -15,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 const accountSynopsis = `account load FILE | assess|compensate|triggers|bulletin --period P |
@@ -33,19 +34,19 @@ func runAccount(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(stderr, "usage: ecowatch "+accountSynopsis)
 		if len(args) == 0 {
-			return usageError{errors.New("account: which subcommand?")}
+			return usage.Error{Err: errors.New("account: which subcommand?")}
 		}
 		return nil
 	}
 	sub, rest := args[0], args[1:]
 	if sub == "warnings" || sub == "soil" || sub == "projects" {
 		if len(rest) == 0 {
-			return usageError{fmt.Errorf("account %s: which action?", sub)}
+			return usage.Error{Err: fmt.Errorf("account %s: which action?", sub)}
 		}
 		sub, rest = sub+" "+rest[0], rest[1:]
 	}
 	if !slices.Contains(accountsvc.Kinds, sub) {
-		return usageError{fmt.Errorf("account: unknown subcommand %q", sub)}
+		return usage.Error{Err: fmt.Errorf("account: unknown subcommand %q", sub)}
 	}
 	return accountRun(ctx, sub, rest, stdout, stderr)
 }
@@ -75,24 +76,24 @@ func accountRun(ctx context.Context, sub string, args []string, stdout, stderr i
 	}
 	q, err := accountsvc.Args{Kind: sub, Period: *period, Warning: *wID, Samples: *samplesFile, Lang: *langS, Year: *year, OpenCases: *openCases}.Query()
 	if err != nil {
-		return usageError{err}
+		return usage.Error{Err: err}
 	}
 	if sub == "load" && len(pos) != 1 {
-		return usageError{errors.New("load: which file?")}
+		return usage.Error{Err: errors.New("load: which file?")}
 	}
 	if sub != "load" && len(pos) > 0 {
-		return usageError{fmt.Errorf("unexpected arguments: %q", pos)}
+		return usage.Error{Err: fmt.Errorf("unexpected arguments: %q", pos)}
 	}
 	now := time.Now()
 	if *nowFlag != "" {
 		if now, err = chinatime.ParseTime(*nowFlag); err != nil {
-			return usageError{fmt.Errorf("--now %w", err)}
+			return usage.Error{Err: fmt.Errorf("--now %w", err)}
 		}
 	}
 	var w acc.Warning
 	if sub == "warnings add" {
 		if w, err = accountsvc.NewWarning(*wID, *wLevel, *wStart, *wEnd, *wCounties); err != nil {
-			return usageError{err}
+			return usage.Error{Err: err}
 		}
 	}
 	if sub == "warnings check" {

@@ -8,6 +8,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/air"
 	"github.com/ecowatch/ecowatch/internal/air/airfile"
 	"github.com/ecowatch/ecowatch/internal/air/airreport"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 var runAir = group("air", `hourly and daily read the CNEMC hourly format (date,hour,type,<stations...>) or the long
@@ -26,7 +27,7 @@ use the store (--data-dir DIR or --db DSN).`, map[string]command{
 func parseRules(s string) (air.Version, error) {
 	v, err := airreport.ParseRules(s)
 	if err != nil {
-		return 0, usageError{err}
+		return 0, usage.Error{Err: err}
 	}
 	return v, nil
 }
@@ -48,7 +49,7 @@ func airFiles(daily bool) runFunc {
 			return err
 		}
 		if fs.NArg() == 0 {
-			return usageError{errors.New("no input files")}
+			return usage.Error{Err: errors.New("no input files")}
 		}
 		return airfile.Evaluate(ctx, fs.Args(), *format, daily, airfile.Options{Rules: v}, stdin, stdout, prefixed(stderr, "ecowatch air "+sub+": "))
 	}

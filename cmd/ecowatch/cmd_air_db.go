@@ -15,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 	"github.com/ecowatch/ecowatch/internal/workbook"
 )
 
@@ -36,7 +37,7 @@ func runAirImport(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		return err
 	}
 	if len(files) == 0 {
-		return usageError{errors.New("no input files")}
+		return usage.Error{Err: errors.New("no input files")}
 	}
 	return sf.withRegistry(ctx, func(st store.Store, reg *model.Registry) error {
 		return airimport.ImportFiles(ctx, st, reg.Stations, files, airimport.Files{Format: *format, At: airNow(), Stdin: stdin,
@@ -50,7 +51,7 @@ func runAirImport(ctx context.Context, args []string, stdin io.Reader, stdout, s
 func syncDays(now time.Time, from, to string) (time.Time, time.Time, error) {
 	f, t, err := chinatime.DayRange(now, from, to, 3)
 	if err != nil {
-		return f, t, usageError{fmt.Errorf("--%w", err)}
+		return f, t, usage.Error{Err: fmt.Errorf("--%w", err)}
 	}
 	return f, t, nil
 }
@@ -95,11 +96,11 @@ func runAirReport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	}
 	lang, err := workbook.ParseLang(*langS)
 	if err != nil {
-		return usageError{err}
+		return usage.Error{Err: err}
 	}
 	o, err := c.Options()
 	if err != nil {
-		return usageError{err}
+		return usage.Error{Err: err}
 	}
 	if err := out.check(); err != nil {
 		return err
@@ -142,13 +143,13 @@ func runAirTargets(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	}
 	lang, err := workbook.ParseLang(*langS)
 	if err != nil {
-		return usageError{err}
+		return usage.Error{Err: err}
 	}
 	asOf := chinatime.Day(airNow()).AddDate(0, 0, -1)
 	if *asOfS != "" {
 		var err error
 		if asOf, err = chinatime.ParseDay(*asOfS); err != nil {
-			return usageError{fmt.Errorf("--as-of: %w", err)}
+			return usage.Error{Err: fmt.Errorf("--as-of: %w", err)}
 		}
 	}
 	if *year == 0 {
@@ -214,7 +215,7 @@ func runAirTargetsSet(ctx context.Context, args []string, stdout, stderr io.Writ
 func putTargets(ctx context.Context, sf *storeFlags, ts []model.AirTarget) error {
 	return sf.withRegistry(ctx, func(st store.Store, reg *model.Registry) error {
 		if err := airreport.CheckTargets(reg, ts); err != nil {
-			return usageError{err}
+			return usage.Error{Err: err}
 		}
 		return st.PutAirTargets(ctx, ts)
 	})
@@ -228,7 +229,7 @@ func runAirTargetsImport(ctx context.Context, args []string, stdin io.Reader, st
 		return err
 	}
 	if len(files) != 1 {
-		return usageError{errors.New("want one YAML file")}
+		return usage.Error{Err: errors.New("want one YAML file")}
 	}
 	r, done, err := openInput(files[0], stdin)
 	if err != nil {
@@ -269,7 +270,7 @@ func runAirBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 		return err
 	}
 	if cfg.Stations < 1 {
-		return usageError{errors.New("--stations must be ≥ 1")}
+		return usage.Error{Err: errors.New("--stations must be ≥ 1")}
 	}
 	return bench.AirReport(ctx, cfg, stdout)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/backup"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -46,7 +47,7 @@ func runBackupVerify(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageError{errors.New("want one backup directory")}
+		return usage.Error{Err: errors.New("want one backup directory")}
 	}
 	m, err := backup.Verify(ctx, fs.Arg(0))
 	if err != nil {
@@ -71,13 +72,13 @@ func runRestore(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		return err
 	}
 	if *from == "" || *dataDir == "" {
-		return usageError{errors.New("need --from and --data-dir")}
+		return usage.Error{Err: errors.New("need --from and --data-dir")}
 	}
 	m, err := backup.Restore(ctx, backup.RestoreOptions{From: *from, DataDir: *dataDir, DB: *db, CheckpointDir: *ckpt, Force: *force,
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		if errors.Is(err, backup.ErrExists) {
-			return usageError{err}
+			return usage.Error{Err: err}
 		}
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 var runCases = group("cases", "", map[string]command{
@@ -86,7 +87,7 @@ func oneArg(fs *flag.FlagSet, args []string) (string, error) {
 		return "", err
 	}
 	if len(pos) != 1 {
-		return "", usageError{fmt.Errorf("want 1 argument, got %q", pos)}
+		return "", usage.Error{Err: fmt.Errorf("want 1 argument, got %q", pos)}
 	}
 	return pos[0], nil
 }
@@ -109,16 +110,16 @@ func casesAct(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	if len(pos) != 2 {
-		return usageError{fmt.Errorf("want 2 argument(s), got %q", pos)}
+		return usage.Error{Err: fmt.Errorf("want 2 argument(s), got %q", pos)}
 	}
 	if *as == "" {
-		return usageError{errors.New("--as USER is required: actions are taken as a stored user")}
+		return usage.Error{Err: errors.New("--as USER is required: actions are taken as a stored user")}
 	}
 	a := cases.Action{Kind: cases.ActionKind(pos[1]), Reason: *reason, Assignees: assignees, Evidence: evidence,
 		Level: cases.Level(*level), Doc: *doc, Satisfaction: cases.Satisfaction(*sat)}
 	if *due != "" {
 		if a.Due, err = time.ParseInLocation("2006-01-02", *due, chinatime.Zone); err != nil {
-			return usageError{fmt.Errorf("--due: %w", err)}
+			return usage.Error{Err: fmt.Errorf("--due: %w", err)}
 		}
 	}
 	return sf.with(ctx, func(st store.Store) error { return casesvc.ActAs(ctx, st, sf.dataDir, *as, pos[0], *seq, a, stdout) })
@@ -147,7 +148,7 @@ func petitionsShow(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	}
 	code, ok := cases.NormaliseTrackingCode(arg)
 	if !ok {
-		return usageError{fmt.Errorf("%q is not a valid tracking code", arg)}
+		return usage.Error{Err: fmt.Errorf("%q is not a valid tracking code", arg)}
 	}
 	return show(ctx, sf, stdout, *asJSON, func(st store.Store) (casesvc.Shown, error) { return casesvc.ShowPetition(ctx, st, code) })
 }

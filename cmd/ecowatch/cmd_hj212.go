@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/hj212/hj212json"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 var runHJ212 = group("hj212", "Frames are read one a line (CR LF or LF); JSON objects one a line, as decode prints them.", map[string]command{
@@ -25,7 +26,7 @@ func runHJ212Decode(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q; frames are read from stdin", fs.Arg(0))}
+		return usage.Error{Err: fmt.Errorf("unexpected argument %q; frames are read from stdin", fs.Arg(0))}
 	}
 	opts := hj212.Options{Mode: hj212.Tolerant, AcceptModbusCRC: *modbus, MaxSegment: *maxSeg}
 	if *strict {
@@ -40,7 +41,7 @@ func runHJ212Encode(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q; objects are read from stdin", fs.Arg(0))}
+		return usage.Error{Err: fmt.Errorf("unexpected argument %q; objects are read from stdin", fs.Arg(0))}
 	}
 	return hj212json.Encode(ctx, stdin, stdout, prefixed(stderr, "ecowatch hj212 encode: "))
 }
@@ -58,5 +59,5 @@ func runHJ212CRC(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		_, err := fmt.Fprintln(stdout, hj212json.CRC([]byte(fs.Arg(0)), *modbus))
 		return err
 	}
-	return usageError{errors.New("give one segment, or none to read segments from stdin")}
+	return usage.Error{Err: errors.New("give one segment, or none to read segments from stdin")}
 }

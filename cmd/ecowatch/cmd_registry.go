@@ -10,6 +10,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 var runRegistry = group("registry", `A registry is YAML (a .yaml or .yml file, or - for stdin) or CSV: a directory holding
@@ -46,13 +47,13 @@ func registryFlags(fs *flag.FlagSet, args []string, max int, one bool) (string, 
 	case err != nil:
 		return "", nil, err
 	case one && len(pos) != 1:
-		return "", nil, usageError{fmt.Errorf("want exactly one registry path, got %d", len(pos))}
+		return "", nil, usage.Error{Err: fmt.Errorf("want exactly one registry path, got %d", len(pos))}
 	case len(pos) > max:
-		return "", nil, usageError{fmt.Errorf("want at most one path, got %d", len(pos))}
+		return "", nil, usage.Error{Err: fmt.Errorf("want at most one path, got %d", len(pos))}
 	case *format != "" && *format != registry.FormatYAML && *format != registry.FormatCSV:
-		return "", nil, usageError{fmt.Errorf("--format: want yaml or csv, got %q", *format)}
+		return "", nil, usage.Error{Err: fmt.Errorf("--format: want yaml or csv, got %q", *format)}
 	case !one && len(pos) == 0 && *format == registry.FormatCSV:
-		return "", nil, usageError{errors.New("CSV needs a directory PATH")}
+		return "", nil, usage.Error{Err: errors.New("CSV needs a directory PATH")}
 	}
 	return *format, pos, nil
 }
@@ -61,7 +62,7 @@ func registryFlags(fs *flag.FlagSet, args []string, max int, one bool) (string, 
 func readRegistry(path, format string, stdin io.Reader) (*model.Registry, *registry.Source, error) {
 	if path == "-" {
 		if format == registry.FormatCSV {
-			return nil, nil, usageError{errors.New("CSV is a directory of files and cannot come from stdin")}
+			return nil, nil, usage.Error{Err: errors.New("CSV is a directory of files and cannot come from stdin")}
 		}
 		return registry.ReadYAML(stdin, "stdin")
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/rights/rightsreport"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 var runRights = group("rights", `The emission-rights ledger (排污权账本) and the indicator reservoirs (调蓄库). Quantities are
@@ -46,13 +47,13 @@ func rightsApply(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return err
 	}
 	if *pipeline < 1 {
-		return usageError{errors.New("--pipeline must be at least 1")}
+		return usage.Error{Err: errors.New("--pipeline must be at least 1")}
 	}
 	clock := time.Now
 	if *nowFlag != "" {
 		t, err := time.Parse(time.RFC3339, *nowFlag)
 		if err != nil {
-			return usageError{fmt.Errorf("--now: %w", err)}
+			return usage.Error{Err: fmt.Errorf("--now: %w", err)}
 		}
 		clock = func() time.Time { return t }
 	}
@@ -114,7 +115,7 @@ func rightsHistory(ctx context.Context, args []string, _ io.Reader, stdout, stde
 		return err
 	}
 	if *pollutant == "" || *serial <= 0 {
-		return usageError{errors.New("--pollutant and a positive --serial are required")}
+		return usage.Error{Err: errors.New("--pollutant and a positive --serial are required")}
 	}
 	return sf.with(ctx, func(st store.Store) error {
 		trace, err := rightsvc.UnitHistory(ctx, st, *pollutant, *serial)
@@ -169,7 +170,7 @@ func rightsVerify(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	}
 	head, err := rightsvc.ParseHead(*headFlag)
 	if err != nil {
-		return usageError{fmt.Errorf("--head: %w", err)}
+		return usage.Error{Err: fmt.Errorf("--head: %w", err)}
 	}
 	dir := *cpDir
 	if _, serr := os.Stat(rightsvc.CheckpointDir(sf.dataDir)); dir == "" && serr == nil {
@@ -251,7 +252,7 @@ func rightsReport(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		return err
 	}
 	if _, err := q.Check(); err != nil {
-		return usageError{err}
+		return usage.Error{Err: err}
 	}
 	return sf.with(ctx, func(st store.Store) error {
 		rep, err := rightsvc.Report(ctx, st, q)

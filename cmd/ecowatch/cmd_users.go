@@ -12,6 +12,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 var runUsers = group("users", `Passwords are hashed with argon2id (m=19 MiB, t=2, p=1); without --password-stdin a random
@@ -34,7 +35,7 @@ func withUsers(ctx context.Context, fs *flag.FlagSet, args []string, want int, u
 		return err
 	}
 	if len(pos) != want && !(upTo && len(pos) < want) {
-		return usageError{fmt.Errorf("want %d argument(s), got %q", want, pos)}
+		return usage.Error{Err: fmt.Errorf("want %d argument(s), got %q", want, pos)}
 	}
 	return sf.run(ctx, create, func(st store.Store) error { return fn(st, pos) })
 }
@@ -42,7 +43,7 @@ func withUsers(ctx context.Context, fs *flag.FlagSet, args []string, want int, u
 // userErr makes a refused user or password a usage error.
 func userErr(err error) error {
 	if errors.Is(err, auth.ErrBadUser) {
-		return usageError{err}
+		return usage.Error{Err: err}
 	}
 	return err
 }
@@ -64,7 +65,7 @@ func usersAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return withUsers(ctx, fs, args, 1, false, true, func(st store.Store, pos []string) error {
 		u := model.User{ID: pos[0], Name: *name, Role: *role, County: *county, Enterprise: *ent, CreatedAt: time.Now()}
 		if err := auth.ValidateUser(u); err != nil {
-			return usageError{err}
+			return usage.Error{Err: err}
 		}
 		// A county or enterprise must be in the registry.
 		if err := casesvc.CheckUserScope(ctx, st, u); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ecowatch/ecowatch/internal/usage"
 	"github.com/ecowatch/ecowatch/internal/water"
 	"github.com/ecowatch/ecowatch/internal/water/waterfile"
 )
@@ -47,7 +48,7 @@ func runWaterClassify(ctx context.Context, args []string, stdin io.Reader, stdou
 	if *defType != "" {
 		b, ok := waterfile.ParseBody(*defType)
 		if !ok {
-			return usageError{fmt.Errorf("--type %q: want river or lake", *defType)}
+			return usage.Error{Err: fmt.Errorf("--type %q: want river or lake", *defType)}
 		}
 		def = &b
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 	"github.com/ecowatch/ecowatch/internal/water/tracesvc"
 	"github.com/ecowatch/ecowatch/internal/water/waterimport"
 	"github.com/ecowatch/ecowatch/internal/water/waterreg"
@@ -46,7 +47,7 @@ func waterRegistryCmd(sub string) runFunc {
 			return err
 		}
 		if len(files) != 1 {
-			return usageError{errors.New("want one file (YAML) or directory (CSV)")}
+			return usage.Error{Err: errors.New("want one file (YAML) or directory (CSV)")}
 		}
 		switch {
 		case sub == "export" && *demo:
@@ -84,7 +85,7 @@ Importing a file again changes nothing; a corrected value replaces the stored on
 		return err
 	}
 	if len(files) == 0 {
-		return usageError{errors.New("no input files")}
+		return usage.Error{Err: errors.New("no input files")}
 	}
 	return sf.with(ctx, func(st store.Store) error {
 		return waterimport.ImportFiles(ctx, st, files, stdin, stdout, stderr)
@@ -130,14 +131,14 @@ func runWaterReport(ctx context.Context, args []string, _ io.Reader, stdout, std
 	}
 	lang, err := workbook.ParseLang(*langS)
 	if err != nil {
-		return usageError{err}
+		return usage.Error{Err: err}
 	}
 	if *periodS == "" {
-		return usageError{errors.New("--period is required")}
+		return usage.Error{Err: errors.New("--period is required")}
 	}
 	p, err := chinatime.ParsePeriod(*periodS, waterreport.Kinds...)
 	if err != nil {
-		return usageError{err}
+		return usage.Error{Err: err}
 	}
 	if err := oneOf("compare", *compare, "yoy", "prev"); err != nil {
 		return err
@@ -182,14 +183,14 @@ func runWaterTrace(ctx context.Context, args []string, _ io.Reader, stdout, stde
 		return err
 	}
 	if *section == "" || *timeS == "" {
-		return usageError{errors.New("--section and --time are required")}
+		return usage.Error{Err: errors.New("--section and --time are required")}
 	}
 	t, err := waterimport.ParseTime(*timeS)
 	if err != nil {
-		return usageError{fmt.Errorf("--time: %w", err)}
+		return usage.Error{Err: fmt.Errorf("--time: %w", err)}
 	}
 	if *horizon <= 0 {
-		return usageError{errors.New("--horizon must be positive")}
+		return usage.Error{Err: errors.New("--horizon must be positive")}
 	}
 	return sf.with(ctx, func(st store.Store) error {
 		q := tracesvc.Query{Section: *section, Time: t, Factor: *factor, Horizon: *horizon, After: *after, Jump: *jump, Limit: *limit}

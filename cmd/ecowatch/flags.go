@@ -15,6 +15,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/atomicfile"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 // The flag groups several commands share, each defined once.
@@ -129,7 +130,7 @@ func parsePositional(fs *flag.FlagSet, args []string, max int) ([]string, error)
 		return nil, err
 	}
 	if len(pos) > max {
-		return nil, usageError{fmt.Errorf("unexpected arguments: %q", pos[max:])}
+		return nil, usage.Error{Err: fmt.Errorf("unexpected arguments: %q", pos[max:])}
 	}
 	return pos, nil
 }
@@ -155,7 +156,7 @@ func (o *outFlags) check() error {
 		return err
 	}
 	if o.format == "xlsx" && (o.out == "" || o.out == "-") {
-		return usageError{errors.New("--format xlsx needs --out FILE")}
+		return usage.Error{Err: errors.New("--format xlsx needs --out FILE")}
 	}
 	return nil
 }

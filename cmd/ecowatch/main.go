@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/ecowatch/ecowatch/internal/usage"
 )
 
 // command is one subcommand. run gets the arguments after the command name
@@ -59,13 +61,13 @@ func main() {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stdout)
+		printUsage(stdout)
 		return 0
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "ecowatch: unknown command %q\n\n", args[0])
-		usage(stderr)
+		printUsage(stderr)
 		return 2
 	}
 	if err := cmd.run(ctx, args[1:], stdin, stdout, stderr); err != nil {
@@ -77,9 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintln(stderr, fe)
 			return 2
 		}
-		var ue usageError
-		var pu interface{ IsUsage() bool } // a package's flag-value error
-		if errors.As(err, &ue) || errors.As(err, &pu) && pu.IsUsage() {
+		var pu interface{ IsUsage() bool } // usage.Error, wherever it was made
+		if errors.As(err, &pu) && pu.IsUsage() {
 			fmt.Fprintf(stderr, "ecowatch %s: %v\n", args[0], err)
 			return 2
 		}
@@ -89,10 +90,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return 0
 }
 
-// usageError marks a wrong invocation (exit status 2).
-type usageError struct{ error }
-
-func usage(w io.Writer) {
+func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "ecowatch: the ecology and environment bureau's platform (生态环境局业务平台)")
 	fmt.Fprintln(w, "\nUsage: ecowatch <command> [flags]\n\nCommands:")
 	listCommands(w, commands)
@@ -118,7 +116,7 @@ type runFunc = func(ctx context.Context, args []string, stdin io.Reader, stdout,
 // follows the list of subcommands in the usage.
 func group(name, about string, subs map[string]command) runFunc {
 	return func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-		usage := func(w io.Writer) {
+		help := func(w io.Writer) {
 			fmt.Fprintf(w, "Usage: ecowatch %s <subcommand> [flags]\n\nSubcommands:\n", name)
 			listCommands(w, subs)
 			if about != "" {
@@ -127,18 +125,18 @@ func group(name, about string, subs map[string]command) runFunc {
 			fmt.Fprintf(w, "\nRun 'ecowatch %s <subcommand> --help' for its flags.\n", name)
 		}
 		if len(args) == 0 {
-			usage(stderr)
-			return usageError{errors.New("missing subcommand")}
+			help(stderr)
+			return usage.Error{Err: errors.New("missing subcommand")}
 		}
 		switch args[0] {
 		case "-h", "-help", "--help", "help":
-			usage(stderr) // as the flag sets print theirs
+			help(stderr) // as the flag sets print theirs
 			return flag.ErrHelp
 		}
 		c, ok := subs[args[0]]
 		if !ok {
-			usage(stderr)
-			return usageError{fmt.Errorf("unknown subcommand %q", args[0])}
+			help(stderr)
+			return usage.Error{Err: fmt.Errorf("unknown subcommand %q", args[0])}
 		}
 		return c.run(ctx, args[1:], stdin, stdout, stderr)
 	}
@@ -160,7 +158,7 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 // its usage) is a usage error, exit status 2.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil && !errors.Is(err, flag.ErrHelp) {
-		return usageError{flagError{fs.Name(), err}}
+		return usage.Error{Err: flagError{fs.Name(), err}}
 	} else {
 		return err
 	}
@@ -180,7 +178,7 @@ func parseNone(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+		return usage.Error{Err: fmt.Errorf("unexpected arguments %q", fs.Args())}
 	}
 	return nil
 }
@@ -191,5 +189,5 @@ func oneOf(name, v string, allowed ...string) error {
 		return nil
 	}
 	n := len(allowed) - 1
-	return usageError{fmt.Errorf("--%s %q: want %s or %s", name, v, strings.Join(allowed[:n], ", "), allowed[n])}
+	return usage.Error{Err: fmt.Errorf("--%s %q: want %s or %s", name, v, strings.Join(allowed[:n], ", "), allowed[n])}
 }
