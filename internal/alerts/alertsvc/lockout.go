@@ -85,9 +85,8 @@ func (s *Service) handleLockout(ctx context.Context, l Lockout) {
 		until := l.Until.In(cst).Format("2006-01-02 15:04")
 		zh := fmt.Sprintf("设备访问密码遭猜测：%s 密码错误 %d 次，已锁定至 %s。", what, l.Failures, until)
 		en := fmt.Sprintf("Device password guessing: %s, %d wrong passwords, locked out until %s.", whatEN, l.Failures, until)
-		// The bureau's alarm list has one text per alarm: both languages.
-		msg := zh + en
-		if err := s.st.Notify(ctx, store.Notification{Recipient: "city", At: l.At, Kind: lockoutKind, Message: msg}); err != nil {
+		// Each language in its own field: the desk shows the page's.
+		if err := s.st.Notify(ctx, store.Notification{Recipient: "city", At: l.At, Kind: lockoutKind, Message: zh, MessageEN: en}); err != nil {
 			s.errs.Add(1)
 			s.log.Warn("alerts: lockout alarm", "mn", mn, "err", err)
 		}

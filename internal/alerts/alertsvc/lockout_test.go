@@ -40,13 +40,26 @@ func testLockoutAlarmAndCase(t *testing.T, backend storetest.Backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reg, err := st.Registry(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, place := deviceWhere(reg, tMN)
+	_, _, _, station := deviceWhere(reg, "STATION")
 	alarms := 0
 	for _, n := range ns {
 		if n.Kind == lockoutKind {
 			alarms++
-			if !strings.Contains(n.Message, "203.0.113.7/32") || !strings.Contains(n.Message, "设备访问密码遭猜测") {
+			// Each language alone in its field: the Chinese without an
+			// English word, the English without a Han character.
+			if !strings.HasPrefix(n.Message, "设备访问密码遭猜测：") || !strings.Contains(n.Message, "203.0.113.7/32") {
 				t.Errorf("alarm message %q", n.Message)
 			}
+			if !strings.HasPrefix(n.MessageEN, "Device password guessing: ") || !strings.Contains(n.MessageEN, "203.0.113.7/32") {
+				t.Errorf("alarm message_en %q", n.MessageEN)
+			}
+			golden.CheckLanguage(t, "zh", n.Message, place, station, tMN, "STATION", "203.0.113.7/32")
+			golden.CheckLanguage(t, "en", n.MessageEN, place, station, tMN, "STATION")
 		}
 	}
 	if alarms != 2 {
@@ -71,11 +84,6 @@ func testLockoutAlarmAndCase(t *testing.T, backend storetest.Backend) {
 	// The device is named by its enterprise and outlet, the code only in
 	// parentheses at the end; each language has its own title and
 	// description, the Chinese without an English word.
-	reg, err := st.Registry(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, _, place := deviceWhere(reg, tMN)
 	c := got[0]
 	if place == tMN || c.Title != "设备访问密码遭猜测："+place+"（"+tMN+"）" || c.TitleEN != "Device password guessing: "+place+" ("+tMN+")" {
 		t.Errorf("titles %q / %q (device %q)", c.Title, c.TitleEN, place)
