@@ -197,10 +197,22 @@ func knownCN(cn []byte, v Version) bool {
 }
 
 func isDigits(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	// Eight bytes at a time: each is 0x30..0x39 when its high nibble is 3
+	// both as it is and with 6 added (which then cannot carry).
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if x&(swarLo*0xF0) != swarLo*'0' || (x+swarLo*6)&(swarLo*0xF0) != swarLo*'0' {
+			return false
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
 		if c < '0' || c > '9' {
 			return false
 		}
 	}
-	return len(b) > 0
+	return true
 }

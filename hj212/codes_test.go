@@ -42,3 +42,30 @@ func TestCodeSet(t *testing.T) {
 		}
 	}
 }
+
+// isDigits reads eight bytes at a time; each byte just outside '0'..'9'
+// must fail it in every position of a word and of the tail.
+func TestIsDigits(t *testing.T) {
+	plain := func(b []byte) bool {
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return len(b) > 0
+	}
+	if isDigits(nil) || isDigits([]byte{}) {
+		t.Error("empty is digits")
+	}
+	for n := 1; n <= 20; n++ {
+		for pos := range n {
+			for _, c := range []byte{'/', ':', '?', 0, 0x30 + 0x80, 0xF9, 0xFF, ' ', '5'} {
+				b := []byte(strings.Repeat("0123456789", 2)[:n])
+				b[pos] = c
+				if got, want := isDigits(b), plain(b); got != want {
+					t.Errorf("isDigits(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}

@@ -194,6 +194,16 @@ func (d *decoder) header(seg []byte, base int) error {
 	var seen uint16
 	last := -1
 	i := 0
+	if v, ok := d.headerUsual(seg, base, &offs); ok {
+		seen = 1<<rankQN | 1<<rankST | 1<<rankCN | 1<<rankPW | 1<<rankMN | 1<<rankFlag | 1<<rankCP
+		last = rankCP
+		next, err := d.cp(seg, v, base, false)
+		if err != nil {
+			return err
+		}
+		offs[rankCP] = base + v
+		i = next
+	}
 	for i < len(seg) {
 		// The name runs to '='; names are short, so a plain loop is fastest.
 		j := i
@@ -329,6 +339,42 @@ func (d *decoder) header(seg []byte, base int) error {
 		return err
 	}
 	return d.items(d.cpArea, d.cpBase)
+}
+
+// headerUsual decodes the header fields of a segment that starts the way
+// nearly every upload starts, "QN=...;ST=...;CN=...;PW=...;MN=...;Flag=n;CP=",
+// in table 3's order and each once, so that none of the loop's checks
+// applies: it sets them as the loop would and returns where CP's value
+// starts. Otherwise it changes nothing and reports false, and the loop
+// reads the header.
+func (d *decoder) headerUsual(seg []byte, base int, offs *[rankCount]int) (cp int, ok bool) {
+	var vals [rankMN + 1][]byte
+	var at [rankFlag + 1]int
+	i := 0
+	for r, name := range [...]uint32{'Q' | 'N'<<8 | '='<<16, 'S' | 'T'<<8 | '='<<16, 'C' | 'N'<<8 | '='<<16, 'P' | 'W'<<8 | '='<<16, 'M' | 'N'<<8 | '='<<16} {
+		if i+4 > len(seg) || binary.LittleEndian.Uint32(seg[i:])&0xFFFFFF != name {
+			return 0, false
+		}
+		e := indexSemicolon(seg, i+3)
+		if e == len(seg) {
+			return 0, false
+		}
+		vals[r], at[r] = seg[i+3:e], base+i+3
+		i = e + 1
+	}
+	if i+8 > len(seg) || binary.LittleEndian.Uint64(seg[i:])&(1<<40-1) != 'F'|'l'<<8|'a'<<16|'g'<<24|'='<<32 {
+		return 0, false
+	}
+	e := indexSemicolon(seg, i+5)
+	flag, ok := atoi(seg[i+5:min(e, len(seg))], 3)
+	if !ok || flag > 255 || e+3 >= len(seg) || seg[e+1] != 'C' || seg[e+2] != 'P' || seg[e+3] != '=' {
+		return 0, false
+	}
+	at[rankFlag] = base + i + 5
+	f := d.f
+	f.QN, f.ST, f.CN, f.PW, f.MN, f.Flag = vals[rankQN], vals[rankST], vals[rankCN], vals[rankPW], vals[rankMN], flag
+	copy(offs[:], at[:])
+	return e + 4, true
 }
 
 // check validates the header fields against the frame's edition once all

@@ -465,3 +465,35 @@ func unpadded() string {
 	}
 	panic("no CRC below 0x1000")
 }
+
+// The usual header ("QN=...;ST=...;CN=...;PW=...;MN=...;Flag=n;CP=") is
+// read by headerUsual, every other one by the field loop; each frame here
+// breaks the usual layout at one place, or keeps it with values that the
+// checks after the loop must still see, and must decode exactly as the
+// reference decoder decodes it (frame, deviations, error), in every mode.
+func TestDecodeHeaderUsual(t *testing.T) {
+	const cp = "CP=&&DataTime=20160801085857;w01018-Rtd=50.1,w01018-Flag=N&&"
+	for _, hdr := range []string{
+		hdr17,
+		"QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=;Flag=5;",          // empty MN, as the loop sees it
+		"QN=1470012537223;ST=32;CN=2011;PW=12345;MN=88888880000001;Flag=9;", // epoch QN, short PW, 2005 MN, unknown version
+		"QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=255;",
+		"QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=256;", // Flag out of range: the loop's error
+		"QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=;",
+		"QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=1234;",
+		"QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=7;PNUM=2;PNO=1;",
+		"QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=7;", // D bit without PNUM
+		"ST=32;CN=2011;PW=123456;MN=88888880000001;",                                       // 2005: no QN, no Flag
+		"QN=20160801085857223;CN=2011;ST=32;PW=123456;MN=010000A8900016F000169DC0;Flag=5;", // order
+		"QN=20160801085857223;ST=32;ST=33;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=5;",
+		"QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=5;;",
+		"QN=20160801085857223; ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=5;",
+		"QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=5;X=1;",
+		"QN=20160801085857223;ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;Flag=5",
+		"QN=;ST=;CN=;PW=;MN=;Flag=0;",
+	} {
+		for _, seg := range []string{hdr + cp, hdr + cp + ";QN=1", hdr + cp + ";", hdr, hdr + "CP="} {
+			checkAgainstReference(t, []byte(segFrame(seg)))
+		}
+	}
+}
