@@ -274,36 +274,20 @@ func (c *csvReader) record(r *row) {
 	case CountiesCSV:
 		p := fmt.Sprintf("counties[%d]", len(reg.Counties))
 		mark(p)
-		reg.Counties = append(reg.Counties, model.County{
-			Code:   r.get("code", p+".code"),
-			Name:   r.get("name", p+".name"),
-			NameEN: r.get("name_en", p+".name_en"),
-		})
+		var c model.County
+		csvRecord(r, p, &c, countyFields)
+		reg.Counties = append(reg.Counties, c)
 	case EnterprisesCSV:
 		p := fmt.Sprintf("enterprises[%d]", len(reg.Enterprises))
 		mark(p)
-		e := model.Enterprise{
-			USCC:     r.get("uscc", p+".uscc"),
-			Name:     r.get("name", p+".name"),
-			County:   r.get("county", p+".county"),
-			Industry: r.get("industry", p+".industry"),
-		}
-		if f := r.num("lat", p+".lat"); f != nil {
-			e.Lat = *f
-		}
-		if f := r.num("lon", p+".lon"); f != nil {
-			e.Lon = *f
-		}
+		var e model.Enterprise
+		csvRecord(r, p, &e, enterpriseFields)
 		reg.Enterprises = append(reg.Enterprises, e)
 	case OutletsCSV:
 		p := fmt.Sprintf("outlets[%d]", len(reg.Outlets))
 		mark(p)
-		o := model.Outlet{
-			ID:         r.get("id", p+".id"),
-			Enterprise: r.get("enterprise", p+".enterprise"),
-			Name:       r.get("name", p+".name"),
-			Kind:       r.get("kind", p+".kind"),
-		}
+		var o model.Outlet
+		csvRecord(r, p, &o, outletFields)
 		// The first row wins for attaching limits; Validate reports the
 		// duplicate id.
 		if _, dup := c.outlets[o.ID]; !dup {
@@ -320,24 +304,14 @@ func (c *csvReader) record(r *row) {
 		o := &reg.Outlets[k]
 		p := fmt.Sprintf("outlets[%d].limits[%d]", k, len(o.Limits))
 		mark(p)
-		o.Limits = append(o.Limits, model.Limit{
-			Pollutant: r.get("pollutant", p+".pollutant"),
-			Unit:      r.get("unit", p+".unit"),
-			Kind:      r.get("kind", p+".kind"),
-			Period:    r.get("period", p+".period"),
-			Min:       r.num("min", p+".min"),
-			Max:       r.num("max", p+".max"),
-		})
+		var l model.Limit
+		csvRecord(r, p, &l, limitFields)
+		o.Limits = append(o.Limits, l)
 	case DevicesCSV:
 		p := fmt.Sprintf("devices[%d]", len(reg.Devices))
 		mark(p)
-		d := model.Device{
-			MN:       r.get("mn", p+".mn"),
-			Password: r.get("password", p+".password"),
-			Protocol: r.get("protocol", p+".protocol"),
-			Outlet:   r.get("outlet", p+".outlet"),
-			ST:       r.get("st", p+".st"),
-		}
+		var d model.Device
+		csvRecord(r, p, &d, deviceFields)
 		if t := r.get("tolerances", p+".tolerances"); t != "" {
 			d.Tolerances = strings.Split(t, tolerancesSep)
 		}
@@ -358,34 +332,14 @@ func (c *csvReader) record(r *row) {
 		d := &reg.Devices[k]
 		p := fmt.Sprintf("devices[%d].factors[%d]", k, len(d.Factors))
 		mark(p)
-		f := model.DeviceFactor{
-			Factor:         r.get("factor", p+".factor"),
-			Unit:           r.get("unit", p+".unit"),
-			RangeMax:       r.num("range_max", p+".range_max"),
-			DetectionLimit: r.num("detection_limit", p+".detection_limit"),
-		}
-		if x := r.num("range_min", p+".range_min"); x != nil {
-			f.RangeMin = *x
-		}
+		var f model.DeviceFactor
+		csvRecord(r, p, &f, deviceFactorFields)
 		d.Factors = append(d.Factors, f)
 	case StationsCSV:
 		p := fmt.Sprintf("stations[%d]", len(reg.Stations))
 		mark(p)
-		s := model.Station{
-			Code:   r.get("code", p+".code"),
-			Name:   r.get("name", p+".name"),
-			County: r.get("county", p+".county"),
-			Level:  r.get("level", p+".level"),
-			MN:     r.get("mn", p+".mn"),
-		}
-		if f := r.num("lat", p+".lat"); f != nil {
-			s.Lat = *f
-		}
-		if f := r.num("lon", p+".lon"); f != nil {
-			s.Lon = *f
-		}
-		s.CityEval = r.boolean("city_eval", p+".city_eval")
-		s.CountyEval = r.boolean("county_eval", p+".county_eval")
+		var s model.Station
+		csvRecord(r, p, &s, stationFields)
 		reg.Stations = append(reg.Stations, s)
 	}
 }

@@ -258,119 +258,39 @@ func (y *yamlReader) registry(n *yaml.Node, r *model.Registry) {
 }
 
 func (y *yamlReader) county(n *yaml.Node, p string) (c model.County) {
-	y.mark(n, p)
-	y.fields(n, p, func(key string, v *yaml.Node) bool {
-		fp := p + "." + key
-		switch key {
-		case "code":
-			c.Code = y.str(v, fp)
-		case "name":
-			c.Name = y.str(v, fp)
-		case "name_en":
-			c.NameEN = y.str(v, fp)
-		default:
-			return false
-		}
-		return true
-	})
+	yamlRecord(y, n, p, &c, countyFields, nil)
 	return c
 }
 
 func (y *yamlReader) enterprise(n *yaml.Node, p string) (e model.Enterprise) {
-	y.mark(n, p)
-	y.fields(n, p, func(key string, v *yaml.Node) bool {
-		fp := p + "." + key
-		switch key {
-		case "uscc":
-			e.USCC = y.str(v, fp)
-		case "name":
-			e.Name = y.str(v, fp)
-		case "county":
-			e.County = y.str(v, fp)
-		case "industry":
-			e.Industry = y.str(v, fp)
-		case "lat":
-			if f := y.num(v, fp); f != nil {
-				e.Lat = *f
-			}
-		case "lon":
-			if f := y.num(v, fp); f != nil {
-				e.Lon = *f
-			}
-		default:
-			return false
-		}
-		return true
-	})
+	yamlRecord(y, n, p, &e, enterpriseFields, nil)
 	return e
 }
 
 func (y *yamlReader) outlet(n *yaml.Node, p string) (o model.Outlet) {
-	y.mark(n, p)
-	y.fields(n, p, func(key string, v *yaml.Node) bool {
-		fp := p + "." + key
-		switch key {
-		case "id":
-			o.ID = y.str(v, fp)
-		case "enterprise":
-			o.Enterprise = y.str(v, fp)
-		case "name":
-			o.Name = y.str(v, fp)
-		case "kind":
-			o.Kind = y.str(v, fp)
-		case "limits":
-			y.mark(v, fp)
-			y.items(v, fp, func(i int, v *yaml.Node) {
-				o.Limits = append(o.Limits, y.limit(v, fmt.Sprintf("%s[%d]", fp, i)))
-			})
-		default:
+	yamlRecord(y, n, p, &o, outletFields, func(key string, v *yaml.Node) bool {
+		if key != "limits" {
 			return false
 		}
+		fp := p + "." + key
+		y.mark(v, fp)
+		y.items(v, fp, func(i int, v *yaml.Node) {
+			o.Limits = append(o.Limits, y.limit(v, fmt.Sprintf("%s[%d]", fp, i)))
+		})
 		return true
 	})
 	return o
 }
 
 func (y *yamlReader) limit(n *yaml.Node, p string) (l model.Limit) {
-	y.mark(n, p)
-	y.fields(n, p, func(key string, v *yaml.Node) bool {
-		fp := p + "." + key
-		switch key {
-		case "pollutant":
-			l.Pollutant = y.str(v, fp)
-		case "unit":
-			l.Unit = y.str(v, fp)
-		case "kind":
-			l.Kind = y.str(v, fp)
-		case "period":
-			l.Period = y.str(v, fp)
-		case "max":
-			l.Max = y.num(v, fp)
-		case "min":
-			l.Min = y.num(v, fp)
-		default:
-			return false
-		}
-		return true
-	})
+	yamlRecord(y, n, p, &l, limitFields, nil)
 	return l
 }
 
 func (y *yamlReader) device(n *yaml.Node, p string) (d model.Device) {
-	y.mark(n, p)
-	y.fields(n, p, func(key string, v *yaml.Node) bool {
+	yamlRecord(y, n, p, &d, deviceFields, func(key string, v *yaml.Node) bool {
 		fp := p + "." + key
 		switch key {
-		case "mn":
-			d.MN = y.str(v, fp)
-		case "password":
-			d.Password = y.str(v, fp)
-		case "protocol":
-			d.Protocol = y.str(v, fp)
-		case "outlet":
-			d.Outlet = y.str(v, fp)
-		case "st":
-			d.ST = y.str(v, fp)
 		case "tolerances":
 			y.mark(v, fp)
 			y.items(v, fp, func(i int, v *yaml.Node) {
@@ -395,62 +315,12 @@ func (y *yamlReader) device(n *yaml.Node, p string) (d model.Device) {
 }
 
 func (y *yamlReader) deviceFactor(n *yaml.Node, p string) (f model.DeviceFactor) {
-	y.mark(n, p)
-	y.fields(n, p, func(key string, v *yaml.Node) bool {
-		fp := p + "." + key
-		switch key {
-		case "factor":
-			f.Factor = y.str(v, fp)
-		case "unit":
-			f.Unit = y.str(v, fp)
-		case "range_min":
-			if x := y.num(v, fp); x != nil {
-				f.RangeMin = *x
-			}
-		case "range_max":
-			f.RangeMax = y.num(v, fp)
-		case "detection_limit":
-			f.DetectionLimit = y.num(v, fp)
-		default:
-			return false
-		}
-		return true
-	})
+	yamlRecord(y, n, p, &f, deviceFactorFields, nil)
 	return f
 }
 
 func (y *yamlReader) station(n *yaml.Node, p string) (s model.Station) {
-	y.mark(n, p)
-	y.fields(n, p, func(key string, v *yaml.Node) bool {
-		fp := p + "." + key
-		switch key {
-		case "code":
-			s.Code = y.str(v, fp)
-		case "name":
-			s.Name = y.str(v, fp)
-		case "county":
-			s.County = y.str(v, fp)
-		case "level":
-			s.Level = y.str(v, fp)
-		case "lat":
-			if f := y.num(v, fp); f != nil {
-				s.Lat = *f
-			}
-		case "lon":
-			if f := y.num(v, fp); f != nil {
-				s.Lon = *f
-			}
-		case "city_eval":
-			s.CityEval = y.boolean(v, fp)
-		case "county_eval":
-			s.CountyEval = y.boolean(v, fp)
-		case "mn":
-			s.MN = y.str(v, fp)
-		default:
-			return false
-		}
-		return true
-	})
+	yamlRecord(y, n, p, &s, stationFields, nil)
 	return s
 }
 
