@@ -352,8 +352,10 @@ var funcs = template.FuncMap{
 	"fg":        fgOf,
 	"liveOf":    func(p *page, rows []liveValue) sub { return sub{page: p, Rows: rows} },
 	// liveOne is liveOf for one device's page: no outlet column.
-	"liveOne":     func(p *page, rows []liveValue) sub { return sub{page: p, Rows: rows, One: true} },
-	"framesOf":    func(p *page, rows []frameRow) sub { return sub{page: p, Rows: rows} },
+	"liveOne":  func(p *page, rows []liveValue) sub { return sub{page: p, Rows: rows, One: true} },
+	"framesOf": func(p *page, rows []frameRow) sub { return sub{page: p, Rows: rows} },
+	// filePick hands partial-filepick.html the page and its input's id.
+	"filePick":    func(p *page, id string) sub { return sub{page: p, Rows: id} },
 	"pagerOf":     pagerOf,
 	"pct":         func(v float64) string { return fmt.Sprintf("%.1f%%", v) },
 	"chg":         signedChange,

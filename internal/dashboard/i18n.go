@@ -51,6 +51,8 @@ var generalMessages = map[string][2]string{
 	"nav.petitions":        {"信访", "Petitions"},
 	"nav.rights":           {"排污权", "Emission rights"},
 	"lang.switch":          {"English", "中文"},
+	"file.choose":          {"选择文件", "Choose file"},
+	"file.none":            {"未选择文件", "No file chosen"},
 	"overview.title":       {"城市总览", "City overview"},
 	"overview.map":         {"各站点实时空气质量指数", "AQI now at every station"},
 	"overview.today":       {"今日", "Today"},

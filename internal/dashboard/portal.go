@@ -20,7 +20,7 @@ import (
 // air and water information, under a short layout of its own with no
 // staff menu, made for a phone first.
 
-//go:embed templates/portal/*.html
+//go:embed templates/portal/*.html templates/partial-filepick.html
 var portalFS embed.FS
 
 // portalNames are the pages under the portal's layout.
@@ -35,7 +35,7 @@ var (
 func parsePortal() {
 	portalPages = map[string]*template.Template{}
 	for _, n := range portalNames {
-		t, err := template.New("layout.html").Funcs(funcs).Funcs(markingFuncs).ParseFS(portalFS, "templates/portal/layout.html", "templates/portal/"+n+".html")
+		t, err := template.New("layout.html").Funcs(funcs).Funcs(markingFuncs).ParseFS(portalFS, "templates/portal/layout.html", "templates/partial-filepick.html", "templates/portal/"+n+".html")
 		if err != nil {
 			portalErr = fmt.Errorf("dashboard: portal template %s: %w", n, err)
 			return

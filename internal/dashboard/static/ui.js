@@ -25,6 +25,22 @@
   if (active && active.parentNode.scrollWidth > active.parentNode.clientWidth) {
     active.parentNode.scrollLeft = active.offsetLeft - active.parentNode.offsetLeft - 40;
   }
+  // File pickers (partial-filepick.html): the native input is hidden, so
+  // the chosen names (or "none chosen") show in the span beside its label,
+  // in the page's language; a form's reset clears them with the files.
+  var sep = /^zh/.test(document.documentElement.lang) ? '、' : ', ';
+  document.querySelectorAll('input.filepick-input').forEach(function (inp) {
+    var out = document.getElementById(inp.id + '-names');
+    if (!out) { return; }
+    var show = function () {
+      var names = Array.prototype.map.call(inp.files || [], function (f) { return f.name; });
+      out.textContent = names.length ? names.join(sep) : out.getAttribute('data-none');
+    };
+    inp.addEventListener('change', show);
+    // reset fires before the form clears its fields.
+    if (inp.form) { inp.form.addEventListener('reset', function () { setTimeout(show, 0); }); }
+    show(); // a page restored from history keeps its files
+  });
   document.querySelectorAll('[data-print]').forEach(function (b) {
     b.addEventListener('click', function () { window.print(); });
   });
