@@ -80,6 +80,15 @@ type Timing struct {
 	PersistCount int           `json:"persist_count" yaml:"persist_count"`
 }
 
+// Run is how long the condition of a screening rule (signs 20 and 22)
+// must hold before the rule fires: a run of consecutive valid values that
+// has lasted Duration, with at least MinCount values (a single value
+// never makes a run). A zero Duration disables the rule.
+type Run struct {
+	Duration time.Duration `json:"duration" yaml:"duration"`
+	MinCount int           `json:"min_count" yaml:"min_count"`
+}
+
 // Config holds the thresholds of every rule. Thresholds that no standard
 // fixes are our defaults (DefaultConfig), to be set by the bureau.
 type Config struct {
@@ -126,9 +135,8 @@ type Config struct {
 	// values have all been so for Duration (and at least MinCount of them).
 	// Only series whose analyser has a detection limit are screened.
 	NearDetection struct {
-		Factor   float64       `json:"factor" yaml:"factor"`
-		Duration time.Duration `json:"duration" yaml:"duration"`
-		MinCount int           `json:"min_count" yaml:"min_count"`
+		Factor float64 `json:"factor" yaml:"factor"`
+		Run
 		Timing
 	} `json:"near_detection" yaml:"near_detection"`
 
@@ -139,9 +147,8 @@ type Config struct {
 	// limit (a concentration analyser) are screened: pH, oxygen and flow
 	// run in narrow bands by nature.
 	NarrowBand struct {
-		Share    float64       `json:"share" yaml:"share"`
-		Duration time.Duration `json:"duration" yaml:"duration"`
-		MinCount int           `json:"min_count" yaml:"min_count"`
+		Share float64 `json:"share" yaml:"share"`
+		Run
 		Timing
 	} `json:"narrow_band" yaml:"narrow_band"`
 

@@ -169,13 +169,9 @@ type series struct {
 	// not screened), and the current run of valid values near the limit,
 	// and within the narrow band [bandLo, bandHi].
 	dl, span       float64
-	dlStart        int64
-	dlN            int32
-	dlIn           bool
+	dlRun          runState
 	bandLo, bandHi float64
-	bandStart      int64
-	bandN          int32
-	bandIn         bool
+	bandRun        runState
 
 	ep [numRules]episode
 }
@@ -575,6 +571,24 @@ func (sr *series) gap(t int64) bool {
 	return !sr.hasValid || t-sr.lastValidT > 2*sr.interval
 }
 
+// runState is the state of a run of consecutive valid values (signs 20 and
+// 22): when it started, how many values it holds, whether one is going.
+type runState struct {
+	start int64
+	n     int32
+	in    bool
+}
+
+// begin starts a new run at t.
+func (r *runState) begin(t int64) { *r = runState{start: t, in: true} }
+
+// add counts a value at t and reports whether the run has now lasted as
+// long as c asks.
+func (r *runState) add(t int64, c Run) bool {
+	r.n++
+	return t-r.start >= int64(c.Duration/time.Second) && int(r.n) >= max(c.MinCount, 1)
+}
+
 // nearDetection is sign 20 of the falsification list (marking.Signs, item
 // 20: 数据长期在仪器分析方法检出限上下波动): the run of consecutive valid
 // values at most NearDetection.Factor × the detection limit; it fires once
@@ -587,15 +601,14 @@ func (e *Engine) nearDetection(sr *series, id SeriesID, t int64, v float64, out 
 		return out
 	}
 	if v > bound {
-		sr.dlIn = false
+		sr.dlRun.in = false
 		return e.clear(&sr.ep[RuleNearDetection], RuleNearDetection, id, sr.dev, t, out)
 	}
-	if !sr.dlIn || sr.gap(t) {
-		sr.dlIn, sr.dlStart, sr.dlN = true, t, 0
+	if !sr.dlRun.in || sr.gap(t) {
+		sr.dlRun.begin(t)
 		out = e.clear(&sr.ep[RuleNearDetection], RuleNearDetection, id, sr.dev, t, out)
 	}
-	sr.dlN++
-	if d := t - sr.dlStart; d >= int64(c.Duration/time.Second) && int(sr.dlN) >= max(c.MinCount, 1) {
+	if sr.dlRun.add(t, c.Run) {
 		out = e.fire(&sr.ep[RuleNearDetection], e.tNearDL, 0, RuleNearDetection, id, sr.dev, t, v, bound, out)
 	}
 	return out
@@ -614,14 +627,13 @@ func (e *Engine) narrowBand(sr *series, id SeriesID, t int64, v float64, out []O
 	}
 	width := c.Share * sr.span
 	lo, hi := min(sr.bandLo, v), max(sr.bandHi, v)
-	if !sr.bandIn || sr.gap(t) || hi-lo > width {
-		sr.bandIn, sr.bandStart, sr.bandN, sr.bandLo, sr.bandHi = true, t, 0, v, v
+	if !sr.bandRun.in || sr.gap(t) || hi-lo > width {
+		sr.bandRun.begin(t)
 		lo, hi = v, v
 		out = e.clear(&sr.ep[RuleNarrowBand], RuleNarrowBand, id, sr.dev, t, out)
 	}
 	sr.bandLo, sr.bandHi = lo, hi
-	sr.bandN++
-	if d := t - sr.bandStart; d >= int64(c.Duration/time.Second) && int(sr.bandN) >= max(c.MinCount, 1) {
+	if sr.bandRun.add(t, c.Run) {
 		out = e.fire(&sr.ep[RuleNarrowBand], e.tBand, 0, RuleNarrowBand, id, sr.dev, t, hi-lo, width, out)
 	}
 	return out

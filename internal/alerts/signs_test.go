@@ -18,13 +18,35 @@ func analyser() *model.DeviceFactor {
 // table row stays readable: 4 hourly values (3 h) make a run long enough.
 func signsConfig() Config {
 	cfg := DefaultConfig()
-	cfg.NearDetection.Duration = 3 * time.Hour
-	cfg.NearDetection.MinCount = 4
+	cfg.NearDetection.Run = Run{Duration: 3 * time.Hour, MinCount: 4}
 	cfg.NearDetection.Timing = Timing{CoolDown: time.Hour, Persist: 2 * time.Hour}
-	cfg.NarrowBand.Duration = 3 * time.Hour
-	cfg.NarrowBand.MinCount = 4
+	cfg.NarrowBand.Run = Run{Duration: 3 * time.Hour, MinCount: 4}
 	cfg.NarrowBand.Timing = Timing{CoolDown: time.Hour, Persist: 2 * time.Hour}
 	return cfg
+}
+
+// TestRunHeld: the run both screening rules share has lasted once its
+// duration is reached AND it holds MinCount values (and at least one);
+// either alone is not enough; begin starts it afresh.
+func TestRunHeld(t *testing.T) {
+	c := Run{Duration: 3 * time.Hour, MinCount: 5}
+	var r runState
+	r.begin(h0)
+	var got []bool
+	for _, at := range []int64{h0, h0 + hour, h0 + 2*hour, h0 + 3*hour, h0 + 3*hour + 60, h0 + 4*hour} {
+		got = append(got, r.add(at, c))
+	}
+	// 3 h reached at the fourth value, five values only at the fifth.
+	if want := []bool{false, false, false, false, true, true}; !reflect.DeepEqual(got, want) {
+		t.Errorf("held %v, want %v", got, want)
+	}
+	r.begin(h0 + 5*hour)
+	if r.add(h0+9*hour, c) || r.n != 1 || !r.in {
+		t.Errorf("after begin: %+v", r)
+	}
+	if r.begin(h0); !r.add(h0, Run{}) {
+		t.Error("a zero Run is held by one value")
+	}
 }
 
 func signsEngine(t *testing.T, cfg Config, a *model.DeviceFactor) *Engine {
