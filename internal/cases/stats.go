@@ -1,7 +1,9 @@
 package cases
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -41,6 +43,14 @@ func Recurrence(history []Case, c Case, days int) RecurrenceResult {
 	}
 	r.Recurring = len(prior) > 0
 	return r
+}
+
+// RecurrenceNote is the note that flags a recurrence for the rule-making
+// review, in Chinese and English: the same enterprise's same kind of
+// problem again within days, after the prior cases.
+func RecurrenceNote(days int, prior []string) (zh, en string) {
+	return fmt.Sprintf("同一企业同类问题%d日内再次发生：%s", days, strings.Join(prior, "、")),
+		fmt.Sprintf("the same kind of problem recurred at the same enterprise within %d days: %s", days, strings.Join(prior, ", "))
 }
 
 func problemKey(c Case) string {

@@ -2,10 +2,8 @@ package dashboard
 
 import (
 	"context"
-	"github.com/ecowatch/ecowatch/internal/marking"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -266,6 +264,9 @@ type caseData struct {
 	EnterpriseName string
 	Findings       []findingRow
 	Evidence       []evidenceRow
+	// Report and ExtensionReason are a person's words, marked on an
+	// English page when they are Chinese (asWritten).
+	Report, ExtensionReason string
 }
 
 // caseEvent is a history entry with the assignees' names and the finding
@@ -275,34 +276,7 @@ type caseEvent struct {
 	Who     string // assignees: name (id), …
 	Finding string
 	Note    string // the reason in the page's language (eventNote)
-}
-
-// oldRuleCode is a judgement rule's code as notes stored before the
-// rules were named in words wrote it: （规则 no-mark，…）, （规则 mark:TYPE）.
-var oldRuleCode = regexp.MustCompile(`规则 (no-mark|late-mark|mark-rejected|false-stop|mark:[a-z0-9-]+)`)
-
-// eventNote is an event's reason in lang. The platform's notes carry
-// their English (ReasonEN); one stored before shows its Chinese, marked
-// "(recorded in Chinese only)" on an English page, and with its rule's
-// code named in words on a Chinese one (the code stays in the stored
-// decision, for machines). A person's words are shown as written.
-func eventNote(e cases.Event, lang string) string {
-	if e.Reason == "" || e.Role != cases.RoleSystem {
-		return e.Reason
-	}
-	if lang == "en" {
-		if e.ReasonEN != "" {
-			return e.ReasonEN
-		}
-		return e.Reason + " " + tr(lang, "acc.reason.zhonly")
-	}
-	rules := marking.DefaultRules()
-	return oldRuleCode.ReplaceAllStringFunc(e.Reason, func(m string) string {
-		if n := marking.RuleName(&rules, strings.TrimPrefix(m, "规则 "), false); n != "" {
-			return "规则：" + n
-		}
-		return m
-	})
+	Report  string // the report as written (asWritten)
 }
 
 type findingRow struct {
@@ -337,14 +311,17 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 	}
 	dl := deadlinesOf(c, h.cfg.Now())
 	d := &caseData{caseRow: newCaseRow(c, p.Lang, countyNames(reg, p.Lang)[c.County], dl),
-		Offers: caseOffers(c, p), Labels: map[string]string{}}
+		Offers: caseOffers(c, p), Labels: map[string]string{}, Report: asWritten(c.Report, p.Lang)}
+	if c.Extension != nil {
+		d.ExtensionReason = asWritten(c.Extension.Reason, p.Lang)
+	}
 	for _, e := range reg.Enterprises {
 		if e.USCC == c.Enterprise {
 			d.EnterpriseName = e.Name
 		}
 	}
 	for _, e := range evs {
-		ce := caseEvent{Event: e, Note: eventNote(e, p.Lang)}
+		ce := caseEvent{Event: e, Note: eventNote(e, p.Lang), Report: asWritten(e.Report, p.Lang)}
 		var who []string
 		for i, id := range e.Assignees {
 			n := id

@@ -59,12 +59,6 @@ var markingMessages = map[string][2]string{
 	"mark.outcome.late":       {"逾期标记立案", "late mark, case opened"},
 	"mark.outcome.false-stop": {"疑似虚假标记立案", "suspected false mark, case opened"},
 	"mark.outcome.below-rate": {"传输有效率不达标立案", "rate below threshold, case opened"},
-	"mark.rule.no-mark":       {"无有效标记", "no valid mark"},
-	"mark.rule.late-mark":     {"标记逾期", "late mark"},
-	"mark.rule.false-stop":    {"停运标记与用电数据矛盾", "stop contradicted by electricity data"},
-	"mark.rule.mark-rejected": {"标记被驳回，重新判定超标", "mark rejected: exceedance judged again"},
-	"mark.rule.rate":          {"传输有效率低于阈值", "rate below threshold"},
-	"mark.rule.mark":          {"标记", "mark"},
 	"rates.title":             {"传输有效率", "Effective transmission rates"},
 	"rates.day":               {"日", "Day"},
 	"rates.month":             {"月", "Month"},
@@ -121,25 +115,12 @@ var markingFuncs = template.FuncMap{
 // pctOf writes a rate as a percentage with two decimals.
 func pctOf(v float64) string { return ftoa2(100*v) + "%" }
 
-// markRule writes a decision's rule in the reader's language.
+// markRule writes a decision's rule in the reader's language, by the
+// marking rules' own names (marking.RuleName: the same words as the
+// case timeline's notes); an unknown code is not shown.
 func markRule(p *page, rule string) string {
-	switch {
-	case rule == "no-mark", rule == "late-mark", rule == "false-stop", rule == "mark-rejected":
-		return p.T("mark.rule." + rule)
-	case rule == "rate-threshold":
-		return p.T("mark.rule.rate")
-	case strings.HasPrefix(rule, "mark:"):
-		r := marking.DefaultRules()
-		if t, ok := r.Type(strings.TrimPrefix(rule, "mark:")); ok {
-			if p.En() {
-				return p.T("mark.rule.mark") + ": " + t.En
-			}
-			return p.T("mark.rule.mark") + "：" + t.Zh
-		}
-	case strings.HasPrefix(rule, "flag:"):
-		return p.T("mark.rule.mark")
-	}
-	return ""
+	r := marking.DefaultRules()
+	return marking.RuleName(&r, rule, p.En())
 }
 
 func ftoa2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/factors"
 )
 
 // FlagEffect is what a device's own data flag (HJ 212-2017 table 8) makes
@@ -169,17 +171,19 @@ type Decision struct {
 }
 
 // ruleNames are the judgement rules' names (the stable codes stay in the
-// decisions, for machines), Chinese and English.
+// decisions, for machines), Chinese and English: the one wording of each
+// rule, for the case timeline's notes and the desk's decisions alike.
 var ruleNames = map[string][2]string{
-	"no-mark":       {"未标记", "not marked"},
-	"late-mark":     {"标记逾期", "marked late"},
-	"false-stop":    {"停运标记与用电数据矛盾", "stop contradicted by electricity data"},
-	"mark-rejected": {"标记被驳回或更正，重新判定超标", "mark rejected or corrected: exceedance judged again"},
+	"no-mark":        {"未标记", "not marked"},
+	"late-mark":      {"标记逾期", "marked late"},
+	"false-stop":     {"停运标记与用电数据矛盾", "stop contradicted by electricity data"},
+	"mark-rejected":  {"标记被驳回或更正，重新判定超标", "mark rejected or corrected: exceedance judged again"},
+	"rate-threshold": {"传输有效率低于阈值", "transmission rate below the threshold"},
 }
 
 // RuleName names a judgement rule in Chinese, or in English when en; a
-// mark's rule ("mark:TYPE") by the mark type's name in r; "" for a code
-// it does not know.
+// mark's rule ("mark:TYPE") by the mark type's name in r, a device flag's
+// ("flag:M") by the flag's HJ 212 meaning; "" for a code it does not know.
 func RuleName(r *RuleSet, rule string, en bool) string {
 	pick := func(w [2]string) string {
 		if en {
@@ -195,6 +199,11 @@ func RuleName(r *RuleSet, rule string, en bool) string {
 			return pick([2]string{"标记：" + t.Zh, "mark: " + t.En})
 		}
 	}
+	if f, ok := strings.CutPrefix(rule, "flag:"); ok && f != "" {
+		if zh, en := factors.Flag(f, "zh"), factors.Flag(f, "en"); zh != f {
+			return pick([2]string{"设备数据标识：" + zh, "device data flag: " + en})
+		}
+	}
 	return ""
 }
 
@@ -206,4 +215,38 @@ func (r *RuleSet) SourceName(key string, en bool) string {
 		return s.RefEN
 	}
 	return s.Ref
+}
+
+// effectWords say what a mark's effect does to the data of the marked
+// period, in the timeline notes' sentence "标记期间数据…" / "the data of
+// the marked period …": Chinese and English.
+var effectWords = map[Effect][2]string{
+	EffectInvalid:  {"无效，不作为超标判定依据", "are invalid and no basis for judging an exceedance"},
+	EffectExcluded: {"不参与超标判定", "take no part in judging an exceedance"},
+	EffectNotDue:   {"不计入应传输数据", "are not counted as data due"},
+	EffectNone:     {"照常判定", "are judged as usual"},
+}
+
+// EffectWords says what effect e does to the marked data, in English when
+// en; an effect without words (recorded only) is judged as usual.
+func EffectWords(e Effect, en bool) string {
+	w, ok := effectWords[e]
+	if !ok {
+		w = effectWords[EffectNone]
+	}
+	if en {
+		return w[1]
+	}
+	return w[0]
+}
+
+// EffectOf is the effect whose Chinese words are zh (notes stored with
+// the words only); false when no effect has them.
+func EffectOf(zh string) (Effect, bool) {
+	for e, w := range effectWords {
+		if w[0] == zh {
+			return e, true
+		}
+	}
+	return EffectNone, false
 }

@@ -229,8 +229,8 @@ func (s *Service) flagRecurrence(ctx context.Context, c cases.Case) cases.Case {
 	if !r.Recurring {
 		return c
 	}
-	reason := fmt.Sprintf("同一企业同类问题%d日内再次发生：%s", days, strings.Join(r.Prior, "、"))
-	n, _, err := s.Act(ctx, c.ID, 0, cases.Action{Kind: cases.ActFlagReview, Reason: reason}, System)
+	zh, en := cases.RecurrenceNote(days, r.Prior)
+	n, _, err := s.Act(ctx, c.ID, 0, cases.Action{Kind: cases.ActFlagReview, Reason: zh, ReasonEN: en}, System)
 	if err != nil {
 		s.log().Warn("recurrence flag failed", "case", c.ID, "err", err)
 		return c

@@ -313,6 +313,10 @@ func testRecurrenceFlagsReview(t *testing.T, be storetest.Backend) {
 	if last.Action != cases.ActFlagReview || !strings.Contains(last.Reason, first.ID) {
 		t.Errorf("last event %s %q, want a flag-review naming %s", last.Action, last.Reason, first.ID)
 	}
+	// The platform's note carries its English, stored on both stores.
+	if !strings.HasPrefix(last.ReasonEN, "the same kind of problem recurred at the same enterprise within ") || !strings.Contains(last.ReasonEN, first.ID) {
+		t.Errorf("last event's English %q, want the recurrence naming %s", last.ReasonEN, first.ID)
+	}
 	other, err := s.Register(context.Background(), cases.Case{Source: cases.SourceInspection, Line: "air-vocs", County: "371502",
 		Enterprise: "E2", Severity: 1, Title: "leak"}, city)
 	if err != nil {

@@ -384,9 +384,9 @@ func (s *Service) react(ctx context.Context, m marking.Mark) {
 		// The enterprise's reason is its own words, quoted as written.
 		note := Why{
 			Zh: fmt.Sprintf("企业数据标记 %s（第%d版）：%s，%s 至 %s，理由：%s。依据 %s，标记期间数据%s（规则：%s）。",
-				m.ID, m.Version, ty.Zh, from, to, m.Reason, r.SourceName(ty.Source, false), effectZh(ty.Effect), marking.RuleName(r, "mark:"+ty.Code, false)),
+				m.ID, m.Version, ty.Zh, from, to, m.Reason, r.SourceName(ty.Source, false), marking.EffectWords(ty.Effect, false), marking.RuleName(r, "mark:"+ty.Code, false)),
 			En: fmt.Sprintf("data mark %s (version %d) by the enterprise: %s, %s to %s, reason: %s. Under %s the data of the marked period %s (rule: %s).",
-				m.ID, m.Version, ty.En, from, to, m.Reason, r.SourceName(ty.Source, true), effectEn(ty.Effect), marking.RuleName(r, "mark:"+ty.Code, true)),
+				m.ID, m.Version, ty.En, from, to, m.Reason, r.SourceName(ty.Source, true), marking.EffectWords(ty.Effect, true), marking.RuleName(r, "mark:"+ty.Code, true)),
 		}
 		if _, _, err := s.Cases.Act(ctx, c.ID, c.Seq, cases.Action{Kind: cases.ActNote, Reason: note.Zh, ReasonEN: note.En}, casesvc.AlertSystem); err != nil {
 			s.log().Warn("marking: note on case", "case", c.ID, "err", err)
@@ -396,30 +396,6 @@ func (s *Service) react(ctx context.Context, m marking.Mark) {
 		d.Outcome, d.Rule, d.Case = marking.OutcomeAnnotated, "mark:"+ty.Code, c.ID
 		s.decide(ctx, d)
 	}
-}
-
-func effectEn(e marking.Effect) string {
-	switch e {
-	case marking.EffectInvalid:
-		return "are invalid and no basis for judging an exceedance"
-	case marking.EffectExcluded:
-		return "take no part in judging an exceedance"
-	case marking.EffectNotDue:
-		return "are not counted as data due"
-	}
-	return "are judged as usual"
-}
-
-func effectZh(e marking.Effect) string {
-	switch e {
-	case marking.EffectInvalid:
-		return "无效，不作为超标判定依据"
-	case marking.EffectExcluded:
-		return "不参与超标判定"
-	case marking.EffectNotDue:
-		return "不计入应传输数据"
-	}
-	return "照常判定"
 }
 
 func (s *Service) outletName(ctx context.Context, m marking.Mark) string {
