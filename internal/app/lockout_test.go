@@ -22,14 +22,7 @@ func TestLockoutOpensCase(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	dsn := storetest.SQLiteDSN(dir)
-	st, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	seed(t, dsn)
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC).UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }

@@ -12,7 +12,6 @@ import (
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/bus"
 	"github.com/ecowatch/ecowatch/internal/forward"
-	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/metrics"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
@@ -88,21 +87,13 @@ func (u *fakeUpper) has(key string) bool {
 func TestWriterRolesForward(t *testing.T) {
 	ctx := context.Background()
 	dsn := storetest.DSN(t, storetest.Postgres)
-	st := storetest.OpenDSN(t, dsn)
-	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
-		t.Fatal(err)
-	}
+	seededStore(t, dsn)
 	up := newFakeUpper(t)
 	fc, err := forward.Parse("forward.yaml", []byte("targets:\n  - name: province\n    address: "+up.ln.Addr().String()+"\n    select: {all: true}\n    data: [minute]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	bc := bus.Config{URL: srv.ClientURL(), Partitions: 2}
+	bc, _ := embeddedBus(t, 2)
 	writer := func(id string) *WriterRole {
 		w, err := StartWriterRole(ctx, WriterRoleConfig{DSN: dsn, Bus: bc, RollupEvery: -1, Forward: fc, ForwardRetry: 100 * time.Millisecond,
 			Writer: bus.WriterConfig{ID: id, MaxWait: 20 * time.Millisecond, LeaseTTL: 2 * time.Second}})
@@ -120,10 +111,7 @@ func TestWriterRolesForward(t *testing.T) {
 			}
 		}
 	}()
-	gc := gateway.DefaultConfig()
-	gc.Addr = "127.0.0.1:0"
-	gc.BatchInterval = 5 * time.Millisecond
-	g, err := StartGatewayRole(ctx, GatewayRoleConfig{DSN: dsn, Bus: bc, Gateway: gc})
+	g, err := StartGatewayRole(ctx, GatewayRoleConfig{DSN: dsn, Bus: bc, Gateway: testGateway()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,55 @@ func testRegistry() *model.Registry {
 	}
 }
 
+// seed imports the test registry into the store at dsn and closes it,
+// for a role or app that opens the store itself.
+func seed(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seededStore is the store at dsn with the test registry imported, open
+// until t ends, for a test that reads what the roles wrote.
+func seededStore(t *testing.T, dsn string) store.Store {
+	t.Helper()
+	st := storetest.OpenDSN(t, dsn)
+	if err := st.ImportRegistry(context.Background(), testRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// embeddedBus starts a JetStream server of its own for t and returns the
+// roles' configuration for it and its shutdown (for a test of a bus
+// going away; it is shut down anyway when t ends, after the roles the
+// test shut down).
+func embeddedBus(t *testing.T, partitions int) (bus.Config, func()) {
+	t.Helper()
+	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	return bus.Config{URL: srv.ClientURL(), Partitions: partitions}, srv.Shutdown
+}
+
+// testGateway is a gateway on a free local port that flushes its batches
+// quickly, so an upload is acknowledged without waiting.
+func testGateway() gateway.Config {
+	gc := gateway.DefaultConfig()
+	gc.Addr = "127.0.0.1:0"
+	gc.BatchInterval = 5 * time.Millisecond
+	return gc
+}
+
 func TestRoles(t *testing.T) { storetest.Each(t, testRoles) }
 
 // testRoles runs a gateway role and a writer role on one embedded
@@ -42,14 +91,7 @@ func TestRoles(t *testing.T) { storetest.Each(t, testRoles) }
 func testRoles(t *testing.T, backend storetest.Backend) {
 	ctx := context.Background()
 	dsn := storetest.DSN(t, backend)
-	st, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
-		t.Fatal(err)
-	}
+	st := seededStore(t, dsn)
 	// A machine account with a token for the metrics.
 	if err := st.PutUser(ctx, model.User{ID: "prometheus", Name: "Prometheus", Role: model.RoleMachine, CreatedAt: time.Now()}, nil); err != nil {
 		t.Fatal(err)
@@ -58,12 +100,7 @@ func testRoles(t *testing.T, backend storetest.Backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	bc := bus.Config{URL: srv.ClientURL(), Partitions: 4}
+	bc, stopBus := embeddedBus(t, 4)
 
 	ready := filepath.Join(t.TempDir(), "writer.json")
 	w, err := StartWriterRole(ctx, WriterRoleConfig{DSN: dsn, Bus: bc, OpsAddr: "127.0.0.1:0", ReadyFile: ready,
@@ -75,10 +112,7 @@ func testRoles(t *testing.T, backend storetest.Backend) {
 	if b, err := os.ReadFile(ready); err != nil || !strings.Contains(string(b), `"http":"`+w.OpsAddr()+`"`) {
 		t.Errorf("writer ready file %s (%v)", b, err)
 	}
-	gc := gateway.DefaultConfig()
-	gc.Addr = "127.0.0.1:0"
-	gc.BatchInterval = 5 * time.Millisecond
-	g, err := StartGatewayRole(ctx, GatewayRoleConfig{DSN: dsn, Bus: bc, Gateway: gc, OpsAddr: "127.0.0.1:0"})
+	g, err := StartGatewayRole(ctx, GatewayRoleConfig{DSN: dsn, Bus: bc, Gateway: testGateway(), OpsAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +178,7 @@ func testRoles(t *testing.T, backend storetest.Backend) {
 	}
 
 	// A writer whose bus is gone is not ready (and says why).
-	srv.Shutdown()
+	stopBus()
 	waitFor(t, "writer /readyz 503 once the bus is down", func() bool {
 		code, body := get(t, "http://"+w.OpsAddr()+"/readyz", "")
 		return code == 503 && strings.Contains(body, "bus")
@@ -237,18 +271,8 @@ func TestServeWithEmbeddedBus(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	dsn := storetest.DSN(t, storetest.SQLite)
-	st, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	gc := gateway.DefaultConfig()
-	gc.Addr = "127.0.0.1:0"
-	gc.BatchInterval = 5 * time.Millisecond
-	a, err := Start(ctx, Config{DSN: dsn, DataDir: dir, Gateway: gc, Bus: &bus.Config{Partitions: 2}, BusDir: filepath.Join(dir, "nats")})
+	seed(t, dsn)
+	a, err := Start(ctx, Config{DSN: dsn, DataDir: dir, Gateway: testGateway(), Bus: &bus.Config{Partitions: 2}, BusDir: filepath.Join(dir, "nats")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,11 +285,7 @@ func TestServeWithEmbeddedBus(t *testing.T) {
 	if a.Alerts.Stats().Batches == 0 {
 		t.Error("the alert rules saw no committed batch")
 	}
-	st, err = store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenDSN(t, dsn)
 	raws, err := st.RawFrames(ctx, store.RawQuery{MN: testMN})
 	if err != nil {
 		t.Fatal(err)
@@ -284,14 +304,7 @@ func TestServeWithEmbeddedBus(t *testing.T) {
 func TestWriterRetention(t *testing.T) {
 	ctx := context.Background()
 	dsn := storetest.DSN(t, storetest.SQLite)
-	st, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
-		t.Fatal(err)
-	}
+	st := seededStore(t, dsn)
 	old, recent := time.Now().AddDate(-2, 0, 0), time.Now().Add(-time.Hour)
 	var b store.Batch
 	for _, at := range []time.Time{old, recent} {
@@ -302,12 +315,8 @@ func TestWriterRetention(t *testing.T) {
 	if err := st.CommitBatch(ctx, &b); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	w, err := StartWriterRole(ctx, WriterRoleConfig{DSN: dsn, Bus: bus.Config{URL: srv.ClientURL(), Partitions: 1},
+	bus1, _ := embeddedBus(t, 1)
+	w, err := StartWriterRole(ctx, WriterRoleConfig{DSN: dsn, Bus: bus1,
 		Writer: bus.WriterConfig{ID: "w"}, RollupEvery: -1, Retention: 365 * 24 * time.Hour, RawRetention: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -331,20 +340,8 @@ func TestWriterRetention(t *testing.T) {
 func TestWebRoleFollowsCommittedFeed(t *testing.T) {
 	ctx := context.Background()
 	dsn := storetest.DSN(t, storetest.SQLite)
-	st, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	bc := bus.Config{URL: srv.ClientURL(), Partitions: 2}
+	seed(t, dsn)
+	bc, _ := embeddedBus(t, 2)
 	web, err := Start(ctx, Config{DSN: dsn, DataDir: t.TempDir(), DisableGateway: true, Bus: &bc})
 	if err != nil {
 		t.Fatal(err)
@@ -356,10 +353,7 @@ func TestWebRoleFollowsCommittedFeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Shutdown(ctx)
-	gc := gateway.DefaultConfig()
-	gc.Addr = "127.0.0.1:0"
-	gc.BatchInterval = 5 * time.Millisecond
-	g, err := StartGatewayRole(ctx, GatewayRoleConfig{DSN: dsn, Bus: bc, Gateway: gc})
+	g, err := StartGatewayRole(ctx, GatewayRoleConfig{DSN: dsn, Bus: bc, Gateway: testGateway()})
 	if err != nil {
 		t.Fatal(err)
 	}
