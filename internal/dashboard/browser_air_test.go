@@ -1,0 +1,59 @@
+package dashboard_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserAirFits: the air page's tables fit a 1366-wide laptop in both
+// languages (the English headers and county names are longer: they wrap
+// rather than push the table sideways) — neither the page nor a table's
+// own container scrolls sideways. On a phone a table may scroll inside its
+// container, the page itself not.
+func TestBrowserAirFits(t *testing.T) {
+	exe := chromium(t)
+	base, _ := browserApp(t)
+	ctx, consoleErrors := browser(t, exe)
+	shots := screenshotDir(t)
+	for _, lang := range []string{"zh", "en"} {
+		for _, v := range viewports {
+			t.Run(lang+"-"+v.name, func(t *testing.T) {
+				pctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+				defer cancel()
+				if err := chromedp.Do(pctx,
+					emulate(v.width, v.height, v.phone),
+					chromedp.Navigate(base+"/air?lang="+lang),
+					chromedp.WaitVisible("#rankings tbody tr"),
+				); err != nil {
+					t.Fatal(err)
+				}
+				if w, iw := eval[int](ctx, t, `document.documentElement.scrollWidth`), eval[int](ctx, t, `window.innerWidth`); w > iw {
+					t.Errorf("the page is %d px wide in a %d px window", w, iw)
+				}
+				if !v.phone {
+					// Each table's container: its content no wider than itself.
+					over := eval[[]string](ctx, t, `Array.prototype.filter.call(document.querySelectorAll('.scroll'), function (d) { return d.scrollWidth > d.clientWidth + 1; })
+						.map(function (d) { var tb = d.querySelector('table'); return (tb.id || tb.className) + ': ' + d.scrollWidth + ' > ' + d.clientWidth; })`)
+					if len(over) > 0 {
+						t.Errorf("tables scroll sideways: %v", over)
+					}
+				}
+				buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(shots, "air-"+lang+"-"+v.name+".png"), buf, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+	if errs := consoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}
