@@ -216,3 +216,48 @@ func isDigits(b []byte) bool {
 	}
 	return true
 }
+
+// stDigits and cnDigits are knownST and knownCN as tables indexed by the
+// code's value, for Decode, which asks them once per frame: ST "00".."99"
+// and, per edition (2005, 2017, 2025), CN "0000".."9999" as bits.
+// TestCodeTables checks them against knownST and knownCN for every code.
+var stDigits = func() (t [100]bool) {
+	for n := range t {
+		t[n] = knownST([]byte{byte('0' + n/10), byte('0' + n%10)})
+	}
+	return t
+}()
+
+var cnDigits = func() (t [3][(10000 + 63) / 64]uint64) {
+	for v := V2005; v <= V2025; v++ {
+		for n := range 10000 {
+			if knownCN([]byte{byte('0' + n/1000), byte('0' + n/100%10), byte('0' + n/10%10), byte('0' + n%10)}, v) {
+				t[v][n/64] |= 1 << (n % 64)
+			}
+		}
+	}
+	return t
+}()
+
+// stKnown is knownST.
+func stKnown(st []byte) bool {
+	if len(st) == 2 {
+		if a, b := uint(st[0]-'0'), uint(st[1]-'0'); a < 10 && b < 10 {
+			return stDigits[(a*10+b)%100]
+		}
+	}
+	return knownST(st)
+}
+
+// cnKnown is knownCN for a CN of four digits.
+func cnKnown(cn []byte, v Version) bool {
+	if len(cn) != 4 {
+		return knownCN(cn, v)
+	}
+	n := (uint(cn[0]-'0')*1000 + uint(cn[1]-'0')*100 + uint(cn[2]-'0')*10 + uint(cn[3]-'0')) % 10000
+	e := V2017 // the table of every edition but 2005 and 2025
+	if v == V2005 || v == V2025 {
+		e = v
+	}
+	return cnDigits[e][n/64]&(1<<(n%64)) != 0
+}

@@ -69,3 +69,28 @@ func TestIsDigits(t *testing.T) {
 		}
 	}
 }
+
+// Decode's ST and CN tables agree with the code sets for every code.
+func TestCodeTables(t *testing.T) {
+	for a := range 256 {
+		for b := range 256 {
+			st := []byte{byte(a), byte(b)}
+			if stKnown(st) != knownST(st) {
+				t.Errorf("stKnown(%q) = %v", st, stKnown(st))
+			}
+		}
+	}
+	for _, st := range []string{"", "3", "321"} {
+		if stKnown([]byte(st)) {
+			t.Errorf("stKnown(%q)", st)
+		}
+	}
+	for n := range 10000 {
+		cn := []byte{byte('0' + n/1000), byte('0' + n/100%10), byte('0' + n/10%10), byte('0' + n%10)}
+		for v := V2005; v <= V2025+2; v++ {
+			if cnKnown(cn, v) != knownCN(cn, v) {
+				t.Errorf("cnKnown(%s, %v) = %v", cn, v, cnKnown(cn, v))
+			}
+		}
+	}
+}

@@ -348,33 +348,38 @@ func (d *decoder) header(seg []byte, base int) error {
 // starts. Otherwise it changes nothing and reports false, and the loop
 // reads the header.
 func (d *decoder) headerUsual(seg []byte, base int, offs *[rankCount]int) (cp int, ok bool) {
-	var vals [rankMN + 1][]byte
-	var at [rankFlag + 1]int
-	i := 0
-	for r, name := range [...]uint32{'Q' | 'N'<<8 | '='<<16, 'S' | 'T'<<8 | '='<<16, 'C' | 'N'<<8 | '='<<16, 'P' | 'W'<<8 | '='<<16, 'M' | 'N'<<8 | '='<<16} {
-		if i+4 > len(seg) || binary.LittleEndian.Uint32(seg[i:])&0xFFFFFF != name {
-			return 0, false
-		}
-		e := indexSemicolon(seg, i+3)
-		if e == len(seg) {
-			return 0, false
-		}
-		vals[r], at[r] = seg[i+3:e], base+i+3
-		i = e + 1
-	}
-	if i+8 > len(seg) || binary.LittleEndian.Uint64(seg[i:])&(1<<40-1) != 'F'|'l'<<8|'a'<<16|'g'<<24|'='<<32 {
+	qn := usualField(seg, 0, 'Q'|'N'<<8|'='<<16)
+	st := usualField(seg, qn, 'S'|'T'<<8|'='<<16)
+	cn := usualField(seg, st, 'C'|'N'<<8|'='<<16)
+	pw := usualField(seg, cn, 'P'|'W'<<8|'='<<16)
+	mn := usualField(seg, pw, 'M'|'N'<<8|'='<<16)
+	if mn < 0 || mn+8 > len(seg) || binary.LittleEndian.Uint64(seg[mn:])&(1<<40-1) != 'F'|'l'<<8|'a'<<16|'g'<<24|'='<<32 {
 		return 0, false
 	}
-	e := indexSemicolon(seg, i+5)
-	flag, ok := atoi(seg[i+5:min(e, len(seg))], 3)
+	e := indexSemicolon(seg, mn+5)
+	flag, ok := atoi(seg[mn+5:min(e, len(seg))], 3)
 	if !ok || flag > 255 || e+3 >= len(seg) || seg[e+1] != 'C' || seg[e+2] != 'P' || seg[e+3] != '=' {
 		return 0, false
 	}
-	at[rankFlag] = base + i + 5
+	// Each field's value runs from its '=' to the ';' before the next.
 	f := d.f
-	f.QN, f.ST, f.CN, f.PW, f.MN, f.Flag = vals[rankQN], vals[rankST], vals[rankCN], vals[rankPW], vals[rankMN], flag
-	copy(offs[:], at[:])
+	f.QN, f.ST, f.CN, f.PW, f.MN, f.Flag = seg[3:qn-1], seg[qn+3:st-1], seg[st+3:cn-1], seg[cn+3:pw-1], seg[pw+3:mn-1], flag
+	*offs = [rankCount]int{base + 3, base + qn + 3, base + st + 3, base + cn + 3, base + pw + 3, base + mn + 5}
 	return e + 4, true
+}
+
+// usualField returns where the field after the one at seg[i] starts when
+// that one's name and '=' are the three bytes of name, or -1; i < 0 gives
+// -1.
+func usualField(seg []byte, i int, name uint32) int {
+	if i < 0 || i+4 > len(seg) || binary.LittleEndian.Uint32(seg[i:])&0xFFFFFF != name {
+		return -1
+	}
+	e := indexSemicolon(seg, i+3)
+	if e == len(seg) {
+		return -1
+	}
+	return e + 1
 }
 
 // check validates the header fields against the frame's edition once all
@@ -437,12 +442,12 @@ func (d *decoder) check(offs *[rankCount]int, seen uint16, base int) error {
 			return err
 		}
 	}
-	if !knownST(f.ST) {
+	if !stKnown(f.ST) {
 		if err := d.dev(DevUnknownST, max(base, offs[rankST]), "ST", "ST not in table 5"); err != nil {
 			return err
 		}
 	}
-	if len(f.CN) != 4 || !isDigits(f.CN) || !knownCN(f.CN, f.Version) {
+	if len(f.CN) != 4 || !isDigits(f.CN) || !cnKnown(f.CN, f.Version) {
 		if err := d.dev(DevUnknownCN, offs[rankCN], "CN", "CN not in table 9"); err != nil {
 			return err
 		}
