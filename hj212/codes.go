@@ -85,23 +85,31 @@ func (s *codeSet) has(b []byte) bool {
 
 // stTable is HJ 212-2017 §6.6.1, table 5 (system codes). Codes starting
 // with a letter (A0-Z9) are reserved for extension and accepted too.
-var stTable = newCodeSet(`21 22 23 24 25 26 27 31 32 33 34 35 36 37 38 39 41 51 52 91`)
+var stTable = newCodeSet(stList)
+
+const stList = `21 22 23 24 25 26 27 31 32 33 34 35 36 37 38 39 41 51 52 91`
 
 // cnTable2017 is HJ 212-2017 §6.6.5, table 9 (command codes).
-var cnTable2017 = newCodeSet(`
+var cnTable2017 = newCodeSet(cnList2017)
+
+const cnList2017 = `
 	1000 1011 1012 1013 1061 1062 1063 1064 1072
 	2011 2012 2021 2022 2031 2041 2051 2061 2081
 	3011 3012 3013 3014 3015 3016 3017 3018 3019 3020 3021
-	9011 9012 9013 9014`)
+	9011 9012 9013 9014`
 
 // cnTable2025 holds the codes HJ 212-2025 adds, as listed by
 // caoyiliang/HJ212 (Enum.cs); the 2025 text was not available to us.
-var cnTable2025 = newCodeSet(`1001 1002 1014 2013 2052 2062 2111 3022 3024 9015`)
+var cnTable2025 = newCodeSet(cnList2025)
+
+const cnList2025 = `1001 1002 1014 2013 2052 2062 2111 3022 3024 9015`
 
 // cnTable2005 holds codes of HJ/T 212-2005 that 2017 dropped (limits,
 // upper-computer address, alarm records and events), as implemented by
 // 2005-era data loggers; the 2005 text was not available to us.
-var cnTable2005 = newCodeSet(`1001 1021 1022 1031 1032 1041 1042 2071 2072`)
+var cnTable2005 = newCodeSet(cnList2005)
+
+const cnList2005 = `1001 1021 1022 1031 1032 1041 1042 2071 2072`
 
 // pollutantTable holds the codes of HJ 212-2017 Appendix B that our
 // reference notes list: water (B.1, from HJ 525-2009), air (B.2, from
@@ -146,7 +154,62 @@ func knownPollutant(code []byte, v Version) bool {
 
 // fieldTable holds the field names of table 4 that follow a pollutant
 // code ("xxxxxx-Rtd"), up to 7 bytes; knownField adds the longer ones.
-var fieldTable = newCodeSet(`Rtd Min Avg Max Cou Flag EFlag ZsRtd ZsMin ZsAvg ZsMax SN Info Data DayData RS RT`)
+var fieldTable = newCodeSet(fieldNames)
+
+const fieldNames = `Rtd Min Avg Max Cou Flag EFlag ZsRtd ZsMin ZsAvg ZsMax SN Info Data DayData RS RT`
+
+// fieldEqTable holds the same names each with its '=' ("Rtd="), packed
+// little-endian into a word, for the CP fast path: it finds a field name's
+// end and its '=' at once, so the word up to the '=' is the key to look up.
+var fieldEqTable = newWordSet(fieldNames, '=')
+
+// wordSet is a perfect hash set of up to 64 words in a fixed array: a
+// look-up is one multiply, one shift and one compare. An empty slot holds
+// wordSetEmpty, which has a byte after its first '=' and so is never
+// looked up.
+type wordSet struct {
+	slots [64]uint64
+	mul   uint64
+}
+
+// newWordSet packs each code of list, followed by the byte end, into a
+// word; the codes are 1 to 7 bytes.
+func newWordSet(list string, end byte) wordSet {
+	var words []uint64
+	for _, c := range strings.Fields(list) {
+		if len(c) > 7 {
+			panic("hj212: bad table entry " + c) // init-time programming error only
+		}
+		var b [8]byte
+		copy(b[:], c)
+		b[len(c)] = end
+		words = append(words, binary.LittleEndian.Uint64(b[:]))
+	}
+	mul := uint64(0x9E3779B97F4A7C15)
+	for {
+		mul += 0x2545F4914F6CDD1D << 1 // stays odd
+		s := wordSet{mul: mul}
+		for i := range s.slots {
+			s.slots[i] = wordSetEmpty
+		}
+		ok := true
+		for _, w := range words {
+			i := w * mul >> 58
+			if s.slots[i] != wordSetEmpty {
+				ok = false
+				break
+			}
+			s.slots[i] = w
+		}
+		if ok {
+			return s
+		}
+	}
+}
+
+const wordSetEmpty = '=' | '='<<8
+
+func (s *wordSet) has(w uint64) bool { return s.slots[w*s.mul>>58] == w }
 
 // knownField reports whether name is a field of table 4 that follows a
 // pollutant code.
@@ -222,22 +285,33 @@ func isDigits(b []byte) bool {
 // and, per edition (2005, 2017, 2025), CN "0000".."9999" as bits.
 // TestCodeTables checks them against knownST and knownCN for every code.
 var stDigits = func() (t [100]bool) {
-	for n := range t {
-		t[n] = knownST([]byte{byte('0' + n/10), byte('0' + n%10)})
+	for _, st := range strings.Fields(stList) {
+		t[digitsValue(st)] = true
 	}
 	return t
 }()
 
 var cnDigits = func() (t [3][(10000 + 63) / 64]uint64) {
-	for v := V2005; v <= V2025; v++ {
-		for n := range 10000 {
-			if knownCN([]byte{byte('0' + n/1000), byte('0' + n/100%10), byte('0' + n/10%10), byte('0' + n%10)}, v) {
-				t[v][n/64] |= 1 << (n % 64)
-			}
+	for v, list := range [...]string{V2005: cnList2005, V2017: "", V2025: cnList2025} {
+		for _, cn := range strings.Fields(cnList2017 + " " + list) {
+			n := digitsValue(cn)
+			t[v][n/64] |= 1 << (n % 64)
 		}
 	}
 	return t
 }()
+
+// digitsValue returns the value of a code table's decimal code.
+func digitsValue(s string) int {
+	n := 0
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			panic("hj212: bad table entry " + s) // init-time programming error only
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
 
 // stKnown is knownST.
 func stKnown(st []byte) bool {

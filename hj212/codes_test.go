@@ -1,6 +1,7 @@
 package hj212
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 )
@@ -91,6 +92,29 @@ func TestCodeTables(t *testing.T) {
 			if cnKnown(cn, v) != knownCN(cn, v) {
 				t.Errorf("cnKnown(%s, %v) = %v", cn, v, cnKnown(cn, v))
 			}
+		}
+	}
+}
+
+// fieldEqTable holds each field name of fieldTable with its '=' and
+// nothing else.
+func TestFieldEqTable(t *testing.T) {
+	word := func(s string) uint64 {
+		var b [8]byte
+		copy(b[:], s)
+		return binary.LittleEndian.Uint64(b[:])
+	}
+	for _, f := range strings.Fields(fieldNames) {
+		if !fieldEqTable.has(word(f + "=")) {
+			t.Errorf("%q= not found", f)
+		}
+		if fieldEqTable.has(word(f)) || fieldEqTable.has(word(f+";")) || len(f) < 7 && fieldEqTable.has(word(f+"=1")) {
+			t.Errorf("%q found without its '=' or with more", f)
+		}
+	}
+	for _, s := range []string{"=", "", "rtd=", "Rtd =", "ZsCou=", "Ia=", "\xff\xff\xff\xff\xff\xff\xff\xff"} {
+		if fieldEqTable.has(word(s)) {
+			t.Errorf("%q found", s)
 		}
 	}
 }

@@ -576,31 +576,32 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 // item starts, or done after the last item. c holds at least 8 bytes.
 func scanFast(cp []Pair, c []byte, j int, st *itemState, v Version) (_ []Pair, _ int, done bool) {
 	prevFactor, prevKnown, sep := st.prevFactor, st.prevKnown, st.sep
+	// The previous item's code with its '-' as its first bytes (code) and
+	// the mask of those bytes: an item of the same pollutant starts with
+	// them. noCode, which no item starts with, when there is no code to
+	// match or it is not known.
+	code, mask, dash := uint64(noCode), uint64(0), 0
+	if n := int(prevFactor >> 56); prevKnown && n >= 1 && n <= 7 {
+		code, mask, dash = prevFactor&(1<<(8*n)-1)|'-'<<(8*n), 1<<(8*n+8)-1, n
+	}
 	for j < len(c) {
 		x0 := load8(c, j)
 		var factor uint64
 		vs := 0 // where the value starts
-		if dm := zeroMask(x0 ^ (swarLo * '-')); dm != 0 {
+		if x0&mask == code {
+			factor = prevFactor
+		} else if dm := zeroMask(x0 ^ (swarLo * '-')); dm != 0 {
 			// "code-Field=": the code is the bytes before the dash.
-			dash := bits.TrailingZeros64(dm) >> 3
-			if dash == 0 {
+			d := bits.TrailingZeros64(dm) >> 3
+			if d == 0 || sep == ',' {
 				break
 			}
-			factor = x0&(1<<(dash*8&63)-1) | uint64(dash)<<56
-			if factor != prevFactor {
-				if sep == ',' || !plainPollutant(factor, c[j:j+dash], v) {
-					break
-				}
-			} else if !prevKnown {
+			m := (dm&-dm)<<1 - 1
+			factor = x0&(m>>8) | uint64(d)<<56
+			if !plainPollutant(factor, c[j:j+d], v) {
 				break
 			}
-			fs := j + dash + 1
-			y := load8(c, fs)
-			fl := bits.TrailingZeros64(zeroMask(y^(swarLo*'='))|zeroMask(y^(swarLo*';'))|zeroMask(y^(swarLo*','))) >> 3
-			if fl == 0 || fl == 8 || c[fs+fl] != '=' || !fieldTable.hasWord(y&(1<<(fl*8&63)-1)|uint64(fl)<<56) {
-				break
-			}
-			vs = fs + fl + 1
+			code, mask, dash = x0&m, m, d
 		} else {
 			// A key without a code: "DataTime=".
 			p := 0
@@ -615,6 +616,17 @@ func scanFast(cp []Pair, c []byte, j int, st *itemState, v Version) (_ []Pair, _
 				break
 			}
 			vs = j + p + 1
+		}
+		if factor != 0 {
+			// The field name runs to '='. A name that is in table 4
+			// holds no separator, so looking it up with its '=' is the
+			// whole check.
+			y := load8(c, j+dash+1)
+			fm := zeroMask(y ^ (swarLo * '='))
+			if !fieldEqTable.has(y & ((fm&-fm)<<1 - 1)) {
+				break
+			}
+			vs = j + dash + bits.TrailingZeros64(fm)>>3 + 2
 		}
 		// The value runs to the next ';' or ',', or to the end.
 		z := load8(c, vs)
@@ -645,6 +657,8 @@ func scanFast(cp []Pair, c []byte, j int, st *itemState, v Version) (_ []Pair, _
 		prevFactor = factor
 		if factor != 0 {
 			prevKnown = true
+		} else {
+			code, mask = noCode, 0
 		}
 		if k == len(c) {
 			return cp, k, true
@@ -655,6 +669,9 @@ func scanFast(cp []Pair, c []byte, j int, st *itemState, v Version) (_ []Pair, _
 	st.prevFactor, st.prevKnown, st.sep = prevFactor, prevKnown, sep
 	return cp, j, false
 }
+
+// noCode is scanFast's code when there is none to match.
+const noCode = ^uint64(0)
 
 // item is the general path of scanItems: it appends the item that starts
 // at c[j] and returns where the next one starts, or -1 after the last.

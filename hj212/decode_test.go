@@ -497,3 +497,38 @@ func TestDecodeHeaderUsual(t *testing.T) {
 		}
 	}
 }
+
+// The CP fast path (scanFast) takes an item of the pollutant before it by
+// its first bytes, and the field name with its '=' from a table; every
+// item it must leave to the general path, and every way back, decodes
+// exactly as the reference decoder decodes it.
+func TestDecodeItemsFastPath(t *testing.T) {
+	for _, cp := range []string{
+		"a21026-Rtd=1.5,a21026-Flag=N;a21002-Rtd=2,a21002-Flag=N",
+		"SB 1-Rtd=1,SB 1-Flag=N;SB 1-Min=2",         // a known code with a space: the general path, then the same code
+		"x99999-Rtd=1,x99999-Flag=N;x99999-Min=2",   // an unknown code repeated
+		"a21026-Rtd=1,a21002-Rtd=2;a21002-Min=3",    // ',' between pollutants
+		"a21026-Rtd=1,a21026-Bogus=2,a21026-Flag=N", // an unknown field between known ones
+		"a21026-Rtd=1;a21026=2;a21026-=3;-Rtd=4",    // no field, empty field, no code
+		"abcdefg-EFlag=1;abcdefg-Rtd=2;LA-Rtd=3;LA-ZsMax=4;Leq-Data=5",
+		"SB1234-Rtd=1,SB1234-Flag=N;SB12345-Rtd=2;SB123456-Rtd=3",
+		"a21026-Rtd=1;DataTime=20160801085857;a21026-Rtd=2,a21026-Flag=N",
+		"a21026-Rtd=1,DataTime=20160801085857",
+		"a21026-Rtd=1;a21026-Rtd=12345678901234567890;a21026-Flag=N;",
+		"a21026-Rtd=//a;b,c//;a21026-Flag=N",
+		"i11001-Info=//x//,i11001-SN=1",
+		"a21026-Rtd=1; a21026-Flag=N;a21026-Min =2",
+		"a21026-SampleTime=1,a21026-NightData=2,a21026-DayData=3",
+		"a21026-Rtd=1;a21026-Rtd",
+		"a21026-Rtd=1;a21026-",
+		"a21026-",
+		"a21026-Rtd=1,a21026-",
+		"a21026-Rtd=1;;a21026-Flag=N",
+		"a21026-Rtd==1,a21026-Flag=N=",
+		"w01018-Rtd=1\x00,w01018-Flag=\x00;\x00a21026-Rtd=2",
+	} {
+		for _, seg := range []string{hdr17 + "CP=&&" + cp + "&&", hdr17 + "CP=&&DataTime=20160801085857;" + cp + "&&"} {
+			checkAgainstReference(t, []byte(segFrame(seg)))
+		}
+	}
+}
