@@ -86,6 +86,17 @@ func TestBuildSpecs(t *testing.T) {
 	}
 }
 
+// enqueue commits u as the gateway would, with the device's contact at
+// at, and hands the committed batch to s (which handles it on drain).
+func enqueue(t *testing.T, st store.Store, s *Service, u model.Upload, at time.Time) {
+	t.Helper()
+	b := &store.Batch{Uploads: []model.Upload{u}, Contacts: []model.Contact{{MN: u.MN, At: at, CN: u.CN}}}
+	if err := st.CommitBatch(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	s.Enqueue(b)
+}
+
 func hourUpload(h time.Time, zs string) model.Upload {
 	return model.Upload{MN: tMN, CN: cnHour, DataTime: h, Values: []model.Value{
 		{Factor: "a21026", Field: "ZsAvg", Value: zs}, {Factor: "a21026", Field: "Flag", Value: "N"}}}
@@ -108,13 +119,7 @@ func testDroppedBatchesCaughtUp(t *testing.T, backend storetest.Backend) {
 	}
 	s.replay(ctx)
 	h0 := now.Add(-6 * time.Hour)
-	commit := func(u model.Upload) {
-		b := &store.Batch{Uploads: []model.Upload{u}, Contacts: []model.Contact{{MN: u.MN, At: now, CN: u.CN}}}
-		if err := st.CommitBatch(ctx, b); err != nil {
-			t.Fatal(err)
-		}
-		s.Enqueue(b)
-	}
+	commit := func(u model.Upload) { enqueue(t, st, s, u, now) }
 	commit(hourUpload(h0, "10")) // under the limit
 	s.drain(ctx)
 	for i := 1; i <= 3; i++ {

@@ -10,6 +10,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/marking"
+	"github.com/ecowatch/ecowatch/internal/marking/markstest"
 	"github.com/ecowatch/ecowatch/internal/marking/marksvc"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -35,28 +36,13 @@ func testMarksJudgeExceedance(t *testing.T, backend storetest.Backend) {
 		t.Fatal(err)
 	}
 	s.replay(ctx)
-	ent := auth.Principal{User: "ent-user", Role: model.RoleEnterprise, Enterprise: tEnt, County: tCounty, Via: "session"}
+	ent := markstest.EnterpriseUser("ent-user", tEnt, tCounty)
 	commit := func(h time.Time, zs string) {
 		now = h.Add(time.Hour)
-		u := hourUpload(h, zs)
-		b := &store.Batch{Uploads: []model.Upload{u}, Contacts: []model.Contact{{MN: u.MN, At: now, CN: u.CN}}}
-		if err := st.CommitBatch(ctx, b); err != nil {
-			t.Fatal(err)
-		}
-		s.Enqueue(b)
+		enqueue(t, st, s, hourUpload(h, zs), now)
 		s.drain(ctx)
 	}
-	exceedCases := func() []cases.Case {
-		cs, err := st.Cases(ctx, store.CaseQuery{Enterprise: tEnt})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []cases.Case
-		for _, c := range cs {
-			out = append(out, c)
-		}
-		return out
-	}
+	exceedCases := func() []cases.Case { return markstest.Cases(t, st, tEnt, nil) }
 
 	// 1. A start-up marked during its first hour: the three hours over the
 	// limit open no case.
@@ -135,7 +121,7 @@ func testMarksJudgeExceedance(t *testing.T, backend storetest.Backend) {
 
 	// The enterprise's marks are its own: another enterprise's device is
 	// as if it did not exist; the county reviews, the enterprise may not.
-	other := auth.Principal{User: "x", Role: model.RoleEnterprise, Enterprise: "91371500MA3C0000XX", Via: "session"}
+	other := markstest.EnterpriseUser("x", "91371500MA3C0000XX", "")
 	if _, err := ms.Create(ctx, marksvc.Input{MN: tMN, Type: "startup", From: h2, To: h2.Add(time.Hour), Reason: "别人的设备"}, other); err == nil {
 		t.Fatal("another enterprise marked this device")
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/ecowatch/ecowatch/internal/alerts"
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/marking/markstest"
 	"github.com/ecowatch/ecowatch/internal/model"
-	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
@@ -48,11 +48,7 @@ func testSignsNoticeThenCase(t *testing.T, backend storetest.Backend) {
 		now = h.Add(time.Hour)
 		u := model.Upload{MN: tMN, CN: cnHour, DataTime: h, Values: []model.Value{
 			{Factor: "a21026", Field: "Avg", Value: avg}, {Factor: "a21026", Field: "ZsAvg", Value: avg}, {Factor: "a21026", Field: "Flag", Value: "N"}}}
-		b := &store.Batch{Uploads: []model.Upload{u}, Contacts: []model.Contact{{MN: u.MN, At: now, CN: u.CN}}}
-		if err := st.CommitBatch(ctx, b); err != nil {
-			t.Fatal(err)
-		}
-		s.Enqueue(b)
+		enqueue(t, st, s, u, now)
 		s.drain(ctx)
 	}
 	signNotices := func() int {
@@ -69,17 +65,7 @@ func testSignsNoticeThenCase(t *testing.T, backend storetest.Backend) {
 		return n
 	}
 	signCases := func() []cases.Case {
-		cs, err := st.Cases(ctx, store.CaseQuery{Enterprise: tEnt})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []cases.Case
-		for _, c := range cs {
-			if strings.Contains(c.Title, "检出限") {
-				out = append(out, c)
-			}
-		}
-		return out
+		return markstest.Cases(t, st, tEnt, func(c cases.Case) bool { return strings.Contains(c.Title, "检出限") })
 	}
 	// Three hours at the limit: not long enough.
 	for i, v := range []string{"3", "2.5", "4"} {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/marking/markstest"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
@@ -23,15 +24,7 @@ func TestRatesAndBelowThresholdCase(t *testing.T) { storetest.Run(t, testRatesAn
 
 func testRatesAndBelowThresholdCase(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	reg := &model.Registry{
-		Counties:    []model.County{{Code: "371502", Name: "东昌府区"}},
-		Enterprises: []model.Enterprise{{USCC: "E1", Name: "某热电", County: "371502", Industry: "power"}},
-		Outlets:     []model.Outlet{{ID: "E1-DA001", Enterprise: "E1", Name: "1号排口", Kind: model.OutletAir}},
-		Devices:     []model.Device{{MN: "MN1", Password: "p", Protocol: "2017", Outlet: "E1-DA001"}},
-	}
-	if err := st.ImportRegistry(ctx, reg); err != nil {
-		t.Fatal(err)
-	}
+	markstest.Import(t, st, markstest.Plant())
 	day := time.Date(2026, 3, 15, 0, 0, 0, 0, cst)
 	var b store.Batch
 	for h := 0; h < 24; h++ {
@@ -85,18 +78,14 @@ func rateFixture(tb testing.TB, n, days int, day time.Time) store.Store {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	reg := &model.Registry{
-		Counties:    []model.County{{Code: "371502", Name: "东昌府区"}},
-		Enterprises: []model.Enterprise{{USCC: "E1", Name: "某热电", County: "371502", Industry: "power"}},
-	}
+	reg := markstest.Plant() // its county and enterprise, with n outlets of their own
+	reg.Outlets, reg.Devices = nil, nil
 	for i := range n {
 		id := fmt.Sprintf("E1-DA%03d", i)
 		reg.Outlets = append(reg.Outlets, model.Outlet{ID: id, Enterprise: "E1", Name: id, Kind: model.OutletAir})
 		reg.Devices = append(reg.Devices, model.Device{MN: fmt.Sprintf("MN%03d", i), Password: "p", Protocol: "2017", Outlet: id})
 	}
-	if err := st.ImportRegistry(ctx, reg); err != nil {
-		tb.Fatal(err)
-	}
+	markstest.Import(tb, st, reg)
 	for d := range days {
 		var b store.Batch
 		for _, dev := range reg.Devices {
@@ -141,7 +130,7 @@ func TestRatesCache(t *testing.T) {
 	// A production stop marked over the second day's last two hours, in
 	// time (22.5 h after their start): those hours leave the due count.
 	_, err := ms.Create(ctx, Input{MN: "MN001", Type: "stopped", From: day.Add(46 * time.Hour), To: day.Add(48 * time.Hour), Reason: "检修"},
-		auth.Principal{User: "ent", Role: model.RoleEnterprise, Enterprise: "E1"})
+		markstest.EnterpriseUser("ent", "E1", "371502"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +232,7 @@ func TestRatesCacheAcrossProcesses(t *testing.T) {
 		t.Fatalf("due %d and %d, want %d", da, db, all)
 	}
 	m, err := a.Create(ctx, Input{MN: "MN001", Type: "stopped", From: day.Add(46 * time.Hour), To: day.Add(48 * time.Hour), Reason: "检修"},
-		auth.Principal{User: "ent", Role: model.RoleEnterprise, Enterprise: "E1"})
+		markstest.EnterpriseUser("ent", "E1", "371502"))
 	if err != nil {
 		t.Fatal(err)
 	}

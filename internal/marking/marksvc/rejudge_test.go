@@ -10,6 +10,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/marking"
+	"github.com/ecowatch/ecowatch/internal/marking/markstest"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
@@ -23,20 +24,12 @@ func TestRejudgeAfterCorrection(t *testing.T) { storetest.Run(t, testRejudgeAfte
 
 func testRejudgeAfterCorrection(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	reg := &model.Registry{
-		Counties:    []model.County{{Code: "371502", Name: "东昌府区"}},
-		Enterprises: []model.Enterprise{{USCC: "E1", Name: "某热电", County: "371502", Industry: "power"}},
-		Outlets:     []model.Outlet{{ID: "E1-DA001", Enterprise: "E1", Name: "1号锅炉排口", Kind: model.OutletAir}},
-		Devices:     []model.Device{{MN: "MN1", Password: "p", Protocol: "2017", Outlet: "E1-DA001"}},
-	}
-	if err := st.ImportRegistry(ctx, reg); err != nil {
-		t.Fatal(err)
-	}
+	markstest.Import(t, st, markstest.Plant())
 	h := time.Now().Truncate(time.Hour).Add(-48 * time.Hour)
 	now := h.Add(30 * time.Minute)
 	clock := func() time.Time { return now }
 	ms := &Service{St: st, Cases: &casesvc.Service{St: st, DataDir: t.TempDir(), Now: clock}, Now: clock}
-	ent := auth.Principal{User: "ent", Role: model.RoleEnterprise, Enterprise: "E1", County: "371502", Via: "session"}
+	ent := markstest.EnterpriseUser("ent", "E1", "371502")
 	m, err := ms.Create(ctx, Input{MN: "MN1", Type: "startup", From: h, To: h.Add(3 * time.Hour), Reason: "冷态启炉"}, ent)
 	if err != nil {
 		t.Fatal(err)
@@ -47,19 +40,7 @@ func testRejudgeAfterCorrection(t *testing.T, st store.Store) {
 	if excused, _, err := ms.JudgeExceedance(ctx, e); err != nil || !excused {
 		t.Fatalf("judged %v, %v: want excused by the start-up", excused, err)
 	}
-	exceedance := func() []cases.Case {
-		cs, err := st.Cases(ctx, store.CaseQuery{Enterprise: "E1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []cases.Case
-		for _, c := range cs {
-			if c.ProblemType == "exceedance" {
-				out = append(out, c)
-			}
-		}
-		return out
-	}
+	exceedance := func() []cases.Case { return markstest.Cases(t, st, "E1", markstest.Problem("exceedance")) }
 	// The enterprise corrects the start-up to later hours: the exceedance
 	// is no longer covered.
 	m2, err := ms.Correct(ctx, m.ID, m.Version, Input{MN: "MN1", Type: "startup", From: h.Add(5 * time.Hour), To: h.Add(6 * time.Hour), Reason: "启炉时间更正"}, ent)
