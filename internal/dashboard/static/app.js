@@ -47,11 +47,21 @@
       }]
     });
   }
+  // The 24-hour chart's legend names every city station. Wide, it is a
+  // row above the plot with the grid lowered so the axis name sits beneath
+  // it (it ran over "AQI"); on a narrow chart (a phone) it goes below the
+  // plot and scrolls there. An option function: resizeAll sets it again
+  // when the width crosses over, so every position is given explicitly.
   if (data.trend24) {
-    chart('trend24', {
-      tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 }, grid: grid,
-      xAxis: { type: 'category', data: data.hours }, yAxis: { type: 'value', name: 'AQI' },
-      series: data.trend24.map(function (s) { return { name: s.name, type: 'line', data: s.data, connectNulls: false, showSymbol: false }; })
+    chart('trend24', function (node) {
+      var narrow = node.clientWidth < 560;
+      return {
+        tooltip: { trigger: 'axis' },
+        legend: narrow ? { type: 'scroll', top: 'auto', bottom: 0 } : { type: 'scroll', top: 0, bottom: 'auto' },
+        grid: narrow ? { left: 40, right: 16, top: 30, bottom: 40, containLabel: true } : { left: 40, right: 16, top: 52, bottom: 30, containLabel: true },
+        xAxis: { type: 'category', data: data.hours }, yAxis: { type: 'value', name: 'AQI' },
+        series: data.trend24.map(function (s) { return { name: s.name, type: 'line', data: s.data, connectNulls: false, showSymbol: false }; })
+      };
     });
   }
   if (data.aqi30) {
