@@ -51,8 +51,12 @@ type Weight struct {
 // The formula maps to compensation_formulas with its weights and factors as
 // child rows.
 type Formula struct {
-	Version string           `json:"version" yaml:"version"`
-	Title   string           `json:"title" yaml:"title"`
+	Version string `json:"version" yaml:"version"`
+	Title   string `json:"title" yaml:"title"`
+	// TitleEN is the document's established English name (the Shandong
+	// measures'), or the bureau's English for its own scheme; empty when
+	// none was given, and English pages then mark the Chinese title.
+	TitleEN string           `json:"title_en,omitempty" yaml:"title_en,omitempty"`
 	From    time.Time        `json:"from" yaml:"from"`
 	To      time.Time        `json:"to,omitzero" yaml:"to,omitempty"`
 	Kinds   []chinatime.Kind `json:"kinds" yaml:"kinds"` // periods settled (quarter for the province)
@@ -144,11 +148,14 @@ type CompLine struct {
 
 // Settlement is the result for a period.
 type Settlement struct {
-	Period     chinatime.Period `json:"period"`
-	Formula    string           `json:"formula"`
-	Lines      []CompLine       `json:"lines"` // by amount descending, then county
-	Receivable int64            `json:"receivable_yuan"`
-	Payable    int64            `json:"payable_yuan"`
+	Period  chinatime.Period `json:"period"`
+	Formula string           `json:"formula"`
+	// FormulaTitleEN is the version's English title (Formula.TitleEN),
+	// for English tables; empty when the version has none.
+	FormulaTitleEN string     `json:"formula_title_en,omitempty"`
+	Lines          []CompLine `json:"lines"` // by amount descending, then county
+	Receivable     int64      `json:"receivable_yuan"`
+	Payable        int64      `json:"payable_yuan"`
 }
 
 func tenths(v float64) (int64, bool) {
@@ -169,7 +176,7 @@ func Compensate(fs []Formula, p chinatime.Period, in []CompInput) (Settlement, e
 	if err != nil {
 		return Settlement{}, err
 	}
-	out := Settlement{Period: p, Formula: f.Version}
+	out := Settlement{Period: p, Formula: f.Version, FormulaTitleEN: f.TitleEN}
 	seen := map[string]bool{}
 	for _, c := range in {
 		if c.County == "" || seen[c.County] {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 )
@@ -68,7 +70,7 @@ func ParseFormulas(b []byte) ([]Formula, error) {
 
 // ValidateFormula checks one new version against the existing ones, as
 // ParseFormulas checks a file: the error is an *Error whose What names the
-// field at fault (version, weights, yuan_per_ug, yuan_per_point,
+// field at fault (version, title_en, weights, yuan_per_ug, yuan_per_point,
 // default_factor, factors, from, to, kinds, round_yuan), so that staff
 // adding a provincial notice on the page see which field to correct.
 func ValidateFormula(existing []Formula, f Formula) error {
@@ -82,6 +84,9 @@ func ValidateFormula(existing []Formula, f Formula) error {
 func checkFormula(f Formula, before []Formula) (field, reason string) {
 	if f.Version == "" || len(f.Version) > 200 {
 		return "version", "required, at most 200 bytes"
+	}
+	if len(f.TitleEN) > 200 || strings.ContainsFunc(f.TitleEN, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+		return "title_en", "the English title: in English, at most 200 bytes"
 	}
 	for _, g := range before {
 		if g.Version == f.Version {

@@ -300,7 +300,7 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 		t.Fatalf("formulas %+v %v", vs, err)
 	}
 	get("enterpriseA", fp, 403)
-	nf := `{"version":"LC-2026","title":"测试","from":"2026-01-01T00:00:00+08:00","kinds":["quarter"],` +
+	nf := `{"version":"LC-2026","title":"测试","title_en":"Test measures","from":"2026-01-01T00:00:00+08:00","kinds":["quarter"],` +
 		`"weights":[{"pollutant":"pm25","permille":600},{"pollutant":"pm10","permille":150},{"pollutant":"so2","permille":150},{"pollutant":"no2","permille":100}],` +
 		`"yuan_per_ug":800000,"yuan_per_point":200000,"factors":{},"default_factor":1000,"round_yuan":1,"source":"测试通知"}`
 	post("countyX", fp, []byte(nf), 403)
@@ -314,7 +314,11 @@ func testAccountabilityAPI(t *testing.T, st store.Store) {
 	if err := json.Unmarshal(post("city", fp, []byte(badW), 422).Bytes(), &refusal); err != nil || refusal.Error.Field != "weights" {
 		t.Fatalf("bad weights: field %q %v", refusal.Error.Field, err)
 	}
-	if err := json.Unmarshal(post("city", fp, []byte(nf), 201).Bytes(), &vs); err != nil || len(vs) != 2 || vs[0].To.IsZero() || vs[1].Source != "测试通知" {
+	badEN := strings.Replace(nf, `"title_en":"Test measures"`, `"title_en":"测试"`, 1)
+	if err := json.Unmarshal(post("city", fp, []byte(badEN), 422).Bytes(), &refusal); err != nil || refusal.Error.Field != "title_en" {
+		t.Fatalf("Chinese English title: field %q %v", refusal.Error.Field, err)
+	}
+	if err := json.Unmarshal(post("city", fp, []byte(nf), 201).Bytes(), &vs); err != nil || len(vs) != 2 || vs[0].To.IsZero() || vs[1].Source != "测试通知" || vs[1].TitleEN != "Test measures" {
 		t.Fatalf("after the add: %+v %v", fs, err)
 	}
 

@@ -77,25 +77,18 @@ type formulaRow struct {
 	Name    string // the title in the page's language (officialName)
 }
 
-// officialNames are the established English names of the provincial
-// documents the formulas and schemes are named after; the versions'
-// suffixes (修改 dates, years) are translated with them.
-var officialNames = []struct{ zh, en string }{
-	{"山东省环境空气质量生态补偿暂行办法(2015年12月8日修改)", "Shandong Province Interim Measures for Ecological Compensation for Ambient Air Quality (amended 8 December 2015)"},
-	{"山东省环境空气质量生态补偿暂行办法(2017年)", "Shandong Province Interim Measures for Ecological Compensation for Ambient Air Quality (2017)"},
-	{"山东省环境空气质量生态补偿暂行办法", "Shandong Province Interim Measures for Ecological Compensation for Ambient Air Quality"},
-}
-
-// officialName is a document's title in lang: on an English page its
-// established English name, or the Chinese marked "(recorded in Chinese
-// only)" for a local document that has none (a city's own scheme).
+// officialName is a document's title in lang: on an English page the
+// English title the compensation formula data gives it (the Shandong
+// measures' established English name, acc.ShandongFormulas), or the
+// Chinese marked "(recorded in Chinese only)" for a local document that
+// has none (a city's own scheme).
 func officialName(zh, lang string) string {
 	if lang != langEN || zh == "" {
 		return zh
 	}
-	for _, n := range officialNames {
-		if n.zh == zh {
-			return n.en
+	for _, f := range acc.ShandongFormulas() {
+		if f.Title == zh && f.TitleEN != "" {
+			return f.TitleEN
 		}
 	}
 	return zh + " " + tr(lang, "acc.reason.zhonly")
@@ -243,6 +236,9 @@ func (h *Handler) accountabilityPage(w http.ResponseWriter, r *http.Request, p *
 	slices.SortStableFunc(cfg.Formulas, func(a, b acc.Formula) int { return a.From.Compare(b.From) })
 	for _, f := range cfg.Formulas {
 		r := formulaRow{Formula: f, Name: officialName(f.Title, p.Lang)}
+		if p.En() && f.TitleEN != "" {
+			r.Name = f.TitleEN
+		}
 		if !f.To.IsZero() {
 			r.To = f.To.AddDate(0, 0, -1).In(cst).Format(time.DateOnly) // the last day in force
 		}

@@ -28,6 +28,7 @@ var accountMessages = map[string][2]string{
 	"acc.formulas":                         {"生态补偿办法版本", "Compensation formula versions"},
 	"acc.f.version":                        {"版本（文号）", "Version (document)"},
 	"acc.f.title":                          {"办法名称", "Title"},
+	"acc.f.title_en":                       {"英文名称", "English title"},
 	"acc.f.source":                         {"来源", "Source"},
 	"acc.f.from":                           {"施行日期", "In force from"},
 	"acc.f.to":                             {"截止日期", "Last day"},

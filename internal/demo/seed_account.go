@@ -22,14 +22,16 @@ import (
 func demoAccountConfig(now time.Time) store.AccountConfig {
 	from := time.Date(now.In(cst).Year()-1, 1, 1, 0, 0, 0, 0, cst)
 	return store.AccountConfig{
-		Schemes: []acc.Scheme{{Version: "LC-DEMO", Title: "聊城市县（市、区）环境空气质量考核办法（演示）", From: from,
+		Schemes: []acc.Scheme{{Version: "LC-DEMO", Title: "聊城市县（市、区）环境空气质量考核办法（演示）",
+			TitleEN: "Liaocheng County Ambient Air Quality Assessment Measures (demo)", From: from,
 			Kinds: []chinatime.Kind{chinatime.Quarter, chinatime.Year}, Rules: []acc.Rule{
 				{Indicator: acc.PM25, Method: acc.ByTarget, Points: 40, DeductPerUnit: 2},
 				{Indicator: acc.GoodDays, Method: acc.ByTarget, Points: 20, DeductPerUnit: 1},
 				{Indicator: acc.AirIndex, Method: acc.ByRank, Points: 20},
 				{Indicator: acc.AirIndexChange, Method: acc.ByRank, Points: 20},
 			}}},
-		Formulas: []acc.Formula{{Version: "LC-DEMO", Title: "聊城市环境空气质量生态补偿办法（演示）", From: from, Kinds: []chinatime.Kind{chinatime.Quarter},
+		Formulas: []acc.Formula{{Version: "LC-DEMO", Title: "聊城市环境空气质量生态补偿办法（演示）",
+			TitleEN: "Liaocheng Measures for Ecological Compensation for Ambient Air Quality (demo)", From: from, Kinds: []chinatime.Kind{chinatime.Quarter},
 			Weights:   []acc.Weight{{Pollutant: "pm25", Permille: 600}, {Pollutant: "pm10", Permille: 150}, {Pollutant: "so2", Permille: 150}, {Pollutant: "no2", Permille: 100}},
 			YuanPerUg: 800000, YuanPerPoint: 200000, DefaultFactor: 1000, RoundYuan: 1}},
 		Rules: []acc.TriggerRule{{ID: "last-index", Title: "综合指数排名末位", Predicate: acc.Bottom, Indicator: acc.AirIndex, N: 1,

@@ -27,7 +27,7 @@ func testAddFormula(t *testing.T, st store.Store) {
 		t.Fatal(err)
 	}
 	cst := chinatime.Zone
-	next := acc.Formula{Version: "鲁政办字〔2021〕测试", Title: "山东省环境空气质量生态补偿办法(测试)",
+	next := acc.Formula{Version: "鲁政办字〔2021〕测试", Title: "山东省环境空气质量生态补偿办法(测试)", TitleEN: "Shandong measures (test)",
 		From: time.Date(2021, 1, 1, 0, 0, 0, 0, cst), Kinds: []chinatime.Kind{chinatime.Quarter},
 		Weights:   []acc.Weight{{Pollutant: acc.PolPM25, Permille: 500}, {Pollutant: acc.PolPM10, Permille: 200}, {Pollutant: acc.PolSO2, Permille: 100}, {Pollutant: acc.PolNO2, Permille: 200}},
 		YuanPerUg: 1_000_000, YuanPerPoint: 200_000, DefaultFactor: 1000, RoundYuan: 10000,
@@ -39,6 +39,7 @@ func testAddFormula(t *testing.T, st store.Store) {
 	}{
 		{"version", func(f *acc.Formula) { f.Version = "" }},
 		{"version", func(f *acc.Formula) { f.Version = shandong[0].Version }},
+		{"title_en", func(f *acc.Formula) { f.TitleEN = "山东省办法" }},
 		{"weights", func(f *acc.Formula) { f.Weights[0].Permille = 400 }},
 		{"weights", func(f *acc.Formula) { f.Weights[0].Pollutant = "o3" }},
 		{"yuan_per_ug", func(f *acc.Formula) { f.YuanPerUg = 0 }},
@@ -80,6 +81,11 @@ func testAddFormula(t *testing.T, st store.Store) {
 	prev, last := fs[len(fs)-2], fs[len(fs)-1]
 	if prev.Version != open.Version || !prev.To.Equal(next.From) || last.Version != next.Version || last.Source != "test notice" {
 		t.Fatalf("after the add: %s to %v, then %s (%q)", prev.Version, prev.To, last.Version, last.Source)
+	}
+	// The English title is part of the stored version, and the provincial
+	// versions carry their established English names from the data.
+	if last.TitleEN != next.TitleEN || prev.TitleEN != "Shandong Province Interim Measures for Ecological Compensation for Ambient Air Quality (2017)" {
+		t.Errorf("stored English titles %q, %q", prev.TitleEN, last.TitleEN)
 	}
 	// The stored set is valid as a whole, and picks the new version for 2021 Q1.
 	f, err := acc.FormulaFor(fs, chinatime.Period{Kind: chinatime.Quarter, Year: 2021, N: 1})

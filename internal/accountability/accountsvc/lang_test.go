@@ -126,7 +126,9 @@ func TestCellsInOneLanguage(t *testing.T) {
 	d := time.Date(2026, 3, 1, 0, 0, 0, 0, chinatime.Zone)
 	word := regexp.MustCompile(`\b[A-Za-z]{2,}\b`)
 	tables := []Table{
-		SettlementTable(acc.Settlement{Lines: []acc.CompLine{{County: "371502", Name: "东昌府区", Exempt: true}}}),
+		// The formula version by its English title on the English sheet.
+		SettlementTable(acc.Settlement{Formula: "鲁政办字〔2017〕43号", FormulaTitleEN: acc.ShandongFormulas()[2].TitleEN,
+			Lines: []acc.CompLine{{County: "371502", Name: "东昌府区", Exempt: true}}}),
 		FiringsTable(chinatime.Period{Year: 2026, N: 1, Kind: chinatime.Quarter}, []store.StoredFiring{{Firing: acc.Firing{Rule: "R1", County: "371502", Step: acc.StepSummons, Period: chinatime.Period{Year: 2026, N: 1, Kind: chinatime.Quarter}}}}),
 		WarningsTable([]acc.Warning{{ID: "W1", Level: acc.Orange, Start: d, End: d}, {ID: "W2", Level: acc.Red, Start: d, End: d, Counties: []string{"371502"}}}),
 		DutiesTable(2026, []DutyRow{{Duty: acc.Duty{Unit: "U1", Enterprise: "91371500MA3C000001", County: "371502", Kind: acc.DutyGroundwater, Due: d}, Status: acc.StatusOverdue}}),

@@ -1,6 +1,7 @@
 package accountsvc
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -208,7 +209,7 @@ func AssessmentTable(a acc.Assessment) Table {
 
 // SettlementTable has one row per county and a total row.
 func SettlementTable(s acc.Settlement) Table {
-	t := Table{Title: fmt.Sprintf("%s生态补偿（%s）", s.Period.Chinese(), s.Formula), TitleEN: fmt.Sprintf("Ecological compensation %s (%s)", s.Period, s.Formula), Sheet: "补偿 compensation",
+	t := Table{Title: fmt.Sprintf("%s生态补偿（%s）", s.Period.Chinese(), s.Formula), TitleEN: fmt.Sprintf("Ecological compensation %s (%s)", s.Period, cmp.Or(s.FormulaTitleEN, s.Formula)), Sheet: "补偿 compensation",
 		Header: []string{"县区代码 county", "县区 name", "得分 score", "系数（‰） factor ‰", "优良天数变化（百分点） good-days change pp", "金额（元） amount ¥", "应收（元） receivable ¥", "应缴（元） payable ¥", "免于考核 exempt"}}
 	for _, l := range s.Lines {
 		t.Rows = append(t.Rows, []any{l.County, l.Name, l.Score, l.Factor, l.GoodDaysPP, l.Amount, l.Receivable, l.Payable, yesNo(l.Exempt)})

@@ -57,7 +57,7 @@
       if (kv.length === 2 && kv[0].trim() !== '') { factors[kv[0].trim()] = Number(kv[1].trim()); }
     });
     var f = {
-      version: val('version'), title: val('title'), source: val('source'), notes: val('notes'),
+      version: val('version'), title: val('title'), title_en: val('title_en'), source: val('source'), notes: val('notes'),
       from: day('from'), kinds: [val('kind')],
       weights: ['pm25', 'pm10', 'so2', 'no2'].filter(function (p) { return num(p) !== 0; })
         .map(function (p) { return { pollutant: p, permille: num(p) }; }),
