@@ -416,6 +416,13 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(`#act-start button[type=submit]`),
 			chromedp.WaitVisible("#act-submit"),
 			chromedp.SetUploadFiles(`#act-submit input[name=evidence]`, []string{photo}),
+			// The chosen file's name shows beside the picker's label.
+			chromedp.Poll[chromedp.Void](`document.getElementById('ev-submit-names').textContent === 'rectified.png'`, chromedp.WithPollingTimeout(10*time.Second)),
+		); err != nil {
+			t.Fatalf("choose evidence: %v", err)
+		}
+		shot("case-evidence-chosen")
+		if err := chromedp.Do(actx,
 			chromedp.Click(`#act-submit button[type=submit]`),
 			chromedp.WaitVisible("#evidence li"),
 		); err != nil {
