@@ -79,7 +79,7 @@ func TestAccountCLI(t *testing.T) {
 	if again := must("triggers", "--period", "2026Q3", "--open-cases", "--format", "json"); again != first {
 		t.Fatalf("re-run changed the firings:\n%s", again)
 	}
-	// The table in each language: the reason too (issue 13).
+	// The table in each language: the firing's reason too, in the table's language.
 	golden.CheckString(t, "testdata/account/triggers.golden", must("triggers", "--period", "2026Q3"))
 	golden.CheckString(t, "testdata/account/triggers.en.golden", must("triggers", "--period", "2026Q3", "--lang", "en"))
 	golden.CheckString(t, "testdata/account/assess.en.golden", must("assess", "--period", "2026Q3", "--lang", "en"))

@@ -199,7 +199,7 @@ func DefaultConfig() Config {
 	// range for the notice, three more days for a case: on the demo's
 	// simulated plants (steadier than real ones) a day within 2 % sent
 	// 2,327 notices in 14 days to 510 devices, a week 176 in 21 days
-	// (README, issue 17).
+	// (README, Data marking and transmission rates).
 	c.NearDetection.Factor = 1.5
 	c.NearDetection.Duration = 3 * 24 * time.Hour
 	c.NearDetection.MinCount = 48

@@ -53,9 +53,9 @@ type Config struct {
 	// frames, contacts); everything else reads and writes DSN.
 	ReadDSN string
 
-	// DisableGateway runs the web role of a scaled-out deployment (issue
-	// 9): no device gateway in this process, the writers fill the store,
-	// and the alert rules poll it.
+	// DisableGateway runs the web role of a scaled-out deployment
+	// (README, Scaling out to a province): no device gateway in this
+	// process, the writers fill the store, and the alert rules poll it.
 	DisableGateway bool
 
 	// Bus, when set, puts NATS JetStream between the gateway and the store

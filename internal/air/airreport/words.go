@@ -12,7 +12,8 @@ import (
 
 // The words of the reports in either language: the command line's
 // tables and the workbooks print every header, label, status and note
-// in one language (issue 13), and only the names of places and stations
+// in one language (a bureau reads a report in its own language
+// throughout), and only the names of places and stations
 // stay as the registry has them.
 
 // pollutantNames are the six pollutants' names in GB 3095-2012 table 1

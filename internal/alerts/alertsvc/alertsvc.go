@@ -79,9 +79,10 @@ type Config struct {
 	// after a registry change (24 h).
 	Replay time.Duration
 	// Poll reads the store on every CatchUp tick instead of waiting for
-	// committed batches: the web role of a scaled-out deployment (issue
-	// 9) has no gateway in its process, its data arrives through the
-	// writers, so the rules follow the store's uploads and contacts.
+	// committed batches: the web role of a scaled-out deployment (README,
+	// Scaling out to a province) has no gateway in its process, its data
+	// arrives through the writers, so the rules follow the store's uploads
+	// and contacts.
 	Poll bool
 	// MeterFile is the electricity sub-meter configuration (see
 	// MeterFile); empty: no meters.
