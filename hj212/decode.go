@@ -575,58 +575,57 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 // on while they have the usual shape, and returns where the first other
 // item starts, or done after the last item. c holds at least 8 bytes.
 func scanFast(cp []Pair, c []byte, j int, st *itemState, v Version) (_ []Pair, _ int, done bool) {
-	prevFactor, prevKnown, sep := st.prevFactor, st.prevKnown, st.sep
-	// The previous item's code with its '-' as its first bytes (code) and
-	// the mask of those bytes: an item of the same pollutant starts with
-	// them. noCode, which no item starts with, when there is no code to
-	// match or it is not known.
+	// The last item's code with its '-' as its first bytes (code), the
+	// mask of those bytes and the code's length: an item of the same
+	// pollutant starts with them. noCode, which no item starts with, when
+	// there is no code to match or it is not known. Only these, j and the
+	// pairs live from one item to the next, so that they stay in
+	// registers; the separator before an item is c[j-1].
 	code, mask, dash := uint64(noCode), uint64(0), 0
-	if n := int(prevFactor >> 56); prevKnown && n >= 1 && n <= 7 {
-		code, mask, dash = prevFactor&(1<<(8*n)-1)|'-'<<(8*n), 1<<(8*n+8)-1, n
+	if n := int(st.prevFactor >> 56); st.prevKnown && n >= 1 && n <= 7 {
+		code, mask, dash = st.prevFactor&(1<<(8*n)-1)|'-'<<(8*n), 1<<(8*n+8)-1, n
 	}
+	j0 := j
 	for j < len(c) {
 		x0 := load8(c, j)
-		var factor uint64
-		vs := 0 // where the value starts
-		if x0&mask == code {
-			factor = prevFactor
-		} else if dm := zeroMask(x0 ^ (swarLo * '-')); dm != 0 {
-			// "code-Field=": the code is the bytes before the dash.
-			d := bits.TrailingZeros64(dm) >> 3
-			if d == 0 || sep == ',' {
-				break
-			}
-			m := (dm&-dm)<<1 - 1
-			factor = x0&(m>>8) | uint64(d)<<56
-			if !plainPollutant(factor, c[j:j+d], v) {
-				break
-			}
-			code, mask, dash = x0&m, m, d
-		} else {
-			// A key without a code: "DataTime=".
-			p := 0
-			if m := zeroMask(x0^(swarLo*'=')) | zeroMask(x0^(swarLo*';')) | zeroMask(x0^(swarLo*',')); m != 0 {
-				p = bits.TrailingZeros64(m) >> 3
+		ic, im, id := code, mask, dash // this item's
+		var vs int                     // where its value starts
+		if x0&mask != code {
+			comma := j > j0 && c[j-1] == ',' || j == j0 && st.sep == ','
+			if dm := zeroMask(x0 ^ (swarLo * '-')); dm != 0 {
+				// "code-Field=": the code is the bytes before the dash.
+				id = bits.TrailingZeros64(dm) >> 3
+				im = (dm&-dm)<<1 - 1
+				if id == 0 || comma || !plainPollutant(x0&(im>>8)|uint64(id)<<56, c[j:j+id], v) {
+					break
+				}
+				ic = x0 & im
 			} else {
-				x1 := load8(c, j+8)
-				m := zeroMask(x1^(swarLo*'=')) | zeroMask(x1^(swarLo*';')) | zeroMask(x1^(swarLo*','))
-				p = 8 + bits.TrailingZeros64(m)>>3
+				// A key without a code: "DataTime=".
+				p := 0
+				if m := zeroMask(x0^(swarLo*'=')) | zeroMask(x0^(swarLo*';')) | zeroMask(x0^(swarLo*',')); m != 0 {
+					p = bits.TrailingZeros64(m) >> 3
+				} else {
+					x1 := load8(c, j+8)
+					m := zeroMask(x1^(swarLo*'=')) | zeroMask(x1^(swarLo*';')) | zeroMask(x1^(swarLo*','))
+					p = 8 + bits.TrailingZeros64(m)>>3
+				}
+				if p == 0 || p == 16 || comma || c[j+p] != '=' || !knownPlainKey(c[j:j+p]) {
+					break
+				}
+				ic, im, vs = noCode, 0, j+p+1
 			}
-			if p == 0 || p == 16 || sep == ',' || c[j+p] != '=' || !knownPlainKey(c[j:j+p]) {
-				break
-			}
-			vs = j + p + 1
 		}
-		if factor != 0 {
+		if ic != noCode {
 			// The field name runs to '='. A name that is in table 4
 			// holds no separator, so looking it up with its '=' is the
 			// whole check.
-			y := load8(c, j+dash+1)
+			y := load8(c, j+id+1)
 			fm := zeroMask(y ^ (swarLo * '='))
 			if !fieldEqTable.has(y & ((fm&-fm)<<1 - 1)) {
 				break
 			}
-			vs = j + dash + bits.TrailingZeros64(fm)>>3 + 2
+			vs = j + id + bits.TrailingZeros64(fm)>>3 + 2
 		}
 		// The value runs to the next ';' or ',', or to the end.
 		z := load8(c, vs)
@@ -652,21 +651,21 @@ func scanFast(cp []Pair, c []byte, j int, st *itemState, v Version) (_ []Pair, _
 			cp = append(cp, Pair{})
 		}
 		pr := &cp[len(cp)-1]
-		pr.Key = c[j : vs-1]
-		pr.Value = c[vs:k]
-		prevFactor = factor
-		if factor != 0 {
-			prevKnown = true
-		} else {
-			code, mask = noCode, 0
-		}
+		item := c[j:k]
+		pr.Key, pr.Value = item[:vs-1-j], item[vs-j:]
+		code, mask, dash = ic, im, id
 		if k == len(c) {
 			return cp, k, true
 		}
-		sep = c[k]
 		j = k + 1
 	}
-	st.prevFactor, st.prevKnown, st.sep = prevFactor, prevKnown, sep
+	if j > j0 {
+		st.prevFactor = 0
+		if code != noCode {
+			st.prevFactor, st.prevKnown = code&^('-'<<(8*dash))|uint64(dash)<<56, true
+		}
+		st.sep = c[j-1]
+	}
 	return cp, j, false
 }
 
