@@ -295,10 +295,8 @@ func (c *csvReader) record(r *row) {
 		}
 		reg.Outlets = append(reg.Outlets, o)
 	case LimitsCSV:
-		id := r.rec[r.cols["outlet"]]
-		k, ok := c.outlets[id]
+		k, ok := c.parent(r, "outlet", c.outlets, "outlet", OutletsCSV)
 		if !ok {
-			c.errorf(r.file, r.lines[r.cols["outlet"]], "outlet", "outlet %q is not in %s", id, OutletsCSV)
 			return
 		}
 		o := &reg.Outlets[k]
@@ -323,10 +321,8 @@ func (c *csvReader) record(r *row) {
 		}
 		reg.Devices = append(reg.Devices, d)
 	case FactorsCSV:
-		mn := r.rec[r.cols["mn"]]
-		k, ok := c.devices[mn]
+		k, ok := c.parent(r, "mn", c.devices, "device", DevicesCSV)
 		if !ok {
-			c.errorf(r.file, r.lines[r.cols["mn"]], "mn", "device %q is not in %s", mn, DevicesCSV)
 			return
 		}
 		d := &reg.Devices[k]
@@ -342,6 +338,19 @@ func (c *csvReader) record(r *row) {
 		csvRecord(r, p, &s, stationFields)
 		reg.Stations = append(reg.Stations, s)
 	}
+}
+
+// parent is the index of the record a row of limits.csv or
+// device_factors.csv attaches to: the one its column col names, found in
+// index (the rows of parentFile read so far). A row naming none is
+// reported at that column: the kind of record it names is not there.
+func (c *csvReader) parent(r *row, col string, index map[string]int, kind, parentFile string) (int, bool) {
+	v := r.rec[r.cols[col]]
+	k, ok := index[v]
+	if !ok {
+		c.errorf(r.file, r.lines[r.cols[col]], col, "%s %q is not in %s", kind, v, parentFile)
+	}
+	return k, ok
 }
 
 // boolean reads an optional true/false column (empty is false).
