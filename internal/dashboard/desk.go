@@ -51,8 +51,34 @@ type deskStore interface {
 	Notifications(ctx context.Context, recipients []string, limit int) ([]store.Notification, error)
 }
 
+// deskNotice is a notice as the desk shows it. A case's notice is named
+// by its action from the page's catalogue: its stored message is the case
+// service's log wording (English, with the action's and state's codes).
+type deskNotice struct {
+	store.Notification
+	Action string // the case action the notice reports ("register" for a new case), or ""
+}
+
+// deskNoticesOf names each case notice's action.
+func deskNoticesOf(ns []store.Notification) []deskNotice {
+	out := make([]deskNotice, len(ns))
+	for i, n := range ns {
+		out[i].Notification = n
+		if n.Case == "" {
+			continue
+		}
+		switch {
+		case n.Kind == "case.registered" || n.Kind == "petition.received":
+			out[i].Action = string(cases.ActRegister)
+		case strings.HasPrefix(n.Kind, "case."):
+			out[i].Action = strings.TrimPrefix(n.Kind, "case.")
+		}
+	}
+	return out
+}
+
 type deskData struct {
-	Notices     []store.Notification
+	Notices     []deskNotice
 	Enterprise  model.Enterprise
 	Enterprises []model.Enterprise // the bureau's choice
 	CanMark     bool
@@ -146,9 +172,11 @@ func (h *Handler) deskPage(w http.ResponseWriter, r *http.Request, p *page) erro
 	if err != nil {
 		return err
 	}
-	if d.Notices, err = h.st.Notifications(ctx, []string{"enterprise:" + ent.USCC}, 10); err != nil {
+	ns, err := h.st.Notifications(ctx, []string{"enterprise:" + ent.USCC}, 10)
+	if err != nil {
 		return err
 	}
+	d.Notices = deskNoticesOf(ns)
 	rules := cases.DefaultRules()
 	for _, c := range cs {
 		if c.State.Open() {

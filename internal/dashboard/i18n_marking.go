@@ -20,6 +20,7 @@ var markingMessages = map[string][2]string{
 	"desk.lastseen":           {"最近通信", "Last contact"},
 	"desk.cases":              {"告警与在办案件", "Alarms and open cases"},
 	"desk.nocases":            {"暂无在办案件", "No open case"},
+	"desk.notice.case":        {"案件", "Case"},
 	"desk.report":             {"提交整改报告", "Submit a report"},
 	"desk.overdue":            {"已超期", "overdue"},
 	"desk.mark":               {"数据标记", "Mark data"},

@@ -231,6 +231,9 @@ func TestDeskNoticesLanguage(t *testing.T) {
 	for _, n := range []store.Notification{
 		{Recipient: recip, At: at, Kind: "alert.self-check", Message: "请自查：旧的通知", MessageEN: ""},
 		{Recipient: recip, At: at.Add(time.Hour), Kind: "alert.self-check", Message: "请自查：二氧化硫小时均值", MessageEN: "Please check: SO₂ hourly mean"},
+		// The case service's notices: its log wording, codes and all.
+		{Recipient: recip, At: at.Add(2 * time.Hour), Kind: "case.escalate", Case: "C2026-000244", Message: "case C2026-000244: escalate → registered"},
+		{Recipient: recip, At: at.Add(3 * time.Hour), Kind: "case.registered", Case: "C2026-000245", Message: "new case C2026-000245: 某厂超标"},
 	} {
 		if err := s.St.Notify(ctx, n); err != nil {
 			t.Fatal(err)
@@ -250,11 +253,22 @@ func TestDeskNoticesLanguage(t *testing.T) {
 			t.Errorf("English desk notices lack %q:\n%s", want, en)
 		}
 	}
+	// A case's notice names its action in the page's language, never by code.
+	for _, want := range []string{`Case <a href="/cases/C2026-000244">C2026-000244</a>: Escalate`, `Case <a href="/cases/C2026-000245">C2026-000245</a>: Register`} {
+		if !strings.Contains(en, want) {
+			t.Errorf("English desk notices lack %q:\n%s", want, en)
+		}
+	}
+	if strings.Contains(en, "escalate →") || strings.Contains(en, "某厂超标") {
+		t.Errorf("English desk shows a case notice's stored wording:\n%s", en)
+	}
 	if strings.Contains(en, "二氧化硫小时均值") {
 		t.Errorf("English desk shows the Chinese of a notice that has its English:\n%s", en)
 	}
 	zh := notices("zh")
-	if !strings.Contains(zh, "请自查：二氧化硫小时均值") || strings.Contains(zh, "Please check") || strings.Contains(zh, "recorded in Chinese") {
+	if !strings.Contains(zh, "请自查：二氧化硫小时均值") || strings.Contains(zh, "Please check") || strings.Contains(zh, "recorded in Chinese") ||
+		!strings.Contains(zh, `案件 <a href="/cases/C2026-000244">C2026-000244</a>：督办升级`) || !strings.Contains(zh, `C2026-000245</a>：登记`) ||
+		strings.Contains(zh, "escalate") || strings.Contains(zh, "new case") {
 		t.Errorf("Chinese desk notices:\n%s", zh)
 	}
 }
