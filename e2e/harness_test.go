@@ -24,6 +24,7 @@ import (
 	"github.com/ecowatch/ecowatch/hj212"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // binPath is the ecowatch binary built once for all tests of the package.
@@ -316,15 +317,7 @@ func verifyAcked(t *testing.T, st store.Store, n int, log *ackLog) int {
 // dsn (created when it is a new SQLite file), as every crash test starts.
 func seedRegistry(t *testing.T, dsn string, n int) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.ImportRegistry(ctx, testRegistry(n)); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Seed(t, dsn, testRegistry(n))
 }
 
 // fleet is n test devices streaming minute uploads from 2026-11-01 (China

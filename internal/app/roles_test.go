@@ -33,29 +33,16 @@ func testRegistry() *model.Registry {
 	}
 }
 
-// seed imports the test registry into the store at dsn and closes it,
-// for a role or app that opens the store itself.
-func seed(t *testing.T, dsn string) {
-	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.ImportRegistry(ctx, testRegistry()); err != nil {
-		t.Fatal(err)
-	}
-}
+// seed imports the test registry into the store at dsn, for a role or
+// app that opens the store itself.
+func seed(t *testing.T, dsn string) { storetest.Seed(t, dsn, testRegistry()) }
 
 // seededStore is the store at dsn with the test registry imported, open
 // until t ends, for a test that reads what the roles wrote.
 func seededStore(t *testing.T, dsn string) store.Store {
 	t.Helper()
 	st := storetest.OpenDSN(t, dsn)
-	if err := st.ImportRegistry(context.Background(), testRegistry()); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Import(t, st, testRegistry())
 	return st
 }
 

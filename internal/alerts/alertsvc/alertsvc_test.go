@@ -46,9 +46,7 @@ func registry() *model.Registry {
 func newStore(t *testing.T, backend storetest.Backend) store.Store {
 	t.Helper()
 	st := storetest.Open(t, backend)
-	if err := st.ImportRegistry(context.Background(), registry()); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Import(t, st, registry())
 	return st
 }
 

@@ -34,14 +34,6 @@ func Plant() *model.Registry {
 	}
 }
 
-// Import imports reg into st.
-func Import(tb testing.TB, st store.Store, reg *model.Registry) {
-	tb.Helper()
-	if err := st.ImportRegistry(context.Background(), reg); err != nil {
-		tb.Fatal(err)
-	}
-}
-
 // EnterpriseUser is a signed-in user of the enterprise uscc of county:
 // who marks the enterprise's data.
 func EnterpriseUser(user, uscc, county string) auth.Principal {

@@ -24,7 +24,7 @@ func TestRatesAndBelowThresholdCase(t *testing.T) { storetest.Run(t, testRatesAn
 
 func testRatesAndBelowThresholdCase(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	markstest.Import(t, st, markstest.Plant())
+	storetest.Import(t, st, markstest.Plant())
 	day := time.Date(2026, 3, 15, 0, 0, 0, 0, cst)
 	var b store.Batch
 	for h := 0; h < 24; h++ {
@@ -85,7 +85,7 @@ func rateFixture(tb testing.TB, n, days int, day time.Time) store.Store {
 		reg.Outlets = append(reg.Outlets, model.Outlet{ID: id, Enterprise: "E1", Name: id, Kind: model.OutletAir})
 		reg.Devices = append(reg.Devices, model.Device{MN: fmt.Sprintf("MN%03d", i), Password: "p", Protocol: "2017", Outlet: id})
 	}
-	markstest.Import(tb, st, reg)
+	storetest.Import(tb, st, reg)
 	for d := range days {
 		var b store.Batch
 		for _, dev := range reg.Devices {

@@ -24,7 +24,7 @@ func TestRejudgeAfterCorrection(t *testing.T) { storetest.Run(t, testRejudgeAfte
 
 func testRejudgeAfterCorrection(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	markstest.Import(t, st, markstest.Plant())
+	storetest.Import(t, st, markstest.Plant())
 	h := time.Now().Truncate(time.Hour).Add(-48 * time.Hour)
 	now := h.Add(30 * time.Minute)
 	clock := func() time.Time { return now }

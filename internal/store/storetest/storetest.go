@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/pgtest"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
@@ -86,4 +87,25 @@ func Each(t *testing.T, fn func(t *testing.T, b Backend)) {
 func Run(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	t.Helper()
 	Each(t, func(t *testing.T, b Backend) { fn(t, Open(t, b)) })
+}
+
+// Import imports the registry reg into st.
+func Import(t testing.TB, st store.Store, reg *model.Registry) {
+	t.Helper()
+	if err := st.ImportRegistry(context.Background(), reg); err != nil {
+		t.Fatalf("storetest: import registry: %v", err)
+	}
+}
+
+// Seed imports reg into the store at dsn (created when it is a new
+// SQLite file) and closes it again, for a test whose code under test
+// opens the store itself (a role, the app, a command).
+func Seed(t testing.TB, dsn string, reg *model.Registry) {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn, Options)
+	if err != nil {
+		t.Fatalf("storetest: open store: %v", err)
+	}
+	defer st.Close()
+	Import(t, st, reg)
 }
