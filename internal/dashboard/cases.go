@@ -108,14 +108,20 @@ type caseRow struct {
 
 // newCaseRow is c as a row of a page in lang.
 func newCaseRow(c cases.Case, lang, county string, dl deadlineInfo) caseRow {
-	mark := func(s string, ok bool) string {
-		if ok || s == "" {
+	// A text without an English version is a platform text stored before
+	// (ok false) or a person's words (a petitioner's, staff's): either is
+	// marked on an English page when it is Chinese.
+	mark := func(s string, ok, hasEN bool) string {
+		if s == "" || ok && (hasEN || lang != langEN || !hasHan(s)) {
 			return s
 		}
 		return s + " " + tr(lang, "acc.reason.zhonly")
 	}
+	title, tok := c.TitleLang(lang)
+	text, dok := c.DescriptionLang(lang)
+	alert := c.Alert != nil && len(c.Alert.Findings) > 0 // titled from its facts in each language
 	return caseRow{Case: c, CountyName: county, Overdue: dl.Overdue, Deadline: dl,
-		Heading: mark(c.TitleLang(lang)), Text: mark(c.DescriptionLang(lang))}
+		Heading: mark(title, tok, alert || c.TitleEN != ""), Text: mark(text, dok, c.DescriptionEN != "")}
 }
 
 type boardCell struct {
@@ -345,6 +351,7 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 			if fr.Unit == "" {
 				fr.Unit = factors.Unit(x.Factor)
 			}
+			fr.Unit = unitIn(p.Lang, fr.Unit)
 			if m := x.Multiple(); m > 0 {
 				fr.Multiple = strconv.FormatFloat(m, 'f', 2, 64)
 			}

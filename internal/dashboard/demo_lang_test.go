@@ -12,6 +12,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/chinatime"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/demo"
+	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
@@ -54,6 +55,13 @@ func TestLanguageDemo(t *testing.T) {
 	paths := []string{"/", "/air", "/air/stations/" + reg.Stations[0].Code, "/monitoring", "/monitoring/enterprises/" + reg.Enterprises[0].USCC,
 		"/monitoring/devices/" + reg.Devices[0].MN, "/water", "/reports/monthly", "/rights", "/cases", "/notices", "/petitions", "/accountability",
 		"/water/trace?section=" + ev.Section + "&time=" + ev.Arrive.Add(2*time.Hour).In(cst).Format("2006-01-02T15:04") + "&factor=NH3-N"}
+	// A wastewater enterprise's page too (its outlets' limits and units).
+	for _, o := range reg.Outlets {
+		if o.Kind == model.OutletWater {
+			paths = append(paths, "/monitoring/enterprises/"+o.Enterprise)
+			break
+		}
+	}
 	// Every case and notice the lists link to.
 	for _, list := range []string{"/cases", "/notices"} {
 		for _, m := range regexp.MustCompile(`href="(/(?:cases/C|notices/C)[^"?]*)"`).FindAllStringSubmatch(dashboard.Get(t, h, list).Body.String(), 20) {
@@ -62,6 +70,53 @@ func TestLanguageDemo(t *testing.T) {
 	}
 	dashboard.CheckLanguage(t, h, paths)
 	checkAccountabilityCases(t, h, c)
+	checkPersonsWords(t, h)
+}
+
+// checkPersonsWords: on English pages a person's words recorded in
+// Chinese (a petition's text, the case titled from it, a reason given on
+// the timeline) are marked "(recorded in Chinese only)", never passed off
+// as the page's language.
+func checkPersonsWords(t *testing.T, h http.Handler) {
+	t.Helper()
+	const mark = " (recorded in Chinese only)"
+	han := regexp.MustCompile(`\p{Han}`)
+	row := regexp.MustCompile(`(?s)<tr[^>]*><td><a href="(/cases/C[^"]*)">[^<]*</a></td><td class="title"><a [^>]*>(.*?)</a></td>.*?<td class="src"[^>]*>(.*?)</td>`)
+	var petitionTitles []string
+	rows := row.FindAllStringSubmatch(dashboard.Get(t, h, "/cases?lang=en").Body.String(), -1)
+	for _, m := range rows {
+		if m[3] != "petition" {
+			continue
+		}
+		if han.MatchString(m[2]) && !strings.HasSuffix(m[2], mark) {
+			t.Errorf("/cases (en): petition case %s titled %q without the mark", m[1], m[2])
+		}
+		petitionTitles = append(petitionTitles, strings.TrimSuffix(m[2], mark))
+	}
+	if len(petitionTitles) == 0 {
+		t.Fatalf("the demo's English case list has no petition case (%d rows)", len(rows))
+	}
+	pets := dashboard.Get(t, h, "/petitions?lang=en").Body.String()
+	for _, title := range petitionTitles {
+		if strings.Contains(pets, title) && !strings.Contains(pets, title+mark) {
+			t.Errorf("/petitions (en): %q without the mark", title)
+		}
+	}
+	// The demo's rejected petition carries the bureau's reason in Chinese.
+	const reason = "不属于生态环境部门职责"
+	seen := false
+	for _, m := range rows {
+		body := dashboard.Get(t, h, m[1]+"?lang=en").Body.String()
+		if i := strings.Index(body, reason); i >= 0 {
+			seen = true
+			if rest := body[i:]; !strings.Contains(rest[:strings.Index(rest, "<")], mark) {
+				t.Errorf("%s (en): the reason %q without the mark", m[1], rest[:strings.Index(rest, "<")])
+			}
+		}
+	}
+	if !seen {
+		t.Error("no English case page shows the demo's rejected petition's reason")
+	}
 }
 
 // The demo's accountability cases (a summons and warnings fired by the

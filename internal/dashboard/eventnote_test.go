@@ -125,3 +125,15 @@ func TestOfficialName(t *testing.T) {
 		}
 	}
 }
+
+// pH's unit is a word, in the page's language wherever a unit is printed
+// (live values, findings, trends); a symbol stays as it is.
+func TestUnitIn(t *testing.T) {
+	for _, tc := range []struct{ lang, u, want string }{
+		{"zh", "无量纲", "无量纲"}, {"en", "无量纲", "dimensionless"}, {"en", "mg/L", "mg/L"}, {"zh", "mg/m³", "mg/m³"},
+	} {
+		if got := unitIn(tc.lang, tc.u); got != tc.want {
+			t.Errorf("%s %q: %q, want %q", tc.lang, tc.u, got, tc.want)
+		}
+	}
+}

@@ -98,10 +98,10 @@ var markingFuncs = template.FuncMap{
 	// unitText writes a registry unit as a reader expects it: m3 as m³,
 	// 无量纲 in the page's language.
 	"unitText": func(p *page, u string) string {
-		if u == "无量纲" || u == "" {
+		if u == "" {
 			return p.T("unit.none")
 		}
-		return strings.ReplaceAll(u, "m3", "m³")
+		return unitIn(p.Lang, strings.ReplaceAll(u, "m3", "m³"))
 	},
 	// band2 is 2 % of a measuring range (sign 22 of the screening list).
 	"band2": func(lo, hi float64) float64 { return 0.02 * (hi - lo) },
@@ -111,6 +111,15 @@ var markingFuncs = template.FuncMap{
 		}
 		return factors.Name(code, p.Lang)
 	},
+}
+
+// unitIn is a unit as printed on a page in lang: the registry's and the
+// water standard's 无量纲 (pH) in the page's language, a symbol as it is.
+func unitIn(lang, u string) string {
+	if u == "无量纲" {
+		return tr(lang, "unit.none")
+	}
+	return u
 }
 
 // pctOf writes a rate as a percentage with two decimals.

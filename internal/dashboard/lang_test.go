@@ -111,6 +111,10 @@ func checkText(t *testing.T, path, lang, body string) {
 		}
 		return
 	}
+	// A unit is a symbol or an English word (pH's 无量纲: dimensionless).
+	if strings.Contains(text, "无量纲") {
+		t.Errorf("%s (en): unit 无量纲 in Chinese", path)
+	}
 	// Place, enterprise and people's names may stay Chinese; a label of
 	// the catalogue may not.
 	if m := regexp.MustCompile(`(优|良|轻度污染|中度污染|重度污染|严重污染)</`).FindString(body); m != "" {

@@ -227,7 +227,7 @@ func (h *Handler) live(r *http.Request, x *monIndex, dv deviceRow, lang string) 
 			continue
 		}
 		lv := liveValue{Device: dv.MN, Outlet: dv.OutletName, Factor: v.Factor, Field: v.Field, Value: v.Value, Time: last.DataTime,
-			Name: factors.Label(v.Factor, lang), FieldName: factors.Field(v.Field, lang), Unit: factors.Unit(v.Factor)}
+			Name: factors.Label(v.Factor, lang), FieldName: factors.Field(v.Field, lang), Unit: unitIn(lang, factors.Unit(v.Factor))}
 		kind := model.LimitMeasured
 		if strings.HasPrefix(v.Field, "Zs") {
 			kind = model.LimitConverted
@@ -237,7 +237,7 @@ func (h *Handler) live(r *http.Request, x *monIndex, dv deviceRow, lang string) 
 				continue
 			}
 			if l.Unit != "" {
-				lv.Unit = factors.DisplayUnit(l.Unit)
+				lv.Unit = unitIn(lang, factors.DisplayUnit(l.Unit))
 			}
 			f, err := strconv.ParseFloat(v.Value, 64)
 			switch {
@@ -393,7 +393,7 @@ func (h *Handler) trend(r *http.Request, mn, lang string) (trendTable, error) {
 	for _, f := range t.Factors {
 		// Roll-ups keep converted values (ZsAvg) under "<code>-Zs".
 		code, zs := strings.CutSuffix(f, "-Zs")
-		t.Names[f], t.Units[f] = factors.Name(code, lang), factors.Unit(code)
+		t.Names[f], t.Units[f] = factors.Name(code, lang), unitIn(lang, factors.Unit(code))
 		if zs {
 			t.Names[f] += tr(lang, "mon.converted")
 		}

@@ -119,6 +119,9 @@ type petitionRow struct {
 	Deadlines  cases.PetitionDeadlines
 	Overdue    bool // past the acceptance or closure deadline, still open
 	CanReply   bool
+	// Description and Reply are the petitioner's and the bureau's words
+	// as written, marked on an English page when they are Chinese.
+	Description, Reply string
 }
 
 type petitionsData struct {
@@ -179,7 +182,8 @@ func (h *Handler) petitionsStaff(w http.ResponseWriter, r *http.Request, p *page
 		if !p.Scope.Sees(sp.County, "") {
 			continue
 		}
-		row := petitionRow{StoredPetition: sp, CountyName: names[sp.County], CanReply: canWrite}
+		row := petitionRow{StoredPetition: sp, CountyName: names[sp.County], CanReply: canWrite,
+			Description: asWritten(sp.Description, p.Lang), Reply: asWritten(sp.Reply, p.Lang)}
 		if !p.User.Authenticated() || !auth.ScopeOf(p.User).Sees(sp.County, "") {
 			// Contact details only for staff whose scope holds the
 			// petition: not for the demo's anonymous open mode.
