@@ -77,11 +77,19 @@ func testTargets() []Target {
 	return ts
 }
 
-func TestAssess(t *testing.T) {
-	a, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
+// testAssessed is the test scheme's values and targets assessed over the
+// period of 2026 of kind k and number n (a quarter, the year).
+func testAssessed(t testing.TB, k chinatime.Kind, n int) Assessment {
+	t.Helper()
+	a, err := Assess(testSchemes(), chinatime.Period{Kind: k, Year: 2026, N: n}, testValues(), testTargets())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+func TestAssess(t *testing.T) {
+	a := testAssessed(t, chinatime.Quarter, 1)
 	var got []string
 	for _, c := range a.Counties {
 		got = append(got, c.County+":"+strings.TrimRight(strings.TrimRight(ftoa(c.Total), "0"), ".")+"#"+itoa(c.Rank))

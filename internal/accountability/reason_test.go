@@ -14,14 +14,8 @@ var han = regexp.MustCompile(`\p{Han}`)
 // figures, Chinese in Reason, no Chinese in ReasonEN.
 func TestFiringReasonInBothLanguages(t *testing.T) {
 	at := time.Date(2026, 4, 10, 10, 0, 0, 0, chinatime.Zone)
-	q, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Year, Year: 2026, N: 1}, testValues(), testTargets())
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := testAssessed(t, chinatime.Quarter, 1)
+	y := testAssessed(t, chinatime.Year, 1)
 	rules := append(testRules(), TriggerRule{ID: "pm", Predicate: Bottom, Indicator: PM25, N: 1, Kinds: []chinatime.Kind{chinatime.Quarter}, Step: StepBulletin, Line: "air-general"})
 	want := map[string][2]string{
 		"bottom-both/371522": {"综合指数排名第4、改善幅度排名第4,均列后2位", "air quality index ranked 4 and its improvement ranked 4, both among the last 2"},

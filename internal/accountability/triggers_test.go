@@ -30,14 +30,8 @@ func firingKeys(fs []Firing) []string {
 
 func TestEvaluate(t *testing.T) {
 	at := time.Date(2026, 4, 10, 10, 0, 0, 0, chinatime.Zone)
-	q, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Year, Year: 2026, N: 1}, testValues(), testTargets())
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := testAssessed(t, chinatime.Quarter, 1)
+	y := testAssessed(t, chinatime.Year, 1)
 	tests := []struct {
 		name  string
 		a     Assessment
@@ -110,7 +104,7 @@ func TestEvaluateTies(t *testing.T) {
 }
 
 func TestEvaluateRefused(t *testing.T) {
-	q, _ := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
+	q := testAssessed(t, chinatime.Quarter, 1)
 	tests := []struct {
 		name string
 		r    TriggerRule
@@ -134,10 +128,7 @@ func TestEvaluateRefused(t *testing.T) {
 
 func TestBulletinGolden(t *testing.T) {
 	at := time.Date(2026, 4, 10, 10, 0, 0, 0, chinatime.Zone)
-	q, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := testAssessed(t, chinatime.Quarter, 1)
 	fs, err := Evaluate(testRules(), q, nil, at)
 	if err != nil {
 		t.Fatal(err)
@@ -200,10 +191,7 @@ func TestBulletinGolden(t *testing.T) {
 // Han character but the county's name.
 func TestCaseTitlesBothLanguages(t *testing.T) {
 	at := time.Date(2026, 4, 10, 10, 0, 0, 0, chinatime.Zone)
-	q, err := Assess(testSchemes(), chinatime.Period{Kind: chinatime.Quarter, Year: 2026, N: 1}, testValues(), testTargets())
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := testAssessed(t, chinatime.Quarter, 1)
 	rules := append(testRules(), TriggerRule{ID: "pm", Title: "细颗粒物浓度排名末位", Predicate: Bottom, Indicator: PM25, N: 1, Kinds: []chinatime.Kind{chinatime.Quarter}, Step: StepSummons, Line: "air-general"})
 	fs, err := Evaluate(rules, q, nil, at)
 	if err != nil {
