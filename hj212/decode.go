@@ -546,8 +546,10 @@ type itemState struct {
 // would join two pollutants. Such an item can show no deviation, so the
 // fast path only finds its bounds: the key's words are read 8 bytes at a
 // time, the separators found with SWAR masks, the code and field name come
-// out of those words ready for their tables, and a run of fields of one
-// pollutant looks its code up once. Every other item takes the general
+// out of those words ready for their tables (the field name with its '='),
+// and a run of fields of one pollutant looks its code up once: the next
+// item is of the same pollutant when it starts with the same bytes, code
+// and '-'. Every other item takes the general
 // path (item), which handles every form and records every deviation; the
 // fast path leaves an item to it before changing anything.
 func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
