@@ -16,6 +16,21 @@ import (
 	"github.com/ecowatch/ecowatch/internal/water/waterreport"
 )
 
+// seedNow is when the seeding tests seed: a fixed day, so that the
+// months and quarters seeded before it are known.
+var seedNow = time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
+
+// importedCity is the demo city of seed 1 with its registry imported
+// into st, as a first start begins.
+func importedCity(t *testing.T, st store.Store) City {
+	t.Helper()
+	c := NewCity(1)
+	if err := Import(context.Background(), st, c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // A first start seeds what the pages show in the demo's first minute:
 // every section of the last ended month assessed, a ledger with
 // permits, banked reductions, allocations and trades, and the quarters
@@ -23,11 +38,8 @@ import (
 func TestSeedFillsThePages(t *testing.T) {
 	ctx := context.Background()
 	storetest.Run(t, func(t *testing.T, st store.Store) {
-		now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
-		c := NewCity(1)
-		if err := Import(ctx, st, c); err != nil {
-			t.Fatal(err)
-		}
+		now := seedNow
+		c := importedCity(t, st)
 		var out bytes.Buffer
 		if err := Seed(ctx, st, c, 1, now, &out); err != nil {
 			t.Fatal(err)
@@ -101,11 +113,8 @@ func TestSeedFillsThePages(t *testing.T) {
 func TestSeedCases(t *testing.T) {
 	ctx := context.Background()
 	storetest.Run(t, func(t *testing.T, st store.Store) {
-		now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
-		c := NewCity(1)
-		if err := Import(ctx, st, c); err != nil {
-			t.Fatal(err)
-		}
+		now := seedNow
+		c := importedCity(t, st)
 		var out bytes.Buffer
 		if err := SeedCases(ctx, st, t.TempDir(), c, now, &out); err != nil {
 			t.Fatal(err)
@@ -164,11 +173,8 @@ func TestSeedCases(t *testing.T) {
 func TestSeedTraceEpisode(t *testing.T) {
 	ctx := context.Background()
 	storetest.Run(t, func(t *testing.T, st store.Store) {
-		now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)
-		c := NewCity(1)
-		if err := Import(ctx, st, c); err != nil {
-			t.Fatal(err)
-		}
+		now := seedNow
+		c := importedCity(t, st)
 		var out bytes.Buffer
 		ev, err := SeedWaterHours(ctx, st, c, 1, now, &out)
 		if err != nil {

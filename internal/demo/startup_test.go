@@ -23,10 +23,7 @@ import (
 func TestDemoStartUpMarked(t *testing.T) {
 	ctx := context.Background()
 	storetest.Run(t, func(t *testing.T, st store.Store) {
-		c := NewCity(1)
-		if err := Import(ctx, st, c); err != nil {
-			t.Fatal(err)
-		}
+		c := importedCity(t, st)
 		start := time.Now().Truncate(time.Hour).Add(20 * time.Minute)
 		now := start
 		clock := func() time.Time { return now }
