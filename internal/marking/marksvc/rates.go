@@ -209,7 +209,10 @@ func (s *Service) CheckRates(ctx context.Context, from, to time.Time) ([]cases.C
 		title := fmt.Sprintf("%s 传输有效率 %.2f%% 低于 %.0f%%（%s）", row.Name, 100*row.Count.Effective(), 100*rep.Threshold, period)
 		c, err := s.Cases.Register(ctx, cases.Case{Source: cases.SourceOnline, Ref: key, Line: "air-industry", ProblemType: "transmission-rate",
 			County: e.County, Enterprise: e.USCC, Severity: cases.SeverityGeneral, Title: title, Location: o.Name,
-			Description: row.Count.Arithmetic("zh") + "；依据 " + s.rules().Source(marking.SrcRate).Ref}, casesvc.AlertSystem)
+			// Both languages from the same facts; the outlet by its name.
+			TitleEN:       fmt.Sprintf("%s: effective transmission rate %.2f%% below %.0f%% (%s)", row.Name, 100*row.Count.Effective(), 100*rep.Threshold, period),
+			Description:   row.Count.Arithmetic("zh") + "；依据 " + s.rules().Source(marking.SrcRate).Ref,
+			DescriptionEN: row.Count.Arithmetic("en") + "; under " + s.rules().SourceName(marking.SrcRate, true)}, casesvc.AlertSystem)
 		if err != nil {
 			return opened, err
 		}

@@ -6,11 +6,13 @@ import (
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/marking"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
+	"github.com/ecowatch/ecowatch/internal/golden"
 	"github.com/ecowatch/ecowatch/internal/marking/markstest"
 	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
@@ -50,6 +52,17 @@ func testRatesAndBelowThresholdCase(t *testing.T, st store.Store) {
 	if len(opened) != 1 || opened[0].ProblemType != "transmission-rate" || opened[0].Description[:len("传输率 20/24")] != "传输率 20/24" {
 		t.Fatalf("opened %+v", opened)
 	}
+	// The case speaks both languages, as stored: the English title and
+	// description without a Han character beside the outlet's name.
+	stored, err := st.Case(ctx, opened[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stored.TitleEN, ": effective transmission rate 79.17% below 90% (") || !strings.HasPrefix(stored.DescriptionEN, "transmission 20/24 = 83.33%") {
+		t.Errorf("English %q / %q", stored.TitleEN, stored.DescriptionEN)
+	}
+	name := strings.TrimSuffix(stored.TitleEN[:strings.Index(stored.TitleEN, ": effective")], " ")
+	golden.CheckLanguage(t, "en", stored.TitleEN+"\n"+stored.DescriptionEN, name)
 	if again, _ := ms.CheckRates(ctx, day, day.AddDate(0, 0, 1)); len(again) != 0 {
 		t.Fatalf("a second check opened %d more", len(again))
 	}
