@@ -52,8 +52,9 @@ type deskStore interface {
 }
 
 // deskNotice is a notice as the desk shows it. A case's notice is named
-// by its action from the page's catalogue: its stored message is the case
-// service's log wording (English, with the action's and state's codes).
+// by its action from the page's catalogue, which also words the rows
+// stored before the case service wrote its notices in words (their
+// message is its log text, with the action's and state's codes).
 type deskNotice struct {
 	store.Notification
 	Action string // the case action the notice reports ("register" for a new case), or ""

@@ -199,7 +199,8 @@ func (s *Service) Register(ctx context.Context, c cases.Case, p auth.Principal) 
 	if err != nil {
 		return c, err
 	}
-	s.notify(ctx, n, "case.registered", "new case "+n.ID+": "+n.Title)
+	zh, en := cases.NewCaseNotice(n)
+	s.notify(ctx, n, "case.registered", zh, en)
 	return s.flagRecurrence(ctx, n), nil
 }
 
@@ -289,7 +290,8 @@ func (s *Service) Act(ctx context.Context, id string, seq int, a cases.Action, p
 	if err := s.St.UpdateCase(ctx, n, evs, audit(p, "case."+string(a.Kind), "case/"+id, c, n, now)); err != nil {
 		return c, nil, err
 	}
-	s.notify(ctx, n, "case."+string(a.Kind), fmt.Sprintf("case %s: %s → %s", n.ID, a.Kind, n.State))
+	zh, en := cases.ActionNotice(n, a.Kind)
+	s.notify(ctx, n, "case."+string(a.Kind), zh, en)
 	return n, evs, nil
 }
 
@@ -351,9 +353,10 @@ func (s *Service) UploadedBy(ctx context.Context, a store.Attachment, who string
 }
 
 // notify writes the inbox of the case's county, its enterprise and the
-// city, and posts the webhooks in the background. Notification failures
-// are logged, never fail the action that caused them.
-func (s *Service) notify(ctx context.Context, c cases.Case, kind, msg string) {
+// city, and posts the webhooks in the background, with the notice in
+// words in Chinese (msg) and English (msgEN). Notification failures are
+// logged, never fail the action that caused them.
+func (s *Service) notify(ctx context.Context, c cases.Case, kind, msg, msgEN string) {
 	now := s.now()
 	recips := []string{"city", "county:" + c.County}
 	if c.Enterprise != "" {
@@ -361,13 +364,13 @@ func (s *Service) notify(ctx context.Context, c cases.Case, kind, msg string) {
 	}
 	recips = append(recips, c.Assignees...)
 	for _, r := range recips {
-		if err := s.St.Notify(ctx, store.Notification{Recipient: r, At: now, Kind: kind, Case: c.ID, Message: msg}); err != nil {
+		if err := s.St.Notify(ctx, store.Notification{Recipient: r, At: now, Kind: kind, Case: c.ID, Message: msg, MessageEN: msgEN}); err != nil {
 			s.log().Warn("notification not stored", "case", c.ID, "err", err)
 		}
 	}
 	if s.Mailer != nil {
-		subject := fmt.Sprintf("[ecowatch] %s %s", kind, c.ID)
-		text := fmt.Sprintf("%s\n\n案件 Case: %s\n区县 County: %s\n状态 State: %s\n时间 At: %s\n", msg, c.ID, c.County, c.State, now.Format(time.RFC3339))
+		subject := "[ecowatch] " + msg + " / " + msgEN
+		text := fmt.Sprintf("%s\n%s\n\n案件 Case: %s\n区县 County: %s\n时间 At: %s\n", msg, msgEN, c.ID, c.County, now.Format(time.RFC3339))
 		go func() {
 			if err := s.Mailer.Send(recips, subject, text, now); err != nil {
 				s.log().Warn("notification mail not sent", "case", c.ID, "err", err)
@@ -377,7 +380,7 @@ func (s *Service) notify(ctx context.Context, c cases.Case, kind, msg string) {
 	if len(s.Webhooks) == 0 {
 		return
 	}
-	body, _ := json.Marshal(map[string]any{"kind": kind, "case": c.ID, "county": c.County, "state": c.State, "message": msg, "at": now})
+	body, _ := json.Marshal(map[string]any{"kind": kind, "case": c.ID, "county": c.County, "state": c.State, "message": msg, "message_en": msgEN, "at": now})
 	for _, u := range s.Webhooks {
 		go s.post(u, body)
 	}
@@ -464,7 +467,8 @@ func (s *Service) Intake(ctx context.Context, pet cases.Petition) (store.StoredP
 		return sp, c, err
 	}
 	sp.RatingKey = key
-	s.notify(ctx, c, "petition.received", "new petition "+code+" ("+string(pet.Category)+")")
+	zh, en := cases.PetitionNotice(code, pet.Category)
+	s.notify(ctx, c, "petition.received", zh, en)
 	return sp, c, nil
 }
 
@@ -572,7 +576,8 @@ func (s *Service) Patrol(ctx context.Context, pt store.Patrol, p auth.Principal)
 		return pt, err
 	}
 	for _, c := range opened {
-		s.notify(ctx, c, "case.registered", "patrol finding: "+c.Title)
+		zh, en := cases.PatrolNotice(c)
+		s.notify(ctx, c, "case.registered", zh, en)
 	}
 	return pt, nil
 }

@@ -326,3 +326,31 @@ func testRecurrenceFlagsReview(t *testing.T, be storetest.Backend) {
 		t.Error("another enterprise's case is flagged")
 	}
 }
+
+// A case's notices are written in words in both languages at the source,
+// so the API, mail and webhooks carry them, not the service's log text
+// ("case C…: accept → accepted").
+func TestNoticesInWords(t *testing.T) { storetest.Each(t, testNoticesInWords) }
+
+func testNoticesInWords(t *testing.T, be storetest.Backend) {
+	s, _ := newService(t, be)
+	ctx := context.Background()
+	c := register(t, s)
+	if _, _, err := s.Act(ctx, c.ID, c.Seq, cases.Action{Kind: cases.ActAccept}, cx); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := s.St.Notifications(ctx, []string{"city"}, 10)
+	if err != nil || len(ns) != 2 {
+		t.Fatalf("city inbox: %+v %v", ns, err)
+	}
+	want := map[string][2]string{
+		"case.registered": {"新案件 " + c.ID + "：leak", "New case " + c.ID + ": leak"},
+		"case.accept":     {"案件 " + c.ID + "：受理", "Case " + c.ID + ": Accept"},
+	}
+	for _, n := range ns {
+		w, ok := want[n.Kind]
+		if !ok || n.Message != w[0] || n.MessageEN != w[1] {
+			t.Errorf("%s: %q / %q, want %q / %q", n.Kind, n.Message, n.MessageEN, w[0], w[1])
+		}
+	}
+}

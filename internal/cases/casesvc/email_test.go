@@ -146,8 +146,8 @@ func testNotificationMail(t *testing.T, be storetest.Backend) {
 			subject, _ = new(mime.WordDecoder).DecodeHeader(v)
 		}
 	}
-	if !strings.Contains(subject, c.ID) || !strings.Contains(subject, "case.registered") {
-		t.Errorf("subject %q does not name the case and the event", subject)
+	if !strings.Contains(subject, "新案件 "+c.ID) || !strings.Contains(subject, "New case "+c.ID) || strings.Contains(subject, "case.registered") {
+		t.Errorf("subject %q does not name the case and the event in words", subject)
 	}
 	if !strings.Contains(m.data, "案件 Case: "+c.ID) {
 		t.Errorf("body does not name the case:\n%s", m.data)

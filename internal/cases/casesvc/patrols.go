@@ -154,7 +154,8 @@ func (s *Service) PatrolFinding(ctx context.Context, id string, f store.PatrolFi
 	if err != nil {
 		return pt, cases.Case{}, err
 	}
-	s.notify(ctx, nc, "case.registered", "巡查发现问题 "+nc.ID+"："+nc.Title)
+	zh, en := cases.PatrolNotice(nc)
+	s.notify(ctx, nc, "case.registered", zh, en)
 	return pt, nc, nil
 }
 
