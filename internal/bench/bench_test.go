@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -125,7 +126,8 @@ func TestBenchBus(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	cfg := BusConfig{NATS: "embedded", DB: dsn, Devices: 20, Writers: 2, Gateways: 1, Partitions: 4, Replicas: 1, WriterBatch: 1000,
-		Backlog: 100, Warmup: 200 * time.Millisecond, Duration: time.Second, RollupEvery: app.RollupEvery, OverTime: 10 * time.Second, Seed: 1, JSON: true}
+		Backlog: 100, Warmup: 200 * time.Millisecond, Duration: time.Second, RollupEvery: app.RollupEvery, OverTime: 10 * time.Second, Seed: 1, JSON: true,
+		CPUProfile: filepath.Join(t.TempDir(), "cpu.prof")}
 	if err := Bus(context.Background(), cfg, &out, &errb); err != nil {
 		t.Fatalf("%v: %s\n%s", err, errb.String(), out.String())
 	}
@@ -146,5 +148,13 @@ func TestBenchBus(t *testing.T) {
 	}
 	if r.StoredUploads < r.AckedDistinct || r.Writers != 2 || r.NATS != "embedded" {
 		t.Errorf("report: %+v", r)
+	}
+	// The gateway's own figures cover the window: its commits carried
+	// the acknowledged frames.
+	if r.GatewayCommits == 0 || r.GatewayFramesPerBat < 1 || r.GatewayCommitMeanMs <= 0 || r.GatewayAckMeanMs <= 0 {
+		t.Errorf("gateway: %d commits of %.1f frames, commit mean %.2f ms, ack mean %.2f ms", r.GatewayCommits, r.GatewayFramesPerBat, r.GatewayCommitMeanMs, r.GatewayAckMeanMs)
+	}
+	if fi, err := os.Stat(cfg.CPUProfile); err != nil || fi.Size() == 0 {
+		t.Errorf("CPU profile of the window: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -47,6 +48,10 @@ type BusConfig struct {
 	Seed        int64
 	JSON        bool
 	Verbose     bool
+	// Gateway group commit (0: the gateway's defaults).
+	Batch         int
+	BatchInterval time.Duration
+	CPUProfile    string // CPU profile of the measured window written here
 }
 
 // bench bus: frames per second end to end through the
@@ -76,6 +81,19 @@ type BusReport struct {
 	DrainSeconds    float64 `json:"drain_s"`     // until the stream was empty
 	SustainedPerSec float64 `json:"sustained_committed_per_s"`
 	PeakRSSMiB      float64 `json:"peak_rss_mib"`
+
+	// Where an ack's time goes, from the gateways' own histograms over
+	// the window: the commit (publish and PubAck wait) against the
+	// whole time from a frame's arrival to its ack.
+	GatewayCommits       uint64  `json:"gateway_commits"`
+	GatewayFramesPerBat  float64 `json:"gateway_frames_per_commit"`
+	GatewayCommitMeanMs  float64 `json:"gateway_commit_mean_ms"`
+	GatewayCommitP50Ms   float64 `json:"gateway_commit_p50_ms"`
+	GatewayCommitP99Ms   float64 `json:"gateway_commit_p99_ms"`
+	GatewayAckMeanMs     float64 `json:"gateway_ack_mean_ms"`
+	GatewayAckP50Ms      float64 `json:"gateway_ack_p50_ms"`
+	GatewayAckP99Ms      float64 `json:"gateway_ack_p99_ms"`
+	GatewayQueueFullWait uint64  `json:"gateway_queue_full_waits"`
 
 	// With --backlog: the stream filled with no writer running (gateway
 	// and JetStream alone), then emptied by the writers (writers and
@@ -207,6 +225,12 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 		gc.MaxConns = cfg.Devices + 1024
 		gc.MaxConnsPerIP = cfg.Devices + 1024
 		gc.BackfillWindow = -1 // flat-out devices have no history to fill in
+		if cfg.Batch > 0 {
+			gc.BatchFrames = cfg.Batch
+		}
+		if cfg.BatchInterval > 0 {
+			gc.BatchInterval = cfg.BatchInterval
+		}
 		rc := bc
 		rc.Name = fmt.Sprintf("bench-gateway-%d", i+1)
 		g, err := app.StartGatewayRole(ctx, app.GatewayRoleConfig{DSN: dsn, Bus: rc, Gateway: gc, Logger: logger})
@@ -313,18 +337,27 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 	// 4. Load, with the same simulated devices as bench ingest.
 	var c0, c1 int64
 	var lagEnd int64
+	var gw0, gw1 gateway.Stats
+	stopProfile := func() {}
+	defer func() { stopProfile() }() // a run that fails before its window ends
 	say("connecting %d devices to %d gateway(s) (%s)...\n", cfg.Devices, cfg.Gateways, strings.Join(addrs, ", "))
 	res, err := runLoad(ctx, loadConfig{
 		Addrs: addrs, Devices: devs, Seed: cfg.Seed, Rate: cfg.Rate, Start: from, OverTime: cfg.OverTime,
 		Warmup: cfg.Warmup, Duration: cfg.Duration,
 		Progress: func(s string) { say("%s\n", s) },
 		AtStart: func() {
+			gw0 = gatewayStats(gws)
+			if cfg.CPUProfile != "" {
+				stopProfile = startCPUProfile(cfg.CPUProfile, stderr)
+			}
 			var serr error
 			if c0, serr = stored(); serr != nil {
 				c0 = -1
 			}
 		},
 		AtEnd: func() {
+			stopProfile()
+			gw1 = gatewayStats(gws)
 			lagEnd = lag()
 			var serr error
 			if c1, serr = stored(); serr != nil {
@@ -361,6 +394,7 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 	rep.CommittedPerSec = float64(rep.Committed) / el
 	rep.LatencyP50Ms, rep.LatencyP99Ms, rep.LatencyMaxMs = ms(res.After.LatencyP50), ms(res.After.LatencyP99), ms(res.After.LatencyMax)
 	rep.BacklogEnd = lagEnd
+	rep.windowGateway(gw0, gw1)
 	// Everything acknowledged in the window was committed by the end of
 	// the drain: the rate the writers sustained over window + drain.
 	rep.SustainedPerSec = float64(total-c0) / time.Since(res.WindowStart).Seconds()
@@ -403,6 +437,10 @@ func printBus(w io.Writer, r *BusReport) {
 	fmt.Fprintf(tw, "acknowledged (in JetStream)\t%.0f frames/s\t(%d frames)\n", r.AckedPerSec, r.FramesAcked)
 	fmt.Fprintf(tw, "committed in PostgreSQL\t%.0f uploads/s\t(%d uploads)\n", r.CommittedPerSec, r.Committed)
 	fmt.Fprintf(tw, "ack latency p50 / p99 / max\t%.1f / %.1f / %.1f ms\n", r.LatencyP50Ms, r.LatencyP99Ms, r.LatencyMaxMs)
+	fmt.Fprintf(tw, "gateway commits (publish → last PubAck)\t%d\t(%.0f frames each; mean %.1f ms, p50 / p99 ≤ %.0f / %.0f ms)\n",
+		r.GatewayCommits, r.GatewayFramesPerBat, r.GatewayCommitMeanMs, r.GatewayCommitP50Ms, r.GatewayCommitP99Ms)
+	fmt.Fprintf(tw, "gateway: frame read → ack written\tmean %.1f ms\t(p50 / p99 ≤ %.0f / %.0f ms; %d waits for queue room)\n",
+		r.GatewayAckMeanMs, r.GatewayAckP50Ms, r.GatewayAckP99Ms, r.GatewayQueueFullWait)
 	fmt.Fprintf(tw, "backlog at the end\t%d frames\t(written in %.1f s; %.0f uploads/s sustained over window and drain)\n", r.BacklogEnd, r.DrainSeconds, r.SustainedPerSec)
 	if r.Backlog > 0 {
 		fmt.Fprintf(tw, "no writer: gateway → JetStream\t%.0f frames/s acknowledged\t(%d uploads, %d messages queued in %.1f s)\n", r.FillPerSec, r.BacklogUploads, r.Backlog, r.FillSeconds)
@@ -517,4 +555,67 @@ func metric(g prometheus.Gatherer, name string) uint64 {
 		}
 	}
 	return 0
+}
+
+// gatewayStats sums the gateways' commit and ack counters.
+func gatewayStats(gws []*app.GatewayRole) gateway.Stats {
+	var sum gateway.Stats
+	for _, g := range gws {
+		st := g.Gateway.Stats()
+		sum.Commits += st.Commits
+		sum.CommitFrames += st.CommitFrames
+		sum.QueueFullWaits += st.QueueFullWaits
+		sum.CommitLatency = addHist(sum.CommitLatency, st.CommitLatency, 1)
+		sum.AckLatency = addHist(sum.AckLatency, st.AckLatency, 1)
+	}
+	return sum
+}
+
+// addHist returns a + sign·b (sign -1: the observations of a window).
+func addHist(a, b gateway.Histogram, sign int) gateway.Histogram {
+	if a.Counts == nil {
+		a = gateway.Histogram{Bounds: b.Bounds, Counts: make([]uint64, len(b.Counts))}
+	}
+	for i := range b.Counts {
+		a.Counts[i] = uint64(int64(a.Counts[i]) + int64(sign)*int64(b.Counts[i]))
+	}
+	a.Sum += time.Duration(sign) * b.Sum
+	a.Count = uint64(int64(a.Count) + int64(sign)*int64(b.Count))
+	return a
+}
+
+// windowGateway fills the gateway figures from the counters at the
+// window's start and end.
+func (r *BusReport) windowGateway(before, after gateway.Stats) {
+	commit := addHist(addHist(gateway.Histogram{}, after.CommitLatency, 1), before.CommitLatency, -1)
+	ack := addHist(addHist(gateway.Histogram{}, after.AckLatency, 1), before.AckLatency, -1)
+	r.GatewayCommits = after.Commits - before.Commits
+	if r.GatewayCommits > 0 {
+		r.GatewayFramesPerBat = float64(after.CommitFrames-before.CommitFrames) / float64(r.GatewayCommits)
+	}
+	if commit.Count > 0 {
+		r.GatewayCommitMeanMs = ms(commit.Sum / time.Duration(commit.Count))
+	}
+	if ack.Count > 0 {
+		r.GatewayAckMeanMs = ms(ack.Sum / time.Duration(ack.Count))
+	}
+	r.GatewayCommitP50Ms, r.GatewayCommitP99Ms = ms(commit.Quantile(0.5)), ms(commit.Quantile(0.99))
+	r.GatewayAckP50Ms, r.GatewayAckP99Ms = ms(ack.Quantile(0.5)), ms(ack.Quantile(0.99))
+	r.GatewayQueueFullWait = after.QueueFullWaits - before.QueueFullWaits
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called; a failure is reported and the run goes on.
+func startCPUProfile(path string, stderr io.Writer) func() {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "cpuprofile: %v\n", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		fmt.Fprintf(stderr, "cpuprofile: %v\n", err)
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }

@@ -85,6 +85,9 @@ func (cfg *BusConfig) Register(fs *flag.FlagSet) {
 	fs.Int64Var(&cfg.Seed, "seed", 1, "data seed")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&cfg.Verbose, "v", false, "log the roles' warnings to stderr")
+	fs.IntVar(&cfg.Batch, "batch", 0, "gateway group commit: frames per batch (0: gateway default)")
+	fs.DurationVar(&cfg.BatchInterval, "batch-interval", 0, "gateway group commit: longest wait after a batch's first frame (0: gateway default)")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured window to this file")
 }
 
 // Register defines the flags of the command line's IngestClientConfig.
