@@ -145,3 +145,23 @@ func TestPetitionContactScope(t *testing.T) {
 		}
 	}
 }
+
+// A station without an hour of data says so in the page's language
+// instead of a bare dash (a fresh demo's first minutes).
+func TestPublicStationNoData(t *testing.T) {
+	st, _ := caseStore(t, 0)
+	h, err := New(Config{Now: func() time.Time { return testNow }}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"": "暂无数据", "?lang=en": "No data yet"} {
+		b := get(t, h, "/public"+lang).Body.String()
+		i := strings.Index(b, `id="public-air"`)
+		if i < 0 || !strings.Contains(b[i:], ">—<") {
+			t.Fatalf("%s: no station without data in the test city", lang)
+		}
+		if !strings.Contains(b[i:], want) {
+			t.Errorf("%s: a station without data does not say %q", lang, want)
+		}
+	}
+}
