@@ -25,6 +25,9 @@ import (
 // assessments and its tracing episode.
 func TestLanguageDemo(t *testing.T) {
 	ctx := context.Background()
+	// SQLite only: seeding the demo takes tens of seconds on PostgreSQL;
+	// internal/demo's tests seed it on both stores, and TestLanguage checks
+	// every page's language over the PostgreSQL fixture.
 	st := storetest.Open(t, storetest.SQLite)
 	cst := chinatime.Zone
 	now := time.Date(2026, 11, 15, 10, 0, 0, 0, cst)

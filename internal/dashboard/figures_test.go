@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // testCache is a figureCache on a clock the test moves and a data version
@@ -240,7 +242,7 @@ func TestFigureCacheBounded(t *testing.T) {
 // The overview and air page compute their figures once for many
 // requests (the handler's cache, not a test double).
 func TestPagesShareFigures(t *testing.T) {
-	h, _ := newTestHandler(t, Config{})
+	h, _ := newTestHandler(t, storetest.SQLite, Config{})
 	for _, path := range []string{"/", "/air", "/?lang=en", "/air?period=2025-05"} {
 		before := h.figs.countComputes()
 		var wg sync.WaitGroup
@@ -261,7 +263,7 @@ func TestPagesShareFigures(t *testing.T) {
 // BenchmarkFigures compares a page served from the shared figures with
 // the same page recomputed per request, and reports the ratio.
 func BenchmarkFigures(b *testing.B) {
-	h, _ := newTestHandler(b, Config{})
+	h, _ := newTestHandler(b, storetest.SQLite, Config{})
 	for _, path := range []string{"/", "/air"} {
 		b.Run(path, func(b *testing.B) {
 			timeOf := func(f func()) time.Duration {

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // The public tracking page is limited per address like the API's lookup:
 // the 31st lookup in ten minutes from one address gets a 429 page in the
 // page's language; another address still gets its answer.
 func TestTrackingPageRateLimited(t *testing.T) {
-	st, _ := caseStore(t, 0)
+	st, _ := caseStore(t, storetest.SQLite, 0)
 	au := auth.New(st, auth.Options{Now: func() time.Time { return testNow }, Params: fastParams})
 	h, err := New(Config{Now: func() time.Time { return testNow }, Auth: au}, st)
 	if err != nil {

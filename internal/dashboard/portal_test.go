@@ -10,6 +10,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 func TestPublicStatusWords(t *testing.T) {
@@ -33,123 +34,127 @@ func TestPublicStatusWords(t *testing.T) {
 // times and deadlines and the rating form, in the portal's layout (no
 // staff menu), never the internal words.
 func TestPortalTrack(t *testing.T) {
-	st, svc := caseStore(t, 0)
-	ctx := context.Background()
-	sp, c, err := svc.Intake(ctx, cases.Petition{Category: cases.CategoryWater, County: "371521", Location: "金堤河桥下", Description: "河水发黑", Contact: "13800001234"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := New(Config{Now: func() time.Time { return testNow }}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page := func() string {
-		t.Helper()
-		w := get(t, h, "/petition/track?code="+sp.Code)
-		if w.Code != http.StatusOK {
-			t.Fatalf("track: %d", w.Code)
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		st, svc := caseStore(t, b, 0)
+		ctx := context.Background()
+		sp, c, err := svc.Intake(ctx, cases.Petition{Category: cases.CategoryWater, County: "371521", Location: "金堤河桥下", Description: "河水发黑", Contact: "13800001234"})
+		if err != nil {
+			t.Fatal(err)
 		}
-		b := w.Body.String()
-		for _, bad := range []string{"销号", "核查中", "整改中", "nav-cases", `href="/cases"`, "13800001234"} {
-			if strings.Contains(b, bad) {
-				t.Errorf("the public page shows %q", bad)
+		h, err := New(Config{Now: func() time.Time { return testNow }}, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := func() string {
+			t.Helper()
+			w := get(t, h, "/petition/track?code="+sp.Code)
+			if w.Code != http.StatusOK {
+				t.Fatalf("track: %d", w.Code)
+			}
+			b := w.Body.String()
+			for _, bad := range []string{"销号", "核查中", "整改中", "nav-cases", `href="/cases"`, "13800001234"} {
+				if strings.Contains(b, bad) {
+					t.Errorf("the public page shows %q", bad)
+				}
+			}
+			if !strings.Contains(b, `id="portal-nav"`) {
+				t.Error("not the portal's layout")
+			}
+			return b
+		}
+		body := page()
+		if !strings.Contains(body, "已提交，待受理") || !strings.Contains(body, "办理期限") || strings.Contains(body, `id="rate-form"`) {
+			t.Error("a new petition: status, deadline or rating wrong")
+		}
+		city := auth.Principal{User: "city-admin", Role: model.RoleCity, Via: "test"}
+		county := auth.Principal{User: "yg", Role: model.RoleCounty, County: "371521", Via: "test"}
+		act := func(a cases.Action, p auth.Principal) {
+			t.Helper()
+			if _, _, err := svc.Act(ctx, c.ID, 0, a, p); err != nil {
+				t.Fatalf("%s: %v", a.Kind, err)
 			}
 		}
-		if !strings.Contains(b, `id="portal-nav"`) {
-			t.Error("not the portal's layout")
+		act(cases.Action{Kind: cases.ActAccept}, city)
+		if body = page(); !strings.Contains(body, ">已受理<") {
+			t.Error("accepted: not 已受理")
 		}
-		return b
-	}
-	b := page()
-	if !strings.Contains(b, "已提交，待受理") || !strings.Contains(b, "办理期限") || strings.Contains(b, `id="rate-form"`) {
-		t.Error("a new petition: status, deadline or rating wrong")
-	}
-	city := auth.Principal{User: "city-admin", Role: model.RoleCity, Via: "test"}
-	county := auth.Principal{User: "yg", Role: model.RoleCounty, County: "371521", Via: "test"}
-	act := func(a cases.Action, p auth.Principal) {
-		t.Helper()
-		if _, _, err := svc.Act(ctx, c.ID, 0, a, p); err != nil {
-			t.Fatalf("%s: %v", a.Kind, err)
+		act(cases.Action{Kind: cases.ActAssign, Assignees: []string{"yg"}}, city)
+		act(cases.Action{Kind: cases.ActStart}, county)
+		if body = page(); !strings.Contains(body, ">办理中<") {
+			t.Error("rectifying: not 办理中")
 		}
-	}
-	act(cases.Action{Kind: cases.ActAccept}, city)
-	if b = page(); !strings.Contains(b, ">已受理<") {
-		t.Error("accepted: not 已受理")
-	}
-	act(cases.Action{Kind: cases.ActAssign, Assignees: []string{"yg"}}, city)
-	act(cases.Action{Kind: cases.ActStart}, county)
-	if b = page(); !strings.Contains(b, ">办理中<") {
-		t.Error("rectifying: not 办理中")
-	}
-	ev, err := svc.PutEvidence(ctx, strings.NewReader("%PDF-1.4\n%report\n"), "整改报告.pdf", "yg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	act(cases.Action{Kind: cases.ActSubmit, Evidence: []string{ev.Hash}, Report: "已封堵排污口"}, county)
-	act(cases.Action{Kind: cases.ActVerify}, city)
-	act(cases.Action{Kind: cases.ActClose}, city)
-	b = page()
-	if !strings.Contains(b, ">已办结<") || !strings.Contains(b, `id="rate-form"`) || strings.Count(b, `class="done"`) != 4 {
-		t.Errorf("closed: status, rating form or timeline wrong")
-	}
-	if en := get(t, h, "/petition/track?lang=en&code="+sp.Code).Body.String(); !strings.Contains(en, ">Completed<") {
-		t.Error("English status")
-	}
-	if w := get(t, h, "/petition/track?code=AAAA-BBBB-CCCC"); w.Code != http.StatusNotFound {
-		t.Errorf("unknown code: %d", w.Code)
-	}
-	for _, path := range []string{"/public", "/petition"} {
-		if w := get(t, h, path); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="portal-nav"`) || strings.Contains(w.Body.String(), "nav-cases") {
-			t.Errorf("%s: %d, not the portal layout", path, w.Code)
+		ev, err := svc.PutEvidence(ctx, strings.NewReader("%PDF-1.4\n%report\n"), "整改报告.pdf", "yg")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		act(cases.Action{Kind: cases.ActSubmit, Evidence: []string{ev.Hash}, Report: "已封堵排污口"}, county)
+		act(cases.Action{Kind: cases.ActVerify}, city)
+		act(cases.Action{Kind: cases.ActClose}, city)
+		body = page()
+		if !strings.Contains(body, ">已办结<") || !strings.Contains(body, `id="rate-form"`) || strings.Count(body, `class="done"`) != 4 {
+			t.Errorf("closed: status, rating form or timeline wrong")
+		}
+		if en := get(t, h, "/petition/track?lang=en&code="+sp.Code).Body.String(); !strings.Contains(en, ">Completed<") {
+			t.Error("English status")
+		}
+		if w := get(t, h, "/petition/track?code=AAAA-BBBB-CCCC"); w.Code != http.StatusNotFound {
+			t.Errorf("unknown code: %d", w.Code)
+		}
+		for _, path := range []string{"/public", "/petition"} {
+			if w := get(t, h, path); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="portal-nav"`) || strings.Contains(w.Body.String(), "nav-cases") {
+				t.Errorf("%s: %d, not the portal layout", path, w.Code)
+			}
+		}
+	})
 }
 
 // TestPetitionContactScope: a petitioner's contact is shown on the desk
 // only to staff whose scope holds the petition; not to the demo's
 // anonymous open mode, nor to another county.
 func TestPetitionContactScope(t *testing.T) {
-	st, svc := caseStore(t, 0)
-	ctx := context.Background()
-	if _, _, err := svc.Intake(ctx, cases.Petition{Category: cases.CategoryWater, County: "371521", Location: "金堤河", Description: "河水发黑", Contact: "13800001234"}); err != nil {
-		t.Fatal(err)
-	}
-	au := auth.New(st, auth.Options{Now: func() time.Time { return testNow }, Params: fastParams})
-	toks := map[string]string{}
-	for _, u := range []model.User{
-		{ID: "yg", Name: "阳谷县局", Role: model.RoleCounty, County: "371521"},
-		{ID: "dcf", Name: "东昌府区局", Role: model.RoleCounty, County: "371502"},
-		{ID: "city", Name: "市局", Role: model.RoleCity},
-	} {
-		u.CreatedAt = testNow
-		if err := st.PutUser(ctx, u, nil); err != nil {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		st, svc := caseStore(t, b, 0)
+		ctx := context.Background()
+		if _, _, err := svc.Intake(ctx, cases.Petition{Category: cases.CategoryWater, County: "371521", Location: "金堤河", Description: "河水发黑", Contact: "13800001234"}); err != nil {
 			t.Fatal(err)
 		}
-		tok, err := au.NewToken(ctx, u.ID, "t", 0, nil)
+		au := auth.New(st, auth.Options{Now: func() time.Time { return testNow }, Params: fastParams})
+		toks := map[string]string{}
+		for _, u := range []model.User{
+			{ID: "yg", Name: "阳谷县局", Role: model.RoleCounty, County: "371521"},
+			{ID: "dcf", Name: "东昌府区局", Role: model.RoleCounty, County: "371502"},
+			{ID: "city", Name: "市局", Role: model.RoleCity},
+		} {
+			u.CreatedAt = testNow
+			if err := st.PutUser(ctx, u, nil); err != nil {
+				t.Fatal(err)
+			}
+			tok, err := au.NewToken(ctx, u.ID, "t", 0, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			toks[u.ID] = tok
+		}
+		h, err := New(Config{Now: func() time.Time { return testNow }, Auth: au, Open: true}, st)
 		if err != nil {
 			t.Fatal(err)
 		}
-		toks[u.ID] = tok
-	}
-	h, err := New(Config{Now: func() time.Time { return testNow }, Auth: au, Open: true}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for who, want := range map[string]bool{"": false, "dcf": false, "yg": true, "city": true} {
-		w := do(t, h, http.MethodGet, "/petitions", toks[who], nil)
-		if w.Code != http.StatusOK {
-			t.Fatalf("%q: %d", who, w.Code)
+		for who, want := range map[string]bool{"": false, "dcf": false, "yg": true, "city": true} {
+			w := do(t, h, http.MethodGet, "/petitions", toks[who], nil)
+			if w.Code != http.StatusOK {
+				t.Fatalf("%q: %d", who, w.Code)
+			}
+			if got := strings.Contains(w.Body.String(), "13800001234"); got != want {
+				t.Errorf("user %q sees the contact: %v, want %v", who, got, want)
+			}
 		}
-		if got := strings.Contains(w.Body.String(), "13800001234"); got != want {
-			t.Errorf("user %q sees the contact: %v, want %v", who, got, want)
-		}
-	}
+	})
 }
 
 // A station without an hour of data says so in the page's language
 // instead of a bare dash (a fresh demo's first minutes).
 func TestPublicStationNoData(t *testing.T) {
-	st, _ := caseStore(t, 0)
+	st, _ := caseStore(t, storetest.SQLite, 0)
 	h, err := New(Config{Now: func() time.Time { return testNow }}, st)
 	if err != nil {
 		t.Fatal(err)

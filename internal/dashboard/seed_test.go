@@ -19,7 +19,6 @@ import (
 	"github.com/ecowatch/ecowatch/internal/registry"
 	"github.com/ecowatch/ecowatch/internal/rights/rightsvc"
 	"github.com/ecowatch/ecowatch/internal/store"
-	"github.com/ecowatch/ecowatch/internal/store/storetest"
 	"github.com/ecowatch/ecowatch/internal/water/waterreg"
 )
 
@@ -245,11 +244,4 @@ func seedRights(t testing.TB, svc *rightsvc.Service) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// openSeeded opens a temporary SQLite store with seed's data.
-func openSeeded(t testing.TB) (store.Store, *seeded) {
-	t.Helper()
-	st := storetest.Open(t, storetest.SQLite)
-	return st, seed(t, st)
 }
