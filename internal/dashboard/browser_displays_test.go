@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // City staff make a display code on the page (through the API, with the
@@ -22,7 +23,7 @@ import (
 // the demo's open mode, where anyone may watch the screen.
 func TestBrowserDisplays(t *testing.T) {
 	exe := chromium(t)
-	base, s := browserAppMode(t, false)
+	base, s := browserAppMode(t, storetest.SQLite, false)
 	ctx, consoleErrors := browser(t, exe)
 	addUser(t, s, model.User{ID: "admin", Name: "市局管理员", Role: model.RoleCity}, "city-password")
 	actx, cancel := context.WithTimeout(ctx, 3*time.Minute) // generous: -race on a busy machine

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // roleDetails are the pages one click below a list, as a user reaches
@@ -70,7 +71,7 @@ const brokenLinks = `(async () => {
 // $ECOWATCH_SCREENSHOTS when set (role-page-lang-screen.png).
 func TestBrowserRoles(t *testing.T) {
 	exe := chromium(t)
-	base, s := browserAppMode(t, false)
+	base, s := browserAppMode(t, storetest.Postgres, false)
 	if err := auth.SeedDemo(context.Background(), s.St, s.Reg, io.Discard); err != nil {
 		t.Fatal(err)
 	}

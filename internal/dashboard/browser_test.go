@@ -26,6 +26,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
 	"github.com/ecowatch/ecowatch/internal/model"
+	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
 
 // chromium finds Debian's Chromium. Missing, the browser tests fail where
@@ -53,17 +54,19 @@ func chromium(t *testing.T) string {
 // demo's open mode, and returns its base URL.
 func browserApp(t *testing.T) (string, *dashboard.Seeded) {
 	t.Helper()
-	return browserAppMode(t, true)
+	return browserAppMode(t, storetest.SQLite, true)
 }
 
-// browserAppMode is browserApp, in the open mode or not (every staff page
-// then needs a login).
-func browserAppMode(t *testing.T, open bool) (string, *dashboard.Seeded) {
+// browserAppMode is browserApp on a fresh store of b (the browser tests
+// take most of the package's time, so each runs on one store; the role
+// sweep runs on PostgreSQL, the others on SQLite), in the open mode or not
+// (every staff page then needs a login).
+func browserAppMode(t *testing.T, b storetest.Backend, open bool) (string, *dashboard.Seeded) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	a, err := app.Start(ctx, app.Config{
-		DSN: "sqlite:" + filepath.Join(dir, "e.db"), DataDir: dir, SQLiteSync: "normal",
+		DSN: storetest.DSN(t, b), DataDir: dir, SQLiteSync: "normal",
 		HTTPAddr: "127.0.0.1:0",
 		Web:      api.Config{Now: func() time.Time { return dashboard.TestNow }, Open: open},
 	})
