@@ -15,6 +15,23 @@ import (
 // RightsStore persists the emission-rights ledger: the entries of
 // internal/rights, one row each, append-only (migration 0004).
 type RightsStore interface {
+	RightsLedger
+	// LockRights runs fn holding the ledger's write lock, the lock every
+	// AppendRights of every process takes (PostgreSQL: an advisory lock;
+	// SQLite: the database's write lock, BEGIN IMMEDIATE). fn's ledger
+	// reads and appends inside one transaction, so no other writer can
+	// append between what fn reads and what it appends: a writer that lost
+	// a race retries under the lock and cannot lose again. The transaction
+	// commits if fn returns nil and every append through it succeeded,
+	// and rolls back otherwise. Waiting for the lock is bounded
+	// (RightsLockWait); fn must not use the store itself, only its
+	// argument (SQLite's one write connection is fn's).
+	LockRights(ctx context.Context, fn func(RightsLedger) error) error
+}
+
+// RightsLedger reads and appends the ledger: a RightsStore, or, inside
+// LockRights, the locked transaction.
+type RightsLedger interface {
 	// AppendRights appends the entries of one or more whole commands in
 	// one transaction: all of them or, on error, none. The entries must
 	// continue the stored chain: entries[0].Seq is one more than the last
@@ -33,6 +50,17 @@ type RightsStore interface {
 	// an empty ledger).
 	RightsHead(ctx context.Context) (int64, rights.Digest, error)
 }
+
+// RightsLockWait bounds the wait for the ledger's write lock on
+// PostgreSQL (lock_timeout; SQLite's busy_timeout is 10 s): a writer
+// holds it for one append, or one reload and append, so a longer wait
+// means a writer is stuck, and the caller gets ErrRightsBusy instead of
+// waiting forever.
+const RightsLockWait = 30 * time.Second
+
+// ErrRightsBusy means the ledger's write lock was not granted within
+// RightsLockWait.
+var ErrRightsBusy = errors.New("rights ledger busy: another writer held its lock too long")
 
 // RightsQuery selects ledger entries. Zero values mean any.
 type RightsQuery struct {
@@ -55,22 +83,23 @@ const rightsNCols = 21
 const rightsChunk = 64
 
 // AppendRights implements RightsStore.
-func (s *sqlBase) AppendRights(ctx context.Context, entries []rights.Entry, audit []model.AuditRecord) (err error) {
+func (s *sqlBase) AppendRights(ctx context.Context, entries []rights.Entry, audit []model.AuditRecord) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	for i := 1; i < len(entries); i++ {
-		if entries[i].Seq != entries[i-1].Seq+1 || entries[i].Prev != entries[i-1].Hash {
-			return fmt.Errorf("append rights: entry %d does not follow entry %d", entries[i].Seq, entries[i-1].Seq)
-		}
-	}
-	// On SQLite the transaction is BEGIN IMMEDIATE (the DSN's _txlock), so
-	// the head read below and the inserts are one serialised write; on
-	// PostgreSQL a concurrent writer that read the same head fails on the
-	// seq primary key or the key's uniqueness when it commits.
+	return s.LockRights(ctx, func(l RightsLedger) error { return l.AppendRights(ctx, entries, audit) })
+}
+
+// LockRights implements RightsStore.
+func (s *sqlBase) LockRights(ctx context.Context, fn func(RightsLedger) error) (err error) {
+	// On SQLite the transaction is BEGIN IMMEDIATE (the DSN's _txlock):
+	// it holds the database's write lock from the start, across processes.
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("append rights: begin: %w", err)
+		if isBusy(err) {
+			return fmt.Errorf("rights: begin: %w: %w", ErrRightsBusy, err)
+		}
+		return fmt.Errorf("rights: begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -79,24 +108,82 @@ func (s *sqlBase) AppendRights(ctx context.Context, entries []rights.Entry, audi
 	}()
 	if s.postgres {
 		// Writers in other processes queue here instead of all inserting
-		// the same seq and failing on the primary key at commit: the head
-		// read below is then the head this transaction appends to.
+		// the same seq and failing on the primary key at commit; the lock
+		// ends with the transaction.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, RightsLockWait.Milliseconds())); err != nil {
+			return fmt.Errorf("rights: lock timeout: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(212000006)`); err != nil {
-			return fmt.Errorf("append rights: lock: %w", err)
+			if strings.Contains(err.Error(), "55P03") || strings.Contains(err.Error(), "lock timeout") {
+				return fmt.Errorf("rights: lock: %w: %w", ErrRightsBusy, err)
+			}
+			return fmt.Errorf("rights: lock: %w", err)
+		}
+		// lock_timeout back to the session's for the statements fn runs.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = DEFAULT`); err != nil {
+			return fmt.Errorf("rights: lock timeout: %w", err)
 		}
 	}
-	var (
-		head int64
-		hash []byte
-	)
-	switch err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM rights_entries ORDER BY seq DESC LIMIT 1`).Scan(&head, &hash); {
-	case errors.Is(err, sql.ErrNoRows):
-		hash = make([]byte, 32)
-	case err != nil:
-		return fmt.Errorf("append rights: read head: %w", err)
+	l := &lockedRights{s: s, tx: tx}
+	if err := fn(l); err != nil {
+		return err
+	}
+	if l.failed != nil {
+		// fn went on after a failed append: in PostgreSQL the transaction
+		// is aborted, and a half-written command must never commit.
+		return fmt.Errorf("rights: an append failed in the locked transaction: %w", l.failed)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("rights: commit: %w", conflictErr(err))
+	}
+	return nil
+}
+
+// isBusy reports SQLite's "database is locked" after busy_timeout.
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+}
+
+// lockedRights is the ledger inside LockRights' transaction.
+type lockedRights struct {
+	s      *sqlBase
+	tx     *sql.Tx
+	failed error
+}
+
+func (l *lockedRights) AppendRights(ctx context.Context, entries []rights.Entry, audit []model.AuditRecord) error {
+	if err := l.s.appendRights(ctx, l.tx, entries, audit); err != nil {
+		l.failed = err
+		return err
+	}
+	return nil
+}
+
+func (l *lockedRights) RightsEntries(ctx context.Context, q RightsQuery, fn func(*rights.Entry) error) error {
+	return l.s.rightsEntries(ctx, l.tx, q, fn)
+}
+
+func (l *lockedRights) RightsHead(ctx context.Context) (int64, rights.Digest, error) {
+	return l.s.rightsHead(ctx, l.tx)
+}
+
+// appendRights writes entries in tx, which holds the ledger's lock.
+func (s *sqlBase) appendRights(ctx context.Context, tx *sql.Tx, entries []rights.Entry, audit []model.AuditRecord) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	for i := 1; i < len(entries); i++ {
+		if entries[i].Seq != entries[i-1].Seq+1 || entries[i].Prev != entries[i-1].Hash {
+			return fmt.Errorf("append rights: entry %d does not follow entry %d", entries[i].Seq, entries[i-1].Seq)
+		}
+	}
+	head, hash, err := s.rightsHead(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("append rights: %w", err)
 	}
 	first := &entries[0]
-	if head != first.Seq-1 || string(hash) != string(first.Prev[:]) {
+	if head != first.Seq-1 || hash != first.Prev {
 		return fmt.Errorf("append rights: stored head is entry %d, entries start at %d: %w", head, first.Seq, ErrRightsConflict)
 	}
 	args := make([]any, 0, rightsChunk*rightsNCols)
@@ -133,9 +220,6 @@ func (s *sqlBase) AppendRights(ctx context.Context, entries []rights.Entry, audi
 			return fmt.Errorf("append rights: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("append rights: commit: %w", conflictErr(err))
-	}
 	return nil
 }
 
@@ -169,6 +253,16 @@ func (s *sqlBase) rightsArgs(args []any, e *rights.Entry) []any {
 
 // RightsEntries implements RightsStore.
 func (s *sqlBase) RightsEntries(ctx context.Context, q RightsQuery, fn func(*rights.Entry) error) error {
+	return s.rightsEntries(ctx, s.r, q, fn)
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *sqlBase) rightsEntries(ctx context.Context, db querier, q RightsQuery, fn func(*rights.Entry) error) error {
 	query := `SELECT ` + rightsCols + ` FROM rights_entries WHERE seq > ?`
 	args := []any{q.After}
 	if q.Account != "" {
@@ -189,7 +283,7 @@ func (s *sqlBase) RightsEntries(ctx context.Context, q RightsQuery, fn func(*rig
 		kind, from, to   string
 		body, prev, hash []byte
 	)
-	err := s.query(ctx, query, args, func(rows *sql.Rows) error {
+	err := queryRows(ctx, db, s.q(query), args, func(rows *sql.Rows) error {
 		if err := rows.Scan(&e.Seq, &tm, &e.Key, &body, &e.Cmd, &e.Op, &kind, &e.Ref, &e.Asset, &from, &to,
 			&e.Start, &e.Amount, &vu, &paid, &e.Status, &e.Detail, &e.Actor, &e.Doc, &prev, &hash); err != nil {
 			return fmt.Errorf("scan: %w", err)
@@ -215,14 +309,33 @@ func (s *sqlBase) RightsEntries(ctx context.Context, q RightsQuery, fn func(*rig
 	return nil
 }
 
+// queryRows calls fn for each row of query on db.
+func queryRows(ctx context.Context, db querier, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // RightsHead implements RightsStore.
 func (s *sqlBase) RightsHead(ctx context.Context) (int64, rights.Digest, error) {
+	return s.rightsHead(ctx, s.r)
+}
+
+func (s *sqlBase) rightsHead(ctx context.Context, db querier) (int64, rights.Digest, error) {
 	var (
 		seq  int64
 		hash []byte
 		d    rights.Digest
 	)
-	err := s.r.QueryRowContext(ctx, `SELECT seq, hash FROM rights_entries ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash)
+	err := db.QueryRowContext(ctx, `SELECT seq, hash FROM rights_entries ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return 0, d, nil

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -39,10 +38,7 @@ type Options struct {
 	// MaxBatch is the most commands written in one transaction; 0 means
 	// 512.
 	MaxBatch int
-	// Retries is how often a group is re-applied after the store reported
-	// a conflict (another writer appended first); 0 means 20.
-	Retries int
-	Log     *slog.Logger
+	Log      *slog.Logger
 }
 
 // Service is the ledger on a store. Its methods are safe for concurrent
@@ -90,9 +86,6 @@ func Open(ctx context.Context, st store.RightsStore, opts Options) (*Service, er
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 512
 	}
-	if opts.Retries <= 0 {
-		opts.Retries = 20
-	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
@@ -106,7 +99,7 @@ func Open(ctx context.Context, st store.RightsStore, opts Options) (*Service, er
 }
 
 // LoadEntries reads the whole ledger from st.
-func LoadEntries(ctx context.Context, st store.RightsStore) ([]rights.Entry, error) {
+func LoadEntries(ctx context.Context, st store.RightsLedger) ([]rights.Entry, error) {
 	// Sized from the head: growing a slice of a million entries by
 	// doubling costs a third of the load.
 	n, _, err := st.RightsHead(ctx)
@@ -123,8 +116,11 @@ func LoadEntries(ctx context.Context, st store.RightsStore) ([]rights.Entry, err
 
 // reload rebuilds the state and the indexes from the store. The caller
 // holds mu, or is Open.
-func (s *Service) reload(ctx context.Context) error {
-	es, err := LoadEntries(ctx, s.st)
+func (s *Service) reload(ctx context.Context) error { return s.reloadFrom(ctx, s.st) }
+
+// reloadFrom is reload from l: the store, or its locked transaction.
+func (s *Service) reloadFrom(ctx context.Context, l store.RightsLedger) error {
+	es, err := LoadEntries(ctx, l)
 	if err != nil {
 		return fmt.Errorf("rights: load ledger: %w", err)
 	}
@@ -253,9 +249,16 @@ func (s *Service) drain() {
 }
 
 // commit applies a group of commands and writes their entries in one
-// transaction. On a failed write the state is rebuilt from the store and,
-// if the store reported a conflict (another writer), the group is applied
-// again to the new state.
+// transaction. On a failed write the state is rebuilt from the store.
+//
+// If the store reported a conflict (another process appended first), the
+// group is applied once more, under the ledger's write lock
+// (store.LockRights): the reload, the apply and the append are then one
+// transaction that no other writer can overtake, so a writer that lost a
+// race cannot lose again, however busy the others or slow the machine.
+// What bounds the wait is the lock's (store.RightsLockWait): a writer
+// stuck holding it makes the group fail with store.ErrRightsBusy rather
+// than wait forever.
 func (s *Service) commit(batch []*request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -269,52 +272,77 @@ func (s *Service) commit(batch []*request) {
 		}
 		s.stale = false
 	}
-	var entries []rights.Entry
-	var audits []model.AuditRecord
-	for attempt := 0; ; attempt++ {
-		entries, audits = entries[:0], audits[:0]
-		for _, r := range batch {
-			now := s.opts.Now().UTC().Truncate(time.Microsecond)
-			if now.Before(s.last) {
-				now = s.last
-			}
-			es, res, err := rights.Apply(&s.state, r.cmd, now)
-			r.res, r.err = res, err
-			if len(es) > 0 {
-				entries = append(entries, es...)
-				s.last = es[len(es)-1].Time
-				if r.audit != nil {
-					audits = append(audits, auditOf(*r.audit, res, now))
-				}
-			}
-		}
-		if len(entries) == 0 {
-			return
-		}
-		err := s.st.AppendRights(ctx, entries, audits)
-		if err == nil {
-			s.idx.add(entries)
-			return
-		}
-		s.log.Warn("rights: write failed; reloading the ledger", slog.Int("commands", len(batch)),
-			slog.Int("entries", len(entries)), slog.Any("err", err))
-		if rerr := s.reload(ctx); rerr != nil {
-			// The state is unknown: fail the group and keep failing until a
-			// reload succeeds (the next commit tries again).
-			s.log.Error("rights: reload failed", slog.Any("err", rerr))
-			s.stale = true
-			s.broken(batch, fmt.Errorf("rights: write failed (%w) and reload failed: %v", err, rerr))
-			return
-		}
-		if !errors.Is(err, store.ErrRightsConflict) || attempt >= s.opts.Retries {
-			s.broken(batch, fmt.Errorf("rights: write failed, nothing applied: %w", err))
-			return
-		}
-		// Another process writes to the same ledger. A random pause of up
-		// to a few milliseconds breaks the lock step in which two writers
-		// would keep reloading past each other.
-		time.Sleep(time.Duration(rand.Int64N(int64(min(1<<attempt, 50)) * int64(time.Millisecond))))
+	entries, audits := s.applyBatch(batch, nil, nil)
+	if len(entries) == 0 {
+		return
 	}
+	err := s.st.AppendRights(ctx, entries, audits)
+	if err == nil {
+		s.idx.add(entries)
+		return
+	}
+	if errors.Is(err, store.ErrRightsConflict) {
+		s.log.Info("rights: another writer appended first; applying again under the ledger's lock",
+			slog.Int("commands", len(batch)), slog.Any("err", err))
+		var stored []rights.Entry
+		err = s.st.LockRights(ctx, func(l store.RightsLedger) error {
+			// The state holds the group's unstored entries: rebuild it from
+			// the ledger as the lock holds it, and judge the group again.
+			if err := s.reloadFrom(ctx, l); err != nil {
+				return err
+			}
+			entries, audits = s.applyBatch(batch, entries, audits)
+			if len(entries) == 0 {
+				// All refused, or all repeats of commands stored meanwhile.
+				return nil
+			}
+			if err := l.AppendRights(ctx, entries, audits); err != nil {
+				return err
+			}
+			stored = entries
+			return nil
+		})
+		if err == nil {
+			// The reload rebuilt the indexes from the ledger before the
+			// append: add what this transaction stored.
+			s.idx.add(stored)
+			return
+		}
+	}
+	s.log.Warn("rights: write failed; reloading the ledger", slog.Int("commands", len(batch)),
+		slog.Int("entries", len(entries)), slog.Any("err", err))
+	if rerr := s.reload(ctx); rerr != nil {
+		// The state is unknown: fail the group and keep failing until a
+		// reload succeeds (the next commit tries again).
+		s.log.Error("rights: reload failed", slog.Any("err", rerr))
+		s.stale = true
+		s.broken(batch, fmt.Errorf("rights: write failed (%w) and reload failed: %v", err, rerr))
+		return
+	}
+	s.broken(batch, fmt.Errorf("rights: write failed, nothing applied: %w", err))
+}
+
+// applyBatch applies the group's commands to the state, setting each
+// request's result, and returns their entries and audit records (appended
+// to entries[:0] and audits[:0]).
+func (s *Service) applyBatch(batch []*request, entries []rights.Entry, audits []model.AuditRecord) ([]rights.Entry, []model.AuditRecord) {
+	entries, audits = entries[:0], audits[:0]
+	for _, r := range batch {
+		now := s.opts.Now().UTC().Truncate(time.Microsecond)
+		if now.Before(s.last) {
+			now = s.last
+		}
+		es, res, err := rights.Apply(&s.state, r.cmd, now)
+		r.res, r.err = res, err
+		if len(es) > 0 {
+			entries = append(entries, es...)
+			s.last = es[len(es)-1].Time
+			if r.audit != nil {
+				audits = append(audits, auditOf(*r.audit, res, now))
+			}
+		}
+	}
+	return entries, audits
 }
 
 // auditOf completes a command's audit record from its result.
