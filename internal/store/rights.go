@@ -62,6 +62,9 @@ const RightsLockWait = 30 * time.Second
 // RightsLockWait.
 var ErrRightsBusy = errors.New("rights ledger busy: another writer held its lock too long")
 
+// rightsLockWait is RightsLockWait; tests shorten it.
+var rightsLockWait = RightsLockWait
+
 // RightsQuery selects ledger entries. Zero values mean any.
 type RightsQuery struct {
 	After   int64          // only entries with Seq > After
@@ -110,7 +113,7 @@ func (s *sqlBase) LockRights(ctx context.Context, fn func(RightsLedger) error) (
 		// Writers in other processes queue here instead of all inserting
 		// the same seq and failing on the primary key at commit; the lock
 		// ends with the transaction.
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, RightsLockWait.Milliseconds())); err != nil {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, rightsLockWait.Milliseconds())); err != nil {
 			return fmt.Errorf("rights: lock timeout: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(212000006)`); err != nil {
