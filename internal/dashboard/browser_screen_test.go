@@ -129,6 +129,28 @@ func TestBrowserScreen(t *testing.T) {
 	waitInk(ctx, t, "#s-map", 20000)
 	waitInk(ctx, t, "#s-ranking", 2000)
 	waitInk(ctx, t, "#s-cases", 2000)
+	// Every county of the map is named, and no station marker lies on a
+	// name (the city centre's stations sit on 东昌府区's label point).
+	namesClear := `(() => {
+	  const c = echarts.getInstanceByDom(document.getElementById('s-map')), o = c.getOption();
+	  const names = o.series.find(s => s.id === 'county-names'), st = o.series.find(s => s.type === 'effectScatter');
+	  if (!names || !st) return 'no names or no stations';
+	  const l = names.label, r = st.symbolSize / 2, g = document.createElement('canvas').getContext('2d');
+	  g.font = 'bold ' + l.fontSize + 'px sans-serif';
+	  const bad = [];
+	  for (const n of names.data) {
+	    const p = c.convertToPixel({ geoIndex: 0 }, n.value);
+	    const half = g.measureText(n.name).width / 2 + l.padding[1], top = p[1] + l.distance, bottom = top + l.fontSize + 2 * l.padding[0];
+	    for (const s of st.data) {
+	      const q = c.convertToPixel({ geoIndex: 0 }, s.value.slice(0, 2));
+	      if (Math.abs(q[0] - p[0]) < half + r && q[1] + r > top && q[1] - r < bottom) bad.push(n.name + ' under ' + s.name);
+	    }
+	  }
+	  return names.data.length + '/' + echarts.getMap('聊城').geoJSON.features.length + ' ' + (names.data.some(n => n.name === '东昌府区') ? '东昌府区 ' : '') + bad.join('; ');
+	})()`
+	if got := eval[string](ctx, t, namesClear); got != "8/8 东昌府区 " {
+		t.Errorf("county names: %q (want all 8 named, 东昌府区 among them, none under a marker)", got)
+	}
 	if h1 := text(ctx, t, "h1"); h1 != "聊城市生态环境监管指挥中心" {
 		t.Errorf("h1 %q", h1)
 	}
@@ -153,6 +175,9 @@ func TestBrowserScreen(t *testing.T) {
 	}
 	if got := eval[string](ctx, t, `String(window.__marker) + ' ' + document.body.dataset.refreshed + ' ' + document.querySelector('[data-t="case-open"]').textContent`); strings.HasPrefix(got, "1 1 ?") || !strings.HasPrefix(got, "1 1 ") {
 		t.Errorf("after a refresh: %q (want the page kept, one refresh, the figure back)", got)
+	}
+	if got := eval[string](ctx, t, namesClear); got != "8/8 东昌府区 " {
+		t.Errorf("county names after a refresh: %q", got)
 	}
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -97,6 +97,13 @@ func TestScreenFigures(t *testing.T) {
 		if !strings.Contains(en, "Command Centre") || strings.Contains(en, "指挥中心") {
 			t.Error("the English screen is not in English")
 		}
+		// One spelling of the pollutant on the whole screen, in both
+		// languages: the subscripts the air panel uses (PM₂.₅).
+		for lang, p := range map[string]string{"zh": page, "en": en} {
+			if strings.Contains(p, "PM2.5") || !strings.Contains(p, "PM₂.₅") {
+				t.Errorf("the %s screen writes PM2.5 (want PM₂.₅ throughout)", lang)
+			}
+		}
 	})
 }
 

@@ -38,33 +38,70 @@
   var axisText = { color: '#b9cff0', fontSize: 14 };
   function rem(n) { return Math.round(n * window.innerWidth / 120); }
 
+  // countyLabels places each county's name below its label point and,
+  // where station markers would cover the name there (the city centre's
+  // six stations sit on 东昌府区's label point), further down below them.
+  // The names are their own series drawn above the markers on a dark
+  // plate. Positions are worked out in pixels on the laid-out map.
+  var markerSize = 1.2; // the station markers' diameter, in rem
+  var nameFont = { size: 0.9, pad: [0.12, 0.35], gap: 0.75 };
+  var measure = document.createElement('canvas').getContext('2d');
+  function countyLabels(c, d) {
+    var m = echarts.getMap('聊城');
+    var feats = (m && m.geoJSON && m.geoJSON.features) || [];
+    var labelOf = {};
+    (d.counties || []).forEach(function (r) { labelOf[r.name] = r.label; });
+    var r = rem(markerSize) / 2 + 2, fs = rem(nameFont.size), gap = rem(nameFont.gap);
+    var h = fs + 2 * rem(nameFont.pad[0]) + 2;
+    measure.font = 'bold ' + fs + 'px sans-serif';
+    var dots = (d.stations || []).map(function (s) { return c.convertToPixel({ geoIndex: 0 }, [s.value[0], s.value[1]]); })
+      .filter(function (p) { return p && isFinite(p[0]) && isFinite(p[1]); });
+    return feats.filter(function (f) { return f.properties && f.properties.cp; }).map(function (f) {
+      var name = labelOf[f.properties.name] || f.properties.name;
+      var p = c.convertToPixel({ geoIndex: 0 }, f.properties.cp);
+      if (!p) { return { name: name, value: f.properties.cp }; }
+      var half = measure.measureText(name).width / 2 + rem(nameFont.pad[1]) + r;
+      var y = p[1];
+      for (var i = 0; i < dots.length; i++) { // each pass moves below one more marker
+        var top = y + gap, low = -Infinity;
+        dots.forEach(function (s) {
+          if (Math.abs(s[0] - p[0]) < half && s[1] + r > top && s[1] - r < top + h) { low = Math.max(low, s[1] + r); }
+        });
+        if (low === -Infinity) { break; }
+        y = low;
+      }
+      return { name: name, value: c.convertFromPixel({ geoIndex: 0 }, [p[0], y]) };
+    });
+  }
   function drawMap(d) {
     var c = hasMap && chart('s-map');
     if (!c) { return false; }
-    var labelOf = {};
-    (d.counties || []).forEach(function (r) { labelOf[r.name] = r.label; });
     var regions = (d.counties || []).map(function (r) {
       return { name: r.name, value: r.value, label: r.label, itemStyle: { areaColor: r.colour } };
     });
     c.setOption({
       tooltip: { trigger: 'item', formatter: function (p) {
-        if (p.seriesType === 'scatter') { return p.name + '：AQI ' + p.value[2]; }
+        if (p.seriesType === 'effectScatter') { return p.name + '：AQI ' + p.value[2]; }
         var v = p.data && p.data.value;
         return (p.data && p.data.label || p.name) + (v === null || v === undefined ? '' : '：AQI ' + v);
       } },
       geo: { map: '聊城', roam: false, layoutCenter: ['50%', '50%'], layoutSize: '98%', aspectScale: 0.85,
         itemStyle: { areaColor: '#18365f', borderColor: '#6fb8ff', borderWidth: 1.5, shadowColor: 'rgba(47,140,255,.6)', shadowBlur: 12 },
-        label: { show: true, color: '#fff', fontSize: rem(0.95), fontWeight: 'bold', textBorderColor: '#06122a', textBorderWidth: 3, offset: [0, rem(1.6)],
-          formatter: function (p) { return labelOf[p.name] || p.name; } },
-        emphasis: { label: { color: '#fff' }, itemStyle: { areaColor: '#2f6db5' } },
+        label: { show: false },
+        emphasis: { label: { show: false }, itemStyle: { areaColor: '#2f6db5' } },
         regions: regions.map(function (r) { return { name: r.name, itemStyle: { areaColor: r.itemStyle.areaColor, opacity: 0.85 } }; }) },
       series: [
         { type: 'map', map: '聊城', geoIndex: 0, data: regions },
-        { type: 'effectScatter', coordinateSystem: 'geo', symbolSize: rem(1.4), rippleEffect: { scale: 2.2, brushType: 'stroke' },
+        { type: 'effectScatter', coordinateSystem: 'geo', symbolSize: rem(markerSize), rippleEffect: { scale: 2, brushType: 'stroke' }, z: 3,
           data: (d.stations || []).map(function (s) { return { name: s.name, value: s.value, itemStyle: { color: s.colour, borderColor: '#fff', borderWidth: 1 } }; }),
-          label: { show: true, formatter: function (p) { return p.value[2]; }, color: '#000', fontSize: rem(0.7), fontWeight: 'bold' } }
+          label: { show: true, formatter: function (p) { return p.value[2]; }, color: '#000', fontSize: rem(0.65), fontWeight: 'bold' } }
       ]
     });
+    // The names need the map laid out to know where the markers are.
+    c.setOption({ series: [{ id: 'county-names', type: 'scatter', coordinateSystem: 'geo', symbolSize: 0, silent: true, z: 10, tooltip: { show: false },
+      data: countyLabels(c, d),
+      label: { show: true, position: 'bottom', distance: rem(nameFont.gap), formatter: '{b}', color: '#fff', fontSize: rem(nameFont.size), fontWeight: 'bold',
+        backgroundColor: 'rgba(6,18,42,.72)', padding: [rem(nameFont.pad[0]), rem(nameFont.pad[1])], borderRadius: rem(0.2) } }] });
     return true;
   }
   function drawRanking(d) {
