@@ -285,17 +285,7 @@ func (s *sqlBase) Registry(ctx context.Context) (*model.Registry, error) {
 
 // query runs a read on the read pool and calls fn for each row.
 func (s *sqlBase) query(ctx context.Context, query string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return queryRows(ctx, s.r, s.q(query), args, fn)
 }
 
 // Uploads implements Store.
