@@ -233,3 +233,16 @@ type Event struct {
 	Report        string   `json:"report,omitempty"`  // ActSubmit: the report's text
 	Finding       *Finding `json:"finding,omitempty"` // ActAddFinding
 }
+
+// NotedBefore reports whether the platform already wrote the note reason
+// on a case whose history is evs. An alert episode extended by further
+// findings is judged again with the same words each time; the case keeps
+// the judgement once rather than a copy per finding.
+func NotedBefore(evs []Event, reason string) bool {
+	for _, e := range evs {
+		if e.Action == ActNote && e.Role == RoleSystem && e.Reason == reason {
+			return true
+		}
+	}
+	return false
+}

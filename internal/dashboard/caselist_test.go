@@ -252,3 +252,40 @@ func TestCaseListDeadlines(t *testing.T) {
 		}
 	})
 }
+
+// A case's timeline shows a judgement note stored again by each extension
+// of its alert episode (before the platform wrote it once) only the first
+// time; a note in other words still shows. A stored note's space after
+// 依据 before a Chinese document number is not shown.
+func TestCasePageRepeatedNotes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		st, svc := caseStore(t, b, 1)
+		ctx := context.Background()
+		all, _ := st.Cases(ctx, store.CaseQuery{})
+		id := all[0].ID
+		first := "超标判定：12-06 18:00 至 12-06 20:00 的超标数据无有效数据标记（规则：未标记，依据 生态环境部公告2022年第21号）"
+		later := "超标判定：12-07 06:00 至 12-07 08:00 的超标数据无有效数据标记（规则：未标记，依据 生态环境部公告2022年第21号）"
+		for _, r := range []string{first, first, first, later, later} {
+			cur, err := st.Case(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := svc.Act(ctx, id, cur.Seq, cases.Action{Kind: cases.ActNote, Reason: r}, casesvc.AlertSystem); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h, err := New(Config{Now: func() time.Time { return testNow }}, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := get(t, h, "/cases/"+id).Body.String()
+		for _, span := range []string{"12-06 18:00 至 12-06 20:00", "12-07 06:00 至 12-07 08:00"} {
+			if n := strings.Count(body, span); n != 1 {
+				t.Errorf("the note on %s shown %d times, want once", span, n)
+			}
+		}
+		if strings.Contains(body, "依据 生态环境部") || !strings.Contains(body, "依据生态环境部公告2022年第21号") {
+			t.Error("the note keeps the space after 依据")
+		}
+	})
+}

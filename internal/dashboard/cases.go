@@ -326,7 +326,10 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, p *page) erro
 			d.EnterpriseName = e.Name
 		}
 	}
-	for _, e := range evs {
+	for i, e := range evs {
+		if e.Action == cases.ActNote && e.Role == cases.RoleSystem && cases.NotedBefore(evs[:i], e.Reason) {
+			continue // the same judgement, stored again by an extension before it was written once
+		}
 		ce := caseEvent{Event: e, Note: eventNote(e, p.Lang), Report: asWritten(e.Report, p.Lang)}
 		var who []string
 		for i, id := range e.Assignees {

@@ -52,9 +52,15 @@ func asWritten(s, lang string) string {
 	return s
 }
 
-// ruleCodesNamed names in Chinese words the rule codes an old note wrote.
+// basisSpace is the space notes stored before wrote between 依据 and a
+// Chinese document number (依据 生态环境部公告2022年第21号).
+var basisSpace = regexp.MustCompile(`依据 (\p{Han})`)
+
+// ruleCodesNamed names in Chinese words the rule codes an old note wrote,
+// and drops the space it wrote after 依据 before a Chinese title.
 func ruleCodesNamed(zh string) string {
 	rules := marking.DefaultRules()
+	zh = basisSpace.ReplaceAllString(zh, "依据$1")
 	return oldRuleCode.ReplaceAllStringFunc(zh, func(m string) string {
 		if n := marking.RuleName(&rules, strings.TrimPrefix(m, "规则 "), false); n != "" {
 			return "规则：" + n

@@ -39,7 +39,7 @@ func TestEventNote(t *testing.T) {
 			"超标判定：覆盖该时段的标记逾期，不予排除（规则：标记逾期，标记 [BJ2026000001 BJ2026000002]）",
 			"exceedance judged: the marks covering the period were made late and do not excuse it (rule: marked late; marks BJ2026000001, BJ2026000002)", nil},
 		{"old covering mark", note("企业数据标记 BJ2026000003（第1版）：停炉（停机），12-04 07:00 至 12-04 09:00，理由：锅炉检修。依据 执法函〔2020〕21号，标记期间数据不参与超标判定（规则 mark:shutdown）。", ""),
-			"企业数据标记 BJ2026000003（第1版）：停炉（停机），12-04 07:00 至 12-04 09:00，理由：锅炉检修。依据 执法函〔2020〕21号，标记期间数据不参与超标判定（规则：标记：停炉（停机））。",
+			"企业数据标记 BJ2026000003（第1版）：停炉（停机），12-04 07:00 至 12-04 09:00，理由：锅炉检修。依据执法函〔2020〕21号，标记期间数据不参与超标判定（规则：标记：停炉（停机））。",
 			"", []string{"锅炉检修"}},
 		{"old rejected", note("重新判定：标记 BJ2026000004（第2版）已被驳回，理由：与用电数据不符；12-04 07:00 至 12-04 09:00 的超标数据不再被有效标记排除，按 生态环境部公告2022年第21号 判定超标（规则 mark-rejected）。", ""),
 			"重新判定：标记 BJ2026000004（第2版）已被驳回，理由：与用电数据不符；12-04 07:00 至 12-04 09:00 的超标数据不再被有效标记排除，按 生态环境部公告2022年第21号 判定超标（规则：标记被驳回或更正，重新判定超标）。",
@@ -51,6 +51,10 @@ func TestEventNote(t *testing.T) {
 		{"old recurrence", sys(cases.ActFlagReview, "同一企业同类问题90日内再次发生：C20260001、C20260002", ""),
 			"同一企业同类问题90日内再次发生：C20260001、C20260002",
 			"the same kind of problem recurred at the same enterprise within 90 days: C20260001, C20260002", nil},
+		{"space after 依据", note("超标判定：12-06 18:00 至 12-06 20:00 的超标数据无有效数据标记（规则：未标记，依据 生态环境部公告2022年第21号）", "exceedance judged"),
+			"超标判定：12-06 18:00 至 12-06 20:00 的超标数据无有效数据标记（规则：未标记，依据生态环境部公告2022年第21号）", "exceedance judged", nil},
+		{"space after 依据 before a Latin number", note("依据 HJ 212-2017 表8", "under HJ 212-2017 table 8"),
+			"依据 HJ 212-2017 表8", "under HJ 212-2017 table 8", nil},
 		{"old unknown", note("平台备注（规则 no-mark）", ""), "平台备注（规则：未标记）", "平台备注（规则：未标记）" + zhOnly, []string{"平台备注（规则：未标记）"}},
 	}
 	zh, en := cases.RecurrenceNote(30, []string{"C1", "C2"})

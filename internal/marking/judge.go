@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ecowatch/ecowatch/internal/factors"
 )
@@ -205,6 +207,16 @@ func RuleName(r *RuleSet, rule string, en bool) string {
 		}
 	}
 	return ""
+}
+
+// Basis writes "依据" before a source's document number in Chinese: no
+// space before a Chinese title (依据生态环境部公告2022年第21号), one before
+// a Latin one (依据 HJ 212-2017 表8).
+func Basis(ref string) string {
+	if r, _ := utf8.DecodeRuneInString(ref); unicode.Is(unicode.Han, r) {
+		return "依据" + ref
+	}
+	return "依据 " + ref
 }
 
 // SourceName is a source's document number in Chinese, or its

@@ -59,7 +59,7 @@ func (s *Service) JudgeExceedance(ctx context.Context, e Exceedance) (excused bo
 		}
 		src := r.Source(ty.Source)
 		return true, Why{
-			Zh: fmt.Sprintf("标记 %s（%s）排除超标判定，依据 %s", ex.Mark, ty.Zh, src.Ref),
+			Zh: fmt.Sprintf("标记 %s（%s）排除超标判定，%s", ex.Mark, ty.Zh, marking.Basis(src.Ref)),
 			En: fmt.Sprintf("mark %s (%s) excludes the exceedance judgement, under %s", ex.Mark, ty.En, r.SourceName(ty.Source, true)),
 		}, nil
 	}
@@ -68,8 +68,8 @@ func (s *Service) JudgeExceedance(ctx context.Context, e Exceedance) (excused bo
 	from, to := e.Since.In(cst).Format("01-02 15:04"), e.At.In(cst).Format("01-02 15:04")
 	// The rule is named in words; its code stays in the decision (d.Rule).
 	why = Why{
-		Zh: fmt.Sprintf("超标判定：%s 至 %s 的超标数据无有效数据标记（规则：%s，依据 %s）", from, to,
-			marking.RuleName(r, ex.Rule, false), r.SourceName(marking.SrcMEE2022, false)),
+		Zh: fmt.Sprintf("超标判定：%s 至 %s 的超标数据无有效数据标记（规则：%s，%s）", from, to,
+			marking.RuleName(r, ex.Rule, false), marking.Basis(r.SourceName(marking.SrcMEE2022, false))),
 		En: fmt.Sprintf("exceedance judged: the data over the limit from %s to %s carry no valid data mark (rule: %s; %s)", from, to,
 			marking.RuleName(r, ex.Rule, true), r.SourceName(marking.SrcMEE2022, true)),
 	}
@@ -91,6 +91,14 @@ type Why struct{ Zh, En string }
 // decided it.
 func (s *Service) NoteOpened(ctx context.Context, c cases.Case, why Why) {
 	if s.Cases == nil || why.Zh == "" {
+		return
+	}
+	// An extension of the episode (another factor, the next hour) gets
+	// the same judgement: written once on the case, not once per finding.
+	evs, err := s.St.CaseEvents(ctx, c.ID)
+	if err != nil {
+		s.log().Warn("marking: history of opened case", "case", c.ID, "err", err)
+	} else if cases.NotedBefore(evs, why.Zh) {
 		return
 	}
 	if _, _, err := s.Cases.Act(ctx, c.ID, c.Seq, cases.Action{Kind: cases.ActNote, Reason: why.Zh, ReasonEN: why.En}, casesvc.AlertSystem); err != nil {
