@@ -2,8 +2,6 @@ package dashboard_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -43,13 +41,7 @@ func TestBrowserAirFits(t *testing.T) {
 						t.Errorf("tables scroll sideways: %v", over)
 					}
 				}
-				buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(shots, "air-"+lang+"-"+v.name+".png"), buf, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				saveScreenshot(ctx, t, shots, "air-"+lang+"-"+v.name, true)
 			})
 		}
 	}

@@ -76,13 +76,7 @@ func TestBrowserFilePick(t *testing.T) {
 			); err != nil {
 				t.Fatalf("the chosen file's name does not show (%q): %v", text(ctx, t, "#pet-photos-names"), err)
 			}
-			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(shots, "filepick-petition-"+c.lang+"-390.png"), buf, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			saveScreenshot(ctx, t, shots, "filepick-petition-"+c.lang+"-390", true)
 			if err := chromedp.Do(pctx,
 				chromedp.Evaluate[chromedp.Void](`document.getElementById('petition-form').reset()`),
 				chromedp.Poll[chromedp.Void](`document.getElementById('pet-photos-names').textContent === `+jsQuote(c.none)),

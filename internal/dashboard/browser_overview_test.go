@@ -2,8 +2,6 @@ package dashboard_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -58,13 +56,7 @@ func TestBrowserOverviewLegend(t *testing.T) {
 					t.Errorf("legend %s the plot, overlapping %.0f px; want %s", got.Where, got.Overlap, want)
 				}
 				eval[bool](ctx, t, `document.getElementById('trend24').scrollIntoView(), true`)
-				buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(shots, "overview-trend24-"+lang+"-"+v.name+".png"), buf, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				saveScreenshot(ctx, t, shots, "overview-trend24-"+lang+"-"+v.name, false)
 			})
 		}
 	}

@@ -181,6 +181,23 @@ func waitInk(ctx context.Context, t *testing.T, sel string, min int) int {
 	return n
 }
 
+// saveScreenshot writes the page as drawn to dir/name.png: the whole page
+// when full, else the viewport.
+func saveScreenshot(ctx context.Context, t *testing.T, dir, name string, full bool) {
+	t.Helper()
+	act := chromedp.CaptureScreenshot()
+	if full {
+		act = chromedp.FullScreenshot(100) // 100: PNG
+	}
+	buf, err := chromedp.Run(ctx, act)
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func screenshotDir(t *testing.T) string {
 	if d := os.Getenv("ECOWATCH_SCREENSHOTS"); d != "" {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -198,13 +215,7 @@ func TestBrowser(t *testing.T) {
 	shots := screenshotDir(t)
 	shot := func(name string) {
 		t.Helper()
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		saveScreenshot(ctx, t, shots, name, true)
 	}
 	t.Run("overview", func(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(`#map[data-drawn="true"]`)); err != nil {
