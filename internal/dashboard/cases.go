@@ -119,6 +119,9 @@ func newCaseRow(c cases.Case, lang, county string, dl deadlineInfo) caseRow {
 	}
 	title, tok := c.TitleLang(lang)
 	text, dok := c.DescriptionLang(lang)
+	if c.ProblemType == "transmission-rate" {
+		text = citedTight(text) // the platform's words, stored before with a space after 依据
+	}
 	alert := c.Alert != nil && len(c.Alert.Findings) > 0 // titled from its facts in each language
 	return caseRow{Case: c, CountyName: county, Overdue: dl.Overdue, Deadline: dl,
 		Heading: mark(title, tok, alert || c.TitleEN != ""), Text: mark(text, dok, c.DescriptionEN != "")}

@@ -52,15 +52,33 @@ func asWritten(s, lang string) string {
 	return s
 }
 
-// basisSpace is the space notes stored before wrote between 依据 and a
-// Chinese document number (依据 生态环境部公告2022年第21号).
-var basisSpace = regexp.MustCompile(`依据 (\p{Han})`)
+// citeSpaces are the spaces the platform's texts stored before wrote
+// around a Chinese document number, between Han characters (依据
+// 生态环境部公告2022年第21号，按 生态环境部公告2022年第21号 判定超标; the
+// transmission-rate case's ；依据 环境保护部污染源监控中心); marking.Cite
+// writes none now.
+var citeSpaces = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`(依据|根据|按) (\p{Han})`), "$1$2"},
+	{regexp.MustCompile(`(\p{Han}) 判定超标`), "${1}判定超标"},
+}
+
+// citedTight is a text the platform stored in Chinese with the spaces
+// it wrote before around a Chinese document number dropped.
+func citedTight(zh string) string {
+	for _, c := range citeSpaces {
+		zh = c.re.ReplaceAllString(zh, c.with)
+	}
+	return zh
+}
 
 // ruleCodesNamed names in Chinese words the rule codes an old note wrote,
-// and drops the space it wrote after 依据 before a Chinese title.
+// and drops the spaces it wrote around a Chinese document number.
 func ruleCodesNamed(zh string) string {
 	rules := marking.DefaultRules()
-	zh = basisSpace.ReplaceAllString(zh, "依据$1")
+	zh = citedTight(zh)
 	return oldRuleCode.ReplaceAllStringFunc(zh, func(m string) string {
 		if n := marking.RuleName(&rules, strings.TrimPrefix(m, "规则 "), false); n != "" {
 			return "规则：" + n

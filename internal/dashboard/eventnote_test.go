@@ -42,11 +42,11 @@ func TestEventNote(t *testing.T) {
 			"企业数据标记 BJ2026000003（第1版）：停炉（停机），12-04 07:00 至 12-04 09:00，理由：锅炉检修。依据执法函〔2020〕21号，标记期间数据不参与超标判定（规则：标记：停炉（停机））。",
 			"", []string{"锅炉检修"}},
 		{"old rejected", note("重新判定：标记 BJ2026000004（第2版）已被驳回，理由：与用电数据不符；12-04 07:00 至 12-04 09:00 的超标数据不再被有效标记排除，按 生态环境部公告2022年第21号 判定超标（规则 mark-rejected）。", ""),
-			"重新判定：标记 BJ2026000004（第2版）已被驳回，理由：与用电数据不符；12-04 07:00 至 12-04 09:00 的超标数据不再被有效标记排除，按 生态环境部公告2022年第21号 判定超标（规则：标记被驳回或更正，重新判定超标）。",
+			"重新判定：标记 BJ2026000004（第2版）已被驳回，理由：与用电数据不符；12-04 07:00 至 12-04 09:00 的超标数据不再被有效标记排除，按生态环境部公告2022年第21号判定超标（规则：标记被驳回或更正，重新判定超标）。",
 			"judged again: mark BJ2026000004 (version 2) was rejected, reason: 与用电数据不符" + zhOnly + "; the data over the limit from 12-04 07:00 to 12-04 09:00 are no longer excused by a valid mark and are judged an exceedance under MEE Announcement No. 21 of 2022 (rule: mark rejected or corrected: exceedance judged again).",
 			[]string{"与用电数据不符"}},
 		{"old corrected", note("重新判定：标记 BJ2026000005 更正为第3版后不再覆盖 12-04 07:00 至 12-04 09:00 的超标数据，按 生态环境部公告2022年第21号 判定超标（规则 mark-rejected）。", ""),
-			"重新判定：标记 BJ2026000005 更正为第3版后不再覆盖 12-04 07:00 至 12-04 09:00 的超标数据，按 生态环境部公告2022年第21号 判定超标（规则：标记被驳回或更正，重新判定超标）。",
+			"重新判定：标记 BJ2026000005 更正为第3版后不再覆盖 12-04 07:00 至 12-04 09:00 的超标数据，按生态环境部公告2022年第21号判定超标（规则：标记被驳回或更正，重新判定超标）。",
 			"judged again: mark BJ2026000005, corrected to version 3, no longer covers the data over the limit from 12-04 07:00 to 12-04 09:00, judged an exceedance under MEE Announcement No. 21 of 2022 (rule: mark rejected or corrected: exceedance judged again).", nil},
 		{"old recurrence", sys(cases.ActFlagReview, "同一企业同类问题90日内再次发生：C20260001、C20260002", ""),
 			"同一企业同类问题90日内再次发生：C20260001、C20260002",
@@ -138,6 +138,32 @@ func TestUnitIn(t *testing.T) {
 	} {
 		if got := unitIn(tc.lang, tc.u); got != tc.want {
 			t.Errorf("%s %q: %q, want %q", tc.lang, tc.u, got, tc.want)
+		}
+	}
+}
+
+// A below-threshold transmission-rate case stored before with a space
+// after 依据 shows its description without it, in both languages when it
+// has no English; a person's description is shown as written.
+func TestCaseRowCitedTight(t *testing.T) {
+	const arith = "传输率 20/24 = 83.33%，有效率 19/20 = 95.00%，传输有效率 = 83.33% × 95.00% = 79.17%"
+	rows := []struct {
+		name, lang string
+		c          cases.Case
+		want       string
+	}{
+		{"old rate zh", "zh", cases.Case{ProblemType: "transmission-rate", Description: arith + "；依据 环境保护部污染源监控中心"},
+			arith + "；依据环境保护部污染源监控中心"},
+		{"new rate zh", "zh", cases.Case{ProblemType: "transmission-rate", Description: arith + "；依据环境保护部污染源监控中心"},
+			arith + "；依据环境保护部污染源监控中心"},
+		{"old rate en", "en", cases.Case{ProblemType: "transmission-rate", Description: arith + "；依据 环境保护部污染源监控中心",
+			DescriptionEN: "transmission 20/24 = 83.33%; under the Pollution Source Monitoring Center"},
+			"transmission 20/24 = 83.33%; under the Pollution Source Monitoring Center"},
+		{"person", "zh", cases.Case{ProblemType: "odor", Source: cases.SourcePetition, Description: "按 规定 处理"}, "按 规定 处理"},
+	}
+	for _, r := range rows {
+		if got := newCaseRow(r.c, r.lang, "", deadlineInfo{}).Text; got != r.want {
+			t.Errorf("%s: %q, want %q", r.name, got, r.want)
 		}
 	}
 }

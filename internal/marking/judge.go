@@ -212,11 +212,33 @@ func RuleName(r *RuleSet, rule string, en bool) string {
 // Basis writes "依据" before a source's document number in Chinese: no
 // space before a Chinese title (依据生态环境部公告2022年第21号), one before
 // a Latin one (依据 HJ 212-2017 表8).
-func Basis(ref string) string {
-	if r, _ := utf8.DecodeRuneInString(ref); unicode.Is(unicode.Han, r) {
-		return "依据" + ref
+func Basis(ref string) string { return Cite("依据", ref, "") }
+
+// Cite writes a source's document number ref between the Chinese words
+// before and after it. Chinese text has no space between Han characters
+// (按生态环境部公告2022年第21号判定超标); a space sets a Latin letter or a
+// digit apart from a Han character where they meet (依据 HJ 212-2017 表8，
+// 按 HJ 212-2017 表8 判定), and none goes before punctuation.
+func Cite(before, ref, after string) string {
+	b, _ := utf8.DecodeLastRuneInString(before)
+	r0, _ := utf8.DecodeRuneInString(ref)
+	r1, _ := utf8.DecodeLastRuneInString(ref)
+	a, _ := utf8.DecodeRuneInString(after)
+	if spaced(b, r0) {
+		before += " "
 	}
-	return "依据 " + ref
+	if spaced(r1, a) {
+		after = " " + after
+	}
+	return before + ref + after
+}
+
+// spaced reports whether a space goes between x and y: a Han character
+// meeting a Latin letter or a digit, either way round.
+func spaced(x, y rune) bool {
+	latin := func(r rune) bool { return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) }
+	han := func(r rune) bool { return unicode.Is(unicode.Han, r) }
+	return han(x) && latin(y) || latin(x) && han(y)
 }
 
 // SourceName is a source's document number in Chinese, or its

@@ -234,3 +234,25 @@ func TestSignsHaveRules(t *testing.T) {
 		}
 	}
 }
+
+// A document number is cited in Chinese without a space between Han
+// characters, with one where a Latin letter or a digit meets one, and
+// none before punctuation: the default rules' sources in the platform's
+// wordings (依据…，, 按…判定超标, ；依据…).
+func TestCite(t *testing.T) {
+	rows := []struct{ before, ref, after, want string }{
+		{"依据", "生态环境部公告2022年第21号", "，", "依据生态环境部公告2022年第21号，"},
+		{"按", "生态环境部公告2022年第21号", "判定超标", "按生态环境部公告2022年第21号判定超标"},
+		{"依据", "HJ 212-2017 表8", "，", "依据 HJ 212-2017 表8，"},
+		{"按", "HJ 212-2017 表8", "判定超标", "按 HJ 212-2017 表8 判定超标"},
+		{"按", "HJ 212-2017", "判定", "按 HJ 212-2017 判定"},
+		{"；依据", "环境保护部污染源监控中心", "", "；依据环境保护部污染源监控中心"},
+		{"依据", "执法函〔2020〕21号", "", "依据执法函〔2020〕21号"},
+		{"依据", "山西日报 2022-12-15", "）", "依据山西日报 2022-12-15）"},
+	}
+	for _, r := range rows {
+		if got := Cite(r.before, r.ref, r.after); got != r.want {
+			t.Errorf("Cite(%q, %q, %q) = %q, want %q", r.before, r.ref, r.after, got, r.want)
+		}
+	}
+}

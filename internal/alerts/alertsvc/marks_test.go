@@ -2,6 +2,7 @@ package alertsvc
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +21,13 @@ import (
 // Exceedance judgement uses the enterprise's marks: a start-up marked in
 // time opens no case; an unmarked exceedance opens one that names the
 // rule, and a mark in time is then noted on it; a late mark excuses
-// nothing and opens a case of its own.
+// nothing and opens a case of its own. The notes cite their document
+// without a space between Han characters (hanSpace).
 func TestMarksJudgeExceedance(t *testing.T) { storetest.Each(t, testMarksJudgeExceedance) }
+
+// hanSpace is a space the notes once wrote around a Chinese document
+// number: 依据 执法函…, 按 生态环境部公告… 判定超标.
+var hanSpace = regexp.MustCompile(`(依据|按) \p{Han}|\p{Han} 判定`)
 
 func testMarksJudgeExceedance(t *testing.T, backend storetest.Backend) {
 	ctx := context.Background()
@@ -93,7 +99,8 @@ func testMarksJudgeExceedance(t *testing.T, backend storetest.Backend) {
 	}
 	evs, _ = st.CaseEvents(ctx, cs[0].ID)
 	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "规则：标记：停炉（停机）") ||
-		!strings.Contains(last.ReasonEN, "rule: mark: Shut-down") || strings.Contains(last.Reason, "mark:shutdown") {
+		!strings.Contains(last.ReasonEN, "rule: mark: Shut-down") || strings.Contains(last.Reason, "mark:shutdown") ||
+		!strings.Contains(last.Reason, "依据执法函〔2020〕21号，") || hanSpace.MatchString(last.Reason) {
 		t.Fatalf("a mark in time was not noted on the open case: %+v", last)
 	}
 
@@ -152,7 +159,8 @@ func testMarksJudgeExceedance(t *testing.T, backend storetest.Backend) {
 	}
 	evs, _ = st.CaseEvents(ctx, rejudged[0].ID)
 	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "规则：标记被驳回或更正") ||
-		!strings.Contains(last.ReasonEN, "rule: mark rejected or corrected") || !strings.Contains(last.Reason, m.ID) || !strings.Contains(last.Reason, "电量数据显示生产正常") {
+		!strings.Contains(last.ReasonEN, "rule: mark rejected or corrected") || !strings.Contains(last.Reason, m.ID) || !strings.Contains(last.Reason, "电量数据显示生产正常") ||
+		!strings.Contains(last.Reason, "按生态环境部公告2022年第21号判定超标") || hanSpace.MatchString(last.Reason) {
 		t.Fatalf("the re-judged case does not say which rule decided: %+v", last)
 	}
 	ds, _ = st.Decisions(ctx, store.DecisionQuery{Enterprise: tEnt})

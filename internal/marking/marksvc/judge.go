@@ -155,16 +155,16 @@ func (s *Service) rejudge(ctx context.Context, m marking.Mark) {
 		}
 		from, to := e.Since.In(cst).Format("01-02 15:04"), e.At.In(cst).Format("01-02 15:04")
 		why := Why{
-			Zh: fmt.Sprintf("重新判定：标记 %s（第%d版）已被驳回，理由：%s；%s 至 %s 的超标数据不再被有效标记排除，按 %s 判定超标（规则：%s）。",
-				m.ID, m.Version, m.ReviewReason, from, to, r.SourceName(marking.SrcMEE2022, false), marking.RuleName(r, RuleRejudged, false)),
+			Zh: fmt.Sprintf("重新判定：标记 %s（第%d版）已被驳回，理由：%s；%s 至 %s 的超标数据不再被有效标记排除，%s（规则：%s）。",
+				m.ID, m.Version, m.ReviewReason, from, to, marking.Cite("按", r.SourceName(marking.SrcMEE2022, false), "判定超标"), marking.RuleName(r, RuleRejudged, false)),
 			// The review's reason is the reviewer's words, quoted as written.
 			En: fmt.Sprintf("judged again: mark %s (version %d) was rejected, reason: %s; the data over the limit from %s to %s are no longer excused by a valid mark and are judged an exceedance under %s (rule: %s).",
 				m.ID, m.Version, m.ReviewReason, from, to, r.SourceName(marking.SrcMEE2022, true), marking.RuleName(r, RuleRejudged, true)),
 		}
 		if m.Status != marking.StatusRejected {
 			why = Why{
-				Zh: fmt.Sprintf("重新判定：标记 %s 更正为第%d版后不再覆盖 %s 至 %s 的超标数据，按 %s 判定超标（规则：%s）。",
-					m.ID, m.Version, from, to, r.SourceName(marking.SrcMEE2022, false), marking.RuleName(r, RuleRejudged, false)),
+				Zh: fmt.Sprintf("重新判定：标记 %s 更正为第%d版后不再覆盖 %s 至 %s 的超标数据，%s（规则：%s）。",
+					m.ID, m.Version, from, to, marking.Cite("按", r.SourceName(marking.SrcMEE2022, false), "判定超标"), marking.RuleName(r, RuleRejudged, false)),
 				En: fmt.Sprintf("judged again: mark %s, corrected to version %d, no longer covers the data over the limit from %s to %s, judged an exceedance under %s (rule: %s).",
 					m.ID, m.Version, from, to, r.SourceName(marking.SrcMEE2022, true), marking.RuleName(r, RuleRejudged, true)),
 			}

@@ -383,8 +383,8 @@ func (s *Service) react(ctx context.Context, m marking.Mark) {
 		from, to := m.From.In(cst).Format("01-02 15:04"), m.To.In(cst).Format("01-02 15:04")
 		// The enterprise's reason is its own words, quoted as written.
 		note := Why{
-			Zh: fmt.Sprintf("企业数据标记 %s（第%d版）：%s，%s 至 %s，理由：%s。依据 %s，标记期间数据%s（规则：%s）。",
-				m.ID, m.Version, ty.Zh, from, to, m.Reason, r.SourceName(ty.Source, false), marking.EffectWords(ty.Effect, false), marking.RuleName(r, "mark:"+ty.Code, false)),
+			Zh: fmt.Sprintf("企业数据标记 %s（第%d版）：%s，%s 至 %s，理由：%s。%s，标记期间数据%s（规则：%s）。",
+				m.ID, m.Version, ty.Zh, from, to, m.Reason, marking.Basis(r.SourceName(ty.Source, false)), marking.EffectWords(ty.Effect, false), marking.RuleName(r, "mark:"+ty.Code, false)),
 			En: fmt.Sprintf("data mark %s (version %d) by the enterprise: %s, %s to %s, reason: %s. Under %s the data of the marked period %s (rule: %s).",
 				m.ID, m.Version, ty.En, from, to, m.Reason, r.SourceName(ty.Source, true), marking.EffectWords(ty.Effect, true), marking.RuleName(r, "mark:"+ty.Code, true)),
 		}

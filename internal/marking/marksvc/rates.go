@@ -211,7 +211,7 @@ func (s *Service) CheckRates(ctx context.Context, from, to time.Time) ([]cases.C
 			County: e.County, Enterprise: e.USCC, Severity: cases.SeverityGeneral, Title: title, Location: o.Name,
 			// Both languages from the same facts; the outlet by its name.
 			TitleEN:       fmt.Sprintf("%s: effective transmission rate %.2f%% below %.0f%% (%s)", row.Name, 100*row.Count.Effective(), 100*rep.Threshold, period),
-			Description:   row.Count.Arithmetic("zh") + "；依据 " + s.rules().Source(marking.SrcRate).Ref,
+			Description:   row.Count.Arithmetic("zh") + "；" + marking.Basis(s.rules().SourceName(marking.SrcRate, false)),
 			DescriptionEN: row.Count.Arithmetic("en") + "; under " + s.rules().SourceName(marking.SrcRate, true)}, casesvc.AlertSystem)
 		if err != nil {
 			return opened, err

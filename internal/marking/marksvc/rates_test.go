@@ -58,6 +58,9 @@ func testRatesAndBelowThresholdCase(t *testing.T, st store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.HasSuffix(stored.Description, "= 79.17%；依据环境保护部污染源监控中心") {
+		t.Errorf("Chinese description %q (want 依据 and the centre's name without a space)", stored.Description)
+	}
 	if !strings.Contains(stored.TitleEN, ": effective transmission rate 79.17% below 90% (") || !strings.HasPrefix(stored.DescriptionEN, "transmission 20/24 = 83.33%") {
 		t.Errorf("English %q / %q", stored.TitleEN, stored.DescriptionEN)
 	}

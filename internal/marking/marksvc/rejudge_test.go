@@ -57,7 +57,7 @@ func testRejudgeAfterCorrection(t *testing.T, st store.Store) {
 	}
 	if last := evs[len(evs)-1]; last.Action != cases.ActNote || !strings.Contains(last.Reason, "更正为第2版") ||
 		!strings.Contains(last.Reason, "规则："+marking.RuleName(defaultRules(), RuleRejudged, false)) || strings.Contains(last.Reason, RuleRejudged) ||
-		!strings.Contains(last.ReasonEN, "corrected to version 2") {
+		!strings.Contains(last.ReasonEN, "corrected to version 2") || !strings.Contains(last.Reason, "的超标数据，按生态环境部公告2022年第21号判定超标（") {
 		t.Fatalf("history %+v", last)
 	}
 	ds, _ := st.Decisions(ctx, store.DecisionQuery{MN: "MN1"})
