@@ -51,6 +51,7 @@ type BusConfig struct {
 	// Gateway group commit (0: the gateway's defaults).
 	Batch         int
 	BatchInterval time.Duration
+	Pipeline      int    // batches in flight (0: the gateway's default)
 	CPUProfile    string // CPU profile of the measured window written here
 }
 
@@ -230,6 +231,9 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 		}
 		if cfg.BatchInterval > 0 {
 			gc.BatchInterval = cfg.BatchInterval
+		}
+		if cfg.Pipeline > 0 {
+			gc.CommitPipeline = cfg.Pipeline
 		}
 		rc := bc
 		rc.Name = fmt.Sprintf("bench-gateway-%d", i+1)

@@ -87,6 +87,7 @@ func (cfg *BusConfig) Register(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.Verbose, "v", false, "log the roles' warnings to stderr")
 	fs.IntVar(&cfg.Batch, "batch", 0, "gateway group commit: frames per batch (0: gateway default)")
 	fs.DurationVar(&cfg.BatchInterval, "batch-interval", 0, "gateway group commit: longest wait after a batch's first frame (0: gateway default)")
+	fs.IntVar(&cfg.Pipeline, "pipeline", 0, "gateway: batches in the stream at once, awaiting their PubAcks (0: gateway default; 1: one at a time)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured window to this file")
 }
 

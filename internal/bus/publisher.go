@@ -51,10 +51,32 @@ func NewPublisher(b *Bus, reads UploadTimer) *Publisher {
 // holds are dropped as duplicates. The batch is not retained after the
 // call returns (the gateway reuses its buffers).
 func (p *Publisher) CommitBatch(ctx context.Context, batch *store.Batch) error {
+	return p.StartBatch(ctx, batch)(ctx)
+}
+
+// StartBatch is CommitBatch in two halves, so that the gateway can keep
+// several batches in the stream at once: it publishes every frame of
+// batch and returns without waiting for the PubAcks; the returned wait
+// blocks until all of them arrived (nil) or one failed (an error).
+//
+// Why: waiting for a batch's PubAcks before publishing the next left the
+// stream idle for a round trip per batch, and every frame waited for the
+// whole batch ahead of it (ack p99 several times the commit time). The
+// stream stores the messages of one connection in the order they were
+// published, so pipelined batches are persisted in order as long as none
+// fails; the gateway acknowledges devices only in batch order and retries
+// a failed batch and everything published after it (see the gateway's
+// commit loop), which keeps "acknowledged means persisted".
+//
+// The batch is not referenced once StartBatch returns: the messages are
+// encoded into a buffer of their own, which the async publisher keeps
+// until their PubAcks (it may resend them). wait must be called exactly
+// once; it is safe to call from another goroutine.
+func (p *Publisher) StartBatch(ctx context.Context, batch *store.Batch) (wait func(context.Context) error) {
 	t0 := time.Now()
 	msgs := batchMessages(batch)
 	if len(msgs) == 0 {
-		return nil
+		return func(context.Context) error { return nil }
 	}
 	cfg := &p.b.cfg
 	// One allocation for all payloads: the async publisher keeps each
@@ -87,33 +109,36 @@ func (p *Publisher) CommitBatch(ctx context.Context, batch *store.Batch) error {
 	if firstErr != nil {
 		failed = len(msgs) - len(futures)
 	}
-	for _, f := range futures {
-		select {
-		case ack := <-f.Ok():
-			if ack.Duplicate {
-				p.duplicates.Add(1)
+	n := len(msgs)
+	return func(ctx context.Context) error {
+		for _, f := range futures {
+			select {
+			case ack := <-f.Ok():
+				if ack.Duplicate {
+					p.duplicates.Add(1)
+				}
+				p.published.Add(1)
+			case err := <-f.Err():
+				failed++
+				if firstErr == nil {
+					firstErr = fmt.Errorf("bus: frame not persisted: %w", err)
+				}
+			case <-ctx.Done():
+				p.errors.Add(uint64(n))
+				return fmt.Errorf("bus: waiting for PubAcks: %w", ctx.Err())
 			}
-			p.published.Add(1)
-		case err := <-f.Err():
-			failed++
-			if firstErr == nil {
-				firstErr = fmt.Errorf("bus: frame not persisted: %w", err)
+		}
+		if firstErr != nil {
+			p.errors.Add(uint64(failed))
+			if failed > 1 {
+				return fmt.Errorf("%w (and %d more frames failed)", firstErr, failed-1)
 			}
-		case <-ctx.Done():
-			p.errors.Add(uint64(len(msgs)))
-			return fmt.Errorf("bus: waiting for PubAcks: %w", ctx.Err())
+			return firstErr
 		}
+		p.batches.Add(1)
+		p.latency.Observe(time.Since(t0).Seconds())
+		return nil
 	}
-	if firstErr != nil {
-		p.errors.Add(uint64(failed))
-		if failed > 1 {
-			return fmt.Errorf("%w (and %d more frames failed)", firstErr, failed-1)
-		}
-		return firstErr
-	}
-	p.batches.Add(1)
-	p.latency.Observe(time.Since(t0).Seconds())
-	return nil
 }
 
 // batchMessages resolves the batch into one message per frame. A producer
@@ -186,5 +211,6 @@ func (p *Publisher) UploadTimes(ctx context.Context, mn, cn string, from, to tim
 
 var _ interface {
 	CommitBatch(context.Context, *store.Batch) error
+	StartBatch(context.Context, *store.Batch) func(context.Context) error
 	UploadTimes(context.Context, string, string, time.Time, time.Time) ([]time.Time, error)
 } = (*Publisher)(nil)

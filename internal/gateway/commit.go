@@ -89,9 +89,32 @@ func (br *batchRun) reset() {
 // and commits when the batch is full or BatchInterval after its first
 // frame, whichever is first. One transaction per batch means one fsync
 // for thousands of frames.
+//
+// Pipelined commits (a PipelinedStore: the bus publisher). Committing a
+// batch to the bus means publishing its frames and waiting for every
+// PubAck; with one batch at a time each frame also waited for the whole
+// batch ahead of it, and the stream idled for a round trip per batch. So
+// the committer only starts a batch (publishes it) and passes it on; up
+// to CommitPipeline batches are in flight, and while every slot is taken
+// the committer keeps filling the next batch (the group commit stays
+// self-clocking). The completer waits for the batches strictly in the
+// order they were started and hands each to the acker only after all of
+// its PubAcks arrived and every earlier batch was handed on, so devices
+// are acknowledged in order and never ahead of the stream. When a batch
+// fails, it and every batch started before its failure was seen (the
+// later ones in flight, whatever their outcome) go through the same
+// retry loop as an unpipelined commit, one at a time and in order: they
+// are republished with the same Msg-Ids, so the stream drops the frames
+// it already holds, and acknowledged only once that succeeded. No slot
+// is freed while a batch is retried, so nothing new is started behind a
+// failure until it is resolved.
 func (s *Server) committer() {
 	defer s.committerWG.Done()
-	defer close(s.acks)
+	if s.pipe != nil {
+		defer close(s.inflight)
+	} else {
+		defer close(s.acks)
+	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
@@ -138,12 +161,89 @@ func (s *Server) committer() {
 			}
 			timer.Stop()
 		}
-		s.stats.queueLen.Store(int64(len(s.items)))
-		s.commit(br)
-		s.acks <- br
+		if s.pipe != nil {
+			closed = s.takeSlot(br, closed)
+			s.stats.queueLen.Store(int64(len(s.items)))
+			br.build()
+			f := flight{br: br, t0: time.Now(), seq: s.startSeq.Add(1)}
+			f.wait = s.pipe.StartBatch(s.commitCtx, &br.b)
+			s.inflight <- f
+		} else {
+			s.stats.queueLen.Store(int64(len(s.items)))
+			s.commit(br)
+			s.acks <- br
+		}
 		if closed {
 			return
 		}
+	}
+}
+
+// takeSlot waits for room in the pipeline, adding queued frames to br
+// while it waits (up to BatchFrames). It reports whether the queue was
+// closed.
+func (s *Server) takeSlot(br *batchRun, closed bool) bool {
+	for {
+		if closed || len(br.items) >= s.cfg.BatchFrames {
+			s.slots <- struct{}{}
+			return closed
+		}
+		select {
+		case s.slots <- struct{}{}:
+			return closed
+		case it, ok := <-s.items:
+			if !ok {
+				closed = true
+				continue
+			}
+			br.items = append(br.items, it)
+		}
+	}
+}
+
+// flight is a started pipelined batch.
+type flight struct {
+	br   *batchRun
+	t0   time.Time
+	seq  uint64 // start order, from 1
+	wait func(context.Context) error
+}
+
+// completer waits for the started batches in order and hands them to the
+// acker (see committer for the design).
+func (s *Server) completer() {
+	defer s.committerWG.Done()
+	defer close(s.acks)
+	var retryThrough uint64 // batches started up to here are retried
+	for f := range s.inflight {
+		err := f.wait(s.commitCtx)
+		switch {
+		case err == nil && f.seq > retryThrough:
+			s.committed(f.br, time.Since(f.t0))
+		case err != nil:
+			if f.seq > retryThrough {
+				// Everything already started is behind this failure.
+				retryThrough = s.startSeq.Load()
+			}
+			s.commitLoop(f.br, err)
+		default:
+			// Persisted, but started behind a failed batch: republished
+			// in order (the stream drops the duplicates) like the rest.
+			s.commitLoop(f.br, nil)
+		}
+		<-s.slots
+		s.acks <- f.br
+	}
+}
+
+// committed marks br's frames committed after the store took the batch.
+func (s *Server) committed(br *batchRun, took time.Duration) {
+	s.stats.observeCommit(took, len(br.items))
+	for _, it := range br.items {
+		it.committed = true
+	}
+	if s.cfg.OnCommit != nil {
+		s.cfg.OnCommit(&br.b)
 	}
 }
 
@@ -153,19 +253,20 @@ func (s *Server) committer() {
 // connections stop being read: backpressure instead of growing memory.
 func (s *Server) commit(br *batchRun) {
 	br.build()
+	s.commitLoop(br, nil)
+}
+
+// commitLoop is commit's retry loop on a built batch; a non-nil err is
+// the failure of a first attempt made elsewhere (a pipelined start).
+func (s *Server) commitLoop(br *batchRun, err error) {
 	backoff := s.cfg.CommitRetryMin
 	for attempt := 1; ; attempt++ {
-		t0 := time.Now()
-		err := s.st.CommitBatch(s.commitCtx, &br.b)
-		if err == nil {
-			s.stats.observeCommit(time.Since(t0), len(br.items))
-			for _, it := range br.items {
-				it.committed = true
+		if err == nil || attempt > 1 {
+			t0 := time.Now()
+			if err = s.st.CommitBatch(s.commitCtx, &br.b); err == nil {
+				s.committed(br, time.Since(t0))
+				return
 			}
-			if s.cfg.OnCommit != nil {
-				s.cfg.OnCommit(&br.b)
-			}
-			return
 		}
 		s.stats.commitErrors.Add(1)
 		if s.commitCtx.Err() != nil {

@@ -13,6 +13,10 @@
 //	    authenticate → item ──(bounded queue: backpressure)──▶
 //	committer goroutine: collect a batch → Store.CommitBatch (retry) ──▶
 //	acker goroutine: write 9014 replies to the connections, update counters.
+//
+// With a PipelinedStore (the bus publisher) the committer only starts each
+// batch, and a completer goroutine between committer and acker waits for
+// the batches in order (see commit.go).
 package gateway
 
 import (
@@ -38,6 +42,20 @@ type Store interface {
 	// UploadTimes returns the stored DataTimes of one device and CN in
 	// [from, to), ascending (used to find gaps to back-fill).
 	UploadTimes(ctx context.Context, mn, cn string, from, to time.Time) ([]time.Time, error)
+}
+
+// PipelinedStore is a Store that can have several batches in flight: the
+// bus publisher, whose commit is "every frame got its PubAck". StartBatch
+// sends the batch on its way and returns at once; wait blocks until the
+// batch is durable (nil) or failed, and is called exactly once, in batch
+// order, from another goroutine. The batch must not be referenced once
+// StartBatch returns (the gateway keeps it unchanged until wait returned,
+// but may retry it through CommitBatch). A database store is not one:
+// its transactions commit one at a time anyway, and one that failed
+// behind a later one that succeeded would be acknowledged out of order.
+type PipelinedStore interface {
+	Store
+	StartBatch(ctx context.Context, b *store.Batch) (wait func(context.Context) error)
 }
 
 // Purger drops old archived raw frames: all of them (RawRetention), or
@@ -108,6 +126,10 @@ type Config struct {
 	// frame arrived, whichever comes first.
 	BatchFrames   int
 	BatchInterval time.Duration
+	// CommitPipeline bounds the batches in flight at once when the store
+	// is a PipelinedStore (the bus publisher); 1 keeps one at a time.
+	// Other stores always commit one batch at a time.
+	CommitPipeline int
 	// QueueFrames bounds the frames waiting for the committer. When it is
 	// full, connections stop being read (TCP backpressure).
 	QueueFrames int
@@ -207,6 +229,7 @@ func DefaultConfig() Config {
 		MaxConnsPerIP:      200,
 		BatchFrames:        2000,
 		BatchInterval:      5 * time.Millisecond,
+		CommitPipeline:     3,
 		QueueFrames:        8192,
 		CommitRetryMin:     50 * time.Millisecond,
 		CommitRetryMax:     5 * time.Second,
@@ -298,6 +321,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MaxConnsPerIP, d.MaxConnsPerIP)
 	setInt(&c.BatchFrames, d.BatchFrames)
 	setInt(&c.QueueFrames, d.QueueFrames)
+	setInt(&c.CommitPipeline, d.CommitPipeline)
 	if c.MaxSegment > 9999 {
 		c.MaxSegment = 9999
 	}
@@ -315,8 +339,15 @@ type Server struct {
 	guard   *authGuard
 	budget  *archiveBudget
 
-	items    chan *item     // conn goroutines → committer (bounded)
-	acks     chan *batchRun // committer → acker
+	items chan *item     // conn goroutines → committer (bounded)
+	acks  chan *batchRun // committer (or completer) → acker
+	// Pipelined commits (nil pipe: none): the committer starts batches
+	// and hands them to the completer in order; slots bounds the batches
+	// in flight.
+	pipe     PipelinedStore
+	inflight chan flight
+	slots    chan struct{}
+	startSeq atomic.Uint64  // batches started (pipelined)
 	free     chan *batchRun // acker → committer: recycled batches
 	stopping chan struct{}  // closed when Shutdown begins
 	stopOnce sync.Once
@@ -339,7 +370,7 @@ type Server struct {
 	connWG      sync.WaitGroup // conn goroutines
 	acceptWG    sync.WaitGroup // accept loops
 	bgWG        sync.WaitGroup // purge and back-fill loops
-	committerWG sync.WaitGroup // committer and acker
+	committerWG sync.WaitGroup // committer, completer and acker
 	kick        chan struct{}  // wakes the back-fill loop early
 
 	openConns    atomic.Int64
@@ -368,8 +399,16 @@ func New(cfg Config, st Store, devices DeviceSource, log *slog.Logger) *Server {
 		kick:         make(chan struct{}, 1),
 		backfillTick: time.Second,
 	}
-	s.free = make(chan *batchRun, 3)
-	for range 3 {
+	depth := 1
+	if p, ok := st.(PipelinedStore); ok && cfg.CommitPipeline > 1 {
+		depth = cfg.CommitPipeline
+		s.pipe = p
+		s.inflight = make(chan flight, depth)
+		s.slots = make(chan struct{}, depth)
+	}
+	// One batch collecting, depth committing, two queued for the acker.
+	s.free = make(chan *batchRun, depth+2)
+	for range depth + 2 {
 		s.free <- &batchRun{contacts: make(map[string]int)}
 	}
 	s.rl.init()
@@ -411,6 +450,10 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.committerWG.Add(2)
 		go s.committer()
 		go s.acker()
+		if s.pipe != nil {
+			s.committerWG.Add(1)
+			go s.completer()
+		}
 		s.bgWG.Add(1)
 		go s.backfillLoop()
 		if s.cfg.Purger != nil && (s.cfg.RawRetention > 0 || s.cfg.ArchiveRetention > 0) {
