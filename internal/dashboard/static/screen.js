@@ -38,13 +38,16 @@
   var axisText = { color: '#b9cff0', fontSize: 14 };
   function rem(n) { return Math.round(n * window.innerWidth / 120); }
 
-  // countyLabels places each county's name below its label point and,
-  // where station markers would cover the name there (the city centre's
-  // six stations sit on 东昌府区's label point), further down below them.
-  // The names are their own series drawn above the markers on a dark
-  // plate. Positions are worked out in pixels on the laid-out map.
+  // countyLabels places each county's name just above its own station
+  // marker (the one nearest the county's label point), centred on it, and
+  // where other markers would cover the name there (the city centre's six
+  // stations sit around 东昌府区's label point), further up above them.
+  // A name of any length (Linqing City as 临清市) stays on its marker. The
+  // names are their own series drawn above the markers on a dark plate;
+  // positions are worked out in pixels on the laid-out map, and each
+  // item's own is its marker (the tests check the names against it).
   var markerSize = 1.2; // the station markers' diameter, in rem
-  var nameFont = { size: 0.9, pad: [0.12, 0.35], gap: 0.75 };
+  var nameFont = { size: 0.9, pad: [0.12, 0.35], gap: 0.15, near: 2.5 };
   var measure = document.createElement('canvas').getContext('2d');
   function countyLabels(c, d) {
     var m = echarts.getMap('聊城');
@@ -56,21 +59,39 @@
     measure.font = 'bold ' + fs + 'px sans-serif';
     var dots = (d.stations || []).map(function (s) { return c.convertToPixel({ geoIndex: 0 }, [s.value[0], s.value[1]]); })
       .filter(function (p) { return p && isFinite(p[0]) && isFinite(p[1]); });
+    var placed = []; // the boxes of the names placed so far
     return feats.filter(function (f) { return f.properties && f.properties.cp; }).map(function (f) {
       var name = labelOf[f.properties.name] || f.properties.name;
       var p = c.convertToPixel({ geoIndex: 0 }, f.properties.cp);
       if (!p) { return { name: name, value: f.properties.cp }; }
-      var half = measure.measureText(name).width / 2 + rem(nameFont.pad[1]) + r;
-      var y = p[1];
-      for (var i = 0; i < dots.length; i++) { // each pass moves below one more marker
-        var top = y + gap, low = -Infinity;
+      var own = null, best = rem(nameFont.near);
+      dots.forEach(function (s) {
+        var dist = Math.hypot(s[0] - p[0], s[1] - p[1]);
+        if (dist < best) { best = dist; own = s; }
+      });
+      var x = own ? own[0] : p[0], y = own ? own[1] - r : p[1], x0 = x;
+      var w = measure.measureText(name).width / 2 + rem(nameFont.pad[1]), half = w + r;
+      var slack = own ? Math.max(0, w - r) : 0; // how far the name may slide and keep its marker under it
+      // Each pass moves the name above one more marker, or aside from (else
+      // above) a name placed before it (Dongchangfu District beside Chiping
+      // District).
+      for (var i = 0; i < dots.length + placed.length + 2; i++) {
+        var bottom = y - gap, top = bottom - h, high = Infinity, hit = null;
         dots.forEach(function (s) {
-          if (Math.abs(s[0] - p[0]) < half && s[1] + r > top && s[1] - r < top + h) { low = Math.max(low, s[1] + r); }
+          if (Math.abs(s[0] - x) < half && s[1] - r < bottom && s[1] + r > top) { high = Math.min(high, s[1] - r); }
         });
-        if (low === -Infinity) { break; }
-        y = low;
+        if (high !== Infinity) { y = high; continue; }
+        placed.forEach(function (b) {
+          if (x - w < b.x1 && b.x0 < x + w && top < b.bottom && b.top < bottom) { hit = b; }
+        });
+        if (!hit) { break; }
+        var dx = x < (hit.x0 + hit.x1) / 2 ? hit.x0 - 2 - (x + w) : hit.x1 + 2 - (x - w);
+        if (Math.abs(x + dx - x0) <= slack) { x += dx; } else { y = hit.top - 2 + gap; }
       }
-      return { name: name, value: c.convertFromPixel({ geoIndex: 0 }, [p[0], y]) };
+      placed.push({ x0: x - w, x1: x + w, top: y - gap - h, bottom: y - gap });
+      var item = { name: name, value: c.convertFromPixel({ geoIndex: 0 }, [x, y]) };
+      if (own) { item.own = c.convertFromPixel({ geoIndex: 0 }, own); }
+      return item;
     });
   }
   function drawMap(d) {
@@ -100,24 +121,31 @@
     // The names need the map laid out to know where the markers are.
     c.setOption({ series: [{ id: 'county-names', type: 'scatter', coordinateSystem: 'geo', symbolSize: 0, silent: true, z: 10, tooltip: { show: false },
       data: countyLabels(c, d),
-      label: { show: true, position: 'bottom', distance: rem(nameFont.gap), formatter: '{b}', color: '#fff', fontSize: rem(nameFont.size), fontWeight: 'bold',
+      label: { show: true, position: 'top', distance: rem(nameFont.gap), formatter: '{b}', color: '#fff', fontSize: rem(nameFont.size), fontWeight: 'bold',
         backgroundColor: 'rgba(6,18,42,.72)', padding: [rem(nameFont.pad[0]), rem(nameFont.pad[1])], borderRadius: rem(0.2) } }] });
     return true;
   }
+  // drawRanking draws a bar per county with its name above the bar, not
+  // beside it: a long name (Liaocheng Economic and Technological
+  // Development Zone) takes no width from the bars, in either language.
   function drawRanking(d) {
     var c = chart('s-ranking');
     if (!c) { return false; }
     var rows = (d.ranking || []).slice().reverse(); // best at the top
+    var fs = rem(0.8), top = fs + 4;
+    var band = (c.getHeight() - top - 4) / Math.max(rows.length, 1);
+    var bar = Math.max(4, Math.min(Math.round(band - fs - 6), rem(1.1)));
     c.setOption({
-      grid: { left: 8, right: 48, top: 4, bottom: 4, containLabel: true },
+      grid: { left: 8, right: rem(2.4), top: top, bottom: 4, containLabel: false },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       xAxis: { type: 'value', axisLabel: { show: false }, splitLine: { lineStyle: { color: '#17365f' } } },
-      yAxis: { type: 'category', data: rows.map(function (r) { return r.name; }), axisLabel: { color: '#d8e6ff', fontSize: rem(0.8) }, axisLine: { lineStyle: { color: '#2a5b9a' } } },
-      series: [{ type: 'bar', barWidth: '60%', data: rows.map(function (r) {
+      yAxis: { type: 'category', data: rows.map(function (r) { return r.name; }), axisTick: { show: false }, axisLine: { lineStyle: { color: '#2a5b9a' } },
+        axisLabel: { inside: true, align: 'left', verticalAlign: 'bottom', margin: 2, padding: [0, 0, bar / 2 + 2, 0], color: '#d8e6ff', fontSize: fs } },
+      series: [{ type: 'bar', barWidth: bar, data: rows.map(function (r) {
         var v = r.pm25;
         var target = d.pm25 ? parseFloat(d.pm25.Target) : NaN;
         return { value: v, itemStyle: { borderRadius: [0, 4, 4, 0], color: (v !== null && v > target) ? '#ff7e00' : '#33c1ff' } };
-      }), label: { show: true, position: 'right', color: '#fff', fontSize: rem(0.8) } }]
+      }), label: { show: true, position: 'right', color: '#fff', fontSize: fs } }]
     });
     return true;
   }
