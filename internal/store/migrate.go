@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -60,6 +62,31 @@ func loadMigrations(dialect string) ([]migration, error) {
 	return ms, nil
 }
 
+// schemaMigrationsDDL creates the table recording the applied migrations
+// (part of every schema, so MigrationsDigest covers it).
+const schemaMigrationsDDL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at TEXT NOT NULL)`
+
+// MigrationsDigest is a hex SHA-256 over what Open runs to migrate an
+// empty PostgreSQL database: two binaries with the same digest build the
+// same schema. The tests name the migrated template database they copy
+// per test after it, so that a changed migration gets a template of its
+// own instead of a stale one.
+func MigrationsDigest() (string, error) {
+	ms, err := loadMigrations(postgresMigrate.name)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00", schemaMigrationsDDL, postgresMigrate.insert)
+	for _, m := range ms {
+		fmt.Fprintf(h, "%d\x00%s\x00%s\x00", m.version, m.name, m.sql)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // migrateDialect describes what differs between the dialects here.
 type migrateDialect struct {
 	name string
@@ -101,10 +128,7 @@ func migrateTo(ctx context.Context, db *sql.DB, d migrateDialect, upTo int) (int
 	if upTo > 0 && upTo < len(ms) {
 		ms = ms[:upTo]
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT NOT NULL,
-		applied_at TEXT NOT NULL)`); err != nil {
+	if _, err := db.ExecContext(ctx, schemaMigrationsDDL); err != nil {
 		return 0, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	version := 0

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,9 +17,43 @@ import (
 	"github.com/ecowatch/ecowatch/internal/pgtest"
 )
 
+var pgTemplate struct {
+	once sync.Once
+	name string
+	err  error
+}
+
+// pgDSN returns a fresh database with the schema and no data, a copy of
+// the template database that storetest.PostgresTemplate also makes (this
+// package's tests cannot import storetest, which imports it): copying it
+// is much faster than migrating anew.
+func pgDSN(t *testing.T) string {
+	t.Helper()
+	pgTemplate.once.Do(func() {
+		digest, err := MigrationsDigest()
+		if err != nil {
+			pgTemplate.err = err
+			return
+		}
+		pgTemplate.name = "ecowatch_tpl_" + digest[:16]
+		pgTemplate.err = pgtest.Template(context.Background(), os.Getenv(pgtest.Env), pgTemplate.name, func(ctx context.Context, dsn string) error {
+			s, err := Open(ctx, dsn, Options{})
+			if err != nil {
+				return err
+			}
+			return s.Close()
+		})
+	})
+	if pgTemplate.err != nil {
+		t.Fatal(pgTemplate.err)
+	}
+	return pgtest.DatabaseFrom(t, "ecowatch_test", pgTemplate.name)
+}
+
 func pgTarget() target {
 	return target{
-		dsn: func(t *testing.T) string { return pgtest.Database(t, "ecowatch_test") },
+		dsn:   pgDSN,
+		empty: func(t *testing.T) string { return pgtest.Database(t, "ecowatch_test") },
 		raw: func(t *testing.T, dsn string) *sql.DB {
 			db, err := sql.Open("pgx", dsn)
 			if err != nil {
@@ -38,7 +74,7 @@ func TestPostgres(t *testing.T) {
 // China Standard Time months, rows already in the default partition moved
 // into a new month's partition, far-off times kept in the default one.
 func TestPostgresPartitions(t *testing.T) {
-	dsn := pgtest.Database(t, "ecowatch_test")
+	dsn := pgDSN(t)
 	s := openStore(t, dsn)
 	db := pgTarget().raw(t, dsn)
 	ctx := context.Background()
@@ -93,7 +129,7 @@ func TestPostgresPartitions(t *testing.T) {
 // nothing leaves the stored row version untouched (no write), while one
 // adding a field writes it.
 func TestPostgresRetransmissionNoWrite(t *testing.T) {
-	dsn := pgtest.Database(t, "ecowatch_test")
+	dsn := pgDSN(t)
 	s := openStore(t, dsn)
 	db := pgTarget().raw(t, dsn)
 	u := upload("M1", "2051", t0, "a21026-Avg", "1", "a21026-Flag", "N")
@@ -121,7 +157,7 @@ func TestPostgresRetransmissionNoWrite(t *testing.T) {
 // cuts is kept whole, rows before t in the default partition are deleted
 // and the later ones kept.
 func TestPostgresPurgePartitions(t *testing.T) {
-	dsn := pgtest.Database(t, "ecowatch_test")
+	dsn := pgDSN(t)
 	s := openStore(t, dsn)
 	db := pgTarget().raw(t, dsn)
 	ctx := context.Background()
@@ -171,7 +207,7 @@ func TestPostgresPurgePartitions(t *testing.T) {
 // tables vanished (a pooler, DISCARD TEMP) creates them again instead of
 // failing every batch after.
 func TestPostgresStagingTablesLost(t *testing.T) {
-	dsn := pgtest.Database(t, "ecowatch_test")
+	dsn := pgDSN(t)
 	s, err := Open(context.Background(), dsn, Options{MaxConns: 1})
 	if err != nil {
 		t.Fatal(err)

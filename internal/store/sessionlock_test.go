@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"github.com/ecowatch/ecowatch/internal/pgtest"
 )
 
 // TestPostgresSessionLock: one session at a time holds a name (across
@@ -14,7 +12,7 @@ import (
 // frees the lock. The SQLite store has no session locks (one process).
 func TestPostgresSessionLock(t *testing.T) {
 	ctx := context.Background()
-	dsn := pgtest.Database(t, "ecowatch_test")
+	dsn := pgDSN(t)
 	open := func() SessionLocker {
 		st, err := Open(ctx, dsn, Options{})
 		if err != nil {

@@ -7,8 +7,10 @@ import (
 )
 
 func sqliteTarget() target {
+	newFile := func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "ecowatch.db") }
 	return target{
-		dsn: func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "ecowatch.db") },
+		dsn:   newFile,
+		empty: newFile,
 		raw: func(t *testing.T, dsn string) *sql.DB {
 			db, err := sql.Open("sqlite", dsn[len("sqlite:"):])
 			if err != nil {

@@ -20,8 +20,10 @@ import (
 
 // target is one store implementation under the shared suite.
 type target struct {
-	// dsn names a fresh, empty database for one test.
-	dsn func(t *testing.T) string
+	// dsn names a fresh database without data for one test, migrated or
+	// not; empty names one with no schema either (for the migrations'
+	// test).
+	dsn, empty func(t *testing.T) string
 	// raw opens the database of dsn directly, for what the Store API
 	// cannot do (tamper with schema_migrations, look at row versions).
 	raw func(t *testing.T, dsn string) *sql.DB
@@ -141,7 +143,7 @@ func runSuite(t *testing.T, tg target) {
 }
 
 func testMigrations(t *testing.T, tg target) {
-	dsn := tg.dsn(t)
+	dsn := tg.empty(t)
 	ctx := context.Background()
 	s, err := Open(ctx, dsn, Options{})
 	if err != nil {
