@@ -45,6 +45,16 @@ func staffUsers(t *testing.T, st store.Store, au *auth.Service, users ...model.U
 	return toks
 }
 
+// staffHandler is a handler with sessions (no per-user token limit) over
+// the backend's fixture, and a bearer token for each of the users.
+func staffHandler(t *testing.T, b storetest.Backend, users ...model.User) (*Handler, map[string]string) {
+	t.Helper()
+	st, _ := fixture(t, b)
+	au := newAuth(t, st, 0)
+	h, _ := newTestHandler(t, b, Config{Auth: au})
+	return h, staffUsers(t, st, au, users...)
+}
+
 func newAuth(t *testing.T, st store.Store, perUser int) *auth.Service {
 	return auth.New(st, auth.Options{Now: func() time.Time { return testNow }, Params: fastParams, PerUser: perUser})
 }
@@ -144,10 +154,7 @@ func TestLogin(t *testing.T) {
 // and no others.
 func TestNav(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		st, _ := fixture(t, b)
-		au := newAuth(t, st, 0)
-		h, _ := newTestHandler(t, b, Config{Auth: au})
-		toks := staffUsers(t, st, au,
+		h, toks := staffHandler(t, b,
 			model.User{ID: "n-city", Role: model.RoleCity},
 			model.User{ID: "n-county", Role: model.RoleCounty, County: "371502"},
 			model.User{ID: "n-ent", Role: model.RoleEnterprise, Enterprise: "X"})
@@ -247,9 +254,7 @@ func TestCaseOffers(t *testing.T) {
 func TestCasePageActions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		st, s := fixture(t, b)
-		au := newAuth(t, st, 0)
-		h, _ := newTestHandler(t, b, Config{Auth: au})
-		toks := staffUsers(t, st, au,
+		h, toks := staffHandler(t, b,
 			model.User{ID: "c-county", Role: model.RoleCounty, County: "371502"},
 			model.User{ID: "c-other", Role: model.RoleCounty, County: "371521"},
 			model.User{ID: "c-ent", Role: model.RoleEnterprise, Enterprise: s.Outlet.Enterprise})
@@ -285,10 +290,8 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // case, county and state for those who see the case, and printable.
 func TestNotices(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		st, s := fixture(t, b)
-		au := newAuth(t, st, 0)
-		h, _ := newTestHandler(t, b, Config{Auth: au})
-		toks := staffUsers(t, st, au,
+		_, s := fixture(t, b)
+		h, toks := staffHandler(t, b,
 			model.User{ID: "t-city", Role: model.RoleCity},
 			model.User{ID: "t-county", Role: model.RoleCounty, County: "371502"},
 			model.User{ID: "t-other", Role: model.RoleCounty, County: "371521"})
@@ -349,9 +352,7 @@ func (r ratedStore) Case(ctx context.Context, id string) (cases.Case, error) {
 func TestPetitionsDesk(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		st, s := fixture(t, b)
-		au := newAuth(t, st, 0)
-		h, _ := newTestHandler(t, b, Config{Auth: au})
-		toks := staffUsers(t, st, au,
+		h, toks := staffHandler(t, b,
 			model.User{ID: "p-city", Role: model.RoleCity},
 			model.User{ID: "p-county", Role: model.RoleCounty, County: "371521"},
 			model.User{ID: "p-other", Role: model.RoleCounty, County: "371502"},
@@ -402,7 +403,8 @@ func TestPetitionsDesk(t *testing.T) {
 			// says the rating is awaited.
 			{"", `待群众评价`},
 		} {
-			hr, err := New(Config{Auth: au, Now: func() time.Time { return testNow }}, ratedStore{st, tc.sat, cases.StateClosed})
+			// A service of its own over the same store knows the tokens.
+			hr, err := New(Config{Auth: newAuth(t, st, 0), Now: func() time.Time { return testNow }}, ratedStore{st, tc.sat, cases.StateClosed})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -422,9 +424,7 @@ func TestPetitionsDesk(t *testing.T) {
 func TestTracePage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		st, _ := fixture(t, b)
-		au := newAuth(t, st, 0)
-		h, _ := newTestHandler(t, b, Config{Auth: au})
-		toks := staffUsers(t, st, au,
+		h, toks := staffHandler(t, b,
 			model.User{ID: "w-city", Role: model.RoleCity},
 			model.User{ID: "w-county", Role: model.RoleCounty, County: "371502"})
 		wr, err := st.WaterRegistry(context.Background())

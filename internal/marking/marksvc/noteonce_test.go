@@ -8,8 +8,6 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/cases"
 	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
-	"github.com/ecowatch/ecowatch/internal/marking/markstest"
-	"github.com/ecowatch/ecowatch/internal/model"
 	"github.com/ecowatch/ecowatch/internal/store"
 	"github.com/ecowatch/ecowatch/internal/store/storetest"
 )
@@ -23,14 +21,11 @@ func TestJudgementNoteOnce(t *testing.T) { storetest.Run(t, testJudgementNoteOnc
 
 func testJudgementNoteOnce(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	storetest.Import(t, st, markstest.Plant())
 	h := time.Now().Truncate(time.Hour).Add(-48 * time.Hour)
 	now := h.Add(3 * time.Hour)
-	clock := func() time.Time { return now }
-	ms := &Service{St: st, Cases: &casesvc.Service{St: st, DataDir: t.TempDir(), Now: clock}, Now: clock}
+	ms := plantService(t, st, func() time.Time { return now })
 	episode := func(factor string, since int) Exceedance {
-		return Exceedance{MN: "MN1", Outlet: "E1-DA001", Enterprise: "E1", County: "371502", Factor: factor, Period: model.PeriodHour,
-			Since: h.Add(time.Duration(since) * time.Hour), At: h.Add(time.Duration(since+2) * time.Hour), Value: 52, Limit: 35}
+		return plantExceedance(factor, h.Add(time.Duration(since)*time.Hour), h.Add(time.Duration(since+2)*time.Hour))
 	}
 	c, err := ms.openExceedance(ctx, episode("a21026", 0), "note-once")
 	if err != nil {

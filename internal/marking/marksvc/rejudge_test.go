@@ -8,7 +8,6 @@ import (
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
-	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/marking"
 	"github.com/ecowatch/ecowatch/internal/marking/markstest"
 	"github.com/ecowatch/ecowatch/internal/model"
@@ -24,18 +23,15 @@ func TestRejudgeAfterCorrection(t *testing.T) { storetest.Run(t, testRejudgeAfte
 
 func testRejudgeAfterCorrection(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	storetest.Import(t, st, markstest.Plant())
 	h := time.Now().Truncate(time.Hour).Add(-48 * time.Hour)
 	now := h.Add(30 * time.Minute)
-	clock := func() time.Time { return now }
-	ms := &Service{St: st, Cases: &casesvc.Service{St: st, DataDir: t.TempDir(), Now: clock}, Now: clock}
+	ms := plantService(t, st, func() time.Time { return now })
 	ent := markstest.EnterpriseUser("ent", "E1", "371502")
 	m, err := ms.Create(ctx, Input{MN: "MN1", Type: "startup", From: h, To: h.Add(3 * time.Hour), Reason: "冷态启炉"}, ent)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := Exceedance{MN: "MN1", Outlet: "E1-DA001", Enterprise: "E1", County: "371502", Factor: "a21026", Period: model.PeriodHour,
-		Since: h, At: h.Add(2 * time.Hour), Value: 52, Limit: 35}
+	e := plantExceedance("a21026", h, h.Add(2*time.Hour))
 	now = h.Add(3 * time.Hour)
 	if excused, _, err := ms.JudgeExceedance(ctx, e); err != nil || !excused {
 		t.Fatalf("judged %v, %v: want excused by the start-up", excused, err)

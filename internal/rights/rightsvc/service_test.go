@@ -238,19 +238,36 @@ func (c *countingStore) AppendRights(ctx context.Context, es []rights.Entry, au 
 // of its own.
 func TestTwoWriters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		dsn := storetest.DSN(t, b)
-		testTwoWriters(t, storetest.OpenDSN(t, dsn), storetest.OpenDSN(t, dsn))
+		testTwoWriters(t, b)
 	})
+}
+
+// sameDatabase opens two stores on one new database of the backend, as
+// two processes would.
+func sameDatabase(t *testing.T, b storetest.Backend) (store.Store, store.Store) {
+	t.Helper()
+	dsn := storetest.DSN(t, b)
+	return storetest.OpenDSN(t, dsn), storetest.OpenDSN(t, dsn)
+}
+
+// seededWriters opens a service on first, gives two enterprises 10 t of
+// NOx each through it, and only then opens a service on second: the
+// second has loaded the seeded ledger and is stale from the first's next
+// write on.
+func seededWriters(t *testing.T, first, second store.RightsStore) (*Service, *Service) {
+	t.Helper()
+	c := newClock()
+	a := open(t, first, c)
+	seedEnterprises(t, a, 2, 10*t1)
+	return a, open(t, second, c)
 }
 
 // testTwoWriters runs two services on one database, as two processes
 // would: neither forks the chain; a stale writer reloads and re-applies.
-func testTwoWriters(t *testing.T, st store.Store, other store.Store) {
+func testTwoWriters(t *testing.T, backend storetest.Backend) {
+	st, other := sameDatabase(t, backend)
 	st2 := &countingStore{RightsStore: other}
-	c := newClock()
-	a := open(t, st, c)
-	seedEnterprises(t, a, 2, 10*t1)
-	b := open(t, st2, c)
+	a, b := seededWriters(t, st, st2)
 	// b loaded the ledger; a moves it on; b's next write must conflict,
 	// reload and succeed on top of a's entry.
 	ra := mustApply(t, a, rights.Retire{Meta: rights.Meta{Key: "ret-a"}, Account: rights.Enterprise(uscc(0)), Pollutant: "NOx", Quantity: 1})
@@ -535,19 +552,18 @@ func (o *overtakenStore) AppendRights(ctx context.Context, es []rights.Entry, au
 // after its 21st lost race, however fast the machine.
 func TestOvertakenWriter(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, be storetest.Backend) {
-		dsn := storetest.DSN(t, be)
-		stA, stB := storetest.OpenDSN(t, dsn), storetest.OpenDSN(t, dsn)
-		c := newClock()
-		b := open(t, stB, c)
-		seedEnterprises(t, b, 2, 10*t1)
-		var bKeys []string
+		stA, stB := sameDatabase(t, be)
+		var (
+			a, b  *Service
+			bKeys []string
+		)
 		ov := &overtakenStore{RightsStore: stA}
 		ov.overtake = func() {
 			k := fmt.Sprintf("b-%d", len(bKeys))
 			mustApply(t, b, rights.Retire{Meta: rights.Meta{Key: k}, Account: rights.Enterprise(uscc(1)), Pollutant: "NOx", Quantity: 1})
 			bKeys = append(bKeys, k)
 		}
-		a := open(t, ov, c)
+		b, a = seededWriters(t, stB, ov)
 		const n = 25 // more lost races in a row than the old bound of 20 retries
 		results := map[string]rights.Result{}
 		for i := range n {
