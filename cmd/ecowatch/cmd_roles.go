@@ -37,11 +37,15 @@ func runGateway(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	fs.IntVar(&gc.BatchFrames, "batch-frames", gc.BatchFrames, "frames published together (one wait for the stream's acknowledgements)")
 	fs.DurationVar(&gc.BatchInterval, "batch-interval", gc.BatchInterval, "publish this long after the first pending frame")
 	fs.DurationVar(&gc.IdleTimeout, "idle-timeout", gc.IdleTimeout, "close a device connection silent for this long")
-	fs.IntVar(&gc.MaxConnsPerIP, "max-conns-per-ip", gc.MaxConnsPerIP, "device connections allowed from one address")
+	var df app.DeviceFlags
+	df.Register(fs)
 	gc.QuarantineUnknown = true
 	fs.BoolVar(&gc.QuarantineUnknown, "quarantine-unknown", true, "archive frames of unknown devices or with wrong passwords for review")
 	reload := fs.Duration("registry-reload", 30*time.Second, "reload the device table from the registry this often")
 	if err := parseNone(fs, args); err != nil {
+		return err
+	}
+	if err := df.Apply(&gc); err != nil {
 		return err
 	}
 	log, sec, err := rf.Check("the PostgreSQL holding the registry", stderr)

@@ -207,6 +207,71 @@ func (b *backupFlags) schedule(dsn, binary string) (*backup.Schedule, error) {
 	return &backup.Schedule{Dir: b.dir, Every: b.every, Keep: b.keep, Options: backup.Options{Binary: binary}}, nil
 }
 
+// DeviceFlags are the device gateway's abuse limits (gateway.Config),
+// the same flags on serve and on the gateway role: connections, frame
+// size and time, the guard against password guessing and the archive of
+// rejected frames. Each defaults to gateway.DefaultConfig's value.
+type DeviceFlags struct {
+	maxConns, maxConnsPerIP, maxSegment, lockoutAfter int
+	frameTimeout, delay, delayMax, lockout            time.Duration
+	lockoutMax, forget, deviceDelayMax                time.Duration
+	archivePerSource, archiveDaily                    int64
+}
+
+// Register defines the flags on fs.
+func (f *DeviceFlags) Register(fs *flag.FlagSet) {
+	d := gateway.DefaultConfig()
+	fs.IntVar(&f.maxConns, "max-conns", d.MaxConns, "device connections allowed in all; more are refused and counted")
+	fs.IntVar(&f.maxConnsPerIP, "max-conns-per-ip", d.MaxConnsPerIP, "device connections allowed from one address")
+	fs.IntVar(&f.maxSegment, "max-segment", d.MaxSegment, "largest data segment of a frame in bytes (its LLLL, at most 9999); a longer frame is rejected")
+	fs.DurationVar(&f.frameTimeout, "frame-timeout", d.FrameTimeout, "a started frame must be complete within this (slow senders are dropped)")
+	fs.DurationVar(&f.delay, "auth-delay", d.AuthDelay, "after a wrong device password, the source waits this long before its next attempt is checked, doubling with each failure")
+	fs.DurationVar(&f.delayMax, "auth-delay-max", d.AuthDelayMax, "the longest wait of --auth-delay's doubling")
+	fs.IntVar(&f.lockoutAfter, "auth-lockout-after", d.AuthLockoutAfter, "wrong device passwords from one source that lock it out (and raise the alarm)")
+	fs.DurationVar(&f.lockout, "auth-lockout", d.AuthLockout, "how long the first lockout lasts, doubling with each further one")
+	fs.DurationVar(&f.lockoutMax, "auth-lockout-max", d.AuthLockoutMax, "the longest lockout")
+	fs.DurationVar(&f.forget, "auth-forget", d.AuthForget, "a source's failures are forgotten after this long without one")
+	fs.DurationVar(&f.deviceDelayMax, "auth-device-delay-max", d.AuthDeviceDelayMax, "the longest wait of new addresses of a device whose password is being guessed (its usual addresses go on)")
+	fs.Int64Var(&f.archivePerSource, "archive-per-source", d.ArchivePerSource, "bytes of rejected or quarantined frames one source may archive an hour; then one frame a minute")
+	fs.Int64Var(&f.archiveDaily, "archive-daily", d.ArchiveDaily, "bytes of rejected or quarantined frames all sources together may archive a day")
+}
+
+// Apply checks the parsed flags and sets them in gc. A value the
+// gateway would silently replace by its default (zero, negative, a
+// segment over 9999) or a cap below its start is a usage error naming
+// the flag.
+func (f *DeviceFlags) Apply(gc *gateway.Config) error {
+	for _, v := range []struct {
+		name string
+		n    int64
+	}{
+		{"max-conns", int64(f.maxConns)}, {"max-conns-per-ip", int64(f.maxConnsPerIP)}, {"max-segment", int64(f.maxSegment)},
+		{"auth-lockout-after", int64(f.lockoutAfter)}, {"archive-per-source", f.archivePerSource}, {"archive-daily", f.archiveDaily},
+		{"frame-timeout", int64(f.frameTimeout)}, {"auth-delay", int64(f.delay)}, {"auth-delay-max", int64(f.delayMax)},
+		{"auth-lockout", int64(f.lockout)}, {"auth-lockout-max", int64(f.lockoutMax)}, {"auth-forget", int64(f.forget)},
+		{"auth-device-delay-max", int64(f.deviceDelayMax)},
+	} {
+		if v.n <= 0 {
+			return usage.Error{Err: fmt.Errorf("-%s: want more than 0", v.name)}
+		}
+	}
+	switch {
+	case f.maxSegment > 9999:
+		return usage.Error{Err: fmt.Errorf("-max-segment: %d is more than the 9999 a frame's four length digits can say", f.maxSegment)}
+	case f.maxConnsPerIP > f.maxConns:
+		return usage.Error{Err: fmt.Errorf("-max-conns-per-ip: %d is more than -max-conns %d", f.maxConnsPerIP, f.maxConns)}
+	case f.delayMax < f.delay:
+		return usage.Error{Err: fmt.Errorf("-auth-delay-max: %s is less than -auth-delay %s", f.delayMax, f.delay)}
+	case f.lockoutMax < f.lockout:
+		return usage.Error{Err: fmt.Errorf("-auth-lockout-max: %s is less than -auth-lockout %s", f.lockoutMax, f.lockout)}
+	}
+	gc.MaxConns, gc.MaxConnsPerIP, gc.MaxSegment, gc.FrameTimeout = f.maxConns, f.maxConnsPerIP, f.maxSegment, f.frameTimeout
+	gc.AuthDelay, gc.AuthDelayMax, gc.AuthLockoutAfter = f.delay, f.delayMax, f.lockoutAfter
+	gc.AuthLockout, gc.AuthLockoutMax, gc.AuthForget, gc.AuthDeviceDelayMax = f.lockout, f.lockoutMax, f.forget, f.deviceDelayMax
+	gc.ArchivePerSource, gc.ArchiveDaily = f.archivePerSource, f.archiveDaily
+	return nil
+}
+
 // ServeFlags are the flags serve and demo share.
 type ServeFlags struct {
 	dataDir, dsn, sync    string
@@ -217,7 +282,7 @@ type ServeFlags struct {
 	batchInterval         time.Duration
 	idleTimeout           time.Duration
 	rawRetention          time.Duration
-	maxConnsPerIP         int
+	devices               DeviceFlags
 	quarantineUnknown     bool
 	registryReload        time.Duration
 	logLevel              string
@@ -252,7 +317,7 @@ func (f *ServeFlags) Register(fs *flag.FlagSet, defGateway, defHTTP string) {
 	fs.DurationVar(&f.batchInterval, "batch-interval", d.BatchInterval, "group commit: commit this long after the first pending frame")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", d.IdleTimeout, "close a device connection silent for this long")
 	fs.DurationVar(&f.rawRetention, "raw-retention", 0, "delete archived raw frames older than this (0 keeps them forever)")
-	fs.IntVar(&f.maxConnsPerIP, "max-conns-per-ip", d.MaxConnsPerIP, "device connections allowed from one address")
+	f.devices.Register(fs)
 	fs.BoolVar(&f.quarantineUnknown, "quarantine-unknown", true, "archive frames of unknown devices or with wrong passwords for review (false: drop them, still counted)")
 	fs.DurationVar(&f.registryReload, "registry-reload", 30*time.Second, "reload the device table from the registry this often")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -299,7 +364,9 @@ func (f *ServeFlags) Config(stderr io.Writer, binary string) (Config, error) {
 	gc.BatchInterval = f.batchInterval
 	gc.IdleTimeout = f.idleTimeout
 	gc.RawRetention = f.rawRetention
-	gc.MaxConnsPerIP = f.maxConnsPerIP
+	if err := f.devices.Apply(&gc); err != nil {
+		return Config{}, err
+	}
 	gc.QuarantineUnknown = f.quarantineUnknown
 	var bc *bus.Config
 	busDir := ""
