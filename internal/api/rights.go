@@ -327,30 +327,22 @@ func (s *server) rightsTrades(w http.ResponseWriter, r *http.Request) error {
 
 // rightsAllocation returns a construction project's allocation.
 func (s *server) rightsAllocation(w http.ResponseWriter, r *http.Request) error {
-	if _, err := query(r); err != nil {
-		return err
-	}
-	svc, err := s.rights()
-	if err != nil {
-		return err
-	}
-	var (
-		a  rights.Allocation
-		ok bool
-	)
-	svc.Read(func(st *rights.State) { a, ok = st.Allocation(r.PathValue("id")) })
-	if sc := s.rightsScope(r); ok && !sc.All && !visible(sc, a.Project) && !(sc.County != "" && a.Region == sc.County) {
-		ok = false
-	}
-	if !ok {
-		return notFound("id", "no allocation %q", r.PathValue("id"))
-	}
-	writeJSON(w, http.StatusOK, a)
-	return nil
+	return rightsObject(s, w, r, "allocation", (*rights.State).Allocation,
+		func(a rights.Allocation) (rights.Account, string) { return a.Project, a.Region })
 }
 
 // rightsCredit returns a banked reduction (credit) and its status.
 func (s *server) rightsCredit(w http.ResponseWriter, r *http.Request) error {
+	return rightsObject(s, w, r, "credit", (*rights.State).Credit,
+		func(c rights.Credit) (rights.Account, string) { return c.Enterprise, c.County })
+}
+
+// rightsObject answers the ledger's object of the path's id, as find finds
+// it, to a caller whose scope sees it: all, its own account (owner's
+// first result) or its county (the second); any other caller gets the 404
+// of an id that does not exist.
+func rightsObject[T any](s *server, w http.ResponseWriter, r *http.Request, what string,
+	find func(*rights.State, string) (T, bool), owner func(T) (rights.Account, string)) error {
 	if _, err := query(r); err != nil {
 		return err
 	}
@@ -358,18 +350,20 @@ func (s *server) rightsCredit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	id := r.PathValue("id")
 	var (
-		c  rights.Credit
+		o  T
 		ok bool
 	)
-	svc.Read(func(st *rights.State) { c, ok = st.Credit(r.PathValue("id")) })
-	if sc := s.rightsScope(r); ok && !sc.All && !visible(sc, c.Enterprise) && !(sc.County != "" && c.County == sc.County) {
-		ok = false
+	svc.Read(func(st *rights.State) { o, ok = find(st, id) })
+	if sc := s.rightsScope(r); ok && !sc.All {
+		acct, county := owner(o)
+		ok = visible(sc, acct) || (sc.County != "" && county == sc.County)
 	}
 	if !ok {
-		return notFound("id", "no credit %q", r.PathValue("id"))
+		return notFound("id", "no %s %q", what, id)
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, o)
 	return nil
 }
 

@@ -281,8 +281,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			if prevLock != nil {
 				prevLock(l)
 			}
-			a.Alerts.Lockout(alertsvc.Lockout{Scope: l.Scope, Source: l.Source, Remote: l.Remote, MNs: l.MNs,
-				Failures: l.Failures, At: l.At, Until: l.Until})
+			a.Alerts.Lockout(alertLockout(l))
 		}
 	}
 	ready := Ready{PID: os.Getpid(), DSN: redactDSN(dsn)}
@@ -505,6 +504,12 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 
 // step tells the test hook (Config.hook) that the named component is
 // about to start; an error from the hook fails that component's start.
+// alertLockout is a gateway's lockout as the alert service takes it.
+func alertLockout(l gateway.Lockout) alertsvc.Lockout {
+	return alertsvc.Lockout{Scope: l.Scope, Source: l.Source, Remote: l.Remote, MNs: l.MNs,
+		Failures: l.Failures, At: l.At, Until: l.Until}
+}
+
 func (a *App) step(name string) error {
 	if a.cfg.hook == nil {
 		return nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/internal/bus"
+	"github.com/ecowatch/ecowatch/internal/gateway"
 	"github.com/ecowatch/ecowatch/internal/store"
 )
 
@@ -108,6 +109,13 @@ func (a *App) followCommitted(ctx context.Context, bc bus.Config) error {
 		return fmt.Errorf("cannot follow the committed feed: %w", err)
 	}
 	a.started("committed feed", func(context.Context) error { unsub(); return nil })
+	// The gateways of a scaled-out deployment store nothing: their
+	// lockouts come over the bus, for the same alarm and case as serve's.
+	unlock, err := b.SubscribeLockouts(func(l gateway.Lockout) { a.Alerts.Lockout(alertLockout(l)) })
+	if err != nil {
+		return fmt.Errorf("cannot follow the gateways' lockouts: %w", err)
+	}
+	a.started("lockout feed", func(context.Context) error { unlock(); return nil })
 	// What was committed before the subscription is in the store.
 	a.Alerts.Gap()
 	return nil

@@ -93,7 +93,19 @@ func StartGatewayRole(ctx context.Context, cfg GatewayRoleConfig) (*GatewayRole,
 		return nil, fmt.Errorf("cannot connect to the bus: %w", err)
 	}
 	r.Publisher = bus.NewPublisher(r.Bus, st)
-	r.Gateway = gateway.New(cfg.Gateway, r.Publisher, r.Devices, log.With("component", "gateway"))
+	// A lockout goes to the web role's alert service over the bus: this
+	// process has no alert service and writes nothing to the store.
+	gcfg := cfg.Gateway
+	prevLock := gcfg.OnLockout
+	gcfg.OnLockout = func(l gateway.Lockout) {
+		if prevLock != nil {
+			prevLock(l)
+		}
+		if err := r.Bus.PublishLockout(l); err != nil {
+			log.Warn("gateway: cannot announce a lockout on the bus", "err", err, "source", l.Source)
+		}
+	}
+	r.Gateway = gateway.New(gcfg, r.Publisher, r.Devices, log.With("component", "gateway"))
 	if err := errors.Join(r.Gateway.RegisterMetrics(r.Metrics), r.Publisher.RegisterMetrics(r.Metrics)); err != nil {
 		r.Bus.Close()
 		st.Close()
