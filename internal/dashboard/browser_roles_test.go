@@ -75,13 +75,21 @@ func TestBrowserRoles(t *testing.T) {
 	if err := auth.SeedDemo(context.Background(), s.St, s.Reg, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	ctx, consoleErrors := browser(t, exe)
 	// Screenshots only when someone will look at them: 174 full-page
 	// shots (phone pages at twice the scale) are a third of the test's
 	// time.
 	shots := os.Getenv("ECOWATCH_SCREENSHOTS")
+	if shots != "" {
+		t.Cleanup(func() { t.Logf("screenshots in %s", shots) })
+	}
+	// The two users are independent (their own login, nothing written):
+	// each sweeps its pages in a browser of its own, at the same time as
+	// the other, which takes the test from the sum of the two sweeps to
+	// the longer one. The app stops after both (the parent's cleanup).
 	for _, role := range []string{"county", "enterprise"} {
 		t.Run(role, func(t *testing.T) {
+			t.Parallel()
+			ctx, consoleErrors := browser(t, exe)
 			if err := chromedp.Do(ctx, emulate(1366, 768, false), login(base, role, auth.DemoPassword),
 				chromedp.Navigate(base+"/?lang=zh"), chromedp.WaitReady("body")); err != nil {
 				t.Fatal(err)
@@ -150,13 +158,10 @@ func TestBrowserRoles(t *testing.T) {
 			if err := chromedp.Do(ctx, emulate(1366, 768, false), chromedp.Navigate(base+"/"), chromedp.Click("#logout"), chromedp.WaitVisible("#login-form, #login-link")); err != nil {
 				t.Fatal(err)
 			}
+			for _, e := range consoleErrors() {
+				t.Errorf("browser: %s", e)
+			}
 		})
-	}
-	for _, e := range consoleErrors() {
-		t.Errorf("browser: %s", e)
-	}
-	if shots != "" {
-		t.Logf("screenshots in %s", shots)
 	}
 }
 
