@@ -3,9 +3,6 @@ package dashboard_test
 import (
 	"context"
 	"testing"
-	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // TestBrowserAirFits: the air page's tables fit a 1366-wide laptop in both
@@ -18,33 +15,20 @@ func TestBrowserAirFits(t *testing.T) {
 	base, _ := browserApp(t)
 	ctx, consoleErrors := browser(t, exe)
 	shots := screenshotDir(t)
-	for _, lang := range []string{"zh", "en"} {
-		for _, v := range viewports {
-			t.Run(lang+"-"+v.name, func(t *testing.T) {
-				pctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-				defer cancel()
-				if err := chromedp.Do(pctx,
-					emulate(v.width, v.height, v.phone),
-					chromedp.Navigate(base+"/air?lang="+lang),
-					chromedp.WaitVisible("#rankings tbody tr"),
-				); err != nil {
-					t.Fatal(err)
-				}
-				if w, iw := eval[int](ctx, t, `document.documentElement.scrollWidth`), eval[int](ctx, t, `window.innerWidth`); w > iw {
-					t.Errorf("the page is %d px wide in a %d px window", w, iw)
-				}
-				if !v.phone {
-					// Each table's container: its content no wider than itself.
-					over := eval[[]string](ctx, t, `Array.prototype.filter.call(document.querySelectorAll('.scroll'), function (d) { return d.scrollWidth > d.clientWidth + 1; })
-						.map(function (d) { var tb = d.querySelector('table'); return (tb.id || tb.className) + ': ' + d.scrollWidth + ' > ' + d.clientWidth; })`)
-					if len(over) > 0 {
-						t.Errorf("tables scroll sideways: %v", over)
-					}
-				}
-				saveScreenshot(ctx, t, shots, "air-"+lang+"-"+v.name, true)
-			})
+	forEachViewport(ctx, t, base+"/air", "#rankings tbody tr", func(ctx context.Context, t *testing.T, lang string, v viewport) {
+		if w, iw := eval[int](ctx, t, `document.documentElement.scrollWidth`), eval[int](ctx, t, `window.innerWidth`); w > iw {
+			t.Errorf("the page is %d px wide in a %d px window", w, iw)
 		}
-	}
+		if !v.phone {
+			// Each table's container: its content no wider than itself.
+			over := eval[[]string](ctx, t, `Array.prototype.filter.call(document.querySelectorAll('.scroll'), function (d) { return d.scrollWidth > d.clientWidth + 1; })
+				.map(function (d) { var tb = d.querySelector('table'); return (tb.id || tb.className) + ': ' + d.scrollWidth + ' > ' + d.clientWidth; })`)
+			if len(over) > 0 {
+				t.Errorf("tables scroll sideways: %v", over)
+			}
+		}
+		saveScreenshot(ctx, t, shots, "air-"+lang+"-"+v.name, true)
+	})
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)
 	}

@@ -2,12 +2,8 @@ package dashboard_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"github.com/ecowatch/ecowatch/internal/auth"
 	"github.com/ecowatch/ecowatch/internal/cases"
@@ -65,29 +61,15 @@ func TestBrowserCaseColumns(t *testing.T) {
 	}
 	bctx, consoleErrors := browser(t, exe)
 	shots := screenshotDir(t)
-	for _, v := range viewports {
-		for _, lang := range []string{"zh", "en"} {
-			t.Run(v.name+"/"+lang, func(t *testing.T) {
-				if err := chromedp.Do(bctx, emulate(v.width, v.height, v.phone),
-					chromedp.Navigate(base+"/cases?lang="+lang), chromedp.WaitVisible("#cases tbody tr")); err != nil {
-					t.Fatal(err)
-				}
-				if n := eval[int](bctx, t, `document.querySelectorAll('#cases tbody tr').length`); n < 4 {
-					t.Fatalf("%d cases listed", n)
-				}
-				for _, c := range eval[[]string](bctx, t, clippedCells) {
-					t.Errorf("cell cut: %s", c)
-				}
-				buf, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(shots, "cases-columns-"+lang+"-"+v.name+".png"), buf, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			})
+	forEachViewport(bctx, t, base+"/cases", "#cases tbody tr", func(ctx context.Context, t *testing.T, lang string, v viewport) {
+		if n := eval[int](ctx, t, `document.querySelectorAll('#cases tbody tr').length`); n < 4 {
+			t.Fatalf("%d cases listed", n)
 		}
-	}
+		for _, c := range eval[[]string](ctx, t, clippedCells) {
+			t.Errorf("cell cut: %s", c)
+		}
+		saveScreenshot(ctx, t, shots, "cases-columns-"+lang+"-"+v.name, true)
+	})
 	for _, e := range consoleErrors() {
 		t.Errorf("browser: %s", e)
 	}

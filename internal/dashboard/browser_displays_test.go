@@ -3,8 +3,6 @@ package dashboard_test
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +49,7 @@ func TestBrowserDisplays(t *testing.T) {
 	if row := text(ctx, t, "#displays tbody tr"); !strings.Contains(row, "指挥中心主屏") || !strings.Contains(row, "有效") {
 		t.Errorf("new row %q", row)
 	}
+	shots := screenshotDir(t)
 	for _, v := range viewports {
 		if err := chromedp.Do(ctx, emulate(v.width, v.height, v.phone)); err != nil {
 			t.Fatal(err)
@@ -58,13 +57,7 @@ func TestBrowserDisplays(t *testing.T) {
 		if sw, iw := eval[int](ctx, t, `document.documentElement.scrollWidth`), eval[int](ctx, t, `window.innerWidth`); sw > iw {
 			t.Errorf("%s: page %d px wide in a %d px window", v.name, sw, iw)
 		}
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(screenshotDir(t), "displays-"+v.name+".png"), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		saveScreenshot(ctx, t, shots, "displays-"+v.name, true)
 	}
 	if err := chromedp.Do(ctx, emulate(1366, 900, false)); err != nil {
 		t.Fatal(err)

@@ -3,9 +3,6 @@ package dashboard_test
 import (
 	"context"
 	"testing"
-	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // legendClear is, for the ECharts chart in #id, the overlap in pixels of
@@ -34,32 +31,19 @@ func TestBrowserOverviewLegend(t *testing.T) {
 		Overlap float64 `json:"overlap"`
 		Where   string  `json:"where"`
 	}
-	for _, lang := range []string{"zh", "en"} {
-		for _, v := range viewports {
-			t.Run(lang+"-"+v.name, func(t *testing.T) {
-				pctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-				defer cancel()
-				if err := chromedp.Do(pctx,
-					emulate(v.width, v.height, v.phone),
-					chromedp.Navigate(base+"/?lang="+lang),
-					chromedp.WaitVisible(`#trend24[data-drawn="true"]`),
-				); err != nil {
-					t.Fatal(err)
-				}
-				waitInk(ctx, t, "#trend24", 2000)
-				got := eval[clear](ctx, t, legendClear+`('trend24')`)
-				want := "above"
-				if v.phone {
-					want = "below"
-				}
-				if got.Overlap > 0 || got.Where != want {
-					t.Errorf("legend %s the plot, overlapping %.0f px; want %s", got.Where, got.Overlap, want)
-				}
-				eval[bool](ctx, t, `document.getElementById('trend24').scrollIntoView(), true`)
-				saveScreenshot(ctx, t, shots, "overview-trend24-"+lang+"-"+v.name, false)
-			})
+	forEachViewport(ctx, t, base+"/", `#trend24[data-drawn="true"]`, func(ctx context.Context, t *testing.T, lang string, v viewport) {
+		waitInk(ctx, t, "#trend24", 2000)
+		got := eval[clear](ctx, t, legendClear+`('trend24')`)
+		want := "above"
+		if v.phone {
+			want = "below"
 		}
-	}
+		if got.Overlap > 0 || got.Where != want {
+			t.Errorf("legend %s the plot, overlapping %.0f px; want %s", got.Where, got.Overlap, want)
+		}
+		eval[bool](ctx, t, `document.getElementById('trend24').scrollIntoView(), true`)
+		saveScreenshot(ctx, t, shots, "overview-trend24-"+lang+"-"+v.name, false)
+	})
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)
 	}

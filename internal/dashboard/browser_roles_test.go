@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +79,7 @@ func TestBrowserRoles(t *testing.T) {
 	// time.
 	shots := os.Getenv("ECOWATCH_SCREENSHOTS")
 	if shots != "" {
+		shots = screenshotDir(t) // made when missing
 		t.Cleanup(func() { t.Logf("screenshots in %s", shots) })
 	}
 	// The two users are independent (their own login, nothing written):
@@ -134,14 +134,8 @@ func TestBrowserRoles(t *testing.T) {
 							t.Errorf("%s: the page is %d px wide in a %d px window", name, sw, iw)
 						}
 						if shots != "" {
-							buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-							if err != nil {
-								t.Fatal(err)
-							}
-							file := role + "-" + strings.NewReplacer("/", "_", "?", "_", "=", "_", "&", "_").Replace(strings.Trim(path, "/")) + "-" + lang + "-" + v.name + ".png"
-							if err := os.WriteFile(filepath.Join(screenshotDir(t), file), buf, 0o644); err != nil {
-								t.Fatal(err)
-							}
+							file := role + "-" + strings.NewReplacer("/", "_", "?", "_", "=", "_", "&", "_").Replace(strings.Trim(path, "/")) + "-" + lang + "-" + v.name
+							saveScreenshot(ctx, t, shots, file, true)
 						}
 						if lang == "zh" && v.name == "1366x768" {
 							bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](brokenLinks, chromedp.EvalAwaitPromise))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -52,14 +53,44 @@ func browserPages(s *dashboard.Seeded) []browserPage {
 
 // viewports are the screens every page is drawn on: the command centre's
 // 1920×1080, a laptop's 1366×768 and a phone's 390×844.
-var viewports = []struct {
-	name          string
-	width, height int64
-	phone         bool
-}{
+var viewports = []viewport{
 	{"1920x1080", 1920, 1080, false},
 	{"1366x768", 1366, 768, false},
 	{"390x844", 390, 844, true},
+}
+
+type viewport struct {
+	name          string
+	width, height int64
+	phone         bool
+}
+
+// forEachViewport opens url (without its language) in each language and
+// on each viewport, and runs check on the page once ready matches, as the
+// subtest LANG-VIEWPORT (zh-1920x1080 … en-390x844); each page gets a
+// minute.
+func forEachViewport(ctx context.Context, t *testing.T, url, ready string, check func(ctx context.Context, t *testing.T, lang string, v viewport)) {
+	t.Helper()
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	for _, lang := range []string{"zh", "en"} {
+		for _, v := range viewports {
+			t.Run(lang+"-"+v.name, func(t *testing.T) {
+				pctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+				defer cancel()
+				if err := chromedp.Do(pctx,
+					emulate(v.width, v.height, v.phone),
+					chromedp.Navigate(url+sep+"lang="+lang),
+					chromedp.WaitVisible(ready),
+				); err != nil {
+					t.Fatal(err)
+				}
+				check(pctx, t, lang, v)
+			})
+		}
+	}
 }
 
 func emulate(w, h int64, phone bool) chromedp.Action[chromedp.Void] {
