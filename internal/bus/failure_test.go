@@ -207,27 +207,7 @@ func TestBackPressure(t *testing.T) {
 	if len(acked) != 4 || len(refused) != 4 {
 		t.Fatalf("%d batches acknowledged, %d refused; want 4 and 4 (MaxPending 45, 10 frames a batch)", len(acked), len(refused))
 	}
-	st := newFakeStore()
-	runWriter(t, connect(t, cfg), st, WriterConfig{ID: "w", LeaseTTL: 2 * time.Second})
-	for _, b := range refused {
-		publish(t, pub, b) // the gateway's retry
-	}
-	eventually(t, "every frame committed", 60*time.Second, func() bool {
-		u, r := st.counts()
-		return u == 80 && r == 80
-	})
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for seq, n := range st.rawSeen {
-		if n != 1 {
-			t.Errorf("BusSeq %d committed %d times", seq, n)
-		}
-	}
-	// Half a refused batch was persisted before the stream was full: its
-	// retry was deduplicated, so 80 frames took 80 messages.
-	if len(st.rawSeen) != 80 {
-		t.Errorf("%d messages for 80 frames", len(st.rawSeen))
-	}
+	drainRetries(t, cfg, pub, refused)
 }
 
 // TestCommitRetry: a failing store is retried with nothing acknowledged
@@ -487,4 +467,31 @@ func TestResetWhenDeliveriesNeverReturn(t *testing.T) {
 		n, err := w.b.Lag(context.Background())
 		return err == nil && n == 0
 	})
+}
+
+// drainRetries starts a writer on an empty store, republishes batches as
+// the gateway's retries do (in order, same Msg-Ids) and checks that every
+// one of the 80 frames is committed exactly once from one message each: a
+// batch the stream had half persisted before refusing it is deduplicated.
+func drainRetries(t *testing.T, cfg Config, pub *Publisher, batches []*store.Batch) {
+	t.Helper()
+	st := newFakeStore()
+	runWriter(t, connect(t, cfg), st, WriterConfig{ID: "w", LeaseTTL: 2 * time.Second})
+	for _, b := range batches {
+		publish(t, pub, b)
+	}
+	eventually(t, "every frame committed", 60*time.Second, func() bool {
+		u, r := st.counts()
+		return u == 80 && r == 80
+	})
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for seq, n := range st.rawSeen {
+		if n != 1 {
+			t.Errorf("BusSeq %d committed %d times", seq, n)
+		}
+	}
+	if len(st.rawSeen) != 80 {
+		t.Errorf("%d messages for 80 frames (retries not deduplicated)", len(st.rawSeen))
+	}
 }

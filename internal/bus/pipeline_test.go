@@ -45,23 +45,5 @@ func TestPipelinedBatches(t *testing.T) {
 	if failedFrom != 4 {
 		t.Fatalf("first failed batch %d, want 5", failedFrom+1)
 	}
-	st := newFakeStore()
-	runWriter(t, connect(t, cfg), st, WriterConfig{ID: "w", LeaseTTL: 2 * time.Second})
-	for _, b := range batches[failedFrom:] {
-		publish(t, pub, b) // the gateway's retries, in order
-	}
-	eventually(t, "every frame committed", 60*time.Second, func() bool {
-		u, r := st.counts()
-		return u == 80 && r == 80
-	})
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for seq, n := range st.rawSeen {
-		if n != 1 {
-			t.Errorf("BusSeq %d committed %d times", seq, n)
-		}
-	}
-	if len(st.rawSeen) != 80 {
-		t.Errorf("%d messages for 80 frames (retries not deduplicated)", len(st.rawSeen))
-	}
+	drainRetries(t, cfg, pub, batches[failedFrom:])
 }

@@ -34,20 +34,11 @@ var prefixOK = regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`)
 // DSN; the database is dropped (with its connections) when t ends.
 func Database(t testing.TB, prefix string) string {
 	t.Helper()
-	dsn, drop, err := Create(context.Background(), os.Getenv(Env), prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := drop(context.Background()); err != nil {
-			t.Errorf("pgtest: %v", err)
-		}
-	})
-	return dsn
+	return DatabaseFrom(t, prefix, "")
 }
 
-// DatabaseFrom is Database copying template (a database Template made)
-// instead of the server's empty template1.
+// DatabaseFrom is Database copying template (a database Template made;
+// "" is the server's empty template1).
 func DatabaseFrom(t testing.TB, prefix, template string) string {
 	t.Helper()
 	dsn, drop, err := CreateFrom(context.Background(), os.Getenv(Env), prefix, template)
