@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -195,6 +194,8 @@ type loadConfig struct {
 	Warmup   time.Duration
 	Duration time.Duration
 	Progress func(string)
+	// SimProcess: the devices in a child process (bench ... --sim-process).
+	SimProcess bool
 	// AtStart and AtEnd run at the start and end of the measured window
 	// (e.g. to read the store's count).
 	AtStart, AtEnd func()
@@ -211,69 +212,94 @@ type loadResult struct {
 
 // runLoad connects the devices, warms up, measures for Duration
 // (the latency histogram covers the window), then lets every device
-// finish its pending frame and stops them.
+// finish its pending frame and stops them. With SimProcess the devices
+// run in a child process (ecowatch bench ingest-client), so that the
+// measured process holds only what a deployment runs.
 func runLoad(ctx context.Context, cfg loadConfig) (*loadResult, error) {
 	progress := cfg.Progress
 	if progress == nil {
 		progress = func(string) {}
 	}
-	res := &loadResult{Acked: make([]int, len(cfg.Devices)), Failed: map[int][]time.Time{}}
-	var fmu sync.Mutex
-	sim, err := simulator.New(simulator.Config{
-		Addrs: cfg.Addrs, Devices: cfg.Devices, Seed: cfg.Seed, FlatOut: true, Rate: cfg.Rate,
-		MinInterval: time.Minute, FlatOutStart: cfg.Start, OverTime: cfg.OverTime, ReCount: 3,
-		ReconnectDelay: time.Second, DialTimeout: 30 * time.Second,
-		OnAck: func(e simulator.AckEvent) {
-			if e.CN == "2051" {
-				res.Acked[e.Device]++ // each index written by its device's goroutine only
-			}
-		},
-		OnFail: func(e simulator.AckEvent) {
-			fmu.Lock()
-			res.Failed[e.Device] = append(res.Failed[e.Device], e.DataTime)
-			fmu.Unlock()
-		},
-	})
+	res := &loadResult{}
+	var sim loadSim
+	var err error
+	if cfg.SimProcess {
+		sim, err = newProcSim(procSimConfig{Addrs: cfg.Addrs, Devices: len(cfg.Devices), Seed: cfg.Seed, Rate: cfg.Rate,
+			OverTime: cfg.OverTime}, cfg.Start)
+	} else {
+		sim, err = newInprocSim(ctx, simulator.Config{
+			Addrs: cfg.Addrs, Devices: cfg.Devices, Seed: cfg.Seed, FlatOut: true, Rate: cfg.Rate,
+			MinInterval: time.Minute, FlatOutStart: cfg.Start, OverTime: cfg.OverTime, ReCount: 3,
+			ReconnectDelay: time.Second, DialTimeout: 30 * time.Second,
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
-	sim.Start(ctx)
+	stopped := false
+	defer func() {
+		if !stopped {
+			sim.Stop()
+		}
+	}()
+	stats := func() (simulator.Stats, error) {
+		st, err := sim.Stats()
+		if err != nil {
+			return st, fmt.Errorf("devices: %w", err)
+		}
+		return st, nil
+	}
 	n := len(cfg.Devices)
 	connectBy := time.Now().Add(60*time.Second + time.Duration(n)*time.Millisecond)
-	for sim.Stats().Connected < n {
+	for {
+		st, err := stats()
+		if err != nil {
+			return nil, err
+		}
+		if st.Connected >= n {
+			break
+		}
 		if time.Now().After(connectBy) {
-			sim.Stop()
-			return nil, fmt.Errorf("only %d of %d devices connected", sim.Stats().Connected, n)
+			return nil, fmt.Errorf("only %d of %d devices connected", st.Connected, n)
 		}
 		if !sleep(ctx, 50*time.Millisecond) {
-			sim.Stop()
 			return nil, ctx.Err()
 		}
 	}
 	progress(fmt.Sprintf("all connected; warming up for %v, then measuring for %v...", cfg.Warmup, cfg.Duration))
 	sleep(ctx, cfg.Warmup)
-	sim.ResetLatency()
+	if err := sim.ResetLatency(); err != nil {
+		return nil, err
+	}
 	if cfg.AtStart != nil {
 		cfg.AtStart()
 	}
-	res.Before = sim.Stats()
+	if res.Before, err = stats(); err != nil {
+		return nil, err
+	}
 	res.WindowStart = time.Now()
 	sleep(ctx, cfg.Duration)
-	res.After = sim.Stats()
+	if res.After, err = stats(); err != nil {
+		return nil, err
+	}
 	res.Elapsed = time.Since(res.WindowStart)
 	if cfg.AtEnd != nil {
 		cfg.AtEnd()
 	}
 	if err := ctx.Err(); err != nil {
-		sim.Stop()
 		return nil, err
 	}
 	dctx, cancel := context.WithTimeout(ctx, cfg.OverTime*5+30*time.Second)
 	defer cancel()
-	if err := sim.Drain(dctx); err != nil {
+	res.Acked, res.Failed, err = sim.Drain(dctx)
+	if err != nil {
 		return nil, fmt.Errorf("draining the devices: %w", err)
 	}
-	res.Final = sim.Stats()
+	if res.Final, err = stats(); err != nil {
+		return nil, err
+	}
+	sim.Stop()
+	stopped = true
 	return res, nil
 }
 

@@ -158,3 +158,41 @@ func TestBenchBus(t *testing.T) {
 		t.Errorf("CPU profile of the window: %v", err)
 	}
 }
+
+// TestBenchBusSimProcessWritersAfter runs bench bus with the devices in a
+// child process and no writer during the window: nothing is committed
+// while measuring, the stream holds every frame acknowledged in the
+// window, and after the writers start every acknowledged frame is stored.
+func TestBenchBusSimProcessWritersAfter(t *testing.T) {
+	dsn := os.Getenv("ECOWATCH_TEST_PG")
+	if dsn == "" {
+		t.Fatal("ECOWATCH_TEST_PG is not set (CI sets it): bench bus needs PostgreSQL")
+	}
+	var out, errb bytes.Buffer
+	cfg := BusConfig{NATS: "embedded", DB: dsn, Devices: 20, Writers: 1, Gateways: 1, Partitions: 4, Replicas: 1, WriterBatch: 1000,
+		Warmup: 200 * time.Millisecond, Duration: time.Second, RollupEvery: app.RollupEvery, OverTime: 10 * time.Second, Seed: 1, JSON: true,
+		SimProcess: true, WritersAfter: true, MutexProfile: filepath.Join(t.TempDir(), "mutex.prof")}
+	if err := Bus(context.Background(), cfg, &out, &errb); err != nil {
+		t.Fatalf("%v: %s\n%s", err, errb.String(), out.String())
+	}
+	var r BusReport
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if !r.SimProcess || !r.WritersAfter {
+		t.Errorf("report does not say how it ran: sim_process %v, writers_after %v", r.SimProcess, r.WritersAfter)
+	}
+	// The child's devices were the registered ones: acknowledged,
+	// then stored once the writers ran.
+	if !r.NoLoss || r.FramesAcked == 0 || r.AckedDistinct == 0 || r.StoredUploads < r.AckedDistinct {
+		t.Errorf("report: %+v", r)
+	}
+	// No writer in the window: nothing committed, and the stream held
+	// at least what the window acknowledged.
+	if r.Committed != 0 || r.BacklogEnd < int64(r.FramesAcked) {
+		t.Errorf("window with no writer: %d committed, %d in the stream, %d acknowledged", r.Committed, r.BacklogEnd, r.FramesAcked)
+	}
+	if fi, err := os.Stat(cfg.MutexProfile); err != nil || fi.Size() == 0 {
+		t.Errorf("mutex profile of the window: %v", err)
+	}
+}

@@ -40,8 +40,15 @@ type BusConfig struct {
 	Warmup      time.Duration
 	Partitions  int
 	Replicas    int
-	WriterBatch int           // writer: frames per commit
-	Backlog     int           // first fill the stream with this many frames with no writer running
+	WriterBatch int // writer: frames per commit
+	Backlog     int // first fill the stream with this many frames with no writer running
+	// WritersAfter keeps the writers stopped through the measured window
+	// (gateway and stream alone, nothing acknowledged out of the stream);
+	// they start after it and empty the stream before the no-loss check.
+	WritersAfter bool
+	// SimProcess runs the simulated devices in a child process, so that
+	// this process holds only the gateway, NATS and the writer.
+	SimProcess  bool
 	RollupEvery time.Duration // writer's roll-up interval (negative: off)
 	Rate        float64
 	OverTime    time.Duration
@@ -53,6 +60,10 @@ type BusConfig struct {
 	BatchInterval time.Duration
 	Pipeline      int    // batches in flight (0: the gateway's default)
 	CPUProfile    string // CPU profile of the measured window written here
+	// MutexProfile: the lock contention of the measured window (every
+	// contended unlock sampled), written here; it names the holder whose
+	// lock others waited for, which a CPU profile cannot show.
+	MutexProfile string
 }
 
 // bench bus: frames per second end to end through the
@@ -61,13 +72,16 @@ type BusConfig struct {
 
 // BusReport is the result of bench bus.
 type BusReport struct {
-	NATS       string  `json:"nats"` // "embedded" or the URL
-	Replicas   int     `json:"replicas"`
-	Partitions int     `json:"partitions"`
-	Gateways   int     `json:"gateways"`
-	Writers    int     `json:"writers"`
-	Devices    int     `json:"devices"`
-	Duration   float64 `json:"duration_s"` // measured window
+	NATS       string `json:"nats"` // "embedded" or the URL
+	Replicas   int    `json:"replicas"`
+	Partitions int    `json:"partitions"`
+	Gateways   int    `json:"gateways"`
+	Writers    int    `json:"writers"`
+	Devices    int    `json:"devices"`
+	SimProcess bool   `json:"sim_process"` // the devices ran in a child process
+	// WritersAfter: no writer ran in the window (the stream only grew).
+	WritersAfter bool    `json:"writers_after,omitempty"`
+	Duration     float64 `json:"duration_s"` // measured window
 
 	FramesOffered   uint64  `json:"frames_offered"` // sent in the window, retransmissions included
 	OfferedPerSec   float64 `json:"offered_per_s"`
@@ -138,11 +152,17 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 	if !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
 		return usage.Error{Err: fmt.Errorf("--db %q: want a postgres:// DSN (the writers need PostgreSQL)", cfg.DB)}
 	}
-	need := uint64(2*cfg.Devices + 512)
+	// Both ends of every device connection live in this process, unless
+	// the devices run in a child.
+	ends := uint64(2)
+	if cfg.SimProcess {
+		ends = 1
+	}
+	need := ends*uint64(cfg.Devices) + 512
 	if lim, err := RaiseNoFile(need); err != nil {
 		return err
 	} else if lim < need {
-		return fmt.Errorf("RLIMIT_NOFILE can only be raised to %d here, and %d devices need %d descriptors (both ends of each connection are in this process): use --devices %d or less", lim, cfg.Devices, need, (lim-512)/2)
+		return fmt.Errorf("RLIMIT_NOFILE can only be raised to %d here, and %d devices need %d descriptors: use --devices %d or less", lim, cfg.Devices, need, (lim-512)/ends)
 	}
 	say := func(format string, a ...any) {
 		if !cfg.JSON {
@@ -154,7 +174,7 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	rep := BusReport{NATS: cfg.NATS, Replicas: cfg.Replicas, Partitions: cfg.Partitions, Gateways: cfg.Gateways, Writers: cfg.Writers,
-		Devices: cfg.Devices, GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(), GoVersion: runtime.Version()}
+		Devices: cfg.Devices, SimProcess: cfg.SimProcess, WritersAfter: cfg.WritersAfter, GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(), GoVersion: runtime.Version()}
 
 	// 1. The bus: an embedded server, or a stream of the benchmark's own
 	// on the given one (deleted afterwards).
@@ -328,14 +348,18 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 		}
 		rep.BacklogDrainSeconds = time.Since(t1).Seconds()
 		rep.BacklogDrainPerSec = float64(total-c0) / rep.BacklogDrainSeconds
-	} else if err := startWriters(); err != nil {
-		return err
+	} else if !cfg.WritersAfter {
+		if err := startWriters(); err != nil {
+			return err
+		}
 	}
-	// Writers share the partitions by leases: measure once each holds
-	// its fair share.
-	say("waiting for %d writer(s) to share %d partitions...\n", cfg.Writers, cfg.Partitions)
-	if err := waitPartitions(ctx, wrs, cfg.Partitions, 60*time.Second); err != nil {
-		return err
+	if !cfg.WritersAfter {
+		// Writers share the partitions by leases: measure once each
+		// holds its fair share.
+		say("waiting for %d writer(s) to share %d partitions...\n", cfg.Writers, cfg.Partitions)
+		if err := waitPartitions(ctx, wrs, cfg.Partitions, 60*time.Second); err != nil {
+			return err
+		}
 	}
 
 	// 4. Load, with the same simulated devices as bench ingest.
@@ -347,12 +371,22 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 	say("connecting %d devices to %d gateway(s) (%s)...\n", cfg.Devices, cfg.Gateways, strings.Join(addrs, ", "))
 	res, err := runLoad(ctx, loadConfig{
 		Addrs: addrs, Devices: devs, Seed: cfg.Seed, Rate: cfg.Rate, Start: from, OverTime: cfg.OverTime,
-		Warmup: cfg.Warmup, Duration: cfg.Duration,
+		Warmup: cfg.Warmup, Duration: cfg.Duration, SimProcess: cfg.SimProcess,
 		Progress: func(s string) { say("%s\n", s) },
 		AtStart: func() {
 			gw0 = gatewayStats(gws)
+			var stops []func()
 			if cfg.CPUProfile != "" {
-				stopProfile = startCPUProfile(cfg.CPUProfile, stderr)
+				stops = append(stops, startCPUProfile(cfg.CPUProfile, stderr))
+			}
+			if cfg.MutexProfile != "" {
+				stops = append(stops, startMutexProfile(cfg.MutexProfile, stderr))
+			}
+			stopProfile = func() {
+				for _, s := range stops {
+					s()
+				}
+				stops = nil
 			}
 			var serr error
 			if c0, serr = stored(); serr != nil {
@@ -379,6 +413,12 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 	// the writers finish the backlog.
 	if err := shutdownGateways(); err != nil {
 		return fmt.Errorf("gateway shutdown: %w", err)
+	}
+	if cfg.WritersAfter {
+		say("window over with no writer running (%d frames in the stream); starting %d writer(s)...\n", lagEnd, cfg.Writers)
+		if err := startWriters(); err != nil {
+			return err
+		}
 	}
 	say("window over (backlog %d frames); waiting for the writers to empty the stream...\n", lagEnd)
 	drainStart := time.Now()
@@ -435,7 +475,14 @@ func printBus(w io.Writer, r *BusReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "bus\tNATS %s, %d partitions, %d replica(s)\n", r.NATS, r.Partitions, r.Replicas)
 	fmt.Fprintf(tw, "roles\t%d gateway(s), %d writer(s), PostgreSQL\n", r.Gateways, r.Writers)
-	fmt.Fprintf(tw, "devices\t%d\n", r.Devices)
+	where := "in this process"
+	if r.SimProcess {
+		where = "in a child process"
+	}
+	fmt.Fprintf(tw, "devices\t%d\t(%s)\n", r.Devices, where)
+	if r.WritersAfter {
+		fmt.Fprintf(tw, "writers\tstarted after the window\t(the stream only grew while measured)\n")
+	}
 	fmt.Fprintf(tw, "measured\t%.1f s\n", r.Duration)
 	fmt.Fprintf(tw, "frames offered\t%d\t(%.0f/s, retransmissions included)\n", r.FramesOffered, r.OfferedPerSec)
 	fmt.Fprintf(tw, "acknowledged (in JetStream)\t%.0f frames/s\t(%d frames)\n", r.AckedPerSec, r.FramesAcked)
@@ -452,7 +499,11 @@ func printBus(w io.Writer, r *BusReport) {
 	}
 	fmt.Fprintf(tw, "writer redeliveries\t%d\n", r.WriterRedelivery)
 	fmt.Fprintf(tw, "PostgreSQL space\t%.0f B per upload, %.0f B per raw frame\t(tables with indexes)\n", r.UploadBytes, r.RawBytes)
-	fmt.Fprintf(tw, "peak RSS (VmHWM)\t%.0f MiB\t(devices, gateways, writers and NATS together)\n", r.PeakRSSMiB)
+	held := "devices, gateways, writers and NATS together"
+	if r.SimProcess {
+		held = "gateways, writers and NATS; the devices' child not counted"
+	}
+	fmt.Fprintf(tw, "peak RSS (VmHWM)\t%.0f MiB\t(%s)\n", r.PeakRSSMiB, held)
 	fmt.Fprintf(tw, "sent / acked / retransmitted / failed\t%d / %d / %d / %d\t(main run)\n", r.Sent, r.Acked, r.Retransmitted, r.Failed)
 	writeCheck(tw, r.VerifyResult, r.NumCPU, r.GOMAXPROCS, r.GoVersion)
 	tw.Flush()
@@ -610,6 +661,25 @@ func (r *BusReport) windowGateway(before, after gateway.Stats) {
 
 // startCPUProfile profiles the process into path until the returned
 // function is called; a failure is reported and the run goes on.
+// startMutexProfile samples every contended unlock from now until the
+// returned stop, which writes the profile to path (sampling is off
+// before, so the profile holds the window only).
+func startMutexProfile(path string, stderr io.Writer) func() {
+	runtime.SetMutexProfileFraction(1)
+	return func() {
+		runtime.SetMutexProfileFraction(0)
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "mutexprofile: %v\n", err)
+			return
+		}
+		defer f.Close()
+		if err := pprof.Lookup("mutex").WriteTo(f, 0); err != nil {
+			fmt.Fprintf(stderr, "mutexprofile: %v\n", err)
+		}
+	}
+}
+
 func startCPUProfile(path string, stderr io.Writer) func() {
 	f, err := os.Create(path)
 	if err != nil {

@@ -79,6 +79,8 @@ func (cfg *BusConfig) Register(fs *flag.FlagSet) {
 	fs.IntVar(&cfg.Replicas, "replicas", 1, "stream replicas (a cluster with --nats)")
 	fs.IntVar(&cfg.WriterBatch, "writer-batch", 1000, "writer: frames per commit")
 	fs.IntVar(&cfg.Backlog, "backlog", 0, "first fill the stream with this many frames with no writer running, then start the writers and time how fast they empty it (the writers' and PostgreSQL's rate alone)")
+	fs.BoolVar(&cfg.SimProcess, "sim-process", false, "run the simulated devices in a child process (this process then holds the gateway, NATS and the writers, as a deployment does)")
+	fs.BoolVar(&cfg.WritersAfter, "writers-after", false, "keep the writers stopped through the measured window (the gateway and the stream alone, nothing removed from the stream); they start after it and empty the stream before the no-loss check")
 	fs.DurationVar(&cfg.RollupEvery, "rollup-every", app.RollupEvery, "writer: roll-up interval, as in production (negative: off)")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "frames per second per device (0: each as soon as the previous one is acknowledged)")
 	fs.DurationVar(&cfg.OverTime, "overtime", 10*time.Second, "device OverTime before retransmitting")
@@ -89,6 +91,7 @@ func (cfg *BusConfig) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.BatchInterval, "batch-interval", 0, "gateway group commit: longest wait after a batch's first frame (0: gateway default)")
 	fs.IntVar(&cfg.Pipeline, "pipeline", 0, "gateway: batches in the stream at once, awaiting their PubAcks (0: gateway default; 1: one at a time)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured window to this file")
+	fs.StringVar(&cfg.MutexProfile, "mutexprofile", "", "write the lock contention of the measured window (go tool pprof) to this file")
 }
 
 // Register defines the flags of the command line's IngestClientConfig.

@@ -132,7 +132,8 @@ func Ingest(ctx context.Context, cfg IngestConfig, stdout, stderr io.Writer) err
 
 	var sim loadSim
 	if cfg.SimProcess {
-		sim, err = newProcSim(cfg, gw.Addr().String(), flatBase)
+		sim, err = newProcSim(procSimConfig{Addrs: []string{gw.Addr().String()}, Devices: cfg.Devices, Seed: cfg.Seed,
+			Rate: cfg.Rate, OverTime: cfg.OverTime}, flatBase)
 	} else {
 		sim, err = newInprocSim(ctx, simulator.Config{
 			Addr: gw.Addr().String(), Devices: devs, Seed: cfg.Seed, FlatOut: true, Rate: cfg.Rate,

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,7 +76,7 @@ func (s *inprocSim) Drain(ctx context.Context) ([]int, map[int][]time.Time, erro
 // IngestClientConfig configures IngestClient, the child process of bench
 // ingest --sim-process.
 type IngestClientConfig struct {
-	Addr     string
+	Addr     string // gateway address; several, comma-separated: devices spread over them
 	Devices  int
 	Seed     int64
 	Rate     float64
@@ -104,7 +105,7 @@ func IngestClient(ctx context.Context, cfg IngestClientConfig, stdin io.Reader, 
 	}
 	devs := simulator.Generate(cfg.Devices, simulator.GenerateOptions{MNPrefix: "BENCH", Kind: simulator.KindAir, Password: "123456"})
 	sim, err := newInprocSim(ctx, simulator.Config{
-		Addr: cfg.Addr, Devices: devs, Seed: cfg.Seed, FlatOut: true, Rate: cfg.Rate,
+		Addrs: strings.Split(cfg.Addr, ","), Devices: devs, Seed: cfg.Seed, FlatOut: true, Rate: cfg.Rate,
 		MinInterval: time.Minute, FlatOutStart: start, OverTime: cfg.OverTime, ReCount: 3,
 		ReconnectDelay: time.Second, DialTimeout: 30 * time.Second,
 	})
@@ -147,12 +148,22 @@ type procSim struct {
 	mu  sync.Mutex
 }
 
-func newProcSim(cfg IngestConfig, addr string, start time.Time) (*procSim, error) {
+// procSimConfig is what the child needs to simulate the same devices
+// as the parent registered (simulator.Generate with the bench's prefix).
+type procSimConfig struct {
+	Addrs    []string // devices spread over them, as in-process
+	Devices  int
+	Seed     int64
+	Rate     float64
+	OverTime time.Duration
+}
+
+func newProcSim(cfg procSimConfig, start time.Time) (*procSim, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, "bench", "ingest-client", "--addr", addr, "--devices", strconv.Itoa(cfg.Devices),
+	cmd := exec.Command(exe, "bench", "ingest-client", "--addr", strings.Join(cfg.Addrs, ","), "--devices", strconv.Itoa(cfg.Devices),
 		"--seed", strconv.FormatInt(cfg.Seed, 10), "--rate", strconv.FormatFloat(cfg.Rate, 'g', -1, 64),
 		"--start", start.Format(time.RFC3339), "--overtime", cfg.OverTime.String())
 	cmd.Stderr = os.Stderr
