@@ -557,11 +557,18 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 	j := 0
 	for {
 		var done bool
+		if len(c)-j >= winLen {
+			cp, j = scanWindow(cp, c, j, &st)
+		}
 		if len(c) >= 8 {
+			j0 := j
 			cp, j, done = scanFast(cp, c, j, &st, d.f.Version)
 			if done {
 				d.f.Deviations |= st.devs
 				return cp, nil
+			}
+			if j > j0 {
+				continue
 			}
 		}
 		var err error
@@ -660,6 +667,9 @@ func scanFast(cp []Pair, c []byte, j int, st *itemState, v Version) (_ []Pair, _
 			return cp, k, true
 		}
 		j = k + 1
+		if len(c)-j >= winLen && len(cp) < cap(cp) {
+			break // scanWindow can take the next item
+		}
 	}
 	if j > j0 {
 		st.prevFactor = 0
@@ -670,6 +680,116 @@ func scanFast(cp []Pair, c []byte, j int, st *itemState, v Version) (_ []Pair, _
 	}
 	return cp, j, false
 }
+
+// scanWindow is the first of scanItems' paths: it appends the items
+// from c[j] on while they are of the usual shape that needs the fewest
+// steps, and returns where the first other item starts, which scanFast or
+// the general path (item) takes. That shape is scanFast's, narrowed so that
+// the loop calls no function (a call makes the compiler keep the loop's
+// values on the stack rather than in registers): the pollutant code is the
+// one before or in pollutantTable, a value that runs past its first eight
+// bytes ends before the data area's last eight, there is room in cp, and
+// the item starts winLen bytes or more before the end of c. Its key and
+// the start of its value are read through w, the winLen bytes from the
+// item's start as an array, so that their loads need no bounds checks:
+// the usual key ("code-Field=", at most 7 + 1 + 7 + 1 bytes) ends within
+// w's first 16 bytes, and the value's first word within its 24. The
+// separator before an item is c[j-1] (item and scanFast leave st.sep
+// equal to it).
+func scanWindow(cp []Pair, c []byte, j int, st *itemState) ([]Pair, int) {
+	if j == 0 {
+		return cp, j // the first item has no separator before it
+	}
+	// The last item's code with its '-' (code), the mask of those bytes,
+	// and where the field name starts (fs): as in scanFast.
+	code, mask, fs := uint64(noCode), uint64(0), uint(0)
+	if n := int(st.prevFactor >> 56); st.prevKnown && n >= 1 && n <= 7 {
+		code, mask, fs = st.prevFactor&(1<<(8*n)-1)|'-'<<(8*n), 1<<(8*n+8)-1, uint(n+1)
+	}
+	// r runs from the separator before the item to the end of c, and the
+	// pairs go to out. Each is sliced with its capacity equal to its
+	// length, so that the compiler tracks one number for both.
+	out := cp[len(cp):cap(cp):cap(cp)]
+	rn, on, code, mask, fs := windowLoop(c[j-1:len(c):len(c)], out, code, mask, fs)
+	out = out[len(out)-on:]
+	r := c[len(c)-rn:]
+	n := cap(cp) - len(cp) - len(out)
+	j = len(c) - len(r) + 1
+	if n > 0 {
+		cp = cp[:len(cp)+n]
+		st.prevFactor = 0
+		if code != noCode {
+			st.prevFactor, st.prevKnown = code&^('-'<<(8*(fs-1)))|uint64(fs-1)<<56, true
+		}
+		st.sep = c[j-1]
+	}
+	return cp, j
+}
+
+// windowLoop is scanWindow's loop, a function of its own so that only
+// the loop's state lives in it and stays in registers (with the caller's
+// values also live, the compiler reloads them at every turn). It returns
+// the lengths of r and out when it stops, and the last code.
+//
+//go:noinline
+func windowLoop(r []byte, out []Pair, code, mask uint64, fs uint) (int, int, uint64, uint64, uint) {
+	for len(r) > winLen && len(out) > 0 {
+		w := (*[winLen + 1]byte)(r[:winLen+1])
+		x0 := binary.LittleEndian.Uint64(w[1:9])
+		if x0&mask != code {
+			dm := zeroMask(x0 ^ (swarLo * '-'))
+			// "code-Field=": the code is the bytes before the dash.
+			id := uint(bits.TrailingZeros64(dm)) >> 3
+			m := (dm&-dm)<<1 - 1
+			if dm == 0 || id == 0 || w[0] == ',' || !pollutantTable.hasWord(x0&(m>>8)|uint64(id)<<56) {
+				break
+			}
+			code, mask, fs = x0&m, m, id+1
+		}
+		// The field name runs to '='. A name that is in table 4 holds no
+		// separator, so looking it up with its '=' is the whole check.
+		k := fs&15 + 1
+		y := binary.LittleEndian.Uint64(w[k : k+8])
+		fm := zeroMask(y ^ (swarLo * '='))
+		// fm^(fm-1) masks the bytes up to the first '=' (its lowest bit,
+		// the top bit of that byte, is exact).
+		if !fieldEqTable.has(y & (fm ^ (fm - 1))) {
+			break
+		}
+		vs := k + uint(bits.TrailingZeros64(fm))>>3 + 1 // the value's start in r
+		z := binary.LittleEndian.Uint64(w[vs : vs+8])
+		if z&0xFFFF == '/'|'/'<<8 {
+			break // "//...//" may hold separators
+		}
+		// The value runs to the next ';' or ','.
+		e := int(vs)
+		if m := sepMask(z); m != 0 {
+			e += bits.TrailingZeros64(m) >> 3
+		} else if e = longValueIn(r, e+8); e < 0 {
+			break
+		}
+		out[0].Key, out[0].Value = r[1:vs-1], r[vs:e]
+		out = out[1:len(out):len(out)]
+		r = r[e:len(r):len(r)]
+	}
+	return len(r), len(out), code, mask, fs
+}
+
+// longValueIn returns where a value that runs past its first eight bytes
+// ends, the first ';' or ',' from c[k], when that is before c's last
+// eight bytes, or -1.
+func longValueIn(c []byte, k int) int {
+	for ; k+8 <= len(c); k += 8 {
+		z := binary.LittleEndian.Uint64(c[k : k+8])
+		if m := zeroMask(z^(swarLo*';')) | zeroMask(z^(swarLo*',')); m != 0 {
+			return k + bits.TrailingZeros64(m)>>3
+		}
+	}
+	return -1
+}
+
+// winLen is the size of scanWindow's window.
+const winLen = 32
 
 // noCode is scanFast's code when there is none to match.
 const noCode = ^uint64(0)
@@ -803,6 +923,13 @@ const (
 )
 
 func zeroMask(v uint64) uint64 { return (v - swarLo) &^ v & swarHi }
+
+// sepMask is zeroMask(v^(swarLo*';')) | zeroMask(v^(swarLo*',')), with
+// one AND fewer.
+func sepMask(v uint64) uint64 {
+	a, b := v^(swarLo*';'), v^(swarLo*',')
+	return ((a-swarLo)&^a | (b-swarLo)&^b) & swarHi
+}
 
 // indexSemicolon returns the index of the first ';' in b at or after i,
 // or len(b). Header values are short, for which this beats IndexByte's
