@@ -348,13 +348,17 @@ func (d *decoder) header(seg []byte, base int) error {
 // starts. Otherwise it changes nothing and reports false, and the loop
 // reads the header.
 func (d *decoder) headerUsual(seg []byte, base int, offs *[rankCount]int) (cp int, ok bool) {
-	qn := usualField(seg, 0, 'Q'|'N'<<8|'='<<16)
-	st := usualField(seg, qn, 'S'|'T'<<8|'='<<16)
-	cn := usualField(seg, st, 'C'|'N'<<8|'='<<16)
-	pw := usualField(seg, cn, 'P'|'W'<<8|'='<<16)
-	mn := usualField(seg, pw, 'M'|'N'<<8|'='<<16)
-	if mn < 0 || mn+8 > len(seg) || binary.LittleEndian.Uint64(seg[mn:])&(1<<40-1) != 'F'|'l'<<8|'a'<<16|'g'<<24|'='<<32 {
-		return 0, false
+	// Where each field after QN starts.
+	qn, st, cn, pw, mn := 21, 27, 35, 45, 73
+	if !fixedHeader(seg) {
+		qn = usualField(seg, 0, 'Q'|'N'<<8|'='<<16)
+		st = usualField(seg, qn, 'S'|'T'<<8|'='<<16)
+		cn = usualField(seg, st, 'C'|'N'<<8|'='<<16)
+		pw = usualField(seg, cn, 'P'|'W'<<8|'='<<16)
+		mn = usualField(seg, pw, 'M'|'N'<<8|'='<<16)
+		if mn < 0 || mn+8 > len(seg) || binary.LittleEndian.Uint64(seg[mn:])&(1<<40-1) != 'F'|'l'<<8|'a'<<16|'g'<<24|'='<<32 {
+			return 0, false
+		}
 	}
 	e := indexSemicolon(seg, mn+5)
 	flag, ok := atoi(seg[mn+5:min(e, len(seg))], 3)
@@ -366,6 +370,56 @@ func (d *decoder) headerUsual(seg []byte, base int, offs *[rankCount]int) (cp in
 	f.QN, f.ST, f.CN, f.PW, f.MN, f.Flag = seg[3:qn-1], seg[qn+3:st-1], seg[st+3:cn-1], seg[cn+3:pw-1], seg[pw+3:mn-1], flag
 	*offs = [rankCount]int{base + 3, base + qn + 3, base + st + 3, base + cn + 3, base + pw + 3, base + mn + 5}
 	return e + 4, true
+}
+
+// fixedHeader reports whether seg starts with the usual header of
+// headerUsual with the lengths of HJ 212-2017 (a QN of 17 digits, ST of 2
+// bytes, CN of 4, PW of 6, MN of 24, and a Flag that starts with a digit),
+// which put each name and each ';' up to Flag's value at a fixed offset:
+//
+//	QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5
+//	0  3                20 24 27 30  35 38     45 48                      72    78
+//
+// It checks the 80 bytes from the start a word at a time: the names, the
+// QN's digits, and that the bytes that are ';' are exactly those (zeroMask
+// may mark a ':' right after a ';' too, which only sends such a header to
+// usualField). Any other header is read by usualField.
+func fixedHeader(seg []byte) bool {
+	if len(seg) < 80 {
+		return false
+	}
+	h := (*[80]byte)(seg[:80])
+	const semi = swarLo * ';'
+	// Word by word, each used as soon as it is read, so that few values
+	// are live at once.
+	x := binary.LittleEndian.Uint64(h[0:8])
+	bad := zeroMask(x^semi) | x&0xFFFFFF ^ ('Q' | 'N'<<8 | '='<<16) | notDigits(x, 0xFFFFFFFFFF000000)
+	x = binary.LittleEndian.Uint64(h[8:16])
+	bad |= zeroMask(x^semi) | notDigits(x, ^uint64(0))
+	x = binary.LittleEndian.Uint64(h[16:24]) // the ';' before ST at 20
+	bad |= zeroMask(x^semi) ^ 0x80<<32 | x>>40 ^ ('S' | 'T'<<8 | '='<<16) | notDigits(x, 0xFFFFFFFF)
+	x = binary.LittleEndian.Uint64(h[24:32]) // before CN at 26
+	bad |= zeroMask(x^semi) ^ 0x80<<16 | x>>24&0xFFFFFF ^ ('C' | 'N'<<8 | '='<<16)
+	x = binary.LittleEndian.Uint64(h[32:40]) // before PW at 34
+	bad |= zeroMask(x^semi) ^ 0x80<<16 | x>>24&0xFFFFFF ^ ('P' | 'W'<<8 | '='<<16)
+	x = binary.LittleEndian.Uint64(h[40:48]) // before MN at 44
+	bad |= zeroMask(x^semi) ^ 0x80<<32 | x>>40 ^ ('M' | 'N'<<8 | '='<<16)
+	bad |= zeroMask(binary.LittleEndian.Uint64(h[48:56])^semi) | zeroMask(binary.LittleEndian.Uint64(h[56:64])^semi) |
+		zeroMask(binary.LittleEndian.Uint64(h[64:72])^semi)
+	// Before Flag at 72, and after a one-digit Flag at 79, which may be
+	// a digit.
+	x = binary.LittleEndian.Uint64(h[72:80])
+	bad |= (zeroMask(x^semi)&^(0x80<<56))^0x80 | x>>8&(1<<40-1) ^ ('F' | 'l'<<8 | 'a'<<16 | 'g'<<24 | '='<<32) |
+		notDigits(x, 0xFF<<48)
+	return bad == 0
+}
+
+// notDigits is zero when the bytes of x that mask selects are decimal
+// digits.
+func notDigits(x, mask uint64) uint64 {
+	x &= mask
+	hi := swarLo * 0xF0 & mask
+	return x&hi ^ swarLo*'0'&mask | (x+swarLo*6&mask)&hi ^ swarLo*'0'&mask
 }
 
 // usualField returns where the field after the one at seg[i] starts when

@@ -515,6 +515,7 @@ func TestDecodeItemsFastPath(t *testing.T) {
 		"a21026-Rtd=1;DataTime=20160801085857;a21026-Rtd=2,a21026-Flag=N",
 		"a21026-Rtd=1,DataTime=20160801085857",
 		"a21026-Rtd=1;a21026-Rtd=12345678901234567890;a21026-Flag=N;",
+		"a21026-Rtd=1;a21026-Rtd=123456789012345678901234567890123", // a long value that runs to the end
 		"a21026-Rtd=//a;b,c//;a21026-Flag=N",
 		"i11001-Info=//x//,i11001-SN=1",
 		"a21026-Rtd=1; a21026-Flag=N;a21026-Min =2",
@@ -527,7 +528,18 @@ func TestDecodeItemsFastPath(t *testing.T) {
 		"a21026-Rtd==1,a21026-Flag=N=",
 		"w01018-Rtd=1\x00,w01018-Flag=\x00;\x00a21026-Rtd=2",
 	} {
-		for _, seg := range []string{hdr17 + "CP=&&" + cp + "&&", hdr17 + "CP=&&DataTime=20160801085857;" + cp + "&&"} {
+		// The window path (windowLoop) takes items that start 33 bytes or
+		// more before the end: usual items around cp put each of its
+		// items there, after items of other pollutants and of its own.
+		const usual = "a34013-Rtd=11.39,a34013-Flag=N;a19001-Rtd=9.07,a19001-Flag=N"
+		for _, seg := range []string{
+			hdr17 + "CP=&&" + cp + "&&",
+			hdr17 + "CP=&&DataTime=20160801085857;" + cp + "&&",
+			hdr17 + "CP=&&DataTime=20160801085857;" + usual + ";" + cp + ";" + usual + "&&",
+			hdr17 + "CP=&&" + usual + "," + cp + "," + usual + "," + usual + "&&",
+			hdr17 + "CP=&&" + cp + ";" + cp + ";" + usual + "&&",
+			hdr17 + "CP=&&" + usual + ";" + cp + "&&",
+		} {
 			checkAgainstReference(t, []byte(segFrame(seg)))
 		}
 	}
