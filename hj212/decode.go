@@ -409,7 +409,7 @@ func fixedHeader(seg []byte) bool {
 	// Before Flag at 72, and after a one-digit Flag at 79, which may be
 	// a digit.
 	x = binary.LittleEndian.Uint64(h[72:80])
-	bad |= (zeroMask(x^semi)&^(0x80<<56))^0x80 | x>>8&(1<<40-1) ^ ('F' | 'l'<<8 | 'a'<<16 | 'g'<<24 | '='<<32) |
+	bad |= (zeroMask(x^semi) &^ (0x80 << 56)) ^ 0x80 | x>>8&(1<<40-1) ^ ('F' | 'l'<<8 | 'a'<<16 | 'g'<<24 | '='<<32) |
 		notDigits(x, 0xFF<<48)
 	return bad == 0
 }
