@@ -392,24 +392,25 @@ func fixedHeader(seg []byte) bool {
 	const semi = swarLo * ';'
 	// Word by word, each used as soon as it is read, so that few values
 	// are live at once.
+	// (^ and | bind alike, left to right: each term is parenthesised.)
 	x := binary.LittleEndian.Uint64(h[0:8])
-	bad := zeroMask(x^semi) | x&0xFFFFFF ^ ('Q' | 'N'<<8 | '='<<16) | notDigits(x, 0xFFFFFFFFFF000000)
+	bad := zeroMask(x^semi) | (x&0xFFFFFF ^ ('Q' | 'N'<<8 | '='<<16)) | notDigits(x, 0xFFFFFFFFFF000000)
 	x = binary.LittleEndian.Uint64(h[8:16])
 	bad |= zeroMask(x^semi) | notDigits(x, ^uint64(0))
 	x = binary.LittleEndian.Uint64(h[16:24]) // the ';' before ST at 20
-	bad |= zeroMask(x^semi) ^ 0x80<<32 | x>>40 ^ ('S' | 'T'<<8 | '='<<16) | notDigits(x, 0xFFFFFFFF)
+	bad |= (zeroMask(x^semi) ^ 0x80<<32) | (x>>40 ^ ('S' | 'T'<<8 | '='<<16)) | notDigits(x, 0xFFFFFFFF)
 	x = binary.LittleEndian.Uint64(h[24:32]) // before CN at 26
-	bad |= zeroMask(x^semi) ^ 0x80<<16 | x>>24&0xFFFFFF ^ ('C' | 'N'<<8 | '='<<16)
+	bad |= (zeroMask(x^semi) ^ 0x80<<16) | (x>>24&0xFFFFFF ^ ('C' | 'N'<<8 | '='<<16))
 	x = binary.LittleEndian.Uint64(h[32:40]) // before PW at 34
-	bad |= zeroMask(x^semi) ^ 0x80<<16 | x>>24&0xFFFFFF ^ ('P' | 'W'<<8 | '='<<16)
+	bad |= (zeroMask(x^semi) ^ 0x80<<16) | (x>>24&0xFFFFFF ^ ('P' | 'W'<<8 | '='<<16))
 	x = binary.LittleEndian.Uint64(h[40:48]) // before MN at 44
-	bad |= zeroMask(x^semi) ^ 0x80<<32 | x>>40 ^ ('M' | 'N'<<8 | '='<<16)
+	bad |= (zeroMask(x^semi) ^ 0x80<<32) | (x>>40 ^ ('M' | 'N'<<8 | '='<<16))
 	bad |= zeroMask(binary.LittleEndian.Uint64(h[48:56])^semi) | zeroMask(binary.LittleEndian.Uint64(h[56:64])^semi) |
 		zeroMask(binary.LittleEndian.Uint64(h[64:72])^semi)
 	// Before Flag at 72, and after a one-digit Flag at 79, which may be
 	// a digit.
 	x = binary.LittleEndian.Uint64(h[72:80])
-	bad |= (zeroMask(x^semi) &^ (0x80 << 56)) ^ 0x80 | x>>8&(1<<40-1) ^ ('F' | 'l'<<8 | 'a'<<16 | 'g'<<24 | '='<<32) |
+	bad |= (zeroMask(x^semi)&^(0x80<<56) ^ 0x80) | (x>>8&(1<<40-1) ^ ('F' | 'l'<<8 | 'a'<<16 | 'g'<<24 | '='<<32)) |
 		notDigits(x, 0xFF<<48)
 	return bad == 0
 }
@@ -418,8 +419,8 @@ func fixedHeader(seg []byte) bool {
 // digits.
 func notDigits(x, mask uint64) uint64 {
 	x &= mask
-	hi := swarLo * 0xF0 & mask
-	return x&hi ^ swarLo*'0'&mask | (x+swarLo*6&mask)&hi ^ swarLo*'0'&mask
+	hi, zeros := swarLo*0xF0&mask, swarLo*'0'&mask
+	return (x&hi ^ zeros) | ((x+swarLo*6&mask)&hi ^ zeros)
 }
 
 // usualField returns where the field after the one at seg[i] starts when
