@@ -64,6 +64,9 @@ type BusConfig struct {
 	// contended unlock sampled), written here; it names the holder whose
 	// lock others waited for, which a CPU profile cannot show.
 	MutexProfile string
+	// AllocProfile: the allocations (go tool pprof -sample_index
+	// alloc_space) up to the end of the window, written here.
+	AllocProfile string
 }
 
 // bench bus: frames per second end to end through the
@@ -382,6 +385,9 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 			if cfg.MutexProfile != "" {
 				stops = append(stops, startMutexProfile(cfg.MutexProfile, stderr))
 			}
+			if cfg.AllocProfile != "" {
+				stops = append(stops, func() { writeProfile("allocs", cfg.AllocProfile, stderr) })
+			}
 			stopProfile = func() {
 				for _, s := range stops {
 					s()
@@ -668,15 +674,20 @@ func startMutexProfile(path string, stderr io.Writer) func() {
 	runtime.SetMutexProfileFraction(1)
 	return func() {
 		runtime.SetMutexProfileFraction(0)
-		f, err := os.Create(path)
-		if err != nil {
-			fmt.Fprintf(stderr, "mutexprofile: %v\n", err)
-			return
-		}
-		defer f.Close()
-		if err := pprof.Lookup("mutex").WriteTo(f, 0); err != nil {
-			fmt.Fprintf(stderr, "mutexprofile: %v\n", err)
-		}
+		writeProfile("mutex", path, stderr)
+	}
+}
+
+// writeProfile writes the named runtime profile to path.
+func writeProfile(name, path string, stderr io.Writer) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s profile: %v\n", name, err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
+		fmt.Fprintf(stderr, "%s profile: %v\n", name, err)
 	}
 }
 

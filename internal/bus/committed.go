@@ -32,18 +32,23 @@ func (b *Bus) CommittedSubject() string { return b.cfg.Subject + "_committed" }
 // PublishCommitted announces the uploads and contacts of a committed
 // batch. Raw frames are not sent: the rules do not read them.
 func (b *Bus) PublishCommitted(batch *store.Batch) error {
-	var buf []byte
+	// One buffer for the feed message and one for an item's encoding,
+	// reused across chunks: Publish copies the payload into the
+	// connection's outbound buffer before it returns. (Allocating both
+	// afresh per item was a tenth of a writer process's allocations at
+	// 1,400 frames/s, and allocations set how often the GC runs.)
+	var buf, enc []byte
 	n := 0
 	flush := func() error {
 		if n == 0 {
 			return nil
 		}
 		err := b.nc.Publish(b.CommittedSubject(), buf)
-		buf, n = nil, 0
+		buf, n = buf[:0], 0
 		return err
 	}
 	add := func(m *Message) error {
-		enc := AppendMessage(nil, m)
+		enc = AppendMessage(enc[:0], m)
 		buf = binary.AppendUvarint(buf, uint64(len(enc)))
 		buf = append(buf, enc...)
 		if n++; n == committedChunk {

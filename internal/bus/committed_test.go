@@ -82,3 +82,24 @@ func FuzzDecodeCommitted(f *testing.F) {
 		DecodeCommitted(data) // must not panic
 	})
 }
+
+// PublishCommitted reuses its buffers: a 600-upload batch (three feed
+// messages) costs a handful of allocations, not two per upload.
+func TestPublishCommittedAllocs(t *testing.T) {
+	_, url := startServer(t)
+	pub := connect(t, Config{URL: url, Partitions: 2})
+	t0 := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	var batch store.Batch
+	for i := range 600 {
+		batch.Uploads = append(batch.Uploads, model.Upload{MN: fmt.Sprintf("MN%022d", i), CN: "2051", DataTime: t0,
+			Values: []model.Value{{Factor: "a21026", Field: "Avg", Value: fmt.Sprint(i)}}})
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		if err := pub.PublishCommitted(&batch); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 40 {
+		t.Errorf("PublishCommitted of 600 uploads: %.0f allocations, want at most 40 (buffers reused)", allocs)
+	}
+}
