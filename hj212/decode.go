@@ -350,7 +350,19 @@ func (d *decoder) header(seg []byte, base int) error {
 func (d *decoder) headerUsual(seg []byte, base int, offs *[rankCount]int) (cp int, ok bool) {
 	// Where each field after QN starts.
 	qn, st, cn, pw, mn := 21, 27, 35, 45, 73
-	if !fixedHeader(seg) {
+	if fixedHeader(seg) {
+		// Nearly always Flag is one digit and CP follows: every offset
+		// is known.
+		if len(seg) >= 83 {
+			h := seg[:83:83]
+			if h[79] == ';' && h[80] == 'C' && h[81] == 'P' && h[82] == '=' {
+				f := d.f
+				f.QN, f.ST, f.CN, f.PW, f.MN, f.Flag = h[3:20], h[24:26], h[30:34], h[38:44], h[48:72], int(h[78]-'0')
+				*offs = [rankCount]int{base + 3, base + 24, base + 30, base + 38, base + 48, base + 78}
+				return 83, true
+			}
+		}
+	} else {
 		qn = usualField(seg, 0, 'Q'|'N'<<8|'='<<16)
 		st = usualField(seg, qn, 'S'|'T'<<8|'='<<16)
 		cn = usualField(seg, st, 'C'|'N'<<8|'='<<16)
