@@ -194,12 +194,35 @@ func (d *decoder) header(seg []byte, base int) error {
 	var seen uint16
 	last := -1
 	i := 0
-	if v, ok := d.headerUsual(seg, base, &offs); ok {
+	if v, fixed, ok := d.headerUsual(seg, base, &offs); ok {
 		seen = 1<<rankQN | 1<<rankST | 1<<rankCN | 1<<rankPW | 1<<rankMN | 1<<rankFlag | 1<<rankCP
 		last = rankCP
 		next, err := d.cp(seg, v, base, false)
 		if err != nil {
 			return err
+		}
+		if fixed && next == len(seg) {
+			// The whole header is the fixed one: check's tests that
+			// fixedHeader has answered (QN's 17 digits, MN's 24 bytes,
+			// PW's 6, a one-digit Flag, so an edition that is known) are
+			// left out, the others made in check's order.
+			f.Version = Version(f.Flag >> 2)
+			if !stKnown(f.ST) {
+				if err := d.dev(DevUnknownST, offs[rankST], "ST", "ST not in table 5"); err != nil {
+					return err
+				}
+			}
+			if !isDigits(f.CN) || !cnKnown(f.CN, f.Version) {
+				if err := d.dev(DevUnknownCN, offs[rankCN], "CN", "CN not in table 9"); err != nil {
+					return err
+				}
+			}
+			if f.Flag&2 != 0 { // no PNUM and PNO
+				if err := d.dev(DevSplitFields, base, "PNUM", "PNUM/PNO disagree with the Flag D bit"); err != nil {
+					return err
+				}
+			}
+			return d.items(d.cpArea, d.cpBase)
 		}
 		offs[rankCP] = base + v
 		i = next
@@ -345,9 +368,10 @@ func (d *decoder) header(seg []byte, base int) error {
 // nearly every upload starts, "QN=...;ST=...;CN=...;PW=...;MN=...;Flag=n;CP=",
 // in table 3's order and each once, so that none of the loop's checks
 // applies: it sets them as the loop would and returns where CP's value
-// starts. Otherwise it changes nothing and reports false, and the loop
-// reads the header.
-func (d *decoder) headerUsual(seg []byte, base int, offs *[rankCount]int) (cp int, ok bool) {
+// starts, and whether the header is the fixed one (fixedHeader) with a
+// one-digit Flag. Otherwise it changes nothing and reports false, and the
+// loop reads the header.
+func (d *decoder) headerUsual(seg []byte, base int, offs *[rankCount]int) (cp int, fixed, ok bool) {
 	// Where each field after QN starts.
 	qn, st, cn, pw, mn := 21, 27, 35, 45, 73
 	if fixedHeader(seg) {
@@ -359,7 +383,7 @@ func (d *decoder) headerUsual(seg []byte, base int, offs *[rankCount]int) (cp in
 				f := d.f
 				f.QN, f.ST, f.CN, f.PW, f.MN, f.Flag = h[3:20], h[24:26], h[30:34], h[38:44], h[48:72], int(h[78]-'0')
 				*offs = [rankCount]int{base + 3, base + 24, base + 30, base + 38, base + 48, base + 78}
-				return 83, true
+				return 83, true, true
 			}
 		}
 	} else {
@@ -369,19 +393,19 @@ func (d *decoder) headerUsual(seg []byte, base int, offs *[rankCount]int) (cp in
 		pw = usualField(seg, cn, 'P'|'W'<<8|'='<<16)
 		mn = usualField(seg, pw, 'M'|'N'<<8|'='<<16)
 		if mn < 0 || mn+8 > len(seg) || binary.LittleEndian.Uint64(seg[mn:])&(1<<40-1) != 'F'|'l'<<8|'a'<<16|'g'<<24|'='<<32 {
-			return 0, false
+			return 0, false, false
 		}
 	}
 	e := indexSemicolon(seg, mn+5)
 	flag, ok := atoi(seg[mn+5:min(e, len(seg))], 3)
 	if !ok || flag > 255 || e+3 >= len(seg) || seg[e+1] != 'C' || seg[e+2] != 'P' || seg[e+3] != '=' {
-		return 0, false
+		return 0, false, false
 	}
 	// Each field's value runs from its '=' to the ';' before the next.
 	f := d.f
 	f.QN, f.ST, f.CN, f.PW, f.MN, f.Flag = seg[3:qn-1], seg[qn+3:st-1], seg[st+3:cn-1], seg[cn+3:pw-1], seg[pw+3:mn-1], flag
 	*offs = [rankCount]int{base + 3, base + qn + 3, base + st + 3, base + cn + 3, base + pw + 3, base + mn + 5}
-	return e + 4, true
+	return e + 4, false, true
 }
 
 // fixedHeader reports whether seg starts with the usual header of

@@ -563,7 +563,7 @@ func TestFixedHeader(t *testing.T) {
 		t.Fatalf("fixedHeader refuses %s", seg)
 	}
 	for i := range 80 {
-		for _, c := range []byte{';', ' ', ':', '/', '0', '9', 'a', '=', 0x80 | ';'} {
+		for _, c := range []byte{';', ' ', ':', '/', '0', '7', '9', 'a', 'Z', '=', 0x80 | ';'} {
 			b := []byte(seg)
 			b[i] = c
 			got, w := fixedHeader(b), want(string(b))
