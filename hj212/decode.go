@@ -646,6 +646,18 @@ type itemState struct {
 func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 	st := itemState{prevKnown: true}
 	j := 0
+	// Uploads start their data area with DataTime (§6.3.3): a plain key
+	// of table 4, so the item shows no deviation unless its value is a
+	// "//...//" one, which the general path reads.
+	if len(c) >= 10 && binary.LittleEndian.Uint64(c) == 'D'|'a'<<8|'t'<<16|'a'<<24|'T'<<32|'i'<<40|'m'<<48|'e'<<56 &&
+		c[8] == '=' && c[9] != '/' {
+		e := longValue(c, 9)
+		cp = append(cp, Pair{Key: c[:8], Value: c[9:e]})
+		if e == len(c) {
+			return cp, nil
+		}
+		st.sep, j = c[e], e+1
+	}
 	for {
 		var done bool
 		if len(c)-j >= winLen {
@@ -781,12 +793,12 @@ func scanFast(cp []Pair, c []byte, j int, st *itemState, v Version) (_ []Pair, _
 // one before or in pollutantTable, a value that runs past its first eight
 // bytes ends before the data area's last eight, there is room in cp, and
 // the item starts winLen bytes or more before the end of c. Its key and
-// the start of its value are read through w, the winLen bytes from the
-// item's start as an array, so that their loads need no bounds checks:
-// the usual key ("code-Field=", at most 7 + 1 + 7 + 1 bytes) ends within
-// w's first 16 bytes, and the value's first word within its 24. The
-// separator before an item is c[j-1] (item and scanFast leave st.sep
-// equal to it).
+// the start of its value are read through w, the separator before the
+// item and the winLen bytes from its start as an array, so that their
+// loads need no bounds checks of their own: the usual key ("code-Field=",
+// at most 7 + 1 + 7 + 1 bytes) ends by w[16], and the value's first word
+// by w[24]. The separator before an item is c[j-1] (item and scanFast
+// leave st.sep equal to it).
 func scanWindow(cp []Pair, c []byte, j int, st *itemState) ([]Pair, int) {
 	if j == 0 {
 		return cp, j // the first item has no separator before it
@@ -839,7 +851,7 @@ func windowLoop(r []byte, out []Pair, code, mask uint64, fs uint) (int, int, uin
 		}
 		// The field name runs to '='. A name that is in table 4 holds no
 		// separator, so looking it up with its '=' is the whole check.
-		k := fs&15 + 1
+		k := (fs-1)&7 + 2 // fs is 2 to 8 here: the bound lets the loads below go unchecked
 		y := binary.LittleEndian.Uint64(w[k : k+8])
 		fm := zeroMask(y ^ (swarLo * '='))
 		// fm^(fm-1) masks the bytes up to the first '=' (its lowest bit,
@@ -880,7 +892,23 @@ func longValueIn(c []byte, k int) int {
 }
 
 // winLen is the size of scanWindow's window.
-const winLen = 32
+const winLen = 25
+
+// longValue returns where a value ends: at the first ';' or ',' from c[k]
+// on, or at the end of c.
+func longValue(c []byte, k int) int {
+	for ; k+8 <= len(c); k += 8 {
+		if m := sepMask(binary.LittleEndian.Uint64(c[k : k+8])); m != 0 {
+			return k + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; k < len(c); k++ {
+		if c[k] == ';' || c[k] == ',' {
+			return k
+		}
+	}
+	return len(c)
+}
 
 // noCode is scanFast's code when there is none to match.
 const noCode = ^uint64(0)

@@ -527,6 +527,9 @@ func TestDecodeItemsFastPath(t *testing.T) {
 		"a21026-Rtd=1;;a21026-Flag=N",
 		"a21026-Rtd==1,a21026-Flag=N=",
 		"w01018-Rtd=1\x00,w01018-Flag=\x00;\x00a21026-Rtd=2",
+		// DataTime first, as uploads send it (scanItems takes it itself).
+		"DataTime=", "DataTime=1", "DataTime=//a;b//;a21026-Rtd=1", "DataTime=20160801085857,a21026-Rtd=1",
+		"DataTime=20160801085857123456789;a21026-Rtd=1", "DataTime=;", "DataTimeX=1", "DataTime =1",
 	} {
 		// The window path (windowLoop) takes items that start 33 bytes or
 		// more before the end: usual items around cp put each of its
