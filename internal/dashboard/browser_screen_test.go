@@ -10,6 +10,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/ecowatch/ecowatch/internal/cases"
+	"github.com/ecowatch/ecowatch/internal/cases/casesvc"
 	"github.com/ecowatch/ecowatch/internal/dashboard"
 )
 
@@ -150,7 +152,8 @@ func TestBrowserOverviewRepeated(t *testing.T) {
 // Development Zone), and no name lies on a bar.
 func TestBrowserScreen(t *testing.T) {
 	exe := chromium(t)
-	base, _ := browserApp(t)
+	base, s := browserApp(t)
+	alarmsToday(t, s)
 	ctx, consoleErrors := browser(t, exe)
 	dir := screenshotDir(t)
 	for _, lang := range []string{"zh", "en"} {
@@ -163,6 +166,24 @@ func TestBrowserScreen(t *testing.T) {
 	}
 	for _, e := range consoleErrors() {
 		t.Errorf("browser: %s", e)
+	}
+}
+
+// alarmsToday files six online-monitoring alarms' cases on the test's
+// day, as many as the screen's alarm list shows, in the counties with the
+// longest names of each language (Liaocheng Economic and Technological
+// Development Zone, 聊城高新技术产业开发区, Dongchangfu District).
+func alarmsToday(t *testing.T, s *dashboard.Seeded) {
+	t.Helper()
+	ctx := context.Background()
+	for i, county := range []string{"371591", "371592", "371502", "371503", "371524", "371526"} {
+		at := dashboard.TestNow.Add(-time.Duration(10*i) * time.Minute)
+		svc := &casesvc.Service{St: s.St, DataDir: t.TempDir(), Now: func() time.Time { return at }}
+		if _, err := svc.Register(ctx, cases.Case{Source: cases.SourceOnline, Line: "air-industry", ProblemType: "exceedance", County: county,
+			Severity: cases.SeverityMajor, Title: "某化工有限公司 1号锅炉废气排放口：二氧化硫小时均值超标 1.2 倍",
+			TitleEN: "1号锅炉废气排放口 of a chemical plant: SO₂ hourly mean 1.2 times over the limit"}, casesvc.AlertSystem); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -220,6 +241,20 @@ const screenBarsClear = `(() => {
   return bad.join('; ');
 })()`
 
+// screenAlarmCounties says which county names of the alarm list are cut
+// (their text wider or taller than the box that shows it, as an ellipsis
+// or a clipped line leaves it) or lie outside their row; "ok N" when none
+// of its N names is.
+const screenAlarmCounties = `(() => {
+  const ns = Array.from(document.querySelectorAll('#alarm-list li .s-county'));
+  if (!ns.length) return 'no alarm with a county';
+  const bad = ns.filter(n => {
+    const b = n.getBoundingClientRect(), li = n.closest('li').getBoundingClientRect();
+    return n.scrollWidth > n.clientWidth || n.scrollHeight > n.clientHeight + 1 || b.right > li.right + 0.5 || b.bottom > li.bottom + 0.5;
+  }).map(n => n.textContent + ' (text ' + n.scrollWidth + '×' + n.scrollHeight + ' in ' + n.clientWidth + '×' + n.clientHeight + ')');
+  return bad.length ? 'cut: ' + bad.join('; ') : 'ok ' + ns.length + ' ' + ns.map(n => n.textContent).join(', ');
+})()`
+
 // checkScreen opens the big screen at url in a w×h window and checks it.
 func checkScreen(ctx context.Context, t *testing.T, url, lang string, w, h int64) {
 	if err := chromedp.Do(ctx,
@@ -251,6 +286,11 @@ func checkScreen(ctx context.Context, t *testing.T, url, lang string, w, h int64
 	if over := eval[string](ctx, t, `Array.from(document.querySelectorAll('.s-panel, .s-tile')).filter(p => p.scrollHeight > p.clientHeight + 2).map(p => p.querySelector('h2,h3').textContent).join('; ')`); over != "" {
 		t.Errorf("panels overflow: %s", over)
 	}
+	// Every county of the alarm list is named in full (Chiping District,
+	// 聊城经济技术开发区), wrapped if need be, never cut to "Chiping Di…".
+	if got := eval[string](ctx, t, screenAlarmCounties); !strings.HasPrefix(got, "ok ") {
+		t.Errorf("alarm list's counties: %s", got)
+	}
 	// The figures are large enough to read across a room: the key
 	// numbers at least 40 px at 1920.
 	if small := eval[string](ctx, t, `Array.from(document.querySelectorAll('.s-big, .s-nums b, .s-mid, .s-aqi b')).filter(n => parseFloat(getComputedStyle(n).fontSize) < 36 * window.innerWidth / 1920).map(n => n.dataset.t || n.textContent).join(', ')`); small != "" {
@@ -269,5 +309,9 @@ func checkScreen(ctx context.Context, t *testing.T, url, lang string, w, h int64
 	}
 	if got := eval[string](ctx, t, screenBarsClear); got != "" {
 		t.Errorf("ranking after a refresh: %s", got)
+	}
+	// The refresh draws the list anew (screen.js): its names in full too.
+	if got := eval[string](ctx, t, screenAlarmCounties); !strings.HasPrefix(got, "ok ") {
+		t.Errorf("alarm list's counties after a refresh: %s", got)
 	}
 }

@@ -157,7 +157,10 @@
       grid: { left: 8, right: 8, top: 28, bottom: 4, containLabel: true },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       xAxis: { type: 'category', data: st.map(function (s) { return s.label; }), axisLabel: { color: '#d8e6ff', fontSize: rem(0.75), interval: 0 }, axisLine: { lineStyle: { color: '#2a5b9a' } } },
-      yAxis: { type: 'value', axisLabel: axisText, splitLine: { lineStyle: { color: '#17365f' } } },
+      // Whole cases, and few ticks: the chart gets what room the column
+      // leaves (a long alarm list costs it lines), and six labels in 60 px
+      // would overlap.
+      yAxis: { type: 'value', minInterval: 1, splitNumber: 3, axisLabel: axisText, splitLine: { lineStyle: { color: '#17365f' } } },
       series: [{ type: 'bar', barWidth: '55%', data: st.map(function (s) { return { value: s.n, itemStyle: { color: s.state === 'closed' ? '#33d17a' : '#3fa9ff', borderRadius: [4, 4, 0, 0] } }; }),
         label: { show: true, position: 'top', color: '#fff', fontSize: rem(0.85) } }]
     });
