@@ -117,21 +117,33 @@ func parseHex4(b []byte) (v uint16, upper, ok bool) {
 	if len(b) != 4 {
 		return 0, false, false
 	}
-	upper = true
-	for _, c := range b {
-		var d byte
+	// One table look-up per digit (Decode parses every frame's CRC).
+	d0, d1, d2, d3 := hexDigit[b[0]], hexDigit[b[1]], hexDigit[b[2]], hexDigit[b[3]]
+	if all := d0 | d1 | d2 | d3; all&hexBad == 0 {
+		return uint16(d0&0xF)<<12 | uint16(d1&0xF)<<8 | uint16(d2&0xF)<<4 | uint16(d3&0xF), all&hexLower == 0, true
+	}
+	return 0, false, false
+}
+
+// hexDigit holds each byte's value as a hex digit, with hexLower set for
+// 'a' to 'f', or hexBad.
+var hexDigit = func() (t [256]byte) {
+	for c := range t {
 		switch {
 		case c >= '0' && c <= '9':
-			d = c - '0'
+			t[c] = byte(c - '0')
 		case c >= 'A' && c <= 'F':
-			d = c - 'A' + 10
+			t[c] = byte(c - 'A' + 10)
 		case c >= 'a' && c <= 'f':
-			d = c - 'a' + 10
-			upper = false
+			t[c] = byte(c-'a'+10) | hexLower
 		default:
-			return 0, false, false
+			t[c] = hexBad
 		}
-		v = v<<4 | uint16(d)
 	}
-	return v, upper, true
-}
+	return t
+}()
+
+const (
+	hexLower = 0x40
+	hexBad   = 0x80
+)
