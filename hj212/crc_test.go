@@ -2,6 +2,8 @@ package hj212
 
 import (
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -59,6 +61,19 @@ func TestHex4(t *testing.T) {
 	}
 	if v, upper, ok := parseHex4([]byte("1c80")); !ok || upper || v != 0x1C80 {
 		t.Errorf("parseHex4(1c80) = %04X %v %v", v, upper, ok)
+	}
+	// Every byte in every place, against strconv (which also takes
+	// lowercase, and a sign or underscore nowhere in four bytes of hex).
+	for c := range 256 {
+		for i := range 4 {
+			b := []byte("1C80")
+			b[i] = byte(c)
+			want, err := strconv.ParseUint(string(b), 16, 16)
+			got, upper, ok := parseHex4(b)
+			if ok != (err == nil) || ok && (uint64(got) != want || upper != (strings.ToUpper(string(b)) == string(b))) {
+				t.Errorf("parseHex4(%q) = %04X %v %v, strconv %04X %v", b, got, upper, ok, want, err)
+			}
+		}
 	}
 	for _, bad := range []string{"1C8", "1C8G", "1C800", " 1C8"} {
 		if _, _, ok := parseHex4([]byte(bad)); ok {
