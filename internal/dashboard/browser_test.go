@@ -84,23 +84,91 @@ func browserAppMode(t *testing.T, b storetest.Backend, open bool) (string, *dash
 	return "http://" + a.HTTPAddr(), s
 }
 
-// browser starts a headless Chromium with a fresh profile and collects
-// every console error and uncaught exception.
+// chromiumMax bounds the browser tests that drive the shared Chromium at
+// once. Two cores: a third page drawing alongside two keeps them busy
+// while one waits on the app; more only make each page slower, and the
+// CI's run on a busy machine longer.
+const chromiumMax = 3
+
+// sharedChromium is the one headless Chromium of the package's browser
+// tests, started by the first test that needs one and closed by TestMain
+// after the last (AfterTests). Each test gets a browser context of its
+// own in it (browser), so cookies, storage and permissions stay the
+// test's, as with a browser of its own, without paying for a browser's
+// start and its profile on every test.
+var sharedChromium struct {
+	once  sync.Once
+	ctx   context.Context // the browser's first tab: the browser lives as long as it
+	err   error
+	slots chan struct{} // chromiumMax tests at a time
+}
+
+// chromiumRoot starts the shared Chromium on its first call and returns
+// the context its tests' contexts derive from.
+func chromiumRoot(exe string) (context.Context, error) {
+	c := &sharedChromium
+	c.once.Do(func() {
+		c.slots = make(chan struct{}, chromiumMax)
+		dir, err := os.MkdirTemp("", "dashboard-chromium-")
+		if err != nil {
+			c.err = fmt.Errorf("chromium profile: %w", err)
+			return
+		}
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(exe),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-quic", true),
+			chromedp.NoFirstRun,
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			// Tests run side by side in windows of their own: none may
+			// be throttled as a window in the background.
+			chromedp.Flag("disable-background-timer-throttling", true),
+			chromedp.Flag("disable-renderer-backgrounding", true),
+			chromedp.Flag("disable-backgrounding-occluded-windows", true),
+			chromedp.UserDataDir(dir),
+			chromedp.WindowSize(1366, 900),
+		}
+		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelB := chromedp.NewContext(actx)
+		closeAll := func() {
+			// Gracefully (the profile is written out), within a bound.
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			if err := chromedp.Cancel(cctx); err != nil {
+				fmt.Fprintln(os.Stderr, "dashboard tests: closing Chromium:", err)
+			}
+			cancel()
+			cancelB()
+			cancelA()
+			os.RemoveAll(dir)
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+			closeAll()
+			c.err = fmt.Errorf("cannot start Chromium: %w", err)
+			return
+		}
+		c.ctx = ctx
+		dashboard.AfterTests(closeAll)
+	})
+	return c.ctx, c.err
+}
+
+// browser opens a window of the shared Chromium in a browser context of
+// its own (a fresh profile: no cookie or permission of another test),
+// waiting for one of the chromiumMax places, and collects every console
+// error and uncaught exception of its page. The window and its context
+// close when the test ends.
 func browser(t *testing.T, exe string) (context.Context, func() []string) {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 900),
+	root, err := chromiumRoot(exe)
+	if err != nil {
+		t.Fatal(err)
 	}
+	slots := sharedChromium.slots
+	slots <- struct{}{}
 	var mu sync.Mutex
 	var errs []string
 	cur := "" // the page an error happened on, for the report
@@ -139,14 +207,17 @@ func browser(t *testing.T, exe string) (context.Context, func() []string) {
 			}
 		}
 	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	// The listener sees the target's events from its start (chromedp
 	// enables the Runtime and Log domains itself).
-	ctx, cancelB := chromedp.NewContext(actx, chromedp.WithListener(listen))
+	ctx, cancelB := chromedp.NewContext(root, chromedp.WithNewBrowserContext(), chromedp.WithListener(listen))
 	ctx, cancelT := context.WithTimeout(ctx, 15*time.Minute) // every page on three screens
-	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })
+	t.Cleanup(func() {
+		cancelT()
+		cancelB() // closes the window and disposes of its browser context
+		<-slots
+	})
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("cannot start Chromium: %v", err)
+		t.Fatalf("cannot open a Chromium window: %v", err)
 	}
 	return ctx, func() []string {
 		mu.Lock()

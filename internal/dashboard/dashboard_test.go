@@ -47,8 +47,19 @@ type sharedFixture struct {
 
 var fixtures = map[storetest.Backend]*sharedFixture{storetest.SQLite: {}, storetest.Postgres: {}}
 
+// afterTests is what TestMain runs after the tests (AfterTests).
+var (
+	afterMu    sync.Mutex
+	afterTests []func()
+)
+
 func TestMain(m *testing.M) {
 	code := m.Run()
+	afterMu.Lock()
+	for _, f := range afterTests {
+		f()
+	}
+	afterMu.Unlock()
 	for _, f := range fixtures {
 		if f.rts != nil {
 			f.rts.Close()

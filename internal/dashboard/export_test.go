@@ -16,6 +16,15 @@ var (
 	CheckText = checkText
 )
 
+// AfterTests adds f to what TestMain runs once every test has ended:
+// the browser tests' shared Chromium outlives each of them, so the
+// package closes it there.
+func AfterTests(f func()) {
+	afterMu.Lock()
+	defer afterMu.Unlock()
+	afterTests = append(afterTests, f)
+}
+
 // ErrorText is errorText for the app-level test of the forms' refusals.
 func ErrorText(lang, code, reason, field, message string) string {
 	return errorText(lang, apiError{Code: code, Reason: reason, Field: field, Message: message})
