@@ -17,6 +17,7 @@ import (
 // accountability page's assess button shows the service's refusal when
 // no scheme covers the period.
 func TestBrowserStaffActions(t *testing.T) {
+	t.Parallel() // its own app and browser context: see browserAppMode
 	exe := chromium(t)
 	base, s := browserApp(t)
 	ctx, consoleErrors := browser(t, exe)

@@ -11,6 +11,7 @@ import (
 // own container scrolls sideways. On a phone a table may scroll inside its
 // container, the page itself not.
 func TestBrowserAirFits(t *testing.T) {
+	t.Parallel() // its own app and browser context: see browserAppMode
 	exe := chromium(t)
 	base, _ := browserApp(t)
 	ctx, consoleErrors := browser(t, exe)

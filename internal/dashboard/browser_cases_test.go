@@ -35,6 +35,7 @@ const clippedCells = `(() => {
 // Liaocheng Economic and Technological Development Zone) and overdue
 // badges are neither cut nor pushed off the window.
 func TestBrowserCaseColumns(t *testing.T) {
+	t.Parallel() // its own app and browser context: see browserAppMode
 	exe := chromium(t)
 	base, s := browserApp(t)
 	ctx := context.Background()

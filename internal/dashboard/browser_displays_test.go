@@ -20,6 +20,7 @@ import (
 // wall whose code is revoked goes back to its sign-in by itself. Not in
 // the demo's open mode, where anyone may watch the screen.
 func TestBrowserDisplays(t *testing.T) {
+	t.Parallel() // its own app and browser context: see browserAppMode
 	exe := chromium(t)
 	base, s := browserAppMode(t, storetest.SQLite, false)
 	ctx, consoleErrors := browser(t, exe)

@@ -19,6 +19,7 @@ import (
 // the page's language opens it, and the chosen file's name shows beside it;
 // the form's reset clears the name again.
 func TestBrowserFilePick(t *testing.T) {
+	t.Parallel() // its own app and browser context: see browserAppMode
 	exe := chromium(t)
 	base, _ := browserApp(t)
 	ctx, consoleErrors := browser(t, exe)

@@ -23,6 +23,7 @@ const legendClear = `(function (id) {
 // clear of the plot and of the axis name — in a row above it on a desktop,
 // below it (scrolling) on a phone — in both languages.
 func TestBrowserOverviewLegend(t *testing.T) {
+	t.Parallel() // its own app and browser context: see browserAppMode
 	exe := chromium(t)
 	base, _ := browserApp(t)
 	ctx, consoleErrors := browser(t, exe)

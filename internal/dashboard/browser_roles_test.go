@@ -69,6 +69,7 @@ const brokenLinks = `(async () => {
 // on it must lead to a page, not to an error or JSON. Screenshots go to
 // $ECOWATCH_SCREENSHOTS when set (role-page-lang-screen.png).
 func TestBrowserRoles(t *testing.T) {
+	t.Parallel() // its own app and browser context: see browserAppMode
 	exe := chromium(t)
 	base, s := browserAppMode(t, storetest.Postgres, false)
 	if err := auth.SeedDemo(context.Background(), s.St, s.Reg, io.Discard); err != nil {

@@ -106,6 +106,7 @@ func emulate(w, h int64, phone bool) chromedp.Action[chromedp.Void] {
 // change fires the charts' resize while they may still be drawing),
 // throws nothing.
 func TestBrowserOverviewRepeated(t *testing.T) {
+	t.Parallel() // its own app and browser context: see browserAppMode
 	exe := chromium(t)
 	base, _ := browserApp(t)
 	ctx, consoleErrors := browser(t, exe)
@@ -151,6 +152,7 @@ func TestBrowserOverviewRepeated(t *testing.T) {
 // whatever the length of the names (Liaocheng Economic and Technological
 // Development Zone), and no name lies on a bar.
 func TestBrowserScreen(t *testing.T) {
+	t.Parallel() // its own app and browser context: see browserAppMode
 	exe := chromium(t)
 	base, s := browserApp(t)
 	alarmsToday(t, s)

@@ -61,6 +61,12 @@ func browserApp(t *testing.T) (string, *dashboard.Seeded) {
 // take most of the package's time, so each runs on one store; the role
 // sweep runs on PostgreSQL, the others on SQLite), in the open mode or not
 // (every staff page then needs a login).
+//
+// Each browser test has an app of its own and a browser context of its
+// own (browser): what one writes (a case acted on, a user added, a
+// login) no other sees, so they run in parallel (t.Parallel), at most
+// chromiumMax in the browser at once and no more than go test's -parallel
+// (the cores) in all.
 func browserAppMode(t *testing.T, b storetest.Backend, open bool) (string, *dashboard.Seeded) {
 	t.Helper()
 	ctx := context.Background()
@@ -280,6 +286,7 @@ func screenshotDir(t *testing.T) string {
 }
 
 func TestBrowser(t *testing.T) {
+	t.Parallel() // its own app and browser context: see browserAppMode
 	exe := chromium(t)
 	base, s := browserApp(t)
 	ctx, consoleErrors := browser(t, exe)

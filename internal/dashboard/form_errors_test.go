@@ -17,6 +17,7 @@ import (
 // in Chinese on a Chinese page: the refusal carries the engine's reason or
 // a code the catalogue names, never the API's English sentence.
 func TestFormRefusalsInChinese(t *testing.T) {
+	t.Parallel() // its own app: see browserAppMode
 	base, s := browserApp(t)
 	word := regexp.MustCompile(`\b[A-Za-z]{3,}\b`)
 	for i, c := range []struct {
