@@ -144,6 +144,30 @@ func TestBrowserOverviewRepeated(t *testing.T) {
 	}
 }
 
+// chartsUnsized waits, a frame at a time (up to 300), for each drawn chart
+// of the page to be its container's size (a resized window's event may
+// come frames after the change on a busy machine), then names those that
+// are not, with both sizes.
+const chartsUnsized = `new Promise(done => {
+  const unsized = () => Array.from(document.querySelectorAll('[_echarts_instance_]')).map(n => {
+    const c = echarts.getInstanceByDom(n);
+    return !c || !n.clientWidth || (c.getWidth() === n.clientWidth && c.getHeight() === n.clientHeight) ? '' : n.id + ' ' + c.getWidth() + '×' + c.getHeight() + ' in ' + n.clientWidth + '×' + n.clientHeight;
+  }).filter(Boolean).join('; ');
+  let frames = 0;
+  const check = () => { const u = unsized(); if (!u || ++frames > 300) done(u); else requestAnimationFrame(check); };
+  check();
+})`
+
+// evalAwait is eval of a promise: its value once it settles.
+func evalAwait[T any](ctx context.Context, t *testing.T, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
 // The big screen fills 1920×1080 (and a laptop's 1366×768) without
 // scrolling in both languages, draws its map and refreshes its figures in
 // place (no reload: the page's own marker survives the refresh). Every
@@ -165,6 +189,20 @@ func TestBrowserScreen(t *testing.T) {
 				saveScreenshot(ctx, t, dir, "screen-"+lang+"-"+v.name, true)
 			})
 		}
+	}
+	// A window resized under the screen (a laptop's to the wall's): the
+	// charts follow it and their names stay placed.
+	if err := chromedp.Do(ctx, emulate(1920, 1080, false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	if got := evalAwait[string](ctx, t, chartsUnsized); got != "" {
+		t.Errorf("the screen resized to 1920×1080: charts not resized: %s", got)
+	}
+	if got := eval[string](ctx, t, screenNamesClear); got != "8/8 centre " {
+		t.Errorf("county names after a resize: %q", got)
 	}
 	for _, e := range consoleErrors() {
 		t.Errorf("browser: %s", e)

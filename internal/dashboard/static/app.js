@@ -5,7 +5,6 @@
   var el = document.getElementById('chart-data');
   if (!el || !window.echarts) { return; }
   var data = JSON.parse(el.textContent);
-  var charts = [];
   function chart(id, option, tries) {
     var node = document.getElementById(id);
     if (!node) { return; }
@@ -20,7 +19,7 @@
     }
     var c = echarts.init(node, null, { renderer: 'canvas' });
     c.setOption(typeof option === 'function' ? option(node) : option);
-    charts.push({ chart: c, node: node, option: option });
+    window.ecowatchResize.watch(c, node, option);
     node.setAttribute('data-drawn', 'true');
   }
   // The CNEMC level scale (HJ 633) for visualMap pieces.
@@ -131,22 +130,4 @@
       });
     });
   }
-  // Resize once per frame, after layout, and only charts that are alive
-  // and have a size: ECharts' resize of a chart whose container is hidden
-  // or has collapsed to zero (a viewport change mid-layout, a phone
-  // rotating) computes its coordinate systems from nothing and fails
-  // ("Cannot read properties of null"). A chart whose option depends on
-  // its size (the calendar's cell width) gets its option again first.
-  var pending = false;
-  function resizeAll() {
-    pending = false;
-    charts.forEach(function (e) {
-      if (e.chart.isDisposed() || !e.node.isConnected || !e.node.clientWidth || !e.node.clientHeight) { return; }
-      if (typeof e.option === 'function') { e.chart.setOption(e.option(e.node)); }
-      e.chart.resize();
-    });
-  }
-  window.addEventListener('resize', function () {
-    if (!pending) { pending = true; requestAnimationFrame(resizeAll); }
-  });
 })();

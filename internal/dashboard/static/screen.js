@@ -33,6 +33,7 @@
     var node = document.getElementById(id);
     if (!node || !window.echarts || !node.clientWidth || !node.clientHeight) { return null; }
     charts[id] = echarts.init(node, null, { renderer: 'canvas' });
+    window.ecowatchResize.watch(charts[id], node);
     return charts[id];
   }
   var axisText = { color: '#b9cff0', fontSize: 14 };
@@ -237,20 +238,7 @@
   drawAll(data);
   setInterval(refresh, REFRESH_MS);
 
-  // Resize once per frame and only live charts with a size (see app.js);
-  // the fonts follow the width, so the options are set again.
-  var pending = false;
-  window.addEventListener('resize', function () {
-    if (pending) { return; }
-    pending = true;
-    requestAnimationFrame(function () {
-      pending = false;
-      Object.keys(charts).forEach(function (id) {
-        var c = charts[id], n = document.getElementById(id);
-        if (c.isDisposed() || !n.clientWidth || !n.clientHeight) { return; }
-        c.resize();
-      });
-      drawMap(data); drawRanking(data); drawCases(data);
-    });
-  });
+  // resize.js resizes the charts with the window; the fonts follow the
+  // width, so the options are set again after.
+  window.ecowatchResize.then(function () { drawMap(data); drawRanking(data); drawCases(data); });
 })();

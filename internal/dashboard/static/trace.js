@@ -39,30 +39,21 @@
     series: [{ type: 'graph', layout: 'none', roam: true, categories: cats, data: data, links: links,
       edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 6, label: { show: false } }]
   };
-  var c = null;
   // As the other charts (app.js): a container not laid out yet, hidden or
   // collapsed to zero (a viewport change mid-layout) gives ECharts' graph
   // view no size, and its coordinate system then fails inside init or
   // resize ("Cannot read properties of null (reading '0')"). Draw once the
-  // container has a size, and resize once per frame only while it has one.
+  // container has a size; resize.js then resizes it once per frame, only
+  // while it has one.
   function draw(tries) {
     if (!node.clientWidth || !node.clientHeight) {
       if (tries < 60) { requestAnimationFrame(function () { draw(tries + 1); }); }
       return;
     }
-    c = echarts.init(node, null, { renderer: 'canvas' });
+    var c = echarts.init(node, null, { renderer: 'canvas' });
     c.setOption(option);
+    window.ecowatchResize.watch(c, node);
     node.setAttribute('data-drawn', 'true');
   }
   draw(0);
-  var pending = false;
-  window.addEventListener('resize', function () {
-    if (pending) { return; }
-    pending = true;
-    requestAnimationFrame(function () {
-      pending = false;
-      if (!c || c.isDisposed() || !node.isConnected || !node.clientWidth || !node.clientHeight) { return; }
-      c.resize();
-    });
-  });
 })();
