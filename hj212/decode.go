@@ -102,7 +102,7 @@ func Decode(b []byte, f *Frame, opts Options) error {
 	if len(b) < 2 || b[0] != '#' || b[1] != '#' {
 		return errAt(0, "header", "frame does not start with ##")
 	}
-	if len(b) < 6 || !isDigits(b[2:6]) {
+	if len(b) < 6 || !digits4(binary.LittleEndian.Uint32(b[2:6])) {
 		return errAt(2, "length", "LLLL is not four decimal digits")
 	}
 	l := int(b[2]-'0')*1000 + int(b[3]-'0')*100 + int(b[4]-'0')*10 + int(b[5]-'0')
@@ -207,13 +207,14 @@ func (d *decoder) header(seg []byte, base int) error {
 			// PW's 6, a one-digit Flag, so an edition that is known) are
 			// left out, the others made in check's order.
 			f.Version = Version(f.Flag >> 2)
+			// The values' offsets are fixedHeader's, and CN is 4 bytes.
 			if !stKnown(f.ST) {
-				if err := d.dev(DevUnknownST, offs[rankST], "ST", "ST not in table 5"); err != nil {
+				if err := d.dev(DevUnknownST, base+24, "ST", "ST not in table 5"); err != nil {
 					return err
 				}
 			}
-			if !isDigits(f.CN) || !cnKnown(f.CN, f.Version) {
-				if err := d.dev(DevUnknownCN, offs[rankCN], "CN", "CN not in table 9"); err != nil {
+			if !digits4(binary.LittleEndian.Uint32(f.CN)) || !cnKnown(f.CN, f.Version) {
+				if err := d.dev(DevUnknownCN, base+30, "CN", "CN not in table 9"); err != nil {
 					return err
 				}
 			}
@@ -223,6 +224,9 @@ func (d *decoder) header(seg []byte, base int) error {
 				}
 			}
 			return d.items(d.cpArea, d.cpBase)
+		}
+		if fixed {
+			offs = fixedOffs(base) // for the loop's and check's messages
 		}
 		offs[rankCP] = base + v
 		i = next
@@ -369,8 +373,10 @@ func (d *decoder) header(seg []byte, base int) error {
 // in table 3's order and each once, so that none of the loop's checks
 // applies: it sets them as the loop would and returns where CP's value
 // starts, and whether the header is the fixed one (fixedHeader) with a
-// one-digit Flag. Otherwise it changes nothing and reports false, and the
-// loop reads the header.
+// one-digit Flag. The fields' offsets go to offs unless the header is the
+// fixed one, whose offsets fixedOffs gives: its caller needs them only
+// when more fields follow the data area. Otherwise it changes nothing and
+// reports false, and the loop reads the header.
 func (d *decoder) headerUsual(seg []byte, base int, offs *[rankCount]int) (cp int, fixed, ok bool) {
 	// Where each field after QN starts.
 	qn, st, cn, pw, mn := 21, 27, 35, 45, 73
@@ -382,7 +388,6 @@ func (d *decoder) headerUsual(seg []byte, base int, offs *[rankCount]int) (cp in
 			if h[79] == ';' && h[80] == 'C' && h[81] == 'P' && h[82] == '=' {
 				f := d.f
 				f.QN, f.ST, f.CN, f.PW, f.MN, f.Flag = h[3:20], h[24:26], h[30:34], h[38:44], h[48:72], int(h[78]-'0')
-				*offs = [rankCount]int{base + 3, base + 24, base + 30, base + 38, base + 48, base + 78}
 				return 83, true, true
 			}
 		}
@@ -449,6 +454,19 @@ func fixedHeader(seg []byte) bool {
 	bad |= (zeroMask(x^semi)&^(0x80<<56) ^ 0x80) | (x>>8&(1<<40-1) ^ ('F' | 'l'<<8 | 'a'<<16 | 'g'<<24 | '='<<32)) |
 		notDigits(x, 0xFF<<48)
 	return bad == 0
+}
+
+// fixedOffs returns the offsets of the values of a fixed header
+// (fixedHeader) with a one-digit Flag, in a segment that starts at offset
+// base of the frame.
+func fixedOffs(base int) [rankCount]int {
+	return [rankCount]int{base + 3, base + 24, base + 30, base + 38, base + 48, base + 78}
+}
+
+// digits4 reports whether the four bytes of x are decimal digits, as
+// isDigits does eight at a time.
+func digits4(x uint32) bool {
+	return x&0xF0F0F0F0 == 0x30303030 && (x+0x06060606)&0xF0F0F0F0 == 0x30303030
 }
 
 // notDigits is zero when the bytes of x that mask selects are decimal
