@@ -890,13 +890,21 @@ func windowLoop(r []byte, out []Pair, code, mask uint64, fs uint) (int, int, uin
 			break // "//...//" may hold separators
 		}
 		// The value runs to the next ';' or ','.
-		e := int(vs)
+		// The key, and a value that ends in the window, are sliced from
+		// w, whose bounds are constants, rather than from r: their
+		// checks and capacities then need nothing of r (a key's capacity
+		// ends with the window, a value's with the window or r).
+		var e int
+		var val []byte
 		if m := sepMask(z); m != 0 {
-			e += bits.TrailingZeros64(m) >> 3
-		} else if e = longValueIn(r, e+8); e < 0 {
+			e = int(vs) + bits.TrailingZeros64(m)>>3
+			val = w[vs:e]
+		} else if e = longValueIn(r, int(vs)+8); e >= 0 {
+			val = r[vs:e]
+		} else {
 			break
 		}
-		out[0].Key, out[0].Value = r[1:vs-1], r[vs:e]
+		out[0].Key, out[0].Value = w[1:vs-1], val
 		out = out[1:len(out):len(out)]
 		r = r[e:len(r):len(r)]
 	}
