@@ -685,6 +685,12 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 		if len(c)-j >= winLen {
 			cp, j = scanWindow(cp, c, j, &st)
 		}
+		if st.prevFactor != 0 && len(c)-j < winLen { // an item of a pollutant came before
+			if out, ok := lastItem(cp, c[j:], &st); ok {
+				d.f.Deviations |= st.devs
+				return out, nil
+			}
+		}
 		if len(c) >= 8 {
 			j0 := j
 			cp, j, done = scanFast(cp, c, j, &st, d.f.Version)
@@ -703,6 +709,51 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 			return cp, err
 		}
 	}
+}
+
+// lastItem appends the data area's last item, rest, when it is shorter
+// than scanWindow's window and of the usual shape with the pollutant of
+// the item before it: it starts with that item's code and '-' (a code
+// scanFast would match), its field name with its '=' is in table 4, and
+// its value neither starts with "//" nor holds a separator. Such an item
+// shows no deviation (as in scanFast). It reads the item from a
+// zero-padded copy, so that every load is a whole word with no bounds of
+// its own to test; the pair is sliced from rest. Any other item is left
+// to scanFast and the general path, and ok is false.
+func lastItem(cp []Pair, rest []byte, st *itemState) (_ []Pair, ok bool) {
+	n := int(st.prevFactor >> 56)
+	if !st.prevKnown || n < 1 || n > 7 || len(rest) >= winLen {
+		return cp, false
+	}
+	var buf [winLen + 7]byte // zeros past rest match no byte looked for
+	copy(buf[:], rest)
+	code, mask := st.prevFactor&(1<<(8*n)-1)|'-'<<(8*n), uint64(1)<<(8*n+8)-1
+	if binary.LittleEndian.Uint64(buf[0:8])&mask != code {
+		return cp, false
+	}
+	// The field name runs to '=' (as in windowLoop).
+	y := binary.LittleEndian.Uint64(buf[n+1 : n+9])
+	fm := zeroMask(y ^ (swarLo * '='))
+	if !fieldEqTable.has(y & (fm ^ (fm - 1))) {
+		return cp, false
+	}
+	vs := n + 1 + bits.TrailingZeros64(fm|1<<63)>>3 + 1 // within rest: its '=' is
+	if buf[vs] == '/' && buf[vs+1] == '/' {
+		return cp, false // "//...//" values are the general path's
+	}
+	for i := vs; i < len(rest); i += 8 {
+		if sepMask(binary.LittleEndian.Uint64(buf[i:i+8])) != 0 {
+			return cp, false
+		}
+	}
+	if len(cp) < cap(cp) {
+		cp = cp[:len(cp)+1]
+	} else {
+		cp = append(cp, Pair{})
+	}
+	pr := &cp[len(cp)-1]
+	pr.Key, pr.Value = rest[:vs-1], rest[vs:]
+	return cp, true
 }
 
 // scanFast is the fast path of scanItems: it appends the items from c[j]
