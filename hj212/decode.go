@@ -673,8 +673,19 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 	// "//...//" one, which the general path reads.
 	if len(c) >= 10 && binary.LittleEndian.Uint64(c) == 'D'|'a'<<8|'t'<<16|'a'<<24|'T'<<32|'i'<<40|'m'<<48|'e'<<56 &&
 		c[8] == '=' && c[9] != '/' {
-		e := longValue(c, 9)
-		cp = append(cp, Pair{Key: c[:8], Value: c[9:e]})
+		// The value is nearly always YYYYMMDDhhmmss, ending at c[23].
+		e := 23
+		if len(c) < 24 || c[23] != ';' && c[23] != ',' ||
+			sepMask(binary.LittleEndian.Uint64(c[9:17]))|sepMask(binary.LittleEndian.Uint64(c[15:23])) != 0 {
+			e = longValue(c, 9)
+		}
+		if len(cp) < cap(cp) {
+			cp = cp[:len(cp)+1]
+		} else {
+			cp = append(cp, Pair{})
+		}
+		pr := &cp[len(cp)-1]
+		pr.Key, pr.Value = c[:8], c[9:e]
 		if e == len(c) {
 			return cp, nil
 		}
