@@ -664,7 +664,8 @@ type itemState struct {
 // taking less than the one after it in fewer steps: a DataTime that starts
 // the data area, as uploads send it, is taken first; then scanWindow takes
 // the "code-Field=value" items that end 25 bytes or more before the end
-// (most of an upload's items), and scanFast the other usual ones.
+// (most of an upload's items), lastItem a last item of the pollutant
+// before it, and scanFast the other usual ones.
 func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 	st := itemState{prevKnown: true}
 	j := 0

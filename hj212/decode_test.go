@@ -527,6 +527,10 @@ func TestDecodeItemsFastPath(t *testing.T) {
 		"a21026-Rtd=1;;a21026-Flag=N",
 		"a21026-Rtd==1,a21026-Flag=N=",
 		"w01018-Rtd=1\x00,w01018-Flag=\x00;\x00a21026-Rtd=2",
+		// The last item of the previous item's pollutant (lastItem).
+		"a21026-Rtd=1,a21026-Flag=", "a21026-Rtd=1,a21026-Info=//x;y//", "a21026-Rtd=1,a21026-Info=//",
+		"a21026-Rtd=1,a21026-Rtd=1;2", "a21026-Rtd=1,a21026-Rtd=123456789012", "a21026-Rtd=1,a21026-Bogus=2",
+		"a21026-Rtd=1,a21026-Flag=N\x00", "a21026-Rtd=1,a2102-Rtd=2", "a21026-Rtd=1,a21026-Rtd=a=b",
 		// DataTime first, as uploads send it (scanItems takes it itself).
 		"DataTime=", "DataTime=1", "DataTime=//a;b//;a21026-Rtd=1", "DataTime=20160801085857,a21026-Rtd=1",
 		"DataTime=20160801085857123456789;a21026-Rtd=1", "DataTime=;", "DataTimeX=1", "DataTime =1",
