@@ -197,9 +197,16 @@ func (d *decoder) header(seg []byte, base int) error {
 	if v, fixed, ok := d.headerUsual(seg, base, &offs); ok {
 		seen = 1<<rankQN | 1<<rankST | 1<<rankCN | 1<<rankPW | 1<<rankMN | 1<<rankFlag | 1<<rankCP
 		last = rankCP
-		next, err := d.cp(seg, v, base, false)
-		if err != nil {
-			return err
+		var next int
+		if n := len(seg); fixed && n >= 87 && seg[83] == '&' && seg[84] == '&' && seg[n-2] == '&' && seg[n-1] == '&' {
+			// cp's usual case, a data area that ends the segment, here
+			// where CP's value starts at 83.
+			d.cpArea, d.cpBase, next = seg[85:n-2], base+85, n
+		} else {
+			var err error
+			if next, err = d.cp(seg, v, base, false); err != nil {
+				return err
+			}
 		}
 		if fixed && next == len(seg) {
 			// The whole header is the fixed one: check's tests that
