@@ -955,7 +955,9 @@ func windowLoop(r []byte, out []Pair, code, mask uint64, fs uint) (int, int, uin
 		// fm is not zero (every name in the table has its '='): the OR
 		// tells the compiler so, and changes nothing.
 		vs := k + uint(bits.TrailingZeros64(fm|1<<63))>>3 + 1 // the value's start in r
-		z := binary.LittleEndian.Uint64(w[vs : vs+8])
+		// w[vs:], not w[vs:vs+8], which the compiler tested for overflow
+		// at every item; vs is at most 17, so this load needs no test.
+		z := binary.LittleEndian.Uint64(w[vs:])
 		if z&0xFFFF == '/'|'/'<<8 {
 			break // "//...//" may hold separators
 		}
@@ -964,19 +966,20 @@ func windowLoop(r []byte, out []Pair, code, mask uint64, fs uint) (int, int, uin
 		// w, whose bounds are constants, rather than from r: their
 		// checks and capacities then need nothing of r (a key's capacity
 		// ends with the window, a value's with the window or r).
-		var e int
-		var val []byte
+		// Each way advances r on its own: a value that ends in the window
+		// ends before r does (m|1<<63 tells the compiler the count is at
+		// most 63, and changes nothing), so that advance needs no test.
 		if m := sepMask(z); m != 0 {
-			e = int(vs) + bits.TrailingZeros64(m)>>3
-			val = w[vs:e]
-		} else if e = longValueIn(r, int(vs)+8); e >= 0 {
-			val = r[vs:e]
+			e := int(vs) + bits.TrailingZeros64(m|1<<63)>>3
+			out[0].Key, out[0].Value = w[1:vs-1], w[vs:e]
+			r = r[e:len(r):len(r)]
+		} else if e := longValueIn(r, int(vs)+8); e >= 0 {
+			out[0].Key, out[0].Value = w[1:vs-1], r[vs:e]
+			r = r[e:len(r):len(r)]
 		} else {
 			break
 		}
-		out[0].Key, out[0].Value = w[1:vs-1], val
 		out = out[1:len(out):len(out)]
-		r = r[e:len(r):len(r)]
 	}
 	return len(r), len(out), code, mask, fs
 }
