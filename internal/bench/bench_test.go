@@ -171,7 +171,7 @@ func TestBenchBusSimProcessWritersAfter(t *testing.T) {
 	var out, errb bytes.Buffer
 	cfg := BusConfig{NATS: "embedded", DB: dsn, Devices: 20, Writers: 1, Gateways: 1, Partitions: 4, Replicas: 1, WriterBatch: 1000,
 		Warmup: 200 * time.Millisecond, Duration: time.Second, RollupEvery: app.RollupEvery, OverTime: 10 * time.Second, Seed: 1, JSON: true,
-		SimProcess: true, WritersAfter: true, MutexProfile: filepath.Join(t.TempDir(), "mutex.prof")}
+		SimProcess: true, WritersAfter: true, MutexProfile: filepath.Join(t.TempDir(), "mutex.prof"), Trace: filepath.Join(t.TempDir(), "trace.out")}
 	if err := Bus(context.Background(), cfg, &out, &errb); err != nil {
 		t.Fatalf("%v: %s\n%s", err, errb.String(), out.String())
 	}
@@ -194,5 +194,8 @@ func TestBenchBusSimProcessWritersAfter(t *testing.T) {
 	}
 	if fi, err := os.Stat(cfg.MutexProfile); err != nil || fi.Size() == 0 {
 		t.Errorf("mutex profile of the window: %v", err)
+	}
+	if fi, err := os.Stat(cfg.Trace); err != nil || fi.Size() == 0 {
+		t.Errorf("execution trace of the window: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -67,6 +68,10 @@ type BusConfig struct {
 	// AllocProfile: the allocations (go tool pprof -sample_index
 	// alloc_space) up to the end of the window, written here.
 	AllocProfile string
+	// Trace: an execution trace of the window (go tool trace; -pprof=sync
+	// and -pprof=sched tell a goroutine's time blocked on locks from its
+	// time waiting for a CPU).
+	Trace string
 }
 
 // bench bus: frames per second end to end through the
@@ -385,6 +390,9 @@ func Bus(ctx context.Context, cfg BusConfig, stdout, stderr io.Writer) error {
 			if cfg.MutexProfile != "" {
 				stops = append(stops, startMutexProfile(cfg.MutexProfile, stderr))
 			}
+			if cfg.Trace != "" {
+				stops = append(stops, startTrace(cfg.Trace, stderr))
+			}
 			if cfg.AllocProfile != "" {
 				stops = append(stops, func() { writeProfile("allocs", cfg.AllocProfile, stderr) })
 			}
@@ -676,6 +684,21 @@ func startMutexProfile(path string, stderr io.Writer) func() {
 		runtime.SetMutexProfileFraction(0)
 		writeProfile("mutex", path, stderr)
 	}
+}
+
+// startTrace records an execution trace into path until the returned stop.
+func startTrace(path string, stderr io.Writer) func() {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "trace: %v\n", err)
+		return func() {}
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		fmt.Fprintf(stderr, "trace: %v\n", err)
+		return func() {}
+	}
+	return func() { trace.Stop(); f.Close() }
 }
 
 // writeProfile writes the named runtime profile to path.

@@ -91,6 +91,7 @@ func (cfg *BusConfig) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.BatchInterval, "batch-interval", 0, "gateway group commit: longest wait after a batch's first frame (0: gateway default)")
 	fs.IntVar(&cfg.Pipeline, "pipeline", 0, "gateway: batches in the stream at once, awaiting their PubAcks (0: gateway default; 1: one at a time)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured window to this file")
+	fs.StringVar(&cfg.Trace, "trace", "", "write an execution trace of the measured window to this file (go tool trace -pprof=sync|sched: time blocked on locks, time waiting for a CPU); keep --duration short, it grows by tens of MB a second")
 	fs.StringVar(&cfg.AllocProfile, "allocprofile", "", "write the allocations up to the end of the measured window (go tool pprof -sample_index alloc_space) to this file")
 	fs.StringVar(&cfg.MutexProfile, "mutexprofile", "", "write the lock contention of the measured window (go tool pprof) to this file")
 }
