@@ -2,12 +2,15 @@ package dashboard_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ecowatch/ecowatch/internal/cases"
@@ -139,9 +142,120 @@ func TestBrowserOverviewRepeated(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	overviewFollowsWindow(ctx, t)
 	for _, e := range consoleErrors() {
 		t.Errorf("browser: %s", e)
 	}
+}
+
+// chartsOff names, for the page's window of width w, the drawn charts
+// whose canvas is not their container's width (more than 3 px off) or
+// height, with both sizes, and the charts in ids not drawn at all; ""
+// when every chart fills its box. While the window is not yet w wide it
+// says so: a chart that fits a window not yet resized proves nothing.
+func chartsOff(w int64, ids ...string) string {
+	q, _ := json.Marshal(ids)
+	return fmt.Sprintf(`(() => {
+  if (document.documentElement.clientWidth > %d || window.innerWidth !== %d) return 'window ' + window.innerWidth + ' px wide';
+  const off = Array.from(document.querySelectorAll('[_echarts_instance_]')).map(n => {
+    const c = echarts.getInstanceByDom(n);
+    if (!c) return n.id + ' disposed';
+    const cv = n.querySelector('canvas');
+    const cw = cv ? cv.getBoundingClientRect().width : 0;
+    return Math.abs(cw - n.clientWidth) <= 3 && Math.abs(c.getHeight() - n.clientHeight) <= 3 ? '' :
+      n.id + ' ' + Math.round(cw) + '×' + c.getHeight() + ' in ' + n.clientWidth + '×' + n.clientHeight;
+  });
+  const missing = %s.filter(id => !document.querySelector('#' + id + '[data-drawn="true"]')).map(id => id + ' not drawn');
+  return off.concat(missing).filter(Boolean).join('; ');
+})()`, w, w, q)
+}
+
+// waitChartsFit polls, a frame at a time for up to a minute (a resize's
+// event may come many frames late on a busy machine), until chartsOff
+// is "", and fails the test with what is off if it never is.
+func waitChartsFit(ctx context.Context, t *testing.T, when string, w int64, ids ...string) {
+	t.Helper()
+	pctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(pctx, chromedp.Poll[bool](chartsOff(w, ids...)+` === ''`, chromedp.WithPollingTimeout(55*time.Second))); err != nil {
+		t.Errorf("%s: charts not their containers' size: %s (%v)", when, eval[string](ctx, t, chartsOff(w, ids...)), err)
+	}
+}
+
+// overviewFollowsWindow: every chart of the overview takes its
+// container's size when the window shrinks from 1920×1080 to 1366×768 and
+// grows back (the 24-hour chart stayed 348 px wide in its 625 px box: it
+// was resized while its neighbour, not yet resized, held their row
+// open), and so does a chart whose box had no size when the page drew
+// (hidden longer than the second the charts used to wait) once it is
+// shown, through the same resizes.
+func overviewFollowsWindow(ctx context.Context, t *testing.T) {
+	base := strings.TrimSuffix(eval[string](ctx, t, `location.origin`), "/")
+	ids := []string{"map", "trend24", "trend30", "calendar"}
+	shots := screenshotDir(t)
+	big, laptop := viewports[0], viewports[1]
+	resize := func(v viewport) {
+		t.Helper()
+		if err := chromedp.Do(ctx, emulate(v.width, v.height, v.phone)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The viewport only, the two charts side by side in view: a full-page
+	// screenshot lays the page out again at its full height, which
+	// resizes the window and with it the charts.
+	shot := func(name string) {
+		t.Helper()
+		eval[bool](ctx, t, `document.getElementById('trend24').scrollIntoView(), true`)
+		saveScreenshot(ctx, t, shots, name, false)
+	}
+	if err := chromedp.Do(ctx,
+		emulate(big.width, big.height, false),
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`#calendar[data-drawn="true"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitChartsFit(ctx, t, "loaded at 1920×1080", big.width, ids...)
+	shot("overview-resize-1920x1080")
+	resize(laptop)
+	waitChartsFit(ctx, t, "1920×1080 → 1366×768", laptop.width, ids...)
+	shot("overview-resize-1366x768")
+	resize(big)
+	waitChartsFit(ctx, t, "1366×768 → 1920×1080", big.width, ids...)
+	shot("overview-resize-back-1920x1080")
+
+	// The 24-hour chart's box hidden from the page's first script on.
+	hide := `document.adoptedStyleSheets = [(() => { const s = new CSSStyleSheet(); s.replaceSync('#trend24 { display: none }'); return s; })()]`
+	var script cdppage.ScriptIdentifier
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		r, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: hide})
+		script = r.Identifier
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`#calendar[data-drawn="true"]`),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, cdppage.RemoveScriptToEvaluateOnNewDocument, cdppage.RemoveScriptToEvaluateOnNewDocumentParams{Identifier: script})
+			return err
+		}),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// Hidden for 90 frames (more than the 60 the charts waited for a
+	// size), through a resize, then shown.
+	if got := evalAwait[bool](ctx, t, `new Promise(r => { let n = 0; const f = () => ++n >= 90 ? r(document.getElementById('trend24').clientWidth === 0) : requestAnimationFrame(f); f(); })`); !got {
+		t.Fatal("#trend24 was not hidden")
+	}
+	resize(laptop)
+	eval[bool](ctx, t, `document.adoptedStyleSheets = [], true`)
+	waitChartsFit(ctx, t, "a chart hidden at first, shown at 1366×768", laptop.width, ids...)
+	resize(big)
+	waitChartsFit(ctx, t, "a chart hidden at first, 1366×768 → 1920×1080", big.width, ids...)
+	resize(laptop)
+	waitChartsFit(ctx, t, "a chart hidden at first, 1920×1080 → 1366×768", laptop.width, ids...)
 }
 
 // chartsUnsized waits, a frame at a time (up to 300), for each drawn chart

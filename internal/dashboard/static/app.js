@@ -5,22 +5,19 @@
   var el = document.getElementById('chart-data');
   if (!el || !window.echarts) { return; }
   var data = JSON.parse(el.textContent);
-  function chart(id, option, tries) {
+  function chart(id, option) {
     var node = document.getElementById(id);
     if (!node) { return; }
     // A container not laid out yet has no width: ECharts then computes
     // coordinate systems (the calendar above all) from a zero size and
-    // fails inside its resize. Wait for layout instead.
-    if (!node.clientWidth || !node.clientHeight) {
-      if ((tries || 0) < 60) {
-        requestAnimationFrame(function () { chart(id, option, (tries || 0) + 1); });
-      }
-      return;
-    }
-    var c = echarts.init(node, null, { renderer: 'canvas' });
-    c.setOption(typeof option === 'function' ? option(node) : option);
-    window.ecowatchResize.watch(c, node, option);
-    node.setAttribute('data-drawn', 'true');
+    // fails inside its resize. Draw once it has a size (resize.js), then
+    // follow its size.
+    window.ecowatchResize.sized(node, function () {
+      var c = echarts.init(node, null, { renderer: 'canvas' });
+      c.setOption(typeof option === 'function' ? option(node) : option);
+      window.ecowatchResize.watch(c, node, option);
+      node.setAttribute('data-drawn', 'true');
+    });
   }
   // The CNEMC level scale (HJ 633) for visualMap pieces.
   function pieces(levels) {
@@ -49,7 +46,7 @@
   // The 24-hour chart's legend names every city station. Wide, it is a
   // row above the plot with the grid lowered so the axis name sits beneath
   // it (it ran over "AQI"); on a narrow chart (a phone) it goes below the
-  // plot and scrolls there. An option function: resizeAll sets it again
+  // plot and scrolls there. An option function: resize.js sets it again
   // when the width crosses over, so every position is given explicitly.
   if (data.trend24) {
     chart('trend24', function (node) {

@@ -43,17 +43,11 @@
   // collapsed to zero (a viewport change mid-layout) gives ECharts' graph
   // view no size, and its coordinate system then fails inside init or
   // resize ("Cannot read properties of null (reading '0')"). Draw once the
-  // container has a size; resize.js then resizes it once per frame, only
-  // while it has one.
-  function draw(tries) {
-    if (!node.clientWidth || !node.clientHeight) {
-      if (tries < 60) { requestAnimationFrame(function () { draw(tries + 1); }); }
-      return;
-    }
+  // container has a size (resize.js), then follow its size.
+  window.ecowatchResize.sized(node, function () {
     var c = echarts.init(node, null, { renderer: 'canvas' });
     c.setOption(option);
     window.ecowatchResize.watch(c, node);
     node.setAttribute('data-drawn', 'true');
-  }
-  draw(0);
+  });
 })();
