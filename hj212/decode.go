@@ -105,7 +105,7 @@ func Decode(b []byte, f *Frame, opts Options) error {
 	if len(b) < 6 || !digits4(binary.LittleEndian.Uint32(b[2:6])) {
 		return errAt(2, "length", "LLLL is not four decimal digits")
 	}
-	l := int(b[2]-'0')*1000 + int(b[3]-'0')*100 + int(b[4]-'0')*10 + int(b[5]-'0')
+	l := int(digits4Value(binary.LittleEndian.Uint32(b[2:6])))
 	f.Length = l
 
 	end := len(b)
@@ -215,12 +215,21 @@ func (d *decoder) header(seg []byte, base int) error {
 			// left out, the others made in check's order.
 			f.Version = Version(f.Flag >> 2)
 			// The values' offsets are fixedHeader's, and CN is 4 bytes.
-			if !stKnown(f.ST) {
+			// stKnown and cnKnown are asked here only when ST or CN is not
+			// digits: for digits their tables are read in place, which
+			// saves the calls and reading the slices back from f.
+			h := seg[:83:83]
+			if a, b := uint(h[24]-'0'), uint(h[25]-'0'); !(a < 10 && b < 10 && stDigits[(a*10+b)%100]) && !stKnown(f.ST) {
 				if err := d.dev(DevUnknownST, base+24, "ST", "ST not in table 5"); err != nil {
 					return err
 				}
 			}
-			if !digits4(binary.LittleEndian.Uint32(f.CN)) || !cnKnown(f.CN, f.Version) {
+			cn := binary.LittleEndian.Uint32(h[30:34])
+			e := V2017 // cnKnown's edition table
+			if f.Version == V2005 || f.Version == V2025 {
+				e = f.Version
+			}
+			if n := digits4Value(cn); !digits4(cn) || cnDigits[e][n/64]&(1<<(n%64)) == 0 {
 				if err := d.dev(DevUnknownCN, base+30, "CN", "CN not in table 9"); err != nil {
 					return err
 				}
@@ -474,6 +483,15 @@ func fixedOffs(base int) [rankCount]int {
 // isDigits does eight at a time.
 func digits4(x uint32) bool {
 	return x&0xF0F0F0F0 == 0x30303030 && (x+0x06060606)&0xF0F0F0F0 == 0x30303030
+}
+
+// digits4Value returns the value of the four decimal digits of x, the
+// first (most significant) in its lowest byte, two digits at a time.
+// For other bytes the result is meaningless (but at most 0xFFFF).
+func digits4Value(x uint32) uint {
+	x -= 0x30303030
+	x = (x*10 + x>>8) & 0x00FF00FF // d0d1 in byte 0, d2d3 in byte 2
+	return uint((x*100 + x>>16) & 0xFFFF)
 }
 
 // notDigits is zero when the bytes of x that mask selects are decimal

@@ -2,7 +2,9 @@ package hj212
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/bits"
 	"os"
 	"strings"
@@ -578,6 +580,17 @@ func TestFixedHeader(t *testing.T) {
 				t.Errorf("byte %d = %q: fixedHeader %v, want %v", i, c, got, w)
 			}
 			checkAgainstReference(t, []byte(segFrame(string(b))))
+		}
+	}
+}
+
+// digits4Value agrees with strconv on every four-digit string, as the
+// frame's LLLL and the fixed header's CN are read with it.
+func TestDigits4Value(t *testing.T) {
+	for n := range 10000 {
+		s := fmt.Sprintf("%04d", n)
+		if got := digits4Value(binary.LittleEndian.Uint32([]byte(s))); got != uint(n) {
+			t.Fatalf("digits4Value(%q) = %d", s, got)
 		}
 	}
 }
