@@ -177,6 +177,24 @@ func Decode(b []byte, f *Frame, opts Options) error {
 		f.Deviations |= DevModbusCRC
 	}
 
+	// The usual frame, whose header is the fixed one (fixedHeader) with a
+	// one-digit Flag, followed by "CP=&&" and a data area that ends the
+	// segment, is decoded here rather than by header, headerUsual and
+	// cp, which find the same in more steps: this is their fast path
+	// without their calls.
+	if n := len(seg); n >= 87 && fixedHeader(seg) {
+		if h := seg[:87:87]; h[79] == ';' && binary.LittleEndian.Uint32(h[80:84]) == 'C'|'P'<<8|'='<<16|'&'<<24 &&
+			h[84] == '&' && seg[n-2] == '&' && seg[n-1] == '&' {
+			f.QN, f.ST, f.CN, f.PW, f.MN, f.Flag = h[3:20], h[24:26], h[30:34], h[38:44], h[48:72], int(h[78]-'0')
+			if err := d.fixedRest(seg, 6, seg[85:n-2], 6+85); err != nil {
+				return err
+			}
+			if !f.CRCOK && d.strict {
+				return errAt(crcAt, "CRC", fmt.Sprintf("CRC %04X does not match the segment's %04X", crc, CRC16(seg)))
+			}
+			return nil
+		}
+	}
 	if err := d.header(seg, 6); err != nil {
 		return err
 	}
@@ -209,37 +227,7 @@ func (d *decoder) header(seg []byte, base int) error {
 			}
 		}
 		if fixed && next == len(seg) {
-			// The whole header is the fixed one: check's tests that
-			// fixedHeader has answered (QN's 17 digits, MN's 24 bytes,
-			// PW's 6, a one-digit Flag, so an edition that is known) are
-			// left out, the others made in check's order.
-			f.Version = Version(f.Flag >> 2)
-			// The values' offsets are fixedHeader's, and CN is 4 bytes.
-			// stKnown and cnKnown are asked here only when ST or CN is not
-			// digits: for digits their tables are read in place, which
-			// saves the calls and reading the slices back from f.
-			h := seg[:83:83]
-			if a, b := uint(h[24]-'0'), uint(h[25]-'0'); !(a < 10 && b < 10 && stDigits[(a*10+b)%100]) && !stKnown(f.ST) {
-				if err := d.dev(DevUnknownST, base+24, "ST", "ST not in table 5"); err != nil {
-					return err
-				}
-			}
-			cn := binary.LittleEndian.Uint32(h[30:34])
-			e := V2017 // cnKnown's edition table
-			if f.Version == V2005 || f.Version == V2025 {
-				e = f.Version
-			}
-			if n := digits4Value(cn); !digits4(cn) || cnDigits[e][n/64]&(1<<(n%64)) == 0 {
-				if err := d.dev(DevUnknownCN, base+30, "CN", "CN not in table 9"); err != nil {
-					return err
-				}
-			}
-			if f.Flag&2 != 0 { // no PNUM and PNO
-				if err := d.dev(DevSplitFields, base, "PNUM", "PNUM/PNO disagree with the Flag D bit"); err != nil {
-					return err
-				}
-			}
-			return d.items(d.cpArea, d.cpBase)
+			return d.fixedRest(seg, base, d.cpArea, d.cpBase)
 		}
 		if fixed {
 			offs = fixedOffs(base) // for the loop's and check's messages
@@ -382,6 +370,43 @@ func (d *decoder) header(seg []byte, base int) error {
 		return err
 	}
 	return d.items(d.cpArea, d.cpBase)
+}
+
+// fixedRest finishes a header that is the fixed one (fixedHeader) with a
+// one-digit Flag and nothing after its data area c, which starts at
+// offset cbase of the frame, once headerUsual or Decode has set its
+// fields: check's tests that fixedHeader has answered (QN's 17 digits,
+// MN's 24 bytes, PW's 6, a one-digit Flag, so an edition that is known)
+// are left out, the others made in check's order; then the items.
+func (d *decoder) fixedRest(seg []byte, base int, c []byte, cbase int) error {
+	f := d.f
+	f.Version = Version(f.Flag >> 2)
+	// The values' offsets are fixedHeader's, and CN is 4 bytes.
+	// stKnown and cnKnown are asked here only when ST or CN is not
+	// digits: for digits their tables are read in place, which
+	// saves the calls and reading the slices back from f.
+	h := seg[:83:83]
+	if a, b := uint(h[24]-'0'), uint(h[25]-'0'); !(a < 10 && b < 10 && stDigits[(a*10+b)%100]) && !stKnown(f.ST) {
+		if err := d.dev(DevUnknownST, base+24, "ST", "ST not in table 5"); err != nil {
+			return err
+		}
+	}
+	cn := binary.LittleEndian.Uint32(h[30:34])
+	e := V2017 // cnKnown's edition table
+	if f.Version == V2005 || f.Version == V2025 {
+		e = f.Version
+	}
+	if n := digits4Value(cn); !digits4(cn) || cnDigits[e][n/64]&(1<<(n%64)) == 0 {
+		if err := d.dev(DevUnknownCN, base+30, "CN", "CN not in table 9"); err != nil {
+			return err
+		}
+	}
+	if f.Flag&2 != 0 { // no PNUM and PNO
+		if err := d.dev(DevSplitFields, base, "PNUM", "PNUM/PNO disagree with the Flag D bit"); err != nil {
+			return err
+		}
+	}
+	return d.items(c, cbase)
 }
 
 // headerUsual decodes the header fields of a segment that starts the way
