@@ -745,10 +745,15 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 	for {
 		var done bool
 		if len(c)-j >= winLen {
-			cp, j = scanWindow(cp, c, j, &st)
+			if cp, j, done = scanWindow(cp, c, j, &st); done {
+				d.f.Deviations |= st.devs
+				return cp, nil
+			}
 		}
-		if st.prevFactor != 0 && len(c)-j < winLen { // an item of a pollutant came before
-			if out, ok := lastItem(cp, c[j:], &st); ok {
+		if st.prevFactor != 0 && st.prevKnown && len(c)-j < winLen { // an item of a known pollutant came before
+			n := int(st.prevFactor>>56) & 7 // lastItem takes 1 to 7 bytes
+			code, mask := st.prevFactor&(1<<(8*n)-1)|'-'<<(8*n), uint64(1)<<(8*n+8)-1
+			if out, ok := lastItem(cp, c[j:], code, mask, n); ok {
 				d.f.Deviations |= st.devs
 				return out, nil
 			}
@@ -781,15 +786,15 @@ func (d *decoder) scanItems(cp []Pair, c []byte, base int) ([]Pair, error) {
 // shows no deviation (as in scanFast). It reads the item from a
 // zero-padded copy, so that every load is a whole word with no bounds of
 // its own to test; the pair is sliced from rest. Any other item is left
-// to scanFast and the general path, and ok is false.
-func lastItem(cp []Pair, rest []byte, st *itemState) (_ []Pair, ok bool) {
-	n := int(st.prevFactor >> 56)
-	if !st.prevKnown || n < 1 || n > 7 || len(rest) >= winLen {
+// to scanFast and the general path, and ok is false. The item before's
+// code is given as scanFast keeps it: its n bytes (1 to 7) and '-' in
+// code, and mask, the mask of those bytes.
+func lastItem(cp []Pair, rest []byte, code, mask uint64, n int) (_ []Pair, ok bool) {
+	if n < 1 || n > 7 || len(rest) >= winLen {
 		return cp, false
 	}
 	var buf [winLen + 7]byte // zeros past rest match no byte looked for
 	copy(buf[:], rest)
-	code, mask := st.prevFactor&(1<<(8*n)-1)|'-'<<(8*n), uint64(1)<<(8*n+8)-1
 	if binary.LittleEndian.Uint64(buf[0:8])&mask != code {
 		return cp, false
 	}
@@ -935,9 +940,13 @@ func scanFast(cp []Pair, c []byte, j int, st *itemState, v Version) (_ []Pair, _
 // at most 7 + 1 + 7 + 1 bytes) ends by w[16], and the value's first word
 // by w[24]. The separator before an item is c[j-1] (item and scanFast
 // leave st.sep equal to it).
-func scanWindow(cp []Pair, c []byte, j int, st *itemState) ([]Pair, int) {
+//
+// When the items it took leave only a last one, shorter than the window,
+// it hands that to lastItem with the code it has in registers, and done
+// reports that lastItem took it: the data area is decoded.
+func scanWindow(cp []Pair, c []byte, j int, st *itemState) (_ []Pair, _ int, done bool) {
 	if j == 0 {
-		return cp, j // the first item has no separator before it
+		return cp, j, false // the first item has no separator before it
 	}
 	// The last item's code with its '-' (code), the mask of those bytes,
 	// and where the field name starts (fs): as in scanFast.
@@ -956,13 +965,18 @@ func scanWindow(cp []Pair, c []byte, j int, st *itemState) ([]Pair, int) {
 	j = len(c) - len(r) + 1
 	if n > 0 {
 		cp = cp[:len(cp)+n]
+		if code != noCode {
+			if out, ok := lastItem(cp, c[j:], code, mask, int(fs-1)); ok {
+				return out, len(c), true
+			}
+		}
 		st.prevFactor = 0
 		if code != noCode {
 			st.prevFactor, st.prevKnown = code&^('-'<<(8*(fs-1)))|uint64(fs-1)<<56, true
 		}
 		st.sep = c[j-1]
 	}
-	return cp, j
+	return cp, j, false
 }
 
 // windowLoop is scanWindow's loop, a function of its own so that only
