@@ -406,7 +406,13 @@ func (d *decoder) fixedRest(seg []byte, base int, c []byte, cbase int) error {
 			return err
 		}
 	}
-	return d.items(c, cbase)
+	if len(c) == 0 || c[0] == ' ' {
+		return d.items(c, cbase)
+	}
+	// items' usual case, without its call.
+	cp, err := d.scanItems(f.CP, c, cbase)
+	f.CP = cp
+	return err
 }
 
 // headerUsual decodes the header fields of a segment that starts the way
