@@ -688,17 +688,25 @@ func startMutexProfile(path string, stderr io.Writer) func() {
 
 // startTrace records an execution trace into path until the returned stop.
 func startTrace(path string, stderr io.Writer) func() {
+	return startRecording("trace", path, stderr, trace.Start, trace.Stop)
+}
+
+// startRecording creates path and starts a recorder writing to it (the
+// CPU profile, the execution trace); the returned stop ends the
+// recording and closes the file. A failure is reported on stderr and the
+// benchmark goes on without it.
+func startRecording(what, path string, stderr io.Writer, start func(io.Writer) error, stop func()) func() {
 	f, err := os.Create(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "trace: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", what, err)
 		return func() {}
 	}
-	if err := trace.Start(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
-		fmt.Fprintf(stderr, "trace: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", what, err)
 		return func() {}
 	}
-	return func() { trace.Stop(); f.Close() }
+	return func() { stop(); f.Close() }
 }
 
 // writeProfile writes the named runtime profile to path.
@@ -715,15 +723,5 @@ func writeProfile(name, path string, stderr io.Writer) {
 }
 
 func startCPUProfile(path string, stderr io.Writer) func() {
-	f, err := os.Create(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "cpuprofile: %v\n", err)
-		return func() {}
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		fmt.Fprintf(stderr, "cpuprofile: %v\n", err)
-		return func() {}
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }
+	return startRecording("cpuprofile", path, stderr, pprof.StartCPUProfile, pprof.StopCPUProfile)
 }
