@@ -120,17 +120,9 @@ func TestBenchDecode(t *testing.T) {
 // two writers, after a backlog filled with no writer running: the report
 // must account for every frame (acknowledged ones stored, stream drained).
 func TestBenchBus(t *testing.T) {
-	dsn := os.Getenv("ECOWATCH_TEST_PG")
-	if dsn == "" {
-		t.Fatal("ECOWATCH_TEST_PG is not set (CI sets it): bench bus needs PostgreSQL")
-	}
-	var out, errb bytes.Buffer
-	cfg := BusConfig{NATS: "embedded", DB: dsn, Devices: 20, Writers: 2, Gateways: 1, Partitions: 4, Replicas: 1, WriterBatch: 1000,
-		Backlog: 100, Warmup: 200 * time.Millisecond, Duration: time.Second, RollupEvery: app.RollupEvery, OverTime: 10 * time.Second, Seed: 1, JSON: true,
-		CPUProfile: filepath.Join(t.TempDir(), "cpu.prof")}
-	if err := Bus(context.Background(), cfg, &out, &errb); err != nil {
-		t.Fatalf("%v: %s\n%s", err, errb.String(), out.String())
-	}
+	cfg := smallBus(t)
+	cfg.Writers, cfg.Backlog, cfg.CPUProfile = 2, 100, filepath.Join(t.TempDir(), "cpu.prof")
+	out := runBus(t, cfg)
 	var r BusReport
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
@@ -164,17 +156,10 @@ func TestBenchBus(t *testing.T) {
 // while measuring, the stream holds every frame acknowledged in the
 // window, and after the writers start every acknowledged frame is stored.
 func TestBenchBusSimProcessWritersAfter(t *testing.T) {
-	dsn := os.Getenv("ECOWATCH_TEST_PG")
-	if dsn == "" {
-		t.Fatal("ECOWATCH_TEST_PG is not set (CI sets it): bench bus needs PostgreSQL")
-	}
-	var out, errb bytes.Buffer
-	cfg := BusConfig{NATS: "embedded", DB: dsn, Devices: 20, Writers: 1, Gateways: 1, Partitions: 4, Replicas: 1, WriterBatch: 1000,
-		Warmup: 200 * time.Millisecond, Duration: time.Second, RollupEvery: app.RollupEvery, OverTime: 10 * time.Second, Seed: 1, JSON: true,
-		SimProcess: true, WritersAfter: true, MutexProfile: filepath.Join(t.TempDir(), "mutex.prof"), Trace: filepath.Join(t.TempDir(), "trace.out")}
-	if err := Bus(context.Background(), cfg, &out, &errb); err != nil {
-		t.Fatalf("%v: %s\n%s", err, errb.String(), out.String())
-	}
+	cfg := smallBus(t)
+	cfg.SimProcess, cfg.WritersAfter = true, true
+	cfg.MutexProfile, cfg.Trace = filepath.Join(t.TempDir(), "mutex.prof"), filepath.Join(t.TempDir(), "trace.out")
+	out := runBus(t, cfg)
 	var r BusReport
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
@@ -198,4 +183,26 @@ func TestBenchBusSimProcessWritersAfter(t *testing.T) {
 	if fi, err := os.Stat(cfg.Trace); err != nil || fi.Size() == 0 {
 		t.Errorf("execution trace of the window: %v", err)
 	}
+}
+
+// smallBus is a short bench bus on an embedded server: 20 devices, one
+// writer, four partitions, a one-second window.
+func smallBus(t *testing.T) BusConfig {
+	t.Helper()
+	dsn := os.Getenv("ECOWATCH_TEST_PG")
+	if dsn == "" {
+		t.Fatal("ECOWATCH_TEST_PG is not set (CI sets it): bench bus needs PostgreSQL")
+	}
+	return BusConfig{NATS: "embedded", DB: dsn, Devices: 20, Writers: 1, Gateways: 1, Partitions: 4, Replicas: 1, WriterBatch: 1000,
+		Warmup: 200 * time.Millisecond, Duration: time.Second, RollupEvery: app.RollupEvery, OverTime: 10 * time.Second, Seed: 1, JSON: true}
+}
+
+// runBus runs cfg and returns its JSON report's bytes.
+func runBus(t *testing.T, cfg BusConfig) *bytes.Buffer {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if err := Bus(context.Background(), cfg, &out, &errb); err != nil {
+		t.Fatalf("%v: %s\n%s", err, errb.String(), out.String())
+	}
+	return &out
 }
